@@ -1,0 +1,25 @@
+// coflow/coflow.hpp: the umbrella header; includes every public header of coflow.
+// Workflows as C++20 coroutines, driven by signals and queries on a deterministic executor.
+#pragma once
+
+#if !defined(__cpp_impl_coroutine) || __cpp_impl_coroutine < 201902L
+#error "coflow needs C++20 coroutines: compile with -std=c++20 (g++ 12+, clang++ 14+)"
+#endif
+#if !defined(__cpp_concepts) || __cpp_concepts < 201907L
+#error "coflow needs C++20 concepts: compile with -std=c++20 (g++ 12+, clang++ 14+)"
+#endif
+
+#include <coflow/condition.hpp>
+#include <coflow/definition.hpp>
+#include <coflow/deterministic_executor.hpp>
+#include <coflow/errors.hpp>
+#include <coflow/executor.hpp>
+#include <coflow/handle.hpp>
+#include <coflow/options.hpp>
+#include <coflow/runtime.hpp>
+#include <coflow/signal.hpp>
+#include <coflow/status.hpp>
+#include <coflow/task.hpp>
+#include <coflow/time.hpp>
+#include <coflow/version.hpp>
+#include <coflow/workflow.hpp>

@@ -1,0 +1,88 @@
+// coflow/condition.hpp: wait_condition(pred) and wait_condition(pred, timeout), and all_handlers_finished().
+// The predicate is tested when awaited and again only after code of the same workflow ran: never polled.
+#pragma once
+
+#include <coroutine>
+#include <type_traits>
+#include <utility>
+
+#include <coflow/detail/engine.hpp>
+#include <coflow/executor.hpp>
+
+namespace coflow {
+
+namespace detail {
+
+template <class Pred, bool Timed>
+class [[nodiscard]] condition_awaiter : private waiter {
+public:
+    using coflow_awaitable = void;
+
+    condition_awaiter(activation& a, Pred pred, duration timeout)
+        : pred_(std::move(pred)), timeout_(timeout) {
+        inst = a.inst;
+        precancelled_ = a.body && a.inst->cancel_requested;
+        satisfied_ = !precancelled_ && static_cast<bool>(pred_());
+    }
+
+    bool await_ready() const noexcept { return satisfied_; }
+
+    bool await_suspend(std::coroutine_handle<> h) noexcept {
+        if (precancelled_) return false;
+        activation& a = *current_activation;
+        arm(a, h);
+        check = &evaluate;
+        a.inst->conditions.push_back(*this);
+        if constexpr (Timed) arm_timer(a.eng->exec().now() + (timeout_ < duration::zero() ? duration::zero() : timeout_));
+        return true;
+    }
+
+    auto await_resume() {
+        if (precancelled_) {
+            inst->cancel_requested = false;
+            throw cancelled(inst->id);
+        }
+        throw_if_cancelled();
+        if constexpr (Timed) return satisfied_ || reason == wake_reason::fired;
+    }
+
+private:
+    static bool evaluate(waiter& w) { return static_cast<bool>(static_cast<condition_awaiter&>(w).pred_()); }
+
+    Pred pred_;
+    duration timeout_;
+    bool precancelled_ = false;
+    bool satisfied_ = false;
+};
+
+}  // namespace detail
+
+/// Suspends until `pred()` is true. The predicate runs now (no suspension if true) and then after each
+/// step of this workflow's code (a handler, the body, a timer), never for other workflows' activity.
+/// Throws coflow::cancelled if the workflow is cancelled while the body waits here.
+/// Usable only inside workflow code (else throws not_in_workflow). The predicate must not change state.
+template <class Pred>
+[[nodiscard]] auto wait_condition(Pred pred) {
+    static_assert(std::is_invocable_r_v<bool, Pred&>,
+                  "wait_condition takes a predicate callable with no arguments that returns bool");
+    return detail::condition_awaiter<Pred, false>(detail::require_activation("coflow::wait_condition"),
+                                                  std::move(pred), duration::zero());
+}
+
+/// As wait_condition(pred), but gives up after `timeout` of executor time: `co_await` yields true if
+/// the predicate became true, false if the time ran out first (like Temporal TypeScript's condition).
+template <class Pred>
+[[nodiscard]] auto wait_condition(Pred pred, duration timeout) {
+    static_assert(std::is_invocable_r_v<bool, Pred&>,
+                  "wait_condition takes a predicate callable with no arguments that returns bool");
+    return detail::condition_awaiter<Pred, true>(detail::require_activation("coflow::wait_condition"),
+                                                 std::move(pred), timeout);
+}
+
+/// True when no async signal handler of the current workflow is still running. Await it before the
+/// body returns so no handler is abandoned: `co_await wait_condition(coflow::all_handlers_finished);`
+[[nodiscard]] inline bool all_handlers_finished() {
+    return detail::require_activation("coflow::all_handlers_finished").inst->handlers_running == 0;
+}
+
+}  // namespace coflow

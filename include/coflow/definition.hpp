@@ -1,0 +1,357 @@
+// coflow/definition.hpp: define<T>(name).run(..).signal(..).query(..), the constexpr table of a workflow type.
+// Typed calls find their entry by member pointer; by-name calls go through the type-erased table built here.
+#pragma once
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <tuple>
+#include <type_traits>
+#include <utility>
+
+#include <coflow/detail/engine.hpp>
+#include <coflow/detail/traits.hpp>
+#include <coflow/detail/type_id.hpp>
+#include <coflow/detail/workflow_type.hpp>
+#include <coflow/signal.hpp>
+#include <coflow/task.hpp>
+#include <coflow/workflow.hpp>
+
+namespace coflow {
+
+namespace detail {
+
+struct no_run {};
+
+template <class M>
+struct signal_entry {
+    std::string_view name;
+    M target;
+};
+
+template <class M>
+struct query_entry {
+    std::string_view name;
+    M fn;
+};
+
+enum class signal_kind { invalid, sync_handler, async_handler, channel };
+
+template <class T, class M>
+constexpr signal_kind signal_kind_of() {
+    if constexpr (member_fn_traits<M>::is_function) {
+        using tr = member_fn_traits<M>;
+        if constexpr (!std::is_same_v<typename tr::class_type, T> || tr::is_const) return signal_kind::invalid;
+        else if constexpr (std::is_void_v<typename tr::result_type>) return signal_kind::sync_handler;
+        else if constexpr (std::is_same_v<typename tr::result_type, task<void>>) return signal_kind::async_handler;
+        else return signal_kind::invalid;
+    } else if constexpr (member_data_traits<M>::is_data) {
+        using tr = member_data_traits<M>;
+        if constexpr (std::is_same_v<typename tr::class_type, T> && is_signal_channel<typename tr::member_type>::value)
+            return signal_kind::channel;
+        else return signal_kind::invalid;
+    } else {
+        return signal_kind::invalid;
+    }
+}
+
+/// The decayed argument tuple a signal target takes.
+template <class T, class M>
+struct signal_args {
+    using tuple = typename member_fn_traits<M>::args_tuple;
+};
+template <class T, class C, class... Ts>
+struct signal_args<T, signal_channel<Ts...> C::*> {
+    using tuple = std::tuple<Ts...>;
+};
+
+template <class Tuple>
+struct tuple_names;
+template <class... Ts>
+struct tuple_names<std::tuple<Ts...>> {
+    static std::string get() { return type_list_name<Ts...>(); }
+};
+
+}  // namespace detail
+
+template <class T, class Run, class Signals, class Queries>
+class definition;
+
+/// The table naming a workflow type's run method, signals and queries. Build it with define<T>(name)
+/// as a `static constexpr auto definition` member of T, after the members it names. Every name is
+/// explicit (as in Temporal's TypeScript SDK); a name used twice is a compile-time error.
+template <class T, class Run, class... S, class... Q>
+class definition<T, Run, std::tuple<S...>, std::tuple<Q...>> {
+public:
+    using workflow_class = T;
+
+    std::string_view name;
+    Run run_fn;
+    std::tuple<S...> signals;
+    std::tuple<Q...> queries;
+
+    /// Names the run method: `coflow::workflow<R> T::run(Args...)`, parameters by value.
+    template <class M>
+    [[nodiscard]] constexpr auto run(M fn) const {
+        static_assert(std::is_same_v<Run, detail::no_run>, "a definition names its run method only once");
+        using tr = detail::member_fn_traits<M>;
+        if constexpr (!tr::is_function) {
+            static_assert(tr::is_function, "run(...) takes a pointer to the member function that is the workflow body");
+            return *this;
+        } else {
+            static_assert(std::is_same_v<typename tr::class_type, T>,
+                          "the run method must be a member of the workflow type given to define<T>");
+            static_assert(!tr::is_const && detail::is_workflow<typename tr::result_type>::value,
+                          "the run method must be a non-const member function returning coflow::workflow<R>");
+            static_assert(tr::by_value,
+                          "workflow run parameters must be taken by value: the body outlives the call that starts it");
+            return definition<T, M, std::tuple<S...>, std::tuple<Q...>>{name, fn, signals, queries};
+        }
+    }
+
+    /// Names a signal: a handler `void T::f(Args...)`, an async handler `coflow::task<void> T::f(Args...)`
+    /// (parameters by value), or a `coflow::signal_channel<Args...>` data member.
+    template <class M>
+    [[nodiscard]] constexpr auto signal(std::string_view signal_name, M target) const {
+        constexpr detail::signal_kind kind = detail::signal_kind_of<T, M>();
+        static_assert(kind != detail::signal_kind::invalid,
+                      "a signal target must be a non-const member function of the workflow type returning void "
+                      "or coflow::task<void>, or a coflow::signal_channel<...> data member of it");
+        if constexpr (kind == detail::signal_kind::async_handler)
+            static_assert(detail::member_fn_traits<M>::by_value,
+                          "an async signal handler (returning task<void>) must take its parameters by value: "
+                          "it runs after the delivery that called it");
+        if (signal_name.empty()) throw std::logic_error("coflow::define: a signal name must not be empty");
+        if (has_signal(signal_name)) throw std::logic_error("coflow::define: two signals have the same name");
+        using E = detail::signal_entry<M>;
+        return definition<T, Run, std::tuple<S..., E>, std::tuple<Q...>>{
+            name, run_fn, std::tuple_cat(signals, std::tuple<E>{E{signal_name, target}}), queries};
+    }
+
+    /// Names a query: a const member function returning a value, `R T::f(Args...) const`.
+    template <class M>
+    [[nodiscard]] constexpr auto query(std::string_view query_name, M fn) const {
+        using tr = detail::member_fn_traits<M>;
+        if constexpr (!tr::is_function) {
+            static_assert(tr::is_function,
+                          "a query handler must be a const member function returning a value (queries are "
+                          "read-only and cannot suspend)");
+            return *this;
+        } else {
+            static_assert(std::is_same_v<typename tr::class_type, T>,
+                          "a query handler must be a member of the workflow type given to define<T>");
+            static_assert(tr::is_const && !std::is_void_v<typename tr::result_type> &&
+                              !detail::is_task<typename tr::result_type>::value &&
+                              !detail::is_workflow<typename tr::result_type>::value,
+                          "a query handler must be a const member function returning a value (queries are "
+                          "read-only and cannot suspend)");
+            if (query_name.empty()) throw std::logic_error("coflow::define: a query name must not be empty");
+            if (has_query(query_name)) throw std::logic_error("coflow::define: two queries have the same name");
+            using E = detail::query_entry<M>;
+            return definition<T, Run, std::tuple<S...>, std::tuple<Q..., E>>{
+                name, run_fn, signals, std::tuple_cat(queries, std::tuple<E>{E{query_name, fn}})};
+        }
+    }
+
+    [[nodiscard]] constexpr bool has_signal(std::string_view n) const {
+        return std::apply([&](const auto&... e) { return ((e.name == n) || ...); }, signals);
+    }
+    [[nodiscard]] constexpr bool has_query(std::string_view n) const {
+        return std::apply([&](const auto&... e) { return ((e.name == n) || ...); }, queries);
+    }
+};
+
+/// Starts a workflow type's definition: `static constexpr auto definition = coflow::define<T>("name")...`.
+template <class T>
+[[nodiscard]] constexpr definition<T, detail::no_run, std::tuple<>, std::tuple<>> define(std::string_view name) {
+    if (name.empty()) throw std::logic_error("coflow::define: a workflow type name must not be empty");
+    return {name, {}, {}, {}};
+}
+
+namespace detail {
+
+/// A workflow class: it has a `definition` made by define<T> with a run method.
+template <class T>
+concept workflow_class = requires { T::definition; } &&
+                         !std::is_same_v<decltype(std::remove_cvref_t<decltype(T::definition)>::run_fn), no_run>;
+
+template <class T>
+using definition_of = std::remove_cvref_t<decltype(T::definition)>;
+
+template <class T>
+using run_fn_t = decltype(definition_of<T>::run_fn);
+
+template <class T>
+using run_result_t = typename member_fn_traits<run_fn_t<T>>::result_type::result_type;
+
+template <class T>
+inline constexpr std::size_t signal_count_v = std::tuple_size_v<decltype(definition_of<T>::signals)>;
+template <class T>
+inline constexpr std::size_t query_count_v = std::tuple_size_v<decltype(definition_of<T>::queries)>;
+
+inline constexpr std::uint32_t npos32 = 0xffffffffu;
+
+// ---- signals ----------------------------------------------------------------------------------
+
+/// The closure stored in the inbox: it owns the arguments and calls the target named by the I-th entry.
+template <class T, std::size_t I>
+struct delivery {
+    static constexpr auto target = std::get<I>(T::definition.signals).target;
+    using M = std::remove_const_t<decltype(target)>;
+    static constexpr signal_kind kind = signal_kind_of<T, M>();
+    typename signal_args<T, M>::tuple args;
+
+    void operator()(instance_base& in) {
+        T& obj = *static_cast<T*>(in.object());
+        if constexpr (kind == signal_kind::sync_handler) {
+            std::apply([&](auto&... a) { (obj.*target)(std::move(a)...); }, args);
+        } else if constexpr (kind == signal_kind::async_handler) {
+            auto h = std::apply([&](auto&... a) { return (obj.*target)(std::move(a)...); }, args).release();
+            in.spawn_handler(h, h.promise());
+        } else {
+            std::apply([&](auto&... a) { (obj.*target).push(std::move(a)...); }, args);
+        }
+    }
+};
+
+template <class T, std::size_t I>
+std::string signal_params() {
+    using M = std::remove_const_t<decltype(std::get<I>(T::definition.signals).target)>;
+    return tuple_names<typename signal_args<T, M>::tuple>::get();
+}
+
+template <class Tuple, std::size_t... J>
+bool erased_types_match(erased_args a, std::index_sequence<J...>) {
+    return a.size == sizeof...(J) &&
+           ((a.data[J].type == type_id_of<std::tuple_element_t<J, Tuple>>()) && ...);
+}
+
+template <class Tuple, std::size_t... J>
+Tuple take_erased(erased_args a, std::index_sequence<J...>) {
+    return Tuple(std::move(*static_cast<std::tuple_element_t<J, Tuple>*>(a.data[J].value))...);
+}
+
+template <class T, std::size_t I>
+void accept_erased_signal(instance_base& in, erased_args a, std::uint32_t index) {
+    using D = delivery<T, I>;
+    using Tuple = decltype(D::args);
+    constexpr auto seq = std::make_index_sequence<std::tuple_size_v<Tuple>>{};
+    if (!erased_types_match<Tuple>(a, seq))
+        throw argument_mismatch(in.id, "signal", std::get<I>(T::definition.signals).name, signal_params<T, I>(),
+                                a.type_names());
+    in.eng.accept(in, index, D{take_erased<Tuple>(a, seq)});
+}
+
+// Typed send: the entry whose target equals `m` takes the arguments, converted to its parameter types.
+template <class T, std::size_t I, class M, class... As>
+void send_if_match(instance_base& in, M m, bool& sent, As&&... as) {
+    constexpr auto target = std::get<I>(T::definition.signals).target;
+    if constexpr (std::is_same_v<std::remove_const_t<decltype(target)>, M>) {
+        if (!sent && target == m) {
+            using D = delivery<T, I>;
+            using Tuple = decltype(D::args);
+            static_assert(std::is_constructible_v<Tuple, As&&...>,
+                          "the signal's arguments do not convert to the handler's parameter types");
+            sent = true;
+            in.eng.accept(in, static_cast<std::uint32_t>(I), D{Tuple(std::forward<As>(as)...)});
+        }
+    }
+}
+
+template <class T, class M, class... As>
+bool send_typed_signal(instance_base& in, M m, As&&... as) {
+    bool sent = false;
+    [&]<std::size_t... I>(std::index_sequence<I...>) {
+        (send_if_match<T, I>(in, m, sent, std::forward<As>(as)...), ...);
+    }(std::make_index_sequence<signal_count_v<T>>{});
+    return sent;
+}
+
+// ---- queries ----------------------------------------------------------------------------------
+
+template <class T, std::size_t I>
+struct query_at {
+    static constexpr auto fn = std::get<I>(T::definition.queries).fn;
+    using M = std::remove_const_t<decltype(fn)>;
+    using tr = member_fn_traits<M>;
+    using result = std::decay_t<typename tr::result_type>;
+    using args = typename tr::args_tuple;
+};
+
+template <class T, std::size_t I>
+std::string query_params() {
+    return tuple_names<typename query_at<T, I>::args>::get();
+}
+
+template <class T, std::size_t I>
+std::string_view query_result_name() noexcept {
+    return type_name<typename query_at<T, I>::result>();
+}
+
+template <class T, std::size_t I>
+void call_erased_query(const void* object, erased_args a, void* out, std::string_view id) {
+    using Q = query_at<T, I>;
+    using Tuple = typename Q::args;
+    constexpr auto seq = std::make_index_sequence<std::tuple_size_v<Tuple>>{};
+    const auto name = std::get<I>(T::definition.queries).name;
+    if (!erased_types_match<Tuple>(a, seq))
+        throw argument_mismatch(id, "query", name, query_params<T, I>(), a.type_names());
+    const T& obj = *static_cast<const T*>(object);
+    auto& answer = *static_cast<std::optional<typename Q::result>*>(out);
+    try {
+        [&]<std::size_t... J>(std::index_sequence<J...>) {
+            answer.emplace((obj.*Q::fn)(*static_cast<const std::tuple_element_t<J, Tuple>*>(a.data[J].value)...));
+        }(seq);
+    } catch (...) {
+        throw query_failed(id, name, std::current_exception());
+    }
+}
+
+template <class T, class M>
+std::uint32_t query_index(M m) {
+    std::uint32_t found = npos32;
+    [&]<std::size_t... I>(std::index_sequence<I...>) {
+        (
+            [&] {
+                constexpr auto fn = std::get<I>(T::definition.queries).fn;
+                if constexpr (std::is_same_v<std::remove_const_t<decltype(fn)>, M>)
+                    if (found == npos32 && fn == m) found = static_cast<std::uint32_t>(I);
+            }(),
+            ...);
+    }(std::make_index_sequence<query_count_v<T>>{});
+    return found;
+}
+
+// ---- the type-erased table --------------------------------------------------------------------
+
+template <class T>
+struct type_table {
+    template <std::size_t... I>
+    static constexpr std::array<signal_info, sizeof...(I)> make_signals(std::index_sequence<I...>) {
+        return {{signal_info{std::get<I>(T::definition.signals).name, &signal_params<T, I>,
+                             &accept_erased_signal<T, I>}...}};
+    }
+    template <std::size_t... I>
+    static constexpr std::array<query_info, sizeof...(I)> make_queries(std::index_sequence<I...>) {
+        return {{query_info{std::get<I>(T::definition.queries).name, &query_params<T, I>, &query_result_name<T, I>,
+                            type_id_of<typename query_at<T, I>::result>(), &call_erased_query<T, I>}...}};
+    }
+
+    static constexpr auto signals = make_signals(std::make_index_sequence<signal_count_v<T>>{});
+    static constexpr auto queries = make_queries(std::make_index_sequence<query_count_v<T>>{});
+    static constexpr workflow_type value{T::definition.name, type_id_of<T>(), signals.data(), signals.size(),
+                                        queries.data(), queries.size()};
+};
+
+template <class T>
+[[nodiscard]] constexpr const workflow_type& workflow_type_of() noexcept {
+    return type_table<T>::value;
+}
+
+}  // namespace detail
+
+}  // namespace coflow

@@ -1,0 +1,560 @@
+// coflow/detail/engine.hpp: the scheduler core: workflow instances, waiters, activations and timers.
+// Only the executor's run loop reaches here (through posted work); it alone resumes workflow code.
+#pragma once
+
+#include <coroutine>
+#include <cstddef>
+#include <cstdint>
+#include <exception>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+#include <coflow/detail/inline_function.hpp>
+#include <coflow/detail/intrusive_list.hpp>
+#include <coflow/detail/promise.hpp>
+#include <coflow/detail/random.hpp>
+#include <coflow/detail/ring.hpp>
+#include <coflow/detail/type_id.hpp>
+#include <coflow/detail/workflow_type.hpp>
+#include <coflow/errors.hpp>
+#include <coflow/executor.hpp>
+#include <coflow/options.hpp>
+#include <coflow/status.hpp>
+
+namespace coflow::detail {
+
+class engine;
+class instance_base;
+
+/// What is running right now: set by the engine around each step of workflow code.
+/// `body` tells the body's chain of awaits (which cancellation targets) from signal handlers.
+struct activation {
+    engine* eng;
+    instance_base* inst;
+    bool body;
+};
+
+inline thread_local activation* current_activation = nullptr;
+
+/// The running activation, or not_in_workflow naming `what` was misused.
+[[nodiscard]] inline activation& require_activation(std::string_view what) {
+    if (!current_activation) throw not_in_workflow(what);
+    return *current_activation;
+}
+
+struct wait_tag {};
+struct ready_tag {};
+
+enum class wake_reason : unsigned char { none, fired, timed_out, cancelled };
+
+inline constexpr std::uint32_t no_timer = 0xffffffffu;
+
+/// A suspended point of workflow code: one per co_await that suspends. It lives in the awaiting
+/// coroutine's frame, links itself into what it waits on (a condition list, a channel) and, once woken,
+/// into its instance's ready list. Its destructor unlinks everything, so destroying a frame is safe.
+class waiter : public list_hook<wait_tag>, public list_hook<ready_tag> {
+public:
+    waiter() = default;
+    // Awaiters are moved only before they suspend (compilers may move one into the frame), so a move
+    // takes the fields and leaves the links empty.
+    waiter(waiter&& o) noexcept
+        : list_hook<wait_tag>(), list_hook<ready_tag>(), inst(o.inst), handle(o.handle), check(o.check),
+          timer(std::exchange(o.timer, no_timer)), body(o.body), reason(o.reason) {}
+    waiter& operator=(const waiter&) = delete;
+    ~waiter() { detach(); }
+
+    /// Records who waits; call from await_suspend.
+    inline void arm(activation& a, std::coroutine_handle<> h) noexcept;
+    /// Wakes the waiter for `r`: unlinks it from what it waited on and queues it to resume.
+    inline void fire(wake_reason r) noexcept;
+    /// Unlinks from everything, cancels its timer.
+    inline void detach() noexcept;
+    /// Starts a timer that wakes this waiter with timed_out at `due`.
+    inline void arm_timer(time_point due);
+
+    /// In await_resume: throws `cancelled` if the wait ended by cancellation.
+    inline void throw_if_cancelled() const;
+
+    instance_base* inst = nullptr;
+    std::coroutine_handle<> handle{};
+    bool (*check)(waiter&) = nullptr;  // condition waiters: re-evaluates the predicate
+    std::uint32_t timer = no_timer;
+    bool body = false;
+    wake_reason reason = wake_reason::none;
+};
+
+/// An accepted signal waiting to be delivered: a closure that calls the handler (or fills the channel)
+/// with the arguments it owns, and the signal's index in the workflow type's table.
+struct pending_signal {
+    inline_function<void(instance_base&), 48> deliver;
+    std::uint32_t index;
+};
+
+/// One run of one workflow: its object (in the derived instance<T>), its body frame, inbox and waiters.
+class instance_base : public coroutine_root {
+public:
+    instance_base(engine& e, const workflow_type& t, std::string workflow_id) noexcept
+        : eng(e), type(t), id(std::move(workflow_id)) {}
+    instance_base(const instance_base&) = delete;
+    instance_base& operator=(const instance_base&) = delete;
+    virtual ~instance_base() = default;
+
+    [[nodiscard]] virtual void* object() noexcept = 0;
+    /// Moves the body's value out of its promise (called once, when the body finishes without error).
+    virtual void store_result(promise_base& p) = 0;
+    /// The stored result: a `const std::optional<R>*` for the run's result type R (unused for void).
+    [[nodiscard]] virtual const void* result_storage() const noexcept = 0;
+    [[nodiscard]] virtual type_id result_type() const noexcept = 0;
+    [[nodiscard]] virtual std::string_view result_type_name() const noexcept = 0;
+
+    inline void on_root_done(std::coroutine_handle<> frame, promise_base& p) noexcept override;
+
+    /// Destroys the body and handler frames (their waiters unlink themselves).
+    inline void destroy_frames() noexcept;
+    /// Starts an async signal handler: it runs to its first suspension now, then on its own.
+    inline void spawn_handler(std::coroutine_handle<> frame, promise_base& p);
+
+    [[nodiscard]] bool running() const noexcept { return status == workflow_status::running; }
+    [[nodiscard]] std::string run_id() const;
+
+    engine& eng;
+    const workflow_type& type;
+    std::string id;
+    std::uint64_t run_hi = 0, run_lo = 0;
+    std::uint32_t slot = 0, gen = 0;
+    workflow_status status = workflow_status::running;
+
+    bool scheduled = false;         // an activation is posted to the executor
+    bool active = false;            // its code is on the stack right now
+    bool cancel_requested = false;  // delivered to the body at its current or next await
+    bool body_finished = false;
+
+    ring<pending_signal> inbox;
+    std::size_t received = 0;  // signals accepted in this run
+    std::size_t handlers_running = 0;
+
+    intrusive_list<waiter, ready_tag> ready;
+    intrusive_list<waiter, wait_tag> conditions;
+    intrusive_list<promise_base, handler_tag> handlers;
+    waiter* body_wait = nullptr;  // the body's current suspension, which cancel() wakes
+    waiter start;                 // queues the body's first resume
+
+    std::coroutine_handle<> body{};
+    std::exception_ptr failure;  // set: the run fails at the end of this step
+    std::string terminate_reason;
+    splitmix64 rng;
+};
+
+/// Shared between the engine and the work it posts, so that work outliving the runtime does nothing.
+/// Not atomic: everything runs on the executor's thread.
+struct engine_link {
+    engine* eng;
+    std::size_t refs;
+};
+
+class link_ref {
+public:
+    explicit link_ref(engine_link* l) noexcept : l_(l) { ++l_->refs; }
+    link_ref(const link_ref& o) noexcept : l_(o.l_) { ++l_->refs; }
+    link_ref(link_ref&& o) noexcept : l_(std::exchange(o.l_, nullptr)) {}
+    link_ref& operator=(const link_ref&) = delete;
+    link_ref& operator=(link_ref&&) = delete;
+    ~link_ref() {
+        if (l_ && --l_->refs == 0) delete l_;
+    }
+    [[nodiscard]] engine* get() const noexcept { return l_->eng; }
+
+private:
+    engine_link* l_;
+};
+
+class engine {
+public:
+    engine(executor& ex, runtime_options opts) : ex_(ex), opts_(opts), link_(new engine_link{this, 1}), rng_(opts.seed) {}
+    engine(const engine&) = delete;
+    engine& operator=(const engine&) = delete;
+
+    ~engine() {
+        link_->eng = nullptr;
+        if (--link_->refs == 0) delete link_;
+        // Frames first (their waiters may be linked into other instances), then the objects.
+        for (auto& [key, inst] : by_id_) inst->destroy_frames();
+        by_id_.clear();
+    }
+
+    [[nodiscard]] executor& exec() const noexcept { return ex_; }
+    [[nodiscard]] const runtime_options& options() const noexcept { return opts_; }
+
+    // ---- instances -------------------------------------------------------------------------
+
+    [[nodiscard]] instance_base* find(std::string_view id) const {
+        auto it = by_id_.find(id);
+        return it == by_id_.end() ? nullptr : it->second.get();
+    }
+
+    [[nodiscard]] instance_base* by_slot(std::uint32_t slot, std::uint32_t gen) const noexcept {
+        if (slot >= slots_.size()) return nullptr;
+        const instance_slot& s = slots_[slot];
+        return s.gen == gen ? s.inst : nullptr;
+    }
+
+    /// A fresh id for a start that gave none: "<type>-<n>", skipping ids in use.
+    [[nodiscard]] std::string make_id(std::string_view type) {
+        for (;;) {
+            std::string id = std::string(type) + "-" + std::to_string(++generated_ids_);
+            if (!find(id)) return id;
+        }
+    }
+
+    /// Throws workflow_already_started when `id` may not get a new run now.
+    void check_start(std::string_view id, id_reuse_policy policy) const {
+        instance_base* old = find(id);
+        if (!old) return;
+        if (old->running()) throw workflow_already_started(id, "its run " + old->run_id() + " is still running");
+        if (policy == id_reuse_policy::reject_duplicate)
+            throw workflow_already_started(id, "a run closed and the id reuse policy is reject_duplicate");
+        if (policy == id_reuse_policy::allow_duplicate_failed_only && old->status == workflow_status::completed)
+            throw workflow_already_started(id, "its last run completed and the id reuse policy is "
+                                               "allow_duplicate_failed_only");
+    }
+
+    /// Takes a new run (with its body frame set) under its id, replacing a closed run, and schedules it.
+    instance_base& add(std::unique_ptr<instance_base> inst) {
+        instance_base& in = *inst;
+        if (auto it = by_id_.find(in.id); it != by_id_.end()) {
+            retire(*it->second);
+            by_id_.erase(it);
+        }
+        in.run_hi = rng_();
+        in.run_lo = rng_();
+        in.rng = splitmix64(rng_());
+        if (free_slots_.empty()) {
+            in.slot = static_cast<std::uint32_t>(slots_.size());
+            slots_.push_back(instance_slot{&in, 0});
+        } else {
+            in.slot = free_slots_.back();
+            free_slots_.pop_back();
+            slots_[in.slot].inst = &in;
+        }
+        in.gen = slots_[in.slot].gen;
+        std::string_view key = in.id;
+        by_id_.emplace(key, std::move(inst));
+        in.start.inst = &in;
+        in.start.handle = in.body;
+        in.start.body = true;
+        in.ready.push_back(in.start);
+        schedule(in);
+        return in;
+    }
+
+    /// Forgets a closed run (its object and result). Returns false if the id is unknown or running.
+    bool forget(std::string_view id) {
+        auto it = by_id_.find(id);
+        if (it == by_id_.end() || it->second->running()) return false;
+        retire(*it->second);
+        by_id_.erase(it);
+        return true;
+    }
+
+    [[nodiscard]] std::size_t size() const noexcept { return by_id_.size(); }
+
+    // ---- scheduling ------------------------------------------------------------------------
+
+    /// Makes sure an activation of `in` will run: posts one unless one is posted or running.
+    void schedule(instance_base& in) {
+        if (in.scheduled || in.active) return;
+        in.scheduled = true;
+        ex_.post(activate_work{link_ref(link_), in.slot, in.gen});
+    }
+
+    /// Accepts a signal for `in`: checks it may take one, queues it in order, schedules delivery.
+    void accept(instance_base& in, std::uint32_t index, inline_function<void(instance_base&), 48> deliver) {
+        if (!in.running()) throw workflow_closed(in.id, to_string(in.status), "signal it");
+        const std::size_t limit = opts_.max_received_signals_per_run;
+        if (limit != 0 && in.received >= limit)
+            throw signal_limit_exceeded(in.id, in.type.signals[index].name,
+                                        "received signals per run (runtime_options::max_received_signals_per_run)",
+                                        limit);
+        in.inbox.push_back(pending_signal{std::move(deliver), index});
+        ++in.received;
+        schedule(in);
+    }
+
+    /// Requests cancellation: the body's current (or next) co_await throws coflow::cancelled.
+    void cancel(instance_base& in) {
+        if (!in.running()) throw workflow_closed(in.id, to_string(in.status), "cancel it");
+        if (in.cancel_requested) return;  // a state, not an event: only the first request counts
+        in.cancel_requested = true;
+        if (in.body_wait) in.body_wait->fire(wake_reason::cancelled);
+        schedule(in);
+    }
+
+    /// Ends the run at once; none of its code runs again.
+    void terminate(instance_base& in, std::string reason) {
+        if (!in.running()) throw workflow_closed(in.id, to_string(in.status), "terminate it");
+        if (in.active) throw invalid_operation("workflow '" + in.id + "' cannot be terminated from its own code");
+        in.terminate_reason = std::move(reason);
+        close(in, workflow_status::terminated);
+    }
+
+    // ---- timers ----------------------------------------------------------------------------
+
+    std::uint32_t add_timer(waiter& w, time_point due) {
+        std::uint32_t s;
+        if (free_timers_.empty()) {
+            s = static_cast<std::uint32_t>(timers_.size());
+            timers_.push_back(timer_slot{&w, 0});
+        } else {
+            s = free_timers_.back();
+            free_timers_.pop_back();
+            timers_[s].w = &w;
+        }
+        ex_.post_at(due, timer_work{link_ref(link_), s, timers_[s].gen});
+        return s;
+    }
+
+    void release_timer(std::uint32_t s) noexcept {
+        timers_[s].w = nullptr;
+        ++timers_[s].gen;
+        free_timers_.push_back(s);  // capacity reserved in add_timer's growth; may allocate rarely
+    }
+
+private:
+    struct instance_slot {
+        instance_base* inst;
+        std::uint32_t gen;
+    };
+    struct timer_slot {
+        waiter* w;
+        std::uint32_t gen;
+    };
+
+    struct activate_work {
+        link_ref link;
+        std::uint32_t slot, gen;
+        void operator()() {
+            if (engine* e = link.get()) e->activate(slot, gen);
+        }
+    };
+    struct timer_work {
+        link_ref link;
+        std::uint32_t slot, gen;
+        void operator()() {
+            if (engine* e = link.get()) e->fire_timer(slot, gen);
+        }
+    };
+
+    void fire_timer(std::uint32_t s, std::uint32_t g) noexcept {
+        if (s < timers_.size() && timers_[s].gen == g && timers_[s].w) timers_[s].w->fire(wake_reason::timed_out);
+    }
+
+    void activate(std::uint32_t slot, std::uint32_t gen) {
+        instance_base* in = by_slot(slot, gen);
+        if (!in) return;
+        in->scheduled = false;
+        if (in->running()) run(*in);
+    }
+
+    // One activation: deliver every accepted signal in order, then resume whatever is ready, then
+    // re-test the conditions of this workflow (only after something of it ran); repeat until quiet.
+    void run(instance_base& in) {
+        activation act{this, &in, false};
+        activation* const outer = std::exchange(current_activation, &act);
+        in.active = true;
+        try {
+            while (!in.body_finished && !in.failure) {
+                if (!in.inbox.empty()) {
+                    pending_signal p = std::move(in.inbox.front());
+                    in.inbox.pop_front();
+                    act.body = false;
+                    p.deliver(in);
+                    continue;
+                }
+                if (waiter* w = in.ready.pop_front()) {
+                    act.body = w->body;
+                    w->handle.resume();
+                    continue;
+                }
+                if (!test_conditions(in)) break;
+            }
+        } catch (...) {
+            if (!in.failure) in.failure = std::current_exception();
+        }
+        if (in.body_finished && !in.failure) deliver_leftovers(in, act);
+        in.active = false;
+        current_activation = outer;
+        if (in.failure) close(in, workflow_status::failed);
+        else if (in.body_finished) close(in, in.status);
+    }
+
+    // The body finished while signals it sent to itself were still queued: they were accepted, so they
+    // are handled (sync handlers run, channels fill) before the run is sealed.
+    static void deliver_leftovers(instance_base& in, activation& act) {
+        try {
+            while (!in.inbox.empty() && !in.failure) {
+                pending_signal p = std::move(in.inbox.front());
+                in.inbox.pop_front();
+                act.body = false;
+                p.deliver(in);
+            }
+        } catch (...) {
+            in.failure = std::current_exception();
+        }
+    }
+
+    static bool test_conditions(instance_base& in) {
+        bool any = false;
+        in.conditions.for_each([&](waiter& w) {
+            if (w.check(w)) {
+                w.fire(wake_reason::fired);
+                any = true;
+            }
+        });
+        return any;
+    }
+
+    void close(instance_base& in, workflow_status status) {
+        in.status = status;
+        in.destroy_frames();
+        in.inbox.release();
+        in.ready.clear();
+        in.conditions.clear();
+        in.body_wait = nullptr;
+        in.cancel_requested = false;
+    }
+
+    void retire(instance_base& in) noexcept {
+        in.destroy_frames();
+        ++slots_[in.slot].gen;
+        slots_[in.slot].inst = nullptr;
+        free_slots_.push_back(in.slot);
+    }
+
+    executor& ex_;
+    runtime_options opts_;
+    engine_link* link_;
+    splitmix64 rng_;
+    std::uint64_t generated_ids_ = 0;
+    std::vector<instance_slot> slots_;
+    std::vector<std::uint32_t> free_slots_;
+    std::vector<timer_slot> timers_;
+    std::vector<std::uint32_t> free_timers_;
+    std::unordered_map<std::string_view, std::unique_ptr<instance_base>> by_id_;
+};
+
+// ---- waiter ------------------------------------------------------------------------------------
+
+inline void waiter::arm(activation& a, std::coroutine_handle<> h) noexcept {
+    inst = a.inst;
+    handle = h;
+    body = a.body;
+    reason = wake_reason::none;
+    if (body) inst->body_wait = this;
+}
+
+inline void waiter::fire(wake_reason r) noexcept {
+    reason = r;
+    static_cast<list_hook<wait_tag>&>(*this).unlink();
+    if (timer != no_timer) {
+        inst->eng.release_timer(timer);
+        timer = no_timer;
+    }
+    if (inst->body_wait == this) inst->body_wait = nullptr;
+    inst->ready.push_back(*this);
+    if (!inst->active && !inst->scheduled) {
+        // schedule() may allocate in a user executor; a failure there cannot be reported from here.
+        try {
+            inst->eng.schedule(*inst);
+        } catch (...) {
+            std::terminate();
+        }
+    }
+}
+
+inline void waiter::detach() noexcept {
+    static_cast<list_hook<wait_tag>&>(*this).unlink();
+    static_cast<list_hook<ready_tag>&>(*this).unlink();
+    if (inst) {
+        if (timer != no_timer) {
+            inst->eng.release_timer(timer);
+            timer = no_timer;
+        }
+        if (inst->body_wait == this) inst->body_wait = nullptr;
+    }
+}
+
+inline void waiter::arm_timer(time_point due) { timer = inst->eng.add_timer(*this, due); }
+
+inline void waiter::throw_if_cancelled() const {
+    if (reason == wake_reason::cancelled) {
+        inst->cancel_requested = false;  // delivered: the body may catch it and go on
+        throw cancelled(inst->id);
+    }
+}
+
+// ---- instance ----------------------------------------------------------------------------------
+
+inline std::string instance_base::run_id() const {
+    // Formatted like a UUID, from the runtime's seeded generator: deterministic across runs.
+    static constexpr char hex[] = "0123456789abcdef";
+    std::string out;
+    out.reserve(36);
+    for (int i = 0; i < 32; ++i) {
+        const std::uint64_t word = i < 16 ? run_hi : run_lo;
+        const int shift = 60 - 4 * (i % 16);
+        if (i == 8 || i == 12 || i == 16 || i == 20) out += '-';
+        out += hex[(word >> shift) & 0xf];
+    }
+    return out;
+}
+
+inline void instance_base::on_root_done(std::coroutine_handle<> frame, promise_base& p) noexcept {
+    if (frame == body) {
+        body = {};
+        body_finished = true;
+        if (p.exception) {
+            try {
+                std::rethrow_exception(p.exception);
+            } catch (const cancelled&) {
+                status = workflow_status::cancelled;
+            } catch (...) {
+                failure = p.exception;
+            }
+        } else {
+            try {
+                store_result(p);
+                status = workflow_status::completed;
+            } catch (...) {
+                failure = std::current_exception();
+            }
+        }
+    } else {
+        static_cast<list_hook<handler_tag>&>(p).unlink();
+        --handlers_running;
+        if (p.exception && !failure) failure = p.exception;  // a throwing signal handler fails the run
+    }
+    frame.destroy();
+}
+
+inline void instance_base::destroy_frames() noexcept {
+    while (promise_base* p = handlers.pop_front()) {
+        --handlers_running;
+        p->self.destroy();
+    }
+    if (body) std::exchange(body, {}).destroy();
+    static_cast<list_hook<ready_tag>&>(start).unlink();
+}
+
+inline void instance_base::spawn_handler(std::coroutine_handle<> frame, promise_base& p) {
+    p.root = this;
+    p.self = frame;
+    handlers.push_back(p);
+    ++handlers_running;
+    frame.resume();  // runs to its first suspension, inside the current activation
+}
+
+}  // namespace coflow::detail

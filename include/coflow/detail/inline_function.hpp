@@ -1,0 +1,98 @@
+// coflow/detail/inline_function.hpp: a move-only type-erased callable with inline storage.
+// Posted work and pending signals live in these, so small closures never touch the heap.
+#pragma once
+
+#include <cstddef>
+#include <new>
+#include <type_traits>
+#include <utility>
+
+namespace coflow::detail {
+
+template <class Sig, std::size_t Size>
+class inline_function;
+
+template <class R, class... Args, std::size_t Size>
+class inline_function<R(Args...), Size> {
+    struct ops {
+        R (*invoke)(void*, Args&&...);
+        void (*move_to)(void* from, void* to) noexcept;
+        void (*destroy)(void*) noexcept;
+    };
+
+    template <class F>
+    static constexpr bool fits_inline =
+        sizeof(F) <= Size && alignof(F) <= alignof(std::max_align_t) && std::is_nothrow_move_constructible_v<F>;
+
+    template <class F>
+    static constexpr ops inline_ops{
+        [](void* p, Args&&... a) -> R { return (*static_cast<F*>(p))(std::forward<Args>(a)...); },
+        [](void* from, void* to) noexcept {
+            ::new (to) F(std::move(*static_cast<F*>(from)));
+            static_cast<F*>(from)->~F();
+        },
+        [](void* p) noexcept { static_cast<F*>(p)->~F(); }};
+
+    // Too big to fit: the storage holds a pointer to a heap copy.
+    template <class F>
+    static constexpr ops heap_ops{
+        [](void* p, Args&&... a) -> R { return (**static_cast<F**>(p))(std::forward<Args>(a)...); },
+        [](void* from, void* to) noexcept { ::new (to) F*(*static_cast<F**>(from)); },
+        [](void* p) noexcept { delete *static_cast<F**>(p); }};
+
+public:
+    inline_function() noexcept = default;
+
+    template <class F>
+        requires(!std::is_same_v<std::remove_cvref_t<F>, inline_function> &&
+                 std::is_invocable_r_v<R, std::remove_cvref_t<F>&, Args...>)
+    inline_function(F&& f) {  // NOLINT: implicit like std::function
+        using D = std::remove_cvref_t<F>;
+        if constexpr (fits_inline<D>) {
+            ::new (static_cast<void*>(storage_)) D(std::forward<F>(f));
+            ops_ = &inline_ops<D>;
+        } else {
+            ::new (static_cast<void*>(storage_)) D*(new D(std::forward<F>(f)));
+            ops_ = &heap_ops<D>;
+        }
+    }
+
+    inline_function(inline_function&& o) noexcept : ops_(o.ops_) {
+        if (ops_) {
+            ops_->move_to(o.storage_, storage_);
+            o.ops_ = nullptr;
+        }
+    }
+
+    inline_function& operator=(inline_function&& o) noexcept {
+        if (this != &o) {
+            reset();
+            if (o.ops_) {
+                o.ops_->move_to(o.storage_, storage_);
+                ops_ = std::exchange(o.ops_, nullptr);
+            }
+        }
+        return *this;
+    }
+
+    inline_function(const inline_function&) = delete;
+    inline_function& operator=(const inline_function&) = delete;
+    ~inline_function() { reset(); }
+
+    explicit operator bool() const noexcept { return ops_ != nullptr; }
+
+    R operator()(Args... a) { return ops_->invoke(storage_, std::forward<Args>(a)...); }
+
+    void reset() noexcept {
+        if (ops_) {
+            ops_->destroy(storage_);
+            ops_ = nullptr;
+        }
+    }
+
+private:
+    const ops* ops_ = nullptr;
+    alignas(std::max_align_t) unsigned char storage_[Size];
+};
+
+}  // namespace coflow::detail

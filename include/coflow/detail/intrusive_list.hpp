@@ -1,0 +1,85 @@
+// coflow/detail/intrusive_list.hpp: a doubly linked list threaded through its elements.
+// Waiters link themselves into condition, channel and ready lists without allocating, and unlink on destruction.
+#pragma once
+
+#include <cstddef>
+
+namespace coflow::detail {
+
+/// A hook an element inherits once per list it can be in; Tag tells the hooks apart.
+template <class Tag>
+struct list_hook {
+    list_hook* prev = nullptr;
+    list_hook* next = nullptr;
+
+    list_hook() = default;
+    list_hook(const list_hook&) = delete;
+    list_hook& operator=(const list_hook&) = delete;
+
+    [[nodiscard]] bool linked() const noexcept { return next != nullptr; }
+
+    void unlink() noexcept {
+        if (!next) return;
+        prev->next = next;
+        next->prev = prev;
+        prev = next = nullptr;
+    }
+};
+
+/// A FIFO list of T (which derives from list_hook<Tag>). It never owns its elements.
+template <class T, class Tag>
+class intrusive_list {
+public:
+    using hook = list_hook<Tag>;
+
+    intrusive_list() noexcept { head_.prev = head_.next = &head_; }
+    intrusive_list(const intrusive_list&) = delete;
+    intrusive_list& operator=(const intrusive_list&) = delete;
+    ~intrusive_list() { clear(); }
+
+    [[nodiscard]] bool empty() const noexcept { return head_.next == &head_; }
+
+    void push_back(T& item) noexcept {
+        hook& h = item;
+        h.unlink();
+        h.prev = head_.prev;
+        h.next = &head_;
+        head_.prev->next = &h;
+        head_.prev = &h;
+    }
+
+    [[nodiscard]] T* front() noexcept { return empty() ? nullptr : static_cast<T*>(head_.next); }
+
+    T* pop_front() noexcept {
+        T* item = front();
+        if (item) static_cast<hook&>(*item).unlink();
+        return item;
+    }
+
+    /// Unlinks every element (the elements stay alive).
+    void clear() noexcept {
+        while (!empty()) head_.next->unlink();
+    }
+
+    [[nodiscard]] std::size_t size() const noexcept {
+        std::size_t n = 0;
+        for (const hook* h = head_.next; h != &head_; h = h->next) ++n;
+        return n;
+    }
+
+    /// Calls f(T&) for each element, in order; f may unlink the element it is given.
+    template <class F>
+    void for_each(F&& f) {
+        hook* h = head_.next;
+        while (h != &head_) {
+            hook* next = h->next;
+            f(*static_cast<T*>(h));
+            h = next;
+        }
+    }
+
+private:
+    hook head_;
+};
+
+}  // namespace coflow::detail

@@ -1,0 +1,91 @@
+// coflow/detail/ring.hpp: a growable FIFO ring buffer that starts with no allocation.
+// Inboxes and channels use it: O(1) push and pop, amortised growth, memory released on demand.
+#pragma once
+
+#include <cstddef>
+#include <memory>
+#include <new>
+#include <utility>
+
+namespace coflow::detail {
+
+template <class T>
+class ring {
+public:
+    ring() noexcept = default;
+    ring(const ring&) = delete;
+    ring& operator=(const ring&) = delete;
+    ring(ring&& o) noexcept : buf_(o.buf_), cap_(o.cap_), head_(o.head_), size_(o.size_) {
+        o.buf_ = nullptr;
+        o.cap_ = o.head_ = o.size_ = 0;
+    }
+    ring& operator=(ring&& o) noexcept {
+        if (this != &o) {
+            release();
+            buf_ = std::exchange(o.buf_, nullptr);
+            cap_ = std::exchange(o.cap_, 0);
+            head_ = std::exchange(o.head_, 0);
+            size_ = std::exchange(o.size_, 0);
+        }
+        return *this;
+    }
+    ~ring() { release(); }
+
+    [[nodiscard]] bool empty() const noexcept { return size_ == 0; }
+    [[nodiscard]] std::size_t size() const noexcept { return size_; }
+    [[nodiscard]] std::size_t capacity() const noexcept { return cap_; }
+
+    template <class... A>
+    T& emplace_back(A&&... a) {
+        if (size_ == cap_) grow();
+        T* slot = buf_ + ((head_ + size_) & (cap_ - 1));
+        ::new (static_cast<void*>(slot)) T(std::forward<A>(a)...);
+        ++size_;
+        return *slot;
+    }
+    void push_back(T&& v) { emplace_back(std::move(v)); }
+
+    [[nodiscard]] T& front() noexcept { return buf_[head_]; }
+    [[nodiscard]] T& operator[](std::size_t i) noexcept { return buf_[(head_ + i) & (cap_ - 1)]; }
+
+    void pop_front() noexcept {
+        std::destroy_at(buf_ + head_);
+        head_ = (head_ + 1) & (cap_ - 1);
+        --size_;
+    }
+
+    void clear() noexcept {
+        while (size_) pop_front();
+        head_ = 0;
+    }
+
+    /// Destroys the elements and gives the buffer back.
+    void release() noexcept {
+        clear();
+        if (buf_) std::allocator<T>{}.deallocate(buf_, cap_);
+        buf_ = nullptr;
+        cap_ = 0;
+    }
+
+private:
+    void grow() {
+        std::size_t cap = cap_ ? cap_ * 2 : 4;  // a power of two, so wrapping is a mask
+        T* nb = std::allocator<T>{}.allocate(cap);
+        for (std::size_t i = 0; i < size_; ++i) {
+            T* from = buf_ + ((head_ + i) & (cap_ - 1));
+            ::new (static_cast<void*>(nb + i)) T(std::move(*from));
+            std::destroy_at(from);
+        }
+        if (buf_) std::allocator<T>{}.deallocate(buf_, cap_);
+        buf_ = nb;
+        cap_ = cap;
+        head_ = 0;
+    }
+
+    T* buf_ = nullptr;
+    std::size_t cap_ = 0;
+    std::size_t head_ = 0;
+    std::size_t size_ = 0;
+};
+
+}  // namespace coflow::detail

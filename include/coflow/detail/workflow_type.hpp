@@ -1,0 +1,86 @@
+// coflow/detail/workflow_type.hpp: the type-erased table of one workflow type's signals and queries.
+// By-name calls look names up here and check argument types with coflow's own type ids.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include <coflow/detail/type_id.hpp>
+
+namespace coflow::detail {
+
+class instance_base;
+
+/// One argument of a by-name call: its type and where the sender keeps its value (moved from on accept).
+struct erased_arg {
+    type_id type;
+    void* value;
+    std::string_view (*name)() noexcept;
+};
+
+struct erased_args {
+    const erased_arg* data = nullptr;
+    std::size_t size = 0;
+
+    [[nodiscard]] std::string type_names() const {
+        std::string out = "(";
+        for (std::size_t i = 0; i < size; ++i) {
+            if (i) out += ", ";
+            out += data[i].name();
+        }
+        return out + ")";
+    }
+};
+
+struct signal_info {
+    std::string_view name;
+    std::string (*params)();  // "(std::string, int)"
+    // Checks the arguments' types and enqueues the signal; throws argument_mismatch / limit errors.
+    void (*accept)(instance_base&, erased_args, std::uint32_t index);
+};
+
+struct query_info {
+    std::string_view name;
+    std::string (*params)();
+    std::string_view (*result_name)() noexcept;
+    type_id result;
+    // Runs the query on `object` and stores the answer in *out (a std::optional<R>).
+    void (*call)(const void* object, erased_args, void* out, std::string_view id);
+};
+
+struct workflow_type {
+    std::string_view name;
+    type_id self;
+    const signal_info* signals;
+    std::size_t signal_count;
+    const query_info* queries;
+    std::size_t query_count;
+
+    [[nodiscard]] const signal_info* find_signal(std::string_view n, std::uint32_t& index) const noexcept {
+        for (std::size_t i = 0; i < signal_count; ++i)
+            if (signals[i].name == n) {
+                index = static_cast<std::uint32_t>(i);
+                return &signals[i];
+            }
+        return nullptr;
+    }
+    [[nodiscard]] const query_info* find_query(std::string_view n) const noexcept {
+        for (std::size_t i = 0; i < query_count; ++i)
+            if (queries[i].name == n) return &queries[i];
+        return nullptr;
+    }
+    [[nodiscard]] std::string signal_names() const {
+        std::string out;
+        for (std::size_t i = 0; i < signal_count; ++i) (out += i ? ", " : "") += signals[i].name;
+        return out;
+    }
+    [[nodiscard]] std::string query_names() const {
+        std::string out;
+        for (std::size_t i = 0; i < query_count; ++i) (out += i ? ", " : "") += queries[i].name;
+        return out;
+    }
+};
+
+}  // namespace coflow::detail

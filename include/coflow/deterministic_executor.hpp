@@ -1,0 +1,141 @@
+// coflow/deterministic_executor.hpp: the reference executor: FIFO ready queue, timer heap, virtual clock.
+// It never waits in real time; the caller decides when time advances (run_until_idle, advance, step).
+#pragma once
+
+#include <algorithm>
+#include <concepts>
+#include <type_traits>
+#include <cstddef>
+#include <cstdint>
+#include <utility>
+#include <vector>
+
+#include <coflow/detail/ring.hpp>
+#include <coflow/executor.hpp>
+
+namespace coflow {
+
+/// A single-threaded executor whose runs are reproducible: the same posts give the same order.
+///
+/// Ready work runs in the order posted. Timers fire in order of due time, ties in the order they were
+/// posted. Time moves only inside `run_until_idle` (jumping to the next timer when nothing is ready),
+/// `advance(d)` (up to now + d), `step` and `run_until`. Exceptions thrown by a work propagate to the
+/// caller of the running method; the executor stays usable.
+class deterministic_executor final : public executor {
+public:
+    deterministic_executor() = default;
+
+    void post(work w) override { ready_.push_back(std::move(w)); }
+
+    void post_at(time_point t, work w) override {
+        timers_.push_back(timer{t, next_seq_++, std::move(w)});
+        std::push_heap(timers_.begin(), timers_.end(), later);
+    }
+
+    [[nodiscard]] time_point now() const noexcept override { return now_; }
+
+    /// Runs ready work and fires timers (jumping the clock) until nothing is left. Returns works run.
+    std::size_t run_until_idle() {
+        std::size_t n = 0;
+        for (;;) {
+            n += drain_ready();
+            if (timers_.empty()) return n;
+            now_ = std::max(now_, timers_.front().due);
+            release_due();
+        }
+    }
+
+    /// Moves the clock forward by `d`, running every work and timer due up to then, in order.
+    /// A game loop calls this once per frame. Returns works run.
+    std::size_t advance(duration d) {
+        const time_point target = now_ + d;
+        std::size_t n = 0;
+        for (;;) {
+            n += drain_ready();
+            if (timers_.empty() || timers_.front().due > target) break;
+            now_ = std::max(now_, timers_.front().due);
+            release_due();
+        }
+        now_ = std::max(now_, target);
+        return n;
+    }
+
+    /// Runs one work: the next ready one, or else the next timer (moving the clock to it).
+    /// Returns false when there was nothing to run.
+    bool step() {
+        if (ready_.empty()) {
+            if (timers_.empty()) return false;
+            now_ = std::max(now_, timers_.front().due);
+            release_due();
+        }
+        run_one();
+        return true;
+    }
+
+    /// Steps until `done()` is true (checked before each step) or nothing is left to run.
+    /// Returns `done()`. Pass a handle's `is_closed` to run a workflow to its end:
+    /// `ex.run_until([&] { return h.is_closed(); })`, or simply `ex.run_until(h)`.
+    template <class Pred>
+        requires std::is_invocable_r_v<bool, Pred&>
+    bool run_until(Pred done) {
+        while (!done()) {
+            if (!step()) return done();
+        }
+        return true;
+    }
+
+    /// Runs until the workflow behind `handle` has closed; false if the executor ran dry first.
+    template <class Handle>
+        requires requires(const Handle& h) {
+            { h.is_closed() } -> std::convertible_to<bool>;
+        }
+    bool run_until(const Handle& handle) {
+        return run_until([&handle] { return handle.is_closed(); });
+    }
+
+    /// True when no work is ready and no timer is pending.
+    [[nodiscard]] bool idle() const noexcept { return ready_.empty() && timers_.empty(); }
+    [[nodiscard]] std::size_t ready_count() const noexcept { return ready_.size(); }
+    [[nodiscard]] std::size_t timer_count() const noexcept { return timers_.size(); }
+
+private:
+    struct timer {
+        time_point due;
+        std::uint64_t seq;
+        work fn;
+    };
+    // std heap functions build a max-heap; "later" as less puts the earliest (due, seq) on top.
+    static bool later(const timer& a, const timer& b) noexcept {
+        return a.due != b.due ? a.due > b.due : a.seq > b.seq;
+    }
+
+    void release_due() {
+        while (!timers_.empty() && timers_.front().due <= now_) {
+            std::pop_heap(timers_.begin(), timers_.end(), later);
+            ready_.push_back(std::move(timers_.back().fn));
+            timers_.pop_back();
+        }
+    }
+
+    void run_one() {
+        work w = std::move(ready_.front());
+        ready_.pop_front();
+        w();
+    }
+
+    std::size_t drain_ready() {
+        std::size_t n = 0;
+        while (!ready_.empty()) {
+            run_one();
+            ++n;
+        }
+        return n;
+    }
+
+    detail::ring<work> ready_;
+    std::vector<timer> timers_;
+    std::uint64_t next_seq_ = 0;
+    time_point now_{};
+};
+
+}  // namespace coflow

@@ -1,0 +1,237 @@
+// coflow/errors.hpp: one exception type per failure mode, all deriving from coflow::error.
+// Every message starts with "[coflow.<code>]" and names the workflow id and the signal or query involved.
+#pragma once
+
+#include <exception>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <utility>
+
+namespace coflow {
+
+/// A stable code per failure mode; `error::code()` returns it.
+enum class errc {
+    workflow_not_found = 1,
+    workflow_already_started,
+    workflow_closed,
+    unknown_signal,
+    unknown_query,
+    argument_mismatch,
+    signal_limit_exceeded,
+    query_failed,
+    workflow_failed,
+    workflow_cancelled,
+    workflow_terminated,
+    cancelled,
+    not_in_workflow,
+    nondeterminism,
+    result_not_ready,
+    workflow_type_mismatch,
+    invalid_operation,
+};
+
+[[nodiscard]] constexpr std::string_view to_string(errc c) noexcept {
+    switch (c) {
+        case errc::workflow_not_found: return "workflow_not_found";
+        case errc::workflow_already_started: return "workflow_already_started";
+        case errc::workflow_closed: return "workflow_closed";
+        case errc::unknown_signal: return "unknown_signal";
+        case errc::unknown_query: return "unknown_query";
+        case errc::argument_mismatch: return "argument_mismatch";
+        case errc::signal_limit_exceeded: return "signal_limit_exceeded";
+        case errc::query_failed: return "query_failed";
+        case errc::workflow_failed: return "workflow_failed";
+        case errc::workflow_cancelled: return "workflow_cancelled";
+        case errc::workflow_terminated: return "workflow_terminated";
+        case errc::cancelled: return "cancelled";
+        case errc::not_in_workflow: return "not_in_workflow";
+        case errc::nondeterminism: return "nondeterminism";
+        case errc::result_not_ready: return "result_not_ready";
+        case errc::workflow_type_mismatch: return "workflow_type_mismatch";
+        case errc::invalid_operation: return "invalid_operation";
+    }
+    return "unknown";
+}
+
+/// Base of every coflow error. `what()` is "[coflow.<code>] <message>".
+class error : public std::runtime_error {
+public:
+    error(errc code, const std::string& message)
+        : std::runtime_error("[coflow." + std::string(to_string(code)) + "] " + message), code_(code) {}
+
+    [[nodiscard]] errc code() const noexcept { return code_; }
+
+private:
+    errc code_;
+};
+
+namespace detail {
+/// The message of an exception_ptr's exception, found without RTTI.
+[[nodiscard]] inline std::string describe_exception(const std::exception_ptr& e) {
+    if (!e) return "no exception";
+    try {
+        std::rethrow_exception(e);
+    } catch (const std::exception& x) {
+        return x.what();
+    } catch (...) {
+        return "an exception not derived from std::exception";
+    }
+}
+
+[[nodiscard]] inline std::string quoted(std::string_view s) {
+    std::string out = "'";
+    out += s;
+    out += "'";
+    return out;
+}
+}  // namespace detail
+
+/// No workflow with this id is known to the runtime.
+class workflow_not_found : public error {
+public:
+    explicit workflow_not_found(std::string_view id)
+        : error(errc::workflow_not_found, "workflow " + detail::quoted(id) + " not found") {}
+};
+
+/// A start named an id whose run is still open (or whose reuse policy forbids a new run).
+class workflow_already_started : public error {
+public:
+    workflow_already_started(std::string_view id, std::string_view why)
+        : error(errc::workflow_already_started, "workflow " + detail::quoted(id) + " already started: " + std::string(why)) {}
+};
+
+/// The operation needs a running workflow, but its latest run has closed.
+class workflow_closed : public error {
+public:
+    workflow_closed(std::string_view id, std::string_view status, std::string_view what)
+        : error(errc::workflow_closed, "workflow " + detail::quoted(id) + " is closed (" + std::string(status) +
+                                           "): cannot " + std::string(what)) {}
+};
+
+/// The workflow type has no signal of this name (or the member is not registered as a signal).
+class unknown_signal : public error {
+public:
+    unknown_signal(std::string_view id, std::string_view type, std::string_view name, std::string_view known)
+        : error(errc::unknown_signal, "workflow " + detail::quoted(id) + " of type " + detail::quoted(type) +
+                                          " has no signal " + detail::quoted(name) + "; known signals: [" +
+                                          std::string(known) + "]") {}
+};
+
+/// The workflow type has no query of this name (or the member is not registered as a query).
+class unknown_query : public error {
+public:
+    unknown_query(std::string_view id, std::string_view type, std::string_view name, std::string_view known)
+        : error(errc::unknown_query, "workflow " + detail::quoted(id) + " of type " + detail::quoted(type) +
+                                         " has no query " + detail::quoted(name) + "; known queries: [" +
+                                         std::string(known) + "]") {}
+};
+
+/// By-name arguments (or an asked-for result type) differ from what the handler declares.
+class argument_mismatch : public error {
+public:
+    argument_mismatch(std::string_view id, std::string_view kind, std::string_view name, std::string_view expected,
+                      std::string_view given)
+        : error(errc::argument_mismatch, "workflow " + detail::quoted(id) + ": " + std::string(kind) + " " +
+                                             detail::quoted(name) + " expects " + std::string(expected) +
+                                             ", given " + std::string(given)) {}
+};
+
+/// A per-run signal limit was reached; the signal was not taken.
+class signal_limit_exceeded : public error {
+public:
+    signal_limit_exceeded(std::string_view id, std::string_view signal, std::string_view limit_name,
+                          std::size_t limit)
+        : error(errc::signal_limit_exceeded,
+                "workflow " + detail::quoted(id) + ": signal " + detail::quoted(signal) + " rejected, " +
+                    std::string(limit_name) + " limit of " + std::to_string(limit) +
+                    " reached (continue-as-new starts a run with fresh counters)") {}
+};
+
+/// A query handler threw; the workflow itself is unaffected.
+class query_failed : public error {
+public:
+    query_failed(std::string_view id, std::string_view query, std::exception_ptr cause)
+        : error(errc::query_failed, "workflow " + detail::quoted(id) + ": query " + detail::quoted(query) +
+                                        " failed: " + detail::describe_exception(cause)),
+          cause_(std::move(cause)) {}
+    [[nodiscard]] const std::exception_ptr& cause() const noexcept { return cause_; }
+
+private:
+    std::exception_ptr cause_;
+};
+
+/// The workflow's body, or one of its signal handlers, threw. `cause()` is the original exception.
+class workflow_failed : public error {
+public:
+    workflow_failed(std::string_view id, std::exception_ptr cause)
+        : error(errc::workflow_failed,
+                "workflow " + detail::quoted(id) + " failed: " + detail::describe_exception(cause)),
+          cause_(std::move(cause)) {}
+    [[nodiscard]] const std::exception_ptr& cause() const noexcept { return cause_; }
+
+private:
+    std::exception_ptr cause_;
+};
+
+/// The workflow ended because it was cancelled (the `cancelled` error left its body).
+class workflow_cancelled : public error {
+public:
+    explicit workflow_cancelled(std::string_view id)
+        : error(errc::workflow_cancelled, "workflow " + detail::quoted(id) + " was cancelled") {}
+};
+
+/// The workflow was terminated; none of its code ran after that.
+class workflow_terminated : public error {
+public:
+    workflow_terminated(std::string_view id, std::string_view reason)
+        : error(errc::workflow_terminated,
+                "workflow " + detail::quoted(id) + " was terminated: " + std::string(reason)) {}
+};
+
+/// Thrown inside a workflow, at the body's current co_await, when the workflow is cancelled.
+/// The body may catch it to clean up; if it escapes, the run closes as cancelled.
+class cancelled : public error {
+public:
+    explicit cancelled(std::string_view id)
+        : error(errc::cancelled, "workflow " + detail::quoted(id) + " cancellation requested") {}
+};
+
+/// A workflow-only operation (wait_condition, sleep, now, random ...) was used outside workflow code.
+class not_in_workflow : public error {
+public:
+    explicit not_in_workflow(std::string_view what)
+        : error(errc::not_in_workflow, std::string(what) + " may only be used inside workflow code run by a coflow runtime") {}
+};
+
+/// Re-running workflow code against its history made a different decision.
+class nondeterminism_error : public error {
+public:
+    explicit nondeterminism_error(const std::string& message) : error(errc::nondeterminism, message) {}
+};
+
+/// `result()` was asked of a workflow that is still running.
+class result_not_ready : public error {
+public:
+    explicit result_not_ready(std::string_view id)
+        : error(errc::result_not_ready, "workflow " + detail::quoted(id) +
+                                            " is still running: drive the executor (for example run_until_idle()) "
+                                            "until it closes before asking for its result") {}
+};
+
+/// A typed handle was used on a workflow of a different type.
+class workflow_type_mismatch : public error {
+public:
+    workflow_type_mismatch(std::string_view id, std::string_view expected, std::string_view actual)
+        : error(errc::workflow_type_mismatch, "workflow " + detail::quoted(id) + " is of type " +
+                                                  detail::quoted(actual) + ", but the handle is for type " +
+                                                  detail::quoted(expected)) {}
+};
+
+/// An operation that cannot be done in the current state (named in the message).
+class invalid_operation : public error {
+public:
+    explicit invalid_operation(const std::string& message) : error(errc::invalid_operation, message) {}
+};
+
+}  // namespace coflow

@@ -1,0 +1,219 @@
+// coflow/handle.hpp: workflow_handle<T>, the client's handle on a workflow by id.
+// Untyped (workflow_handle<>) it addresses signals and queries by name; typed, by member pointer too.
+#pragma once
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <tuple>
+#include <type_traits>
+#include <utility>
+
+#include <coflow/definition.hpp>
+#include <coflow/detail/engine.hpp>
+#include <coflow/detail/instance.hpp>
+#include <coflow/detail/traits.hpp>
+#include <coflow/detail/type_id.hpp>
+#include <coflow/errors.hpp>
+#include <coflow/status.hpp>
+
+namespace coflow {
+
+template <class T = void>
+class workflow_handle;
+
+namespace detail {
+template <class Tuple, std::size_t... I>
+std::array<erased_arg, sizeof...(I)> erase_args(Tuple& values, std::index_sequence<I...>) {
+    return {{erased_arg{type_id_of<std::tuple_element_t<I, Tuple>>(), &std::get<I>(values),
+                        &type_name<std::tuple_element_t<I, Tuple>>}...}};
+}
+}  // namespace detail
+
+/// An untyped handle: a workflow id and the runtime that knows it. It always addresses the id's latest
+/// run. Cheap to copy; valid while its runtime lives. Nothing is checked when the handle is made: a
+/// missing id throws workflow_not_found when the handle is used.
+template <>
+class workflow_handle<void> {
+public:
+    workflow_handle(detail::engine& eng, std::string id) : eng_(&eng), id_(std::move(id)) {}
+
+    [[nodiscard]] const std::string& id() const noexcept { return id_; }
+
+    /// Sends signal `name` with `args` (types must match the handler's parameters exactly, after decay;
+    /// string literals count as std::string). Returns once the signal is accepted; its handler runs when
+    /// the executor next runs the workflow. Throws workflow_not_found, workflow_closed, unknown_signal,
+    /// argument_mismatch or signal_limit_exceeded, and then nothing was enqueued.
+    template <class... As>
+    void signal(std::string_view name, As&&... args) const {
+        detail::instance_base& in = instance();
+        if (!in.running()) throw workflow_closed(in.id, to_string(in.status), "signal it");
+        std::uint32_t index = 0;
+        const detail::signal_info* s = in.type.find_signal(name, index);
+        if (!s) throw unknown_signal(in.id, in.type.name, name, in.type.signal_names());
+        std::tuple<detail::by_name_t<As>...> values(std::forward<As>(args)...);
+        auto erased = detail::erase_args(values, std::index_sequence_for<As...>{});
+        s->accept(in, detail::erased_args{erased.data(), erased.size()}, index);
+    }
+
+    /// Runs query `name` now and returns its answer as R (which must be the handler's return type).
+    /// Works on running and closed runs, records nothing and runs no workflow code but the query.
+    /// Throws unknown_query, argument_mismatch, or query_failed if the handler threw.
+    template <class R, class... As>
+    [[nodiscard]] R query(std::string_view name, As&&... args) const {
+        detail::instance_base& in = instance();
+        const detail::query_info* q = in.type.find_query(name);
+        if (!q) throw unknown_query(in.id, in.type.name, name, in.type.query_names());
+        if (q->result != detail::type_id_of<R>())
+            throw argument_mismatch(in.id, "query", name, "result type " + std::string(q->result_name()),
+                                    "result type " + std::string(detail::type_name<R>()));
+        std::tuple<detail::by_name_t<As>...> values(std::forward<As>(args)...);
+        auto erased = detail::erase_args(values, std::index_sequence_for<As...>{});
+        std::optional<R> answer;
+        q->call(in.object(), detail::erased_args{erased.data(), erased.size()}, &answer, in.id);
+        return std::move(*answer);
+    }
+
+    /// The latest run's result as R (the run method's result type; void for workflow<void>).
+    /// Throws result_not_ready while it runs, workflow_failed (cause kept), workflow_cancelled or
+    /// workflow_terminated when it did not complete, argument_mismatch if R is not its result type.
+    template <class R = void>
+    R result() const;
+
+    /// Status, run id, signal counts of the latest run.
+    [[nodiscard]] workflow_description describe() const {
+        detail::instance_base& in = instance();
+        workflow_description d;
+        d.id = in.id;
+        d.run_id = in.run_id();
+        d.type = std::string(in.type.name);
+        d.status = in.status;
+        d.pending_signals = in.inbox.size();
+        d.received_signals = in.received;
+        d.running_handlers = in.handlers_running;
+        d.cancel_requested = in.cancel_requested;
+        return d;
+    }
+
+    [[nodiscard]] workflow_status status() const { return instance().status; }
+    [[nodiscard]] bool is_closed() const { return !instance().running(); }
+
+    /// Requests cancellation: the body's current (or next) co_await throws coflow::cancelled, and the
+    /// body may catch it to clean up. Only the first request counts. Throws workflow_closed if closed.
+    void cancel() const { eng_->cancel(instance()); }
+
+    /// Ends the run now: none of its code runs again; result() throws workflow_terminated(reason).
+    void terminate(std::string reason = "terminated by client") const { eng_->terminate(instance(), std::move(reason)); }
+
+protected:
+    /// The latest run of the id: cached by slot, looked up by id when the cache is stale.
+    [[nodiscard]] detail::instance_base& instance() const {
+        if (detail::instance_base* in = eng_->by_slot(slot_, gen_)) return *in;
+        detail::instance_base* in = eng_->find(id_);
+        if (!in) throw workflow_not_found(id_);
+        slot_ = in->slot;
+        gen_ = in->gen;
+        return *in;
+    }
+
+    template <class R>
+    static R result_of(detail::instance_base& in) {
+        switch (in.status) {
+            case workflow_status::running: throw result_not_ready(in.id);
+            case workflow_status::failed: throw workflow_failed(in.id, in.failure);
+            case workflow_status::cancelled: throw workflow_cancelled(in.id);
+            case workflow_status::terminated: throw workflow_terminated(in.id, in.terminate_reason);
+            default: break;
+        }
+        if constexpr (!std::is_void_v<R>) return **static_cast<const std::optional<R>*>(in.result_storage());
+    }
+
+    detail::engine* eng_;
+    std::string id_;
+    mutable std::uint32_t slot_ = 0xffffffffu;
+    mutable std::uint32_t gen_ = 0;
+};
+
+template <class R>
+R workflow_handle<void>::result() const {
+    detail::instance_base& in = instance();
+    if (in.result_type() != detail::type_id_of<R>())
+        throw argument_mismatch(in.id, "workflow", in.type.name, "result type " + std::string(in.result_type_name()),
+                                "result type " + std::string(detail::type_name<R>()));
+    return result_of<R>(in);
+}
+
+/// A handle typed for workflow class T: adds signals and queries by member pointer (checked at compile
+/// time), queries by const callable, and result() returning T's result type.
+template <class T>
+class workflow_handle : public workflow_handle<void> {
+    static_assert(detail::workflow_class<T>,
+                  "workflow_handle<T> needs T to be a workflow class: `static constexpr auto definition = "
+                  "coflow::define<T>(\"name\").run(&T::run)...`");
+
+public:
+    using workflow_handle<void>::workflow_handle;
+    using workflow_handle<void>::signal;
+    using workflow_handle<void>::query;
+    using result_type = detail::run_result_t<T>;
+
+    /// Sends the signal whose target (handler or channel) is `target`, converting `args` to its
+    /// parameter types. No lookup by name. Throws as the by-name form does.
+    template <class M, class... As>
+        requires std::is_member_pointer_v<M>
+    void signal(M target, As&&... args) const {
+        detail::instance_base& in = typed_instance();
+        if (!detail::send_typed_signal<T>(in, target, std::forward<As>(args)...))
+            throw unknown_signal(in.id, in.type.name, "<member not registered as a signal>", in.type.signal_names());
+    }
+
+    /// Runs the registered query `fn` (a const member function) with `args` and returns its answer.
+    template <class M, class... As>
+        requires std::is_member_function_pointer_v<M>
+    [[nodiscard]] auto query(M fn, As&&... args) const {
+        static_assert(detail::member_fn_traits<M>::is_const,
+                      "a query handler must be a const member function returning a value (queries are read-only)");
+        detail::instance_base& in = typed_instance();
+        const std::uint32_t index = detail::query_index<T>(fn);
+        if (index == detail::npos32)
+            throw unknown_query(in.id, in.type.name, "<member not registered as a query>", in.type.query_names());
+        const T& obj = *static_cast<const T*>(in.object());
+        try {
+            return (obj.*fn)(std::forward<As>(args)...);
+        } catch (...) {
+            throw query_failed(in.id, in.type.queries[index].name, std::current_exception());
+        }
+    }
+
+    /// Runs `f(const T&)` on the workflow object and returns its answer: an ad-hoc read-only query.
+    template <class F>
+        requires(!std::is_member_pointer_v<std::remove_cvref_t<F>> &&
+                 !std::is_convertible_v<F, std::string_view>)
+    [[nodiscard]] auto query(F&& f) const {
+        static_assert(std::is_invocable_v<F&, const T&>,
+                      "a query callable takes the workflow object as `const T&` (queries are read-only)");
+        detail::instance_base& in = typed_instance();
+        const T& obj = *static_cast<const T*>(in.object());
+        try {
+            return f(obj);
+        } catch (...) {
+            throw query_failed(in.id, "<callable>", std::current_exception());
+        }
+    }
+
+    /// The result of T's run method; throws as workflow_handle<>::result does.
+    result_type result() const { return workflow_handle<void>::result_of<result_type>(typed_instance()); }
+
+private:
+    detail::instance_base& typed_instance() const {
+        detail::instance_base& in = instance();
+        if (in.type.self != detail::type_id_of<T>())
+            throw workflow_type_mismatch(in.id, T::definition.name, in.type.name);
+        return in;
+    }
+};
+
+}  // namespace coflow

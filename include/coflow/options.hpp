@@ -1,0 +1,34 @@
+// coflow/options.hpp: the options of a runtime and of a workflow start.
+// Plain aggregates, so that designated initialisers read like keyword arguments: {.id = "order-7"}.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+
+namespace coflow {
+
+/// What a start may do when the id's latest run has closed (a running id always conflicts).
+enum class id_reuse_policy {
+    allow_duplicate,              ///< start a new run (Temporal's default)
+    allow_duplicate_failed_only,  ///< start only if the last run failed, was cancelled or terminated
+    reject_duplicate,             ///< never reuse the id
+};
+
+/// Options of `runtime::start_workflow`.
+struct start_options {
+    std::string id;  ///< the workflow id; empty: the runtime makes one ("<type>-<n>")
+    id_reuse_policy id_reuse = id_reuse_policy::allow_duplicate;
+};
+
+/// Options of a `runtime`. A limit of 0 means "no limit".
+struct runtime_options {
+    /// Signals a run may receive; past it the sender gets signal_limit_exceeded (Temporal: 10,000).
+    std::size_t max_received_signals_per_run = 10'000;
+    /// Signals a workflow may have sent through external handles and not yet had accepted (Temporal: 2,000).
+    std::size_t max_pending_outgoing_signals = 2'000;
+    /// Seeds run ids and each run's random(); the same seed gives the same runs.
+    std::uint64_t seed = 0;
+};
+
+}  // namespace coflow

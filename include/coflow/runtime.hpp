@@ -1,0 +1,113 @@
+// coflow/runtime.hpp: the runtime owns workflow runs by id; it starts workflows and hands out handles.
+// It runs nothing by itself: all workflow code runs in work it posts to the executor it was given.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <string_view>
+#include <type_traits>
+#include <utility>
+
+#include <coflow/definition.hpp>
+#include <coflow/detail/engine.hpp>
+#include <coflow/detail/instance.hpp>
+#include <coflow/errors.hpp>
+#include <coflow/executor.hpp>
+#include <coflow/handle.hpp>
+#include <coflow/options.hpp>
+#include <coflow/workflow.hpp>
+
+namespace coflow {
+
+/// Owns workflow runs, keyed by workflow id, and schedules them on an executor.
+///
+/// The executor must outlive the runtime. Destroying the runtime destroys every run, suspended or not
+/// (their frames, objects and queued signals); work it had posted to the executor then does nothing.
+/// Closed runs are kept (for result() and queries) until their id is reused or forget(id) is called.
+class runtime {
+public:
+    explicit runtime(executor& ex, runtime_options options = {}) : eng_(ex, options) {}
+    runtime(const runtime&) = delete;
+    runtime& operator=(const runtime&) = delete;
+
+    /// Starts a workflow: `rt.start_workflow(&T::run, args..., {.id = "x"})`. The body is queued and
+    /// first runs when the executor runs; signals sent before that are handled before its first line.
+    /// Arguments convert to the run method's parameter types. Throws workflow_already_started if the id
+    /// has a running run (or a closed one that opts.id_reuse forbids to reuse).
+    /// (Spelled out per arity so that the trailing `{.id = ...}` can be a braced list.)
+    template <class T, class R>
+    workflow_handle<T> start_workflow(workflow<R> (T::*run)(), start_options opts = {}) {
+        return start_impl<T>(run, std::move(opts));
+    }
+    template <class T, class R, class P1>
+    workflow_handle<T> start_workflow(workflow<R> (T::*run)(P1), std::type_identity_t<P1> a1, start_options opts = {}) {
+        return start_impl<T>(run, std::move(opts), std::move(a1));
+    }
+    template <class T, class R, class P1, class P2>
+    workflow_handle<T> start_workflow(workflow<R> (T::*run)(P1, P2), std::type_identity_t<P1> a1,
+                                      std::type_identity_t<P2> a2, start_options opts = {}) {
+        return start_impl<T>(run, std::move(opts), std::move(a1), std::move(a2));
+    }
+    template <class T, class R, class P1, class P2, class P3>
+    workflow_handle<T> start_workflow(workflow<R> (T::*run)(P1, P2, P3), std::type_identity_t<P1> a1,
+                                      std::type_identity_t<P2> a2, std::type_identity_t<P3> a3,
+                                      start_options opts = {}) {
+        return start_impl<T>(run, std::move(opts), std::move(a1), std::move(a2), std::move(a3));
+    }
+    template <class T, class R, class P1, class P2, class P3, class P4>
+    workflow_handle<T> start_workflow(workflow<R> (T::*run)(P1, P2, P3, P4), std::type_identity_t<P1> a1,
+                                      std::type_identity_t<P2> a2, std::type_identity_t<P3> a3,
+                                      std::type_identity_t<P4> a4, start_options opts = {}) {
+        return start_impl<T>(run, std::move(opts), std::move(a1), std::move(a2), std::move(a3), std::move(a4));
+    }
+
+    /// An untyped handle on `id` (not checked until used).
+    [[nodiscard]] workflow_handle<> get_workflow_handle(std::string id) { return workflow_handle<>(eng_, std::move(id)); }
+
+    /// A handle on `id` typed for workflow class T; using it on another type throws workflow_type_mismatch.
+    template <class T>
+    [[nodiscard]] workflow_handle<T> get_workflow_handle_for(std::string id) {
+        return workflow_handle<T>(eng_, std::move(id));
+    }
+
+    /// As get_workflow_handle_for<T>(id), naming T by its run method (like Temporal's Python SDK).
+    template <class T, class R, class... Ps>
+    [[nodiscard]] workflow_handle<T> get_workflow_handle_for(workflow<R> (T::*)(Ps...), std::string id) {
+        return workflow_handle<T>(eng_, std::move(id));
+    }
+
+    /// Drops a closed run (its object and result). False if the id is unknown or still running.
+    bool forget(std::string_view id) { return eng_.forget(id); }
+
+    /// Number of workflow ids known (running or closed and kept).
+    [[nodiscard]] std::size_t size() const noexcept { return eng_.size(); }
+
+    [[nodiscard]] executor& get_executor() const noexcept { return eng_.exec(); }
+    [[nodiscard]] const runtime_options& options() const noexcept { return eng_.options(); }
+
+private:
+    template <class T, class M, class... A>
+    workflow_handle<T> start_impl(M run, start_options&& opts, A&&... args) {
+        static_assert(detail::workflow_class<T>,
+                      "a workflow class needs `static constexpr auto definition = "
+                      "coflow::define<T>(\"name\").run(&T::run)...` naming its run method");
+        static_assert(std::is_same_v<M, detail::run_fn_t<T>>,
+                      "start_workflow takes the run method named in the workflow class's definition");
+        if (T::definition.run_fn != run)
+            throw invalid_operation("start_workflow: the member function given is not the run method named in the "
+                                    "definition of '" + std::string(T::definition.name) + "'");
+        std::string id = opts.id.empty() ? eng_.make_id(T::definition.name) : std::move(opts.id);
+        eng_.check_start(id, opts.id_reuse);
+        auto inst = std::make_unique<detail::instance<T>>(eng_, id);
+        auto frame = (inst->object_.*run)(std::forward<A>(args)...).release();
+        frame.promise().root = inst.get();
+        frame.promise().self = frame;
+        inst->body = frame;
+        eng_.add(std::move(inst));
+        return workflow_handle<T>(eng_, std::move(id));
+    }
+
+    detail::engine eng_;
+};
+
+}  // namespace coflow

@@ -1,0 +1,146 @@
+// coflow/signal.hpp: signal_channel<T...>, an ordered queue of signals that a workflow body co_awaits.
+// Named as a signal target in a definition, it receives that signal's arguments in acceptance order.
+#pragma once
+
+#include <coroutine>
+#include <cstddef>
+#include <optional>
+#include <tuple>
+#include <type_traits>
+#include <utility>
+
+#include <coflow/detail/engine.hpp>
+#include <coflow/detail/intrusive_list.hpp>
+#include <coflow/detail/ring.hpp>
+#include <coflow/executor.hpp>
+
+namespace coflow {
+
+namespace detail {
+template <class... Ts>
+struct channel_value {
+    using type = std::tuple<Ts...>;
+};
+template <class T>
+struct channel_value<T> {
+    using type = T;
+};
+}  // namespace detail
+
+/// An ordered queue of one signal's arguments, owned by the workflow object.
+///
+/// Register it in the definition like a handler: `.signal("add", &account::adds)`. Each delivered signal
+/// adds one value (the argument, or a tuple of them) in the order the signals were accepted. The body
+/// reads with `co_await receive()`, `co_await receive(timeout)` (std::nullopt when time runs out) or
+/// `try_receive()`. Several waiting receivers are served first come, first served. Receives throw
+/// coflow::cancelled when the workflow is cancelled while the body waits in them.
+template <class... Ts>
+class signal_channel {
+public:
+    using value_type = typename detail::channel_value<Ts...>::type;
+    using argument_types = std::tuple<Ts...>;
+
+    signal_channel() = default;
+    signal_channel(const signal_channel&) = delete;
+    signal_channel& operator=(const signal_channel&) = delete;
+
+private:
+    struct receiver : detail::waiter {
+        std::optional<value_type> slot;
+    };
+
+    template <bool Timed>
+    class [[nodiscard]] receive_awaiter : private receiver {
+    public:
+        using coflow_awaitable = void;
+
+        receive_awaiter(detail::activation& a, signal_channel& ch, duration timeout) : ch_(ch), timeout_(timeout) {
+            this->inst = a.inst;
+            precancelled_ = a.body && a.inst->cancel_requested;
+        }
+
+        bool await_ready() const noexcept { return !precancelled_ && !ch_.items_.empty(); }
+
+        bool await_suspend(std::coroutine_handle<> h) noexcept {
+            if (precancelled_) return false;
+            detail::activation& a = *detail::current_activation;
+            this->arm(a, h);
+            ch_.receivers_.push_back(*this);
+            if constexpr (Timed)
+                this->arm_timer(a.eng->exec().now() + (timeout_ < duration::zero() ? duration::zero() : timeout_));
+            return true;
+        }
+
+        auto await_resume() {
+            if (precancelled_) {
+                this->inst->cancel_requested = false;
+                throw cancelled(this->inst->id);
+            }
+            this->throw_if_cancelled();
+            if constexpr (Timed) {
+                if (this->slot) return std::optional<value_type>(std::move(*this->slot));
+                if (this->reason == detail::wake_reason::timed_out) return std::optional<value_type>();
+                return std::optional<value_type>(ch_.take_front());
+            } else {
+                if (this->slot) return value_type(std::move(*this->slot));
+                return ch_.take_front();
+            }
+        }
+
+    private:
+        signal_channel& ch_;
+        duration timeout_;
+        bool precancelled_ = false;
+    };
+
+public:
+    /// Awaits the next value; suspends while the channel is empty.
+    [[nodiscard]] receive_awaiter<false> receive() {
+        return receive_awaiter<false>(detail::require_activation("signal_channel::receive"), *this, duration::zero());
+    }
+
+    /// Awaits the next value for at most `timeout` of executor time; std::nullopt if none came.
+    [[nodiscard]] receive_awaiter<true> receive(duration timeout) {
+        return receive_awaiter<true>(detail::require_activation("signal_channel::receive"), *this, timeout);
+    }
+
+    /// The next value if one is queued, without suspending.
+    [[nodiscard]] std::optional<value_type> try_receive() {
+        if (items_.empty()) return std::nullopt;
+        return take_front();
+    }
+
+    [[nodiscard]] std::size_t size() const noexcept { return items_.size(); }
+    [[nodiscard]] bool empty() const noexcept { return items_.empty(); }
+
+    /// Adds a value: hands it to the first waiting receiver, or queues it. The runtime calls this when
+    /// it delivers a signal; workflow code may call it too (for instance to put back an item).
+    template <class... As>
+    void push(As&&... args) {
+        if (receiver* r = receivers_.pop_front()) {
+            r->slot.emplace(std::forward<As>(args)...);
+            r->fire(detail::wake_reason::fired);
+        } else {
+            items_.emplace_back(std::forward<As>(args)...);
+        }
+    }
+
+private:
+    value_type take_front() {
+        value_type v = std::move(items_.front());
+        items_.pop_front();
+        return v;
+    }
+
+    detail::ring<value_type> items_;
+    detail::intrusive_list<receiver, detail::wait_tag> receivers_;
+};
+
+namespace detail {
+template <class T>
+struct is_signal_channel : std::false_type {};
+template <class... Ts>
+struct is_signal_channel<signal_channel<Ts...>> : std::true_type {};
+}  // namespace detail
+
+}  // namespace coflow

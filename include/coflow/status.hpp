@@ -1,0 +1,44 @@
+// coflow/status.hpp: a workflow run's status and the description returned by describe().
+// Mirrors Temporal's execution statuses, minus the ones that need a server (timed out).
+#pragma once
+
+#include <cstddef>
+#include <string>
+#include <string_view>
+
+namespace coflow {
+
+enum class workflow_status {
+    running,
+    completed,
+    failed,
+    cancelled,
+    terminated,
+    continued_as_new,
+};
+
+[[nodiscard]] constexpr std::string_view to_string(workflow_status s) noexcept {
+    switch (s) {
+        case workflow_status::running: return "running";
+        case workflow_status::completed: return "completed";
+        case workflow_status::failed: return "failed";
+        case workflow_status::cancelled: return "cancelled";
+        case workflow_status::terminated: return "terminated";
+        case workflow_status::continued_as_new: return "continued_as_new";
+    }
+    return "unknown";
+}
+
+/// A snapshot of a workflow's latest run (see workflow_handle::describe).
+struct workflow_description {
+    std::string id;
+    std::string run_id;
+    std::string type;
+    workflow_status status = workflow_status::running;
+    std::size_t pending_signals = 0;   ///< accepted, not yet delivered to a handler or channel
+    std::size_t received_signals = 0;  ///< accepted in this run (counts against the per-run limit)
+    std::size_t running_handlers = 0;  ///< async signal handlers started and not finished
+    bool cancel_requested = false;
+};
+
+}  // namespace coflow

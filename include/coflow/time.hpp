@@ -1,0 +1,66 @@
+// coflow/time.hpp: sleep(d), now() and random() for workflow code: virtual, deterministic, from the executor.
+// Timers are the discouraged way to wait for signals (prefer wait_condition); they are for real delays.
+#pragma once
+
+#include <coroutine>
+
+#include <coflow/detail/engine.hpp>
+#include <coflow/detail/random.hpp>
+#include <coflow/executor.hpp>
+
+namespace coflow {
+
+/// The per-run generator behind random(): satisfies UniformRandomBitGenerator, and its `uniform(lo, hi)`
+/// and `uniform01()` give the same values on every platform (std distributions may not).
+using random_engine = detail::splitmix64;
+
+namespace detail {
+
+class [[nodiscard]] sleep_awaiter : private waiter {
+public:
+    using coflow_awaitable = void;
+
+    sleep_awaiter(activation& a, duration d) noexcept : delay_(d < duration::zero() ? duration::zero() : d) {
+        inst = a.inst;
+        precancelled_ = a.body && a.inst->cancel_requested;
+    }
+
+    bool await_ready() const noexcept { return false; }
+
+    bool await_suspend(std::coroutine_handle<> h) noexcept {
+        if (precancelled_) return false;
+        activation& a = *current_activation;
+        arm(a, h);
+        arm_timer(a.eng->exec().now() + delay_);
+        return true;
+    }
+
+    void await_resume() {
+        if (precancelled_) {
+            inst->cancel_requested = false;
+            throw cancelled(inst->id);
+        }
+        throw_if_cancelled();
+    }
+
+private:
+    duration delay_;
+    bool precancelled_ = false;
+};
+
+}  // namespace detail
+
+/// Suspends the calling workflow code for `d` of executor time (never real time). Each sleep is a timer;
+/// to wait for a signal use wait_condition instead of sleeping in a loop.
+/// Throws coflow::cancelled if the workflow is cancelled while the body sleeps.
+[[nodiscard]] inline detail::sleep_awaiter sleep(duration d) {
+    return detail::sleep_awaiter(detail::require_activation("coflow::sleep"), d);
+}
+
+/// The executor's clock, read from workflow code.
+[[nodiscard]] inline time_point now() { return detail::require_activation("coflow::now").eng->exec().now(); }
+
+/// This run's random generator, seeded from runtime_options::seed: the same inputs give the same numbers.
+[[nodiscard]] inline random_engine& random() { return detail::require_activation("coflow::random").inst->rng; }
+
+}  // namespace coflow

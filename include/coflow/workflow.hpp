@@ -1,0 +1,51 @@
+// coflow/workflow.hpp: workflow<R>, the coroutine type of a workflow's run body.
+// The runtime owns the frame: it starts the body, resumes it from the executor, and keeps its result.
+#pragma once
+
+#include <coroutine>
+#include <utility>
+
+#include <coflow/detail/promise.hpp>
+
+namespace coflow {
+
+/// The return type of a workflow's run method: `coflow::workflow<R> run(Args...)`.
+///
+/// Calling the run method only makes the frame (lazy); `runtime::start_workflow` takes it over, and the
+/// executor resumes it from then on. The frame is always on the heap: it outlives the call that made it.
+/// When the body returns, the runtime keeps the value (or the exception) for `result()` and frees the
+/// frame. A workflow<R> cannot be awaited: start another workflow as a child instead.
+template <class R = void>
+class [[nodiscard]] workflow {
+public:
+    struct promise_type : detail::value_promise<R> {
+        workflow get_return_object() noexcept {
+            return workflow{std::coroutine_handle<promise_type>::from_promise(*this)};
+        }
+    };
+    using handle_type = std::coroutine_handle<promise_type>;
+    using result_type = R;
+
+    workflow(workflow&& o) noexcept : h_(std::exchange(o.h_, {})) {}
+    workflow& operator=(workflow&& o) noexcept {
+        if (this != &o) {
+            if (h_) h_.destroy();
+            h_ = std::exchange(o.h_, {});
+        }
+        return *this;
+    }
+    workflow(const workflow&) = delete;
+    workflow& operator=(const workflow&) = delete;
+    ~workflow() {
+        if (h_) h_.destroy();
+    }
+
+    /// Gives up ownership of the frame (the runtime takes it).
+    [[nodiscard]] handle_type release() noexcept { return std::exchange(h_, {}); }
+
+private:
+    explicit workflow(handle_type h) noexcept : h_(h) {}
+    handle_type h_{};
+};
+
+}  // namespace coflow
