@@ -1,0 +1,152 @@
+// The runtime: starting workflows, ids and reuse, forgetting runs, and teardown with runs suspended.
+#include <coflow/coflow.hpp>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "coflow_catch.hpp"
+#include "counted.hpp"
+
+using namespace std::chrono_literals;
+
+namespace {
+
+class idle_wf {
+public:
+    coflow::signal_channel<counted> things;
+    coflow::workflow<int> run(int mode) {
+        counted in_frame;
+        switch (mode) {
+            case 0: co_await coflow::wait_condition([] { return false; }); break;
+            case 1: (void)co_await things.receive(); break;
+            case 2: co_await coflow::sleep(24h); break;
+            case 3: co_await coflow::wait_condition([] { return false; }, 1h); break;
+            default: break;
+        }
+        co_return mode;
+    }
+    coflow::task<void> stuck(counted c) {
+        counted local;
+        (void)c;
+        co_await coflow::sleep(1000h);
+    }
+    void finish() {}
+    static constexpr auto definition = coflow::define<idle_wf>("idle_wf")
+                                           .run(&idle_wf::run)
+                                           .signal("thing", &idle_wf::things)
+                                           .signal("stuck", &idle_wf::stuck)
+                                           .signal("finish", &idle_wf::finish);
+
+private:
+    counted in_object_;
+};
+
+class failing {
+public:
+    coflow::workflow<int> run(bool fail) {
+        co_await coflow::sleep(1s);
+        if (fail) throw std::runtime_error("boom");
+        co_return 1;
+    }
+    static constexpr auto definition = coflow::define<failing>("failing").run(&failing::run);
+};
+
+}  // namespace
+
+TEST_CASE("a start without an id gets a generated one from the type name", "[runtime]") {
+    coflow::deterministic_executor ex;
+    coflow::runtime rt{ex};
+    auto a = rt.start_workflow(&failing::run, false);
+    auto b = rt.start_workflow(&failing::run, false);
+    CHECK(a.id() == "failing-1");
+    CHECK(b.id() == "failing-2");
+    (void)rt.start_workflow(&failing::run, false, {.id = "failing-3"});
+    CHECK(rt.start_workflow(&failing::run, false).id() == "failing-4");  // skips ids in use
+}
+
+TEST_CASE("starting an id that is running throws workflow_already_started", "[runtime][errors]") {
+    coflow::deterministic_executor ex;
+    coflow::runtime rt{ex};
+    auto h = rt.start_workflow(&failing::run, false, {.id = "dup"});
+    try {
+        (void)rt.start_workflow(&failing::run, false, {.id = "dup"});
+        FAIL("no exception");
+    } catch (const coflow::workflow_already_started& e) {
+        CHECK(std::string(e.what()).find("'dup'") != std::string::npos);
+        CHECK(std::string(e.what()).find(h.describe().run_id) != std::string::npos);
+    }
+    CHECK(rt.size() == 1);
+}
+
+TEST_CASE("a closed id is reused by default and the reuse policy can forbid it", "[runtime]") {
+    coflow::deterministic_executor ex;
+    coflow::runtime rt{ex};
+    auto ok = rt.start_workflow(&failing::run, false, {.id = "ok"});
+    auto bad = rt.start_workflow(&failing::run, true, {.id = "bad"});
+    ex.run_until_idle();
+    REQUIRE(ok.status() == coflow::workflow_status::completed);
+    REQUIRE(bad.status() == coflow::workflow_status::failed);
+
+    CHECK_THROWS_AS(rt.start_workflow(&failing::run, false, {.id = "ok", .id_reuse = coflow::id_reuse_policy::reject_duplicate}),
+                    coflow::workflow_already_started);
+    CHECK_THROWS_AS(rt.start_workflow(&failing::run, false,
+                                      {.id = "ok", .id_reuse = coflow::id_reuse_policy::allow_duplicate_failed_only}),
+                    coflow::workflow_already_started);
+    CHECK_NOTHROW(rt.start_workflow(&failing::run, false,
+                                    {.id = "bad", .id_reuse = coflow::id_reuse_policy::allow_duplicate_failed_only}));
+    const auto old_run = ok.describe().run_id;
+    CHECK_NOTHROW(rt.start_workflow(&failing::run, false, {.id = "ok"}));
+    CHECK(ok.describe().run_id != old_run);
+    CHECK(ok.status() == coflow::workflow_status::running);
+}
+
+TEST_CASE("a failed body reports its exception as the cause of workflow_failed", "[runtime][errors]") {
+    coflow::deterministic_executor ex;
+    coflow::runtime rt{ex};
+    auto h = rt.start_workflow(&failing::run, true, {.id = "f"});
+    ex.run_until_idle();
+    try {
+        (void)h.result();
+        FAIL("no exception");
+    } catch (const coflow::workflow_failed& e) {
+        CHECK(std::string(e.what()).find("'f'") != std::string::npos);
+        CHECK(std::string(e.what()).find("boom") != std::string::npos);
+        CHECK_THROWS_AS(std::rethrow_exception(e.cause()), std::runtime_error);
+    }
+}
+
+TEST_CASE("forget drops closed runs only", "[runtime]") {
+    coflow::deterministic_executor ex;
+    coflow::runtime rt{ex};
+    auto h = rt.start_workflow(&failing::run, false, {.id = "short"});
+    CHECK_FALSE(rt.forget("short"));  // still running
+    ex.run_until_idle();
+    CHECK(rt.size() == 1);
+    CHECK(rt.forget("short"));
+    CHECK(rt.size() == 0);
+    CHECK_FALSE(rt.forget("short"));
+    CHECK_THROWS_AS(h.result(), coflow::workflow_not_found);
+}
+
+TEST_CASE("destroying a runtime frees every suspended run, and its posted work then does nothing", "[runtime][lifetime]") {
+    counted::reset();
+    coflow::deterministic_executor ex;
+    {
+        coflow::runtime rt{ex};
+        for (int i = 0; i < 1'000; ++i) {
+            auto h = rt.start_workflow(&idle_wf::run, i % 5);
+            if (i % 7 == 0) h.signal(&idle_wf::stuck, counted{});
+            if (i % 11 == 0 && i % 5 != 1) h.signal(&idle_wf::things, counted{});
+        }
+        ex.advance(1ms);
+        for (int i = 0; i < 50; ++i)  // pending signals at teardown too (mode 4 runs have closed)
+            if (i % 5 != 4) rt.get_workflow_handle("idle_wf-" + std::to_string(i + 1)).signal("finish");
+        CHECK(counted::alive() > 1'000);
+        CHECK_FALSE(ex.idle());
+    }
+    CHECK(counted::alive() == 0);
+    ex.run_until_idle();  // timers and activations posted by the dead runtime
+    CHECK(ex.idle());
+    CHECK(counted::alive() == 0);
+}

@@ -1,0 +1,153 @@
+// Virtual time in workflow code: sleep, now, random; deterministic across runs.
+#include <coflow/coflow.hpp>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "coflow_catch.hpp"
+
+using namespace std::chrono_literals;
+
+namespace {
+
+std::int64_t ms_since_epoch(coflow::time_point t) {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
+}
+
+class sleeper {
+public:
+    coflow::workflow<std::int64_t> run(int ms, int times) {
+        for (int i = 0; i < times; ++i) {
+            co_await coflow::sleep(std::chrono::milliseconds(ms));
+            ++wakes_;
+        }
+        co_return ms_since_epoch(coflow::now());
+    }
+    int wakes() const { return wakes_; }
+    static constexpr auto definition =
+        coflow::define<sleeper>("sleeper").run(&sleeper::run).query("wakes", &sleeper::wakes);
+
+private:
+    int wakes_ = 0;
+};
+
+// Appends its name to a shared log when its single sleep ends.
+std::vector<std::string>* wake_log = nullptr;
+class alarm {
+public:
+    coflow::workflow<void> run(std::string name, int ms) {
+        co_await coflow::sleep(std::chrono::milliseconds(ms));
+        wake_log->push_back(name);
+    }
+    static constexpr auto definition = coflow::define<alarm>("alarm").run(&alarm::run);
+};
+
+class dice {
+public:
+    coflow::workflow<std::vector<std::uint64_t>> run(int n) {
+        std::vector<std::uint64_t> out;
+        for (int i = 0; i < n; ++i) {
+            out.push_back(coflow::random().uniform(1, 6));
+            co_await coflow::sleep(1ms);
+        }
+        out.push_back(coflow::random()());
+        co_return out;
+    }
+    static constexpr auto definition = coflow::define<dice>("dice").run(&dice::run);
+};
+
+}  // namespace
+
+TEST_CASE("sleep waits in virtual time only and now() reads the executor's clock", "[time]") {
+    coflow::deterministic_executor ex;
+    coflow::runtime rt{ex};
+    auto h = rt.start_workflow(&sleeper::run, 250, 4);
+    ex.run_until_idle();
+    CHECK(h.result() == 1000);
+    CHECK(ex.now().time_since_epoch() == 1s);
+}
+
+TEST_CASE("a game loop advancing by frames wakes a sleeper on the first frame at or past its time", "[time]") {
+    coflow::deterministic_executor ex;
+    coflow::runtime rt{ex};
+    auto h = rt.start_workflow(&sleeper::run, 100, 1);
+    int frames = 0;
+    while (!h.is_closed()) {
+        ex.advance(16ms);
+        ++frames;
+    }
+    CHECK(frames == 7);  // 7 * 16 = 112 >= 100
+    CHECK(h.result() == 100);
+    CHECK(ex.now().time_since_epoch() == 112ms);
+}
+
+TEST_CASE("timers of different workflows fire by due time, ties in the order they were set", "[time]") {
+    std::vector<std::string> log;
+    wake_log = &log;
+    coflow::deterministic_executor ex;
+    coflow::runtime rt{ex};
+    (void)rt.start_workflow(&alarm::run, "c", 30);
+    (void)rt.start_workflow(&alarm::run, "a", 10);
+    (void)rt.start_workflow(&alarm::run, "b1", 20);
+    (void)rt.start_workflow(&alarm::run, "b2", 20);
+    ex.run_until_idle();
+    CHECK(log == std::vector<std::string>{"a", "b1", "b2", "c"});
+    wake_log = nullptr;
+}
+
+TEST_CASE("a negative sleep is a zero sleep that still yields to the executor", "[time]") {
+    coflow::deterministic_executor ex;
+    coflow::runtime rt{ex};
+    auto h = rt.start_workflow(&sleeper::run, -5, 3);
+    CHECK(ex.step());  // the body runs and sets its first timer
+    CHECK(h.query(&sleeper::wakes) == 0);
+    ex.run_until_idle();
+    CHECK(h.result() == 0);
+    CHECK(h.query(&sleeper::wakes) == 3);
+}
+
+TEST_CASE("random() repeats for the same seed and differs for another", "[time][determinism]") {
+    auto roll = [](std::uint64_t seed) {
+        coflow::deterministic_executor ex;
+        coflow::runtime rt{ex, {.seed = seed}};
+        auto a = rt.start_workflow(&dice::run, 20);
+        auto b = rt.start_workflow(&dice::run, 20);
+        ex.run_until_idle();
+        auto ra = a.result();
+        auto rb = b.result();
+        ra.insert(ra.end(), rb.begin(), rb.end());
+        ra.push_back(std::hash<std::string>{}(a.describe().run_id));
+        return ra;
+    };
+    const auto first = roll(7);
+    CHECK(first == roll(7));
+    CHECK(first != roll(8));
+    for (std::size_t i = 0; i < 20; ++i) {
+        CHECK(first[i] >= 1);
+        CHECK(first[i] <= 6);
+    }
+    // Two workflows of one runtime get different streams.
+    CHECK(std::vector<std::uint64_t>(first.begin(), first.begin() + 21) !=
+          std::vector<std::uint64_t>(first.begin() + 21, first.begin() + 42));
+}
+
+TEST_CASE("time functions outside workflow code throw not_in_workflow", "[time][errors]") {
+    CHECK_THROWS_AS(coflow::now(), coflow::not_in_workflow);
+    CHECK_THROWS_AS((void)coflow::sleep(1s), coflow::not_in_workflow);
+    CHECK_THROWS_AS(coflow::random(), coflow::not_in_workflow);
+}
+
+TEST_CASE("cancelling a sleeping workflow throws cancelled at the sleep", "[time][cancel]") {
+    coflow::deterministic_executor ex;
+    coflow::runtime rt{ex};
+    auto h = rt.start_workflow(&sleeper::run, 1000, 5);
+    ex.advance(1500ms);
+    CHECK(h.query(&sleeper::wakes) == 1);
+    h.cancel();
+    ex.advance(1ms);
+    CHECK(h.status() == coflow::workflow_status::cancelled);
+    CHECK(h.query(&sleeper::wakes) == 1);
+    ex.run_until_idle();  // the cancelled timer fires into nothing
+    CHECK(h.query(&sleeper::wakes) == 1);
+}
