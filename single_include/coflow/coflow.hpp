@@ -977,7 +977,7 @@ public:
     // takes the fields and leaves the links empty.
     waiter(waiter&& o) noexcept
         : list_hook<wait_tag>(), list_hook<ready_tag>(), inst(o.inst), handle(o.handle), check(o.check),
-          timer(std::exchange(o.timer, no_timer)), body(o.body), reason(o.reason) {}
+          tested_at(o.tested_at), timer(std::exchange(o.timer, no_timer)), body(o.body), reason(o.reason) {}
     waiter& operator=(const waiter&) = delete;
     ~waiter() { detach(); }
 
@@ -996,6 +996,7 @@ public:
     instance_base* inst = nullptr;
     std::coroutine_handle<> handle{};
     bool (*check)(waiter&) = nullptr;  // condition waiters: re-evaluates the predicate
+    std::uint64_t tested_at = 0;  // the instance's step when the predicate last ran
     std::uint32_t timer = no_timer;
     bool body = false;
     wake_reason reason = wake_reason::none;
@@ -1049,6 +1050,7 @@ public:
 
     ring<pending_signal> inbox;
     std::size_t received = 0;  // signals accepted in this run
+    std::uint64_t steps = 0;   // handler deliveries and resumptions so far: conditions are re-tested per step
     std::size_t handlers_running = 0;
 
     intrusive_list<waiter, ready_tag> ready;
@@ -1181,8 +1183,8 @@ public:
     /// Makes sure an activation of `in` will run: posts one unless one is posted or running.
     void schedule(instance_base& in) {
         if (in.scheduled || in.active) return;
-        in.scheduled = true;
         ex_.post(activate_work{link_ref(link_), in.slot, in.gen});
+        in.scheduled = true;
     }
 
     /// Accepts a signal for `in`: checks it may take one, queues it in order, schedules delivery.
@@ -1193,9 +1195,9 @@ public:
             throw signal_limit_exceeded(in.id, in.type.signals[index].name,
                                         "received signals per run (runtime_options::max_received_signals_per_run)",
                                         limit);
+        schedule(in);  // first: if posting fails, nothing was accepted (a spare activation is harmless)
         in.inbox.push_back(pending_signal{std::move(deliver), index});
         ++in.received;
-        schedule(in);
     }
 
     /// Requests cancellation: the body's current (or next) co_await throws coflow::cancelled.
@@ -1285,11 +1287,13 @@ private:
                     pending_signal p = std::move(in.inbox.front());
                     in.inbox.pop_front();
                     act.body = false;
+                    ++in.steps;
                     p.deliver(in);
                     continue;
                 }
                 if (waiter* w = in.ready.pop_front()) {
                     act.body = w->body;
+                    ++in.steps;
                     w->handle.resume();
                     continue;
                 }
@@ -1323,6 +1327,9 @@ private:
     static bool test_conditions(instance_base& in) {
         bool any = false;
         in.conditions.for_each([&](waiter& w) {
+            // A waiter registered in the step that just ended tested its predicate then: skip it.
+            if (w.tested_at == in.steps) return;
+            w.tested_at = in.steps;
             if (w.check(w)) {
                 w.fire(wake_reason::fired);
                 any = true;
@@ -1367,6 +1374,7 @@ inline void waiter::arm(activation& a, std::coroutine_handle<> h) noexcept {
     handle = h;
     body = a.body;
     reason = wake_reason::none;
+    tested_at = inst->steps;
     if (body) inst->body_wait = this;
 }
 
