@@ -5,6 +5,7 @@
 #include <array>
 #include <chrono>
 #include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <ostream>
 #include <stdexcept>
@@ -78,6 +79,16 @@ struct big_move_only_work {
 };
 static_assert(sizeof(big_move_only_work) > 40);
 static_assert(!std::is_copy_constructible_v<big_move_only_work>);
+
+/// A closure more aligned than the inline buffer guarantees: it must be stored with its own alignment.
+struct alignas(64) over_aligned_work {
+    int value;
+    std::vector<int>* out;
+    void operator()() const {
+        const bool aligned = reinterpret_cast<std::uintptr_t>(this) % 64 == 0;
+        out->push_back(aligned ? value : -1);
+    }
+};
 
 }  // namespace
 
@@ -265,25 +276,31 @@ TEST_CASE("a timer due now or in the past runs after the ready work and never mo
         return [&log, &ex, name] { log.push_back({name, ex.now()}); };
     };
     ex.post_at(ex.now(), record("due-now"));
-    ex.post(record("ready-a"));
+    ex.post([&, child = record("ready-a.child")] {
+        log.push_back({"ready-a", ex.now()});
+        ex.post(child);  // ready work posted by ready work still goes before the due timers
+    });
     ex.post_at(at(40ms), record("past"));
     ex.post(record("ready-b"));
 
-    const std::vector<stamp> expected{
-        {"ready-a", at(100ms)}, {"ready-b", at(100ms)}, {"past", at(100ms)}, {"due-now", at(100ms)}};
+    const std::vector<stamp> expected{{"ready-a", at(100ms)},
+                                      {"ready-b", at(100ms)},
+                                      {"ready-a.child", at(100ms)},
+                                      {"past", at(100ms)},
+                                      {"due-now", at(100ms)}};
 
     SECTION("with run_until_idle") {
-        CHECK(ex.run_until_idle() == 4);
+        CHECK(ex.run_until_idle() == 5);
         CHECK(log == expected);
     }
     SECTION("with advance by zero") {
-        CHECK(ex.advance(0ms) == 4);
+        CHECK(ex.advance(0ms) == 5);
         CHECK(log == expected);
     }
     SECTION("with step") {
         int steps = 0;
         while (ex.step()) ++steps;
-        CHECK(steps == 4);
+        CHECK(steps == 5);
         CHECK(log == expected);
     }
     CHECK(ex.now() == at(100ms));
@@ -535,6 +552,15 @@ TEST_CASE("move-only captures can be posted, small or big", "[deterministic_exec
 
     CHECK(ex.run_until_idle() == 3);
     CHECK(out == std::vector<int>{42, 5, 5});
+}
+
+TEST_CASE("an over-aligned closure runs at its own alignment", "[deterministic_executor]") {
+    coflow::deterministic_executor ex;
+    std::vector<int> out;
+    for (int i = 1; i <= 5; ++i) ex.post(over_aligned_work{i, &out});
+    ex.post_at(at(1s), over_aligned_work{6, &out});
+    CHECK(ex.run_until_idle() == 6);
+    CHECK(out == std::vector<int>{1, 2, 3, 4, 5, 6});
 }
 
 TEST_CASE("work never run is destroyed with the executor", "[deterministic_executor][lifetime]") {

@@ -9,12 +9,16 @@
 #error "coflow needs C++20 concepts: compile with -std=c++20 (g++ 12+, clang++ 14+)"
 #endif
 
+#include <coflow/args.hpp>
+#include <coflow/child.hpp>
 #include <coflow/condition.hpp>
 #include <coflow/definition.hpp>
 #include <coflow/deterministic_executor.hpp>
 #include <coflow/errors.hpp>
 #include <coflow/executor.hpp>
+#include <coflow/external_handle.hpp>
 #include <coflow/handle.hpp>
+#include <coflow/info.hpp>
 #include <coflow/options.hpp>
 #include <coflow/runtime.hpp>
 #include <coflow/signal.hpp>

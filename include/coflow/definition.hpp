@@ -236,6 +236,12 @@ Tuple take_erased(erased_args a, std::index_sequence<J...>) {
 }
 
 template <class T, std::size_t I>
+bool erased_signal_matches(erased_args a) {
+    using Tuple = decltype(delivery<T, I>::args);
+    return erased_types_match<Tuple>(a, std::make_index_sequence<std::tuple_size_v<Tuple>>{});
+}
+
+template <class T, std::size_t I>
 void accept_erased_signal(instance_base& in, erased_args a, std::uint32_t index) {
     using D = delivery<T, I>;
     using Tuple = decltype(D::args);
@@ -324,32 +330,6 @@ std::uint32_t query_index(M m) {
             ...);
     }(std::make_index_sequence<query_count_v<T>>{});
     return found;
-}
-
-// ---- the type-erased table --------------------------------------------------------------------
-
-template <class T>
-struct type_table {
-    template <std::size_t... I>
-    static constexpr std::array<signal_info, sizeof...(I)> make_signals(std::index_sequence<I...>) {
-        return {{signal_info{std::get<I>(T::definition.signals).name, &signal_params<T, I>,
-                             &accept_erased_signal<T, I>}...}};
-    }
-    template <std::size_t... I>
-    static constexpr std::array<query_info, sizeof...(I)> make_queries(std::index_sequence<I...>) {
-        return {{query_info{std::get<I>(T::definition.queries).name, &query_params<T, I>, &query_result_name<T, I>,
-                            type_id_of<typename query_at<T, I>::result>(), &call_erased_query<T, I>}...}};
-    }
-
-    static constexpr auto signals = make_signals(std::make_index_sequence<signal_count_v<T>>{});
-    static constexpr auto queries = make_queries(std::make_index_sequence<query_count_v<T>>{});
-    static constexpr workflow_type value{T::definition.name, type_id_of<T>(), signals.data(), signals.size(),
-                                        queries.data(), queries.size()};
-};
-
-template <class T>
-[[nodiscard]] constexpr const workflow_type& workflow_type_of() noexcept {
-    return type_table<T>::value;
 }
 
 }  // namespace detail

@@ -25,14 +25,6 @@ namespace coflow {
 template <class T = void>
 class workflow_handle;
 
-namespace detail {
-template <class Tuple, std::size_t... I>
-std::array<erased_arg, sizeof...(I)> erase_args(Tuple& values, std::index_sequence<I...>) {
-    return {{erased_arg{type_id_of<std::tuple_element_t<I, Tuple>>(), &std::get<I>(values),
-                        &type_name<std::tuple_element_t<I, Tuple>>}...}};
-}
-}  // namespace detail
-
 /// An untyped handle: a workflow id and the runtime that knows it. It always addresses the id's latest
 /// run. Cheap to copy; valid while its runtime lives. Nothing is checked when the handle is made: a
 /// missing id throws workflow_not_found when the handle is used.
@@ -49,14 +41,9 @@ public:
     /// argument_mismatch or signal_limit_exceeded, and then nothing was enqueued.
     template <class... As>
     void signal(std::string_view name, As&&... args) const {
-        detail::instance_base& in = instance();
-        if (!in.running()) throw workflow_closed(in.id, to_string(in.status), "signal it");
-        std::uint32_t index = 0;
-        const detail::signal_info* s = in.type.find_signal(name, index);
-        if (!s) throw unknown_signal(in.id, in.type.name, name, in.type.signal_names());
         std::tuple<detail::by_name_t<As>...> values(std::forward<As>(args)...);
         auto erased = detail::erase_args(values, std::index_sequence_for<As...>{});
-        s->accept(in, detail::erased_args{erased.data(), erased.size()}, index);
+        eng_->signal_by_name(instance(), name, detail::erased_args{erased.data(), erased.size()});
     }
 
     /// Runs query `name` now and returns its answer as R (which must be the handler's return type).
@@ -93,6 +80,7 @@ public:
         d.status = in.status;
         d.pending_signals = in.inbox.size();
         d.received_signals = in.received;
+        d.pending_outgoing_signals = in.outbox.size();
         d.running_handlers = in.handlers_running;
         d.cancel_requested = in.cancel_requested;
         return d;
@@ -119,18 +107,6 @@ protected:
         return *in;
     }
 
-    template <class R>
-    static R result_of(detail::instance_base& in) {
-        switch (in.status) {
-            case workflow_status::running: throw result_not_ready(in.id);
-            case workflow_status::failed: throw workflow_failed(in.id, in.failure);
-            case workflow_status::cancelled: throw workflow_cancelled(in.id);
-            case workflow_status::terminated: throw workflow_terminated(in.id, in.terminate_reason);
-            default: break;
-        }
-        if constexpr (!std::is_void_v<R>) return **static_cast<const std::optional<R>*>(in.result_storage());
-    }
-
     detail::engine* eng_;
     std::string id_;
     mutable std::uint32_t slot_ = 0xffffffffu;
@@ -143,7 +119,7 @@ R workflow_handle<void>::result() const {
     if (in.result_type() != detail::type_id_of<R>())
         throw argument_mismatch(in.id, "workflow", in.type.name, "result type " + std::string(in.result_type_name()),
                                 "result type " + std::string(detail::type_name<R>()));
-    return result_of<R>(in);
+    return detail::closed_result<R>(in);
 }
 
 /// A handle typed for workflow class T: adds signals and queries by member pointer (checked at compile
@@ -152,7 +128,7 @@ template <class T>
 class workflow_handle : public workflow_handle<void> {
     static_assert(detail::workflow_class<T>,
                   "workflow_handle<T> needs T to be a workflow class: `static constexpr auto definition = "
-                  "coflow::define<T>(\"name\").run(&T::run)...`");
+                  "coflow::define<T>(\"name\").run(&T::run)...`, declared after every member it names");
 
 public:
     using workflow_handle<void>::workflow_handle;
@@ -205,7 +181,7 @@ public:
     }
 
     /// The result of T's run method; throws as workflow_handle<>::result does.
-    result_type result() const { return workflow_handle<void>::result_of<result_type>(typed_instance()); }
+    result_type result() const { return detail::closed_result<result_type>(typed_instance()); }
 
 private:
     detail::instance_base& typed_instance() const {

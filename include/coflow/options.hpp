@@ -6,6 +6,8 @@
 #include <cstdint>
 #include <string>
 
+#include <coflow/args.hpp>
+
 namespace coflow {
 
 /// What a start may do when the id's latest run has closed (a running id always conflicts).
@@ -17,8 +19,12 @@ enum class id_reuse_policy {
 
 /// Options of `runtime::start_workflow`.
 struct start_options {
-    std::string id;  ///< the workflow id; empty: the runtime makes one ("<type>-<n>")
+    std::string id{};  ///< the workflow id; empty: the runtime makes one ("<type>-<n>")
     id_reuse_policy id_reuse = id_reuse_policy::allow_duplicate;
+    /// Signal-with-start: if set, this signal is sent with the start. A running id only gets the signal
+    /// (nothing new starts); otherwise the new run handles it before the first line of its body.
+    std::string start_signal{};
+    arg_pack start_signal_args{};  ///< coflow::args(...) for start_signal
 };
 
 /// Options of a `runtime`. A limit of 0 means "no limit".

@@ -90,20 +90,37 @@ private:
     workflow_handle<T> start_impl(M run, start_options&& opts, A&&... args) {
         static_assert(detail::workflow_class<T>,
                       "a workflow class needs `static constexpr auto definition = "
-                      "coflow::define<T>(\"name\").run(&T::run)...` naming its run method");
+                      "coflow::define<T>(\"name\").run(&T::run)...` naming its run method, declared after "
+                      "every member it names");
         static_assert(std::is_same_v<M, detail::run_fn_t<T>>,
                       "start_workflow takes the run method named in the workflow class's definition");
         if (T::definition.run_fn != run)
             throw invalid_operation("start_workflow: the member function given is not the run method named in the "
                                     "definition of '" + std::string(T::definition.name) + "'");
         std::string id = opts.id.empty() ? eng_.make_id(T::definition.name) : std::move(opts.id);
+        if (!opts.start_signal.empty()) {
+            // Signal-with-start: a running id only gets the signal; otherwise a new run starts with it
+            // queued, so its handler runs before the body's first line. Checked before anything starts.
+            detail::instance_base* existing = eng_.find(id);
+            if (existing && existing->running()) {
+                if (existing->type.self != detail::type_id_of<T>())
+                    throw workflow_type_mismatch(id, T::definition.name, existing->type.name);
+                eng_.signal_by_name(*existing, opts.start_signal, opts.start_signal_args.view());
+                return workflow_handle<T>(eng_, std::move(id));
+            }
+            const detail::workflow_type& type = detail::workflow_type_of<T>();
+            std::uint32_t index = 0;
+            const detail::signal_info* s = type.find_signal(opts.start_signal, index);
+            if (!s) throw unknown_signal(id, type.name, opts.start_signal, type.signal_names());
+            if (!s->matches(opts.start_signal_args.view()))
+                throw argument_mismatch(id, "signal", s->name, s->params(), opts.start_signal_args.view().type_names());
+            eng_.check_start(id, opts.id_reuse);
+            detail::instance_base& in = detail::start_run<T>(eng_, id, std::forward<A>(args)...);
+            eng_.signal_by_name(in, opts.start_signal, opts.start_signal_args.view());
+            return workflow_handle<T>(eng_, std::move(id));
+        }
         eng_.check_start(id, opts.id_reuse);
-        auto inst = std::make_unique<detail::instance<T>>(eng_, id);
-        auto frame = (inst->object_.*run)(std::forward<A>(args)...).release();
-        frame.promise().root = inst.get();
-        frame.promise().self = frame;
-        inst->body = frame;
-        eng_.add(std::move(inst));
+        detail::start_run<T>(eng_, id, std::forward<A>(args)...);
         return workflow_handle<T>(eng_, std::move(id));
     }
 

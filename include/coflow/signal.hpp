@@ -125,6 +125,11 @@ public:
         }
     }
 
+    /// Appends every value queued in `other`, in order, leaving it empty (continue-as-new uses this).
+    void take_queued_from(signal_channel& other) {
+        while (!other.items_.empty()) items_.push_back(other.take_front());
+    }
+
 private:
     value_type take_front() {
         value_type v = std::move(items_.front());

@@ -37,6 +37,7 @@ struct workflow_description {
     workflow_status status = workflow_status::running;
     std::size_t pending_signals = 0;   ///< accepted, not yet delivered to a handler or channel
     std::size_t received_signals = 0;  ///< accepted in this run (counts against the per-run limit)
+    std::size_t pending_outgoing_signals = 0;  ///< sent through external handles, not yet delivered
     std::size_t running_handlers = 0;  ///< async signal handlers started and not finished
     bool cancel_requested = false;
 };

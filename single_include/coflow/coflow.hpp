@@ -15,24 +15,319 @@
 #error "coflow needs C++20 concepts: compile with -std=c++20 (g++ 12+, clang++ 14+)"
 #endif
 
-// ---- begin coflow/condition.hpp ----
-// coflow/condition.hpp: wait_condition(pred) and wait_condition(pred, timeout), and all_handlers_finished().
-// The predicate is tested when awaited and again only after code of the same workflow ran: never polled.
+// ---- begin coflow/args.hpp ----
+// coflow/args.hpp: coflow::args(...), arguments packed for a by-name call that happens later.
+// Signal-with-start carries its signal's arguments this way, like Python's start_signal_args.
+
+#include <memory>
+#include <utility>
+
+// ---- begin coflow/detail/traits.hpp ----
+// coflow/detail/traits.hpp: what a member pointer is (class, return, parameters, const), and the
+// argument normalisation used by by-name calls.
+
+#include <string>
+#include <tuple>
+#include <type_traits>
+
+namespace coflow {
+template <class R>
+class task;
+template <class R>
+class workflow;
+template <class... Ts>
+class signal_channel;
+}  // namespace coflow
+
+namespace coflow::detail {
+
+template <class... Ts>
+struct type_list {};
+
+template <class M>
+struct member_fn_traits {
+    static constexpr bool is_function = false;
+};
+
+#define COFLOW_MEMBER_FN_TRAITS(CONST, NOEXCEPT, IS_CONST)          \
+    template <class C, class R, class... Ps>                        \
+    struct member_fn_traits<R (C::*)(Ps...) CONST NOEXCEPT> {       \
+        static constexpr bool is_function = true;                   \
+        static constexpr bool is_const = IS_CONST;                  \
+        using class_type = C;                                       \
+        using result_type = R;                                      \
+        using params = type_list<Ps...>;                            \
+        using args_tuple = std::tuple<std::decay_t<Ps>...>;         \
+        static constexpr std::size_t arity = sizeof...(Ps);         \
+        static constexpr bool by_value = (!std::is_reference_v<Ps> && ...); \
+    };
+COFLOW_MEMBER_FN_TRAITS(, , false)
+COFLOW_MEMBER_FN_TRAITS(const, , true)
+COFLOW_MEMBER_FN_TRAITS(, noexcept, false)
+COFLOW_MEMBER_FN_TRAITS(const, noexcept, true)
+#undef COFLOW_MEMBER_FN_TRAITS
+
+template <class M>
+struct member_data_traits {
+    static constexpr bool is_data = false;
+};
+template <class C, class D>
+struct member_data_traits<D C::*> {
+    static constexpr bool is_data = !std::is_function_v<D>;
+    using class_type = C;
+    using member_type = D;
+};
+
+template <class T>
+struct is_task : std::false_type {};
+template <class R>
+struct is_task<task<R>> : std::true_type {};
+
+template <class T>
+struct is_workflow : std::false_type {};
+template <class R>
+struct is_workflow<workflow<R>> : std::true_type {};
+
+template <class T>
+struct channel_args;
+template <class... Ts>
+struct channel_args<signal_channel<Ts...>> {
+    using params = type_list<Ts...>;
+    using args_tuple = std::tuple<Ts...>;
+};
+
+/// The type a by-name argument is sent as: decayed, with string literals and C strings as std::string.
+template <class A>
+using by_name_t = std::conditional_t<
+    std::is_same_v<std::decay_t<A>, const char*> || std::is_same_v<std::decay_t<A>, char*>, std::string,
+    std::decay_t<A>>;
+
+}  // namespace coflow::detail
+// ---- end coflow/detail/traits.hpp ----
+// ---- begin coflow/detail/workflow_type.hpp ----
+// coflow/detail/workflow_type.hpp: the type-erased table of one workflow type's signals and queries.
+// By-name calls look names up here and check argument types with coflow's own type ids.
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <string_view>
+
+// ---- begin coflow/detail/type_id.hpp ----
+// coflow/detail/type_id.hpp: type identity and readable type names without RTTI.
+// By-name signals and queries check argument types with these, so -fno-rtti builds work.
+
+
+namespace coflow::detail {
+
+/// One distinct address per type: the identity compared when arguments cross a type-erased boundary.
+using type_id = const void*;
+
+template <class T>
+struct type_tag {
+    static constexpr char id = 0;
+};
+
+template <class T>
+[[nodiscard]] constexpr type_id type_id_of() noexcept {
+    return &type_tag<T>::id;
+}
+
+// The compiler spells the template argument inside __PRETTY_FUNCTION__; cut it out.
+template <class T>
+[[nodiscard]] std::string_view pretty_type_name() noexcept {
+#if defined(__clang__) || defined(__GNUC__)
+    std::string_view p = __PRETTY_FUNCTION__;
+    auto start = p.find("T = ");
+    if (start == std::string_view::npos) return "<unknown type>";
+    start += 4;
+    auto end = p.find("; ", start);  // gcc: "[with T = int; std::string_view = ...]"
+    if (end == std::string_view::npos) end = p.rfind(']');  // clang: "[T = int]"
+    if (end == std::string_view::npos || end < start) return "<unknown type>";
+    return p.substr(start, end - start);
+#else
+    return "<unknown type>";
+#endif
+}
+
+/// A readable name for T, used in error messages. Common library types get their usual spelling.
+template <class T>
+[[nodiscard]] std::string_view type_name() noexcept {
+    if constexpr (std::is_same_v<T, std::string>) return "std::string";
+    else if constexpr (std::is_same_v<T, std::string_view>) return "std::string_view";
+    else return pretty_type_name<T>();
+}
+
+/// "(A, B, C)": the spelling of a parameter list in error messages.
+template <class... Ts>
+[[nodiscard]] std::string type_list_name() {
+    std::string out = "(";
+    bool first = true;
+    ((out += (first ? "" : ", "), out += type_name<Ts>(), first = false), ...);
+    out += ")";
+    return out;
+}
+
+}  // namespace coflow::detail
+// ---- end coflow/detail/type_id.hpp ----
+
+namespace coflow::detail {
+
+class engine;
+class instance_base;
+
+/// One argument of a by-name call: its type and where the sender keeps its value (moved from on accept).
+struct erased_arg {
+    type_id type;
+    void* value;
+    std::string_view (*name)() noexcept;
+};
+
+struct erased_args {
+    const erased_arg* data = nullptr;
+    std::size_t size = 0;
+
+    [[nodiscard]] std::string type_names() const {
+        std::string out = "(";
+        for (std::size_t i = 0; i < size; ++i) {
+            if (i) out += ", ";
+            out += data[i].name();
+        }
+        return out + ")";
+    }
+};
+
+/// Type-erased views of the values in a tuple (moved from by whoever accepts them).
+template <class Tuple, std::size_t... I>
+std::array<erased_arg, sizeof...(I)> erase_args(Tuple& values, std::index_sequence<I...>) {
+    return {{erased_arg{type_id_of<std::tuple_element_t<I, Tuple>>(), &std::get<I>(values),
+                        &type_name<std::tuple_element_t<I, Tuple>>}...}};
+}
+
+/// Arguments owned on the heap for later use by name (signal-with-start, continue-as-new, external signals).
+class arg_pack_base {
+public:
+    virtual ~arg_pack_base() = default;
+    [[nodiscard]] virtual erased_args view() noexcept = 0;
+};
+
+template <class... Ts>
+class arg_pack_impl final : public arg_pack_base {
+public:
+    template <class... As>
+    explicit arg_pack_impl(As&&... args)
+        : values_(std::forward<As>(args)...), erased_(erase_args(values_, std::index_sequence_for<Ts...>{})) {}
+    [[nodiscard]] erased_args view() noexcept override { return {erased_.data(), erased_.size()}; }
+
+private:
+    std::tuple<Ts...> values_;
+    std::array<erased_arg, sizeof...(Ts)> erased_;
+};
+
+struct signal_info {
+    std::string_view name;
+    std::string (*params)();  // "(std::string, int)"
+    // Checks the arguments' types and enqueues the signal; throws argument_mismatch / limit errors.
+    void (*accept)(instance_base&, erased_args, std::uint32_t index);
+    bool (*matches)(erased_args);
+};
+
+struct query_info {
+    std::string_view name;
+    std::string (*params)();
+    std::string_view (*result_name)() noexcept;
+    type_id result;
+    // Runs the query on `object` and stores the answer in *out (a std::optional<R>).
+    void (*call)(const void* object, erased_args, void* out, std::string_view id);
+};
+
+struct workflow_type {
+    std::string_view name;
+    type_id self;
+    const signal_info* signals;
+    std::size_t signal_count;
+    const query_info* queries;
+    std::size_t query_count;
+    // Continue-as-new: a fresh instance of the same type, its body made from by-name arguments.
+    std::unique_ptr<instance_base> (*make)(engine&, std::string id);
+    void (*start)(instance_base&, erased_args);  // arguments already checked with run_matches
+    bool (*run_matches)(erased_args);
+    std::string (*run_params)();
+    // Moves what waits in the signal channels of one run's object to another's, in order.
+    void (*move_channels)(instance_base& from, instance_base& to);
+
+    [[nodiscard]] const signal_info* find_signal(std::string_view n, std::uint32_t& index) const noexcept {
+        for (std::size_t i = 0; i < signal_count; ++i)
+            if (signals[i].name == n) {
+                index = static_cast<std::uint32_t>(i);
+                return &signals[i];
+            }
+        return nullptr;
+    }
+    [[nodiscard]] const query_info* find_query(std::string_view n) const noexcept {
+        for (std::size_t i = 0; i < query_count; ++i)
+            if (queries[i].name == n) return &queries[i];
+        return nullptr;
+    }
+    [[nodiscard]] std::string signal_names() const {
+        std::string out;
+        for (std::size_t i = 0; i < signal_count; ++i) (out += i ? ", " : "") += signals[i].name;
+        return out;
+    }
+    [[nodiscard]] std::string query_names() const {
+        std::string out;
+        for (std::size_t i = 0; i < query_count; ++i) (out += i ? ", " : "") += queries[i].name;
+        return out;
+    }
+};
+
+}  // namespace coflow::detail
+// ---- end coflow/detail/workflow_type.hpp ----
+
+namespace coflow {
+
+/// Owned, type-erased arguments. Made by coflow::args(...); checked against the receiving handler's
+/// parameter types when used (exact types after decay; string literals become std::string). Single use:
+/// the receiver moves the values out.
+class arg_pack {
+public:
+    arg_pack() = default;
+    explicit arg_pack(std::unique_ptr<detail::arg_pack_base> p) noexcept : p_(std::move(p)) {}
+
+    [[nodiscard]] detail::erased_args view() const noexcept { return p_ ? p_->view() : detail::erased_args{}; }
+    [[nodiscard]] std::unique_ptr<detail::arg_pack_base> release() noexcept { return std::move(p_); }
+
+private:
+    std::unique_ptr<detail::arg_pack_base> p_;
+};
+
+/// Packs `values` for a later by-name call: `.start_signal_args = coflow::args("Hello", 3)`.
+template <class... As>
+[[nodiscard]] arg_pack args(As&&... values) {
+    return arg_pack(std::make_unique<detail::arg_pack_impl<detail::by_name_t<As>...>>(std::forward<As>(values)...));
+}
+
+}  // namespace coflow
+// ---- end coflow/args.hpp ----
+// ---- begin coflow/child.hpp ----
+// coflow/child.hpp: child workflows (start_child_workflow, execute_child_workflow) and continue_as_new.
+// A child is a workflow run linked to its parent: the parent awaits its result, and the parent's end
+// or cancellation reaches it.
 
 #include <coroutine>
-#include <type_traits>
-#include <utility>
+
+// ---- begin coflow/definition.hpp ----
+// coflow/definition.hpp: define<T>(name).run(..).signal(..).query(..), the constexpr table of a workflow type.
+// Typed calls find their entry by member pointer; by-name calls go through the type-erased table built here.
+
+#include <optional>
+#include <stdexcept>
 
 // ---- begin coflow/detail/engine.hpp ----
 // coflow/detail/engine.hpp: the scheduler core: workflow instances, waiters, activations and timers.
 // Only the executor's run loop reaches here (through posted work); it alone resumes workflow code.
 
-#include <cstddef>
-#include <cstdint>
 #include <exception>
-#include <memory>
-#include <string>
-#include <string_view>
 #include <unordered_map>
 #include <vector>
 
@@ -221,7 +516,6 @@ private:
 // coflow/detail/promise.hpp: the promise family shared by task<R> and workflow<R>.
 // A non-template base holds the continuation, the exception and the final awaiter (symmetric transfer).
 
-#include <optional>
 
 
 namespace coflow::detail {
@@ -267,8 +561,13 @@ public:
 
     // Workflow code runs only when the runtime resumes it; an awaitable from elsewhere could resume it
     // on another thread or outside the executor, breaking the determinism contract.
+    //
+    // An awaiter given as a temporary is moved into a value that the compiler keeps in the frame: g++ 12
+    // can mishandle a reference to such a temporary across the suspension (it relocated its bytes).
     template <class A>
-    A&& await_transform(A&& a) noexcept {
+    auto await_transform(A&& a) noexcept(std::is_lvalue_reference_v<A> ||
+                                         std::is_nothrow_move_constructible_v<std::remove_cvref_t<A>>)
+        -> std::conditional_t<std::is_lvalue_reference_v<A>, A&, std::remove_cvref_t<A>> {
         static_assert(workflow_awaitable<A>,
                       "workflow code may only co_await coflow awaitables (task, wait_condition, sleep, "
                       "signal_channel::receive, ...): other awaitables would resume it outside the executor");
@@ -443,150 +742,10 @@ private:
 
 }  // namespace coflow::detail
 // ---- end coflow/detail/ring.hpp ----
-// ---- begin coflow/detail/type_id.hpp ----
-// coflow/detail/type_id.hpp: type identity and readable type names without RTTI.
-// By-name signals and queries check argument types with these, so -fno-rtti builds work.
-
-
-namespace coflow::detail {
-
-/// One distinct address per type: the identity compared when arguments cross a type-erased boundary.
-using type_id = const void*;
-
-template <class T>
-struct type_tag {
-    static constexpr char id = 0;
-};
-
-template <class T>
-[[nodiscard]] constexpr type_id type_id_of() noexcept {
-    return &type_tag<T>::id;
-}
-
-// The compiler spells the template argument inside __PRETTY_FUNCTION__; cut it out.
-template <class T>
-[[nodiscard]] std::string_view pretty_type_name() noexcept {
-#if defined(__clang__) || defined(__GNUC__)
-    std::string_view p = __PRETTY_FUNCTION__;
-    auto start = p.find("T = ");
-    if (start == std::string_view::npos) return "<unknown type>";
-    start += 4;
-    auto end = p.find("; ", start);  // gcc: "[with T = int; std::string_view = ...]"
-    if (end == std::string_view::npos) end = p.rfind(']');  // clang: "[T = int]"
-    if (end == std::string_view::npos || end < start) return "<unknown type>";
-    return p.substr(start, end - start);
-#else
-    return "<unknown type>";
-#endif
-}
-
-/// A readable name for T, used in error messages. Common library types get their usual spelling.
-template <class T>
-[[nodiscard]] std::string_view type_name() noexcept {
-    if constexpr (std::is_same_v<T, std::string>) return "std::string";
-    else if constexpr (std::is_same_v<T, std::string_view>) return "std::string_view";
-    else return pretty_type_name<T>();
-}
-
-/// "(A, B, C)": the spelling of a parameter list in error messages.
-template <class... Ts>
-[[nodiscard]] std::string type_list_name() {
-    std::string out = "(";
-    bool first = true;
-    ((out += (first ? "" : ", "), out += type_name<Ts>(), first = false), ...);
-    out += ")";
-    return out;
-}
-
-}  // namespace coflow::detail
-// ---- end coflow/detail/type_id.hpp ----
-// ---- begin coflow/detail/workflow_type.hpp ----
-// coflow/detail/workflow_type.hpp: the type-erased table of one workflow type's signals and queries.
-// By-name calls look names up here and check argument types with coflow's own type ids.
-
-
-
-namespace coflow::detail {
-
-class instance_base;
-
-/// One argument of a by-name call: its type and where the sender keeps its value (moved from on accept).
-struct erased_arg {
-    type_id type;
-    void* value;
-    std::string_view (*name)() noexcept;
-};
-
-struct erased_args {
-    const erased_arg* data = nullptr;
-    std::size_t size = 0;
-
-    [[nodiscard]] std::string type_names() const {
-        std::string out = "(";
-        for (std::size_t i = 0; i < size; ++i) {
-            if (i) out += ", ";
-            out += data[i].name();
-        }
-        return out + ")";
-    }
-};
-
-struct signal_info {
-    std::string_view name;
-    std::string (*params)();  // "(std::string, int)"
-    // Checks the arguments' types and enqueues the signal; throws argument_mismatch / limit errors.
-    void (*accept)(instance_base&, erased_args, std::uint32_t index);
-};
-
-struct query_info {
-    std::string_view name;
-    std::string (*params)();
-    std::string_view (*result_name)() noexcept;
-    type_id result;
-    // Runs the query on `object` and stores the answer in *out (a std::optional<R>).
-    void (*call)(const void* object, erased_args, void* out, std::string_view id);
-};
-
-struct workflow_type {
-    std::string_view name;
-    type_id self;
-    const signal_info* signals;
-    std::size_t signal_count;
-    const query_info* queries;
-    std::size_t query_count;
-
-    [[nodiscard]] const signal_info* find_signal(std::string_view n, std::uint32_t& index) const noexcept {
-        for (std::size_t i = 0; i < signal_count; ++i)
-            if (signals[i].name == n) {
-                index = static_cast<std::uint32_t>(i);
-                return &signals[i];
-            }
-        return nullptr;
-    }
-    [[nodiscard]] const query_info* find_query(std::string_view n) const noexcept {
-        for (std::size_t i = 0; i < query_count; ++i)
-            if (queries[i].name == n) return &queries[i];
-        return nullptr;
-    }
-    [[nodiscard]] std::string signal_names() const {
-        std::string out;
-        for (std::size_t i = 0; i < signal_count; ++i) (out += i ? ", " : "") += signals[i].name;
-        return out;
-    }
-    [[nodiscard]] std::string query_names() const {
-        std::string out;
-        for (std::size_t i = 0; i < query_count; ++i) (out += i ? ", " : "") += queries[i].name;
-        return out;
-    }
-};
-
-}  // namespace coflow::detail
-// ---- end coflow/detail/workflow_type.hpp ----
 // ---- begin coflow/errors.hpp ----
 // coflow/errors.hpp: one exception type per failure mode, all deriving from coflow::error.
 // Every message starts with "[coflow.<code>]" and names the workflow id and the signal or query involved.
 
-#include <stdexcept>
 
 namespace coflow {
 
@@ -869,6 +1028,7 @@ public:
 // Plain aggregates, so that designated initialisers read like keyword arguments: {.id = "order-7"}.
 
 
+
 namespace coflow {
 
 /// What a start may do when the id's latest run has closed (a running id always conflicts).
@@ -880,8 +1040,12 @@ enum class id_reuse_policy {
 
 /// Options of `runtime::start_workflow`.
 struct start_options {
-    std::string id;  ///< the workflow id; empty: the runtime makes one ("<type>-<n>")
+    std::string id{};  ///< the workflow id; empty: the runtime makes one ("<type>-<n>")
     id_reuse_policy id_reuse = id_reuse_policy::allow_duplicate;
+    /// Signal-with-start: if set, this signal is sent with the start. A running id only gets the signal
+    /// (nothing new starts); otherwise the new run handles it before the first line of its body.
+    std::string start_signal{};
+    arg_pack start_signal_args{};  ///< coflow::args(...) for start_signal
 };
 
 /// Options of a `runtime`. A limit of 0 means "no limit".
@@ -932,6 +1096,7 @@ struct workflow_description {
     workflow_status status = workflow_status::running;
     std::size_t pending_signals = 0;   ///< accepted, not yet delivered to a handler or channel
     std::size_t received_signals = 0;  ///< accepted in this run (counts against the per-run limit)
+    std::size_t pending_outgoing_signals = 0;  ///< sent through external handles, not yet delivered
     std::size_t running_handlers = 0;  ///< async signal handlers started and not finished
     bool cancel_requested = false;
 };
@@ -1009,6 +1174,29 @@ struct pending_signal {
     std::uint32_t index;
 };
 
+/// A signal (or cancel request) sent from workflow code through an external handle, waiting to go out.
+/// Its awaitable (if any) is told the outcome; with none, a failure fails the sending run.
+class outgoing_state : public waiter {
+public:
+    void complete(std::exception_ptr e) noexcept {
+        done = true;
+        error = std::move(e);
+        if (waiting) fire(wake_reason::fired);
+    }
+    bool done = false;
+    bool waiting = false;
+    std::exception_ptr error;
+};
+
+struct outgoing {
+    inline_function<void(engine&), 64> send;  // delivers to the target; throws what the target refused
+    outgoing_state* state;                    // the awaitable, or null once it is gone
+    std::uint64_t seq;
+};
+
+/// What a child's run does when its parent's run closes (Temporal's ParentClosePolicy).
+enum class parent_close_policy_kind { terminate, request_cancel, abandon };
+
 /// One run of one workflow: its object (in the derived instance<T>), its body frame, inbox and waiters.
 class instance_base : public coroutine_root {
 public:
@@ -1063,6 +1251,17 @@ public:
     std::exception_ptr failure;  // set: the run fails at the end of this step
     std::string terminate_reason;
     splitmix64 rng;
+
+    ring<outgoing> outbox;      // external signals sent in the current step, delivered when it ends
+    std::uint64_t out_seq = 0;  // sequence number of the next outgoing entry
+    intrusive_list<waiter, wait_tag> completion;  // other workflows awaiting this one's result
+
+    std::vector<std::string> children;  // ids of child runs started by this run and still open
+    std::uint32_t parent_slot = 0xffffffffu, parent_gen = 0;
+    parent_close_policy_kind on_parent_close = parent_close_policy_kind::terminate;
+
+    bool continuing = false;  // the body asked to continue as new
+    std::unique_ptr<arg_pack_base> continue_args;
 };
 
 /// Shared between the engine and the work it posts, so that work outliving the runtime does nothing.
@@ -1200,13 +1399,60 @@ public:
         ++in.received;
     }
 
+    /// Accepts signal `name` with by-name arguments for `in` (see workflow_handle<>::signal).
+    void signal_by_name(instance_base& in, std::string_view name, erased_args args) {
+        if (!in.running()) throw workflow_closed(in.id, to_string(in.status), "signal it");
+        std::uint32_t index = 0;
+        const signal_info* s = in.type.find_signal(name, index);
+        if (!s) throw unknown_signal(in.id, in.type.name, name, in.type.signal_names());
+        s->accept(in, args, index);
+    }
+
+    /// The latest run of `id` (running or closed), or workflow_not_found.
+    [[nodiscard]] instance_base& require(std::string_view id) const {
+        instance_base* in = find(id);
+        if (!in) throw workflow_not_found(id);
+        return *in;
+    }
+
+    /// Queues an outgoing signal of `sender` (sent when its current step ends). Throws
+    /// signal_limit_exceeded when too many are pending; then nothing was queued.
+    void send_later(instance_base& sender, std::string_view target, std::string_view signal,
+                    inline_function<void(engine&), 64> send, outgoing_state* state) {
+        const std::size_t limit = opts_.max_pending_outgoing_signals;
+        if (limit != 0 && sender.outbox.size() >= limit)
+            throw signal_limit_exceeded(sender.id, std::string(signal) + "' to '" + std::string(target),
+                                        "pending outgoing signals (runtime_options::max_pending_outgoing_signals)",
+                                        limit);
+        sender.outbox.push_back(outgoing{std::move(send), state, sender.out_seq++});
+    }
+
+    /// Finds the pending outgoing entry with sequence number `seq` (its awaitable is going away).
+    static outgoing* find_outgoing(instance_base& sender, std::uint64_t seq) noexcept {
+        if (sender.outbox.empty()) return nullptr;
+        const std::uint64_t first = sender.outbox.front().seq;
+        if (seq < first || seq - first >= sender.outbox.size()) return nullptr;
+        return &sender.outbox[static_cast<std::size_t>(seq - first)];
+    }
+
     /// Requests cancellation: the body's current (or next) co_await throws coflow::cancelled.
+    /// Open child runs are asked to cancel too.
     void cancel(instance_base& in) {
         if (!in.running()) throw workflow_closed(in.id, to_string(in.status), "cancel it");
         if (in.cancel_requested) return;  // a state, not an event: only the first request counts
         in.cancel_requested = true;
         if (in.body_wait) in.body_wait->fire(wake_reason::cancelled);
         schedule(in);
+        for (const std::string& child_id : std::vector<std::string>(in.children))
+            if (instance_base* child = child_of(in, child_id); child && !child->cancel_requested) cancel(*child);
+    }
+
+    /// Makes `child` a child of `parent` (the parent's close policy and cancellation reach it).
+    void adopt(instance_base& parent, instance_base& child, parent_close_policy_kind policy) {
+        parent.children.push_back(child.id);
+        child.parent_slot = parent.slot;
+        child.parent_gen = parent.gen;
+        child.on_parent_close = policy;
     }
 
     /// Ends the run at once; none of its code runs again.
@@ -1264,6 +1510,11 @@ private:
         }
     };
 
+    [[nodiscard]] instance_base* child_of(instance_base& parent, std::string_view child_id) const {
+        instance_base* c = find(child_id);
+        return c && c->running() && c->parent_slot == parent.slot && c->parent_gen == parent.gen ? c : nullptr;
+    }
+
     void fire_timer(std::uint32_t s, std::uint32_t g) noexcept {
         if (s < timers_.size() && timers_[s].gen == g && timers_[s].w) timers_[s].w->fire(wake_reason::timed_out);
     }
@@ -1282,7 +1533,7 @@ private:
         activation* const outer = std::exchange(current_activation, &act);
         in.active = true;
         try {
-            while (!in.body_finished && !in.failure) {
+            while (!in.body_finished && !in.failure && !in.continuing) {
                 if (!in.inbox.empty()) {
                     pending_signal p = std::move(in.inbox.front());
                     in.inbox.pop_front();
@@ -1297,16 +1548,64 @@ private:
                     w->handle.resume();
                     continue;
                 }
+                if (!in.outbox.empty()) {  // the step's external signals go out; their awaiters wake
+                    flush(in);
+                    continue;
+                }
                 if (!test_conditions(in)) break;
             }
         } catch (...) {
             if (!in.failure) in.failure = std::current_exception();
         }
         if (in.body_finished && !in.failure) deliver_leftovers(in, act);
+        flush(in);  // a closing run still sends what it sent
         in.active = false;
         current_activation = outer;
         if (in.failure) close(in, workflow_status::failed);
+        else if (in.continuing) continue_as_new(in);
         else if (in.body_finished) close(in, in.status);
+    }
+
+    // Delivers the outgoing entries of `in` in order; tells each awaitable how it went.
+    void flush(instance_base& in) {
+        while (!in.outbox.empty()) {
+            outgoing o = std::move(in.outbox.front());
+            in.outbox.pop_front();
+            std::exception_ptr error;
+            try {
+                o.send(*this);
+            } catch (...) {
+                error = std::current_exception();
+            }
+            if (o.state) o.state->complete(std::move(error));
+            else if (error && !in.failure) in.failure = std::move(error);  // nobody awaited it: not lost silently
+        }
+    }
+
+    // Ends `old` and starts a fresh run under the same id with the arguments it gave. Signals accepted
+    // and not yet handled (in the inbox and in signal channels) move to the new run in order.
+    void continue_as_new(instance_base& old) {
+        std::unique_ptr<instance_base> next = old.type.make(*this, old.id);
+        std::unique_ptr<arg_pack_base> args = std::move(old.continue_args);
+        try {
+            old.type.start(*next, args->view());
+        } catch (...) {
+            old.failure = std::current_exception();
+            close(old, workflow_status::failed);
+            return;
+        }
+        while (!old.inbox.empty()) {
+            next->inbox.push_back(std::move(old.inbox.front()));
+            old.inbox.pop_front();
+            ++next->received;
+        }
+        old.type.move_channels(old, *next);
+        while (waiter* w = old.completion.pop_front()) next->completion.push_back(*w);
+        next->parent_slot = old.parent_slot;
+        next->parent_gen = old.parent_gen;
+        next->on_parent_close = old.on_parent_close;
+        close(old, workflow_status::continued_as_new);
+        add(std::move(next));  // replaces (and frees) the old run; a parent still finds it by id
     }
 
     // The body finished while signals it sent to itself were still queued: they were accepted, so they
@@ -1342,10 +1641,33 @@ private:
         in.status = status;
         in.destroy_frames();
         in.inbox.release();
+        in.outbox.release();  // only a terminated run can still hold some: they are not sent
         in.ready.clear();
         in.conditions.clear();
         in.body_wait = nullptr;
         in.cancel_requested = false;
+        // A parent's end (continue-as-new included, as in Temporal) reaches its open children; the
+        // default policy terminates them.
+        for (const std::string& child_id : std::exchange(in.children, {})) {
+            instance_base* child = child_of(in, child_id);
+            if (!child) continue;
+            if (child->on_parent_close == parent_close_policy_kind::terminate) {
+                if (!child->active) terminate(*child, "parent workflow '" + in.id + "' closed");
+            } else if (child->on_parent_close == parent_close_policy_kind::request_cancel) {
+                cancel(*child);
+            }
+        }
+        if (status != workflow_status::continued_as_new) {  // a continued run lives on under its id
+            while (waiter* w = in.completion.pop_front()) w->fire(wake_reason::fired);
+            if (instance_base* parent = by_slot(in.parent_slot, in.parent_gen)) {
+                auto& c = parent->children;
+                for (auto it = c.begin(); it != c.end(); ++it)
+                    if (*it == in.id) {
+                        c.erase(it);
+                        break;
+                    }
+            }
+        }
     }
 
     void retire(instance_base& in) noexcept {
@@ -1481,171 +1803,6 @@ inline void instance_base::spawn_handler(std::coroutine_handle<> frame, promise_
 
 }  // namespace coflow::detail
 // ---- end coflow/detail/engine.hpp ----
-
-namespace coflow {
-
-namespace detail {
-
-template <class Pred, bool Timed>
-class [[nodiscard]] condition_awaiter : private waiter {
-public:
-    using coflow_awaitable = void;
-
-    condition_awaiter(activation& a, Pred pred, duration timeout)
-        : pred_(std::move(pred)), timeout_(timeout) {
-        inst = a.inst;
-        precancelled_ = a.body && a.inst->cancel_requested;
-        satisfied_ = !precancelled_ && static_cast<bool>(pred_());
-    }
-
-    bool await_ready() const noexcept { return satisfied_; }
-
-    bool await_suspend(std::coroutine_handle<> h) noexcept {
-        if (precancelled_) return false;
-        activation& a = *current_activation;
-        arm(a, h);
-        check = &evaluate;
-        a.inst->conditions.push_back(*this);
-        if constexpr (Timed) arm_timer(a.eng->exec().now() + (timeout_ < duration::zero() ? duration::zero() : timeout_));
-        return true;
-    }
-
-    auto await_resume() {
-        if (precancelled_) {
-            inst->cancel_requested = false;
-            throw cancelled(inst->id);
-        }
-        throw_if_cancelled();
-        if constexpr (Timed) return satisfied_ || reason == wake_reason::fired;
-    }
-
-private:
-    static bool evaluate(waiter& w) { return static_cast<bool>(static_cast<condition_awaiter&>(w).pred_()); }
-
-    Pred pred_;
-    duration timeout_;
-    bool precancelled_ = false;
-    bool satisfied_ = false;
-};
-
-}  // namespace detail
-
-/// Suspends until `pred()` is true. The predicate runs now (no suspension if true) and then after each
-/// step of this workflow's code (a handler, the body, a timer), never for other workflows' activity.
-/// Throws coflow::cancelled if the workflow is cancelled while the body waits here.
-/// Usable only inside workflow code (else throws not_in_workflow). The predicate must not change state.
-template <class Pred>
-[[nodiscard]] auto wait_condition(Pred pred) {
-    static_assert(std::is_invocable_r_v<bool, Pred&>,
-                  "wait_condition takes a predicate callable with no arguments that returns bool");
-    return detail::condition_awaiter<Pred, false>(detail::require_activation("coflow::wait_condition"),
-                                                  std::move(pred), duration::zero());
-}
-
-/// As wait_condition(pred), but gives up after `timeout` of executor time: `co_await` yields true if
-/// the predicate became true, false if the time ran out first (like Temporal TypeScript's condition).
-template <class Pred>
-[[nodiscard]] auto wait_condition(Pred pred, duration timeout) {
-    static_assert(std::is_invocable_r_v<bool, Pred&>,
-                  "wait_condition takes a predicate callable with no arguments that returns bool");
-    return detail::condition_awaiter<Pred, true>(detail::require_activation("coflow::wait_condition"),
-                                                 std::move(pred), timeout);
-}
-
-/// True when no async signal handler of the current workflow is still running. Await it before the
-/// body returns so no handler is abandoned: `co_await wait_condition(coflow::all_handlers_finished);`
-[[nodiscard]] inline bool all_handlers_finished() {
-    return detail::require_activation("coflow::all_handlers_finished").inst->handlers_running == 0;
-}
-
-}  // namespace coflow
-// ---- end coflow/condition.hpp ----
-// ---- begin coflow/definition.hpp ----
-// coflow/definition.hpp: define<T>(name).run(..).signal(..).query(..), the constexpr table of a workflow type.
-// Typed calls find their entry by member pointer; by-name calls go through the type-erased table built here.
-
-#include <array>
-#include <tuple>
-
-// ---- begin coflow/detail/traits.hpp ----
-// coflow/detail/traits.hpp: what a member pointer is (class, return, parameters, const), and the
-// argument normalisation used by by-name calls.
-
-
-namespace coflow {
-template <class R>
-class task;
-template <class R>
-class workflow;
-template <class... Ts>
-class signal_channel;
-}  // namespace coflow
-
-namespace coflow::detail {
-
-template <class... Ts>
-struct type_list {};
-
-template <class M>
-struct member_fn_traits {
-    static constexpr bool is_function = false;
-};
-
-#define COFLOW_MEMBER_FN_TRAITS(CONST, NOEXCEPT, IS_CONST)          \
-    template <class C, class R, class... Ps>                        \
-    struct member_fn_traits<R (C::*)(Ps...) CONST NOEXCEPT> {       \
-        static constexpr bool is_function = true;                   \
-        static constexpr bool is_const = IS_CONST;                  \
-        using class_type = C;                                       \
-        using result_type = R;                                      \
-        using params = type_list<Ps...>;                            \
-        using args_tuple = std::tuple<std::decay_t<Ps>...>;         \
-        static constexpr std::size_t arity = sizeof...(Ps);         \
-        static constexpr bool by_value = (!std::is_reference_v<Ps> && ...); \
-    };
-COFLOW_MEMBER_FN_TRAITS(, , false)
-COFLOW_MEMBER_FN_TRAITS(const, , true)
-COFLOW_MEMBER_FN_TRAITS(, noexcept, false)
-COFLOW_MEMBER_FN_TRAITS(const, noexcept, true)
-#undef COFLOW_MEMBER_FN_TRAITS
-
-template <class M>
-struct member_data_traits {
-    static constexpr bool is_data = false;
-};
-template <class C, class D>
-struct member_data_traits<D C::*> {
-    static constexpr bool is_data = !std::is_function_v<D>;
-    using class_type = C;
-    using member_type = D;
-};
-
-template <class T>
-struct is_task : std::false_type {};
-template <class R>
-struct is_task<task<R>> : std::true_type {};
-
-template <class T>
-struct is_workflow : std::false_type {};
-template <class R>
-struct is_workflow<workflow<R>> : std::true_type {};
-
-template <class T>
-struct channel_args;
-template <class... Ts>
-struct channel_args<signal_channel<Ts...>> {
-    using params = type_list<Ts...>;
-    using args_tuple = std::tuple<Ts...>;
-};
-
-/// The type a by-name argument is sent as: decayed, with string literals and C strings as std::string.
-template <class A>
-using by_name_t = std::conditional_t<
-    std::is_same_v<std::decay_t<A>, const char*> || std::is_same_v<std::decay_t<A>, char*>, std::string,
-    std::decay_t<A>>;
-
-}  // namespace coflow::detail
-// ---- end coflow/detail/traits.hpp ----
 // ---- begin coflow/signal.hpp ----
 // coflow/signal.hpp: signal_channel<T...>, an ordered queue of signals that a workflow body co_awaits.
 // Named as a signal target in a definition, it receives that signal's arguments in acceptance order.
@@ -1761,6 +1918,11 @@ public:
         } else {
             items_.emplace_back(std::forward<As>(args)...);
         }
+    }
+
+    /// Appends every value queued in `other`, in order, leaving it empty (continue-as-new uses this).
+    void take_queued_from(signal_channel& other) {
+        while (!other.items_.empty()) items_.push_back(other.take_front());
     }
 
 private:
@@ -2112,6 +2274,12 @@ Tuple take_erased(erased_args a, std::index_sequence<J...>) {
 }
 
 template <class T, std::size_t I>
+bool erased_signal_matches(erased_args a) {
+    using Tuple = decltype(delivery<T, I>::args);
+    return erased_types_match<Tuple>(a, std::make_index_sequence<std::tuple_size_v<Tuple>>{});
+}
+
+template <class T, std::size_t I>
 void accept_erased_signal(instance_base& in, erased_args a, std::uint32_t index) {
     using D = delivery<T, I>;
     using Tuple = decltype(D::args);
@@ -2202,6 +2370,120 @@ std::uint32_t query_index(M m) {
     return found;
 }
 
+}  // namespace detail
+
+}  // namespace coflow
+// ---- end coflow/definition.hpp ----
+// ---- begin coflow/detail/instance.hpp ----
+// coflow/detail/instance.hpp: instance<T>, one run of a workflow of type T: its object and its result.
+// The engine owns it; the object outlives the body so queries work on closed runs.
+
+
+
+namespace coflow::detail {
+
+template <class T>
+constexpr const workflow_type& workflow_type_of() noexcept;
+
+template <class T>
+class instance final : public instance_base {
+public:
+    using value_type = run_result_t<T>;
+
+    instance(engine& e, std::string workflow_id) : instance_base(e, workflow_type_of<T>(), std::move(workflow_id)) {}
+    ~instance() override { destroy_frames(); }  // frames hold pointers into the object: they go first
+
+    [[nodiscard]] void* object() noexcept override { return &object_; }
+
+    void store_result(promise_base& p) override {
+        if constexpr (!std::is_void_v<value_type>) result_.emplace(static_cast<value_promise<value_type>&>(p).take());
+    }
+
+    [[nodiscard]] const void* result_storage() const noexcept override { return &result_; }
+    [[nodiscard]] type_id result_type() const noexcept override { return type_id_of<value_type>(); }
+    [[nodiscard]] std::string_view result_type_name() const noexcept override { return type_name<value_type>(); }
+
+    T object_{};
+
+private:
+    struct none {};
+    [[no_unique_address]] std::conditional_t<std::is_void_v<value_type>, none, std::optional<value_type>> result_{};
+};
+
+// ---- the type-erased table of T (by-name calls and continue-as-new go through it) ----------------
+
+template <class T>
+std::unique_ptr<instance_base> make_instance(engine& e, std::string id) {
+    return std::make_unique<instance<T>>(e, std::move(id));
+}
+
+template <class T>
+using run_args_t = typename member_fn_traits<run_fn_t<T>>::args_tuple;
+
+/// Makes the body frame of `in` (an instance<T>) from `args` and hands it to the instance.
+template <class T, class... A>
+void make_body(instance_base& in, A&&... args) {
+    auto& inst = static_cast<instance<T>&>(in);
+    auto frame = (inst.object_.*T::definition.run_fn)(std::forward<A>(args)...).release();
+    frame.promise().root = &inst;
+    frame.promise().self = frame;
+    inst.body = frame;
+}
+
+template <class T>
+void start_erased(instance_base& in, erased_args a) {
+    using Tuple = run_args_t<T>;
+    Tuple values = take_erased<Tuple>(a, std::make_index_sequence<std::tuple_size_v<Tuple>>{});
+    std::apply([&](auto&... v) { make_body<T>(in, std::move(v)...); }, values);
+}
+
+template <class T>
+bool run_matches(erased_args a) {
+    using Tuple = run_args_t<T>;
+    return erased_types_match<Tuple>(a, std::make_index_sequence<std::tuple_size_v<Tuple>>{});
+}
+
+template <class T>
+std::string run_params() {
+    return tuple_names<run_args_t<T>>::get();
+}
+
+template <class T>
+void move_channels(instance_base& from, instance_base& to) {
+    T& src = static_cast<instance<T>&>(from).object_;
+    T& dst = static_cast<instance<T>&>(to).object_;
+    [&]<std::size_t... I>(std::index_sequence<I...>) {
+        (
+            [&] {
+                constexpr auto target = std::get<I>(T::definition.signals).target;
+                if constexpr (signal_kind_of<T, std::remove_const_t<decltype(target)>>() == signal_kind::channel)
+                    (dst.*target).take_queued_from(src.*target);
+            }(),
+            ...);
+    }(std::make_index_sequence<signal_count_v<T>>{});
+}
+
+/// The result of a closed run as R, or the error that says why there is none.
+template <class R>
+R closed_result(instance_base& in) {
+    switch (in.status) {
+        case workflow_status::running: throw result_not_ready(in.id);
+        case workflow_status::failed: throw workflow_failed(in.id, in.failure);
+        case workflow_status::cancelled: throw workflow_cancelled(in.id);
+        case workflow_status::terminated: throw workflow_terminated(in.id, in.terminate_reason);
+        default: break;
+    }
+    if constexpr (!std::is_void_v<R>) return **static_cast<const std::optional<R>*>(in.result_storage());
+}
+
+/// Creates a run of T under `id` with its body frame and hands it to the engine (which schedules it).
+template <class T, class... A>
+instance_base& start_run(engine& eng, std::string id, A&&... args) {
+    auto inst = std::make_unique<instance<T>>(eng, std::move(id));
+    make_body<T>(*inst, std::forward<A>(args)...);
+    return eng.add(std::move(inst));
+}
+
 // ---- the type-erased table --------------------------------------------------------------------
 
 template <class T>
@@ -2209,7 +2491,7 @@ struct type_table {
     template <std::size_t... I>
     static constexpr std::array<signal_info, sizeof...(I)> make_signals(std::index_sequence<I...>) {
         return {{signal_info{std::get<I>(T::definition.signals).name, &signal_params<T, I>,
-                             &accept_erased_signal<T, I>}...}};
+                             &accept_erased_signal<T, I>, &erased_signal_matches<T, I>}...}};
     }
     template <std::size_t... I>
     static constexpr std::array<query_info, sizeof...(I)> make_queries(std::index_sequence<I...>) {
@@ -2220,7 +2502,8 @@ struct type_table {
     static constexpr auto signals = make_signals(std::make_index_sequence<signal_count_v<T>>{});
     static constexpr auto queries = make_queries(std::make_index_sequence<query_count_v<T>>{});
     static constexpr workflow_type value{T::definition.name, type_id_of<T>(), signals.data(), signals.size(),
-                                        queries.data(), queries.size()};
+                                        queries.data(), queries.size(), &make_instance<T>, &start_erased<T>,
+                                        &run_matches<T>, &run_params<T>, &move_channels<T>};
 };
 
 template <class T>
@@ -2228,10 +2511,540 @@ template <class T>
     return type_table<T>::value;
 }
 
+}  // namespace coflow::detail
+// ---- end coflow/detail/instance.hpp ----
+// ---- begin coflow/external_handle.hpp ----
+// coflow/external_handle.hpp: external_workflow_handle<T>, a handle on another workflow from inside one.
+// `co_await h.signal(...)` completes once the target accepted the signal (or throws why it did not).
+
+
+
+namespace coflow {
+
+namespace detail {
+
+/// The awaitable of an outgoing signal or cancel request. The request is queued when this is made and
+/// goes out when the sending workflow's current step ends; co_await resumes after that, rethrowing
+/// what the target refused (workflow_not_found, workflow_closed, signal_limit_exceeded, ...).
+/// If it is dropped without being awaited, a failure fails the sending workflow instead of vanishing.
+class [[nodiscard]] outgoing_awaiter : private outgoing_state {
+public:
+    using coflow_awaitable = void;
+
+    /// Queues `send` for the workflow running now (throws signal_limit_exceeded, not_in_workflow).
+    outgoing_awaiter(activation& a, std::string_view target, std::string_view what,
+                     inline_function<void(engine&), 64> send) {
+        inst = a.inst;
+        if (a.body && a.inst->cancel_requested) {  // cancelled before it went out: it never goes
+            precancelled_ = true;
+            return;
+        }
+        a.eng->send_later(*a.inst, target, what, std::move(send), this);
+        seq_ = a.inst->out_seq - 1;
+    }
+
+    outgoing_awaiter(outgoing_awaiter&& o) noexcept
+        : outgoing_state(std::move(o)), seq_(o.seq_), precancelled_(o.precancelled_) {
+        done = o.done;
+        error = std::move(o.error);
+        if (!done && !precancelled_)
+            if (outgoing* entry = engine::find_outgoing(*inst, seq_)) entry->state = this;
+        o.done = true;  // the moved-from shell no longer owns the entry
+    }
+    outgoing_awaiter& operator=(outgoing_awaiter&&) = delete;
+
+    ~outgoing_awaiter() {
+        if (!done && !precancelled_ && inst)
+            if (outgoing* entry = engine::find_outgoing(*inst, seq_)) entry->state = nullptr;
+    }
+
+    bool await_ready() const noexcept { return done && !precancelled_; }
+
+    bool await_suspend(std::coroutine_handle<> h) noexcept {
+        if (precancelled_) return false;
+        arm(*current_activation, h);
+        waiting = true;
+        return true;
+    }
+
+    void await_resume() {
+        if (precancelled_) {
+            inst->cancel_requested = false;
+            throw cancelled(inst->id);
+        }
+        throw_if_cancelled();
+        if (error) std::rethrow_exception(error);
+    }
+
+private:
+    std::uint64_t seq_ = 0;
+    bool precancelled_ = false;
+};
+
+template <class T, std::size_t I, class M, class... As>
+void queue_if_match(activation& a, const std::string& target_id, M m, std::optional<outgoing_awaiter>& out,
+                    As&&... as) {
+    constexpr auto target = std::get<I>(T::definition.signals).target;
+    if constexpr (std::is_same_v<std::remove_const_t<decltype(target)>, M>) {
+        if (!out && target == m) {
+            using D = delivery<T, I>;
+            using Tuple = decltype(D::args);
+            static_assert(std::is_constructible_v<Tuple, As&&...>,
+                          "the signal's arguments do not convert to the handler's parameter types");
+            out.emplace(a, target_id, std::get<I>(T::definition.signals).name,
+                        [id = target_id, d = D{Tuple(std::forward<As>(as)...)}](engine& e) mutable {
+                            instance_base& t = e.require(id);
+                            if (t.type.self != type_id_of<T>())
+                                throw workflow_type_mismatch(id, T::definition.name, t.type.name);
+                            e.accept(t, static_cast<std::uint32_t>(I), std::move(d));
+                        });
+        }
+    }
+}
+
 }  // namespace detail
 
+template <class T = void>
+class external_workflow_handle;
+
+/// A handle on another workflow, for use inside workflow code. Making one checks nothing; the target is
+/// looked up (by id: its latest run) when a request goes out, at the end of the current step.
+template <>
+class external_workflow_handle<void> {
+public:
+    explicit external_workflow_handle(std::string id) : id_(std::move(id)) {}
+
+    [[nodiscard]] const std::string& id() const noexcept { return id_; }
+
+    /// Sends signal `name` by name: `co_await h.signal("name", args...)`. Argument types must match
+    /// the handler's exactly (string literals count as std::string).
+    template <class... As>
+    [[nodiscard]] detail::outgoing_awaiter signal(std::string_view name, As&&... args) const {
+        detail::activation& a = detail::require_activation("external_workflow_handle::signal");
+        auto pack = std::make_unique<detail::arg_pack_impl<detail::by_name_t<As>...>>(std::forward<As>(args)...);
+        return detail::outgoing_awaiter(
+            a, id_, name, [id = id_, n = std::string(name), p = std::move(pack)](detail::engine& e) {
+                e.signal_by_name(e.require(id), n, p->view());
+            });
+    }
+
+    /// Requests cancellation of the target: `co_await h.cancel()`.
+    [[nodiscard]] detail::outgoing_awaiter cancel() const {
+        detail::activation& a = detail::require_activation("external_workflow_handle::cancel");
+        return detail::outgoing_awaiter(a, id_, "<cancel request>",
+                                        [id = id_](detail::engine& e) { e.cancel(e.require(id)); });
+    }
+
+protected:
+    std::string id_;
+};
+
+/// An external handle typed for workflow class T: signals by member pointer, checked at compile time.
+template <class T>
+class external_workflow_handle : public external_workflow_handle<void> {
+public:
+    using external_workflow_handle<void>::external_workflow_handle;
+    using external_workflow_handle<void>::signal;
+
+    /// Sends the signal whose target is `target`; arguments convert to its parameter types.
+    /// A member not registered as a signal throws unknown_signal here, at the call.
+    template <class M, class... As>
+        requires std::is_member_pointer_v<M>
+    [[nodiscard]] detail::outgoing_awaiter signal(M target, As&&... args) const {
+        static_assert(detail::workflow_class<T>,
+                      "external_workflow_handle<T> needs T to be a workflow class with a `definition`");
+        detail::activation& a = detail::require_activation("external_workflow_handle::signal");
+        std::optional<detail::outgoing_awaiter> out;
+        [&]<std::size_t... I>(std::index_sequence<I...>) {
+            (detail::queue_if_match<T, I>(a, id_, target, out, std::forward<As>(args)...), ...);
+        }(std::make_index_sequence<detail::signal_count_v<T>>{});
+        if (!out) {
+            const auto& type = detail::workflow_type_of<T>();
+            throw unknown_signal(id_, type.name, "<member not registered as a signal>", type.signal_names());
+        }
+        return std::move(*out);
+    }
+};
+
+/// A handle on workflow `id`, from inside workflow code (like Temporal's get_external_workflow_handle).
+[[nodiscard]] inline external_workflow_handle<> get_external_workflow_handle(std::string id) {
+    return external_workflow_handle<>(std::move(id));
+}
+
+/// A handle on workflow `id` typed for workflow class T.
+template <class T>
+[[nodiscard]] external_workflow_handle<T> get_external_workflow_handle_for(std::string id) {
+    return external_workflow_handle<T>(std::move(id));
+}
+
+/// As get_external_workflow_handle_for<T>(id), naming T by its run method.
+template <class T, class R, class... Ps>
+[[nodiscard]] external_workflow_handle<T> get_external_workflow_handle_for(workflow<R> (T::*)(Ps...), std::string id) {
+    return external_workflow_handle<T>(std::move(id));
+}
+
 }  // namespace coflow
-// ---- end coflow/definition.hpp ----
+// ---- end coflow/external_handle.hpp ----
+
+namespace coflow {
+
+/// What happens to an open child when its parent's run closes (Temporal's ParentClosePolicy).
+enum class parent_close_policy {
+    terminate,       ///< the child is terminated (Temporal's default)
+    request_cancel,  ///< the child is asked to cancel
+    abandon,         ///< the child runs on
+};
+
+/// A child's workflow id, held inline (up to 127 characters; longer throws invalid_operation).
+///
+/// Why not std::string: child options are written inside `co_await` expressions, and g++ 12 destroys an
+/// aggregate temporary with a non-trivial destructor twice there. This type is trivially destructible
+/// and owns its characters, so `{.id = "apply-" + std::to_string(k)}` is safe on every compiler.
+class child_id {
+public:
+    static constexpr std::size_t max_size = 127;
+
+    child_id() noexcept = default;
+    child_id(const char* s) : child_id(std::string_view(s)) {}                // NOLINT: implicit on purpose
+    child_id(const std::string& s) : child_id(std::string_view(s)) {}         // NOLINT
+    child_id(std::string_view s) {                                            // NOLINT
+        if (s.size() > max_size)
+            throw invalid_operation("child workflow id '" + std::string(s) + "' is longer than " +
+                                    std::to_string(max_size) + " characters");
+        for (std::size_t i = 0; i < s.size(); ++i) text_[i] = s[i];
+        size_ = static_cast<unsigned char>(s.size());
+    }
+
+    [[nodiscard]] std::string_view view() const noexcept { return {text_, size_}; }
+    [[nodiscard]] bool empty() const noexcept { return size_ == 0; }
+
+private:
+    char text_[max_size]{};
+    unsigned char size_ = 0;
+};
+
+/// Options of start_child_workflow / execute_child_workflow (trivially destructible: see child_id).
+struct child_options {
+    child_id id{};  ///< the child's workflow id; empty: generated ("<type>-<n>")
+    parent_close_policy parent_close = parent_close_policy::terminate;
+    id_reuse_policy id_reuse = id_reuse_policy::allow_duplicate;
+    /// Forget the child's closed run once the parent has read its result (keeps long entity workflows
+    /// from accumulating closed children; the child can no longer be queried by id afterwards).
+    bool forget_on_result = false;
+};
+
+namespace detail {
+
+/// Awaits the result of workflow `id` (following continue-as-new to the last run). Returns its value
+/// or throws workflow_failed (cause kept), workflow_cancelled, workflow_terminated, workflow_not_found.
+template <class R>
+class [[nodiscard]] result_awaiter : private waiter {
+public:
+    using coflow_awaitable = void;
+
+    result_awaiter(activation& a, std::string id, bool forget) : id_(std::move(id)), forget_(forget) {
+        inst = a.inst;
+        eng_ = a.eng;
+        precancelled_ = a.body && a.inst->cancel_requested;
+    }
+
+    bool await_ready() const noexcept {
+        if (precancelled_) return false;
+        const instance_base* t = eng_->find(id_);
+        return !t || !t->running();
+    }
+
+    bool await_suspend(std::coroutine_handle<> h) noexcept {
+        if (precancelled_) return false;
+        instance_base* t = eng_->find(id_);
+        if (!t || !t->running()) return false;
+        arm(*current_activation, h);
+        t->completion.push_back(*this);
+        return true;
+    }
+
+    R await_resume() {
+        if (precancelled_) {
+            inst->cancel_requested = false;
+            throw cancelled(inst->id);
+        }
+        throw_if_cancelled();
+        instance_base& t = eng_->require(id_);
+        if (t.result_type() != type_id_of<R>())
+            throw argument_mismatch(id_, "workflow", t.type.name, "result type " + std::string(t.result_type_name()),
+                                    "result type " + std::string(type_name<R>()));
+        if (!forget_) return closed_result<R>(t);
+        try {  // forget the child whatever its outcome, once it has been read
+            if constexpr (std::is_void_v<R>) {
+                closed_result<R>(t);
+                eng_->forget(id_);
+            } else {
+                R value = closed_result<R>(t);
+                eng_->forget(id_);
+                return value;
+            }
+        } catch (...) {
+            eng_->forget(id_);
+            throw;
+        }
+    }
+
+private:
+    engine* eng_ = nullptr;
+    std::string id_;
+    bool forget_ = false;
+    bool precancelled_ = false;
+};
+
+template <class C, class M, class... A>
+std::string start_child(M run, child_options& opts, A&&... args) {
+    static_assert(workflow_class<C>, "a child workflow class needs a `definition` naming its run method");
+    static_assert(std::is_same_v<M, run_fn_t<C>>,
+                  "start_child_workflow takes the run method named in the child class's definition");
+    activation& a = require_activation("coflow::start_child_workflow");
+    if (C::definition.run_fn != run)
+        throw invalid_operation("start_child_workflow: the member function given is not the run method of '" +
+                                std::string(C::definition.name) + "'");
+    engine& eng = *a.eng;
+    std::string id = opts.id.empty() ? eng.make_id(C::definition.name) : std::string(opts.id.view());
+    eng.check_start(id, opts.id_reuse);
+    instance_base& child = start_run<C>(eng, id, std::forward<A>(args)...);
+    eng.adopt(*a.inst, child, static_cast<parent_close_policy_kind>(opts.parent_close));
+    return id;
+}
+
+}  // namespace detail
+
+/// A parent's handle on its child: signal it and cancel it (as an external handle), await its result.
+template <class C>
+class child_workflow_handle : public external_workflow_handle<C> {
+public:
+    using result_type = detail::run_result_t<C>;
+
+    child_workflow_handle(std::string id, bool forget_on_result)
+        : external_workflow_handle<C>(std::move(id)), forget_(forget_on_result) {}
+
+    /// `co_await h.result()`: the child's value, or workflow_failed (cause kept), workflow_cancelled,
+    /// workflow_terminated.
+    [[nodiscard]] detail::result_awaiter<result_type> result() const {
+        return detail::result_awaiter<result_type>(detail::require_activation("child_workflow_handle::result"),
+                                                   this->id_, forget_);
+    }
+
+private:
+    bool forget_;
+};
+
+/// Starts a child workflow from workflow code and returns its handle at once:
+/// `auto child = coflow::start_child_workflow(&C::run, args..., {.id = "c-1"});`. Throws
+/// workflow_already_started like runtime::start_workflow. (Spelled out per arity for the braced options.)
+template <class C, class R>
+[[nodiscard]] child_workflow_handle<C> start_child_workflow(workflow<R> (C::*run)(), child_options opts = {}) {
+    const bool forget = opts.forget_on_result;
+    return child_workflow_handle<C>(detail::start_child<C>(run, opts), forget);
+}
+template <class C, class R, class P1>
+[[nodiscard]] child_workflow_handle<C> start_child_workflow(workflow<R> (C::*run)(P1), std::type_identity_t<P1> a1,
+                                                            child_options opts = {}) {
+    const bool forget = opts.forget_on_result;
+    return child_workflow_handle<C>(detail::start_child<C>(run, opts, std::move(a1)), forget);
+}
+template <class C, class R, class P1, class P2>
+[[nodiscard]] child_workflow_handle<C> start_child_workflow(workflow<R> (C::*run)(P1, P2), std::type_identity_t<P1> a1,
+                                                            std::type_identity_t<P2> a2, child_options opts = {}) {
+    const bool forget = opts.forget_on_result;
+    return child_workflow_handle<C>(detail::start_child<C>(run, opts, std::move(a1), std::move(a2)), forget);
+}
+template <class C, class R, class P1, class P2, class P3>
+[[nodiscard]] child_workflow_handle<C> start_child_workflow(workflow<R> (C::*run)(P1, P2, P3),
+                                                            std::type_identity_t<P1> a1, std::type_identity_t<P2> a2,
+                                                            std::type_identity_t<P3> a3, child_options opts = {}) {
+    const bool forget = opts.forget_on_result;
+    return child_workflow_handle<C>(
+        detail::start_child<C>(run, opts, std::move(a1), std::move(a2), std::move(a3)), forget);
+}
+
+/// Starts a child workflow and awaits its result: `R r = co_await coflow::execute_child_workflow(&C::run, args...);`
+/// The child starts when this is called; co_await returns its value or throws workflow_failed (the
+/// child's exception as cause), workflow_cancelled or workflow_terminated.
+template <class C, class R>
+[[nodiscard]] detail::result_awaiter<R> execute_child_workflow(workflow<R> (C::*run)(), child_options opts = {}) {
+    const bool forget = opts.forget_on_result;
+    return detail::result_awaiter<R>(*detail::current_activation, detail::start_child<C>(run, opts), forget);
+}
+template <class C, class R, class P1>
+[[nodiscard]] detail::result_awaiter<R> execute_child_workflow(workflow<R> (C::*run)(P1), std::type_identity_t<P1> a1,
+                                                               child_options opts = {}) {
+    const bool forget = opts.forget_on_result;
+    std::string id = detail::start_child<C>(run, opts, std::move(a1));
+    return detail::result_awaiter<R>(*detail::current_activation, std::move(id), forget);
+}
+template <class C, class R, class P1, class P2>
+[[nodiscard]] detail::result_awaiter<R> execute_child_workflow(workflow<R> (C::*run)(P1, P2),
+                                                               std::type_identity_t<P1> a1,
+                                                               std::type_identity_t<P2> a2, child_options opts = {}) {
+    const bool forget = opts.forget_on_result;
+    std::string id = detail::start_child<C>(run, opts, std::move(a1), std::move(a2));
+    return detail::result_awaiter<R>(*detail::current_activation, std::move(id), forget);
+}
+template <class C, class R, class P1, class P2, class P3>
+[[nodiscard]] detail::result_awaiter<R> execute_child_workflow(workflow<R> (C::*run)(P1, P2, P3),
+                                                               std::type_identity_t<P1> a1,
+                                                               std::type_identity_t<P2> a2,
+                                                               std::type_identity_t<P3> a3, child_options opts = {}) {
+    const bool forget = opts.forget_on_result;
+    std::string id = detail::start_child<C>(run, opts, std::move(a1), std::move(a2), std::move(a3));
+    return detail::result_awaiter<R>(*detail::current_activation, std::move(id), forget);
+}
+
+namespace detail {
+
+/// Ends the current run and starts a new one with the same id (see coflow::continue_as_new).
+class [[nodiscard]] continue_as_new_awaiter {
+public:
+    using coflow_awaitable = void;
+
+    continue_as_new_awaiter(instance_base& in, std::unique_ptr<arg_pack_base> args) noexcept
+        : inst_(&in), args_(std::move(args)) {}
+
+    bool await_ready() const noexcept { return false; }
+    // Never resumed: the run closes when this step ends, destroying this frame.
+    void await_suspend(std::coroutine_handle<>) noexcept {
+        inst_->continue_args = std::move(args_);
+        inst_->continuing = true;
+    }
+    void await_resume() const noexcept {}
+
+private:
+    instance_base* inst_;
+    std::unique_ptr<arg_pack_base> args_;
+};
+
+inline activation& require_body(const char* what) {
+    activation& a = require_activation(what);
+    if (!a.body)
+        throw invalid_operation(std::string(what) + " may only be awaited by the workflow body of '" + a.inst->id +
+                                "', not by a signal handler");
+    return a;
+}
+
+}  // namespace detail
+
+/// `co_await coflow::continue_as_new(args...)`: closes this run as continued_as_new and starts a fresh
+/// run of the same workflow under the same id (new run id, fresh signal counters), its run method
+/// called with `args` (checked at run time: argument_mismatch names expected and given types).
+/// Signals accepted but not handled yet, including values waiting in signal_channels, move to the
+/// new run in order. Handles by id follow the new run. (Temporal moves nothing; see README.)
+template <class... As>
+[[nodiscard]] detail::continue_as_new_awaiter continue_as_new(As&&... args) {
+    detail::activation& a = detail::require_body("coflow::continue_as_new");
+    auto pack = std::make_unique<detail::arg_pack_impl<detail::by_name_t<As>...>>(std::forward<As>(args)...);
+    const detail::workflow_type& type = a.inst->type;
+    if (!type.run_matches(pack->view()))
+        throw argument_mismatch(a.inst->id, "continue_as_new of workflow type", type.name, type.run_params(),
+                                pack->view().type_names());
+    return detail::continue_as_new_awaiter(*a.inst, std::move(pack));
+}
+
+/// Typed form: `co_await coflow::continue_as_new(&T::run, args...)`, arguments converted at compile time.
+template <class T, class R, class... Ps, class... As>
+[[nodiscard]] detail::continue_as_new_awaiter continue_as_new(workflow<R> (T::*run)(Ps...), As&&... args) {
+    static_assert(std::is_constructible_v<std::tuple<std::decay_t<Ps>...>, As&&...>,
+                  "continue_as_new's arguments do not convert to the run method's parameter types");
+    detail::activation& a = detail::require_body("coflow::continue_as_new");
+    if (a.inst->type.self != detail::type_id_of<T>() || T::definition.run_fn != run)
+        throw invalid_operation("continue_as_new: workflow '" + a.inst->id + "' is of type '" +
+                                std::string(a.inst->type.name) + "', not the one whose run method was given");
+    auto pack = std::make_unique<detail::arg_pack_impl<std::decay_t<Ps>...>>(std::forward<As>(args)...);
+    return detail::continue_as_new_awaiter(*a.inst, std::move(pack));
+}
+
+}  // namespace coflow
+// ---- end coflow/child.hpp ----
+// ---- begin coflow/condition.hpp ----
+// coflow/condition.hpp: wait_condition(pred) and wait_condition(pred, timeout), and all_handlers_finished().
+// The predicate is tested when awaited and again only after code of the same workflow ran: never polled.
+
+
+
+namespace coflow {
+
+namespace detail {
+
+template <class Pred, bool Timed>
+class [[nodiscard]] condition_awaiter : private waiter {
+public:
+    using coflow_awaitable = void;
+
+    condition_awaiter(activation& a, Pred pred, duration timeout)
+        : pred_(std::move(pred)), timeout_(timeout) {
+        inst = a.inst;
+        precancelled_ = a.body && a.inst->cancel_requested;
+        satisfied_ = !precancelled_ && static_cast<bool>(pred_());
+    }
+
+    bool await_ready() const noexcept { return satisfied_; }
+
+    bool await_suspend(std::coroutine_handle<> h) noexcept {
+        if (precancelled_) return false;
+        activation& a = *current_activation;
+        arm(a, h);
+        check = &evaluate;
+        a.inst->conditions.push_back(*this);
+        if constexpr (Timed) arm_timer(a.eng->exec().now() + (timeout_ < duration::zero() ? duration::zero() : timeout_));
+        return true;
+    }
+
+    auto await_resume() {
+        if (precancelled_) {
+            inst->cancel_requested = false;
+            throw cancelled(inst->id);
+        }
+        throw_if_cancelled();
+        if constexpr (Timed) return satisfied_ || reason == wake_reason::fired;
+    }
+
+private:
+    static bool evaluate(waiter& w) { return static_cast<bool>(static_cast<condition_awaiter&>(w).pred_()); }
+
+    Pred pred_;
+    duration timeout_;
+    bool precancelled_ = false;
+    bool satisfied_ = false;
+};
+
+}  // namespace detail
+
+/// Suspends until `pred()` is true. The predicate runs now (no suspension if true) and then after each
+/// step of this workflow's code (a handler, the body, a timer), never for other workflows' activity.
+/// Throws coflow::cancelled if the workflow is cancelled while the body waits here.
+/// Usable only inside workflow code (else throws not_in_workflow). The predicate must not change state.
+template <class Pred>
+[[nodiscard]] auto wait_condition(Pred pred) {
+    static_assert(std::is_invocable_r_v<bool, Pred&>,
+                  "wait_condition takes a predicate callable with no arguments that returns bool");
+    return detail::condition_awaiter<Pred, false>(detail::require_activation("coflow::wait_condition"),
+                                                  std::move(pred), duration::zero());
+}
+
+/// As wait_condition(pred), but gives up after `timeout` of executor time: `co_await` yields true if
+/// the predicate became true, false if the time ran out first (like Temporal TypeScript's condition).
+template <class Pred>
+[[nodiscard]] auto wait_condition(Pred pred, duration timeout) {
+    static_assert(std::is_invocable_r_v<bool, Pred&>,
+                  "wait_condition takes a predicate callable with no arguments that returns bool");
+    return detail::condition_awaiter<Pred, true>(detail::require_activation("coflow::wait_condition"),
+                                                 std::move(pred), timeout);
+}
+
+/// True when no async signal handler of the current workflow is still running. Await it before the
+/// body returns so no handler is abandoned: `co_await wait_condition(coflow::all_handlers_finished);`
+[[nodiscard]] inline bool all_handlers_finished() {
+    return detail::require_activation("coflow::all_handlers_finished").inst->handlers_running == 0;
+}
+
+}  // namespace coflow
+// ---- end coflow/condition.hpp ----
 // ---- begin coflow/deterministic_executor.hpp ----
 // coflow/deterministic_executor.hpp: the reference executor: FIFO ready queue, timer heap, virtual clock.
 // It never waits in real time; the caller decides when time advances (run_until_idle, advance, step).
@@ -2372,54 +3185,11 @@ private:
 // Untyped (workflow_handle<>) it addresses signals and queries by name; typed, by member pointer too.
 
 
-// ---- begin coflow/detail/instance.hpp ----
-// coflow/detail/instance.hpp: instance<T>, one run of a workflow of type T: its object and its result.
-// The engine owns it; the object outlives the body so queries work on closed runs.
-
-
-
-namespace coflow::detail {
-
-template <class T>
-class instance final : public instance_base {
-public:
-    using value_type = run_result_t<T>;
-
-    instance(engine& e, std::string workflow_id) : instance_base(e, workflow_type_of<T>(), std::move(workflow_id)) {}
-    ~instance() override { destroy_frames(); }  // frames hold pointers into the object: they go first
-
-    [[nodiscard]] void* object() noexcept override { return &object_; }
-
-    void store_result(promise_base& p) override {
-        if constexpr (!std::is_void_v<value_type>) result_.emplace(static_cast<value_promise<value_type>&>(p).take());
-    }
-
-    [[nodiscard]] const void* result_storage() const noexcept override { return &result_; }
-    [[nodiscard]] type_id result_type() const noexcept override { return type_id_of<value_type>(); }
-    [[nodiscard]] std::string_view result_type_name() const noexcept override { return type_name<value_type>(); }
-
-    T object_{};
-
-private:
-    struct none {};
-    [[no_unique_address]] std::conditional_t<std::is_void_v<value_type>, none, std::optional<value_type>> result_{};
-};
-
-}  // namespace coflow::detail
-// ---- end coflow/detail/instance.hpp ----
 
 namespace coflow {
 
 template <class T = void>
 class workflow_handle;
-
-namespace detail {
-template <class Tuple, std::size_t... I>
-std::array<erased_arg, sizeof...(I)> erase_args(Tuple& values, std::index_sequence<I...>) {
-    return {{erased_arg{type_id_of<std::tuple_element_t<I, Tuple>>(), &std::get<I>(values),
-                        &type_name<std::tuple_element_t<I, Tuple>>}...}};
-}
-}  // namespace detail
 
 /// An untyped handle: a workflow id and the runtime that knows it. It always addresses the id's latest
 /// run. Cheap to copy; valid while its runtime lives. Nothing is checked when the handle is made: a
@@ -2437,14 +3207,9 @@ public:
     /// argument_mismatch or signal_limit_exceeded, and then nothing was enqueued.
     template <class... As>
     void signal(std::string_view name, As&&... args) const {
-        detail::instance_base& in = instance();
-        if (!in.running()) throw workflow_closed(in.id, to_string(in.status), "signal it");
-        std::uint32_t index = 0;
-        const detail::signal_info* s = in.type.find_signal(name, index);
-        if (!s) throw unknown_signal(in.id, in.type.name, name, in.type.signal_names());
         std::tuple<detail::by_name_t<As>...> values(std::forward<As>(args)...);
         auto erased = detail::erase_args(values, std::index_sequence_for<As...>{});
-        s->accept(in, detail::erased_args{erased.data(), erased.size()}, index);
+        eng_->signal_by_name(instance(), name, detail::erased_args{erased.data(), erased.size()});
     }
 
     /// Runs query `name` now and returns its answer as R (which must be the handler's return type).
@@ -2481,6 +3246,7 @@ public:
         d.status = in.status;
         d.pending_signals = in.inbox.size();
         d.received_signals = in.received;
+        d.pending_outgoing_signals = in.outbox.size();
         d.running_handlers = in.handlers_running;
         d.cancel_requested = in.cancel_requested;
         return d;
@@ -2507,18 +3273,6 @@ protected:
         return *in;
     }
 
-    template <class R>
-    static R result_of(detail::instance_base& in) {
-        switch (in.status) {
-            case workflow_status::running: throw result_not_ready(in.id);
-            case workflow_status::failed: throw workflow_failed(in.id, in.failure);
-            case workflow_status::cancelled: throw workflow_cancelled(in.id);
-            case workflow_status::terminated: throw workflow_terminated(in.id, in.terminate_reason);
-            default: break;
-        }
-        if constexpr (!std::is_void_v<R>) return **static_cast<const std::optional<R>*>(in.result_storage());
-    }
-
     detail::engine* eng_;
     std::string id_;
     mutable std::uint32_t slot_ = 0xffffffffu;
@@ -2531,7 +3285,7 @@ R workflow_handle<void>::result() const {
     if (in.result_type() != detail::type_id_of<R>())
         throw argument_mismatch(in.id, "workflow", in.type.name, "result type " + std::string(in.result_type_name()),
                                 "result type " + std::string(detail::type_name<R>()));
-    return result_of<R>(in);
+    return detail::closed_result<R>(in);
 }
 
 /// A handle typed for workflow class T: adds signals and queries by member pointer (checked at compile
@@ -2540,7 +3294,7 @@ template <class T>
 class workflow_handle : public workflow_handle<void> {
     static_assert(detail::workflow_class<T>,
                   "workflow_handle<T> needs T to be a workflow class: `static constexpr auto definition = "
-                  "coflow::define<T>(\"name\").run(&T::run)...`");
+                  "coflow::define<T>(\"name\").run(&T::run)...`, declared after every member it names");
 
 public:
     using workflow_handle<void>::workflow_handle;
@@ -2593,7 +3347,7 @@ public:
     }
 
     /// The result of T's run method; throws as workflow_handle<>::result does.
-    result_type result() const { return workflow_handle<void>::result_of<result_type>(typed_instance()); }
+    result_type result() const { return detail::closed_result<result_type>(typed_instance()); }
 
 private:
     detail::instance_base& typed_instance() const {
@@ -2606,6 +3360,45 @@ private:
 
 }  // namespace coflow
 // ---- end coflow/handle.hpp ----
+// ---- begin coflow/info.hpp ----
+// coflow/info.hpp: coflow::info(), what workflow code can know about its own run.
+// Like Temporal's workflow.info(): ids, counters, and whether continue-as-new is due.
+
+
+
+namespace coflow {
+
+struct workflow_info {
+    std::string id;
+    std::string run_id;
+    std::string_view type;
+    std::size_t received_signals = 0;          ///< accepted in this run (the per-run limit counts these)
+    std::size_t pending_signals = 0;           ///< accepted, not yet delivered
+    std::size_t pending_outgoing_signals = 0;  ///< sent through external handles in this step
+    std::size_t max_received_signals = 0;      ///< the runtime's per-run limit (0: none)
+    /// True once received_signals reaches 80% of the limit: time to drain and continue as new.
+    bool continue_as_new_suggested = false;
+};
+
+/// The current run's info. Only inside workflow code (else not_in_workflow).
+[[nodiscard]] inline workflow_info info() {
+    const detail::activation& a = detail::require_activation("coflow::info");
+    const detail::instance_base& in = *a.inst;
+    workflow_info i;
+    i.id = in.id;
+    i.run_id = in.run_id();
+    i.type = in.type.name;
+    i.received_signals = in.received;
+    i.pending_signals = in.inbox.size();
+    i.pending_outgoing_signals = in.outbox.size();
+    i.max_received_signals = a.eng->options().max_received_signals_per_run;
+    i.continue_as_new_suggested =
+        i.max_received_signals != 0 && i.received_signals * 5 >= i.max_received_signals * 4;
+    return i;
+}
+
+}  // namespace coflow
+// ---- end coflow/info.hpp ----
 // ---- begin coflow/runtime.hpp ----
 // coflow/runtime.hpp: the runtime owns workflow runs by id; it starts workflows and hands out handles.
 // It runs nothing by itself: all workflow code runs in work it posts to the executor it was given.
@@ -2685,20 +3478,37 @@ private:
     workflow_handle<T> start_impl(M run, start_options&& opts, A&&... args) {
         static_assert(detail::workflow_class<T>,
                       "a workflow class needs `static constexpr auto definition = "
-                      "coflow::define<T>(\"name\").run(&T::run)...` naming its run method");
+                      "coflow::define<T>(\"name\").run(&T::run)...` naming its run method, declared after "
+                      "every member it names");
         static_assert(std::is_same_v<M, detail::run_fn_t<T>>,
                       "start_workflow takes the run method named in the workflow class's definition");
         if (T::definition.run_fn != run)
             throw invalid_operation("start_workflow: the member function given is not the run method named in the "
                                     "definition of '" + std::string(T::definition.name) + "'");
         std::string id = opts.id.empty() ? eng_.make_id(T::definition.name) : std::move(opts.id);
+        if (!opts.start_signal.empty()) {
+            // Signal-with-start: a running id only gets the signal; otherwise a new run starts with it
+            // queued, so its handler runs before the body's first line. Checked before anything starts.
+            detail::instance_base* existing = eng_.find(id);
+            if (existing && existing->running()) {
+                if (existing->type.self != detail::type_id_of<T>())
+                    throw workflow_type_mismatch(id, T::definition.name, existing->type.name);
+                eng_.signal_by_name(*existing, opts.start_signal, opts.start_signal_args.view());
+                return workflow_handle<T>(eng_, std::move(id));
+            }
+            const detail::workflow_type& type = detail::workflow_type_of<T>();
+            std::uint32_t index = 0;
+            const detail::signal_info* s = type.find_signal(opts.start_signal, index);
+            if (!s) throw unknown_signal(id, type.name, opts.start_signal, type.signal_names());
+            if (!s->matches(opts.start_signal_args.view()))
+                throw argument_mismatch(id, "signal", s->name, s->params(), opts.start_signal_args.view().type_names());
+            eng_.check_start(id, opts.id_reuse);
+            detail::instance_base& in = detail::start_run<T>(eng_, id, std::forward<A>(args)...);
+            eng_.signal_by_name(in, opts.start_signal, opts.start_signal_args.view());
+            return workflow_handle<T>(eng_, std::move(id));
+        }
         eng_.check_start(id, opts.id_reuse);
-        auto inst = std::make_unique<detail::instance<T>>(eng_, id);
-        auto frame = (inst->object_.*run)(std::forward<A>(args)...).release();
-        frame.promise().root = inst.get();
-        frame.promise().self = frame;
-        inst->body = frame;
-        eng_.add(std::move(inst));
+        detail::start_run<T>(eng_, id, std::forward<A>(args)...);
         return workflow_handle<T>(eng_, std::move(id));
     }
 

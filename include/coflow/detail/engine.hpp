@@ -95,6 +95,29 @@ struct pending_signal {
     std::uint32_t index;
 };
 
+/// A signal (or cancel request) sent from workflow code through an external handle, waiting to go out.
+/// Its awaitable (if any) is told the outcome; with none, a failure fails the sending run.
+class outgoing_state : public waiter {
+public:
+    void complete(std::exception_ptr e) noexcept {
+        done = true;
+        error = std::move(e);
+        if (waiting) fire(wake_reason::fired);
+    }
+    bool done = false;
+    bool waiting = false;
+    std::exception_ptr error;
+};
+
+struct outgoing {
+    inline_function<void(engine&), 64> send;  // delivers to the target; throws what the target refused
+    outgoing_state* state;                    // the awaitable, or null once it is gone
+    std::uint64_t seq;
+};
+
+/// What a child's run does when its parent's run closes (Temporal's ParentClosePolicy).
+enum class parent_close_policy_kind { terminate, request_cancel, abandon };
+
 /// One run of one workflow: its object (in the derived instance<T>), its body frame, inbox and waiters.
 class instance_base : public coroutine_root {
 public:
@@ -149,6 +172,17 @@ public:
     std::exception_ptr failure;  // set: the run fails at the end of this step
     std::string terminate_reason;
     splitmix64 rng;
+
+    ring<outgoing> outbox;      // external signals sent in the current step, delivered when it ends
+    std::uint64_t out_seq = 0;  // sequence number of the next outgoing entry
+    intrusive_list<waiter, wait_tag> completion;  // other workflows awaiting this one's result
+
+    std::vector<std::string> children;  // ids of child runs started by this run and still open
+    std::uint32_t parent_slot = 0xffffffffu, parent_gen = 0;
+    parent_close_policy_kind on_parent_close = parent_close_policy_kind::terminate;
+
+    bool continuing = false;  // the body asked to continue as new
+    std::unique_ptr<arg_pack_base> continue_args;
 };
 
 /// Shared between the engine and the work it posts, so that work outliving the runtime does nothing.
@@ -286,13 +320,60 @@ public:
         ++in.received;
     }
 
+    /// Accepts signal `name` with by-name arguments for `in` (see workflow_handle<>::signal).
+    void signal_by_name(instance_base& in, std::string_view name, erased_args args) {
+        if (!in.running()) throw workflow_closed(in.id, to_string(in.status), "signal it");
+        std::uint32_t index = 0;
+        const signal_info* s = in.type.find_signal(name, index);
+        if (!s) throw unknown_signal(in.id, in.type.name, name, in.type.signal_names());
+        s->accept(in, args, index);
+    }
+
+    /// The latest run of `id` (running or closed), or workflow_not_found.
+    [[nodiscard]] instance_base& require(std::string_view id) const {
+        instance_base* in = find(id);
+        if (!in) throw workflow_not_found(id);
+        return *in;
+    }
+
+    /// Queues an outgoing signal of `sender` (sent when its current step ends). Throws
+    /// signal_limit_exceeded when too many are pending; then nothing was queued.
+    void send_later(instance_base& sender, std::string_view target, std::string_view signal,
+                    inline_function<void(engine&), 64> send, outgoing_state* state) {
+        const std::size_t limit = opts_.max_pending_outgoing_signals;
+        if (limit != 0 && sender.outbox.size() >= limit)
+            throw signal_limit_exceeded(sender.id, std::string(signal) + "' to '" + std::string(target),
+                                        "pending outgoing signals (runtime_options::max_pending_outgoing_signals)",
+                                        limit);
+        sender.outbox.push_back(outgoing{std::move(send), state, sender.out_seq++});
+    }
+
+    /// Finds the pending outgoing entry with sequence number `seq` (its awaitable is going away).
+    static outgoing* find_outgoing(instance_base& sender, std::uint64_t seq) noexcept {
+        if (sender.outbox.empty()) return nullptr;
+        const std::uint64_t first = sender.outbox.front().seq;
+        if (seq < first || seq - first >= sender.outbox.size()) return nullptr;
+        return &sender.outbox[static_cast<std::size_t>(seq - first)];
+    }
+
     /// Requests cancellation: the body's current (or next) co_await throws coflow::cancelled.
+    /// Open child runs are asked to cancel too.
     void cancel(instance_base& in) {
         if (!in.running()) throw workflow_closed(in.id, to_string(in.status), "cancel it");
         if (in.cancel_requested) return;  // a state, not an event: only the first request counts
         in.cancel_requested = true;
         if (in.body_wait) in.body_wait->fire(wake_reason::cancelled);
         schedule(in);
+        for (const std::string& child_id : std::vector<std::string>(in.children))
+            if (instance_base* child = child_of(in, child_id); child && !child->cancel_requested) cancel(*child);
+    }
+
+    /// Makes `child` a child of `parent` (the parent's close policy and cancellation reach it).
+    void adopt(instance_base& parent, instance_base& child, parent_close_policy_kind policy) {
+        parent.children.push_back(child.id);
+        child.parent_slot = parent.slot;
+        child.parent_gen = parent.gen;
+        child.on_parent_close = policy;
     }
 
     /// Ends the run at once; none of its code runs again.
@@ -350,6 +431,11 @@ private:
         }
     };
 
+    [[nodiscard]] instance_base* child_of(instance_base& parent, std::string_view child_id) const {
+        instance_base* c = find(child_id);
+        return c && c->running() && c->parent_slot == parent.slot && c->parent_gen == parent.gen ? c : nullptr;
+    }
+
     void fire_timer(std::uint32_t s, std::uint32_t g) noexcept {
         if (s < timers_.size() && timers_[s].gen == g && timers_[s].w) timers_[s].w->fire(wake_reason::timed_out);
     }
@@ -368,7 +454,7 @@ private:
         activation* const outer = std::exchange(current_activation, &act);
         in.active = true;
         try {
-            while (!in.body_finished && !in.failure) {
+            while (!in.body_finished && !in.failure && !in.continuing) {
                 if (!in.inbox.empty()) {
                     pending_signal p = std::move(in.inbox.front());
                     in.inbox.pop_front();
@@ -383,16 +469,64 @@ private:
                     w->handle.resume();
                     continue;
                 }
+                if (!in.outbox.empty()) {  // the step's external signals go out; their awaiters wake
+                    flush(in);
+                    continue;
+                }
                 if (!test_conditions(in)) break;
             }
         } catch (...) {
             if (!in.failure) in.failure = std::current_exception();
         }
         if (in.body_finished && !in.failure) deliver_leftovers(in, act);
+        flush(in);  // a closing run still sends what it sent
         in.active = false;
         current_activation = outer;
         if (in.failure) close(in, workflow_status::failed);
+        else if (in.continuing) continue_as_new(in);
         else if (in.body_finished) close(in, in.status);
+    }
+
+    // Delivers the outgoing entries of `in` in order; tells each awaitable how it went.
+    void flush(instance_base& in) {
+        while (!in.outbox.empty()) {
+            outgoing o = std::move(in.outbox.front());
+            in.outbox.pop_front();
+            std::exception_ptr error;
+            try {
+                o.send(*this);
+            } catch (...) {
+                error = std::current_exception();
+            }
+            if (o.state) o.state->complete(std::move(error));
+            else if (error && !in.failure) in.failure = std::move(error);  // nobody awaited it: not lost silently
+        }
+    }
+
+    // Ends `old` and starts a fresh run under the same id with the arguments it gave. Signals accepted
+    // and not yet handled (in the inbox and in signal channels) move to the new run in order.
+    void continue_as_new(instance_base& old) {
+        std::unique_ptr<instance_base> next = old.type.make(*this, old.id);
+        std::unique_ptr<arg_pack_base> args = std::move(old.continue_args);
+        try {
+            old.type.start(*next, args->view());
+        } catch (...) {
+            old.failure = std::current_exception();
+            close(old, workflow_status::failed);
+            return;
+        }
+        while (!old.inbox.empty()) {
+            next->inbox.push_back(std::move(old.inbox.front()));
+            old.inbox.pop_front();
+            ++next->received;
+        }
+        old.type.move_channels(old, *next);
+        while (waiter* w = old.completion.pop_front()) next->completion.push_back(*w);
+        next->parent_slot = old.parent_slot;
+        next->parent_gen = old.parent_gen;
+        next->on_parent_close = old.on_parent_close;
+        close(old, workflow_status::continued_as_new);
+        add(std::move(next));  // replaces (and frees) the old run; a parent still finds it by id
     }
 
     // The body finished while signals it sent to itself were still queued: they were accepted, so they
@@ -428,10 +562,33 @@ private:
         in.status = status;
         in.destroy_frames();
         in.inbox.release();
+        in.outbox.release();  // only a terminated run can still hold some: they are not sent
         in.ready.clear();
         in.conditions.clear();
         in.body_wait = nullptr;
         in.cancel_requested = false;
+        // A parent's end (continue-as-new included, as in Temporal) reaches its open children; the
+        // default policy terminates them.
+        for (const std::string& child_id : std::exchange(in.children, {})) {
+            instance_base* child = child_of(in, child_id);
+            if (!child) continue;
+            if (child->on_parent_close == parent_close_policy_kind::terminate) {
+                if (!child->active) terminate(*child, "parent workflow '" + in.id + "' closed");
+            } else if (child->on_parent_close == parent_close_policy_kind::request_cancel) {
+                cancel(*child);
+            }
+        }
+        if (status != workflow_status::continued_as_new) {  // a continued run lives on under its id
+            while (waiter* w = in.completion.pop_front()) w->fire(wake_reason::fired);
+            if (instance_base* parent = by_slot(in.parent_slot, in.parent_gen)) {
+                auto& c = parent->children;
+                for (auto it = c.begin(); it != c.end(); ++it)
+                    if (*it == in.id) {
+                        c.erase(it);
+                        break;
+                    }
+            }
+        }
     }
 
     void retire(instance_base& in) noexcept {

@@ -2,8 +2,11 @@
 // The engine owns it; the object outlives the body so queries work on closed runs.
 #pragma once
 
+#include <array>
+#include <memory>
 #include <optional>
 #include <string>
+#include <tuple>
 #include <type_traits>
 #include <utility>
 
@@ -11,8 +14,13 @@
 #include <coflow/detail/engine.hpp>
 #include <coflow/detail/promise.hpp>
 #include <coflow/detail/type_id.hpp>
+#include <coflow/errors.hpp>
+#include <coflow/status.hpp>
 
 namespace coflow::detail {
+
+template <class T>
+constexpr const workflow_type& workflow_type_of() noexcept;
 
 template <class T>
 class instance final : public instance_base {
@@ -38,5 +46,106 @@ private:
     struct none {};
     [[no_unique_address]] std::conditional_t<std::is_void_v<value_type>, none, std::optional<value_type>> result_{};
 };
+
+// ---- the type-erased table of T (by-name calls and continue-as-new go through it) ----------------
+
+template <class T>
+std::unique_ptr<instance_base> make_instance(engine& e, std::string id) {
+    return std::make_unique<instance<T>>(e, std::move(id));
+}
+
+template <class T>
+using run_args_t = typename member_fn_traits<run_fn_t<T>>::args_tuple;
+
+/// Makes the body frame of `in` (an instance<T>) from `args` and hands it to the instance.
+template <class T, class... A>
+void make_body(instance_base& in, A&&... args) {
+    auto& inst = static_cast<instance<T>&>(in);
+    auto frame = (inst.object_.*T::definition.run_fn)(std::forward<A>(args)...).release();
+    frame.promise().root = &inst;
+    frame.promise().self = frame;
+    inst.body = frame;
+}
+
+template <class T>
+void start_erased(instance_base& in, erased_args a) {
+    using Tuple = run_args_t<T>;
+    Tuple values = take_erased<Tuple>(a, std::make_index_sequence<std::tuple_size_v<Tuple>>{});
+    std::apply([&](auto&... v) { make_body<T>(in, std::move(v)...); }, values);
+}
+
+template <class T>
+bool run_matches(erased_args a) {
+    using Tuple = run_args_t<T>;
+    return erased_types_match<Tuple>(a, std::make_index_sequence<std::tuple_size_v<Tuple>>{});
+}
+
+template <class T>
+std::string run_params() {
+    return tuple_names<run_args_t<T>>::get();
+}
+
+template <class T>
+void move_channels(instance_base& from, instance_base& to) {
+    T& src = static_cast<instance<T>&>(from).object_;
+    T& dst = static_cast<instance<T>&>(to).object_;
+    [&]<std::size_t... I>(std::index_sequence<I...>) {
+        (
+            [&] {
+                constexpr auto target = std::get<I>(T::definition.signals).target;
+                if constexpr (signal_kind_of<T, std::remove_const_t<decltype(target)>>() == signal_kind::channel)
+                    (dst.*target).take_queued_from(src.*target);
+            }(),
+            ...);
+    }(std::make_index_sequence<signal_count_v<T>>{});
+}
+
+/// The result of a closed run as R, or the error that says why there is none.
+template <class R>
+R closed_result(instance_base& in) {
+    switch (in.status) {
+        case workflow_status::running: throw result_not_ready(in.id);
+        case workflow_status::failed: throw workflow_failed(in.id, in.failure);
+        case workflow_status::cancelled: throw workflow_cancelled(in.id);
+        case workflow_status::terminated: throw workflow_terminated(in.id, in.terminate_reason);
+        default: break;
+    }
+    if constexpr (!std::is_void_v<R>) return **static_cast<const std::optional<R>*>(in.result_storage());
+}
+
+/// Creates a run of T under `id` with its body frame and hands it to the engine (which schedules it).
+template <class T, class... A>
+instance_base& start_run(engine& eng, std::string id, A&&... args) {
+    auto inst = std::make_unique<instance<T>>(eng, std::move(id));
+    make_body<T>(*inst, std::forward<A>(args)...);
+    return eng.add(std::move(inst));
+}
+
+// ---- the type-erased table --------------------------------------------------------------------
+
+template <class T>
+struct type_table {
+    template <std::size_t... I>
+    static constexpr std::array<signal_info, sizeof...(I)> make_signals(std::index_sequence<I...>) {
+        return {{signal_info{std::get<I>(T::definition.signals).name, &signal_params<T, I>,
+                             &accept_erased_signal<T, I>, &erased_signal_matches<T, I>}...}};
+    }
+    template <std::size_t... I>
+    static constexpr std::array<query_info, sizeof...(I)> make_queries(std::index_sequence<I...>) {
+        return {{query_info{std::get<I>(T::definition.queries).name, &query_params<T, I>, &query_result_name<T, I>,
+                            type_id_of<typename query_at<T, I>::result>(), &call_erased_query<T, I>}...}};
+    }
+
+    static constexpr auto signals = make_signals(std::make_index_sequence<signal_count_v<T>>{});
+    static constexpr auto queries = make_queries(std::make_index_sequence<query_count_v<T>>{});
+    static constexpr workflow_type value{T::definition.name, type_id_of<T>(), signals.data(), signals.size(),
+                                        queries.data(), queries.size(), &make_instance<T>, &start_erased<T>,
+                                        &run_matches<T>, &run_params<T>, &move_channels<T>};
+};
+
+template <class T>
+[[nodiscard]] constexpr const workflow_type& workflow_type_of() noexcept {
+    return type_table<T>::value;
+}
 
 }  // namespace coflow::detail

@@ -53,8 +53,13 @@ public:
 
     // Workflow code runs only when the runtime resumes it; an awaitable from elsewhere could resume it
     // on another thread or outside the executor, breaking the determinism contract.
+    //
+    // An awaiter given as a temporary is moved into a value that the compiler keeps in the frame: g++ 12
+    // can mishandle a reference to such a temporary across the suspension (it relocated its bytes).
     template <class A>
-    A&& await_transform(A&& a) noexcept {
+    auto await_transform(A&& a) noexcept(std::is_lvalue_reference_v<A> ||
+                                         std::is_nothrow_move_constructible_v<std::remove_cvref_t<A>>)
+        -> std::conditional_t<std::is_lvalue_reference_v<A>, A&, std::remove_cvref_t<A>> {
         static_assert(workflow_awaitable<A>,
                       "workflow code may only co_await coflow awaitables (task, wait_condition, sleep, "
                       "signal_channel::receive, ...): other awaitables would resume it outside the executor");

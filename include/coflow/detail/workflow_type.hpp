@@ -2,15 +2,20 @@
 // By-name calls look names up here and check argument types with coflow's own type ids.
 #pragma once
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
+#include <tuple>
+#include <utility>
 
 #include <coflow/detail/type_id.hpp>
 
 namespace coflow::detail {
 
+class engine;
 class instance_base;
 
 /// One argument of a by-name call: its type and where the sender keeps its value (moved from on accept).
@@ -34,11 +39,39 @@ struct erased_args {
     }
 };
 
+/// Type-erased views of the values in a tuple (moved from by whoever accepts them).
+template <class Tuple, std::size_t... I>
+std::array<erased_arg, sizeof...(I)> erase_args(Tuple& values, std::index_sequence<I...>) {
+    return {{erased_arg{type_id_of<std::tuple_element_t<I, Tuple>>(), &std::get<I>(values),
+                        &type_name<std::tuple_element_t<I, Tuple>>}...}};
+}
+
+/// Arguments owned on the heap for later use by name (signal-with-start, continue-as-new, external signals).
+class arg_pack_base {
+public:
+    virtual ~arg_pack_base() = default;
+    [[nodiscard]] virtual erased_args view() noexcept = 0;
+};
+
+template <class... Ts>
+class arg_pack_impl final : public arg_pack_base {
+public:
+    template <class... As>
+    explicit arg_pack_impl(As&&... args)
+        : values_(std::forward<As>(args)...), erased_(erase_args(values_, std::index_sequence_for<Ts...>{})) {}
+    [[nodiscard]] erased_args view() noexcept override { return {erased_.data(), erased_.size()}; }
+
+private:
+    std::tuple<Ts...> values_;
+    std::array<erased_arg, sizeof...(Ts)> erased_;
+};
+
 struct signal_info {
     std::string_view name;
     std::string (*params)();  // "(std::string, int)"
     // Checks the arguments' types and enqueues the signal; throws argument_mismatch / limit errors.
     void (*accept)(instance_base&, erased_args, std::uint32_t index);
+    bool (*matches)(erased_args);
 };
 
 struct query_info {
@@ -57,6 +90,13 @@ struct workflow_type {
     std::size_t signal_count;
     const query_info* queries;
     std::size_t query_count;
+    // Continue-as-new: a fresh instance of the same type, its body made from by-name arguments.
+    std::unique_ptr<instance_base> (*make)(engine&, std::string id);
+    void (*start)(instance_base&, erased_args);  // arguments already checked with run_matches
+    bool (*run_matches)(erased_args);
+    std::string (*run_params)();
+    // Moves what waits in the signal channels of one run's object to another's, in order.
+    void (*move_channels)(instance_base& from, instance_base& to);
 
     [[nodiscard]] const signal_info* find_signal(std::string_view n, std::uint32_t& index) const noexcept {
         for (std::size_t i = 0; i < signal_count; ++i)

@@ -1,0 +1,295 @@
+// coflow/child.hpp: child workflows (start_child_workflow, execute_child_workflow) and continue_as_new.
+// A child is a workflow run linked to its parent: the parent awaits its result, and the parent's end
+// or cancellation reaches it.
+#pragma once
+
+#include <coroutine>
+#include <cstddef>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <type_traits>
+#include <utility>
+
+#include <coflow/definition.hpp>
+#include <coflow/detail/engine.hpp>
+#include <coflow/detail/instance.hpp>
+#include <coflow/errors.hpp>
+#include <coflow/external_handle.hpp>
+#include <coflow/options.hpp>
+#include <coflow/workflow.hpp>
+
+namespace coflow {
+
+/// What happens to an open child when its parent's run closes (Temporal's ParentClosePolicy).
+enum class parent_close_policy {
+    terminate,       ///< the child is terminated (Temporal's default)
+    request_cancel,  ///< the child is asked to cancel
+    abandon,         ///< the child runs on
+};
+
+/// A child's workflow id, held inline (up to 127 characters; longer throws invalid_operation).
+///
+/// Why not std::string: child options are written inside `co_await` expressions, and g++ 12 destroys an
+/// aggregate temporary with a non-trivial destructor twice there. This type is trivially destructible
+/// and owns its characters, so `{.id = "apply-" + std::to_string(k)}` is safe on every compiler.
+class child_id {
+public:
+    static constexpr std::size_t max_size = 127;
+
+    child_id() noexcept = default;
+    child_id(const char* s) : child_id(std::string_view(s)) {}                // NOLINT: implicit on purpose
+    child_id(const std::string& s) : child_id(std::string_view(s)) {}         // NOLINT
+    child_id(std::string_view s) {                                            // NOLINT
+        if (s.size() > max_size)
+            throw invalid_operation("child workflow id '" + std::string(s) + "' is longer than " +
+                                    std::to_string(max_size) + " characters");
+        for (std::size_t i = 0; i < s.size(); ++i) text_[i] = s[i];
+        size_ = static_cast<unsigned char>(s.size());
+    }
+
+    [[nodiscard]] std::string_view view() const noexcept { return {text_, size_}; }
+    [[nodiscard]] bool empty() const noexcept { return size_ == 0; }
+
+private:
+    char text_[max_size]{};
+    unsigned char size_ = 0;
+};
+
+/// Options of start_child_workflow / execute_child_workflow (trivially destructible: see child_id).
+struct child_options {
+    child_id id{};  ///< the child's workflow id; empty: generated ("<type>-<n>")
+    parent_close_policy parent_close = parent_close_policy::terminate;
+    id_reuse_policy id_reuse = id_reuse_policy::allow_duplicate;
+    /// Forget the child's closed run once the parent has read its result (keeps long entity workflows
+    /// from accumulating closed children; the child can no longer be queried by id afterwards).
+    bool forget_on_result = false;
+};
+
+namespace detail {
+
+/// Awaits the result of workflow `id` (following continue-as-new to the last run). Returns its value
+/// or throws workflow_failed (cause kept), workflow_cancelled, workflow_terminated, workflow_not_found.
+template <class R>
+class [[nodiscard]] result_awaiter : private waiter {
+public:
+    using coflow_awaitable = void;
+
+    result_awaiter(activation& a, std::string id, bool forget) : id_(std::move(id)), forget_(forget) {
+        inst = a.inst;
+        eng_ = a.eng;
+        precancelled_ = a.body && a.inst->cancel_requested;
+    }
+
+    bool await_ready() const noexcept {
+        if (precancelled_) return false;
+        const instance_base* t = eng_->find(id_);
+        return !t || !t->running();
+    }
+
+    bool await_suspend(std::coroutine_handle<> h) noexcept {
+        if (precancelled_) return false;
+        instance_base* t = eng_->find(id_);
+        if (!t || !t->running()) return false;
+        arm(*current_activation, h);
+        t->completion.push_back(*this);
+        return true;
+    }
+
+    R await_resume() {
+        if (precancelled_) {
+            inst->cancel_requested = false;
+            throw cancelled(inst->id);
+        }
+        throw_if_cancelled();
+        instance_base& t = eng_->require(id_);
+        if (t.result_type() != type_id_of<R>())
+            throw argument_mismatch(id_, "workflow", t.type.name, "result type " + std::string(t.result_type_name()),
+                                    "result type " + std::string(type_name<R>()));
+        if (!forget_) return closed_result<R>(t);
+        try {  // forget the child whatever its outcome, once it has been read
+            if constexpr (std::is_void_v<R>) {
+                closed_result<R>(t);
+                eng_->forget(id_);
+            } else {
+                R value = closed_result<R>(t);
+                eng_->forget(id_);
+                return value;
+            }
+        } catch (...) {
+            eng_->forget(id_);
+            throw;
+        }
+    }
+
+private:
+    engine* eng_ = nullptr;
+    std::string id_;
+    bool forget_ = false;
+    bool precancelled_ = false;
+};
+
+template <class C, class M, class... A>
+std::string start_child(M run, child_options& opts, A&&... args) {
+    static_assert(workflow_class<C>, "a child workflow class needs a `definition` naming its run method");
+    static_assert(std::is_same_v<M, run_fn_t<C>>,
+                  "start_child_workflow takes the run method named in the child class's definition");
+    activation& a = require_activation("coflow::start_child_workflow");
+    if (C::definition.run_fn != run)
+        throw invalid_operation("start_child_workflow: the member function given is not the run method of '" +
+                                std::string(C::definition.name) + "'");
+    engine& eng = *a.eng;
+    std::string id = opts.id.empty() ? eng.make_id(C::definition.name) : std::string(opts.id.view());
+    eng.check_start(id, opts.id_reuse);
+    instance_base& child = start_run<C>(eng, id, std::forward<A>(args)...);
+    eng.adopt(*a.inst, child, static_cast<parent_close_policy_kind>(opts.parent_close));
+    return id;
+}
+
+}  // namespace detail
+
+/// A parent's handle on its child: signal it and cancel it (as an external handle), await its result.
+template <class C>
+class child_workflow_handle : public external_workflow_handle<C> {
+public:
+    using result_type = detail::run_result_t<C>;
+
+    child_workflow_handle(std::string id, bool forget_on_result)
+        : external_workflow_handle<C>(std::move(id)), forget_(forget_on_result) {}
+
+    /// `co_await h.result()`: the child's value, or workflow_failed (cause kept), workflow_cancelled,
+    /// workflow_terminated.
+    [[nodiscard]] detail::result_awaiter<result_type> result() const {
+        return detail::result_awaiter<result_type>(detail::require_activation("child_workflow_handle::result"),
+                                                   this->id_, forget_);
+    }
+
+private:
+    bool forget_;
+};
+
+/// Starts a child workflow from workflow code and returns its handle at once:
+/// `auto child = coflow::start_child_workflow(&C::run, args..., {.id = "c-1"});`. Throws
+/// workflow_already_started like runtime::start_workflow. (Spelled out per arity for the braced options.)
+template <class C, class R>
+[[nodiscard]] child_workflow_handle<C> start_child_workflow(workflow<R> (C::*run)(), child_options opts = {}) {
+    const bool forget = opts.forget_on_result;
+    return child_workflow_handle<C>(detail::start_child<C>(run, opts), forget);
+}
+template <class C, class R, class P1>
+[[nodiscard]] child_workflow_handle<C> start_child_workflow(workflow<R> (C::*run)(P1), std::type_identity_t<P1> a1,
+                                                            child_options opts = {}) {
+    const bool forget = opts.forget_on_result;
+    return child_workflow_handle<C>(detail::start_child<C>(run, opts, std::move(a1)), forget);
+}
+template <class C, class R, class P1, class P2>
+[[nodiscard]] child_workflow_handle<C> start_child_workflow(workflow<R> (C::*run)(P1, P2), std::type_identity_t<P1> a1,
+                                                            std::type_identity_t<P2> a2, child_options opts = {}) {
+    const bool forget = opts.forget_on_result;
+    return child_workflow_handle<C>(detail::start_child<C>(run, opts, std::move(a1), std::move(a2)), forget);
+}
+template <class C, class R, class P1, class P2, class P3>
+[[nodiscard]] child_workflow_handle<C> start_child_workflow(workflow<R> (C::*run)(P1, P2, P3),
+                                                            std::type_identity_t<P1> a1, std::type_identity_t<P2> a2,
+                                                            std::type_identity_t<P3> a3, child_options opts = {}) {
+    const bool forget = opts.forget_on_result;
+    return child_workflow_handle<C>(
+        detail::start_child<C>(run, opts, std::move(a1), std::move(a2), std::move(a3)), forget);
+}
+
+/// Starts a child workflow and awaits its result: `R r = co_await coflow::execute_child_workflow(&C::run, args...);`
+/// The child starts when this is called; co_await returns its value or throws workflow_failed (the
+/// child's exception as cause), workflow_cancelled or workflow_terminated.
+template <class C, class R>
+[[nodiscard]] detail::result_awaiter<R> execute_child_workflow(workflow<R> (C::*run)(), child_options opts = {}) {
+    const bool forget = opts.forget_on_result;
+    return detail::result_awaiter<R>(*detail::current_activation, detail::start_child<C>(run, opts), forget);
+}
+template <class C, class R, class P1>
+[[nodiscard]] detail::result_awaiter<R> execute_child_workflow(workflow<R> (C::*run)(P1), std::type_identity_t<P1> a1,
+                                                               child_options opts = {}) {
+    const bool forget = opts.forget_on_result;
+    std::string id = detail::start_child<C>(run, opts, std::move(a1));
+    return detail::result_awaiter<R>(*detail::current_activation, std::move(id), forget);
+}
+template <class C, class R, class P1, class P2>
+[[nodiscard]] detail::result_awaiter<R> execute_child_workflow(workflow<R> (C::*run)(P1, P2),
+                                                               std::type_identity_t<P1> a1,
+                                                               std::type_identity_t<P2> a2, child_options opts = {}) {
+    const bool forget = opts.forget_on_result;
+    std::string id = detail::start_child<C>(run, opts, std::move(a1), std::move(a2));
+    return detail::result_awaiter<R>(*detail::current_activation, std::move(id), forget);
+}
+template <class C, class R, class P1, class P2, class P3>
+[[nodiscard]] detail::result_awaiter<R> execute_child_workflow(workflow<R> (C::*run)(P1, P2, P3),
+                                                               std::type_identity_t<P1> a1,
+                                                               std::type_identity_t<P2> a2,
+                                                               std::type_identity_t<P3> a3, child_options opts = {}) {
+    const bool forget = opts.forget_on_result;
+    std::string id = detail::start_child<C>(run, opts, std::move(a1), std::move(a2), std::move(a3));
+    return detail::result_awaiter<R>(*detail::current_activation, std::move(id), forget);
+}
+
+namespace detail {
+
+/// Ends the current run and starts a new one with the same id (see coflow::continue_as_new).
+class [[nodiscard]] continue_as_new_awaiter {
+public:
+    using coflow_awaitable = void;
+
+    continue_as_new_awaiter(instance_base& in, std::unique_ptr<arg_pack_base> args) noexcept
+        : inst_(&in), args_(std::move(args)) {}
+
+    bool await_ready() const noexcept { return false; }
+    // Never resumed: the run closes when this step ends, destroying this frame.
+    void await_suspend(std::coroutine_handle<>) noexcept {
+        inst_->continue_args = std::move(args_);
+        inst_->continuing = true;
+    }
+    void await_resume() const noexcept {}
+
+private:
+    instance_base* inst_;
+    std::unique_ptr<arg_pack_base> args_;
+};
+
+inline activation& require_body(const char* what) {
+    activation& a = require_activation(what);
+    if (!a.body)
+        throw invalid_operation(std::string(what) + " may only be awaited by the workflow body of '" + a.inst->id +
+                                "', not by a signal handler");
+    return a;
+}
+
+}  // namespace detail
+
+/// `co_await coflow::continue_as_new(args...)`: closes this run as continued_as_new and starts a fresh
+/// run of the same workflow under the same id (new run id, fresh signal counters), its run method
+/// called with `args` (checked at run time: argument_mismatch names expected and given types).
+/// Signals accepted but not handled yet, including values waiting in signal_channels, move to the
+/// new run in order. Handles by id follow the new run. (Temporal moves nothing; see README.)
+template <class... As>
+[[nodiscard]] detail::continue_as_new_awaiter continue_as_new(As&&... args) {
+    detail::activation& a = detail::require_body("coflow::continue_as_new");
+    auto pack = std::make_unique<detail::arg_pack_impl<detail::by_name_t<As>...>>(std::forward<As>(args)...);
+    const detail::workflow_type& type = a.inst->type;
+    if (!type.run_matches(pack->view()))
+        throw argument_mismatch(a.inst->id, "continue_as_new of workflow type", type.name, type.run_params(),
+                                pack->view().type_names());
+    return detail::continue_as_new_awaiter(*a.inst, std::move(pack));
+}
+
+/// Typed form: `co_await coflow::continue_as_new(&T::run, args...)`, arguments converted at compile time.
+template <class T, class R, class... Ps, class... As>
+[[nodiscard]] detail::continue_as_new_awaiter continue_as_new(workflow<R> (T::*run)(Ps...), As&&... args) {
+    static_assert(std::is_constructible_v<std::tuple<std::decay_t<Ps>...>, As&&...>,
+                  "continue_as_new's arguments do not convert to the run method's parameter types");
+    detail::activation& a = detail::require_body("coflow::continue_as_new");
+    if (a.inst->type.self != detail::type_id_of<T>() || T::definition.run_fn != run)
+        throw invalid_operation("continue_as_new: workflow '" + a.inst->id + "' is of type '" +
+                                std::string(a.inst->type.name) + "', not the one whose run method was given");
+    auto pack = std::make_unique<detail::arg_pack_impl<std::decay_t<Ps>...>>(std::forward<As>(args)...);
+    return detail::continue_as_new_awaiter(*a.inst, std::move(pack));
+}
+
+}  // namespace coflow
