@@ -5,14 +5,16 @@
 #include <coroutine>
 #include <utility>
 
+#include <coflow/detail/activation.hpp>
 #include <coflow/detail/promise.hpp>
 
 namespace coflow {
 
 /// A lazy coroutine returning R, awaited from workflow code (a body, a handler or another task).
 ///
-/// `co_await t` starts the task and suspends the caller; when the task finishes, the caller resumes by
-/// symmetric transfer (no stack growth, however long the chain). `co_await` returns the value or rethrows
+/// `co_await t` starts the task and suspends the caller; when the task finishes, the caller resumes. Both
+/// transfers go through the engine's trampoline, so no chain of awaits grows the stack, whatever the
+/// compiler or optimisation level. `co_await` returns the value or rethrows
 /// the task's exception. A task is a move-only owner: destroying it destroys its frame. Tasks
 /// are awaited where they are made, so the compiler may place their frames inside the caller's (HALO).
 template <class R = void>
@@ -43,9 +45,10 @@ public:
     struct [[nodiscard]] awaiter {
         handle_type h;
         bool await_ready() noexcept { return false; }
-        std::coroutine_handle<> await_suspend(std::coroutine_handle<> caller) noexcept {
+        // Starts the task from the engine's loop (see detail/activation.hpp): a flat stack, always.
+        void await_suspend(std::coroutine_handle<> caller) noexcept {
             h.promise().continuation = caller;
-            return h;
+            detail::current_activation->next = h;
         }
         R await_resume() { return h.promise().take(); }
     };

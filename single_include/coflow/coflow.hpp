@@ -331,417 +331,11 @@ template <class... As>
 #include <unordered_map>
 #include <vector>
 
-// ---- begin coflow/detail/inline_function.hpp ----
-// coflow/detail/inline_function.hpp: a move-only type-erased callable with inline storage.
-// Posted work and pending signals live in these, so small closures never touch the heap.
+// ---- begin coflow/detail/activation.hpp ----
+// coflow/detail/activation.hpp: what workflow code is running right now, and the resume trampoline.
+// The engine sets it around each step; awaitables read it to know their workflow and strand.
 
-#include <new>
 
-namespace coflow::detail {
-
-template <class Sig, std::size_t Size>
-class inline_function;
-
-template <class R, class... Args, std::size_t Size>
-class inline_function<R(Args...), Size> {
-    struct ops {
-        R (*invoke)(void*, Args&&...);
-        void (*move_to)(void* from, void* to) noexcept;
-        void (*destroy)(void*) noexcept;
-    };
-
-    template <class F>
-    static constexpr bool fits_inline =
-        sizeof(F) <= Size && alignof(F) <= alignof(std::max_align_t) && std::is_nothrow_move_constructible_v<F>;
-
-    template <class F>
-    static constexpr ops inline_ops{
-        [](void* p, Args&&... a) -> R { return (*static_cast<F*>(p))(std::forward<Args>(a)...); },
-        [](void* from, void* to) noexcept {
-            ::new (to) F(std::move(*static_cast<F*>(from)));
-            static_cast<F*>(from)->~F();
-        },
-        [](void* p) noexcept { static_cast<F*>(p)->~F(); }};
-
-    // Too big to fit: the storage holds a pointer to a heap copy.
-    template <class F>
-    static constexpr ops heap_ops{
-        [](void* p, Args&&... a) -> R { return (**static_cast<F**>(p))(std::forward<Args>(a)...); },
-        [](void* from, void* to) noexcept { ::new (to) F*(*static_cast<F**>(from)); },
-        [](void* p) noexcept { delete *static_cast<F**>(p); }};
-
-public:
-    inline_function() noexcept = default;
-
-    template <class F>
-        requires(!std::is_same_v<std::remove_cvref_t<F>, inline_function> &&
-                 std::is_invocable_r_v<R, std::remove_cvref_t<F>&, Args...>)
-    inline_function(F&& f) {  // NOLINT: implicit like std::function
-        using D = std::remove_cvref_t<F>;
-        if constexpr (fits_inline<D>) {
-            ::new (static_cast<void*>(storage_)) D(std::forward<F>(f));
-            ops_ = &inline_ops<D>;
-        } else {
-            ::new (static_cast<void*>(storage_)) D*(new D(std::forward<F>(f)));
-            ops_ = &heap_ops<D>;
-        }
-    }
-
-    inline_function(inline_function&& o) noexcept : ops_(o.ops_) {
-        if (ops_) {
-            ops_->move_to(o.storage_, storage_);
-            o.ops_ = nullptr;
-        }
-    }
-
-    inline_function& operator=(inline_function&& o) noexcept {
-        if (this != &o) {
-            reset();
-            if (o.ops_) {
-                o.ops_->move_to(o.storage_, storage_);
-                ops_ = std::exchange(o.ops_, nullptr);
-            }
-        }
-        return *this;
-    }
-
-    inline_function(const inline_function&) = delete;
-    inline_function& operator=(const inline_function&) = delete;
-    ~inline_function() { reset(); }
-
-    explicit operator bool() const noexcept { return ops_ != nullptr; }
-
-    R operator()(Args... a) { return ops_->invoke(storage_, std::forward<Args>(a)...); }
-
-    void reset() noexcept {
-        if (ops_) {
-            ops_->destroy(storage_);
-            ops_ = nullptr;
-        }
-    }
-
-private:
-    const ops* ops_ = nullptr;
-    alignas(std::max_align_t) unsigned char storage_[Size];
-};
-
-}  // namespace coflow::detail
-// ---- end coflow/detail/inline_function.hpp ----
-// ---- begin coflow/detail/intrusive_list.hpp ----
-// coflow/detail/intrusive_list.hpp: a doubly linked list threaded through its elements.
-// Waiters link themselves into condition, channel and ready lists without allocating, and unlink on destruction.
-
-
-namespace coflow::detail {
-
-/// A hook an element inherits once per list it can be in; Tag tells the hooks apart.
-template <class Tag>
-struct list_hook {
-    list_hook* prev = nullptr;
-    list_hook* next = nullptr;
-
-    list_hook() = default;
-    list_hook(const list_hook&) = delete;
-    list_hook& operator=(const list_hook&) = delete;
-
-    [[nodiscard]] bool linked() const noexcept { return next != nullptr; }
-
-    void unlink() noexcept {
-        if (!next) return;
-        prev->next = next;
-        next->prev = prev;
-        prev = next = nullptr;
-    }
-};
-
-/// A FIFO list of T (which derives from list_hook<Tag>). It never owns its elements.
-template <class T, class Tag>
-class intrusive_list {
-public:
-    using hook = list_hook<Tag>;
-
-    intrusive_list() noexcept { head_.prev = head_.next = &head_; }
-    intrusive_list(const intrusive_list&) = delete;
-    intrusive_list& operator=(const intrusive_list&) = delete;
-    ~intrusive_list() { clear(); }
-
-    [[nodiscard]] bool empty() const noexcept { return head_.next == &head_; }
-
-    void push_back(T& item) noexcept {
-        hook& h = item;
-        h.unlink();
-        h.prev = head_.prev;
-        h.next = &head_;
-        head_.prev->next = &h;
-        head_.prev = &h;
-    }
-
-    [[nodiscard]] T* front() noexcept { return empty() ? nullptr : static_cast<T*>(head_.next); }
-
-    T* pop_front() noexcept {
-        T* item = front();
-        if (item) static_cast<hook&>(*item).unlink();
-        return item;
-    }
-
-    /// Unlinks every element (the elements stay alive).
-    void clear() noexcept {
-        while (!empty()) head_.next->unlink();
-    }
-
-    [[nodiscard]] std::size_t size() const noexcept {
-        std::size_t n = 0;
-        for (const hook* h = head_.next; h != &head_; h = h->next) ++n;
-        return n;
-    }
-
-    /// Calls f(T&) for each element, in order; f may unlink the element it is given.
-    template <class F>
-    void for_each(F&& f) {
-        hook* h = head_.next;
-        while (h != &head_) {
-            hook* next = h->next;
-            f(*static_cast<T*>(h));
-            h = next;
-        }
-    }
-
-private:
-    hook head_;
-};
-
-}  // namespace coflow::detail
-// ---- end coflow/detail/intrusive_list.hpp ----
-// ---- begin coflow/detail/promise.hpp ----
-// coflow/detail/promise.hpp: the promise family shared by task<R> and workflow<R>.
-// A non-template base holds the continuation, the exception and the final awaiter (symmetric transfer).
-
-
-
-namespace coflow::detail {
-
-class promise_base;
-
-/// Who is told when a coroutine with no awaiting caller finishes: the workflow instance that runs it
-/// (as its body or as an async signal handler). It may destroy the frame it is given.
-class coroutine_root {
-public:
-    virtual void on_root_done(std::coroutine_handle<> frame, promise_base& p) noexcept = 0;
-
-protected:
-    ~coroutine_root() = default;
-};
-
-/// Marks a type that workflow code may co_await (see promise_base::await_transform).
-template <class A>
-concept workflow_awaitable = requires { typename std::remove_cvref_t<A>::coflow_awaitable; };
-
-struct handler_tag {};
-
-class promise_base : public list_hook<handler_tag> {
-public:
-    std::suspend_always initial_suspend() noexcept { return {}; }  // lazy: the awaiter or the runtime starts it
-
-    struct final_awaiter {
-        bool await_ready() noexcept { return false; }
-        // Resumes the awaiting coroutine by symmetric transfer, so chains of awaits never grow the stack.
-        // A root coroutine has no awaiter: its instance is told instead (and may destroy this frame).
-        template <class P>
-        std::coroutine_handle<> await_suspend(std::coroutine_handle<P> h) noexcept {
-            promise_base& p = h.promise();
-            if (p.continuation) return p.continuation;
-            if (p.root) p.root->on_root_done(h, p);
-            return std::noop_coroutine();
-        }
-        void await_resume() noexcept {}
-    };
-
-    final_awaiter final_suspend() noexcept { return {}; }
-    void unhandled_exception() noexcept { exception = std::current_exception(); }
-
-    // Workflow code runs only when the runtime resumes it; an awaitable from elsewhere could resume it
-    // on another thread or outside the executor, breaking the determinism contract.
-    //
-    // An awaiter given as a temporary is moved into a value that the compiler keeps in the frame: g++ 12
-    // can mishandle a reference to such a temporary across the suspension (it relocated its bytes).
-    template <class A>
-    auto await_transform(A&& a) noexcept(std::is_lvalue_reference_v<A> ||
-                                         std::is_nothrow_move_constructible_v<std::remove_cvref_t<A>>)
-        -> std::conditional_t<std::is_lvalue_reference_v<A>, A&, std::remove_cvref_t<A>> {
-        static_assert(workflow_awaitable<A>,
-                      "workflow code may only co_await coflow awaitables (task, wait_condition, sleep, "
-                      "signal_channel::receive, ...): other awaitables would resume it outside the executor");
-        return std::forward<A>(a);
-    }
-
-    std::coroutine_handle<> continuation{};
-    coroutine_root* root = nullptr;
-    std::coroutine_handle<> self{};  // set for roots only, so the instance can destroy the frame
-    std::exception_ptr exception;
-};
-
-template <class R>
-class value_promise : public promise_base {
-public:
-    static_assert(!std::is_reference_v<R>, "task<R> and workflow<R> return values, not references");
-
-    void return_value(R v) noexcept(std::is_nothrow_move_constructible_v<R>) { value_.emplace(std::move(v)); }
-
-    /// The result, or the exception the coroutine ended with.
-    R take() {
-        if (exception) std::rethrow_exception(exception);
-        return std::move(*value_);
-    }
-
-    [[nodiscard]] bool has_value() const noexcept { return value_.has_value(); }
-
-private:
-    std::optional<R> value_;
-};
-
-template <>
-class value_promise<void> : public promise_base {
-public:
-    void return_void() noexcept {}
-    void take() {
-        if (exception) std::rethrow_exception(exception);
-    }
-};
-
-}  // namespace coflow::detail
-// ---- end coflow/detail/promise.hpp ----
-// ---- begin coflow/detail/random.hpp ----
-// coflow/detail/random.hpp: a small deterministic PRNG (splitmix64) for run ids and workflow randomness.
-// Its output is the same on every platform, unlike the std distributions.
-
-#include <limits>
-
-namespace coflow::detail {
-
-class splitmix64 {
-public:
-    using result_type = std::uint64_t;
-
-    constexpr explicit splitmix64(std::uint64_t seed = 0) noexcept : state_(seed) {}
-
-    static constexpr result_type min() noexcept { return 0; }
-    static constexpr result_type max() noexcept { return std::numeric_limits<result_type>::max(); }
-
-    constexpr result_type operator()() noexcept {
-        std::uint64_t z = (state_ += 0x9e3779b97f4a7c15ULL);
-        z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-        z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-        return z ^ (z >> 31);
-    }
-
-    /// A uniform integer in [lo, hi], the same on every platform.
-    constexpr std::uint64_t uniform(std::uint64_t lo, std::uint64_t hi) noexcept {
-        const std::uint64_t span = hi - lo;
-        if (span == max()) return (*this)();
-        const std::uint64_t n = span + 1;
-        const std::uint64_t limit = max() - max() % n;  // reject the biased tail
-        std::uint64_t x = (*this)();
-        while (x >= limit) x = (*this)();
-        return lo + x % n;
-    }
-
-    /// A uniform double in [0, 1), the same on every platform.
-    constexpr double uniform01() noexcept { return static_cast<double>((*this)() >> 11) * 0x1.0p-53; }
-
-private:
-    std::uint64_t state_;
-};
-
-}  // namespace coflow::detail
-// ---- end coflow/detail/random.hpp ----
-// ---- begin coflow/detail/ring.hpp ----
-// coflow/detail/ring.hpp: a growable FIFO ring buffer that starts with no allocation.
-// Inboxes and channels use it: O(1) push and pop, amortised growth, memory released on demand.
-
-
-namespace coflow::detail {
-
-template <class T>
-class ring {
-public:
-    ring() noexcept = default;
-    ring(const ring&) = delete;
-    ring& operator=(const ring&) = delete;
-    ring(ring&& o) noexcept : buf_(o.buf_), cap_(o.cap_), head_(o.head_), size_(o.size_) {
-        o.buf_ = nullptr;
-        o.cap_ = o.head_ = o.size_ = 0;
-    }
-    ring& operator=(ring&& o) noexcept {
-        if (this != &o) {
-            release();
-            buf_ = std::exchange(o.buf_, nullptr);
-            cap_ = std::exchange(o.cap_, 0);
-            head_ = std::exchange(o.head_, 0);
-            size_ = std::exchange(o.size_, 0);
-        }
-        return *this;
-    }
-    ~ring() { release(); }
-
-    [[nodiscard]] bool empty() const noexcept { return size_ == 0; }
-    [[nodiscard]] std::size_t size() const noexcept { return size_; }
-    [[nodiscard]] std::size_t capacity() const noexcept { return cap_; }
-
-    template <class... A>
-    T& emplace_back(A&&... a) {
-        if (size_ == cap_) grow();
-        T* slot = buf_ + ((head_ + size_) & (cap_ - 1));
-        ::new (static_cast<void*>(slot)) T(std::forward<A>(a)...);
-        ++size_;
-        return *slot;
-    }
-    void push_back(T&& v) { emplace_back(std::move(v)); }
-
-    [[nodiscard]] T& front() noexcept { return buf_[head_]; }
-    [[nodiscard]] T& operator[](std::size_t i) noexcept { return buf_[(head_ + i) & (cap_ - 1)]; }
-
-    void pop_front() noexcept {
-        std::destroy_at(buf_ + head_);
-        head_ = (head_ + 1) & (cap_ - 1);
-        --size_;
-    }
-
-    void clear() noexcept {
-        while (size_) pop_front();
-        head_ = 0;
-    }
-
-    /// Destroys the elements and gives the buffer back.
-    void release() noexcept {
-        clear();
-        if (buf_) std::allocator<T>{}.deallocate(buf_, cap_);
-        buf_ = nullptr;
-        cap_ = 0;
-    }
-
-private:
-    void grow() {
-        std::size_t cap = cap_ ? cap_ * 2 : 4;  // a power of two, so wrapping is a mask
-        T* nb = std::allocator<T>{}.allocate(cap);
-        for (std::size_t i = 0; i < size_; ++i) {
-            T* from = buf_ + ((head_ + i) & (cap_ - 1));
-            ::new (static_cast<void*>(nb + i)) T(std::move(*from));
-            std::destroy_at(from);
-        }
-        if (buf_) std::allocator<T>{}.deallocate(buf_, cap_);
-        buf_ = nb;
-        cap_ = cap;
-        head_ = 0;
-    }
-
-    T* buf_ = nullptr;
-    std::size_t cap_ = 0;
-    std::size_t head_ = 0;
-    std::size_t size_ = 0;
-};
-
-}  // namespace coflow::detail
-// ---- end coflow/detail/ring.hpp ----
 // ---- begin coflow/errors.hpp ----
 // coflow/errors.hpp: one exception type per failure mode, all deriving from coflow::error.
 // Every message starts with "[coflow.<code>]" and names the workflow id and the signal or query involved.
@@ -975,6 +569,466 @@ public:
 
 }  // namespace coflow
 // ---- end coflow/errors.hpp ----
+
+namespace coflow::detail {
+
+class engine;
+class instance_base;
+
+/// Set by the engine around each step of workflow code. `body` tells the body's chain of awaits (which
+/// cancellation targets) from signal handlers. `next` is the trampoline slot: a coroutine that hands
+/// control to another (a task start, a task's return to its awaiter) parks it here instead of resuming
+/// it, and the engine resumes it from its loop. The stack stays flat at any optimisation level (g++
+/// turns symmetric transfer into a tail call only at -O2).
+struct activation {
+    engine* eng;
+    instance_base* inst;
+    bool body;
+    std::coroutine_handle<> next{};
+};
+
+inline thread_local activation* current_activation = nullptr;
+
+/// The running activation, or not_in_workflow naming `what` was misused.
+[[nodiscard]] inline activation& require_activation(std::string_view what) {
+    if (!current_activation) throw not_in_workflow(what);
+    return *current_activation;
+}
+
+/// Resumes `h`, then every coroutine it hands control to, until the chain suspends for real.
+inline void resume_chain(activation& a, std::coroutine_handle<> h) {
+    h.resume();
+    while (a.next) std::exchange(a.next, {}).resume();
+}
+
+}  // namespace coflow::detail
+// ---- end coflow/detail/activation.hpp ----
+// ---- begin coflow/detail/inline_function.hpp ----
+// coflow/detail/inline_function.hpp: a move-only type-erased callable with inline storage.
+// Posted work and pending signals live in these, so small closures never touch the heap.
+
+#include <new>
+
+namespace coflow::detail {
+
+template <class Sig, std::size_t Size>
+class inline_function;
+
+template <class R, class... Args, std::size_t Size>
+class inline_function<R(Args...), Size> {
+    struct ops {
+        R (*invoke)(void*, Args&&...);
+        void (*move_to)(void* from, void* to) noexcept;
+        void (*destroy)(void*) noexcept;
+    };
+
+    template <class F>
+    static constexpr bool fits_inline =
+        sizeof(F) <= Size && alignof(F) <= alignof(std::max_align_t) && std::is_nothrow_move_constructible_v<F>;
+
+    template <class F>
+    static constexpr ops inline_ops{
+        [](void* p, Args&&... a) -> R { return (*static_cast<F*>(p))(std::forward<Args>(a)...); },
+        [](void* from, void* to) noexcept {
+            ::new (to) F(std::move(*static_cast<F*>(from)));
+            static_cast<F*>(from)->~F();
+        },
+        [](void* p) noexcept { static_cast<F*>(p)->~F(); }};
+
+    // Too big to fit: the storage holds a pointer to a heap copy.
+    template <class F>
+    static constexpr ops heap_ops{
+        [](void* p, Args&&... a) -> R { return (**static_cast<F**>(p))(std::forward<Args>(a)...); },
+        [](void* from, void* to) noexcept { ::new (to) F*(*static_cast<F**>(from)); },
+        [](void* p) noexcept { delete *static_cast<F**>(p); }};
+
+public:
+    inline_function() noexcept = default;
+
+    template <class F>
+        requires(!std::is_same_v<std::remove_cvref_t<F>, inline_function> &&
+                 std::is_invocable_r_v<R, std::remove_cvref_t<F>&, Args...>)
+    inline_function(F&& f) {  // NOLINT: implicit like std::function
+        using D = std::remove_cvref_t<F>;
+        if constexpr (fits_inline<D>) {
+            ::new (static_cast<void*>(storage_)) D(std::forward<F>(f));
+            ops_ = &inline_ops<D>;
+        } else {
+            ::new (static_cast<void*>(storage_)) D*(new D(std::forward<F>(f)));
+            ops_ = &heap_ops<D>;
+        }
+    }
+
+    inline_function(inline_function&& o) noexcept : ops_(o.ops_) {
+        if (ops_) {
+            ops_->move_to(o.storage_, storage_);
+            o.ops_ = nullptr;
+        }
+    }
+
+    inline_function& operator=(inline_function&& o) noexcept {
+        if (this != &o) {
+            reset();
+            if (o.ops_) {
+                o.ops_->move_to(o.storage_, storage_);
+                ops_ = std::exchange(o.ops_, nullptr);
+            }
+        }
+        return *this;
+    }
+
+    inline_function(const inline_function&) = delete;
+    inline_function& operator=(const inline_function&) = delete;
+    ~inline_function() { reset(); }
+
+    explicit operator bool() const noexcept { return ops_ != nullptr; }
+
+    R operator()(Args... a) { return ops_->invoke(storage_, std::forward<Args>(a)...); }
+
+    void reset() noexcept {
+        if (ops_) {
+            ops_->destroy(storage_);
+            ops_ = nullptr;
+        }
+    }
+
+private:
+    const ops* ops_ = nullptr;
+    alignas(std::max_align_t) unsigned char storage_[Size];
+};
+
+}  // namespace coflow::detail
+// ---- end coflow/detail/inline_function.hpp ----
+// ---- begin coflow/detail/intrusive_list.hpp ----
+// coflow/detail/intrusive_list.hpp: a doubly linked list threaded through its elements.
+// Waiters link themselves into condition, channel and ready lists without allocating, and unlink on destruction.
+
+
+namespace coflow::detail {
+
+/// A hook an element inherits once per list it can be in; Tag tells the hooks apart.
+template <class Tag>
+struct list_hook {
+    list_hook* prev = nullptr;
+    list_hook* next = nullptr;
+
+    list_hook() = default;
+    list_hook(const list_hook&) = delete;
+    list_hook& operator=(const list_hook&) = delete;
+
+    [[nodiscard]] bool linked() const noexcept { return next != nullptr; }
+
+    void unlink() noexcept {
+        if (!next) return;
+        prev->next = next;
+        next->prev = prev;
+        prev = next = nullptr;
+    }
+};
+
+/// A FIFO list of T (which derives from list_hook<Tag>). It never owns its elements.
+template <class T, class Tag>
+class intrusive_list {
+public:
+    using hook = list_hook<Tag>;
+
+    intrusive_list() noexcept { head_.prev = head_.next = &head_; }
+    intrusive_list(const intrusive_list&) = delete;
+    intrusive_list& operator=(const intrusive_list&) = delete;
+    ~intrusive_list() { clear(); }
+
+    [[nodiscard]] bool empty() const noexcept { return head_.next == &head_; }
+
+    void push_back(T& item) noexcept {
+        hook& h = item;
+        h.unlink();
+        h.prev = head_.prev;
+        h.next = &head_;
+        head_.prev->next = &h;
+        head_.prev = &h;
+    }
+
+    [[nodiscard]] T* front() noexcept { return empty() ? nullptr : static_cast<T*>(head_.next); }
+
+    T* pop_front() noexcept {
+        T* item = front();
+        if (item) static_cast<hook&>(*item).unlink();
+        return item;
+    }
+
+    /// Unlinks every element (the elements stay alive).
+    void clear() noexcept {
+        while (!empty()) head_.next->unlink();
+    }
+
+    [[nodiscard]] std::size_t size() const noexcept {
+        std::size_t n = 0;
+        for (const hook* h = head_.next; h != &head_; h = h->next) ++n;
+        return n;
+    }
+
+    /// Calls f(T&) for each element, in order; f may unlink the element it is given.
+    template <class F>
+    void for_each(F&& f) {
+        hook* h = head_.next;
+        while (h != &head_) {
+            hook* next = h->next;
+            f(*static_cast<T*>(h));
+            h = next;
+        }
+    }
+
+private:
+    hook head_;
+};
+
+}  // namespace coflow::detail
+// ---- end coflow/detail/intrusive_list.hpp ----
+// ---- begin coflow/detail/promise.hpp ----
+// coflow/detail/promise.hpp: the promise family shared by task<R> and workflow<R>.
+// A non-template base holds the continuation, the exception and the final awaiter (symmetric transfer).
+
+
+
+namespace coflow::detail {
+
+class promise_base;
+
+/// Who is told when a coroutine with no awaiting caller finishes: the workflow instance that runs it
+/// (as its body or as an async signal handler). It may destroy the frame it is given.
+class coroutine_root {
+public:
+    virtual void on_root_done(std::coroutine_handle<> frame, promise_base& p) noexcept = 0;
+
+protected:
+    ~coroutine_root() = default;
+};
+
+/// Marks a type that workflow code may co_await (see promise_base::await_transform).
+template <class A>
+concept workflow_awaitable = requires { typename std::remove_cvref_t<A>::coflow_awaitable; };
+
+struct handler_tag {};
+
+/// Awaits the awaiter it points to (see promise_base::await_transform).
+template <class A>
+struct awaiter_ref {
+    A* a;
+    bool await_ready() { return a->await_ready(); }
+    template <class H>
+    auto await_suspend(H h) {
+        return a->await_suspend(h);
+    }
+    decltype(auto) await_resume() { return a->await_resume(); }
+};
+
+class promise_base : public list_hook<handler_tag> {
+public:
+    std::suspend_always initial_suspend() noexcept { return {}; }  // lazy: the awaiter or the runtime starts it
+
+    struct final_awaiter {
+        bool await_ready() noexcept { return false; }
+        // Hands control back to the awaiting coroutine through the engine's trampoline, so chains of
+        // awaits never grow the stack. A root coroutine has no awaiter: its instance is told instead
+        // (and may destroy this frame).
+        template <class P>
+        void await_suspend(std::coroutine_handle<P> h) noexcept {
+            promise_base& p = h.promise();
+            if (p.continuation) current_activation->next = p.continuation;
+            else if (p.root) p.root->on_root_done(h, p);
+        }
+        void await_resume() noexcept {}
+    };
+
+    final_awaiter final_suspend() noexcept { return {}; }
+    void unhandled_exception() noexcept { exception = std::current_exception(); }
+
+    // Workflow code runs only when the runtime resumes it; an awaitable from elsewhere could resume it
+    // on another thread or outside the executor, breaking the determinism contract.
+    //
+    // An awaiter given as a temporary is moved into a value that the compiler keeps in the frame, and
+    // one given as an lvalue is wrapped in a pointer-sized proxy: g++ 12 mishandles references returned
+    // from await_transform (it copies or relocates the awaiter), and our awaiters must stay in place.
+    template <class A>
+    auto await_transform(A&& a) noexcept(std::is_lvalue_reference_v<A> ||
+                                         std::is_nothrow_move_constructible_v<std::remove_cvref_t<A>>) {
+        static_assert(workflow_awaitable<A>,
+                      "workflow code may only co_await coflow awaitables (task, wait_condition, sleep, "
+                      "signal_channel::receive, ...): other awaitables would resume it outside the executor");
+        using D = std::remove_cvref_t<A>;
+        if constexpr (!std::is_lvalue_reference_v<A>) return D(std::move(a));
+        else if constexpr (requires { a.await_ready(); }) return awaiter_ref<D>{&a};
+        else return a.operator co_await();  // a task lvalue: its awaiter, by value
+    }
+
+    std::coroutine_handle<> continuation{};
+    coroutine_root* root = nullptr;
+    std::coroutine_handle<> self{};  // set for roots only, so the instance can destroy the frame
+    std::exception_ptr exception;
+};
+
+template <class R>
+class value_promise : public promise_base {
+public:
+    static_assert(!std::is_reference_v<R>, "task<R> and workflow<R> return values, not references");
+
+    void return_value(R v) noexcept(std::is_nothrow_move_constructible_v<R>) { value_.emplace(std::move(v)); }
+
+    /// The result, or the exception the coroutine ended with.
+    R take() {
+        if (exception) std::rethrow_exception(exception);
+        return std::move(*value_);
+    }
+
+    [[nodiscard]] bool has_value() const noexcept { return value_.has_value(); }
+
+private:
+    std::optional<R> value_;
+};
+
+template <>
+class value_promise<void> : public promise_base {
+public:
+    void return_void() noexcept {}
+    void take() {
+        if (exception) std::rethrow_exception(exception);
+    }
+};
+
+}  // namespace coflow::detail
+// ---- end coflow/detail/promise.hpp ----
+// ---- begin coflow/detail/random.hpp ----
+// coflow/detail/random.hpp: a small deterministic PRNG (splitmix64) for run ids and workflow randomness.
+// Its output is the same on every platform, unlike the std distributions.
+
+#include <limits>
+
+namespace coflow::detail {
+
+class splitmix64 {
+public:
+    using result_type = std::uint64_t;
+
+    constexpr explicit splitmix64(std::uint64_t seed = 0) noexcept : state_(seed) {}
+
+    static constexpr result_type min() noexcept { return 0; }
+    static constexpr result_type max() noexcept { return std::numeric_limits<result_type>::max(); }
+
+    constexpr result_type operator()() noexcept {
+        std::uint64_t z = (state_ += 0x9e3779b97f4a7c15ULL);
+        z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+        z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+        return z ^ (z >> 31);
+    }
+
+    /// A uniform integer in [lo, hi], the same on every platform.
+    constexpr std::uint64_t uniform(std::uint64_t lo, std::uint64_t hi) noexcept {
+        const std::uint64_t span = hi - lo;
+        if (span == max()) return (*this)();
+        const std::uint64_t n = span + 1;
+        const std::uint64_t limit = max() - max() % n;  // reject the biased tail
+        std::uint64_t x = (*this)();
+        while (x >= limit) x = (*this)();
+        return lo + x % n;
+    }
+
+    /// A uniform double in [0, 1), the same on every platform.
+    constexpr double uniform01() noexcept { return static_cast<double>((*this)() >> 11) * 0x1.0p-53; }
+
+private:
+    std::uint64_t state_;
+};
+
+}  // namespace coflow::detail
+// ---- end coflow/detail/random.hpp ----
+// ---- begin coflow/detail/ring.hpp ----
+// coflow/detail/ring.hpp: a growable FIFO ring buffer that starts with no allocation.
+// Inboxes and channels use it: O(1) push and pop, amortised growth, memory released on demand.
+
+
+namespace coflow::detail {
+
+template <class T>
+class ring {
+public:
+    ring() noexcept = default;
+    ring(const ring&) = delete;
+    ring& operator=(const ring&) = delete;
+    ring(ring&& o) noexcept : buf_(o.buf_), cap_(o.cap_), head_(o.head_), size_(o.size_) {
+        o.buf_ = nullptr;
+        o.cap_ = o.head_ = o.size_ = 0;
+    }
+    ring& operator=(ring&& o) noexcept {
+        if (this != &o) {
+            release();
+            buf_ = std::exchange(o.buf_, nullptr);
+            cap_ = std::exchange(o.cap_, 0);
+            head_ = std::exchange(o.head_, 0);
+            size_ = std::exchange(o.size_, 0);
+        }
+        return *this;
+    }
+    ~ring() { release(); }
+
+    [[nodiscard]] bool empty() const noexcept { return size_ == 0; }
+    [[nodiscard]] std::size_t size() const noexcept { return size_; }
+    [[nodiscard]] std::size_t capacity() const noexcept { return cap_; }
+
+    template <class... A>
+    T& emplace_back(A&&... a) {
+        if (size_ == cap_) grow();
+        T* slot = buf_ + ((head_ + size_) & (cap_ - 1));
+        ::new (static_cast<void*>(slot)) T(std::forward<A>(a)...);
+        ++size_;
+        return *slot;
+    }
+    void push_back(T&& v) { emplace_back(std::move(v)); }
+
+    [[nodiscard]] T& front() noexcept { return buf_[head_]; }
+    [[nodiscard]] T& operator[](std::size_t i) noexcept { return buf_[(head_ + i) & (cap_ - 1)]; }
+
+    void pop_front() noexcept {
+        std::destroy_at(buf_ + head_);
+        head_ = (head_ + 1) & (cap_ - 1);
+        --size_;
+    }
+
+    void clear() noexcept {
+        while (size_) pop_front();
+        head_ = 0;
+    }
+
+    /// Destroys the elements and gives the buffer back.
+    void release() noexcept {
+        clear();
+        if (buf_) std::allocator<T>{}.deallocate(buf_, cap_);
+        buf_ = nullptr;
+        cap_ = 0;
+    }
+
+private:
+    void grow() {
+        std::size_t cap = cap_ ? cap_ * 2 : 4;  // a power of two, so wrapping is a mask
+        T* nb = std::allocator<T>{}.allocate(cap);
+        for (std::size_t i = 0; i < size_; ++i) {
+            T* from = buf_ + ((head_ + i) & (cap_ - 1));
+            ::new (static_cast<void*>(nb + i)) T(std::move(*from));
+            std::destroy_at(from);
+        }
+        if (buf_) std::allocator<T>{}.deallocate(buf_, cap_);
+        buf_ = nb;
+        cap_ = cap;
+        head_ = 0;
+    }
+
+    T* buf_ = nullptr;
+    std::size_t cap_ = 0;
+    std::size_t head_ = 0;
+    std::size_t size_ = 0;
+};
+
+}  // namespace coflow::detail
+// ---- end coflow/detail/ring.hpp ----
 // ---- begin coflow/executor.hpp ----
 // coflow/executor.hpp: the small interface that drives coflow, and its virtual clock.
 // A game loop or a tool's event loop implements `executor` to run coflow workflows on its own thread.
@@ -1108,22 +1162,6 @@ namespace coflow::detail {
 
 class engine;
 class instance_base;
-
-/// What is running right now: set by the engine around each step of workflow code.
-/// `body` tells the body's chain of awaits (which cancellation targets) from signal handlers.
-struct activation {
-    engine* eng;
-    instance_base* inst;
-    bool body;
-};
-
-inline thread_local activation* current_activation = nullptr;
-
-/// The running activation, or not_in_workflow naming `what` was misused.
-[[nodiscard]] inline activation& require_activation(std::string_view what) {
-    if (!current_activation) throw not_in_workflow(what);
-    return *current_activation;
-}
 
 struct wait_tag {};
 struct ready_tag {};
@@ -1545,7 +1583,7 @@ private:
                 if (waiter* w = in.ready.pop_front()) {
                     act.body = w->body;
                     ++in.steps;
-                    w->handle.resume();
+                    resume_chain(act, w->handle);
                     continue;
                 }
                 if (!in.outbox.empty()) {  // the step's external signals go out; their awaiters wake
@@ -1594,10 +1632,10 @@ private:
             close(old, workflow_status::failed);
             return;
         }
+        // Moved signals were received by the old run: they do not count against the new run's limit.
         while (!old.inbox.empty()) {
             next->inbox.push_back(std::move(old.inbox.front()));
             old.inbox.pop_front();
-            ++next->received;
         }
         old.type.move_channels(old, *next);
         while (waiter* w = old.completion.pop_front()) next->completion.push_back(*w);
@@ -1798,7 +1836,7 @@ inline void instance_base::spawn_handler(std::coroutine_handle<> frame, promise_
     p.self = frame;
     handlers.push_back(p);
     ++handlers_running;
-    frame.resume();  // runs to its first suspension, inside the current activation
+    resume_chain(*current_activation, frame);  // runs to its first suspension, inside this activation
 }
 
 }  // namespace coflow::detail
@@ -1955,8 +1993,9 @@ namespace coflow {
 
 /// A lazy coroutine returning R, awaited from workflow code (a body, a handler or another task).
 ///
-/// `co_await t` starts the task and suspends the caller; when the task finishes, the caller resumes by
-/// symmetric transfer (no stack growth, however long the chain). `co_await` returns the value or rethrows
+/// `co_await t` starts the task and suspends the caller; when the task finishes, the caller resumes. Both
+/// transfers go through the engine's trampoline, so no chain of awaits grows the stack, whatever the
+/// compiler or optimisation level. `co_await` returns the value or rethrows
 /// the task's exception. A task is a move-only owner: destroying it destroys its frame. Tasks
 /// are awaited where they are made, so the compiler may place their frames inside the caller's (HALO).
 template <class R = void>
@@ -1987,9 +2026,10 @@ public:
     struct [[nodiscard]] awaiter {
         handle_type h;
         bool await_ready() noexcept { return false; }
-        std::coroutine_handle<> await_suspend(std::coroutine_handle<> caller) noexcept {
+        // Starts the task from the engine's loop (see detail/activation.hpp): a flat stack, always.
+        void await_suspend(std::coroutine_handle<> caller) noexcept {
             h.promise().continuation = caller;
-            return h;
+            detail::current_activation->next = h;
         }
         R await_resume() { return h.promise().take(); }
     };

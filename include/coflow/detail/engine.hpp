@@ -13,6 +13,7 @@
 #include <utility>
 #include <vector>
 
+#include <coflow/detail/activation.hpp>
 #include <coflow/detail/inline_function.hpp>
 #include <coflow/detail/intrusive_list.hpp>
 #include <coflow/detail/promise.hpp>
@@ -29,22 +30,6 @@ namespace coflow::detail {
 
 class engine;
 class instance_base;
-
-/// What is running right now: set by the engine around each step of workflow code.
-/// `body` tells the body's chain of awaits (which cancellation targets) from signal handlers.
-struct activation {
-    engine* eng;
-    instance_base* inst;
-    bool body;
-};
-
-inline thread_local activation* current_activation = nullptr;
-
-/// The running activation, or not_in_workflow naming `what` was misused.
-[[nodiscard]] inline activation& require_activation(std::string_view what) {
-    if (!current_activation) throw not_in_workflow(what);
-    return *current_activation;
-}
 
 struct wait_tag {};
 struct ready_tag {};
@@ -466,7 +451,7 @@ private:
                 if (waiter* w = in.ready.pop_front()) {
                     act.body = w->body;
                     ++in.steps;
-                    w->handle.resume();
+                    resume_chain(act, w->handle);
                     continue;
                 }
                 if (!in.outbox.empty()) {  // the step's external signals go out; their awaiters wake
@@ -515,10 +500,10 @@ private:
             close(old, workflow_status::failed);
             return;
         }
+        // Moved signals were received by the old run: they do not count against the new run's limit.
         while (!old.inbox.empty()) {
             next->inbox.push_back(std::move(old.inbox.front()));
             old.inbox.pop_front();
-            ++next->received;
         }
         old.type.move_channels(old, *next);
         while (waiter* w = old.completion.pop_front()) next->completion.push_back(*w);
@@ -719,7 +704,7 @@ inline void instance_base::spawn_handler(std::coroutine_handle<> frame, promise_
     p.self = frame;
     handlers.push_back(p);
     ++handlers_running;
-    frame.resume();  // runs to its first suspension, inside the current activation
+    resume_chain(*current_activation, frame);  // runs to its first suspension, inside this activation
 }
 
 }  // namespace coflow::detail

@@ -8,6 +8,7 @@
 #include <type_traits>
 #include <utility>
 
+#include <coflow/detail/activation.hpp>
 #include <coflow/detail/intrusive_list.hpp>
 
 namespace coflow::detail {
@@ -30,20 +31,32 @@ concept workflow_awaitable = requires { typename std::remove_cvref_t<A>::coflow_
 
 struct handler_tag {};
 
+/// Awaits the awaiter it points to (see promise_base::await_transform).
+template <class A>
+struct awaiter_ref {
+    A* a;
+    bool await_ready() { return a->await_ready(); }
+    template <class H>
+    auto await_suspend(H h) {
+        return a->await_suspend(h);
+    }
+    decltype(auto) await_resume() { return a->await_resume(); }
+};
+
 class promise_base : public list_hook<handler_tag> {
 public:
     std::suspend_always initial_suspend() noexcept { return {}; }  // lazy: the awaiter or the runtime starts it
 
     struct final_awaiter {
         bool await_ready() noexcept { return false; }
-        // Resumes the awaiting coroutine by symmetric transfer, so chains of awaits never grow the stack.
-        // A root coroutine has no awaiter: its instance is told instead (and may destroy this frame).
+        // Hands control back to the awaiting coroutine through the engine's trampoline, so chains of
+        // awaits never grow the stack. A root coroutine has no awaiter: its instance is told instead
+        // (and may destroy this frame).
         template <class P>
-        std::coroutine_handle<> await_suspend(std::coroutine_handle<P> h) noexcept {
+        void await_suspend(std::coroutine_handle<P> h) noexcept {
             promise_base& p = h.promise();
-            if (p.continuation) return p.continuation;
-            if (p.root) p.root->on_root_done(h, p);
-            return std::noop_coroutine();
+            if (p.continuation) current_activation->next = p.continuation;
+            else if (p.root) p.root->on_root_done(h, p);
         }
         void await_resume() noexcept {}
     };
@@ -54,16 +67,19 @@ public:
     // Workflow code runs only when the runtime resumes it; an awaitable from elsewhere could resume it
     // on another thread or outside the executor, breaking the determinism contract.
     //
-    // An awaiter given as a temporary is moved into a value that the compiler keeps in the frame: g++ 12
-    // can mishandle a reference to such a temporary across the suspension (it relocated its bytes).
+    // An awaiter given as a temporary is moved into a value that the compiler keeps in the frame, and
+    // one given as an lvalue is wrapped in a pointer-sized proxy: g++ 12 mishandles references returned
+    // from await_transform (it copies or relocates the awaiter), and our awaiters must stay in place.
     template <class A>
     auto await_transform(A&& a) noexcept(std::is_lvalue_reference_v<A> ||
-                                         std::is_nothrow_move_constructible_v<std::remove_cvref_t<A>>)
-        -> std::conditional_t<std::is_lvalue_reference_v<A>, A&, std::remove_cvref_t<A>> {
+                                         std::is_nothrow_move_constructible_v<std::remove_cvref_t<A>>) {
         static_assert(workflow_awaitable<A>,
                       "workflow code may only co_await coflow awaitables (task, wait_condition, sleep, "
                       "signal_channel::receive, ...): other awaitables would resume it outside the executor");
-        return std::forward<A>(a);
+        using D = std::remove_cvref_t<A>;
+        if constexpr (!std::is_lvalue_reference_v<A>) return D(std::move(a));
+        else if constexpr (requires { a.await_ready(); }) return awaiter_ref<D>{&a};
+        else return a.operator co_await();  // a task lvalue: its awaiter, by value
     }
 
     std::coroutine_handle<> continuation{};

@@ -1,0 +1,42 @@
+// coflow/detail/activation.hpp: what workflow code is running right now, and the resume trampoline.
+// The engine sets it around each step; awaitables read it to know their workflow and strand.
+#pragma once
+
+#include <coroutine>
+#include <string_view>
+#include <utility>
+
+#include <coflow/errors.hpp>
+
+namespace coflow::detail {
+
+class engine;
+class instance_base;
+
+/// Set by the engine around each step of workflow code. `body` tells the body's chain of awaits (which
+/// cancellation targets) from signal handlers. `next` is the trampoline slot: a coroutine that hands
+/// control to another (a task start, a task's return to its awaiter) parks it here instead of resuming
+/// it, and the engine resumes it from its loop. The stack stays flat at any optimisation level (g++
+/// turns symmetric transfer into a tail call only at -O2).
+struct activation {
+    engine* eng;
+    instance_base* inst;
+    bool body;
+    std::coroutine_handle<> next{};
+};
+
+inline thread_local activation* current_activation = nullptr;
+
+/// The running activation, or not_in_workflow naming `what` was misused.
+[[nodiscard]] inline activation& require_activation(std::string_view what) {
+    if (!current_activation) throw not_in_workflow(what);
+    return *current_activation;
+}
+
+/// Resumes `h`, then every coroutine it hands control to, until the chain suspends for real.
+inline void resume_chain(activation& a, std::coroutine_handle<> h) {
+    h.resume();
+    while (a.next) std::exchange(a.next, {}).resume();
+}
+
+}  // namespace coflow::detail

@@ -1,0 +1,214 @@
+// External handles: signalling and cancelling one workflow from another; outgoing limits and errors.
+#include <coflow/coflow.hpp>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "coflow_catch.hpp"
+
+using namespace std::chrono_literals;
+
+namespace {
+
+class inbox_wf {
+public:
+    coflow::signal_channel<std::string> notes;
+    coflow::workflow<std::vector<std::string>> run(std::size_t n) {
+        std::vector<std::string> got;
+        while (got.size() < n) got.push_back(co_await notes.receive());
+        co_return got;
+    }
+    void poke() { ++pokes_; }
+    int pokes() const { return pokes_; }
+    static constexpr auto definition = coflow::define<inbox_wf>("inbox")
+                                           .run(&inbox_wf::run)
+                                           .signal("note", &inbox_wf::notes)
+                                           .signal("poke", &inbox_wf::poke)
+                                           .query("pokes", &inbox_wf::pokes);
+
+private:
+    int pokes_ = 0;
+};
+
+// Sends `count` notes to `target`, typed or by name, and reports what happened.
+class sender {
+public:
+    coflow::workflow<std::string> run(std::string target, int count, bool typed) {
+        try {
+            for (int i = 0; i < count; ++i) {
+                if (typed)
+                    co_await coflow::get_external_workflow_handle_for<inbox_wf>(target).signal(
+                        &inbox_wf::notes, "typed-" + std::to_string(i));
+                else
+                    co_await coflow::get_external_workflow_handle(target).signal("note", "named-" + std::to_string(i));
+                ++sent_;
+            }
+        } catch (const coflow::error& e) {
+            co_return std::string(coflow::to_string(e.code()));
+        }
+        co_return "ok";
+    }
+    int sent() const { return sent_; }
+    static constexpr auto definition = coflow::define<sender>("sender").run(&sender::run).query("sent", &sender::sent);
+
+private:
+    int sent_ = 0;
+};
+
+// Fires `count` pokes without awaiting them one by one, then awaits them all.
+class burst {
+public:
+    coflow::workflow<std::string> run(int count) {
+        std::vector<coflow::detail::outgoing_awaiter> pending;
+        std::string outcome = "ok";
+        try {
+            for (int i = 0; i < count; ++i) {
+                pending.push_back(coflow::get_external_workflow_handle("target").signal("poke"));
+                seen_pending_ = coflow::info().pending_outgoing_signals;
+            }
+        } catch (const coflow::signal_limit_exceeded& e) {
+            outcome = e.what();
+        }
+        for (auto& p : pending) co_await p;
+        co_return outcome;
+    }
+    std::size_t seen_pending() const { return seen_pending_; }
+    static constexpr auto definition =
+        coflow::define<burst>("burst").run(&burst::run).query("seen_pending", &burst::seen_pending);
+
+private:
+    std::size_t seen_pending_ = 0;
+};
+
+class fire_and_forget {
+public:
+    coflow::workflow<int> run(std::string target) {
+        (void)coflow::get_external_workflow_handle(target).signal("poke");  // dropped unawaited
+        co_await coflow::sleep(1s);
+        co_return 1;
+    }
+    static constexpr auto definition = coflow::define<fire_and_forget>("fire_and_forget").run(&fire_and_forget::run);
+};
+
+class canceller {
+public:
+    coflow::workflow<void> run(std::string target) { co_await coflow::get_external_workflow_handle(target).cancel(); }
+    static constexpr auto definition = coflow::define<canceller>("canceller").run(&canceller::run);
+};
+
+class napper {
+public:
+    coflow::workflow<void> run() { co_await coflow::sleep(1h); }
+    static constexpr auto definition = coflow::define<napper>("napper").run(&napper::run);
+};
+
+
+}  // namespace
+
+TEST_CASE("a workflow signals another through an external handle, in order, typed and by name", "[external_handle]") {
+    coflow::deterministic_executor ex;
+    coflow::runtime rt{ex};
+    auto target = rt.start_workflow(&inbox_wf::run, std::size_t{6}, {.id = "target"});
+    auto a = rt.start_workflow(&sender::run, "target", 3, true);
+    auto b = rt.start_workflow(&sender::run, "target", 3, false);
+    ex.run_until_idle();
+    CHECK(a.result() == "ok");
+    CHECK(b.result() == "ok");
+    const auto got = target.result();
+    std::vector<std::string> typed, named;
+    for (const auto& s : got) (s.rfind("typed", 0) == 0 ? typed : named).push_back(s);
+    CHECK(typed == std::vector<std::string>{"typed-0", "typed-1", "typed-2"});
+    CHECK(named == std::vector<std::string>{"named-0", "named-1", "named-2"});
+}
+
+TEST_CASE("signalling a missing or closed workflow throws at the awaiting point", "[external_handle][errors]") {
+    coflow::deterministic_executor ex;
+    coflow::runtime rt{ex};
+    auto missing = rt.start_workflow(&sender::run, "nobody", 1, false);
+    auto target = rt.start_workflow(&inbox_wf::run, std::size_t{0}, {.id = "done-already"});
+    ex.run_until_idle();
+    REQUIRE(target.is_closed());
+    auto closed = rt.start_workflow(&sender::run, "done-already", 1, true);
+    ex.run_until_idle();
+    CHECK(missing.result() == "workflow_not_found");
+    CHECK(closed.result() == "workflow_closed");
+    CHECK(missing.query(&sender::sent) == 0);
+}
+
+TEST_CASE("a typed external handle on a workflow of another type fails with workflow_type_mismatch", "[external_handle][errors]") {
+    coflow::deterministic_executor ex;
+    coflow::runtime rt{ex};
+    (void)rt.start_workflow(&napper::run, {.id = "target"});
+    auto s = rt.start_workflow(&sender::run, "target", 1, true);
+    ex.run_until_idle();
+    CHECK(s.result() == "workflow_type_mismatch");
+}
+
+TEST_CASE("the target's received-signal limit reaches the sending workflow", "[external_handle][limits]") {
+    coflow::deterministic_executor ex;
+    coflow::runtime rt{ex, {.max_received_signals_per_run = 2}};
+    auto target = rt.start_workflow(&inbox_wf::run, std::size_t{10}, {.id = "target"});
+    auto s = rt.start_workflow(&sender::run, "target", 5, false);
+    ex.run_until_idle();
+    CHECK(s.result() == "signal_limit_exceeded");
+    CHECK(s.query(&sender::sent) == 2);
+    CHECK(target.describe().received_signals == 2);
+}
+
+TEST_CASE("past the pending outgoing limit the sender gets signal_limit_exceeded and nothing is lost", "[external_handle][limits]") {
+    coflow::deterministic_executor ex;
+    coflow::runtime rt{ex, {.max_pending_outgoing_signals = 3}};
+    auto target = rt.start_workflow(&inbox_wf::run, std::size_t{1'000}, {.id = "target"});
+    auto b = rt.start_workflow(&burst::run, 5, {.id = "burst"});
+    ex.run_until_idle();
+    const std::string outcome = b.result();
+    CHECK(outcome.find("[coflow.signal_limit_exceeded]") != std::string::npos);
+    CHECK(outcome.find("'burst'") != std::string::npos);
+    CHECK(outcome.find("'target'") != std::string::npos);
+    CHECK(outcome.find("max_pending_outgoing_signals") != std::string::npos);
+    CHECK(b.query(&burst::seen_pending) == 3);
+    CHECK(target.query(&inbox_wf::pokes) == 3);  // the three that were taken all arrived
+}
+
+TEST_CASE("the default pending outgoing limit is Temporal's 2,000", "[external_handle][limits]") {
+    coflow::deterministic_executor ex;
+    coflow::runtime rt{ex};
+    CHECK(rt.options().max_pending_outgoing_signals == 2'000);
+    auto target = rt.start_workflow(&inbox_wf::run, std::size_t{1}, {.id = "target"});
+    auto b = rt.start_workflow(&burst::run, 2'001);
+    ex.run_until_idle();
+    CHECK(b.result().find("limit of 2000") != std::string::npos);
+    CHECK(target.query(&inbox_wf::pokes) == 2'000);
+}
+
+TEST_CASE("an external signal dropped unawaited that fails fails its sender instead of vanishing", "[external_handle][errors]") {
+    coflow::deterministic_executor ex;
+    coflow::runtime rt{ex};
+    auto ok_target = rt.start_workflow(&inbox_wf::run, std::size_t{1}, {.id = "here"});
+    auto fine = rt.start_workflow(&fire_and_forget::run, "here");
+    auto lost = rt.start_workflow(&fire_and_forget::run, "not-here");
+    ex.run_until_idle();
+    CHECK(fine.result() == 1);
+    CHECK(ok_target.query(&inbox_wf::pokes) == 1);
+    CHECK(lost.status() == coflow::workflow_status::failed);
+    CHECK_THROWS_AS(lost.result(), coflow::workflow_failed);
+}
+
+TEST_CASE("an external handle can cancel another workflow", "[external_handle][cancel]") {
+    coflow::deterministic_executor ex;
+    coflow::runtime rt{ex};
+    auto victim = rt.start_workflow(&napper::run, {.id = "victim"});
+    auto c = rt.start_workflow(&canceller::run, "victim");
+    ex.advance(1s);  // well before the victim's nap would end
+    CHECK(c.status() == coflow::workflow_status::completed);
+    CHECK(victim.status() == coflow::workflow_status::cancelled);
+}
+
+TEST_CASE("external handles are for workflow code only", "[external_handle][errors]") {
+    auto h = coflow::get_external_workflow_handle("x");
+    CHECK(h.id() == "x");
+    CHECK_THROWS_AS((void)h.signal("poke"), coflow::not_in_workflow);
+    CHECK_THROWS_AS((void)h.cancel(), coflow::not_in_workflow);
+}
