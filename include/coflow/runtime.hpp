@@ -60,6 +60,23 @@ public:
                                       std::type_identity_t<P4> a4, start_options opts = {}) {
         return start_impl<T>(run, std::move(opts), std::move(a1), std::move(a2), std::move(a3), std::move(a4));
     }
+    template <class T, class R, class P1, class P2, class P3, class P4, class P5>
+    workflow_handle<T> start_workflow(workflow<R> (T::*run)(P1, P2, P3, P4, P5), std::type_identity_t<P1> a1,
+                                      std::type_identity_t<P2> a2, std::type_identity_t<P3> a3,
+                                      std::type_identity_t<P4> a4, std::type_identity_t<P5> a5,
+                                      start_options opts = {}) {
+        return start_impl<T>(run, std::move(opts), std::move(a1), std::move(a2), std::move(a3), std::move(a4),
+                             std::move(a5));
+    }
+    template <class T, class R, class P1, class P2, class P3, class P4, class P5, class P6>
+    workflow_handle<T> start_workflow(workflow<R> (T::*run)(P1, P2, P3, P4, P5, P6), std::type_identity_t<P1> a1,
+                                      std::type_identity_t<P2> a2, std::type_identity_t<P3> a3,
+                                      std::type_identity_t<P4> a4, std::type_identity_t<P5> a5,
+                                      std::type_identity_t<P6> a6, start_options opts = {}) {
+        return start_impl<T>(run, std::move(opts), std::move(a1), std::move(a2), std::move(a3), std::move(a4),
+                             std::move(a5), std::move(a6));
+    }
+    // More than six parameters: pass a struct.
 
     /// An untyped handle on `id` (not checked until used).
     [[nodiscard]] workflow_handle<> get_workflow_handle(std::string id) { return workflow_handle<>(eng_, std::move(id)); }

@@ -347,10 +347,12 @@ public:
         if (!in.running()) throw workflow_closed(in.id, to_string(in.status), "cancel it");
         if (in.cancel_requested) return;  // a state, not an event: only the first request counts
         in.cancel_requested = true;
-        if (in.body_wait) in.body_wait->fire(wake_reason::cancelled);
-        schedule(in);
+        // Children first, so their activations run before the parent's: a parent that ends once it
+        // sees the cancellation then finds them cancelled, not still open (and terminated).
         for (const std::string& child_id : std::vector<std::string>(in.children))
             if (instance_base* child = child_of(in, child_id); child && !child->cancel_requested) cancel(*child);
+        if (in.body_wait) in.body_wait->fire(wake_reason::cancelled);
+        schedule(in);
     }
 
     /// Makes `child` a child of `parent` (the parent's close policy and cancellation reach it).
