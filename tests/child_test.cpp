@@ -144,6 +144,20 @@ private:
     int pokes_ = 0;
 };
 
+class stepper {
+public:
+    coflow::workflow<int> run(int v) {
+        value_ = v;
+        if (v < 5) co_await coflow::continue_as_new(v + 1);
+        co_return v;
+    }
+    int value() const { return value_; }
+    static constexpr auto definition = coflow::define<stepper>("stepper").run(&stepper::run).query("value", &stepper::value);
+
+private:
+    int value_ = 0;
+};
+
 class bad_continue {
 public:
     coflow::workflow<std::string> run(int mode) {
@@ -296,6 +310,16 @@ TEST_CASE("a signal accepted as a run continues as new is handled by the new run
     auto h = rt.start_workflow(&self_poker::run, 0);
     ex.run_until_idle();
     CHECK(h.result() == 1);
+}
+
+TEST_CASE("between continue-as-new and the new run's first step, queries see the last run's state", "[child][continue_as_new][query]") {
+    coflow::deterministic_executor ex;
+    coflow::runtime rt{ex};
+    auto h = rt.start_workflow(&stepper::run, 1);
+    std::vector<int> seen;
+    while (ex.step()) seen.push_back(h.query(&stepper::value));
+    CHECK(seen == std::vector<int>{1, 2, 3, 4, 5});
+    CHECK(h.result() == 5);
 }
 
 TEST_CASE("a received-signal limit is per run: continue-as-new resets it and loses nothing", "[child][continue_as_new][limits]") {

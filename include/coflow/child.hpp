@@ -197,6 +197,17 @@ template <class C, class R, class P1, class P2, class P3>
         detail::start_child<C>(run, opts, std::move(a1), std::move(a2), std::move(a3)), forget);
 }
 
+template <class C, class R, class P1, class P2, class P3, class P4>
+[[nodiscard]] child_workflow_handle<C> start_child_workflow(workflow<R> (C::*run)(P1, P2, P3, P4),
+                                                            std::type_identity_t<P1> a1, std::type_identity_t<P2> a2,
+                                                            std::type_identity_t<P3> a3, std::type_identity_t<P4> a4,
+                                                            child_options opts = {}) {
+    const bool forget = opts.forget_on_result;
+    return child_workflow_handle<C>(
+        detail::start_child<C>(run, opts, std::move(a1), std::move(a2), std::move(a3), std::move(a4)), forget);
+}
+// More than four parameters: pass a struct.
+
 /// Starts a child workflow and awaits its result: `R r = co_await coflow::execute_child_workflow(&C::run, args...);`
 /// The child starts when this is called; co_await returns its value or throws workflow_failed (the
 /// child's exception as cause), workflow_cancelled or workflow_terminated.
@@ -227,6 +238,17 @@ template <class C, class R, class P1, class P2, class P3>
                                                                std::type_identity_t<P3> a3, child_options opts = {}) {
     const bool forget = opts.forget_on_result;
     std::string id = detail::start_child<C>(run, opts, std::move(a1), std::move(a2), std::move(a3));
+    return detail::result_awaiter<R>(*detail::current_activation, std::move(id), forget);
+}
+
+template <class C, class R, class P1, class P2, class P3, class P4>
+[[nodiscard]] detail::result_awaiter<R> execute_child_workflow(workflow<R> (C::*run)(P1, P2, P3, P4),
+                                                               std::type_identity_t<P1> a1,
+                                                               std::type_identity_t<P2> a2,
+                                                               std::type_identity_t<P3> a3,
+                                                               std::type_identity_t<P4> a4, child_options opts = {}) {
+    const bool forget = opts.forget_on_result;
+    std::string id = detail::start_child<C>(run, opts, std::move(a1), std::move(a2), std::move(a3), std::move(a4));
     return detail::result_awaiter<R>(*detail::current_activation, std::move(id), forget);
 }
 

@@ -1300,6 +1300,12 @@ public:
 
     bool continuing = false;  // the body asked to continue as new
     std::unique_ptr<arg_pack_base> continue_args;
+    // The run this one continued from, kept until this run's first activation so that queries in
+    // between see the last state rather than a freshly made object.
+    std::unique_ptr<instance_base> predecessor;
+
+    /// Whose object a query reads: the predecessor's until this run has run once.
+    [[nodiscard]] instance_base& query_target() noexcept { return predecessor ? *predecessor : *this; }
 };
 
 /// Shared between the engine and the work it posts, so that work outliving the runtime does nothing.
@@ -1569,6 +1575,7 @@ private:
     // One activation: deliver every accepted signal in order, then resume whatever is ready, then
     // re-test the conditions of this workflow (only after something of it ran); repeat until quiet.
     void run(instance_base& in) {
+        in.predecessor.reset();
         activation act{this, &in, false};
         activation* const outer = std::exchange(current_activation, &act);
         in.active = true;
@@ -1645,7 +1652,12 @@ private:
         next->parent_gen = old.parent_gen;
         next->on_parent_close = old.on_parent_close;
         close(old, workflow_status::continued_as_new);
-        add(std::move(next));  // replaces (and frees) the old run; a parent still finds it by id
+        auto it = by_id_.find(old.id);
+        std::unique_ptr<instance_base> keep = std::move(it->second);
+        by_id_.erase(it);
+        retire(*keep);
+        next->predecessor = std::move(keep);  // `old` lives on there until the new run first runs
+        add(std::move(next));                 // a parent still finds the new run by id
     }
 
     // The body finished while signals it sent to itself were still queued: they were accepted, so they
@@ -2906,6 +2918,17 @@ template <class C, class R, class P1, class P2, class P3>
         detail::start_child<C>(run, opts, std::move(a1), std::move(a2), std::move(a3)), forget);
 }
 
+template <class C, class R, class P1, class P2, class P3, class P4>
+[[nodiscard]] child_workflow_handle<C> start_child_workflow(workflow<R> (C::*run)(P1, P2, P3, P4),
+                                                            std::type_identity_t<P1> a1, std::type_identity_t<P2> a2,
+                                                            std::type_identity_t<P3> a3, std::type_identity_t<P4> a4,
+                                                            child_options opts = {}) {
+    const bool forget = opts.forget_on_result;
+    return child_workflow_handle<C>(
+        detail::start_child<C>(run, opts, std::move(a1), std::move(a2), std::move(a3), std::move(a4)), forget);
+}
+// More than four parameters: pass a struct.
+
 /// Starts a child workflow and awaits its result: `R r = co_await coflow::execute_child_workflow(&C::run, args...);`
 /// The child starts when this is called; co_await returns its value or throws workflow_failed (the
 /// child's exception as cause), workflow_cancelled or workflow_terminated.
@@ -2936,6 +2959,17 @@ template <class C, class R, class P1, class P2, class P3>
                                                                std::type_identity_t<P3> a3, child_options opts = {}) {
     const bool forget = opts.forget_on_result;
     std::string id = detail::start_child<C>(run, opts, std::move(a1), std::move(a2), std::move(a3));
+    return detail::result_awaiter<R>(*detail::current_activation, std::move(id), forget);
+}
+
+template <class C, class R, class P1, class P2, class P3, class P4>
+[[nodiscard]] detail::result_awaiter<R> execute_child_workflow(workflow<R> (C::*run)(P1, P2, P3, P4),
+                                                               std::type_identity_t<P1> a1,
+                                                               std::type_identity_t<P2> a2,
+                                                               std::type_identity_t<P3> a3,
+                                                               std::type_identity_t<P4> a4, child_options opts = {}) {
+    const bool forget = opts.forget_on_result;
+    std::string id = detail::start_child<C>(run, opts, std::move(a1), std::move(a2), std::move(a3), std::move(a4));
     return detail::result_awaiter<R>(*detail::current_activation, std::move(id), forget);
 }
 
@@ -3268,7 +3302,7 @@ public:
         std::tuple<detail::by_name_t<As>...> values(std::forward<As>(args)...);
         auto erased = detail::erase_args(values, std::index_sequence_for<As...>{});
         std::optional<R> answer;
-        q->call(in.object(), detail::erased_args{erased.data(), erased.size()}, &answer, in.id);
+        q->call(in.query_target().object(), detail::erased_args{erased.data(), erased.size()}, &answer, in.id);
         return std::move(*answer);
     }
 
@@ -3364,7 +3398,7 @@ public:
         const std::uint32_t index = detail::query_index<T>(fn);
         if (index == detail::npos32)
             throw unknown_query(in.id, in.type.name, "<member not registered as a query>", in.type.query_names());
-        const T& obj = *static_cast<const T*>(in.object());
+        const T& obj = *static_cast<const T*>(in.query_target().object());
         try {
             return (obj.*fn)(std::forward<As>(args)...);
         } catch (...) {
@@ -3380,7 +3414,7 @@ public:
         static_assert(std::is_invocable_v<F&, const T&>,
                       "a query callable takes the workflow object as `const T&` (queries are read-only)");
         detail::instance_base& in = typed_instance();
-        const T& obj = *static_cast<const T*>(in.object());
+        const T& obj = *static_cast<const T*>(in.query_target().object());
         try {
             return f(obj);
         } catch (...) {

@@ -168,6 +168,12 @@ public:
 
     bool continuing = false;  // the body asked to continue as new
     std::unique_ptr<arg_pack_base> continue_args;
+    // The run this one continued from, kept until this run's first activation so that queries in
+    // between see the last state rather than a freshly made object.
+    std::unique_ptr<instance_base> predecessor;
+
+    /// Whose object a query reads: the predecessor's until this run has run once.
+    [[nodiscard]] instance_base& query_target() noexcept { return predecessor ? *predecessor : *this; }
 };
 
 /// Shared between the engine and the work it posts, so that work outliving the runtime does nothing.
@@ -437,6 +443,7 @@ private:
     // One activation: deliver every accepted signal in order, then resume whatever is ready, then
     // re-test the conditions of this workflow (only after something of it ran); repeat until quiet.
     void run(instance_base& in) {
+        in.predecessor.reset();
         activation act{this, &in, false};
         activation* const outer = std::exchange(current_activation, &act);
         in.active = true;
@@ -513,7 +520,12 @@ private:
         next->parent_gen = old.parent_gen;
         next->on_parent_close = old.on_parent_close;
         close(old, workflow_status::continued_as_new);
-        add(std::move(next));  // replaces (and frees) the old run; a parent still finds it by id
+        auto it = by_id_.find(old.id);
+        std::unique_ptr<instance_base> keep = std::move(it->second);
+        by_id_.erase(it);
+        retire(*keep);
+        next->predecessor = std::move(keep);  // `old` lives on there until the new run first runs
+        add(std::move(next));                 // a parent still finds the new run by id
     }
 
     // The body finished while signals it sent to itself were still queued: they were accepted, so they
