@@ -77,9 +77,16 @@ public:
 
     result_awaiter(activation& a, std::string id, bool forget) : id_(std::move(id)), forget_(forget) {
         inst = a.inst;
+        label = id_;
         eng_ = a.eng;
         precancelled_ = a.body && a.inst->cancel_requested;
     }
+
+    result_awaiter(result_awaiter&& o) noexcept
+        : waiter(std::move(o)), eng_(o.eng_), id_(std::move(o.id_)), forget_(o.forget_), precancelled_(o.precancelled_) {
+        label = id_;
+    }
+    result_awaiter& operator=(result_awaiter&&) = delete;
 
     bool await_ready() const noexcept {
         if (precancelled_) return false;
@@ -91,7 +98,7 @@ public:
         if (precancelled_) return false;
         instance_base* t = eng_->find(id_);
         if (!t || !t->running()) return false;
-        arm(*current_activation, h);
+        arm(*current_activation, h, wait_kind::child);
         t->completion.push_back(*this);
         return true;
     }
@@ -143,6 +150,7 @@ std::string start_child(M run, child_options& opts, A&&... args) {
     eng.check_start(id, opts.id_reuse);
     instance_base& child = start_run<C>(eng, id, std::forward<A>(args)...);
     eng.adopt(*a.inst, child, static_cast<parent_close_policy_kind>(opts.parent_close));
+    if (a.inst->hist) eng.record(*a.inst, event_kind::child_started, id, {engine::json(C::definition.name)});
     return id;
 }
 

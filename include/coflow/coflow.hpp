@@ -18,8 +18,11 @@
 #include <coflow/executor.hpp>
 #include <coflow/external_handle.hpp>
 #include <coflow/handle.hpp>
+#include <coflow/history.hpp>
+#include <coflow/history_text.hpp>
 #include <coflow/info.hpp>
 #include <coflow/options.hpp>
+#include <coflow/replay.hpp>
 #include <coflow/runtime.hpp>
 #include <coflow/signal.hpp>
 #include <coflow/status.hpp>

@@ -33,8 +33,10 @@ public:
 
     /// Queues `send` for the workflow running now (throws signal_limit_exceeded, not_in_workflow).
     outgoing_awaiter(activation& a, std::string_view target, std::string_view what,
-                     inline_function<void(engine&), 64> send) {
+                     inline_function<void(engine&), 64> send)
+        : target_(target) {
         inst = a.inst;
+        label = target_;
         if (a.body && a.inst->cancel_requested) {  // cancelled before it went out: it never goes
             precancelled_ = true;
             return;
@@ -44,7 +46,8 @@ public:
     }
 
     outgoing_awaiter(outgoing_awaiter&& o) noexcept
-        : outgoing_state(std::move(o)), seq_(o.seq_), precancelled_(o.precancelled_) {
+        : outgoing_state(std::move(o)), target_(std::move(o.target_)), seq_(o.seq_), precancelled_(o.precancelled_) {
+        label = target_;
         done = o.done;
         error = std::move(o.error);
         if (!done && !precancelled_)
@@ -62,7 +65,7 @@ public:
 
     bool await_suspend(std::coroutine_handle<> h) noexcept {
         if (precancelled_) return false;
-        arm(*current_activation, h);
+        arm(*current_activation, h, wait_kind::signal_sent);
         waiting = true;
         return true;
     }
@@ -77,6 +80,7 @@ public:
     }
 
 private:
+    std::string target_;
     std::uint64_t seq_ = 0;
     bool precancelled_ = false;
 };

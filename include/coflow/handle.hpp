@@ -3,6 +3,8 @@
 #pragma once
 
 #include <array>
+#include <chrono>
+#include <memory>
 #include <cstddef>
 #include <cstdint>
 #include <optional>
@@ -83,8 +85,21 @@ public:
         d.pending_outgoing_signals = in.outbox.size();
         d.running_handlers = in.handlers_running;
         d.cancel_requested = in.cancel_requested;
+        in.suspended.for_each([&](detail::waiter& w) {
+            std::string s = w.body ? "body: " : "handler: ";
+            s += detail::to_string(w.kind);
+            if (!w.label.empty()) (s += " '") += std::string(w.label) + "'";
+            if (w.timer != detail::no_timer)
+                s += " until " + std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                                    w.due.time_since_epoch()).count()) + "ms";
+            d.waiting_on.push_back(std::move(s));
+        });
         return d;
     }
+
+    /// The latest run's event history (like Temporal's fetch_history), or null if the runtime does not record
+    /// histories (runtime_options::record_history).
+    [[nodiscard]] std::shared_ptr<const coflow::history> fetch_history() const { return instance().hist; }
 
     [[nodiscard]] workflow_status status() const { return instance().status; }
     [[nodiscard]] bool is_closed() const { return !instance().running(); }

@@ -35,6 +35,8 @@ struct runtime_options {
     std::size_t max_pending_outgoing_signals = 2'000;
     /// Seeds run ids and each run's random(); the same seed gives the same runs.
     std::uint64_t seed = 0;
+    /// Record each run's event history (see history.hpp). Off, it costs one branch per event.
+    bool record_history = false;
 };
 
 }  // namespace coflow

@@ -14,6 +14,7 @@
 #include <coflow/errors.hpp>
 #include <coflow/executor.hpp>
 #include <coflow/handle.hpp>
+#include <coflow/history.hpp>
 #include <coflow/options.hpp>
 #include <coflow/workflow.hpp>
 
@@ -100,6 +101,17 @@ public:
     [[nodiscard]] std::size_t size() const noexcept { return eng_.size(); }
 
     [[nodiscard]] executor& get_executor() const noexcept { return eng_.exec(); }
+
+    /// Every run's history recorded so far, in start order (runtime_options::record_history).
+    [[nodiscard]] const std::vector<std::shared_ptr<const history>>& histories() const noexcept {
+        return eng_.histories();
+    }
+
+    /// All recorded runs as one Chrome trace-event JSON document (Perfetto, chrome://tracing).
+    [[nodiscard]] std::string trace_json() const { return to_chrome_trace(eng_.histories()); }
+
+    /// The engine behind this runtime; not part of the API (replay() uses it).
+    [[nodiscard]] detail::engine& engine_internals() noexcept { return eng_; }
     [[nodiscard]] const runtime_options& options() const noexcept { return eng_.options(); }
 
 private:

@@ -64,7 +64,7 @@ private:
         bool await_suspend(std::coroutine_handle<> h) noexcept {
             if (precancelled_) return false;
             detail::activation& a = *detail::current_activation;
-            this->arm(a, h);
+            this->arm(a, h, detail::wait_kind::channel);
             ch_.receivers_.push_back(*this);
             if constexpr (Timed)
                 this->arm_timer(a.eng->exec().now() + (timeout_ < duration::zero() ? duration::zero() : timeout_));

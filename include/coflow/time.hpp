@@ -30,7 +30,7 @@ public:
     bool await_suspend(std::coroutine_handle<> h) noexcept {
         if (precancelled_) return false;
         activation& a = *current_activation;
-        arm(a, h);
+        arm(a, h, wait_kind::sleep);
         arm_timer(a.eng->exec().now() + delay_);
         return true;
     }

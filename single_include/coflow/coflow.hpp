@@ -170,6 +170,103 @@ template <class... Ts>
 
 }  // namespace coflow::detail
 // ---- end coflow/detail/type_id.hpp ----
+// ---- begin coflow/history_text.hpp ----
+// coflow/history_text.hpp: history_text<T>, how a value is written into a history (a JSON value).
+// A customisation point: specialise it for your own argument and result types.
+
+#include <charconv>
+#include <ostream>
+#include <sstream>
+#include <vector>
+
+
+namespace coflow {
+
+namespace detail {
+inline void append_json_string(std::string& out, std::string_view s) {
+    static constexpr char hex[] = "0123456789abcdef";
+    out += '"';
+    for (char c : s) {
+        const auto u = static_cast<unsigned char>(c);
+        switch (c) {
+            case '"': out += "\\\""; break;
+            case '\\': out += "\\\\"; break;
+            case '\n': out += "\\n"; break;
+            case '\r': out += "\\r"; break;
+            case '\t': out += "\\t"; break;
+            default:
+                if (u < 0x20) {
+                    out += "\\u00";
+                    out += hex[u >> 4];
+                    out += hex[u & 0xf];
+                } else {
+                    out += c;
+                }
+        }
+    }
+    out += '"';
+}
+
+template <class T>
+concept ostreamable = requires(std::ostream& os, const T& v) { os << v; };
+}  // namespace detail
+
+/// How a value is written into a history: `write` appends one JSON value. Specialise it for your types:
+///
+///     template <> struct coflow::history_text<point> {
+///         static void write(std::string& out, const point& p) { out += "[" + std::to_string(p.x) + "]"; }
+///     };
+///
+/// By default: strings as JSON strings, numbers and booleans as JSON literals, enums as their number,
+/// types with `operator<<` as the JSON string of what they print, anything else as "<type name>".
+template <class T, class = void>
+struct history_text {
+    static void write(std::string& out, const T& v) {
+        if constexpr (std::is_same_v<T, bool>) {
+            out += v ? "true" : "false";
+        } else if constexpr (std::is_integral_v<T> && !std::is_same_v<T, char>) {
+            out += std::to_string(v);
+        } else if constexpr (std::is_floating_point_v<T>) {
+            char buf[64];
+            auto r = std::to_chars(buf, buf + sizeof buf, v);
+            out.append(buf, r.ptr);
+        } else if constexpr (std::is_enum_v<T>) {
+            out += std::to_string(static_cast<std::underlying_type_t<T>>(v));
+        } else if constexpr (std::is_convertible_v<const T&, std::string_view>) {
+            detail::append_json_string(out, std::string_view(v));
+        } else if constexpr (detail::ostreamable<T>) {
+            std::ostringstream os;
+            os << v;
+            detail::append_json_string(out, os.str());
+        } else {
+            detail::append_json_string(out, "<" + std::string(detail::type_name<T>()) + ">");
+        }
+    }
+};
+
+
+namespace detail {
+/// The JSON text of each value in a tuple.
+template <class Tuple>
+std::vector<std::string> tuple_text(const Tuple& values) {
+    std::vector<std::string> out;
+    std::apply(
+        [&](const auto&... v) {
+            (
+                [&] {
+                    std::string s;
+                    history_text<std::remove_cvref_t<decltype(v)>>::write(s, v);
+                    out.push_back(std::move(s));
+                }(),
+                ...);
+        },
+        values);
+    return out;
+}
+}  // namespace detail
+
+}  // namespace coflow
+// ---- end coflow/history_text.hpp ----
 
 namespace coflow::detail {
 
@@ -209,6 +306,10 @@ class arg_pack_base {
 public:
     virtual ~arg_pack_base() = default;
     [[nodiscard]] virtual erased_args view() noexcept = 0;
+    /// The values as JSON text (see history_text).
+    [[nodiscard]] virtual std::vector<std::string> text() const = 0;
+    /// A copy (replay feeds a recorded input again), or null when a type cannot be copied.
+    [[nodiscard]] virtual std::unique_ptr<arg_pack_base> clone() const = 0;
 };
 
 template <class... Ts>
@@ -218,11 +319,27 @@ public:
     explicit arg_pack_impl(As&&... args)
         : values_(std::forward<As>(args)...), erased_(erase_args(values_, std::index_sequence_for<Ts...>{})) {}
     [[nodiscard]] erased_args view() noexcept override { return {erased_.data(), erased_.size()}; }
+    [[nodiscard]] std::vector<std::string> text() const override { return tuple_text(values_); }
+    [[nodiscard]] std::unique_ptr<arg_pack_base> clone() const override {
+        if constexpr ((std::is_copy_constructible_v<Ts> && ...))
+            return std::apply([](const auto&... v) { return std::make_unique<arg_pack_impl>(v...); }, values_);
+        else
+            return nullptr;
+    }
 
 private:
     std::tuple<Ts...> values_;
     std::array<erased_arg, sizeof...(Ts)> erased_;
 };
+
+/// A copy of a tuple's values as an arg pack (for replay), or null when a type cannot be copied.
+template <class... Ts>
+std::shared_ptr<arg_pack_base> tuple_copy(const std::tuple<Ts...>& values) {
+    if constexpr ((std::is_copy_constructible_v<Ts> && ...))
+        return std::apply([](const auto&... v) { return std::make_shared<arg_pack_impl<Ts...>>(v...); }, values);
+    else
+        return nullptr;
+}
 
 struct signal_info {
     std::string_view name;
@@ -329,7 +446,6 @@ template <class... As>
 
 #include <exception>
 #include <unordered_map>
-#include <vector>
 
 // ---- begin coflow/detail/activation.hpp ----
 // coflow/detail/activation.hpp: what workflow code is running right now, and the resume trampoline.
@@ -1077,6 +1193,164 @@ public:
 
 }  // namespace coflow
 // ---- end coflow/executor.hpp ----
+// ---- begin coflow/history.hpp ----
+// coflow/history.hpp: a run's event history (opt-in), how arguments become text, and its exports.
+// JSON lines for tools, Chrome trace-event JSON for Perfetto / chrome://tracing.
+
+
+
+namespace coflow {
+
+/// The kinds of history events. Their names (to_string) are the "event" field of the exports.
+enum class event_kind {
+    workflow_started,     ///< name: workflow type; args: the run's arguments
+    signal_accepted,      ///< name: signal; args: its arguments (an input: replay feeds it back)
+    signal_handled,       ///< name: signal; args: [its order in the run, from 1]
+    cancel_requested,     ///< an input
+    wait_started,         ///< name: what it waits on (wait_condition, sleep, signal_channel, child, signal_sent)
+    wait_ended,           ///< name: as wait_started; args: ["fired" | "timed_out" | "cancelled"]
+    timer_started,        ///< args: [duration in ns]
+    timer_fired,          ///<
+    child_started,        ///< name: child workflow id; args: [child type]
+    child_closed,         ///< name: child workflow id; args: [status]
+    signal_sent,          ///< name: target id; args: [signal, "accepted" or the error]
+    continued_as_new,     ///< args: the new run's arguments
+    workflow_completed,   ///< args: [result]
+    workflow_failed,      ///< args: [error message]
+    workflow_cancelled,   ///<
+    workflow_terminated,  ///< args: [reason]
+};
+
+[[nodiscard]] constexpr std::string_view to_string(event_kind k) noexcept {
+    switch (k) {
+        case event_kind::workflow_started: return "workflow_started";
+        case event_kind::signal_accepted: return "signal_accepted";
+        case event_kind::signal_handled: return "signal_handled";
+        case event_kind::cancel_requested: return "cancel_requested";
+        case event_kind::wait_started: return "wait_started";
+        case event_kind::wait_ended: return "wait_ended";
+        case event_kind::timer_started: return "timer_started";
+        case event_kind::timer_fired: return "timer_fired";
+        case event_kind::child_started: return "child_started";
+        case event_kind::child_closed: return "child_closed";
+        case event_kind::signal_sent: return "signal_sent";
+        case event_kind::continued_as_new: return "continued_as_new";
+        case event_kind::workflow_completed: return "workflow_completed";
+        case event_kind::workflow_failed: return "workflow_failed";
+        case event_kind::workflow_cancelled: return "workflow_cancelled";
+        case event_kind::workflow_terminated: return "workflow_terminated";
+    }
+    return "unknown";
+}
+
+/// One event of a run. `args` holds JSON values (see history_text).
+struct history_event {
+    event_kind kind{};
+    std::int64_t time_ns = 0;  ///< the executor's clock when it happened
+    std::string name;
+    std::vector<std::string> args;
+    std::shared_ptr<detail::arg_pack_base> input;  ///< inputs: a copy of the arguments, for replay
+    std::exception_ptr error;                      ///< signal_sent: what the target refused
+
+    /// "#index kind name [args] @time": how events are named in nondeterminism errors.
+    [[nodiscard]] std::string describe(std::size_t index) const {
+        std::string s = "#" + std::to_string(index) + " " + std::string(to_string(kind));
+        if (!name.empty()) s += " " + name;
+        if (!args.empty()) {
+            s += " [";
+            for (std::size_t i = 0; i < args.size(); ++i) (s += i ? ", " : "") += args[i];
+            s += "]";
+        }
+        return s + " @" + std::to_string(time_ns) + "ns";
+    }
+
+    /// Same decision: kind, name, arguments and time (the replay check compares these).
+    [[nodiscard]] bool same_as(const history_event& o) const {
+        return kind == o.kind && name == o.name && args == o.args && time_ns == o.time_ns;
+    }
+};
+
+/// The events of one run, in order.
+struct history {
+    std::string workflow_id;
+    std::string run_id;
+    std::string workflow_type;
+    std::uint64_t seed = 0;  ///< the run's random() seed, so replay draws the same numbers
+    std::vector<history_event> events;
+
+    /// One JSON object per line: {"workflow_id","run_id","index","time_ns","event","name","args"}.
+    [[nodiscard]] std::string to_json_lines() const {
+        std::string out;
+        for (std::size_t i = 0; i < events.size(); ++i) {
+            const history_event& e = events[i];
+            out += "{\"workflow_id\":";
+            detail::append_json_string(out, workflow_id);
+            out += ",\"run_id\":";
+            detail::append_json_string(out, run_id);
+            out += ",\"index\":" + std::to_string(i) + ",\"time_ns\":" + std::to_string(e.time_ns) + ",\"event\":\"";
+            out += to_string(e.kind);
+            out += "\",\"name\":";
+            detail::append_json_string(out, e.name);
+            out += ",\"args\":[";
+            for (std::size_t a = 0; a < e.args.size(); ++a) (out += a ? "," : "") += e.args[a];
+            out += "]}\n";
+        }
+        return out;
+    }
+};
+
+/// Several runs' histories as one Chrome trace-event JSON document (open it in https://ui.perfetto.dev
+/// or chrome://tracing): one track per run, waits and timers as slices, signals as instant events.
+[[nodiscard]] inline std::string to_chrome_trace(const std::vector<std::shared_ptr<const history>>& runs) {
+    std::string out = "{\"displayTimeUnit\":\"ms\",\"traceEvents\":[";
+    bool first = true;
+    auto emit = [&](std::string_view ph, std::size_t tid, std::int64_t ts_ns, std::string_view name,
+                    std::string_view extra) {
+        out += first ? "\n" : ",\n";
+        first = false;
+        out += "{\"ph\":\"";
+        out += ph;
+        out += "\",\"pid\":1,\"tid\":" + std::to_string(tid) + ",\"ts\":";
+        out += std::to_string(ts_ns / 1000) + "." + std::to_string((ts_ns % 1000) / 100);  // microseconds
+        out += ",\"name\":";
+        detail::append_json_string(out, name);
+        out += extra;
+        out += "}";
+    };
+    for (std::size_t t = 0; t < runs.size(); ++t) {
+        const history& h = *runs[t];
+        const std::size_t tid = t + 1;
+        std::string label;
+        detail::append_json_string(label, h.workflow_id + " (" + h.workflow_type + ", run " + h.run_id.substr(0, 8) + ")");
+        emit("M", tid, 0, "thread_name", ",\"args\":{\"name\":" + label + "}");
+        for (const history_event& e : h.events) {
+            std::string args = ",\"args\":{\"detail\":[";
+            for (std::size_t a = 0; a < e.args.size(); ++a) (args += a ? "," : "") += e.args[a];
+            args += "]}";
+            switch (e.kind) {
+                case event_kind::wait_started: emit("B", tid, e.time_ns, "wait: " + e.name, args); break;
+                case event_kind::wait_ended: emit("E", tid, e.time_ns, "wait: " + e.name, args); break;
+                case event_kind::workflow_started: emit("B", tid, e.time_ns, "run " + e.name, args); break;
+                case event_kind::workflow_completed:
+                case event_kind::workflow_failed:
+                case event_kind::workflow_cancelled:
+                case event_kind::workflow_terminated:
+                case event_kind::continued_as_new:
+                    emit("i", tid, e.time_ns, std::string(to_string(e.kind)), args + ",\"s\":\"t\"");
+                    emit("E", tid, e.time_ns, "run " + h.workflow_type, "");
+                    break;
+                default:
+                    emit("i", tid, e.time_ns, std::string(to_string(e.kind)) + (e.name.empty() ? "" : " " + e.name),
+                         args + ",\"s\":\"t\"");
+            }
+        }
+    }
+    out += "\n]}\n";
+    return out;
+}
+
+}  // namespace coflow
+// ---- end coflow/history.hpp ----
 // ---- begin coflow/options.hpp ----
 // coflow/options.hpp: the options of a runtime and of a workflow start.
 // Plain aggregates, so that designated initialisers read like keyword arguments: {.id = "order-7"}.
@@ -1110,6 +1384,8 @@ struct runtime_options {
     std::size_t max_pending_outgoing_signals = 2'000;
     /// Seeds run ids and each run's random(); the same seed gives the same runs.
     std::uint64_t seed = 0;
+    /// Record each run's event history (see history.hpp). Off, it costs one branch per event.
+    bool record_history = false;
 };
 
 }  // namespace coflow
@@ -1153,6 +1429,9 @@ struct workflow_description {
     std::size_t pending_outgoing_signals = 0;  ///< sent through external handles, not yet delivered
     std::size_t running_handlers = 0;  ///< async signal handlers started and not finished
     bool cancel_requested = false;
+    /// What the run is suspended on right now, one entry per wait, like Temporal's stack-trace query:
+    /// "body: wait_condition", "handler: sleep until 1500ms", "body: child_result 'apply-3'" ...
+    std::vector<std::string> waiting_on;
 };
 
 }  // namespace coflow
@@ -1165,6 +1444,22 @@ class instance_base;
 
 struct wait_tag {};
 struct ready_tag {};
+struct suspended_tag {};
+
+/// What a waiter waits on (for describe() and the history).
+enum class wait_kind : unsigned char { start, condition, sleep, channel, child, signal_sent };
+
+[[nodiscard]] constexpr const char* to_string(wait_kind k) noexcept {
+    switch (k) {
+        case wait_kind::start: return "start";
+        case wait_kind::condition: return "wait_condition";
+        case wait_kind::sleep: return "sleep";
+        case wait_kind::channel: return "signal_channel";
+        case wait_kind::child: return "child_result";
+        case wait_kind::signal_sent: return "signal_sent";
+    }
+    return "unknown";
+}
 
 enum class wake_reason : unsigned char { none, fired, timed_out, cancelled };
 
@@ -1173,19 +1468,20 @@ inline constexpr std::uint32_t no_timer = 0xffffffffu;
 /// A suspended point of workflow code: one per co_await that suspends. It lives in the awaiting
 /// coroutine's frame, links itself into what it waits on (a condition list, a channel) and, once woken,
 /// into its instance's ready list. Its destructor unlinks everything, so destroying a frame is safe.
-class waiter : public list_hook<wait_tag>, public list_hook<ready_tag> {
+class waiter : public list_hook<wait_tag>, public list_hook<ready_tag>, public list_hook<suspended_tag> {
 public:
     waiter() = default;
     // Awaiters are moved only before they suspend (compilers may move one into the frame), so a move
     // takes the fields and leaves the links empty.
     waiter(waiter&& o) noexcept
-        : list_hook<wait_tag>(), list_hook<ready_tag>(), inst(o.inst), handle(o.handle), check(o.check),
-          tested_at(o.tested_at), timer(std::exchange(o.timer, no_timer)), body(o.body), reason(o.reason) {}
+        : list_hook<wait_tag>(), list_hook<ready_tag>(), list_hook<suspended_tag>(), inst(o.inst), handle(o.handle),
+          check(o.check), label(o.label), due(o.due), tested_at(o.tested_at), timer(std::exchange(o.timer, no_timer)),
+          body(o.body), kind(o.kind), reason(o.reason) {}
     waiter& operator=(const waiter&) = delete;
     ~waiter() { detach(); }
 
-    /// Records who waits; call from await_suspend.
-    inline void arm(activation& a, std::coroutine_handle<> h) noexcept;
+    /// Records who waits and on what; call from await_suspend.
+    inline void arm(activation& a, std::coroutine_handle<> h, wait_kind k) noexcept;
     /// Wakes the waiter for `r`: unlinks it from what it waited on and queues it to resume.
     inline void fire(wake_reason r) noexcept;
     /// Unlinks from everything, cancels its timer.
@@ -1199,11 +1495,24 @@ public:
     instance_base* inst = nullptr;
     std::coroutine_handle<> handle{};
     bool (*check)(waiter&) = nullptr;  // condition waiters: re-evaluates the predicate
-    std::uint64_t tested_at = 0;  // the instance's step when the predicate last ran
+    std::string_view label;            // the child or target id, for describe() and the history
+    time_point due{};                  // when its timer fires, if it has one
+    std::uint64_t tested_at = 0;       // the instance's step when the predicate last ran
     std::uint32_t timer = no_timer;
     bool body = false;
+    wait_kind kind = wait_kind::start;
     wake_reason reason = wake_reason::none;
 };
+
+[[nodiscard]] constexpr const char* to_string(wake_reason r) noexcept {
+    switch (r) {
+        case wake_reason::none: return "none";
+        case wake_reason::fired: return "fired";
+        case wake_reason::timed_out: return "timed_out";
+        case wake_reason::cancelled: return "cancelled";
+    }
+    return "unknown";
+}
 
 /// An accepted signal waiting to be delivered: a closure that calls the handler (or fills the channel)
 /// with the arguments it owns, and the signal's index in the workflow type's table.
@@ -1230,6 +1539,7 @@ struct outgoing {
     inline_function<void(engine&), 64> send;  // delivers to the target; throws what the target refused
     outgoing_state* state;                    // the awaitable, or null once it is gone
     std::uint64_t seq;
+    std::string target, what;                 // for the history; empty when it is off
 };
 
 /// What a child's run does when its parent's run closes (Temporal's ParentClosePolicy).
@@ -1247,6 +1557,8 @@ public:
     [[nodiscard]] virtual void* object() noexcept = 0;
     /// Moves the body's value out of its promise (called once, when the body finishes without error).
     virtual void store_result(promise_base& p) = 0;
+    /// The stored result as JSON text (history).
+    [[nodiscard]] virtual std::string result_text() const = 0;
     /// The stored result: a `const std::optional<R>*` for the run's result type R (unused for void).
     [[nodiscard]] virtual const void* result_storage() const noexcept = 0;
     [[nodiscard]] virtual type_id result_type() const noexcept = 0;
@@ -1276,11 +1588,14 @@ public:
 
     ring<pending_signal> inbox;
     std::size_t received = 0;  // signals accepted in this run
+    std::size_t handled = 0;   // signals delivered in this run
     std::uint64_t steps = 0;   // handler deliveries and resumptions so far: conditions are re-tested per step
     std::size_t handlers_running = 0;
 
     intrusive_list<waiter, ready_tag> ready;
     intrusive_list<waiter, wait_tag> conditions;
+    intrusive_list<waiter, suspended_tag> suspended;  // every wait in progress, for describe()
+    std::shared_ptr<history> hist;                    // set when the runtime records histories
     intrusive_list<promise_base, handler_tag> handlers;
     waiter* body_wait = nullptr;  // the body's current suspension, which cancel() wakes
     waiter start;                 // queues the body's first resume
@@ -1382,7 +1697,7 @@ public:
     }
 
     /// Takes a new run (with its body frame set) under its id, replacing a closed run, and schedules it.
-    instance_base& add(std::unique_ptr<instance_base> inst) {
+    instance_base& add(std::unique_ptr<instance_base> inst, const std::uint64_t* forced_seed = nullptr) {
         instance_base& in = *inst;
         if (auto it = by_id_.find(in.id); it != by_id_.end()) {
             retire(*it->second);
@@ -1390,7 +1705,16 @@ public:
         }
         in.run_hi = rng_();
         in.run_lo = rng_();
-        in.rng = splitmix64(rng_());
+        const std::uint64_t seed = rng_();
+        in.rng = splitmix64(forced_seed ? *forced_seed : seed);
+        if (recording()) {
+            in.hist = std::make_shared<history>();
+            in.hist->workflow_id = in.id;
+            in.hist->run_id = in.run_id();
+            in.hist->workflow_type = std::string(in.type.name);
+            in.hist->seed = forced_seed ? *forced_seed : seed;
+            histories_.push_back(in.hist);
+        }
         if (free_slots_.empty()) {
             in.slot = static_cast<std::uint32_t>(slots_.size());
             slots_.push_back(instance_slot{&in, 0});
@@ -1431,7 +1755,9 @@ public:
     }
 
     /// Accepts a signal for `in`: checks it may take one, queues it in order, schedules delivery.
-    void accept(instance_base& in, std::uint32_t index, inline_function<void(instance_base&), 48> deliver) {
+    /// `deliver` is a delivery<T, I> (definition.hpp): it owns the typed arguments in `args`.
+    template <class D>
+    void accept(instance_base& in, std::uint32_t index, D&& deliver) {
         if (!in.running()) throw workflow_closed(in.id, to_string(in.status), "signal it");
         const std::size_t limit = opts_.max_received_signals_per_run;
         if (limit != 0 && in.received >= limit)
@@ -1439,9 +1765,55 @@ public:
                                         "received signals per run (runtime_options::max_received_signals_per_run)",
                                         limit);
         schedule(in);  // first: if posting fails, nothing was accepted (a spare activation is harmless)
-        in.inbox.push_back(pending_signal{std::move(deliver), index});
+        if (in.hist)
+            record(in, event_kind::signal_accepted, std::string(in.type.signals[index].name),
+                   tuple_text(deliver.args), tuple_copy(deliver.args));
+        in.inbox.push_back(pending_signal{std::forward<D>(deliver), index});
         ++in.received;
     }
+
+    // ---- history -----------------------------------------------------------------------------
+
+    [[nodiscard]] bool recording() const noexcept { return opts_.record_history; }
+
+    /// Compares each event a replayed run records with the recorded history (see replay.hpp).
+    struct replay_check {
+        const history* expected;
+        const history* actual = nullptr;
+        std::string mismatch{};  // the first difference, once found
+
+        void compare(const history_event& got, std::size_t index) {
+            if (!mismatch.empty()) return;
+            if (index >= expected->events.size())
+                mismatch = "the replayed run made event " + got.describe(index) +
+                           ", which is past the end of the recorded history (" +
+                           std::to_string(expected->events.size()) + " events)";
+            else if (!expected->events[index].same_as(got))
+                mismatch = "history of workflow '" + expected->workflow_id + "' differs at event " +
+                           std::to_string(index) + ": expected " + expected->events[index].describe(index) +
+                           ", got " + got.describe(index);
+        }
+    };
+
+    /// Appends an event to `in`'s history (if it records one).
+    void record(instance_base& in, event_kind k, std::string name = {}, std::vector<std::string> args = {},
+                std::shared_ptr<arg_pack_base> input = {}, std::exception_ptr error = {}) {
+        if (!in.hist) return;
+        history_event e{k, ex_.now().time_since_epoch().count(), std::move(name), std::move(args), std::move(input),
+                        std::move(error)};
+        if (check_ && check_->actual == in.hist.get()) check_->compare(e, in.hist->events.size());
+        in.hist->events.push_back(std::move(e));
+    }
+
+    static std::string json(std::string_view s) {
+        std::string out;
+        append_json_string(out, s);
+        return out;
+    }
+
+    [[nodiscard]] const std::vector<std::shared_ptr<const history>>& histories() const noexcept { return histories_; }
+
+    replay_check* check_ = nullptr;  // set by replay() only
 
     /// Accepts signal `name` with by-name arguments for `in` (see workflow_handle<>::signal).
     void signal_by_name(instance_base& in, std::string_view name, erased_args args) {
@@ -1468,7 +1840,9 @@ public:
             throw signal_limit_exceeded(sender.id, std::string(signal) + "' to '" + std::string(target),
                                         "pending outgoing signals (runtime_options::max_pending_outgoing_signals)",
                                         limit);
-        sender.outbox.push_back(outgoing{std::move(send), state, sender.out_seq++});
+        sender.outbox.push_back(outgoing{std::move(send), state, sender.out_seq++,
+                                         sender.hist ? std::string(target) : std::string(),
+                                         sender.hist ? std::string(signal) : std::string()});
     }
 
     /// Finds the pending outgoing entry with sequence number `seq` (its awaitable is going away).
@@ -1485,6 +1859,7 @@ public:
         if (!in.running()) throw workflow_closed(in.id, to_string(in.status), "cancel it");
         if (in.cancel_requested) return;  // a state, not an event: only the first request counts
         in.cancel_requested = true;
+        record(in, event_kind::cancel_requested);
         // Children first, so their activations run before the parent's: a parent that ends once it
         // sees the cancellation then finds them cancelled, not still open (and terminated).
         for (const std::string& child_id : std::vector<std::string>(in.children))
@@ -1561,8 +1936,12 @@ private:
         return c && c->running() && c->parent_slot == parent.slot && c->parent_gen == parent.gen ? c : nullptr;
     }
 
-    void fire_timer(std::uint32_t s, std::uint32_t g) noexcept {
-        if (s < timers_.size() && timers_[s].gen == g && timers_[s].w) timers_[s].w->fire(wake_reason::timed_out);
+    void fire_timer(std::uint32_t s, std::uint32_t g) {
+        if (s < timers_.size() && timers_[s].gen == g && timers_[s].w) {
+            waiter& w = *timers_[s].w;
+            if (w.inst->hist) record(*w.inst, event_kind::timer_fired);
+            w.fire(wake_reason::timed_out);
+        }
     }
 
     void activate(std::uint32_t slot, std::uint32_t gen) {
@@ -1586,12 +1965,15 @@ private:
                     in.inbox.pop_front();
                     act.body = false;
                     ++in.steps;
+                    note_handled(in, p);
                     p.deliver(in);
                     continue;
                 }
                 if (waiter* w = in.ready.pop_front()) {
                     act.body = w->body;
                     ++in.steps;
+                    if (in.hist && w->kind != wait_kind::start)
+                        record(in, event_kind::wait_ended, to_string(w->kind), {json(to_string(w->reason))});
                     resume_chain(act, w->handle);
                     continue;
                 }
@@ -1619,11 +2001,20 @@ private:
             outgoing o = std::move(in.outbox.front());
             in.outbox.pop_front();
             std::exception_ptr error;
-            try {
-                o.send(*this);
-            } catch (...) {
-                error = std::current_exception();
+            if (check_ && check_->actual == in.hist.get()) {
+                // Replaying: the target is not here; the outcome is the one the history recorded.
+                const std::size_t k = in.hist->events.size();
+                if (k < check_->expected->events.size()) error = check_->expected->events[k].error;
+            } else {
+                try {
+                    o.send(*this);
+                } catch (...) {
+                    error = std::current_exception();
+                }
             }
+            if (in.hist)
+                record(in, event_kind::signal_sent, o.target,
+                       {json(o.what), json(error ? describe_exception(error) : std::string("accepted"))}, {}, error);
             if (o.state) o.state->complete(std::move(error));
             else if (error && !in.failure) in.failure = std::move(error);  // nobody awaited it: not lost silently
         }
@@ -1634,6 +2025,13 @@ private:
     void continue_as_new(instance_base& old) {
         std::unique_ptr<instance_base> next = old.type.make(*this, old.id);
         std::unique_ptr<arg_pack_base> args = std::move(old.continue_args);
+        std::vector<std::string> text;
+        std::shared_ptr<arg_pack_base> input;
+        if (old.hist) {
+            text = args->text();
+            input = args->clone();
+            record(old, event_kind::continued_as_new, {}, text);
+        }
         try {
             old.type.start(*next, args->view());
         } catch (...) {
@@ -1657,17 +2055,26 @@ private:
         by_id_.erase(it);
         retire(*keep);
         next->predecessor = std::move(keep);  // `old` lives on there until the new run first runs
-        add(std::move(next));                 // a parent still finds the new run by id
+        instance_base& fresh = add(std::move(next));  // a parent still finds the new run by id
+        if (fresh.hist) record(fresh, event_kind::workflow_started, std::string(fresh.type.name), text, input);
     }
 
     // The body finished while signals it sent to itself were still queued: they were accepted, so they
     // are handled (sync handlers run, channels fill) before the run is sealed.
-    static void deliver_leftovers(instance_base& in, activation& act) {
+    void note_handled(instance_base& in, const pending_signal& p) {
+        ++in.handled;
+        if (in.hist)
+            record(in, event_kind::signal_handled, std::string(in.type.signals[p.index].name),
+                   {std::to_string(in.handled)});
+    }
+
+    void deliver_leftovers(instance_base& in, activation& act) {
         try {
             while (!in.inbox.empty() && !in.failure) {
                 pending_signal p = std::move(in.inbox.front());
                 in.inbox.pop_front();
                 act.body = false;
+                note_handled(in, p);
                 p.deliver(in);
             }
         } catch (...) {
@@ -1691,11 +2098,25 @@ private:
 
     void close(instance_base& in, workflow_status status) {
         in.status = status;
+        if (in.hist) {
+            switch (status) {
+                case workflow_status::completed: record(in, event_kind::workflow_completed, {}, {in.result_text()}); break;
+                case workflow_status::failed:
+                    record(in, event_kind::workflow_failed, {}, {json(describe_exception(in.failure))});
+                    break;
+                case workflow_status::cancelled: record(in, event_kind::workflow_cancelled); break;
+                case workflow_status::terminated:
+                    record(in, event_kind::workflow_terminated, {}, {json(in.terminate_reason)});
+                    break;
+                default: break;
+            }
+        }
         in.destroy_frames();
         in.inbox.release();
         in.outbox.release();  // only a terminated run can still hold some: they are not sent
         in.ready.clear();
         in.conditions.clear();
+        in.suspended.clear();
         in.body_wait = nullptr;
         in.cancel_requested = false;
         // A parent's end (continue-as-new included, as in Temporal) reaches its open children; the
@@ -1712,6 +2133,7 @@ private:
         if (status != workflow_status::continued_as_new) {  // a continued run lives on under its id
             while (waiter* w = in.completion.pop_front()) w->fire(wake_reason::fired);
             if (instance_base* parent = by_slot(in.parent_slot, in.parent_gen)) {
+                if (parent->hist) record(*parent, event_kind::child_closed, in.id, {json(to_string(status))});
                 auto& c = parent->children;
                 for (auto it = c.begin(); it != c.end(); ++it)
                     if (*it == in.id) {
@@ -1739,22 +2161,31 @@ private:
     std::vector<timer_slot> timers_;
     std::vector<std::uint32_t> free_timers_;
     std::unordered_map<std::string_view, std::unique_ptr<instance_base>> by_id_;
+    std::vector<std::shared_ptr<const history>> histories_;
 };
 
 // ---- waiter ------------------------------------------------------------------------------------
 
-inline void waiter::arm(activation& a, std::coroutine_handle<> h) noexcept {
+inline void waiter::arm(activation& a, std::coroutine_handle<> h, wait_kind k) noexcept {
     inst = a.inst;
     handle = h;
     body = a.body;
+    kind = k;
     reason = wake_reason::none;
     tested_at = inst->steps;
     if (body) inst->body_wait = this;
+    inst->suspended.push_back(*this);
+    if (inst->hist) {
+        std::vector<std::string> args;
+        if (!label.empty()) args.push_back(engine::json(label));
+        inst->eng.record(*inst, event_kind::wait_started, to_string(k), std::move(args));
+    }
 }
 
 inline void waiter::fire(wake_reason r) noexcept {
     reason = r;
     static_cast<list_hook<wait_tag>&>(*this).unlink();
+    static_cast<list_hook<suspended_tag>&>(*this).unlink();
     if (timer != no_timer) {
         inst->eng.release_timer(timer);
         timer = no_timer;
@@ -1774,6 +2205,7 @@ inline void waiter::fire(wake_reason r) noexcept {
 inline void waiter::detach() noexcept {
     static_cast<list_hook<wait_tag>&>(*this).unlink();
     static_cast<list_hook<ready_tag>&>(*this).unlink();
+    static_cast<list_hook<suspended_tag>&>(*this).unlink();
     if (inst) {
         if (timer != no_timer) {
             inst->eng.release_timer(timer);
@@ -1783,7 +2215,14 @@ inline void waiter::detach() noexcept {
     }
 }
 
-inline void waiter::arm_timer(time_point due) { timer = inst->eng.add_timer(*this, due); }
+inline void waiter::arm_timer(time_point at) {
+    due = at;
+    timer = inst->eng.add_timer(*this, at);
+    if (inst->hist) {
+        const auto delay = at - inst->eng.exec().now();
+        inst->eng.record(*inst, event_kind::timer_started, {}, {std::to_string(delay.count())});
+    }
+}
 
 inline void waiter::throw_if_cancelled() const {
     if (reason == wake_reason::cancelled) {
@@ -1911,7 +2350,7 @@ private:
         bool await_suspend(std::coroutine_handle<> h) noexcept {
             if (precancelled_) return false;
             detail::activation& a = *detail::current_activation;
-            this->arm(a, h);
+            this->arm(a, h, detail::wait_kind::channel);
             ch_.receivers_.push_back(*this);
             if constexpr (Timed)
                 this->arm_timer(a.eng->exec().now() + (timeout_ < duration::zero() ? duration::zero() : timeout_));
@@ -2449,6 +2888,13 @@ public:
 
     [[nodiscard]] void* object() noexcept override { return &object_; }
 
+    [[nodiscard]] std::string result_text() const override {
+        std::string out;
+        if constexpr (std::is_void_v<value_type>) out = "null";
+        else if (result_) history_text<value_type>::write(out, *result_);
+        return out;
+    }
+
     void store_result(promise_base& p) override {
         if constexpr (!std::is_void_v<value_type>) result_.emplace(static_cast<value_promise<value_type>&>(p).take());
     }
@@ -2534,8 +2980,17 @@ R closed_result(instance_base& in) {
 template <class T, class... A>
 instance_base& start_run(engine& eng, std::string id, A&&... args) {
     auto inst = std::make_unique<instance<T>>(eng, std::move(id));
+    std::vector<std::string> text;
+    std::shared_ptr<arg_pack_base> input;
+    if (eng.recording()) {  // before the arguments move into the frame
+        text = tuple_text(std::forward_as_tuple(args...));
+        if constexpr ((std::is_copy_constructible_v<std::decay_t<A>> && ...))
+            input = std::make_shared<arg_pack_impl<std::decay_t<A>...>>(args...);
+    }
     make_body<T>(*inst, std::forward<A>(args)...);
-    return eng.add(std::move(inst));
+    instance_base& in = eng.add(std::move(inst));
+    if (in.hist) eng.record(in, event_kind::workflow_started, std::string(in.type.name), std::move(text), std::move(input));
+    return in;
 }
 
 // ---- the type-erased table --------------------------------------------------------------------
@@ -2587,8 +3042,10 @@ public:
 
     /// Queues `send` for the workflow running now (throws signal_limit_exceeded, not_in_workflow).
     outgoing_awaiter(activation& a, std::string_view target, std::string_view what,
-                     inline_function<void(engine&), 64> send) {
+                     inline_function<void(engine&), 64> send)
+        : target_(target) {
         inst = a.inst;
+        label = target_;
         if (a.body && a.inst->cancel_requested) {  // cancelled before it went out: it never goes
             precancelled_ = true;
             return;
@@ -2598,7 +3055,8 @@ public:
     }
 
     outgoing_awaiter(outgoing_awaiter&& o) noexcept
-        : outgoing_state(std::move(o)), seq_(o.seq_), precancelled_(o.precancelled_) {
+        : outgoing_state(std::move(o)), target_(std::move(o.target_)), seq_(o.seq_), precancelled_(o.precancelled_) {
+        label = target_;
         done = o.done;
         error = std::move(o.error);
         if (!done && !precancelled_)
@@ -2616,7 +3074,7 @@ public:
 
     bool await_suspend(std::coroutine_handle<> h) noexcept {
         if (precancelled_) return false;
-        arm(*current_activation, h);
+        arm(*current_activation, h, wait_kind::signal_sent);
         waiting = true;
         return true;
     }
@@ -2631,6 +3089,7 @@ public:
     }
 
 private:
+    std::string target_;
     std::uint64_t seq_ = 0;
     bool precancelled_ = false;
 };
@@ -2798,9 +3257,16 @@ public:
 
     result_awaiter(activation& a, std::string id, bool forget) : id_(std::move(id)), forget_(forget) {
         inst = a.inst;
+        label = id_;
         eng_ = a.eng;
         precancelled_ = a.body && a.inst->cancel_requested;
     }
+
+    result_awaiter(result_awaiter&& o) noexcept
+        : waiter(std::move(o)), eng_(o.eng_), id_(std::move(o.id_)), forget_(o.forget_), precancelled_(o.precancelled_) {
+        label = id_;
+    }
+    result_awaiter& operator=(result_awaiter&&) = delete;
 
     bool await_ready() const noexcept {
         if (precancelled_) return false;
@@ -2812,7 +3278,7 @@ public:
         if (precancelled_) return false;
         instance_base* t = eng_->find(id_);
         if (!t || !t->running()) return false;
-        arm(*current_activation, h);
+        arm(*current_activation, h, wait_kind::child);
         t->completion.push_back(*this);
         return true;
     }
@@ -2864,6 +3330,7 @@ std::string start_child(M run, child_options& opts, A&&... args) {
     eng.check_start(id, opts.id_reuse);
     instance_base& child = start_run<C>(eng, id, std::forward<A>(args)...);
     eng.adopt(*a.inst, child, static_cast<parent_close_policy_kind>(opts.parent_close));
+    if (a.inst->hist) eng.record(*a.inst, event_kind::child_started, id, {engine::json(C::definition.name)});
     return id;
 }
 
@@ -3064,7 +3531,7 @@ public:
     bool await_suspend(std::coroutine_handle<> h) noexcept {
         if (precancelled_) return false;
         activation& a = *current_activation;
-        arm(a, h);
+        arm(a, h, wait_kind::condition);
         check = &evaluate;
         a.inst->conditions.push_back(*this);
         if constexpr (Timed) arm_timer(a.eng->exec().now() + (timeout_ < duration::zero() ? duration::zero() : timeout_));
@@ -3325,8 +3792,21 @@ public:
         d.pending_outgoing_signals = in.outbox.size();
         d.running_handlers = in.handlers_running;
         d.cancel_requested = in.cancel_requested;
+        in.suspended.for_each([&](detail::waiter& w) {
+            std::string s = w.body ? "body: " : "handler: ";
+            s += detail::to_string(w.kind);
+            if (!w.label.empty()) (s += " '") += std::string(w.label) + "'";
+            if (w.timer != detail::no_timer)
+                s += " until " + std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                                    w.due.time_since_epoch()).count()) + "ms";
+            d.waiting_on.push_back(std::move(s));
+        });
         return d;
     }
+
+    /// The latest run's event history (like Temporal's fetch_history), or null if the runtime does not record
+    /// histories (runtime_options::record_history).
+    [[nodiscard]] std::shared_ptr<const coflow::history> fetch_history() const { return instance().hist; }
 
     [[nodiscard]] workflow_status status() const { return instance().status; }
     [[nodiscard]] bool is_closed() const { return !instance().running(); }
@@ -3475,6 +3955,11 @@ struct workflow_info {
 
 }  // namespace coflow
 // ---- end coflow/info.hpp ----
+// ---- begin coflow/replay.hpp ----
+// coflow/replay.hpp: replay(history, definition), re-running workflow code against a recorded history.
+// A run whose decisions differ from the recording throws nondeterminism_error naming the first difference.
+
+
 // ---- begin coflow/runtime.hpp ----
 // coflow/runtime.hpp: the runtime owns workflow runs by id; it starts workflows and hands out handles.
 // It runs nothing by itself: all workflow code runs in work it posts to the executor it was given.
@@ -3564,6 +4049,17 @@ public:
     [[nodiscard]] std::size_t size() const noexcept { return eng_.size(); }
 
     [[nodiscard]] executor& get_executor() const noexcept { return eng_.exec(); }
+
+    /// Every run's history recorded so far, in start order (runtime_options::record_history).
+    [[nodiscard]] const std::vector<std::shared_ptr<const history>>& histories() const noexcept {
+        return eng_.histories();
+    }
+
+    /// All recorded runs as one Chrome trace-event JSON document (Perfetto, chrome://tracing).
+    [[nodiscard]] std::string trace_json() const { return to_chrome_trace(eng_.histories()); }
+
+    /// The engine behind this runtime; not part of the API (replay() uses it).
+    [[nodiscard]] detail::engine& engine_internals() noexcept { return eng_; }
     [[nodiscard]] const runtime_options& options() const noexcept { return eng_.options(); }
 
 private:
@@ -3610,6 +4106,93 @@ private:
 
 }  // namespace coflow
 // ---- end coflow/runtime.hpp ----
+
+namespace coflow {
+
+namespace detail {
+[[nodiscard]] inline bool is_input(event_kind k) noexcept {
+    return k == event_kind::signal_accepted || k == event_kind::cancel_requested;
+}
+}  // namespace detail
+
+/// Re-runs a workflow of the class named by `definition` against `recorded` (one run's history) on a
+/// fresh deterministic executor, feeding it the recorded inputs (start arguments, signals, cancel
+/// requests) at the recorded moments, and checks that it records the same events in the same order.
+/// Signals it sends to other workflows are not sent: they get the outcome the history recorded.
+/// Child workflows run again. Throws nondeterminism_error naming the first differing event (index,
+/// expected, got); invalid_operation if the history cannot be replayed (no start event, or an input
+/// whose type cannot be copied). Returns normally when the replay matches.
+template <class Def>
+void replay(const history& recorded, const Def& /*definition*/) {
+    using T = typename Def::workflow_class;
+    static_assert(detail::workflow_class<T>, "replay needs a workflow class's definition");
+    if (recorded.events.empty() || recorded.events.front().kind != event_kind::workflow_started)
+        throw invalid_operation("replay: the history of '" + recorded.workflow_id + "' has no workflow_started event");
+    const history_event& start = recorded.events.front();
+    if (start.name != T::definition.name)
+        throw nondeterminism_error("history of workflow '" + recorded.workflow_id + "' is of workflow type '" +
+                                   start.name + "', not '" + std::string(T::definition.name) + "'");
+    if (!start.input)
+        throw invalid_operation("replay: the run arguments of '" + recorded.workflow_id + "' could not be copied");
+
+    deterministic_executor ex;
+    runtime rt{ex, runtime_options{.max_received_signals_per_run = 0, .max_pending_outgoing_signals = 0,
+                                   .record_history = true}};
+    detail::engine& eng = rt.engine_internals();
+    detail::engine::replay_check check{&recorded, nullptr, {}};
+    eng.check_ = &check;
+    ex.advance(duration(start.time_ns));
+
+    const detail::workflow_type& type = detail::workflow_type_of<T>();
+    auto args = start.input->clone();
+    if (!args) throw invalid_operation("replay: the run arguments of '" + recorded.workflow_id + "' could not be copied");
+    if (!type.run_matches(args->view()))
+        throw nondeterminism_error("history of workflow '" + recorded.workflow_id + "': the run method now takes " +
+                                   type.run_params() + ", the history started it with " + args->view().type_names());
+    auto fresh = type.make(eng, recorded.workflow_id);
+    std::vector<std::string> text = args->text();
+    type.start(*fresh, args->view());
+    detail::instance_base& in = eng.add(std::move(fresh), &recorded.seed);
+    std::shared_ptr<const history> actual = in.hist;
+    check.actual = actual.get();
+    eng.record(in, event_kind::workflow_started, std::string(type.name), std::move(text), start.input);
+
+    for (;;) {
+        if (!check.mismatch.empty()) throw nondeterminism_error(check.mismatch);
+        const std::size_t k = actual->events.size();
+        if (k < recorded.events.size() && detail::is_input(recorded.events[k].kind)) {
+            const history_event& input = recorded.events[k];
+            const time_point at{duration(input.time_ns)};
+            if (ex.now() < at) {
+                ex.advance(at - ex.now());
+                continue;
+            }
+            detail::instance_base* target = eng.find(recorded.workflow_id);
+            if (!target || !target->running() || target->hist.get() != actual.get())
+                throw nondeterminism_error("history of workflow '" + recorded.workflow_id +
+                                           "': the replayed run closed before input " + input.describe(k));
+            if (input.kind == event_kind::cancel_requested) {
+                eng.cancel(*target);
+            } else {
+                if (!input.input)
+                    throw invalid_operation("replay: the arguments of " + input.describe(k) + " could not be copied");
+                auto signal_args = input.input->clone();
+                eng.signal_by_name(*target, input.name, signal_args->view());
+            }
+            continue;
+        }
+        if (!ex.step()) break;
+    }
+    if (!check.mismatch.empty()) throw nondeterminism_error(check.mismatch);
+    if (actual->events.size() < recorded.events.size())
+        throw nondeterminism_error("history of workflow '" + recorded.workflow_id + "' differs at event " +
+                                   std::to_string(actual->events.size()) + ": expected " +
+                                   recorded.events[actual->events.size()].describe(actual->events.size()) +
+                                   ", got nothing more (the replayed run made no such decision)");
+}
+
+}  // namespace coflow
+// ---- end coflow/replay.hpp ----
 // ---- begin coflow/time.hpp ----
 // coflow/time.hpp: sleep(d), now() and random() for workflow code: virtual, deterministic, from the executor.
 // Timers are the discouraged way to wait for signals (prefer wait_condition); they are for real delays.
@@ -3638,7 +4221,7 @@ public:
     bool await_suspend(std::coroutine_handle<> h) noexcept {
         if (precancelled_) return false;
         activation& a = *current_activation;
-        arm(a, h);
+        arm(a, h, wait_kind::sleep);
         arm_timer(a.eng->exec().now() + delay_);
         return true;
     }

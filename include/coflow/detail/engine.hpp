@@ -23,6 +23,7 @@
 #include <coflow/detail/workflow_type.hpp>
 #include <coflow/errors.hpp>
 #include <coflow/executor.hpp>
+#include <coflow/history.hpp>
 #include <coflow/options.hpp>
 #include <coflow/status.hpp>
 
@@ -33,6 +34,22 @@ class instance_base;
 
 struct wait_tag {};
 struct ready_tag {};
+struct suspended_tag {};
+
+/// What a waiter waits on (for describe() and the history).
+enum class wait_kind : unsigned char { start, condition, sleep, channel, child, signal_sent };
+
+[[nodiscard]] constexpr const char* to_string(wait_kind k) noexcept {
+    switch (k) {
+        case wait_kind::start: return "start";
+        case wait_kind::condition: return "wait_condition";
+        case wait_kind::sleep: return "sleep";
+        case wait_kind::channel: return "signal_channel";
+        case wait_kind::child: return "child_result";
+        case wait_kind::signal_sent: return "signal_sent";
+    }
+    return "unknown";
+}
 
 enum class wake_reason : unsigned char { none, fired, timed_out, cancelled };
 
@@ -41,19 +58,20 @@ inline constexpr std::uint32_t no_timer = 0xffffffffu;
 /// A suspended point of workflow code: one per co_await that suspends. It lives in the awaiting
 /// coroutine's frame, links itself into what it waits on (a condition list, a channel) and, once woken,
 /// into its instance's ready list. Its destructor unlinks everything, so destroying a frame is safe.
-class waiter : public list_hook<wait_tag>, public list_hook<ready_tag> {
+class waiter : public list_hook<wait_tag>, public list_hook<ready_tag>, public list_hook<suspended_tag> {
 public:
     waiter() = default;
     // Awaiters are moved only before they suspend (compilers may move one into the frame), so a move
     // takes the fields and leaves the links empty.
     waiter(waiter&& o) noexcept
-        : list_hook<wait_tag>(), list_hook<ready_tag>(), inst(o.inst), handle(o.handle), check(o.check),
-          tested_at(o.tested_at), timer(std::exchange(o.timer, no_timer)), body(o.body), reason(o.reason) {}
+        : list_hook<wait_tag>(), list_hook<ready_tag>(), list_hook<suspended_tag>(), inst(o.inst), handle(o.handle),
+          check(o.check), label(o.label), due(o.due), tested_at(o.tested_at), timer(std::exchange(o.timer, no_timer)),
+          body(o.body), kind(o.kind), reason(o.reason) {}
     waiter& operator=(const waiter&) = delete;
     ~waiter() { detach(); }
 
-    /// Records who waits; call from await_suspend.
-    inline void arm(activation& a, std::coroutine_handle<> h) noexcept;
+    /// Records who waits and on what; call from await_suspend.
+    inline void arm(activation& a, std::coroutine_handle<> h, wait_kind k) noexcept;
     /// Wakes the waiter for `r`: unlinks it from what it waited on and queues it to resume.
     inline void fire(wake_reason r) noexcept;
     /// Unlinks from everything, cancels its timer.
@@ -67,11 +85,24 @@ public:
     instance_base* inst = nullptr;
     std::coroutine_handle<> handle{};
     bool (*check)(waiter&) = nullptr;  // condition waiters: re-evaluates the predicate
-    std::uint64_t tested_at = 0;  // the instance's step when the predicate last ran
+    std::string_view label;            // the child or target id, for describe() and the history
+    time_point due{};                  // when its timer fires, if it has one
+    std::uint64_t tested_at = 0;       // the instance's step when the predicate last ran
     std::uint32_t timer = no_timer;
     bool body = false;
+    wait_kind kind = wait_kind::start;
     wake_reason reason = wake_reason::none;
 };
+
+[[nodiscard]] constexpr const char* to_string(wake_reason r) noexcept {
+    switch (r) {
+        case wake_reason::none: return "none";
+        case wake_reason::fired: return "fired";
+        case wake_reason::timed_out: return "timed_out";
+        case wake_reason::cancelled: return "cancelled";
+    }
+    return "unknown";
+}
 
 /// An accepted signal waiting to be delivered: a closure that calls the handler (or fills the channel)
 /// with the arguments it owns, and the signal's index in the workflow type's table.
@@ -98,6 +129,7 @@ struct outgoing {
     inline_function<void(engine&), 64> send;  // delivers to the target; throws what the target refused
     outgoing_state* state;                    // the awaitable, or null once it is gone
     std::uint64_t seq;
+    std::string target, what;                 // for the history; empty when it is off
 };
 
 /// What a child's run does when its parent's run closes (Temporal's ParentClosePolicy).
@@ -115,6 +147,8 @@ public:
     [[nodiscard]] virtual void* object() noexcept = 0;
     /// Moves the body's value out of its promise (called once, when the body finishes without error).
     virtual void store_result(promise_base& p) = 0;
+    /// The stored result as JSON text (history).
+    [[nodiscard]] virtual std::string result_text() const = 0;
     /// The stored result: a `const std::optional<R>*` for the run's result type R (unused for void).
     [[nodiscard]] virtual const void* result_storage() const noexcept = 0;
     [[nodiscard]] virtual type_id result_type() const noexcept = 0;
@@ -144,11 +178,14 @@ public:
 
     ring<pending_signal> inbox;
     std::size_t received = 0;  // signals accepted in this run
+    std::size_t handled = 0;   // signals delivered in this run
     std::uint64_t steps = 0;   // handler deliveries and resumptions so far: conditions are re-tested per step
     std::size_t handlers_running = 0;
 
     intrusive_list<waiter, ready_tag> ready;
     intrusive_list<waiter, wait_tag> conditions;
+    intrusive_list<waiter, suspended_tag> suspended;  // every wait in progress, for describe()
+    std::shared_ptr<history> hist;                    // set when the runtime records histories
     intrusive_list<promise_base, handler_tag> handlers;
     waiter* body_wait = nullptr;  // the body's current suspension, which cancel() wakes
     waiter start;                 // queues the body's first resume
@@ -250,7 +287,7 @@ public:
     }
 
     /// Takes a new run (with its body frame set) under its id, replacing a closed run, and schedules it.
-    instance_base& add(std::unique_ptr<instance_base> inst) {
+    instance_base& add(std::unique_ptr<instance_base> inst, const std::uint64_t* forced_seed = nullptr) {
         instance_base& in = *inst;
         if (auto it = by_id_.find(in.id); it != by_id_.end()) {
             retire(*it->second);
@@ -258,7 +295,16 @@ public:
         }
         in.run_hi = rng_();
         in.run_lo = rng_();
-        in.rng = splitmix64(rng_());
+        const std::uint64_t seed = rng_();
+        in.rng = splitmix64(forced_seed ? *forced_seed : seed);
+        if (recording()) {
+            in.hist = std::make_shared<history>();
+            in.hist->workflow_id = in.id;
+            in.hist->run_id = in.run_id();
+            in.hist->workflow_type = std::string(in.type.name);
+            in.hist->seed = forced_seed ? *forced_seed : seed;
+            histories_.push_back(in.hist);
+        }
         if (free_slots_.empty()) {
             in.slot = static_cast<std::uint32_t>(slots_.size());
             slots_.push_back(instance_slot{&in, 0});
@@ -299,7 +345,9 @@ public:
     }
 
     /// Accepts a signal for `in`: checks it may take one, queues it in order, schedules delivery.
-    void accept(instance_base& in, std::uint32_t index, inline_function<void(instance_base&), 48> deliver) {
+    /// `deliver` is a delivery<T, I> (definition.hpp): it owns the typed arguments in `args`.
+    template <class D>
+    void accept(instance_base& in, std::uint32_t index, D&& deliver) {
         if (!in.running()) throw workflow_closed(in.id, to_string(in.status), "signal it");
         const std::size_t limit = opts_.max_received_signals_per_run;
         if (limit != 0 && in.received >= limit)
@@ -307,9 +355,55 @@ public:
                                         "received signals per run (runtime_options::max_received_signals_per_run)",
                                         limit);
         schedule(in);  // first: if posting fails, nothing was accepted (a spare activation is harmless)
-        in.inbox.push_back(pending_signal{std::move(deliver), index});
+        if (in.hist)
+            record(in, event_kind::signal_accepted, std::string(in.type.signals[index].name),
+                   tuple_text(deliver.args), tuple_copy(deliver.args));
+        in.inbox.push_back(pending_signal{std::forward<D>(deliver), index});
         ++in.received;
     }
+
+    // ---- history -----------------------------------------------------------------------------
+
+    [[nodiscard]] bool recording() const noexcept { return opts_.record_history; }
+
+    /// Compares each event a replayed run records with the recorded history (see replay.hpp).
+    struct replay_check {
+        const history* expected;
+        const history* actual = nullptr;
+        std::string mismatch{};  // the first difference, once found
+
+        void compare(const history_event& got, std::size_t index) {
+            if (!mismatch.empty()) return;
+            if (index >= expected->events.size())
+                mismatch = "the replayed run made event " + got.describe(index) +
+                           ", which is past the end of the recorded history (" +
+                           std::to_string(expected->events.size()) + " events)";
+            else if (!expected->events[index].same_as(got))
+                mismatch = "history of workflow '" + expected->workflow_id + "' differs at event " +
+                           std::to_string(index) + ": expected " + expected->events[index].describe(index) +
+                           ", got " + got.describe(index);
+        }
+    };
+
+    /// Appends an event to `in`'s history (if it records one).
+    void record(instance_base& in, event_kind k, std::string name = {}, std::vector<std::string> args = {},
+                std::shared_ptr<arg_pack_base> input = {}, std::exception_ptr error = {}) {
+        if (!in.hist) return;
+        history_event e{k, ex_.now().time_since_epoch().count(), std::move(name), std::move(args), std::move(input),
+                        std::move(error)};
+        if (check_ && check_->actual == in.hist.get()) check_->compare(e, in.hist->events.size());
+        in.hist->events.push_back(std::move(e));
+    }
+
+    static std::string json(std::string_view s) {
+        std::string out;
+        append_json_string(out, s);
+        return out;
+    }
+
+    [[nodiscard]] const std::vector<std::shared_ptr<const history>>& histories() const noexcept { return histories_; }
+
+    replay_check* check_ = nullptr;  // set by replay() only
 
     /// Accepts signal `name` with by-name arguments for `in` (see workflow_handle<>::signal).
     void signal_by_name(instance_base& in, std::string_view name, erased_args args) {
@@ -336,7 +430,9 @@ public:
             throw signal_limit_exceeded(sender.id, std::string(signal) + "' to '" + std::string(target),
                                         "pending outgoing signals (runtime_options::max_pending_outgoing_signals)",
                                         limit);
-        sender.outbox.push_back(outgoing{std::move(send), state, sender.out_seq++});
+        sender.outbox.push_back(outgoing{std::move(send), state, sender.out_seq++,
+                                         sender.hist ? std::string(target) : std::string(),
+                                         sender.hist ? std::string(signal) : std::string()});
     }
 
     /// Finds the pending outgoing entry with sequence number `seq` (its awaitable is going away).
@@ -353,6 +449,7 @@ public:
         if (!in.running()) throw workflow_closed(in.id, to_string(in.status), "cancel it");
         if (in.cancel_requested) return;  // a state, not an event: only the first request counts
         in.cancel_requested = true;
+        record(in, event_kind::cancel_requested);
         // Children first, so their activations run before the parent's: a parent that ends once it
         // sees the cancellation then finds them cancelled, not still open (and terminated).
         for (const std::string& child_id : std::vector<std::string>(in.children))
@@ -429,8 +526,12 @@ private:
         return c && c->running() && c->parent_slot == parent.slot && c->parent_gen == parent.gen ? c : nullptr;
     }
 
-    void fire_timer(std::uint32_t s, std::uint32_t g) noexcept {
-        if (s < timers_.size() && timers_[s].gen == g && timers_[s].w) timers_[s].w->fire(wake_reason::timed_out);
+    void fire_timer(std::uint32_t s, std::uint32_t g) {
+        if (s < timers_.size() && timers_[s].gen == g && timers_[s].w) {
+            waiter& w = *timers_[s].w;
+            if (w.inst->hist) record(*w.inst, event_kind::timer_fired);
+            w.fire(wake_reason::timed_out);
+        }
     }
 
     void activate(std::uint32_t slot, std::uint32_t gen) {
@@ -454,12 +555,15 @@ private:
                     in.inbox.pop_front();
                     act.body = false;
                     ++in.steps;
+                    note_handled(in, p);
                     p.deliver(in);
                     continue;
                 }
                 if (waiter* w = in.ready.pop_front()) {
                     act.body = w->body;
                     ++in.steps;
+                    if (in.hist && w->kind != wait_kind::start)
+                        record(in, event_kind::wait_ended, to_string(w->kind), {json(to_string(w->reason))});
                     resume_chain(act, w->handle);
                     continue;
                 }
@@ -487,11 +591,20 @@ private:
             outgoing o = std::move(in.outbox.front());
             in.outbox.pop_front();
             std::exception_ptr error;
-            try {
-                o.send(*this);
-            } catch (...) {
-                error = std::current_exception();
+            if (check_ && check_->actual == in.hist.get()) {
+                // Replaying: the target is not here; the outcome is the one the history recorded.
+                const std::size_t k = in.hist->events.size();
+                if (k < check_->expected->events.size()) error = check_->expected->events[k].error;
+            } else {
+                try {
+                    o.send(*this);
+                } catch (...) {
+                    error = std::current_exception();
+                }
             }
+            if (in.hist)
+                record(in, event_kind::signal_sent, o.target,
+                       {json(o.what), json(error ? describe_exception(error) : std::string("accepted"))}, {}, error);
             if (o.state) o.state->complete(std::move(error));
             else if (error && !in.failure) in.failure = std::move(error);  // nobody awaited it: not lost silently
         }
@@ -502,6 +615,13 @@ private:
     void continue_as_new(instance_base& old) {
         std::unique_ptr<instance_base> next = old.type.make(*this, old.id);
         std::unique_ptr<arg_pack_base> args = std::move(old.continue_args);
+        std::vector<std::string> text;
+        std::shared_ptr<arg_pack_base> input;
+        if (old.hist) {
+            text = args->text();
+            input = args->clone();
+            record(old, event_kind::continued_as_new, {}, text);
+        }
         try {
             old.type.start(*next, args->view());
         } catch (...) {
@@ -525,17 +645,26 @@ private:
         by_id_.erase(it);
         retire(*keep);
         next->predecessor = std::move(keep);  // `old` lives on there until the new run first runs
-        add(std::move(next));                 // a parent still finds the new run by id
+        instance_base& fresh = add(std::move(next));  // a parent still finds the new run by id
+        if (fresh.hist) record(fresh, event_kind::workflow_started, std::string(fresh.type.name), text, input);
     }
 
     // The body finished while signals it sent to itself were still queued: they were accepted, so they
     // are handled (sync handlers run, channels fill) before the run is sealed.
-    static void deliver_leftovers(instance_base& in, activation& act) {
+    void note_handled(instance_base& in, const pending_signal& p) {
+        ++in.handled;
+        if (in.hist)
+            record(in, event_kind::signal_handled, std::string(in.type.signals[p.index].name),
+                   {std::to_string(in.handled)});
+    }
+
+    void deliver_leftovers(instance_base& in, activation& act) {
         try {
             while (!in.inbox.empty() && !in.failure) {
                 pending_signal p = std::move(in.inbox.front());
                 in.inbox.pop_front();
                 act.body = false;
+                note_handled(in, p);
                 p.deliver(in);
             }
         } catch (...) {
@@ -559,11 +688,25 @@ private:
 
     void close(instance_base& in, workflow_status status) {
         in.status = status;
+        if (in.hist) {
+            switch (status) {
+                case workflow_status::completed: record(in, event_kind::workflow_completed, {}, {in.result_text()}); break;
+                case workflow_status::failed:
+                    record(in, event_kind::workflow_failed, {}, {json(describe_exception(in.failure))});
+                    break;
+                case workflow_status::cancelled: record(in, event_kind::workflow_cancelled); break;
+                case workflow_status::terminated:
+                    record(in, event_kind::workflow_terminated, {}, {json(in.terminate_reason)});
+                    break;
+                default: break;
+            }
+        }
         in.destroy_frames();
         in.inbox.release();
         in.outbox.release();  // only a terminated run can still hold some: they are not sent
         in.ready.clear();
         in.conditions.clear();
+        in.suspended.clear();
         in.body_wait = nullptr;
         in.cancel_requested = false;
         // A parent's end (continue-as-new included, as in Temporal) reaches its open children; the
@@ -580,6 +723,7 @@ private:
         if (status != workflow_status::continued_as_new) {  // a continued run lives on under its id
             while (waiter* w = in.completion.pop_front()) w->fire(wake_reason::fired);
             if (instance_base* parent = by_slot(in.parent_slot, in.parent_gen)) {
+                if (parent->hist) record(*parent, event_kind::child_closed, in.id, {json(to_string(status))});
                 auto& c = parent->children;
                 for (auto it = c.begin(); it != c.end(); ++it)
                     if (*it == in.id) {
@@ -607,22 +751,31 @@ private:
     std::vector<timer_slot> timers_;
     std::vector<std::uint32_t> free_timers_;
     std::unordered_map<std::string_view, std::unique_ptr<instance_base>> by_id_;
+    std::vector<std::shared_ptr<const history>> histories_;
 };
 
 // ---- waiter ------------------------------------------------------------------------------------
 
-inline void waiter::arm(activation& a, std::coroutine_handle<> h) noexcept {
+inline void waiter::arm(activation& a, std::coroutine_handle<> h, wait_kind k) noexcept {
     inst = a.inst;
     handle = h;
     body = a.body;
+    kind = k;
     reason = wake_reason::none;
     tested_at = inst->steps;
     if (body) inst->body_wait = this;
+    inst->suspended.push_back(*this);
+    if (inst->hist) {
+        std::vector<std::string> args;
+        if (!label.empty()) args.push_back(engine::json(label));
+        inst->eng.record(*inst, event_kind::wait_started, to_string(k), std::move(args));
+    }
 }
 
 inline void waiter::fire(wake_reason r) noexcept {
     reason = r;
     static_cast<list_hook<wait_tag>&>(*this).unlink();
+    static_cast<list_hook<suspended_tag>&>(*this).unlink();
     if (timer != no_timer) {
         inst->eng.release_timer(timer);
         timer = no_timer;
@@ -642,6 +795,7 @@ inline void waiter::fire(wake_reason r) noexcept {
 inline void waiter::detach() noexcept {
     static_cast<list_hook<wait_tag>&>(*this).unlink();
     static_cast<list_hook<ready_tag>&>(*this).unlink();
+    static_cast<list_hook<suspended_tag>&>(*this).unlink();
     if (inst) {
         if (timer != no_timer) {
             inst->eng.release_timer(timer);
@@ -651,7 +805,14 @@ inline void waiter::detach() noexcept {
     }
 }
 
-inline void waiter::arm_timer(time_point due) { timer = inst->eng.add_timer(*this, due); }
+inline void waiter::arm_timer(time_point at) {
+    due = at;
+    timer = inst->eng.add_timer(*this, at);
+    if (inst->hist) {
+        const auto delay = at - inst->eng.exec().now();
+        inst->eng.record(*inst, event_kind::timer_started, {}, {std::to_string(delay.count())});
+    }
+}
 
 inline void waiter::throw_if_cancelled() const {
     if (reason == wake_reason::cancelled) {

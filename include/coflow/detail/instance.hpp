@@ -15,6 +15,7 @@
 #include <coflow/detail/promise.hpp>
 #include <coflow/detail/type_id.hpp>
 #include <coflow/errors.hpp>
+#include <coflow/history.hpp>
 #include <coflow/status.hpp>
 
 namespace coflow::detail {
@@ -31,6 +32,13 @@ public:
     ~instance() override { destroy_frames(); }  // frames hold pointers into the object: they go first
 
     [[nodiscard]] void* object() noexcept override { return &object_; }
+
+    [[nodiscard]] std::string result_text() const override {
+        std::string out;
+        if constexpr (std::is_void_v<value_type>) out = "null";
+        else if (result_) history_text<value_type>::write(out, *result_);
+        return out;
+    }
 
     void store_result(promise_base& p) override {
         if constexpr (!std::is_void_v<value_type>) result_.emplace(static_cast<value_promise<value_type>&>(p).take());
@@ -117,8 +125,17 @@ R closed_result(instance_base& in) {
 template <class T, class... A>
 instance_base& start_run(engine& eng, std::string id, A&&... args) {
     auto inst = std::make_unique<instance<T>>(eng, std::move(id));
+    std::vector<std::string> text;
+    std::shared_ptr<arg_pack_base> input;
+    if (eng.recording()) {  // before the arguments move into the frame
+        text = tuple_text(std::forward_as_tuple(args...));
+        if constexpr ((std::is_copy_constructible_v<std::decay_t<A>> && ...))
+            input = std::make_shared<arg_pack_impl<std::decay_t<A>...>>(args...);
+    }
     make_body<T>(*inst, std::forward<A>(args)...);
-    return eng.add(std::move(inst));
+    instance_base& in = eng.add(std::move(inst));
+    if (in.hist) eng.record(in, event_kind::workflow_started, std::string(in.type.name), std::move(text), std::move(input));
+    return in;
 }
 
 // ---- the type-erased table --------------------------------------------------------------------

@@ -9,9 +9,11 @@
 #include <string>
 #include <string_view>
 #include <tuple>
+#include <type_traits>
 #include <utility>
 
 #include <coflow/detail/type_id.hpp>
+#include <coflow/history_text.hpp>
 
 namespace coflow::detail {
 
@@ -51,6 +53,10 @@ class arg_pack_base {
 public:
     virtual ~arg_pack_base() = default;
     [[nodiscard]] virtual erased_args view() noexcept = 0;
+    /// The values as JSON text (see history_text).
+    [[nodiscard]] virtual std::vector<std::string> text() const = 0;
+    /// A copy (replay feeds a recorded input again), or null when a type cannot be copied.
+    [[nodiscard]] virtual std::unique_ptr<arg_pack_base> clone() const = 0;
 };
 
 template <class... Ts>
@@ -60,11 +66,27 @@ public:
     explicit arg_pack_impl(As&&... args)
         : values_(std::forward<As>(args)...), erased_(erase_args(values_, std::index_sequence_for<Ts...>{})) {}
     [[nodiscard]] erased_args view() noexcept override { return {erased_.data(), erased_.size()}; }
+    [[nodiscard]] std::vector<std::string> text() const override { return tuple_text(values_); }
+    [[nodiscard]] std::unique_ptr<arg_pack_base> clone() const override {
+        if constexpr ((std::is_copy_constructible_v<Ts> && ...))
+            return std::apply([](const auto&... v) { return std::make_unique<arg_pack_impl>(v...); }, values_);
+        else
+            return nullptr;
+    }
 
 private:
     std::tuple<Ts...> values_;
     std::array<erased_arg, sizeof...(Ts)> erased_;
 };
+
+/// A copy of a tuple's values as an arg pack (for replay), or null when a type cannot be copied.
+template <class... Ts>
+std::shared_ptr<arg_pack_base> tuple_copy(const std::tuple<Ts...>& values) {
+    if constexpr ((std::is_copy_constructible_v<Ts> && ...))
+        return std::apply([](const auto&... v) { return std::make_shared<arg_pack_impl<Ts...>>(v...); }, values);
+    else
+        return nullptr;
+}
 
 struct signal_info {
     std::string_view name;
