@@ -99,7 +99,7 @@ public:
         instance_base* t = eng_->find(id_);
         if (!t || !t->running()) return false;
         arm(*current_activation, h, wait_kind::child);
-        t->completion.push_back(*this);
+        t->more().completion.push_back(*this);
         return true;
     }
 
@@ -273,7 +273,7 @@ public:
     bool await_ready() const noexcept { return false; }
     // Never resumed: the run closes when this step ends, destroying this frame.
     void await_suspend(std::coroutine_handle<>) noexcept {
-        inst_->continue_args = std::move(args_);
+        inst_->more().continue_args = std::move(args_);
         inst_->continuing = true;
     }
     void await_resume() const noexcept {}

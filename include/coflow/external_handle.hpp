@@ -42,7 +42,7 @@ public:
             return;
         }
         a.eng->send_later(*a.inst, target, what, std::move(send), this);
-        seq_ = a.inst->out_seq - 1;
+        seq_ = a.inst->x->out_seq - 1;
     }
 
     outgoing_awaiter(outgoing_awaiter&& o) noexcept

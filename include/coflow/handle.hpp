@@ -82,7 +82,7 @@ public:
         d.status = in.status;
         d.pending_signals = in.inbox.size();
         d.received_signals = in.received;
-        d.pending_outgoing_signals = in.outbox.size();
+        d.pending_outgoing_signals = in.pending_outgoing();
         d.running_handlers = in.handlers_running;
         d.cancel_requested = in.cancel_requested;
         in.suspended.for_each([&](detail::waiter& w) {
@@ -99,7 +99,7 @@ public:
 
     /// The latest run's event history (like Temporal's fetch_history), or null if the runtime does not record
     /// histories (runtime_options::record_history).
-    [[nodiscard]] std::shared_ptr<const coflow::history> fetch_history() const { return instance().hist; }
+    [[nodiscard]] std::shared_ptr<const coflow::history> fetch_history() const { return instance().history_ptr(); }
 
     [[nodiscard]] workflow_status status() const { return instance().status; }
     [[nodiscard]] bool is_closed() const { return !instance().running(); }

@@ -32,7 +32,7 @@ struct workflow_info {
     i.type = in.type.name;
     i.received_signals = in.received;
     i.pending_signals = in.inbox.size();
-    i.pending_outgoing_signals = in.outbox.size();
+    i.pending_outgoing_signals = in.pending_outgoing();
     i.max_received_signals = a.eng->options().max_received_signals_per_run;
     i.continue_as_new_suggested =
         i.max_received_signals != 0 && i.received_signals * 5 >= i.max_received_signals * 4;

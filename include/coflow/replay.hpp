@@ -59,7 +59,7 @@ void replay(const history& recorded, const Def& /*definition*/) {
     std::vector<std::string> text = args->text();
     type.start(*fresh, args->view());
     detail::instance_base& in = eng.add(std::move(fresh), &recorded.seed);
-    std::shared_ptr<const history> actual = in.hist;
+    std::shared_ptr<const history> actual = in.history_ptr();
     check.actual = actual.get();
     eng.record(in, event_kind::workflow_started, std::string(type.name), std::move(text), start.input);
 
@@ -74,7 +74,7 @@ void replay(const history& recorded, const Def& /*definition*/) {
                 continue;
             }
             detail::instance_base* target = eng.find(recorded.workflow_id);
-            if (!target || !target->running() || target->hist.get() != actual.get())
+            if (!target || !target->running() || target->hist != actual.get())
                 throw nondeterminism_error("history of workflow '" + recorded.workflow_id +
                                            "': the replayed run closed before input " + input.describe(k));
             if (input.kind == event_kind::cancel_requested) {

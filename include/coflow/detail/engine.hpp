@@ -37,11 +37,10 @@ struct ready_tag {};
 struct suspended_tag {};
 
 /// What a waiter waits on (for describe() and the history).
-enum class wait_kind : unsigned char { start, condition, sleep, channel, child, signal_sent };
+enum class wait_kind : unsigned char { condition, sleep, channel, child, signal_sent };
 
 [[nodiscard]] constexpr const char* to_string(wait_kind k) noexcept {
     switch (k) {
-        case wait_kind::start: return "start";
         case wait_kind::condition: return "wait_condition";
         case wait_kind::sleep: return "sleep";
         case wait_kind::channel: return "signal_channel";
@@ -90,7 +89,7 @@ public:
     std::uint64_t tested_at = 0;       // the instance's step when the predicate last ran
     std::uint32_t timer = no_timer;
     bool body = false;
-    wait_kind kind = wait_kind::start;
+    wait_kind kind = wait_kind::condition;
     wake_reason reason = wake_reason::none;
 };
 
@@ -185,32 +184,46 @@ public:
     intrusive_list<waiter, ready_tag> ready;
     intrusive_list<waiter, wait_tag> conditions;
     intrusive_list<waiter, suspended_tag> suspended;  // every wait in progress, for describe()
-    std::shared_ptr<history> hist;                    // set when the runtime records histories
+    history* hist = nullptr;                          // set when the runtime records histories
     intrusive_list<promise_base, handler_tag> handlers;
     waiter* body_wait = nullptr;  // the body's current suspension, which cancel() wakes
-    waiter start;                 // queues the body's first resume
+    bool needs_start = true;      // the body has not run yet: the first activation starts it
 
     std::coroutine_handle<> body{};
     std::exception_ptr failure;  // set: the run fails at the end of this step
-    std::string terminate_reason;
     splitmix64 rng;
-
-    ring<outgoing> outbox;      // external signals sent in the current step, delivered when it ends
-    std::uint64_t out_seq = 0;  // sequence number of the next outgoing entry
-    intrusive_list<waiter, wait_tag> completion;  // other workflows awaiting this one's result
-
-    std::vector<std::string> children;  // ids of child runs started by this run and still open
-    std::uint32_t parent_slot = 0xffffffffu, parent_gen = 0;
-    parent_close_policy_kind on_parent_close = parent_close_policy_kind::terminate;
-
     bool continuing = false;  // the body asked to continue as new
-    std::unique_ptr<arg_pack_base> continue_args;
-    // The run this one continued from, kept until this run's first activation so that queries in
-    // between see the last state rather than a freshly made object.
-    std::unique_ptr<instance_base> predecessor;
+
+    /// What only some runs need (external signals, children, parents, continue-as-new, histories), kept
+    /// apart so that a plain suspended workflow stays small.
+    struct extras {
+        ring<outgoing> outbox;      // external signals sent in the current step, delivered when it ends
+        std::uint64_t out_seq = 0;  // sequence number of the next outgoing entry
+        intrusive_list<waiter, wait_tag> completion;  // other workflows awaiting this one's result
+        std::vector<std::string> children;            // ids of child runs started by this run, still open
+        std::uint32_t parent_slot = 0xffffffffu, parent_gen = 0;
+        parent_close_policy_kind on_parent_close = parent_close_policy_kind::terminate;
+        std::unique_ptr<arg_pack_base> continue_args;
+        // The run this one continued from, kept until this run's first activation so that queries in
+        // between see the last state rather than a freshly made object.
+        std::unique_ptr<instance_base> predecessor;
+        std::string terminate_reason;
+        std::shared_ptr<history> hist_owner;
+    };
+    std::unique_ptr<extras> x;
+
+    [[nodiscard]] extras& more() {
+        if (!x) x = std::make_unique<extras>();
+        return *x;
+    }
+    [[nodiscard]] std::size_t pending_outgoing() const noexcept { return x ? x->outbox.size() : 0; }
+    [[nodiscard]] std::string_view terminate_reason() const noexcept {
+        return x ? std::string_view(x->terminate_reason) : std::string_view();
+    }
+    [[nodiscard]] std::shared_ptr<const history> history_ptr() const { return x ? x->hist_owner : nullptr; }
 
     /// Whose object a query reads: the predecessor's until this run has run once.
-    [[nodiscard]] instance_base& query_target() noexcept { return predecessor ? *predecessor : *this; }
+    [[nodiscard]] instance_base& query_target() noexcept { return x && x->predecessor ? *x->predecessor : *this; }
 };
 
 /// Shared between the engine and the work it posts, so that work outliving the runtime does nothing.
@@ -298,12 +311,14 @@ public:
         const std::uint64_t seed = rng_();
         in.rng = splitmix64(forced_seed ? *forced_seed : seed);
         if (recording()) {
-            in.hist = std::make_shared<history>();
-            in.hist->workflow_id = in.id;
-            in.hist->run_id = in.run_id();
-            in.hist->workflow_type = std::string(in.type.name);
-            in.hist->seed = forced_seed ? *forced_seed : seed;
-            histories_.push_back(in.hist);
+            auto h = std::make_shared<history>();
+            h->workflow_id = in.id;
+            h->run_id = in.run_id();
+            h->workflow_type = std::string(in.type.name);
+            h->seed = forced_seed ? *forced_seed : seed;
+            histories_.push_back(h);
+            in.hist = h.get();
+            in.more().hist_owner = std::move(h);
         }
         if (free_slots_.empty()) {
             in.slot = static_cast<std::uint32_t>(slots_.size());
@@ -316,10 +331,6 @@ public:
         in.gen = slots_[in.slot].gen;
         std::string_view key = in.id;
         by_id_.emplace(key, std::move(inst));
-        in.start.inst = &in;
-        in.start.handle = in.body;
-        in.start.body = true;
-        in.ready.push_back(in.start);
         schedule(in);
         return in;
     }
@@ -391,7 +402,7 @@ public:
         if (!in.hist) return;
         history_event e{k, ex_.now().time_since_epoch().count(), std::move(name), std::move(args), std::move(input),
                         std::move(error)};
-        if (check_ && check_->actual == in.hist.get()) check_->compare(e, in.hist->events.size());
+        if (check_ && check_->actual == in.hist) check_->compare(e, in.hist->events.size());
         in.hist->events.push_back(std::move(e));
     }
 
@@ -426,21 +437,23 @@ public:
     void send_later(instance_base& sender, std::string_view target, std::string_view signal,
                     inline_function<void(engine&), 64> send, outgoing_state* state) {
         const std::size_t limit = opts_.max_pending_outgoing_signals;
-        if (limit != 0 && sender.outbox.size() >= limit)
+        if (limit != 0 && sender.pending_outgoing() >= limit)
             throw signal_limit_exceeded(sender.id, std::string(signal) + "' to '" + std::string(target),
                                         "pending outgoing signals (runtime_options::max_pending_outgoing_signals)",
                                         limit);
-        sender.outbox.push_back(outgoing{std::move(send), state, sender.out_seq++,
-                                         sender.hist ? std::string(target) : std::string(),
-                                         sender.hist ? std::string(signal) : std::string()});
+        auto& x = sender.more();
+        x.outbox.push_back(outgoing{std::move(send), state, x.out_seq++,
+                                    sender.hist ? std::string(target) : std::string(),
+                                    sender.hist ? std::string(signal) : std::string()});
     }
 
     /// Finds the pending outgoing entry with sequence number `seq` (its awaitable is going away).
     static outgoing* find_outgoing(instance_base& sender, std::uint64_t seq) noexcept {
-        if (sender.outbox.empty()) return nullptr;
-        const std::uint64_t first = sender.outbox.front().seq;
-        if (seq < first || seq - first >= sender.outbox.size()) return nullptr;
-        return &sender.outbox[static_cast<std::size_t>(seq - first)];
+        if (!sender.x || sender.x->outbox.empty()) return nullptr;
+        auto& outbox = sender.x->outbox;
+        const std::uint64_t first = outbox.front().seq;
+        if (seq < first || seq - first >= outbox.size()) return nullptr;
+        return &outbox[static_cast<std::size_t>(seq - first)];
     }
 
     /// Requests cancellation: the body's current (or next) co_await throws coflow::cancelled.
@@ -452,25 +465,27 @@ public:
         record(in, event_kind::cancel_requested);
         // Children first, so their activations run before the parent's: a parent that ends once it
         // sees the cancellation then finds them cancelled, not still open (and terminated).
-        for (const std::string& child_id : std::vector<std::string>(in.children))
-            if (instance_base* child = child_of(in, child_id); child && !child->cancel_requested) cancel(*child);
+        if (in.x)
+            for (const std::string& child_id : std::vector<std::string>(in.x->children))
+                if (instance_base* child = child_of(in, child_id); child && !child->cancel_requested) cancel(*child);
         if (in.body_wait) in.body_wait->fire(wake_reason::cancelled);
         schedule(in);
     }
 
     /// Makes `child` a child of `parent` (the parent's close policy and cancellation reach it).
     void adopt(instance_base& parent, instance_base& child, parent_close_policy_kind policy) {
-        parent.children.push_back(child.id);
-        child.parent_slot = parent.slot;
-        child.parent_gen = parent.gen;
-        child.on_parent_close = policy;
+        parent.more().children.push_back(child.id);
+        auto& cx = child.more();
+        cx.parent_slot = parent.slot;
+        cx.parent_gen = parent.gen;
+        cx.on_parent_close = policy;
     }
 
     /// Ends the run at once; none of its code runs again.
     void terminate(instance_base& in, std::string reason) {
         if (!in.running()) throw workflow_closed(in.id, to_string(in.status), "terminate it");
         if (in.active) throw invalid_operation("workflow '" + in.id + "' cannot be terminated from its own code");
-        in.terminate_reason = std::move(reason);
+        in.more().terminate_reason = std::move(reason);
         close(in, workflow_status::terminated);
     }
 
@@ -523,7 +538,8 @@ private:
 
     [[nodiscard]] instance_base* child_of(instance_base& parent, std::string_view child_id) const {
         instance_base* c = find(child_id);
-        return c && c->running() && c->parent_slot == parent.slot && c->parent_gen == parent.gen ? c : nullptr;
+        return c && c->running() && c->x && c->x->parent_slot == parent.slot && c->x->parent_gen == parent.gen ? c
+                                                                                                             : nullptr;
     }
 
     void fire_timer(std::uint32_t s, std::uint32_t g) {
@@ -544,7 +560,7 @@ private:
     // One activation: deliver every accepted signal in order, then resume whatever is ready, then
     // re-test the conditions of this workflow (only after something of it ran); repeat until quiet.
     void run(instance_base& in) {
-        in.predecessor.reset();
+        if (in.x) in.x->predecessor.reset();
         activation act{this, &in, false};
         activation* const outer = std::exchange(current_activation, &act);
         in.active = true;
@@ -559,15 +575,21 @@ private:
                     p.deliver(in);
                     continue;
                 }
+                if (in.needs_start) {  // after the signals that came with the start: the body's first line
+                    in.needs_start = false;
+                    act.body = true;
+                    ++in.steps;
+                    resume_chain(act, in.body);
+                    continue;
+                }
                 if (waiter* w = in.ready.pop_front()) {
                     act.body = w->body;
                     ++in.steps;
-                    if (in.hist && w->kind != wait_kind::start)
-                        record(in, event_kind::wait_ended, to_string(w->kind), {json(to_string(w->reason))});
+                    if (in.hist) record(in, event_kind::wait_ended, to_string(w->kind), {json(to_string(w->reason))});
                     resume_chain(act, w->handle);
                     continue;
                 }
-                if (!in.outbox.empty()) {  // the step's external signals go out; their awaiters wake
+                if (in.pending_outgoing() != 0) {  // the step's external signals go out; their awaiters wake
                     flush(in);
                     continue;
                 }
@@ -587,11 +609,13 @@ private:
 
     // Delivers the outgoing entries of `in` in order; tells each awaitable how it went.
     void flush(instance_base& in) {
-        while (!in.outbox.empty()) {
-            outgoing o = std::move(in.outbox.front());
-            in.outbox.pop_front();
+        if (!in.x) return;
+        auto& outbox = in.x->outbox;
+        while (!outbox.empty()) {
+            outgoing o = std::move(outbox.front());
+            outbox.pop_front();
             std::exception_ptr error;
-            if (check_ && check_->actual == in.hist.get()) {
+            if (check_ && check_->actual == in.hist) {
                 // Replaying: the target is not here; the outcome is the one the history recorded.
                 const std::size_t k = in.hist->events.size();
                 if (k < check_->expected->events.size()) error = check_->expected->events[k].error;
@@ -614,7 +638,7 @@ private:
     // and not yet handled (in the inbox and in signal channels) move to the new run in order.
     void continue_as_new(instance_base& old) {
         std::unique_ptr<instance_base> next = old.type.make(*this, old.id);
-        std::unique_ptr<arg_pack_base> args = std::move(old.continue_args);
+        std::unique_ptr<arg_pack_base> args = std::move(old.more().continue_args);
         std::vector<std::string> text;
         std::shared_ptr<arg_pack_base> input;
         if (old.hist) {
@@ -635,16 +659,17 @@ private:
             old.inbox.pop_front();
         }
         old.type.move_channels(old, *next);
-        while (waiter* w = old.completion.pop_front()) next->completion.push_back(*w);
-        next->parent_slot = old.parent_slot;
-        next->parent_gen = old.parent_gen;
-        next->on_parent_close = old.on_parent_close;
+        auto& nx = next->more();
+        while (waiter* w = old.x->completion.pop_front()) nx.completion.push_back(*w);
+        nx.parent_slot = old.x->parent_slot;
+        nx.parent_gen = old.x->parent_gen;
+        nx.on_parent_close = old.x->on_parent_close;
         close(old, workflow_status::continued_as_new);
         auto it = by_id_.find(old.id);
         std::unique_ptr<instance_base> keep = std::move(it->second);
         by_id_.erase(it);
         retire(*keep);
-        next->predecessor = std::move(keep);  // `old` lives on there until the new run first runs
+        nx.predecessor = std::move(keep);  // `old` lives on there until the new run first runs
         instance_base& fresh = add(std::move(next));  // a parent still finds the new run by id
         if (fresh.hist) record(fresh, event_kind::workflow_started, std::string(fresh.type.name), text, input);
     }
@@ -696,14 +721,14 @@ private:
                     break;
                 case workflow_status::cancelled: record(in, event_kind::workflow_cancelled); break;
                 case workflow_status::terminated:
-                    record(in, event_kind::workflow_terminated, {}, {json(in.terminate_reason)});
+                    record(in, event_kind::workflow_terminated, {}, {json(in.terminate_reason())});
                     break;
                 default: break;
             }
         }
         in.destroy_frames();
         in.inbox.release();
-        in.outbox.release();  // only a terminated run can still hold some: they are not sent
+        if (in.x) in.x->outbox.release();  // only a terminated run can still hold some: they are not sent
         in.ready.clear();
         in.conditions.clear();
         in.suspended.clear();
@@ -711,20 +736,20 @@ private:
         in.cancel_requested = false;
         // A parent's end (continue-as-new included, as in Temporal) reaches its open children; the
         // default policy terminates them.
-        for (const std::string& child_id : std::exchange(in.children, {})) {
+        for (const std::string& child_id : in.x ? std::exchange(in.x->children, {}) : std::vector<std::string>{}) {
             instance_base* child = child_of(in, child_id);
             if (!child) continue;
-            if (child->on_parent_close == parent_close_policy_kind::terminate) {
+            if (child->x->on_parent_close == parent_close_policy_kind::terminate) {
                 if (!child->active) terminate(*child, "parent workflow '" + in.id + "' closed");
-            } else if (child->on_parent_close == parent_close_policy_kind::request_cancel) {
+            } else if (child->x->on_parent_close == parent_close_policy_kind::request_cancel) {
                 cancel(*child);
             }
         }
         if (status != workflow_status::continued_as_new) {  // a continued run lives on under its id
-            while (waiter* w = in.completion.pop_front()) w->fire(wake_reason::fired);
-            if (instance_base* parent = by_slot(in.parent_slot, in.parent_gen)) {
+            if (in.x) while (waiter* w = in.x->completion.pop_front()) w->fire(wake_reason::fired);
+            if (instance_base* parent = in.x ? by_slot(in.x->parent_slot, in.x->parent_gen) : nullptr) {
                 if (parent->hist) record(*parent, event_kind::child_closed, in.id, {json(to_string(status))});
-                auto& c = parent->children;
+                auto& c = parent->more().children;
                 for (auto it = c.begin(); it != c.end(); ++it)
                     if (*it == in.id) {
                         c.erase(it);
@@ -871,7 +896,6 @@ inline void instance_base::destroy_frames() noexcept {
         p->self.destroy();
     }
     if (body) std::exchange(body, {}).destroy();
-    static_cast<list_hook<ready_tag>&>(start).unlink();
 }
 
 inline void instance_base::spawn_handler(std::coroutine_handle<> frame, promise_base& p) {

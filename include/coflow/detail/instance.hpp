@@ -115,7 +115,7 @@ R closed_result(instance_base& in) {
         case workflow_status::running: throw result_not_ready(in.id);
         case workflow_status::failed: throw workflow_failed(in.id, in.failure);
         case workflow_status::cancelled: throw workflow_cancelled(in.id);
-        case workflow_status::terminated: throw workflow_terminated(in.id, in.terminate_reason);
+        case workflow_status::terminated: throw workflow_terminated(in.id, in.terminate_reason());
         default: break;
     }
     if constexpr (!std::is_void_v<R>) return **static_cast<const std::optional<R>*>(in.result_storage());
