@@ -112,9 +112,14 @@ public:
     void terminate(std::string reason = "terminated by client") const { eng_->terminate(instance(), std::move(reason)); }
 
 protected:
-    /// The latest run of the id: cached by slot, looked up by id when the cache is stale.
+    /// The latest run of the id: cached by slot (the fast path, inlined), looked up by id when stale.
     [[nodiscard]] detail::instance_base& instance() const {
-        if (detail::instance_base* in = eng_->by_slot(slot_, gen_)) return *in;
+        if (detail::instance_base* in = eng_->by_slot(slot_, gen_)) [[likely]]
+            return *in;
+        return lookup();
+    }
+
+    [[nodiscard]] detail::instance_base& lookup() const {
         detail::instance_base* in = eng_->find(id_);
         if (!in) throw workflow_not_found(id_);
         slot_ = in->slot;

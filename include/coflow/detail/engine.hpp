@@ -106,6 +106,9 @@ public:
 /// An accepted signal waiting to be delivered: a closure that calls the handler (or fills the channel)
 /// with the arguments it owns, and the signal's index in the workflow type's table.
 struct pending_signal {
+    template <class D>
+    pending_signal(D&& d, std::uint32_t i) : deliver(std::forward<D>(d)), index(i) {}
+
     inline_function<void(instance_base&), 48> deliver;
     std::uint32_t index;
 };
@@ -143,7 +146,8 @@ public:
     instance_base& operator=(const instance_base&) = delete;
     virtual ~instance_base() = default;
 
-    [[nodiscard]] virtual void* object() noexcept = 0;
+    /// The workflow object (a T in instance<T>); a plain pointer so that queries need no virtual call.
+    [[nodiscard]] void* object() const noexcept { return object_ptr; }
     /// Moves the body's value out of its promise (called once, when the body finishes without error).
     virtual void store_result(promise_base& p) = 0;
     /// The stored result as JSON text (history).
@@ -165,6 +169,7 @@ public:
 
     engine& eng;
     const workflow_type& type;
+    void* object_ptr = nullptr;  // set by instance<T>
     std::string id;
     std::uint64_t run_hi = 0, run_lo = 0;
     std::uint32_t slot = 0, gen = 0;
@@ -369,7 +374,7 @@ public:
         if (in.hist)
             record(in, event_kind::signal_accepted, std::string(in.type.signals[index].name),
                    tuple_text(deliver.args), tuple_copy(deliver.args));
-        in.inbox.push_back(pending_signal{std::forward<D>(deliver), index});
+        in.inbox.emplace_back(std::forward<D>(deliver), index);
         ++in.received;
     }
 
@@ -571,7 +576,7 @@ private:
                     in.inbox.pop_front();
                     act.body = false;
                     ++in.steps;
-                    note_handled(in, p);
+                    note_handled(in, p.index);
                     p.deliver(in);
                     continue;
                 }
@@ -676,10 +681,10 @@ private:
 
     // The body finished while signals it sent to itself were still queued: they were accepted, so they
     // are handled (sync handlers run, channels fill) before the run is sealed.
-    void note_handled(instance_base& in, const pending_signal& p) {
+    void note_handled(instance_base& in, std::uint32_t index) {
         ++in.handled;
-        if (in.hist)
-            record(in, event_kind::signal_handled, std::string(in.type.signals[p.index].name),
+        if (in.hist) [[unlikely]]
+            record(in, event_kind::signal_handled, std::string(in.type.signals[index].name),
                    {std::to_string(in.handled)});
     }
 
@@ -689,7 +694,7 @@ private:
                 pending_signal p = std::move(in.inbox.front());
                 in.inbox.pop_front();
                 act.body = false;
-                note_handled(in, p);
+                note_handled(in, p.index);
                 p.deliver(in);
             }
         } catch (...) {
@@ -818,6 +823,7 @@ inline void waiter::fire(wake_reason r) noexcept {
 }
 
 inline void waiter::detach() noexcept {
+    if (!handle) return;  // never suspended (the usual case for a ready await): nothing is linked
     static_cast<list_hook<wait_tag>&>(*this).unlink();
     static_cast<list_hook<ready_tag>&>(*this).unlink();
     static_cast<list_hook<suspended_tag>&>(*this).unlink();

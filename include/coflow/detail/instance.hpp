@@ -28,10 +28,11 @@ class instance final : public instance_base {
 public:
     using value_type = run_result_t<T>;
 
-    instance(engine& e, std::string workflow_id) : instance_base(e, workflow_type_of<T>(), std::move(workflow_id)) {}
+    instance(engine& e, std::string workflow_id) : instance_base(e, workflow_type_of<T>(), std::move(workflow_id)) {
+        object_ptr = &object_;
+    }
     ~instance() override { destroy_frames(); }  // frames hold pointers into the object: they go first
 
-    [[nodiscard]] void* object() noexcept override { return &object_; }
 
     [[nodiscard]] std::string result_text() const override {
         std::string out;
