@@ -141,11 +141,11 @@ public:
 class signal_limit_exceeded : public error {
 public:
     signal_limit_exceeded(std::string_view id, std::string_view signal, std::string_view limit_name,
-                          std::size_t limit)
+                          std::size_t limit, std::string_view remedy)
         : error(errc::signal_limit_exceeded,
                 "workflow " + detail::quoted(id) + ": signal " + detail::quoted(signal) + " rejected, " +
-                    std::string(limit_name) + " limit of " + std::to_string(limit) +
-                    " reached (continue-as-new starts a run with fresh counters)") {}
+                    std::string(limit_name) + " limit of " + std::to_string(limit) + " reached (" +
+                    std::string(remedy) + ")") {}
 };
 
 /// A query handler threw; the workflow itself is unaffected.

@@ -108,6 +108,9 @@ void queue_if_match(activation& a, const std::string& target_id, M m, std::optio
 
 }  // namespace detail
 
+/// What `external_workflow_handle::signal` and `cancel` return: await it to learn the outcome.
+using outgoing_signal = detail::outgoing_awaiter;
+
 template <class T = void>
 class external_workflow_handle;
 

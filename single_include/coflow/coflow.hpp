@@ -590,11 +590,11 @@ public:
 class signal_limit_exceeded : public error {
 public:
     signal_limit_exceeded(std::string_view id, std::string_view signal, std::string_view limit_name,
-                          std::size_t limit)
+                          std::size_t limit, std::string_view remedy)
         : error(errc::signal_limit_exceeded,
                 "workflow " + detail::quoted(id) + ": signal " + detail::quoted(signal) + " rejected, " +
-                    std::string(limit_name) + " limit of " + std::to_string(limit) +
-                    " reached (continue-as-new starts a run with fresh counters)") {}
+                    std::string(limit_name) + " limit of " + std::to_string(limit) + " reached (" +
+                    std::string(remedy) + ")") {}
 };
 
 /// A query handler threw; the workflow itself is unaffected.
@@ -1793,7 +1793,7 @@ public:
         if (limit != 0 && in.received >= limit)
             throw signal_limit_exceeded(in.id, in.type.signals[index].name,
                                         "received signals per run (runtime_options::max_received_signals_per_run)",
-                                        limit);
+                                        limit, "continue-as-new starts a run with fresh counters");
         schedule(in);  // first: if posting fails, nothing was accepted (a spare activation is harmless)
         if (in.hist)
             record(in, event_kind::signal_accepted, std::string(in.type.signals[index].name),
@@ -1869,7 +1869,7 @@ public:
         if (limit != 0 && sender.pending_outgoing() >= limit)
             throw signal_limit_exceeded(sender.id, std::string(signal) + "' to '" + std::string(target),
                                         "pending outgoing signals (runtime_options::max_pending_outgoing_signals)",
-                                        limit);
+                                        limit, "await the signals already sent before sending more");
         auto& x = sender.more();
         x.outbox.push_back(outgoing{std::move(send), state, x.out_seq++,
                                     sender.hist ? std::string(target) : std::string(),
@@ -3161,6 +3161,9 @@ void queue_if_match(activation& a, const std::string& target_id, M m, std::optio
 }
 
 }  // namespace detail
+
+/// What `external_workflow_handle::signal` and `cancel` return: await it to learn the outcome.
+using outgoing_signal = detail::outgoing_awaiter;
 
 template <class T = void>
 class external_workflow_handle;

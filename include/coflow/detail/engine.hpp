@@ -369,7 +369,7 @@ public:
         if (limit != 0 && in.received >= limit)
             throw signal_limit_exceeded(in.id, in.type.signals[index].name,
                                         "received signals per run (runtime_options::max_received_signals_per_run)",
-                                        limit);
+                                        limit, "continue-as-new starts a run with fresh counters");
         schedule(in);  // first: if posting fails, nothing was accepted (a spare activation is harmless)
         if (in.hist)
             record(in, event_kind::signal_accepted, std::string(in.type.signals[index].name),
@@ -445,7 +445,7 @@ public:
         if (limit != 0 && sender.pending_outgoing() >= limit)
             throw signal_limit_exceeded(sender.id, std::string(signal) + "' to '" + std::string(target),
                                         "pending outgoing signals (runtime_options::max_pending_outgoing_signals)",
-                                        limit);
+                                        limit, "await the signals already sent before sending more");
         auto& x = sender.more();
         x.outbox.push_back(outgoing{std::move(send), state, x.out_seq++,
                                     sender.hist ? std::string(target) : std::string(),
