@@ -59,6 +59,63 @@ test_sanitized() {
     done_stages+=("asan")
 }
 
+# ==== reliability stages: leaks under valgrind, a short fuzz run =========================================
+# Defined here, run at the end of this script (block "reliability stages, run").
+
+# Runs the leak test binary of the g++ build under valgrind: a runtime destroyed with thousands of suspended
+# workflows must free every block. Also builds the soak program, which no test runs (soak/README.md).
+test_leaks() {
+    stage="leaks (valgrind)"
+    if ! command -v valgrind >/dev/null 2>&1; then
+        echo "== leak stage skipped: valgrind is not installed"
+        return
+    fi
+    echo "== ${stage}: build/g++/tests/coflow_leak_test"
+    valgrind --quiet --leak-check=full --errors-for-leak-kinds=definite,indirect,possible --error-exitcode=1 \
+        build/g++/tests/coflow_leak_test
+    echo "== ${stage}: build the soak program (not run)"
+    cmake --build build/g++ -j "${JOBS}" --target coflow_soak
+    done_stages+=("leaks")
+}
+
+# Builds the libFuzzer harness of the by-name API (clang++ -fsanitize=fuzzer,address,undefined) in build/fuzz
+# and fuzzes for COFLOW_FUZZ_SECONDS (default 10; 0 skips) from a copy of fuzz/corpus in build/fuzz/corpus.
+# A finding stops the run and leaves its input in build/fuzz/ (crash-*, leak-*, timeout-*): see fuzz/README.md.
+test_fuzz() {
+    stage="fuzz (libFuzzer)"
+    local seconds="${COFLOW_FUZZ_SECONDS:-10}"
+    if [[ "${seconds}" == "0" ]]; then
+        echo "== fuzz stage skipped (COFLOW_FUZZ_SECONDS=0)"
+        return
+    fi
+    if ! echo 'extern "C" int LLVMFuzzerTestOneInput(const unsigned char*, unsigned long) { return 0; }' |
+        clang++ -x c++ -fsanitize=fuzzer - -o /dev/null >/dev/null 2>&1; then
+        echo "== fuzz stage skipped: clang++ cannot link -fsanitize=fuzzer"
+        return
+    fi
+    local dir=build/fuzz
+    local generator=()
+    if [[ ! -f "${dir}/CMakeCache.txt" && -z "${CMAKE_GENERATOR:-}" ]] && command -v ninja >/dev/null 2>&1; then
+        generator=(-G Ninja)
+    fi
+    echo "== ${stage}: configure and build ${dir}"
+    cmake -S . -B "${dir}" "${generator[@]}" -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_COMPILER=clang++ \
+        -DCOFLOW_WERROR=ON -DCOFLOW_BUILD_FUZZ=ON -DCOFLOW_BUILD_EXAMPLES=OFF -DCOFLOW_COMPILER_TESTS=OFF >/dev/null
+    cmake --build "${dir}" -j "${JOBS}" --target coflow_fuzz_by_name
+    mkdir -p "${dir}/corpus"
+    cp fuzz/corpus/* "${dir}/corpus/"
+    echo "== ${stage}: ${seconds} s from ${dir}/corpus"
+    if ! "${dir}/tests/coflow_fuzz_by_name" -max_total_time="${seconds}" -timeout=10 -rss_limit_mb=2048 \
+        -print_final_stats=1 -artifact_prefix="${dir}/" "${dir}/corpus" >"${dir}/fuzz.log" 2>&1; then
+        tail -n 80 "${dir}/fuzz.log" >&2
+        echo "== ${stage}: FINDING (log: ${dir}/fuzz.log; reproduce: ${dir}/tests/coflow_fuzz_by_name <input>)" >&2
+        return 1
+    fi
+    grep -E '^(#[0-9]+ +DONE|Done |stat::number_of_executed_units|stat::peak_rss_mb)' "${dir}/fuzz.log" || true
+    done_stages+=("fuzz")
+}
+# ==== end of reliability stages ===========================================================================
+
 check_single_header
 for cxx in g++ clang++; do
     test_compiler "${cxx}"
@@ -68,3 +125,12 @@ if [[ "${COFLOW_SANITIZE_RUN}" == "1" ]]; then
 else
     echo "== sanitizer build skipped (set COFLOW_SANITIZE_RUN=1 to run it)"
 fi
+
+# ==== reliability stages, run ===========================================================================
+test_leaks
+if [[ "${COFLOW_SANITIZE_RUN}" == "1" ]]; then
+    test_fuzz
+else
+    echo "== fuzz stage skipped (it runs with COFLOW_SANITIZE_RUN=1)"
+fi
+# ==== end of reliability stages, run ====================================================================

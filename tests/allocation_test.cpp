@@ -1,0 +1,255 @@
+// Heap allocations per signal in steady state: this binary replaces the global operator new and delete
+// with counting versions, warms a workflow up, then counts what 10,000 more signals allocate.
+// Set COFLOW_ALLOC_TRACE=1 to print a backtrace of every allocation counted (to find the culprit).
+#include <coflow/coflow.hpp>
+
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <new>
+#include <string>
+
+#if defined(__GLIBC__)
+#include <execinfo.h>
+#endif
+
+#include "coflow_catch.hpp"
+
+namespace {
+
+// Counting is off except inside a measured stretch; only the test's own thread allocates then.
+std::atomic<bool> counting{false};
+std::atomic<std::size_t> allocations{0};
+const bool tracing = std::getenv("COFLOW_ALLOC_TRACE") != nullptr;
+thread_local bool in_trace = false;
+
+void note_allocation(std::size_t size) noexcept {
+    if (!counting.load(std::memory_order_relaxed)) return;
+    allocations.fetch_add(1, std::memory_order_relaxed);
+#if defined(__GLIBC__)
+    if (tracing && !in_trace) {
+        in_trace = true;  // backtrace() may allocate the first time it runs
+        void* frames[32];
+        const int depth = backtrace(frames, 32);
+        std::fprintf(stderr, "allocation of %zu bytes:\n", size);
+        backtrace_symbols_fd(frames, depth, 2);
+        in_trace = false;
+    }
+#else
+    (void)size;
+#endif
+}
+
+void* counted_alloc(std::size_t size) {
+    note_allocation(size);
+    if (void* p = std::malloc(size ? size : 1)) return p;
+    throw std::bad_alloc();
+}
+
+void* counted_alloc_aligned(std::size_t size, std::align_val_t al) {
+    note_allocation(size);
+    const auto a = static_cast<std::size_t>(al);
+    const std::size_t rounded = (size + a - 1) / a * a;  // aligned_alloc wants a multiple of the alignment
+    if (void* p = std::aligned_alloc(a, rounded ? rounded : a)) return p;
+    throw std::bad_alloc();
+}
+
+// Counts the allocations made by `f`.
+template <class F>
+std::size_t allocations_in(F&& f) {
+    const std::size_t before = allocations.load();
+    counting = true;
+    f();
+    counting = false;
+    return allocations.load() - before;
+}
+
+}  // namespace
+
+// Every replaceable form, so that no pair mixes our malloc with another allocator's free (ASan checks that).
+void* operator new(std::size_t n) { return counted_alloc(n); }
+void* operator new[](std::size_t n) { return counted_alloc(n); }
+void* operator new(std::size_t n, const std::nothrow_t&) noexcept {
+    note_allocation(n);
+    return std::malloc(n ? n : 1);
+}
+void* operator new[](std::size_t n, const std::nothrow_t&) noexcept {
+    note_allocation(n);
+    return std::malloc(n ? n : 1);
+}
+void* operator new(std::size_t n, std::align_val_t a) { return counted_alloc_aligned(n, a); }
+void* operator new[](std::size_t n, std::align_val_t a) { return counted_alloc_aligned(n, a); }
+void* operator new(std::size_t n, std::align_val_t a, const std::nothrow_t&) noexcept {
+    try {
+        return counted_alloc_aligned(n, a);
+    } catch (...) {
+        return nullptr;
+    }
+}
+void* operator new[](std::size_t n, std::align_val_t a, const std::nothrow_t&) noexcept {
+    try {
+        return counted_alloc_aligned(n, a);
+    } catch (...) {
+        return nullptr;
+    }
+}
+void operator delete(void* p) noexcept { std::free(p); }
+void operator delete[](void* p) noexcept { std::free(p); }
+void operator delete(void* p, std::size_t) noexcept { std::free(p); }
+void operator delete[](void* p, std::size_t) noexcept { std::free(p); }
+void operator delete(void* p, const std::nothrow_t&) noexcept { std::free(p); }
+void operator delete[](void* p, const std::nothrow_t&) noexcept { std::free(p); }
+void operator delete(void* p, std::align_val_t) noexcept { std::free(p); }
+void operator delete[](void* p, std::align_val_t) noexcept { std::free(p); }
+void operator delete(void* p, std::size_t, std::align_val_t) noexcept { std::free(p); }
+void operator delete[](void* p, std::size_t, std::align_val_t) noexcept { std::free(p); }
+void operator delete(void* p, std::align_val_t, const std::nothrow_t&) noexcept { std::free(p); }
+void operator delete[](void* p, std::align_val_t, const std::nothrow_t&) noexcept { std::free(p); }
+
+namespace {
+
+// Signals reach the body through a channel (`adds`) or through a handler that updates state the body
+// waits on with wait_condition (`bump`); `note` takes a std::string, by name. It never returns by itself.
+class sink {
+public:
+    coflow::signal_channel<std::int64_t> adds;
+
+    coflow::workflow<std::int64_t> run() {
+        for (;;) {
+            co_await coflow::wait_condition([this] { return !adds.empty() || bumps_ > seen_bumps_ || stop_; });
+            if (stop_) co_return total_;
+            while (auto v = adds.try_receive()) total_ += *v;
+            seen_bumps_ = bumps_;
+        }
+    }
+    void bump(std::int64_t v) {
+        total_ += v;
+        ++bumps_;
+    }
+    void note(std::string s) { total_ += static_cast<std::int64_t>(s.size()); }
+    void stop() { stop_ = true; }
+    std::int64_t total() const { return total_; }
+
+    static constexpr auto definition = coflow::define<sink>("sink")
+                                           .run(&sink::run)
+                                           .signal("add", &sink::adds)
+                                           .signal("bump", &sink::bump)
+                                           .signal("note", &sink::note)
+                                           .signal("stop", &sink::stop)
+                                           .query("total", &sink::total);
+
+private:
+    std::int64_t total_ = 0;
+    std::int64_t bumps_ = 0;
+    std::int64_t seen_bumps_ = 0;
+    bool stop_ = false;
+};
+
+// A body that takes every value with co_await receive(), suspending whenever the channel runs dry.
+class receiver {
+public:
+    coflow::signal_channel<std::int64_t> adds;
+    coflow::workflow<std::int64_t> run() {
+        for (;;) total_ += co_await adds.receive();
+    }
+    std::int64_t total() const { return total_; }
+    static constexpr auto definition = coflow::define<receiver>("receiver")
+                                           .run(&receiver::run)
+                                           .signal("add", &receiver::adds)
+                                           .query("total", &receiver::total);
+
+private:
+    std::int64_t total_ = 0;
+};
+
+constexpr int batch = 100;
+constexpr int measured = 10'000;
+
+// Sends `count` signals with `send(i)` in batches of 100, running the executor until idle after each.
+template <class Send>
+void send_in_batches(coflow::deterministic_executor& ex, int count, Send send) {
+    for (int i = 0; i < count;) {
+        for (int b = 0; b < batch && i < count; ++b, ++i) send(i);
+        ex.run_until_idle();
+    }
+}
+
+constexpr std::int64_t sum_below(std::int64_t n) { return n * (n - 1) / 2; }
+
+}  // namespace
+
+TEST_CASE("the counting allocator sees the allocations of this binary", "[allocation]") {
+    const std::size_t n = allocations_in([] {
+        void* p = ::operator new(sizeof(std::int64_t));  // a call, which unlike a new-expression is never elided
+        ::operator delete(p);
+    });
+    CHECK(n == 1);
+}
+
+TEST_CASE("typed signals to a signal channel allocate nothing once the workflow is warm", "[allocation][signal]") {
+    coflow::deterministic_executor ex;
+    coflow::runtime rt{ex, {.max_received_signals_per_run = 0}};  // 13,000 signals to one run
+    auto h = rt.start_workflow(&sink::run, {.id = "sink"});
+    send_in_batches(ex, 3'000, [&](int i) { h.signal(&sink::adds, i); });  // warm: buffers reach their size
+
+    const std::size_t n = allocations_in([&] { send_in_batches(ex, measured, [&](int i) { h.signal(&sink::adds, i); }); });
+    CHECK(h.query(&sink::total) == sum_below(3'000) + sum_below(measured));
+    REQUIRE(n == 0);
+}
+
+TEST_CASE("typed signals to a handler allocate nothing once the workflow is warm", "[allocation][signal]") {
+    coflow::deterministic_executor ex;
+    coflow::runtime rt{ex, {.max_received_signals_per_run = 0}};
+    auto h = rt.start_workflow(&sink::run, {.id = "sink"});
+    send_in_batches(ex, 3'000, [&](int i) { h.signal(&sink::bump, i); });
+
+    const std::size_t n = allocations_in([&] { send_in_batches(ex, measured, [&](int i) { h.signal(&sink::bump, i); }); });
+    CHECK(h.query(&sink::total) == sum_below(3'000) + sum_below(measured));
+    REQUIRE(n == 0);
+}
+
+TEST_CASE("typed signals to a body waiting in receive allocate nothing once the workflow is warm", "[allocation][signal]") {
+    coflow::deterministic_executor ex;
+    coflow::runtime rt{ex, {.max_received_signals_per_run = 0}};
+    auto h = rt.start_workflow(&receiver::run, {.id = "receiver"});
+    send_in_batches(ex, 3'000, [&](int i) { h.signal(&receiver::adds, i); });
+
+    // One signal at a time too: the body suspends in receive() after every value.
+    const std::size_t n = allocations_in([&] {
+        send_in_batches(ex, measured / 2, [&](int i) { h.signal(&receiver::adds, i); });
+        for (int i = 0; i < measured / 2; ++i) {
+            h.signal(&receiver::adds, i);
+            ex.run_until_idle();
+        }
+    });
+    CHECK(h.query(&receiver::total) == sum_below(3'000) + 2 * sum_below(measured / 2));
+    REQUIRE(n == 0);
+}
+
+TEST_CASE("signals by name with small arguments allocate nothing once the workflow is warm", "[allocation][signal]") {
+    coflow::deterministic_executor ex;
+    coflow::runtime rt{ex, {.max_received_signals_per_run = 0}};
+    auto typed = rt.start_workflow(&sink::run, {.id = "sink"});
+    auto h = rt.get_workflow_handle("sink");
+    send_in_batches(ex, 3'000, [&](int i) { h.signal("add", std::int64_t{i}); });
+
+    SECTION("to a signal channel") {
+        const std::size_t n =
+            allocations_in([&] { send_in_batches(ex, measured, [&](int i) { h.signal("add", std::int64_t{i}); }); });
+        CHECK(typed.query(&sink::total) == sum_below(3'000) + sum_below(measured));
+        CHECK(n == 0);
+    }
+    SECTION("to a handler") {
+        const std::size_t n =
+            allocations_in([&] { send_in_batches(ex, measured, [&](int i) { h.signal("bump", std::int64_t{i}); }); });
+        CHECK(typed.query(&sink::total) == sum_below(3'000) + sum_below(measured));
+        CHECK(n == 0);
+    }
+    SECTION("with a short string argument (kept in the string's own buffer)") {
+        const std::size_t n = allocations_in([&] { send_in_batches(ex, measured, [&](int) { h.signal("note", "hello"); }); });
+        CHECK(typed.query(&sink::total) == sum_below(3'000) + 5 * measured);
+        CHECK(n == 0);
+    }
+}
