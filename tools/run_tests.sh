@@ -34,7 +34,8 @@ build_and_test() {
     echo "== ${stage}: build ${dir}"
     cmake --build "${dir}" -j "${JOBS}"
     echo "== ${stage}: test ${dir}"
-    ctest --test-dir "${dir}" --output-on-failure -j "${JOBS}"
+    # A per-test timeout: a workflow that never suspends would otherwise spin until CI gives up.
+    ctest --test-dir "${dir}" --output-on-failure -j "${JOBS}" --timeout 300
 }
 
 check_single_header() {
