@@ -1741,7 +1741,7 @@ TEST_CASE("random programs match the reference model on a second block of seeds"
 
 TEST_CASE("many more random programs match the reference model", "[.][model-long]") {
     const std::uint64_t count = std::stoull(env_or("COFLOW_MODEL_SEEDS", "100000"));
-    const std::uint64_t first = std::stoull(env_or("COFLOW_MODEL_FIRST_SEED", "1000000"));
+    const std::uint64_t first = std::stoull(env_or("COFLOW_MODEL_FIRST_SEED", "10000000"));
     run_seeds(first, count);
 }
 
