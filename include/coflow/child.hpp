@@ -104,10 +104,7 @@ public:
     }
 
     R await_resume() {
-        if (precancelled_) {
-            inst->cancel_requested = false;
-            throw cancelled(inst->id);
-        }
+        if (precancelled_) raise_cancelled();
         throw_if_cancelled();
         instance_base& t = eng_->require(id_);
         if (t.result_type() != type_id_of<R>())

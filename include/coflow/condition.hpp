@@ -38,10 +38,7 @@ public:
     }
 
     auto await_resume() {
-        if (precancelled_) {
-            inst->cancel_requested = false;
-            throw cancelled(inst->id);
-        }
+        if (precancelled_) raise_cancelled();
         throw_if_cancelled();
         if constexpr (Timed) return satisfied_ || reason == wake_reason::fired;
     }

@@ -47,9 +47,7 @@ public:
 
     outgoing_awaiter(outgoing_awaiter&& o) noexcept
         : outgoing_state(std::move(o)), target_(std::move(o.target_)), seq_(o.seq_), precancelled_(o.precancelled_) {
-        label = target_;
-        done = o.done;
-        error = std::move(o.error);
+        label = target_;  // done and error came with outgoing_state's move
         if (!done && !precancelled_)
             if (outgoing* entry = engine::find_outgoing(*inst, seq_)) entry->state = this;
         o.done = true;  // the moved-from shell no longer owns the entry
@@ -71,10 +69,7 @@ public:
     }
 
     void await_resume() {
-        if (precancelled_) {
-            inst->cancel_requested = false;
-            throw cancelled(inst->id);
-        }
+        if (precancelled_) raise_cancelled();
         throw_if_cancelled();
         if (error) std::rethrow_exception(error);
     }

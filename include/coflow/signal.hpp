@@ -72,10 +72,7 @@ private:
         }
 
         auto await_resume() {
-            if (precancelled_) {
-                this->inst->cancel_requested = false;
-                throw cancelled(this->inst->id);
-            }
+            if (precancelled_) this->raise_cancelled();
             this->throw_if_cancelled();
             if constexpr (Timed) {
                 if (this->slot) return std::optional<value_type>(std::move(*this->slot));

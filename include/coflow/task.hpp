@@ -1,5 +1,5 @@
 // coflow/task.hpp: task<R>, the awaitable helper coroutine used inside workflows.
-// Sub-steps and async signal handlers are tasks; awaiting one starts it and resumes by symmetric transfer.
+// Sub-steps and async signal handlers are tasks; awaiting one starts it through the engine's trampoline.
 #pragma once
 
 #include <coroutine>

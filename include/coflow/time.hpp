@@ -36,10 +36,7 @@ public:
     }
 
     void await_resume() {
-        if (precancelled_) {
-            inst->cancel_requested = false;
-            throw cancelled(inst->id);
-        }
+        if (precancelled_) raise_cancelled();
         throw_if_cancelled();
     }
 

@@ -914,7 +914,7 @@ private:
 // ---- end coflow/detail/intrusive_list.hpp ----
 // ---- begin coflow/detail/promise.hpp ----
 // coflow/detail/promise.hpp: the promise family shared by task<R> and workflow<R>.
-// A non-template base holds the continuation, the exception and the final awaiter (symmetric transfer).
+// A non-template base holds the continuation, the exception and the final awaiter (via the trampoline).
 
 
 
@@ -1504,6 +1504,8 @@ public:
 
     /// In await_resume: throws `cancelled` if the wait ended by cancellation.
     inline void throw_if_cancelled() const;
+    /// In await_resume of an await that found the body already cancelled: delivers that cancellation.
+    [[noreturn]] inline void raise_cancelled() const;
 
     instance_base* inst = nullptr;
     std::coroutine_handle<> handle{};
@@ -1937,7 +1939,7 @@ public:
     void release_timer(std::uint32_t s) noexcept {
         timers_[s].w = nullptr;
         ++timers_[s].gen;
-        free_timers_.push_back(s);  // capacity reserved in add_timer's growth; may allocate rarely
+        free_timers_.push_back(s);  // grows only past the most timers ever live at once
     }
 
 private:
@@ -2270,10 +2272,12 @@ inline void waiter::arm_timer(time_point at) {
 }
 
 inline void waiter::throw_if_cancelled() const {
-    if (reason == wake_reason::cancelled) {
-        inst->cancel_requested = false;  // delivered: the body may catch it and go on
-        throw cancelled(inst->id);
-    }
+    if (reason == wake_reason::cancelled) raise_cancelled();
+}
+
+inline void waiter::raise_cancelled() const {
+    inst->cancel_requested = false;  // delivered: the body may catch it and go on
+    throw cancelled(inst->id);
 }
 
 // ---- instance ----------------------------------------------------------------------------------
@@ -2402,10 +2406,7 @@ private:
         }
 
         auto await_resume() {
-            if (precancelled_) {
-                this->inst->cancel_requested = false;
-                throw cancelled(this->inst->id);
-            }
+            if (precancelled_) this->raise_cancelled();
             this->throw_if_cancelled();
             if constexpr (Timed) {
                 if (this->slot) return std::optional<value_type>(std::move(*this->slot));
@@ -2482,7 +2483,7 @@ struct is_signal_channel<signal_channel<Ts...>> : std::true_type {};
 // ---- end coflow/signal.hpp ----
 // ---- begin coflow/task.hpp ----
 // coflow/task.hpp: task<R>, the awaitable helper coroutine used inside workflows.
-// Sub-steps and async signal handlers are tasks; awaiting one starts it and resumes by symmetric transfer.
+// Sub-steps and async signal handlers are tasks; awaiting one starts it through the engine's trampoline.
 
 
 
@@ -3101,9 +3102,7 @@ public:
 
     outgoing_awaiter(outgoing_awaiter&& o) noexcept
         : outgoing_state(std::move(o)), target_(std::move(o.target_)), seq_(o.seq_), precancelled_(o.precancelled_) {
-        label = target_;
-        done = o.done;
-        error = std::move(o.error);
+        label = target_;  // done and error came with outgoing_state's move
         if (!done && !precancelled_)
             if (outgoing* entry = engine::find_outgoing(*inst, seq_)) entry->state = this;
         o.done = true;  // the moved-from shell no longer owns the entry
@@ -3125,10 +3124,7 @@ public:
     }
 
     void await_resume() {
-        if (precancelled_) {
-            inst->cancel_requested = false;
-            throw cancelled(inst->id);
-        }
+        if (precancelled_) raise_cancelled();
         throw_if_cancelled();
         if (error) std::rethrow_exception(error);
     }
@@ -3332,10 +3328,7 @@ public:
     }
 
     R await_resume() {
-        if (precancelled_) {
-            inst->cancel_requested = false;
-            throw cancelled(inst->id);
-        }
+        if (precancelled_) raise_cancelled();
         throw_if_cancelled();
         instance_base& t = eng_->require(id_);
         if (t.result_type() != type_id_of<R>())
@@ -3587,10 +3580,7 @@ public:
     }
 
     auto await_resume() {
-        if (precancelled_) {
-            inst->cancel_requested = false;
-            throw cancelled(inst->id);
-        }
+        if (precancelled_) raise_cancelled();
         throw_if_cancelled();
         if constexpr (Timed) return satisfied_ || reason == wake_reason::fired;
     }
@@ -4280,10 +4270,7 @@ public:
     }
 
     void await_resume() {
-        if (precancelled_) {
-            inst->cancel_requested = false;
-            throw cancelled(inst->id);
-        }
+        if (precancelled_) raise_cancelled();
         throw_if_cancelled();
     }
 

@@ -80,6 +80,8 @@ public:
 
     /// In await_resume: throws `cancelled` if the wait ended by cancellation.
     inline void throw_if_cancelled() const;
+    /// In await_resume of an await that found the body already cancelled: delivers that cancellation.
+    [[noreturn]] inline void raise_cancelled() const;
 
     instance_base* inst = nullptr;
     std::coroutine_handle<> handle{};
@@ -513,7 +515,7 @@ public:
     void release_timer(std::uint32_t s) noexcept {
         timers_[s].w = nullptr;
         ++timers_[s].gen;
-        free_timers_.push_back(s);  // capacity reserved in add_timer's growth; may allocate rarely
+        free_timers_.push_back(s);  // grows only past the most timers ever live at once
     }
 
 private:
@@ -846,10 +848,12 @@ inline void waiter::arm_timer(time_point at) {
 }
 
 inline void waiter::throw_if_cancelled() const {
-    if (reason == wake_reason::cancelled) {
-        inst->cancel_requested = false;  // delivered: the body may catch it and go on
-        throw cancelled(inst->id);
-    }
+    if (reason == wake_reason::cancelled) raise_cancelled();
+}
+
+inline void waiter::raise_cancelled() const {
+    inst->cancel_requested = false;  // delivered: the body may catch it and go on
+    throw cancelled(inst->id);
 }
 
 // ---- instance ----------------------------------------------------------------------------------

@@ -1,5 +1,5 @@
 // coflow/detail/promise.hpp: the promise family shared by task<R> and workflow<R>.
-// A non-template base holds the continuation, the exception and the final awaiter (symmetric transfer).
+// A non-template base holds the continuation, the exception and the final awaiter (via the trampoline).
 #pragma once
 
 #include <coroutine>
