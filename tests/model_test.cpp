@@ -7,9 +7,6 @@
 //   Print its ops:    COFLOW_MODEL_SEED=123 COFLOW_MODEL_TRACE=1 build/g++/tests/coflow_model_test "[model]"
 //   More seeds:       COFLOW_MODEL_SEEDS=100000 [COFLOW_MODEL_FIRST_SEED=n] build/g++/tests/coflow_model_test "[model]"
 //                     (or the hidden case: build/g++/tests/coflow_model_test "[model-long]")
-//   Known bugs:       COFLOW_MODEL_STRICT=<bits> makes the model expect README's semantics where it otherwise
-//                     emulates a known library bug: 1 = known bug 1, 2 = known bug 2, 3 = both (see
-//                     `known bugs` below and the [regression] cases at the end).
 //
 // A failing seed reports itself (seed, operation number, what differed, the last operations).
 #include <coflow/coflow.hpp>
@@ -274,13 +271,8 @@ std::string describe_args(const call_args& a) {
 // The reference model: what the README says a runtime on a deterministic executor does, written
 // plainly. It keeps its own runs, inboxes, timers and ready queue.
 //
-// Known bugs (the model emulates the library's current behaviour unless COFLOW_MODEL_STRICT=1):
-//  1. child result read by id: a parent awaiting a child's result reads the id's *latest* run when it
-//     resumes; if the id was forgotten or reused in between, it gets workflow_not_found /
-//     result_not_ready / argument_mismatch instead of the outcome of the child it started.
-//  2. continue_as_new drops a pending cancel request: `co_await continue_as_new(...)` does not throw
-//     `cancelled` when a cancel was requested while the body was not suspended (README: the body's
-//     current or next co_await throws); the new run starts with no cancel request.
+// It once emulated two library bugs it found (see the [regression] cases at the end); both are fixed,
+// and the model now expects README's semantics only.
 // ============================================================================================
 
 namespace model {
@@ -338,7 +330,7 @@ struct handler {
     signal sig;
     int timer = -1;       // nap: its sleep
     int child = -1;       // spawn: the run whose completion list holds it
-    std::string outcome;  // forward/kill: "ok" or an error code; spawn (strict): the child's outcome
+    std::string outcome;  // forward/kill: "ok" or an error code; spawn: the child's outcome
     bool has_value = false;
     i64 value = 0;
 };
@@ -430,8 +422,7 @@ const param_spec* find_signal(kind k, std::string_view name) {
 
 class world {
 public:
-    // strict: a bit per known bug (1, 2) for which the model expects README's semantics instead.
-    world(std::size_t limit, unsigned strict) : limit_(limit), strict_(strict) {}
+    explicit world(std::size_t limit) : limit_(limit) {}
 
     // ---- lookups ---------------------------------------------------------------------
     run* find(std::string_view id) {
@@ -822,7 +813,7 @@ private:
             return true;
         }
         if (o.roll) {
-            if ((strict_ & 2) != 0 && r.cancel_requested) {  // known bug 2: the library continues as new
+            if (r.cancel_requested) {  // a pending cancel request wins over continue-as-new
                 body_cancelled(r);
                 return true;
             }
@@ -889,13 +880,6 @@ private:
                 o.log += "z" + std::to_string(h.sig.n[1]) + ";";
                 break;
             case hkind::spawn: {
-                if ((strict_ & 1) == 0) {  // known bug 1: the result is read from the id's latest run, now
-                    h.has_value = false;
-                    const run* c = find(h.sig.s[0]);  // the id the child was started under
-                    if (!c) h.outcome = "workflow_not_found";
-                    else if (c->k != kind::acct) h.outcome = "argument_mismatch";
-                    else h.outcome = outcome_of_closed(*c, h.has_value, h.value);
-                }
                 if (h.has_value) o.balance += h.value;
                 o.log += "c" + h.outcome + ";";
                 break;
@@ -989,7 +973,6 @@ private:
     }
 
     std::size_t limit_;
-    unsigned strict_;
     std::uint64_t generated_ = 0;
     int next_handler_ = 0;
 };
@@ -1039,8 +1022,8 @@ const char* policy_name(coflow::id_reuse_policy p) {
 
 class program {
 public:
-    program(std::uint64_t seed, unsigned strict, bool trace)
-        : seed_(seed), rng_(seed), trace_(trace), strict_(strict), limit_(pick_limit(seed)), model_(limit_, strict),
+    program(std::uint64_t seed, bool trace)
+        : seed_(seed), rng_(seed), trace_(trace), limit_(pick_limit(seed)), model_(limit_),
           rt_(ex_, coflow::runtime_options{.max_received_signals_per_run = limit_, .seed = seed}) {}
 
     // Runs the whole program; throws mismatch on the first difference. Returns a digest of what the
@@ -1157,8 +1140,7 @@ private:
     [[noreturn]] void fail(const std::string& what) {
         std::ostringstream os;
         os << "seed " << seed_ << " (limit " << limit_ << "), operation " << op_ << ": " << what
-           << "\nreplay: " << (strict_ ? "COFLOW_MODEL_STRICT=" + std::to_string(strict_) + " " : std::string())
-           << "COFLOW_MODEL_SEED=" << seed_ << " COFLOW_MODEL_TRACE=1 coflow_model_test \"[model]\""
+           << "\nreplay: COFLOW_MODEL_SEED=" << seed_ << " COFLOW_MODEL_TRACE=1 coflow_model_test \"[model]\""
            << "\nlast operations:\n";
         for (const auto& l : trace_lines_) os << "  " << l << "\n";
         throw mismatch(os.str());
@@ -1669,7 +1651,6 @@ private:
     std::uint64_t seed_;
     coflow::detail::splitmix64 rng_;
     bool trace_;
-    unsigned strict_;
     std::size_t limit_;
     model::world model_;
     coflow::deterministic_executor ex_;
@@ -1700,7 +1681,6 @@ bool sanitized_build() {
 
 // Runs seeds [first, first + count) (or the one in COFLOW_MODEL_SEED); a seed whose replay differs fails too.
 void run_seeds(std::uint64_t first, std::uint64_t count) {
-    const auto strict = static_cast<unsigned>(std::stoul(env_or("COFLOW_MODEL_STRICT", "0")));
     const bool trace = env_or("COFLOW_MODEL_TRACE", "0") != "0";
     if (const std::string one = env_or("COFLOW_MODEL_SEED", ""); !one.empty()) {
         first = std::stoull(one);
@@ -1709,9 +1689,9 @@ void run_seeds(std::uint64_t first, std::uint64_t count) {
     for (std::uint64_t seed = first; seed < first + count; ++seed) {
         CAPTURE(seed);
         try {
-            const std::string digest = program(seed, strict, trace).run();
+            const std::string digest = program(seed, trace).run();
             if (seed % 16 == 0) {
-                const std::string again = program(seed, strict, false).run();
+                const std::string again = program(seed, false).run();
                 if (again != digest)
                     FAIL("seed " << seed << " is not deterministic: a replay gave other run ids or results");
             }
@@ -1746,9 +1726,7 @@ TEST_CASE("many more random programs match the reference model", "[.][model-long
 }
 
 // ============================================================================================
-// Regressions: the known bugs above, each as the smallest program that shows it. They fail until the
-// library is fixed ([!mayfail] keeps the suite green meanwhile); then drop [!mayfail] and the emulation
-// in the model.
+// Regressions: the bugs the model found, each as the smallest program that showed it (fixed since).
 // ============================================================================================
 
 namespace {
@@ -1802,13 +1780,13 @@ private:
 
 }  // namespace
 
-// Found by the model test (COFLOW_MODEL_STRICT=1 COFLOW_MODEL_SEED=38). include/coflow/child.hpp,
-// result_awaiter::await_resume reads `eng_->require(id_)` when the parent resumes, not the run that
+// Found by the model test (seed 38, then fixed). include/coflow/child.hpp,
+// result_awaiter::await_resume read `eng_->require(id_)` when the parent resumed, not the run that
 // closed: if the child's id is forgotten or reused between the child closing and the parent's next
-// activation, the parent gets workflow_not_found or result_not_ready (or argument_mismatch when the id now
-// holds another type) instead of the child's outcome.
-TEST_CASE("bug: a parent awaiting a child reads whatever run holds the child's id when it resumes",
-          "[regression][!mayfail][child]") {
+// activation, the parent got workflow_not_found or result_not_ready (or argument_mismatch when the id now
+// held another type) instead of the child's outcome. Now the awaiter copies the outcome as the child closes.
+TEST_CASE("a parent awaiting a child gets that child's outcome even if its id is forgotten or reused first",
+          "[regression][child]") {
     for (const bool reuse : {false, true}) {
         CAPTURE(reuse);
         coflow::deterministic_executor ex;
@@ -1823,13 +1801,13 @@ TEST_CASE("bug: a parent awaiting a child reads whatever run holds the child's i
     }
 }
 
-// Found by the model test (COFLOW_MODEL_STRICT=2 COFLOW_MODEL_SEED=7032). include/coflow/child.hpp,
-// continue_as_new_awaiter: unlike every other awaiter it does not check `cancel_requested`, so a cancel
-// accepted while the body was not suspended (here: its timer had fired, its resumption was queued) is
-// dropped when the body's next co_await is continue_as_new; the new run starts without it. README:
+// Found by the model test (seed 7032, then fixed). include/coflow/child.hpp,
+// continue_as_new_awaiter: unlike every other awaiter it did not check `cancel_requested`, so a cancel
+// accepted while the body was not suspended (here: its timer had fired, its resumption was queued) was
+// dropped when the body's next co_await was continue_as_new; the new run started without it. README:
 // "cancel() makes the body's current (or next) co_await throw coflow::cancelled".
-TEST_CASE("bug: continue_as_new drops a cancel request that arrived while the body was not suspended",
-          "[regression][!mayfail][continue_as_new][cancel]") {
+TEST_CASE("continue_as_new delivers a cancel request that arrived while the body was not suspended",
+          "[regression][continue_as_new][cancel]") {
     coflow::deterministic_executor ex;
     coflow::runtime rt{ex};
     auto h = rt.start_workflow(&sleeper_then_continue::run, 0, {.id = "w"});

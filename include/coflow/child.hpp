@@ -5,7 +5,10 @@
 
 #include <coroutine>
 #include <cstddef>
+#include <cstdint>
+#include <exception>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <type_traits>
@@ -70,8 +73,10 @@ namespace detail {
 
 /// Awaits the result of workflow `id` (following continue-as-new to the last run). Returns its value
 /// or throws workflow_failed (cause kept), workflow_cancelled, workflow_terminated, workflow_not_found.
+/// The outcome is copied when the run closes (or at once, if it already has): the parent may resume
+/// only after the id was forgotten or reused, and must still see the run it awaited.
 template <class R>
-class [[nodiscard]] result_awaiter : private waiter {
+class [[nodiscard]] result_awaiter : private completion_waiter {
 public:
     using coflow_awaitable = void;
 
@@ -79,58 +84,76 @@ public:
         inst = a.inst;
         label = id_;
         eng_ = a.eng;
+        capture = &take_outcome;
         precancelled_ = a.body && a.inst->cancel_requested;
     }
 
+    // Moved only before it suspends (see waiter), so no outcome has been taken yet.
     result_awaiter(result_awaiter&& o) noexcept
-        : waiter(std::move(o)), eng_(o.eng_), id_(std::move(o.id_)), forget_(o.forget_), precancelled_(o.precancelled_) {
+        : completion_waiter(std::move(o)), eng_(o.eng_), id_(std::move(o.id_)), forget_(o.forget_),
+          precancelled_(o.precancelled_) {
         label = id_;
+        capture = &take_outcome;
     }
     result_awaiter& operator=(result_awaiter&&) = delete;
 
-    bool await_ready() const noexcept {
+    bool await_ready() noexcept {
         if (precancelled_) return false;
-        const instance_base* t = eng_->find(id_);
-        return !t || !t->running();
+        return !wait_for_close();
     }
 
     bool await_suspend(std::coroutine_handle<> h) noexcept {
-        if (precancelled_) return false;
-        instance_base* t = eng_->find(id_);
-        if (!t || !t->running()) return false;
+        if (precancelled_ || !wait_for_close()) return false;
         arm(*current_activation, h, wait_kind::child);
-        t->more().completion.push_back(*this);
+        eng_->find(id_)->more().completion.push_back(*this);
         return true;
     }
 
     R await_resume() {
         if (precancelled_) raise_cancelled();
         throw_if_cancelled();
-        instance_base& t = eng_->require(id_);
-        if (t.result_type() != type_id_of<R>())
-            throw argument_mismatch(id_, "workflow", t.type.name, "result type " + std::string(t.result_type_name()),
-                                    "result type " + std::string(type_name<R>()));
-        if (!forget_) return closed_result<R>(t);
-        try {  // forget the child whatever its outcome, once it has been read
-            if constexpr (std::is_void_v<R>) {
-                closed_result<R>(t);
-                eng_->forget(id_);
-            } else {
-                R value = closed_result<R>(t);
-                eng_->forget(id_);
-                return value;
-            }
-        } catch (...) {
-            eng_->forget(id_);
-            throw;
-        }
+        if (!taken_) throw workflow_not_found(id_);
+        // Forget the run that was awaited, whatever its outcome, if it is still the one under its id.
+        if (forget_ && eng_->by_slot(slot_, gen_)) eng_->forget(id_);
+        if (error_) std::rethrow_exception(error_);
+        if constexpr (!std::is_void_v<R>) return std::move(*value_);
     }
 
 private:
+    // True while the run under the id is open; otherwise takes its outcome now (if there is a run).
+    bool wait_for_close() noexcept {
+        instance_base* t = eng_->find(id_);
+        if (t && t->running()) return true;
+        if (t && !taken_) take_outcome(*this, *t);
+        return false;
+    }
+
+    static void take_outcome(completion_waiter& w, instance_base& t) noexcept {
+        auto& self = static_cast<result_awaiter&>(w);
+        self.taken_ = true;
+        self.slot_ = t.slot;
+        self.gen_ = t.gen;
+        try {
+            if (t.result_type() != type_id_of<R>())
+                throw argument_mismatch(self.id_, "workflow", t.type.name,
+                                        "result type " + std::string(t.result_type_name()),
+                                        "result type " + std::string(type_name<R>()));
+            if constexpr (std::is_void_v<R>) closed_result<R>(t);
+            else self.value_.emplace(closed_result<R>(t));
+        } catch (...) {
+            self.error_ = std::current_exception();
+        }
+    }
+
+    struct no_value {};
     engine* eng_ = nullptr;
     std::string id_;
+    std::conditional_t<std::is_void_v<R>, no_value, std::optional<R>> value_{};
+    std::exception_ptr error_;
+    std::uint32_t slot_ = 0, gen_ = 0;
     bool forget_ = false;
     bool precancelled_ = false;
+    bool taken_ = false;
 };
 
 template <class C, class M, class... A>
@@ -268,12 +291,15 @@ public:
         : inst_(&in), args_(std::move(args)) {}
 
     bool await_ready() const noexcept { return false; }
-    // Never resumed: the run closes when this step ends, destroying this frame.
-    void await_suspend(std::coroutine_handle<>) noexcept {
+    // Never resumed when it continues: the run closes when this step ends, destroying this frame. A
+    // pending cancel request wins, as at every other await: the body resumes and gets `cancelled`.
+    bool await_suspend(std::coroutine_handle<>) noexcept {
+        if (inst_->cancel_requested) return false;
         inst_->more().continue_args = std::move(args_);
         inst_->continuing = true;
+        return true;
     }
-    void await_resume() const noexcept {}
+    void await_resume() const { raise_cancelled(*inst_); }  // only reached when cancelled
 
 private:
     instance_base* inst_;

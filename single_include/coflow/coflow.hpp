@@ -432,19 +432,19 @@ template <class... As>
 // or cancellation reaches it.
 
 #include <coroutine>
+#include <exception>
+#include <optional>
 
 // ---- begin coflow/definition.hpp ----
 // coflow/definition.hpp: define<T>(name).run(..).signal(..).query(..), the constexpr table of a workflow type.
 // Typed calls find their entry by member pointer; by-name calls go through the type-erased table built here.
 
-#include <optional>
 #include <stdexcept>
 
 // ---- begin coflow/detail/engine.hpp ----
 // coflow/detail/engine.hpp: the scheduler core: workflow instances, waiters, activations and timers.
 // Only the executor's run loop reaches here (through posted work); it alone resumes workflow code.
 
-#include <exception>
 #include <unordered_map>
 
 // ---- begin coflow/detail/activation.hpp ----
@@ -1139,11 +1139,18 @@ private:
         if (cap_ >= (std::uint32_t{1} << 31)) throw std::length_error("coflow: queue longer than 2^31 items");
         const std::uint32_t cap = cap_ ? cap_ * 2 : 4;  // a power of two, so wrapping is a mask
         T* nb = std::allocator<T>{}.allocate(cap);
-        for (std::uint32_t i = 0; i < size_; ++i) {
-            T* from = buf_ + ((head_ + i) & (cap_ - 1u));
-            ::new (static_cast<void*>(nb + i)) T(std::move(*from));
-            std::destroy_at(from);
+        // Strong guarantee, as std::vector gives: a type whose move may throw is copied, and if a copy
+        // throws, the new buffer is undone and the ring is as it was.
+        std::uint32_t built = 0;
+        try {
+            for (; built < size_; ++built)
+                ::new (static_cast<void*>(nb + built)) T(std::move_if_noexcept(buf_[(head_ + built) & (cap_ - 1u)]));
+        } catch (...) {
+            std::destroy(nb, nb + built);
+            std::allocator<T>{}.deallocate(nb, cap);
+            throw;
         }
+        for (std::uint32_t i = 0; i < size_; ++i) std::destroy_at(buf_ + ((head_ + i) & (cap_ - 1u)));
         if (buf_) std::allocator<T>{}.deallocate(buf_, cap_);
         buf_ = nb;
         cap_ = cap;
@@ -1456,6 +1463,9 @@ namespace coflow::detail {
 class engine;
 class instance_base;
 
+/// Delivers a pending cancel request to the running body: throws coflow::cancelled.
+[[noreturn]] inline void raise_cancelled(instance_base& in);
+
 struct wait_tag {};
 struct ready_tag {};
 struct suspended_tag {};
@@ -1528,6 +1538,14 @@ public:
     }
     return "unknown";
 }
+
+/// A waiter in a run's completion list (another workflow awaiting this run's result). The run calls
+/// `capture` as it closes, before waking it: the awaiter copies the outcome then, because by the time
+/// it resumes the closed run may have been forgotten or replaced under its id.
+class completion_waiter : public waiter {
+public:
+    void (*capture)(completion_waiter&, instance_base&) noexcept = nullptr;
+};
 
 /// An accepted signal waiting to be delivered: a closure that calls the handler (or fills the channel)
 /// with the arguments it owns, and the signal's index in the workflow type's table.
@@ -1630,7 +1648,7 @@ public:
     struct extras {
         ring<outgoing> outbox;      // external signals sent in the current step, delivered when it ends
         std::uint64_t out_seq = 0;  // sequence number of the next outgoing entry
-        intrusive_list<waiter, wait_tag> completion;  // other workflows awaiting this one's result
+        intrusive_list<waiter, wait_tag> completion;  // completion_waiters: workflows awaiting this one's result
         std::vector<std::string> children;            // ids of child runs started by this run, still open
         std::uint32_t parent_slot = 0xffffffffu, parent_gen = 0;
         parent_close_policy_kind on_parent_close = parent_close_policy_kind::terminate;
@@ -1731,38 +1749,56 @@ public:
     }
 
     /// Takes a new run (with its body frame set) under its id, replacing a closed run, and schedules it.
+    /// All or nothing: if anything throws (the executor's post included), no run was added and a closed
+    /// run under the id is still there.
     instance_base& add(std::unique_ptr<instance_base> inst, const std::uint64_t* forced_seed = nullptr) {
         instance_base& in = *inst;
-        if (auto it = by_id_.find(in.id); it != by_id_.end()) {
-            retire(*it->second);
-            by_id_.erase(it);
-        }
         in.run_hi = rng_();
         in.run_lo = rng_();
         const std::uint64_t seed = rng_();
         in.rng = splitmix64(forced_seed ? *forced_seed : seed);
+        std::shared_ptr<history> h;
         if (recording()) {
-            auto h = std::make_shared<history>();
+            h = std::make_shared<history>();
             h->workflow_id = in.id;
             h->run_id = in.run_id();
             h->workflow_type = std::string(in.type.name);
             h->seed = forced_seed ? *forced_seed : seed;
+            histories_.reserve(histories_.size() + 1);
+            (void)in.more();  // allocated now, so that nothing after the commit below can throw
+        }
+        free_slots_.reserve(slots_.size() + 1);  // so that giving the slot back below cannot throw
+        if (free_slots_.empty()) {
+            slots_.push_back(instance_slot{nullptr, 0});
+            free_slots_.push_back(static_cast<std::uint32_t>(slots_.size() - 1));
+        }
+        in.slot = free_slots_.back();
+        in.gen = slots_[in.slot].gen;
+        // One lookup: a fresh id gets an empty entry (keyed by the new run's id); a reused one keeps its node.
+        auto [it, fresh] = by_id_.try_emplace(std::string_view(in.id));
+        try {
+            schedule(in);
+        } catch (...) {
+            if (fresh) by_id_.erase(it);
+            throw;
+        }
+        free_slots_.pop_back();
+        slots_[in.slot].inst = &in;
+        if (fresh) {
+            it->second = std::move(inst);
+        } else {
+            retire(*it->second);
+            // The key views the old run's id: re-key the node, which allocates nothing.
+            auto node = by_id_.extract(it);
+            node.key() = in.id;
+            std::unique_ptr<instance_base> old = std::exchange(node.mapped(), std::move(inst));
+            by_id_.insert(std::move(node));
+        }
+        if (h) {
             histories_.push_back(h);
             in.hist = h.get();
             in.more().hist_owner = std::move(h);
         }
-        if (free_slots_.empty()) {
-            in.slot = static_cast<std::uint32_t>(slots_.size());
-            slots_.push_back(instance_slot{&in, 0});
-        } else {
-            in.slot = free_slots_.back();
-            free_slots_.pop_back();
-            slots_[in.slot].inst = &in;
-        }
-        in.gen = slots_[in.slot].gen;
-        std::string_view key = in.id;
-        by_id_.emplace(key, std::move(inst));
-        schedule(in);
         return in;
     }
 
@@ -2177,7 +2213,12 @@ private:
             }
         }
         if (status != workflow_status::continued_as_new) {  // a continued run lives on under its id
-            if (in.x) while (waiter* w = in.x->completion.pop_front()) w->fire(wake_reason::fired);
+            if (in.x)
+                while (waiter* w = in.x->completion.pop_front()) {
+                    auto& c = static_cast<completion_waiter&>(*w);
+                    c.capture(c, in);
+                    c.fire(wake_reason::fired);
+                }
             if (instance_base* parent = in.x ? by_slot(in.x->parent_slot, in.x->parent_gen) : nullptr) {
                 if (parent->hist) record(*parent, event_kind::child_closed, in.id, {json(to_string(status))});
                 auto& c = parent->more().children;
@@ -2275,9 +2316,11 @@ inline void waiter::throw_if_cancelled() const {
     if (reason == wake_reason::cancelled) raise_cancelled();
 }
 
-inline void waiter::raise_cancelled() const {
-    inst->cancel_requested = false;  // delivered: the body may catch it and go on
-    throw cancelled(inst->id);
+inline void waiter::raise_cancelled() const { detail::raise_cancelled(*inst); }
+
+inline void raise_cancelled(instance_base& in) {
+    in.cancel_requested = false;  // delivered: the body may catch it and go on
+    throw cancelled(in.id);
 }
 
 // ---- instance ----------------------------------------------------------------------------------
@@ -3294,8 +3337,10 @@ namespace detail {
 
 /// Awaits the result of workflow `id` (following continue-as-new to the last run). Returns its value
 /// or throws workflow_failed (cause kept), workflow_cancelled, workflow_terminated, workflow_not_found.
+/// The outcome is copied when the run closes (or at once, if it already has): the parent may resume
+/// only after the id was forgotten or reused, and must still see the run it awaited.
 template <class R>
-class [[nodiscard]] result_awaiter : private waiter {
+class [[nodiscard]] result_awaiter : private completion_waiter {
 public:
     using coflow_awaitable = void;
 
@@ -3303,58 +3348,76 @@ public:
         inst = a.inst;
         label = id_;
         eng_ = a.eng;
+        capture = &take_outcome;
         precancelled_ = a.body && a.inst->cancel_requested;
     }
 
+    // Moved only before it suspends (see waiter), so no outcome has been taken yet.
     result_awaiter(result_awaiter&& o) noexcept
-        : waiter(std::move(o)), eng_(o.eng_), id_(std::move(o.id_)), forget_(o.forget_), precancelled_(o.precancelled_) {
+        : completion_waiter(std::move(o)), eng_(o.eng_), id_(std::move(o.id_)), forget_(o.forget_),
+          precancelled_(o.precancelled_) {
         label = id_;
+        capture = &take_outcome;
     }
     result_awaiter& operator=(result_awaiter&&) = delete;
 
-    bool await_ready() const noexcept {
+    bool await_ready() noexcept {
         if (precancelled_) return false;
-        const instance_base* t = eng_->find(id_);
-        return !t || !t->running();
+        return !wait_for_close();
     }
 
     bool await_suspend(std::coroutine_handle<> h) noexcept {
-        if (precancelled_) return false;
-        instance_base* t = eng_->find(id_);
-        if (!t || !t->running()) return false;
+        if (precancelled_ || !wait_for_close()) return false;
         arm(*current_activation, h, wait_kind::child);
-        t->more().completion.push_back(*this);
+        eng_->find(id_)->more().completion.push_back(*this);
         return true;
     }
 
     R await_resume() {
         if (precancelled_) raise_cancelled();
         throw_if_cancelled();
-        instance_base& t = eng_->require(id_);
-        if (t.result_type() != type_id_of<R>())
-            throw argument_mismatch(id_, "workflow", t.type.name, "result type " + std::string(t.result_type_name()),
-                                    "result type " + std::string(type_name<R>()));
-        if (!forget_) return closed_result<R>(t);
-        try {  // forget the child whatever its outcome, once it has been read
-            if constexpr (std::is_void_v<R>) {
-                closed_result<R>(t);
-                eng_->forget(id_);
-            } else {
-                R value = closed_result<R>(t);
-                eng_->forget(id_);
-                return value;
-            }
-        } catch (...) {
-            eng_->forget(id_);
-            throw;
-        }
+        if (!taken_) throw workflow_not_found(id_);
+        // Forget the run that was awaited, whatever its outcome, if it is still the one under its id.
+        if (forget_ && eng_->by_slot(slot_, gen_)) eng_->forget(id_);
+        if (error_) std::rethrow_exception(error_);
+        if constexpr (!std::is_void_v<R>) return std::move(*value_);
     }
 
 private:
+    // True while the run under the id is open; otherwise takes its outcome now (if there is a run).
+    bool wait_for_close() noexcept {
+        instance_base* t = eng_->find(id_);
+        if (t && t->running()) return true;
+        if (t && !taken_) take_outcome(*this, *t);
+        return false;
+    }
+
+    static void take_outcome(completion_waiter& w, instance_base& t) noexcept {
+        auto& self = static_cast<result_awaiter&>(w);
+        self.taken_ = true;
+        self.slot_ = t.slot;
+        self.gen_ = t.gen;
+        try {
+            if (t.result_type() != type_id_of<R>())
+                throw argument_mismatch(self.id_, "workflow", t.type.name,
+                                        "result type " + std::string(t.result_type_name()),
+                                        "result type " + std::string(type_name<R>()));
+            if constexpr (std::is_void_v<R>) closed_result<R>(t);
+            else self.value_.emplace(closed_result<R>(t));
+        } catch (...) {
+            self.error_ = std::current_exception();
+        }
+    }
+
+    struct no_value {};
     engine* eng_ = nullptr;
     std::string id_;
+    std::conditional_t<std::is_void_v<R>, no_value, std::optional<R>> value_{};
+    std::exception_ptr error_;
+    std::uint32_t slot_ = 0, gen_ = 0;
     bool forget_ = false;
     bool precancelled_ = false;
+    bool taken_ = false;
 };
 
 template <class C, class M, class... A>
@@ -3492,12 +3555,15 @@ public:
         : inst_(&in), args_(std::move(args)) {}
 
     bool await_ready() const noexcept { return false; }
-    // Never resumed: the run closes when this step ends, destroying this frame.
-    void await_suspend(std::coroutine_handle<>) noexcept {
+    // Never resumed when it continues: the run closes when this step ends, destroying this frame. A
+    // pending cancel request wins, as at every other await: the body resumes and gets `cancelled`.
+    bool await_suspend(std::coroutine_handle<>) noexcept {
+        if (inst_->cancel_requested) return false;
         inst_->more().continue_args = std::move(args_);
         inst_->continuing = true;
+        return true;
     }
-    void await_resume() const noexcept {}
+    void await_resume() const { raise_cancelled(*inst_); }  // only reached when cancelled
 
 private:
     instance_base* inst_;

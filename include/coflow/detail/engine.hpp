@@ -32,6 +32,9 @@ namespace coflow::detail {
 class engine;
 class instance_base;
 
+/// Delivers a pending cancel request to the running body: throws coflow::cancelled.
+[[noreturn]] inline void raise_cancelled(instance_base& in);
+
 struct wait_tag {};
 struct ready_tag {};
 struct suspended_tag {};
@@ -104,6 +107,14 @@ public:
     }
     return "unknown";
 }
+
+/// A waiter in a run's completion list (another workflow awaiting this run's result). The run calls
+/// `capture` as it closes, before waking it: the awaiter copies the outcome then, because by the time
+/// it resumes the closed run may have been forgotten or replaced under its id.
+class completion_waiter : public waiter {
+public:
+    void (*capture)(completion_waiter&, instance_base&) noexcept = nullptr;
+};
 
 /// An accepted signal waiting to be delivered: a closure that calls the handler (or fills the channel)
 /// with the arguments it owns, and the signal's index in the workflow type's table.
@@ -206,7 +217,7 @@ public:
     struct extras {
         ring<outgoing> outbox;      // external signals sent in the current step, delivered when it ends
         std::uint64_t out_seq = 0;  // sequence number of the next outgoing entry
-        intrusive_list<waiter, wait_tag> completion;  // other workflows awaiting this one's result
+        intrusive_list<waiter, wait_tag> completion;  // completion_waiters: workflows awaiting this one's result
         std::vector<std::string> children;            // ids of child runs started by this run, still open
         std::uint32_t parent_slot = 0xffffffffu, parent_gen = 0;
         parent_close_policy_kind on_parent_close = parent_close_policy_kind::terminate;
@@ -307,38 +318,56 @@ public:
     }
 
     /// Takes a new run (with its body frame set) under its id, replacing a closed run, and schedules it.
+    /// All or nothing: if anything throws (the executor's post included), no run was added and a closed
+    /// run under the id is still there.
     instance_base& add(std::unique_ptr<instance_base> inst, const std::uint64_t* forced_seed = nullptr) {
         instance_base& in = *inst;
-        if (auto it = by_id_.find(in.id); it != by_id_.end()) {
-            retire(*it->second);
-            by_id_.erase(it);
-        }
         in.run_hi = rng_();
         in.run_lo = rng_();
         const std::uint64_t seed = rng_();
         in.rng = splitmix64(forced_seed ? *forced_seed : seed);
+        std::shared_ptr<history> h;
         if (recording()) {
-            auto h = std::make_shared<history>();
+            h = std::make_shared<history>();
             h->workflow_id = in.id;
             h->run_id = in.run_id();
             h->workflow_type = std::string(in.type.name);
             h->seed = forced_seed ? *forced_seed : seed;
+            histories_.reserve(histories_.size() + 1);
+            (void)in.more();  // allocated now, so that nothing after the commit below can throw
+        }
+        free_slots_.reserve(slots_.size() + 1);  // so that giving the slot back below cannot throw
+        if (free_slots_.empty()) {
+            slots_.push_back(instance_slot{nullptr, 0});
+            free_slots_.push_back(static_cast<std::uint32_t>(slots_.size() - 1));
+        }
+        in.slot = free_slots_.back();
+        in.gen = slots_[in.slot].gen;
+        // One lookup: a fresh id gets an empty entry (keyed by the new run's id); a reused one keeps its node.
+        auto [it, fresh] = by_id_.try_emplace(std::string_view(in.id));
+        try {
+            schedule(in);
+        } catch (...) {
+            if (fresh) by_id_.erase(it);
+            throw;
+        }
+        free_slots_.pop_back();
+        slots_[in.slot].inst = &in;
+        if (fresh) {
+            it->second = std::move(inst);
+        } else {
+            retire(*it->second);
+            // The key views the old run's id: re-key the node, which allocates nothing.
+            auto node = by_id_.extract(it);
+            node.key() = in.id;
+            std::unique_ptr<instance_base> old = std::exchange(node.mapped(), std::move(inst));
+            by_id_.insert(std::move(node));
+        }
+        if (h) {
             histories_.push_back(h);
             in.hist = h.get();
             in.more().hist_owner = std::move(h);
         }
-        if (free_slots_.empty()) {
-            in.slot = static_cast<std::uint32_t>(slots_.size());
-            slots_.push_back(instance_slot{&in, 0});
-        } else {
-            in.slot = free_slots_.back();
-            free_slots_.pop_back();
-            slots_[in.slot].inst = &in;
-        }
-        in.gen = slots_[in.slot].gen;
-        std::string_view key = in.id;
-        by_id_.emplace(key, std::move(inst));
-        schedule(in);
         return in;
     }
 
@@ -753,7 +782,12 @@ private:
             }
         }
         if (status != workflow_status::continued_as_new) {  // a continued run lives on under its id
-            if (in.x) while (waiter* w = in.x->completion.pop_front()) w->fire(wake_reason::fired);
+            if (in.x)
+                while (waiter* w = in.x->completion.pop_front()) {
+                    auto& c = static_cast<completion_waiter&>(*w);
+                    c.capture(c, in);
+                    c.fire(wake_reason::fired);
+                }
             if (instance_base* parent = in.x ? by_slot(in.x->parent_slot, in.x->parent_gen) : nullptr) {
                 if (parent->hist) record(*parent, event_kind::child_closed, in.id, {json(to_string(status))});
                 auto& c = parent->more().children;
@@ -851,9 +885,11 @@ inline void waiter::throw_if_cancelled() const {
     if (reason == wake_reason::cancelled) raise_cancelled();
 }
 
-inline void waiter::raise_cancelled() const {
-    inst->cancel_requested = false;  // delivered: the body may catch it and go on
-    throw cancelled(inst->id);
+inline void waiter::raise_cancelled() const { detail::raise_cancelled(*inst); }
+
+inline void raise_cancelled(instance_base& in) {
+    in.cancel_requested = false;  // delivered: the body may catch it and go on
+    throw cancelled(in.id);
 }
 
 // ---- instance ----------------------------------------------------------------------------------
