@@ -52,6 +52,25 @@ private:
     bool satisfied_ = false;
 };
 
+/// What wait_condition returns: the predicate and the timeout. co_await builds the condition_awaiter
+/// in the frame (see promise_base::await_transform), so the waiter is never copied.
+template <class Pred, bool Timed>
+class [[nodiscard]] condition_awaitable {
+public:
+    using coflow_awaitable = void;
+    using coflow_deferred = void;
+
+    condition_awaitable(Pred pred, duration timeout) : pred_(std::move(pred)), timeout_(timeout) {}
+
+    condition_awaiter<Pred, Timed> make() {
+        return condition_awaiter<Pred, Timed>(require_activation("coflow::wait_condition"), std::move(pred_), timeout_);
+    }
+
+private:
+    Pred pred_;
+    duration timeout_;
+};
+
 }  // namespace detail
 
 /// Suspends until `pred()` is true. The predicate runs now (no suspension if true) and then after each
@@ -62,8 +81,8 @@ template <class Pred>
 [[nodiscard]] auto wait_condition(Pred pred) {
     static_assert(std::is_invocable_r_v<bool, Pred&>,
                   "wait_condition takes a predicate callable with no arguments that returns bool");
-    return detail::condition_awaiter<Pred, false>(detail::require_activation("coflow::wait_condition"),
-                                                  std::move(pred), duration::zero());
+    (void)detail::require_activation("coflow::wait_condition");  // misuse is reported here, at the call
+    return detail::condition_awaitable<Pred, false>(std::move(pred), duration::zero());
 }
 
 /// As wait_condition(pred), but gives up after `timeout` of executor time: `co_await` yields true if
@@ -72,8 +91,8 @@ template <class Pred>
 [[nodiscard]] auto wait_condition(Pred pred, duration timeout) {
     static_assert(std::is_invocable_r_v<bool, Pred&>,
                   "wait_condition takes a predicate callable with no arguments that returns bool");
-    return detail::condition_awaiter<Pred, true>(detail::require_activation("coflow::wait_condition"),
-                                                 std::move(pred), timeout);
+    (void)detail::require_activation("coflow::wait_condition");
+    return detail::condition_awaitable<Pred, true>(std::move(pred), timeout);
 }
 
 /// True when no async signal handler of the current workflow is still running. Await it before the

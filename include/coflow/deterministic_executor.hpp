@@ -27,8 +27,23 @@ public:
 
     void post(work w) override { ready_.push_back(std::move(w)); }
 
+    // The heap orders 24-byte keys; the works wait in a slab beside it, so sifting moves no closures.
     void post_at(time_point t, work w) override {
-        timers_.push_back(timer{t, next_seq_++, std::move(w)});
+        if (timers_.size() == timers_.capacity()) timers_.reserve(timers_.size() * 2 + 16);  // nothing fails below
+        if (free_parked_.empty() && parked_.size() == parked_.capacity()) {
+            parked_.reserve(parked_.size() * 2 + 16);
+            free_parked_.reserve(parked_.capacity());  // so that release_due never allocates for it
+        }
+        std::uint32_t slot;
+        if (free_parked_.empty()) {
+            slot = static_cast<std::uint32_t>(parked_.size());
+            parked_.push_back(std::move(w));
+        } else {
+            slot = free_parked_.back();
+            free_parked_.pop_back();
+            parked_[slot] = std::move(w);
+        }
+        timers_.push_back(timer{t, next_seq_++, slot});
         std::push_heap(timers_.begin(), timers_.end(), later);
     }
 
@@ -102,7 +117,7 @@ private:
     struct timer {
         time_point due;
         std::uint64_t seq;
-        work fn;
+        std::uint32_t slot;  // where its work is parked
     };
     // std heap functions build a max-heap; "later" as less puts the earliest (due, seq) on top.
     static bool later(const timer& a, const timer& b) noexcept {
@@ -111,8 +126,10 @@ private:
 
     void release_due() {
         while (!timers_.empty() && timers_.front().due <= now_) {
+            const std::uint32_t slot = timers_.front().slot;
+            ready_.push_back(std::move(parked_[slot]));  // may grow (and throw) before anything changed
+            free_parked_.push_back(slot);                 // capacity reserved in post_at
             std::pop_heap(timers_.begin(), timers_.end(), later);
-            ready_.push_back(std::move(timers_.back().fn));
             timers_.pop_back();
         }
     }
@@ -134,6 +151,8 @@ private:
 
     detail::ring<work> ready_;
     std::vector<timer> timers_;
+    std::vector<work> parked_;  // the works of pending timers, by slot
+    std::vector<std::uint32_t> free_parked_;
     std::uint64_t next_seq_ = 0;
     time_point now_{};
 };

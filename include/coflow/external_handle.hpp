@@ -2,6 +2,7 @@
 // `co_await h.signal(...)` completes once the target accepted the signal (or throws why it did not).
 #pragma once
 
+#include <array>
 #include <coroutine>
 #include <cstdint>
 #include <exception>
@@ -31,75 +32,103 @@ class [[nodiscard]] outgoing_awaiter : private outgoing_state {
 public:
     using coflow_awaitable = void;
 
-    /// Queues `send` for the workflow running now (throws signal_limit_exceeded, not_in_workflow).
-    outgoing_awaiter(activation& a, std::string_view target, std::string_view what,
-                     inline_function<void(engine&), 64> send)
-        : target_(target) {
-        inst = a.inst;
-        label = target_;
+    /// Queues `send` for the workflow running now (throws signal_limit_exceeded).
+    outgoing_awaiter(activation& a, std::string_view target, run_hint hint, std::string_view what, outgoing_send send)
+        : inst_(a.inst) {
         if (a.body && a.inst->cancel_requested) {  // cancelled before it went out: it never goes
             precancelled_ = true;
             return;
         }
-        a.eng->send_later(*a.inst, target, what, std::move(send), this);
-        seq_ = a.inst->x->out_seq - 1;
+        seq_ = a.eng->send_later(*a.inst, target, hint, what, std::move(send), this);
     }
 
+    // Moved only before it suspends (the waiter is built in await_suspend); the queued entry follows.
     outgoing_awaiter(outgoing_awaiter&& o) noexcept
-        : outgoing_state(std::move(o)), target_(std::move(o.target_)), seq_(o.seq_), precancelled_(o.precancelled_) {
-        label = target_;  // done and error came with outgoing_state's move
+        : outgoing_state(std::move(o)), inst_(o.inst_), seq_(o.seq_),
+          precancelled_(o.precancelled_) {
         if (!done && !precancelled_)
-            if (outgoing* entry = engine::find_outgoing(*inst, seq_)) entry->state = this;
+            if (outgoing* entry = engine::find_outgoing(*inst_, seq_)) entry->state = this;
         o.done = true;  // the moved-from shell no longer owns the entry
     }
     outgoing_awaiter& operator=(outgoing_awaiter&&) = delete;
 
     ~outgoing_awaiter() {
-        if (!done && !precancelled_ && inst)
-            if (outgoing* entry = engine::find_outgoing(*inst, seq_)) entry->state = nullptr;
+        if (!done && !precancelled_)
+            if (outgoing* entry = engine::find_outgoing(*inst_, seq_)) entry->state = nullptr;
     }
 
     bool await_ready() const noexcept { return done && !precancelled_; }
 
     bool await_suspend(std::coroutine_handle<> h) noexcept {
         if (precancelled_) return false;
-        arm(*current_activation, h, wait_kind::signal_sent);
-        waiting = true;
+        waiter& w = waiter_.emplace();
+        // Not done, so the entry is still queued: the label views its target id until it goes out.
+        if (const outgoing* entry = engine::find_outgoing(*inst_, seq_)) w.label = entry->target;
+        w.arm(*current_activation, h, wait_kind::signal_sent);
+        waiting = &w;
         return true;
     }
 
     void await_resume() {
-        if (precancelled_) raise_cancelled();
-        throw_if_cancelled();
+        if (precancelled_) raise_cancelled(*inst_);
+        if (waiter_) waiter_->throw_if_cancelled();
         if (error) std::rethrow_exception(error);
     }
 
 private:
-    std::string target_;
+    instance_base* inst_;
     std::uint64_t seq_ = 0;
     bool precancelled_ = false;
+    std::optional<waiter> waiter_;
 };
 
-template <class T, std::size_t I, class M, class... As>
-void queue_if_match(activation& a, const std::string& target_id, M m, std::optional<outgoing_awaiter>& out,
-                    As&&... as) {
-    constexpr auto target = std::get<I>(T::definition.signals).target;
-    if constexpr (std::is_same_v<std::remove_const_t<decltype(target)>, M>) {
-        if (!out && target == m) {
-            using D = delivery<T, I>;
-            using Tuple = decltype(D::args);
-            static_assert(std::is_constructible_v<Tuple, As&&...>,
-                          "the signal's arguments do not convert to the handler's parameter types");
-            out.emplace(a, target_id, std::get<I>(T::definition.signals).name,
-                        [id = target_id, d = D{Tuple(std::forward<As>(as)...)}](engine& e) mutable {
-                            instance_base& t = e.require(id);
-                            if (t.type.self != type_id_of<T>())
-                                throw workflow_type_mismatch(id, T::definition.name, t.type.name);
-                            e.accept(t, static_cast<std::uint32_t>(I), std::move(d));
-                        });
-        }
-    }
+/// Makes the outgoing signal for the I-th signal of T (whose target has type M) with `as`.
+template <class T, std::size_t I, class... As>
+outgoing_awaiter make_outgoing(activation& a, const std::string& target, run_hint hint, As&&... as) {
+    using D = delivery<T, I>;
+    using Tuple = decltype(D::args);
+    static_assert(std::is_constructible_v<Tuple, As&&...>,
+                  "the signal's arguments do not convert to the handler's parameter types");
+    return outgoing_awaiter(a, target, hint, std::get<I>(T::definition.signals).name,
+                            [d = D{Tuple(std::forward<As>(as)...)}](engine& e, instance_base& t) mutable {
+                                if (t.type.self != type_id_of<T>())
+                                    throw workflow_type_mismatch(t.id, T::definition.name, t.type.name);
+                                e.accept(t, static_cast<std::uint32_t>(I), std::move(d));
+                            });
 }
+
+/// The index of the signal of T whose target is `m`, or npos32.
+template <class T, class M>
+std::uint32_t signal_index(M m) {
+    std::uint32_t found = npos32;
+    [&]<std::size_t... I>(std::index_sequence<I...>) {
+        (
+            [&] {
+                constexpr auto target = std::get<I>(T::definition.signals).target;
+                if constexpr (std::is_same_v<std::remove_const_t<decltype(target)>, M>)
+                    if (found == npos32 && target == m) found = static_cast<std::uint32_t>(I);
+            }(),
+            ...);
+    }(std::make_index_sequence<signal_count_v<T>>{});
+    return found;
+}
+
+/// A table of make_outgoing<T, I, As...> for each signal I whose target has type M (null for others),
+/// so that the awaiter is returned as a prvalue, never moved through an optional.
+template <class T, class M, class... As>
+struct outgoing_makers {
+    using fn = outgoing_awaiter (*)(activation&, const std::string&, run_hint, As&&...);
+    template <std::size_t I>
+    static constexpr fn entry() {
+        if constexpr (std::is_same_v<std::remove_const_t<decltype(std::get<I>(T::definition.signals).target)>, M>)
+            return &make_outgoing<T, I, As...>;
+        else
+            return nullptr;
+    }
+    static constexpr auto table = []<std::size_t... I>(std::index_sequence<I...>) {
+        return std::array<fn, sizeof...(I)>{entry<I>()...};
+    }(std::make_index_sequence<signal_count_v<T>>{});
+};
 
 }  // namespace detail
 
@@ -124,21 +153,23 @@ public:
     [[nodiscard]] detail::outgoing_awaiter signal(std::string_view name, As&&... args) const {
         detail::activation& a = detail::require_activation("external_workflow_handle::signal");
         auto pack = std::make_unique<detail::arg_pack_impl<detail::by_name_t<As>...>>(std::forward<As>(args)...);
-        return detail::outgoing_awaiter(
-            a, id_, name, [id = id_, n = std::string(name), p = std::move(pack)](detail::engine& e) {
-                e.signal_by_name(e.require(id), n, p->view());
-            });
+        return detail::outgoing_awaiter(a, id_, a.eng->locate(id_, hint_), name,
+                                        [n = std::string(name), p = std::move(pack)](detail::engine& e,
+                                                                                     detail::instance_base& t) {
+                                            e.signal_by_name(t, n, p->view());
+                                        });
     }
 
     /// Requests cancellation of the target: `co_await h.cancel()`.
     [[nodiscard]] detail::outgoing_awaiter cancel() const {
         detail::activation& a = detail::require_activation("external_workflow_handle::cancel");
-        return detail::outgoing_awaiter(a, id_, "<cancel request>",
-                                        [id = id_](detail::engine& e) { e.cancel(e.require(id)); });
+        return detail::outgoing_awaiter(a, id_, a.eng->locate(id_, hint_), "<cancel request>",
+                                        [](detail::engine& e, detail::instance_base& t) { e.cancel(t); });
     }
 
 protected:
     std::string id_;
+    mutable detail::run_hint hint_;  // where the target's latest run was last seen (checked before use)
 };
 
 /// An external handle typed for workflow class T: signals by member pointer, checked at compile time.
@@ -156,15 +187,13 @@ public:
         static_assert(detail::workflow_class<T>,
                       "external_workflow_handle<T> needs T to be a workflow class with a `definition`");
         detail::activation& a = detail::require_activation("external_workflow_handle::signal");
-        std::optional<detail::outgoing_awaiter> out;
-        [&]<std::size_t... I>(std::index_sequence<I...>) {
-            (detail::queue_if_match<T, I>(a, id_, target, out, std::forward<As>(args)...), ...);
-        }(std::make_index_sequence<detail::signal_count_v<T>>{});
-        if (!out) {
+        const std::uint32_t index = detail::signal_index<T>(target);
+        if (index == detail::npos32) {
             const auto& type = detail::workflow_type_of<T>();
             throw unknown_signal(id_, type.name, "<member not registered as a signal>", type.signal_names());
         }
-        return std::move(*out);
+        return detail::outgoing_makers<T, M, As...>::table[index](a, this->id_, a.eng->locate(this->id_, this->hint_),
+                                                                  std::forward<As>(args)...);
     }
 };
 

@@ -34,6 +34,9 @@ template <>
 class workflow_handle<void> {
 public:
     workflow_handle(detail::engine& eng, std::string id) : eng_(&eng), id_(std::move(id)) {}
+    /// A handle on a run just started (runtime::start_workflow): it knows the run's slot already.
+    workflow_handle(detail::engine& eng, std::string id, const detail::instance_base& run)
+        : eng_(&eng), id_(std::move(id)), slot_(run.slot), gen_(run.gen) {}
 
     [[nodiscard]] const std::string& id() const noexcept { return id_; }
 
@@ -124,6 +127,7 @@ protected:
         if (!in) throw workflow_not_found(id_);
         slot_ = in->slot;
         gen_ = in->gen;
+        typed_ = false;
         return *in;
     }
 
@@ -131,6 +135,7 @@ protected:
     std::string id_;
     mutable std::uint32_t slot_ = 0xffffffffu;
     mutable std::uint32_t gen_ = 0;
+    mutable bool typed_ = false;  // workflow_handle<T>: the run in the slot was checked to be a T
 };
 
 template <class R>
@@ -152,6 +157,10 @@ class workflow_handle : public workflow_handle<void> {
 
 public:
     using workflow_handle<void>::workflow_handle;
+    workflow_handle(detail::engine& eng, std::string id, const detail::instance_base& run)
+        : workflow_handle<void>(eng, std::move(id), run) {
+        typed_ = run.type.self == detail::type_id_of<T>();
+    }
     using workflow_handle<void>::signal;
     using workflow_handle<void>::query;
     using result_type = detail::run_result_t<T>;
@@ -204,10 +213,15 @@ public:
     result_type result() const { return detail::closed_result<result_type>(typed_instance()); }
 
 private:
+    // A run never changes type, so the check is made once per run the handle finds.
     detail::instance_base& typed_instance() const {
+        if (typed_)
+            if (detail::instance_base* in = eng_->by_slot(slot_, gen_)) [[likely]]
+                return *in;
         detail::instance_base& in = instance();
         if (in.type.self != detail::type_id_of<T>())
             throw workflow_type_mismatch(in.id, T::definition.name, in.type.name);
+        typed_ = true;
         return in;
     }
 };

@@ -146,11 +146,11 @@ private:
             eng_.check_start(id, opts.id_reuse);
             detail::instance_base& in = detail::start_run<T>(eng_, id, std::forward<A>(args)...);
             eng_.signal_by_name(in, opts.start_signal, opts.start_signal_args.view());
-            return workflow_handle<T>(eng_, std::move(id));
+            return workflow_handle<T>(eng_, std::move(id), in);
         }
         eng_.check_start(id, opts.id_reuse);
-        detail::start_run<T>(eng_, id, std::forward<A>(args)...);
-        return workflow_handle<T>(eng_, std::move(id));
+        detail::instance_base& in = detail::start_run<T>(eng_, id, std::forward<A>(args)...);
+        return workflow_handle<T>(eng_, std::move(id), in);
     }
 
     detail::engine eng_;

@@ -49,45 +49,54 @@ private:
         std::optional<value_type> slot;
     };
 
+    // The waiter is built only when the receive suspends: a receive that finds a value (the usual case
+    // in a busy channel) costs a few loads, not a 100-byte waiter made and torn down.
     template <bool Timed>
-    class [[nodiscard]] receive_awaiter : private receiver {
+    class [[nodiscard]] receive_awaiter {
     public:
         using coflow_awaitable = void;
 
-        receive_awaiter(detail::activation& a, signal_channel& ch, duration timeout) : ch_(ch), timeout_(timeout) {
-            this->inst = a.inst;
-            precancelled_ = a.body && a.inst->cancel_requested;
-        }
+        receive_awaiter(detail::activation& a, signal_channel& ch, duration timeout) noexcept
+            : ch_(&ch), inst_(a.inst), timeout_(timeout), precancelled_(a.body && a.inst->cancel_requested) {}
+        // Moved only before it suspends, when there is no waiter yet.
+        receive_awaiter(receive_awaiter&& o) noexcept
+            : ch_(o.ch_), inst_(o.inst_), timeout_(o.timeout_), precancelled_(o.precancelled_) {}
+        receive_awaiter& operator=(receive_awaiter&&) = delete;
 
-        bool await_ready() const noexcept { return !precancelled_ && !ch_.items_.empty(); }
+        bool await_ready() const noexcept { return !precancelled_ && !ch_->items_.empty(); }
 
         bool await_suspend(std::coroutine_handle<> h) noexcept {
             if (precancelled_) return false;
             detail::activation& a = *detail::current_activation;
-            this->arm(a, h, detail::wait_kind::channel);
-            ch_.receivers_.push_back(*this);
+            receiver& r = waiting_.emplace();
+            r.arm(a, h, detail::wait_kind::channel);
+            ch_->receivers_.push_back(r);
             if constexpr (Timed)
-                this->arm_timer(a.eng->exec().now() + (timeout_ < duration::zero() ? duration::zero() : timeout_));
+                r.arm_timer(a.eng->exec().now() + (timeout_ < duration::zero() ? duration::zero() : timeout_));
             return true;
         }
 
         auto await_resume() {
-            if (precancelled_) this->raise_cancelled();
-            this->throw_if_cancelled();
-            if constexpr (Timed) {
-                if (this->slot) return std::optional<value_type>(std::move(*this->slot));
-                if (this->reason == detail::wake_reason::timed_out) return std::optional<value_type>();
-                return std::optional<value_type>(ch_.take_front());
-            } else {
-                if (this->slot) return value_type(std::move(*this->slot));
-                return ch_.take_front();
+            if (precancelled_) detail::raise_cancelled(*inst_);
+            if (waiting_) {
+                waiting_->throw_if_cancelled();
+                if (waiting_->slot) {
+                    if constexpr (Timed) return std::optional<value_type>(std::move(*waiting_->slot));
+                    else return value_type(std::move(*waiting_->slot));
+                }
+                if constexpr (Timed)
+                    if (waiting_->reason == detail::wake_reason::timed_out) return std::optional<value_type>();
             }
+            if constexpr (Timed) return std::optional<value_type>(ch_->take_front());
+            else return ch_->take_front();
         }
 
     private:
-        signal_channel& ch_;
+        signal_channel* ch_;
+        detail::instance_base* inst_;
         duration timeout_;
-        bool precancelled_ = false;
+        bool precancelled_;
+        std::optional<receiver> waiting_;
     };
 
 public:

@@ -977,14 +977,19 @@ public:
     // An awaiter given as a temporary is moved into a value that the compiler keeps in the frame, and
     // one given as an lvalue is wrapped in a pointer-sized proxy: g++ 12 mishandles references returned
     // from await_transform (it copies or relocates the awaiter), and our awaiters must stay in place.
+    //
+    // A deferred awaitable (wait_condition's) is only a description; its awaiter is built here, as the
+    // returned prvalue, directly where the frame keeps it: the frame holds one waiter, not a copy too.
     template <class A>
-    auto await_transform(A&& a) noexcept(std::is_lvalue_reference_v<A> ||
-                                         std::is_nothrow_move_constructible_v<std::remove_cvref_t<A>>) {
+    auto await_transform(A&& a) noexcept(!requires { typename std::remove_cvref_t<A>::coflow_deferred; } &&
+                                         (std::is_lvalue_reference_v<A> ||
+                                          std::is_nothrow_move_constructible_v<std::remove_cvref_t<A>>)) {
         static_assert(workflow_awaitable<A>,
                       "workflow code may only co_await coflow awaitables (task, wait_condition, sleep, "
                       "signal_channel::receive, ...): other awaitables would resume it outside the executor");
         using D = std::remove_cvref_t<A>;
-        if constexpr (!std::is_lvalue_reference_v<A>) return D(std::move(a));
+        if constexpr (requires { typename D::coflow_deferred; }) return D(std::forward<A>(a)).make();
+        else if constexpr (!std::is_lvalue_reference_v<A>) return D(std::move(a));
         else if constexpr (requires { a.await_ready(); }) return awaiter_ref<D>{&a};
         else return a.operator co_await();  // a task lvalue: its awaiter, by value
     }
@@ -1557,25 +1562,41 @@ struct pending_signal {
     std::uint32_t index;
 };
 
-/// A signal (or cancel request) sent from workflow code through an external handle, waiting to go out.
-/// Its awaitable (if any) is told the outcome; with none, a failure fails the sending run.
-class outgoing_state : public waiter {
+/// Where the outcome of an outgoing signal (or cancel request) goes: its awaitable. With none, a
+/// failure fails the sending run.
+class outgoing_state {
 public:
     void complete(std::exception_ptr e) noexcept {
         done = true;
         error = std::move(e);
-        if (waiting) fire(wake_reason::fired);
+        if (waiting) {
+            waiting->label = {};  // it viewed the entry's target id, which is going away
+            waiting->fire(wake_reason::fired);
+        }
     }
     bool done = false;
-    bool waiting = false;
+    waiter* waiting = nullptr;  // the suspended co_await, if any
     std::exception_ptr error;
 };
 
+/// Delivers an outgoing request to its target run; throws what the target refused.
+using outgoing_send = inline_function<void(engine&, instance_base&), 48>;
+
+/// A signal (or cancel request) sent from workflow code through an external handle, waiting to go out
+/// when the sender's step ends.
 struct outgoing {
-    inline_function<void(engine&), 64> send;  // delivers to the target; throws what the target refused
-    outgoing_state* state;                    // the awaitable, or null once it is gone
+    outgoing_send send;
+    outgoing_state* state;  // the awaitable, or null once it is gone
     std::uint64_t seq;
-    std::string target, what;                 // for the history; empty when it is off
+    std::string target;                 // the target's workflow id
+    std::uint32_t slot, gen;            // where the target's run was when this was sent: a hint, checked
+    std::unique_ptr<std::string> what;  // the signal's name, for the history (null when none is recorded)
+};
+
+/// Where a run was seen: its slot and generation in the engine's slot table (no run: slot 0xffffffff).
+struct run_hint {
+    std::uint32_t slot = 0xffffffffu;
+    std::uint32_t gen = 0;
 };
 
 /// What a child's run does when its parent's run closes (Temporal's ParentClosePolicy).
@@ -1899,19 +1920,28 @@ public:
         return *in;
     }
 
-    /// Queues an outgoing signal of `sender` (sent when its current step ends). Throws
-    /// signal_limit_exceeded when too many are pending; then nothing was queued.
-    void send_later(instance_base& sender, std::string_view target, std::string_view signal,
-                    inline_function<void(engine&), 64> send, outgoing_state* state) {
+    /// Queues an outgoing signal of `sender` (sent when its current step ends) and returns its sequence
+    /// number. `hint` is where the caller last saw the target's run. Throws signal_limit_exceeded when
+    /// too many are pending; then nothing was queued.
+    std::uint64_t send_later(instance_base& sender, std::string_view target, run_hint hint, std::string_view signal,
+                             outgoing_send send, outgoing_state* state) {
         const std::size_t limit = opts_.max_pending_outgoing_signals;
         if (limit != 0 && sender.pending_outgoing() >= limit)
             throw signal_limit_exceeded(sender.id, std::string(signal) + "' to '" + std::string(target),
                                         "pending outgoing signals (runtime_options::max_pending_outgoing_signals)",
                                         limit, "await the signals already sent before sending more");
         auto& x = sender.more();
-        x.outbox.push_back(outgoing{std::move(send), state, x.out_seq++,
-                                    sender.hist ? std::string(target) : std::string(),
-                                    sender.hist ? std::string(signal) : std::string()});
+        x.outbox.push_back(outgoing{std::move(send), state, x.out_seq, std::string(target), hint.slot, hint.gen,
+                                    sender.hist ? std::make_unique<std::string>(signal) : nullptr});
+        return x.out_seq++;
+    }
+
+    /// Where the latest run of `id` is now (found by `hint` if it still holds, else by id; `hint` is
+    /// updated), or {} if there is none.
+    [[nodiscard]] run_hint locate(std::string_view id, run_hint& hint) const {
+        if (by_slot(hint.slot, hint.gen)) return hint;
+        if (const instance_base* in = find(id)) hint = run_hint{in->slot, in->gen};
+        return hint;
     }
 
     /// Finds the pending outgoing entry with sequence number `seq` (its awaitable is going away).
@@ -2088,14 +2118,17 @@ private:
                 if (k < check_->expected->events.size()) error = check_->expected->events[k].error;
             } else {
                 try {
-                    o.send(*this);
+                    // A run still in the slot where the sender saw it is the id's latest run: a newer
+                    // run under the id would have retired it.
+                    instance_base* target = by_slot(o.slot, o.gen);
+                    o.send(*this, target ? *target : require(o.target));
                 } catch (...) {
                     error = std::current_exception();
                 }
             }
             if (in.hist)
                 record(in, event_kind::signal_sent, o.target,
-                       {json(o.what), json(error ? describe_exception(error) : std::string("accepted"))}, {}, error);
+                       {json(o.what ? *o.what : std::string()), json(error ? describe_exception(error) : std::string("accepted"))}, {}, error);
             if (o.state) o.state->complete(std::move(error));
             else if (error && !in.failure) in.failure = std::move(error);  // nobody awaited it: not lost silently
         }
@@ -2146,8 +2179,11 @@ private:
     void note_handled(instance_base& in, std::uint32_t index) {
         ++in.handled;
         if (in.hist) [[unlikely]]
-            record(in, event_kind::signal_handled, std::string(in.type.signals[index].name),
-                   {std::to_string(in.handled)});
+            record_handled(in, index);
+    }
+    // Out of line so that the hot loop above stays small when no history is recorded.
+    [[gnu::noinline]] void record_handled(instance_base& in, std::uint32_t index) {
+        record(in, event_kind::signal_handled, std::string(in.type.signals[index].name), {std::to_string(in.handled)});
     }
 
     void deliver_leftovers(instance_base& in, activation& act) {
@@ -2426,45 +2462,54 @@ private:
         std::optional<value_type> slot;
     };
 
+    // The waiter is built only when the receive suspends: a receive that finds a value (the usual case
+    // in a busy channel) costs a few loads, not a 100-byte waiter made and torn down.
     template <bool Timed>
-    class [[nodiscard]] receive_awaiter : private receiver {
+    class [[nodiscard]] receive_awaiter {
     public:
         using coflow_awaitable = void;
 
-        receive_awaiter(detail::activation& a, signal_channel& ch, duration timeout) : ch_(ch), timeout_(timeout) {
-            this->inst = a.inst;
-            precancelled_ = a.body && a.inst->cancel_requested;
-        }
+        receive_awaiter(detail::activation& a, signal_channel& ch, duration timeout) noexcept
+            : ch_(&ch), inst_(a.inst), timeout_(timeout), precancelled_(a.body && a.inst->cancel_requested) {}
+        // Moved only before it suspends, when there is no waiter yet.
+        receive_awaiter(receive_awaiter&& o) noexcept
+            : ch_(o.ch_), inst_(o.inst_), timeout_(o.timeout_), precancelled_(o.precancelled_) {}
+        receive_awaiter& operator=(receive_awaiter&&) = delete;
 
-        bool await_ready() const noexcept { return !precancelled_ && !ch_.items_.empty(); }
+        bool await_ready() const noexcept { return !precancelled_ && !ch_->items_.empty(); }
 
         bool await_suspend(std::coroutine_handle<> h) noexcept {
             if (precancelled_) return false;
             detail::activation& a = *detail::current_activation;
-            this->arm(a, h, detail::wait_kind::channel);
-            ch_.receivers_.push_back(*this);
+            receiver& r = waiting_.emplace();
+            r.arm(a, h, detail::wait_kind::channel);
+            ch_->receivers_.push_back(r);
             if constexpr (Timed)
-                this->arm_timer(a.eng->exec().now() + (timeout_ < duration::zero() ? duration::zero() : timeout_));
+                r.arm_timer(a.eng->exec().now() + (timeout_ < duration::zero() ? duration::zero() : timeout_));
             return true;
         }
 
         auto await_resume() {
-            if (precancelled_) this->raise_cancelled();
-            this->throw_if_cancelled();
-            if constexpr (Timed) {
-                if (this->slot) return std::optional<value_type>(std::move(*this->slot));
-                if (this->reason == detail::wake_reason::timed_out) return std::optional<value_type>();
-                return std::optional<value_type>(ch_.take_front());
-            } else {
-                if (this->slot) return value_type(std::move(*this->slot));
-                return ch_.take_front();
+            if (precancelled_) detail::raise_cancelled(*inst_);
+            if (waiting_) {
+                waiting_->throw_if_cancelled();
+                if (waiting_->slot) {
+                    if constexpr (Timed) return std::optional<value_type>(std::move(*waiting_->slot));
+                    else return value_type(std::move(*waiting_->slot));
+                }
+                if constexpr (Timed)
+                    if (waiting_->reason == detail::wake_reason::timed_out) return std::optional<value_type>();
             }
+            if constexpr (Timed) return std::optional<value_type>(ch_->take_front());
+            else return ch_->take_front();
         }
 
     private:
-        signal_channel& ch_;
+        signal_channel* ch_;
+        detail::instance_base* inst_;
         duration timeout_;
-        bool precancelled_ = false;
+        bool precancelled_;
+        std::optional<receiver> waiting_;
     };
 
 public:
@@ -3129,75 +3174,103 @@ class [[nodiscard]] outgoing_awaiter : private outgoing_state {
 public:
     using coflow_awaitable = void;
 
-    /// Queues `send` for the workflow running now (throws signal_limit_exceeded, not_in_workflow).
-    outgoing_awaiter(activation& a, std::string_view target, std::string_view what,
-                     inline_function<void(engine&), 64> send)
-        : target_(target) {
-        inst = a.inst;
-        label = target_;
+    /// Queues `send` for the workflow running now (throws signal_limit_exceeded).
+    outgoing_awaiter(activation& a, std::string_view target, run_hint hint, std::string_view what, outgoing_send send)
+        : inst_(a.inst) {
         if (a.body && a.inst->cancel_requested) {  // cancelled before it went out: it never goes
             precancelled_ = true;
             return;
         }
-        a.eng->send_later(*a.inst, target, what, std::move(send), this);
-        seq_ = a.inst->x->out_seq - 1;
+        seq_ = a.eng->send_later(*a.inst, target, hint, what, std::move(send), this);
     }
 
+    // Moved only before it suspends (the waiter is built in await_suspend); the queued entry follows.
     outgoing_awaiter(outgoing_awaiter&& o) noexcept
-        : outgoing_state(std::move(o)), target_(std::move(o.target_)), seq_(o.seq_), precancelled_(o.precancelled_) {
-        label = target_;  // done and error came with outgoing_state's move
+        : outgoing_state(std::move(o)), inst_(o.inst_), seq_(o.seq_),
+          precancelled_(o.precancelled_) {
         if (!done && !precancelled_)
-            if (outgoing* entry = engine::find_outgoing(*inst, seq_)) entry->state = this;
+            if (outgoing* entry = engine::find_outgoing(*inst_, seq_)) entry->state = this;
         o.done = true;  // the moved-from shell no longer owns the entry
     }
     outgoing_awaiter& operator=(outgoing_awaiter&&) = delete;
 
     ~outgoing_awaiter() {
-        if (!done && !precancelled_ && inst)
-            if (outgoing* entry = engine::find_outgoing(*inst, seq_)) entry->state = nullptr;
+        if (!done && !precancelled_)
+            if (outgoing* entry = engine::find_outgoing(*inst_, seq_)) entry->state = nullptr;
     }
 
     bool await_ready() const noexcept { return done && !precancelled_; }
 
     bool await_suspend(std::coroutine_handle<> h) noexcept {
         if (precancelled_) return false;
-        arm(*current_activation, h, wait_kind::signal_sent);
-        waiting = true;
+        waiter& w = waiter_.emplace();
+        // Not done, so the entry is still queued: the label views its target id until it goes out.
+        if (const outgoing* entry = engine::find_outgoing(*inst_, seq_)) w.label = entry->target;
+        w.arm(*current_activation, h, wait_kind::signal_sent);
+        waiting = &w;
         return true;
     }
 
     void await_resume() {
-        if (precancelled_) raise_cancelled();
-        throw_if_cancelled();
+        if (precancelled_) raise_cancelled(*inst_);
+        if (waiter_) waiter_->throw_if_cancelled();
         if (error) std::rethrow_exception(error);
     }
 
 private:
-    std::string target_;
+    instance_base* inst_;
     std::uint64_t seq_ = 0;
     bool precancelled_ = false;
+    std::optional<waiter> waiter_;
 };
 
-template <class T, std::size_t I, class M, class... As>
-void queue_if_match(activation& a, const std::string& target_id, M m, std::optional<outgoing_awaiter>& out,
-                    As&&... as) {
-    constexpr auto target = std::get<I>(T::definition.signals).target;
-    if constexpr (std::is_same_v<std::remove_const_t<decltype(target)>, M>) {
-        if (!out && target == m) {
-            using D = delivery<T, I>;
-            using Tuple = decltype(D::args);
-            static_assert(std::is_constructible_v<Tuple, As&&...>,
-                          "the signal's arguments do not convert to the handler's parameter types");
-            out.emplace(a, target_id, std::get<I>(T::definition.signals).name,
-                        [id = target_id, d = D{Tuple(std::forward<As>(as)...)}](engine& e) mutable {
-                            instance_base& t = e.require(id);
-                            if (t.type.self != type_id_of<T>())
-                                throw workflow_type_mismatch(id, T::definition.name, t.type.name);
-                            e.accept(t, static_cast<std::uint32_t>(I), std::move(d));
-                        });
-        }
-    }
+/// Makes the outgoing signal for the I-th signal of T (whose target has type M) with `as`.
+template <class T, std::size_t I, class... As>
+outgoing_awaiter make_outgoing(activation& a, const std::string& target, run_hint hint, As&&... as) {
+    using D = delivery<T, I>;
+    using Tuple = decltype(D::args);
+    static_assert(std::is_constructible_v<Tuple, As&&...>,
+                  "the signal's arguments do not convert to the handler's parameter types");
+    return outgoing_awaiter(a, target, hint, std::get<I>(T::definition.signals).name,
+                            [d = D{Tuple(std::forward<As>(as)...)}](engine& e, instance_base& t) mutable {
+                                if (t.type.self != type_id_of<T>())
+                                    throw workflow_type_mismatch(t.id, T::definition.name, t.type.name);
+                                e.accept(t, static_cast<std::uint32_t>(I), std::move(d));
+                            });
 }
+
+/// The index of the signal of T whose target is `m`, or npos32.
+template <class T, class M>
+std::uint32_t signal_index(M m) {
+    std::uint32_t found = npos32;
+    [&]<std::size_t... I>(std::index_sequence<I...>) {
+        (
+            [&] {
+                constexpr auto target = std::get<I>(T::definition.signals).target;
+                if constexpr (std::is_same_v<std::remove_const_t<decltype(target)>, M>)
+                    if (found == npos32 && target == m) found = static_cast<std::uint32_t>(I);
+            }(),
+            ...);
+    }(std::make_index_sequence<signal_count_v<T>>{});
+    return found;
+}
+
+/// A table of make_outgoing<T, I, As...> for each signal I whose target has type M (null for others),
+/// so that the awaiter is returned as a prvalue, never moved through an optional.
+template <class T, class M, class... As>
+struct outgoing_makers {
+    using fn = outgoing_awaiter (*)(activation&, const std::string&, run_hint, As&&...);
+    template <std::size_t I>
+    static constexpr fn entry() {
+        if constexpr (std::is_same_v<std::remove_const_t<decltype(std::get<I>(T::definition.signals).target)>, M>)
+            return &make_outgoing<T, I, As...>;
+        else
+            return nullptr;
+    }
+    static constexpr auto table = []<std::size_t... I>(std::index_sequence<I...>) {
+        return std::array<fn, sizeof...(I)>{entry<I>()...};
+    }(std::make_index_sequence<signal_count_v<T>>{});
+};
 
 }  // namespace detail
 
@@ -3222,21 +3295,23 @@ public:
     [[nodiscard]] detail::outgoing_awaiter signal(std::string_view name, As&&... args) const {
         detail::activation& a = detail::require_activation("external_workflow_handle::signal");
         auto pack = std::make_unique<detail::arg_pack_impl<detail::by_name_t<As>...>>(std::forward<As>(args)...);
-        return detail::outgoing_awaiter(
-            a, id_, name, [id = id_, n = std::string(name), p = std::move(pack)](detail::engine& e) {
-                e.signal_by_name(e.require(id), n, p->view());
-            });
+        return detail::outgoing_awaiter(a, id_, a.eng->locate(id_, hint_), name,
+                                        [n = std::string(name), p = std::move(pack)](detail::engine& e,
+                                                                                     detail::instance_base& t) {
+                                            e.signal_by_name(t, n, p->view());
+                                        });
     }
 
     /// Requests cancellation of the target: `co_await h.cancel()`.
     [[nodiscard]] detail::outgoing_awaiter cancel() const {
         detail::activation& a = detail::require_activation("external_workflow_handle::cancel");
-        return detail::outgoing_awaiter(a, id_, "<cancel request>",
-                                        [id = id_](detail::engine& e) { e.cancel(e.require(id)); });
+        return detail::outgoing_awaiter(a, id_, a.eng->locate(id_, hint_), "<cancel request>",
+                                        [](detail::engine& e, detail::instance_base& t) { e.cancel(t); });
     }
 
 protected:
     std::string id_;
+    mutable detail::run_hint hint_;  // where the target's latest run was last seen (checked before use)
 };
 
 /// An external handle typed for workflow class T: signals by member pointer, checked at compile time.
@@ -3254,15 +3329,13 @@ public:
         static_assert(detail::workflow_class<T>,
                       "external_workflow_handle<T> needs T to be a workflow class with a `definition`");
         detail::activation& a = detail::require_activation("external_workflow_handle::signal");
-        std::optional<detail::outgoing_awaiter> out;
-        [&]<std::size_t... I>(std::index_sequence<I...>) {
-            (detail::queue_if_match<T, I>(a, id_, target, out, std::forward<As>(args)...), ...);
-        }(std::make_index_sequence<detail::signal_count_v<T>>{});
-        if (!out) {
+        const std::uint32_t index = detail::signal_index<T>(target);
+        if (index == detail::npos32) {
             const auto& type = detail::workflow_type_of<T>();
             throw unknown_signal(id_, type.name, "<member not registered as a signal>", type.signal_names());
         }
-        return std::move(*out);
+        return detail::outgoing_makers<T, M, As...>::table[index](a, this->id_, a.eng->locate(this->id_, this->hint_),
+                                                                  std::forward<As>(args)...);
     }
 };
 
@@ -3660,6 +3733,25 @@ private:
     bool satisfied_ = false;
 };
 
+/// What wait_condition returns: the predicate and the timeout. co_await builds the condition_awaiter
+/// in the frame (see promise_base::await_transform), so the waiter is never copied.
+template <class Pred, bool Timed>
+class [[nodiscard]] condition_awaitable {
+public:
+    using coflow_awaitable = void;
+    using coflow_deferred = void;
+
+    condition_awaitable(Pred pred, duration timeout) : pred_(std::move(pred)), timeout_(timeout) {}
+
+    condition_awaiter<Pred, Timed> make() {
+        return condition_awaiter<Pred, Timed>(require_activation("coflow::wait_condition"), std::move(pred_), timeout_);
+    }
+
+private:
+    Pred pred_;
+    duration timeout_;
+};
+
 }  // namespace detail
 
 /// Suspends until `pred()` is true. The predicate runs now (no suspension if true) and then after each
@@ -3670,8 +3762,8 @@ template <class Pred>
 [[nodiscard]] auto wait_condition(Pred pred) {
     static_assert(std::is_invocable_r_v<bool, Pred&>,
                   "wait_condition takes a predicate callable with no arguments that returns bool");
-    return detail::condition_awaiter<Pred, false>(detail::require_activation("coflow::wait_condition"),
-                                                  std::move(pred), duration::zero());
+    (void)detail::require_activation("coflow::wait_condition");  // misuse is reported here, at the call
+    return detail::condition_awaitable<Pred, false>(std::move(pred), duration::zero());
 }
 
 /// As wait_condition(pred), but gives up after `timeout` of executor time: `co_await` yields true if
@@ -3680,8 +3772,8 @@ template <class Pred>
 [[nodiscard]] auto wait_condition(Pred pred, duration timeout) {
     static_assert(std::is_invocable_r_v<bool, Pred&>,
                   "wait_condition takes a predicate callable with no arguments that returns bool");
-    return detail::condition_awaiter<Pred, true>(detail::require_activation("coflow::wait_condition"),
-                                                 std::move(pred), timeout);
+    (void)detail::require_activation("coflow::wait_condition");
+    return detail::condition_awaitable<Pred, true>(std::move(pred), timeout);
 }
 
 /// True when no async signal handler of the current workflow is still running. Await it before the
@@ -3714,8 +3806,23 @@ public:
 
     void post(work w) override { ready_.push_back(std::move(w)); }
 
+    // The heap orders 24-byte keys; the works wait in a slab beside it, so sifting moves no closures.
     void post_at(time_point t, work w) override {
-        timers_.push_back(timer{t, next_seq_++, std::move(w)});
+        if (timers_.size() == timers_.capacity()) timers_.reserve(timers_.size() * 2 + 16);  // nothing fails below
+        if (free_parked_.empty() && parked_.size() == parked_.capacity()) {
+            parked_.reserve(parked_.size() * 2 + 16);
+            free_parked_.reserve(parked_.capacity());  // so that release_due never allocates for it
+        }
+        std::uint32_t slot;
+        if (free_parked_.empty()) {
+            slot = static_cast<std::uint32_t>(parked_.size());
+            parked_.push_back(std::move(w));
+        } else {
+            slot = free_parked_.back();
+            free_parked_.pop_back();
+            parked_[slot] = std::move(w);
+        }
+        timers_.push_back(timer{t, next_seq_++, slot});
         std::push_heap(timers_.begin(), timers_.end(), later);
     }
 
@@ -3789,7 +3896,7 @@ private:
     struct timer {
         time_point due;
         std::uint64_t seq;
-        work fn;
+        std::uint32_t slot;  // where its work is parked
     };
     // std heap functions build a max-heap; "later" as less puts the earliest (due, seq) on top.
     static bool later(const timer& a, const timer& b) noexcept {
@@ -3798,8 +3905,10 @@ private:
 
     void release_due() {
         while (!timers_.empty() && timers_.front().due <= now_) {
+            const std::uint32_t slot = timers_.front().slot;
+            ready_.push_back(std::move(parked_[slot]));  // may grow (and throw) before anything changed
+            free_parked_.push_back(slot);                 // capacity reserved in post_at
             std::pop_heap(timers_.begin(), timers_.end(), later);
-            ready_.push_back(std::move(timers_.back().fn));
             timers_.pop_back();
         }
     }
@@ -3821,6 +3930,8 @@ private:
 
     detail::ring<work> ready_;
     std::vector<timer> timers_;
+    std::vector<work> parked_;  // the works of pending timers, by slot
+    std::vector<std::uint32_t> free_parked_;
     std::uint64_t next_seq_ = 0;
     time_point now_{};
 };
@@ -3845,6 +3956,9 @@ template <>
 class workflow_handle<void> {
 public:
     workflow_handle(detail::engine& eng, std::string id) : eng_(&eng), id_(std::move(id)) {}
+    /// A handle on a run just started (runtime::start_workflow): it knows the run's slot already.
+    workflow_handle(detail::engine& eng, std::string id, const detail::instance_base& run)
+        : eng_(&eng), id_(std::move(id)), slot_(run.slot), gen_(run.gen) {}
 
     [[nodiscard]] const std::string& id() const noexcept { return id_; }
 
@@ -3935,6 +4049,7 @@ protected:
         if (!in) throw workflow_not_found(id_);
         slot_ = in->slot;
         gen_ = in->gen;
+        typed_ = false;
         return *in;
     }
 
@@ -3942,6 +4057,7 @@ protected:
     std::string id_;
     mutable std::uint32_t slot_ = 0xffffffffu;
     mutable std::uint32_t gen_ = 0;
+    mutable bool typed_ = false;  // workflow_handle<T>: the run in the slot was checked to be a T
 };
 
 template <class R>
@@ -3963,6 +4079,10 @@ class workflow_handle : public workflow_handle<void> {
 
 public:
     using workflow_handle<void>::workflow_handle;
+    workflow_handle(detail::engine& eng, std::string id, const detail::instance_base& run)
+        : workflow_handle<void>(eng, std::move(id), run) {
+        typed_ = run.type.self == detail::type_id_of<T>();
+    }
     using workflow_handle<void>::signal;
     using workflow_handle<void>::query;
     using result_type = detail::run_result_t<T>;
@@ -4015,10 +4135,15 @@ public:
     result_type result() const { return detail::closed_result<result_type>(typed_instance()); }
 
 private:
+    // A run never changes type, so the check is made once per run the handle finds.
     detail::instance_base& typed_instance() const {
+        if (typed_)
+            if (detail::instance_base* in = eng_->by_slot(slot_, gen_)) [[likely]]
+                return *in;
         detail::instance_base& in = instance();
         if (in.type.self != detail::type_id_of<T>())
             throw workflow_type_mismatch(in.id, T::definition.name, in.type.name);
+        typed_ = true;
         return in;
     }
 };
@@ -4203,11 +4328,11 @@ private:
             eng_.check_start(id, opts.id_reuse);
             detail::instance_base& in = detail::start_run<T>(eng_, id, std::forward<A>(args)...);
             eng_.signal_by_name(in, opts.start_signal, opts.start_signal_args.view());
-            return workflow_handle<T>(eng_, std::move(id));
+            return workflow_handle<T>(eng_, std::move(id), in);
         }
         eng_.check_start(id, opts.id_reuse);
-        detail::start_run<T>(eng_, id, std::forward<A>(args)...);
-        return workflow_handle<T>(eng_, std::move(id));
+        detail::instance_base& in = detail::start_run<T>(eng_, id, std::forward<A>(args)...);
+        return workflow_handle<T>(eng_, std::move(id), in);
     }
 
     detail::engine eng_;

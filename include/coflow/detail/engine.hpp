@@ -126,25 +126,41 @@ struct pending_signal {
     std::uint32_t index;
 };
 
-/// A signal (or cancel request) sent from workflow code through an external handle, waiting to go out.
-/// Its awaitable (if any) is told the outcome; with none, a failure fails the sending run.
-class outgoing_state : public waiter {
+/// Where the outcome of an outgoing signal (or cancel request) goes: its awaitable. With none, a
+/// failure fails the sending run.
+class outgoing_state {
 public:
     void complete(std::exception_ptr e) noexcept {
         done = true;
         error = std::move(e);
-        if (waiting) fire(wake_reason::fired);
+        if (waiting) {
+            waiting->label = {};  // it viewed the entry's target id, which is going away
+            waiting->fire(wake_reason::fired);
+        }
     }
     bool done = false;
-    bool waiting = false;
+    waiter* waiting = nullptr;  // the suspended co_await, if any
     std::exception_ptr error;
 };
 
+/// Delivers an outgoing request to its target run; throws what the target refused.
+using outgoing_send = inline_function<void(engine&, instance_base&), 48>;
+
+/// A signal (or cancel request) sent from workflow code through an external handle, waiting to go out
+/// when the sender's step ends.
 struct outgoing {
-    inline_function<void(engine&), 64> send;  // delivers to the target; throws what the target refused
-    outgoing_state* state;                    // the awaitable, or null once it is gone
+    outgoing_send send;
+    outgoing_state* state;  // the awaitable, or null once it is gone
     std::uint64_t seq;
-    std::string target, what;                 // for the history; empty when it is off
+    std::string target;                 // the target's workflow id
+    std::uint32_t slot, gen;            // where the target's run was when this was sent: a hint, checked
+    std::unique_ptr<std::string> what;  // the signal's name, for the history (null when none is recorded)
+};
+
+/// Where a run was seen: its slot and generation in the engine's slot table (no run: slot 0xffffffff).
+struct run_hint {
+    std::uint32_t slot = 0xffffffffu;
+    std::uint32_t gen = 0;
 };
 
 /// What a child's run does when its parent's run closes (Temporal's ParentClosePolicy).
@@ -468,19 +484,28 @@ public:
         return *in;
     }
 
-    /// Queues an outgoing signal of `sender` (sent when its current step ends). Throws
-    /// signal_limit_exceeded when too many are pending; then nothing was queued.
-    void send_later(instance_base& sender, std::string_view target, std::string_view signal,
-                    inline_function<void(engine&), 64> send, outgoing_state* state) {
+    /// Queues an outgoing signal of `sender` (sent when its current step ends) and returns its sequence
+    /// number. `hint` is where the caller last saw the target's run. Throws signal_limit_exceeded when
+    /// too many are pending; then nothing was queued.
+    std::uint64_t send_later(instance_base& sender, std::string_view target, run_hint hint, std::string_view signal,
+                             outgoing_send send, outgoing_state* state) {
         const std::size_t limit = opts_.max_pending_outgoing_signals;
         if (limit != 0 && sender.pending_outgoing() >= limit)
             throw signal_limit_exceeded(sender.id, std::string(signal) + "' to '" + std::string(target),
                                         "pending outgoing signals (runtime_options::max_pending_outgoing_signals)",
                                         limit, "await the signals already sent before sending more");
         auto& x = sender.more();
-        x.outbox.push_back(outgoing{std::move(send), state, x.out_seq++,
-                                    sender.hist ? std::string(target) : std::string(),
-                                    sender.hist ? std::string(signal) : std::string()});
+        x.outbox.push_back(outgoing{std::move(send), state, x.out_seq, std::string(target), hint.slot, hint.gen,
+                                    sender.hist ? std::make_unique<std::string>(signal) : nullptr});
+        return x.out_seq++;
+    }
+
+    /// Where the latest run of `id` is now (found by `hint` if it still holds, else by id; `hint` is
+    /// updated), or {} if there is none.
+    [[nodiscard]] run_hint locate(std::string_view id, run_hint& hint) const {
+        if (by_slot(hint.slot, hint.gen)) return hint;
+        if (const instance_base* in = find(id)) hint = run_hint{in->slot, in->gen};
+        return hint;
     }
 
     /// Finds the pending outgoing entry with sequence number `seq` (its awaitable is going away).
@@ -657,14 +682,17 @@ private:
                 if (k < check_->expected->events.size()) error = check_->expected->events[k].error;
             } else {
                 try {
-                    o.send(*this);
+                    // A run still in the slot where the sender saw it is the id's latest run: a newer
+                    // run under the id would have retired it.
+                    instance_base* target = by_slot(o.slot, o.gen);
+                    o.send(*this, target ? *target : require(o.target));
                 } catch (...) {
                     error = std::current_exception();
                 }
             }
             if (in.hist)
                 record(in, event_kind::signal_sent, o.target,
-                       {json(o.what), json(error ? describe_exception(error) : std::string("accepted"))}, {}, error);
+                       {json(o.what ? *o.what : std::string()), json(error ? describe_exception(error) : std::string("accepted"))}, {}, error);
             if (o.state) o.state->complete(std::move(error));
             else if (error && !in.failure) in.failure = std::move(error);  // nobody awaited it: not lost silently
         }
@@ -715,8 +743,11 @@ private:
     void note_handled(instance_base& in, std::uint32_t index) {
         ++in.handled;
         if (in.hist) [[unlikely]]
-            record(in, event_kind::signal_handled, std::string(in.type.signals[index].name),
-                   {std::to_string(in.handled)});
+            record_handled(in, index);
+    }
+    // Out of line so that the hot loop above stays small when no history is recorded.
+    [[gnu::noinline]] void record_handled(instance_base& in, std::uint32_t index) {
+        record(in, event_kind::signal_handled, std::string(in.type.signals[index].name), {std::to_string(in.handled)});
     }
 
     void deliver_leftovers(instance_base& in, activation& act) {

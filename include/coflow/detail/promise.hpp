@@ -70,14 +70,19 @@ public:
     // An awaiter given as a temporary is moved into a value that the compiler keeps in the frame, and
     // one given as an lvalue is wrapped in a pointer-sized proxy: g++ 12 mishandles references returned
     // from await_transform (it copies or relocates the awaiter), and our awaiters must stay in place.
+    //
+    // A deferred awaitable (wait_condition's) is only a description; its awaiter is built here, as the
+    // returned prvalue, directly where the frame keeps it: the frame holds one waiter, not a copy too.
     template <class A>
-    auto await_transform(A&& a) noexcept(std::is_lvalue_reference_v<A> ||
-                                         std::is_nothrow_move_constructible_v<std::remove_cvref_t<A>>) {
+    auto await_transform(A&& a) noexcept(!requires { typename std::remove_cvref_t<A>::coflow_deferred; } &&
+                                         (std::is_lvalue_reference_v<A> ||
+                                          std::is_nothrow_move_constructible_v<std::remove_cvref_t<A>>)) {
         static_assert(workflow_awaitable<A>,
                       "workflow code may only co_await coflow awaitables (task, wait_condition, sleep, "
                       "signal_channel::receive, ...): other awaitables would resume it outside the executor");
         using D = std::remove_cvref_t<A>;
-        if constexpr (!std::is_lvalue_reference_v<A>) return D(std::move(a));
+        if constexpr (requires { typename D::coflow_deferred; }) return D(std::forward<A>(a)).make();
+        else if constexpr (!std::is_lvalue_reference_v<A>) return D(std::move(a));
         else if constexpr (requires { a.await_ready(); }) return awaiter_ref<D>{&a};
         else return a.operator co_await();  // a task lvalue: its awaiter, by value
     }
