@@ -119,10 +119,14 @@ private:
         std::uint64_t seq;
         std::uint32_t slot;  // where its work is parked
     };
-    // std heap functions build a max-heap; "later" as less puts the earliest (due, seq) on top.
-    static bool later(const timer& a, const timer& b) noexcept {
-        return a.due != b.due ? a.due > b.due : a.seq > b.seq;
-    }
+    // std heap functions build a max-heap; "later" as less puts the earliest (due, seq) on top. A
+    // function object, not a function pointer, so that the heap's sifting loops inline it.
+    struct later_t {
+        bool operator()(const timer& a, const timer& b) const noexcept {
+            return a.due != b.due ? a.due > b.due : a.seq > b.seq;
+        }
+    };
+    static constexpr later_t later{};
 
     void release_due() {
         while (!timers_.empty() && timers_.front().due <= now_) {

@@ -65,7 +65,7 @@ public:
         std::tuple<detail::by_name_t<As>...> values(std::forward<As>(args)...);
         auto erased = detail::erase_args(values, std::index_sequence_for<As...>{});
         std::optional<R> answer;
-        q->call(in.query_target().object(), detail::erased_args{erased.data(), erased.size()}, &answer, in.id);
+        q->call(in.query_target_object(), detail::erased_args{erased.data(), erased.size()}, &answer, in.id);
         return std::move(*answer);
     }
 
@@ -185,7 +185,7 @@ public:
         const std::uint32_t index = detail::query_index<T>(fn);
         if (index == detail::npos32)
             throw unknown_query(in.id, in.type.name, "<member not registered as a query>", in.type.query_names());
-        const T& obj = *static_cast<const T*>(in.query_target().object());
+        const T& obj = *static_cast<const T*>(in.query_target_object());
         try {
             return (obj.*fn)(std::forward<As>(args)...);
         } catch (...) {
@@ -201,7 +201,7 @@ public:
         static_assert(std::is_invocable_v<F&, const T&>,
                       "a query callable takes the workflow object as `const T&` (queries are read-only)");
         detail::instance_base& in = typed_instance();
-        const T& obj = *static_cast<const T*>(in.query_target().object());
+        const T& obj = *static_cast<const T*>(in.query_target_object());
         try {
             return f(obj);
         } catch (...) {

@@ -705,10 +705,14 @@ struct activation {
 
 inline thread_local activation* current_activation = nullptr;
 
+[[noreturn]] [[gnu::noinline]] inline void throw_not_in_workflow(std::string_view what) { throw not_in_workflow(what); }
+
 /// The running activation, or not_in_workflow naming `what` was misused.
 [[nodiscard]] inline activation& require_activation(std::string_view what) {
-    if (!current_activation) throw not_in_workflow(what);
-    return *current_activation;
+    activation* a = current_activation;
+    if (!a) [[unlikely]]
+        throw_not_in_workflow(what);
+    return *a;
 }
 
 /// Resumes `h`, then every coroutine it hands control to, until the chain suspends for real.
@@ -1635,6 +1639,9 @@ public:
     engine& eng;
     const workflow_type& type;
     void* object_ptr = nullptr;  // set by instance<T>
+    // What queries read: object_ptr, or the predecessor's object until this run first runs (one load
+    // on the query path instead of following extras).
+    void* query_object = nullptr;
     std::string id;
     std::uint64_t run_hi = 0, run_lo = 0;
     std::uint32_t slot = 0, gen = 0;
@@ -1693,7 +1700,7 @@ public:
     [[nodiscard]] std::shared_ptr<const history> history_ptr() const { return x ? x->hist_owner : nullptr; }
 
     /// Whose object a query reads: the predecessor's until this run has run once.
-    [[nodiscard]] instance_base& query_target() noexcept { return x && x->predecessor ? *x->predecessor : *this; }
+    [[nodiscard]] void* query_target_object() const noexcept { return query_object; }
 };
 
 /// Shared between the engine and the work it posts, so that work outliving the runtime does nothing.
@@ -1838,7 +1845,10 @@ public:
 
     /// Makes sure an activation of `in` will run: posts one unless one is posted or running.
     void schedule(instance_base& in) {
-        if (in.scheduled || in.active) return;
+        if (in.scheduled || in.active) return;  // inlined: most signals find their run scheduled already
+        post_activation(in);
+    }
+    [[gnu::noinline]] void post_activation(instance_base& in) {
         ex_.post(activate_work{link_ref(link_), in.slot, in.gen});
         in.scheduled = true;
     }
@@ -1854,11 +1864,16 @@ public:
                                         "received signals per run (runtime_options::max_received_signals_per_run)",
                                         limit, "continue-as-new starts a run with fresh counters");
         schedule(in);  // first: if posting fails, nothing was accepted (a spare activation is harmless)
-        if (in.hist)
-            record(in, event_kind::signal_accepted, std::string(in.type.signals[index].name),
-                   tuple_text(deliver.args), tuple_copy(deliver.args));
+        if (in.hist) [[unlikely]]
+            record_accepted(in, index, deliver.args);
         in.inbox.emplace_back(std::forward<D>(deliver), index);
         ++in.received;
+    }
+
+    template <class Tuple>
+    [[gnu::noinline]] void record_accepted(instance_base& in, std::uint32_t index, const Tuple& args) {
+        record(in, event_kind::signal_accepted, std::string(in.type.signals[index].name), tuple_text(args),
+               tuple_copy(args));
     }
 
     // ---- history -----------------------------------------------------------------------------
@@ -2057,7 +2072,10 @@ private:
     // One activation: deliver every accepted signal in order, then resume whatever is ready, then
     // re-test the conditions of this workflow (only after something of it ran); repeat until quiet.
     void run(instance_base& in) {
-        if (in.x) in.x->predecessor.reset();
+        if (in.x && in.x->predecessor) {
+            in.x->predecessor.reset();
+            in.query_object = in.object_ptr;
+        }
         activation act{this, &in, false};
         activation* const outer = std::exchange(current_activation, &act);
         in.active = true;
@@ -2169,6 +2187,7 @@ private:
         std::unique_ptr<instance_base> keep = std::move(it->second);
         by_id_.erase(it);
         retire(*keep);
+        next->query_object = keep->object_ptr;
         nx.predecessor = std::move(keep);  // `old` lives on there until the new run first runs
         instance_base& fresh = add(std::move(next));  // a parent still finds the new run by id
         if (fresh.hist) record(fresh, event_kind::workflow_started, std::string(fresh.type.name), text, input);
@@ -3018,6 +3037,7 @@ public:
 
     instance(engine& e, std::string workflow_id) : instance_base(e, workflow_type_of<T>(), std::move(workflow_id)) {
         object_ptr = &object_;
+        query_object = &object_;
     }
     ~instance() override { destroy_frames(); }  // frames hold pointers into the object: they go first
 
@@ -3898,10 +3918,14 @@ private:
         std::uint64_t seq;
         std::uint32_t slot;  // where its work is parked
     };
-    // std heap functions build a max-heap; "later" as less puts the earliest (due, seq) on top.
-    static bool later(const timer& a, const timer& b) noexcept {
-        return a.due != b.due ? a.due > b.due : a.seq > b.seq;
-    }
+    // std heap functions build a max-heap; "later" as less puts the earliest (due, seq) on top. A
+    // function object, not a function pointer, so that the heap's sifting loops inline it.
+    struct later_t {
+        bool operator()(const timer& a, const timer& b) const noexcept {
+            return a.due != b.due ? a.due > b.due : a.seq > b.seq;
+        }
+    };
+    static constexpr later_t later{};
 
     void release_due() {
         while (!timers_.empty() && timers_.front().due <= now_) {
@@ -3987,7 +4011,7 @@ public:
         std::tuple<detail::by_name_t<As>...> values(std::forward<As>(args)...);
         auto erased = detail::erase_args(values, std::index_sequence_for<As...>{});
         std::optional<R> answer;
-        q->call(in.query_target().object(), detail::erased_args{erased.data(), erased.size()}, &answer, in.id);
+        q->call(in.query_target_object(), detail::erased_args{erased.data(), erased.size()}, &answer, in.id);
         return std::move(*answer);
     }
 
@@ -4107,7 +4131,7 @@ public:
         const std::uint32_t index = detail::query_index<T>(fn);
         if (index == detail::npos32)
             throw unknown_query(in.id, in.type.name, "<member not registered as a query>", in.type.query_names());
-        const T& obj = *static_cast<const T*>(in.query_target().object());
+        const T& obj = *static_cast<const T*>(in.query_target_object());
         try {
             return (obj.*fn)(std::forward<As>(args)...);
         } catch (...) {
@@ -4123,7 +4147,7 @@ public:
         static_assert(std::is_invocable_v<F&, const T&>,
                       "a query callable takes the workflow object as `const T&` (queries are read-only)");
         detail::instance_base& in = typed_instance();
-        const T& obj = *static_cast<const T*>(in.query_target().object());
+        const T& obj = *static_cast<const T*>(in.query_target_object());
         try {
             return f(obj);
         } catch (...) {

@@ -27,10 +27,14 @@ struct activation {
 
 inline thread_local activation* current_activation = nullptr;
 
+[[noreturn]] [[gnu::noinline]] inline void throw_not_in_workflow(std::string_view what) { throw not_in_workflow(what); }
+
 /// The running activation, or not_in_workflow naming `what` was misused.
 [[nodiscard]] inline activation& require_activation(std::string_view what) {
-    if (!current_activation) throw not_in_workflow(what);
-    return *current_activation;
+    activation* a = current_activation;
+    if (!a) [[unlikely]]
+        throw_not_in_workflow(what);
+    return *a;
 }
 
 /// Resumes `h`, then every coroutine it hands control to, until the chain suspends for real.

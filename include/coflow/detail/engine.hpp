@@ -199,6 +199,9 @@ public:
     engine& eng;
     const workflow_type& type;
     void* object_ptr = nullptr;  // set by instance<T>
+    // What queries read: object_ptr, or the predecessor's object until this run first runs (one load
+    // on the query path instead of following extras).
+    void* query_object = nullptr;
     std::string id;
     std::uint64_t run_hi = 0, run_lo = 0;
     std::uint32_t slot = 0, gen = 0;
@@ -257,7 +260,7 @@ public:
     [[nodiscard]] std::shared_ptr<const history> history_ptr() const { return x ? x->hist_owner : nullptr; }
 
     /// Whose object a query reads: the predecessor's until this run has run once.
-    [[nodiscard]] instance_base& query_target() noexcept { return x && x->predecessor ? *x->predecessor : *this; }
+    [[nodiscard]] void* query_target_object() const noexcept { return query_object; }
 };
 
 /// Shared between the engine and the work it posts, so that work outliving the runtime does nothing.
@@ -402,7 +405,10 @@ public:
 
     /// Makes sure an activation of `in` will run: posts one unless one is posted or running.
     void schedule(instance_base& in) {
-        if (in.scheduled || in.active) return;
+        if (in.scheduled || in.active) return;  // inlined: most signals find their run scheduled already
+        post_activation(in);
+    }
+    [[gnu::noinline]] void post_activation(instance_base& in) {
         ex_.post(activate_work{link_ref(link_), in.slot, in.gen});
         in.scheduled = true;
     }
@@ -418,11 +424,16 @@ public:
                                         "received signals per run (runtime_options::max_received_signals_per_run)",
                                         limit, "continue-as-new starts a run with fresh counters");
         schedule(in);  // first: if posting fails, nothing was accepted (a spare activation is harmless)
-        if (in.hist)
-            record(in, event_kind::signal_accepted, std::string(in.type.signals[index].name),
-                   tuple_text(deliver.args), tuple_copy(deliver.args));
+        if (in.hist) [[unlikely]]
+            record_accepted(in, index, deliver.args);
         in.inbox.emplace_back(std::forward<D>(deliver), index);
         ++in.received;
+    }
+
+    template <class Tuple>
+    [[gnu::noinline]] void record_accepted(instance_base& in, std::uint32_t index, const Tuple& args) {
+        record(in, event_kind::signal_accepted, std::string(in.type.signals[index].name), tuple_text(args),
+               tuple_copy(args));
     }
 
     // ---- history -----------------------------------------------------------------------------
@@ -621,7 +632,10 @@ private:
     // One activation: deliver every accepted signal in order, then resume whatever is ready, then
     // re-test the conditions of this workflow (only after something of it ran); repeat until quiet.
     void run(instance_base& in) {
-        if (in.x) in.x->predecessor.reset();
+        if (in.x && in.x->predecessor) {
+            in.x->predecessor.reset();
+            in.query_object = in.object_ptr;
+        }
         activation act{this, &in, false};
         activation* const outer = std::exchange(current_activation, &act);
         in.active = true;
@@ -733,6 +747,7 @@ private:
         std::unique_ptr<instance_base> keep = std::move(it->second);
         by_id_.erase(it);
         retire(*keep);
+        next->query_object = keep->object_ptr;
         nx.predecessor = std::move(keep);  // `old` lives on there until the new run first runs
         instance_base& fresh = add(std::move(next));  // a parent still finds the new run by id
         if (fresh.hist) record(fresh, event_kind::workflow_started, std::string(fresh.type.name), text, input);

@@ -30,6 +30,7 @@ public:
 
     instance(engine& e, std::string workflow_id) : instance_base(e, workflow_type_of<T>(), std::move(workflow_id)) {
         object_ptr = &object_;
+        query_object = &object_;
     }
     ~instance() override { destroy_frames(); }  // frames hold pointers into the object: they go first
 
