@@ -5,6 +5,7 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -13,6 +14,7 @@
 #include <type_traits>
 #include <utility>
 
+#include <coflow/args.hpp>
 #include <coflow/detail/engine.hpp>
 #include <coflow/detail/traits.hpp>
 #include <coflow/detail/type_id.hpp>
@@ -26,6 +28,7 @@ namespace coflow {
 namespace detail {
 
 struct no_run {};
+struct no_dynamic {};
 
 template <class M>
 struct signal_entry {
@@ -78,14 +81,15 @@ struct tuple_names<std::tuple<Ts...>> {
 
 }  // namespace detail
 
-template <class T, class Run, class Signals, class Queries>
+template <class T, class Run, class Signals, class Queries, class DynamicSignal = detail::no_dynamic,
+          class DynamicQuery = detail::no_dynamic>
 class definition;
 
 /// The table naming a workflow type's run method, signals and queries. Build it with define<T>(name)
 /// as a `static constexpr auto definition` member of T, after the members it names. Every name is
 /// explicit (as in Temporal's TypeScript SDK); a name used twice is a compile-time error.
-template <class T, class Run, class... S, class... Q>
-class definition<T, Run, std::tuple<S...>, std::tuple<Q...>> {
+template <class T, class Run, class... S, class... Q, class DS, class DQ>
+class definition<T, Run, std::tuple<S...>, std::tuple<Q...>, DS, DQ> {
 public:
     using workflow_class = T;
 
@@ -93,6 +97,8 @@ public:
     Run run_fn;
     std::tuple<S...> signals;
     std::tuple<Q...> queries;
+    DS dynamic_signal_fn;  // detail::no_dynamic when there is none
+    DQ dynamic_query_fn;
 
     /// Names the run method: `coflow::workflow<R> T::run(Args...)`, parameters by value.
     template <class M>
@@ -109,7 +115,8 @@ public:
                           "the run method must be a non-const member function returning coflow::workflow<R>");
             static_assert(tr::by_value,
                           "workflow run parameters must be taken by value: the body outlives the call that starts it");
-            return definition<T, M, std::tuple<S...>, std::tuple<Q...>>{name, fn, signals, queries};
+            return definition<T, M, std::tuple<S...>, std::tuple<Q...>, DS, DQ>{
+                name, fn, signals, queries, dynamic_signal_fn, dynamic_query_fn};
         }
     }
 
@@ -128,8 +135,9 @@ public:
         if (signal_name.empty()) throw std::logic_error("coflow::define: a signal name must not be empty");
         if (has_signal(signal_name)) throw std::logic_error("coflow::define: two signals have the same name");
         using E = detail::signal_entry<M>;
-        return definition<T, Run, std::tuple<S..., E>, std::tuple<Q...>>{
-            name, run_fn, std::tuple_cat(signals, std::tuple<E>{E{signal_name, target}}), queries};
+        return definition<T, Run, std::tuple<S..., E>, std::tuple<Q...>, DS, DQ>{
+            name,    run_fn, std::tuple_cat(signals, std::tuple<E>{E{signal_name, target}}), queries,
+            dynamic_signal_fn, dynamic_query_fn};
     }
 
     /// Names a query: a const member function returning a value, `R T::f(Args...) const`.
@@ -152,8 +160,52 @@ public:
             if (query_name.empty()) throw std::logic_error("coflow::define: a query name must not be empty");
             if (has_query(query_name)) throw std::logic_error("coflow::define: two queries have the same name");
             using E = detail::query_entry<M>;
-            return definition<T, Run, std::tuple<S...>, std::tuple<Q..., E>>{
-                name, run_fn, signals, std::tuple_cat(queries, std::tuple<E>{E{query_name, fn}})};
+            return definition<T, Run, std::tuple<S...>, std::tuple<Q..., E>, DS, DQ>{
+                name, run_fn, signals, std::tuple_cat(queries, std::tuple<E>{E{query_name, fn}}), dynamic_signal_fn,
+                dynamic_query_fn};
+        }
+    }
+
+    /// Names the dynamic signal handler, which takes every by-name signal whose name no named signal
+    /// has (instead of unknown_signal): `void T::f(std::string name, coflow::raw_args args)`, or
+    /// `coflow::task<void>` for an async one. Signals sent by member pointer never reach it.
+    template <class M>
+    [[nodiscard]] constexpr auto dynamic_signal(M fn) const {
+        static_assert(std::is_same_v<DS, detail::no_dynamic>, "a definition names one dynamic signal handler");
+        constexpr detail::signal_kind kind = detail::signal_kind_of<T, M>();
+        static_assert(kind == detail::signal_kind::sync_handler || kind == detail::signal_kind::async_handler,
+                      "a dynamic signal handler is a non-const member function of the workflow type returning "
+                      "void or coflow::task<void>");
+        if constexpr (kind == detail::signal_kind::sync_handler || kind == detail::signal_kind::async_handler) {
+            static_assert(std::is_same_v<typename detail::member_fn_traits<M>::params,
+                                         detail::type_list<std::string, raw_args>>,
+                          "a dynamic signal handler takes (std::string name, coflow::raw_args args), by value");
+        }
+        return definition<T, Run, std::tuple<S...>, std::tuple<Q...>, M, DQ>{name,    run_fn, signals,
+                                                                              queries, fn,     dynamic_query_fn};
+    }
+
+    /// Names the dynamic query handler, which answers every by-name query whose name no named query has
+    /// (instead of unknown_query): `R T::f(std::string_view name, const coflow::raw_args& args) const`.
+    /// A by-name query must ask for R, as for a named one.
+    template <class M>
+    [[nodiscard]] constexpr auto dynamic_query(M fn) const {
+        static_assert(std::is_same_v<DQ, detail::no_dynamic>, "a definition names one dynamic query handler");
+        using tr = detail::member_fn_traits<M>;
+        if constexpr (!tr::is_function) {
+            static_assert(tr::is_function, "a dynamic query handler is a const member function returning a value");
+            return *this;
+        } else {
+            static_assert(std::is_same_v<typename tr::class_type, T> && tr::is_const &&
+                              !std::is_void_v<typename tr::result_type> &&
+                              !detail::is_task<typename tr::result_type>::value &&
+                              !detail::is_workflow<typename tr::result_type>::value,
+                          "a dynamic query handler is a const member function of the workflow type returning a "
+                          "value (queries are read-only and cannot suspend)");
+            static_assert(std::is_same_v<typename tr::params, detail::type_list<std::string_view, const raw_args&>>,
+                          "a dynamic query handler takes (std::string_view name, const coflow::raw_args& args)");
+            return definition<T, Run, std::tuple<S...>, std::tuple<Q...>, DS, M>{name,    run_fn, signals,
+                                                                                  queries, dynamic_signal_fn, fn};
         }
     }
 
@@ -169,7 +221,7 @@ public:
 template <class T>
 [[nodiscard]] constexpr definition<T, detail::no_run, std::tuple<>, std::tuple<>> define(std::string_view name) {
     if (name.empty()) throw std::logic_error("coflow::define: a workflow type name must not be empty");
-    return {name, {}, {}, {}};
+    return {name, {}, {}, {}, {}, {}};
 }
 
 namespace detail {
@@ -316,6 +368,92 @@ void call_erased_query(const void* object, erased_args a, void* out, std::string
         throw query_failed(id, name, std::current_exception());
     }
 }
+
+// ---- dynamic handlers -------------------------------------------------------------------------
+
+template <class T>
+inline constexpr bool has_dynamic_signal_v =
+    !std::is_same_v<std::remove_const_t<decltype(definition_of<T>::dynamic_signal_fn)>, no_dynamic>;
+template <class T>
+inline constexpr bool has_dynamic_query_v =
+    !std::is_same_v<std::remove_const_t<decltype(definition_of<T>::dynamic_query_fn)>, no_dynamic>;
+
+/// A signal for the dynamic handler, waiting in the inbox: its name (on the heap, where the inbox entry
+/// points for the history) and its arguments.
+template <class T>
+struct dynamic_delivery {
+    std::unique_ptr<std::string> name;
+    std::unique_ptr<arg_pack_base> args;
+
+    void operator()(instance_base& in) {
+        static constexpr auto fn = T::definition.dynamic_signal_fn;
+        T& obj = *static_cast<T*>(in.object());
+        raw_args raw(std::move(args), in.id, *name);
+        if constexpr (signal_kind_of<T, std::remove_const_t<decltype(fn)>>() == signal_kind::sync_handler) {
+            (obj.*fn)(std::move(*name), std::move(raw));
+        } else {
+            auto h = (obj.*fn)(std::move(*name), std::move(raw)).release();
+            in.spawn_handler(h, h.promise());
+        }
+    }
+};
+
+template <class T>
+void accept_dynamic_signal(instance_base& in, std::string_view name, erased_args a) {
+    std::unique_ptr<arg_pack_base> args = a.take ? a.take(a) : std::make_unique<arg_pack_impl<>>();
+    auto stable = std::make_unique<std::string>(name);
+    const std::string* stable_name = stable.get();
+    const arg_pack_base& view = *args;
+    in.eng.accept_dynamic(in, name, stable_name, view, dynamic_delivery<T>{std::move(stable), std::move(args)});
+}
+
+template <class T>
+std::string_view dynamic_query_result_name() noexcept {
+    using tr = member_fn_traits<std::remove_const_t<decltype(definition_of<T>::dynamic_query_fn)>>;
+    return type_name<std::decay_t<typename tr::result_type>>();
+}
+
+template <class T>
+void call_dynamic_query(const void* object, std::string_view name, erased_args a, void* out, std::string_view id) {
+    static constexpr auto fn = T::definition.dynamic_query_fn;
+    using R = std::decay_t<typename member_fn_traits<std::remove_const_t<decltype(fn)>>::result_type>;
+    const T& obj = *static_cast<const T*>(object);
+    const raw_args raw(a, id, name);
+    auto& answer = *static_cast<std::optional<R>*>(out);
+    try {
+        answer.emplace((obj.*fn)(name, raw));
+    } catch (const argument_mismatch&) {
+        throw;  // the handler asked raw_args for a type the caller did not give: the caller's error
+    } catch (...) {
+        throw query_failed(id, name, std::current_exception());
+    }
+}
+
+template <class T>
+constexpr dynamic_query_info make_dynamic_query_info() {
+    if constexpr (has_dynamic_query_v<T>) {
+        using R = std::decay_t<
+            typename member_fn_traits<std::remove_const_t<decltype(definition_of<T>::dynamic_query_fn)>>::result_type>;
+        return {&dynamic_query_result_name<T>, type_id_of<R>(), &call_dynamic_query<T>};
+    } else {
+        return {nullptr, type_id{}, nullptr};
+    }
+}
+
+/// The dynamic handlers' entries of T's type table (null when T names none).
+template <class T>
+struct dynamic_table {
+    static constexpr dynamic_query_info query_value = make_dynamic_query_info<T>();
+
+    static constexpr auto signal() {
+        if constexpr (has_dynamic_signal_v<T>) return &accept_dynamic_signal<T>;
+        else return static_cast<void (*)(instance_base&, std::string_view, erased_args)>(nullptr);
+    }
+    static constexpr const dynamic_query_info* query() {
+        if constexpr (has_dynamic_query_v<T>) return &query_value;
+        else return nullptr;
+    }
+};
 
 template <class T, class M>
 std::uint32_t query_index(M m) {

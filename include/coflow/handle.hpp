@@ -48,16 +48,19 @@ public:
     void signal(std::string_view name, As&&... args) const {
         std::tuple<detail::by_name_t<As>...> values(std::forward<As>(args)...);
         auto erased = detail::erase_args(values, std::index_sequence_for<As...>{});
-        eng_->signal_by_name(instance(), name, detail::erased_args{erased.data(), erased.size()});
+        eng_->signal_by_name(instance(), name,
+                             detail::erased_args{erased.data(), erased.size(), &detail::take_pack<detail::by_name_t<As>...>});
     }
 
     /// Runs query `name` now and returns its answer as R (which must be the handler's return type).
     /// Works on running and closed runs, records nothing and runs no workflow code but the query.
-    /// Throws unknown_query, argument_mismatch, or query_failed if the handler threw.
+    /// Throws unknown_query, argument_mismatch, or query_failed if the handler threw. A name no named
+    /// query has goes to the type's dynamic query handler, if it has one.
     template <class R, class... As>
     [[nodiscard]] R query(std::string_view name, As&&... args) const {
         detail::instance_base& in = instance();
         const detail::query_info* q = in.type.find_query(name);
+        if (!q && in.type.dynamic_query) return dynamic_query<R>(in, name, std::forward<As>(args)...);
         if (!q) throw unknown_query(in.id, in.type.name, name, in.type.query_names());
         if (q->result != detail::type_id_of<R>())
             throw argument_mismatch(in.id, "query", name, "result type " + std::string(q->result_name()),
@@ -69,6 +72,22 @@ public:
         return std::move(*answer);
     }
 
+protected:
+    // A by-name query no named handler takes, answered by the type's dynamic query handler.
+    template <class R, class... As>
+    [[nodiscard]] R dynamic_query(detail::instance_base& in, std::string_view name, As&&... args) const {
+        const detail::dynamic_query_info& d = *in.type.dynamic_query;
+        if (d.result != detail::type_id_of<R>())
+            throw argument_mismatch(in.id, "dynamic query", name, "result type " + std::string(d.result_name()),
+                                    "result type " + std::string(detail::type_name<R>()));
+        std::tuple<detail::by_name_t<As>...> values(std::forward<As>(args)...);
+        auto erased = detail::erase_args(values, std::index_sequence_for<As...>{});
+        std::optional<R> answer;
+        d.call(in.query_target_object(), name, detail::erased_args{erased.data(), erased.size()}, &answer, in.id);
+        return std::move(*answer);
+    }
+
+public:
     /// The latest run's result as R (the run method's result type; void for workflow<void>).
     /// Throws result_not_ready while it runs, workflow_failed (cause kept), workflow_cancelled or
     /// workflow_terminated when it did not complete, argument_mismatch if R is not its result type.

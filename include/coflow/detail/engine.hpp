@@ -120,11 +120,15 @@ public:
 /// with the arguments it owns, and the signal's index in the workflow type's table.
 struct pending_signal {
     template <class D>
-    pending_signal(D&& d, std::uint32_t i) : deliver(std::forward<D>(d)), index(i) {}
+    pending_signal(D&& d, std::uint32_t i, const std::string* name = nullptr)
+        : deliver(std::forward<D>(d)), index(i), dynamic_name(name) {}
 
     inline_function<void(instance_base&), 48> deliver;
-    std::uint32_t index;
+    std::uint32_t index;  // dynamic_index: a signal for the dynamic handler, named by dynamic_name
+    const std::string* dynamic_name;  // owned (on the heap) by the delivery closure
 };
+
+inline constexpr std::uint32_t dynamic_index = 0xffffffffu;
 
 /// Where the outcome of an outgoing signal (or cancel request) goes: its awaitable. With none, a
 /// failure fails the sending run.
@@ -479,13 +483,34 @@ public:
 
     replay_check* check_ = nullptr;  // set by replay() only
 
-    /// Accepts signal `name` with by-name arguments for `in` (see workflow_handle<>::signal).
+    /// Accepts signal `name` with by-name arguments for `in` (see workflow_handle<>::signal). A name no
+    /// named signal has goes to the type's dynamic signal handler, if it has one.
     void signal_by_name(instance_base& in, std::string_view name, erased_args args) {
         if (!in.running()) throw workflow_closed(in.id, to_string(in.status), "signal it");
         std::uint32_t index = 0;
         const signal_info* s = in.type.find_signal(name, index);
-        if (!s) throw unknown_signal(in.id, in.type.name, name, in.type.signal_names());
-        s->accept(in, args, index);
+        if (s) return s->accept(in, args, index);
+        if (in.type.dynamic_signal) return in.type.dynamic_signal(in, name, args);
+        throw unknown_signal(in.id, in.type.name, name, in.type.signal_names());
+    }
+
+    /// As accept(), for a signal that goes to the dynamic handler: `deliver` owns its name (`stable_name`,
+    /// on the heap) and its arguments (`args`, read here for the history).
+    template <class D>
+    void accept_dynamic(instance_base& in, std::string_view name, const std::string* stable_name,
+                        const arg_pack_base& args, D&& deliver) {
+        if (!in.running()) throw workflow_closed(in.id, to_string(in.status), "signal it");
+        const std::size_t limit = opts_.max_received_signals_per_run;
+        if (limit != 0 && in.received >= limit)
+            throw signal_limit_exceeded(in.id, name,
+                                        "received signals per run (runtime_options::max_received_signals_per_run)",
+                                        limit, "continue-as-new starts a run with fresh counters");
+        schedule(in);
+        if (in.hist)
+            record(in, event_kind::signal_accepted, std::string(name), args.text(),
+                   std::shared_ptr<arg_pack_base>(args.clone()));
+        in.inbox.emplace_back(std::forward<D>(deliver), dynamic_index, stable_name);
+        ++in.received;
     }
 
     /// The latest run of `id` (running or closed), or workflow_not_found.
@@ -646,7 +671,7 @@ private:
                     in.inbox.pop_front();
                     act.body = false;
                     ++in.steps;
-                    note_handled(in, p.index);
+                    note_handled(in, p);
                     p.deliver(in);
                     continue;
                 }
@@ -755,14 +780,15 @@ private:
 
     // The body finished while signals it sent to itself were still queued: they were accepted, so they
     // are handled (sync handlers run, channels fill) before the run is sealed.
-    void note_handled(instance_base& in, std::uint32_t index) {
+    void note_handled(instance_base& in, const pending_signal& p) {
         ++in.handled;
         if (in.hist) [[unlikely]]
-            record_handled(in, index);
+            record_handled(in, p);
     }
     // Out of line so that the hot loop above stays small when no history is recorded.
-    [[gnu::noinline]] void record_handled(instance_base& in, std::uint32_t index) {
-        record(in, event_kind::signal_handled, std::string(in.type.signals[index].name), {std::to_string(in.handled)});
+    [[gnu::noinline]] void record_handled(instance_base& in, const pending_signal& p) {
+        std::string name = p.index == dynamic_index ? *p.dynamic_name : std::string(in.type.signals[p.index].name);
+        record(in, event_kind::signal_handled, std::move(name), {std::to_string(in.handled)});
     }
 
     void deliver_leftovers(instance_base& in, activation& act) {
@@ -771,7 +797,7 @@ private:
                 pending_signal p = std::move(in.inbox.front());
                 in.inbox.pop_front();
                 act.body = false;
-                note_handled(in, p.index);
+                note_handled(in, p);
                 p.deliver(in);
             }
         } catch (...) {

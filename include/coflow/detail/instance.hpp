@@ -159,7 +159,8 @@ struct type_table {
     static constexpr auto queries = make_queries(std::make_index_sequence<query_count_v<T>>{});
     static constexpr workflow_type value{T::definition.name, type_id_of<T>(), signals.data(), signals.size(),
                                         queries.data(), queries.size(), &make_instance<T>, &start_erased<T>,
-                                        &run_matches<T>, &run_params<T>, &move_channels<T>};
+                                        &run_matches<T>, &run_params<T>, &move_channels<T>,
+                                        dynamic_table<T>::signal(), dynamic_table<T>::query()};
 };
 
 template <class T>

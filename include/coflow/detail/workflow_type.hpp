@@ -27,9 +27,14 @@ struct erased_arg {
     std::string_view (*name)() noexcept;
 };
 
+class arg_pack_base;
+
 struct erased_args {
     const erased_arg* data = nullptr;
     std::size_t size = 0;
+    // Moves the values into an owned pack (a dynamic signal handler keeps them); set where they were
+    // erased, since only there are their types known. Null for no arguments.
+    std::unique_ptr<arg_pack_base> (*take)(erased_args) = nullptr;
 
     [[nodiscard]] std::string type_names() const {
         std::string out = "(";
@@ -60,12 +65,15 @@ public:
 };
 
 template <class... Ts>
+std::unique_ptr<arg_pack_base> take_pack(erased_args a);
+
+template <class... Ts>
 class arg_pack_impl final : public arg_pack_base {
 public:
     template <class... As>
     explicit arg_pack_impl(As&&... args)
         : values_(std::forward<As>(args)...), erased_(erase_args(values_, std::index_sequence_for<Ts...>{})) {}
-    [[nodiscard]] erased_args view() noexcept override { return {erased_.data(), erased_.size()}; }
+    [[nodiscard]] erased_args view() noexcept override { return {erased_.data(), erased_.size(), &take_pack<Ts...>}; }
     [[nodiscard]] std::vector<std::string> text() const override { return tuple_text(values_); }
     [[nodiscard]] std::unique_ptr<arg_pack_base> clone() const override {
         if constexpr ((std::is_copy_constructible_v<Ts> && ...))
@@ -78,6 +86,14 @@ private:
     std::tuple<Ts...> values_;
     std::array<erased_arg, sizeof...(Ts)> erased_;
 };
+
+/// Moves erased values of types Ts... into an owned pack.
+template <class... Ts>
+std::unique_ptr<arg_pack_base> take_pack(erased_args a) {
+    return [&]<std::size_t... I>(std::index_sequence<I...>) -> std::unique_ptr<arg_pack_base> {
+        return std::make_unique<arg_pack_impl<Ts...>>(std::move(*static_cast<Ts*>(a.data[I].value))...);
+    }(std::index_sequence_for<Ts...>{});
+}
 
 /// A copy of a tuple's values as an arg pack (for replay), or null when a type cannot be copied.
 template <class... Ts>
@@ -105,6 +121,13 @@ struct query_info {
     void (*call)(const void* object, erased_args, void* out, std::string_view id);
 };
 
+/// A dynamic query handler: answers a query of any name no named handler takes.
+struct dynamic_query_info {
+    std::string_view (*result_name)() noexcept;
+    type_id result;
+    void (*call)(const void* object, std::string_view name, erased_args, void* out, std::string_view id);
+};
+
 struct workflow_type {
     std::string_view name;
     type_id self;
@@ -119,6 +142,9 @@ struct workflow_type {
     std::string (*run_params)();
     // Moves what waits in the signal channels of one run's object to another's, in order.
     void (*move_channels)(instance_base& from, instance_base& to);
+    // The dynamic (catch-all) handlers, or null: they take by-name signals and queries no named one takes.
+    void (*dynamic_signal)(instance_base&, std::string_view name, erased_args) = nullptr;
+    const dynamic_query_info* dynamic_query = nullptr;
 
     [[nodiscard]] const signal_info* find_signal(std::string_view n, std::uint32_t& index) const noexcept {
         for (std::size_t i = 0; i < signal_count; ++i)
