@@ -140,7 +140,8 @@ private:
             const detail::workflow_type& type = detail::workflow_type_of<T>();
             std::uint32_t index = 0;
             const detail::signal_info* s = type.find_signal(opts.start_signal, index);
-            if (!s && !type.dynamic_signal) throw unknown_signal(id, type.name, opts.start_signal, type.signal_names());
+            if (!s && !detail::has_dynamic_signal_v<T>)
+                throw unknown_signal(id, type.name, opts.start_signal, type.signal_names());
             if (s && !s->matches(opts.start_signal_args.view()))
                 throw argument_mismatch(id, "signal", s->name, s->params(), opts.start_signal_args.view().type_names());
             eng_.check_start(id, opts.id_reuse);

@@ -17,16 +17,19 @@
 
 // ---- begin coflow/args.hpp ----
 // coflow/args.hpp: coflow::args(...), arguments packed for a by-name call that happens later.
-// Signal-with-start carries its signal's arguments this way, like Python's start_signal_args.
+// Signal-with-start carries its signal's arguments this way, like Python's start_signal_args; dynamic
+// handlers receive theirs as raw_args (Python's Sequence[RawValue]).
 
+#include <cstddef>
 #include <memory>
+#include <string>
+#include <string_view>
 #include <utility>
 
 // ---- begin coflow/detail/traits.hpp ----
 // coflow/detail/traits.hpp: what a member pointer is (class, return, parameters, const), and the
 // argument normalisation used by by-name calls.
 
-#include <string>
 #include <tuple>
 #include <type_traits>
 
@@ -104,19 +107,11 @@ using by_name_t = std::conditional_t<
 
 }  // namespace coflow::detail
 // ---- end coflow/detail/traits.hpp ----
-// ---- begin coflow/detail/workflow_type.hpp ----
-// coflow/detail/workflow_type.hpp: the type-erased table of one workflow type's signals and queries.
-// By-name calls look names up here and check argument types with coflow's own type ids.
-
-#include <array>
-#include <cstddef>
-#include <cstdint>
-#include <string_view>
-
 // ---- begin coflow/detail/type_id.hpp ----
 // coflow/detail/type_id.hpp: type identity and readable type names without RTTI.
 // By-name signals and queries check argument types with these, so -fno-rtti builds work.
 
+#include <cstdint>
 
 namespace coflow::detail {
 
@@ -170,6 +165,12 @@ template <class... Ts>
 
 }  // namespace coflow::detail
 // ---- end coflow/detail/type_id.hpp ----
+// ---- begin coflow/detail/workflow_type.hpp ----
+// coflow/detail/workflow_type.hpp: the type-erased table of one workflow type's signals and queries.
+// By-name calls look names up here and check argument types with coflow's own type ids.
+
+#include <array>
+
 // ---- begin coflow/history_text.hpp ----
 // coflow/history_text.hpp: history_text<T>, how a value is written into a history (a JSON value).
 // A customisation point: specialise it for your own argument and result types.
@@ -280,9 +281,14 @@ struct erased_arg {
     std::string_view (*name)() noexcept;
 };
 
+class arg_pack_base;
+
 struct erased_args {
     const erased_arg* data = nullptr;
     std::size_t size = 0;
+    // Moves the values into an owned pack (a dynamic signal handler keeps them); set where they were
+    // erased, since only there are their types known. Null for no arguments.
+    std::unique_ptr<arg_pack_base> (*take)(erased_args) = nullptr;
 
     [[nodiscard]] std::string type_names() const {
         std::string out = "(";
@@ -313,12 +319,15 @@ public:
 };
 
 template <class... Ts>
+std::unique_ptr<arg_pack_base> take_pack(erased_args a);
+
+template <class... Ts>
 class arg_pack_impl final : public arg_pack_base {
 public:
     template <class... As>
     explicit arg_pack_impl(As&&... args)
         : values_(std::forward<As>(args)...), erased_(erase_args(values_, std::index_sequence_for<Ts...>{})) {}
-    [[nodiscard]] erased_args view() noexcept override { return {erased_.data(), erased_.size()}; }
+    [[nodiscard]] erased_args view() noexcept override { return {erased_.data(), erased_.size(), &take_pack<Ts...>}; }
     [[nodiscard]] std::vector<std::string> text() const override { return tuple_text(values_); }
     [[nodiscard]] std::unique_ptr<arg_pack_base> clone() const override {
         if constexpr ((std::is_copy_constructible_v<Ts> && ...))
@@ -331,6 +340,14 @@ private:
     std::tuple<Ts...> values_;
     std::array<erased_arg, sizeof...(Ts)> erased_;
 };
+
+/// Moves erased values of types Ts... into an owned pack.
+template <class... Ts>
+std::unique_ptr<arg_pack_base> take_pack(erased_args a) {
+    return [&]<std::size_t... I>(std::index_sequence<I...>) -> std::unique_ptr<arg_pack_base> {
+        return std::make_unique<arg_pack_impl<Ts...>>(std::move(*static_cast<Ts*>(a.data[I].value))...);
+    }(std::index_sequence_for<Ts...>{});
+}
 
 /// A copy of a tuple's values as an arg pack (for replay), or null when a type cannot be copied.
 template <class... Ts>
@@ -358,6 +375,13 @@ struct query_info {
     void (*call)(const void* object, erased_args, void* out, std::string_view id);
 };
 
+/// A dynamic query handler: answers a query of any name no named handler takes.
+struct dynamic_query_info {
+    std::string_view (*result_name)() noexcept;
+    type_id result;
+    void (*call)(const void* object, std::string_view name, erased_args, void* out, std::string_view id);
+};
+
 struct workflow_type {
     std::string_view name;
     type_id self;
@@ -372,6 +396,9 @@ struct workflow_type {
     std::string (*run_params)();
     // Moves what waits in the signal channels of one run's object to another's, in order.
     void (*move_channels)(instance_base& from, instance_base& to);
+    // The dynamic (catch-all) handlers, or null: they take by-name signals and queries no named one takes.
+    void (*dynamic_signal)(instance_base&, std::string_view name, erased_args) = nullptr;
+    const dynamic_query_info* dynamic_query = nullptr;
 
     [[nodiscard]] const signal_info* find_signal(std::string_view n, std::uint32_t& index) const noexcept {
         for (std::size_t i = 0; i < signal_count; ++i)
@@ -400,62 +427,12 @@ struct workflow_type {
 
 }  // namespace coflow::detail
 // ---- end coflow/detail/workflow_type.hpp ----
-
-namespace coflow {
-
-/// Owned, type-erased arguments. Made by coflow::args(...); checked against the receiving handler's
-/// parameter types when used (exact types after decay; string literals become std::string). Single use:
-/// the receiver moves the values out.
-class arg_pack {
-public:
-    arg_pack() = default;
-    explicit arg_pack(std::unique_ptr<detail::arg_pack_base> p) noexcept : p_(std::move(p)) {}
-
-    [[nodiscard]] detail::erased_args view() const noexcept { return p_ ? p_->view() : detail::erased_args{}; }
-    [[nodiscard]] std::unique_ptr<detail::arg_pack_base> release() noexcept { return std::move(p_); }
-
-private:
-    std::unique_ptr<detail::arg_pack_base> p_;
-};
-
-/// Packs `values` for a later by-name call: `.start_signal_args = coflow::args("Hello", 3)`.
-template <class... As>
-[[nodiscard]] arg_pack args(As&&... values) {
-    return arg_pack(std::make_unique<detail::arg_pack_impl<detail::by_name_t<As>...>>(std::forward<As>(values)...));
-}
-
-}  // namespace coflow
-// ---- end coflow/args.hpp ----
-// ---- begin coflow/child.hpp ----
-// coflow/child.hpp: child workflows (start_child_workflow, execute_child_workflow) and continue_as_new.
-// A child is a workflow run linked to its parent: the parent awaits its result, and the parent's end
-// or cancellation reaches it.
-
-#include <coroutine>
-#include <exception>
-#include <optional>
-
-// ---- begin coflow/definition.hpp ----
-// coflow/definition.hpp: define<T>(name).run(..).signal(..).query(..), the constexpr table of a workflow type.
-// Typed calls find their entry by member pointer; by-name calls go through the type-erased table built here.
-
-#include <stdexcept>
-
-// ---- begin coflow/detail/engine.hpp ----
-// coflow/detail/engine.hpp: the scheduler core: workflow instances, waiters, activations and timers.
-// Only the executor's run loop reaches here (through posted work); it alone resumes workflow code.
-
-#include <unordered_map>
-
-// ---- begin coflow/detail/activation.hpp ----
-// coflow/detail/activation.hpp: what workflow code is running right now, and the resume trampoline.
-// The engine sets it around each step; awaitables read it to know their workflow and strand.
-
-
 // ---- begin coflow/errors.hpp ----
 // coflow/errors.hpp: one exception type per failure mode, all deriving from coflow::error.
 // Every message starts with "[coflow.<code>]" and names the workflow id and the signal or query involved.
 
+#include <exception>
+#include <stdexcept>
 
 namespace coflow {
 
@@ -685,6 +662,110 @@ public:
 
 }  // namespace coflow
 // ---- end coflow/errors.hpp ----
+
+namespace coflow {
+
+/// Owned, type-erased arguments. Made by coflow::args(...); checked against the receiving handler's
+/// parameter types when used (exact types after decay; string literals become std::string). Single use:
+/// the receiver moves the values out.
+class arg_pack {
+public:
+    arg_pack() = default;
+    explicit arg_pack(std::unique_ptr<detail::arg_pack_base> p) noexcept : p_(std::move(p)) {}
+
+    [[nodiscard]] detail::erased_args view() const noexcept { return p_ ? p_->view() : detail::erased_args{}; }
+    [[nodiscard]] std::unique_ptr<detail::arg_pack_base> release() noexcept { return std::move(p_); }
+
+private:
+    std::unique_ptr<detail::arg_pack_base> p_;
+};
+
+/// The arguments of a signal or query that reached a dynamic (catch-all) handler, as the sender gave
+/// them: `args.get<std::string>(0)`. A dynamic signal handler owns them (it may move values out); a
+/// dynamic query handler sees them for the duration of the call. Types are exact after decay, as for
+/// every by-name call (string literals arrive as std::string).
+class raw_args {
+public:
+    raw_args() = default;
+    /// Owned arguments of dynamic signal `name` sent to workflow `id`.
+    raw_args(std::unique_ptr<detail::arg_pack_base> pack, std::string_view id, std::string_view name)
+        : pack_(std::move(pack)), view_(pack_ ? pack_->view() : detail::erased_args{}), id_(id), name_(name),
+          kind_("dynamic signal") {}
+    /// A view of the arguments of dynamic query `name` on workflow `id`, valid during the query.
+    raw_args(detail::erased_args view, std::string_view id, std::string_view name)
+        : view_(view), id_(id), name_(name), kind_("dynamic query") {}
+
+    [[nodiscard]] std::size_t size() const noexcept { return view_.size; }
+    [[nodiscard]] bool empty() const noexcept { return view_.size == 0; }
+    /// "(std::string, int)": the argument types as given.
+    [[nodiscard]] std::string type_names() const { return view_.type_names(); }
+
+    /// True when argument `i` exists and is a U.
+    template <class U>
+    [[nodiscard]] bool holds(std::size_t i) const noexcept {
+        return i < view_.size && view_.data[i].type == detail::type_id_of<U>();
+    }
+
+    /// Argument `i` as a U; throws argument_mismatch (naming the workflow, the name, the expected and
+    /// the given types) if there is no such argument or it is of another type.
+    template <class U>
+    [[nodiscard]] U& get(std::size_t i) {
+        check<U>(i);
+        return *static_cast<U*>(view_.data[i].value);
+    }
+    template <class U>
+    [[nodiscard]] const U& get(std::size_t i) const {
+        check<U>(i);
+        return *static_cast<const U*>(view_.data[i].value);
+    }
+
+private:
+    template <class U>
+    void check(std::size_t i) const {
+        if (!holds<U>(i))
+            throw argument_mismatch(id_, kind_, name_,
+                                    "argument " + std::to_string(i) + " of type " + std::string(detail::type_name<U>()),
+                                    type_names());
+    }
+
+    std::unique_ptr<detail::arg_pack_base> pack_;
+    detail::erased_args view_{};
+    std::string id_, name_;
+    std::string_view kind_ = "dynamic signal";
+};
+
+/// Packs `values` for a later by-name call: `.start_signal_args = coflow::args("Hello", 3)`.
+template <class... As>
+[[nodiscard]] arg_pack args(As&&... values) {
+    return arg_pack(std::make_unique<detail::arg_pack_impl<detail::by_name_t<As>...>>(std::forward<As>(values)...));
+}
+
+}  // namespace coflow
+// ---- end coflow/args.hpp ----
+// ---- begin coflow/child.hpp ----
+// coflow/child.hpp: child workflows (start_child_workflow, execute_child_workflow) and continue_as_new.
+// A child is a workflow run linked to its parent: the parent awaits its result, and the parent's end
+// or cancellation reaches it.
+
+#include <coroutine>
+#include <optional>
+
+// ---- begin coflow/definition.hpp ----
+// coflow/definition.hpp: define<T>(name).run(..).signal(..).query(..), the constexpr table of a workflow type.
+// Typed calls find their entry by member pointer; by-name calls go through the type-erased table built here.
+
+
+// ---- begin coflow/detail/engine.hpp ----
+// coflow/detail/engine.hpp: the scheduler core: workflow instances, waiters, activations and timers.
+// Only the executor's run loop reaches here (through posted work); it alone resumes workflow code.
+
+#include <unordered_map>
+
+// ---- begin coflow/detail/activation.hpp ----
+// coflow/detail/activation.hpp: what workflow code is running right now, and the resume trampoline.
+// The engine sets it around each step; awaitables read it to know their workflow and strand.
+
+
 
 namespace coflow::detail {
 
@@ -1560,11 +1641,15 @@ public:
 /// with the arguments it owns, and the signal's index in the workflow type's table.
 struct pending_signal {
     template <class D>
-    pending_signal(D&& d, std::uint32_t i) : deliver(std::forward<D>(d)), index(i) {}
+    pending_signal(D&& d, std::uint32_t i, const std::string* name = nullptr)
+        : deliver(std::forward<D>(d)), index(i), dynamic_name(name) {}
 
     inline_function<void(instance_base&), 48> deliver;
-    std::uint32_t index;
+    std::uint32_t index;  // dynamic_index: a signal for the dynamic handler, named by dynamic_name
+    const std::string* dynamic_name;  // owned (on the heap) by the delivery closure
 };
+
+inline constexpr std::uint32_t dynamic_index = 0xffffffffu;
 
 /// Where the outcome of an outgoing signal (or cancel request) goes: its awaitable. With none, a
 /// failure fails the sending run.
@@ -1919,13 +2004,34 @@ public:
 
     replay_check* check_ = nullptr;  // set by replay() only
 
-    /// Accepts signal `name` with by-name arguments for `in` (see workflow_handle<>::signal).
+    /// Accepts signal `name` with by-name arguments for `in` (see workflow_handle<>::signal). A name no
+    /// named signal has goes to the type's dynamic signal handler, if it has one.
     void signal_by_name(instance_base& in, std::string_view name, erased_args args) {
         if (!in.running()) throw workflow_closed(in.id, to_string(in.status), "signal it");
         std::uint32_t index = 0;
         const signal_info* s = in.type.find_signal(name, index);
-        if (!s) throw unknown_signal(in.id, in.type.name, name, in.type.signal_names());
-        s->accept(in, args, index);
+        if (s) return s->accept(in, args, index);
+        if (in.type.dynamic_signal) return in.type.dynamic_signal(in, name, args);
+        throw unknown_signal(in.id, in.type.name, name, in.type.signal_names());
+    }
+
+    /// As accept(), for a signal that goes to the dynamic handler: `deliver` owns its name (`stable_name`,
+    /// on the heap) and its arguments (`args`, read here for the history).
+    template <class D>
+    void accept_dynamic(instance_base& in, std::string_view name, const std::string* stable_name,
+                        const arg_pack_base& args, D&& deliver) {
+        if (!in.running()) throw workflow_closed(in.id, to_string(in.status), "signal it");
+        const std::size_t limit = opts_.max_received_signals_per_run;
+        if (limit != 0 && in.received >= limit)
+            throw signal_limit_exceeded(in.id, name,
+                                        "received signals per run (runtime_options::max_received_signals_per_run)",
+                                        limit, "continue-as-new starts a run with fresh counters");
+        schedule(in);
+        if (in.hist)
+            record(in, event_kind::signal_accepted, std::string(name), args.text(),
+                   std::shared_ptr<arg_pack_base>(args.clone()));
+        in.inbox.emplace_back(std::forward<D>(deliver), dynamic_index, stable_name);
+        ++in.received;
     }
 
     /// The latest run of `id` (running or closed), or workflow_not_found.
@@ -2086,7 +2192,7 @@ private:
                     in.inbox.pop_front();
                     act.body = false;
                     ++in.steps;
-                    note_handled(in, p.index);
+                    note_handled(in, p);
                     p.deliver(in);
                     continue;
                 }
@@ -2195,14 +2301,15 @@ private:
 
     // The body finished while signals it sent to itself were still queued: they were accepted, so they
     // are handled (sync handlers run, channels fill) before the run is sealed.
-    void note_handled(instance_base& in, std::uint32_t index) {
+    void note_handled(instance_base& in, const pending_signal& p) {
         ++in.handled;
         if (in.hist) [[unlikely]]
-            record_handled(in, index);
+            record_handled(in, p);
     }
     // Out of line so that the hot loop above stays small when no history is recorded.
-    [[gnu::noinline]] void record_handled(instance_base& in, std::uint32_t index) {
-        record(in, event_kind::signal_handled, std::string(in.type.signals[index].name), {std::to_string(in.handled)});
+    [[gnu::noinline]] void record_handled(instance_base& in, const pending_signal& p) {
+        std::string name = p.index == dynamic_index ? *p.dynamic_name : std::string(in.type.signals[p.index].name);
+        record(in, event_kind::signal_handled, std::move(name), {std::to_string(in.handled)});
     }
 
     void deliver_leftovers(instance_base& in, activation& act) {
@@ -2211,7 +2318,7 @@ private:
                 pending_signal p = std::move(in.inbox.front());
                 in.inbox.pop_front();
                 act.body = false;
-                note_handled(in, p.index);
+                note_handled(in, p);
                 p.deliver(in);
             }
         } catch (...) {
@@ -2709,6 +2816,7 @@ namespace coflow {
 namespace detail {
 
 struct no_run {};
+struct no_dynamic {};
 
 template <class M>
 struct signal_entry {
@@ -2761,14 +2869,15 @@ struct tuple_names<std::tuple<Ts...>> {
 
 }  // namespace detail
 
-template <class T, class Run, class Signals, class Queries>
+template <class T, class Run, class Signals, class Queries, class DynamicSignal = detail::no_dynamic,
+          class DynamicQuery = detail::no_dynamic>
 class definition;
 
 /// The table naming a workflow type's run method, signals and queries. Build it with define<T>(name)
 /// as a `static constexpr auto definition` member of T, after the members it names. Every name is
 /// explicit (as in Temporal's TypeScript SDK); a name used twice is a compile-time error.
-template <class T, class Run, class... S, class... Q>
-class definition<T, Run, std::tuple<S...>, std::tuple<Q...>> {
+template <class T, class Run, class... S, class... Q, class DS, class DQ>
+class definition<T, Run, std::tuple<S...>, std::tuple<Q...>, DS, DQ> {
 public:
     using workflow_class = T;
 
@@ -2776,6 +2885,8 @@ public:
     Run run_fn;
     std::tuple<S...> signals;
     std::tuple<Q...> queries;
+    DS dynamic_signal_fn;  // detail::no_dynamic when there is none
+    DQ dynamic_query_fn;
 
     /// Names the run method: `coflow::workflow<R> T::run(Args...)`, parameters by value.
     template <class M>
@@ -2792,7 +2903,8 @@ public:
                           "the run method must be a non-const member function returning coflow::workflow<R>");
             static_assert(tr::by_value,
                           "workflow run parameters must be taken by value: the body outlives the call that starts it");
-            return definition<T, M, std::tuple<S...>, std::tuple<Q...>>{name, fn, signals, queries};
+            return definition<T, M, std::tuple<S...>, std::tuple<Q...>, DS, DQ>{
+                name, fn, signals, queries, dynamic_signal_fn, dynamic_query_fn};
         }
     }
 
@@ -2811,8 +2923,9 @@ public:
         if (signal_name.empty()) throw std::logic_error("coflow::define: a signal name must not be empty");
         if (has_signal(signal_name)) throw std::logic_error("coflow::define: two signals have the same name");
         using E = detail::signal_entry<M>;
-        return definition<T, Run, std::tuple<S..., E>, std::tuple<Q...>>{
-            name, run_fn, std::tuple_cat(signals, std::tuple<E>{E{signal_name, target}}), queries};
+        return definition<T, Run, std::tuple<S..., E>, std::tuple<Q...>, DS, DQ>{
+            name,    run_fn, std::tuple_cat(signals, std::tuple<E>{E{signal_name, target}}), queries,
+            dynamic_signal_fn, dynamic_query_fn};
     }
 
     /// Names a query: a const member function returning a value, `R T::f(Args...) const`.
@@ -2835,8 +2948,52 @@ public:
             if (query_name.empty()) throw std::logic_error("coflow::define: a query name must not be empty");
             if (has_query(query_name)) throw std::logic_error("coflow::define: two queries have the same name");
             using E = detail::query_entry<M>;
-            return definition<T, Run, std::tuple<S...>, std::tuple<Q..., E>>{
-                name, run_fn, signals, std::tuple_cat(queries, std::tuple<E>{E{query_name, fn}})};
+            return definition<T, Run, std::tuple<S...>, std::tuple<Q..., E>, DS, DQ>{
+                name, run_fn, signals, std::tuple_cat(queries, std::tuple<E>{E{query_name, fn}}), dynamic_signal_fn,
+                dynamic_query_fn};
+        }
+    }
+
+    /// Names the dynamic signal handler, which takes every by-name signal whose name no named signal
+    /// has (instead of unknown_signal): `void T::f(std::string name, coflow::raw_args args)`, or
+    /// `coflow::task<void>` for an async one. Signals sent by member pointer never reach it.
+    template <class M>
+    [[nodiscard]] constexpr auto dynamic_signal(M fn) const {
+        static_assert(std::is_same_v<DS, detail::no_dynamic>, "a definition names one dynamic signal handler");
+        constexpr detail::signal_kind kind = detail::signal_kind_of<T, M>();
+        static_assert(kind == detail::signal_kind::sync_handler || kind == detail::signal_kind::async_handler,
+                      "a dynamic signal handler is a non-const member function of the workflow type returning "
+                      "void or coflow::task<void>");
+        if constexpr (kind == detail::signal_kind::sync_handler || kind == detail::signal_kind::async_handler) {
+            static_assert(std::is_same_v<typename detail::member_fn_traits<M>::params,
+                                         detail::type_list<std::string, raw_args>>,
+                          "a dynamic signal handler takes (std::string name, coflow::raw_args args), by value");
+        }
+        return definition<T, Run, std::tuple<S...>, std::tuple<Q...>, M, DQ>{name,    run_fn, signals,
+                                                                              queries, fn,     dynamic_query_fn};
+    }
+
+    /// Names the dynamic query handler, which answers every by-name query whose name no named query has
+    /// (instead of unknown_query): `R T::f(std::string_view name, const coflow::raw_args& args) const`.
+    /// A by-name query must ask for R, as for a named one.
+    template <class M>
+    [[nodiscard]] constexpr auto dynamic_query(M fn) const {
+        static_assert(std::is_same_v<DQ, detail::no_dynamic>, "a definition names one dynamic query handler");
+        using tr = detail::member_fn_traits<M>;
+        if constexpr (!tr::is_function) {
+            static_assert(tr::is_function, "a dynamic query handler is a const member function returning a value");
+            return *this;
+        } else {
+            static_assert(std::is_same_v<typename tr::class_type, T> && tr::is_const &&
+                              !std::is_void_v<typename tr::result_type> &&
+                              !detail::is_task<typename tr::result_type>::value &&
+                              !detail::is_workflow<typename tr::result_type>::value,
+                          "a dynamic query handler is a const member function of the workflow type returning a "
+                          "value (queries are read-only and cannot suspend)");
+            static_assert(std::is_same_v<typename tr::params, detail::type_list<std::string_view, const raw_args&>>,
+                          "a dynamic query handler takes (std::string_view name, const coflow::raw_args& args)");
+            return definition<T, Run, std::tuple<S...>, std::tuple<Q...>, DS, M>{name,    run_fn, signals,
+                                                                                  queries, dynamic_signal_fn, fn};
         }
     }
 
@@ -2852,7 +3009,7 @@ public:
 template <class T>
 [[nodiscard]] constexpr definition<T, detail::no_run, std::tuple<>, std::tuple<>> define(std::string_view name) {
     if (name.empty()) throw std::logic_error("coflow::define: a workflow type name must not be empty");
-    return {name, {}, {}, {}};
+    return {name, {}, {}, {}, {}, {}};
 }
 
 namespace detail {
@@ -2999,6 +3156,92 @@ void call_erased_query(const void* object, erased_args a, void* out, std::string
         throw query_failed(id, name, std::current_exception());
     }
 }
+
+// ---- dynamic handlers -------------------------------------------------------------------------
+
+template <class T>
+inline constexpr bool has_dynamic_signal_v =
+    !std::is_same_v<std::remove_const_t<decltype(definition_of<T>::dynamic_signal_fn)>, no_dynamic>;
+template <class T>
+inline constexpr bool has_dynamic_query_v =
+    !std::is_same_v<std::remove_const_t<decltype(definition_of<T>::dynamic_query_fn)>, no_dynamic>;
+
+/// A signal for the dynamic handler, waiting in the inbox: its name (on the heap, where the inbox entry
+/// points for the history) and its arguments.
+template <class T>
+struct dynamic_delivery {
+    std::unique_ptr<std::string> name;
+    std::unique_ptr<arg_pack_base> args;
+
+    void operator()(instance_base& in) {
+        static constexpr auto fn = T::definition.dynamic_signal_fn;
+        T& obj = *static_cast<T*>(in.object());
+        raw_args raw(std::move(args), in.id, *name);
+        if constexpr (signal_kind_of<T, std::remove_const_t<decltype(fn)>>() == signal_kind::sync_handler) {
+            (obj.*fn)(std::move(*name), std::move(raw));
+        } else {
+            auto h = (obj.*fn)(std::move(*name), std::move(raw)).release();
+            in.spawn_handler(h, h.promise());
+        }
+    }
+};
+
+template <class T>
+void accept_dynamic_signal(instance_base& in, std::string_view name, erased_args a) {
+    std::unique_ptr<arg_pack_base> args = a.take ? a.take(a) : std::make_unique<arg_pack_impl<>>();
+    auto stable = std::make_unique<std::string>(name);
+    const std::string* stable_name = stable.get();
+    const arg_pack_base& view = *args;
+    in.eng.accept_dynamic(in, name, stable_name, view, dynamic_delivery<T>{std::move(stable), std::move(args)});
+}
+
+template <class T>
+std::string_view dynamic_query_result_name() noexcept {
+    using tr = member_fn_traits<std::remove_const_t<decltype(definition_of<T>::dynamic_query_fn)>>;
+    return type_name<std::decay_t<typename tr::result_type>>();
+}
+
+template <class T>
+void call_dynamic_query(const void* object, std::string_view name, erased_args a, void* out, std::string_view id) {
+    static constexpr auto fn = T::definition.dynamic_query_fn;
+    using R = std::decay_t<typename member_fn_traits<std::remove_const_t<decltype(fn)>>::result_type>;
+    const T& obj = *static_cast<const T*>(object);
+    const raw_args raw(a, id, name);
+    auto& answer = *static_cast<std::optional<R>*>(out);
+    try {
+        answer.emplace((obj.*fn)(name, raw));
+    } catch (const argument_mismatch&) {
+        throw;  // the handler asked raw_args for a type the caller did not give: the caller's error
+    } catch (...) {
+        throw query_failed(id, name, std::current_exception());
+    }
+}
+
+template <class T>
+constexpr dynamic_query_info make_dynamic_query_info() {
+    if constexpr (has_dynamic_query_v<T>) {
+        using R = std::decay_t<
+            typename member_fn_traits<std::remove_const_t<decltype(definition_of<T>::dynamic_query_fn)>>::result_type>;
+        return {&dynamic_query_result_name<T>, type_id_of<R>(), &call_dynamic_query<T>};
+    } else {
+        return {nullptr, type_id{}, nullptr};
+    }
+}
+
+/// The dynamic handlers' entries of T's type table (null when T names none).
+template <class T>
+struct dynamic_table {
+    static constexpr dynamic_query_info query_value = make_dynamic_query_info<T>();
+
+    static constexpr auto signal() {
+        if constexpr (has_dynamic_signal_v<T>) return &accept_dynamic_signal<T>;
+        else return static_cast<void (*)(instance_base&, std::string_view, erased_args)>(nullptr);
+    }
+    static constexpr const dynamic_query_info* query() {
+        if constexpr (has_dynamic_query_v<T>) return &query_value;
+        else return nullptr;
+    }
+};
 
 template <class T, class M>
 std::uint32_t query_index(M m) {
@@ -3166,7 +3409,8 @@ struct type_table {
     static constexpr auto queries = make_queries(std::make_index_sequence<query_count_v<T>>{});
     static constexpr workflow_type value{T::definition.name, type_id_of<T>(), signals.data(), signals.size(),
                                         queries.data(), queries.size(), &make_instance<T>, &start_erased<T>,
-                                        &run_matches<T>, &run_params<T>, &move_channels<T>};
+                                        &run_matches<T>, &run_params<T>, &move_channels<T>,
+                                        dynamic_table<T>::signal(), dynamic_table<T>::query()};
 };
 
 template <class T>
@@ -3994,16 +4238,19 @@ public:
     void signal(std::string_view name, As&&... args) const {
         std::tuple<detail::by_name_t<As>...> values(std::forward<As>(args)...);
         auto erased = detail::erase_args(values, std::index_sequence_for<As...>{});
-        eng_->signal_by_name(instance(), name, detail::erased_args{erased.data(), erased.size()});
+        eng_->signal_by_name(instance(), name,
+                             detail::erased_args{erased.data(), erased.size(), &detail::take_pack<detail::by_name_t<As>...>});
     }
 
     /// Runs query `name` now and returns its answer as R (which must be the handler's return type).
     /// Works on running and closed runs, records nothing and runs no workflow code but the query.
-    /// Throws unknown_query, argument_mismatch, or query_failed if the handler threw.
+    /// Throws unknown_query, argument_mismatch, or query_failed if the handler threw. A name no named
+    /// query has goes to the type's dynamic query handler, if it has one.
     template <class R, class... As>
     [[nodiscard]] R query(std::string_view name, As&&... args) const {
         detail::instance_base& in = instance();
         const detail::query_info* q = in.type.find_query(name);
+        if (!q && in.type.dynamic_query) return dynamic_query<R>(in, name, std::forward<As>(args)...);
         if (!q) throw unknown_query(in.id, in.type.name, name, in.type.query_names());
         if (q->result != detail::type_id_of<R>())
             throw argument_mismatch(in.id, "query", name, "result type " + std::string(q->result_name()),
@@ -4015,6 +4262,22 @@ public:
         return std::move(*answer);
     }
 
+protected:
+    // A by-name query no named handler takes, answered by the type's dynamic query handler.
+    template <class R, class... As>
+    [[nodiscard]] R dynamic_query(detail::instance_base& in, std::string_view name, As&&... args) const {
+        const detail::dynamic_query_info& d = *in.type.dynamic_query;
+        if (d.result != detail::type_id_of<R>())
+            throw argument_mismatch(in.id, "dynamic query", name, "result type " + std::string(d.result_name()),
+                                    "result type " + std::string(detail::type_name<R>()));
+        std::tuple<detail::by_name_t<As>...> values(std::forward<As>(args)...);
+        auto erased = detail::erase_args(values, std::index_sequence_for<As...>{});
+        std::optional<R> answer;
+        d.call(in.query_target_object(), name, detail::erased_args{erased.data(), erased.size()}, &answer, in.id);
+        return std::move(*answer);
+    }
+
+public:
     /// The latest run's result as R (the run method's result type; void for workflow<void>).
     /// Throws result_not_ready while it runs, workflow_failed (cause kept), workflow_cancelled or
     /// workflow_terminated when it did not complete, argument_mismatch if R is not its result type.
@@ -4346,8 +4609,9 @@ private:
             const detail::workflow_type& type = detail::workflow_type_of<T>();
             std::uint32_t index = 0;
             const detail::signal_info* s = type.find_signal(opts.start_signal, index);
-            if (!s) throw unknown_signal(id, type.name, opts.start_signal, type.signal_names());
-            if (!s->matches(opts.start_signal_args.view()))
+            if (!s && !detail::has_dynamic_signal_v<T>)
+                throw unknown_signal(id, type.name, opts.start_signal, type.signal_names());
+            if (s && !s->matches(opts.start_signal_args.view()))
                 throw argument_mismatch(id, "signal", s->name, s->params(), opts.start_signal_args.view().type_names());
             eng_.check_start(id, opts.id_reuse);
             detail::instance_base& in = detail::start_run<T>(eng_, id, std::forward<A>(args)...);
