@@ -261,6 +261,90 @@ TEST_CASE("cancelling a parent cancels its children", "[child][cancel]") {
     CHECK(rt.get_workflow_handle("inner").status() == coflow::workflow_status::cancelled);
 }
 
+namespace {
+
+// A child that continues as new `rolls` times, then waits for a signal and returns its generation.
+class roller {
+public:
+    coflow::workflow<int> run(int gen, int rolls) {
+        gen_ = gen;
+        if (gen < rolls) co_await coflow::continue_as_new(gen + 1, rolls);
+        co_await coflow::wait_condition([this] { return done_; });
+        co_return gen;
+    }
+    void finish() { done_ = true; }
+    [[nodiscard]] int gen() const { return gen_; }
+    static constexpr auto definition =
+        coflow::define<roller>("roller").run(&roller::run).signal("finish", &roller::finish).query("gen", &roller::gen);
+
+private:
+    int gen_ = 0;
+    bool done_ = false;
+};
+
+// Starts a roller child under `policy`, then returns after a second (mode 0) or awaits it (mode 1).
+class roller_parent {
+public:
+    coflow::workflow<int> run(int mode, int policy) {
+        auto child = coflow::start_child_workflow(
+            &roller::run, 0, 3, {.id = "roller", .parent_close = static_cast<coflow::parent_close_policy>(policy)});
+        if (mode == 0) {
+            co_await coflow::sleep(1s);
+            co_return -1;
+        }
+        try {
+            co_return co_await child.result();
+        } catch (const coflow::cancelled&) {
+            co_return -2;
+        }
+    }
+    static constexpr auto definition = coflow::define<roller_parent>("roller_parent").run(&roller_parent::run);
+};
+
+}  // namespace
+
+TEST_CASE("a child that continued as new stays the parent's child: close policy, cancellation, result",
+          "[child][continue_as_new]") {
+    using policy = coflow::parent_close_policy;
+    SECTION("the parent's close reaches the child's latest run") {
+        for (const policy p : {policy::terminate, policy::request_cancel, policy::abandon}) {
+            coflow::deterministic_executor ex;
+            coflow::runtime rt{ex};
+            auto child = rt.get_workflow_handle_for<roller>("roller");
+            auto h = rt.start_workflow(&roller_parent::run, 0, static_cast<int>(p), {.id = "p"});
+            ex.advance(500ms);
+            REQUIRE(child.query(&roller::gen) == 3);  // three continue-as-news: a fourth run, still the child
+            ex.run_until_idle();                      // the parent's sleep ends and it closes
+            CHECK(h.result() == -1);
+            const auto expected = p == policy::terminate        ? coflow::workflow_status::terminated
+                                  : p == policy::request_cancel ? coflow::workflow_status::cancelled
+                                                                : coflow::workflow_status::running;
+            CHECK(child.status() == expected);
+        }
+    }
+    SECTION("a cancelled parent cancels the child's latest run") {
+        coflow::deterministic_executor ex;
+        coflow::runtime rt{ex};
+        auto h = rt.start_workflow(&roller_parent::run, 1, static_cast<int>(policy::terminate), {.id = "p"});
+        ex.run_until_idle();
+        auto child = rt.get_workflow_handle_for<roller>("roller");
+        REQUIRE(child.query(&roller::gen) == 3);  // three continue-as-news: a fourth run, still the child
+        h.cancel();
+        ex.run_until_idle();
+        CHECK(child.status() == coflow::workflow_status::cancelled);
+        CHECK(h.result() == -2);
+    }
+    SECTION("the parent gets the result of the child's last run") {
+        coflow::deterministic_executor ex;
+        coflow::runtime rt{ex};
+        auto h = rt.start_workflow(&roller_parent::run, 1, static_cast<int>(policy::terminate), {.id = "p"});
+        ex.run_until_idle();
+        rt.get_workflow_handle_for<roller>("roller").signal(&roller::finish);
+        ex.run_until_idle();
+        CHECK(h.result() == 3);
+    }
+}
+
 TEST_CASE("starting a child under an id that is running throws workflow_already_started in the parent", "[child][errors]") {
     coflow::deterministic_executor ex;
     coflow::runtime rt{ex};

@@ -165,6 +165,7 @@ struct outgoing {
 struct run_hint {
     std::uint32_t slot = 0xffffffffu;
     std::uint32_t gen = 0;
+    friend bool operator==(run_hint, run_hint) = default;
 };
 
 /// What a child's run does when its parent's run closes (Temporal's ParentClosePolicy).
@@ -241,7 +242,7 @@ public:
         ring<outgoing> outbox;      // external signals sent in the current step, delivered when it ends
         std::uint64_t out_seq = 0;  // sequence number of the next outgoing entry
         intrusive_list<waiter, wait_tag> completion;  // completion_waiters: workflows awaiting this one's result
-        std::vector<std::string> children;            // ids of child runs started by this run, still open
+        std::vector<run_hint> children;               // child runs started by this run, still open
         std::uint32_t parent_slot = 0xffffffffu, parent_gen = 0;
         parent_close_policy_kind on_parent_close = parent_close_policy_kind::terminate;
         std::unique_ptr<arg_pack_base> continue_args;
@@ -563,15 +564,15 @@ public:
         // Children first, so their activations run before the parent's: a parent that ends once it
         // sees the cancellation then finds them cancelled, not still open (and terminated).
         if (in.x)
-            for (const std::string& child_id : std::vector<std::string>(in.x->children))
-                if (instance_base* child = child_of(in, child_id); child && !child->cancel_requested) cancel(*child);
+            for (const run_hint h : std::vector<run_hint>(in.x->children))
+                if (instance_base* child = child_of(in, h); child && !child->cancel_requested) cancel(*child);
         if (in.body_wait) in.body_wait->fire(wake_reason::cancelled);
         schedule(in);
     }
 
     /// Makes `child` a child of `parent` (the parent's close policy and cancellation reach it).
     void adopt(instance_base& parent, instance_base& child, parent_close_policy_kind policy) {
-        parent.more().children.push_back(child.id);
+        parent.more().children.push_back(run_hint{child.slot, child.gen});
         auto& cx = child.more();
         cx.parent_slot = parent.slot;
         cx.parent_gen = parent.gen;
@@ -633,8 +634,8 @@ private:
         }
     };
 
-    [[nodiscard]] instance_base* child_of(instance_base& parent, std::string_view child_id) const {
-        instance_base* c = find(child_id);
+    [[nodiscard]] instance_base* child_of(instance_base& parent, run_hint h) const {
+        instance_base* c = by_slot(h.slot, h.gen);
         return c && c->running() && c->x && c->x->parent_slot == parent.slot && c->x->parent_gen == parent.gen ? c
                                                                                                              : nullptr;
     }
@@ -771,10 +772,14 @@ private:
         auto it = by_id_.find(old.id);
         std::unique_ptr<instance_base> keep = std::move(it->second);
         by_id_.erase(it);
+        const run_hint was{keep->slot, keep->gen};
         retire(*keep);
         next->query_object = keep->object_ptr;
         nx.predecessor = std::move(keep);  // `old` lives on there until the new run first runs
         instance_base& fresh = add(std::move(next));  // a parent still finds the new run by id
+        if (instance_base* parent = by_slot(nx.parent_slot, nx.parent_gen))  // its child is the new run now
+            for (run_hint& c : parent->x->children)
+                if (c == was) c = run_hint{fresh.slot, fresh.gen};
         if (fresh.hist) record(fresh, event_kind::workflow_started, std::string(fresh.type.name), text, input);
     }
 
@@ -844,8 +849,8 @@ private:
         in.cancel_requested = false;
         // A parent's end (continue-as-new included, as in Temporal) reaches its open children; the
         // default policy terminates them.
-        for (const std::string& child_id : in.x ? std::exchange(in.x->children, {}) : std::vector<std::string>{}) {
-            instance_base* child = child_of(in, child_id);
+        for (const run_hint h : in.x ? std::exchange(in.x->children, {}) : std::vector<run_hint>{}) {
+            instance_base* child = child_of(in, h);
             if (!child) continue;
             if (child->x->on_parent_close == parent_close_policy_kind::terminate) {
                 if (!child->active) terminate(*child, "parent workflow '" + in.id + "' closed");
@@ -864,7 +869,7 @@ private:
                 if (parent->hist) record(*parent, event_kind::child_closed, in.id, {json(to_string(status))});
                 auto& c = parent->more().children;
                 for (auto it = c.begin(); it != c.end(); ++it)
-                    if (*it == in.id) {
+                    if (*it == run_hint{in.slot, in.gen}) {
                         c.erase(it);
                         break;
                     }
