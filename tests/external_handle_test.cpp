@@ -212,3 +212,38 @@ TEST_CASE("external handles are for workflow code only", "[external_handle][erro
     CHECK_THROWS_AS((void)h.signal("poke"), coflow::not_in_workflow);
     CHECK_THROWS_AS((void)h.cancel(), coflow::not_in_workflow);
 }
+
+namespace {
+
+// Sends itself signals as its body returns: unawaited, from the body and from the handler they reach.
+class last_words {
+public:
+    coflow::workflow<int> run() {
+        (void)coflow::get_external_workflow_handle_for<last_words>(coflow::info().id).signal(&last_words::note, 1);
+        co_return 7;
+    }
+    void note(int n) {
+        notes_.push_back(n);
+        if (n < 3) (void)coflow::get_external_workflow_handle(coflow::info().id).signal("note", n + 1);
+    }
+    [[nodiscard]] std::vector<int> notes() const { return notes_; }
+    static constexpr auto definition =
+        coflow::define<last_words>("last_words").run(&last_words::run).signal("note", &last_words::note).query(
+            "notes", &last_words::notes);
+
+private:
+    std::vector<int> notes_;
+};
+
+}  // namespace
+
+TEST_CASE("signals a run sends itself in its last step are handled before it closes", "[external_handle]") {
+    coflow::deterministic_executor ex;
+    coflow::runtime rt{ex};
+    auto h = rt.start_workflow(&last_words::run, {.id = "last"});
+    ex.run_until_idle();
+    REQUIRE(h.status() == coflow::workflow_status::completed);
+    CHECK(h.result() == 7);
+    CHECK(h.query(&last_words::notes) == std::vector<int>{1, 2, 3});
+    CHECK(h.describe().received_signals == 3);
+}

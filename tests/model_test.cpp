@@ -249,6 +249,15 @@ decltype(auto) dispatch(const call_args& a, F&& f) {
     return f();
 }
 
+// By-name signals (and start arguments) send views as std::string: the value must outlive the send.
+// By-name queries keep them: a query runs before its caller returns.
+std::vector<ty> signal_types_of(combo c) {
+    std::vector<ty> out = types_of(c);
+    for (ty& t : out)
+        if (t == ty::sv) t = ty::str;
+    return out;
+}
+
 std::string describe_args(const call_args& a) {
     static constexpr const char* names[] = {"i64", "int", "string", "const char*", "string_view", "double", "bool"};
     std::string out = "(";
@@ -349,6 +358,7 @@ struct run {
     wstatus st = wstatus::running;
     bool retired = false, scheduled = false, active = false, cancel_requested = false;
     bool body_finished = false, continuing = false, failed = false;
+    wstatus finished_as = wstatus::completed;  // the status it closes with once the body finished
     std::string failure, term_reason;
     i64 result_n = 0;
     std::string result_s;
@@ -513,7 +523,7 @@ public:
         }
         const param_spec* spec = find_signal(k, name);
         if (!spec) raise("unknown_signal");
-        if (spec->params != types_of(a.c)) raise("argument_mismatch");
+        if (spec->params != signal_types_of(a.c)) raise("argument_mismatch");
         check_start(id, policy);
         run& r = start(k, id, n, gen, s);
         signal_by_name(r, name, a);
@@ -523,7 +533,7 @@ public:
         if (t.st != wstatus::running) raise("workflow_closed");
         const param_spec* spec = find_signal(t.k, name);
         if (!spec) raise("unknown_signal");
-        if (spec->params != types_of(a.c)) raise("argument_mismatch");
+        if (spec->params != signal_types_of(a.c)) raise("argument_mismatch");
         signal s;
         s.name = std::string(name);
         for (int k = 0; k < 3; ++k) {
@@ -691,17 +701,21 @@ private:
             }
             if (!test_conditions(r)) break;
         }
-        if (r.body_finished && !r.failed)
-            while (!r.inbox.empty() && !r.failed) {
-                signal s = std::move(r.inbox.front());
-                r.inbox.pop_front();
-                deliver(r, s);
-            }
-        flush(r);
+        // The run stays open until the step ends: what it still sends (to itself too) is taken.
+        for (;;) {
+            if (r.body_finished && !r.failed)
+                while (!r.inbox.empty() && !r.failed) {
+                    signal s = std::move(r.inbox.front());
+                    r.inbox.pop_front();
+                    deliver(r, s);
+                }
+            flush(r);
+            if (!r.body_finished || r.failed || r.inbox.empty()) break;
+        }
         r.active = false;
         if (r.failed) close(r, wstatus::failed);
         else if (r.continuing) continue_as_new(r);
-        else if (r.body_finished) close(r, r.st);
+        else if (r.body_finished) close(r, r.finished_as);
     }
 
     void deliver(run& r, const signal& s) {
@@ -833,14 +847,14 @@ private:
 
     void body_completed(run& r) {
         r.body_finished = true;
-        r.st = wstatus::completed;
+        r.finished_as = wstatus::completed;
         r.result_n = r.obj.balance;
         r.result_s = r.obj.text;
     }
     static void body_cancelled(run& r) {
         r.cancel_requested = false;
         r.body_finished = true;
-        r.st = wstatus::cancelled;
+        r.finished_as = wstatus::cancelled;
     }
 
     bool test_conditions(run& r) {

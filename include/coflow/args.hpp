@@ -46,6 +46,24 @@ public:
     raw_args(detail::erased_args view, std::string_view id, std::string_view name)
         : view_(view), id_(id), name_(name), kind_("dynamic query") {}
 
+    // A moved-from raw_args is empty: it must not keep viewing values its new owner has.
+    raw_args(raw_args&& o) noexcept
+        : pack_(std::move(o.pack_)), view_(std::exchange(o.view_, {})), id_(std::move(o.id_)),
+          name_(std::move(o.name_)), kind_(o.kind_) {}
+    raw_args& operator=(raw_args&& o) noexcept {
+        if (this != &o) {
+            pack_ = std::move(o.pack_);
+            view_ = std::exchange(o.view_, {});
+            id_ = std::move(o.id_);
+            name_ = std::move(o.name_);
+            kind_ = o.kind_;
+        }
+        return *this;
+    }
+    raw_args(const raw_args&) = delete;
+    raw_args& operator=(const raw_args&) = delete;
+    ~raw_args() = default;
+
     [[nodiscard]] std::size_t size() const noexcept { return view_.size; }
     [[nodiscard]] bool empty() const noexcept { return view_.size == 0; }
     /// "(std::string, int)": the argument types as given.

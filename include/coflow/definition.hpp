@@ -72,6 +72,12 @@ struct signal_args<T, signal_channel<Ts...> C::*> {
     using tuple = std::tuple<Ts...>;
 };
 
+/// True when no element of Tuple only views characters owned elsewhere (std::string_view, const char*).
+template <class Tuple>
+struct owns_values;
+template <class... Ts>
+struct owns_values<std::tuple<Ts...>> : std::bool_constant<(!is_string_view_like_v<Ts> && ...)> {};
+
 template <class Tuple>
 struct tuple_names;
 template <class... Ts>
@@ -115,6 +121,9 @@ public:
                           "the run method must be a non-const member function returning coflow::workflow<R>");
             static_assert(tr::by_value,
                           "workflow run parameters must be taken by value: the body outlives the call that starts it");
+            static_assert(detail::owns_values<typename tr::args_tuple>::value,
+                          "workflow run parameters must own their text: take std::string, not std::string_view or "
+                          "const char* (the body outlives the caller's string)");
             return definition<T, M, std::tuple<S...>, std::tuple<Q...>, DS, DQ>{
                 name, fn, signals, queries, dynamic_signal_fn, dynamic_query_fn};
         }
@@ -132,6 +141,10 @@ public:
             static_assert(detail::member_fn_traits<M>::by_value,
                           "an async signal handler (returning task<void>) must take its parameters by value: "
                           "it runs after the delivery that called it");
+        if constexpr (kind != detail::signal_kind::invalid)
+            static_assert(detail::owns_values<typename detail::signal_args<T, M>::tuple>::value,
+                          "signal parameters (and channel values) must own their text: take std::string, not "
+                          "std::string_view or const char* (a signal is delivered after its sender returned)");
         if (signal_name.empty()) throw std::logic_error("coflow::define: a signal name must not be empty");
         if (has_signal(signal_name)) throw std::logic_error("coflow::define: two signals have the same name");
         using E = detail::signal_entry<M>;

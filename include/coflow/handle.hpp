@@ -65,7 +65,7 @@ public:
         if (q->result != detail::type_id_of<R>())
             throw argument_mismatch(in.id, "query", name, "result type " + std::string(q->result_name()),
                                     "result type " + std::string(detail::type_name<R>()));
-        std::tuple<detail::by_name_t<As>...> values(std::forward<As>(args)...);
+        std::tuple<detail::query_arg_t<As>...> values(std::forward<As>(args)...);
         auto erased = detail::erase_args(values, std::index_sequence_for<As...>{});
         std::optional<R> answer;
         q->call(in.query_target_object(), detail::erased_args{erased.data(), erased.size()}, &answer, in.id);
@@ -80,7 +80,7 @@ protected:
         if (d.result != detail::type_id_of<R>())
             throw argument_mismatch(in.id, "dynamic query", name, "result type " + std::string(d.result_name()),
                                     "result type " + std::string(detail::type_name<R>()));
-        std::tuple<detail::by_name_t<As>...> values(std::forward<As>(args)...);
+        std::tuple<detail::query_arg_t<As>...> values(std::forward<As>(args)...);
         auto erased = detail::erase_args(values, std::index_sequence_for<As...>{});
         std::optional<R> answer;
         d.call(in.query_target_object(), name, detail::erased_args{erased.data(), erased.size()}, &answer, in.id);

@@ -83,7 +83,13 @@ void replay(const history& recorded, const Def& /*definition*/) {
                 if (!input.input)
                     throw invalid_operation("replay: the arguments of " + input.describe(k) + " could not be copied");
                 auto signal_args = input.input->clone();
-                eng.signal_by_name(*target, input.name, signal_args->view());
+                try {
+                    eng.signal_by_name(*target, input.name, signal_args->view());
+                } catch (const error& refused) {  // the code no longer takes this signal as recorded
+                    throw nondeterminism_error("history of workflow '" + recorded.workflow_id + "': input " +
+                                               input.describe(k) + " is refused by the current code: " +
+                                               refused.what());
+                }
             }
             continue;
         }

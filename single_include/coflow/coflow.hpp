@@ -99,9 +99,22 @@ struct channel_args<signal_channel<Ts...>> {
     using args_tuple = std::tuple<Ts...>;
 };
 
-/// The type a by-name argument is sent as: decayed, with string literals and C strings as std::string.
+/// True for the types that only view characters owned elsewhere: a signal is delivered after its send
+/// returns, so it must own what it carries.
 template <class A>
-using by_name_t = std::conditional_t<
+inline constexpr bool is_string_view_like_v = std::is_same_v<std::decay_t<A>, const char*> ||
+                                              std::is_same_v<std::decay_t<A>, char*> ||
+                                              std::is_same_v<std::decay_t<A>, std::string_view>;
+
+/// The type a by-name argument is sent as: decayed, with string literals, C strings and string views
+/// as std::string (an owned copy: the value is read after the sender's string may be gone).
+template <class A>
+using by_name_t = std::conditional_t<is_string_view_like_v<A>, std::string, std::decay_t<A>>;
+
+/// The type a by-name query argument is passed as: decayed, with string literals and C strings as
+/// std::string. A std::string_view stays one: the query runs before its caller returns.
+template <class A>
+using query_arg_t = std::conditional_t<
     std::is_same_v<std::decay_t<A>, const char*> || std::is_same_v<std::decay_t<A>, char*>, std::string,
     std::decay_t<A>>;
 
@@ -694,6 +707,24 @@ public:
     /// A view of the arguments of dynamic query `name` on workflow `id`, valid during the query.
     raw_args(detail::erased_args view, std::string_view id, std::string_view name)
         : view_(view), id_(id), name_(name), kind_("dynamic query") {}
+
+    // A moved-from raw_args is empty: it must not keep viewing values its new owner has.
+    raw_args(raw_args&& o) noexcept
+        : pack_(std::move(o.pack_)), view_(std::exchange(o.view_, {})), id_(std::move(o.id_)),
+          name_(std::move(o.name_)), kind_(o.kind_) {}
+    raw_args& operator=(raw_args&& o) noexcept {
+        if (this != &o) {
+            pack_ = std::move(o.pack_);
+            view_ = std::exchange(o.view_, {});
+            id_ = std::move(o.id_);
+            name_ = std::move(o.name_);
+            kind_ = o.kind_;
+        }
+        return *this;
+    }
+    raw_args(const raw_args&) = delete;
+    raw_args& operator=(const raw_args&) = delete;
+    ~raw_args() = default;
 
     [[nodiscard]] std::size_t size() const noexcept { return view_.size; }
     [[nodiscard]] bool empty() const noexcept { return view_.size == 0; }
@@ -1737,6 +1768,9 @@ public:
     bool active = false;            // its code is on the stack right now
     bool cancel_requested = false;  // delivered to the body at its current or next await
     bool body_finished = false;
+    // How the run closes once its body finished (completed or cancelled). `status` stays running until
+    // the step ends, so that what the run still handles and sends in that step is taken as usual.
+    workflow_status finished_as = workflow_status::completed;
 
     ring<pending_signal> inbox;
     std::size_t received = 0;  // signals accepted in this run
@@ -2220,13 +2254,18 @@ private:
         } catch (...) {
             if (!in.failure) in.failure = std::current_exception();
         }
-        if (in.body_finished && !in.failure) deliver_leftovers(in, act);
-        flush(in);  // a closing run still sends what it sent
+        // A closing run still handles what was accepted for it and sends what it sent; signals it sends
+        // itself on the way are handled too (each round takes what the one before queued).
+        for (;;) {
+            if (in.body_finished && !in.failure) deliver_leftovers(in, act);
+            flush(in);
+            if (!in.body_finished || in.failure || in.inbox.empty()) break;
+        }
         in.active = false;
         current_activation = outer;
         if (in.failure) close(in, workflow_status::failed);
         else if (in.continuing) continue_as_new(in);
-        else if (in.body_finished) close(in, in.status);
+        else if (in.body_finished) close(in, in.finished_as);
     }
 
     // Delivers the outgoing entries of `in` in order; tells each awaitable how it went.
@@ -2514,14 +2553,14 @@ inline void instance_base::on_root_done(std::coroutine_handle<> frame, promise_b
             try {
                 std::rethrow_exception(p.exception);
             } catch (const cancelled&) {
-                status = workflow_status::cancelled;
+                finished_as = workflow_status::cancelled;
             } catch (...) {
                 failure = p.exception;
             }
         } else {
             try {
                 store_result(p);
-                status = workflow_status::completed;
+                finished_as = workflow_status::completed;
             } catch (...) {
                 failure = std::current_exception();
             }
@@ -2865,6 +2904,12 @@ struct signal_args<T, signal_channel<Ts...> C::*> {
     using tuple = std::tuple<Ts...>;
 };
 
+/// True when no element of Tuple only views characters owned elsewhere (std::string_view, const char*).
+template <class Tuple>
+struct owns_values;
+template <class... Ts>
+struct owns_values<std::tuple<Ts...>> : std::bool_constant<(!is_string_view_like_v<Ts> && ...)> {};
+
 template <class Tuple>
 struct tuple_names;
 template <class... Ts>
@@ -2908,6 +2953,9 @@ public:
                           "the run method must be a non-const member function returning coflow::workflow<R>");
             static_assert(tr::by_value,
                           "workflow run parameters must be taken by value: the body outlives the call that starts it");
+            static_assert(detail::owns_values<typename tr::args_tuple>::value,
+                          "workflow run parameters must own their text: take std::string, not std::string_view or "
+                          "const char* (the body outlives the caller's string)");
             return definition<T, M, std::tuple<S...>, std::tuple<Q...>, DS, DQ>{
                 name, fn, signals, queries, dynamic_signal_fn, dynamic_query_fn};
         }
@@ -2925,6 +2973,10 @@ public:
             static_assert(detail::member_fn_traits<M>::by_value,
                           "an async signal handler (returning task<void>) must take its parameters by value: "
                           "it runs after the delivery that called it");
+        if constexpr (kind != detail::signal_kind::invalid)
+            static_assert(detail::owns_values<typename detail::signal_args<T, M>::tuple>::value,
+                          "signal parameters (and channel values) must own their text: take std::string, not "
+                          "std::string_view or const char* (a signal is delivered after its sender returned)");
         if (signal_name.empty()) throw std::logic_error("coflow::define: a signal name must not be empty");
         if (has_signal(signal_name)) throw std::logic_error("coflow::define: two signals have the same name");
         using E = detail::signal_entry<M>;
@@ -4260,7 +4312,7 @@ public:
         if (q->result != detail::type_id_of<R>())
             throw argument_mismatch(in.id, "query", name, "result type " + std::string(q->result_name()),
                                     "result type " + std::string(detail::type_name<R>()));
-        std::tuple<detail::by_name_t<As>...> values(std::forward<As>(args)...);
+        std::tuple<detail::query_arg_t<As>...> values(std::forward<As>(args)...);
         auto erased = detail::erase_args(values, std::index_sequence_for<As...>{});
         std::optional<R> answer;
         q->call(in.query_target_object(), detail::erased_args{erased.data(), erased.size()}, &answer, in.id);
@@ -4275,7 +4327,7 @@ protected:
         if (d.result != detail::type_id_of<R>())
             throw argument_mismatch(in.id, "dynamic query", name, "result type " + std::string(d.result_name()),
                                     "result type " + std::string(detail::type_name<R>()));
-        std::tuple<detail::by_name_t<As>...> values(std::forward<As>(args)...);
+        std::tuple<detail::query_arg_t<As>...> values(std::forward<As>(args)...);
         auto erased = detail::erase_args(values, std::index_sequence_for<As...>{});
         std::optional<R> answer;
         d.call(in.query_target_object(), name, detail::erased_args{erased.data(), erased.size()}, &answer, in.id);
@@ -4704,7 +4756,13 @@ void replay(const history& recorded, const Def& /*definition*/) {
                 if (!input.input)
                     throw invalid_operation("replay: the arguments of " + input.describe(k) + " could not be copied");
                 auto signal_args = input.input->clone();
-                eng.signal_by_name(*target, input.name, signal_args->view());
+                try {
+                    eng.signal_by_name(*target, input.name, signal_args->view());
+                } catch (const error& refused) {  // the code no longer takes this signal as recorded
+                    throw nondeterminism_error("history of workflow '" + recorded.workflow_id + "': input " +
+                                               input.describe(k) + " is refused by the current code: " +
+                                               refused.what());
+                }
             }
             continue;
         }

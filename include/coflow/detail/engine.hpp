@@ -216,6 +216,9 @@ public:
     bool active = false;            // its code is on the stack right now
     bool cancel_requested = false;  // delivered to the body at its current or next await
     bool body_finished = false;
+    // How the run closes once its body finished (completed or cancelled). `status` stays running until
+    // the step ends, so that what the run still handles and sends in that step is taken as usual.
+    workflow_status finished_as = workflow_status::completed;
 
     ring<pending_signal> inbox;
     std::size_t received = 0;  // signals accepted in this run
@@ -699,13 +702,18 @@ private:
         } catch (...) {
             if (!in.failure) in.failure = std::current_exception();
         }
-        if (in.body_finished && !in.failure) deliver_leftovers(in, act);
-        flush(in);  // a closing run still sends what it sent
+        // A closing run still handles what was accepted for it and sends what it sent; signals it sends
+        // itself on the way are handled too (each round takes what the one before queued).
+        for (;;) {
+            if (in.body_finished && !in.failure) deliver_leftovers(in, act);
+            flush(in);
+            if (!in.body_finished || in.failure || in.inbox.empty()) break;
+        }
         in.active = false;
         current_activation = outer;
         if (in.failure) close(in, workflow_status::failed);
         else if (in.continuing) continue_as_new(in);
-        else if (in.body_finished) close(in, in.status);
+        else if (in.body_finished) close(in, in.finished_as);
     }
 
     // Delivers the outgoing entries of `in` in order; tells each awaitable how it went.
@@ -993,14 +1001,14 @@ inline void instance_base::on_root_done(std::coroutine_handle<> frame, promise_b
             try {
                 std::rethrow_exception(p.exception);
             } catch (const cancelled&) {
-                status = workflow_status::cancelled;
+                finished_as = workflow_status::cancelled;
             } catch (...) {
                 failure = p.exception;
             }
         } else {
             try {
                 store_result(p);
-                status = workflow_status::completed;
+                finished_as = workflow_status::completed;
             } catch (...) {
                 failure = std::current_exception();
             }

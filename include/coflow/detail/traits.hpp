@@ -3,6 +3,7 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 #include <tuple>
 #include <type_traits>
 
@@ -72,9 +73,22 @@ struct channel_args<signal_channel<Ts...>> {
     using args_tuple = std::tuple<Ts...>;
 };
 
-/// The type a by-name argument is sent as: decayed, with string literals and C strings as std::string.
+/// True for the types that only view characters owned elsewhere: a signal is delivered after its send
+/// returns, so it must own what it carries.
 template <class A>
-using by_name_t = std::conditional_t<
+inline constexpr bool is_string_view_like_v = std::is_same_v<std::decay_t<A>, const char*> ||
+                                              std::is_same_v<std::decay_t<A>, char*> ||
+                                              std::is_same_v<std::decay_t<A>, std::string_view>;
+
+/// The type a by-name argument is sent as: decayed, with string literals, C strings and string views
+/// as std::string (an owned copy: the value is read after the sender's string may be gone).
+template <class A>
+using by_name_t = std::conditional_t<is_string_view_like_v<A>, std::string, std::decay_t<A>>;
+
+/// The type a by-name query argument is passed as: decayed, with string literals and C strings as
+/// std::string. A std::string_view stays one: the query runs before its caller returns.
+template <class A>
+using query_arg_t = std::conditional_t<
     std::is_same_v<std::decay_t<A>, const char*> || std::is_same_v<std::decay_t<A>, char*>, std::string,
     std::decay_t<A>>;
 
