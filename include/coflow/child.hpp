@@ -5,6 +5,7 @@
 
 #include <coroutine>
 #include <cstddef>
+#include <exception>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -14,6 +15,7 @@
 #include <coflow/definition.hpp>
 #include <coflow/detail/engine.hpp>
 #include <coflow/detail/instance.hpp>
+#include <coflow/detail/raise.hpp>
 #include <coflow/errors.hpp>
 #include <coflow/external_handle.hpp>
 #include <coflow/options.hpp>
@@ -42,8 +44,8 @@ public:
     child_id(const std::string& s) : child_id(std::string_view(s)) {}         // NOLINT
     child_id(std::string_view s) {                                            // NOLINT
         if (s.size() > max_size)
-            throw invalid_operation("child workflow id '" + std::string(s) + "' is longer than " +
-                                    std::to_string(max_size) + " characters");
+            detail::raise(invalid_operation("child workflow id '" + std::string(s) + "' is longer than " +
+                                            std::to_string(max_size) + " characters"));
         for (std::size_t i = 0; i < s.size(); ++i) text_[i] = s[i];
         size_ = static_cast<unsigned char>(s.size());
     }
@@ -108,22 +110,26 @@ public:
         throw_if_cancelled();
         instance_base& t = eng_->require(id_);
         if (t.result_type() != type_id_of<R>())
-            throw argument_mismatch(id_, "workflow", t.type.name, "result type " + std::string(t.result_type_name()),
-                                    "result type " + std::string(type_name<R>()));
+            detail::raise(argument_mismatch(id_, "workflow", t.type.name,
+                                            "result type " + std::string(t.result_type_name()),
+                                            "result type " + std::string(type_name<R>())));
         if (!forget_) return closed_result<R>(t);
-        try {  // forget the child whatever its outcome, once it has been read
-            if constexpr (std::is_void_v<R>) {
-                closed_result<R>(t);
+        // Forget the child whatever its outcome, once it has been read.
+        return guarded(
+            [&]() -> R {
+                if constexpr (std::is_void_v<R>) {
+                    closed_result<R>(t);
+                    eng_->forget(id_);
+                } else {
+                    R value = closed_result<R>(t);
+                    eng_->forget(id_);
+                    return value;
+                }
+            },
+            [&](std::exception_ptr e) -> R {
                 eng_->forget(id_);
-            } else {
-                R value = closed_result<R>(t);
-                eng_->forget(id_);
-                return value;
-            }
-        } catch (...) {
-            eng_->forget(id_);
-            throw;
-        }
+                std::rethrow_exception(std::move(e));
+            });
     }
 
 private:
@@ -140,8 +146,8 @@ std::string start_child(M run, child_options& opts, A&&... args) {
                   "start_child_workflow takes the run method named in the child class's definition");
     activation& a = require_activation("coflow::start_child_workflow");
     if (C::definition.run_fn != run)
-        throw invalid_operation("start_child_workflow: the member function given is not the run method of '" +
-                                std::string(C::definition.name) + "'");
+        detail::raise(invalid_operation("start_child_workflow: the member function given is not the run method of '" +
+                                        std::string(C::definition.name) + "'"));
     engine& eng = *a.eng;
     std::string id = opts.id.empty() ? eng.make_id(C::definition.name) : std::string(opts.id.view());
     eng.check_start(id, opts.id_reuse);
@@ -283,8 +289,8 @@ private:
 inline activation& require_body(const char* what) {
     activation& a = require_activation(what);
     if (!a.body)
-        throw invalid_operation(std::string(what) + " may only be awaited by the workflow body of '" + a.inst->id +
-                                "', not by a signal handler");
+        detail::raise(invalid_operation(std::string(what) + " may only be awaited by the workflow body of '" +
+                                        a.inst->id + "', not by a signal handler"));
     return a;
 }
 
@@ -301,8 +307,8 @@ template <class... As>
     auto pack = std::make_unique<detail::arg_pack_impl<detail::by_name_t<As>...>>(std::forward<As>(args)...);
     const detail::workflow_type& type = a.inst->type;
     if (!type.run_matches(pack->view()))
-        throw argument_mismatch(a.inst->id, "continue_as_new of workflow type", type.name, type.run_params(),
-                                pack->view().type_names());
+        detail::raise(argument_mismatch(a.inst->id, "continue_as_new of workflow type", type.name, type.run_params(),
+                                        pack->view().type_names()));
     return detail::continue_as_new_awaiter(*a.inst, std::move(pack));
 }
 
@@ -313,8 +319,8 @@ template <class T, class R, class... Ps, class... As>
                   "continue_as_new's arguments do not convert to the run method's parameter types");
     detail::activation& a = detail::require_body("coflow::continue_as_new");
     if (a.inst->type.self != detail::type_id_of<T>() || T::definition.run_fn != run)
-        throw invalid_operation("continue_as_new: workflow '" + a.inst->id + "' is of type '" +
-                                std::string(a.inst->type.name) + "', not the one whose run method was given");
+        detail::raise(invalid_operation("continue_as_new: workflow '" + a.inst->id + "' is of type '" +
+                                        std::string(a.inst->type.name) + "', not the one whose run method was given"));
     auto pack = std::make_unique<detail::arg_pack_impl<std::decay_t<Ps>...>>(std::forward<As>(args)...);
     return detail::continue_as_new_awaiter(*a.inst, std::move(pack));
 }

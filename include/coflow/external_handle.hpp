@@ -16,6 +16,7 @@
 #include <coflow/definition.hpp>
 #include <coflow/detail/engine.hpp>
 #include <coflow/detail/instance.hpp>
+#include <coflow/detail/raise.hpp>
 #include <coflow/detail/traits.hpp>
 #include <coflow/errors.hpp>
 
@@ -71,7 +72,7 @@ public:
     void await_resume() {
         if (precancelled_) raise_cancelled();
         throw_if_cancelled();
-        if (error) std::rethrow_exception(error);
+        rethrow_if_set(error);
     }
 
 private:
@@ -94,7 +95,7 @@ void queue_if_match(activation& a, const std::string& target_id, M m, std::optio
                         [id = target_id, d = D{Tuple(std::forward<As>(as)...)}](engine& e) mutable {
                             instance_base& t = e.require(id);
                             if (t.type.self != type_id_of<T>())
-                                throw workflow_type_mismatch(id, T::definition.name, t.type.name);
+                                detail::raise(workflow_type_mismatch(id, T::definition.name, t.type.name));
                             e.accept(t, static_cast<std::uint32_t>(I), std::move(d));
                         });
         }
@@ -162,7 +163,7 @@ public:
         }(std::make_index_sequence<detail::signal_count_v<T>>{});
         if (!out) {
             const auto& type = detail::workflow_type_of<T>();
-            throw unknown_signal(id_, type.name, "<member not registered as a signal>", type.signal_names());
+            detail::raise(unknown_signal(id_, type.name, "<member not registered as a signal>", type.signal_names()));
         }
         return std::move(*out);
     }

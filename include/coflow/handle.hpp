@@ -7,6 +7,7 @@
 #include <memory>
 #include <cstddef>
 #include <cstdint>
+#include <exception>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -17,6 +18,7 @@
 #include <coflow/definition.hpp>
 #include <coflow/detail/engine.hpp>
 #include <coflow/detail/instance.hpp>
+#include <coflow/detail/raise.hpp>
 #include <coflow/detail/traits.hpp>
 #include <coflow/detail/type_id.hpp>
 #include <coflow/errors.hpp>
@@ -55,10 +57,10 @@ public:
     [[nodiscard]] R query(std::string_view name, As&&... args) const {
         detail::instance_base& in = instance();
         const detail::query_info* q = in.type.find_query(name);
-        if (!q) throw unknown_query(in.id, in.type.name, name, in.type.query_names());
+        if (!q) detail::raise(unknown_query(in.id, in.type.name, name, in.type.query_names()));
         if (q->result != detail::type_id_of<R>())
-            throw argument_mismatch(in.id, "query", name, "result type " + std::string(q->result_name()),
-                                    "result type " + std::string(detail::type_name<R>()));
+            detail::raise(argument_mismatch(in.id, "query", name, "result type " + std::string(q->result_name()),
+                                            "result type " + std::string(detail::type_name<R>())));
         std::tuple<detail::by_name_t<As>...> values(std::forward<As>(args)...);
         auto erased = detail::erase_args(values, std::index_sequence_for<As...>{});
         std::optional<R> answer;
@@ -121,7 +123,7 @@ protected:
 
     [[nodiscard]] detail::instance_base& lookup() const {
         detail::instance_base* in = eng_->find(id_);
-        if (!in) throw workflow_not_found(id_);
+        if (!in) detail::raise(workflow_not_found(id_));
         slot_ = in->slot;
         gen_ = in->gen;
         return *in;
@@ -137,8 +139,9 @@ template <class R>
 R workflow_handle<void>::result() const {
     detail::instance_base& in = instance();
     if (in.result_type() != detail::type_id_of<R>())
-        throw argument_mismatch(in.id, "workflow", in.type.name, "result type " + std::string(in.result_type_name()),
-                                "result type " + std::string(detail::type_name<R>()));
+        detail::raise(argument_mismatch(in.id, "workflow", in.type.name,
+                                        "result type " + std::string(in.result_type_name()),
+                                        "result type " + std::string(detail::type_name<R>())));
     return detail::closed_result<R>(in);
 }
 
@@ -163,7 +166,8 @@ public:
     void signal(M target, As&&... args) const {
         detail::instance_base& in = typed_instance();
         if (!detail::send_typed_signal<T>(in, target, std::forward<As>(args)...))
-            throw unknown_signal(in.id, in.type.name, "<member not registered as a signal>", in.type.signal_names());
+            detail::raise(
+                unknown_signal(in.id, in.type.name, "<member not registered as a signal>", in.type.signal_names()));
     }
 
     /// Runs the registered query `fn` (a const member function) with `args` and returns its answer.
@@ -175,13 +179,14 @@ public:
         detail::instance_base& in = typed_instance();
         const std::uint32_t index = detail::query_index<T>(fn);
         if (index == detail::npos32)
-            throw unknown_query(in.id, in.type.name, "<member not registered as a query>", in.type.query_names());
+            detail::raise(
+                unknown_query(in.id, in.type.name, "<member not registered as a query>", in.type.query_names()));
         const T& obj = *static_cast<const T*>(in.query_target().object());
-        try {
-            return (obj.*fn)(std::forward<As>(args)...);
-        } catch (...) {
-            throw query_failed(in.id, in.type.queries[index].name, std::current_exception());
-        }
+        using answer = std::decay_t<decltype((obj.*fn)(std::forward<As>(args)...))>;
+        return detail::guarded([&]() -> answer { return (obj.*fn)(std::forward<As>(args)...); },
+                               [&](std::exception_ptr e) -> answer {
+                                   detail::raise(query_failed(in.id, in.type.queries[index].name, std::move(e)));
+                               });
     }
 
     /// Runs `f(const T&)` on the workflow object and returns its answer: an ad-hoc read-only query.
@@ -193,11 +198,10 @@ public:
                       "a query callable takes the workflow object as `const T&` (queries are read-only)");
         detail::instance_base& in = typed_instance();
         const T& obj = *static_cast<const T*>(in.query_target().object());
-        try {
-            return f(obj);
-        } catch (...) {
-            throw query_failed(in.id, "<callable>", std::current_exception());
-        }
+        using answer = std::decay_t<std::invoke_result_t<F&, const T&>>;
+        return detail::guarded([&]() -> answer { return f(obj); }, [&](std::exception_ptr e) -> answer {
+            detail::raise(query_failed(in.id, "<callable>", std::move(e)));
+        });
     }
 
     /// The result of T's run method; throws as workflow_handle<>::result does.
@@ -207,7 +211,7 @@ private:
     detail::instance_base& typed_instance() const {
         detail::instance_base& in = instance();
         if (in.type.self != detail::type_id_of<T>())
-            throw workflow_type_mismatch(in.id, T::definition.name, in.type.name);
+            detail::raise(workflow_type_mismatch(in.id, T::definition.name, in.type.name));
         return in;
     }
 };

@@ -432,6 +432,7 @@ template <class... As>
 // or cancellation reaches it.
 
 #include <coroutine>
+#include <exception>
 
 // ---- begin coflow/definition.hpp ----
 // coflow/definition.hpp: define<T>(name).run(..).signal(..).query(..), the constexpr table of a workflow type.
@@ -444,7 +445,6 @@ template <class... As>
 // coflow/detail/engine.hpp: the scheduler core: workflow instances, waiters, activations and timers.
 // Only the executor's run loop reaches here (through posted work); it alone resumes workflow code.
 
-#include <exception>
 #include <unordered_map>
 
 // ---- begin coflow/detail/activation.hpp ----
@@ -452,9 +452,134 @@ template <class... As>
 // The engine sets it around each step; awaitables read it to know their workflow and strand.
 
 
+// ---- begin coflow/detail/raise.hpp ----
+// coflow/detail/raise.hpp: how coflow raises its errors, and the few places where it catches them.
+// With exceptions these throw and catch; without (-fno-exceptions) an error goes to the error handler.
+
+#include <cstdlib>
+
+// ---- begin coflow/error_handler.hpp ----
+// coflow/error_handler.hpp: where coflow's errors go in a build without exceptions (-fno-exceptions).
+// With exceptions on, errors are thrown as each function documents and the handler is never called.
+
+#include <atomic>
+#include <cstdio>
+
+namespace coflow {
+
+/// Receives each error coflow raises in a build without exceptions, on the thread of the call that
+/// failed: a coflow::error (errors.hpp; `what()` is "[coflow.<code>] ..." and names the workflow id and
+/// the signal or query), or, for the two failures outside any workflow, std::logic_error (a bad name in
+/// coflow::define) or std::length_error (a queue past 2^31 items). It must not return: log what it
+/// needs, then end the process (std::abort, std::_Exit, a crash reporter). If it returns anyway,
+/// coflow calls std::abort(): the failed call has no way to go on.
+using error_handler = void (*)(const std::exception& error) noexcept;
+
+/// The handler in place until set_error_handler is called: prints "coflow: fatal error: <what()>" to
+/// stderr, then calls std::abort().
+[[noreturn]] inline void default_error_handler(const std::exception& error) noexcept {
+    std::fprintf(stderr, "coflow: fatal error: %s\n", error.what());
+    std::abort();
+}
+
+namespace detail {
+// Constant-initialised, so it is set before any static constructor can raise an error.
+inline std::atomic<error_handler> installed_error_handler{&default_error_handler};
+}  // namespace detail
+
+/// Installs `handler` for errors raised from now on and returns the one it replaces; null restores
+/// default_error_handler. Safe from any thread; usually called once, at start-up.
+inline error_handler set_error_handler(error_handler handler) noexcept {
+    return detail::installed_error_handler.exchange(handler ? handler : &default_error_handler);
+}
+
+/// The handler in place (never null).
+[[nodiscard]] inline error_handler get_error_handler() noexcept { return detail::installed_error_handler.load(); }
+
+}  // namespace coflow
+// ---- end coflow/error_handler.hpp ----
+
+namespace coflow::detail {
+
+// The only place that asks the compiler whether exceptions are on: g++ and clang++ define
+// __cpp_exceptions unless -fno-exceptions, MSVC defines _CPPUNWIND with /EHsc. Everything else tests
+// exceptions_enabled or calls the helpers below, so no `try`, `catch` or `throw` is compiled
+// without exceptions.
+#if defined(__cpp_exceptions) || defined(_CPPUNWIND)
+
+inline constexpr bool exceptions_enabled = true;
+
+/// Throws `e`.
+template <class E>
+[[noreturn]] void raise(E&& e) {
+    static_assert(std::is_base_of_v<std::exception, std::remove_cvref_t<E>>, "coflow raises std::exceptions only");
+    throw std::forward<E>(e);
+}
+
+/// Returns `body()`; if it throws, returns `on_error(the exception_ptr)` instead (which may raise).
+template <class Body, class OnError>
+auto guarded(Body&& body, OnError&& on_error) -> decltype(body()) {
+    try {
+        return body();
+    } catch (...) {
+        return on_error(std::current_exception());
+    }
+}
+
+/// `on_match(x)` if the exception in `e` (not null) is an E, caught as `const E& x`; else `otherwise()`.
+/// This is how coflow reads an exception_ptr without RTTI.
+template <class E, class OnMatch, class Otherwise>
+auto catch_as(const std::exception_ptr& e, OnMatch&& on_match, Otherwise&& otherwise) -> decltype(otherwise()) {
+    try {
+        std::rethrow_exception(e);
+    } catch (const E& x) {
+        return on_match(x);
+    } catch (...) {
+        return otherwise();
+    }
+}
+
+/// Rethrows the exception stored in `e`, if there is one (what a finished coroutine ended with).
+inline void rethrow_if_set(const std::exception_ptr& e) {
+    if (e) std::rethrow_exception(e);
+}
+
+#else
+
+inline constexpr bool exceptions_enabled = false;
+
+/// Passes `e` to the installed error handler, which must not return (if it does: std::abort()).
+template <class E>
+[[noreturn]] void raise(E&& e) {
+    static_assert(std::is_base_of_v<std::exception, std::remove_cvref_t<E>>, "coflow raises std::exceptions only");
+    get_error_handler()(e);
+    std::abort();
+}
+
+/// Nothing can be thrown: returns `body()`.
+template <class Body, class OnError>
+auto guarded(Body&& body, OnError&&) -> decltype(body()) {
+    return body();
+}
+
+/// No exception_ptr is ever set without exceptions: `otherwise()`.
+template <class E, class OnMatch, class Otherwise>
+auto catch_as(const std::exception_ptr&, OnMatch&&, Otherwise&& otherwise) -> decltype(otherwise()) {
+    return otherwise();
+}
+
+/// Nothing is ever stored: no exception can leave a coroutine body in a build without exceptions.
+inline void rethrow_if_set(const std::exception_ptr&) noexcept {}
+
+#endif
+
+}  // namespace coflow::detail
+// ---- end coflow/detail/raise.hpp ----
 // ---- begin coflow/errors.hpp ----
 // coflow/errors.hpp: one exception type per failure mode, all deriving from coflow::error.
 // Every message starts with "[coflow.<code>]" and names the workflow id and the signal or query involved.
+// Built without exceptions, coflow passes them to the error handler instead of throwing (error_handler.hpp).
+
 
 
 namespace coflow {
@@ -519,13 +644,9 @@ namespace detail {
 /// The message of an exception_ptr's exception, found without RTTI.
 [[nodiscard]] inline std::string describe_exception(const std::exception_ptr& e) {
     if (!e) return "no exception";
-    try {
-        std::rethrow_exception(e);
-    } catch (const std::exception& x) {
-        return x.what();
-    } catch (...) {
-        return "an exception not derived from std::exception";
-    }
+    return catch_as<std::exception>(
+        e, [](const std::exception& x) { return std::string(x.what()); },
+        [] { return std::string("an exception not derived from std::exception"); });
 }
 
 [[nodiscard]] inline std::string quoted(std::string_view s) {
@@ -707,7 +828,7 @@ inline thread_local activation* current_activation = nullptr;
 
 /// The running activation, or not_in_workflow naming `what` was misused.
 [[nodiscard]] inline activation& require_activation(std::string_view what) {
-    if (!current_activation) throw not_in_workflow(what);
+    if (!current_activation) detail::raise(not_in_workflow(what));
     return *current_activation;
 }
 
@@ -1004,7 +1125,7 @@ public:
 
     /// The result, or the exception the coroutine ended with.
     R take() {
-        if (exception) std::rethrow_exception(exception);
+        rethrow_if_set(exception);
         return std::move(*value_);
     }
 
@@ -1019,7 +1140,7 @@ class value_promise<void> : public promise_base {
 public:
     void return_void() noexcept {}
     void take() {
-        if (exception) std::rethrow_exception(exception);
+        rethrow_if_set(exception);
     }
 };
 
@@ -1072,6 +1193,7 @@ private:
 // ---- begin coflow/detail/ring.hpp ----
 // coflow/detail/ring.hpp: a growable FIFO ring buffer that starts with no allocation.
 // Inboxes and channels use it: O(1) push and pop, amortised growth, memory released on demand.
+
 
 
 namespace coflow::detail {
@@ -1136,7 +1258,7 @@ public:
 
 private:
     void grow() {
-        if (cap_ >= (std::uint32_t{1} << 31)) throw std::length_error("coflow: queue longer than 2^31 items");
+        if (cap_ >= (std::uint32_t{1} << 31)) detail::raise(std::length_error("coflow: queue longer than 2^31 items"));
         const std::uint32_t cap = cap_ ? cap_ * 2 : 4;  // a power of two, so wrapping is a mask
         T* nb = std::allocator<T>{}.allocate(cap);
         for (std::uint32_t i = 0; i < size_; ++i) {
@@ -1722,12 +1844,13 @@ public:
     void check_start(std::string_view id, id_reuse_policy policy) const {
         instance_base* old = find(id);
         if (!old) return;
-        if (old->running()) throw workflow_already_started(id, "its run " + old->run_id() + " is still running");
+        if (old->running())
+            detail::raise(workflow_already_started(id, "its run " + old->run_id() + " is still running"));
         if (policy == id_reuse_policy::reject_duplicate)
-            throw workflow_already_started(id, "a run closed and the id reuse policy is reject_duplicate");
+            detail::raise(workflow_already_started(id, "a run closed and the id reuse policy is reject_duplicate"));
         if (policy == id_reuse_policy::allow_duplicate_failed_only && old->status == workflow_status::completed)
-            throw workflow_already_started(id, "its last run completed and the id reuse policy is "
-                                               "allow_duplicate_failed_only");
+            detail::raise(workflow_already_started(id, "its last run completed and the id reuse policy is "
+                                                       "allow_duplicate_failed_only"));
     }
 
     /// Takes a new run (with its body frame set) under its id, replacing a closed run, and schedules it.
@@ -1790,12 +1913,13 @@ public:
     /// `deliver` is a delivery<T, I> (definition.hpp): it owns the typed arguments in `args`.
     template <class D>
     void accept(instance_base& in, std::uint32_t index, D&& deliver) {
-        if (!in.running()) throw workflow_closed(in.id, to_string(in.status), "signal it");
+        if (!in.running()) detail::raise(workflow_closed(in.id, to_string(in.status), "signal it"));
         const std::size_t limit = opts_.max_received_signals_per_run;
         if (limit != 0 && in.received >= limit)
-            throw signal_limit_exceeded(in.id, in.type.signals[index].name,
-                                        "received signals per run (runtime_options::max_received_signals_per_run)",
-                                        limit, "continue-as-new starts a run with fresh counters");
+            detail::raise(signal_limit_exceeded(
+                in.id, in.type.signals[index].name,
+                "received signals per run (runtime_options::max_received_signals_per_run)", limit,
+                "continue-as-new starts a run with fresh counters"));
         schedule(in);  // first: if posting fails, nothing was accepted (a spare activation is harmless)
         if (in.hist)
             record(in, event_kind::signal_accepted, std::string(in.type.signals[index].name),
@@ -1849,17 +1973,17 @@ public:
 
     /// Accepts signal `name` with by-name arguments for `in` (see workflow_handle<>::signal).
     void signal_by_name(instance_base& in, std::string_view name, erased_args args) {
-        if (!in.running()) throw workflow_closed(in.id, to_string(in.status), "signal it");
+        if (!in.running()) detail::raise(workflow_closed(in.id, to_string(in.status), "signal it"));
         std::uint32_t index = 0;
         const signal_info* s = in.type.find_signal(name, index);
-        if (!s) throw unknown_signal(in.id, in.type.name, name, in.type.signal_names());
+        if (!s) detail::raise(unknown_signal(in.id, in.type.name, name, in.type.signal_names()));
         s->accept(in, args, index);
     }
 
     /// The latest run of `id` (running or closed), or workflow_not_found.
     [[nodiscard]] instance_base& require(std::string_view id) const {
         instance_base* in = find(id);
-        if (!in) throw workflow_not_found(id);
+        if (!in) detail::raise(workflow_not_found(id));
         return *in;
     }
 
@@ -1869,9 +1993,10 @@ public:
                     inline_function<void(engine&), 64> send, outgoing_state* state) {
         const std::size_t limit = opts_.max_pending_outgoing_signals;
         if (limit != 0 && sender.pending_outgoing() >= limit)
-            throw signal_limit_exceeded(sender.id, std::string(signal) + "' to '" + std::string(target),
-                                        "pending outgoing signals (runtime_options::max_pending_outgoing_signals)",
-                                        limit, "await the signals already sent before sending more");
+            detail::raise(signal_limit_exceeded(
+                sender.id, std::string(signal) + "' to '" + std::string(target),
+                "pending outgoing signals (runtime_options::max_pending_outgoing_signals)", limit,
+                "await the signals already sent before sending more"));
         auto& x = sender.more();
         x.outbox.push_back(outgoing{std::move(send), state, x.out_seq++,
                                     sender.hist ? std::string(target) : std::string(),
@@ -1890,7 +2015,7 @@ public:
     /// Requests cancellation: the body's current (or next) co_await throws coflow::cancelled.
     /// Open child runs are asked to cancel too.
     void cancel(instance_base& in) {
-        if (!in.running()) throw workflow_closed(in.id, to_string(in.status), "cancel it");
+        if (!in.running()) detail::raise(workflow_closed(in.id, to_string(in.status), "cancel it"));
         if (in.cancel_requested) return;  // a state, not an event: only the first request counts
         in.cancel_requested = true;
         record(in, event_kind::cancel_requested);
@@ -1914,8 +2039,9 @@ public:
 
     /// Ends the run at once; none of its code runs again.
     void terminate(instance_base& in, std::string reason) {
-        if (!in.running()) throw workflow_closed(in.id, to_string(in.status), "terminate it");
-        if (in.active) throw invalid_operation("workflow '" + in.id + "' cannot be terminated from its own code");
+        if (!in.running()) detail::raise(workflow_closed(in.id, to_string(in.status), "terminate it"));
+        if (in.active)
+            detail::raise(invalid_operation("workflow '" + in.id + "' cannot be terminated from its own code"));
         in.more().terminate_reason = std::move(reason);
         close(in, workflow_status::terminated);
     }
@@ -1995,40 +2121,10 @@ private:
         activation act{this, &in, false};
         activation* const outer = std::exchange(current_activation, &act);
         in.active = true;
-        try {
-            while (!in.body_finished && !in.failure && !in.continuing) {
-                if (!in.inbox.empty()) {
-                    pending_signal p = std::move(in.inbox.front());
-                    in.inbox.pop_front();
-                    act.body = false;
-                    ++in.steps;
-                    note_handled(in, p.index);
-                    p.deliver(in);
-                    continue;
-                }
-                if (in.needs_start) {  // after the signals that came with the start: the body's first line
-                    in.needs_start = false;
-                    act.body = true;
-                    ++in.steps;
-                    resume_chain(act, in.body);
-                    continue;
-                }
-                if (waiter* w = in.ready.pop_front()) {
-                    act.body = w->body;
-                    ++in.steps;
-                    if (in.hist) record(in, event_kind::wait_ended, to_string(w->kind), {json(to_string(w->reason))});
-                    resume_chain(act, w->handle);
-                    continue;
-                }
-                if (in.pending_outgoing() != 0) {  // the step's external signals go out; their awaiters wake
-                    flush(in);
-                    continue;
-                }
-                if (!test_conditions(in)) break;
-            }
-        } catch (...) {
-            if (!in.failure) in.failure = std::current_exception();
-        }
+        guarded([&] { run_steps(in, act); },
+                [&](std::exception_ptr e) {
+                    if (!in.failure) in.failure = std::move(e);
+                });
         if (in.body_finished && !in.failure) deliver_leftovers(in, act);
         flush(in);  // a closing run still sends what it sent
         in.active = false;
@@ -2036,6 +2132,40 @@ private:
         if (in.failure) close(in, workflow_status::failed);
         else if (in.continuing) continue_as_new(in);
         else if (in.body_finished) close(in, in.status);
+    }
+
+    // The steps of one activation, until the run ends or nothing is left to do.
+    void run_steps(instance_base& in, activation& act) {
+        while (!in.body_finished && !in.failure && !in.continuing) {
+            if (!in.inbox.empty()) {
+                pending_signal p = std::move(in.inbox.front());
+                in.inbox.pop_front();
+                act.body = false;
+                ++in.steps;
+                note_handled(in, p.index);
+                p.deliver(in);
+                continue;
+            }
+            if (in.needs_start) {  // after the signals that came with the start: the body's first line
+                in.needs_start = false;
+                act.body = true;
+                ++in.steps;
+                resume_chain(act, in.body);
+                continue;
+            }
+            if (waiter* w = in.ready.pop_front()) {
+                act.body = w->body;
+                ++in.steps;
+                if (in.hist) record(in, event_kind::wait_ended, to_string(w->kind), {json(to_string(w->reason))});
+                resume_chain(act, w->handle);
+                continue;
+            }
+            if (in.pending_outgoing() != 0) {  // the step's external signals go out; their awaiters wake
+                flush(in);
+                continue;
+            }
+            if (!test_conditions(in)) break;
+        }
     }
 
     // Delivers the outgoing entries of `in` in order; tells each awaitable how it went.
@@ -2051,11 +2181,7 @@ private:
                 const std::size_t k = in.hist->events.size();
                 if (k < check_->expected->events.size()) error = check_->expected->events[k].error;
             } else {
-                try {
-                    o.send(*this);
-                } catch (...) {
-                    error = std::current_exception();
-                }
+                guarded([&] { o.send(*this); }, [&](std::exception_ptr e) { error = std::move(e); });
             }
             if (in.hist)
                 record(in, event_kind::signal_sent, o.target,
@@ -2077,10 +2203,12 @@ private:
             input = args->clone();
             record(old, event_kind::continued_as_new, {}, text);
         }
-        try {
-            old.type.start(*next, args->view());
-        } catch (...) {
-            old.failure = std::current_exception();
+        const bool started = guarded([&] { old.type.start(*next, args->view()); return true; },
+                                     [&](std::exception_ptr e) {
+                                         old.failure = std::move(e);
+                                         return false;
+                                     });
+        if (!started) {
             close(old, workflow_status::failed);
             return;
         }
@@ -2115,17 +2243,17 @@ private:
     }
 
     void deliver_leftovers(instance_base& in, activation& act) {
-        try {
-            while (!in.inbox.empty() && !in.failure) {
-                pending_signal p = std::move(in.inbox.front());
-                in.inbox.pop_front();
-                act.body = false;
-                note_handled(in, p.index);
-                p.deliver(in);
-            }
-        } catch (...) {
-            in.failure = std::current_exception();
-        }
+        guarded(
+            [&] {
+                while (!in.inbox.empty() && !in.failure) {
+                    pending_signal p = std::move(in.inbox.front());
+                    in.inbox.pop_front();
+                    act.body = false;
+                    note_handled(in, p.index);
+                    p.deliver(in);
+                }
+            },
+            [&](std::exception_ptr e) { in.failure = std::move(e); });
     }
 
     static bool test_conditions(instance_base& in) {
@@ -2238,14 +2366,9 @@ inline void waiter::fire(wake_reason r) noexcept {
     }
     if (inst->body_wait == this) inst->body_wait = nullptr;
     inst->ready.push_back(*this);
-    if (!inst->active && !inst->scheduled) {
-        // schedule() may allocate in a user executor; a failure there cannot be reported from here.
-        try {
-            inst->eng.schedule(*inst);
-        } catch (...) {
-            std::terminate();
-        }
-    }
+    // schedule() may allocate in a user executor; a failure there cannot be reported from here, and
+    // leaving this noexcept function calls std::terminate.
+    if (!inst->active && !inst->scheduled) inst->eng.schedule(*inst);
 }
 
 inline void waiter::detach() noexcept {
@@ -2277,7 +2400,7 @@ inline void waiter::throw_if_cancelled() const {
 
 inline void waiter::raise_cancelled() const {
     inst->cancel_requested = false;  // delivered: the body may catch it and go on
-    throw cancelled(inst->id);
+    detail::raise(cancelled(inst->id));
 }
 
 // ---- instance ----------------------------------------------------------------------------------
@@ -2301,20 +2424,17 @@ inline void instance_base::on_root_done(std::coroutine_handle<> frame, promise_b
         body = {};
         body_finished = true;
         if (p.exception) {
-            try {
-                std::rethrow_exception(p.exception);
-            } catch (const cancelled&) {
-                status = workflow_status::cancelled;
-            } catch (...) {
-                failure = p.exception;
-            }
+            const bool was_cancelled = catch_as<cancelled>(
+                p.exception, [](const cancelled&) { return true; }, [] { return false; });
+            if (was_cancelled) status = workflow_status::cancelled;
+            else failure = p.exception;
         } else {
-            try {
-                store_result(p);
-                status = workflow_status::completed;
-            } catch (...) {
-                failure = std::current_exception();
-            }
+            guarded(
+                [&] {
+                    store_result(p);
+                    status = workflow_status::completed;
+                },
+                [&](std::exception_ptr e) { failure = std::move(e); });
         }
     } else {
         static_cast<list_hook<handler_tag>&>(p).unlink();
@@ -2701,8 +2821,8 @@ public:
             static_assert(detail::member_fn_traits<M>::by_value,
                           "an async signal handler (returning task<void>) must take its parameters by value: "
                           "it runs after the delivery that called it");
-        if (signal_name.empty()) throw std::logic_error("coflow::define: a signal name must not be empty");
-        if (has_signal(signal_name)) throw std::logic_error("coflow::define: two signals have the same name");
+        if (signal_name.empty()) detail::raise(std::logic_error("coflow::define: a signal name must not be empty"));
+        if (has_signal(signal_name)) detail::raise(std::logic_error("coflow::define: two signals have the same name"));
         using E = detail::signal_entry<M>;
         return definition<T, Run, std::tuple<S..., E>, std::tuple<Q...>>{
             name, run_fn, std::tuple_cat(signals, std::tuple<E>{E{signal_name, target}}), queries};
@@ -2725,8 +2845,9 @@ public:
                               !detail::is_workflow<typename tr::result_type>::value,
                           "a query handler must be a const member function returning a value (queries are "
                           "read-only and cannot suspend)");
-            if (query_name.empty()) throw std::logic_error("coflow::define: a query name must not be empty");
-            if (has_query(query_name)) throw std::logic_error("coflow::define: two queries have the same name");
+            if (query_name.empty()) detail::raise(std::logic_error("coflow::define: a query name must not be empty"));
+            if (has_query(query_name))
+                detail::raise(std::logic_error("coflow::define: two queries have the same name"));
             using E = detail::query_entry<M>;
             return definition<T, Run, std::tuple<S...>, std::tuple<Q..., E>>{
                 name, run_fn, signals, std::tuple_cat(queries, std::tuple<E>{E{query_name, fn}})};
@@ -2744,7 +2865,7 @@ public:
 /// Starts a workflow type's definition: `static constexpr auto definition = coflow::define<T>("name")...`.
 template <class T>
 [[nodiscard]] constexpr definition<T, detail::no_run, std::tuple<>, std::tuple<>> define(std::string_view name) {
-    if (name.empty()) throw std::logic_error("coflow::define: a workflow type name must not be empty");
+    if (name.empty()) detail::raise(std::logic_error("coflow::define: a workflow type name must not be empty"));
     return {name, {}, {}, {}};
 }
 
@@ -2823,8 +2944,8 @@ void accept_erased_signal(instance_base& in, erased_args a, std::uint32_t index)
     using Tuple = decltype(D::args);
     constexpr auto seq = std::make_index_sequence<std::tuple_size_v<Tuple>>{};
     if (!erased_types_match<Tuple>(a, seq))
-        throw argument_mismatch(in.id, "signal", std::get<I>(T::definition.signals).name, signal_params<T, I>(),
-                                a.type_names());
+        detail::raise(argument_mismatch(in.id, "signal", std::get<I>(T::definition.signals).name, signal_params<T, I>(),
+                                        a.type_names()));
     in.eng.accept(in, index, D{take_erased<Tuple>(a, seq)});
 }
 
@@ -2881,16 +3002,16 @@ void call_erased_query(const void* object, erased_args a, void* out, std::string
     constexpr auto seq = std::make_index_sequence<std::tuple_size_v<Tuple>>{};
     const auto name = std::get<I>(T::definition.queries).name;
     if (!erased_types_match<Tuple>(a, seq))
-        throw argument_mismatch(id, "query", name, query_params<T, I>(), a.type_names());
+        detail::raise(argument_mismatch(id, "query", name, query_params<T, I>(), a.type_names()));
     const T& obj = *static_cast<const T*>(object);
     auto& answer = *static_cast<std::optional<typename Q::result>*>(out);
-    try {
-        [&]<std::size_t... J>(std::index_sequence<J...>) {
-            answer.emplace((obj.*Q::fn)(*static_cast<const std::tuple_element_t<J, Tuple>*>(a.data[J].value)...));
-        }(seq);
-    } catch (...) {
-        throw query_failed(id, name, std::current_exception());
-    }
+    guarded(
+        [&] {
+            [&]<std::size_t... J>(std::index_sequence<J...>) {
+                answer.emplace((obj.*Q::fn)(*static_cast<const std::tuple_element_t<J, Tuple>*>(a.data[J].value)...));
+            }(seq);
+        },
+        [&](std::exception_ptr e) { detail::raise(query_failed(id, name, std::move(e))); });
 }
 
 template <class T, class M>
@@ -3013,10 +3134,10 @@ void move_channels(instance_base& from, instance_base& to) {
 template <class R>
 R closed_result(instance_base& in) {
     switch (in.status) {
-        case workflow_status::running: throw result_not_ready(in.id);
-        case workflow_status::failed: throw workflow_failed(in.id, in.failure);
-        case workflow_status::cancelled: throw workflow_cancelled(in.id);
-        case workflow_status::terminated: throw workflow_terminated(in.id, in.terminate_reason());
+        case workflow_status::running: detail::raise(result_not_ready(in.id));
+        case workflow_status::failed: detail::raise(workflow_failed(in.id, in.failure));
+        case workflow_status::cancelled: detail::raise(workflow_cancelled(in.id));
+        case workflow_status::terminated: detail::raise(workflow_terminated(in.id, in.terminate_reason()));
         default: break;
     }
     if constexpr (!std::is_void_v<R>) return **static_cast<const std::optional<R>*>(in.result_storage());
@@ -3126,7 +3247,7 @@ public:
     void await_resume() {
         if (precancelled_) raise_cancelled();
         throw_if_cancelled();
-        if (error) std::rethrow_exception(error);
+        rethrow_if_set(error);
     }
 
 private:
@@ -3149,7 +3270,7 @@ void queue_if_match(activation& a, const std::string& target_id, M m, std::optio
                         [id = target_id, d = D{Tuple(std::forward<As>(as)...)}](engine& e) mutable {
                             instance_base& t = e.require(id);
                             if (t.type.self != type_id_of<T>())
-                                throw workflow_type_mismatch(id, T::definition.name, t.type.name);
+                                detail::raise(workflow_type_mismatch(id, T::definition.name, t.type.name));
                             e.accept(t, static_cast<std::uint32_t>(I), std::move(d));
                         });
         }
@@ -3217,7 +3338,7 @@ public:
         }(std::make_index_sequence<detail::signal_count_v<T>>{});
         if (!out) {
             const auto& type = detail::workflow_type_of<T>();
-            throw unknown_signal(id_, type.name, "<member not registered as a signal>", type.signal_names());
+            detail::raise(unknown_signal(id_, type.name, "<member not registered as a signal>", type.signal_names()));
         }
         return std::move(*out);
     }
@@ -3266,8 +3387,8 @@ public:
     child_id(const std::string& s) : child_id(std::string_view(s)) {}         // NOLINT
     child_id(std::string_view s) {                                            // NOLINT
         if (s.size() > max_size)
-            throw invalid_operation("child workflow id '" + std::string(s) + "' is longer than " +
-                                    std::to_string(max_size) + " characters");
+            detail::raise(invalid_operation("child workflow id '" + std::string(s) + "' is longer than " +
+                                            std::to_string(max_size) + " characters"));
         for (std::size_t i = 0; i < s.size(); ++i) text_[i] = s[i];
         size_ = static_cast<unsigned char>(s.size());
     }
@@ -3332,22 +3453,26 @@ public:
         throw_if_cancelled();
         instance_base& t = eng_->require(id_);
         if (t.result_type() != type_id_of<R>())
-            throw argument_mismatch(id_, "workflow", t.type.name, "result type " + std::string(t.result_type_name()),
-                                    "result type " + std::string(type_name<R>()));
+            detail::raise(argument_mismatch(id_, "workflow", t.type.name,
+                                            "result type " + std::string(t.result_type_name()),
+                                            "result type " + std::string(type_name<R>())));
         if (!forget_) return closed_result<R>(t);
-        try {  // forget the child whatever its outcome, once it has been read
-            if constexpr (std::is_void_v<R>) {
-                closed_result<R>(t);
+        // Forget the child whatever its outcome, once it has been read.
+        return guarded(
+            [&]() -> R {
+                if constexpr (std::is_void_v<R>) {
+                    closed_result<R>(t);
+                    eng_->forget(id_);
+                } else {
+                    R value = closed_result<R>(t);
+                    eng_->forget(id_);
+                    return value;
+                }
+            },
+            [&](std::exception_ptr e) -> R {
                 eng_->forget(id_);
-            } else {
-                R value = closed_result<R>(t);
-                eng_->forget(id_);
-                return value;
-            }
-        } catch (...) {
-            eng_->forget(id_);
-            throw;
-        }
+                std::rethrow_exception(std::move(e));
+            });
     }
 
 private:
@@ -3364,8 +3489,8 @@ std::string start_child(M run, child_options& opts, A&&... args) {
                   "start_child_workflow takes the run method named in the child class's definition");
     activation& a = require_activation("coflow::start_child_workflow");
     if (C::definition.run_fn != run)
-        throw invalid_operation("start_child_workflow: the member function given is not the run method of '" +
-                                std::string(C::definition.name) + "'");
+        detail::raise(invalid_operation("start_child_workflow: the member function given is not the run method of '" +
+                                        std::string(C::definition.name) + "'"));
     engine& eng = *a.eng;
     std::string id = opts.id.empty() ? eng.make_id(C::definition.name) : std::string(opts.id.view());
     eng.check_start(id, opts.id_reuse);
@@ -3507,8 +3632,8 @@ private:
 inline activation& require_body(const char* what) {
     activation& a = require_activation(what);
     if (!a.body)
-        throw invalid_operation(std::string(what) + " may only be awaited by the workflow body of '" + a.inst->id +
-                                "', not by a signal handler");
+        detail::raise(invalid_operation(std::string(what) + " may only be awaited by the workflow body of '" +
+                                        a.inst->id + "', not by a signal handler"));
     return a;
 }
 
@@ -3525,8 +3650,8 @@ template <class... As>
     auto pack = std::make_unique<detail::arg_pack_impl<detail::by_name_t<As>...>>(std::forward<As>(args)...);
     const detail::workflow_type& type = a.inst->type;
     if (!type.run_matches(pack->view()))
-        throw argument_mismatch(a.inst->id, "continue_as_new of workflow type", type.name, type.run_params(),
-                                pack->view().type_names());
+        detail::raise(argument_mismatch(a.inst->id, "continue_as_new of workflow type", type.name, type.run_params(),
+                                        pack->view().type_names()));
     return detail::continue_as_new_awaiter(*a.inst, std::move(pack));
 }
 
@@ -3537,8 +3662,8 @@ template <class T, class R, class... Ps, class... As>
                   "continue_as_new's arguments do not convert to the run method's parameter types");
     detail::activation& a = detail::require_body("coflow::continue_as_new");
     if (a.inst->type.self != detail::type_id_of<T>() || T::definition.run_fn != run)
-        throw invalid_operation("continue_as_new: workflow '" + a.inst->id + "' is of type '" +
-                                std::string(a.inst->type.name) + "', not the one whose run method was given");
+        detail::raise(invalid_operation("continue_as_new: workflow '" + a.inst->id + "' is of type '" +
+                                        std::string(a.inst->type.name) + "', not the one whose run method was given"));
     auto pack = std::make_unique<detail::arg_pack_impl<std::decay_t<Ps>...>>(std::forward<As>(args)...);
     return detail::continue_as_new_awaiter(*a.inst, std::move(pack));
 }
@@ -3761,47 +3886,6 @@ private:
 
 }  // namespace coflow
 // ---- end coflow/deterministic_executor.hpp ----
-// ---- begin coflow/error_handler.hpp ----
-// coflow/error_handler.hpp: where coflow's errors go in a build without exceptions (-fno-exceptions).
-// With exceptions on, errors are thrown as each function documents and the handler is never called.
-
-#include <atomic>
-#include <cstdio>
-#include <cstdlib>
-
-namespace coflow {
-
-/// Receives each error coflow raises in a build without exceptions, on the thread of the call that
-/// failed: a coflow::error (errors.hpp; `what()` is "[coflow.<code>] ..." and names the workflow id and
-/// the signal or query), or, for the two failures outside any workflow, std::logic_error (a bad name in
-/// coflow::define) or std::length_error (a queue past 2^31 items). It must not return: log what it
-/// needs, then end the process (std::abort, std::_Exit, a crash reporter). If it returns anyway,
-/// coflow calls std::abort(): the failed call has no way to go on.
-using error_handler = void (*)(const std::exception& error) noexcept;
-
-/// The handler in place until set_error_handler is called: prints "coflow: fatal error: <what()>" to
-/// stderr, then calls std::abort().
-[[noreturn]] inline void default_error_handler(const std::exception& error) noexcept {
-    std::fprintf(stderr, "coflow: fatal error: %s\n", error.what());
-    std::abort();
-}
-
-namespace detail {
-// Constant-initialised, so it is set before any static constructor can raise an error.
-inline std::atomic<error_handler> installed_error_handler{&default_error_handler};
-}  // namespace detail
-
-/// Installs `handler` for errors raised from now on and returns the one it replaces; null restores
-/// default_error_handler. Safe from any thread; usually called once, at start-up.
-inline error_handler set_error_handler(error_handler handler) noexcept {
-    return detail::installed_error_handler.exchange(handler ? handler : &default_error_handler);
-}
-
-/// The handler in place (never null).
-[[nodiscard]] inline error_handler get_error_handler() noexcept { return detail::installed_error_handler.load(); }
-
-}  // namespace coflow
-// ---- end coflow/error_handler.hpp ----
 // ---- begin coflow/handle.hpp ----
 // coflow/handle.hpp: workflow_handle<T>, the client's handle on a workflow by id.
 // Untyped (workflow_handle<>) it addresses signals and queries by name; typed, by member pointer too.
@@ -3841,10 +3925,10 @@ public:
     [[nodiscard]] R query(std::string_view name, As&&... args) const {
         detail::instance_base& in = instance();
         const detail::query_info* q = in.type.find_query(name);
-        if (!q) throw unknown_query(in.id, in.type.name, name, in.type.query_names());
+        if (!q) detail::raise(unknown_query(in.id, in.type.name, name, in.type.query_names()));
         if (q->result != detail::type_id_of<R>())
-            throw argument_mismatch(in.id, "query", name, "result type " + std::string(q->result_name()),
-                                    "result type " + std::string(detail::type_name<R>()));
+            detail::raise(argument_mismatch(in.id, "query", name, "result type " + std::string(q->result_name()),
+                                            "result type " + std::string(detail::type_name<R>())));
         std::tuple<detail::by_name_t<As>...> values(std::forward<As>(args)...);
         auto erased = detail::erase_args(values, std::index_sequence_for<As...>{});
         std::optional<R> answer;
@@ -3907,7 +3991,7 @@ protected:
 
     [[nodiscard]] detail::instance_base& lookup() const {
         detail::instance_base* in = eng_->find(id_);
-        if (!in) throw workflow_not_found(id_);
+        if (!in) detail::raise(workflow_not_found(id_));
         slot_ = in->slot;
         gen_ = in->gen;
         return *in;
@@ -3923,8 +4007,9 @@ template <class R>
 R workflow_handle<void>::result() const {
     detail::instance_base& in = instance();
     if (in.result_type() != detail::type_id_of<R>())
-        throw argument_mismatch(in.id, "workflow", in.type.name, "result type " + std::string(in.result_type_name()),
-                                "result type " + std::string(detail::type_name<R>()));
+        detail::raise(argument_mismatch(in.id, "workflow", in.type.name,
+                                        "result type " + std::string(in.result_type_name()),
+                                        "result type " + std::string(detail::type_name<R>())));
     return detail::closed_result<R>(in);
 }
 
@@ -3949,7 +4034,8 @@ public:
     void signal(M target, As&&... args) const {
         detail::instance_base& in = typed_instance();
         if (!detail::send_typed_signal<T>(in, target, std::forward<As>(args)...))
-            throw unknown_signal(in.id, in.type.name, "<member not registered as a signal>", in.type.signal_names());
+            detail::raise(
+                unknown_signal(in.id, in.type.name, "<member not registered as a signal>", in.type.signal_names()));
     }
 
     /// Runs the registered query `fn` (a const member function) with `args` and returns its answer.
@@ -3961,13 +4047,14 @@ public:
         detail::instance_base& in = typed_instance();
         const std::uint32_t index = detail::query_index<T>(fn);
         if (index == detail::npos32)
-            throw unknown_query(in.id, in.type.name, "<member not registered as a query>", in.type.query_names());
+            detail::raise(
+                unknown_query(in.id, in.type.name, "<member not registered as a query>", in.type.query_names()));
         const T& obj = *static_cast<const T*>(in.query_target().object());
-        try {
-            return (obj.*fn)(std::forward<As>(args)...);
-        } catch (...) {
-            throw query_failed(in.id, in.type.queries[index].name, std::current_exception());
-        }
+        using answer = std::decay_t<decltype((obj.*fn)(std::forward<As>(args)...))>;
+        return detail::guarded([&]() -> answer { return (obj.*fn)(std::forward<As>(args)...); },
+                               [&](std::exception_ptr e) -> answer {
+                                   detail::raise(query_failed(in.id, in.type.queries[index].name, std::move(e)));
+                               });
     }
 
     /// Runs `f(const T&)` on the workflow object and returns its answer: an ad-hoc read-only query.
@@ -3979,11 +4066,10 @@ public:
                       "a query callable takes the workflow object as `const T&` (queries are read-only)");
         detail::instance_base& in = typed_instance();
         const T& obj = *static_cast<const T*>(in.query_target().object());
-        try {
-            return f(obj);
-        } catch (...) {
-            throw query_failed(in.id, "<callable>", std::current_exception());
-        }
+        using answer = std::decay_t<std::invoke_result_t<F&, const T&>>;
+        return detail::guarded([&]() -> answer { return f(obj); }, [&](std::exception_ptr e) -> answer {
+            detail::raise(query_failed(in.id, "<callable>", std::move(e)));
+        });
     }
 
     /// The result of T's run method; throws as workflow_handle<>::result does.
@@ -3993,7 +4079,7 @@ private:
     detail::instance_base& typed_instance() const {
         detail::instance_base& in = instance();
         if (in.type.self != detail::type_id_of<T>())
-            throw workflow_type_mismatch(in.id, T::definition.name, in.type.name);
+            detail::raise(workflow_type_mismatch(in.id, T::definition.name, in.type.name));
         return in;
     }
 };
@@ -4156,8 +4242,8 @@ private:
         static_assert(std::is_same_v<M, detail::run_fn_t<T>>,
                       "start_workflow takes the run method named in the workflow class's definition");
         if (T::definition.run_fn != run)
-            throw invalid_operation("start_workflow: the member function given is not the run method named in the "
-                                    "definition of '" + std::string(T::definition.name) + "'");
+            detail::raise(invalid_operation("start_workflow: the member function given is not the run method named "
+                                            "in the definition of '" + std::string(T::definition.name) + "'"));
         std::string id = opts.id.empty() ? eng_.make_id(T::definition.name) : std::move(opts.id);
         if (!opts.start_signal.empty()) {
             // Signal-with-start: a running id only gets the signal; otherwise a new run starts with it
@@ -4165,16 +4251,17 @@ private:
             detail::instance_base* existing = eng_.find(id);
             if (existing && existing->running()) {
                 if (existing->type.self != detail::type_id_of<T>())
-                    throw workflow_type_mismatch(id, T::definition.name, existing->type.name);
+                    detail::raise(workflow_type_mismatch(id, T::definition.name, existing->type.name));
                 eng_.signal_by_name(*existing, opts.start_signal, opts.start_signal_args.view());
                 return workflow_handle<T>(eng_, std::move(id));
             }
             const detail::workflow_type& type = detail::workflow_type_of<T>();
             std::uint32_t index = 0;
             const detail::signal_info* s = type.find_signal(opts.start_signal, index);
-            if (!s) throw unknown_signal(id, type.name, opts.start_signal, type.signal_names());
+            if (!s) detail::raise(unknown_signal(id, type.name, opts.start_signal, type.signal_names()));
             if (!s->matches(opts.start_signal_args.view()))
-                throw argument_mismatch(id, "signal", s->name, s->params(), opts.start_signal_args.view().type_names());
+                detail::raise(argument_mismatch(id, "signal", s->name, s->params(),
+                                                opts.start_signal_args.view().type_names()));
             eng_.check_start(id, opts.id_reuse);
             detail::instance_base& in = detail::start_run<T>(eng_, id, std::forward<A>(args)...);
             eng_.signal_by_name(in, opts.start_signal, opts.start_signal_args.view());
@@ -4211,13 +4298,15 @@ void replay(const history& recorded, const Def& /*definition*/) {
     using T = typename Def::workflow_class;
     static_assert(detail::workflow_class<T>, "replay needs a workflow class's definition");
     if (recorded.events.empty() || recorded.events.front().kind != event_kind::workflow_started)
-        throw invalid_operation("replay: the history of '" + recorded.workflow_id + "' has no workflow_started event");
+        detail::raise(invalid_operation("replay: the history of '" + recorded.workflow_id +
+                                        "' has no workflow_started event"));
     const history_event& start = recorded.events.front();
     if (start.name != T::definition.name)
-        throw nondeterminism_error("history of workflow '" + recorded.workflow_id + "' is of workflow type '" +
-                                   start.name + "', not '" + std::string(T::definition.name) + "'");
+        detail::raise(nondeterminism_error("history of workflow '" + recorded.workflow_id + "' is of workflow type '" +
+                                           start.name + "', not '" + std::string(T::definition.name) + "'"));
     if (!start.input)
-        throw invalid_operation("replay: the run arguments of '" + recorded.workflow_id + "' could not be copied");
+        detail::raise(invalid_operation("replay: the run arguments of '" + recorded.workflow_id +
+                                        "' could not be copied"));
 
     deterministic_executor ex;
     runtime rt{ex, runtime_options{.max_received_signals_per_run = 0, .max_pending_outgoing_signals = 0,
@@ -4229,10 +4318,13 @@ void replay(const history& recorded, const Def& /*definition*/) {
 
     const detail::workflow_type& type = detail::workflow_type_of<T>();
     auto args = start.input->clone();
-    if (!args) throw invalid_operation("replay: the run arguments of '" + recorded.workflow_id + "' could not be copied");
+    if (!args)
+        detail::raise(invalid_operation("replay: the run arguments of '" + recorded.workflow_id +
+                                        "' could not be copied"));
     if (!type.run_matches(args->view()))
-        throw nondeterminism_error("history of workflow '" + recorded.workflow_id + "': the run method now takes " +
-                                   type.run_params() + ", the history started it with " + args->view().type_names());
+        detail::raise(nondeterminism_error("history of workflow '" + recorded.workflow_id +
+                                           "': the run method now takes " + type.run_params() +
+                                           ", the history started it with " + args->view().type_names()));
     auto fresh = type.make(eng, recorded.workflow_id);
     std::vector<std::string> text = args->text();
     type.start(*fresh, args->view());
@@ -4242,7 +4334,7 @@ void replay(const history& recorded, const Def& /*definition*/) {
     eng.record(in, event_kind::workflow_started, std::string(type.name), std::move(text), start.input);
 
     for (;;) {
-        if (!check.mismatch.empty()) throw nondeterminism_error(check.mismatch);
+        if (!check.mismatch.empty()) detail::raise(nondeterminism_error(check.mismatch));
         const std::size_t k = actual->events.size();
         if (k < recorded.events.size() && detail::is_input(recorded.events[k].kind)) {
             const history_event& input = recorded.events[k];
@@ -4253,13 +4345,14 @@ void replay(const history& recorded, const Def& /*definition*/) {
             }
             detail::instance_base* target = eng.find(recorded.workflow_id);
             if (!target || !target->running() || target->hist != actual.get())
-                throw nondeterminism_error("history of workflow '" + recorded.workflow_id +
-                                           "': the replayed run closed before input " + input.describe(k));
+                detail::raise(nondeterminism_error("history of workflow '" + recorded.workflow_id +
+                                                   "': the replayed run closed before input " + input.describe(k)));
             if (input.kind == event_kind::cancel_requested) {
                 eng.cancel(*target);
             } else {
                 if (!input.input)
-                    throw invalid_operation("replay: the arguments of " + input.describe(k) + " could not be copied");
+                    detail::raise(
+                        invalid_operation("replay: the arguments of " + input.describe(k) + " could not be copied"));
                 auto signal_args = input.input->clone();
                 eng.signal_by_name(*target, input.name, signal_args->view());
             }
@@ -4267,12 +4360,12 @@ void replay(const history& recorded, const Def& /*definition*/) {
         }
         if (!ex.step()) break;
     }
-    if (!check.mismatch.empty()) throw nondeterminism_error(check.mismatch);
+    if (!check.mismatch.empty()) detail::raise(nondeterminism_error(check.mismatch));
     if (actual->events.size() < recorded.events.size())
-        throw nondeterminism_error("history of workflow '" + recorded.workflow_id + "' differs at event " +
-                                   std::to_string(actual->events.size()) + ": expected " +
-                                   recorded.events[actual->events.size()].describe(actual->events.size()) +
-                                   ", got nothing more (the replayed run made no such decision)");
+        detail::raise(nondeterminism_error("history of workflow '" + recorded.workflow_id + "' differs at event " +
+                                           std::to_string(actual->events.size()) + ": expected " +
+                                           recorded.events[actual->events.size()].describe(actual->events.size()) +
+                                           ", got nothing more (the replayed run made no such decision)"));
 }
 
 }  // namespace coflow

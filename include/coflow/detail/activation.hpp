@@ -6,6 +6,7 @@
 #include <string_view>
 #include <utility>
 
+#include <coflow/detail/raise.hpp>
 #include <coflow/errors.hpp>
 
 namespace coflow::detail {
@@ -29,7 +30,7 @@ inline thread_local activation* current_activation = nullptr;
 
 /// The running activation, or not_in_workflow naming `what` was misused.
 [[nodiscard]] inline activation& require_activation(std::string_view what) {
-    if (!current_activation) throw not_in_workflow(what);
+    if (!current_activation) detail::raise(not_in_workflow(what));
     return *current_activation;
 }
 

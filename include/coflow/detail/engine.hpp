@@ -17,6 +17,7 @@
 #include <coflow/detail/inline_function.hpp>
 #include <coflow/detail/intrusive_list.hpp>
 #include <coflow/detail/promise.hpp>
+#include <coflow/detail/raise.hpp>
 #include <coflow/detail/random.hpp>
 #include <coflow/detail/ring.hpp>
 #include <coflow/detail/type_id.hpp>
@@ -298,12 +299,13 @@ public:
     void check_start(std::string_view id, id_reuse_policy policy) const {
         instance_base* old = find(id);
         if (!old) return;
-        if (old->running()) throw workflow_already_started(id, "its run " + old->run_id() + " is still running");
+        if (old->running())
+            detail::raise(workflow_already_started(id, "its run " + old->run_id() + " is still running"));
         if (policy == id_reuse_policy::reject_duplicate)
-            throw workflow_already_started(id, "a run closed and the id reuse policy is reject_duplicate");
+            detail::raise(workflow_already_started(id, "a run closed and the id reuse policy is reject_duplicate"));
         if (policy == id_reuse_policy::allow_duplicate_failed_only && old->status == workflow_status::completed)
-            throw workflow_already_started(id, "its last run completed and the id reuse policy is "
-                                               "allow_duplicate_failed_only");
+            detail::raise(workflow_already_started(id, "its last run completed and the id reuse policy is "
+                                                       "allow_duplicate_failed_only"));
     }
 
     /// Takes a new run (with its body frame set) under its id, replacing a closed run, and schedules it.
@@ -366,12 +368,13 @@ public:
     /// `deliver` is a delivery<T, I> (definition.hpp): it owns the typed arguments in `args`.
     template <class D>
     void accept(instance_base& in, std::uint32_t index, D&& deliver) {
-        if (!in.running()) throw workflow_closed(in.id, to_string(in.status), "signal it");
+        if (!in.running()) detail::raise(workflow_closed(in.id, to_string(in.status), "signal it"));
         const std::size_t limit = opts_.max_received_signals_per_run;
         if (limit != 0 && in.received >= limit)
-            throw signal_limit_exceeded(in.id, in.type.signals[index].name,
-                                        "received signals per run (runtime_options::max_received_signals_per_run)",
-                                        limit, "continue-as-new starts a run with fresh counters");
+            detail::raise(signal_limit_exceeded(
+                in.id, in.type.signals[index].name,
+                "received signals per run (runtime_options::max_received_signals_per_run)", limit,
+                "continue-as-new starts a run with fresh counters"));
         schedule(in);  // first: if posting fails, nothing was accepted (a spare activation is harmless)
         if (in.hist)
             record(in, event_kind::signal_accepted, std::string(in.type.signals[index].name),
@@ -425,17 +428,17 @@ public:
 
     /// Accepts signal `name` with by-name arguments for `in` (see workflow_handle<>::signal).
     void signal_by_name(instance_base& in, std::string_view name, erased_args args) {
-        if (!in.running()) throw workflow_closed(in.id, to_string(in.status), "signal it");
+        if (!in.running()) detail::raise(workflow_closed(in.id, to_string(in.status), "signal it"));
         std::uint32_t index = 0;
         const signal_info* s = in.type.find_signal(name, index);
-        if (!s) throw unknown_signal(in.id, in.type.name, name, in.type.signal_names());
+        if (!s) detail::raise(unknown_signal(in.id, in.type.name, name, in.type.signal_names()));
         s->accept(in, args, index);
     }
 
     /// The latest run of `id` (running or closed), or workflow_not_found.
     [[nodiscard]] instance_base& require(std::string_view id) const {
         instance_base* in = find(id);
-        if (!in) throw workflow_not_found(id);
+        if (!in) detail::raise(workflow_not_found(id));
         return *in;
     }
 
@@ -445,9 +448,10 @@ public:
                     inline_function<void(engine&), 64> send, outgoing_state* state) {
         const std::size_t limit = opts_.max_pending_outgoing_signals;
         if (limit != 0 && sender.pending_outgoing() >= limit)
-            throw signal_limit_exceeded(sender.id, std::string(signal) + "' to '" + std::string(target),
-                                        "pending outgoing signals (runtime_options::max_pending_outgoing_signals)",
-                                        limit, "await the signals already sent before sending more");
+            detail::raise(signal_limit_exceeded(
+                sender.id, std::string(signal) + "' to '" + std::string(target),
+                "pending outgoing signals (runtime_options::max_pending_outgoing_signals)", limit,
+                "await the signals already sent before sending more"));
         auto& x = sender.more();
         x.outbox.push_back(outgoing{std::move(send), state, x.out_seq++,
                                     sender.hist ? std::string(target) : std::string(),
@@ -466,7 +470,7 @@ public:
     /// Requests cancellation: the body's current (or next) co_await throws coflow::cancelled.
     /// Open child runs are asked to cancel too.
     void cancel(instance_base& in) {
-        if (!in.running()) throw workflow_closed(in.id, to_string(in.status), "cancel it");
+        if (!in.running()) detail::raise(workflow_closed(in.id, to_string(in.status), "cancel it"));
         if (in.cancel_requested) return;  // a state, not an event: only the first request counts
         in.cancel_requested = true;
         record(in, event_kind::cancel_requested);
@@ -490,8 +494,9 @@ public:
 
     /// Ends the run at once; none of its code runs again.
     void terminate(instance_base& in, std::string reason) {
-        if (!in.running()) throw workflow_closed(in.id, to_string(in.status), "terminate it");
-        if (in.active) throw invalid_operation("workflow '" + in.id + "' cannot be terminated from its own code");
+        if (!in.running()) detail::raise(workflow_closed(in.id, to_string(in.status), "terminate it"));
+        if (in.active)
+            detail::raise(invalid_operation("workflow '" + in.id + "' cannot be terminated from its own code"));
         in.more().terminate_reason = std::move(reason);
         close(in, workflow_status::terminated);
     }
@@ -571,40 +576,10 @@ private:
         activation act{this, &in, false};
         activation* const outer = std::exchange(current_activation, &act);
         in.active = true;
-        try {
-            while (!in.body_finished && !in.failure && !in.continuing) {
-                if (!in.inbox.empty()) {
-                    pending_signal p = std::move(in.inbox.front());
-                    in.inbox.pop_front();
-                    act.body = false;
-                    ++in.steps;
-                    note_handled(in, p.index);
-                    p.deliver(in);
-                    continue;
-                }
-                if (in.needs_start) {  // after the signals that came with the start: the body's first line
-                    in.needs_start = false;
-                    act.body = true;
-                    ++in.steps;
-                    resume_chain(act, in.body);
-                    continue;
-                }
-                if (waiter* w = in.ready.pop_front()) {
-                    act.body = w->body;
-                    ++in.steps;
-                    if (in.hist) record(in, event_kind::wait_ended, to_string(w->kind), {json(to_string(w->reason))});
-                    resume_chain(act, w->handle);
-                    continue;
-                }
-                if (in.pending_outgoing() != 0) {  // the step's external signals go out; their awaiters wake
-                    flush(in);
-                    continue;
-                }
-                if (!test_conditions(in)) break;
-            }
-        } catch (...) {
-            if (!in.failure) in.failure = std::current_exception();
-        }
+        guarded([&] { run_steps(in, act); },
+                [&](std::exception_ptr e) {
+                    if (!in.failure) in.failure = std::move(e);
+                });
         if (in.body_finished && !in.failure) deliver_leftovers(in, act);
         flush(in);  // a closing run still sends what it sent
         in.active = false;
@@ -612,6 +587,40 @@ private:
         if (in.failure) close(in, workflow_status::failed);
         else if (in.continuing) continue_as_new(in);
         else if (in.body_finished) close(in, in.status);
+    }
+
+    // The steps of one activation, until the run ends or nothing is left to do.
+    void run_steps(instance_base& in, activation& act) {
+        while (!in.body_finished && !in.failure && !in.continuing) {
+            if (!in.inbox.empty()) {
+                pending_signal p = std::move(in.inbox.front());
+                in.inbox.pop_front();
+                act.body = false;
+                ++in.steps;
+                note_handled(in, p.index);
+                p.deliver(in);
+                continue;
+            }
+            if (in.needs_start) {  // after the signals that came with the start: the body's first line
+                in.needs_start = false;
+                act.body = true;
+                ++in.steps;
+                resume_chain(act, in.body);
+                continue;
+            }
+            if (waiter* w = in.ready.pop_front()) {
+                act.body = w->body;
+                ++in.steps;
+                if (in.hist) record(in, event_kind::wait_ended, to_string(w->kind), {json(to_string(w->reason))});
+                resume_chain(act, w->handle);
+                continue;
+            }
+            if (in.pending_outgoing() != 0) {  // the step's external signals go out; their awaiters wake
+                flush(in);
+                continue;
+            }
+            if (!test_conditions(in)) break;
+        }
     }
 
     // Delivers the outgoing entries of `in` in order; tells each awaitable how it went.
@@ -627,11 +636,7 @@ private:
                 const std::size_t k = in.hist->events.size();
                 if (k < check_->expected->events.size()) error = check_->expected->events[k].error;
             } else {
-                try {
-                    o.send(*this);
-                } catch (...) {
-                    error = std::current_exception();
-                }
+                guarded([&] { o.send(*this); }, [&](std::exception_ptr e) { error = std::move(e); });
             }
             if (in.hist)
                 record(in, event_kind::signal_sent, o.target,
@@ -653,10 +658,12 @@ private:
             input = args->clone();
             record(old, event_kind::continued_as_new, {}, text);
         }
-        try {
-            old.type.start(*next, args->view());
-        } catch (...) {
-            old.failure = std::current_exception();
+        const bool started = guarded([&] { old.type.start(*next, args->view()); return true; },
+                                     [&](std::exception_ptr e) {
+                                         old.failure = std::move(e);
+                                         return false;
+                                     });
+        if (!started) {
             close(old, workflow_status::failed);
             return;
         }
@@ -691,17 +698,17 @@ private:
     }
 
     void deliver_leftovers(instance_base& in, activation& act) {
-        try {
-            while (!in.inbox.empty() && !in.failure) {
-                pending_signal p = std::move(in.inbox.front());
-                in.inbox.pop_front();
-                act.body = false;
-                note_handled(in, p.index);
-                p.deliver(in);
-            }
-        } catch (...) {
-            in.failure = std::current_exception();
-        }
+        guarded(
+            [&] {
+                while (!in.inbox.empty() && !in.failure) {
+                    pending_signal p = std::move(in.inbox.front());
+                    in.inbox.pop_front();
+                    act.body = false;
+                    note_handled(in, p.index);
+                    p.deliver(in);
+                }
+            },
+            [&](std::exception_ptr e) { in.failure = std::move(e); });
     }
 
     static bool test_conditions(instance_base& in) {
@@ -814,14 +821,9 @@ inline void waiter::fire(wake_reason r) noexcept {
     }
     if (inst->body_wait == this) inst->body_wait = nullptr;
     inst->ready.push_back(*this);
-    if (!inst->active && !inst->scheduled) {
-        // schedule() may allocate in a user executor; a failure there cannot be reported from here.
-        try {
-            inst->eng.schedule(*inst);
-        } catch (...) {
-            std::terminate();
-        }
-    }
+    // schedule() may allocate in a user executor; a failure there cannot be reported from here, and
+    // leaving this noexcept function calls std::terminate.
+    if (!inst->active && !inst->scheduled) inst->eng.schedule(*inst);
 }
 
 inline void waiter::detach() noexcept {
@@ -853,7 +855,7 @@ inline void waiter::throw_if_cancelled() const {
 
 inline void waiter::raise_cancelled() const {
     inst->cancel_requested = false;  // delivered: the body may catch it and go on
-    throw cancelled(inst->id);
+    detail::raise(cancelled(inst->id));
 }
 
 // ---- instance ----------------------------------------------------------------------------------
@@ -877,20 +879,17 @@ inline void instance_base::on_root_done(std::coroutine_handle<> frame, promise_b
         body = {};
         body_finished = true;
         if (p.exception) {
-            try {
-                std::rethrow_exception(p.exception);
-            } catch (const cancelled&) {
-                status = workflow_status::cancelled;
-            } catch (...) {
-                failure = p.exception;
-            }
+            const bool was_cancelled = catch_as<cancelled>(
+                p.exception, [](const cancelled&) { return true; }, [] { return false; });
+            if (was_cancelled) status = workflow_status::cancelled;
+            else failure = p.exception;
         } else {
-            try {
-                store_result(p);
-                status = workflow_status::completed;
-            } catch (...) {
-                failure = std::current_exception();
-            }
+            guarded(
+                [&] {
+                    store_result(p);
+                    status = workflow_status::completed;
+                },
+                [&](std::exception_ptr e) { failure = std::move(e); });
         }
     } else {
         static_cast<list_hook<handler_tag>&>(p).unlink();

@@ -9,6 +9,8 @@
 #include <new>
 #include <utility>
 
+#include <coflow/detail/raise.hpp>
+
 namespace coflow::detail {
 
 template <class T>
@@ -71,7 +73,7 @@ public:
 
 private:
     void grow() {
-        if (cap_ >= (std::uint32_t{1} << 31)) throw std::length_error("coflow: queue longer than 2^31 items");
+        if (cap_ >= (std::uint32_t{1} << 31)) detail::raise(std::length_error("coflow: queue longer than 2^31 items"));
         const std::uint32_t cap = cap_ ? cap_ * 2 : 4;  // a power of two, so wrapping is a mask
         T* nb = std::allocator<T>{}.allocate(cap);
         for (std::uint32_t i = 0; i < size_; ++i) {
