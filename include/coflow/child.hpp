@@ -97,7 +97,7 @@ public:
     }
 
     bool await_suspend(std::coroutine_handle<> h) noexcept {
-        if (precancelled_) return false;
+        if (precancelled_) return park_if_cancelled;
         instance_base* t = eng_->find(id_);
         if (!t || !t->running()) return false;
         arm(*current_activation, h, wait_kind::child);

@@ -174,7 +174,8 @@ private:
     std::exception_ptr cause_;
 };
 
-/// The workflow ended because it was cancelled (the `cancelled` error left its body).
+/// The workflow ended because it was cancelled (the `cancelled` error left its body; without
+/// exceptions, the run closed when the request came).
 class workflow_cancelled : public error {
 public:
     explicit workflow_cancelled(std::string_view id)
@@ -190,7 +191,8 @@ public:
 };
 
 /// Thrown inside a workflow, at the body's current co_await, when the workflow is cancelled.
-/// The body may catch it to clean up; if it escapes, the run closes as cancelled.
+/// The body may catch it to clean up; if it escapes, the run closes as cancelled. Built without
+/// exceptions it is never raised: a cancel request closes the run instead (engine::cancel).
 class cancelled : public error {
 public:
     explicit cancelled(std::string_view id)

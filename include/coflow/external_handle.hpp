@@ -63,7 +63,7 @@ public:
     bool await_ready() const noexcept { return done && !precancelled_; }
 
     bool await_suspend(std::coroutine_handle<> h) noexcept {
-        if (precancelled_) return false;
+        if (precancelled_) return park_if_cancelled;
         arm(*current_activation, h, wait_kind::signal_sent);
         waiting = true;
         return true;
@@ -131,7 +131,7 @@ public:
             });
     }
 
-    /// Requests cancellation of the target: `co_await h.cancel()`.
+    /// Requests cancellation of the target: `co_await h.cancel()` (see workflow_handle<>::cancel).
     [[nodiscard]] detail::outgoing_awaiter cancel() const {
         detail::activation& a = detail::require_activation("external_workflow_handle::cancel");
         return detail::outgoing_awaiter(a, id_, "<cancel request>",

@@ -108,6 +108,8 @@ public:
 
     /// Requests cancellation: the body's current (or next) co_await throws coflow::cancelled, and the
     /// body may catch it to clean up. Only the first request counts. Throws workflow_closed if closed.
+    /// Built without exceptions, the run (its open children first) closes as cancelled instead: at once,
+    /// or when its current step ends if its own code asked.
     void cancel() const { eng_->cancel(instance()); }
 
     /// Ends the run now: none of its code runs again; result() throws workflow_terminated(reason).

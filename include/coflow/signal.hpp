@@ -62,7 +62,7 @@ private:
         bool await_ready() const noexcept { return !precancelled_ && !ch_.items_.empty(); }
 
         bool await_suspend(std::coroutine_handle<> h) noexcept {
-            if (precancelled_) return false;
+            if (precancelled_) return detail::park_if_cancelled;
             detail::activation& a = *detail::current_activation;
             this->arm(a, h, detail::wait_kind::channel);
             ch_.receivers_.push_back(*this);

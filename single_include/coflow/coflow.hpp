@@ -744,7 +744,8 @@ private:
     std::exception_ptr cause_;
 };
 
-/// The workflow ended because it was cancelled (the `cancelled` error left its body).
+/// The workflow ended because it was cancelled (the `cancelled` error left its body; without
+/// exceptions, the run closed when the request came).
 class workflow_cancelled : public error {
 public:
     explicit workflow_cancelled(std::string_view id)
@@ -760,7 +761,8 @@ public:
 };
 
 /// Thrown inside a workflow, at the body's current co_await, when the workflow is cancelled.
-/// The body may catch it to clean up; if it escapes, the run closes as cancelled.
+/// The body may catch it to clean up; if it escapes, the run closes as cancelled. Built without
+/// exceptions it is never raised: a cancel request closes the run instead (engine::cancel).
 class cancelled : public error {
 public:
     explicit cancelled(std::string_view id)
@@ -1600,6 +1602,11 @@ enum class wake_reason : unsigned char { none, fired, timed_out, cancelled };
 
 inline constexpr std::uint32_t no_timer = 0xffffffffu;
 
+/// What await_suspend does when the body awaits after its run was cancelled (`precancelled_` in each
+/// awaiter). With exceptions: `false`, no suspension, and await_resume delivers `cancelled`. Without:
+/// `true`, it suspends for good, and the run closes as cancelled when the current step ends (engine::cancel).
+inline constexpr bool park_if_cancelled = !exceptions_enabled;
+
 /// A suspended point of workflow code: one per co_await that suspends. It lives in the awaiting
 /// coroutine's frame, links itself into what it waits on (a condition list, a channel) and, once woken,
 /// into its instance's ready list. Its destructor unlinks everything, so destroying a frame is safe.
@@ -1624,9 +1631,10 @@ public:
     /// Starts a timer that wakes this waiter with timed_out at `due`.
     inline void arm_timer(time_point due);
 
-    /// In await_resume: throws `cancelled` if the wait ended by cancellation.
+    /// In await_resume: throws `cancelled` if the wait ended by cancellation (never without exceptions).
     inline void throw_if_cancelled() const;
     /// In await_resume of an await that found the body already cancelled: delivers that cancellation.
+    /// Without exceptions it is never reached (see park_if_cancelled).
     [[noreturn]] inline void raise_cancelled() const;
 
     instance_base* inst = nullptr;
@@ -2014,6 +2022,11 @@ public:
 
     /// Requests cancellation: the body's current (or next) co_await throws coflow::cancelled.
     /// Open child runs are asked to cancel too.
+    ///
+    /// Without exceptions nothing can be thrown into the body, so the request closes the run as
+    /// cancelled instead, like terminate() with another status: at once, or, if the run's own code is
+    /// running (it cancelled itself), when its current step ends; its body's next co_await in that step
+    /// suspends for good (park_if_cancelled). None of its code runs after that.
     void cancel(instance_base& in) {
         if (!in.running()) detail::raise(workflow_closed(in.id, to_string(in.status), "cancel it"));
         if (in.cancel_requested) return;  // a state, not an event: only the first request counts
@@ -2024,8 +2037,12 @@ public:
         if (in.x)
             for (const std::string& child_id : std::vector<std::string>(in.x->children))
                 if (instance_base* child = child_of(in, child_id); child && !child->cancel_requested) cancel(*child);
-        if (in.body_wait) in.body_wait->fire(wake_reason::cancelled);
-        schedule(in);
+        if constexpr (exceptions_enabled) {
+            if (in.body_wait) in.body_wait->fire(wake_reason::cancelled);
+            schedule(in);
+        } else if (!in.active) {
+            close(in, workflow_status::cancelled);
+        }  // else run() closes it when the current step ends
     }
 
     /// Makes `child` a child of `parent` (the parent's close policy and cancellation reach it).
@@ -2132,11 +2149,12 @@ private:
         if (in.failure) close(in, workflow_status::failed);
         else if (in.continuing) continue_as_new(in);
         else if (in.body_finished) close(in, in.status);
+        else if (cancel_closes_run(in)) close(in, workflow_status::cancelled);  // it cancelled itself
     }
 
     // The steps of one activation, until the run ends or nothing is left to do.
     void run_steps(instance_base& in, activation& act) {
-        while (!in.body_finished && !in.failure && !in.continuing) {
+        while (!in.body_finished && !in.failure && !in.continuing && !cancel_closes_run(in)) {
             if (!in.inbox.empty()) {
                 pending_signal p = std::move(in.inbox.front());
                 in.inbox.pop_front();
@@ -2166,6 +2184,12 @@ private:
             }
             if (!test_conditions(in)) break;
         }
+    }
+
+    // Without exceptions a cancel request cannot reach the body as `cancelled`: it closes the run, at
+    // once if the run is not running code, else when its current step ends (see cancel()).
+    static bool cancel_closes_run(const instance_base& in) noexcept {
+        return !exceptions_enabled && in.cancel_requested;
     }
 
     // Delivers the outgoing entries of `in` in order; tells each awaitable how it went.
@@ -2516,7 +2540,7 @@ private:
         bool await_ready() const noexcept { return !precancelled_ && !ch_.items_.empty(); }
 
         bool await_suspend(std::coroutine_handle<> h) noexcept {
-            if (precancelled_) return false;
+            if (precancelled_) return detail::park_if_cancelled;
             detail::activation& a = *detail::current_activation;
             this->arm(a, h, detail::wait_kind::channel);
             ch_.receivers_.push_back(*this);
@@ -3238,7 +3262,7 @@ public:
     bool await_ready() const noexcept { return done && !precancelled_; }
 
     bool await_suspend(std::coroutine_handle<> h) noexcept {
-        if (precancelled_) return false;
+        if (precancelled_) return park_if_cancelled;
         arm(*current_activation, h, wait_kind::signal_sent);
         waiting = true;
         return true;
@@ -3306,7 +3330,7 @@ public:
             });
     }
 
-    /// Requests cancellation of the target: `co_await h.cancel()`.
+    /// Requests cancellation of the target: `co_await h.cancel()` (see workflow_handle<>::cancel).
     [[nodiscard]] detail::outgoing_awaiter cancel() const {
         detail::activation& a = detail::require_activation("external_workflow_handle::cancel");
         return detail::outgoing_awaiter(a, id_, "<cancel request>",
@@ -3440,7 +3464,7 @@ public:
     }
 
     bool await_suspend(std::coroutine_handle<> h) noexcept {
-        if (precancelled_) return false;
+        if (precancelled_) return park_if_cancelled;
         instance_base* t = eng_->find(id_);
         if (!t || !t->running()) return false;
         arm(*current_activation, h, wait_kind::child);
@@ -3695,7 +3719,7 @@ public:
     bool await_ready() const noexcept { return satisfied_; }
 
     bool await_suspend(std::coroutine_handle<> h) noexcept {
-        if (precancelled_) return false;
+        if (precancelled_) return park_if_cancelled;
         activation& a = *current_activation;
         arm(a, h, wait_kind::condition);
         check = &evaluate;
@@ -3976,6 +4000,8 @@ public:
 
     /// Requests cancellation: the body's current (or next) co_await throws coflow::cancelled, and the
     /// body may catch it to clean up. Only the first request counts. Throws workflow_closed if closed.
+    /// Built without exceptions, the run (its open children first) closes as cancelled instead: at once,
+    /// or when its current step ends if its own code asked.
     void cancel() const { eng_->cancel(instance()); }
 
     /// Ends the run now: none of its code runs again; result() throws workflow_terminated(reason).
@@ -4396,7 +4422,7 @@ public:
     bool await_ready() const noexcept { return false; }
 
     bool await_suspend(std::coroutine_handle<> h) noexcept {
-        if (precancelled_) return false;
+        if (precancelled_) return park_if_cancelled;
         activation& a = *current_activation;
         arm(a, h, wait_kind::sleep);
         arm_timer(a.eng->exec().now() + delay_);

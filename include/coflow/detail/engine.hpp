@@ -55,6 +55,11 @@ enum class wake_reason : unsigned char { none, fired, timed_out, cancelled };
 
 inline constexpr std::uint32_t no_timer = 0xffffffffu;
 
+/// What await_suspend does when the body awaits after its run was cancelled (`precancelled_` in each
+/// awaiter). With exceptions: `false`, no suspension, and await_resume delivers `cancelled`. Without:
+/// `true`, it suspends for good, and the run closes as cancelled when the current step ends (engine::cancel).
+inline constexpr bool park_if_cancelled = !exceptions_enabled;
+
 /// A suspended point of workflow code: one per co_await that suspends. It lives in the awaiting
 /// coroutine's frame, links itself into what it waits on (a condition list, a channel) and, once woken,
 /// into its instance's ready list. Its destructor unlinks everything, so destroying a frame is safe.
@@ -79,9 +84,10 @@ public:
     /// Starts a timer that wakes this waiter with timed_out at `due`.
     inline void arm_timer(time_point due);
 
-    /// In await_resume: throws `cancelled` if the wait ended by cancellation.
+    /// In await_resume: throws `cancelled` if the wait ended by cancellation (never without exceptions).
     inline void throw_if_cancelled() const;
     /// In await_resume of an await that found the body already cancelled: delivers that cancellation.
+    /// Without exceptions it is never reached (see park_if_cancelled).
     [[noreturn]] inline void raise_cancelled() const;
 
     instance_base* inst = nullptr;
@@ -469,6 +475,11 @@ public:
 
     /// Requests cancellation: the body's current (or next) co_await throws coflow::cancelled.
     /// Open child runs are asked to cancel too.
+    ///
+    /// Without exceptions nothing can be thrown into the body, so the request closes the run as
+    /// cancelled instead, like terminate() with another status: at once, or, if the run's own code is
+    /// running (it cancelled itself), when its current step ends; its body's next co_await in that step
+    /// suspends for good (park_if_cancelled). None of its code runs after that.
     void cancel(instance_base& in) {
         if (!in.running()) detail::raise(workflow_closed(in.id, to_string(in.status), "cancel it"));
         if (in.cancel_requested) return;  // a state, not an event: only the first request counts
@@ -479,8 +490,12 @@ public:
         if (in.x)
             for (const std::string& child_id : std::vector<std::string>(in.x->children))
                 if (instance_base* child = child_of(in, child_id); child && !child->cancel_requested) cancel(*child);
-        if (in.body_wait) in.body_wait->fire(wake_reason::cancelled);
-        schedule(in);
+        if constexpr (exceptions_enabled) {
+            if (in.body_wait) in.body_wait->fire(wake_reason::cancelled);
+            schedule(in);
+        } else if (!in.active) {
+            close(in, workflow_status::cancelled);
+        }  // else run() closes it when the current step ends
     }
 
     /// Makes `child` a child of `parent` (the parent's close policy and cancellation reach it).
@@ -587,11 +602,12 @@ private:
         if (in.failure) close(in, workflow_status::failed);
         else if (in.continuing) continue_as_new(in);
         else if (in.body_finished) close(in, in.status);
+        else if (cancel_closes_run(in)) close(in, workflow_status::cancelled);  // it cancelled itself
     }
 
     // The steps of one activation, until the run ends or nothing is left to do.
     void run_steps(instance_base& in, activation& act) {
-        while (!in.body_finished && !in.failure && !in.continuing) {
+        while (!in.body_finished && !in.failure && !in.continuing && !cancel_closes_run(in)) {
             if (!in.inbox.empty()) {
                 pending_signal p = std::move(in.inbox.front());
                 in.inbox.pop_front();
@@ -621,6 +637,12 @@ private:
             }
             if (!test_conditions(in)) break;
         }
+    }
+
+    // Without exceptions a cancel request cannot reach the body as `cancelled`: it closes the run, at
+    // once if the run is not running code, else when its current step ends (see cancel()).
+    static bool cancel_closes_run(const instance_base& in) noexcept {
+        return !exceptions_enabled && in.cancel_requested;
     }
 
     // Delivers the outgoing entries of `in` in order; tells each awaitable how it went.
