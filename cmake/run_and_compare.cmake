@@ -1,9 +1,9 @@
 # run_and_compare.cmake: runs EXE and fails if it exits non-zero or, when the file EXPECTED exists, if its
 # stdout differs from that file byte for byte. With SOURCE set, first compiles SOURCE into EXE with only
-#   <CXX> -std=c++20 -I <INCLUDE_DIR> <SOURCE> -o <EXE>
-# (used to prove an example builds against the single header alone).
-# Usage: cmake -DEXE=<exe> [-DEXPECTED=<file.out>] [-DCXX=<c++> -DINCLUDE_DIR=<dir> -DSOURCE=<file.cpp>]
-#              -P run_and_compare.cmake
+#   <CXX> -std=c++20 [<CXX_FLAGS>] -I <INCLUDE_DIR> <SOURCE> -o <EXE>
+# (used to prove an example builds against the single header alone; CXX_FLAGS: extra flags separated by spaces).
+# Usage: cmake -DEXE=<exe> [-DEXPECTED=<file.out>] [-DCXX=<c++> [-DCXX_FLAGS=<flags>] -DINCLUDE_DIR=<dir>
+#              -DSOURCE=<file.cpp>] -P run_and_compare.cmake
 cmake_policy(VERSION 3.20)
 
 if(NOT DEFINED EXE)
@@ -19,13 +19,14 @@ endfunction()
 if(DEFINED SOURCE)
   get_filename_component(_exe_dir "${EXE}" DIRECTORY)
   file(MAKE_DIRECTORY "${_exe_dir}")
+  separate_arguments(_flags UNIX_COMMAND "${CXX_FLAGS}")
   execute_process(
-    COMMAND "${CXX}" -std=c++20 -I "${INCLUDE_DIR}" "${SOURCE}" -o "${EXE}"
+    COMMAND "${CXX}" -std=c++20 ${_flags} -I "${INCLUDE_DIR}" "${SOURCE}" -o "${EXE}"
     RESULT_VARIABLE _rc
     OUTPUT_VARIABLE _out
     ERROR_VARIABLE _err)
   if(NOT _rc STREQUAL "0")
-    _coflow_fail("compiling ${SOURCE} with only '${CXX} -std=c++20 -I ${INCLUDE_DIR}' failed (${_rc})"
+    _coflow_fail("compiling ${SOURCE} with only '${CXX} -std=c++20 ${CXX_FLAGS} -I ${INCLUDE_DIR}' failed (${_rc})"
                  "${_out}${_err}")
   endif()
 endif()

@@ -92,9 +92,9 @@ private:
     template <class U>
     void check(std::size_t i) const {
         if (!holds<U>(i))
-            throw argument_mismatch(id_, kind_, name_,
-                                    "argument " + std::to_string(i) + " of type " + std::string(detail::type_name<U>()),
-                                    type_names());
+            detail::raise(argument_mismatch(
+                id_, kind_, name_, "argument " + std::to_string(i) + " of type " + std::string(detail::type_name<U>()),
+                type_names()));
     }
 
     std::unique_ptr<detail::arg_pack_base> pack_;

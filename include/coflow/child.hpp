@@ -17,6 +17,7 @@
 #include <coflow/definition.hpp>
 #include <coflow/detail/engine.hpp>
 #include <coflow/detail/instance.hpp>
+#include <coflow/detail/raise.hpp>
 #include <coflow/errors.hpp>
 #include <coflow/external_handle.hpp>
 #include <coflow/options.hpp>
@@ -45,8 +46,8 @@ public:
     child_id(const std::string& s) : child_id(std::string_view(s)) {}         // NOLINT
     child_id(std::string_view s) {                                            // NOLINT
         if (s.size() > max_size)
-            throw invalid_operation("child workflow id '" + std::string(s) + "' is longer than " +
-                                    std::to_string(max_size) + " characters");
+            detail::raise(invalid_operation("child workflow id '" + std::string(s) + "' is longer than " +
+                                            std::to_string(max_size) + " characters"));
         for (std::size_t i = 0; i < s.size(); ++i) text_[i] = s[i];
         size_ = static_cast<unsigned char>(s.size());
     }
@@ -103,7 +104,8 @@ public:
     }
 
     bool await_suspend(std::coroutine_handle<> h) noexcept {
-        if (precancelled_ || !wait_for_close()) return false;
+        if (precancelled_) return park_if_cancelled;
+        if (!wait_for_close()) return false;
         arm(*current_activation, h, wait_kind::child);
         eng_->find(id_)->more().completion.push_back(*this);
         return true;
@@ -112,10 +114,19 @@ public:
     R await_resume() {
         if (precancelled_) raise_cancelled();
         throw_if_cancelled();
-        if (!taken_) throw workflow_not_found(id_);
+        if (!taken_) detail::raise(workflow_not_found(id_));
         // Forget the run that was awaited, whatever its outcome, if it is still the one under its id.
         if (forget_ && eng_->by_slot(slot_, gen_)) eng_->forget(id_);
-        if (error_) std::rethrow_exception(error_);
+        if (!type_matches_)
+            detail::raise(argument_mismatch(id_, "workflow", type_name_, "result type " + std::string(result_name_),
+                                            "result type " + std::string(type_name<R>())));
+        switch (status_) {
+            case workflow_status::failed: detail::raise(workflow_failed(id_, error_));
+            case workflow_status::cancelled: detail::raise(workflow_cancelled(id_));
+            case workflow_status::terminated: detail::raise(workflow_terminated(id_, reason_));
+            default: break;
+        }
+        rethrow_if_set(error_);  // the value could not be copied
         if constexpr (!std::is_void_v<R>) return std::move(*value_);
     }
 
@@ -128,32 +139,43 @@ private:
         return false;
     }
 
+    // Copies what await_resume needs; raises nothing here (the errors are made when the parent resumes).
     static void take_outcome(completion_waiter& w, instance_base& t) noexcept {
         auto& self = static_cast<result_awaiter&>(w);
         self.taken_ = true;
         self.slot_ = t.slot;
         self.gen_ = t.gen;
-        try {
-            if (t.result_type() != type_id_of<R>())
-                throw argument_mismatch(self.id_, "workflow", t.type.name,
-                                        "result type " + std::string(t.result_type_name()),
-                                        "result type " + std::string(type_name<R>()));
-            if constexpr (std::is_void_v<R>) closed_result<R>(t);
-            else self.value_.emplace(closed_result<R>(t));
-        } catch (...) {
-            self.error_ = std::current_exception();
-        }
+        self.status_ = t.status;
+        self.type_matches_ = t.result_type() == type_id_of<R>();
+        self.type_name_ = t.type.name;
+        self.result_name_ = t.result_type_name();
+        guarded(
+            [&] {
+                if (t.status == workflow_status::failed) self.error_ = t.failure;
+                if (t.status == workflow_status::terminated) self.reason_ = std::string(t.terminate_reason());
+                if constexpr (!std::is_void_v<R>)
+                    if (self.type_matches_ && t.status == workflow_status::completed)
+                        self.value_.emplace(closed_result<R>(t));
+            },
+            [&](std::exception_ptr e) {
+                self.status_ = workflow_status::completed;  // reported by rethrow_if_set instead
+                self.error_ = std::move(e);
+            });
     }
 
     struct no_value {};
     engine* eng_ = nullptr;
     std::string id_;
     std::conditional_t<std::is_void_v<R>, no_value, std::optional<R>> value_{};
-    std::exception_ptr error_;
+    std::exception_ptr error_;  // the failed run's cause, or what copying the value threw
+    std::string reason_;        // the terminated run's reason
+    std::string_view type_name_, result_name_;  // static names of the run's type and result type
     std::uint32_t slot_ = 0, gen_ = 0;
+    workflow_status status_ = workflow_status::completed;
     bool forget_ = false;
     bool precancelled_ = false;
     bool taken_ = false;
+    bool type_matches_ = true;
 };
 
 template <class C, class M, class... A>
@@ -163,8 +185,8 @@ std::string start_child(M run, child_options& opts, A&&... args) {
                   "start_child_workflow takes the run method named in the child class's definition");
     activation& a = require_activation("coflow::start_child_workflow");
     if (C::definition.run_fn != run)
-        throw invalid_operation("start_child_workflow: the member function given is not the run method of '" +
-                                std::string(C::definition.name) + "'");
+        detail::raise(invalid_operation("start_child_workflow: the member function given is not the run method of '" +
+                                        std::string(C::definition.name) + "'"));
     engine& eng = *a.eng;
     std::string id = opts.id.empty() ? eng.make_id(C::definition.name) : std::string(opts.id.view());
     eng.check_start(id, opts.id_reuse);
@@ -294,7 +316,7 @@ public:
     // Never resumed when it continues: the run closes when this step ends, destroying this frame. A
     // pending cancel request wins, as at every other await: the body resumes and gets `cancelled`.
     bool await_suspend(std::coroutine_handle<>) noexcept {
-        if (inst_->cancel_requested) return false;
+        if (inst_->cancel_requested) return park_if_cancelled;
         inst_->more().continue_args = std::move(args_);
         inst_->continuing = true;
         return true;
@@ -309,8 +331,8 @@ private:
 inline activation& require_body(const char* what) {
     activation& a = require_activation(what);
     if (!a.body)
-        throw invalid_operation(std::string(what) + " may only be awaited by the workflow body of '" + a.inst->id +
-                                "', not by a signal handler");
+        detail::raise(invalid_operation(std::string(what) + " may only be awaited by the workflow body of '" +
+                                        a.inst->id + "', not by a signal handler"));
     return a;
 }
 
@@ -327,8 +349,8 @@ template <class... As>
     auto pack = std::make_unique<detail::arg_pack_impl<detail::by_name_t<As>...>>(std::forward<As>(args)...);
     const detail::workflow_type& type = a.inst->type;
     if (!type.run_matches(pack->view()))
-        throw argument_mismatch(a.inst->id, "continue_as_new of workflow type", type.name, type.run_params(),
-                                pack->view().type_names());
+        detail::raise(argument_mismatch(a.inst->id, "continue_as_new of workflow type", type.name, type.run_params(),
+                                        pack->view().type_names()));
     return detail::continue_as_new_awaiter(*a.inst, std::move(pack));
 }
 
@@ -339,8 +361,8 @@ template <class T, class R, class... Ps, class... As>
                   "continue_as_new's arguments do not convert to the run method's parameter types");
     detail::activation& a = detail::require_body("coflow::continue_as_new");
     if (a.inst->type.self != detail::type_id_of<T>() || T::definition.run_fn != run)
-        throw invalid_operation("continue_as_new: workflow '" + a.inst->id + "' is of type '" +
-                                std::string(a.inst->type.name) + "', not the one whose run method was given");
+        detail::raise(invalid_operation("continue_as_new: workflow '" + a.inst->id + "' is of type '" +
+                                        std::string(a.inst->type.name) + "', not the one whose run method was given"));
     auto pack = std::make_unique<detail::arg_pack_impl<std::decay_t<Ps>...>>(std::forward<As>(args)...);
     return detail::continue_as_new_awaiter(*a.inst, std::move(pack));
 }

@@ -14,6 +14,7 @@
 #include <coflow/condition.hpp>
 #include <coflow/definition.hpp>
 #include <coflow/deterministic_executor.hpp>
+#include <coflow/error_handler.hpp>
 #include <coflow/errors.hpp>
 #include <coflow/executor.hpp>
 #include <coflow/external_handle.hpp>

@@ -5,6 +5,7 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <exception>
 #include <memory>
 #include <optional>
 #include <stdexcept>
@@ -16,6 +17,7 @@
 
 #include <coflow/args.hpp>
 #include <coflow/detail/engine.hpp>
+#include <coflow/detail/raise.hpp>
 #include <coflow/detail/traits.hpp>
 #include <coflow/detail/type_id.hpp>
 #include <coflow/detail/workflow_type.hpp>
@@ -145,8 +147,8 @@ public:
             static_assert(detail::owns_values<typename detail::signal_args<T, M>::tuple>::value,
                           "signal parameters (and channel values) must own their text: take std::string, not "
                           "std::string_view or const char* (a signal is delivered after its sender returned)");
-        if (signal_name.empty()) throw std::logic_error("coflow::define: a signal name must not be empty");
-        if (has_signal(signal_name)) throw std::logic_error("coflow::define: two signals have the same name");
+        if (signal_name.empty()) detail::raise(std::logic_error("coflow::define: a signal name must not be empty"));
+        if (has_signal(signal_name)) detail::raise(std::logic_error("coflow::define: two signals have the same name"));
         using E = detail::signal_entry<M>;
         return definition<T, Run, std::tuple<S..., E>, std::tuple<Q...>, DS, DQ>{
             name,    run_fn, std::tuple_cat(signals, std::tuple<E>{E{signal_name, target}}), queries,
@@ -170,8 +172,9 @@ public:
                               !detail::is_workflow<typename tr::result_type>::value,
                           "a query handler must be a const member function returning a value (queries are "
                           "read-only and cannot suspend)");
-            if (query_name.empty()) throw std::logic_error("coflow::define: a query name must not be empty");
-            if (has_query(query_name)) throw std::logic_error("coflow::define: two queries have the same name");
+            if (query_name.empty()) detail::raise(std::logic_error("coflow::define: a query name must not be empty"));
+            if (has_query(query_name))
+                detail::raise(std::logic_error("coflow::define: two queries have the same name"));
             using E = detail::query_entry<M>;
             return definition<T, Run, std::tuple<S...>, std::tuple<Q..., E>, DS, DQ>{
                 name, run_fn, signals, std::tuple_cat(queries, std::tuple<E>{E{query_name, fn}}), dynamic_signal_fn,
@@ -233,7 +236,7 @@ public:
 /// Starts a workflow type's definition: `static constexpr auto definition = coflow::define<T>("name")...`.
 template <class T>
 [[nodiscard]] constexpr definition<T, detail::no_run, std::tuple<>, std::tuple<>> define(std::string_view name) {
-    if (name.empty()) throw std::logic_error("coflow::define: a workflow type name must not be empty");
+    if (name.empty()) detail::raise(std::logic_error("coflow::define: a workflow type name must not be empty"));
     return {name, {}, {}, {}, {}, {}};
 }
 
@@ -312,8 +315,8 @@ void accept_erased_signal(instance_base& in, erased_args a, std::uint32_t index)
     using Tuple = decltype(D::args);
     constexpr auto seq = std::make_index_sequence<std::tuple_size_v<Tuple>>{};
     if (!erased_types_match<Tuple>(a, seq))
-        throw argument_mismatch(in.id, "signal", std::get<I>(T::definition.signals).name, signal_params<T, I>(),
-                                a.type_names());
+        detail::raise(argument_mismatch(in.id, "signal", std::get<I>(T::definition.signals).name, signal_params<T, I>(),
+                                        a.type_names()));
     in.eng.accept(in, index, D{take_erased<Tuple>(a, seq)});
 }
 
@@ -370,16 +373,16 @@ void call_erased_query(const void* object, erased_args a, void* out, std::string
     constexpr auto seq = std::make_index_sequence<std::tuple_size_v<Tuple>>{};
     const auto name = std::get<I>(T::definition.queries).name;
     if (!erased_types_match<Tuple>(a, seq))
-        throw argument_mismatch(id, "query", name, query_params<T, I>(), a.type_names());
+        detail::raise(argument_mismatch(id, "query", name, query_params<T, I>(), a.type_names()));
     const T& obj = *static_cast<const T*>(object);
     auto& answer = *static_cast<std::optional<typename Q::result>*>(out);
-    try {
-        [&]<std::size_t... J>(std::index_sequence<J...>) {
-            answer.emplace((obj.*Q::fn)(*static_cast<const std::tuple_element_t<J, Tuple>*>(a.data[J].value)...));
-        }(seq);
-    } catch (...) {
-        throw query_failed(id, name, std::current_exception());
-    }
+    guarded(
+        [&] {
+            [&]<std::size_t... J>(std::index_sequence<J...>) {
+                answer.emplace((obj.*Q::fn)(*static_cast<const std::tuple_element_t<J, Tuple>*>(a.data[J].value)...));
+            }(seq);
+        },
+        [&](std::exception_ptr e) { detail::raise(query_failed(id, name, std::move(e))); });
 }
 
 // ---- dynamic handlers -------------------------------------------------------------------------
@@ -433,13 +436,13 @@ void call_dynamic_query(const void* object, std::string_view name, erased_args a
     const T& obj = *static_cast<const T*>(object);
     const raw_args raw(a, id, name);
     auto& answer = *static_cast<std::optional<R>*>(out);
-    try {
-        answer.emplace((obj.*fn)(name, raw));
-    } catch (const argument_mismatch&) {
-        throw;  // the handler asked raw_args for a type the caller did not give: the caller's error
-    } catch (...) {
-        throw query_failed(id, name, std::current_exception());
-    }
+    guarded([&] { answer.emplace((obj.*fn)(name, raw)); },
+            [&](std::exception_ptr e) {
+                // A raw_args type error is the caller's (it gave other types): it passes as it is.
+                catch_as<argument_mismatch>(
+                    e, [&](const argument_mismatch&) { std::rethrow_exception(e); },
+                    [&] { detail::raise(query_failed(id, name, e)); });
+            });
 }
 
 template <class T>

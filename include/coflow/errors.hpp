@@ -1,5 +1,6 @@
 // coflow/errors.hpp: one exception type per failure mode, all deriving from coflow::error.
 // Every message starts with "[coflow.<code>]" and names the workflow id and the signal or query involved.
+// Built without exceptions, coflow passes them to the error handler instead of throwing (error_handler.hpp).
 #pragma once
 
 #include <exception>
@@ -7,6 +8,9 @@
 #include <string>
 #include <string_view>
 #include <utility>
+
+#include <coflow/detail/raise.hpp>
+#include <coflow/error_handler.hpp>
 
 namespace coflow {
 
@@ -70,13 +74,9 @@ namespace detail {
 /// The message of an exception_ptr's exception, found without RTTI.
 [[nodiscard]] inline std::string describe_exception(const std::exception_ptr& e) {
     if (!e) return "no exception";
-    try {
-        std::rethrow_exception(e);
-    } catch (const std::exception& x) {
-        return x.what();
-    } catch (...) {
-        return "an exception not derived from std::exception";
-    }
+    return catch_as<std::exception>(
+        e, [](const std::exception& x) { return std::string(x.what()); },
+        [] { return std::string("an exception not derived from std::exception"); });
 }
 
 [[nodiscard]] inline std::string quoted(std::string_view s) {
@@ -174,7 +174,8 @@ private:
     std::exception_ptr cause_;
 };
 
-/// The workflow ended because it was cancelled (the `cancelled` error left its body).
+/// The workflow ended because it was cancelled (the `cancelled` error left its body; without
+/// exceptions, the run closed when the request came).
 class workflow_cancelled : public error {
 public:
     explicit workflow_cancelled(std::string_view id)
@@ -190,7 +191,8 @@ public:
 };
 
 /// Thrown inside a workflow, at the body's current co_await, when the workflow is cancelled.
-/// The body may catch it to clean up; if it escapes, the run closes as cancelled.
+/// The body may catch it to clean up; if it escapes, the run closes as cancelled. Built without
+/// exceptions it is never raised: a cancel request closes the run instead (engine::cancel).
 class cancelled : public error {
 public:
     explicit cancelled(std::string_view id)

@@ -17,6 +17,7 @@
 #include <coflow/definition.hpp>
 #include <coflow/detail/engine.hpp>
 #include <coflow/detail/instance.hpp>
+#include <coflow/detail/raise.hpp>
 #include <coflow/detail/traits.hpp>
 #include <coflow/errors.hpp>
 
@@ -60,7 +61,7 @@ public:
     bool await_ready() const noexcept { return done && !precancelled_; }
 
     bool await_suspend(std::coroutine_handle<> h) noexcept {
-        if (precancelled_) return false;
+        if (precancelled_) return park_if_cancelled;
         waiter& w = waiter_.emplace();
         // Not done, so the entry is still queued: the label views its target id until it goes out.
         if (const outgoing* entry = engine::find_outgoing(*inst_, seq_)) w.label = entry->target;
@@ -72,7 +73,7 @@ public:
     void await_resume() {
         if (precancelled_) raise_cancelled(*inst_);
         if (waiter_) waiter_->throw_if_cancelled();
-        if (error) std::rethrow_exception(error);
+        rethrow_if_set(error);
     }
 
 private:
@@ -92,7 +93,7 @@ outgoing_awaiter make_outgoing(activation& a, const std::string& target, run_hin
     return outgoing_awaiter(a, target, hint, std::get<I>(T::definition.signals).name,
                             [d = D{Tuple(std::forward<As>(as)...)}](engine& e, instance_base& t) mutable {
                                 if (t.type.self != type_id_of<T>())
-                                    throw workflow_type_mismatch(t.id, T::definition.name, t.type.name);
+                                    detail::raise(workflow_type_mismatch(t.id, T::definition.name, t.type.name));
                                 e.accept(t, static_cast<std::uint32_t>(I), std::move(d));
                             });
 }
@@ -160,7 +161,7 @@ public:
                                         });
     }
 
-    /// Requests cancellation of the target: `co_await h.cancel()`.
+    /// Requests cancellation of the target: `co_await h.cancel()` (see workflow_handle<>::cancel).
     [[nodiscard]] detail::outgoing_awaiter cancel() const {
         detail::activation& a = detail::require_activation("external_workflow_handle::cancel");
         return detail::outgoing_awaiter(a, id_, a.eng->locate(id_, hint_), "<cancel request>",
@@ -190,7 +191,7 @@ public:
         const std::uint32_t index = detail::signal_index<T>(target);
         if (index == detail::npos32) {
             const auto& type = detail::workflow_type_of<T>();
-            throw unknown_signal(id_, type.name, "<member not registered as a signal>", type.signal_names());
+            detail::raise(unknown_signal(id_, type.name, "<member not registered as a signal>", type.signal_names()));
         }
         return detail::outgoing_makers<T, M, As...>::table[index](a, this->id_, a.eng->locate(this->id_, this->hint_),
                                                                   std::forward<As>(args)...);

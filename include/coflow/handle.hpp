@@ -7,6 +7,7 @@
 #include <memory>
 #include <cstddef>
 #include <cstdint>
+#include <exception>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -17,6 +18,7 @@
 #include <coflow/definition.hpp>
 #include <coflow/detail/engine.hpp>
 #include <coflow/detail/instance.hpp>
+#include <coflow/detail/raise.hpp>
 #include <coflow/detail/traits.hpp>
 #include <coflow/detail/type_id.hpp>
 #include <coflow/errors.hpp>
@@ -61,10 +63,10 @@ public:
         detail::instance_base& in = instance();
         const detail::query_info* q = in.type.find_query(name);
         if (!q && in.type.dynamic_query) return dynamic_query<R>(in, name, std::forward<As>(args)...);
-        if (!q) throw unknown_query(in.id, in.type.name, name, in.type.query_names());
+        if (!q) detail::raise(unknown_query(in.id, in.type.name, name, in.type.query_names()));
         if (q->result != detail::type_id_of<R>())
-            throw argument_mismatch(in.id, "query", name, "result type " + std::string(q->result_name()),
-                                    "result type " + std::string(detail::type_name<R>()));
+            detail::raise(argument_mismatch(in.id, "query", name, "result type " + std::string(q->result_name()),
+                                            "result type " + std::string(detail::type_name<R>())));
         std::tuple<detail::query_arg_t<As>...> values(std::forward<As>(args)...);
         auto erased = detail::erase_args(values, std::index_sequence_for<As...>{});
         std::optional<R> answer;
@@ -78,8 +80,9 @@ protected:
     [[nodiscard]] R dynamic_query(detail::instance_base& in, std::string_view name, As&&... args) const {
         const detail::dynamic_query_info& d = *in.type.dynamic_query;
         if (d.result != detail::type_id_of<R>())
-            throw argument_mismatch(in.id, "dynamic query", name, "result type " + std::string(d.result_name()),
-                                    "result type " + std::string(detail::type_name<R>()));
+            detail::raise(argument_mismatch(in.id, "dynamic query", name,
+                                            "result type " + std::string(d.result_name()),
+                                            "result type " + std::string(detail::type_name<R>())));
         std::tuple<detail::query_arg_t<As>...> values(std::forward<As>(args)...);
         auto erased = detail::erase_args(values, std::index_sequence_for<As...>{});
         std::optional<R> answer;
@@ -128,6 +131,8 @@ public:
 
     /// Requests cancellation: the body's current (or next) co_await throws coflow::cancelled, and the
     /// body may catch it to clean up. Only the first request counts. Throws workflow_closed if closed.
+    /// Built without exceptions, the run (its open children first) closes as cancelled instead: at once,
+    /// or when its current step ends if its own code asked.
     void cancel() const { eng_->cancel(instance()); }
 
     /// Ends the run now: none of its code runs again; result() throws workflow_terminated(reason).
@@ -143,7 +148,7 @@ protected:
 
     [[nodiscard]] detail::instance_base& lookup() const {
         detail::instance_base* in = eng_->find(id_);
-        if (!in) throw workflow_not_found(id_);
+        if (!in) detail::raise(workflow_not_found(id_));
         slot_ = in->slot;
         gen_ = in->gen;
         typed_ = false;
@@ -161,8 +166,9 @@ template <class R>
 R workflow_handle<void>::result() const {
     detail::instance_base& in = instance();
     if (in.result_type() != detail::type_id_of<R>())
-        throw argument_mismatch(in.id, "workflow", in.type.name, "result type " + std::string(in.result_type_name()),
-                                "result type " + std::string(detail::type_name<R>()));
+        detail::raise(argument_mismatch(in.id, "workflow", in.type.name,
+                                        "result type " + std::string(in.result_type_name()),
+                                        "result type " + std::string(detail::type_name<R>())));
     return detail::closed_result<R>(in);
 }
 
@@ -191,7 +197,8 @@ public:
     void signal(M target, As&&... args) const {
         detail::instance_base& in = typed_instance();
         if (!detail::send_typed_signal<T>(in, target, std::forward<As>(args)...))
-            throw unknown_signal(in.id, in.type.name, "<member not registered as a signal>", in.type.signal_names());
+            detail::raise(
+                unknown_signal(in.id, in.type.name, "<member not registered as a signal>", in.type.signal_names()));
     }
 
     /// Runs the registered query `fn` (a const member function) with `args` and returns its answer.
@@ -203,13 +210,14 @@ public:
         detail::instance_base& in = typed_instance();
         const std::uint32_t index = detail::query_index<T>(fn);
         if (index == detail::npos32)
-            throw unknown_query(in.id, in.type.name, "<member not registered as a query>", in.type.query_names());
+            detail::raise(
+                unknown_query(in.id, in.type.name, "<member not registered as a query>", in.type.query_names()));
         const T& obj = *static_cast<const T*>(in.query_target_object());
-        try {
-            return (obj.*fn)(std::forward<As>(args)...);
-        } catch (...) {
-            throw query_failed(in.id, in.type.queries[index].name, std::current_exception());
-        }
+        using answer = std::decay_t<decltype((obj.*fn)(std::forward<As>(args)...))>;
+        return detail::guarded([&]() -> answer { return (obj.*fn)(std::forward<As>(args)...); },
+                               [&](std::exception_ptr e) -> answer {
+                                   detail::raise(query_failed(in.id, in.type.queries[index].name, std::move(e)));
+                               });
     }
 
     /// Runs `f(const T&)` on the workflow object and returns its answer: an ad-hoc read-only query.
@@ -221,11 +229,10 @@ public:
                       "a query callable takes the workflow object as `const T&` (queries are read-only)");
         detail::instance_base& in = typed_instance();
         const T& obj = *static_cast<const T*>(in.query_target_object());
-        try {
-            return f(obj);
-        } catch (...) {
-            throw query_failed(in.id, "<callable>", std::current_exception());
-        }
+        using answer = std::decay_t<std::invoke_result_t<F&, const T&>>;
+        return detail::guarded([&]() -> answer { return f(obj); }, [&](std::exception_ptr e) -> answer {
+            detail::raise(query_failed(in.id, "<callable>", std::move(e)));
+        });
     }
 
     /// The result of T's run method; throws as workflow_handle<>::result does.
@@ -239,7 +246,7 @@ private:
                 return *in;
         detail::instance_base& in = instance();
         if (in.type.self != detail::type_id_of<T>())
-            throw workflow_type_mismatch(in.id, T::definition.name, in.type.name);
+            detail::raise(workflow_type_mismatch(in.id, T::definition.name, in.type.name));
         typed_ = true;
         return in;
     }

@@ -9,6 +9,7 @@
 #include <coflow/deterministic_executor.hpp>
 #include <coflow/detail/engine.hpp>
 #include <coflow/detail/instance.hpp>
+#include <coflow/detail/raise.hpp>
 #include <coflow/errors.hpp>
 #include <coflow/history.hpp>
 #include <coflow/runtime.hpp>
@@ -33,13 +34,15 @@ void replay(const history& recorded, const Def& /*definition*/) {
     using T = typename Def::workflow_class;
     static_assert(detail::workflow_class<T>, "replay needs a workflow class's definition");
     if (recorded.events.empty() || recorded.events.front().kind != event_kind::workflow_started)
-        throw invalid_operation("replay: the history of '" + recorded.workflow_id + "' has no workflow_started event");
+        detail::raise(invalid_operation("replay: the history of '" + recorded.workflow_id +
+                                        "' has no workflow_started event"));
     const history_event& start = recorded.events.front();
     if (start.name != T::definition.name)
-        throw nondeterminism_error("history of workflow '" + recorded.workflow_id + "' is of workflow type '" +
-                                   start.name + "', not '" + std::string(T::definition.name) + "'");
+        detail::raise(nondeterminism_error("history of workflow '" + recorded.workflow_id + "' is of workflow type '" +
+                                           start.name + "', not '" + std::string(T::definition.name) + "'"));
     if (!start.input)
-        throw invalid_operation("replay: the run arguments of '" + recorded.workflow_id + "' could not be copied");
+        detail::raise(invalid_operation("replay: the run arguments of '" + recorded.workflow_id +
+                                        "' could not be copied"));
 
     deterministic_executor ex;
     runtime rt{ex, runtime_options{.max_received_signals_per_run = 0, .max_pending_outgoing_signals = 0,
@@ -51,10 +54,13 @@ void replay(const history& recorded, const Def& /*definition*/) {
 
     const detail::workflow_type& type = detail::workflow_type_of<T>();
     auto args = start.input->clone();
-    if (!args) throw invalid_operation("replay: the run arguments of '" + recorded.workflow_id + "' could not be copied");
+    if (!args)
+        detail::raise(invalid_operation("replay: the run arguments of '" + recorded.workflow_id +
+                                        "' could not be copied"));
     if (!type.run_matches(args->view()))
-        throw nondeterminism_error("history of workflow '" + recorded.workflow_id + "': the run method now takes " +
-                                   type.run_params() + ", the history started it with " + args->view().type_names());
+        detail::raise(nondeterminism_error("history of workflow '" + recorded.workflow_id +
+                                           "': the run method now takes " + type.run_params() +
+                                           ", the history started it with " + args->view().type_names()));
     auto fresh = type.make(eng, recorded.workflow_id);
     std::vector<std::string> text = args->text();
     type.start(*fresh, args->view());
@@ -64,7 +70,7 @@ void replay(const history& recorded, const Def& /*definition*/) {
     eng.record(in, event_kind::workflow_started, std::string(type.name), std::move(text), start.input);
 
     for (;;) {
-        if (!check.mismatch.empty()) throw nondeterminism_error(check.mismatch);
+        if (!check.mismatch.empty()) detail::raise(nondeterminism_error(check.mismatch));
         const std::size_t k = actual->events.size();
         if (k < recorded.events.size() && detail::is_input(recorded.events[k].kind)) {
             const history_event& input = recorded.events[k];
@@ -75,32 +81,38 @@ void replay(const history& recorded, const Def& /*definition*/) {
             }
             detail::instance_base* target = eng.find(recorded.workflow_id);
             if (!target || !target->running() || target->hist != actual.get())
-                throw nondeterminism_error("history of workflow '" + recorded.workflow_id +
-                                           "': the replayed run closed before input " + input.describe(k));
+                detail::raise(nondeterminism_error("history of workflow '" + recorded.workflow_id +
+                                                   "': the replayed run closed before input " + input.describe(k)));
             if (input.kind == event_kind::cancel_requested) {
                 eng.cancel(*target);
             } else {
                 if (!input.input)
-                    throw invalid_operation("replay: the arguments of " + input.describe(k) + " could not be copied");
+                    detail::raise(
+                        invalid_operation("replay: the arguments of " + input.describe(k) + " could not be copied"));
                 auto signal_args = input.input->clone();
-                try {
-                    eng.signal_by_name(*target, input.name, signal_args->view());
-                } catch (const error& refused) {  // the code no longer takes this signal as recorded
-                    throw nondeterminism_error("history of workflow '" + recorded.workflow_id + "': input " +
-                                               input.describe(k) + " is refused by the current code: " +
-                                               refused.what());
-                }
+                detail::guarded([&] { eng.signal_by_name(*target, input.name, signal_args->view()); },
+                                [&](std::exception_ptr e) {  // the code no longer takes this signal as recorded
+                                    detail::catch_as<error>(
+                                        e,
+                                        [&](const error& refused) {
+                                            detail::raise(nondeterminism_error(
+                                                "history of workflow '" + recorded.workflow_id + "': input " +
+                                                input.describe(k) + " is refused by the current code: " +
+                                                refused.what()));
+                                        },
+                                        [&] { std::rethrow_exception(e); });
+                                });
             }
             continue;
         }
         if (!ex.step()) break;
     }
-    if (!check.mismatch.empty()) throw nondeterminism_error(check.mismatch);
+    if (!check.mismatch.empty()) detail::raise(nondeterminism_error(check.mismatch));
     if (actual->events.size() < recorded.events.size())
-        throw nondeterminism_error("history of workflow '" + recorded.workflow_id + "' differs at event " +
-                                   std::to_string(actual->events.size()) + ": expected " +
-                                   recorded.events[actual->events.size()].describe(actual->events.size()) +
-                                   ", got nothing more (the replayed run made no such decision)");
+        detail::raise(nondeterminism_error("history of workflow '" + recorded.workflow_id + "' differs at event " +
+                                           std::to_string(actual->events.size()) + ": expected " +
+                                           recorded.events[actual->events.size()].describe(actual->events.size()) +
+                                           ", got nothing more (the replayed run made no such decision)"));
 }
 
 }  // namespace coflow

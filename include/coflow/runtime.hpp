@@ -11,6 +11,7 @@
 #include <coflow/definition.hpp>
 #include <coflow/detail/engine.hpp>
 #include <coflow/detail/instance.hpp>
+#include <coflow/detail/raise.hpp>
 #include <coflow/errors.hpp>
 #include <coflow/executor.hpp>
 #include <coflow/handle.hpp>
@@ -124,8 +125,8 @@ private:
         static_assert(std::is_same_v<M, detail::run_fn_t<T>>,
                       "start_workflow takes the run method named in the workflow class's definition");
         if (T::definition.run_fn != run)
-            throw invalid_operation("start_workflow: the member function given is not the run method named in the "
-                                    "definition of '" + std::string(T::definition.name) + "'");
+            detail::raise(invalid_operation("start_workflow: the member function given is not the run method named "
+                                            "in the definition of '" + std::string(T::definition.name) + "'"));
         std::string id = opts.id.empty() ? eng_.make_id(T::definition.name) : std::move(opts.id);
         if (!opts.start_signal.empty()) {
             // Signal-with-start: a running id only gets the signal; otherwise a new run starts with it
@@ -133,7 +134,7 @@ private:
             detail::instance_base* existing = eng_.find(id);
             if (existing && existing->running()) {
                 if (existing->type.self != detail::type_id_of<T>())
-                    throw workflow_type_mismatch(id, T::definition.name, existing->type.name);
+                    detail::raise(workflow_type_mismatch(id, T::definition.name, existing->type.name));
                 eng_.signal_by_name(*existing, opts.start_signal, opts.start_signal_args.view());
                 return workflow_handle<T>(eng_, std::move(id));
             }
@@ -141,9 +142,10 @@ private:
             std::uint32_t index = 0;
             const detail::signal_info* s = type.find_signal(opts.start_signal, index);
             if (!s && !detail::has_dynamic_signal_v<T>)
-                throw unknown_signal(id, type.name, opts.start_signal, type.signal_names());
+                detail::raise(unknown_signal(id, type.name, opts.start_signal, type.signal_names()));
             if (s && !s->matches(opts.start_signal_args.view()))
-                throw argument_mismatch(id, "signal", s->name, s->params(), opts.start_signal_args.view().type_names());
+                detail::raise(argument_mismatch(id, "signal", s->name, s->params(),
+                                                opts.start_signal_args.view().type_names()));
             eng_.check_start(id, opts.id_reuse);
             detail::instance_base& in = detail::start_run<T>(eng_, id, std::forward<A>(args)...);
             eng_.signal_by_name(in, opts.start_signal, opts.start_signal_args.view());

@@ -66,7 +66,7 @@ private:
         bool await_ready() const noexcept { return !precancelled_ && !ch_->items_.empty(); }
 
         bool await_suspend(std::coroutine_handle<> h) noexcept {
-            if (precancelled_) return false;
+            if (precancelled_) return detail::park_if_cancelled;
             detail::activation& a = *detail::current_activation;
             receiver& r = waiting_.emplace();
             r.arm(a, h, detail::wait_kind::channel);

@@ -28,7 +28,7 @@ public:
     bool await_ready() const noexcept { return false; }
 
     bool await_suspend(std::coroutine_handle<> h) noexcept {
-        if (precancelled_) return false;
+        if (precancelled_) return park_if_cancelled;
         activation& a = *current_activation;
         arm(a, h, wait_kind::sleep);
         arm_timer(a.eng->exec().now() + delay_);

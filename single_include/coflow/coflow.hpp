@@ -443,9 +443,134 @@ struct workflow_type {
 // ---- begin coflow/errors.hpp ----
 // coflow/errors.hpp: one exception type per failure mode, all deriving from coflow::error.
 // Every message starts with "[coflow.<code>]" and names the workflow id and the signal or query involved.
+// Built without exceptions, coflow passes them to the error handler instead of throwing (error_handler.hpp).
 
 #include <exception>
 #include <stdexcept>
+
+// ---- begin coflow/detail/raise.hpp ----
+// coflow/detail/raise.hpp: how coflow raises its errors, and the few places where it catches them.
+// With exceptions these throw and catch; without (-fno-exceptions) an error goes to the error handler.
+
+#include <cstdlib>
+
+// ---- begin coflow/error_handler.hpp ----
+// coflow/error_handler.hpp: where coflow's errors go in a build without exceptions (-fno-exceptions).
+// With exceptions on, errors are thrown as each function documents and the handler is never called.
+
+#include <atomic>
+#include <cstdio>
+
+namespace coflow {
+
+/// Receives each error coflow raises in a build without exceptions, on the thread of the call that
+/// failed: a coflow::error (errors.hpp; `what()` is "[coflow.<code>] ..." and names the workflow id and
+/// the signal or query), or, for the two failures outside any workflow, std::logic_error (a bad name in
+/// coflow::define) or std::length_error (a queue past 2^31 items). It must not return: log what it
+/// needs, then end the process (std::abort, std::_Exit, a crash reporter). If it returns anyway,
+/// coflow calls std::abort(): the failed call has no way to go on.
+using error_handler = void (*)(const std::exception& error) noexcept;
+
+/// The handler in place until set_error_handler is called: prints "coflow: fatal error: <what()>" to
+/// stderr, then calls std::abort().
+[[noreturn]] inline void default_error_handler(const std::exception& error) noexcept {
+    std::fprintf(stderr, "coflow: fatal error: %s\n", error.what());
+    std::abort();
+}
+
+namespace detail {
+// Constant-initialised, so it is set before any static constructor can raise an error.
+inline std::atomic<error_handler> installed_error_handler{&default_error_handler};
+}  // namespace detail
+
+/// Installs `handler` for errors raised from now on and returns the one it replaces; null restores
+/// default_error_handler. Safe from any thread; usually called once, at start-up.
+inline error_handler set_error_handler(error_handler handler) noexcept {
+    return detail::installed_error_handler.exchange(handler ? handler : &default_error_handler);
+}
+
+/// The handler in place (never null).
+[[nodiscard]] inline error_handler get_error_handler() noexcept { return detail::installed_error_handler.load(); }
+
+}  // namespace coflow
+// ---- end coflow/error_handler.hpp ----
+
+namespace coflow::detail {
+
+// The only place that asks the compiler whether exceptions are on: g++ and clang++ define
+// __cpp_exceptions unless -fno-exceptions, MSVC defines _CPPUNWIND with /EHsc. Everything else tests
+// exceptions_enabled or calls the helpers below, so no `try`, `catch` or `throw` is compiled
+// without exceptions.
+#if defined(__cpp_exceptions) || defined(_CPPUNWIND)
+
+inline constexpr bool exceptions_enabled = true;
+
+/// Throws `e`.
+template <class E>
+[[noreturn]] void raise(E&& e) {
+    static_assert(std::is_base_of_v<std::exception, std::remove_cvref_t<E>>, "coflow raises std::exceptions only");
+    throw std::forward<E>(e);
+}
+
+/// Returns `body()`; if it throws, returns `on_error(the exception_ptr)` instead (which may raise).
+template <class Body, class OnError>
+auto guarded(Body&& body, OnError&& on_error) -> decltype(body()) {
+    try {
+        return body();
+    } catch (...) {
+        return on_error(std::current_exception());
+    }
+}
+
+/// `on_match(x)` if the exception in `e` (not null) is an E, caught as `const E& x`; else `otherwise()`.
+/// This is how coflow reads an exception_ptr without RTTI.
+template <class E, class OnMatch, class Otherwise>
+auto catch_as(const std::exception_ptr& e, OnMatch&& on_match, Otherwise&& otherwise) -> decltype(otherwise()) {
+    try {
+        std::rethrow_exception(e);
+    } catch (const E& x) {
+        return on_match(x);
+    } catch (...) {
+        return otherwise();
+    }
+}
+
+/// Rethrows the exception stored in `e`, if there is one (what a finished coroutine ended with).
+inline void rethrow_if_set(const std::exception_ptr& e) {
+    if (e) std::rethrow_exception(e);
+}
+
+#else
+
+inline constexpr bool exceptions_enabled = false;
+
+/// Passes `e` to the installed error handler, which must not return (if it does: std::abort()).
+template <class E>
+[[noreturn]] void raise(E&& e) {
+    static_assert(std::is_base_of_v<std::exception, std::remove_cvref_t<E>>, "coflow raises std::exceptions only");
+    get_error_handler()(e);
+    std::abort();
+}
+
+/// Nothing can be thrown: returns `body()`.
+template <class Body, class OnError>
+auto guarded(Body&& body, OnError&&) -> decltype(body()) {
+    return body();
+}
+
+/// No exception_ptr is ever set without exceptions: `otherwise()`.
+template <class E, class OnMatch, class Otherwise>
+auto catch_as(const std::exception_ptr&, OnMatch&&, Otherwise&& otherwise) -> decltype(otherwise()) {
+    return otherwise();
+}
+
+/// Nothing is ever stored: no exception can leave a coroutine body in a build without exceptions.
+inline void rethrow_if_set(const std::exception_ptr&) noexcept {}
+
+#endif
+
+}  // namespace coflow::detail
+// ---- end coflow/detail/raise.hpp ----
 
 namespace coflow {
 
@@ -509,13 +634,9 @@ namespace detail {
 /// The message of an exception_ptr's exception, found without RTTI.
 [[nodiscard]] inline std::string describe_exception(const std::exception_ptr& e) {
     if (!e) return "no exception";
-    try {
-        std::rethrow_exception(e);
-    } catch (const std::exception& x) {
-        return x.what();
-    } catch (...) {
-        return "an exception not derived from std::exception";
-    }
+    return catch_as<std::exception>(
+        e, [](const std::exception& x) { return std::string(x.what()); },
+        [] { return std::string("an exception not derived from std::exception"); });
 }
 
 [[nodiscard]] inline std::string quoted(std::string_view s) {
@@ -613,7 +734,8 @@ private:
     std::exception_ptr cause_;
 };
 
-/// The workflow ended because it was cancelled (the `cancelled` error left its body).
+/// The workflow ended because it was cancelled (the `cancelled` error left its body; without
+/// exceptions, the run closed when the request came).
 class workflow_cancelled : public error {
 public:
     explicit workflow_cancelled(std::string_view id)
@@ -629,7 +751,8 @@ public:
 };
 
 /// Thrown inside a workflow, at the body's current co_await, when the workflow is cancelled.
-/// The body may catch it to clean up; if it escapes, the run closes as cancelled.
+/// The body may catch it to clean up; if it escapes, the run closes as cancelled. Built without
+/// exceptions it is never raised: a cancel request closes the run instead (engine::cancel).
 class cancelled : public error {
 public:
     explicit cancelled(std::string_view id)
@@ -754,9 +877,9 @@ private:
     template <class U>
     void check(std::size_t i) const {
         if (!holds<U>(i))
-            throw argument_mismatch(id_, kind_, name_,
-                                    "argument " + std::to_string(i) + " of type " + std::string(detail::type_name<U>()),
-                                    type_names());
+            detail::raise(argument_mismatch(
+                id_, kind_, name_, "argument " + std::to_string(i) + " of type " + std::string(detail::type_name<U>()),
+                type_names()));
     }
 
     std::unique_ptr<detail::arg_pack_base> pack_;
@@ -817,7 +940,9 @@ struct activation {
 
 inline thread_local activation* current_activation = nullptr;
 
-[[noreturn]] [[gnu::noinline]] inline void throw_not_in_workflow(std::string_view what) { throw not_in_workflow(what); }
+[[noreturn]] [[gnu::noinline]] inline void throw_not_in_workflow(std::string_view what) {
+    detail::raise(not_in_workflow(what));
+}
 
 /// The running activation, or not_in_workflow naming `what` was misused.
 [[nodiscard]] inline activation& require_activation(std::string_view what) {
@@ -1125,7 +1250,7 @@ public:
 
     /// The result, or the exception the coroutine ended with.
     R take() {
-        if (exception) std::rethrow_exception(exception);
+        rethrow_if_set(exception);
         return std::move(*value_);
     }
 
@@ -1140,7 +1265,7 @@ class value_promise<void> : public promise_base {
 public:
     void return_void() noexcept {}
     void take() {
-        if (exception) std::rethrow_exception(exception);
+        rethrow_if_set(exception);
     }
 };
 
@@ -1193,6 +1318,7 @@ private:
 // ---- begin coflow/detail/ring.hpp ----
 // coflow/detail/ring.hpp: a growable FIFO ring buffer that starts with no allocation.
 // Inboxes and channels use it: O(1) push and pop, amortised growth, memory released on demand.
+
 
 
 namespace coflow::detail {
@@ -1257,20 +1383,22 @@ public:
 
 private:
     void grow() {
-        if (cap_ >= (std::uint32_t{1} << 31)) throw std::length_error("coflow: queue longer than 2^31 items");
+        if (cap_ >= (std::uint32_t{1} << 31)) detail::raise(std::length_error("coflow: queue longer than 2^31 items"));
         const std::uint32_t cap = cap_ ? cap_ * 2 : 4;  // a power of two, so wrapping is a mask
         T* nb = std::allocator<T>{}.allocate(cap);
         // Strong guarantee, as std::vector gives: a type whose move may throw is copied, and if a copy
         // throws, the new buffer is undone and the ring is as it was.
         std::uint32_t built = 0;
-        try {
-            for (; built < size_; ++built)
-                ::new (static_cast<void*>(nb + built)) T(std::move_if_noexcept(buf_[(head_ + built) & (cap_ - 1u)]));
-        } catch (...) {
-            std::destroy(nb, nb + built);
-            std::allocator<T>{}.deallocate(nb, cap);
-            throw;
-        }
+        guarded(
+            [&] {
+                for (; built < size_; ++built)
+                    ::new (static_cast<void*>(nb + built)) T(std::move_if_noexcept(buf_[(head_ + built) & (cap_ - 1u)]));
+            },
+            [&](std::exception_ptr e) {
+                std::destroy(nb, nb + built);
+                std::allocator<T>{}.deallocate(nb, cap);
+                std::rethrow_exception(std::move(e));
+            });
         for (std::uint32_t i = 0; i < size_; ++i) std::destroy_at(buf_ + ((head_ + i) & (cap_ - 1u)));
         if (buf_) std::allocator<T>{}.deallocate(buf_, cap_);
         buf_ = nb;
@@ -1609,6 +1737,11 @@ enum class wake_reason : unsigned char { none, fired, timed_out, cancelled };
 
 inline constexpr std::uint32_t no_timer = 0xffffffffu;
 
+/// What await_suspend does when the body awaits after its run was cancelled (`precancelled_` in each
+/// awaiter). With exceptions: `false`, no suspension, and await_resume delivers `cancelled`. Without:
+/// `true`, it suspends for good, and the run closes as cancelled when the current step ends (engine::cancel).
+inline constexpr bool park_if_cancelled = !exceptions_enabled;
+
 /// A suspended point of workflow code: one per co_await that suspends. It lives in the awaiting
 /// coroutine's frame, links itself into what it waits on (a condition list, a channel) and, once woken,
 /// into its instance's ready list. Its destructor unlinks everything, so destroying a frame is safe.
@@ -1633,9 +1766,10 @@ public:
     /// Starts a timer that wakes this waiter with timed_out at `due`.
     inline void arm_timer(time_point due);
 
-    /// In await_resume: throws `cancelled` if the wait ended by cancellation.
+    /// In await_resume: throws `cancelled` if the wait ended by cancellation (never without exceptions).
     inline void throw_if_cancelled() const;
     /// In await_resume of an await that found the body already cancelled: delivers that cancellation.
+    /// Without exceptions it is never reached (see park_if_cancelled).
     [[noreturn]] inline void raise_cancelled() const;
 
     instance_base* inst = nullptr;
@@ -1888,12 +2022,13 @@ public:
     void check_start(std::string_view id, id_reuse_policy policy) const {
         instance_base* old = find(id);
         if (!old) return;
-        if (old->running()) throw workflow_already_started(id, "its run " + old->run_id() + " is still running");
+        if (old->running())
+            detail::raise(workflow_already_started(id, "its run " + old->run_id() + " is still running"));
         if (policy == id_reuse_policy::reject_duplicate)
-            throw workflow_already_started(id, "a run closed and the id reuse policy is reject_duplicate");
+            detail::raise(workflow_already_started(id, "a run closed and the id reuse policy is reject_duplicate"));
         if (policy == id_reuse_policy::allow_duplicate_failed_only && old->status == workflow_status::completed)
-            throw workflow_already_started(id, "its last run completed and the id reuse policy is "
-                                               "allow_duplicate_failed_only");
+            detail::raise(workflow_already_started(id, "its last run completed and the id reuse policy is "
+                                                       "allow_duplicate_failed_only"));
     }
 
     /// Takes a new run (with its body frame set) under its id, replacing a closed run, and schedules it.
@@ -1924,12 +2059,11 @@ public:
         in.gen = slots_[in.slot].gen;
         // One lookup: a fresh id gets an empty entry (keyed by the new run's id); a reused one keeps its node.
         auto [it, fresh] = by_id_.try_emplace(std::string_view(in.id));
-        try {
-            schedule(in);
-        } catch (...) {
-            if (fresh) by_id_.erase(it);
-            throw;
-        }
+        guarded([&] { schedule(in); },
+                [&](std::exception_ptr e) {
+                    if (fresh) by_id_.erase(it);
+                    std::rethrow_exception(std::move(e));
+                });
         free_slots_.pop_back();
         slots_[in.slot].inst = &in;
         if (fresh) {
@@ -1977,12 +2111,13 @@ public:
     /// `deliver` is a delivery<T, I> (definition.hpp): it owns the typed arguments in `args`.
     template <class D>
     void accept(instance_base& in, std::uint32_t index, D&& deliver) {
-        if (!in.running()) throw workflow_closed(in.id, to_string(in.status), "signal it");
+        if (!in.running()) detail::raise(workflow_closed(in.id, to_string(in.status), "signal it"));
         const std::size_t limit = opts_.max_received_signals_per_run;
         if (limit != 0 && in.received >= limit)
-            throw signal_limit_exceeded(in.id, in.type.signals[index].name,
-                                        "received signals per run (runtime_options::max_received_signals_per_run)",
-                                        limit, "continue-as-new starts a run with fresh counters");
+            detail::raise(signal_limit_exceeded(
+                in.id, in.type.signals[index].name,
+                "received signals per run (runtime_options::max_received_signals_per_run)", limit,
+                "continue-as-new starts a run with fresh counters"));
         schedule(in);  // first: if posting fails, nothing was accepted (a spare activation is harmless)
         if (in.hist) [[unlikely]]
             record_accepted(in, index, deliver.args);
@@ -2042,12 +2177,12 @@ public:
     /// Accepts signal `name` with by-name arguments for `in` (see workflow_handle<>::signal). A name no
     /// named signal has goes to the type's dynamic signal handler, if it has one.
     void signal_by_name(instance_base& in, std::string_view name, erased_args args) {
-        if (!in.running()) throw workflow_closed(in.id, to_string(in.status), "signal it");
+        if (!in.running()) detail::raise(workflow_closed(in.id, to_string(in.status), "signal it"));
         std::uint32_t index = 0;
         const signal_info* s = in.type.find_signal(name, index);
         if (s) return s->accept(in, args, index);
         if (in.type.dynamic_signal) return in.type.dynamic_signal(in, name, args);
-        throw unknown_signal(in.id, in.type.name, name, in.type.signal_names());
+        detail::raise(unknown_signal(in.id, in.type.name, name, in.type.signal_names()));
     }
 
     /// As accept(), for a signal that goes to the dynamic handler: `deliver` owns its name (`stable_name`,
@@ -2055,12 +2190,12 @@ public:
     template <class D>
     void accept_dynamic(instance_base& in, std::string_view name, const std::string* stable_name,
                         const arg_pack_base& args, D&& deliver) {
-        if (!in.running()) throw workflow_closed(in.id, to_string(in.status), "signal it");
+        if (!in.running()) detail::raise(workflow_closed(in.id, to_string(in.status), "signal it"));
         const std::size_t limit = opts_.max_received_signals_per_run;
         if (limit != 0 && in.received >= limit)
-            throw signal_limit_exceeded(in.id, name,
-                                        "received signals per run (runtime_options::max_received_signals_per_run)",
-                                        limit, "continue-as-new starts a run with fresh counters");
+            detail::raise(signal_limit_exceeded(in.id, name,
+                                                "received signals per run (runtime_options::max_received_signals_per_run)",
+                                                limit, "continue-as-new starts a run with fresh counters"));
         schedule(in);
         if (in.hist)
             record(in, event_kind::signal_accepted, std::string(name), args.text(),
@@ -2072,7 +2207,7 @@ public:
     /// The latest run of `id` (running or closed), or workflow_not_found.
     [[nodiscard]] instance_base& require(std::string_view id) const {
         instance_base* in = find(id);
-        if (!in) throw workflow_not_found(id);
+        if (!in) detail::raise(workflow_not_found(id));
         return *in;
     }
 
@@ -2083,9 +2218,10 @@ public:
                              outgoing_send send, outgoing_state* state) {
         const std::size_t limit = opts_.max_pending_outgoing_signals;
         if (limit != 0 && sender.pending_outgoing() >= limit)
-            throw signal_limit_exceeded(sender.id, std::string(signal) + "' to '" + std::string(target),
-                                        "pending outgoing signals (runtime_options::max_pending_outgoing_signals)",
-                                        limit, "await the signals already sent before sending more");
+            detail::raise(signal_limit_exceeded(
+                sender.id, std::string(signal) + "' to '" + std::string(target),
+                "pending outgoing signals (runtime_options::max_pending_outgoing_signals)", limit,
+                "await the signals already sent before sending more"));
         auto& x = sender.more();
         x.outbox.push_back(outgoing{std::move(send), state, x.out_seq, std::string(target), hint.slot, hint.gen,
                                     sender.hist ? std::make_unique<std::string>(signal) : nullptr});
@@ -2111,8 +2247,13 @@ public:
 
     /// Requests cancellation: the body's current (or next) co_await throws coflow::cancelled.
     /// Open child runs are asked to cancel too.
+    ///
+    /// Without exceptions nothing can be thrown into the body, so the request closes the run as
+    /// cancelled instead, like terminate() with another status: at once, or, if the run's own code is
+    /// running (it cancelled itself), when its current step ends; its body's next co_await in that step
+    /// suspends for good (park_if_cancelled). None of its code runs after that.
     void cancel(instance_base& in) {
-        if (!in.running()) throw workflow_closed(in.id, to_string(in.status), "cancel it");
+        if (!in.running()) detail::raise(workflow_closed(in.id, to_string(in.status), "cancel it"));
         if (in.cancel_requested) return;  // a state, not an event: only the first request counts
         in.cancel_requested = true;
         record(in, event_kind::cancel_requested);
@@ -2121,8 +2262,12 @@ public:
         if (in.x)
             for (const run_hint h : std::vector<run_hint>(in.x->children))
                 if (instance_base* child = child_of(in, h); child && !child->cancel_requested) cancel(*child);
-        if (in.body_wait) in.body_wait->fire(wake_reason::cancelled);
-        schedule(in);
+        if constexpr (exceptions_enabled) {
+            if (in.body_wait) in.body_wait->fire(wake_reason::cancelled);
+            schedule(in);
+        } else if (!in.active) {
+            close(in, workflow_status::cancelled);
+        }  // else run() closes it when the current step ends
     }
 
     /// Makes `child` a child of `parent` (the parent's close policy and cancellation reach it).
@@ -2136,8 +2281,9 @@ public:
 
     /// Ends the run at once; none of its code runs again.
     void terminate(instance_base& in, std::string reason) {
-        if (!in.running()) throw workflow_closed(in.id, to_string(in.status), "terminate it");
-        if (in.active) throw invalid_operation("workflow '" + in.id + "' cannot be terminated from its own code");
+        if (!in.running()) detail::raise(workflow_closed(in.id, to_string(in.status), "terminate it"));
+        if (in.active)
+            detail::raise(invalid_operation("workflow '" + in.id + "' cannot be terminated from its own code"));
         in.more().terminate_reason = std::move(reason);
         close(in, workflow_status::terminated);
     }
@@ -2220,40 +2366,10 @@ private:
         activation act{this, &in, false};
         activation* const outer = std::exchange(current_activation, &act);
         in.active = true;
-        try {
-            while (!in.body_finished && !in.failure && !in.continuing) {
-                if (!in.inbox.empty()) {
-                    pending_signal p = std::move(in.inbox.front());
-                    in.inbox.pop_front();
-                    act.body = false;
-                    ++in.steps;
-                    note_handled(in, p);
-                    p.deliver(in);
-                    continue;
-                }
-                if (in.needs_start) {  // after the signals that came with the start: the body's first line
-                    in.needs_start = false;
-                    act.body = true;
-                    ++in.steps;
-                    resume_chain(act, in.body);
-                    continue;
-                }
-                if (waiter* w = in.ready.pop_front()) {
-                    act.body = w->body;
-                    ++in.steps;
-                    if (in.hist) record(in, event_kind::wait_ended, to_string(w->kind), {json(to_string(w->reason))});
-                    resume_chain(act, w->handle);
-                    continue;
-                }
-                if (in.pending_outgoing() != 0) {  // the step's external signals go out; their awaiters wake
-                    flush(in);
-                    continue;
-                }
-                if (!test_conditions(in)) break;
-            }
-        } catch (...) {
-            if (!in.failure) in.failure = std::current_exception();
-        }
+        guarded([&] { run_steps(in, act); },
+                [&](std::exception_ptr e) {
+                    if (!in.failure) in.failure = std::move(e);
+                });
         // A closing run still handles what was accepted for it and sends what it sent; signals it sends
         // itself on the way are handled too (each round takes what the one before queued).
         for (;;) {
@@ -2266,6 +2382,47 @@ private:
         if (in.failure) close(in, workflow_status::failed);
         else if (in.continuing) continue_as_new(in);
         else if (in.body_finished) close(in, in.finished_as);
+        else if (cancel_closes_run(in)) close(in, workflow_status::cancelled);  // it cancelled itself
+    }
+
+    // The steps of one activation, until the run ends or nothing is left to do.
+    void run_steps(instance_base& in, activation& act) {
+        while (!in.body_finished && !in.failure && !in.continuing && !cancel_closes_run(in)) {
+            if (!in.inbox.empty()) {
+                pending_signal p = std::move(in.inbox.front());
+                in.inbox.pop_front();
+                act.body = false;
+                ++in.steps;
+                note_handled(in, p);
+                p.deliver(in);
+                continue;
+            }
+            if (in.needs_start) {  // after the signals that came with the start: the body's first line
+                in.needs_start = false;
+                act.body = true;
+                ++in.steps;
+                resume_chain(act, in.body);
+                continue;
+            }
+            if (waiter* w = in.ready.pop_front()) {
+                act.body = w->body;
+                ++in.steps;
+                if (in.hist) record(in, event_kind::wait_ended, to_string(w->kind), {json(to_string(w->reason))});
+                resume_chain(act, w->handle);
+                continue;
+            }
+            if (in.pending_outgoing() != 0) {  // the step's external signals go out; their awaiters wake
+                flush(in);
+                continue;
+            }
+            if (!test_conditions(in)) break;
+        }
+    }
+
+    // Without exceptions a cancel request cannot reach the body as `cancelled`: it closes the run, at
+    // once if the run is not running code, else when its current step ends (see cancel()).
+    static bool cancel_closes_run(const instance_base& in) noexcept {
+        return !exceptions_enabled && in.cancel_requested;
     }
 
     // Delivers the outgoing entries of `in` in order; tells each awaitable how it went.
@@ -2281,14 +2438,14 @@ private:
                 const std::size_t k = in.hist->events.size();
                 if (k < check_->expected->events.size()) error = check_->expected->events[k].error;
             } else {
-                try {
-                    // A run still in the slot where the sender saw it is the id's latest run: a newer
-                    // run under the id would have retired it.
-                    instance_base* target = by_slot(o.slot, o.gen);
-                    o.send(*this, target ? *target : require(o.target));
-                } catch (...) {
-                    error = std::current_exception();
-                }
+                guarded(
+                    [&] {
+                        // A run still in the slot where the sender saw it is the id's latest run: a newer
+                        // run under the id would have retired it.
+                        instance_base* target = by_slot(o.slot, o.gen);
+                        o.send(*this, target ? *target : require(o.target));
+                    },
+                    [&](std::exception_ptr e) { error = std::move(e); });
             }
             if (in.hist)
                 record(in, event_kind::signal_sent, o.target,
@@ -2310,10 +2467,12 @@ private:
             input = args->clone();
             record(old, event_kind::continued_as_new, {}, text);
         }
-        try {
-            old.type.start(*next, args->view());
-        } catch (...) {
-            old.failure = std::current_exception();
+        const bool started = guarded([&] { old.type.start(*next, args->view()); return true; },
+                                     [&](std::exception_ptr e) {
+                                         old.failure = std::move(e);
+                                         return false;
+                                     });
+        if (!started) {
             close(old, workflow_status::failed);
             return;
         }
@@ -2357,17 +2516,17 @@ private:
     }
 
     void deliver_leftovers(instance_base& in, activation& act) {
-        try {
-            while (!in.inbox.empty() && !in.failure) {
-                pending_signal p = std::move(in.inbox.front());
-                in.inbox.pop_front();
-                act.body = false;
-                note_handled(in, p);
-                p.deliver(in);
-            }
-        } catch (...) {
-            in.failure = std::current_exception();
-        }
+        guarded(
+            [&] {
+                while (!in.inbox.empty() && !in.failure) {
+                    pending_signal p = std::move(in.inbox.front());
+                    in.inbox.pop_front();
+                    act.body = false;
+                    note_handled(in, p);
+                    p.deliver(in);
+                }
+            },
+            [&](std::exception_ptr e) { in.failure = std::move(e); });
     }
 
     static bool test_conditions(instance_base& in) {
@@ -2485,14 +2644,9 @@ inline void waiter::fire(wake_reason r) noexcept {
     }
     if (inst->body_wait == this) inst->body_wait = nullptr;
     inst->ready.push_back(*this);
-    if (!inst->active && !inst->scheduled) {
-        // schedule() may allocate in a user executor; a failure there cannot be reported from here.
-        try {
-            inst->eng.schedule(*inst);
-        } catch (...) {
-            std::terminate();
-        }
-    }
+    // schedule() may allocate in a user executor; a failure there cannot be reported from here, and
+    // leaving this noexcept function calls std::terminate.
+    if (!inst->active && !inst->scheduled) inst->eng.schedule(*inst);
 }
 
 inline void waiter::detach() noexcept {
@@ -2526,7 +2680,7 @@ inline void waiter::raise_cancelled() const { detail::raise_cancelled(*inst); }
 
 inline void raise_cancelled(instance_base& in) {
     in.cancel_requested = false;  // delivered: the body may catch it and go on
-    throw cancelled(in.id);
+    detail::raise(cancelled(in.id));
 }
 
 // ---- instance ----------------------------------------------------------------------------------
@@ -2550,20 +2704,17 @@ inline void instance_base::on_root_done(std::coroutine_handle<> frame, promise_b
         body = {};
         body_finished = true;
         if (p.exception) {
-            try {
-                std::rethrow_exception(p.exception);
-            } catch (const cancelled&) {
-                finished_as = workflow_status::cancelled;
-            } catch (...) {
-                failure = p.exception;
-            }
+            const bool was_cancelled = catch_as<cancelled>(
+                p.exception, [](const cancelled&) { return true; }, [] { return false; });
+            if (was_cancelled) finished_as = workflow_status::cancelled;
+            else failure = p.exception;
         } else {
-            try {
-                store_result(p);
-                finished_as = workflow_status::completed;
-            } catch (...) {
-                failure = std::current_exception();
-            }
+            guarded(
+                [&] {
+                    store_result(p);
+                    finished_as = workflow_status::completed;
+                },
+                [&](std::exception_ptr e) { failure = std::move(e); });
         }
     } else {
         static_cast<list_hook<handler_tag>&>(p).unlink();
@@ -2649,7 +2800,7 @@ private:
         bool await_ready() const noexcept { return !precancelled_ && !ch_->items_.empty(); }
 
         bool await_suspend(std::coroutine_handle<> h) noexcept {
-            if (precancelled_) return false;
+            if (precancelled_) return detail::park_if_cancelled;
             detail::activation& a = *detail::current_activation;
             receiver& r = waiting_.emplace();
             r.arm(a, h, detail::wait_kind::channel);
@@ -2977,8 +3128,8 @@ public:
             static_assert(detail::owns_values<typename detail::signal_args<T, M>::tuple>::value,
                           "signal parameters (and channel values) must own their text: take std::string, not "
                           "std::string_view or const char* (a signal is delivered after its sender returned)");
-        if (signal_name.empty()) throw std::logic_error("coflow::define: a signal name must not be empty");
-        if (has_signal(signal_name)) throw std::logic_error("coflow::define: two signals have the same name");
+        if (signal_name.empty()) detail::raise(std::logic_error("coflow::define: a signal name must not be empty"));
+        if (has_signal(signal_name)) detail::raise(std::logic_error("coflow::define: two signals have the same name"));
         using E = detail::signal_entry<M>;
         return definition<T, Run, std::tuple<S..., E>, std::tuple<Q...>, DS, DQ>{
             name,    run_fn, std::tuple_cat(signals, std::tuple<E>{E{signal_name, target}}), queries,
@@ -3002,8 +3153,9 @@ public:
                               !detail::is_workflow<typename tr::result_type>::value,
                           "a query handler must be a const member function returning a value (queries are "
                           "read-only and cannot suspend)");
-            if (query_name.empty()) throw std::logic_error("coflow::define: a query name must not be empty");
-            if (has_query(query_name)) throw std::logic_error("coflow::define: two queries have the same name");
+            if (query_name.empty()) detail::raise(std::logic_error("coflow::define: a query name must not be empty"));
+            if (has_query(query_name))
+                detail::raise(std::logic_error("coflow::define: two queries have the same name"));
             using E = detail::query_entry<M>;
             return definition<T, Run, std::tuple<S...>, std::tuple<Q..., E>, DS, DQ>{
                 name, run_fn, signals, std::tuple_cat(queries, std::tuple<E>{E{query_name, fn}}), dynamic_signal_fn,
@@ -3065,7 +3217,7 @@ public:
 /// Starts a workflow type's definition: `static constexpr auto definition = coflow::define<T>("name")...`.
 template <class T>
 [[nodiscard]] constexpr definition<T, detail::no_run, std::tuple<>, std::tuple<>> define(std::string_view name) {
-    if (name.empty()) throw std::logic_error("coflow::define: a workflow type name must not be empty");
+    if (name.empty()) detail::raise(std::logic_error("coflow::define: a workflow type name must not be empty"));
     return {name, {}, {}, {}, {}, {}};
 }
 
@@ -3144,8 +3296,8 @@ void accept_erased_signal(instance_base& in, erased_args a, std::uint32_t index)
     using Tuple = decltype(D::args);
     constexpr auto seq = std::make_index_sequence<std::tuple_size_v<Tuple>>{};
     if (!erased_types_match<Tuple>(a, seq))
-        throw argument_mismatch(in.id, "signal", std::get<I>(T::definition.signals).name, signal_params<T, I>(),
-                                a.type_names());
+        detail::raise(argument_mismatch(in.id, "signal", std::get<I>(T::definition.signals).name, signal_params<T, I>(),
+                                        a.type_names()));
     in.eng.accept(in, index, D{take_erased<Tuple>(a, seq)});
 }
 
@@ -3202,16 +3354,16 @@ void call_erased_query(const void* object, erased_args a, void* out, std::string
     constexpr auto seq = std::make_index_sequence<std::tuple_size_v<Tuple>>{};
     const auto name = std::get<I>(T::definition.queries).name;
     if (!erased_types_match<Tuple>(a, seq))
-        throw argument_mismatch(id, "query", name, query_params<T, I>(), a.type_names());
+        detail::raise(argument_mismatch(id, "query", name, query_params<T, I>(), a.type_names()));
     const T& obj = *static_cast<const T*>(object);
     auto& answer = *static_cast<std::optional<typename Q::result>*>(out);
-    try {
-        [&]<std::size_t... J>(std::index_sequence<J...>) {
-            answer.emplace((obj.*Q::fn)(*static_cast<const std::tuple_element_t<J, Tuple>*>(a.data[J].value)...));
-        }(seq);
-    } catch (...) {
-        throw query_failed(id, name, std::current_exception());
-    }
+    guarded(
+        [&] {
+            [&]<std::size_t... J>(std::index_sequence<J...>) {
+                answer.emplace((obj.*Q::fn)(*static_cast<const std::tuple_element_t<J, Tuple>*>(a.data[J].value)...));
+            }(seq);
+        },
+        [&](std::exception_ptr e) { detail::raise(query_failed(id, name, std::move(e))); });
 }
 
 // ---- dynamic handlers -------------------------------------------------------------------------
@@ -3265,13 +3417,13 @@ void call_dynamic_query(const void* object, std::string_view name, erased_args a
     const T& obj = *static_cast<const T*>(object);
     const raw_args raw(a, id, name);
     auto& answer = *static_cast<std::optional<R>*>(out);
-    try {
-        answer.emplace((obj.*fn)(name, raw));
-    } catch (const argument_mismatch&) {
-        throw;  // the handler asked raw_args for a type the caller did not give: the caller's error
-    } catch (...) {
-        throw query_failed(id, name, std::current_exception());
-    }
+    guarded([&] { answer.emplace((obj.*fn)(name, raw)); },
+            [&](std::exception_ptr e) {
+                // A raw_args type error is the caller's (it gave other types): it passes as it is.
+                catch_as<argument_mismatch>(
+                    e, [&](const argument_mismatch&) { std::rethrow_exception(e); },
+                    [&] { detail::raise(query_failed(id, name, e)); });
+            });
 }
 
 template <class T>
@@ -3421,10 +3573,10 @@ void move_channels(instance_base& from, instance_base& to) {
 template <class R>
 R closed_result(instance_base& in) {
     switch (in.status) {
-        case workflow_status::running: throw result_not_ready(in.id);
-        case workflow_status::failed: throw workflow_failed(in.id, in.failure);
-        case workflow_status::cancelled: throw workflow_cancelled(in.id);
-        case workflow_status::terminated: throw workflow_terminated(in.id, in.terminate_reason());
+        case workflow_status::running: detail::raise(result_not_ready(in.id));
+        case workflow_status::failed: detail::raise(workflow_failed(in.id, in.failure));
+        case workflow_status::cancelled: detail::raise(workflow_cancelled(in.id));
+        case workflow_status::terminated: detail::raise(workflow_terminated(in.id, in.terminate_reason()));
         default: break;
     }
     if constexpr (!std::is_void_v<R>) return **static_cast<const std::optional<R>*>(in.result_storage());
@@ -3523,7 +3675,7 @@ public:
     bool await_ready() const noexcept { return done && !precancelled_; }
 
     bool await_suspend(std::coroutine_handle<> h) noexcept {
-        if (precancelled_) return false;
+        if (precancelled_) return park_if_cancelled;
         waiter& w = waiter_.emplace();
         // Not done, so the entry is still queued: the label views its target id until it goes out.
         if (const outgoing* entry = engine::find_outgoing(*inst_, seq_)) w.label = entry->target;
@@ -3535,7 +3687,7 @@ public:
     void await_resume() {
         if (precancelled_) raise_cancelled(*inst_);
         if (waiter_) waiter_->throw_if_cancelled();
-        if (error) std::rethrow_exception(error);
+        rethrow_if_set(error);
     }
 
 private:
@@ -3555,7 +3707,7 @@ outgoing_awaiter make_outgoing(activation& a, const std::string& target, run_hin
     return outgoing_awaiter(a, target, hint, std::get<I>(T::definition.signals).name,
                             [d = D{Tuple(std::forward<As>(as)...)}](engine& e, instance_base& t) mutable {
                                 if (t.type.self != type_id_of<T>())
-                                    throw workflow_type_mismatch(t.id, T::definition.name, t.type.name);
+                                    detail::raise(workflow_type_mismatch(t.id, T::definition.name, t.type.name));
                                 e.accept(t, static_cast<std::uint32_t>(I), std::move(d));
                             });
 }
@@ -3623,7 +3775,7 @@ public:
                                         });
     }
 
-    /// Requests cancellation of the target: `co_await h.cancel()`.
+    /// Requests cancellation of the target: `co_await h.cancel()` (see workflow_handle<>::cancel).
     [[nodiscard]] detail::outgoing_awaiter cancel() const {
         detail::activation& a = detail::require_activation("external_workflow_handle::cancel");
         return detail::outgoing_awaiter(a, id_, a.eng->locate(id_, hint_), "<cancel request>",
@@ -3653,7 +3805,7 @@ public:
         const std::uint32_t index = detail::signal_index<T>(target);
         if (index == detail::npos32) {
             const auto& type = detail::workflow_type_of<T>();
-            throw unknown_signal(id_, type.name, "<member not registered as a signal>", type.signal_names());
+            detail::raise(unknown_signal(id_, type.name, "<member not registered as a signal>", type.signal_names()));
         }
         return detail::outgoing_makers<T, M, As...>::table[index](a, this->id_, a.eng->locate(this->id_, this->hint_),
                                                                   std::forward<As>(args)...);
@@ -3703,8 +3855,8 @@ public:
     child_id(const std::string& s) : child_id(std::string_view(s)) {}         // NOLINT
     child_id(std::string_view s) {                                            // NOLINT
         if (s.size() > max_size)
-            throw invalid_operation("child workflow id '" + std::string(s) + "' is longer than " +
-                                    std::to_string(max_size) + " characters");
+            detail::raise(invalid_operation("child workflow id '" + std::string(s) + "' is longer than " +
+                                            std::to_string(max_size) + " characters"));
         for (std::size_t i = 0; i < s.size(); ++i) text_[i] = s[i];
         size_ = static_cast<unsigned char>(s.size());
     }
@@ -3761,7 +3913,8 @@ public:
     }
 
     bool await_suspend(std::coroutine_handle<> h) noexcept {
-        if (precancelled_ || !wait_for_close()) return false;
+        if (precancelled_) return park_if_cancelled;
+        if (!wait_for_close()) return false;
         arm(*current_activation, h, wait_kind::child);
         eng_->find(id_)->more().completion.push_back(*this);
         return true;
@@ -3770,10 +3923,19 @@ public:
     R await_resume() {
         if (precancelled_) raise_cancelled();
         throw_if_cancelled();
-        if (!taken_) throw workflow_not_found(id_);
+        if (!taken_) detail::raise(workflow_not_found(id_));
         // Forget the run that was awaited, whatever its outcome, if it is still the one under its id.
         if (forget_ && eng_->by_slot(slot_, gen_)) eng_->forget(id_);
-        if (error_) std::rethrow_exception(error_);
+        if (!type_matches_)
+            detail::raise(argument_mismatch(id_, "workflow", type_name_, "result type " + std::string(result_name_),
+                                            "result type " + std::string(type_name<R>())));
+        switch (status_) {
+            case workflow_status::failed: detail::raise(workflow_failed(id_, error_));
+            case workflow_status::cancelled: detail::raise(workflow_cancelled(id_));
+            case workflow_status::terminated: detail::raise(workflow_terminated(id_, reason_));
+            default: break;
+        }
+        rethrow_if_set(error_);  // the value could not be copied
         if constexpr (!std::is_void_v<R>) return std::move(*value_);
     }
 
@@ -3786,32 +3948,43 @@ private:
         return false;
     }
 
+    // Copies what await_resume needs; raises nothing here (the errors are made when the parent resumes).
     static void take_outcome(completion_waiter& w, instance_base& t) noexcept {
         auto& self = static_cast<result_awaiter&>(w);
         self.taken_ = true;
         self.slot_ = t.slot;
         self.gen_ = t.gen;
-        try {
-            if (t.result_type() != type_id_of<R>())
-                throw argument_mismatch(self.id_, "workflow", t.type.name,
-                                        "result type " + std::string(t.result_type_name()),
-                                        "result type " + std::string(type_name<R>()));
-            if constexpr (std::is_void_v<R>) closed_result<R>(t);
-            else self.value_.emplace(closed_result<R>(t));
-        } catch (...) {
-            self.error_ = std::current_exception();
-        }
+        self.status_ = t.status;
+        self.type_matches_ = t.result_type() == type_id_of<R>();
+        self.type_name_ = t.type.name;
+        self.result_name_ = t.result_type_name();
+        guarded(
+            [&] {
+                if (t.status == workflow_status::failed) self.error_ = t.failure;
+                if (t.status == workflow_status::terminated) self.reason_ = std::string(t.terminate_reason());
+                if constexpr (!std::is_void_v<R>)
+                    if (self.type_matches_ && t.status == workflow_status::completed)
+                        self.value_.emplace(closed_result<R>(t));
+            },
+            [&](std::exception_ptr e) {
+                self.status_ = workflow_status::completed;  // reported by rethrow_if_set instead
+                self.error_ = std::move(e);
+            });
     }
 
     struct no_value {};
     engine* eng_ = nullptr;
     std::string id_;
     std::conditional_t<std::is_void_v<R>, no_value, std::optional<R>> value_{};
-    std::exception_ptr error_;
+    std::exception_ptr error_;  // the failed run's cause, or what copying the value threw
+    std::string reason_;        // the terminated run's reason
+    std::string_view type_name_, result_name_;  // static names of the run's type and result type
     std::uint32_t slot_ = 0, gen_ = 0;
+    workflow_status status_ = workflow_status::completed;
     bool forget_ = false;
     bool precancelled_ = false;
     bool taken_ = false;
+    bool type_matches_ = true;
 };
 
 template <class C, class M, class... A>
@@ -3821,8 +3994,8 @@ std::string start_child(M run, child_options& opts, A&&... args) {
                   "start_child_workflow takes the run method named in the child class's definition");
     activation& a = require_activation("coflow::start_child_workflow");
     if (C::definition.run_fn != run)
-        throw invalid_operation("start_child_workflow: the member function given is not the run method of '" +
-                                std::string(C::definition.name) + "'");
+        detail::raise(invalid_operation("start_child_workflow: the member function given is not the run method of '" +
+                                        std::string(C::definition.name) + "'"));
     engine& eng = *a.eng;
     std::string id = opts.id.empty() ? eng.make_id(C::definition.name) : std::string(opts.id.view());
     eng.check_start(id, opts.id_reuse);
@@ -3952,7 +4125,7 @@ public:
     // Never resumed when it continues: the run closes when this step ends, destroying this frame. A
     // pending cancel request wins, as at every other await: the body resumes and gets `cancelled`.
     bool await_suspend(std::coroutine_handle<>) noexcept {
-        if (inst_->cancel_requested) return false;
+        if (inst_->cancel_requested) return park_if_cancelled;
         inst_->more().continue_args = std::move(args_);
         inst_->continuing = true;
         return true;
@@ -3967,8 +4140,8 @@ private:
 inline activation& require_body(const char* what) {
     activation& a = require_activation(what);
     if (!a.body)
-        throw invalid_operation(std::string(what) + " may only be awaited by the workflow body of '" + a.inst->id +
-                                "', not by a signal handler");
+        detail::raise(invalid_operation(std::string(what) + " may only be awaited by the workflow body of '" +
+                                        a.inst->id + "', not by a signal handler"));
     return a;
 }
 
@@ -3985,8 +4158,8 @@ template <class... As>
     auto pack = std::make_unique<detail::arg_pack_impl<detail::by_name_t<As>...>>(std::forward<As>(args)...);
     const detail::workflow_type& type = a.inst->type;
     if (!type.run_matches(pack->view()))
-        throw argument_mismatch(a.inst->id, "continue_as_new of workflow type", type.name, type.run_params(),
-                                pack->view().type_names());
+        detail::raise(argument_mismatch(a.inst->id, "continue_as_new of workflow type", type.name, type.run_params(),
+                                        pack->view().type_names()));
     return detail::continue_as_new_awaiter(*a.inst, std::move(pack));
 }
 
@@ -3997,8 +4170,8 @@ template <class T, class R, class... Ps, class... As>
                   "continue_as_new's arguments do not convert to the run method's parameter types");
     detail::activation& a = detail::require_body("coflow::continue_as_new");
     if (a.inst->type.self != detail::type_id_of<T>() || T::definition.run_fn != run)
-        throw invalid_operation("continue_as_new: workflow '" + a.inst->id + "' is of type '" +
-                                std::string(a.inst->type.name) + "', not the one whose run method was given");
+        detail::raise(invalid_operation("continue_as_new: workflow '" + a.inst->id + "' is of type '" +
+                                        std::string(a.inst->type.name) + "', not the one whose run method was given"));
     auto pack = std::make_unique<detail::arg_pack_impl<std::decay_t<Ps>...>>(std::forward<As>(args)...);
     return detail::continue_as_new_awaiter(*a.inst, std::move(pack));
 }
@@ -4030,7 +4203,7 @@ public:
     bool await_ready() const noexcept { return satisfied_; }
 
     bool await_suspend(std::coroutine_handle<> h) noexcept {
-        if (precancelled_) return false;
+        if (precancelled_) return park_if_cancelled;
         activation& a = *current_activation;
         arm(a, h, wait_kind::condition);
         check = &evaluate;
@@ -4308,10 +4481,10 @@ public:
         detail::instance_base& in = instance();
         const detail::query_info* q = in.type.find_query(name);
         if (!q && in.type.dynamic_query) return dynamic_query<R>(in, name, std::forward<As>(args)...);
-        if (!q) throw unknown_query(in.id, in.type.name, name, in.type.query_names());
+        if (!q) detail::raise(unknown_query(in.id, in.type.name, name, in.type.query_names()));
         if (q->result != detail::type_id_of<R>())
-            throw argument_mismatch(in.id, "query", name, "result type " + std::string(q->result_name()),
-                                    "result type " + std::string(detail::type_name<R>()));
+            detail::raise(argument_mismatch(in.id, "query", name, "result type " + std::string(q->result_name()),
+                                            "result type " + std::string(detail::type_name<R>())));
         std::tuple<detail::query_arg_t<As>...> values(std::forward<As>(args)...);
         auto erased = detail::erase_args(values, std::index_sequence_for<As...>{});
         std::optional<R> answer;
@@ -4325,8 +4498,9 @@ protected:
     [[nodiscard]] R dynamic_query(detail::instance_base& in, std::string_view name, As&&... args) const {
         const detail::dynamic_query_info& d = *in.type.dynamic_query;
         if (d.result != detail::type_id_of<R>())
-            throw argument_mismatch(in.id, "dynamic query", name, "result type " + std::string(d.result_name()),
-                                    "result type " + std::string(detail::type_name<R>()));
+            detail::raise(argument_mismatch(in.id, "dynamic query", name,
+                                            "result type " + std::string(d.result_name()),
+                                            "result type " + std::string(detail::type_name<R>())));
         std::tuple<detail::query_arg_t<As>...> values(std::forward<As>(args)...);
         auto erased = detail::erase_args(values, std::index_sequence_for<As...>{});
         std::optional<R> answer;
@@ -4375,6 +4549,8 @@ public:
 
     /// Requests cancellation: the body's current (or next) co_await throws coflow::cancelled, and the
     /// body may catch it to clean up. Only the first request counts. Throws workflow_closed if closed.
+    /// Built without exceptions, the run (its open children first) closes as cancelled instead: at once,
+    /// or when its current step ends if its own code asked.
     void cancel() const { eng_->cancel(instance()); }
 
     /// Ends the run now: none of its code runs again; result() throws workflow_terminated(reason).
@@ -4390,7 +4566,7 @@ protected:
 
     [[nodiscard]] detail::instance_base& lookup() const {
         detail::instance_base* in = eng_->find(id_);
-        if (!in) throw workflow_not_found(id_);
+        if (!in) detail::raise(workflow_not_found(id_));
         slot_ = in->slot;
         gen_ = in->gen;
         typed_ = false;
@@ -4408,8 +4584,9 @@ template <class R>
 R workflow_handle<void>::result() const {
     detail::instance_base& in = instance();
     if (in.result_type() != detail::type_id_of<R>())
-        throw argument_mismatch(in.id, "workflow", in.type.name, "result type " + std::string(in.result_type_name()),
-                                "result type " + std::string(detail::type_name<R>()));
+        detail::raise(argument_mismatch(in.id, "workflow", in.type.name,
+                                        "result type " + std::string(in.result_type_name()),
+                                        "result type " + std::string(detail::type_name<R>())));
     return detail::closed_result<R>(in);
 }
 
@@ -4438,7 +4615,8 @@ public:
     void signal(M target, As&&... args) const {
         detail::instance_base& in = typed_instance();
         if (!detail::send_typed_signal<T>(in, target, std::forward<As>(args)...))
-            throw unknown_signal(in.id, in.type.name, "<member not registered as a signal>", in.type.signal_names());
+            detail::raise(
+                unknown_signal(in.id, in.type.name, "<member not registered as a signal>", in.type.signal_names()));
     }
 
     /// Runs the registered query `fn` (a const member function) with `args` and returns its answer.
@@ -4450,13 +4628,14 @@ public:
         detail::instance_base& in = typed_instance();
         const std::uint32_t index = detail::query_index<T>(fn);
         if (index == detail::npos32)
-            throw unknown_query(in.id, in.type.name, "<member not registered as a query>", in.type.query_names());
+            detail::raise(
+                unknown_query(in.id, in.type.name, "<member not registered as a query>", in.type.query_names()));
         const T& obj = *static_cast<const T*>(in.query_target_object());
-        try {
-            return (obj.*fn)(std::forward<As>(args)...);
-        } catch (...) {
-            throw query_failed(in.id, in.type.queries[index].name, std::current_exception());
-        }
+        using answer = std::decay_t<decltype((obj.*fn)(std::forward<As>(args)...))>;
+        return detail::guarded([&]() -> answer { return (obj.*fn)(std::forward<As>(args)...); },
+                               [&](std::exception_ptr e) -> answer {
+                                   detail::raise(query_failed(in.id, in.type.queries[index].name, std::move(e)));
+                               });
     }
 
     /// Runs `f(const T&)` on the workflow object and returns its answer: an ad-hoc read-only query.
@@ -4468,11 +4647,10 @@ public:
                       "a query callable takes the workflow object as `const T&` (queries are read-only)");
         detail::instance_base& in = typed_instance();
         const T& obj = *static_cast<const T*>(in.query_target_object());
-        try {
-            return f(obj);
-        } catch (...) {
-            throw query_failed(in.id, "<callable>", std::current_exception());
-        }
+        using answer = std::decay_t<std::invoke_result_t<F&, const T&>>;
+        return detail::guarded([&]() -> answer { return f(obj); }, [&](std::exception_ptr e) -> answer {
+            detail::raise(query_failed(in.id, "<callable>", std::move(e)));
+        });
     }
 
     /// The result of T's run method; throws as workflow_handle<>::result does.
@@ -4486,7 +4664,7 @@ private:
                 return *in;
         detail::instance_base& in = instance();
         if (in.type.self != detail::type_id_of<T>())
-            throw workflow_type_mismatch(in.id, T::definition.name, in.type.name);
+            detail::raise(workflow_type_mismatch(in.id, T::definition.name, in.type.name));
         typed_ = true;
         return in;
     }
@@ -4650,8 +4828,8 @@ private:
         static_assert(std::is_same_v<M, detail::run_fn_t<T>>,
                       "start_workflow takes the run method named in the workflow class's definition");
         if (T::definition.run_fn != run)
-            throw invalid_operation("start_workflow: the member function given is not the run method named in the "
-                                    "definition of '" + std::string(T::definition.name) + "'");
+            detail::raise(invalid_operation("start_workflow: the member function given is not the run method named "
+                                            "in the definition of '" + std::string(T::definition.name) + "'"));
         std::string id = opts.id.empty() ? eng_.make_id(T::definition.name) : std::move(opts.id);
         if (!opts.start_signal.empty()) {
             // Signal-with-start: a running id only gets the signal; otherwise a new run starts with it
@@ -4659,7 +4837,7 @@ private:
             detail::instance_base* existing = eng_.find(id);
             if (existing && existing->running()) {
                 if (existing->type.self != detail::type_id_of<T>())
-                    throw workflow_type_mismatch(id, T::definition.name, existing->type.name);
+                    detail::raise(workflow_type_mismatch(id, T::definition.name, existing->type.name));
                 eng_.signal_by_name(*existing, opts.start_signal, opts.start_signal_args.view());
                 return workflow_handle<T>(eng_, std::move(id));
             }
@@ -4667,9 +4845,10 @@ private:
             std::uint32_t index = 0;
             const detail::signal_info* s = type.find_signal(opts.start_signal, index);
             if (!s && !detail::has_dynamic_signal_v<T>)
-                throw unknown_signal(id, type.name, opts.start_signal, type.signal_names());
+                detail::raise(unknown_signal(id, type.name, opts.start_signal, type.signal_names()));
             if (s && !s->matches(opts.start_signal_args.view()))
-                throw argument_mismatch(id, "signal", s->name, s->params(), opts.start_signal_args.view().type_names());
+                detail::raise(argument_mismatch(id, "signal", s->name, s->params(),
+                                                opts.start_signal_args.view().type_names()));
             eng_.check_start(id, opts.id_reuse);
             detail::instance_base& in = detail::start_run<T>(eng_, id, std::forward<A>(args)...);
             eng_.signal_by_name(in, opts.start_signal, opts.start_signal_args.view());
@@ -4706,13 +4885,15 @@ void replay(const history& recorded, const Def& /*definition*/) {
     using T = typename Def::workflow_class;
     static_assert(detail::workflow_class<T>, "replay needs a workflow class's definition");
     if (recorded.events.empty() || recorded.events.front().kind != event_kind::workflow_started)
-        throw invalid_operation("replay: the history of '" + recorded.workflow_id + "' has no workflow_started event");
+        detail::raise(invalid_operation("replay: the history of '" + recorded.workflow_id +
+                                        "' has no workflow_started event"));
     const history_event& start = recorded.events.front();
     if (start.name != T::definition.name)
-        throw nondeterminism_error("history of workflow '" + recorded.workflow_id + "' is of workflow type '" +
-                                   start.name + "', not '" + std::string(T::definition.name) + "'");
+        detail::raise(nondeterminism_error("history of workflow '" + recorded.workflow_id + "' is of workflow type '" +
+                                           start.name + "', not '" + std::string(T::definition.name) + "'"));
     if (!start.input)
-        throw invalid_operation("replay: the run arguments of '" + recorded.workflow_id + "' could not be copied");
+        detail::raise(invalid_operation("replay: the run arguments of '" + recorded.workflow_id +
+                                        "' could not be copied"));
 
     deterministic_executor ex;
     runtime rt{ex, runtime_options{.max_received_signals_per_run = 0, .max_pending_outgoing_signals = 0,
@@ -4724,10 +4905,13 @@ void replay(const history& recorded, const Def& /*definition*/) {
 
     const detail::workflow_type& type = detail::workflow_type_of<T>();
     auto args = start.input->clone();
-    if (!args) throw invalid_operation("replay: the run arguments of '" + recorded.workflow_id + "' could not be copied");
+    if (!args)
+        detail::raise(invalid_operation("replay: the run arguments of '" + recorded.workflow_id +
+                                        "' could not be copied"));
     if (!type.run_matches(args->view()))
-        throw nondeterminism_error("history of workflow '" + recorded.workflow_id + "': the run method now takes " +
-                                   type.run_params() + ", the history started it with " + args->view().type_names());
+        detail::raise(nondeterminism_error("history of workflow '" + recorded.workflow_id +
+                                           "': the run method now takes " + type.run_params() +
+                                           ", the history started it with " + args->view().type_names()));
     auto fresh = type.make(eng, recorded.workflow_id);
     std::vector<std::string> text = args->text();
     type.start(*fresh, args->view());
@@ -4737,7 +4921,7 @@ void replay(const history& recorded, const Def& /*definition*/) {
     eng.record(in, event_kind::workflow_started, std::string(type.name), std::move(text), start.input);
 
     for (;;) {
-        if (!check.mismatch.empty()) throw nondeterminism_error(check.mismatch);
+        if (!check.mismatch.empty()) detail::raise(nondeterminism_error(check.mismatch));
         const std::size_t k = actual->events.size();
         if (k < recorded.events.size() && detail::is_input(recorded.events[k].kind)) {
             const history_event& input = recorded.events[k];
@@ -4748,32 +4932,38 @@ void replay(const history& recorded, const Def& /*definition*/) {
             }
             detail::instance_base* target = eng.find(recorded.workflow_id);
             if (!target || !target->running() || target->hist != actual.get())
-                throw nondeterminism_error("history of workflow '" + recorded.workflow_id +
-                                           "': the replayed run closed before input " + input.describe(k));
+                detail::raise(nondeterminism_error("history of workflow '" + recorded.workflow_id +
+                                                   "': the replayed run closed before input " + input.describe(k)));
             if (input.kind == event_kind::cancel_requested) {
                 eng.cancel(*target);
             } else {
                 if (!input.input)
-                    throw invalid_operation("replay: the arguments of " + input.describe(k) + " could not be copied");
+                    detail::raise(
+                        invalid_operation("replay: the arguments of " + input.describe(k) + " could not be copied"));
                 auto signal_args = input.input->clone();
-                try {
-                    eng.signal_by_name(*target, input.name, signal_args->view());
-                } catch (const error& refused) {  // the code no longer takes this signal as recorded
-                    throw nondeterminism_error("history of workflow '" + recorded.workflow_id + "': input " +
-                                               input.describe(k) + " is refused by the current code: " +
-                                               refused.what());
-                }
+                detail::guarded([&] { eng.signal_by_name(*target, input.name, signal_args->view()); },
+                                [&](std::exception_ptr e) {  // the code no longer takes this signal as recorded
+                                    detail::catch_as<error>(
+                                        e,
+                                        [&](const error& refused) {
+                                            detail::raise(nondeterminism_error(
+                                                "history of workflow '" + recorded.workflow_id + "': input " +
+                                                input.describe(k) + " is refused by the current code: " +
+                                                refused.what()));
+                                        },
+                                        [&] { std::rethrow_exception(e); });
+                                });
             }
             continue;
         }
         if (!ex.step()) break;
     }
-    if (!check.mismatch.empty()) throw nondeterminism_error(check.mismatch);
+    if (!check.mismatch.empty()) detail::raise(nondeterminism_error(check.mismatch));
     if (actual->events.size() < recorded.events.size())
-        throw nondeterminism_error("history of workflow '" + recorded.workflow_id + "' differs at event " +
-                                   std::to_string(actual->events.size()) + ": expected " +
-                                   recorded.events[actual->events.size()].describe(actual->events.size()) +
-                                   ", got nothing more (the replayed run made no such decision)");
+        detail::raise(nondeterminism_error("history of workflow '" + recorded.workflow_id + "' differs at event " +
+                                           std::to_string(actual->events.size()) + ": expected " +
+                                           recorded.events[actual->events.size()].describe(actual->events.size()) +
+                                           ", got nothing more (the replayed run made no such decision)"));
 }
 
 }  // namespace coflow
@@ -4804,7 +4994,7 @@ public:
     bool await_ready() const noexcept { return false; }
 
     bool await_suspend(std::coroutine_handle<> h) noexcept {
-        if (precancelled_) return false;
+        if (precancelled_) return park_if_cancelled;
         activation& a = *current_activation;
         arm(a, h, wait_kind::sleep);
         arm_timer(a.eng->exec().now() + delay_);

@@ -6,6 +6,7 @@
 #include <string_view>
 #include <utility>
 
+#include <coflow/detail/raise.hpp>
 #include <coflow/errors.hpp>
 
 namespace coflow::detail {
@@ -27,7 +28,9 @@ struct activation {
 
 inline thread_local activation* current_activation = nullptr;
 
-[[noreturn]] [[gnu::noinline]] inline void throw_not_in_workflow(std::string_view what) { throw not_in_workflow(what); }
+[[noreturn]] [[gnu::noinline]] inline void throw_not_in_workflow(std::string_view what) {
+    detail::raise(not_in_workflow(what));
+}
 
 /// The running activation, or not_in_workflow naming `what` was misused.
 [[nodiscard]] inline activation& require_activation(std::string_view what) {

@@ -17,6 +17,7 @@
 #include <coflow/detail/inline_function.hpp>
 #include <coflow/detail/intrusive_list.hpp>
 #include <coflow/detail/promise.hpp>
+#include <coflow/detail/raise.hpp>
 #include <coflow/detail/random.hpp>
 #include <coflow/detail/ring.hpp>
 #include <coflow/detail/type_id.hpp>
@@ -57,6 +58,11 @@ enum class wake_reason : unsigned char { none, fired, timed_out, cancelled };
 
 inline constexpr std::uint32_t no_timer = 0xffffffffu;
 
+/// What await_suspend does when the body awaits after its run was cancelled (`precancelled_` in each
+/// awaiter). With exceptions: `false`, no suspension, and await_resume delivers `cancelled`. Without:
+/// `true`, it suspends for good, and the run closes as cancelled when the current step ends (engine::cancel).
+inline constexpr bool park_if_cancelled = !exceptions_enabled;
+
 /// A suspended point of workflow code: one per co_await that suspends. It lives in the awaiting
 /// coroutine's frame, links itself into what it waits on (a condition list, a channel) and, once woken,
 /// into its instance's ready list. Its destructor unlinks everything, so destroying a frame is safe.
@@ -81,9 +87,10 @@ public:
     /// Starts a timer that wakes this waiter with timed_out at `due`.
     inline void arm_timer(time_point due);
 
-    /// In await_resume: throws `cancelled` if the wait ended by cancellation.
+    /// In await_resume: throws `cancelled` if the wait ended by cancellation (never without exceptions).
     inline void throw_if_cancelled() const;
     /// In await_resume of an await that found the body already cancelled: delivers that cancellation.
+    /// Without exceptions it is never reached (see park_if_cancelled).
     [[noreturn]] inline void raise_cancelled() const;
 
     instance_base* inst = nullptr;
@@ -336,12 +343,13 @@ public:
     void check_start(std::string_view id, id_reuse_policy policy) const {
         instance_base* old = find(id);
         if (!old) return;
-        if (old->running()) throw workflow_already_started(id, "its run " + old->run_id() + " is still running");
+        if (old->running())
+            detail::raise(workflow_already_started(id, "its run " + old->run_id() + " is still running"));
         if (policy == id_reuse_policy::reject_duplicate)
-            throw workflow_already_started(id, "a run closed and the id reuse policy is reject_duplicate");
+            detail::raise(workflow_already_started(id, "a run closed and the id reuse policy is reject_duplicate"));
         if (policy == id_reuse_policy::allow_duplicate_failed_only && old->status == workflow_status::completed)
-            throw workflow_already_started(id, "its last run completed and the id reuse policy is "
-                                               "allow_duplicate_failed_only");
+            detail::raise(workflow_already_started(id, "its last run completed and the id reuse policy is "
+                                                       "allow_duplicate_failed_only"));
     }
 
     /// Takes a new run (with its body frame set) under its id, replacing a closed run, and schedules it.
@@ -372,12 +380,11 @@ public:
         in.gen = slots_[in.slot].gen;
         // One lookup: a fresh id gets an empty entry (keyed by the new run's id); a reused one keeps its node.
         auto [it, fresh] = by_id_.try_emplace(std::string_view(in.id));
-        try {
-            schedule(in);
-        } catch (...) {
-            if (fresh) by_id_.erase(it);
-            throw;
-        }
+        guarded([&] { schedule(in); },
+                [&](std::exception_ptr e) {
+                    if (fresh) by_id_.erase(it);
+                    std::rethrow_exception(std::move(e));
+                });
         free_slots_.pop_back();
         slots_[in.slot].inst = &in;
         if (fresh) {
@@ -425,12 +432,13 @@ public:
     /// `deliver` is a delivery<T, I> (definition.hpp): it owns the typed arguments in `args`.
     template <class D>
     void accept(instance_base& in, std::uint32_t index, D&& deliver) {
-        if (!in.running()) throw workflow_closed(in.id, to_string(in.status), "signal it");
+        if (!in.running()) detail::raise(workflow_closed(in.id, to_string(in.status), "signal it"));
         const std::size_t limit = opts_.max_received_signals_per_run;
         if (limit != 0 && in.received >= limit)
-            throw signal_limit_exceeded(in.id, in.type.signals[index].name,
-                                        "received signals per run (runtime_options::max_received_signals_per_run)",
-                                        limit, "continue-as-new starts a run with fresh counters");
+            detail::raise(signal_limit_exceeded(
+                in.id, in.type.signals[index].name,
+                "received signals per run (runtime_options::max_received_signals_per_run)", limit,
+                "continue-as-new starts a run with fresh counters"));
         schedule(in);  // first: if posting fails, nothing was accepted (a spare activation is harmless)
         if (in.hist) [[unlikely]]
             record_accepted(in, index, deliver.args);
@@ -490,12 +498,12 @@ public:
     /// Accepts signal `name` with by-name arguments for `in` (see workflow_handle<>::signal). A name no
     /// named signal has goes to the type's dynamic signal handler, if it has one.
     void signal_by_name(instance_base& in, std::string_view name, erased_args args) {
-        if (!in.running()) throw workflow_closed(in.id, to_string(in.status), "signal it");
+        if (!in.running()) detail::raise(workflow_closed(in.id, to_string(in.status), "signal it"));
         std::uint32_t index = 0;
         const signal_info* s = in.type.find_signal(name, index);
         if (s) return s->accept(in, args, index);
         if (in.type.dynamic_signal) return in.type.dynamic_signal(in, name, args);
-        throw unknown_signal(in.id, in.type.name, name, in.type.signal_names());
+        detail::raise(unknown_signal(in.id, in.type.name, name, in.type.signal_names()));
     }
 
     /// As accept(), for a signal that goes to the dynamic handler: `deliver` owns its name (`stable_name`,
@@ -503,12 +511,12 @@ public:
     template <class D>
     void accept_dynamic(instance_base& in, std::string_view name, const std::string* stable_name,
                         const arg_pack_base& args, D&& deliver) {
-        if (!in.running()) throw workflow_closed(in.id, to_string(in.status), "signal it");
+        if (!in.running()) detail::raise(workflow_closed(in.id, to_string(in.status), "signal it"));
         const std::size_t limit = opts_.max_received_signals_per_run;
         if (limit != 0 && in.received >= limit)
-            throw signal_limit_exceeded(in.id, name,
-                                        "received signals per run (runtime_options::max_received_signals_per_run)",
-                                        limit, "continue-as-new starts a run with fresh counters");
+            detail::raise(signal_limit_exceeded(in.id, name,
+                                                "received signals per run (runtime_options::max_received_signals_per_run)",
+                                                limit, "continue-as-new starts a run with fresh counters"));
         schedule(in);
         if (in.hist)
             record(in, event_kind::signal_accepted, std::string(name), args.text(),
@@ -520,7 +528,7 @@ public:
     /// The latest run of `id` (running or closed), or workflow_not_found.
     [[nodiscard]] instance_base& require(std::string_view id) const {
         instance_base* in = find(id);
-        if (!in) throw workflow_not_found(id);
+        if (!in) detail::raise(workflow_not_found(id));
         return *in;
     }
 
@@ -531,9 +539,10 @@ public:
                              outgoing_send send, outgoing_state* state) {
         const std::size_t limit = opts_.max_pending_outgoing_signals;
         if (limit != 0 && sender.pending_outgoing() >= limit)
-            throw signal_limit_exceeded(sender.id, std::string(signal) + "' to '" + std::string(target),
-                                        "pending outgoing signals (runtime_options::max_pending_outgoing_signals)",
-                                        limit, "await the signals already sent before sending more");
+            detail::raise(signal_limit_exceeded(
+                sender.id, std::string(signal) + "' to '" + std::string(target),
+                "pending outgoing signals (runtime_options::max_pending_outgoing_signals)", limit,
+                "await the signals already sent before sending more"));
         auto& x = sender.more();
         x.outbox.push_back(outgoing{std::move(send), state, x.out_seq, std::string(target), hint.slot, hint.gen,
                                     sender.hist ? std::make_unique<std::string>(signal) : nullptr});
@@ -559,8 +568,13 @@ public:
 
     /// Requests cancellation: the body's current (or next) co_await throws coflow::cancelled.
     /// Open child runs are asked to cancel too.
+    ///
+    /// Without exceptions nothing can be thrown into the body, so the request closes the run as
+    /// cancelled instead, like terminate() with another status: at once, or, if the run's own code is
+    /// running (it cancelled itself), when its current step ends; its body's next co_await in that step
+    /// suspends for good (park_if_cancelled). None of its code runs after that.
     void cancel(instance_base& in) {
-        if (!in.running()) throw workflow_closed(in.id, to_string(in.status), "cancel it");
+        if (!in.running()) detail::raise(workflow_closed(in.id, to_string(in.status), "cancel it"));
         if (in.cancel_requested) return;  // a state, not an event: only the first request counts
         in.cancel_requested = true;
         record(in, event_kind::cancel_requested);
@@ -569,8 +583,12 @@ public:
         if (in.x)
             for (const run_hint h : std::vector<run_hint>(in.x->children))
                 if (instance_base* child = child_of(in, h); child && !child->cancel_requested) cancel(*child);
-        if (in.body_wait) in.body_wait->fire(wake_reason::cancelled);
-        schedule(in);
+        if constexpr (exceptions_enabled) {
+            if (in.body_wait) in.body_wait->fire(wake_reason::cancelled);
+            schedule(in);
+        } else if (!in.active) {
+            close(in, workflow_status::cancelled);
+        }  // else run() closes it when the current step ends
     }
 
     /// Makes `child` a child of `parent` (the parent's close policy and cancellation reach it).
@@ -584,8 +602,9 @@ public:
 
     /// Ends the run at once; none of its code runs again.
     void terminate(instance_base& in, std::string reason) {
-        if (!in.running()) throw workflow_closed(in.id, to_string(in.status), "terminate it");
-        if (in.active) throw invalid_operation("workflow '" + in.id + "' cannot be terminated from its own code");
+        if (!in.running()) detail::raise(workflow_closed(in.id, to_string(in.status), "terminate it"));
+        if (in.active)
+            detail::raise(invalid_operation("workflow '" + in.id + "' cannot be terminated from its own code"));
         in.more().terminate_reason = std::move(reason);
         close(in, workflow_status::terminated);
     }
@@ -668,40 +687,10 @@ private:
         activation act{this, &in, false};
         activation* const outer = std::exchange(current_activation, &act);
         in.active = true;
-        try {
-            while (!in.body_finished && !in.failure && !in.continuing) {
-                if (!in.inbox.empty()) {
-                    pending_signal p = std::move(in.inbox.front());
-                    in.inbox.pop_front();
-                    act.body = false;
-                    ++in.steps;
-                    note_handled(in, p);
-                    p.deliver(in);
-                    continue;
-                }
-                if (in.needs_start) {  // after the signals that came with the start: the body's first line
-                    in.needs_start = false;
-                    act.body = true;
-                    ++in.steps;
-                    resume_chain(act, in.body);
-                    continue;
-                }
-                if (waiter* w = in.ready.pop_front()) {
-                    act.body = w->body;
-                    ++in.steps;
-                    if (in.hist) record(in, event_kind::wait_ended, to_string(w->kind), {json(to_string(w->reason))});
-                    resume_chain(act, w->handle);
-                    continue;
-                }
-                if (in.pending_outgoing() != 0) {  // the step's external signals go out; their awaiters wake
-                    flush(in);
-                    continue;
-                }
-                if (!test_conditions(in)) break;
-            }
-        } catch (...) {
-            if (!in.failure) in.failure = std::current_exception();
-        }
+        guarded([&] { run_steps(in, act); },
+                [&](std::exception_ptr e) {
+                    if (!in.failure) in.failure = std::move(e);
+                });
         // A closing run still handles what was accepted for it and sends what it sent; signals it sends
         // itself on the way are handled too (each round takes what the one before queued).
         for (;;) {
@@ -714,6 +703,47 @@ private:
         if (in.failure) close(in, workflow_status::failed);
         else if (in.continuing) continue_as_new(in);
         else if (in.body_finished) close(in, in.finished_as);
+        else if (cancel_closes_run(in)) close(in, workflow_status::cancelled);  // it cancelled itself
+    }
+
+    // The steps of one activation, until the run ends or nothing is left to do.
+    void run_steps(instance_base& in, activation& act) {
+        while (!in.body_finished && !in.failure && !in.continuing && !cancel_closes_run(in)) {
+            if (!in.inbox.empty()) {
+                pending_signal p = std::move(in.inbox.front());
+                in.inbox.pop_front();
+                act.body = false;
+                ++in.steps;
+                note_handled(in, p);
+                p.deliver(in);
+                continue;
+            }
+            if (in.needs_start) {  // after the signals that came with the start: the body's first line
+                in.needs_start = false;
+                act.body = true;
+                ++in.steps;
+                resume_chain(act, in.body);
+                continue;
+            }
+            if (waiter* w = in.ready.pop_front()) {
+                act.body = w->body;
+                ++in.steps;
+                if (in.hist) record(in, event_kind::wait_ended, to_string(w->kind), {json(to_string(w->reason))});
+                resume_chain(act, w->handle);
+                continue;
+            }
+            if (in.pending_outgoing() != 0) {  // the step's external signals go out; their awaiters wake
+                flush(in);
+                continue;
+            }
+            if (!test_conditions(in)) break;
+        }
+    }
+
+    // Without exceptions a cancel request cannot reach the body as `cancelled`: it closes the run, at
+    // once if the run is not running code, else when its current step ends (see cancel()).
+    static bool cancel_closes_run(const instance_base& in) noexcept {
+        return !exceptions_enabled && in.cancel_requested;
     }
 
     // Delivers the outgoing entries of `in` in order; tells each awaitable how it went.
@@ -729,14 +759,14 @@ private:
                 const std::size_t k = in.hist->events.size();
                 if (k < check_->expected->events.size()) error = check_->expected->events[k].error;
             } else {
-                try {
-                    // A run still in the slot where the sender saw it is the id's latest run: a newer
-                    // run under the id would have retired it.
-                    instance_base* target = by_slot(o.slot, o.gen);
-                    o.send(*this, target ? *target : require(o.target));
-                } catch (...) {
-                    error = std::current_exception();
-                }
+                guarded(
+                    [&] {
+                        // A run still in the slot where the sender saw it is the id's latest run: a newer
+                        // run under the id would have retired it.
+                        instance_base* target = by_slot(o.slot, o.gen);
+                        o.send(*this, target ? *target : require(o.target));
+                    },
+                    [&](std::exception_ptr e) { error = std::move(e); });
             }
             if (in.hist)
                 record(in, event_kind::signal_sent, o.target,
@@ -758,10 +788,12 @@ private:
             input = args->clone();
             record(old, event_kind::continued_as_new, {}, text);
         }
-        try {
-            old.type.start(*next, args->view());
-        } catch (...) {
-            old.failure = std::current_exception();
+        const bool started = guarded([&] { old.type.start(*next, args->view()); return true; },
+                                     [&](std::exception_ptr e) {
+                                         old.failure = std::move(e);
+                                         return false;
+                                     });
+        if (!started) {
             close(old, workflow_status::failed);
             return;
         }
@@ -805,17 +837,17 @@ private:
     }
 
     void deliver_leftovers(instance_base& in, activation& act) {
-        try {
-            while (!in.inbox.empty() && !in.failure) {
-                pending_signal p = std::move(in.inbox.front());
-                in.inbox.pop_front();
-                act.body = false;
-                note_handled(in, p);
-                p.deliver(in);
-            }
-        } catch (...) {
-            in.failure = std::current_exception();
-        }
+        guarded(
+            [&] {
+                while (!in.inbox.empty() && !in.failure) {
+                    pending_signal p = std::move(in.inbox.front());
+                    in.inbox.pop_front();
+                    act.body = false;
+                    note_handled(in, p);
+                    p.deliver(in);
+                }
+            },
+            [&](std::exception_ptr e) { in.failure = std::move(e); });
     }
 
     static bool test_conditions(instance_base& in) {
@@ -933,14 +965,9 @@ inline void waiter::fire(wake_reason r) noexcept {
     }
     if (inst->body_wait == this) inst->body_wait = nullptr;
     inst->ready.push_back(*this);
-    if (!inst->active && !inst->scheduled) {
-        // schedule() may allocate in a user executor; a failure there cannot be reported from here.
-        try {
-            inst->eng.schedule(*inst);
-        } catch (...) {
-            std::terminate();
-        }
-    }
+    // schedule() may allocate in a user executor; a failure there cannot be reported from here, and
+    // leaving this noexcept function calls std::terminate.
+    if (!inst->active && !inst->scheduled) inst->eng.schedule(*inst);
 }
 
 inline void waiter::detach() noexcept {
@@ -974,7 +1001,7 @@ inline void waiter::raise_cancelled() const { detail::raise_cancelled(*inst); }
 
 inline void raise_cancelled(instance_base& in) {
     in.cancel_requested = false;  // delivered: the body may catch it and go on
-    throw cancelled(in.id);
+    detail::raise(cancelled(in.id));
 }
 
 // ---- instance ----------------------------------------------------------------------------------
@@ -998,20 +1025,17 @@ inline void instance_base::on_root_done(std::coroutine_handle<> frame, promise_b
         body = {};
         body_finished = true;
         if (p.exception) {
-            try {
-                std::rethrow_exception(p.exception);
-            } catch (const cancelled&) {
-                finished_as = workflow_status::cancelled;
-            } catch (...) {
-                failure = p.exception;
-            }
+            const bool was_cancelled = catch_as<cancelled>(
+                p.exception, [](const cancelled&) { return true; }, [] { return false; });
+            if (was_cancelled) finished_as = workflow_status::cancelled;
+            else failure = p.exception;
         } else {
-            try {
-                store_result(p);
-                finished_as = workflow_status::completed;
-            } catch (...) {
-                failure = std::current_exception();
-            }
+            guarded(
+                [&] {
+                    store_result(p);
+                    finished_as = workflow_status::completed;
+                },
+                [&](std::exception_ptr e) { failure = std::move(e); });
         }
     } else {
         static_cast<list_hook<handler_tag>&>(p).unlink();

@@ -13,6 +13,7 @@
 #include <coflow/definition.hpp>
 #include <coflow/detail/engine.hpp>
 #include <coflow/detail/promise.hpp>
+#include <coflow/detail/raise.hpp>
 #include <coflow/detail/type_id.hpp>
 #include <coflow/errors.hpp>
 #include <coflow/history.hpp>
@@ -114,10 +115,10 @@ void move_channels(instance_base& from, instance_base& to) {
 template <class R>
 R closed_result(instance_base& in) {
     switch (in.status) {
-        case workflow_status::running: throw result_not_ready(in.id);
-        case workflow_status::failed: throw workflow_failed(in.id, in.failure);
-        case workflow_status::cancelled: throw workflow_cancelled(in.id);
-        case workflow_status::terminated: throw workflow_terminated(in.id, in.terminate_reason());
+        case workflow_status::running: detail::raise(result_not_ready(in.id));
+        case workflow_status::failed: detail::raise(workflow_failed(in.id, in.failure));
+        case workflow_status::cancelled: detail::raise(workflow_cancelled(in.id));
+        case workflow_status::terminated: detail::raise(workflow_terminated(in.id, in.terminate_reason()));
         default: break;
     }
     if constexpr (!std::is_void_v<R>) return **static_cast<const std::optional<R>*>(in.result_storage());

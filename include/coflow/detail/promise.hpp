@@ -10,6 +10,7 @@
 
 #include <coflow/detail/activation.hpp>
 #include <coflow/detail/intrusive_list.hpp>
+#include <coflow/detail/raise.hpp>
 
 namespace coflow::detail {
 
@@ -102,7 +103,7 @@ public:
 
     /// The result, or the exception the coroutine ended with.
     R take() {
-        if (exception) std::rethrow_exception(exception);
+        rethrow_if_set(exception);
         return std::move(*value_);
     }
 
@@ -117,7 +118,7 @@ class value_promise<void> : public promise_base {
 public:
     void return_void() noexcept {}
     void take() {
-        if (exception) std::rethrow_exception(exception);
+        rethrow_if_set(exception);
     }
 };
 

@@ -9,6 +9,8 @@
 #include <stdexcept>
 #include <utility>
 
+#include <coflow/detail/raise.hpp>
+
 namespace coflow::detail {
 
 template <class T>
@@ -71,20 +73,22 @@ public:
 
 private:
     void grow() {
-        if (cap_ >= (std::uint32_t{1} << 31)) throw std::length_error("coflow: queue longer than 2^31 items");
+        if (cap_ >= (std::uint32_t{1} << 31)) detail::raise(std::length_error("coflow: queue longer than 2^31 items"));
         const std::uint32_t cap = cap_ ? cap_ * 2 : 4;  // a power of two, so wrapping is a mask
         T* nb = std::allocator<T>{}.allocate(cap);
         // Strong guarantee, as std::vector gives: a type whose move may throw is copied, and if a copy
         // throws, the new buffer is undone and the ring is as it was.
         std::uint32_t built = 0;
-        try {
-            for (; built < size_; ++built)
-                ::new (static_cast<void*>(nb + built)) T(std::move_if_noexcept(buf_[(head_ + built) & (cap_ - 1u)]));
-        } catch (...) {
-            std::destroy(nb, nb + built);
-            std::allocator<T>{}.deallocate(nb, cap);
-            throw;
-        }
+        guarded(
+            [&] {
+                for (; built < size_; ++built)
+                    ::new (static_cast<void*>(nb + built)) T(std::move_if_noexcept(buf_[(head_ + built) & (cap_ - 1u)]));
+            },
+            [&](std::exception_ptr e) {
+                std::destroy(nb, nb + built);
+                std::allocator<T>{}.deallocate(nb, cap);
+                std::rethrow_exception(std::move(e));
+            });
         for (std::uint32_t i = 0; i < size_; ++i) std::destroy_at(buf_ + ((head_ + i) & (cap_ - 1u)));
         if (buf_) std::allocator<T>{}.deallocate(buf_, cap_);
         buf_ = nb;

@@ -1,0 +1,256 @@
+// tests/noexcept/noexcept_check.cpp: built with -fno-exceptions -fno-rtti, as many games build. Runs a small
+// real workload (signals typed and by name, queries, wait_condition, timers, children, continue-as-new,
+// external signals, cancellation, histories and replay) and returns non-zero if any result is off.
+// Nothing here raises an error: in this build an error goes to the error handler, which aborts.
+#include <coflow/coflow.hpp>
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <exception>
+#include <string>
+#include <tuple>
+
+static_assert(!coflow::detail::exceptions_enabled, "build this check with -fno-exceptions");
+
+using namespace std::chrono_literals;
+
+namespace {
+
+int failures = 0;
+void expect(bool ok, const char* what) {
+    if (!ok) {
+        std::printf("FAILED: %s\n", what);
+        ++failures;
+    }
+}
+
+// Counts to `n` in steps of 100 ms of executor time, then returns n * 10.
+class worker {
+public:
+    coflow::workflow<int> run(int n) {
+        for (done_ = 0; done_ < n; ++done_) co_await coflow::sleep(100ms);
+        co_return n * 10;
+    }
+    int done() const { return done_; }
+    static constexpr auto definition = coflow::define<worker>("worker").run(&worker::run).query("done", &worker::done);
+
+private:
+    int done_ = 0;
+};
+
+// Adds what its signals bring (a sync handler, an async one and a channel) until the total reaches the
+// target; counts the seconds in which nothing came.
+class counter {
+public:
+    coflow::signal_channel<std::string, int> named;
+
+    coflow::workflow<int> run(int target) {
+        while (total_ < target) {
+            if (!co_await coflow::wait_condition([&] { return total_ >= target || !named.empty(); }, 1s)) {
+                ++idle_seconds_;
+                continue;
+            }
+            if (auto item = named.try_receive()) {
+                last_ = std::get<0>(*item);
+                total_ += std::get<1>(*item);
+            }
+        }
+        co_return total_;
+    }
+    void add(int n) { total_ += n; }
+    coflow::task<void> add_later(int n) {
+        co_await coflow::sleep(200ms);
+        total_ += n;
+    }
+    int total() const { return total_; }
+    int idle_seconds() const { return idle_seconds_; }
+    std::string last() const { return last_; }
+
+    static constexpr auto definition = coflow::define<counter>("counter")
+                                           .run(&counter::run)
+                                           .signal("add", &counter::add)
+                                           .signal("add_later", &counter::add_later)
+                                           .signal("named", &counter::named)
+                                           .query("total", &counter::total)
+                                           .query("idle_seconds", &counter::idle_seconds)
+                                           .query("last", &counter::last);
+
+private:
+    int total_ = 0;
+    int idle_seconds_ = 0;
+    std::string last_;
+};
+
+// Runs two workers as children, one after the other (the second is forgotten once read), and returns the
+// sum of their results plus one.
+class parent {
+public:
+    coflow::workflow<int> run(int n) {
+        const int a = co_await coflow::execute_child_workflow(&worker::run, n, {.id = "worker-of-parent"});
+        const int b = co_await coflow::execute_child_workflow(
+            &worker::run, 1, {.id = "forgotten-worker", .forget_on_result = true});
+        co_return a + b + 1;
+    }
+    static constexpr auto definition = coflow::define<parent>("parent").run(&parent::run);
+};
+
+// Starts a long child, then waits for a release that never comes: it ends only by being cancelled.
+class holder {
+public:
+    coflow::workflow<void> run() {
+        auto child = coflow::start_child_workflow(&worker::run, 1000, {.id = "held-worker"});
+        co_await coflow::wait_condition([this] { return released_; });
+        reached_end_ = true;
+        (void)co_await child.result();
+    }
+    void release() { released_ = true; }
+    bool reached_end() const { return reached_end_; }
+    static constexpr auto definition = coflow::define<holder>("holder")
+                                           .run(&holder::run)
+                                           .signal("release", &holder::release)
+                                           .query("reached_end", &holder::reached_end);
+
+private:
+    bool released_ = false;
+    bool reached_end_ = false;
+};
+
+// Cancels itself after a second: the run closes when that step ends, and nothing after the await runs.
+class quitter {
+public:
+    coflow::workflow<int> run() {
+        ++steps_;
+        co_await coflow::sleep(1s);
+        ++steps_;
+        const std::string me = coflow::info().id;  // a local: see README, compiler notes
+        auto self = coflow::get_external_workflow_handle(me);
+        co_await self.cancel();
+        ++steps_;  // never runs
+        co_return steps_;
+    }
+    int steps() const { return steps_; }
+    static constexpr auto definition = coflow::define<quitter>("quitter").run(&quitter::run).query("steps", &quitter::steps);
+
+private:
+    int steps_ = 0;
+};
+
+// Starts a child whose parent-close policy asks it to cancel, and returns at once.
+class abandoner {
+public:
+    coflow::workflow<void> run() {
+        auto child = coflow::start_child_workflow(
+            &worker::run, 1000, {.id = "asked-to-cancel", .parent_close = coflow::parent_close_policy::request_cancel});
+        co_await coflow::sleep(50ms);
+    }
+    static constexpr auto definition = coflow::define<abandoner>("abandoner").run(&abandoner::run);
+};
+
+// Takes one deposit per run and continues as new until its fourth run.
+class ledger {
+public:
+    coflow::signal_channel<int> deposits;
+    coflow::workflow<int> run(int balance, int round) {
+        balance += co_await deposits.receive();
+        if (round < 3) co_await coflow::continue_as_new(&ledger::run, balance, round + 1);
+        co_return balance;
+    }
+    static constexpr auto definition = coflow::define<ledger>("ledger").run(&ledger::run).signal("deposit", &ledger::deposits);
+};
+
+// Pays 100, 200, 300 and 400 into the ledger through a typed external handle.
+class payer {
+public:
+    coflow::workflow<void> run() {
+        auto to = coflow::get_external_workflow_handle_for<ledger>("ledger");
+        for (int i = 1; i <= 4; ++i) co_await to.signal(&ledger::deposits, i * 100);
+    }
+    static constexpr auto definition = coflow::define<payer>("payer").run(&payer::run);
+};
+
+[[noreturn]] void unused_handler(const std::exception&) noexcept { std::abort(); }
+
+bool last_event_is(const coflow::history& h, coflow::event_kind k) {
+    return !h.events.empty() && h.events.back().kind == k;
+}
+
+}  // namespace
+
+int main() {
+    // The handler API: the default is in place, set returns the one it replaces, null restores the default.
+    expect(coflow::get_error_handler() == &coflow::default_error_handler, "the default handler is installed");
+    expect(coflow::set_error_handler(&unused_handler) == &coflow::default_error_handler, "set returns the previous");
+    expect(coflow::set_error_handler(nullptr) == &unused_handler, "set returns the custom handler");
+    expect(coflow::get_error_handler() == &coflow::default_error_handler, "null restores the default");
+
+    coflow::deterministic_executor ex;
+    coflow::runtime rt{ex, coflow::runtime_options{.record_history = true}};
+
+    // Signals typed and by name, queries of every kind, wait_condition with timeouts, timers.
+    auto c = rt.start_workflow(&counter::run, 20, {.id = "c"});
+    auto u = rt.get_workflow_handle("c");
+    u.signal("add", 3);
+    u.signal("named", "x", 4);
+    ex.advance(10ms);  // not run_until_idle: the counter's timeouts would move time on for ever
+    expect(u.query<int>("total") == 7, "by-name query sees by-name signals");
+    expect(u.query<std::string>("last") == "x", "a channel of two types, by name");
+    c.signal(&counter::add_later, 5);
+    ex.advance(100ms);
+    expect(c.query(&counter::total) == 7, "an async handler waits on its timer");
+    ex.advance(150ms);
+    expect(c.query(&counter::total) == 12, "then adds");
+    ex.advance(3s);
+    expect(c.query([](const counter& k) { return k.idle_seconds(); }) == 3, "wait_condition times out each second");
+    c.signal(&counter::named, "y", 8);
+    ex.run_until_idle();
+    expect(c.is_closed() && c.result() == 20, "typed result");
+    expect(u.result<int>() == 20, "untyped result with a type check");
+    coflow::replay(*c.fetch_history(), counter::definition);  // a mismatch would raise: fatal here
+
+    // Children: the parent gets their results.
+    auto p = rt.start_workflow(&parent::run, 3, {.id = "p"});
+    ex.run_until_idle();
+    expect(p.result() == 41, "a parent gets its children's results");
+    expect(rt.get_workflow_handle_for<worker>("worker-of-parent").query(&worker::done) == 3, "the child ran");
+    expect(!rt.forget("forgotten-worker"), "a child read with forget_on_result is forgotten");
+
+    // Continue-as-new with signals from another workflow.
+    auto l = rt.start_workflow(&ledger::run, 0, 0, {.id = "ledger"});
+    auto payment = rt.start_workflow(&payer::run, {.id = "payer"});
+    ex.run_until_idle();
+    expect(payment.status() == coflow::workflow_status::completed, "the payer's signals were all accepted");
+    expect(l.status() == coflow::workflow_status::completed && l.result() == 1000, "the ledger's fourth run sums them");
+
+    // Cancelling from outside closes the run at once, its children first.
+    auto h = rt.start_workflow(&holder::run, {.id = "holder"});
+    ex.advance(250ms);
+    auto held = rt.get_workflow_handle_for<worker>("held-worker");
+    expect(held.query(&worker::done) == 2, "the held child runs until the cancel");
+    h.cancel();
+    expect(h.status() == coflow::workflow_status::cancelled, "cancel closes the run at once");
+    expect(held.status() == coflow::workflow_status::cancelled, "and its child, as cancelled");
+    expect(!h.describe().cancel_requested, "a closed run has no pending request");
+    ex.run_until_idle();
+    expect(!h.query(&holder::reached_end), "none of its code ran after the cancel");
+    expect(held.query(&worker::done) == 2, "nor the child's");
+    expect(last_event_is(*h.fetch_history(), coflow::event_kind::workflow_cancelled), "history ends with the cancel");
+    coflow::replay(*h.fetch_history(), holder::definition);
+
+    // A workflow that cancels itself closes when that step ends.
+    auto q = rt.start_workflow(&quitter::run, {.id = "quitter"});
+    ex.run_until_idle();
+    expect(q.status() == coflow::workflow_status::cancelled, "a self-cancelled run closes as cancelled");
+    expect(q.query(&quitter::steps) == 2, "at the end of the step that asked");
+
+    // A parent-close policy of request_cancel cancels the child when the parent ends.
+    auto a = rt.start_workflow(&abandoner::run, {.id = "abandoner"});
+    ex.run_until_idle();
+    expect(a.status() == coflow::workflow_status::completed, "the parent completes");
+    expect(rt.get_workflow_handle("asked-to-cancel").status() == coflow::workflow_status::cancelled,
+           "its child is cancelled");
+    expect(rt.get_workflow_handle_for<worker>("asked-to-cancel").query(&worker::done) == 0, "before its first timer fired");
+
+    std::printf("%d failed\n", failures);
+    return failures == 0 ? 0 : 1;
+}
