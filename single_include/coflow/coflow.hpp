@@ -2058,7 +2058,10 @@ public:
         in.slot = free_slots_.back();
         in.gen = slots_[in.slot].gen;
         // One lookup: a fresh id gets an empty entry (keyed by the new run's id); a reused one keeps its node.
-        auto [it, fresh] = by_id_.try_emplace(std::string_view(in.id));
+        // (Not a structured binding: clang 14 cannot capture one in the lambda below.)
+        const auto emplaced = by_id_.try_emplace(std::string_view(in.id));
+        const auto it = emplaced.first;
+        const bool fresh = emplaced.second;
         guarded([&] { schedule(in); },
                 [&](std::exception_ptr e) {
                     if (fresh) by_id_.erase(it);
