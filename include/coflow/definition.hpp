@@ -471,19 +471,54 @@ struct dynamic_table {
     }
 };
 
-template <class T, class M>
-std::uint32_t query_index(M m) {
+// ---- typed calls: the entry a member pointer names ----------------------------------------------
+
+template <class M>
+constexpr M member_of(const signal_entry<M>& e) noexcept {
+    return e.target;
+}
+template <class M>
+constexpr M member_of(const query_entry<M>& e) noexcept {
+    return e.fn;
+}
+
+/// The index of the entry of `Entries()` (T's signals or queries) whose member pointer is `m`, or npos32.
+/// Only entries whose member has M's type are compared, so any mix of types compiles.
+template <auto Entries, class M>
+std::uint32_t member_index(M m) {
+    constexpr auto& entries = Entries();
     std::uint32_t found = npos32;
     [&]<std::size_t... I>(std::index_sequence<I...>) {
         (
             [&] {
-                constexpr auto fn = std::get<I>(T::definition.queries).fn;
-                if constexpr (std::is_same_v<std::remove_const_t<decltype(fn)>, M>)
-                    if (found == npos32 && fn == m) found = static_cast<std::uint32_t>(I);
+                constexpr auto member = member_of(std::get<I>(entries));
+                if constexpr (std::is_same_v<std::remove_const_t<decltype(member)>, M>)
+                    if (found == npos32 && member == m) found = static_cast<std::uint32_t>(I);
             }(),
             ...);
-    }(std::make_index_sequence<query_count_v<T>>{});
+    }(std::make_index_sequence<std::tuple_size_v<std::remove_cvref_t<decltype(entries)>>>{});
     return found;
+}
+
+template <class T>
+constexpr const auto& signals_of() noexcept {
+    return T::definition.signals;
+}
+template <class T>
+constexpr const auto& queries_of() noexcept {
+    return T::definition.queries;
+}
+
+/// The index of T's signal whose target is `m`, or npos32.
+template <class T, class M>
+std::uint32_t signal_index(M m) {
+    return member_index<&signals_of<T>>(m);
+}
+
+/// The index of T's query whose handler is `m`, or npos32.
+template <class T, class M>
+std::uint32_t query_index(M m) {
+    return member_index<&queries_of<T>>(m);
 }
 
 }  // namespace detail

@@ -98,22 +98,6 @@ outgoing_awaiter make_outgoing(activation& a, const std::string& target, run_hin
                             });
 }
 
-/// The index of the signal of T whose target is `m`, or npos32.
-template <class T, class M>
-std::uint32_t signal_index(M m) {
-    std::uint32_t found = npos32;
-    [&]<std::size_t... I>(std::index_sequence<I...>) {
-        (
-            [&] {
-                constexpr auto target = std::get<I>(T::definition.signals).target;
-                if constexpr (std::is_same_v<std::remove_const_t<decltype(target)>, M>)
-                    if (found == npos32 && target == m) found = static_cast<std::uint32_t>(I);
-            }(),
-            ...);
-    }(std::make_index_sequence<signal_count_v<T>>{});
-    return found;
-}
-
 /// A table of make_outgoing<T, I, As...> for each signal I whose target has type M (null for others),
 /// so that the awaiter is returned as a prvalue, never moved through an optional.
 template <class T, class M, class... As>

@@ -62,31 +62,19 @@ public:
     [[nodiscard]] R query(std::string_view name, As&&... args) const {
         detail::instance_base& in = instance();
         const detail::query_info* q = in.type.find_query(name);
-        if (!q && in.type.dynamic_query) return dynamic_query<R>(in, name, std::forward<As>(args)...);
-        if (!q) detail::raise(unknown_query(in.id, in.type.name, name, in.type.query_names()));
-        if (q->result != detail::type_id_of<R>())
-            detail::raise(argument_mismatch(in.id, "query", name, "result type " + std::string(q->result_name()),
+        const detail::dynamic_query_info* dq = q ? nullptr : in.type.dynamic_query;
+        if (!q && !dq) detail::raise(unknown_query(in.id, in.type.name, name, in.type.query_names()));
+        const detail::type_id result = q ? q->result : dq->result;
+        if (result != detail::type_id_of<R>())
+            detail::raise(argument_mismatch(in.id, q ? "query" : "dynamic query", name,
+                                            "result type " + std::string(q ? q->result_name() : dq->result_name()),
                                             "result type " + std::string(detail::type_name<R>())));
         std::tuple<detail::query_arg_t<As>...> values(std::forward<As>(args)...);
         auto erased = detail::erase_args(values, std::index_sequence_for<As...>{});
+        const detail::erased_args view{erased.data(), erased.size()};
         std::optional<R> answer;
-        q->call(in.query_target_object(), detail::erased_args{erased.data(), erased.size()}, &answer, in.id);
-        return std::move(*answer);
-    }
-
-protected:
-    // A by-name query no named handler takes, answered by the type's dynamic query handler.
-    template <class R, class... As>
-    [[nodiscard]] R dynamic_query(detail::instance_base& in, std::string_view name, As&&... args) const {
-        const detail::dynamic_query_info& d = *in.type.dynamic_query;
-        if (d.result != detail::type_id_of<R>())
-            detail::raise(argument_mismatch(in.id, "dynamic query", name,
-                                            "result type " + std::string(d.result_name()),
-                                            "result type " + std::string(detail::type_name<R>())));
-        std::tuple<detail::query_arg_t<As>...> values(std::forward<As>(args)...);
-        auto erased = detail::erase_args(values, std::index_sequence_for<As...>{});
-        std::optional<R> answer;
-        d.call(in.query_target_object(), name, detail::erased_args{erased.data(), erased.size()}, &answer, in.id);
+        if (q) q->call(in.query_target_object(), view, &answer, in.id);
+        else dq->call(in.query_target_object(), name, view, &answer, in.id);  // no named query takes it
         return std::move(*answer);
     }
 

@@ -3455,19 +3455,54 @@ struct dynamic_table {
     }
 };
 
-template <class T, class M>
-std::uint32_t query_index(M m) {
+// ---- typed calls: the entry a member pointer names ----------------------------------------------
+
+template <class M>
+constexpr M member_of(const signal_entry<M>& e) noexcept {
+    return e.target;
+}
+template <class M>
+constexpr M member_of(const query_entry<M>& e) noexcept {
+    return e.fn;
+}
+
+/// The index of the entry of `Entries()` (T's signals or queries) whose member pointer is `m`, or npos32.
+/// Only entries whose member has M's type are compared, so any mix of types compiles.
+template <auto Entries, class M>
+std::uint32_t member_index(M m) {
+    constexpr auto& entries = Entries();
     std::uint32_t found = npos32;
     [&]<std::size_t... I>(std::index_sequence<I...>) {
         (
             [&] {
-                constexpr auto fn = std::get<I>(T::definition.queries).fn;
-                if constexpr (std::is_same_v<std::remove_const_t<decltype(fn)>, M>)
-                    if (found == npos32 && fn == m) found = static_cast<std::uint32_t>(I);
+                constexpr auto member = member_of(std::get<I>(entries));
+                if constexpr (std::is_same_v<std::remove_const_t<decltype(member)>, M>)
+                    if (found == npos32 && member == m) found = static_cast<std::uint32_t>(I);
             }(),
             ...);
-    }(std::make_index_sequence<query_count_v<T>>{});
+    }(std::make_index_sequence<std::tuple_size_v<std::remove_cvref_t<decltype(entries)>>>{});
     return found;
+}
+
+template <class T>
+constexpr const auto& signals_of() noexcept {
+    return T::definition.signals;
+}
+template <class T>
+constexpr const auto& queries_of() noexcept {
+    return T::definition.queries;
+}
+
+/// The index of T's signal whose target is `m`, or npos32.
+template <class T, class M>
+std::uint32_t signal_index(M m) {
+    return member_index<&signals_of<T>>(m);
+}
+
+/// The index of T's query whose handler is `m`, or npos32.
+template <class T, class M>
+std::uint32_t query_index(M m) {
+    return member_index<&queries_of<T>>(m);
 }
 
 }  // namespace detail
@@ -3713,22 +3748,6 @@ outgoing_awaiter make_outgoing(activation& a, const std::string& target, run_hin
                                     detail::raise(workflow_type_mismatch(t.id, T::definition.name, t.type.name));
                                 e.accept(t, static_cast<std::uint32_t>(I), std::move(d));
                             });
-}
-
-/// The index of the signal of T whose target is `m`, or npos32.
-template <class T, class M>
-std::uint32_t signal_index(M m) {
-    std::uint32_t found = npos32;
-    [&]<std::size_t... I>(std::index_sequence<I...>) {
-        (
-            [&] {
-                constexpr auto target = std::get<I>(T::definition.signals).target;
-                if constexpr (std::is_same_v<std::remove_const_t<decltype(target)>, M>)
-                    if (found == npos32 && target == m) found = static_cast<std::uint32_t>(I);
-            }(),
-            ...);
-    }(std::make_index_sequence<signal_count_v<T>>{});
-    return found;
 }
 
 /// A table of make_outgoing<T, I, As...> for each signal I whose target has type M (null for others),
@@ -4483,31 +4502,19 @@ public:
     [[nodiscard]] R query(std::string_view name, As&&... args) const {
         detail::instance_base& in = instance();
         const detail::query_info* q = in.type.find_query(name);
-        if (!q && in.type.dynamic_query) return dynamic_query<R>(in, name, std::forward<As>(args)...);
-        if (!q) detail::raise(unknown_query(in.id, in.type.name, name, in.type.query_names()));
-        if (q->result != detail::type_id_of<R>())
-            detail::raise(argument_mismatch(in.id, "query", name, "result type " + std::string(q->result_name()),
+        const detail::dynamic_query_info* dq = q ? nullptr : in.type.dynamic_query;
+        if (!q && !dq) detail::raise(unknown_query(in.id, in.type.name, name, in.type.query_names()));
+        const detail::type_id result = q ? q->result : dq->result;
+        if (result != detail::type_id_of<R>())
+            detail::raise(argument_mismatch(in.id, q ? "query" : "dynamic query", name,
+                                            "result type " + std::string(q ? q->result_name() : dq->result_name()),
                                             "result type " + std::string(detail::type_name<R>())));
         std::tuple<detail::query_arg_t<As>...> values(std::forward<As>(args)...);
         auto erased = detail::erase_args(values, std::index_sequence_for<As...>{});
+        const detail::erased_args view{erased.data(), erased.size()};
         std::optional<R> answer;
-        q->call(in.query_target_object(), detail::erased_args{erased.data(), erased.size()}, &answer, in.id);
-        return std::move(*answer);
-    }
-
-protected:
-    // A by-name query no named handler takes, answered by the type's dynamic query handler.
-    template <class R, class... As>
-    [[nodiscard]] R dynamic_query(detail::instance_base& in, std::string_view name, As&&... args) const {
-        const detail::dynamic_query_info& d = *in.type.dynamic_query;
-        if (d.result != detail::type_id_of<R>())
-            detail::raise(argument_mismatch(in.id, "dynamic query", name,
-                                            "result type " + std::string(d.result_name()),
-                                            "result type " + std::string(detail::type_name<R>())));
-        std::tuple<detail::query_arg_t<As>...> values(std::forward<As>(args)...);
-        auto erased = detail::erase_args(values, std::index_sequence_for<As...>{});
-        std::optional<R> answer;
-        d.call(in.query_target_object(), name, detail::erased_args{erased.data(), erased.size()}, &answer, in.id);
+        if (q) q->call(in.query_target_object(), view, &answer, in.id);
+        else dq->call(in.query_target_object(), name, view, &answer, in.id);  // no named query takes it
         return std::move(*answer);
     }
 
