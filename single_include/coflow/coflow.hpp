@@ -913,6 +913,7 @@ template <class... As>
 // coflow/detail/engine.hpp: the scheduler core: workflow instances, waiters, activations and timers.
 // Only the executor's run loop reaches here (through posted work); it alone resumes workflow code.
 
+#include <algorithm>
 #include <unordered_map>
 
 // ---- begin coflow/detail/activation.hpp ----
@@ -2047,10 +2048,10 @@ public:
             h->run_id = in.run_id();
             h->workflow_type = std::string(in.type.name);
             h->seed = forced_seed ? *forced_seed : seed;
-            histories_.reserve(histories_.size() + 1);
+            reserve_for(histories_, histories_.size() + 1);
             (void)in.more();  // allocated now, so that nothing after the commit below can throw
         }
-        free_slots_.reserve(slots_.size() + 1);  // so that giving the slot back below cannot throw
+        reserve_for(free_slots_, slots_.size() + 1);  // so that giving the slot back below cannot throw
         if (free_slots_.empty()) {
             slots_.push_back(instance_slot{nullptr, 0});
             free_slots_.push_back(static_cast<std::uint32_t>(slots_.size() - 1));
@@ -2597,6 +2598,13 @@ private:
                     }
             }
         }
+    }
+
+    // Makes room for `n` elements, growing geometrically: vector::reserve(size() + 1) on each call would
+    // reallocate every time, making a long series of starts quadratic.
+    template <class V>
+    static void reserve_for(V& v, std::size_t n) {
+        if (v.capacity() < n) v.reserve(std::max(n, 2 * v.capacity()));
     }
 
     void retire(instance_base& in) noexcept {
@@ -4304,7 +4312,6 @@ template <class Pred>
 // coflow/deterministic_executor.hpp: the reference executor: FIFO ready queue, timer heap, virtual clock.
 // It never waits in real time; the caller decides when time advances (run_until_idle, advance, step).
 
-#include <algorithm>
 #include <concepts>
 
 

@@ -2,6 +2,7 @@
 // Only the executor's run loop reaches here (through posted work); it alone resumes workflow code.
 #pragma once
 
+#include <algorithm>
 #include <coroutine>
 #include <cstddef>
 #include <cstdint>
@@ -368,10 +369,10 @@ public:
             h->run_id = in.run_id();
             h->workflow_type = std::string(in.type.name);
             h->seed = forced_seed ? *forced_seed : seed;
-            histories_.reserve(histories_.size() + 1);
+            reserve_for(histories_, histories_.size() + 1);
             (void)in.more();  // allocated now, so that nothing after the commit below can throw
         }
-        free_slots_.reserve(slots_.size() + 1);  // so that giving the slot back below cannot throw
+        reserve_for(free_slots_, slots_.size() + 1);  // so that giving the slot back below cannot throw
         if (free_slots_.empty()) {
             slots_.push_back(instance_slot{nullptr, 0});
             free_slots_.push_back(static_cast<std::uint32_t>(slots_.size() - 1));
@@ -918,6 +919,13 @@ private:
                     }
             }
         }
+    }
+
+    // Makes room for `n` elements, growing geometrically: vector::reserve(size() + 1) on each call would
+    // reallocate every time, making a long series of starts quadratic.
+    template <class V>
+    static void reserve_for(V& v, std::size_t n) {
+        if (v.capacity() < n) v.reserve(std::max(n, 2 * v.capacity()));
     }
 
     void retire(instance_base& in) noexcept {
