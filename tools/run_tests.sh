@@ -10,11 +10,12 @@ JOBS="${COFLOW_JOBS:-2}"
 COFLOW_SANITIZE_RUN="${COFLOW_SANITIZE_RUN:-$([[ "${CI:-}" == "true" ]] && echo 1 || echo 0)}"
 
 stage="start"
+stage_t0=$SECONDS  # each stage prints its seconds when it passes
 done_stages=()
 on_exit() {
     local rc=$?
     if [[ $rc -eq 0 ]]; then
-        echo "run_tests.sh: ALL PASSED (${done_stages[*]})"
+        echo "run_tests.sh: ALL PASSED in ${SECONDS}s (${done_stages[*]})"
     else
         echo "run_tests.sh: FAILED at ${stage} (passed before it: ${done_stages[*]:-none})" >&2
     fi
@@ -40,24 +41,27 @@ build_and_test() {
 
 check_single_header() {
     stage="single-header check"
+    stage_t0=$SECONDS
     python3 tools/make_single_header.py --check
-    done_stages+=("single-header")
+    done_stages+=("single-header $((SECONDS - stage_t0))s")
 }
 
 test_compiler() {
     local cxx="$1"
     stage="${cxx}"
+    stage_t0=$SECONDS
     build_and_test "build/${cxx}" -DCMAKE_CXX_COMPILER="${cxx}"
-    done_stages+=("${cxx}")
+    done_stages+=("${cxx} $((SECONDS - stage_t0))s")
 }
 
 test_sanitized() {
     stage="asan+ubsan (clang++)"
+    stage_t0=$SECONDS
     ASAN_OPTIONS="${ASAN_OPTIONS:-detect_stack_use_after_return=1:strict_init_order=1}" \
     UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1}" \
         build_and_test build/asan -DCMAKE_CXX_COMPILER=clang++ -DCOFLOW_SANITIZE=address,undefined \
         -DCOFLOW_COMPILER_TESTS=OFF
-    done_stages+=("asan")
+    done_stages+=("asan $((SECONDS - stage_t0))s")
 }
 
 # ==== reliability stages: leaks under valgrind, a short fuzz run =========================================
@@ -67,6 +71,7 @@ test_sanitized() {
 # workflows must free every block. Also builds the soak program, which no test runs (soak/README.md).
 test_leaks() {
     stage="leaks (valgrind)"
+    stage_t0=$SECONDS
     if ! command -v valgrind >/dev/null 2>&1; then
         echo "== leak stage skipped: valgrind is not installed"
         return
@@ -76,7 +81,7 @@ test_leaks() {
         build/g++/tests/coflow_leak_test
     echo "== ${stage}: build the soak program (not run)"
     cmake --build build/g++ -j "${JOBS}" --target coflow_soak
-    done_stages+=("leaks")
+    done_stages+=("leaks $((SECONDS - stage_t0))s")
 }
 
 # Builds the libFuzzer harness of the by-name API (clang++ -fsanitize=fuzzer,address,undefined) in build/fuzz
@@ -84,6 +89,7 @@ test_leaks() {
 # A finding stops the run and leaves its input in build/fuzz/ (crash-*, leak-*, timeout-*): see fuzz/README.md.
 test_fuzz() {
     stage="fuzz (libFuzzer)"
+    stage_t0=$SECONDS
     local seconds="${COFLOW_FUZZ_SECONDS:-10}"
     if [[ "${seconds}" == "0" ]]; then
         echo "== fuzz stage skipped (COFLOW_FUZZ_SECONDS=0)"
@@ -113,7 +119,7 @@ test_fuzz() {
         return 1
     fi
     grep -E '^(#[0-9]+ +DONE|Done |stat::number_of_executed_units|stat::peak_rss_mb)' "${dir}/fuzz.log" || true
-    done_stages+=("fuzz")
+    done_stages+=("fuzz $((SECONDS - stage_t0))s")
 }
 # ==== end of reliability stages ===========================================================================
 
