@@ -152,6 +152,45 @@ private:
     int pings_ = 0;
 };
 
+// Dynamic handlers: every by-name signal and query whose name the type does not have lands here, with any
+// arguments. The handler probes them with holds<U>() and sometimes reads one blindly with get<U>(), which
+// throws argument_mismatch (failing the run) when the sender gave another type.
+class catchall {
+public:
+    coflow::workflow<int> run() {
+        co_await coflow::wait_condition([this] { return done_; });
+        co_return seen_;
+    }
+    void stop() { done_ = true; }
+    void any(std::string name, coflow::raw_args args) {
+        ++seen_;
+        for (std::size_t i = 0; i < args.size(); ++i) {
+            if (args.holds<std::string>(i)) total_ += static_cast<long>(args.get<std::string>(i).size());
+            else if (args.holds<int>(i)) total_ += args.get<int>(i) % 7;
+            else if (args.holds<std::int64_t>(i)) total_ += static_cast<long>(args.get<std::int64_t>(i) % 7);
+        }
+        if (!name.empty() && name.front() == 'g') total_ += args.get<int>(0);  // blind: may throw
+        raw_.push_back(std::move(args));  // kept: moved-from and moved-to raw_args must both stay sound
+        if (raw_.size() > 8) raw_.erase(raw_.begin());
+    }
+    [[nodiscard]] int ask(std::string_view name, const coflow::raw_args& args) const {
+        if (name == "total") return static_cast<int>(total_ % 1000);
+        if (!name.empty() && name.front() == 'g') return args.get<int>(0);  // blind: may throw
+        return static_cast<int>(args.size() + raw_.size());
+    }
+    static constexpr auto definition = coflow::define<catchall>("catchall")
+                                           .run(&catchall::run)
+                                           .signal("stop", &catchall::stop)
+                                           .dynamic_signal(&catchall::any)
+                                           .dynamic_query(&catchall::ask);
+
+private:
+    std::vector<coflow::raw_args> raw_;
+    long total_ = 0;
+    int seen_ = 0;
+    bool done_ = false;
+};
+
 // ---- reading the input ------------------------------------------------------------------------------------
 
 class reader {
@@ -181,7 +220,7 @@ public:
     std::string name() {
         static constexpr const char* known[] = {"i",  "l",    "s",   "d",  "b",    "si", "v",  "pair", "roll", "end",
                                                 "x",  "slow", "fw",  "kill", "spawn", "w", "qi", "qs",   "qa",   "qd",
-                                                "ql", "qx",   "n",   "",   "I",    "i ", "s i"};
+                                                "ql", "qx",   "n",   "",   "I",    "i ", "s i", "stop", "get", "total"};
         const std::uint8_t b = byte();
         if (b < 216) return known[b % (sizeof known / sizeof *known)];
         return bytes(12);
@@ -323,10 +362,11 @@ private:
 
     void one() {
         const std::uint8_t op = r_.byte();
-        switch (op % 12) {
+        switch (op % 13) {
             case 0:
-            case 1: start(op % 12 == 1); break;
+            case 1: start(op % 13 == 1); break;
             case 2: start_other(); break;
+            case 12: start_catchall(); break;
             case 3:
             case 4: signal(); break;
             case 5: query(); break;
@@ -379,6 +419,11 @@ private:
         }
         if (!ok && (rt_.size() != size_before || (!id.empty() && !same(before, describe(id)))))
             finding("a start that threw changed the runtime");
+    }
+
+    void start_catchall() {
+        const std::string id = r_.id();
+        guard([&] { (void)rt_.start_workflow(&catchall::run, {.id = id}); });
     }
 
     void start_other() {

@@ -7,7 +7,7 @@ a type, or a value. Run from anywhere: python3 fuzz/make_corpus.py
 import os
 
 NAMES = ["i", "l", "s", "d", "b", "si", "v", "pair", "roll", "end", "x", "slow", "fw", "kill", "spawn", "w",
-         "qi", "qs", "qa", "qd", "ql", "qx", "n", "", "I", "i ", "s i"]
+         "qi", "qs", "qa", "qd", "ql", "qx", "n", "", "I", "i ", "s i", "stop", "get", "total"]
 N = {n: i for i, n in enumerate(NAMES)}
 NOARGS = bytes([0])
 
@@ -22,6 +22,10 @@ def start_sig(id_, name, args, gen=0, tag=b"", policy=0):
 
 def start_other(id_):
     return bytes([2, id_])
+
+
+def start_catchall(id_):  # the workflow with dynamic handlers
+    return bytes([12, id_])
 
 
 def signal(id_, name, args):
@@ -94,6 +98,10 @@ FILES = {
     "forward_kill_spawn": start(0) + start_other(1) + signal(0, "fw", shape(b"w1", 0, 2)) +
     signal(0, "spawn", str_arg(b"kid")) + signal(0, "kill", str_arg(b"w1")) + signal(0, "slow", int_arg(20)) +
     advance(5) + run() + cancel(0) + run() + result(0, 0) + forget(0) + result(0, 0),
+    "dynamic": start_catchall(0) + signal(0, "i", int_arg(5)) + signal(0, "s", str_arg(b"abc")) +
+    signal(0, "get", int_arg(3)) + run() + query(0, "total", 1, NOARGS) + query(0, "get", 1, int_arg(2)) +
+    query(0, "get", 1, str_arg(b"x")) + query(0, "n", 0, NOARGS) + signal(0, "get", sv_arg(b"y")) + run() +
+    result(0, 1) + start_catchall(1) + signal(1, "stop", NOARGS) + run() + result(1, 1),
     "terminate_reuse": start(3) + signal(3, "x", NOARGS) + run() + result(3, 0) + start(3, policy=1) + terminate(3) +
     start(3, policy=2) + query(3, "qx", 1, NOARGS) + forget(3) + start(3),
 }
