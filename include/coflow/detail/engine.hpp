@@ -227,6 +227,8 @@ public:
     bool active = false;            // its code is on the stack right now
     bool cancel_requested = false;  // delivered to the body at its current or next await
     bool body_finished = false;
+    bool needs_start = true;  // the body has not run yet: the first activation starts it
+    bool continuing = false;  // the body asked to continue as new
     // How the run closes once its body finished (completed or cancelled). `status` stays running until
     // the step ends, so that what the run still handles and sends in that step is taken as usual.
     workflow_status finished_as = workflow_status::completed;
@@ -243,12 +245,10 @@ public:
     history* hist = nullptr;                          // set when the runtime records histories
     intrusive_list<promise_base, handler_tag> handlers;
     waiter* body_wait = nullptr;  // the body's current suspension, which cancel() wakes
-    bool needs_start = true;      // the body has not run yet: the first activation starts it
 
     std::coroutine_handle<> body{};
     std::exception_ptr failure;  // set: the run fails at the end of this step
     splitmix64 rng;
-    bool continuing = false;  // the body asked to continue as new
 
     /// What only some runs need (external signals, children, parents, continue-as-new, histories), kept
     /// apart so that a plain suspended workflow stays small.
