@@ -83,7 +83,7 @@ public:
 
     result_awaiter(activation& a, std::string id, bool forget) : id_(std::move(id)), forget_(forget) {
         inst = a.inst;
-        label = id_;
+        label = &id_;
         eng_ = a.eng;
         capture = &take_outcome;
         precancelled_ = a.body && a.inst->cancel_requested;
@@ -93,7 +93,7 @@ public:
     result_awaiter(result_awaiter&& o) noexcept
         : completion_waiter(std::move(o)), eng_(o.eng_), id_(std::move(o.id_)), forget_(o.forget_),
           precancelled_(o.precancelled_) {
-        label = id_;
+        label = &id_;
         capture = &take_outcome;
     }
     result_awaiter& operator=(result_awaiter&&) = delete;

@@ -101,10 +101,10 @@ public:
         in.suspended.for_each([&](detail::waiter& w) {
             std::string s = w.body ? "body: " : "handler: ";
             s += detail::to_string(w.kind);
-            if (!w.label.empty()) (s += " '") += std::string(w.label) + "'";
+            if (w.label) (s += " '") += *w.label + "'";
             if (w.timer != detail::no_timer)
                 s += " until " + std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(
-                                                    w.due.time_since_epoch()).count()) + "ms";
+                                                    eng_->timer_due(w.timer).time_since_epoch()).count()) + "ms";
             d.waiting_on.push_back(std::move(s));
         });
         return d;

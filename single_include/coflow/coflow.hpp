@@ -1756,7 +1756,7 @@ public:
     // takes the fields and leaves the links empty.
     waiter(waiter&& o) noexcept
         : list_hook<wait_tag>(), list_hook<suspended_tag>(), inst(o.inst), handle(o.handle),
-          check(o.check), label(o.label), due(o.due), tested_at(o.tested_at), timer(std::exchange(o.timer, no_timer)),
+          check(o.check), label(o.label), tested_at(o.tested_at), timer(std::exchange(o.timer, no_timer)),
           body(o.body), kind(o.kind), reason(o.reason) {}
     waiter& operator=(const waiter&) = delete;
     ~waiter() { detach(); }
@@ -1779,8 +1779,7 @@ public:
     instance_base* inst = nullptr;
     std::coroutine_handle<> handle{};
     bool (*check)(waiter&) = nullptr;  // condition waiters: re-evaluates the predicate
-    std::string_view label;            // the child or target id, for describe() and the history
-    time_point due{};                  // when its timer fires, if it has one
+    const std::string* label = nullptr;  // the child or target id, for describe() and the history
     std::uint64_t tested_at = 0;       // the instance's step when the predicate last ran
     std::uint32_t timer = no_timer;
     bool body = false;
@@ -1827,10 +1826,7 @@ public:
     void complete(std::exception_ptr e) noexcept {
         done = true;
         error = std::move(e);
-        if (waiting) {
-            waiting->label = {};  // it viewed the entry's target id, which is going away
-            waiting->fire(wake_reason::fired);
-        }
+        if (waiting) waiting->fire(wake_reason::fired);
     }
     bool done = false;
     waiter* waiting = nullptr;  // the suspended co_await, if any
@@ -2301,15 +2297,19 @@ public:
         std::uint32_t s;
         if (free_timers_.empty()) {
             s = static_cast<std::uint32_t>(timers_.size());
-            timers_.push_back(timer_slot{&w, 0});
+            timers_.push_back(timer_slot{&w, 0, due});
         } else {
             s = free_timers_.back();
             free_timers_.pop_back();
             timers_[s].w = &w;
+            timers_[s].due = due;
         }
         ex_.post_at(due, timer_work{link_ref(link_), s, timers_[s].gen});
         return s;
     }
+
+    /// When armed timer `s` fires (describe() shows it).
+    [[nodiscard]] time_point timer_due(std::uint32_t s) const noexcept { return timers_[s].due; }
 
     void release_timer(std::uint32_t s) noexcept {
         timers_[s].w = nullptr;
@@ -2325,6 +2325,7 @@ private:
     struct timer_slot {
         waiter* w;
         std::uint32_t gen;
+        time_point due;  // kept here, not in the waiter: only armed timers pay for it
     };
 
     struct activate_work {
@@ -2643,7 +2644,7 @@ inline void waiter::arm(activation& a, std::coroutine_handle<> h, wait_kind k) n
     inst->suspended.push_back(*this);
     if (inst->hist) {
         std::vector<std::string> args;
-        if (!label.empty()) args.push_back(engine::json(label));
+        if (label) args.push_back(engine::json(*label));
         inst->eng.record(*inst, event_kind::wait_started, to_string(k), std::move(args));
     }
 }
@@ -2677,7 +2678,6 @@ inline void waiter::detach() noexcept {
 }
 
 inline void waiter::arm_timer(time_point at) {
-    due = at;
     timer = inst->eng.add_timer(*this, at);
     if (inst->hist) {
         const auto delay = at - inst->eng.exec().now();
@@ -3725,9 +3725,12 @@ public:
     bool await_suspend(std::coroutine_handle<> h) noexcept {
         if (precancelled_) return park_if_cancelled;
         waiter& w = waiter_.emplace();
-        // Not done, so the entry is still queued: the label views its target id until it goes out.
-        if (const outgoing* entry = engine::find_outgoing(*inst_, seq_)) w.label = entry->target;
+        // Not done, so the entry is still queued: the history names its target. The label is then
+        // cleared: the entry may move (the outbox grows) before the step ends, and this wait never
+        // outlives the step (the entry goes out when it ends, waking it).
+        if (const outgoing* entry = engine::find_outgoing(*inst_, seq_)) w.label = &entry->target;
         w.arm(*current_activation, h, wait_kind::signal_sent);
+        w.label = nullptr;
         waiting = &w;
         return true;
     }
@@ -3924,7 +3927,7 @@ public:
 
     result_awaiter(activation& a, std::string id, bool forget) : id_(std::move(id)), forget_(forget) {
         inst = a.inst;
-        label = id_;
+        label = &id_;
         eng_ = a.eng;
         capture = &take_outcome;
         precancelled_ = a.body && a.inst->cancel_requested;
@@ -3934,7 +3937,7 @@ public:
     result_awaiter(result_awaiter&& o) noexcept
         : completion_waiter(std::move(o)), eng_(o.eng_), id_(std::move(o.id_)), forget_(o.forget_),
           precancelled_(o.precancelled_) {
-        label = id_;
+        label = &id_;
         capture = &take_outcome;
     }
     result_awaiter& operator=(result_awaiter&&) = delete;
@@ -4550,10 +4553,10 @@ public:
         in.suspended.for_each([&](detail::waiter& w) {
             std::string s = w.body ? "body: " : "handler: ";
             s += detail::to_string(w.kind);
-            if (!w.label.empty()) (s += " '") += std::string(w.label) + "'";
+            if (w.label) (s += " '") += *w.label + "'";
             if (w.timer != detail::no_timer)
                 s += " until " + std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(
-                                                    w.due.time_since_epoch()).count()) + "ms";
+                                                    eng_->timer_due(w.timer).time_since_epoch()).count()) + "ms";
             d.waiting_on.push_back(std::move(s));
         });
         return d;

@@ -77,7 +77,7 @@ public:
     // takes the fields and leaves the links empty.
     waiter(waiter&& o) noexcept
         : list_hook<wait_tag>(), list_hook<suspended_tag>(), inst(o.inst), handle(o.handle),
-          check(o.check), label(o.label), due(o.due), tested_at(o.tested_at), timer(std::exchange(o.timer, no_timer)),
+          check(o.check), label(o.label), tested_at(o.tested_at), timer(std::exchange(o.timer, no_timer)),
           body(o.body), kind(o.kind), reason(o.reason) {}
     waiter& operator=(const waiter&) = delete;
     ~waiter() { detach(); }
@@ -100,8 +100,7 @@ public:
     instance_base* inst = nullptr;
     std::coroutine_handle<> handle{};
     bool (*check)(waiter&) = nullptr;  // condition waiters: re-evaluates the predicate
-    std::string_view label;            // the child or target id, for describe() and the history
-    time_point due{};                  // when its timer fires, if it has one
+    const std::string* label = nullptr;  // the child or target id, for describe() and the history
     std::uint64_t tested_at = 0;       // the instance's step when the predicate last ran
     std::uint32_t timer = no_timer;
     bool body = false;
@@ -148,10 +147,7 @@ public:
     void complete(std::exception_ptr e) noexcept {
         done = true;
         error = std::move(e);
-        if (waiting) {
-            waiting->label = {};  // it viewed the entry's target id, which is going away
-            waiting->fire(wake_reason::fired);
-        }
+        if (waiting) waiting->fire(wake_reason::fired);
     }
     bool done = false;
     waiter* waiting = nullptr;  // the suspended co_await, if any
@@ -622,15 +618,19 @@ public:
         std::uint32_t s;
         if (free_timers_.empty()) {
             s = static_cast<std::uint32_t>(timers_.size());
-            timers_.push_back(timer_slot{&w, 0});
+            timers_.push_back(timer_slot{&w, 0, due});
         } else {
             s = free_timers_.back();
             free_timers_.pop_back();
             timers_[s].w = &w;
+            timers_[s].due = due;
         }
         ex_.post_at(due, timer_work{link_ref(link_), s, timers_[s].gen});
         return s;
     }
+
+    /// When armed timer `s` fires (describe() shows it).
+    [[nodiscard]] time_point timer_due(std::uint32_t s) const noexcept { return timers_[s].due; }
 
     void release_timer(std::uint32_t s) noexcept {
         timers_[s].w = nullptr;
@@ -646,6 +646,7 @@ private:
     struct timer_slot {
         waiter* w;
         std::uint32_t gen;
+        time_point due;  // kept here, not in the waiter: only armed timers pay for it
     };
 
     struct activate_work {
@@ -964,7 +965,7 @@ inline void waiter::arm(activation& a, std::coroutine_handle<> h, wait_kind k) n
     inst->suspended.push_back(*this);
     if (inst->hist) {
         std::vector<std::string> args;
-        if (!label.empty()) args.push_back(engine::json(label));
+        if (label) args.push_back(engine::json(*label));
         inst->eng.record(*inst, event_kind::wait_started, to_string(k), std::move(args));
     }
 }
@@ -998,7 +999,6 @@ inline void waiter::detach() noexcept {
 }
 
 inline void waiter::arm_timer(time_point at) {
-    due = at;
     timer = inst->eng.add_timer(*this, at);
     if (inst->hist) {
         const auto delay = at - inst->eng.exec().now();
