@@ -914,7 +914,6 @@ template <class... As>
 // Only the executor's run loop reaches here (through posted work); it alone resumes workflow code.
 
 #include <algorithm>
-#include <unordered_map>
 
 // ---- begin coflow/detail/activation.hpp ----
 // coflow/detail/activation.hpp: what workflow code is running right now, and the resume trampoline.
@@ -961,6 +960,104 @@ inline void resume_chain(activation& a, std::coroutine_handle<> h) {
 
 }  // namespace coflow::detail
 // ---- end coflow/detail/activation.hpp ----
+// ---- begin coflow/detail/id_map.hpp ----
+// coflow/detail/id_map.hpp: the runtime's runs by workflow id, an open-addressing table of (hash, run).
+// A lookup probes a few adjacent 16-byte entries and reads a run only when the stored hash matches, and
+// growing re-places entries by their stored hashes without touching the runs.
+
+#include <functional>
+
+namespace coflow::detail {
+
+/// Maps a workflow id to a run of type Run, which has a `std::string id` member. It does not own the runs.
+/// Linear probing, at most half full; erasing shifts the entries after it back (no tombstones).
+template <class Run>
+class id_map {
+public:
+    struct entry {
+        std::uint64_t hash = 0;
+        Run* run = nullptr;  // null: an empty entry
+    };
+
+    [[nodiscard]] static std::uint64_t hash_of(std::string_view id) noexcept {
+        return static_cast<std::uint64_t>(std::hash<std::string_view>{}(id));
+    }
+
+    /// The entry of `id`, or the empty entry where it would go (make room with reserve_one first).
+    [[nodiscard]] entry& probe(std::string_view id, std::uint64_t h) noexcept {
+        const std::size_t mask = table_.size() - 1;
+        for (std::size_t i = static_cast<std::size_t>(h) & mask;; i = (i + 1) & mask) {
+            entry& e = table_[i];
+            if (!e.run || (e.hash == h && e.run->id == id)) return e;
+        }
+    }
+
+    [[nodiscard]] Run* find(std::string_view id) const noexcept {
+        if (size_ == 0) return nullptr;
+        return const_cast<id_map*>(this)->probe(id, hash_of(id)).run;
+    }
+
+    /// Grows the table if one more entry would make it more than half full. May throw (allocation);
+    /// then nothing changed.
+    void reserve_one() {
+        if (2 * (size_ + 1) <= table_.size()) return;
+        std::vector<entry> old(table_.size() ? 2 * table_.size() : 16);
+        old.swap(table_);
+        const std::size_t mask = table_.size() - 1;
+        for (const entry& e : old) {
+            if (!e.run) continue;
+            std::size_t i = static_cast<std::size_t>(e.hash) & mask;
+            while (table_[i].run) i = (i + 1) & mask;
+            table_[i] = e;
+        }
+    }
+
+    /// Fills an empty entry found by probe().
+    void occupy(entry& e, std::uint64_t h, Run* run) noexcept {
+        e.hash = h;
+        e.run = run;
+        ++size_;
+    }
+
+    /// Empties entry `e` (found by probe()), moving later entries of its cluster back into the gap.
+    void erase(entry& e) noexcept {
+        const std::size_t mask = table_.size() - 1;
+        std::size_t gap = static_cast<std::size_t>(&e - table_.data());
+        for (std::size_t j = (gap + 1) & mask; table_[j].run; j = (j + 1) & mask) {
+            const std::size_t home = static_cast<std::size_t>(table_[j].hash) & mask;
+            // Entry j may fill the gap if its home is not in (gap, j] (cyclically).
+            const bool home_in_between = gap < j ? (gap < home && home <= j) : (gap < home || home <= j);
+            if (!home_in_between) {
+                table_[gap] = table_[j];
+                gap = j;
+            }
+        }
+        table_[gap] = entry{};
+        --size_;
+    }
+
+    [[nodiscard]] std::size_t size() const noexcept { return size_; }
+
+    /// Calls f(Run&) for every run, in table order.
+    template <class F>
+    void for_each(F&& f) const {
+        for (const entry& e : table_)
+            if (e.run) f(*e.run);
+    }
+
+    /// Forgets every entry (the runs are the caller's to delete).
+    void clear() noexcept {
+        table_.clear();
+        size_ = 0;
+    }
+
+private:
+    std::vector<entry> table_;
+    std::size_t size_ = 0;
+};
+
+}  // namespace coflow::detail
+// ---- end coflow/detail/id_map.hpp ----
 // ---- begin coflow/detail/inline_function.hpp ----
 // coflow/detail/inline_function.hpp: a move-only type-erased callable with inline storage.
 // Posted work and pending signals live in these, so small closures never touch the heap.
@@ -1990,7 +2087,8 @@ public:
         link_->eng = nullptr;
         if (--link_->refs == 0) delete link_;
         // Frames first (their waiters may be linked into other instances), then the objects.
-        for (auto& [key, inst] : by_id_) inst->destroy_frames();
+        by_id_.for_each([](instance_base& in) { in.destroy_frames(); });
+        by_id_.for_each([](instance_base& in) { delete &in; });
         by_id_.clear();
     }
 
@@ -2000,8 +2098,7 @@ public:
     // ---- instances -------------------------------------------------------------------------
 
     [[nodiscard]] instance_base* find(std::string_view id) const {
-        auto it = by_id_.find(id);
-        return it == by_id_.end() ? nullptr : it->second.get();
+        return by_id_.find(id);
     }
 
     [[nodiscard]] instance_base* by_slot(std::uint32_t slot, std::uint32_t gen) const noexcept {
@@ -2036,6 +2133,8 @@ public:
     /// run under the id is still there.
     instance_base& add(std::unique_ptr<instance_base> inst, const std::uint64_t* forced_seed = nullptr) {
         instance_base& in = *inst;
+        const std::uint64_t id_hash = id_map<instance_base>::hash_of(in.id);
+        by_id_.reserve_one();  // may grow the table: before anything else changes
         in.run_hi = rng_();
         in.run_lo = rng_();
         const std::uint64_t seed = rng_();
@@ -2057,27 +2156,16 @@ public:
         }
         in.slot = free_slots_.back();
         in.gen = slots_[in.slot].gen;
-        // One lookup: a fresh id gets an empty entry (keyed by the new run's id); a reused one keeps its node.
-        // (Not a structured binding: clang 14 cannot capture one in the lambda below.)
-        const auto emplaced = by_id_.try_emplace(std::string_view(in.id));
-        const auto it = emplaced.first;
-        const bool fresh = emplaced.second;
-        guarded([&] { schedule(in); },
-                [&](std::exception_ptr e) {
-                    if (fresh) by_id_.erase(it);
-                    std::rethrow_exception(std::move(e));
-                });
+        // One lookup: the id's entry (a closed run to replace) or the empty one it will take.
+        id_map<instance_base>::entry& entry = by_id_.probe(in.id, id_hash);
+        schedule(in);  // if posting throws, nothing was changed but a slot made free again
         free_slots_.pop_back();
         slots_[in.slot].inst = &in;
-        if (fresh) {
-            it->second = std::move(inst);
+        if (!entry.run) {
+            by_id_.occupy(entry, id_hash, inst.release());
         } else {
-            retire(*it->second);
-            // The key views the old run's id: re-key the node, which allocates nothing.
-            auto node = by_id_.extract(it);
-            node.key() = in.id;
-            std::unique_ptr<instance_base> old = std::exchange(node.mapped(), std::move(inst));
-            by_id_.insert(std::move(node));
+            std::unique_ptr<instance_base> old(std::exchange(entry.run, inst.release()));
+            retire(*old);
         }
         if (h) {
             histories_.push_back(h);
@@ -2089,10 +2177,12 @@ public:
 
     /// Forgets a closed run (its object and result). Returns false if the id is unknown or running.
     bool forget(std::string_view id) {
-        auto it = by_id_.find(id);
-        if (it == by_id_.end() || it->second->running()) return false;
-        retire(*it->second);
-        by_id_.erase(it);
+        if (by_id_.size() == 0) return false;
+        id_map<instance_base>::entry& entry = by_id_.probe(id, id_map<instance_base>::hash_of(id));
+        if (!entry.run || entry.run->running()) return false;
+        std::unique_ptr<instance_base> run(entry.run);
+        retire(*run);
+        by_id_.erase(entry);
         return true;
     }
 
@@ -2496,9 +2586,9 @@ private:
         nx.parent_gen = old.x->parent_gen;
         nx.on_parent_close = old.x->on_parent_close;
         close(old, workflow_status::continued_as_new);
-        auto it = by_id_.find(old.id);
-        std::unique_ptr<instance_base> keep = std::move(it->second);
-        by_id_.erase(it);
+        id_map<instance_base>::entry& entry = by_id_.probe(old.id, id_map<instance_base>::hash_of(old.id));
+        std::unique_ptr<instance_base> keep(entry.run);
+        by_id_.erase(entry);
         const run_hint was{keep->slot, keep->gen};
         retire(*keep);
         next->query_object = keep->object_ptr;
@@ -2627,7 +2717,7 @@ private:
     std::vector<std::uint32_t> free_slots_;
     std::vector<timer_slot> timers_;
     std::vector<std::uint32_t> free_timers_;
-    std::unordered_map<std::string_view, std::unique_ptr<instance_base>> by_id_;
+    id_map<instance_base> by_id_;  // owns the runs (deleted on replace, forget and destruction)
     std::vector<std::shared_ptr<const history>> histories_;
 };
 

@@ -10,11 +10,11 @@
 #include <memory>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <utility>
 #include <vector>
 
 #include <coflow/detail/activation.hpp>
+#include <coflow/detail/id_map.hpp>
 #include <coflow/detail/inline_function.hpp>
 #include <coflow/detail/intrusive_list.hpp>
 #include <coflow/detail/promise.hpp>
@@ -311,7 +311,8 @@ public:
         link_->eng = nullptr;
         if (--link_->refs == 0) delete link_;
         // Frames first (their waiters may be linked into other instances), then the objects.
-        for (auto& [key, inst] : by_id_) inst->destroy_frames();
+        by_id_.for_each([](instance_base& in) { in.destroy_frames(); });
+        by_id_.for_each([](instance_base& in) { delete &in; });
         by_id_.clear();
     }
 
@@ -321,8 +322,7 @@ public:
     // ---- instances -------------------------------------------------------------------------
 
     [[nodiscard]] instance_base* find(std::string_view id) const {
-        auto it = by_id_.find(id);
-        return it == by_id_.end() ? nullptr : it->second.get();
+        return by_id_.find(id);
     }
 
     [[nodiscard]] instance_base* by_slot(std::uint32_t slot, std::uint32_t gen) const noexcept {
@@ -357,6 +357,8 @@ public:
     /// run under the id is still there.
     instance_base& add(std::unique_ptr<instance_base> inst, const std::uint64_t* forced_seed = nullptr) {
         instance_base& in = *inst;
+        const std::uint64_t id_hash = id_map<instance_base>::hash_of(in.id);
+        by_id_.reserve_one();  // may grow the table: before anything else changes
         in.run_hi = rng_();
         in.run_lo = rng_();
         const std::uint64_t seed = rng_();
@@ -378,27 +380,16 @@ public:
         }
         in.slot = free_slots_.back();
         in.gen = slots_[in.slot].gen;
-        // One lookup: a fresh id gets an empty entry (keyed by the new run's id); a reused one keeps its node.
-        // (Not a structured binding: clang 14 cannot capture one in the lambda below.)
-        const auto emplaced = by_id_.try_emplace(std::string_view(in.id));
-        const auto it = emplaced.first;
-        const bool fresh = emplaced.second;
-        guarded([&] { schedule(in); },
-                [&](std::exception_ptr e) {
-                    if (fresh) by_id_.erase(it);
-                    std::rethrow_exception(std::move(e));
-                });
+        // One lookup: the id's entry (a closed run to replace) or the empty one it will take.
+        id_map<instance_base>::entry& entry = by_id_.probe(in.id, id_hash);
+        schedule(in);  // if posting throws, nothing was changed but a slot made free again
         free_slots_.pop_back();
         slots_[in.slot].inst = &in;
-        if (fresh) {
-            it->second = std::move(inst);
+        if (!entry.run) {
+            by_id_.occupy(entry, id_hash, inst.release());
         } else {
-            retire(*it->second);
-            // The key views the old run's id: re-key the node, which allocates nothing.
-            auto node = by_id_.extract(it);
-            node.key() = in.id;
-            std::unique_ptr<instance_base> old = std::exchange(node.mapped(), std::move(inst));
-            by_id_.insert(std::move(node));
+            std::unique_ptr<instance_base> old(std::exchange(entry.run, inst.release()));
+            retire(*old);
         }
         if (h) {
             histories_.push_back(h);
@@ -410,10 +401,12 @@ public:
 
     /// Forgets a closed run (its object and result). Returns false if the id is unknown or running.
     bool forget(std::string_view id) {
-        auto it = by_id_.find(id);
-        if (it == by_id_.end() || it->second->running()) return false;
-        retire(*it->second);
-        by_id_.erase(it);
+        if (by_id_.size() == 0) return false;
+        id_map<instance_base>::entry& entry = by_id_.probe(id, id_map<instance_base>::hash_of(id));
+        if (!entry.run || entry.run->running()) return false;
+        std::unique_ptr<instance_base> run(entry.run);
+        retire(*run);
+        by_id_.erase(entry);
         return true;
     }
 
@@ -817,9 +810,9 @@ private:
         nx.parent_gen = old.x->parent_gen;
         nx.on_parent_close = old.x->on_parent_close;
         close(old, workflow_status::continued_as_new);
-        auto it = by_id_.find(old.id);
-        std::unique_ptr<instance_base> keep = std::move(it->second);
-        by_id_.erase(it);
+        id_map<instance_base>::entry& entry = by_id_.probe(old.id, id_map<instance_base>::hash_of(old.id));
+        std::unique_ptr<instance_base> keep(entry.run);
+        by_id_.erase(entry);
         const run_hint was{keep->slot, keep->gen};
         retire(*keep);
         next->query_object = keep->object_ptr;
@@ -948,7 +941,7 @@ private:
     std::vector<std::uint32_t> free_slots_;
     std::vector<timer_slot> timers_;
     std::vector<std::uint32_t> free_timers_;
-    std::unordered_map<std::string_view, std::unique_ptr<instance_base>> by_id_;
+    id_map<instance_base> by_id_;  // owns the runs (deleted on replace, forget and destruction)
     std::vector<std::shared_ptr<const history>> histories_;
 };
 
