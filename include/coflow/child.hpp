@@ -103,11 +103,11 @@ public:
         return !wait_for_close();
     }
 
+    // Reached only when await_ready found the run open (or the body cancelled): nothing ran in between.
     bool await_suspend(std::coroutine_handle<> h) noexcept {
         if (precancelled_) return park_if_cancelled;
-        if (!wait_for_close()) return false;
         arm(*current_activation, h, wait_kind::child);
-        eng_->find(id_)->more().completion.push_back(*this);
+        open_run_->more().completion.push_back(*this);
         return true;
     }
 
@@ -131,10 +131,14 @@ public:
     }
 
 private:
-    // True while the run under the id is open; otherwise takes its outcome now (if there is a run).
+    // True while the run under the id is open (kept in open_run_); otherwise takes its outcome now (if
+    // there is a run).
     bool wait_for_close() noexcept {
         instance_base* t = eng_->find(id_);
-        if (t && t->running()) return true;
+        if (t && t->running()) {
+            open_run_ = t;
+            return true;
+        }
         if (t && !taken_) take_outcome(*this, *t);
         return false;
     }
@@ -165,6 +169,7 @@ private:
 
     struct no_value {};
     engine* eng_ = nullptr;
+    instance_base* open_run_ = nullptr;  // the run await_ready found open, which await_suspend waits on
     std::string id_;
     std::conditional_t<std::is_void_v<R>, no_value, std::optional<R>> value_{};
     std::exception_ptr error_;  // the failed run's cause, or what copying the value threw

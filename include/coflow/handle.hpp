@@ -78,7 +78,6 @@ public:
         return std::move(*answer);
     }
 
-public:
     /// The latest run's result as R (the run method's result type; void for workflow<void>).
     /// Throws result_not_ready while it runs, workflow_failed (cause kept), workflow_cancelled or
     /// workflow_terminated when it did not complete, argument_mismatch if R is not its result type.

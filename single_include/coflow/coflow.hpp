@@ -2204,18 +2204,24 @@ public:
     /// `deliver` is a delivery<T, I> (definition.hpp): it owns the typed arguments in `args`.
     template <class D>
     void accept(instance_base& in, std::uint32_t index, D&& deliver) {
-        if (!in.running()) detail::raise(workflow_closed(in.id, to_string(in.status), "signal it"));
-        const std::size_t limit = opts_.max_received_signals_per_run;
-        if (limit != 0 && in.received >= limit)
-            detail::raise(signal_limit_exceeded(
-                in.id, in.type.signals[index].name,
-                "received signals per run (runtime_options::max_received_signals_per_run)", limit,
-                "continue-as-new starts a run with fresh counters"));
-        schedule(in);  // first: if posting fails, nothing was accepted (a spare activation is harmless)
+        admit(in, [&] { return in.type.signals[index].name; });
         if (in.hist) [[unlikely]]
             record_accepted(in, index, deliver.args);
         in.inbox.emplace_back(std::forward<D>(deliver), index);
         ++in.received;
+    }
+
+    /// What every accepted signal passes first: the run is open and under its received limit (else
+    /// raises, naming the signal `name()`: only made for the message), and an activation is posted.
+    template <class Name>
+    void admit(instance_base& in, Name&& name) {
+        if (!in.running()) detail::raise(workflow_closed(in.id, to_string(in.status), "signal it"));
+        const std::size_t limit = opts_.max_received_signals_per_run;
+        if (limit != 0 && in.received >= limit)
+            detail::raise(signal_limit_exceeded(
+                in.id, name(), "received signals per run (runtime_options::max_received_signals_per_run)", limit,
+                "continue-as-new starts a run with fresh counters"));
+        schedule(in);  // first: if posting fails, nothing was accepted (a spare activation is harmless)
     }
 
     template <class Tuple>
@@ -2283,13 +2289,7 @@ public:
     template <class D>
     void accept_dynamic(instance_base& in, std::string_view name, const std::string* stable_name,
                         const arg_pack_base& args, D&& deliver) {
-        if (!in.running()) detail::raise(workflow_closed(in.id, to_string(in.status), "signal it"));
-        const std::size_t limit = opts_.max_received_signals_per_run;
-        if (limit != 0 && in.received >= limit)
-            detail::raise(signal_limit_exceeded(in.id, name,
-                                                "received signals per run (runtime_options::max_received_signals_per_run)",
-                                                limit, "continue-as-new starts a run with fresh counters"));
-        schedule(in);
+        admit(in, [name] { return name; });
         if (in.hist)
             record(in, event_kind::signal_accepted, std::string(name), args.text(),
                    std::shared_ptr<arg_pack_base>(args.clone()));
@@ -4037,11 +4037,11 @@ public:
         return !wait_for_close();
     }
 
+    // Reached only when await_ready found the run open (or the body cancelled): nothing ran in between.
     bool await_suspend(std::coroutine_handle<> h) noexcept {
         if (precancelled_) return park_if_cancelled;
-        if (!wait_for_close()) return false;
         arm(*current_activation, h, wait_kind::child);
-        eng_->find(id_)->more().completion.push_back(*this);
+        open_run_->more().completion.push_back(*this);
         return true;
     }
 
@@ -4065,10 +4065,14 @@ public:
     }
 
 private:
-    // True while the run under the id is open; otherwise takes its outcome now (if there is a run).
+    // True while the run under the id is open (kept in open_run_); otherwise takes its outcome now (if
+    // there is a run).
     bool wait_for_close() noexcept {
         instance_base* t = eng_->find(id_);
-        if (t && t->running()) return true;
+        if (t && t->running()) {
+            open_run_ = t;
+            return true;
+        }
         if (t && !taken_) take_outcome(*this, *t);
         return false;
     }
@@ -4099,6 +4103,7 @@ private:
 
     struct no_value {};
     engine* eng_ = nullptr;
+    instance_base* open_run_ = nullptr;  // the run await_ready found open, which await_suspend waits on
     std::string id_;
     std::conditional_t<std::is_void_v<R>, no_value, std::optional<R>> value_{};
     std::exception_ptr error_;  // the failed run's cause, or what copying the value threw
@@ -4620,7 +4625,6 @@ public:
         return std::move(*answer);
     }
 
-public:
     /// The latest run's result as R (the run method's result type; void for workflow<void>).
     /// Throws result_not_ready while it runs, workflow_failed (cause kept), workflow_cancelled or
     /// workflow_terminated when it did not complete, argument_mismatch if R is not its result type.

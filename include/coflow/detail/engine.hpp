@@ -428,18 +428,24 @@ public:
     /// `deliver` is a delivery<T, I> (definition.hpp): it owns the typed arguments in `args`.
     template <class D>
     void accept(instance_base& in, std::uint32_t index, D&& deliver) {
-        if (!in.running()) detail::raise(workflow_closed(in.id, to_string(in.status), "signal it"));
-        const std::size_t limit = opts_.max_received_signals_per_run;
-        if (limit != 0 && in.received >= limit)
-            detail::raise(signal_limit_exceeded(
-                in.id, in.type.signals[index].name,
-                "received signals per run (runtime_options::max_received_signals_per_run)", limit,
-                "continue-as-new starts a run with fresh counters"));
-        schedule(in);  // first: if posting fails, nothing was accepted (a spare activation is harmless)
+        admit(in, [&] { return in.type.signals[index].name; });
         if (in.hist) [[unlikely]]
             record_accepted(in, index, deliver.args);
         in.inbox.emplace_back(std::forward<D>(deliver), index);
         ++in.received;
+    }
+
+    /// What every accepted signal passes first: the run is open and under its received limit (else
+    /// raises, naming the signal `name()`: only made for the message), and an activation is posted.
+    template <class Name>
+    void admit(instance_base& in, Name&& name) {
+        if (!in.running()) detail::raise(workflow_closed(in.id, to_string(in.status), "signal it"));
+        const std::size_t limit = opts_.max_received_signals_per_run;
+        if (limit != 0 && in.received >= limit)
+            detail::raise(signal_limit_exceeded(
+                in.id, name(), "received signals per run (runtime_options::max_received_signals_per_run)", limit,
+                "continue-as-new starts a run with fresh counters"));
+        schedule(in);  // first: if posting fails, nothing was accepted (a spare activation is harmless)
     }
 
     template <class Tuple>
@@ -507,13 +513,7 @@ public:
     template <class D>
     void accept_dynamic(instance_base& in, std::string_view name, const std::string* stable_name,
                         const arg_pack_base& args, D&& deliver) {
-        if (!in.running()) detail::raise(workflow_closed(in.id, to_string(in.status), "signal it"));
-        const std::size_t limit = opts_.max_received_signals_per_run;
-        if (limit != 0 && in.received >= limit)
-            detail::raise(signal_limit_exceeded(in.id, name,
-                                                "received signals per run (runtime_options::max_received_signals_per_run)",
-                                                limit, "continue-as-new starts a run with fresh counters"));
-        schedule(in);
+        admit(in, [name] { return name; });
         if (in.hist)
             record(in, event_kind::signal_accepted, std::string(name), args.text(),
                    std::shared_ptr<arg_pack_base>(args.clone()));
