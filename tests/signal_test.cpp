@@ -123,6 +123,29 @@ public:
     static constexpr auto definition =
         coflow::define<patient>("patient").run(&patient::run).signal("in", &patient::in);
 };
+// A channel and a handler that looks at it: shows where channel values stand among handler signals.
+class mixed {
+public:
+    coflow::signal_channel<int> items;
+    coflow::workflow<std::vector<std::string>> run() {
+        co_await coflow::wait_condition([this] { return done_; });
+        while (auto v = items.try_receive()) log_.push_back("item:" + std::to_string(*v));
+        co_return log_;
+    }
+    void look() { log_.push_back("look sees " + std::to_string(items.size())); }
+    void finish() { done_ = true; }
+    std::size_t queued() const { return items.size(); }
+    static constexpr auto definition = coflow::define<mixed>("mixed")
+                                           .run(&mixed::run)
+                                           .signal("item", &mixed::items)
+                                           .signal("look", &mixed::look)
+                                           .signal("finish", &mixed::finish)
+                                           .query("queued", &mixed::queued);
+
+private:
+    std::vector<std::string> log_;
+    bool done_ = false;
+};
 class partial {
 public:
     coflow::workflow<void> run() { co_await coflow::wait_condition([] { return false; }); }
@@ -361,4 +384,37 @@ TEST_CASE("the default received-signal limit is Temporal's 10,000 per run", "[si
     CHECK_THROWS_AS(h.signal(&collector::values, 10'000), coflow::signal_limit_exceeded);
     ex.run_until_idle();
     CHECK(h.query(&collector::count) == 10'000);
+}
+
+TEST_CASE("a channel value accepted with nothing queued ahead is in the channel at once, and order holds", "[signal]") {
+    coflow::deterministic_executor ex;
+    coflow::runtime rt{ex};
+    auto h = rt.start_workflow(&mixed::run, {.id = "mixed"});
+    ex.run_until_idle();
+    h.signal(&mixed::items, 1);  // nothing queued ahead: straight into the channel
+    CHECK(h.query(&mixed::queued) == 1);
+    CHECK(h.describe().pending_signals == 1);  // still pending for the run: it has not run since
+    h.signal(&mixed::look);                     // a handler: waits in the inbox
+    rt.get_workflow_handle("mixed").signal("item", 2);  // queued behind the handler, so it waits too
+    CHECK(h.query(&mixed::queued) == 1);
+    h.signal(&mixed::look);
+    h.signal(&mixed::finish);
+    CHECK(h.describe().pending_signals == 5);
+    ex.run_until_idle();
+    CHECK(h.describe().pending_signals == 0);
+    // Each handler saw exactly the channel values accepted before it.
+    CHECK(h.result() == std::vector<std::string>{"look sees 1", "look sees 2", "item:1", "item:2"});
+}
+
+TEST_CASE("a condition on a channel wakes for a value put in the channel as it was accepted", "[signal]") {
+    coflow::deterministic_executor ex;
+    coflow::runtime rt{ex};
+    auto h = rt.start_workflow(&drain::run);
+    ex.run_until_idle();
+    for (int v = 5; v < 8; ++v) {
+        h.signal(&drain::in, v);
+        ex.run_until_idle();  // one value per activation: the condition is tested after each
+    }
+    REQUIRE(h.status() == coflow::workflow_status::completed);
+    CHECK(h.result() == std::vector<int>{-1, 5, 6, 7});
 }

@@ -271,6 +271,14 @@ struct delivery {
     static constexpr auto target = std::get<I>(T::definition.signals).target;
     using M = std::remove_const_t<decltype(target)>;
     static constexpr signal_kind kind = signal_kind_of<T, M>();
+    // Filling a channel runs no workflow code, so the engine may do it as the signal is accepted (when
+    // the value moves without throwing: a failing delivery fails the run, not the sender).
+    static constexpr bool fills_channel = [] {
+        if constexpr (kind == signal_kind::channel)
+            return std::is_nothrow_move_constructible_v<typename member_data_traits<M>::member_type::value_type>;
+        else
+            return false;
+    }();
     typename signal_args<T, M>::tuple args;
 
     void operator()(instance_base& in) {

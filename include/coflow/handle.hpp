@@ -92,7 +92,7 @@ public:
         d.run_id = in.run_id();
         d.type = std::string(in.type.name);
         d.status = in.status;
-        d.pending_signals = in.inbox.size();
+        d.pending_signals = in.pending_signals();
         d.received_signals = in.received;
         d.pending_outgoing_signals = in.pending_outgoing();
         d.running_handlers = in.handlers_running;

@@ -31,7 +31,7 @@ struct workflow_info {
     i.run_id = in.run_id();
     i.type = in.type.name;
     i.received_signals = in.received;
-    i.pending_signals = in.inbox.size();
+    i.pending_signals = in.pending_signals();
     i.pending_outgoing_signals = in.pending_outgoing();
     i.max_received_signals = a.eng->options().max_received_signals_per_run;
     i.continue_as_new_suggested =

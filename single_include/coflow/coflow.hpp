@@ -2006,6 +2006,9 @@ public:
     workflow_status finished_as = workflow_status::completed;
 
     ring<pending_signal> inbox;
+    // Channel signals delivered as they were accepted (see engine::accept) since the run last ran: to
+    // anyone outside the run they are still pending, as if they waited in the inbox.
+    std::uint32_t delivered_ahead = 0;
     std::size_t received = 0;  // signals accepted in this run
     std::size_t handled = 0;   // signals delivered in this run
     std::uint64_t steps = 0;   // handler deliveries and resumptions so far: conditions are re-tested per step
@@ -2044,6 +2047,8 @@ public:
         if (!x) x = std::make_unique<extras>();
         return *x;
     }
+    /// Signals accepted and not yet delivered, as seen from outside the run.
+    [[nodiscard]] std::size_t pending_signals() const noexcept { return inbox.size() + delivered_ahead; }
     [[nodiscard]] std::size_t pending_outgoing() const noexcept { return x ? x->outbox.size() : 0; }
     [[nodiscard]] std::string_view terminate_reason() const noexcept {
         return x ? std::string_view(x->terminate_reason) : std::string_view();
@@ -2207,6 +2212,19 @@ public:
         admit(in, [&] { return in.type.signals[index].name; });
         if (in.hist) [[unlikely]]
             record_accepted(in, index, deliver.args);
+        if constexpr (std::remove_cvref_t<D>::fills_channel) {
+            // Nothing queued ahead of it and no code of the run on the stack: the channel takes the value
+            // now, exactly as the next activation would (filling a channel runs no workflow code), and the
+            // inbox hop is skipped. With a history, delivery stays an event of the activation.
+            if (in.inbox.empty() && !in.active && !in.hist) {
+                deliver(in);
+                ++in.received;
+                ++in.handled;
+                ++in.delivered_ahead;
+                ++in.steps;  // a step: conditions reading the channel are tested again
+                return;
+            }
+        }
         in.inbox.emplace_back(std::forward<D>(deliver), index);
         ++in.received;
     }
@@ -2461,6 +2479,7 @@ private:
             in.x->predecessor.reset();
             in.query_object = in.object_ptr;
         }
+        in.delivered_ahead = 0;  // from here on, they are delivered for everyone
         activation act{this, &in, false};
         activation* const outer = std::exchange(current_activation, &act);
         in.active = true;
@@ -2658,6 +2677,7 @@ private:
         }
         in.destroy_frames();
         in.inbox.release();
+        in.delivered_ahead = 0;
         if (in.x) in.x->outbox.release();  // only a terminated run can still hold some: they are not sent
         in.ready.clear();
         in.conditions.clear();
@@ -3355,6 +3375,14 @@ struct delivery {
     static constexpr auto target = std::get<I>(T::definition.signals).target;
     using M = std::remove_const_t<decltype(target)>;
     static constexpr signal_kind kind = signal_kind_of<T, M>();
+    // Filling a channel runs no workflow code, so the engine may do it as the signal is accepted (when
+    // the value moves without throwing: a failing delivery fails the run, not the sender).
+    static constexpr bool fills_channel = [] {
+        if constexpr (kind == signal_kind::channel)
+            return std::is_nothrow_move_constructible_v<typename member_data_traits<M>::member_type::value_type>;
+        else
+            return false;
+    }();
     typename signal_args<T, M>::tuple args;
 
     void operator()(instance_base& in) {
@@ -4639,7 +4667,7 @@ public:
         d.run_id = in.run_id();
         d.type = std::string(in.type.name);
         d.status = in.status;
-        d.pending_signals = in.inbox.size();
+        d.pending_signals = in.pending_signals();
         d.received_signals = in.received;
         d.pending_outgoing_signals = in.pending_outgoing();
         d.running_handlers = in.handlers_running;
@@ -4817,7 +4845,7 @@ struct workflow_info {
     i.run_id = in.run_id();
     i.type = in.type.name;
     i.received_signals = in.received;
-    i.pending_signals = in.inbox.size();
+    i.pending_signals = in.pending_signals();
     i.pending_outgoing_signals = in.pending_outgoing();
     i.max_received_signals = a.eng->options().max_received_signals_per_run;
     i.continue_as_new_suggested =

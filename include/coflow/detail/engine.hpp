@@ -230,6 +230,9 @@ public:
     workflow_status finished_as = workflow_status::completed;
 
     ring<pending_signal> inbox;
+    // Channel signals delivered as they were accepted (see engine::accept) since the run last ran: to
+    // anyone outside the run they are still pending, as if they waited in the inbox.
+    std::uint32_t delivered_ahead = 0;
     std::size_t received = 0;  // signals accepted in this run
     std::size_t handled = 0;   // signals delivered in this run
     std::uint64_t steps = 0;   // handler deliveries and resumptions so far: conditions are re-tested per step
@@ -268,6 +271,8 @@ public:
         if (!x) x = std::make_unique<extras>();
         return *x;
     }
+    /// Signals accepted and not yet delivered, as seen from outside the run.
+    [[nodiscard]] std::size_t pending_signals() const noexcept { return inbox.size() + delivered_ahead; }
     [[nodiscard]] std::size_t pending_outgoing() const noexcept { return x ? x->outbox.size() : 0; }
     [[nodiscard]] std::string_view terminate_reason() const noexcept {
         return x ? std::string_view(x->terminate_reason) : std::string_view();
@@ -431,6 +436,19 @@ public:
         admit(in, [&] { return in.type.signals[index].name; });
         if (in.hist) [[unlikely]]
             record_accepted(in, index, deliver.args);
+        if constexpr (std::remove_cvref_t<D>::fills_channel) {
+            // Nothing queued ahead of it and no code of the run on the stack: the channel takes the value
+            // now, exactly as the next activation would (filling a channel runs no workflow code), and the
+            // inbox hop is skipped. With a history, delivery stays an event of the activation.
+            if (in.inbox.empty() && !in.active && !in.hist) {
+                deliver(in);
+                ++in.received;
+                ++in.handled;
+                ++in.delivered_ahead;
+                ++in.steps;  // a step: conditions reading the channel are tested again
+                return;
+            }
+        }
         in.inbox.emplace_back(std::forward<D>(deliver), index);
         ++in.received;
     }
@@ -685,6 +703,7 @@ private:
             in.x->predecessor.reset();
             in.query_object = in.object_ptr;
         }
+        in.delivered_ahead = 0;  // from here on, they are delivered for everyone
         activation act{this, &in, false};
         activation* const outer = std::exchange(current_activation, &act);
         in.active = true;
@@ -882,6 +901,7 @@ private:
         }
         in.destroy_frames();
         in.inbox.release();
+        in.delivered_ahead = 0;
         if (in.x) in.x->outbox.release();  // only a terminated run can still hold some: they are not sent
         in.ready.clear();
         in.conditions.clear();
