@@ -1086,22 +1086,26 @@ class inline_function<R(Args...), Size> {
     // destructor call: null entries say so, saving two indirect calls per queued signal.
     template <class F>
     static constexpr bool trivial = std::is_trivially_copyable_v<F> && std::is_trivially_destructible_v<F>;
+    // A closure may also say that memcpy moves it (`using trivially_relocatable = void;`): a handle
+    // with a destructor but no pointer into itself. It is then destroyed once, where it ends up.
+    template <class F>
+    static constexpr bool relocatable = trivial<F> || requires { typename F::trivially_relocatable; };
 
     template <class F>
     static constexpr ops inline_ops{
         [](void* p, Args&&... a) -> R { return (*static_cast<F*>(p))(std::forward<Args>(a)...); },
-        trivial<F> ? nullptr
-                   : +[](void* from, void* to) noexcept {
-                         ::new (to) F(std::move(*static_cast<F*>(from)));
-                         static_cast<F*>(from)->~F();
-                     },
+        relocatable<F> ? nullptr
+                       : +[](void* from, void* to) noexcept {
+                             ::new (to) F(std::move(*static_cast<F*>(from)));
+                             static_cast<F*>(from)->~F();
+                         },
         trivial<F> ? nullptr : +[](void* p) noexcept { static_cast<F*>(p)->~F(); }};
 
     // Too big to fit: the storage holds a pointer to a heap copy.
     template <class F>
     static constexpr ops heap_ops{
         [](void* p, Args&&... a) -> R { return (**static_cast<F**>(p))(std::forward<Args>(a)...); },
-        [](void* from, void* to) noexcept { ::new (to) F*(*static_cast<F**>(from)); },
+        nullptr,  // the pointer is copied like bytes
         [](void* p) noexcept { delete *static_cast<F**>(p); }};
 
 public:
@@ -1987,9 +1991,6 @@ public:
     engine& eng;
     const workflow_type& type;
     void* object_ptr = nullptr;  // set by instance<T>
-    // What queries read: object_ptr, or the predecessor's object until this run first runs (one load
-    // on the query path instead of following extras).
-    void* query_object = nullptr;
     std::string id;
     std::uint64_t run_hi = 0, run_lo = 0;
     std::uint32_t slot = 0, gen = 0;
@@ -2057,6 +2058,11 @@ public:
 
     /// Whose object a query reads: the predecessor's until this run has run once.
     [[nodiscard]] void* query_target_object() const noexcept { return query_object; }
+
+    // What queries read: object_ptr, or the predecessor's object until this run first runs (one load
+    // on the query path instead of following extras). Last, so that it shares a cache line with the
+    // start of the object that instance<T> puts right after it: a query on a cold run misses once.
+    void* query_object = nullptr;
 };
 
 /// Shared between the engine and the work it posts, so that work outliving the runtime does nothing.
@@ -2437,6 +2443,7 @@ private:
     };
 
     struct activate_work {
+        using trivially_relocatable = void;  // a pointer and two numbers: the executor moves it with memcpy
         link_ref link;
         std::uint32_t slot, gen;
         void operator()() {
@@ -2444,6 +2451,7 @@ private:
         }
     };
     struct timer_work {
+        using trivially_relocatable = void;  // a pointer and two numbers: the executor moves it with memcpy
         link_ref link;
         std::uint32_t slot, gen;
         void operator()() {
@@ -2544,7 +2552,9 @@ private:
 
     // Delivers the outgoing entries of `in` in order; tells each awaitable how it went.
     void flush(instance_base& in) {
-        if (!in.x) return;
+        if (in.x && !in.x->outbox.empty()) send_outbox(in);  // inlined: most steps send nothing
+    }
+    [[gnu::noinline]] void send_outbox(instance_base& in) {
         auto& outbox = in.x->outbox;
         while (!outbox.empty()) {
             outgoing o = std::move(outbox.front());

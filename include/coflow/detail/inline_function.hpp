@@ -29,22 +29,26 @@ class inline_function<R(Args...), Size> {
     // destructor call: null entries say so, saving two indirect calls per queued signal.
     template <class F>
     static constexpr bool trivial = std::is_trivially_copyable_v<F> && std::is_trivially_destructible_v<F>;
+    // A closure may also say that memcpy moves it (`using trivially_relocatable = void;`): a handle
+    // with a destructor but no pointer into itself. It is then destroyed once, where it ends up.
+    template <class F>
+    static constexpr bool relocatable = trivial<F> || requires { typename F::trivially_relocatable; };
 
     template <class F>
     static constexpr ops inline_ops{
         [](void* p, Args&&... a) -> R { return (*static_cast<F*>(p))(std::forward<Args>(a)...); },
-        trivial<F> ? nullptr
-                   : +[](void* from, void* to) noexcept {
-                         ::new (to) F(std::move(*static_cast<F*>(from)));
-                         static_cast<F*>(from)->~F();
-                     },
+        relocatable<F> ? nullptr
+                       : +[](void* from, void* to) noexcept {
+                             ::new (to) F(std::move(*static_cast<F*>(from)));
+                             static_cast<F*>(from)->~F();
+                         },
         trivial<F> ? nullptr : +[](void* p) noexcept { static_cast<F*>(p)->~F(); }};
 
     // Too big to fit: the storage holds a pointer to a heap copy.
     template <class F>
     static constexpr ops heap_ops{
         [](void* p, Args&&... a) -> R { return (**static_cast<F**>(p))(std::forward<Args>(a)...); },
-        [](void* from, void* to) noexcept { ::new (to) F*(*static_cast<F**>(from)); },
+        nullptr,  // the pointer is copied like bytes
         [](void* p) noexcept { delete *static_cast<F**>(p); }};
 
 public:
