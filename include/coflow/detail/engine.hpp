@@ -212,8 +212,11 @@ public:
     const workflow_type& type;
     void* object_ptr = nullptr;  // set by instance<T>
     std::string id;
-    std::uint64_t run_hi = 0, run_lo = 0;
+    std::uint64_t run_key = 0;  // the run id is the next two numbers of splitmix64(run_key)
     std::uint32_t slot = 0, gen = 0;
+    // Channel signals delivered as they were accepted (see engine::accept) since the run last ran: to
+    // anyone outside the run they are still pending, as if they waited in the inbox.
+    std::uint32_t delivered_ahead = 0;
     workflow_status status = workflow_status::running;
 
     bool scheduled = false;         // an activation is posted to the executor
@@ -225,15 +228,11 @@ public:
     // How the run closes once its body finished (completed or cancelled). `status` stays running until
     // the step ends, so that what the run still handles and sends in that step is taken as usual.
     workflow_status finished_as = workflow_status::completed;
+    std::uint32_t handlers_running = 0;  // async signal handlers started and not finished
 
     ring<pending_signal> inbox;
-    // Channel signals delivered as they were accepted (see engine::accept) since the run last ran: to
-    // anyone outside the run they are still pending, as if they waited in the inbox.
-    std::uint32_t delivered_ahead = 0;
     std::size_t received = 0;  // signals accepted in this run
-    std::size_t handled = 0;   // signals delivered in this run
     std::uint64_t steps = 0;   // handler deliveries and resumptions so far: conditions are re-tested per step
-    std::size_t handlers_running = 0;
 
     intrusive_list<waiter, ready_tag> ready;
     intrusive_list<waiter, wait_tag> conditions;
@@ -261,6 +260,7 @@ public:
         std::unique_ptr<instance_base> predecessor;
         std::string terminate_reason;
         std::shared_ptr<history> hist_owner;
+        std::size_t handled = 0;  // signals delivered in this run, numbered in the history
     };
     std::unique_ptr<extras> x;
 
@@ -366,8 +366,9 @@ public:
         instance_base& in = *inst;
         const std::uint64_t id_hash = id_map<instance_base>::hash_of(in.id);
         by_id_.reserve_one();  // may grow the table: before anything else changes
-        in.run_hi = rng_();
-        in.run_lo = rng_();
+        in.run_key = rng_.state();  // run_id() draws the two numbers again from here: 8 bytes, not 16
+        rng_();
+        rng_();
         const std::uint64_t seed = rng_();
         in.rng = splitmix64(forced_seed ? *forced_seed : seed);
         std::shared_ptr<history> h;
@@ -445,7 +446,6 @@ public:
             if (in.inbox.empty() && !in.active && !in.hist) {
                 deliver(in);
                 ++in.received;
-                ++in.handled;
                 ++in.delivered_ahead;
                 ++in.steps;  // a step: conditions reading the channel are tested again
                 return;
@@ -849,19 +849,18 @@ private:
         if (fresh.hist) record(fresh, event_kind::workflow_started, std::string(fresh.type.name), text, input);
     }
 
-    // The body finished while signals it sent to itself were still queued: they were accepted, so they
-    // are handled (sync handlers run, channels fill) before the run is sealed.
     void note_handled(instance_base& in, const pending_signal& p) {
-        ++in.handled;
         if (in.hist) [[unlikely]]
             record_handled(in, p);
     }
     // Out of line so that the hot loop above stays small when no history is recorded.
     [[gnu::noinline]] void record_handled(instance_base& in, const pending_signal& p) {
         std::string name = p.index == dynamic_index ? *p.dynamic_name : std::string(in.type.signals[p.index].name);
-        record(in, event_kind::signal_handled, std::move(name), {std::to_string(in.handled)});
+        record(in, event_kind::signal_handled, std::move(name), {std::to_string(++in.more().handled)});
     }
 
+    // The body finished while signals it sent to itself were still queued: they were accepted, so they
+    // are handled (sync handlers run, channels fill) before the run is sealed.
     void deliver_leftovers(instance_base& in, activation& act) {
         guarded(
             [&] {
@@ -1041,6 +1040,9 @@ inline void raise_cancelled(instance_base& in) {
 inline std::string instance_base::run_id() const {
     // Formatted like a UUID, from the runtime's seeded generator: deterministic across runs.
     static constexpr char hex[] = "0123456789abcdef";
+    splitmix64 key(run_key);
+    const std::uint64_t run_hi = key();
+    const std::uint64_t run_lo = key();
     std::string out;
     out.reserve(36);
     for (int i = 0; i < 32; ++i) {

@@ -37,6 +37,9 @@ public:
     /// A uniform double in [0, 1), the same on every platform.
     constexpr double uniform01() noexcept { return static_cast<double>((*this)() >> 11) * 0x1.0p-53; }
 
+    /// The state: a generator made from it yields what this one yields next.
+    [[nodiscard]] constexpr std::uint64_t state() const noexcept { return state_; }
+
 private:
     std::uint64_t state_;
 };

@@ -74,7 +74,7 @@ public:
 private:
     void grow() {
         if (cap_ >= (std::uint32_t{1} << 31)) detail::raise(std::length_error("coflow: queue longer than 2^31 items"));
-        const std::uint32_t cap = cap_ ? cap_ * 2 : 4;  // a power of two, so wrapping is a mask
+        const std::uint32_t cap = cap_ ? cap_ * 2 : first_capacity;  // a power of two, so wrapping is a mask
         T* nb = std::allocator<T>{}.allocate(cap);
         // Strong guarantee, as std::vector gives: a type whose move may throw is copied, and if a copy
         // throws, the new buffer is undone and the ring is as it was.
@@ -95,6 +95,10 @@ private:
         cap_ = cap;
         head_ = 0;
     }
+
+    // Small items start four to a buffer; big ones (an inbox's pending signals) one, because a workflow
+    // that takes its signals one at a time, the usual case, never needs more.
+    static constexpr std::uint32_t first_capacity = sizeof(T) >= 64 ? 1 : 4;
 
     // 32-bit counts keep an idle inbox at 24 bytes: a suspended workflow is mostly such small parts.
     T* buf_ = nullptr;
