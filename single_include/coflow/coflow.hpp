@@ -4493,7 +4493,7 @@ public:
             parked_[slot] = std::move(w);
         }
         timers_.push_back(timer{t, next_seq_++, slot});
-        std::push_heap(timers_.begin(), timers_.end(), later);
+        sift_up(timers_.size() - 1);
     }
 
     [[nodiscard]] time_point now() const noexcept override { return now_; }
@@ -4568,22 +4568,53 @@ private:
         std::uint64_t seq;
         std::uint32_t slot;  // where its work is parked
     };
-    // std heap functions build a max-heap; "later" as less puts the earliest (due, seq) on top. A
-    // function object, not a function pointer, so that the heap's sifting loops inline it.
-    struct later_t {
-        bool operator()(const timer& a, const timer& b) const noexcept {
-            return a.due != b.due ? a.due > b.due : a.seq > b.seq;
+    static bool earlier(const timer& a, const timer& b) noexcept {
+        return a.due != b.due ? a.due < b.due : a.seq < b.seq;
+    }
+
+    // The timers form an 8-ary min-heap on (due, seq): a third of the depth of a binary heap, with a node's eight
+    // children side by side in three cache lines, so that a pop from a heap too big for the cache misses
+    // far less often. (due, seq) orders every timer strictly, so the firing order is the same as
+    // with any other priority queue.
+    static constexpr std::size_t arity = 8;
+
+    void sift_up(std::size_t i) noexcept {
+        const timer t = timers_[i];
+        while (i > 0) {
+            const std::size_t parent = (i - 1) / arity;
+            if (!earlier(t, timers_[parent])) break;
+            timers_[i] = timers_[parent];
+            i = parent;
         }
-    };
-    static constexpr later_t later{};
+        timers_[i] = t;
+    }
+
+    void pop_earliest() noexcept {
+        const timer last = timers_.back();
+        timers_.pop_back();
+        const std::size_t n = timers_.size();
+        if (n == 0) return;
+        std::size_t i = 0;
+        for (;;) {
+            const std::size_t first = i * arity + 1;
+            if (first >= n) break;
+            const std::size_t end = std::min(first + arity, n);
+            std::size_t best = first;
+            for (std::size_t c = first + 1; c < end; ++c)
+                if (earlier(timers_[c], timers_[best])) best = c;
+            if (!earlier(timers_[best], last)) break;
+            timers_[i] = timers_[best];
+            i = best;
+        }
+        timers_[i] = last;
+    }
 
     void release_due() {
         while (!timers_.empty() && timers_.front().due <= now_) {
             const std::uint32_t slot = timers_.front().slot;
             ready_.push_back(std::move(parked_[slot]));  // may grow (and throw) before anything changed
             free_parked_.push_back(slot);                 // capacity reserved in post_at
-            std::pop_heap(timers_.begin(), timers_.end(), later);
-            timers_.pop_back();
+            pop_earliest();
         }
     }
 
