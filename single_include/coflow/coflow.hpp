@@ -1995,42 +1995,46 @@ public:
     [[nodiscard]] bool running() const noexcept { return status == workflow_status::running; }
     [[nodiscard]] std::string run_id() const;
 
-    engine& eng;
-    const workflow_type& type;
-    void* object_ptr = nullptr;  // set by instance<T>
-    std::string id;
-    std::uint64_t run_key = 0;  // the run id is the next two numbers of splitmix64(run_key)
+    // The fields are ordered by use: what accepting a signal reads and writes comes first (with the
+    // vtable pointer, the first cache line), then what an activation reads, then what waits and closing
+    // use. A signal to a cold run then misses on one or two lines rather than on five.
     std::uint32_t slot = 0, gen = 0;
+    workflow_status status = workflow_status::running;
     // Channel signals delivered as they were accepted (see engine::accept) since the run last ran: to
     // anyone outside the run they are still pending, as if they waited in the inbox.
     std::uint32_t delivered_ahead = 0;
-    workflow_status status = workflow_status::running;
-
     bool scheduled = false;         // an activation is posted to the executor
     bool active = false;            // its code is on the stack right now
     bool cancel_requested = false;  // delivered to the body at its current or next await
     bool body_finished = false;
     bool needs_start = true;  // the body has not run yet: the first activation starts it
     bool continuing = false;  // the body asked to continue as new
+    std::size_t received = 0;  // signals accepted in this run
+    ring<pending_signal> inbox;
+
+    std::uint64_t steps = 0;  // handler deliveries and resumptions so far: conditions are re-tested per step
+    history* hist = nullptr;  // set when the runtime records histories
+    struct extras;
+    std::unique_ptr<extras> x;   // what only some runs need (defined below)
+    std::exception_ptr failure;  // set: the run fails at the end of this step
+    void* object_ptr = nullptr;  // set by instance<T>
+    engine& eng;
+    intrusive_list<waiter, ready_tag> ready;
+
+    intrusive_list<waiter, wait_tag> conditions;
+    intrusive_list<waiter, suspended_tag> suspended;  // every wait in progress, for describe()
+    waiter* body_wait = nullptr;                      // the body's current suspension, which cancel() wakes
+    std::coroutine_handle<> body{};
+    const workflow_type& type;
     // How the run closes once its body finished (completed or cancelled). `status` stays running until
     // the step ends, so that what the run still handles and sends in that step is taken as usual.
     workflow_status finished_as = workflow_status::completed;
     std::uint32_t handlers_running = 0;  // async signal handlers started and not finished
 
-    ring<pending_signal> inbox;
-    std::size_t received = 0;  // signals accepted in this run
-    std::uint64_t steps = 0;   // handler deliveries and resumptions so far: conditions are re-tested per step
-
-    intrusive_list<waiter, ready_tag> ready;
-    intrusive_list<waiter, wait_tag> conditions;
-    intrusive_list<waiter, suspended_tag> suspended;  // every wait in progress, for describe()
-    history* hist = nullptr;                          // set when the runtime records histories
     intrusive_list<promise_base, handler_tag> handlers;
-    waiter* body_wait = nullptr;  // the body's current suspension, which cancel() wakes
-
-    std::coroutine_handle<> body{};
-    std::exception_ptr failure;  // set: the run fails at the end of this step
     splitmix64 rng;
+    std::uint64_t run_key = 0;  // the run id is the next two numbers of splitmix64(run_key)
+    std::string id;
 
     /// What only some runs need (external signals, children, parents, continue-as-new, histories), kept
     /// apart so that a plain suspended workflow stays small.
@@ -2049,7 +2053,6 @@ public:
         std::shared_ptr<history> hist_owner;
         std::size_t handled = 0;  // signals delivered in this run, numbered in the history
     };
-    std::unique_ptr<extras> x;
 
     [[nodiscard]] extras& more() {
         if (!x) x = std::make_unique<extras>();
