@@ -1456,7 +1456,8 @@ public:
 
     template <class... A>
     T& emplace_back(A&&... a) {
-        if (size_ == cap_) grow();
+        if (size_ == cap_) [[unlikely]]
+            grow();
         T* slot = buf_ + ((head_ + size_) & (cap_ - 1u));
         ::new (static_cast<void*>(slot)) T(std::forward<A>(a)...);
         ++size_;
@@ -1487,7 +1488,7 @@ public:
     }
 
 private:
-    void grow() {
+    [[gnu::noinline]] void grow() {  // out of line, so that emplace_back inlines where it is hot
         if (cap_ >= (std::uint32_t{1} << 31)) detail::raise(std::length_error("coflow: queue longer than 2^31 items"));
         const std::uint32_t cap = cap_ ? cap_ * 2 : first_capacity;  // a power of two, so wrapping is a mask
         T* nb = std::allocator<T>{}.allocate(cap);
@@ -2225,15 +2226,16 @@ public:
     /// Accepts a signal for `in`: checks it may take one, queues it in order, schedules delivery.
     /// `deliver` is a delivery<T, I> (definition.hpp): it owns the typed arguments in `args`.
     template <class D>
-    void accept(instance_base& in, std::uint32_t index, D&& deliver) {
-        admit(in, [&] { return in.type.signals[index].name; });
-        if (in.hist) [[unlikely]]
-            record_accepted(in, index, deliver.args);
+    [[gnu::always_inline]] inline void accept(instance_base& in, std::uint32_t index, D&& deliver) {
         if constexpr (std::remove_cvref_t<D>::fills_channel) {
             // Nothing queued ahead of it and no code of the run on the stack: the channel takes the value
             // now, exactly as the next activation would (filling a channel runs no workflow code), and the
-            // inbox hop is skipped. With a history, delivery stays an event of the activation.
-            if (in.inbox.empty() && !in.active && !in.hist) {
+            // inbox hop is skipped. With a history, delivery stays an event of the activation. The same
+            // checks as admit(), kept inline: this is the whole of a busy channel's signal.
+            const std::size_t limit = opts_.max_received_signals_per_run;
+            if (in.running() && in.inbox.empty() && !in.active && !in.hist && (limit == 0 || in.received < limit))
+                [[likely]] {
+                if (!in.scheduled) post_activation(in);  // first: if posting fails, nothing was accepted
                 deliver(in);
                 ++in.received;
                 ++in.delivered_ahead;
@@ -2241,6 +2243,14 @@ public:
                 return;
             }
         }
+        enqueue(in, index, std::forward<D>(deliver));
+    }
+
+    template <class D>
+    void enqueue(instance_base& in, std::uint32_t index, D&& deliver) {
+        admit(in, [&] { return in.type.signals[index].name; });
+        if (in.hist) [[unlikely]]
+            record_accepted(in, index, deliver.args);
         in.inbox.emplace_back(std::forward<D>(deliver), index);
         ++in.received;
     }
@@ -3001,7 +3011,7 @@ public:
     /// Adds a value: hands it to the first waiting receiver, or queues it. The runtime calls this when
     /// it delivers a signal; workflow code may call it too (for instance to put back an item).
     template <class... As>
-    void push(As&&... args) {
+    [[gnu::always_inline]] inline void push(As&&... args) {  // inline: most of what a channel signal costs
         if (receiver* r = receivers_.pop_front()) {
             r->slot.emplace(std::forward<As>(args)...);
             r->fire(detail::wake_reason::fired);

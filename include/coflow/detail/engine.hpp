@@ -438,15 +438,16 @@ public:
     /// Accepts a signal for `in`: checks it may take one, queues it in order, schedules delivery.
     /// `deliver` is a delivery<T, I> (definition.hpp): it owns the typed arguments in `args`.
     template <class D>
-    void accept(instance_base& in, std::uint32_t index, D&& deliver) {
-        admit(in, [&] { return in.type.signals[index].name; });
-        if (in.hist) [[unlikely]]
-            record_accepted(in, index, deliver.args);
+    [[gnu::always_inline]] inline void accept(instance_base& in, std::uint32_t index, D&& deliver) {
         if constexpr (std::remove_cvref_t<D>::fills_channel) {
             // Nothing queued ahead of it and no code of the run on the stack: the channel takes the value
             // now, exactly as the next activation would (filling a channel runs no workflow code), and the
-            // inbox hop is skipped. With a history, delivery stays an event of the activation.
-            if (in.inbox.empty() && !in.active && !in.hist) {
+            // inbox hop is skipped. With a history, delivery stays an event of the activation. The same
+            // checks as admit(), kept inline: this is the whole of a busy channel's signal.
+            const std::size_t limit = opts_.max_received_signals_per_run;
+            if (in.running() && in.inbox.empty() && !in.active && !in.hist && (limit == 0 || in.received < limit))
+                [[likely]] {
+                if (!in.scheduled) post_activation(in);  // first: if posting fails, nothing was accepted
                 deliver(in);
                 ++in.received;
                 ++in.delivered_ahead;
@@ -454,6 +455,14 @@ public:
                 return;
             }
         }
+        enqueue(in, index, std::forward<D>(deliver));
+    }
+
+    template <class D>
+    void enqueue(instance_base& in, std::uint32_t index, D&& deliver) {
+        admit(in, [&] { return in.type.signals[index].name; });
+        if (in.hist) [[unlikely]]
+            record_accepted(in, index, deliver.args);
         in.inbox.emplace_back(std::forward<D>(deliver), index);
         ++in.received;
     }

@@ -41,7 +41,8 @@ public:
 
     template <class... A>
     T& emplace_back(A&&... a) {
-        if (size_ == cap_) grow();
+        if (size_ == cap_) [[unlikely]]
+            grow();
         T* slot = buf_ + ((head_ + size_) & (cap_ - 1u));
         ::new (static_cast<void*>(slot)) T(std::forward<A>(a)...);
         ++size_;
@@ -72,7 +73,7 @@ public:
     }
 
 private:
-    void grow() {
+    [[gnu::noinline]] void grow() {  // out of line, so that emplace_back inlines where it is hot
         if (cap_ >= (std::uint32_t{1} << 31)) detail::raise(std::length_error("coflow: queue longer than 2^31 items"));
         const std::uint32_t cap = cap_ ? cap_ * 2 : first_capacity;  // a power of two, so wrapping is a mask
         T* nb = std::allocator<T>{}.allocate(cap);
