@@ -123,10 +123,10 @@ private:
         return a.due != b.due ? a.due < b.due : a.seq < b.seq;
     }
 
-    // The timers form an 8-ary min-heap on (due, seq): a third of the depth of a binary heap, with a node's eight
-    // children side by side in three cache lines, so that a pop from a heap too big for the cache misses
-    // far less often. (due, seq) orders every timer strictly, so the firing order is the same as
-    // with any other priority queue.
+    // The timers form an 8-ary min-heap on (due, seq): a third of the depth of a binary heap, with a
+    // node's eight children side by side in three cache lines, so that a pop from a heap too big for the
+    // cache misses far less often. (due, seq) orders every timer strictly, so the firing order is the
+    // same as with any other priority queue.
     static constexpr std::size_t arity = 8;
 
     void sift_up(std::size_t i) noexcept {
