@@ -431,16 +431,20 @@ void accept_dynamic_signal(instance_base& in, std::string_view name, erased_args
     in.eng.accept_dynamic(in, name, stable_name, view, dynamic_delivery<T>{std::move(stable), std::move(args)});
 }
 
+/// What T's dynamic query handler returns.
+template <class T>
+using dynamic_query_result_t = std::decay_t<
+    typename member_fn_traits<std::remove_const_t<decltype(definition_of<T>::dynamic_query_fn)>>::result_type>;
+
 template <class T>
 std::string_view dynamic_query_result_name() noexcept {
-    using tr = member_fn_traits<std::remove_const_t<decltype(definition_of<T>::dynamic_query_fn)>>;
-    return type_name<std::decay_t<typename tr::result_type>>();
+    return type_name<dynamic_query_result_t<T>>();
 }
 
 template <class T>
 void call_dynamic_query(const void* object, std::string_view name, erased_args a, void* out, std::string_view id) {
     static constexpr auto fn = T::definition.dynamic_query_fn;
-    using R = std::decay_t<typename member_fn_traits<std::remove_const_t<decltype(fn)>>::result_type>;
+    using R = dynamic_query_result_t<T>;
     const T& obj = *static_cast<const T*>(object);
     const raw_args raw(a, id, name);
     auto& answer = *static_cast<std::optional<R>*>(out);
@@ -456,9 +460,7 @@ void call_dynamic_query(const void* object, std::string_view name, erased_args a
 template <class T>
 constexpr dynamic_query_info make_dynamic_query_info() {
     if constexpr (has_dynamic_query_v<T>) {
-        using R = std::decay_t<
-            typename member_fn_traits<std::remove_const_t<decltype(definition_of<T>::dynamic_query_fn)>>::result_type>;
-        return {&dynamic_query_result_name<T>, type_id_of<R>(), &call_dynamic_query<T>};
+        return {&dynamic_query_result_name<T>, type_id_of<dynamic_query_result_t<T>>(), &call_dynamic_query<T>};
     } else {
         return {nullptr, type_id{}, nullptr};
     }

@@ -63,10 +63,11 @@ public:
     bool await_suspend(std::coroutine_handle<> h) noexcept {
         if (precancelled_) return park_if_cancelled;
         waiter& w = waiter_.emplace();
-        // Not done, so the entry is still queued: the history names its target. The label is then
-        // cleared: the entry may move (the outbox grows) before the step ends, and this wait never
-        // outlives the step (the entry goes out when it ends, waking it).
-        if (const outgoing* entry = engine::find_outgoing(*inst_, seq_)) w.label = &entry->target;
+        // Not done, so the entry is still queued: a recorded history names its target (only arm() reads
+        // the label). It is then cleared: the entry may move (the outbox grows) before the step ends, and
+        // this wait never outlives the step (the entry goes out when it ends, waking it).
+        if (inst_->hist)
+            if (const outgoing* entry = engine::find_outgoing(*inst_, seq_)) w.label = &entry->target;
         w.arm(*current_activation, h, wait_kind::signal_sent);
         w.label = nullptr;
         waiting = &w;

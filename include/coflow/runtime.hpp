@@ -136,7 +136,7 @@ private:
                 if (existing->type.self != detail::type_id_of<T>())
                     detail::raise(workflow_type_mismatch(id, T::definition.name, existing->type.name));
                 eng_.signal_by_name(*existing, opts.start_signal, opts.start_signal_args.view());
-                return workflow_handle<T>(eng_, std::move(id));
+                return workflow_handle<T>(eng_, std::move(id), *existing);
             }
             const detail::workflow_type& type = detail::workflow_type_of<T>();
             std::uint32_t index = 0;

@@ -99,12 +99,15 @@ struct channel_args<signal_channel<Ts...>> {
     using args_tuple = std::tuple<Ts...>;
 };
 
+/// True for string literals and C strings (after decay).
+template <class A>
+inline constexpr bool is_c_string_v =
+    std::is_same_v<std::decay_t<A>, const char*> || std::is_same_v<std::decay_t<A>, char*>;
+
 /// True for the types that only view characters owned elsewhere: a signal is delivered after its send
 /// returns, so it must own what it carries.
 template <class A>
-inline constexpr bool is_string_view_like_v = std::is_same_v<std::decay_t<A>, const char*> ||
-                                              std::is_same_v<std::decay_t<A>, char*> ||
-                                              std::is_same_v<std::decay_t<A>, std::string_view>;
+inline constexpr bool is_string_view_like_v = is_c_string_v<A> || std::is_same_v<std::decay_t<A>, std::string_view>;
 
 /// The type a by-name argument is sent as: decayed, with string literals, C strings and string views
 /// as std::string (an owned copy: the value is read after the sender's string may be gone).
@@ -114,9 +117,7 @@ using by_name_t = std::conditional_t<is_string_view_like_v<A>, std::string, std:
 /// The type a by-name query argument is passed as: decayed, with string literals and C strings as
 /// std::string. A std::string_view stays one: the query runs before its caller returns.
 template <class A>
-using query_arg_t = std::conditional_t<
-    std::is_same_v<std::decay_t<A>, const char*> || std::is_same_v<std::decay_t<A>, char*>, std::string,
-    std::decay_t<A>>;
+using query_arg_t = std::conditional_t<is_c_string_v<A>, std::string, std::decay_t<A>>;
 
 }  // namespace coflow::detail
 // ---- end coflow/detail/traits.hpp ----
@@ -2223,18 +2224,17 @@ public:
         in.scheduled = true;
     }
 
-    /// Accepts a signal for `in`: checks it may take one, queues it in order, schedules delivery.
+    /// Accepts a signal for `in`: checks it may take one, then queues it in order and schedules its
+    /// delivery, or (a channel's, with nothing queued ahead) fills the channel at once.
     /// `deliver` is a delivery<T, I> (definition.hpp): it owns the typed arguments in `args`.
     template <class D>
     [[gnu::always_inline]] inline void accept(instance_base& in, std::uint32_t index, D&& deliver) {
         if constexpr (std::remove_cvref_t<D>::fills_channel) {
             // Nothing queued ahead of it and no code of the run on the stack: the channel takes the value
             // now, exactly as the next activation would (filling a channel runs no workflow code), and the
-            // inbox hop is skipped. With a history, delivery stays an event of the activation. The same
-            // checks as admit(), kept inline: this is the whole of a busy channel's signal.
-            const std::size_t limit = opts_.max_received_signals_per_run;
-            if (in.running() && in.inbox.empty() && !in.active && !in.hist && (limit == 0 || in.received < limit))
-                [[likely]] {
+            // inbox hop is skipped. With a history, delivery stays an event of the activation. Inline:
+            // this is the whole of a busy channel's signal.
+            if (may_take(in) && in.inbox.empty() && !in.active && !in.hist) [[likely]] {
                 if (!in.scheduled) post_activation(in);  // first: if posting fails, nothing was accepted
                 deliver(in);
                 ++in.received;
@@ -2259,13 +2259,19 @@ public:
     /// raises, naming the signal `name()`: only made for the message), and an activation is posted.
     template <class Name>
     void admit(instance_base& in, Name&& name) {
-        if (!in.running()) detail::raise(workflow_closed(in.id, to_string(in.status), "signal it"));
-        const std::size_t limit = opts_.max_received_signals_per_run;
-        if (limit != 0 && in.received >= limit)
+        if (!may_take(in)) [[unlikely]] {
+            if (!in.running()) detail::raise(workflow_closed(in.id, to_string(in.status), "signal it"));
             detail::raise(signal_limit_exceeded(
-                in.id, name(), "received signals per run (runtime_options::max_received_signals_per_run)", limit,
-                "continue-as-new starts a run with fresh counters"));
+                in.id, name(), "received signals per run (runtime_options::max_received_signals_per_run)",
+                opts_.max_received_signals_per_run, "continue-as-new starts a run with fresh counters"));
+        }
         schedule(in);  // first: if posting fails, nothing was accepted (a spare activation is harmless)
+    }
+
+    /// The run is open and under its received-signal limit.
+    [[nodiscard]] bool may_take(const instance_base& in) const noexcept {
+        const std::size_t limit = opts_.max_received_signals_per_run;
+        return in.running() && (limit == 0 || in.received < limit);
     }
 
     template <class Tuple>
@@ -2534,12 +2540,8 @@ private:
     void run_steps(instance_base& in, activation& act) {
         while (!in.body_finished && !in.failure && !in.continuing && !cancel_closes_run(in)) {
             if (!in.inbox.empty()) {
-                pending_signal p = std::move(in.inbox.front());
-                in.inbox.pop_front();
-                act.body = false;
                 ++in.steps;
-                note_handled(in, p);
-                p.deliver(in);
+                deliver_next(in, act);
                 continue;
             }
             if (in.needs_start) {  // after the signals that came with the start: the body's first line
@@ -2596,7 +2598,9 @@ private:
             }
             if (in.hist)
                 record(in, event_kind::signal_sent, o.target,
-                       {json(o.what ? *o.what : std::string()), json(error ? describe_exception(error) : std::string("accepted"))}, {}, error);
+                       {json(o.what ? *o.what : std::string()),
+                        json(error ? describe_exception(error) : std::string("accepted"))},
+                       {}, error);
             if (o.state) o.state->complete(std::move(error));
             else if (error && !in.failure) in.failure = std::move(error);  // nobody awaited it: not lost silently
         }
@@ -2649,9 +2653,14 @@ private:
         if (fresh.hist) record(fresh, event_kind::workflow_started, std::string(fresh.type.name), text, input);
     }
 
-    void note_handled(instance_base& in, const pending_signal& p) {
+    // Takes the oldest pending signal out of the inbox and runs its handler (or fills its channel).
+    void deliver_next(instance_base& in, activation& act) {
+        pending_signal p = std::move(in.inbox.front());
+        in.inbox.pop_front();
+        act.body = false;
         if (in.hist) [[unlikely]]
             record_handled(in, p);
+        p.deliver(in);
     }
     // Out of line so that the hot loop above stays small when no history is recorded.
     [[gnu::noinline]] void record_handled(instance_base& in, const pending_signal& p) {
@@ -2664,13 +2673,7 @@ private:
     void deliver_leftovers(instance_base& in, activation& act) {
         guarded(
             [&] {
-                while (!in.inbox.empty() && !in.failure) {
-                    pending_signal p = std::move(in.inbox.front());
-                    in.inbox.pop_front();
-                    act.body = false;
-                    note_handled(in, p);
-                    p.deliver(in);
-                }
+                while (!in.inbox.empty() && !in.failure) deliver_next(in, act);
             },
             [&](std::exception_ptr e) { in.failure = std::move(e); });
     }
@@ -3567,16 +3570,20 @@ void accept_dynamic_signal(instance_base& in, std::string_view name, erased_args
     in.eng.accept_dynamic(in, name, stable_name, view, dynamic_delivery<T>{std::move(stable), std::move(args)});
 }
 
+/// What T's dynamic query handler returns.
+template <class T>
+using dynamic_query_result_t = std::decay_t<
+    typename member_fn_traits<std::remove_const_t<decltype(definition_of<T>::dynamic_query_fn)>>::result_type>;
+
 template <class T>
 std::string_view dynamic_query_result_name() noexcept {
-    using tr = member_fn_traits<std::remove_const_t<decltype(definition_of<T>::dynamic_query_fn)>>;
-    return type_name<std::decay_t<typename tr::result_type>>();
+    return type_name<dynamic_query_result_t<T>>();
 }
 
 template <class T>
 void call_dynamic_query(const void* object, std::string_view name, erased_args a, void* out, std::string_view id) {
     static constexpr auto fn = T::definition.dynamic_query_fn;
-    using R = std::decay_t<typename member_fn_traits<std::remove_const_t<decltype(fn)>>::result_type>;
+    using R = dynamic_query_result_t<T>;
     const T& obj = *static_cast<const T*>(object);
     const raw_args raw(a, id, name);
     auto& answer = *static_cast<std::optional<R>*>(out);
@@ -3592,9 +3599,7 @@ void call_dynamic_query(const void* object, std::string_view name, erased_args a
 template <class T>
 constexpr dynamic_query_info make_dynamic_query_info() {
     if constexpr (has_dynamic_query_v<T>) {
-        using R = std::decay_t<
-            typename member_fn_traits<std::remove_const_t<decltype(definition_of<T>::dynamic_query_fn)>>::result_type>;
-        return {&dynamic_query_result_name<T>, type_id_of<R>(), &call_dynamic_query<T>};
+        return {&dynamic_query_result_name<T>, type_id_of<dynamic_query_result_t<T>>(), &call_dynamic_query<T>};
     } else {
         return {nullptr, type_id{}, nullptr};
     }
@@ -3875,10 +3880,11 @@ public:
     bool await_suspend(std::coroutine_handle<> h) noexcept {
         if (precancelled_) return park_if_cancelled;
         waiter& w = waiter_.emplace();
-        // Not done, so the entry is still queued: the history names its target. The label is then
-        // cleared: the entry may move (the outbox grows) before the step ends, and this wait never
-        // outlives the step (the entry goes out when it ends, waking it).
-        if (const outgoing* entry = engine::find_outgoing(*inst_, seq_)) w.label = &entry->target;
+        // Not done, so the entry is still queued: a recorded history names its target (only arm() reads
+        // the label). It is then cleared: the entry may move (the outbox grows) before the step ends, and
+        // this wait never outlives the step (the entry goes out when it ends, waking it).
+        if (inst_->hist)
+            if (const outgoing* entry = engine::find_outgoing(*inst_, seq_)) w.label = &entry->target;
         w.arm(*current_activation, h, wait_kind::signal_sent);
         w.label = nullptr;
         waiting = &w;
@@ -5046,7 +5052,7 @@ private:
                 if (existing->type.self != detail::type_id_of<T>())
                     detail::raise(workflow_type_mismatch(id, T::definition.name, existing->type.name));
                 eng_.signal_by_name(*existing, opts.start_signal, opts.start_signal_args.view());
-                return workflow_handle<T>(eng_, std::move(id));
+                return workflow_handle<T>(eng_, std::move(id), *existing);
             }
             const detail::workflow_type& type = detail::workflow_type_of<T>();
             std::uint32_t index = 0;

@@ -435,18 +435,17 @@ public:
         in.scheduled = true;
     }
 
-    /// Accepts a signal for `in`: checks it may take one, queues it in order, schedules delivery.
+    /// Accepts a signal for `in`: checks it may take one, then queues it in order and schedules its
+    /// delivery, or (a channel's, with nothing queued ahead) fills the channel at once.
     /// `deliver` is a delivery<T, I> (definition.hpp): it owns the typed arguments in `args`.
     template <class D>
     [[gnu::always_inline]] inline void accept(instance_base& in, std::uint32_t index, D&& deliver) {
         if constexpr (std::remove_cvref_t<D>::fills_channel) {
             // Nothing queued ahead of it and no code of the run on the stack: the channel takes the value
             // now, exactly as the next activation would (filling a channel runs no workflow code), and the
-            // inbox hop is skipped. With a history, delivery stays an event of the activation. The same
-            // checks as admit(), kept inline: this is the whole of a busy channel's signal.
-            const std::size_t limit = opts_.max_received_signals_per_run;
-            if (in.running() && in.inbox.empty() && !in.active && !in.hist && (limit == 0 || in.received < limit))
-                [[likely]] {
+            // inbox hop is skipped. With a history, delivery stays an event of the activation. Inline:
+            // this is the whole of a busy channel's signal.
+            if (may_take(in) && in.inbox.empty() && !in.active && !in.hist) [[likely]] {
                 if (!in.scheduled) post_activation(in);  // first: if posting fails, nothing was accepted
                 deliver(in);
                 ++in.received;
@@ -471,13 +470,19 @@ public:
     /// raises, naming the signal `name()`: only made for the message), and an activation is posted.
     template <class Name>
     void admit(instance_base& in, Name&& name) {
-        if (!in.running()) detail::raise(workflow_closed(in.id, to_string(in.status), "signal it"));
-        const std::size_t limit = opts_.max_received_signals_per_run;
-        if (limit != 0 && in.received >= limit)
+        if (!may_take(in)) [[unlikely]] {
+            if (!in.running()) detail::raise(workflow_closed(in.id, to_string(in.status), "signal it"));
             detail::raise(signal_limit_exceeded(
-                in.id, name(), "received signals per run (runtime_options::max_received_signals_per_run)", limit,
-                "continue-as-new starts a run with fresh counters"));
+                in.id, name(), "received signals per run (runtime_options::max_received_signals_per_run)",
+                opts_.max_received_signals_per_run, "continue-as-new starts a run with fresh counters"));
+        }
         schedule(in);  // first: if posting fails, nothing was accepted (a spare activation is harmless)
+    }
+
+    /// The run is open and under its received-signal limit.
+    [[nodiscard]] bool may_take(const instance_base& in) const noexcept {
+        const std::size_t limit = opts_.max_received_signals_per_run;
+        return in.running() && (limit == 0 || in.received < limit);
     }
 
     template <class Tuple>
@@ -746,12 +751,8 @@ private:
     void run_steps(instance_base& in, activation& act) {
         while (!in.body_finished && !in.failure && !in.continuing && !cancel_closes_run(in)) {
             if (!in.inbox.empty()) {
-                pending_signal p = std::move(in.inbox.front());
-                in.inbox.pop_front();
-                act.body = false;
                 ++in.steps;
-                note_handled(in, p);
-                p.deliver(in);
+                deliver_next(in, act);
                 continue;
             }
             if (in.needs_start) {  // after the signals that came with the start: the body's first line
@@ -808,7 +809,9 @@ private:
             }
             if (in.hist)
                 record(in, event_kind::signal_sent, o.target,
-                       {json(o.what ? *o.what : std::string()), json(error ? describe_exception(error) : std::string("accepted"))}, {}, error);
+                       {json(o.what ? *o.what : std::string()),
+                        json(error ? describe_exception(error) : std::string("accepted"))},
+                       {}, error);
             if (o.state) o.state->complete(std::move(error));
             else if (error && !in.failure) in.failure = std::move(error);  // nobody awaited it: not lost silently
         }
@@ -861,9 +864,14 @@ private:
         if (fresh.hist) record(fresh, event_kind::workflow_started, std::string(fresh.type.name), text, input);
     }
 
-    void note_handled(instance_base& in, const pending_signal& p) {
+    // Takes the oldest pending signal out of the inbox and runs its handler (or fills its channel).
+    void deliver_next(instance_base& in, activation& act) {
+        pending_signal p = std::move(in.inbox.front());
+        in.inbox.pop_front();
+        act.body = false;
         if (in.hist) [[unlikely]]
             record_handled(in, p);
+        p.deliver(in);
     }
     // Out of line so that the hot loop above stays small when no history is recorded.
     [[gnu::noinline]] void record_handled(instance_base& in, const pending_signal& p) {
@@ -876,13 +884,7 @@ private:
     void deliver_leftovers(instance_base& in, activation& act) {
         guarded(
             [&] {
-                while (!in.inbox.empty() && !in.failure) {
-                    pending_signal p = std::move(in.inbox.front());
-                    in.inbox.pop_front();
-                    act.body = false;
-                    note_handled(in, p);
-                    p.deliver(in);
-                }
+                while (!in.inbox.empty() && !in.failure) deliver_next(in, act);
             },
             [&](std::exception_ptr e) { in.failure = std::move(e); });
     }

@@ -73,12 +73,15 @@ struct channel_args<signal_channel<Ts...>> {
     using args_tuple = std::tuple<Ts...>;
 };
 
+/// True for string literals and C strings (after decay).
+template <class A>
+inline constexpr bool is_c_string_v =
+    std::is_same_v<std::decay_t<A>, const char*> || std::is_same_v<std::decay_t<A>, char*>;
+
 /// True for the types that only view characters owned elsewhere: a signal is delivered after its send
 /// returns, so it must own what it carries.
 template <class A>
-inline constexpr bool is_string_view_like_v = std::is_same_v<std::decay_t<A>, const char*> ||
-                                              std::is_same_v<std::decay_t<A>, char*> ||
-                                              std::is_same_v<std::decay_t<A>, std::string_view>;
+inline constexpr bool is_string_view_like_v = is_c_string_v<A> || std::is_same_v<std::decay_t<A>, std::string_view>;
 
 /// The type a by-name argument is sent as: decayed, with string literals, C strings and string views
 /// as std::string (an owned copy: the value is read after the sender's string may be gone).
@@ -88,8 +91,6 @@ using by_name_t = std::conditional_t<is_string_view_like_v<A>, std::string, std:
 /// The type a by-name query argument is passed as: decayed, with string literals and C strings as
 /// std::string. A std::string_view stays one: the query runs before its caller returns.
 template <class A>
-using query_arg_t = std::conditional_t<
-    std::is_same_v<std::decay_t<A>, const char*> || std::is_same_v<std::decay_t<A>, char*>, std::string,
-    std::decay_t<A>>;
+using query_arg_t = std::conditional_t<is_c_string_v<A>, std::string, std::decay_t<A>>;
 
 }  // namespace coflow::detail
