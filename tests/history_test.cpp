@@ -346,7 +346,7 @@ TEST_CASE("replay names the first event where changed code makes a different dec
     }
 }
 
-TEST_CASE("replay re-runs children and takes outgoing signals' outcomes from the history", "[history][replay]") {
+TEST_CASE("replay takes children's and outgoing signals' outcomes from the history", "[history][replay]") {
     coflow::deterministic_executor ex;
     coflow::runtime rt{ex, {.record_history = true}};
     (void)rt.start_workflow(&target_wf::run, {.id = "elsewhere"});
@@ -360,7 +360,7 @@ TEST_CASE("replay of a history of another workflow type is refused", "[history][
     const auto hist = record_greeter();
     CHECK_THROWS_AS(coflow::replay(*hist, family::definition), coflow::nondeterminism_error);
     coflow::history empty;
-    CHECK_THROWS_AS(coflow::replay(empty, greeter<1>::definition), coflow::invalid_operation);
+    CHECK_THROWS_AS(coflow::replay(empty, greeter<1>::definition), coflow::invalid_history);
 }
 
 TEST_CASE("the same inputs in the same order give byte-identical histories", "[history][determinism]") {

@@ -43,7 +43,12 @@ using i64 = std::int64_t;
 // which signals and wake-ups were handled is observable through a query.
 // ============================================================================================
 
-class acct {
+// Mutation 0 is the workflow under test; the others change one decision each, to check that replay
+// names the first event where a changed workflow departs from a recorded run.
+enum mutation { none, result_plus_one, longer_timeout };
+
+template <int Mutation>
+class acct_t {
 public:
     coflow::signal_channel<std::string> notes;
 
@@ -55,13 +60,14 @@ public:
             bool woke = true;
             if (timeout_ms_ > 0) {
                 const i64 t = std::exchange(timeout_ms_, 0);
-                woke = co_await coflow::wait_condition([this] { return wake(); }, std::chrono::milliseconds(t));
+                woke = co_await coflow::wait_condition([this] { return wake(); },
+                                                       std::chrono::milliseconds(t + (Mutation == longer_timeout)));
             } else {
                 co_await coflow::wait_condition([this] { return wake(); });
             }
             if (!woke) log_ += "t;";
             while (auto n = notes.try_receive()) log_ += "n" + *n + ";";
-            if (finish_) co_return balance_;
+            if (finish_) co_return balance_ + (Mutation == result_plus_one);
             if (roll_) co_await coflow::continue_as_new(balance_, gen_ + 1);
         }
     }
@@ -119,7 +125,7 @@ public:
         try {
             coflow::child_options opts{};
             opts.id = child;
-            auto c = coflow::start_child_workflow(&acct::run, bal, 0, opts);
+            auto c = coflow::start_child_workflow(&acct_t<none>::run, bal, 0, opts);
             const i64 r = co_await c.result();
             balance_ += r;
             outcome = std::to_string(r);
@@ -137,23 +143,23 @@ public:
     [[nodiscard]] i64 peek(i64 add) const { return balance_ + add; }
     [[nodiscard]] int boom() const { throw std::logic_error("boom"); }
 
-    static constexpr auto definition = coflow::define<acct>("acct")
-                                           .run(&acct::run)
-                                           .signal("deposit", &acct::deposit)
-                                           .signal("note", &acct::notes)
-                                           .signal("arm", &acct::arm)
-                                           .signal("roll", &acct::roll)
-                                           .signal("finish", &acct::finish)
-                                           .signal("explode", &acct::explode)
-                                           .signal("forward", &acct::forward)
-                                           .signal("kill", &acct::kill)
-                                           .signal("nap", &acct::nap)
-                                           .signal("spawn", &acct::spawn)
-                                           .query("balance", &acct::balance)
-                                           .query("gen", &acct::gen)
-                                           .query("log", &acct::log)
-                                           .query("peek", &acct::peek)
-                                           .query("boom", &acct::boom);
+    static constexpr auto definition = coflow::define<acct_t>("acct")
+                                           .run(&acct_t::run)
+                                           .signal("deposit", &acct_t::deposit)
+                                           .signal("note", &acct_t::notes)
+                                           .signal("arm", &acct_t::arm)
+                                           .signal("roll", &acct_t::roll)
+                                           .signal("finish", &acct_t::finish)
+                                           .signal("explode", &acct_t::explode)
+                                           .signal("forward", &acct_t::forward)
+                                           .signal("kill", &acct_t::kill)
+                                           .signal("nap", &acct_t::nap)
+                                           .signal("spawn", &acct_t::spawn)
+                                           .query("balance", &acct_t::balance)
+                                           .query("gen", &acct_t::gen)
+                                           .query("log", &acct_t::log)
+                                           .query("peek", &acct_t::peek)
+                                           .query("boom", &acct_t::boom);
 
 private:
     [[nodiscard]] bool wake() const { return finish_ || roll_ || !notes.empty(); }
@@ -165,6 +171,8 @@ private:
     bool roll_ = false;
     bool finish_ = false;
 };
+
+using acct = acct_t<none>;
 
 class echo {
 public:
@@ -1038,7 +1046,7 @@ class program {
 public:
     program(std::uint64_t seed, bool trace)
         : seed_(seed), rng_(seed), trace_(trace), limit_(pick_limit(seed)), model_(limit_),
-          rt_(ex_, coflow::runtime_options{.max_received_signals_per_run = limit_, .seed = seed}) {}
+          rt_(ex_, coflow::runtime_options{.max_received_signals_per_run = limit_, .seed = seed, .record_history = true}) {}
 
     // Runs the whole program; throws mismatch on the first difference. Returns a digest of what the
     // runtime showed (run ids included) to check that a replay is identical.
@@ -1051,10 +1059,54 @@ public:
         const std::size_t expected = model_.run_until_idle();
         expect_eq("run_until_idle count", std::to_string(expected), std::to_string(ex_.run_until_idle()));
         check_all();
+        check_replays();
         return digest_;
     }
 
 private:
+    // Every run's recorded history replays with the same code. With one decision changed, replay fails
+    // at the first event the change alters (none: it must still succeed).
+    void check_replays() {
+        for (const auto& h : rt_.histories()) {
+            const std::string which = "replay of '" + h->workflow_id + "' run " + h->run_id + ": ";
+            try {
+                if (h->workflow_type == "echo") {
+                    coflow::replay(*h, echo::definition);
+                    continue;
+                }
+                coflow::replay(*h, acct::definition);
+            } catch (const coflow::error& e) {
+                fail(which + e.what() + "\n" + h->to_json_lines());
+            }
+            const auto& ev = h->events;
+            std::size_t completed = ev.size(), timer = ev.size();
+            if (!ev.empty() && ev.back().kind == coflow::event_kind::workflow_completed) completed = ev.size() - 1;
+            for (std::size_t i = 1; i < ev.size() && timer == ev.size(); ++i)
+                if (ev[i].kind == coflow::event_kind::timer_started && ev[i - 1].kind == coflow::event_kind::wait_started &&
+                    ev[i - 1].name == "wait_condition")
+                    timer = i;
+            expect_first_difference<result_plus_one>(*h, completed, which);
+            expect_first_difference<longer_timeout>(*h, timer, which);
+        }
+    }
+
+    template <int Mutation>
+    void expect_first_difference(const coflow::history& h, std::size_t at, const std::string& which) {
+        std::string got = "success";
+        try {
+            coflow::replay(h, acct_t<Mutation>::definition);
+        } catch (const coflow::nondeterminism_error& e) {
+            got = e.what();
+        } catch (const coflow::error& e) {
+            got = e.what();
+        }
+        const std::string expected =
+            at == h.events.size() ? "success" : "differs at event " + std::to_string(at) + ": expected " + h.events[at].describe(at);
+        if (got.find(expected) == std::string::npos)
+            fail(which + "mutation " + std::to_string(Mutation) + " should give '" + expected + "', gave '" + got + "'\n" +
+                 h.to_json_lines());
+    }
+
     static std::size_t pick_limit(std::uint64_t seed) {
         static constexpr std::size_t limits[] = {0, 3, 6, 10'000};
         return limits[(seed >> 3) % 4];

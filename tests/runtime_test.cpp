@@ -150,3 +150,128 @@ TEST_CASE("destroying a runtime frees every suspended run, and its posted work t
     CHECK(ex.idle());
     CHECK(counted::alive() == 0);
 }
+
+namespace {
+
+coflow::deterministic_executor* loop = nullptr;  // the executor the test drives, reached from workflow code
+coflow::runtime* live = nullptr;
+
+std::string code_of_drive(int how) {
+    try {
+        switch (how) {
+            case 0: loop->run_until_idle(); break;
+            case 1: loop->step(); break;
+            case 2: loop->advance(1ms); break;
+            default: (void)loop->run_until([] { return false; }); break;
+        }
+    } catch (const coflow::error& e) {
+        return std::string(coflow::to_string(e.code()));
+    }
+    return "ran";
+}
+
+// Drives the executor from its body, a handler and a predicate, and records what each got.
+class driver {
+public:
+    coflow::workflow<std::string> run(int how) {
+        log_ += "body:" + code_of_drive(how) + ";";
+        co_await coflow::wait_condition([this, how] {
+            if (!tried_) pred_ = code_of_drive(how);
+            tried_ = true;
+            return poked_;
+        });
+        co_return log_ + "pred:" + pred_ + ";";
+    }
+    void poke(int how) {
+        log_ += "handler:" + code_of_drive(how) + ";";
+        poked_ = true;
+    }
+    std::string log() const { return log_; }
+    static constexpr auto definition =
+        coflow::define<driver>("driver").run(&driver::run).signal("poke", &driver::poke).query("log", &driver::log);
+
+private:
+    std::string log_, pred_;
+    bool tried_ = false;
+    bool poked_ = false;
+};
+
+}  // namespace
+
+TEST_CASE("issue 14: driving the executor from workflow code, a handler, a predicate or a query is refused",
+          "[runtime][regression]") {
+    coflow::deterministic_executor ex;
+    coflow::runtime rt{ex};
+    loop = &ex;
+    for (int how = 0; how < 4; ++how) {
+        CAPTURE(how);
+        auto h = rt.start_workflow(&driver::run, how, {.id = "d" + std::to_string(how)});
+        ex.run_until_idle();
+        h.signal("poke", how);
+        ex.run_until_idle();
+        CHECK(h.result() == "body:invalid_operation;handler:invalid_operation;pred:invalid_operation;");
+        CHECK(h.query([how](const driver&) { return code_of_drive(how); }) == "invalid_operation");
+    }
+    // After all that, the loop still runs normally.
+    auto again = rt.start_workflow(&driver::run, 0, {.id = "again"});
+    CHECK(ex.run_until_idle() > 0);
+    CHECK(again.query(&driver::log) == "body:invalid_operation;");
+    loop = nullptr;
+}
+
+TEST_CASE("issue 14: a query cannot forget or terminate its own run", "[runtime][regression]") {
+    coflow::deterministic_executor ex;
+    coflow::runtime rt{ex};
+    live = &rt;
+    auto open = rt.start_workflow(&idle_wf::run, 0, {.id = "open"});
+    auto closed = rt.start_workflow(&idle_wf::run, 9, {.id = "closed"});
+    ex.run_until_idle();
+    REQUIRE(closed.result() == 9);
+    const auto attempt = [](const auto& f) {
+        try {
+            f();
+        } catch (const coflow::error& e) {
+            return std::string(e.what());
+        }
+        return std::string("done");
+    };
+    CHECK(closed.query([&](const idle_wf&) { return attempt([] { live->forget("closed"); }); })
+              .find("cannot be forgotten from its own query") != std::string::npos);
+    CHECK(open.query([&](const idle_wf&) {
+                  return attempt([] { live->get_workflow_handle("open").terminate("from a query"); });
+              }).find("cannot be terminated from its own query") != std::string::npos);
+    CHECK(open.describe().status == coflow::workflow_status::running);
+    CHECK(closed.result() == 9);
+    // Another run may be forgotten from a query.
+    CHECK(open.query([&](const idle_wf&) { return live->forget("closed"); }));
+    live = nullptr;
+}
+
+#ifndef NDEBUG
+namespace {
+class fickle {
+public:
+    coflow::workflow<int> run() {
+        co_await coflow::wait_condition([this] { return ++asked_ % 2 == 0; });
+        co_return asked_;
+    }
+    static constexpr auto definition = coflow::define<fickle>("fickle").run(&fickle::run);
+
+private:
+    int asked_ = 0;
+};
+}  // namespace
+
+TEST_CASE("issue 14: a predicate that changes state fails its run in debug builds", "[runtime][regression]") {
+    coflow::deterministic_executor ex;
+    coflow::runtime rt{ex};
+    auto h = rt.start_workflow(&fickle::run);
+    ex.run_until_idle();
+    try {
+        (void)h.result();
+        FAIL("the run did not fail");
+    } catch (const coflow::workflow_failed& e) {
+        CHECK(std::string(e.what()).find("predicate gave two answers") != std::string::npos);
+    }
+}
+#endif

@@ -193,8 +193,24 @@ std::string start_child(M run, child_options& opts, A&&... args) {
         detail::raise(invalid_operation("start_child_workflow: the member function given is not the run method of '" +
                                         std::string(C::definition.name) + "'"));
     engine& eng = *a.eng;
-    std::string id = opts.id.empty() ? eng.make_id(C::definition.name) : std::string(opts.id.view());
-    eng.check_start(id, opts.id_reuse);
+    // Replaying: a generated id, and a start that was refused, are as recorded (the runtime that recorded
+    // the run held other runs under other ids).
+    const history_event* recorded = eng.recorded_next(*a.inst, event_kind::child_started);
+    std::string id = !opts.id.empty() ? std::string(opts.id.view())
+                     : recorded       ? recorded->name
+                                      : eng.make_id(C::definition.name);
+    if (recorded && recorded->error) {
+        eng.record(*a.inst, event_kind::child_started, id, recorded->args, {}, recorded->error);
+        rethrow_if_set(recorded->error);
+    }
+    guarded([&] { eng.check_start(id, opts.id_reuse); },
+            [&](std::exception_ptr refused) {  // recorded, so that replay refuses it too
+                if (a.inst->hist)
+                    eng.record(*a.inst, event_kind::child_started, id,
+                               {engine::json(C::definition.name), engine::json(describe_exception(refused))}, {},
+                               refused);
+                rethrow_if_set(refused);
+            });
     instance_base& child = start_run<C>(eng, id, std::forward<A>(args)...);
     eng.adopt(*a.inst, child, static_cast<parent_close_policy_kind>(opts.parent_close));
     if (a.inst->hist) eng.record(*a.inst, event_kind::child_started, id, {engine::json(C::definition.name)});

@@ -3,15 +3,24 @@
 #pragma once
 
 #include <coroutine>
+#include <string>
 #include <type_traits>
 #include <utility>
 
 #include <coflow/detail/engine.hpp>
+#include <coflow/detail/raise.hpp>
+#include <coflow/errors.hpp>
 #include <coflow/executor.hpp>
 
 namespace coflow {
 
 namespace detail {
+
+[[noreturn]] [[gnu::noinline]] inline void predicate_changed_state() {
+    detail::raise(invalid_operation("workflow '" + current_activation->inst->id +
+                                    "': a wait_condition predicate gave two answers in a row; a predicate must only "
+                                    "read state, never change it (checked in debug builds)"));
+}
 
 template <class Pred, bool Timed>
 class [[nodiscard]] condition_awaiter : private waiter {
@@ -22,7 +31,7 @@ public:
         : pred_(std::move(pred)), timeout_(timeout) {
         inst = a.inst;
         precancelled_ = a.body && a.inst->cancel_requested;
-        satisfied_ = !precancelled_ && static_cast<bool>(pred_());
+        satisfied_ = !precancelled_ && test(pred_);
     }
 
     bool await_ready() const noexcept { return satisfied_; }
@@ -44,7 +53,20 @@ public:
     }
 
 private:
-    static bool evaluate(waiter& w) { return static_cast<bool>(static_cast<condition_awaiter&>(w).pred_()); }
+    static bool evaluate(waiter& w) {
+        auto& self = static_cast<condition_awaiter&>(w);
+        return test(self.pred_);
+    }
+
+    // A predicate must not change state. Debug builds ask it twice and refuse one that answers differently.
+    static bool test(Pred& pred) {
+        const bool answer = static_cast<bool>(pred());
+#ifndef NDEBUG
+        if (static_cast<bool>(pred()) != answer) [[unlikely]]
+            predicate_changed_state();
+#endif
+        return answer;
+    }
 
     Pred pred_;
     duration timeout_;

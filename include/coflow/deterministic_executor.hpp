@@ -7,10 +7,14 @@
 #include <type_traits>
 #include <cstddef>
 #include <cstdint>
+#include <string>
 #include <utility>
 #include <vector>
 
+#include <coflow/detail/activation.hpp>
+#include <coflow/detail/raise.hpp>
 #include <coflow/detail/ring.hpp>
+#include <coflow/errors.hpp>
 #include <coflow/executor.hpp>
 
 namespace coflow {
@@ -20,7 +24,8 @@ namespace coflow {
 /// Ready work runs in the order posted. Timers fire in order of due time, ties in the order they were
 /// posted. Time moves only inside `run_until_idle` (jumping to the next timer when nothing is ready),
 /// `advance(d)` (up to now + d), `step` and `run_until`. Exceptions thrown by a work propagate to the
-/// caller of the running method; the executor stays usable.
+/// caller of the running method; the executor stays usable. Those four are the loop's owner's: called
+/// from workflow code, a handler, a predicate or a query, they throw invalid_operation.
 class deterministic_executor final : public executor {
 public:
     deterministic_executor() = default;
@@ -51,6 +56,7 @@ public:
 
     /// Runs ready work and fires timers (jumping the clock) until nothing is left. Returns works run.
     std::size_t run_until_idle() {
+        const driving scope(*this, "run_until_idle");
         std::size_t n = 0;
         for (;;) {
             n += drain_ready();
@@ -63,6 +69,7 @@ public:
     /// Moves the clock forward by `d`, running every work and timer due up to then, in order.
     /// A game loop calls this once per frame. Returns works run.
     std::size_t advance(duration d) {
+        const driving scope(*this, "advance");
         const time_point target = now_ + d;
         std::size_t n = 0;
         for (;;) {
@@ -78,6 +85,7 @@ public:
     /// Runs one work: the next ready one, or else the next timer (moving the clock to it).
     /// Returns false when there was nothing to run.
     bool step() {
+        const driving scope(*this, "step");
         if (ready_.empty()) {
             if (timers_.empty()) return false;
             now_ = std::max(now_, timers_.front().due);
@@ -93,7 +101,9 @@ public:
     template <class Pred>
         requires std::is_invocable_r_v<bool, Pred&>
     bool run_until(Pred done) {
+        const driving scope(*this, "run_until");
         while (!done()) {
+            inner_step_ = true;  // this step() is the loop's own
             if (!step()) return done();
         }
         return true;
@@ -114,6 +124,29 @@ public:
     [[nodiscard]] std::size_t timer_count() const noexcept { return timers_.size(); }
 
 private:
+    // Marks the loop as running: the work it runs (workflow code, handlers, predicates) and queries may
+    // not drive it again, as that would run workflow code inside workflow code.
+    class driving {
+    public:
+        driving(deterministic_executor& ex, const char* what) : ex_(ex), outer_(ex.driving_) {
+            if ((outer_ && !std::exchange(ex.inner_step_, false)) || detail::current_query) [[unlikely]]
+                refuse(what);
+            ex.driving_ = true;
+        }
+        driving(const driving&) = delete;
+        driving& operator=(const driving&) = delete;
+        ~driving() { ex_.driving_ = outer_; }
+
+    private:
+        [[noreturn]] [[gnu::noinline]] static void refuse(const char* what) {
+            detail::raise(invalid_operation(std::string("deterministic_executor::") + what +
+                                            " was called from workflow code, a handler, a predicate or a query; "
+                                            "only the code that owns the loop may drive it"));
+        }
+        deterministic_executor& ex_;
+        bool outer_;
+    };
+
     struct timer {
         time_point due;
         std::uint64_t seq;
@@ -190,6 +223,8 @@ private:
     std::vector<std::uint32_t> free_parked_;
     std::uint64_t next_seq_ = 0;
     time_point now_{};
+    bool driving_ = false;
+    bool inner_step_ = false;  // run_until's own calls to step()
 };
 
 }  // namespace coflow

@@ -33,6 +33,7 @@ enum class errc {
     result_not_ready,
     workflow_type_mismatch,
     invalid_operation,
+    invalid_history,
 };
 
 [[nodiscard]] constexpr std::string_view to_string(errc c) noexcept {
@@ -54,6 +55,7 @@ enum class errc {
         case errc::result_not_ready: return "result_not_ready";
         case errc::workflow_type_mismatch: return "workflow_type_mismatch";
         case errc::invalid_operation: return "invalid_operation";
+        case errc::invalid_history: return "invalid_history";
     }
     return "unknown";
 }
@@ -234,6 +236,14 @@ public:
 class invalid_operation : public error {
 public:
     explicit invalid_operation(const std::string& message) : error(errc::invalid_operation, message) {}
+};
+
+/// A history given to replay is damaged: not one run's events as coflow records them (the message names
+/// the workflow, the event and what is wrong with it).
+class invalid_history : public error {
+public:
+    invalid_history(std::string_view id, const std::string& what)
+        : error(errc::invalid_history, "history of workflow " + detail::quoted(id) + ": " + what) {}
 };
 
 }  // namespace coflow

@@ -73,6 +73,7 @@ public:
         auto erased = detail::erase_args(values, std::index_sequence_for<As...>{});
         const detail::erased_args view{erased.data(), erased.size()};
         std::optional<R> answer;
+        const detail::query_scope querying(in);
         if (q) q->call(in.query_target_object(), view, &answer, in.id);
         else dq->call(in.query_target_object(), name, view, &answer, in.id);  // no named query takes it
         return std::move(*answer);
@@ -182,6 +183,7 @@ public:
     template <class M, class... As>
         requires std::is_member_pointer_v<M>
     void signal(M target, As&&... args) const {
+        eng_->check_no_replay_escape("signal");
         detail::instance_base& in = typed_instance();
         if (!detail::send_typed_signal<T>(in, target, std::forward<As>(args)...))
             detail::raise(
@@ -201,6 +203,7 @@ public:
                 unknown_query(in.id, in.type.name, "<member not registered as a query>", in.type.query_names()));
         const T& obj = *static_cast<const T*>(in.query_target_object());
         using answer = std::decay_t<decltype((obj.*fn)(std::forward<As>(args)...))>;
+        const detail::query_scope querying(in);
         return detail::guarded([&]() -> answer { return (obj.*fn)(std::forward<As>(args)...); },
                                [&](std::exception_ptr e) -> answer {
                                    detail::raise(query_failed(in.id, in.type.queries[index].name, std::move(e)));
@@ -217,6 +220,7 @@ public:
         detail::instance_base& in = typed_instance();
         const T& obj = *static_cast<const T*>(in.query_target_object());
         using answer = std::decay_t<std::invoke_result_t<F&, const T&>>;
+        const detail::query_scope querying(in);
         return detail::guarded([&]() -> answer { return f(obj); }, [&](std::exception_ptr e) -> answer {
             detail::raise(query_failed(in.id, "<callable>", std::move(e)));
         });

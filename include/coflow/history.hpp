@@ -61,6 +61,13 @@ enum class event_kind {
     return "unknown";
 }
 
+/// The events that close a run: nothing is recorded after one.
+[[nodiscard]] constexpr bool is_closing(event_kind k) noexcept {
+    return k == event_kind::workflow_completed || k == event_kind::workflow_failed ||
+           k == event_kind::workflow_cancelled || k == event_kind::workflow_terminated ||
+           k == event_kind::continued_as_new;
+}
+
 /// One event of a run. `args` holds JSON values (see history_text).
 struct history_event {
     event_kind kind{};
@@ -68,12 +75,16 @@ struct history_event {
     std::string name;
     std::vector<std::string> args;
     std::shared_ptr<detail::arg_pack_base> input;  ///< inputs: a copy of the arguments, for replay
-    std::exception_ptr error;                      ///< signal_sent: what the target refused
+    std::exception_ptr error;                      ///< signal_sent: what the target refused; child_closed: why it failed
+    /// signal_accepted, cancel_requested: the run's own code sent it (to itself), so replay makes it
+    /// again rather than feeding it as an input.
+    bool self_sent = false;
 
     /// "#index kind name [args] @time": how events are named in nondeterminism errors.
     [[nodiscard]] std::string describe(std::size_t index) const {
         std::string s = "#" + std::to_string(index) + " " + std::string(to_string(kind));
         if (!name.empty()) s += " " + name;
+        if (self_sent) s += " (self-sent)";
         if (!args.empty()) {
             s += " [";
             for (std::size_t i = 0; i < args.size(); ++i) (s += i ? ", " : "") += args[i];
@@ -84,7 +95,7 @@ struct history_event {
 
     /// Same decision: kind, name, arguments and time (the replay check compares these).
     [[nodiscard]] bool same_as(const history_event& o) const {
-        return kind == o.kind && name == o.name && args == o.args && time_ns == o.time_ns;
+        return kind == o.kind && name == o.name && args == o.args && time_ns == o.time_ns && self_sent == o.self_sent;
     }
 };
 
@@ -111,7 +122,7 @@ struct history {
             detail::append_json_string(out, e.name);
             out += ",\"args\":[";
             for (std::size_t a = 0; a < e.args.size(); ++a) (out += a ? "," : "") += e.args[a];
-            out += "]}\n";
+            out += e.self_sent ? "],\"self_sent\":true}\n" : "]}\n";
         }
         return out;
     }

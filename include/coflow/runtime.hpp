@@ -96,7 +96,10 @@ public:
     }
 
     /// Drops a closed run (its object and result). False if the id is unknown or still running.
-    bool forget(std::string_view id) { return eng_.forget(id); }
+    bool forget(std::string_view id) {
+        eng_.check_no_replay_escape("forget a workflow");
+        return eng_.forget(id);
+    }
 
     /// Number of workflow ids known (running or closed and kept).
     [[nodiscard]] std::size_t size() const noexcept { return eng_.size(); }
@@ -124,6 +127,7 @@ private:
                       "every member it names");
         static_assert(std::is_same_v<M, detail::run_fn_t<T>>,
                       "start_workflow takes the run method named in the workflow class's definition");
+        eng_.check_no_replay_escape("start a workflow");
         if (T::definition.run_fn != run)
             detail::raise(invalid_operation("start_workflow: the member function given is not the run method named "
                                             "in the definition of '" + std::string(T::definition.name) + "'"));

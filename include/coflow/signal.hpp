@@ -17,6 +17,8 @@
 namespace coflow {
 
 namespace detail {
+struct handed_tag {};
+
 template <class... Ts>
 struct channel_value {
     using type = std::tuple<Ts...>;
@@ -45,7 +47,12 @@ public:
     signal_channel& operator=(const signal_channel&) = delete;
 
 private:
-    struct receiver : detail::waiter {
+    // A receiver that was handed a value is in handed_ until it resumes and takes it: if its run ends
+    // first (continue-as-new), the value goes back to the channel instead of dying with the frame.
+    struct receiver : detail::waiter, detail::list_hook<detail::handed_tag> {
+        receiver() = default;
+        receiver(receiver&&) = delete;
+        ~receiver() { static_cast<detail::list_hook<detail::handed_tag>&>(*this).unlink(); }
         std::optional<value_type> slot;
     };
 
@@ -81,6 +88,7 @@ private:
             if (waiting_) {
                 waiting_->throw_if_cancelled();
                 if (waiting_->slot) {
+                    static_cast<detail::list_hook<detail::handed_tag>&>(*waiting_).unlink();
                     if constexpr (Timed) return std::optional<value_type>(std::move(*waiting_->slot));
                     else return value_type(std::move(*waiting_->slot));
                 }
@@ -126,6 +134,7 @@ public:
         if (receiver* r = receivers_.pop_front()) {
             r->slot.emplace(std::forward<As>(args)...);
             r->fire(detail::wake_reason::fired);
+            handed_.push_back(*r);
         } else {
             items_.emplace_back(std::forward<As>(args)...);
         }
@@ -134,6 +143,25 @@ public:
     /// Appends every value queued in `other`, in order, leaving it empty (continue-as-new uses this).
     void take_queued_from(signal_channel& other) {
         while (!other.items_.empty()) items_.push_back(other.take_front());
+    }
+
+    /// Puts the values handed to receivers that have not resumed yet back at the front, in the order
+    /// they were handed (continue-as-new, before the old run's frames go).
+    void reclaim_handed() {
+        if (handed_.empty()) return;
+        detail::ring<value_type> all;
+        while (receiver* r = handed_.pop_front()) {
+            all.push_back(std::move(*r->slot));
+            r->slot.reset();
+        }
+        while (!items_.empty()) all.push_back(take_front());
+        items_ = std::move(all);
+    }
+
+    /// Calls f(value) for each queued value, in order (continue-as-new records them).
+    template <class F>
+    void for_each_queued(F&& f) const {
+        for (std::size_t i = 0; i < items_.size(); ++i) f(items_[i]);
     }
 
 private:
@@ -145,6 +173,7 @@ private:
 
     detail::ring<value_type> items_;
     detail::intrusive_list<receiver, detail::wait_tag> receivers_;
+    detail::intrusive_list<receiver, detail::handed_tag> handed_;
 };
 
 namespace detail {

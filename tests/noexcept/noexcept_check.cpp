@@ -251,6 +251,25 @@ int main() {
            "its child is cancelled");
     expect(rt.get_workflow_handle_for<worker>("asked-to-cancel").query(&worker::done) == 0, "before its first timer fired");
 
+    // Every closed run's history ends with its closing event, and every history replays (a mismatch or a
+    // damaged history would be fatal here).
+    for (const auto& hist : rt.histories()) {
+        std::size_t closing = 0;
+        for (const auto& e : hist->events) closing += coflow::is_closing(e.kind) ? 1 : 0;
+        expect(closing == 0 || (closing == 1 && coflow::is_closing(hist->events.back().kind)),
+               "a closed run's history ends with its closing event");
+        const std::string& type = hist->workflow_type;
+        if (type == "counter") coflow::replay(*hist, counter::definition);
+        else if (type == "worker") coflow::replay(*hist, worker::definition);
+        else if (type == "parent") coflow::replay(*hist, parent::definition);
+        else if (type == "holder") coflow::replay(*hist, holder::definition);
+        else if (type == "quitter") coflow::replay(*hist, quitter::definition);
+        else if (type == "abandoner") coflow::replay(*hist, abandoner::definition);
+        else if (type == "ledger") coflow::replay(*hist, ledger::definition);
+        else if (type == "payer") coflow::replay(*hist, payer::definition);
+        else expect(false, "every workflow type is replayed");
+    }
+
     std::printf("%d failed\n", failures);
     return failures == 0 ? 0 : 1;
 }

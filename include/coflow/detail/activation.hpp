@@ -28,6 +28,22 @@ struct activation {
 
 inline thread_local activation* current_activation = nullptr;
 
+/// The run whose query is running right now, if any: a query runs no workflow code, and may not make
+/// any run (by driving the executor, or by forgetting or terminating its own run).
+inline thread_local const instance_base* current_query = nullptr;
+
+/// Marks a query as running for its lifetime.
+class query_scope {
+public:
+    explicit query_scope(const instance_base& in) noexcept : outer_(std::exchange(current_query, &in)) {}
+    query_scope(const query_scope&) = delete;
+    query_scope& operator=(const query_scope&) = delete;
+    ~query_scope() { current_query = outer_; }
+
+private:
+    const instance_base* outer_;
+};
+
 [[noreturn]] [[gnu::noinline]] inline void throw_not_in_workflow(std::string_view what) {
     detail::raise(not_in_workflow(what));
 }

@@ -20,6 +20,7 @@
 #include <coflow/detail/promise.hpp>
 #include <coflow/detail/raise.hpp>
 #include <coflow/detail/random.hpp>
+#include <coflow/detail/replay_check.hpp>
 #include <coflow/detail/ring.hpp>
 #include <coflow/detail/type_id.hpp>
 #include <coflow/detail/workflow_type.hpp>
@@ -197,6 +198,12 @@ public:
     [[nodiscard]] virtual const void* result_storage() const noexcept = 0;
     [[nodiscard]] virtual type_id result_type() const noexcept = 0;
     [[nodiscard]] virtual std::string_view result_type_name() const noexcept = 0;
+    /// A copy of the stored result as a one-value pack (a parent's history keeps it for replay), or null
+    /// when it cannot be copied. An empty pack for void.
+    [[nodiscard]] virtual std::shared_ptr<arg_pack_base> result_copy() const = 0;
+    /// Stores a result taken from such a pack (replay closes a stand-in child with it); false if the
+    /// pack holds another type.
+    virtual bool restore_result(arg_pack_base& pack) = 0;
 
     inline void on_root_done(std::coroutine_handle<> frame, promise_base& p) noexcept override;
 
@@ -222,6 +229,8 @@ public:
     bool body_finished = false;
     bool needs_start = true;  // the body has not run yet: the first activation starts it
     bool continuing = false;  // the body asked to continue as new
+    // Replay: a child that is not re-run. It runs no code; replay closes it with its recorded outcome.
+    bool stand_in = false;
     std::size_t received = 0;  // signals accepted in this run
     ring<pending_signal> inbox;
 
@@ -375,7 +384,8 @@ public:
         const std::uint64_t seed = rng_();
         in.rng = splitmix64(forced_seed ? *forced_seed : seed);
         std::shared_ptr<history> h;
-        if (recording()) {
+        in.stand_in = check_ && check_->target_added;  // replaying: runs other than the replayed one
+        if (recording() && !in.stand_in) {
             h = std::make_shared<history>();
             h->workflow_id = in.id;
             h->run_id = in.run_id();
@@ -415,6 +425,8 @@ public:
         if (by_id_.size() == 0) return false;
         id_map<instance_base>::entry& entry = by_id_.probe(id, id_map<instance_base>::hash_of(id));
         if (!entry.run || entry.run->running()) return false;
+        if (current_query == entry.run) [[unlikely]]
+            detail::raise(invalid_operation("workflow '" + entry.run->id + "' cannot be forgotten from its own query"));
         std::unique_ptr<instance_base> run(entry.run);
         retire(*run);
         by_id_.erase(entry);
@@ -443,9 +455,10 @@ public:
         if constexpr (std::remove_cvref_t<D>::fills_channel) {
             // Nothing queued ahead of it and no code of the run on the stack: the channel takes the value
             // now, exactly as the next activation would (filling a channel runs no workflow code), and the
-            // inbox hop is skipped. With a history, delivery stays an event of the activation. Inline:
+            // inbox hop is skipped. With a history, delivery stays an event of the activation. Not before
+            // the run first ran: a continued run's carried values move in then, and must come first. Inline:
             // this is the whole of a busy channel's signal.
-            if (may_take(in) && in.inbox.empty() && !in.active && !in.hist) [[likely]] {
+            if (may_take(in) && in.inbox.empty() && !in.active && !in.needs_start && !in.hist) [[likely]] {
                 if (!in.scheduled) post_activation(in);  // first: if posting fails, nothing was accepted
                 deliver(in);
                 ++in.received;
@@ -488,39 +501,25 @@ public:
     template <class Tuple>
     [[gnu::noinline]] void record_accepted(instance_base& in, std::uint32_t index, const Tuple& args) {
         record(in, event_kind::signal_accepted, std::string(in.type.signals[index].name), tuple_text(args),
-               tuple_copy(args));
+               tuple_copy(args), {}, self_sender_ == &in);
     }
 
     // ---- history -----------------------------------------------------------------------------
 
     [[nodiscard]] bool recording() const noexcept { return opts_.record_history; }
 
-    /// Compares each event a replayed run records with the recorded history (see replay.hpp).
-    struct replay_check {
-        const history* expected;
-        const history* actual = nullptr;
-        std::string mismatch{};  // the first difference, once found
-
-        void compare(const history_event& got, std::size_t index) {
-            if (!mismatch.empty()) return;
-            if (index >= expected->events.size())
-                mismatch = "the replayed run made event " + got.describe(index) +
-                           ", which is past the end of the recorded history (" +
-                           std::to_string(expected->events.size()) + " events)";
-            else if (!expected->events[index].same_as(got))
-                mismatch = "history of workflow '" + expected->workflow_id + "' differs at event " +
-                           std::to_string(index) + ": expected " + expected->events[index].describe(index) +
-                           ", got " + got.describe(index);
-        }
-    };
-
-    /// Appends an event to `in`'s history (if it records one).
+    /// Appends an event to `in`'s history (if it records one). A closed run's history ends with its
+    /// closing event: what happens to the run afterwards (an abandoned child closing, say) is not added.
     void record(instance_base& in, event_kind k, std::string name = {}, std::vector<std::string> args = {},
-                std::shared_ptr<arg_pack_base> input = {}, std::exception_ptr error = {}) {
-        if (!in.hist) return;
-        history_event e{k, ex_.now().time_since_epoch().count(), std::move(name), std::move(args), std::move(input),
-                        std::move(error)};
-        if (check_ && check_->actual == in.hist) check_->compare(e, in.hist->events.size());
+                std::shared_ptr<arg_pack_base> input = {}, std::exception_ptr error = {}, bool self_sent = false) {
+        if (!in.hist || (!in.hist->events.empty() && is_closing(in.hist->events.back().kind))) return;
+        history_event e{k,           ex_.now().time_since_epoch().count(), std::move(name), std::move(args),
+                        std::move(input), std::move(error), self_sent};
+        if (check_ && check_->actual == in.hist) [[unlikely]] {
+            check_->feed_inputs_before(e, in);
+            if (!in.hist || (!in.hist->events.empty() && is_closing(in.hist->events.back().kind))) return;
+            check_->compare(e, in.hist->events.size());
+        }
         in.hist->events.push_back(std::move(e));
     }
 
@@ -532,11 +531,35 @@ public:
 
     [[nodiscard]] const std::vector<std::shared_ptr<const history>>& histories() const noexcept { return histories_; }
 
-    replay_check* check_ = nullptr;  // set by replay() only
+    replay_check* check_ = nullptr;  // set by replay() only (replay_check.hpp)
+    const instance_base* self_sender_ = nullptr;  // a run whose outgoing request to itself is being taken
+
+    /// Replaying `in`: the recorded event it is about to match, if it is of kind `k`; else null.
+    [[nodiscard]] const history_event* recorded_next(const instance_base& in, event_kind k) const noexcept {
+        if (!check_ || !in.hist || check_->actual != in.hist) return nullptr;
+        const std::size_t i = in.hist->events.size();
+        const auto& expected = check_->expected->events;
+        return i < expected.size() && expected[i].kind == k ? &expected[i] : nullptr;
+    }
+
+    /// Replayed code (its runtime is a replay's) must not act on this runtime: replay does not redo
+    /// effects on other runs, it feeds their recorded outcomes. Client calls check this first.
+    void check_no_replay_escape(std::string_view what) const {
+        const activation* a = current_activation;
+        if (a && a->eng != this && a->eng->check_) [[unlikely]]
+            raise_replay_escape(*a, what);
+    }
+    [[noreturn]] [[gnu::noinline]] static void raise_replay_escape(const activation& a, std::string_view what) {
+        detail::raise(invalid_operation(
+            "replay of workflow '" + a.inst->id + "': its code tried to " + std::string(what) +
+            " through a runtime outside the replay. Replay does not redo effects on other runs: use "
+            "start_child_workflow and external handles, whose recorded outcomes replay feeds back"));
+    }
 
     /// Accepts signal `name` with by-name arguments for `in` (see workflow_handle<>::signal). A name no
     /// named signal has goes to the type's dynamic signal handler, if it has one.
     void signal_by_name(instance_base& in, std::string_view name, erased_args args) {
+        check_no_replay_escape("signal");
         if (!in.running()) detail::raise(workflow_closed(in.id, to_string(in.status), "signal it"));
         std::uint32_t index = 0;
         const signal_info* s = in.type.find_signal(name, index);
@@ -553,7 +576,7 @@ public:
         admit(in, [name] { return name; });
         if (in.hist)
             record(in, event_kind::signal_accepted, std::string(name), args.text(),
-                   std::shared_ptr<arg_pack_base>(args.clone()));
+                   std::shared_ptr<arg_pack_base>(args.clone()), {}, self_sender_ == &in);
         in.inbox.emplace_back(std::forward<D>(deliver), dynamic_index, stable_name);
         ++in.received;
     }
@@ -607,10 +630,11 @@ public:
     /// running (it cancelled itself), when its current step ends; its body's next co_await in that step
     /// suspends for good (park_if_cancelled). None of its code runs after that.
     void cancel(instance_base& in) {
+        check_no_replay_escape("cancel");
         if (!in.running()) detail::raise(workflow_closed(in.id, to_string(in.status), "cancel it"));
         if (in.cancel_requested) return;  // a state, not an event: only the first request counts
         in.cancel_requested = true;
-        record(in, event_kind::cancel_requested);
+        record(in, event_kind::cancel_requested, {}, {}, {}, {}, self_sender_ == &in);
         // Children first, so their activations run before the parent's: a parent that ends once it
         // sees the cancellation then finds them cancelled, not still open (and terminated).
         if (in.x)
@@ -633,11 +657,17 @@ public:
         cx.on_parent_close = policy;
     }
 
+    /// Replay: closes a stand-in child with the outcome its parent's history recorded (replay.hpp).
+    void settle(instance_base& stand_in, workflow_status status) { close(stand_in, status); }
+
     /// Ends the run at once; none of its code runs again.
     void terminate(instance_base& in, std::string reason) {
+        check_no_replay_escape("terminate");
         if (!in.running()) detail::raise(workflow_closed(in.id, to_string(in.status), "terminate it"));
         if (in.active)
             detail::raise(invalid_operation("workflow '" + in.id + "' cannot be terminated from its own code"));
+        if (current_query == &in)
+            detail::raise(invalid_operation("workflow '" + in.id + "' cannot be terminated from its own query"));
         in.more().terminate_reason = std::move(reason);
         close(in, workflow_status::terminated);
     }
@@ -714,16 +744,14 @@ private:
         instance_base* in = by_slot(slot, gen);
         if (!in) return;
         in->scheduled = false;
-        if (in->running()) run(*in);
+        if (in->running() && !in->stand_in) run(*in);
     }
 
     // One activation: deliver every accepted signal in order, then resume whatever is ready, then
     // re-test the conditions of this workflow (only after something of it ran); repeat until quiet.
     void run(instance_base& in) {
-        if (in.x && in.x->predecessor) {
-            in.x->predecessor.reset();
-            in.query_object = in.object_ptr;
-        }
+        if (in.x && in.x->predecessor) [[unlikely]]
+            take_over(in);
         in.delivered_ahead = 0;  // from here on, they are delivered for everyone
         activation act{this, &in, false};
         activation* const outer = std::exchange(current_activation, &act);
@@ -793,7 +821,7 @@ private:
             outgoing o = std::move(outbox.front());
             outbox.pop_front();
             std::exception_ptr error;
-            if (check_ && check_->actual == in.hist) {
+            if (check_ && check_->actual == in.hist && !resend_in_replay(in, o)) {
                 // Replaying: the target is not here; the outcome is the one the history recorded.
                 const std::size_t k = in.hist->events.size();
                 if (k < check_->expected->events.size()) error = check_->expected->events[k].error;
@@ -803,9 +831,12 @@ private:
                         // A run still in the slot where the sender saw it is the id's latest run: a newer
                         // run under the id would have retired it.
                         instance_base* target = by_slot(o.slot, o.gen);
-                        o.send(*this, target ? *target : require(o.target));
+                        instance_base& to = target ? *target : require(o.target);
+                        self_sender_ = &to == &in ? &in : nullptr;
+                        o.send(*this, to);
                     },
                     [&](std::exception_ptr e) { error = std::move(e); });
+                self_sender_ = nullptr;
             }
             if (in.hist)
                 record(in, event_kind::signal_sent, o.target,
@@ -815,6 +846,14 @@ private:
             if (o.state) o.state->complete(std::move(error));
             else if (error && !in.failure) in.failure = std::move(error);  // nobody awaited it: not lost silently
         }
+    }
+
+    // Replaying: a signal (or cancel request) the run sent itself is sent again when the history shows
+    // it taken (the run is here); one that was refused gets the recorded refusal, like any other.
+    bool resend_in_replay(instance_base& in, const outgoing& o) const {
+        const std::vector<history_event>& expected = check_->expected->events;
+        const std::size_t k = in.hist->events.size();
+        return o.target == in.id && find(o.target) == &in && k < expected.size() && expected[k].self_sent;
     }
 
     // Ends `old` and starts a fresh run under the same id with the arguments it gave. Signals accepted
@@ -839,11 +878,14 @@ private:
             return;
         }
         // Moved signals were received by the old run: they do not count against the new run's limit.
+        const std::size_t carried_inbox = old.inbox.size();
         while (!old.inbox.empty()) {
             next->inbox.push_back(std::move(old.inbox.front()));
             old.inbox.pop_front();
         }
-        old.type.move_channels(old, *next);
+        // Channel values stay in the old object (which queries read until the new run first runs) and
+        // move when it does; values handed to receivers that will never resume go back first.
+        old.type.reclaim_channels(old);
         auto& nx = next->more();
         while (waiter* w = old.x->completion.pop_front()) nx.completion.push_back(*w);
         nx.parent_slot = old.x->parent_slot;
@@ -861,7 +903,39 @@ private:
         if (instance_base* parent = by_slot(nx.parent_slot, nx.parent_gen))  // its child is the new run now
             for (run_hint& c : parent->x->children)
                 if (c == was) c = run_hint{fresh.slot, fresh.gen};
-        if (fresh.hist) record(fresh, event_kind::workflow_started, std::string(fresh.type.name), text, input);
+        if (fresh.hist) {
+            record(fresh, event_kind::workflow_started, std::string(fresh.type.name), text, input);
+            record_carried(*nx.predecessor, fresh, carried_inbox);
+        }
+    }
+
+    // The signals a new run got from the run it continued: inputs of its own, recorded as accepted
+    // after its start (replay feeds them), channel values first (the new run's first activation moves
+    // them: see run()), then the undelivered signals, which are the old run's last accepted ones.
+    [[gnu::noinline]] void record_carried(instance_base& old, instance_base& fresh, std::size_t carried_inbox) {
+        old.type.carried_channel_values(old, fresh, [](instance_base& to, std::uint32_t index,
+                                                       std::vector<std::string> text,
+                                                       std::shared_ptr<arg_pack_base> copy) {
+            to.eng.record(to, event_kind::signal_accepted, std::string(to.type.signals[index].name), std::move(text),
+                          std::move(copy));
+        });
+        if (carried_inbox == 0 || !old.hist) return;
+        std::vector<const history_event*> accepted;
+        for (auto it = old.hist->events.rbegin(); it != old.hist->events.rend() && accepted.size() < carried_inbox;
+             ++it)
+            if (it->kind == event_kind::signal_accepted) accepted.push_back(&*it);
+        for (auto it = accepted.rbegin(); it != accepted.rend(); ++it)
+            record(fresh, event_kind::signal_accepted, (*it)->name, (*it)->args, (*it)->input);
+    }
+
+    // A continued run's first activation: the channel values wait in the old run's object (queries read
+    // it until now); they move in, each delivered as its signal (the history's accepted records them).
+    [[gnu::noinline]] void take_over(instance_base& in) {
+        in.type.move_channels(*in.x->predecessor, in, [](instance_base& to, std::uint32_t index) {
+            if (to.hist) to.eng.record_handled(to, std::string(to.type.signals[index].name));
+        });
+        in.x->predecessor.reset();
+        in.query_object = in.object_ptr;
     }
 
     // Takes the oldest pending signal out of the inbox and runs its handler (or fills its channel).
@@ -875,7 +949,9 @@ private:
     }
     // Out of line so that the hot loop above stays small when no history is recorded.
     [[gnu::noinline]] void record_handled(instance_base& in, const pending_signal& p) {
-        std::string name = p.index == dynamic_index ? *p.dynamic_name : std::string(in.type.signals[p.index].name);
+        record_handled(in, p.index == dynamic_index ? *p.dynamic_name : std::string(in.type.signals[p.index].name));
+    }
+    void record_handled(instance_base& in, std::string name) {
         record(in, event_kind::signal_handled, std::move(name), {std::to_string(++in.more().handled)});
     }
 
@@ -913,7 +989,9 @@ private:
                     break;
                 case workflow_status::cancelled: record(in, event_kind::workflow_cancelled); break;
                 case workflow_status::terminated:
-                    record(in, event_kind::workflow_terminated, {}, {json(in.terminate_reason())});
+                    // The reason as an input too: replay terminates the run with it.
+                    record(in, event_kind::workflow_terminated, {}, {json(in.terminate_reason())},
+                           std::make_shared<arg_pack_impl<std::string>>(std::string(in.terminate_reason())));
                     break;
                 default: break;
             }
@@ -946,7 +1024,7 @@ private:
                     c.fire(wake_reason::fired);
                 }
             if (instance_base* parent = in.x ? by_slot(in.x->parent_slot, in.x->parent_gen) : nullptr) {
-                if (parent->hist) record(*parent, event_kind::child_closed, in.id, {json(to_string(status))});
+                if (parent->hist) record_child_closed(*parent, in);
                 auto& c = parent->more().children;
                 for (auto it = c.begin(); it != c.end(); ++it)
                     if (*it == run_hint{in.slot, in.gen}) {
@@ -955,6 +1033,21 @@ private:
                     }
             }
         }
+    }
+
+    // A child's outcome in its parent's history: the status, and what replay needs to give the parent the
+    // same outcome without re-running the child (a copy of the result, the failure, the reason).
+    [[gnu::noinline]] void record_child_closed(instance_base& parent, instance_base& child) {
+        std::vector<std::string> args{json(to_string(child.status))};
+        std::shared_ptr<arg_pack_base> outcome;
+        if (child.status == workflow_status::completed) {
+            guarded([&] { outcome = child.result_copy(); }, [](std::exception_ptr) {});  // replay says so if null
+        } else if (child.status == workflow_status::terminated) {
+            args.push_back(json(child.terminate_reason()));
+            outcome = std::make_shared<arg_pack_impl<std::string>>(std::string(child.terminate_reason()));
+        }
+        record(parent, event_kind::child_closed, child.id, std::move(args), std::move(outcome),
+               child.status == workflow_status::failed ? child.failure : nullptr);
     }
 
     // Makes room for `n` elements, growing geometrically: vector::reserve(size() + 1) on each call would

@@ -51,6 +51,24 @@ public:
     [[nodiscard]] type_id result_type() const noexcept override { return type_id_of<value_type>(); }
     [[nodiscard]] std::string_view result_type_name() const noexcept override { return type_name<value_type>(); }
 
+    [[nodiscard]] std::shared_ptr<arg_pack_base> result_copy() const override {
+        if constexpr (std::is_void_v<value_type>) return std::make_shared<arg_pack_impl<>>();
+        else if constexpr (std::is_copy_constructible_v<value_type>)
+            return result_ ? std::make_shared<arg_pack_impl<value_type>>(*result_) : nullptr;
+        else return nullptr;
+    }
+
+    bool restore_result(arg_pack_base& pack) override {
+        const erased_args a = pack.view();
+        if constexpr (std::is_void_v<value_type>) {
+            return a.size == 0;
+        } else {
+            if (a.size != 1 || a.data[0].type != type_id_of<value_type>()) return false;
+            result_.emplace(std::move(*static_cast<value_type*>(a.data[0].value)));
+            return true;
+        }
+    }
+
     T object_{};
 
 private:
@@ -96,16 +114,58 @@ std::string run_params() {
     return tuple_names<run_args_t<T>>::get();
 }
 
+/// Calls f(channel, index) for each signal_channel member of `obj` that the definition names.
+template <class T, class F>
+void for_each_channel(T& obj, F&& f) {
+    [&]<std::size_t... I>(std::index_sequence<I...>) {
+        (
+            [&] {
+                constexpr auto target = std::get<I>(T::definition.signals).target;
+                if constexpr (signal_kind_of<T, std::remove_const_t<decltype(target)>>() == signal_kind::channel)
+                    f(obj.*target, static_cast<std::uint32_t>(I));
+            }(),
+            ...);
+    }(std::make_index_sequence<signal_count_v<T>>{});
+}
+
 template <class T>
-void move_channels(instance_base& from, instance_base& to) {
+void reclaim_channels(instance_base& run) {
+    for_each_channel(static_cast<instance<T>&>(run).object_, [](auto& ch, std::uint32_t) { ch.reclaim_handed(); });
+}
+
+template <class T>
+void carried_channel_values(instance_base& from, instance_base& to,
+                            void (*each)(instance_base&, std::uint32_t, std::vector<std::string>,
+                                         std::shared_ptr<arg_pack_base>)) {
+    for_each_channel(static_cast<instance<T>&>(from).object_, [&](auto& ch, std::uint32_t index) {
+        using Ch = std::remove_cvref_t<decltype(ch)>;
+        ch.for_each_queued([&](const typename Ch::value_type& v) {
+            // A channel of one type holds the value itself, of several a tuple: as signal arguments, a tuple.
+            if constexpr (std::tuple_size_v<typename Ch::argument_types> == 1) {
+                const std::tuple<const typename Ch::value_type&> args(v);
+                std::shared_ptr<arg_pack_base> copy;
+                if constexpr (std::is_copy_constructible_v<typename Ch::value_type>)
+                    copy = std::make_shared<arg_pack_impl<typename Ch::value_type>>(v);
+                each(to, index, tuple_text(args), std::move(copy));
+            } else {
+                each(to, index, tuple_text(v), tuple_copy(v));
+            }
+        });
+    });
+}
+
+template <class T>
+void move_channels(instance_base& from, instance_base& to, void (*moved)(instance_base&, std::uint32_t)) {
     T& src = static_cast<instance<T>&>(from).object_;
     T& dst = static_cast<instance<T>&>(to).object_;
     [&]<std::size_t... I>(std::index_sequence<I...>) {
         (
             [&] {
                 constexpr auto target = std::get<I>(T::definition.signals).target;
-                if constexpr (signal_kind_of<T, std::remove_const_t<decltype(target)>>() == signal_kind::channel)
+                if constexpr (signal_kind_of<T, std::remove_const_t<decltype(target)>>() == signal_kind::channel) {
+                    for (std::size_t n = (src.*target).size(); n != 0; --n) moved(to, static_cast<std::uint32_t>(I));
                     (dst.*target).take_queued_from(src.*target);
+                }
             }(),
             ...);
     }(std::make_index_sequence<signal_count_v<T>>{});
@@ -160,7 +220,8 @@ struct type_table {
     static constexpr auto queries = make_queries(std::make_index_sequence<query_count_v<T>>{});
     static constexpr workflow_type value{T::definition.name, type_id_of<T>(), signals.data(), signals.size(),
                                         queries.data(), queries.size(), &make_instance<T>, &start_erased<T>,
-                                        &run_matches<T>, &run_params<T>, &move_channels<T>,
+                                        &run_matches<T>, &run_params<T>, &reclaim_channels<T>,
+                                        &carried_channel_values<T>, &move_channels<T>,
                                         dynamic_table<T>::signal(), dynamic_table<T>::query()};
 };
 

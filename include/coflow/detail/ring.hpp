@@ -52,6 +52,7 @@ public:
 
     [[nodiscard]] T& front() noexcept { return buf_[head_]; }
     [[nodiscard]] T& operator[](std::size_t i) noexcept { return buf_[(head_ + i) & (cap_ - 1u)]; }
+    [[nodiscard]] const T& operator[](std::size_t i) const noexcept { return buf_[(head_ + i) & (cap_ - 1u)]; }
 
     void pop_front() noexcept {
         std::destroy_at(buf_ + head_);

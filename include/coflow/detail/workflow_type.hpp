@@ -140,8 +140,16 @@ struct workflow_type {
     void (*start)(instance_base&, erased_args);  // arguments already checked with run_matches
     bool (*run_matches)(erased_args);
     std::string (*run_params)();
-    // Moves what waits in the signal channels of one run's object to another's, in order.
-    void (*move_channels)(instance_base& from, instance_base& to);
+    // Continue-as-new, in three parts. Before the old run's frames go: puts values handed to receivers
+    // that never resumed back into their channels. Then: calls `each` with each value waiting in the
+    // old run's channels (for the new run's history: signal index, text, copy), channel by channel in
+    // definition order. When the new run first runs: moves them into its channels, calling `moved`
+    // for each, in the same order.
+    void (*reclaim_channels)(instance_base& run);
+    void (*carried_channel_values)(instance_base& from, instance_base& to,
+                                   void (*each)(instance_base& to, std::uint32_t index, std::vector<std::string> text,
+                                                std::shared_ptr<arg_pack_base> copy));
+    void (*move_channels)(instance_base& from, instance_base& to, void (*moved)(instance_base& to, std::uint32_t index));
     // The dynamic (catch-all) handlers, or null: they take by-name signals and queries no named one takes.
     void (*dynamic_signal)(instance_base&, std::string_view name, erased_args) = nullptr;
     const dynamic_query_info* dynamic_query = nullptr;
