@@ -50,6 +50,27 @@ std::vector<std::string> slices(const std::string& trace, const std::string& pid
 
 }  // namespace
 
+TEST_CASE("the strict JSON checker refuses what a strict parser refuses", "[export]") {
+    for (std::string_view ok : {R"({"a":[1,-0.5,2e10,true,false,null,"\u00e9\ud83d\ude00\n"]})", " [] ", "\"caf\xC3\xA9\"",
+                                "0", "-0", "1E+2"})
+        CHECK(strict_json::check_document(ok) == "");
+    for (std::string_view bad : {"NaN", "[nan]", "Infinity", "-Infinity", "[1,]", "{\"a\":1,}", "01", "1.", ".5", "+1",
+                                 "'a'", "\"\x01\"", "\"\t\"", "\"\\x\"", "\"\\ud800\"", "\"\\udc00\"", "\"\xC0\xAF\"",
+                                 "\"\xED\xA0\x80\"", "\"\xF4\x90\x80\x80\"", "\"\xE2\x82\"", "\"\x80\"", "{\"a\":1,\"a\":2}",
+                                 "[] []", "", "[1] // no comments"}) {
+        INFO(bad);
+        CHECK(strict_json::check_document(bad) != "");
+    }
+    CHECK(strict_json::check_trace(R"({"traceEvents":[{"ph":"B","pid":1,"tid":1,"ts":0,"name":"a"},)"
+                                   R"({"ph":"B","pid":1,"tid":1,"ts":1,"name":"b"},{"ph":"E","pid":1,"tid":1,"ts":2,"name":"a"}]})")
+              .find("closes") != std::string::npos);
+    CHECK(strict_json::check_trace(R"({"traceEvents":[{"ph":"B","pid":1,"tid":1,"ts":0,"name":"a"}]})") != "");
+    CHECK(strict_json::check_trace(R"({"traceEvents":[{"ph":"b","pid":1,"cat":"c","id":1,"ts":0,"name":"a"},)"
+                                   R"({"ph":"b","pid":1,"cat":"c","id":2,"ts":1,"name":"a"},)"
+                                   R"({"ph":"e","pid":1,"cat":"c","id":1,"ts":2,"name":"a"},)"
+                                   R"({"ph":"e","pid":1,"cat":"c","id":2,"ts":3,"name":"a"}]})") == "");
+}
+
 TEST_CASE("issue 14: NaN and infinities are exported as the strings NaN, Infinity and -Infinity",
           "[history][export][regression]") {
     constexpr double inf = std::numeric_limits<double>::infinity();
@@ -179,8 +200,8 @@ TEST_CASE("the trace draws a run as a slice with the body's waits in it and hand
         CHECK(slices(e.trace, "1", "BEbe") == std::vector<std::string>{
                                                   "B run overlap @0.000",
                                                   "B wait: wait_condition @0.000",
-                                                  "E wait: wait_condition @0.000",
                                                   "b handler wait: sleep @0.000",
+                                                  "E wait: wait_condition @0.000",
                                                   "B wait: sleep @0.000",
                                                   "E wait: sleep @2000.000",
                                                   "e handler wait: sleep @2000.000",
