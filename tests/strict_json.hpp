@@ -8,6 +8,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <cstdlib>
 #include <map>
 #include <string>
 #include <string_view>
@@ -17,21 +18,30 @@
 
 namespace strict_json {
 
+struct member;
+
 /// One parsed JSON value.
 struct value {
     enum class kind { null, boolean, number, string, array, object };
     kind type = kind::null;
     std::string text;  // string: its decoded UTF-8; number: its literal; boolean: "true" or "false"
     std::vector<value> items;                            // array
-    std::vector<std::pair<std::string, value>> members;  // object, in order
+    std::vector<member> members;  // object, in order
 
-    [[nodiscard]] const value* find(std::string_view key) const {
-        for (const auto& m : members)
-            if (m.first == key) return &m.second;
-        return nullptr;
-    }
+    [[nodiscard]] inline const value* find(std::string_view key) const;
     [[nodiscard]] bool is(kind k) const { return type == k; }
 };
+
+struct member {
+    std::string key;
+    value v;
+};
+
+inline const value* value::find(std::string_view key) const {
+    for (const member& m : members)
+        if (m.key == key) return &m.v;
+    return nullptr;
+}
 
 namespace detail {
 
@@ -241,8 +251,8 @@ private:
                     if (i_ >= s_.size() || s_[i_] != ':') return fail("':' was expected");
                     ++i_;
                     ws();
-                    out.members.emplace_back(std::move(key), value{});
-                    if (!parse(out.members.back().second, depth + 1)) return false;
+                    out.members.push_back(member{std::move(key), value{}});
+                    if (!parse(out.members.back().v, depth + 1)) return false;
                     ws();
                     if (i_ < s_.size() && s_[i_] == ',') {
                         ++i_;
@@ -322,7 +332,7 @@ inline bool parse(std::string_view text, value& out, std::string& error) {
         if (async && !e.find("id")) return at + "an async event without an id";
         const key k = sync ? key{text_of(e.find("pid")), text_of(e.find("tid")), "B/E"}
                            : key{text_of(e.find("pid")), text_of(e.find("cat")), text_of(e.find("id"))};
-        const double t = std::stod(ts->text);
+        const double t = std::strtod(ts->text.c_str(), nullptr);
         auto& stack = stacks[k];
         if (ph->text == "B" || ph->text == "b") {
             stack.push_back({name->text, t});
