@@ -119,8 +119,7 @@ struct history_text {
         } else if constexpr (std::is_integral_v<T> && !std::is_same_v<T, char>) {
             out += std::to_string(v);
         } else if constexpr (std::is_floating_point_v<T>) {
-            // JSON has no NaN or infinities: they are written as strings, spelled as in JavaScript
-            // (and as protobuf's JSON mapping, which Temporal's payloads use).
+            // JSON has no NaN or infinities: strings, spelled as protobuf's JSON mapping spells them.
             if (std::isnan(v)) {
                 out += "\"NaN\"";
             } else if (std::isinf(v)) {
