@@ -161,7 +161,7 @@ TEST_CASE("a wait_ended names the wait_started it ends and whether a signal hand
         CHECK(start.in_handler == ev.in_handler);
     }
     CHECK(ended == 6);  // the body's three, one sleep for each of three handlers
-    // Handler 1 sleeps from 0 to 10ms: its wait_ended is the one at 10ms, and it started at 0.
+    // Each handler's sleep is paired with its own start, earlier than its end (no two overlap exactly).
     for (const coflow::history_event& ev : events)
         if (ev.kind == coflow::event_kind::wait_ended && ev.in_handler)
             CHECK(events[ev.start_index].time_ns < ev.time_ns);
