@@ -3,8 +3,8 @@
 // With runtime_options{.record_history = true} every run keeps an event history: its start, each
 // signal accepted and handled, each wait and timer, children, and how it ended. The history explains
 // the run (print it, or export JSON lines), reproduces it (coflow::replay re-runs the code against it
-// and names the first decision that differs), and draws it (a Chrome trace-event file, one track per
-// workflow: open https://ui.perfetto.dev and drop the file on it, or use chrome://tracing).
+// and names the first decision that differs), and draws it (a Chrome trace-event file, one process per
+// run: open https://ui.perfetto.dev and drop the file on it, or use chrome://tracing).
 #include <coflow/coflow.hpp>
 
 #include <chrono>

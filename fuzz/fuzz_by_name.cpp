@@ -3,7 +3,9 @@
 // ids and names that are either known or arbitrary bytes, with arguments of C++ types chosen from a fixed set
 // in any number and order. Only coflow::error may come out of the API; anything else (another exception, a
 // crash, a sanitizer report, a hang) is a finding. A few invariants are checked on the way: a rejected signal
-// or start changes nothing, an accepted signal is counted exactly once.
+// or start changes nothing, an accepted signal is counted exactly once. Histories are recorded: after each
+// input every run's JSON lines and the Chrome trace must be strict JSON in valid UTF-8, and the trace's
+// slices must nest (tests/strict_json.hpp), whatever bytes the ids, names and payloads held.
 //
 // Build and run: see fuzz/README.md (clang++ -fsanitize=fuzzer,address,undefined; CMake: -DCOFLOW_BUILD_FUZZ=ON).
 #include <coflow/coflow.hpp>
@@ -20,6 +22,8 @@
 #include <string_view>
 #include <utility>
 #include <vector>
+
+#include "strict_json.hpp"  // from tests/
 
 namespace {
 
@@ -323,14 +327,28 @@ class session {
 public:
     explicit session(reader& r) : r_(r), rt_(ex_, coflow::runtime_options{.max_received_signals_per_run = 64,
                                                                          .max_pending_outgoing_signals = 16,
-                                                                         .seed = 7}) {}
+                                                                         .seed = 7,
+                                                                         .record_history = true}) {}
 
     void run() {
         for (int ops = 0; !r_.done() && ops < 400; ++ops) one();
         guard([&] { ex_.run_until_idle(); });
+        check_exports();
     }
 
 private:
+    // Every export is strict JSON in valid UTF-8, and the trace's slices nest (runs open or closed).
+    void check_exports() {
+        for (const auto& h : rt_.histories()) {
+            const std::string lines = h->to_json_lines();
+            if (const std::string why = strict_json::check_json_lines(lines); !why.empty())
+                finding("JSON lines that are not strict JSON:", (why + "\n" + lines).c_str());
+        }
+        const std::string trace = rt_.trace_json();
+        if (const std::string why = strict_json::check_trace(trace); !why.empty())
+            finding("a Chrome trace that is not strict JSON or whose slices do not nest:", (why + "\n" + trace).c_str());
+    }
+
     // Runs f; coflow::error is expected, anything else is a finding.
     template <class F>
     void guard(F&& f) {

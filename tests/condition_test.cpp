@@ -113,13 +113,21 @@ private:
 
 }  // namespace
 
+// Debug builds ask each predicate twice (a predicate that answers differently is refused): one test of a
+// condition is that many calls.
+#ifdef NDEBUG
+constexpr int asks = 1;
+#else
+constexpr int asks = 2;
+#endif
+
 TEST_CASE("an already true condition does not suspend and is evaluated once", "[condition]") {
     coflow::deterministic_executor ex;
     coflow::runtime rt{ex};
     auto h = rt.start_workflow(&gate::run, 0);
     ex.run_until_idle();
     CHECK(h.result() == 0);
-    CHECK(h.query(&gate::evaluations) == 1);
+    CHECK(h.query(&gate::evaluations) == asks);
 }
 
 TEST_CASE("a condition is re-evaluated only after code of its own workflow ran", "[condition]") {
@@ -129,7 +137,7 @@ TEST_CASE("a condition is re-evaluated only after code of its own workflow ran",
     auto other = rt.start_workflow(&gate::run, 1'000, {.id = "other"});
     ex.run_until_idle();
     const int before = watched.query(&gate::evaluations);
-    CHECK(before == 1);
+    CHECK(before == asks);
     for (int i = 0; i < 100; ++i) other.signal(&gate::bump);  // activity elsewhere
     ex.run_until_idle();
     ex.advance(1h);
@@ -137,13 +145,13 @@ TEST_CASE("a condition is re-evaluated only after code of its own workflow ran",
 
     watched.signal(&gate::nothing);  // a handler of its own ran: one more evaluation
     ex.run_until_idle();
-    CHECK(watched.query(&gate::evaluations) == before + 1);
+    CHECK(watched.query(&gate::evaluations) == before + asks);
 
     watched.signal(&gate::bump);  // three signals in one activation: still one evaluation
     watched.signal(&gate::bump);
     watched.signal(&gate::bump);
     ex.run_until_idle();
-    CHECK(watched.query(&gate::evaluations) == before + 2);
+    CHECK(watched.query(&gate::evaluations) == before + 2 * asks);
     CHECK(watched.result() == 3);
 }
 
@@ -152,7 +160,7 @@ TEST_CASE("queries never re-evaluate conditions", "[condition][query]") {
     coflow::runtime rt{ex};
     auto h = rt.start_workflow(&gate::run, 5);
     ex.run_until_idle();
-    for (int i = 0; i < 10; ++i) CHECK(h.query(&gate::evaluations) == 1);
+    for (int i = 0; i < 10; ++i) CHECK(h.query(&gate::evaluations) == asks);
     CHECK(ex.idle());
 }
 

@@ -79,6 +79,10 @@ struct history_event {
     /// signal_accepted, cancel_requested: the run's own code sent it (to itself), so replay makes it
     /// again rather than feeding it as an input.
     bool self_sent = false;
+    /// wait_started, wait_ended: a signal handler waits, not the body. A run's handlers may wait at the
+    /// same time as its body and as each other, so its waits need not nest.
+    bool in_handler = false;
+    std::size_t start_index = 0;  ///< wait_ended: the index of the wait_started it ends
 
     /// "#index kind name [args] @time": how events are named in nondeterminism errors.
     [[nodiscard]] std::string describe(std::size_t index) const {
@@ -128,52 +132,151 @@ struct history {
     }
 };
 
-/// Several runs' histories as one Chrome trace-event JSON document (open it in https://ui.perfetto.dev
-/// or chrome://tracing): one track per run, waits and timers as slices, signals as instant events.
+namespace detail {
+
+/// Writes runs into a Chrome trace-event document (see to_chrome_trace).
+class trace_writer {
+public:
+    explicit trace_writer(std::string& out) : out_(out) {}
+
+    void add(const history& h, std::size_t pid) {
+        pid_ = pid;
+        std::string label;
+        append_json_string(label, h.workflow_id + " (" + h.workflow_type + ", run " + h.run_id.substr(0, 8) + ")");
+        emit("M", 0, "process_name", ",\"args\":{\"name\":" + label + "}");
+        emit("M", 0, "process_sort_index", ",\"args\":{\"sort_index\":" + std::to_string(pid) + "}");
+        emit("M", 0, "thread_name", ",\"args\":{\"name\":\"workflow\"}");
+        run_.clear();
+        body_.clear();
+        handlers_.clear();
+        for (std::size_t i = 0; i < h.events.size(); ++i) add_event(h.events[i], i);
+        if (!h.events.empty()) close_all(h.events.back().time_ns, "open at export");
+    }
+
+private:
+    struct open_wait {
+        std::size_t start;  // the index of its wait_started
+        std::string name;
+        std::uint64_t id;  // async slices (handlers' waits) only
+    };
+
+    void add_event(const history_event& e, std::size_t index) {
+        std::string args = ",\"args\":{\"detail\":[";
+        for (std::size_t a = 0; a < e.args.size(); ++a) (args += a ? "," : "") += e.args[a];
+        args += "]}";
+        switch (e.kind) {
+            case event_kind::workflow_started:
+                close_all(e.time_ns, "run restarted");
+                run_ = "run " + e.name;
+                emit("B", e.time_ns, run_, args);
+                return;
+            case event_kind::wait_started:
+                if (e.in_handler) {
+                    handlers_.push_back({index, "handler wait: " + e.name, ++async_ids_});
+                    emit("b", e.time_ns, handlers_.back().name, async_id(handlers_.back().id) + args);
+                } else {
+                    body_.push_back({index, "wait: " + e.name, 0});
+                    emit("B", e.time_ns, body_.back().name, args);
+                }
+                return;
+            case event_kind::wait_ended:
+                if (end_wait(e.start_index, e.time_ns, args)) return;
+                break;  // its start is not open here: an instant
+            case event_kind::workflow_completed:
+            case event_kind::workflow_failed:
+            case event_kind::workflow_cancelled:
+            case event_kind::workflow_terminated:
+            case event_kind::continued_as_new:
+                emit("i", e.time_ns, to_string(e.kind), args + ",\"s\":\"t\"");
+                close_all(e.time_ns, "the run closed");
+                return;
+            default: break;
+        }
+        emit("i", e.time_ns, std::string(to_string(e.kind)) + (e.name.empty() ? "" : " " + e.name),
+             args + ",\"s\":\"t\"");
+    }
+
+    // Ends the open wait that began at event `start`, if there is one.
+    bool end_wait(std::size_t start, std::int64_t ts, std::string_view args) {
+        for (std::size_t k = handlers_.size(); k-- > 0;)
+            if (handlers_[k].start == start) {
+                emit("e", ts, handlers_[k].name, async_id(handlers_[k].id) + std::string(args));
+                handlers_.erase(handlers_.begin() + static_cast<std::ptrdiff_t>(k));
+                return true;
+            }
+        for (std::size_t k = body_.size(); k-- > 0;)
+            if (body_[k].start == start) {
+                while (body_.size() > k + 1) end_body_wait(ts, "a later wait ended first");  // never, from coflow
+                emit("E", ts, body_.back().name, args);
+                body_.pop_back();
+                return true;
+            }
+        return false;
+    }
+
+    void end_body_wait(std::int64_t ts, std::string_view why) {
+        emit("E", ts, body_.back().name, unfinished(why));
+        body_.pop_back();
+    }
+
+    // Ends every slice still open (the run's last): waits a closing run cut short, or a run still open.
+    void close_all(std::int64_t ts, std::string_view why) {
+        while (!body_.empty()) end_body_wait(ts, why);
+        for (const open_wait& w : handlers_) emit("e", ts, w.name, async_id(w.id) + unfinished(why));
+        handlers_.clear();
+        if (!run_.empty()) emit("E", ts, run_, "");
+        run_.clear();
+    }
+
+    static std::string unfinished(std::string_view why) {
+        return ",\"args\":{\"unfinished\":\"" + std::string(why) + "\"}";
+    }
+    static std::string async_id(std::uint64_t id) {
+        return ",\"cat\":\"handler_wait\",\"id\":" + std::to_string(id);
+    }
+
+    void emit(std::string_view ph, std::int64_t ts_ns, std::string_view name, std::string_view extra) {
+        out_ += first_ ? "\n" : ",\n";
+        first_ = false;
+        out_ += "{\"ph\":\"";
+        out_ += ph;
+        out_ += "\",\"pid\":" + std::to_string(pid_) + ",\"tid\":" + std::to_string(pid_) + ",\"ts\":";
+        // Microseconds, exactly.
+        const std::uint64_t ns = ts_ns < 0 ? 0 - static_cast<std::uint64_t>(ts_ns) : static_cast<std::uint64_t>(ts_ns);
+        if (ts_ns < 0) out_ += '-';
+        out_ += std::to_string(ns / 1000);
+        const auto frac = static_cast<unsigned>(ns % 1000);
+        out_ += '.';
+        out_ += static_cast<char>('0' + frac / 100);
+        out_ += static_cast<char>('0' + frac / 10 % 10);
+        out_ += static_cast<char>('0' + frac % 10);
+        out_ += ",\"name\":";
+        append_json_string(out_, name);
+        out_ += extra;
+        out_ += "}";
+    }
+
+    std::string& out_;
+    bool first_ = true;
+    std::size_t pid_ = 0;
+    std::uint64_t async_ids_ = 0;  // async slices' ids, unique in the document
+    std::string run_;              // the open run slice's name (empty: none)
+    std::vector<open_wait> body_;
+    std::vector<open_wait> handlers_;
+};
+
+}  // namespace detail
+
+/// Several runs' histories as one Chrome trace-event JSON document: open it in https://ui.perfetto.dev or
+/// chrome://tracing. Each run is a process, numbered from 1 in start order and named "id (type, run
+/// <first 8 of its run id>)". Its track holds the run as a slice, the body's waits as slices inside it and
+/// other events as instants. Signal handlers' waits may overlap the body's and each other's, so they are
+/// async slices of the run's process. What a run leaves open (waits its end cut short, or the run itself
+/// when it is still open) ends with its last event, with an "unfinished" argument saying why.
 [[nodiscard]] inline std::string to_chrome_trace(const std::vector<std::shared_ptr<const history>>& runs) {
     std::string out = "{\"displayTimeUnit\":\"ms\",\"traceEvents\":[";
-    bool first = true;
-    auto emit = [&](std::string_view ph, std::size_t tid, std::int64_t ts_ns, std::string_view name,
-                    std::string_view extra) {
-        out += first ? "\n" : ",\n";
-        first = false;
-        out += "{\"ph\":\"";
-        out += ph;
-        out += "\",\"pid\":1,\"tid\":" + std::to_string(tid) + ",\"ts\":";
-        out += std::to_string(ts_ns / 1000) + "." + std::to_string((ts_ns % 1000) / 100);  // microseconds
-        out += ",\"name\":";
-        detail::append_json_string(out, name);
-        out += extra;
-        out += "}";
-    };
-    for (std::size_t t = 0; t < runs.size(); ++t) {
-        const history& h = *runs[t];
-        const std::size_t tid = t + 1;
-        std::string label;
-        detail::append_json_string(label, h.workflow_id + " (" + h.workflow_type + ", run " + h.run_id.substr(0, 8) + ")");
-        emit("M", tid, 0, "thread_name", ",\"args\":{\"name\":" + label + "}");
-        for (const history_event& e : h.events) {
-            std::string args = ",\"args\":{\"detail\":[";
-            for (std::size_t a = 0; a < e.args.size(); ++a) (args += a ? "," : "") += e.args[a];
-            args += "]}";
-            switch (e.kind) {
-                case event_kind::wait_started: emit("B", tid, e.time_ns, "wait: " + e.name, args); break;
-                case event_kind::wait_ended: emit("E", tid, e.time_ns, "wait: " + e.name, args); break;
-                case event_kind::workflow_started: emit("B", tid, e.time_ns, "run " + e.name, args); break;
-                case event_kind::workflow_completed:
-                case event_kind::workflow_failed:
-                case event_kind::workflow_cancelled:
-                case event_kind::workflow_terminated:
-                case event_kind::continued_as_new:
-                    emit("i", tid, e.time_ns, std::string(to_string(e.kind)), args + ",\"s\":\"t\"");
-                    emit("E", tid, e.time_ns, "run " + h.workflow_type, "");
-                    break;
-                default:
-                    emit("i", tid, e.time_ns, std::string(to_string(e.kind)) + (e.name.empty() ? "" : " " + e.name),
-                         args + ",\"s\":\"t\"");
-            }
-        }
-    }
+    detail::trace_writer w(out);
+    for (std::size_t t = 0; t < runs.size(); ++t) w.add(*runs[t], t + 1);
     out += "\n]}\n";
     return out;
 }

@@ -190,6 +190,7 @@ template <class... Ts>
 // A customisation point: specialise it for your own argument and result types.
 
 #include <charconv>
+#include <cmath>
 #include <ostream>
 #include <sstream>
 #include <vector>
@@ -198,27 +199,80 @@ template <class... Ts>
 namespace coflow {
 
 namespace detail {
+
+/// The size of the well-formed UTF-8 sequence at s[i] (Unicode Table 3-7), or 0 and in `bad` the size of
+/// its maximal subpart: the bytes that could begin a sequence but break off (at least 1).
+[[nodiscard]] inline std::size_t utf8_sequence(std::string_view s, std::size_t i, std::size_t& bad) noexcept {
+    const auto b0 = static_cast<unsigned char>(s[i]);
+    std::size_t size = 0;
+    unsigned char lo = 0x80, hi = 0xBF;  // the second byte's range; later ones are always 80..BF
+    if (b0 >= 0xC2 && b0 <= 0xDF) {
+        size = 2;
+    } else if (b0 >= 0xE0 && b0 <= 0xEF) {
+        size = 3;
+        if (b0 == 0xE0) lo = 0xA0;       // else overlong
+        else if (b0 == 0xED) hi = 0x9F;  // else a surrogate
+    } else if (b0 >= 0xF0 && b0 <= 0xF4) {
+        size = 4;
+        if (b0 == 0xF0) lo = 0x90;       // else overlong
+        else if (b0 == 0xF4) hi = 0x8F;  // else past U+10FFFF
+    } else {
+        bad = 1;  // 80..C1, F5..FF never begin a sequence
+        return 0;
+    }
+    for (std::size_t k = 1; k < size; ++k) {
+        const auto b = i + k < s.size() ? static_cast<unsigned char>(s[i + k]) : 0;
+        if (b < lo || b > hi) {
+            bad = k;
+            return 0;
+        }
+        lo = 0x80;
+        hi = 0xBF;
+    }
+    return size;
+}
+
+/// Appends `s` as a JSON string. Quotes, backslashes and control characters are escaped. Ids, names and
+/// payloads are bytes, but JSON is Unicode text: each ill-formed UTF-8 sequence becomes U+FFFD, one per
+/// maximal subpart (the Unicode standard's recommended practice, as WHATWG decoders and Python do).
 inline void append_json_string(std::string& out, std::string_view s) {
     static constexpr char hex[] = "0123456789abcdef";
     out += '"';
-    for (char c : s) {
-        const auto u = static_cast<unsigned char>(c);
-        switch (c) {
+    std::size_t plain = 0;  // the start of the bytes not yet copied, which need no escape
+    std::size_t i = 0;
+    while (i < s.size()) {
+        const auto u = static_cast<unsigned char>(s[i]);
+        if (u >= 0x20 && u < 0x80 && u != '"' && u != '\\') {
+            ++i;
+            continue;
+        }
+        std::size_t bad = 0;
+        if (u >= 0x80) {
+            if (const std::size_t n = utf8_sequence(s, i, bad)) {
+                i += n;
+                continue;
+            }
+        }
+        out.append(s.data() + plain, i - plain);
+        switch (u) {
             case '"': out += "\\\""; break;
             case '\\': out += "\\\\"; break;
             case '\n': out += "\\n"; break;
             case '\r': out += "\\r"; break;
             case '\t': out += "\\t"; break;
             default:
-                if (u < 0x20) {
+                if (u >= 0x80) {
+                    out += "\xEF\xBF\xBD";  // U+FFFD
+                } else {
                     out += "\\u00";
                     out += hex[u >> 4];
                     out += hex[u & 0xf];
-                } else {
-                    out += c;
                 }
         }
+        i += bad ? bad : 1;
+        plain = i;
     }
+    out.append(s.data() + plain, i - plain);
     out += '"';
 }
 
@@ -234,6 +288,9 @@ concept ostreamable = requires(std::ostream& os, const T& v) { os << v; };
 ///
 /// By default: strings as JSON strings, numbers and booleans as JSON literals, enums as their number,
 /// types with `operator<<` as the JSON string of what they print, anything else as "<type name>".
+/// NaN and infinities are the strings "NaN", "Infinity" and "-Infinity"; in strings, ill-formed UTF-8
+/// becomes U+FFFD. A specialisation must write one strict JSON value: `history_text<U>::write` writes
+/// its parts that way.
 template <class T, class = void>
 struct history_text {
     static void write(std::string& out, const T& v) {
@@ -242,9 +299,16 @@ struct history_text {
         } else if constexpr (std::is_integral_v<T> && !std::is_same_v<T, char>) {
             out += std::to_string(v);
         } else if constexpr (std::is_floating_point_v<T>) {
-            char buf[64];
-            auto r = std::to_chars(buf, buf + sizeof buf, v);
-            out.append(buf, r.ptr);
+            // JSON has no NaN or infinities: strings, spelled as protobuf's JSON mapping spells them.
+            if (std::isnan(v)) {
+                out += "\"NaN\"";
+            } else if (std::isinf(v)) {
+                out += v > 0 ? "\"Infinity\"" : "\"-Infinity\"";
+            } else {
+                char buf[64];
+                auto r = std::to_chars(buf, buf + sizeof buf, v);
+                out.append(buf, r.ptr);
+            }
         } else if constexpr (std::is_enum_v<T>) {
             out += std::to_string(static_cast<std::underlying_type_t<T>>(v));
         } else if constexpr (std::is_convertible_v<const T&, std::string_view>) {
@@ -408,8 +472,16 @@ struct workflow_type {
     void (*start)(instance_base&, erased_args);  // arguments already checked with run_matches
     bool (*run_matches)(erased_args);
     std::string (*run_params)();
-    // Moves what waits in the signal channels of one run's object to another's, in order.
-    void (*move_channels)(instance_base& from, instance_base& to);
+    // Continue-as-new, in three parts. Before the old run's frames go: puts values handed to receivers
+    // that never resumed back into their channels. Then: calls `each` with each value waiting in the
+    // old run's channels (for the new run's history: signal index, text, copy), channel by channel in
+    // definition order. When the new run first runs: moves them into its channels, calling `moved`
+    // for each, in the same order.
+    void (*reclaim_channels)(instance_base& run);
+    void (*carried_channel_values)(instance_base& from, instance_base& to,
+                                   void (*each)(instance_base& to, std::uint32_t index, std::vector<std::string> text,
+                                                std::shared_ptr<arg_pack_base> copy));
+    void (*move_channels)(instance_base& from, instance_base& to, void (*moved)(instance_base& to, std::uint32_t index));
     // The dynamic (catch-all) handlers, or null: they take by-name signals and queries no named one takes.
     void (*dynamic_signal)(instance_base&, std::string_view name, erased_args) = nullptr;
     const dynamic_query_info* dynamic_query = nullptr;
@@ -594,6 +666,7 @@ enum class errc {
     result_not_ready,
     workflow_type_mismatch,
     invalid_operation,
+    invalid_history,
 };
 
 [[nodiscard]] constexpr std::string_view to_string(errc c) noexcept {
@@ -615,6 +688,7 @@ enum class errc {
         case errc::result_not_ready: return "result_not_ready";
         case errc::workflow_type_mismatch: return "workflow_type_mismatch";
         case errc::invalid_operation: return "invalid_operation";
+        case errc::invalid_history: return "invalid_history";
     }
     return "unknown";
 }
@@ -797,6 +871,14 @@ public:
     explicit invalid_operation(const std::string& message) : error(errc::invalid_operation, message) {}
 };
 
+/// A history given to replay is damaged: not one run's events as coflow records them (the message names
+/// the workflow, the event and what is wrong with it).
+class invalid_history : public error {
+public:
+    invalid_history(std::string_view id, const std::string& what)
+        : error(errc::invalid_history, "history of workflow " + detail::quoted(id) + ": " + what) {}
+};
+
 }  // namespace coflow
 // ---- end coflow/errors.hpp ----
 
@@ -940,6 +1022,22 @@ struct activation {
 };
 
 inline thread_local activation* current_activation = nullptr;
+
+/// The run whose query is running right now, if any: a query runs no workflow code, and may not make
+/// any run (by driving the executor, or by forgetting or terminating its own run).
+inline thread_local const instance_base* current_query = nullptr;
+
+/// Marks a query as running for its lifetime.
+class query_scope {
+public:
+    explicit query_scope(const instance_base& in) noexcept : outer_(std::exchange(current_query, &in)) {}
+    query_scope(const query_scope&) = delete;
+    query_scope& operator=(const query_scope&) = delete;
+    ~query_scope() { current_query = outer_; }
+
+private:
+    const instance_base* outer_;
+};
 
 [[noreturn]] [[gnu::noinline]] inline void throw_not_in_workflow(std::string_view what) {
     detail::raise(not_in_workflow(what));
@@ -1421,6 +1519,349 @@ private:
 
 }  // namespace coflow::detail
 // ---- end coflow/detail/random.hpp ----
+// ---- begin coflow/detail/replay_check.hpp ----
+// coflow/detail/replay_check.hpp: what a replay compares, event by event, with the recorded history.
+// The engine calls it for each event the replayed run records; replay.hpp drives the run.
+
+
+// ---- begin coflow/history.hpp ----
+// coflow/history.hpp: a run's event history (opt-in), how arguments become text, and its exports.
+// JSON lines for tools, Chrome trace-event JSON for Perfetto / chrome://tracing.
+
+
+
+namespace coflow {
+
+/// The kinds of history events. Their names (to_string) are the "event" field of the exports.
+enum class event_kind {
+    workflow_started,     ///< name: workflow type; args: the run's arguments
+    signal_accepted,      ///< name: signal; args: its arguments (an input: replay feeds it back)
+    signal_handled,       ///< name: signal; args: [its order in the run, from 1]
+    cancel_requested,     ///< an input
+    wait_started,         ///< name: what it waits on (wait_condition, sleep, signal_channel, child, signal_sent)
+    wait_ended,           ///< name: as wait_started; args: ["fired" | "timed_out" | "cancelled"]
+    timer_started,        ///< args: [duration in ns]
+    timer_fired,          ///<
+    child_started,        ///< name: child workflow id; args: [child type]
+    child_closed,         ///< name: child workflow id; args: [status]
+    signal_sent,          ///< name: target id; args: [signal, "accepted" or the error]
+    continued_as_new,     ///< args: the new run's arguments
+    workflow_completed,   ///< args: [result]
+    workflow_failed,      ///< args: [error message]
+    workflow_cancelled,   ///<
+    workflow_terminated,  ///< args: [reason]
+};
+
+[[nodiscard]] constexpr std::string_view to_string(event_kind k) noexcept {
+    switch (k) {
+        case event_kind::workflow_started: return "workflow_started";
+        case event_kind::signal_accepted: return "signal_accepted";
+        case event_kind::signal_handled: return "signal_handled";
+        case event_kind::cancel_requested: return "cancel_requested";
+        case event_kind::wait_started: return "wait_started";
+        case event_kind::wait_ended: return "wait_ended";
+        case event_kind::timer_started: return "timer_started";
+        case event_kind::timer_fired: return "timer_fired";
+        case event_kind::child_started: return "child_started";
+        case event_kind::child_closed: return "child_closed";
+        case event_kind::signal_sent: return "signal_sent";
+        case event_kind::continued_as_new: return "continued_as_new";
+        case event_kind::workflow_completed: return "workflow_completed";
+        case event_kind::workflow_failed: return "workflow_failed";
+        case event_kind::workflow_cancelled: return "workflow_cancelled";
+        case event_kind::workflow_terminated: return "workflow_terminated";
+    }
+    return "unknown";
+}
+
+/// The events that close a run: nothing is recorded after one.
+[[nodiscard]] constexpr bool is_closing(event_kind k) noexcept {
+    return k == event_kind::workflow_completed || k == event_kind::workflow_failed ||
+           k == event_kind::workflow_cancelled || k == event_kind::workflow_terminated ||
+           k == event_kind::continued_as_new;
+}
+
+/// One event of a run. `args` holds JSON values (see history_text).
+struct history_event {
+    event_kind kind{};
+    std::int64_t time_ns = 0;  ///< the executor's clock when it happened
+    std::string name;
+    std::vector<std::string> args;
+    std::shared_ptr<detail::arg_pack_base> input;  ///< inputs: a copy of the arguments, for replay
+    std::exception_ptr error;                      ///< signal_sent: what the target refused; child_closed: why it failed
+    /// signal_accepted, cancel_requested: the run's own code sent it (to itself), so replay makes it
+    /// again rather than feeding it as an input.
+    bool self_sent = false;
+    /// wait_started, wait_ended: a signal handler waits, not the body. A run's handlers may wait at the
+    /// same time as its body and as each other, so its waits need not nest.
+    bool in_handler = false;
+    std::size_t start_index = 0;  ///< wait_ended: the index of the wait_started it ends
+
+    /// "#index kind name [args] @time": how events are named in nondeterminism errors.
+    [[nodiscard]] std::string describe(std::size_t index) const {
+        std::string s = "#" + std::to_string(index) + " " + std::string(to_string(kind));
+        if (!name.empty()) s += " " + name;
+        if (self_sent) s += " (self-sent)";
+        if (!args.empty()) {
+            s += " [";
+            for (std::size_t i = 0; i < args.size(); ++i) (s += i ? ", " : "") += args[i];
+            s += "]";
+        }
+        return s + " @" + std::to_string(time_ns) + "ns";
+    }
+
+    /// Same decision: kind, name, arguments and time (the replay check compares these).
+    [[nodiscard]] bool same_as(const history_event& o) const {
+        return kind == o.kind && name == o.name && args == o.args && time_ns == o.time_ns && self_sent == o.self_sent;
+    }
+};
+
+/// The events of one run, in order.
+struct history {
+    std::string workflow_id;
+    std::string run_id;
+    std::string workflow_type;
+    std::uint64_t seed = 0;  ///< the run's random() seed, so replay draws the same numbers
+    std::vector<history_event> events;
+
+    /// One JSON object per line: {"workflow_id","run_id","index","time_ns","event","name","args"}.
+    [[nodiscard]] std::string to_json_lines() const {
+        std::string out;
+        for (std::size_t i = 0; i < events.size(); ++i) {
+            const history_event& e = events[i];
+            out += "{\"workflow_id\":";
+            detail::append_json_string(out, workflow_id);
+            out += ",\"run_id\":";
+            detail::append_json_string(out, run_id);
+            out += ",\"index\":" + std::to_string(i) + ",\"time_ns\":" + std::to_string(e.time_ns) + ",\"event\":\"";
+            out += to_string(e.kind);
+            out += "\",\"name\":";
+            detail::append_json_string(out, e.name);
+            out += ",\"args\":[";
+            for (std::size_t a = 0; a < e.args.size(); ++a) (out += a ? "," : "") += e.args[a];
+            out += e.self_sent ? "],\"self_sent\":true}\n" : "]}\n";
+        }
+        return out;
+    }
+};
+
+namespace detail {
+
+/// Writes runs into a Chrome trace-event document (see to_chrome_trace).
+class trace_writer {
+public:
+    explicit trace_writer(std::string& out) : out_(out) {}
+
+    void add(const history& h, std::size_t pid) {
+        pid_ = pid;
+        std::string label;
+        append_json_string(label, h.workflow_id + " (" + h.workflow_type + ", run " + h.run_id.substr(0, 8) + ")");
+        emit("M", 0, "process_name", ",\"args\":{\"name\":" + label + "}");
+        emit("M", 0, "process_sort_index", ",\"args\":{\"sort_index\":" + std::to_string(pid) + "}");
+        emit("M", 0, "thread_name", ",\"args\":{\"name\":\"workflow\"}");
+        run_.clear();
+        body_.clear();
+        handlers_.clear();
+        for (std::size_t i = 0; i < h.events.size(); ++i) add_event(h.events[i], i);
+        if (!h.events.empty()) close_all(h.events.back().time_ns, "open at export");
+    }
+
+private:
+    struct open_wait {
+        std::size_t start;  // the index of its wait_started
+        std::string name;
+        std::uint64_t id;  // async slices (handlers' waits) only
+    };
+
+    void add_event(const history_event& e, std::size_t index) {
+        std::string args = ",\"args\":{\"detail\":[";
+        for (std::size_t a = 0; a < e.args.size(); ++a) (args += a ? "," : "") += e.args[a];
+        args += "]}";
+        switch (e.kind) {
+            case event_kind::workflow_started:
+                close_all(e.time_ns, "run restarted");
+                run_ = "run " + e.name;
+                emit("B", e.time_ns, run_, args);
+                return;
+            case event_kind::wait_started:
+                if (e.in_handler) {
+                    handlers_.push_back({index, "handler wait: " + e.name, ++async_ids_});
+                    emit("b", e.time_ns, handlers_.back().name, async_id(handlers_.back().id) + args);
+                } else {
+                    body_.push_back({index, "wait: " + e.name, 0});
+                    emit("B", e.time_ns, body_.back().name, args);
+                }
+                return;
+            case event_kind::wait_ended:
+                if (end_wait(e.start_index, e.time_ns, args)) return;
+                break;  // its start is not open here: an instant
+            case event_kind::workflow_completed:
+            case event_kind::workflow_failed:
+            case event_kind::workflow_cancelled:
+            case event_kind::workflow_terminated:
+            case event_kind::continued_as_new:
+                emit("i", e.time_ns, to_string(e.kind), args + ",\"s\":\"t\"");
+                close_all(e.time_ns, "the run closed");
+                return;
+            default: break;
+        }
+        emit("i", e.time_ns, std::string(to_string(e.kind)) + (e.name.empty() ? "" : " " + e.name),
+             args + ",\"s\":\"t\"");
+    }
+
+    // Ends the open wait that began at event `start`, if there is one.
+    bool end_wait(std::size_t start, std::int64_t ts, std::string_view args) {
+        for (std::size_t k = handlers_.size(); k-- > 0;)
+            if (handlers_[k].start == start) {
+                emit("e", ts, handlers_[k].name, async_id(handlers_[k].id) + std::string(args));
+                handlers_.erase(handlers_.begin() + static_cast<std::ptrdiff_t>(k));
+                return true;
+            }
+        for (std::size_t k = body_.size(); k-- > 0;)
+            if (body_[k].start == start) {
+                while (body_.size() > k + 1) end_body_wait(ts, "a later wait ended first");  // never, from coflow
+                emit("E", ts, body_.back().name, args);
+                body_.pop_back();
+                return true;
+            }
+        return false;
+    }
+
+    void end_body_wait(std::int64_t ts, std::string_view why) {
+        emit("E", ts, body_.back().name, unfinished(why));
+        body_.pop_back();
+    }
+
+    // Ends every slice still open (the run's last): waits a closing run cut short, or a run still open.
+    void close_all(std::int64_t ts, std::string_view why) {
+        while (!body_.empty()) end_body_wait(ts, why);
+        for (const open_wait& w : handlers_) emit("e", ts, w.name, async_id(w.id) + unfinished(why));
+        handlers_.clear();
+        if (!run_.empty()) emit("E", ts, run_, "");
+        run_.clear();
+    }
+
+    static std::string unfinished(std::string_view why) {
+        return ",\"args\":{\"unfinished\":\"" + std::string(why) + "\"}";
+    }
+    static std::string async_id(std::uint64_t id) {
+        return ",\"cat\":\"handler_wait\",\"id\":" + std::to_string(id);
+    }
+
+    void emit(std::string_view ph, std::int64_t ts_ns, std::string_view name, std::string_view extra) {
+        out_ += first_ ? "\n" : ",\n";
+        first_ = false;
+        out_ += "{\"ph\":\"";
+        out_ += ph;
+        out_ += "\",\"pid\":" + std::to_string(pid_) + ",\"tid\":" + std::to_string(pid_) + ",\"ts\":";
+        // Microseconds, exactly.
+        const std::uint64_t ns = ts_ns < 0 ? 0 - static_cast<std::uint64_t>(ts_ns) : static_cast<std::uint64_t>(ts_ns);
+        if (ts_ns < 0) out_ += '-';
+        out_ += std::to_string(ns / 1000);
+        const auto frac = static_cast<unsigned>(ns % 1000);
+        out_ += '.';
+        out_ += static_cast<char>('0' + frac / 100);
+        out_ += static_cast<char>('0' + frac / 10 % 10);
+        out_ += static_cast<char>('0' + frac % 10);
+        out_ += ",\"name\":";
+        append_json_string(out_, name);
+        out_ += extra;
+        out_ += "}";
+    }
+
+    std::string& out_;
+    bool first_ = true;
+    std::size_t pid_ = 0;
+    std::uint64_t async_ids_ = 0;  // async slices' ids, unique in the document
+    std::string run_;              // the open run slice's name (empty: none)
+    std::vector<open_wait> body_;
+    std::vector<open_wait> handlers_;
+};
+
+}  // namespace detail
+
+/// Several runs' histories as one Chrome trace-event JSON document: open it in https://ui.perfetto.dev or
+/// chrome://tracing. Each run is a process, numbered from 1 in start order and named "id (type, run
+/// <first 8 of its run id>)". Its track holds the run as a slice, the body's waits as slices inside it and
+/// other events as instants. Signal handlers' waits may overlap the body's and each other's, so they are
+/// async slices of the run's process. What a run leaves open (waits its end cut short, or the run itself
+/// when it is still open) ends with its last event, with an "unfinished" argument saying why.
+[[nodiscard]] inline std::string to_chrome_trace(const std::vector<std::shared_ptr<const history>>& runs) {
+    std::string out = "{\"displayTimeUnit\":\"ms\",\"traceEvents\":[";
+    detail::trace_writer w(out);
+    for (std::size_t t = 0; t < runs.size(); ++t) w.add(*runs[t], t + 1);
+    out += "\n]}\n";
+    return out;
+}
+
+}  // namespace coflow
+// ---- end coflow/history.hpp ----
+
+namespace coflow::detail {
+
+class instance_base;
+
+/// Events that came to a run from outside its code: replay feeds them at their recorded place. A
+/// child's closing is one (replay does not re-run children); signals a run sent itself are not.
+[[nodiscard]] inline bool is_input(const history_event& e) noexcept {
+    switch (e.kind) {
+        case event_kind::signal_accepted:
+        case event_kind::cancel_requested: return !e.self_sent;
+        case event_kind::workflow_terminated:
+        case event_kind::child_closed: return true;
+        default: return false;
+    }
+}
+
+/// Compares each event a replayed run records with the recorded history (see replay.hpp).
+struct replay_check {
+    const history* expected;
+    const history* actual = nullptr;
+    std::string mismatch{};     // the first difference, once found
+    bool target_added = false;  // runs added after the replayed one are stand-ins (engine::add)
+    // Feeds input event k to the run (set by replay()); throws what it cannot feed.
+    void (*feed)(replay_check&, instance_base& run, std::size_t k) = nullptr;
+    void* driver = nullptr;   // what `feed` needs
+    std::exception_ptr fault;  // what feeding an input in the middle of a step threw (replay rethrows it)
+    bool feeding = false;
+
+    void compare(const history_event& got, std::size_t index) {
+        if (!mismatch.empty()) return;
+        if (index >= expected->events.size())
+            mismatch = "history of workflow '" + expected->workflow_id + "': the replayed run made event " +
+                       got.describe(index) + ", which is past the end of the recorded history (" +
+                       std::to_string(expected->events.size()) + " events)";
+        else if (!expected->events[index].same_as(got))
+            mismatch = "history of workflow '" + expected->workflow_id + "' differs at event " +
+                       std::to_string(index) + ": expected " + expected->events[index].describe(index) + ", got " +
+                       got.describe(index);
+    }
+
+    /// Before the run records `next`: inputs the history shows first arrived in the middle of a step (a
+    /// parent's cancellation reaching the child that asked for it, say), so they are fed here, in place.
+    void feed_inputs_before(const history_event& next, instance_base& run) {
+        if (!feed || feeding || !mismatch.empty()) return;
+        feeding = true;
+        guarded(
+            [&] {
+                for (std::size_t k = actual->events.size(); k < expected->events.size() && mismatch.empty();
+                     k = actual->events.size()) {
+                    const history_event& input = expected->events[k];
+                    if (!is_input(input) || input.same_as(next)) break;
+                    feed(*this, run, k);
+                    if (actual->events.size() == k) break;  // fed nothing: compare() reports the difference
+                }
+            },
+            [&](std::exception_ptr e) {
+                if (!fault) fault = std::move(e);
+                if (mismatch.empty()) mismatch = "an input could not be fed";
+            });
+        feeding = false;
+    }
+};
+
+}  // namespace coflow::detail
+// ---- end coflow/detail/replay_check.hpp ----
 // ---- begin coflow/detail/ring.hpp ----
 // coflow/detail/ring.hpp: a growable FIFO ring buffer that starts with no allocation.
 // Inboxes and channels use it: O(1) push and pop, amortised growth, memory released on demand.
@@ -1468,6 +1909,7 @@ public:
 
     [[nodiscard]] T& front() noexcept { return buf_[head_]; }
     [[nodiscard]] T& operator[](std::size_t i) noexcept { return buf_[(head_ + i) & (cap_ - 1u)]; }
+    [[nodiscard]] const T& operator[](std::size_t i) const noexcept { return buf_[(head_ + i) & (cap_ - 1u)]; }
 
     void pop_front() noexcept {
         std::destroy_at(buf_ + head_);
@@ -1574,164 +2016,6 @@ public:
 
 }  // namespace coflow
 // ---- end coflow/executor.hpp ----
-// ---- begin coflow/history.hpp ----
-// coflow/history.hpp: a run's event history (opt-in), how arguments become text, and its exports.
-// JSON lines for tools, Chrome trace-event JSON for Perfetto / chrome://tracing.
-
-
-
-namespace coflow {
-
-/// The kinds of history events. Their names (to_string) are the "event" field of the exports.
-enum class event_kind {
-    workflow_started,     ///< name: workflow type; args: the run's arguments
-    signal_accepted,      ///< name: signal; args: its arguments (an input: replay feeds it back)
-    signal_handled,       ///< name: signal; args: [its order in the run, from 1]
-    cancel_requested,     ///< an input
-    wait_started,         ///< name: what it waits on (wait_condition, sleep, signal_channel, child, signal_sent)
-    wait_ended,           ///< name: as wait_started; args: ["fired" | "timed_out" | "cancelled"]
-    timer_started,        ///< args: [duration in ns]
-    timer_fired,          ///<
-    child_started,        ///< name: child workflow id; args: [child type]
-    child_closed,         ///< name: child workflow id; args: [status]
-    signal_sent,          ///< name: target id; args: [signal, "accepted" or the error]
-    continued_as_new,     ///< args: the new run's arguments
-    workflow_completed,   ///< args: [result]
-    workflow_failed,      ///< args: [error message]
-    workflow_cancelled,   ///<
-    workflow_terminated,  ///< args: [reason]
-};
-
-[[nodiscard]] constexpr std::string_view to_string(event_kind k) noexcept {
-    switch (k) {
-        case event_kind::workflow_started: return "workflow_started";
-        case event_kind::signal_accepted: return "signal_accepted";
-        case event_kind::signal_handled: return "signal_handled";
-        case event_kind::cancel_requested: return "cancel_requested";
-        case event_kind::wait_started: return "wait_started";
-        case event_kind::wait_ended: return "wait_ended";
-        case event_kind::timer_started: return "timer_started";
-        case event_kind::timer_fired: return "timer_fired";
-        case event_kind::child_started: return "child_started";
-        case event_kind::child_closed: return "child_closed";
-        case event_kind::signal_sent: return "signal_sent";
-        case event_kind::continued_as_new: return "continued_as_new";
-        case event_kind::workflow_completed: return "workflow_completed";
-        case event_kind::workflow_failed: return "workflow_failed";
-        case event_kind::workflow_cancelled: return "workflow_cancelled";
-        case event_kind::workflow_terminated: return "workflow_terminated";
-    }
-    return "unknown";
-}
-
-/// One event of a run. `args` holds JSON values (see history_text).
-struct history_event {
-    event_kind kind{};
-    std::int64_t time_ns = 0;  ///< the executor's clock when it happened
-    std::string name;
-    std::vector<std::string> args;
-    std::shared_ptr<detail::arg_pack_base> input;  ///< inputs: a copy of the arguments, for replay
-    std::exception_ptr error;                      ///< signal_sent: what the target refused
-
-    /// "#index kind name [args] @time": how events are named in nondeterminism errors.
-    [[nodiscard]] std::string describe(std::size_t index) const {
-        std::string s = "#" + std::to_string(index) + " " + std::string(to_string(kind));
-        if (!name.empty()) s += " " + name;
-        if (!args.empty()) {
-            s += " [";
-            for (std::size_t i = 0; i < args.size(); ++i) (s += i ? ", " : "") += args[i];
-            s += "]";
-        }
-        return s + " @" + std::to_string(time_ns) + "ns";
-    }
-
-    /// Same decision: kind, name, arguments and time (the replay check compares these).
-    [[nodiscard]] bool same_as(const history_event& o) const {
-        return kind == o.kind && name == o.name && args == o.args && time_ns == o.time_ns;
-    }
-};
-
-/// The events of one run, in order.
-struct history {
-    std::string workflow_id;
-    std::string run_id;
-    std::string workflow_type;
-    std::uint64_t seed = 0;  ///< the run's random() seed, so replay draws the same numbers
-    std::vector<history_event> events;
-
-    /// One JSON object per line: {"workflow_id","run_id","index","time_ns","event","name","args"}.
-    [[nodiscard]] std::string to_json_lines() const {
-        std::string out;
-        for (std::size_t i = 0; i < events.size(); ++i) {
-            const history_event& e = events[i];
-            out += "{\"workflow_id\":";
-            detail::append_json_string(out, workflow_id);
-            out += ",\"run_id\":";
-            detail::append_json_string(out, run_id);
-            out += ",\"index\":" + std::to_string(i) + ",\"time_ns\":" + std::to_string(e.time_ns) + ",\"event\":\"";
-            out += to_string(e.kind);
-            out += "\",\"name\":";
-            detail::append_json_string(out, e.name);
-            out += ",\"args\":[";
-            for (std::size_t a = 0; a < e.args.size(); ++a) (out += a ? "," : "") += e.args[a];
-            out += "]}\n";
-        }
-        return out;
-    }
-};
-
-/// Several runs' histories as one Chrome trace-event JSON document (open it in https://ui.perfetto.dev
-/// or chrome://tracing): one track per run, waits and timers as slices, signals as instant events.
-[[nodiscard]] inline std::string to_chrome_trace(const std::vector<std::shared_ptr<const history>>& runs) {
-    std::string out = "{\"displayTimeUnit\":\"ms\",\"traceEvents\":[";
-    bool first = true;
-    auto emit = [&](std::string_view ph, std::size_t tid, std::int64_t ts_ns, std::string_view name,
-                    std::string_view extra) {
-        out += first ? "\n" : ",\n";
-        first = false;
-        out += "{\"ph\":\"";
-        out += ph;
-        out += "\",\"pid\":1,\"tid\":" + std::to_string(tid) + ",\"ts\":";
-        out += std::to_string(ts_ns / 1000) + "." + std::to_string((ts_ns % 1000) / 100);  // microseconds
-        out += ",\"name\":";
-        detail::append_json_string(out, name);
-        out += extra;
-        out += "}";
-    };
-    for (std::size_t t = 0; t < runs.size(); ++t) {
-        const history& h = *runs[t];
-        const std::size_t tid = t + 1;
-        std::string label;
-        detail::append_json_string(label, h.workflow_id + " (" + h.workflow_type + ", run " + h.run_id.substr(0, 8) + ")");
-        emit("M", tid, 0, "thread_name", ",\"args\":{\"name\":" + label + "}");
-        for (const history_event& e : h.events) {
-            std::string args = ",\"args\":{\"detail\":[";
-            for (std::size_t a = 0; a < e.args.size(); ++a) (args += a ? "," : "") += e.args[a];
-            args += "]}";
-            switch (e.kind) {
-                case event_kind::wait_started: emit("B", tid, e.time_ns, "wait: " + e.name, args); break;
-                case event_kind::wait_ended: emit("E", tid, e.time_ns, "wait: " + e.name, args); break;
-                case event_kind::workflow_started: emit("B", tid, e.time_ns, "run " + e.name, args); break;
-                case event_kind::workflow_completed:
-                case event_kind::workflow_failed:
-                case event_kind::workflow_cancelled:
-                case event_kind::workflow_terminated:
-                case event_kind::continued_as_new:
-                    emit("i", tid, e.time_ns, std::string(to_string(e.kind)), args + ",\"s\":\"t\"");
-                    emit("E", tid, e.time_ns, "run " + h.workflow_type, "");
-                    break;
-                default:
-                    emit("i", tid, e.time_ns, std::string(to_string(e.kind)) + (e.name.empty() ? "" : " " + e.name),
-                         args + ",\"s\":\"t\"");
-            }
-        }
-    }
-    out += "\n]}\n";
-    return out;
-}
-
-}  // namespace coflow
-// ---- end coflow/history.hpp ----
 // ---- begin coflow/options.hpp ----
 // coflow/options.hpp: the options of a runtime and of a workflow start.
 // Plain aggregates, so that designated initialisers read like keyword arguments: {.id = "order-7"}.
@@ -1986,6 +2270,12 @@ public:
     [[nodiscard]] virtual const void* result_storage() const noexcept = 0;
     [[nodiscard]] virtual type_id result_type() const noexcept = 0;
     [[nodiscard]] virtual std::string_view result_type_name() const noexcept = 0;
+    /// A copy of the stored result as a one-value pack (a parent's history keeps it for replay), or null
+    /// when it cannot be copied. An empty pack for void.
+    [[nodiscard]] virtual std::shared_ptr<arg_pack_base> result_copy() const = 0;
+    /// Stores a result taken from such a pack (replay closes a stand-in child with it); false if the
+    /// pack holds another type.
+    virtual bool restore_result(arg_pack_base& pack) = 0;
 
     inline void on_root_done(std::coroutine_handle<> frame, promise_base& p) noexcept override;
 
@@ -2011,6 +2301,8 @@ public:
     bool body_finished = false;
     bool needs_start = true;  // the body has not run yet: the first activation starts it
     bool continuing = false;  // the body asked to continue as new
+    // Replay: a child that is not re-run. It runs no code; replay closes it with its recorded outcome.
+    bool stand_in = false;
     std::size_t received = 0;  // signals accepted in this run
     ring<pending_signal> inbox;
 
@@ -2054,6 +2346,7 @@ public:
         std::string terminate_reason;
         std::shared_ptr<history> hist_owner;
         std::size_t handled = 0;  // signals delivered in this run, numbered in the history
+        std::vector<std::pair<const waiter*, std::size_t>> open_waits;  // recorded, not ended: where each began
     };
 
     [[nodiscard]] extras& more() {
@@ -2164,7 +2457,8 @@ public:
         const std::uint64_t seed = rng_();
         in.rng = splitmix64(forced_seed ? *forced_seed : seed);
         std::shared_ptr<history> h;
-        if (recording()) {
+        in.stand_in = check_ && check_->target_added;  // replaying: runs other than the replayed one
+        if (recording() && !in.stand_in) {
             h = std::make_shared<history>();
             h->workflow_id = in.id;
             h->run_id = in.run_id();
@@ -2204,6 +2498,8 @@ public:
         if (by_id_.size() == 0) return false;
         id_map<instance_base>::entry& entry = by_id_.probe(id, id_map<instance_base>::hash_of(id));
         if (!entry.run || entry.run->running()) return false;
+        if (current_query == entry.run) [[unlikely]]
+            detail::raise(invalid_operation("workflow '" + entry.run->id + "' cannot be forgotten from its own query"));
         std::unique_ptr<instance_base> run(entry.run);
         retire(*run);
         by_id_.erase(entry);
@@ -2232,9 +2528,10 @@ public:
         if constexpr (std::remove_cvref_t<D>::fills_channel) {
             // Nothing queued ahead of it and no code of the run on the stack: the channel takes the value
             // now, exactly as the next activation would (filling a channel runs no workflow code), and the
-            // inbox hop is skipped. With a history, delivery stays an event of the activation. Inline:
+            // inbox hop is skipped. With a history, delivery stays an event of the activation. Not before
+            // the run first ran: a continued run's carried values move in then, and must come first. Inline:
             // this is the whole of a busy channel's signal.
-            if (may_take(in) && in.inbox.empty() && !in.active && !in.hist) [[likely]] {
+            if (may_take(in) && in.inbox.empty() && !in.active && !in.needs_start && !in.hist) [[likely]] {
                 if (!in.scheduled) post_activation(in);  // first: if posting fails, nothing was accepted
                 deliver(in);
                 ++in.received;
@@ -2277,39 +2574,25 @@ public:
     template <class Tuple>
     [[gnu::noinline]] void record_accepted(instance_base& in, std::uint32_t index, const Tuple& args) {
         record(in, event_kind::signal_accepted, std::string(in.type.signals[index].name), tuple_text(args),
-               tuple_copy(args));
+               tuple_copy(args), {}, self_sender_ == &in);
     }
 
     // ---- history -----------------------------------------------------------------------------
 
     [[nodiscard]] bool recording() const noexcept { return opts_.record_history; }
 
-    /// Compares each event a replayed run records with the recorded history (see replay.hpp).
-    struct replay_check {
-        const history* expected;
-        const history* actual = nullptr;
-        std::string mismatch{};  // the first difference, once found
-
-        void compare(const history_event& got, std::size_t index) {
-            if (!mismatch.empty()) return;
-            if (index >= expected->events.size())
-                mismatch = "the replayed run made event " + got.describe(index) +
-                           ", which is past the end of the recorded history (" +
-                           std::to_string(expected->events.size()) + " events)";
-            else if (!expected->events[index].same_as(got))
-                mismatch = "history of workflow '" + expected->workflow_id + "' differs at event " +
-                           std::to_string(index) + ": expected " + expected->events[index].describe(index) +
-                           ", got " + got.describe(index);
-        }
-    };
-
-    /// Appends an event to `in`'s history (if it records one).
+    /// Appends an event to `in`'s history (if it records one). A closed run's history ends with its
+    /// closing event: what happens to the run afterwards (an abandoned child closing, say) is not added.
     void record(instance_base& in, event_kind k, std::string name = {}, std::vector<std::string> args = {},
-                std::shared_ptr<arg_pack_base> input = {}, std::exception_ptr error = {}) {
-        if (!in.hist) return;
-        history_event e{k, ex_.now().time_since_epoch().count(), std::move(name), std::move(args), std::move(input),
-                        std::move(error)};
-        if (check_ && check_->actual == in.hist) check_->compare(e, in.hist->events.size());
+                std::shared_ptr<arg_pack_base> input = {}, std::exception_ptr error = {}, bool self_sent = false) {
+        if (!in.hist || (!in.hist->events.empty() && is_closing(in.hist->events.back().kind))) return;
+        history_event e{k,           ex_.now().time_since_epoch().count(), std::move(name), std::move(args),
+                        std::move(input), std::move(error), self_sent};
+        if (check_ && check_->actual == in.hist) [[unlikely]] {
+            check_->feed_inputs_before(e, in);
+            if (!in.hist || (!in.hist->events.empty() && is_closing(in.hist->events.back().kind))) return;
+            check_->compare(e, in.hist->events.size());
+        }
         in.hist->events.push_back(std::move(e));
     }
 
@@ -2319,13 +2602,56 @@ public:
         return out;
     }
 
+    /// Records that `w` began to wait (from waiter::arm), and where, for the wait_ended that will name it.
+    [[gnu::noinline]] void record_wait_started(waiter& w) {
+        instance_base& in = *w.inst;
+        std::vector<std::string> args;
+        if (w.label) args.push_back(json(*w.label));
+        const std::size_t before = in.hist->events.size();
+        record(in, event_kind::wait_started, to_string(w.kind), std::move(args));
+        if (in.hist->events.size() == before) return;  // the history is closed
+        in.hist->events.back().in_handler = !w.body;
+        const std::size_t start = in.hist->events.size() - 1;
+        auto& open = in.more().open_waits;
+        for (auto& o : open)
+            if (o.first == &w) {  // left by a waiter destroyed unended at this address
+                o.second = start;
+                return;
+            }
+        open.emplace_back(&w, start);
+    }
+
     [[nodiscard]] const std::vector<std::shared_ptr<const history>>& histories() const noexcept { return histories_; }
 
-    replay_check* check_ = nullptr;  // set by replay() only
+    replay_check* check_ = nullptr;  // set by replay() only (replay_check.hpp)
+    const instance_base* self_sender_ = nullptr;  // a run whose outgoing request to itself is being taken
+
+    /// Replaying `in`: the recorded event it is about to match, if it is of kind `k`; else null.
+    [[nodiscard]] const history_event* recorded_next(const instance_base& in, event_kind k) const noexcept {
+        if (!check_ || !in.hist || check_->actual != in.hist) return nullptr;
+        const std::size_t i = in.hist->events.size();
+        const auto& expected = check_->expected->events;
+        return i < expected.size() && expected[i].kind == k ? &expected[i] : nullptr;
+    }
+
+    /// Replayed code (its runtime is a replay's) must not act on this runtime: replay does not redo
+    /// effects on other runs, it feeds their recorded outcomes. Client calls check this first.
+    void check_no_replay_escape(std::string_view what) const {
+        const activation* a = current_activation;
+        if (a && a->eng != this && a->eng->check_) [[unlikely]]
+            raise_replay_escape(*a, what);
+    }
+    [[noreturn]] [[gnu::noinline]] static void raise_replay_escape(const activation& a, std::string_view what) {
+        detail::raise(invalid_operation(
+            "replay of workflow '" + a.inst->id + "': its code tried to " + std::string(what) +
+            " through a runtime outside the replay. Replay does not redo effects on other runs: use "
+            "start_child_workflow and external handles, whose recorded outcomes replay feeds back"));
+    }
 
     /// Accepts signal `name` with by-name arguments for `in` (see workflow_handle<>::signal). A name no
     /// named signal has goes to the type's dynamic signal handler, if it has one.
     void signal_by_name(instance_base& in, std::string_view name, erased_args args) {
+        check_no_replay_escape("signal");
         if (!in.running()) detail::raise(workflow_closed(in.id, to_string(in.status), "signal it"));
         std::uint32_t index = 0;
         const signal_info* s = in.type.find_signal(name, index);
@@ -2342,7 +2668,7 @@ public:
         admit(in, [name] { return name; });
         if (in.hist)
             record(in, event_kind::signal_accepted, std::string(name), args.text(),
-                   std::shared_ptr<arg_pack_base>(args.clone()));
+                   std::shared_ptr<arg_pack_base>(args.clone()), {}, self_sender_ == &in);
         in.inbox.emplace_back(std::forward<D>(deliver), dynamic_index, stable_name);
         ++in.received;
     }
@@ -2396,10 +2722,11 @@ public:
     /// running (it cancelled itself), when its current step ends; its body's next co_await in that step
     /// suspends for good (park_if_cancelled). None of its code runs after that.
     void cancel(instance_base& in) {
+        check_no_replay_escape("cancel");
         if (!in.running()) detail::raise(workflow_closed(in.id, to_string(in.status), "cancel it"));
         if (in.cancel_requested) return;  // a state, not an event: only the first request counts
         in.cancel_requested = true;
-        record(in, event_kind::cancel_requested);
+        record(in, event_kind::cancel_requested, {}, {}, {}, {}, self_sender_ == &in);
         // Children first, so their activations run before the parent's: a parent that ends once it
         // sees the cancellation then finds them cancelled, not still open (and terminated).
         if (in.x)
@@ -2422,11 +2749,17 @@ public:
         cx.on_parent_close = policy;
     }
 
+    /// Replay: closes a stand-in child with the outcome its parent's history recorded (replay.hpp).
+    void settle(instance_base& stand_in, workflow_status status) { close(stand_in, status); }
+
     /// Ends the run at once; none of its code runs again.
     void terminate(instance_base& in, std::string reason) {
+        check_no_replay_escape("terminate");
         if (!in.running()) detail::raise(workflow_closed(in.id, to_string(in.status), "terminate it"));
         if (in.active)
             detail::raise(invalid_operation("workflow '" + in.id + "' cannot be terminated from its own code"));
+        if (current_query == &in)
+            detail::raise(invalid_operation("workflow '" + in.id + "' cannot be terminated from its own query"));
         in.more().terminate_reason = std::move(reason);
         close(in, workflow_status::terminated);
     }
@@ -2503,16 +2836,14 @@ private:
         instance_base* in = by_slot(slot, gen);
         if (!in) return;
         in->scheduled = false;
-        if (in->running()) run(*in);
+        if (in->running() && !in->stand_in) run(*in);
     }
 
     // One activation: deliver every accepted signal in order, then resume whatever is ready, then
     // re-test the conditions of this workflow (only after something of it ran); repeat until quiet.
     void run(instance_base& in) {
-        if (in.x && in.x->predecessor) {
-            in.x->predecessor.reset();
-            in.query_object = in.object_ptr;
-        }
+        if (in.x && in.x->predecessor) [[unlikely]]
+            take_over(in);
         in.delivered_ahead = 0;  // from here on, they are delivered for everyone
         activation act{this, &in, false};
         activation* const outer = std::exchange(current_activation, &act);
@@ -2554,7 +2885,7 @@ private:
             if (waiter* w = in.ready.pop_front()) {
                 act.body = w->body;
                 ++in.steps;
-                if (in.hist) record(in, event_kind::wait_ended, to_string(w->kind), {json(to_string(w->reason))});
+                if (in.hist) record_wait_ended(in, *w);
                 resume_chain(act, w->handle);
                 continue;
             }
@@ -2582,7 +2913,7 @@ private:
             outgoing o = std::move(outbox.front());
             outbox.pop_front();
             std::exception_ptr error;
-            if (check_ && check_->actual == in.hist) {
+            if (check_ && check_->actual == in.hist && !resend_in_replay(in, o)) {
                 // Replaying: the target is not here; the outcome is the one the history recorded.
                 const std::size_t k = in.hist->events.size();
                 if (k < check_->expected->events.size()) error = check_->expected->events[k].error;
@@ -2592,9 +2923,12 @@ private:
                         // A run still in the slot where the sender saw it is the id's latest run: a newer
                         // run under the id would have retired it.
                         instance_base* target = by_slot(o.slot, o.gen);
-                        o.send(*this, target ? *target : require(o.target));
+                        instance_base& to = target ? *target : require(o.target);
+                        self_sender_ = &to == &in ? &in : nullptr;
+                        o.send(*this, to);
                     },
                     [&](std::exception_ptr e) { error = std::move(e); });
+                self_sender_ = nullptr;
             }
             if (in.hist)
                 record(in, event_kind::signal_sent, o.target,
@@ -2604,6 +2938,14 @@ private:
             if (o.state) o.state->complete(std::move(error));
             else if (error && !in.failure) in.failure = std::move(error);  // nobody awaited it: not lost silently
         }
+    }
+
+    // Replaying: a signal (or cancel request) the run sent itself is sent again when the history shows
+    // it taken (the run is here); one that was refused gets the recorded refusal, like any other.
+    bool resend_in_replay(instance_base& in, const outgoing& o) const {
+        const std::vector<history_event>& expected = check_->expected->events;
+        const std::size_t k = in.hist->events.size();
+        return o.target == in.id && find(o.target) == &in && k < expected.size() && expected[k].self_sent;
     }
 
     // Ends `old` and starts a fresh run under the same id with the arguments it gave. Signals accepted
@@ -2628,11 +2970,14 @@ private:
             return;
         }
         // Moved signals were received by the old run: they do not count against the new run's limit.
+        const std::size_t carried_inbox = old.inbox.size();
         while (!old.inbox.empty()) {
             next->inbox.push_back(std::move(old.inbox.front()));
             old.inbox.pop_front();
         }
-        old.type.move_channels(old, *next);
+        // Channel values stay in the old object (which queries read until the new run first runs) and
+        // move when it does; values handed to receivers that will never resume go back first.
+        old.type.reclaim_channels(old);
         auto& nx = next->more();
         while (waiter* w = old.x->completion.pop_front()) nx.completion.push_back(*w);
         nx.parent_slot = old.x->parent_slot;
@@ -2650,7 +2995,39 @@ private:
         if (instance_base* parent = by_slot(nx.parent_slot, nx.parent_gen))  // its child is the new run now
             for (run_hint& c : parent->x->children)
                 if (c == was) c = run_hint{fresh.slot, fresh.gen};
-        if (fresh.hist) record(fresh, event_kind::workflow_started, std::string(fresh.type.name), text, input);
+        if (fresh.hist) {
+            record(fresh, event_kind::workflow_started, std::string(fresh.type.name), text, input);
+            record_carried(*nx.predecessor, fresh, carried_inbox);
+        }
+    }
+
+    // The signals a new run got from the run it continued: inputs of its own, recorded as accepted
+    // after its start (replay feeds them), channel values first (the new run's first activation moves
+    // them: see run()), then the undelivered signals, which are the old run's last accepted ones.
+    [[gnu::noinline]] void record_carried(instance_base& old, instance_base& fresh, std::size_t carried_inbox) {
+        old.type.carried_channel_values(old, fresh, [](instance_base& to, std::uint32_t index,
+                                                       std::vector<std::string> text,
+                                                       std::shared_ptr<arg_pack_base> copy) {
+            to.eng.record(to, event_kind::signal_accepted, std::string(to.type.signals[index].name), std::move(text),
+                          std::move(copy));
+        });
+        if (carried_inbox == 0 || !old.hist) return;
+        std::vector<const history_event*> accepted;
+        for (auto it = old.hist->events.rbegin(); it != old.hist->events.rend() && accepted.size() < carried_inbox;
+             ++it)
+            if (it->kind == event_kind::signal_accepted) accepted.push_back(&*it);
+        for (auto it = accepted.rbegin(); it != accepted.rend(); ++it)
+            record(fresh, event_kind::signal_accepted, (*it)->name, (*it)->args, (*it)->input);
+    }
+
+    // A continued run's first activation: the channel values wait in the old run's object (queries read
+    // it until now); they move in, each delivered as its signal (the history's accepted records them).
+    [[gnu::noinline]] void take_over(instance_base& in) {
+        in.type.move_channels(*in.x->predecessor, in, [](instance_base& to, std::uint32_t index) {
+            if (to.hist) to.eng.record_handled(to, std::string(to.type.signals[index].name));
+        });
+        in.x->predecessor.reset();
+        in.query_object = in.object_ptr;
     }
 
     // Takes the oldest pending signal out of the inbox and runs its handler (or fills its channel).
@@ -2662,9 +3039,27 @@ private:
             record_handled(in, p);
         p.deliver(in);
     }
+    // A wait's end names its start (history_event::start_index): the body's and the handlers' waits overlap.
+    [[gnu::noinline]] void record_wait_ended(instance_base& in, const waiter& w) {
+        const std::size_t before = in.hist->events.size();
+        record(in, event_kind::wait_ended, to_string(w.kind), {json(to_string(w.reason))});
+        if (in.hist->events.size() == before) return;  // the history is closed
+        history_event& e = in.hist->events.back();
+        e.in_handler = !w.body;
+        auto& open = in.more().open_waits;
+        for (auto it = open.begin(); it != open.end(); ++it)
+            if (it->first == &w) {
+                e.start_index = it->second;
+                open.erase(it);
+                break;
+            }
+    }
+
     // Out of line so that the hot loop above stays small when no history is recorded.
     [[gnu::noinline]] void record_handled(instance_base& in, const pending_signal& p) {
-        std::string name = p.index == dynamic_index ? *p.dynamic_name : std::string(in.type.signals[p.index].name);
+        record_handled(in, p.index == dynamic_index ? *p.dynamic_name : std::string(in.type.signals[p.index].name));
+    }
+    void record_handled(instance_base& in, std::string name) {
         record(in, event_kind::signal_handled, std::move(name), {std::to_string(++in.more().handled)});
     }
 
@@ -2702,7 +3097,9 @@ private:
                     break;
                 case workflow_status::cancelled: record(in, event_kind::workflow_cancelled); break;
                 case workflow_status::terminated:
-                    record(in, event_kind::workflow_terminated, {}, {json(in.terminate_reason())});
+                    // The reason as an input too: replay terminates the run with it.
+                    record(in, event_kind::workflow_terminated, {}, {json(in.terminate_reason())},
+                           std::make_shared<arg_pack_impl<std::string>>(std::string(in.terminate_reason())));
                     break;
                 default: break;
             }
@@ -2735,7 +3132,7 @@ private:
                     c.fire(wake_reason::fired);
                 }
             if (instance_base* parent = in.x ? by_slot(in.x->parent_slot, in.x->parent_gen) : nullptr) {
-                if (parent->hist) record(*parent, event_kind::child_closed, in.id, {json(to_string(status))});
+                if (parent->hist) record_child_closed(*parent, in);
                 auto& c = parent->more().children;
                 for (auto it = c.begin(); it != c.end(); ++it)
                     if (*it == run_hint{in.slot, in.gen}) {
@@ -2744,6 +3141,21 @@ private:
                     }
             }
         }
+    }
+
+    // A child's outcome in its parent's history: the status, and what replay needs to give the parent the
+    // same outcome without re-running the child (a copy of the result, the failure, the reason).
+    [[gnu::noinline]] void record_child_closed(instance_base& parent, instance_base& child) {
+        std::vector<std::string> args{json(to_string(child.status))};
+        std::shared_ptr<arg_pack_base> outcome;
+        if (child.status == workflow_status::completed) {
+            guarded([&] { outcome = child.result_copy(); }, [](std::exception_ptr) {});  // replay says so if null
+        } else if (child.status == workflow_status::terminated) {
+            args.push_back(json(child.terminate_reason()));
+            outcome = std::make_shared<arg_pack_impl<std::string>>(std::string(child.terminate_reason()));
+        }
+        record(parent, event_kind::child_closed, child.id, std::move(args), std::move(outcome),
+               child.status == workflow_status::failed ? child.failure : nullptr);
     }
 
     // Makes room for `n` elements, growing geometrically: vector::reserve(size() + 1) on each call would
@@ -2784,11 +3196,7 @@ inline void waiter::arm(activation& a, std::coroutine_handle<> h, wait_kind k) n
     tested_at = inst->steps;
     if (body) inst->body_wait = this;
     inst->suspended.push_back(*this);
-    if (inst->hist) {
-        std::vector<std::string> args;
-        if (label) args.push_back(engine::json(*label));
-        inst->eng.record(*inst, event_kind::wait_started, to_string(k), std::move(args));
-    }
+    if (inst->hist) inst->eng.record_wait_started(*this);
 }
 
 inline void waiter::fire(wake_reason r) noexcept {
@@ -2909,6 +3317,8 @@ inline void instance_base::spawn_handler(std::coroutine_handle<> frame, promise_
 namespace coflow {
 
 namespace detail {
+struct handed_tag {};
+
 template <class... Ts>
 struct channel_value {
     using type = std::tuple<Ts...>;
@@ -2937,7 +3347,12 @@ public:
     signal_channel& operator=(const signal_channel&) = delete;
 
 private:
-    struct receiver : detail::waiter {
+    // A receiver that was handed a value is in handed_ until it resumes and takes it: if its run ends
+    // first (continue-as-new), the value goes back to the channel instead of dying with the frame.
+    struct receiver : detail::waiter, detail::list_hook<detail::handed_tag> {
+        receiver() = default;
+        receiver(receiver&&) = delete;
+        ~receiver() { static_cast<detail::list_hook<detail::handed_tag>&>(*this).unlink(); }
         std::optional<value_type> slot;
     };
 
@@ -2973,6 +3388,7 @@ private:
             if (waiting_) {
                 waiting_->throw_if_cancelled();
                 if (waiting_->slot) {
+                    static_cast<detail::list_hook<detail::handed_tag>&>(*waiting_).unlink();
                     if constexpr (Timed) return std::optional<value_type>(std::move(*waiting_->slot));
                     else return value_type(std::move(*waiting_->slot));
                 }
@@ -3018,6 +3434,7 @@ public:
         if (receiver* r = receivers_.pop_front()) {
             r->slot.emplace(std::forward<As>(args)...);
             r->fire(detail::wake_reason::fired);
+            handed_.push_back(*r);
         } else {
             items_.emplace_back(std::forward<As>(args)...);
         }
@@ -3026,6 +3443,25 @@ public:
     /// Appends every value queued in `other`, in order, leaving it empty (continue-as-new uses this).
     void take_queued_from(signal_channel& other) {
         while (!other.items_.empty()) items_.push_back(other.take_front());
+    }
+
+    /// Puts the values handed to receivers that have not resumed yet back at the front, in the order
+    /// they were handed (continue-as-new, before the old run's frames go).
+    void reclaim_handed() {
+        if (handed_.empty()) return;
+        detail::ring<value_type> all;
+        while (receiver* r = handed_.pop_front()) {
+            all.push_back(std::move(*r->slot));
+            r->slot.reset();
+        }
+        while (!items_.empty()) all.push_back(take_front());
+        items_ = std::move(all);
+    }
+
+    /// Calls f(value) for each queued value, in order (continue-as-new records them).
+    template <class F>
+    void for_each_queued(F&& f) const {
+        for (std::size_t i = 0; i < items_.size(); ++i) f(items_[i]);
     }
 
 private:
@@ -3037,6 +3473,7 @@ private:
 
     detail::ring<value_type> items_;
     detail::intrusive_list<receiver, detail::wait_tag> receivers_;
+    detail::intrusive_list<receiver, detail::handed_tag> handed_;
 };
 
 namespace detail {
@@ -3712,6 +4149,24 @@ public:
     [[nodiscard]] type_id result_type() const noexcept override { return type_id_of<value_type>(); }
     [[nodiscard]] std::string_view result_type_name() const noexcept override { return type_name<value_type>(); }
 
+    [[nodiscard]] std::shared_ptr<arg_pack_base> result_copy() const override {
+        if constexpr (std::is_void_v<value_type>) return std::make_shared<arg_pack_impl<>>();
+        else if constexpr (std::is_copy_constructible_v<value_type>)
+            return result_ ? std::make_shared<arg_pack_impl<value_type>>(*result_) : nullptr;
+        else return nullptr;
+    }
+
+    bool restore_result(arg_pack_base& pack) override {
+        const erased_args a = pack.view();
+        if constexpr (std::is_void_v<value_type>) {
+            return a.size == 0;
+        } else {
+            if (a.size != 1 || a.data[0].type != type_id_of<value_type>()) return false;
+            result_.emplace(std::move(*static_cast<value_type*>(a.data[0].value)));
+            return true;
+        }
+    }
+
     T object_{};
 
 private:
@@ -3757,16 +4212,58 @@ std::string run_params() {
     return tuple_names<run_args_t<T>>::get();
 }
 
+/// Calls f(channel, index) for each signal_channel member of `obj` that the definition names.
+template <class T, class F>
+void for_each_channel(T& obj, F&& f) {
+    [&]<std::size_t... I>(std::index_sequence<I...>) {
+        (
+            [&] {
+                constexpr auto target = std::get<I>(T::definition.signals).target;
+                if constexpr (signal_kind_of<T, std::remove_const_t<decltype(target)>>() == signal_kind::channel)
+                    f(obj.*target, static_cast<std::uint32_t>(I));
+            }(),
+            ...);
+    }(std::make_index_sequence<signal_count_v<T>>{});
+}
+
 template <class T>
-void move_channels(instance_base& from, instance_base& to) {
+void reclaim_channels(instance_base& run) {
+    for_each_channel(static_cast<instance<T>&>(run).object_, [](auto& ch, std::uint32_t) { ch.reclaim_handed(); });
+}
+
+template <class T>
+void carried_channel_values(instance_base& from, instance_base& to,
+                            void (*each)(instance_base&, std::uint32_t, std::vector<std::string>,
+                                         std::shared_ptr<arg_pack_base>)) {
+    for_each_channel(static_cast<instance<T>&>(from).object_, [&](auto& ch, std::uint32_t index) {
+        using Ch = std::remove_cvref_t<decltype(ch)>;
+        ch.for_each_queued([&](const typename Ch::value_type& v) {
+            // A channel of one type holds the value itself, of several a tuple: as signal arguments, a tuple.
+            if constexpr (std::tuple_size_v<typename Ch::argument_types> == 1) {
+                const std::tuple<const typename Ch::value_type&> args(v);
+                std::shared_ptr<arg_pack_base> copy;
+                if constexpr (std::is_copy_constructible_v<typename Ch::value_type>)
+                    copy = std::make_shared<arg_pack_impl<typename Ch::value_type>>(v);
+                each(to, index, tuple_text(args), std::move(copy));
+            } else {
+                each(to, index, tuple_text(v), tuple_copy(v));
+            }
+        });
+    });
+}
+
+template <class T>
+void move_channels(instance_base& from, instance_base& to, void (*moved)(instance_base&, std::uint32_t)) {
     T& src = static_cast<instance<T>&>(from).object_;
     T& dst = static_cast<instance<T>&>(to).object_;
     [&]<std::size_t... I>(std::index_sequence<I...>) {
         (
             [&] {
                 constexpr auto target = std::get<I>(T::definition.signals).target;
-                if constexpr (signal_kind_of<T, std::remove_const_t<decltype(target)>>() == signal_kind::channel)
+                if constexpr (signal_kind_of<T, std::remove_const_t<decltype(target)>>() == signal_kind::channel) {
+                    for (std::size_t n = (src.*target).size(); n != 0; --n) moved(to, static_cast<std::uint32_t>(I));
                     (dst.*target).take_queued_from(src.*target);
+                }
             }(),
             ...);
     }(std::make_index_sequence<signal_count_v<T>>{});
@@ -3821,7 +4318,8 @@ struct type_table {
     static constexpr auto queries = make_queries(std::make_index_sequence<query_count_v<T>>{});
     static constexpr workflow_type value{T::definition.name, type_id_of<T>(), signals.data(), signals.size(),
                                         queries.data(), queries.size(), &make_instance<T>, &start_erased<T>,
-                                        &run_matches<T>, &run_params<T>, &move_channels<T>,
+                                        &run_matches<T>, &run_params<T>, &reclaim_channels<T>,
+                                        &carried_channel_values<T>, &move_channels<T>,
                                         dynamic_table<T>::signal(), dynamic_table<T>::query()};
 };
 
@@ -4193,8 +4691,24 @@ std::string start_child(M run, child_options& opts, A&&... args) {
         detail::raise(invalid_operation("start_child_workflow: the member function given is not the run method of '" +
                                         std::string(C::definition.name) + "'"));
     engine& eng = *a.eng;
-    std::string id = opts.id.empty() ? eng.make_id(C::definition.name) : std::string(opts.id.view());
-    eng.check_start(id, opts.id_reuse);
+    // Replaying: a generated id, and a start that was refused, are as recorded (the runtime that recorded
+    // the run held other runs under other ids).
+    const history_event* recorded = eng.recorded_next(*a.inst, event_kind::child_started);
+    std::string id = !opts.id.empty() ? std::string(opts.id.view())
+                     : recorded       ? recorded->name
+                                      : eng.make_id(C::definition.name);
+    if (recorded && recorded->error) {
+        eng.record(*a.inst, event_kind::child_started, id, recorded->args, {}, recorded->error);
+        rethrow_if_set(recorded->error);
+    }
+    guarded([&] { eng.check_start(id, opts.id_reuse); },
+            [&](std::exception_ptr refused) {  // recorded, so that replay refuses it too
+                if (a.inst->hist)
+                    eng.record(*a.inst, event_kind::child_started, id,
+                               {engine::json(C::definition.name), engine::json(describe_exception(refused))}, {},
+                               refused);
+                rethrow_if_set(refused);
+            });
     instance_base& child = start_run<C>(eng, id, std::forward<A>(args)...);
     eng.adopt(*a.inst, child, static_cast<parent_close_policy_kind>(opts.parent_close));
     if (a.inst->hist) eng.record(*a.inst, event_kind::child_started, id, {engine::json(C::definition.name)});
@@ -4384,6 +4898,12 @@ namespace coflow {
 
 namespace detail {
 
+[[noreturn]] [[gnu::noinline]] inline void predicate_changed_state() {
+    detail::raise(invalid_operation("workflow '" + current_activation->inst->id +
+                                    "': a wait_condition predicate gave two answers in a row; a predicate must only "
+                                    "read state, never change it (checked in debug builds)"));
+}
+
 template <class Pred, bool Timed>
 class [[nodiscard]] condition_awaiter : private waiter {
 public:
@@ -4393,7 +4913,7 @@ public:
         : pred_(std::move(pred)), timeout_(timeout) {
         inst = a.inst;
         precancelled_ = a.body && a.inst->cancel_requested;
-        satisfied_ = !precancelled_ && static_cast<bool>(pred_());
+        satisfied_ = !precancelled_ && test(pred_);
     }
 
     bool await_ready() const noexcept { return satisfied_; }
@@ -4415,7 +4935,20 @@ public:
     }
 
 private:
-    static bool evaluate(waiter& w) { return static_cast<bool>(static_cast<condition_awaiter&>(w).pred_()); }
+    static bool evaluate(waiter& w) {
+        auto& self = static_cast<condition_awaiter&>(w);
+        return test(self.pred_);
+    }
+
+    // A predicate must not change state. Debug builds ask it twice and refuse one that answers differently.
+    static bool test(Pred& pred) {
+        const bool answer = static_cast<bool>(pred());
+#ifndef NDEBUG
+        if (static_cast<bool>(pred()) != answer) [[unlikely]]
+            predicate_changed_state();
+#endif
+        return answer;
+    }
 
     Pred pred_;
     duration timeout_;
@@ -4488,7 +5021,8 @@ namespace coflow {
 /// Ready work runs in the order posted. Timers fire in order of due time, ties in the order they were
 /// posted. Time moves only inside `run_until_idle` (jumping to the next timer when nothing is ready),
 /// `advance(d)` (up to now + d), `step` and `run_until`. Exceptions thrown by a work propagate to the
-/// caller of the running method; the executor stays usable.
+/// caller of the running method; the executor stays usable. Those four are the loop's owner's: called
+/// from workflow code, a handler, a predicate or a query, they throw invalid_operation.
 class deterministic_executor final : public executor {
 public:
     deterministic_executor() = default;
@@ -4519,6 +5053,7 @@ public:
 
     /// Runs ready work and fires timers (jumping the clock) until nothing is left. Returns works run.
     std::size_t run_until_idle() {
+        const driving scope(*this, "run_until_idle");
         std::size_t n = 0;
         for (;;) {
             n += drain_ready();
@@ -4531,6 +5066,7 @@ public:
     /// Moves the clock forward by `d`, running every work and timer due up to then, in order.
     /// A game loop calls this once per frame. Returns works run.
     std::size_t advance(duration d) {
+        const driving scope(*this, "advance");
         const time_point target = now_ + d;
         std::size_t n = 0;
         for (;;) {
@@ -4546,6 +5082,7 @@ public:
     /// Runs one work: the next ready one, or else the next timer (moving the clock to it).
     /// Returns false when there was nothing to run.
     bool step() {
+        const driving scope(*this, "step");
         if (ready_.empty()) {
             if (timers_.empty()) return false;
             now_ = std::max(now_, timers_.front().due);
@@ -4561,7 +5098,9 @@ public:
     template <class Pred>
         requires std::is_invocable_r_v<bool, Pred&>
     bool run_until(Pred done) {
+        const driving scope(*this, "run_until");
         while (!done()) {
+            inner_step_ = true;  // this step() is the loop's own
             if (!step()) return done();
         }
         return true;
@@ -4582,6 +5121,29 @@ public:
     [[nodiscard]] std::size_t timer_count() const noexcept { return timers_.size(); }
 
 private:
+    // Marks the loop as running: the work it runs (workflow code, handlers, predicates) and queries may
+    // not drive it again, as that would run workflow code inside workflow code.
+    class driving {
+    public:
+        driving(deterministic_executor& ex, const char* what) : ex_(ex), outer_(ex.driving_) {
+            if ((outer_ && !std::exchange(ex.inner_step_, false)) || detail::current_query) [[unlikely]]
+                refuse(what);
+            ex.driving_ = true;
+        }
+        driving(const driving&) = delete;
+        driving& operator=(const driving&) = delete;
+        ~driving() { ex_.driving_ = outer_; }
+
+    private:
+        [[noreturn]] [[gnu::noinline]] static void refuse(const char* what) {
+            detail::raise(invalid_operation(std::string("deterministic_executor::") + what +
+                                            " was called from workflow code, a handler, a predicate or a query; "
+                                            "only the code that owns the loop may drive it"));
+        }
+        deterministic_executor& ex_;
+        bool outer_;
+    };
+
     struct timer {
         time_point due;
         std::uint64_t seq;
@@ -4658,6 +5220,8 @@ private:
     std::vector<std::uint32_t> free_parked_;
     std::uint64_t next_seq_ = 0;
     time_point now_{};
+    bool driving_ = false;
+    bool inner_step_ = false;  // run_until's own calls to step()
 };
 
 }  // namespace coflow
@@ -4717,6 +5281,7 @@ public:
         auto erased = detail::erase_args(values, std::index_sequence_for<As...>{});
         const detail::erased_args view{erased.data(), erased.size()};
         std::optional<R> answer;
+        const detail::query_scope querying(in);
         if (q) q->call(in.query_target_object(), view, &answer, in.id);
         else dq->call(in.query_target_object(), name, view, &answer, in.id);  // no named query takes it
         return std::move(*answer);
@@ -4826,6 +5391,7 @@ public:
     template <class M, class... As>
         requires std::is_member_pointer_v<M>
     void signal(M target, As&&... args) const {
+        eng_->check_no_replay_escape("signal");
         detail::instance_base& in = typed_instance();
         if (!detail::send_typed_signal<T>(in, target, std::forward<As>(args)...))
             detail::raise(
@@ -4845,6 +5411,7 @@ public:
                 unknown_query(in.id, in.type.name, "<member not registered as a query>", in.type.query_names()));
         const T& obj = *static_cast<const T*>(in.query_target_object());
         using answer = std::decay_t<decltype((obj.*fn)(std::forward<As>(args)...))>;
+        const detail::query_scope querying(in);
         return detail::guarded([&]() -> answer { return (obj.*fn)(std::forward<As>(args)...); },
                                [&](std::exception_ptr e) -> answer {
                                    detail::raise(query_failed(in.id, in.type.queries[index].name, std::move(e)));
@@ -4861,6 +5428,7 @@ public:
         detail::instance_base& in = typed_instance();
         const T& obj = *static_cast<const T*>(in.query_target_object());
         using answer = std::decay_t<std::invoke_result_t<F&, const T&>>;
+        const detail::query_scope querying(in);
         return detail::guarded([&]() -> answer { return f(obj); }, [&](std::exception_ptr e) -> answer {
             detail::raise(query_failed(in.id, "<callable>", std::move(e)));
         });
@@ -4929,6 +5497,69 @@ struct workflow_info {
 // A run whose decisions differ from the recording throws nondeterminism_error naming the first difference.
 
 
+// ---- begin coflow/detail/replay_executor.hpp ----
+// coflow/detail/replay_executor.hpp: the executor replay() runs a recorded run on. The replay decides
+// what runs next (ready work, or the next timer) from the history, and moves the clock to inputs.
+
+#include <deque>
+
+
+namespace coflow::detail {
+
+/// Ready work in the order posted, timers by (due, posting order), a clock moved only by its caller.
+/// Unlike deterministic_executor it does not decide between a ready work and a due timer: the live
+/// executor that recorded the run may have interleaved them differently (its ready queue held other
+/// runs' work), so the replay follows the history instead.
+class replay_executor final : public executor {
+public:
+    void post(work w) override { ready_.push_back(std::move(w)); }
+    void post_at(time_point t, work w) override {
+        timers_.push_back(timer{t, seq_++, std::move(w)});
+        std::push_heap(timers_.begin(), timers_.end(), later);
+    }
+    [[nodiscard]] time_point now() const noexcept override { return now_; }
+
+    /// Moves the clock forward to `t` (never back), running nothing.
+    void set_clock(time_point t) noexcept { now_ = std::max(now_, t); }
+
+    /// Runs the oldest ready work; false if there is none.
+    bool run_ready() {
+        if (ready_.empty()) return false;
+        work w = std::move(ready_.front());
+        ready_.pop_front();
+        w();
+        return true;
+    }
+
+    /// Moves the clock to the earliest timer (if later) and runs its work; false if there is none.
+    bool fire_timer() {
+        if (timers_.empty()) return false;
+        std::pop_heap(timers_.begin(), timers_.end(), later);
+        timer t = std::move(timers_.back());
+        timers_.pop_back();
+        set_clock(t.due);
+        t.w();
+        return true;
+    }
+
+private:
+    struct timer {
+        time_point due;
+        std::uint64_t seq;
+        work w;
+    };
+    static bool later(const timer& a, const timer& b) noexcept {
+        return a.due != b.due ? a.due > b.due : a.seq > b.seq;
+    }
+
+    std::deque<work> ready_;
+    std::vector<timer> timers_;
+    std::uint64_t seq_ = 0;
+    time_point now_{};
+};
+
+}  // namespace coflow::detail
+// ---- end coflow/detail/replay_executor.hpp ----
 // ---- begin coflow/runtime.hpp ----
 // coflow/runtime.hpp: the runtime owns workflow runs by id; it starts workflows and hands out handles.
 // It runs nothing by itself: all workflow code runs in work it posts to the executor it was given.
@@ -5012,7 +5643,10 @@ public:
     }
 
     /// Drops a closed run (its object and result). False if the id is unknown or still running.
-    bool forget(std::string_view id) { return eng_.forget(id); }
+    bool forget(std::string_view id) {
+        eng_.check_no_replay_escape("forget a workflow");
+        return eng_.forget(id);
+    }
 
     /// Number of workflow ids known (running or closed and kept).
     [[nodiscard]] std::size_t size() const noexcept { return eng_.size(); }
@@ -5040,6 +5674,7 @@ private:
                       "every member it names");
         static_assert(std::is_same_v<M, detail::run_fn_t<T>>,
                       "start_workflow takes the run method named in the workflow class's definition");
+        eng_.check_no_replay_escape("start a workflow");
         if (T::definition.run_fn != run)
             detail::raise(invalid_operation("start_workflow: the member function given is not the run method named "
                                             "in the definition of '" + std::string(T::definition.name) + "'"));
@@ -5081,46 +5716,153 @@ private:
 namespace coflow {
 
 namespace detail {
-[[nodiscard]] inline bool is_input(event_kind k) noexcept {
-    return k == event_kind::signal_accepted || k == event_kind::cancel_requested;
+
+[[noreturn]] inline void raise_damaged(const history& h, std::size_t k, const std::string& what) {
+    const std::string event = k < h.events.size() && static_cast<int>(h.events[k].kind) >= 0 &&
+                                      h.events[k].kind <= event_kind::workflow_terminated
+                                  ? h.events[k].describe(k)
+                                  : "#" + std::to_string(k);
+    detail::raise(invalid_history(h.workflow_id, "event " + event + ": " + what));
 }
+
+/// Refuses a history that coflow cannot have recorded: it starts with its workflow_started, its kinds
+/// are known, its times never go back, nothing follows a closing event, and inputs kept what replay
+/// feeds. Histories of open runs pass (they end anywhere).
+inline void check_shape(const history& h) {
+    if (h.events.empty())
+        detail::raise(invalid_history(h.workflow_id, "it has no events (a run's history starts with workflow_started)"));
+    std::int64_t last = 0;
+    for (std::size_t k = 0; k < h.events.size(); ++k) {
+        const history_event& e = h.events[k];
+        const int kind = static_cast<int>(e.kind);
+        if (kind < 0 || e.kind > event_kind::workflow_terminated)
+            raise_damaged(h, k, "unknown event kind " + std::to_string(kind));
+        if ((k == 0) != (e.kind == event_kind::workflow_started))
+            raise_damaged(h, k, k == 0 ? "a run's history starts with workflow_started" : "a second workflow_started");
+        if (e.time_ns < last)
+            raise_damaged(h, k, "its time is before the previous event's (" + std::to_string(last) + "ns)");
+        last = e.time_ns;
+        if (k > 0 && is_closing(h.events[k - 1].kind)) raise_damaged(h, k, "it follows the run's closing event");
+        const bool needs_input = e.kind == event_kind::workflow_started || e.kind == event_kind::workflow_terminated ||
+                                 (e.kind == event_kind::signal_accepted && !e.self_sent);
+        if (needs_input && !e.input)
+            raise_damaged(h, k, "its arguments were not kept (replay needs copyable argument types)");
+    }
+}
+
+/// The string a pack of one std::string holds (a termination's reason), or null.
+[[nodiscard]] inline const std::string* reason_in(const std::shared_ptr<arg_pack_base>& pack) {
+    if (!pack) return nullptr;
+    const erased_args a = pack->view();
+    if (a.size != 1 || a.data[0].type != type_id_of<std::string>()) return nullptr;
+    return static_cast<const std::string*>(a.data[0].value);
+}
+
+/// Closes a stand-in child as the parent's history recorded it closing.
+inline void settle_child(engine& eng, instance_base& parent, const history& h, std::size_t k) {
+    const history_event& e = h.events[k];
+    instance_base* child = eng.find(e.name);
+    if (!child || !child->stand_in || !child->running() || !child->x ||
+        eng.by_slot(child->x->parent_slot, child->x->parent_gen) != &parent)
+        detail::raise(nondeterminism_error("history of workflow '" + h.workflow_id + "' differs at event " +
+                                           std::to_string(k) + ": expected " + e.describe(k) +
+                                           ", but the replayed run has no open child '" + e.name + "'"));
+    workflow_status status = workflow_status::running;
+    for (const workflow_status s : {workflow_status::completed, workflow_status::failed, workflow_status::cancelled,
+                                    workflow_status::terminated})
+        if (!e.args.empty() && e.args[0] == engine::json(to_string(s))) status = s;
+    switch (status) {
+        case workflow_status::completed: {
+            std::unique_ptr<arg_pack_base> value = e.input ? e.input->clone() : nullptr;
+            if (!value) raise_damaged(h, k, "the child's result was not kept (replay needs a copyable result type)");
+            if (!child->restore_result(*value))
+                detail::raise(nondeterminism_error(
+                    "history of workflow '" + h.workflow_id + "' differs at event " + std::to_string(k) + ": child '" +
+                    e.name + "' now returns " + std::string(child->result_type_name()) +
+                    ", the history holds a result of another type"));
+            break;
+        }
+        case workflow_status::failed:
+            if (!e.error) raise_damaged(h, k, "the child's failure was not kept");
+            child->failure = e.error;
+            break;
+        case workflow_status::terminated:
+            if (!reason_in(e.input)) raise_damaged(h, k, "the child's termination reason was not kept");
+            child->more().terminate_reason = *reason_in(e.input);
+            break;
+        case workflow_status::cancelled: break;
+        default: raise_damaged(h, k, "not a status a child closes with");
+    }
+    eng.settle(*child, status);
+}
+
+/// Feeds input event k of `h` to the replayed run.
+inline void feed(engine& eng, instance_base& run, const history& h, std::size_t k) {
+    const history_event& e = h.events[k];
+    switch (e.kind) {
+        case event_kind::cancel_requested: eng.cancel(run); return;
+        case event_kind::workflow_terminated: {
+            const std::string* reason = reason_in(e.input);
+            if (!reason) raise_damaged(h, k, "its reason was not kept");
+            eng.terminate(run, *reason);
+            return;
+        }
+        case event_kind::child_closed: settle_child(eng, run, h, k); return;
+        default: break;
+    }
+    std::unique_ptr<arg_pack_base> args = e.input->clone();
+    if (!args) raise_damaged(h, k, "its arguments could not be copied");
+    guarded([&] { eng.signal_by_name(run, e.name, args->view()); },
+            [&](std::exception_ptr refused) {  // the code no longer takes this signal as recorded
+                catch_as<error>(
+                    refused,
+                    [&](const error& why) {
+                        detail::raise(nondeterminism_error("history of workflow '" + h.workflow_id + "': input " +
+                                                           e.describe(k) + " is refused by the current code: " +
+                                                           why.what()));
+                    },
+                    [&] { std::rethrow_exception(refused); });
+            });
+}
+
 }  // namespace detail
 
 /// Re-runs a workflow of the class named by `definition` against `recorded` (one run's history) on a
-/// fresh deterministic executor, feeding it the recorded inputs (start arguments, signals, cancel
-/// requests) at the recorded moments, and checks that it records the same events in the same order.
-/// Signals it sends to other workflows are not sent: they get the outcome the history recorded.
-/// Child workflows run again. Throws nondeterminism_error naming the first differing event (index,
-/// expected, got); invalid_operation if the history cannot be replayed (no start event, or an input
-/// whose type cannot be copied). Returns normally when the replay matches.
+/// fresh deterministic executor and checks that it records the same events in the same order.
+///
+/// The run gets its inputs at their recorded moments: start arguments, signals from outside (signals it
+/// sent itself it sends again), cancel requests, a termination, and its children's outcomes. Effects on
+/// other runs are not redone: signals to other workflows get the outcome the history recorded, and
+/// children are not re-run (a stand-in takes each child's place and closes as the history says, with
+/// its recorded result). Replay stops where the history ends, so the history of an open run replays
+/// as far as it goes. Throws nondeterminism_error naming the first differing event (index, expected,
+/// got), invalid_history if `recorded` is damaged (naming the event), and invalid_operation if the
+/// replayed code calls a runtime other than the replay's. Returns normally when the replay matches.
 template <class Def>
 void replay(const history& recorded, const Def& /*definition*/) {
     using T = typename Def::workflow_class;
     static_assert(detail::workflow_class<T>, "replay needs a workflow class's definition");
-    if (recorded.events.empty() || recorded.events.front().kind != event_kind::workflow_started)
-        detail::raise(invalid_operation("replay: the history of '" + recorded.workflow_id +
-                                        "' has no workflow_started event"));
+    detail::check_shape(recorded);
     const history_event& start = recorded.events.front();
     if (start.name != T::definition.name)
         detail::raise(nondeterminism_error("history of workflow '" + recorded.workflow_id + "' is of workflow type '" +
                                            start.name + "', not '" + std::string(T::definition.name) + "'"));
-    if (!start.input)
-        detail::raise(invalid_operation("replay: the run arguments of '" + recorded.workflow_id +
-                                        "' could not be copied"));
 
-    deterministic_executor ex;
+    detail::replay_executor ex;
     runtime rt{ex, runtime_options{.max_received_signals_per_run = 0, .max_pending_outgoing_signals = 0,
                                    .record_history = true}};
     detail::engine& eng = rt.engine_internals();
-    detail::engine::replay_check check{&recorded, nullptr, {}};
+    detail::replay_check check{&recorded, nullptr, {}, false, nullptr, nullptr, {}, false};
+    check.driver = &eng;
+    check.feed = [](detail::replay_check& c, detail::instance_base& run, std::size_t k) {
+        detail::feed(*static_cast<detail::engine*>(c.driver), run, *c.expected, k);
+    };
     eng.check_ = &check;
-    ex.advance(duration(start.time_ns));
+    ex.set_clock(time_point(duration(start.time_ns)));
 
     const detail::workflow_type& type = detail::workflow_type_of<T>();
     auto args = start.input->clone();
-    if (!args)
-        detail::raise(invalid_operation("replay: the run arguments of '" + recorded.workflow_id +
-                                        "' could not be copied"));
+    if (!args) detail::raise_damaged(recorded, 0, "the run arguments could not be copied");
     if (!type.run_matches(args->view()))
         detail::raise(nondeterminism_error("history of workflow '" + recorded.workflow_id +
                                            "': the run method now takes " + type.run_params() +
@@ -5129,54 +5871,35 @@ void replay(const history& recorded, const Def& /*definition*/) {
     std::vector<std::string> text = args->text();
     type.start(*fresh, args->view());
     detail::instance_base& in = eng.add(std::move(fresh), &recorded.seed);
+    check.target_added = true;
     std::shared_ptr<const history> actual = in.history_ptr();
     check.actual = actual.get();
     eng.record(in, event_kind::workflow_started, std::string(type.name), std::move(text), start.input);
 
+    // Each round takes one step towards the next recorded event: an input is fed once the clock is moved
+    // to it; a timer's firing fires the next timer; anything else is the run's own doing, so the oldest
+    // ready work runs. Replay ends where the history ends.
     for (;;) {
+        detail::rethrow_if_set(check.fault);
         if (!check.mismatch.empty()) detail::raise(nondeterminism_error(check.mismatch));
         const std::size_t k = actual->events.size();
-        if (k < recorded.events.size() && detail::is_input(recorded.events[k].kind)) {
-            const history_event& input = recorded.events[k];
-            const time_point at{duration(input.time_ns)};
-            if (ex.now() < at) {
-                ex.advance(at - ex.now());
-                continue;
-            }
-            detail::instance_base* target = eng.find(recorded.workflow_id);
-            if (!target || !target->running() || target->hist != actual.get())
+        if (k >= recorded.events.size()) break;
+        const history_event& next = recorded.events[k];
+        if (detail::is_input(next)) {
+            if (!in.running())
                 detail::raise(nondeterminism_error("history of workflow '" + recorded.workflow_id +
-                                                   "': the replayed run closed before input " + input.describe(k)));
-            if (input.kind == event_kind::cancel_requested) {
-                eng.cancel(*target);
-            } else {
-                if (!input.input)
-                    detail::raise(
-                        invalid_operation("replay: the arguments of " + input.describe(k) + " could not be copied"));
-                auto signal_args = input.input->clone();
-                detail::guarded([&] { eng.signal_by_name(*target, input.name, signal_args->view()); },
-                                [&](std::exception_ptr e) {  // the code no longer takes this signal as recorded
-                                    detail::catch_as<error>(
-                                        e,
-                                        [&](const error& refused) {
-                                            detail::raise(nondeterminism_error(
-                                                "history of workflow '" + recorded.workflow_id + "': input " +
-                                                input.describe(k) + " is refused by the current code: " +
-                                                refused.what()));
-                                        },
-                                        [&] { std::rethrow_exception(e); });
-                                });
-            }
+                                                   "': the replayed run closed before input " + next.describe(k)));
+            ex.set_clock(time_point(duration(next.time_ns)));
+            detail::feed(eng, in, recorded, k);
             continue;
         }
-        if (!ex.step()) break;
-    }
-    if (!check.mismatch.empty()) detail::raise(nondeterminism_error(check.mismatch));
-    if (actual->events.size() < recorded.events.size())
+        if (next.kind == event_kind::timer_fired ? ex.fire_timer() || ex.run_ready()
+                                                 : ex.run_ready() || ex.fire_timer())
+            continue;
         detail::raise(nondeterminism_error("history of workflow '" + recorded.workflow_id + "' differs at event " +
-                                           std::to_string(actual->events.size()) + ": expected " +
-                                           recorded.events[actual->events.size()].describe(actual->events.size()) +
+                                           std::to_string(k) + ": expected " + next.describe(k) +
                                            ", got nothing more (the replayed run made no such decision)"));
+    }
 }
 
 }  // namespace coflow

@@ -274,6 +274,7 @@ public:
         std::string terminate_reason;
         std::shared_ptr<history> hist_owner;
         std::size_t handled = 0;  // signals delivered in this run, numbered in the history
+        std::vector<std::pair<const waiter*, std::size_t>> open_waits;  // recorded, not ended: where each began
     };
 
     [[nodiscard]] extras& more() {
@@ -527,6 +528,25 @@ public:
         std::string out;
         append_json_string(out, s);
         return out;
+    }
+
+    /// Records that `w` began to wait (from waiter::arm), and where, for the wait_ended that will name it.
+    [[gnu::noinline]] void record_wait_started(waiter& w) {
+        instance_base& in = *w.inst;
+        std::vector<std::string> args;
+        if (w.label) args.push_back(json(*w.label));
+        const std::size_t before = in.hist->events.size();
+        record(in, event_kind::wait_started, to_string(w.kind), std::move(args));
+        if (in.hist->events.size() == before) return;  // the history is closed
+        in.hist->events.back().in_handler = !w.body;
+        const std::size_t start = in.hist->events.size() - 1;
+        auto& open = in.more().open_waits;
+        for (auto& o : open)
+            if (o.first == &w) {  // left by a waiter destroyed unended at this address
+                o.second = start;
+                return;
+            }
+        open.emplace_back(&w, start);
     }
 
     [[nodiscard]] const std::vector<std::shared_ptr<const history>>& histories() const noexcept { return histories_; }
@@ -793,7 +813,7 @@ private:
             if (waiter* w = in.ready.pop_front()) {
                 act.body = w->body;
                 ++in.steps;
-                if (in.hist) record(in, event_kind::wait_ended, to_string(w->kind), {json(to_string(w->reason))});
+                if (in.hist) record_wait_ended(in, *w);
                 resume_chain(act, w->handle);
                 continue;
             }
@@ -947,6 +967,22 @@ private:
             record_handled(in, p);
         p.deliver(in);
     }
+    // A wait's end names its start (history_event::start_index): the body's and the handlers' waits overlap.
+    [[gnu::noinline]] void record_wait_ended(instance_base& in, const waiter& w) {
+        const std::size_t before = in.hist->events.size();
+        record(in, event_kind::wait_ended, to_string(w.kind), {json(to_string(w.reason))});
+        if (in.hist->events.size() == before) return;  // the history is closed
+        history_event& e = in.hist->events.back();
+        e.in_handler = !w.body;
+        auto& open = in.more().open_waits;
+        for (auto it = open.begin(); it != open.end(); ++it)
+            if (it->first == &w) {
+                e.start_index = it->second;
+                open.erase(it);
+                break;
+            }
+    }
+
     // Out of line so that the hot loop above stays small when no history is recorded.
     [[gnu::noinline]] void record_handled(instance_base& in, const pending_signal& p) {
         record_handled(in, p.index == dynamic_index ? *p.dynamic_name : std::string(in.type.signals[p.index].name));
@@ -1088,11 +1124,7 @@ inline void waiter::arm(activation& a, std::coroutine_handle<> h, wait_kind k) n
     tested_at = inst->steps;
     if (body) inst->body_wait = this;
     inst->suspended.push_back(*this);
-    if (inst->hist) {
-        std::vector<std::string> args;
-        if (label) args.push_back(engine::json(*label));
-        inst->eng.record(*inst, event_kind::wait_started, to_string(k), std::move(args));
-    }
+    if (inst->hist) inst->eng.record_wait_started(*this);
 }
 
 inline void waiter::fire(wake_reason r) noexcept {
