@@ -86,7 +86,7 @@ public:
         label = &id_;
         eng_ = a.eng;
         capture = &take_outcome;
-        precancelled_ = a.body && a.inst->cancel_requested;
+        precancelled_ = a.body && a.inst->cancel_pending;
     }
 
     // Moved only before it suspends (see waiter), so no outcome has been taken yet.
@@ -321,7 +321,7 @@ public:
     // Never resumed when it continues: the run closes when this step ends, destroying this frame. A
     // pending cancel request wins, as at every other await: the body resumes and gets `cancelled`.
     bool await_suspend(std::coroutine_handle<>) noexcept {
-        if (inst_->cancel_requested) return park_if_cancelled;
+        if (inst_->cancel_pending) return park_if_cancelled;
         inst_->more().continue_args = std::move(args_);
         inst_->continuing = true;
         return true;

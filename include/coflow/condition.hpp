@@ -21,7 +21,7 @@ public:
     condition_awaiter(activation& a, Pred pred, duration timeout)
         : pred_(std::move(pred)), timeout_(timeout) {
         inst = a.inst;
-        precancelled_ = a.body && a.inst->cancel_requested;
+        precancelled_ = a.body && a.inst->cancel_pending;
         satisfied_ = !precancelled_ && static_cast<bool>(pred_());
     }
 

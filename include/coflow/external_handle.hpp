@@ -36,7 +36,7 @@ public:
     /// Queues `send` for the workflow running now (throws signal_limit_exceeded).
     outgoing_awaiter(activation& a, std::string_view target, run_hint hint, std::string_view what, outgoing_send send)
         : inst_(a.inst) {
-        if (a.body && a.inst->cancel_requested) {  // cancelled before it went out: it never goes
+        if (a.body && a.inst->cancel_pending) {  // cancelled before it went out: it never goes
             precancelled_ = true;
             return;
         }

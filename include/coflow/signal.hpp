@@ -57,7 +57,7 @@ private:
         using coflow_awaitable = void;
 
         receive_awaiter(detail::activation& a, signal_channel& ch, duration timeout) noexcept
-            : ch_(&ch), inst_(a.inst), timeout_(timeout), precancelled_(a.body && a.inst->cancel_requested) {}
+            : ch_(&ch), inst_(a.inst), timeout_(timeout), precancelled_(a.body && a.inst->cancel_pending) {}
         // Moved only before it suspends, when there is no waiter yet.
         receive_awaiter(receive_awaiter&& o) noexcept
             : ch_(o.ch_), inst_(o.inst_), timeout_(o.timeout_), precancelled_(o.precancelled_) {}

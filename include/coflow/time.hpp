@@ -22,7 +22,7 @@ public:
 
     sleep_awaiter(activation& a, duration d) noexcept : delay_(d < duration::zero() ? duration::zero() : d) {
         inst = a.inst;
-        precancelled_ = a.body && a.inst->cancel_requested;
+        precancelled_ = a.body && a.inst->cancel_pending;
     }
 
     bool await_ready() const noexcept { return false; }

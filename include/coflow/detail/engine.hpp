@@ -34,7 +34,8 @@ namespace coflow::detail {
 class engine;
 class instance_base;
 
-/// Delivers a pending cancel request to the running body: throws coflow::cancelled.
+/// Delivers the pending cancel request to the running body: throws coflow::cancelled. The request stays
+/// made (cancel_requested): the body may catch it and go on, and no later request reaches it again.
 [[noreturn]] inline void raise_cancelled(instance_base& in);
 
 // A waiter is in at most one of the lists it waits in (a condition list, a channel's receivers, a run's
@@ -218,7 +219,8 @@ public:
     std::uint32_t delivered_ahead = 0;
     bool scheduled = false;         // an activation is posted to the executor
     bool active = false;            // its code is on the stack right now
-    bool cancel_requested = false;  // delivered to the body at its current or next await
+    bool cancel_requested = false;  // a state: set by the first request, never cleared while the run is open
+    bool cancel_pending = false;    // requested and not yet delivered to the body (its current or next await)
     bool body_finished = false;
     bool needs_start = true;  // the body has not run yet: the first activation starts it
     bool continuing = false;  // the body asked to continue as new
@@ -610,6 +612,7 @@ public:
         if (!in.running()) detail::raise(workflow_closed(in.id, to_string(in.status), "cancel it"));
         if (in.cancel_requested) return;  // a state, not an event: only the first request counts
         in.cancel_requested = true;
+        in.cancel_pending = true;
         record(in, event_kind::cancel_requested);
         // Children first, so their activations run before the parent's: a parent that ends once it
         // sees the cancellation then finds them cancelled, not still open (and terminated).
@@ -1045,7 +1048,7 @@ inline void waiter::throw_if_cancelled() const {
 inline void waiter::raise_cancelled() const { detail::raise_cancelled(*inst); }
 
 inline void raise_cancelled(instance_base& in) {
-    in.cancel_requested = false;  // delivered: the body may catch it and go on
+    in.cancel_pending = false;
     detail::raise(cancelled(in.id));
 }
 
