@@ -10,6 +10,7 @@
 #include <utility>
 #include <vector>
 
+#include <coflow/detail/clock.hpp>
 #include <coflow/detail/ring.hpp>
 #include <coflow/executor.hpp>
 
@@ -61,9 +62,10 @@ public:
     }
 
     /// Moves the clock forward by `d`, running every work and timer due up to then, in order.
-    /// A game loop calls this once per frame. Returns works run.
+    /// A game loop calls this once per frame. Past the end of the clock (duration::max(), say) it
+    /// stops at time_point::max(). Returns works run.
     std::size_t advance(duration d) {
-        const time_point target = now_ + d;
+        const time_point target = detail::saturating_add(now_, d);
         std::size_t n = 0;
         for (;;) {
             n += drain_ready();

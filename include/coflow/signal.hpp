@@ -71,8 +71,7 @@ private:
             receiver& r = waiting_.emplace();
             r.arm(a, h, detail::wait_kind::channel);
             ch_->receivers_.push_back(r);
-            if constexpr (Timed)
-                r.arm_timer(a.eng->exec().now() + (timeout_ < duration::zero() ? duration::zero() : timeout_));
+            if constexpr (Timed) r.arm_timer(timeout_);
             return true;
         }
 
@@ -105,7 +104,8 @@ public:
         return receive_awaiter<false>(detail::require_activation("signal_channel::receive"), *this, duration::zero());
     }
 
-    /// Awaits the next value for at most `timeout` of executor time; std::nullopt if none came.
+    /// Awaits the next value for at most `timeout` of executor time; std::nullopt if none came. A
+    /// negative timeout is a zero one; one past the end of the clock (duration::max()) never runs out.
     [[nodiscard]] receive_awaiter<true> receive(duration timeout) {
         return receive_awaiter<true>(detail::require_activation("signal_channel::receive"), *this, timeout);
     }

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include <coflow/detail/activation.hpp>
+#include <coflow/detail/clock.hpp>
 #include <coflow/detail/id_map.hpp>
 #include <coflow/detail/inline_function.hpp>
 #include <coflow/detail/intrusive_list.hpp>
@@ -89,8 +90,9 @@ public:
     inline void fire(wake_reason r) noexcept;
     /// Unlinks from everything, cancels its timer.
     inline void detach() noexcept;
-    /// Starts a timer that wakes this waiter with timed_out at `due`.
-    inline void arm_timer(time_point due);
+    /// Starts a timer that wakes this waiter with timed_out after `delay` of executor time (a negative
+    /// delay is a zero one). A delay that reaches past the end of the clock never ends: no timer is set.
+    inline void arm_timer(duration delay);
 
     /// In await_resume: throws `cancelled` if the wait ended by cancellation (never without exceptions).
     inline void throw_if_cancelled() const;
@@ -1033,12 +1035,14 @@ inline void waiter::detach() noexcept {
     }
 }
 
-inline void waiter::arm_timer(time_point at) {
-    timer = inst->eng.add_timer(*this, at);
-    if (inst->hist) {
-        const auto delay = at - inst->eng.exec().now();
-        inst->eng.record(*inst, event_kind::timer_started, {}, {std::to_string(delay.count())});
-    }
+inline void waiter::arm_timer(duration delay) {
+    if (delay < duration::zero()) delay = duration::zero();
+    const time_point due = saturating_add(inst->eng.exec().now(), delay);
+    // It would fire at the end of time at the earliest: a timer there would only drag the clock to it
+    // (run_until_idle jumps to the next timer), so there is none.
+    if (due == time_point::max() && delay > duration::zero()) return;
+    timer = inst->eng.add_timer(*this, due);
+    if (inst->hist) inst->eng.record(*inst, event_kind::timer_started, {}, {std::to_string(delay.count())});
 }
 
 inline void waiter::throw_if_cancelled() const {
