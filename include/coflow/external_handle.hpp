@@ -33,14 +33,17 @@ class [[nodiscard]] outgoing_awaiter : private outgoing_state {
 public:
     using coflow_awaitable = void;
 
-    /// Queues `send` for the workflow running now (throws signal_limit_exceeded).
-    outgoing_awaiter(activation& a, std::string_view target, run_hint hint, std::string_view what, outgoing_send send)
+    /// Queues what `make()` gives (an outgoing_send) for the workflow running now; throws
+    /// signal_limit_exceeded. `make` takes the caller's arguments: it is called only when the request
+    /// is queued, so one refused here, or dropped because the body was cancelled, takes nothing.
+    template <class Make>
+    outgoing_awaiter(activation& a, std::string_view target, run_hint hint, std::string_view what, Make&& make)
         : inst_(a.inst) {
         if (a.body && a.inst->cancel_pending) {  // cancelled before it went out: it never goes
             precancelled_ = true;
             return;
         }
-        seq_ = a.eng->send_later(*a.inst, target, hint, what, std::move(send), this);
+        seq_ = a.eng->send_later(*a.inst, target, hint, what, std::forward<Make>(make), this);
     }
 
     // Moved only before it suspends (the waiter is built in await_suspend); the queued entry follows.
@@ -94,12 +97,13 @@ outgoing_awaiter make_outgoing(activation& a, const std::string& target, run_hin
     using Tuple = decltype(D::args);
     static_assert(std::is_constructible_v<Tuple, As&&...>,
                   "the signal's arguments do not convert to the handler's parameter types");
-    return outgoing_awaiter(a, target, hint, std::get<I>(T::definition.signals).name,
-                            [d = D{Tuple(std::forward<As>(as)...)}](engine& e, instance_base& t) mutable {
-                                if (t.type.self != type_id_of<T>())
-                                    detail::raise(workflow_type_mismatch(t.id, T::definition.name, t.type.name));
-                                e.accept(t, static_cast<std::uint32_t>(I), std::move(d));
-                            });
+    return outgoing_awaiter(a, target, hint, std::get<I>(T::definition.signals).name, [&] {
+        return [d = D{Tuple(std::forward<As>(as)...)}](engine& e, instance_base& t) mutable {
+            if (t.type.self != type_id_of<T>())
+                detail::raise(workflow_type_mismatch(t.id, T::definition.name, t.type.name));
+            e.accept(t, static_cast<std::uint32_t>(I), [&]() -> D&& { return std::move(d); });
+        };
+    });
 }
 
 /// A table of make_outgoing<T, I, As...> for each signal I whose target has type M (null for others),
@@ -128,7 +132,9 @@ template <class T = void>
 class external_workflow_handle;
 
 /// A handle on another workflow, for use inside workflow code. Making one checks nothing; the target is
-/// looked up (by id: its latest run) when a request goes out, at the end of the current step.
+/// looked up (by id: its latest run) when a request goes out, at the end of the current step. A signal
+/// owns its arguments from the call on (moved in when passed with std::move); a call that throws
+/// (signal_limit_exceeded for the outgoing limit, unknown_signal) takes nothing from them.
 template <>
 class external_workflow_handle<void> {
 public:
@@ -141,19 +147,19 @@ public:
     template <class... As>
     [[nodiscard]] detail::outgoing_awaiter signal(std::string_view name, As&&... args) const {
         detail::activation& a = detail::require_activation("external_workflow_handle::signal");
-        auto pack = std::make_unique<detail::arg_pack_impl<detail::by_name_t<As>...>>(std::forward<As>(args)...);
-        return detail::outgoing_awaiter(a, id_, a.eng->locate(id_, hint_), name,
-                                        [n = std::string(name), p = std::move(pack)](detail::engine& e,
-                                                                                     detail::instance_base& t) {
-                                            e.signal_by_name(t, n, p->view());
-                                        });
+        return detail::outgoing_awaiter(a, id_, a.eng->locate(id_, hint_), name, [&] {
+            return [n = std::string(name),
+                    p = std::make_unique<detail::arg_pack_impl<detail::by_name_t<As>...>>(std::forward<As>(args)...)](
+                       detail::engine& e, detail::instance_base& t) { e.signal_by_name(t, n, p->view()); };
+        });
     }
 
     /// Requests cancellation of the target: `co_await h.cancel()` (see workflow_handle<>::cancel).
     [[nodiscard]] detail::outgoing_awaiter cancel() const {
         detail::activation& a = detail::require_activation("external_workflow_handle::cancel");
-        return detail::outgoing_awaiter(a, id_, a.eng->locate(id_, hint_), "<cancel request>",
-                                        [](detail::engine& e, detail::instance_base& t) { e.cancel(t); });
+        return detail::outgoing_awaiter(a, id_, a.eng->locate(id_, hint_), "<cancel request>", [] {
+            return [](detail::engine& e, detail::instance_base& t) { e.cancel(t); };
+        });
     }
 
 protected:

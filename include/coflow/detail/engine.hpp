@@ -10,6 +10,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -441,16 +442,19 @@ public:
 
     /// Accepts a signal for `in`: checks it may take one, then queues it in order and schedules its
     /// delivery, or (a channel's, with nothing queued ahead) fills the channel at once.
-    /// `deliver` is a delivery<T, I> (definition.hpp): it owns the typed arguments in `args`.
-    template <class D>
-    [[gnu::always_inline]] inline void accept(instance_base& in, std::uint32_t index, D&& deliver) {
-        if constexpr (std::remove_cvref_t<D>::fills_channel) {
+    /// `make()` gives its delivery<T, I> (definition.hpp), which owns the typed arguments in `args`, by
+    /// value or as an rvalue reference. It is called only once the signal is admitted: a refused signal
+    /// takes nothing from its sender, who may send the same arguments again.
+    template <class Make>
+    [[gnu::always_inline]] inline void accept(instance_base& in, std::uint32_t index, Make&& make) {
+        if constexpr (std::remove_cvref_t<std::invoke_result_t<Make&>>::fills_channel) {
             // Nothing queued ahead of it and no code of the run on the stack: the channel takes the value
             // now, exactly as the next activation would (filling a channel runs no workflow code), and the
             // inbox hop is skipped. With a history, delivery stays an event of the activation. Inline:
             // this is the whole of a busy channel's signal.
             if (may_take(in) && in.inbox.empty() && !in.active && !in.hist) [[likely]] {
                 if (!in.scheduled) post_activation(in);  // first: if posting fails, nothing was accepted
+                decltype(auto) deliver = make();
                 deliver(in);
                 ++in.received;
                 ++in.delivered_ahead;
@@ -458,15 +462,16 @@ public:
                 return;
             }
         }
-        enqueue(in, index, std::forward<D>(deliver));
+        enqueue(in, index, make);
     }
 
-    template <class D>
-    void enqueue(instance_base& in, std::uint32_t index, D&& deliver) {
+    template <class Make>
+    void enqueue(instance_base& in, std::uint32_t index, Make& make) {
         admit(in, [&] { return in.type.signals[index].name; });
+        decltype(auto) deliver = make();
         if (in.hist) [[unlikely]]
             record_accepted(in, index, deliver.args);
-        in.inbox.emplace_back(std::forward<D>(deliver), index);
+        in.inbox.emplace_back(std::forward<decltype(deliver)>(deliver), index);
         ++in.received;
     }
 
@@ -549,16 +554,18 @@ public:
         detail::raise(unknown_signal(in.id, in.type.name, name, in.type.signal_names()));
     }
 
-    /// As accept(), for a signal that goes to the dynamic handler: `deliver` owns its name (`stable_name`,
-    /// on the heap) and its arguments (`args`, read here for the history).
-    template <class D>
-    void accept_dynamic(instance_base& in, std::string_view name, const std::string* stable_name,
-                        const arg_pack_base& args, D&& deliver) {
+    /// As accept(), for a signal that goes to the dynamic handler. `make()`, called once it is admitted,
+    /// takes the arguments from the sender and gives its dynamic_delivery<T> (definition.hpp), which owns
+    /// its name (`name`, on the heap) and its arguments (`args`, read here for the history).
+    template <class Make>
+    void accept_dynamic(instance_base& in, std::string_view name, Make&& make) {
         admit(in, [name] { return name; });
+        auto deliver = make();
         if (in.hist)
-            record(in, event_kind::signal_accepted, std::string(name), args.text(),
-                   std::shared_ptr<arg_pack_base>(args.clone()));
-        in.inbox.emplace_back(std::forward<D>(deliver), dynamic_index, stable_name);
+            record(in, event_kind::signal_accepted, std::string(name), deliver.args->text(),
+                   std::shared_ptr<arg_pack_base>(deliver.args->clone()));
+        const std::string* stable_name = deliver.name.get();
+        in.inbox.emplace_back(std::move(deliver), dynamic_index, stable_name);
         ++in.received;
     }
 
@@ -570,10 +577,12 @@ public:
     }
 
     /// Queues an outgoing signal of `sender` (sent when its current step ends) and returns its sequence
-    /// number. `hint` is where the caller last saw the target's run. Throws signal_limit_exceeded when
-    /// too many are pending; then nothing was queued.
+    /// number. `hint` is where the caller last saw the target's run. `make()` gives what sends it (an
+    /// outgoing_send), taking the arguments from the caller: it is called only once the signal may be
+    /// queued. Throws signal_limit_exceeded when too many are pending; then nothing was queued or taken.
+    template <class Make>
     std::uint64_t send_later(instance_base& sender, std::string_view target, run_hint hint, std::string_view signal,
-                             outgoing_send send, outgoing_state* state) {
+                             Make&& make, outgoing_state* state) {
         const std::size_t limit = opts_.max_pending_outgoing_signals;
         if (limit != 0 && sender.pending_outgoing() >= limit)
             detail::raise(signal_limit_exceeded(
@@ -581,8 +590,10 @@ public:
                 "pending outgoing signals (runtime_options::max_pending_outgoing_signals)", limit,
                 "await the signals already sent before sending more"));
         auto& x = sender.more();
-        x.outbox.push_back(outgoing{std::move(send), state, x.out_seq, std::string(target), hint.slot, hint.gen,
-                                    sender.hist ? std::make_unique<std::string>(signal) : nullptr});
+        std::string target_id(target);
+        std::unique_ptr<std::string> what = sender.hist ? std::make_unique<std::string>(signal) : nullptr;
+        x.outbox.push_back(
+            outgoing{outgoing_send(make()), state, x.out_seq, std::move(target_id), hint.slot, hint.gen, std::move(what)});
         return x.out_seq++;
     }
 
