@@ -122,9 +122,10 @@ public:
     return "unknown";
 }
 
-/// A waiter in a run's completion list (another workflow awaiting this run's result). The run calls
-/// `capture` as it closes, before waking it: the awaiter copies the outcome then, because by the time
-/// it resumes the closed run may have been forgotten or replaced under its id.
+/// A waiter in a run's completion list (another workflow awaiting this run's result, or a child
+/// handle's record of its child, which never suspends). The run calls `capture` as it closes, before
+/// waking it: the awaiter copies the outcome then, because by the time it resumes the closed run may
+/// have been forgotten or replaced under its id.
 class completion_waiter : public waiter {
 public:
     void (*capture)(completion_waiter&, instance_base&) noexcept = nullptr;
@@ -1022,6 +1023,7 @@ inline void waiter::fire(wake_reason r) noexcept {
     reason = r;
     static_cast<list_hook<wait_tag>&>(*this).unlink();
     static_cast<list_hook<suspended_tag>&>(*this).unlink();
+    if (!handle) return;  // never suspended (a child handle's record of its child): nothing to wake
     if (timer != no_timer) {
         inst->eng.release_timer(timer);
         timer = no_timer;
