@@ -107,17 +107,8 @@ public:
     /// workflow_cancelled, workflow_terminated, argument_mismatch (another result type), or
     /// workflow_not_found if nothing was taken.
     R read(std::string_view id, bool move) {
-        if (!taken_) detail::raise(workflow_not_found(id));
-        if (!type_matches_)
-            detail::raise(argument_mismatch(id, "workflow", type_name_, "result type " + std::string(result_name_),
-                                            "result type " + std::string(type_name<R>())));
-        switch (status_) {
-            case workflow_status::failed: detail::raise(workflow_failed(id, error_));
-            case workflow_status::cancelled: detail::raise(workflow_cancelled(id));
-            case workflow_status::terminated: detail::raise(workflow_terminated(id, reason_));
-            default: break;
-        }
-        rethrow_if_set(error_);  // the value could not be copied
+        if (!taken_ || !type_matches_ || status_ != workflow_status::completed || error_) [[unlikely]]
+            raise_error(id);
         if constexpr (!std::is_void_v<R>) {
             if (move) return std::move(*value_);
             return *value_;
@@ -127,6 +118,20 @@ public:
     }
 
 private:
+    [[noreturn]] [[gnu::noinline]] void raise_error(std::string_view id) const {
+        if (!taken_) detail::raise(workflow_not_found(id));
+        if (!type_matches_)
+            detail::raise(argument_mismatch(id, "workflow", type_name_, "result type " + std::string(result_name_),
+                                            "result type " + std::string(type_name<R>())));
+        switch (status_) {
+            case workflow_status::cancelled: detail::raise(workflow_cancelled(id));
+            case workflow_status::terminated: detail::raise(workflow_terminated(id, reason_));
+            default: break;
+        }
+        rethrow_if_set(status_ == workflow_status::completed ? error_ : nullptr);  // the value could not be copied
+        detail::raise(workflow_failed(id, error_));
+    }
+
     struct no_value {};
     std::conditional_t<std::is_void_v<R>, no_value, std::optional<R>> value_{};
     std::exception_ptr error_;  // the failed run's cause, or what copying the value threw
@@ -240,9 +245,9 @@ private:
     bool precancelled_ = false;
 };
 
-/// Starts a child run of C under the current workflow's run and returns it.
+/// Starts a child run of C under the current workflow's run; returns its id and sets `started` to it.
 template <class C, class M, class... A>
-instance_base& start_child(M run, child_options& opts, A&&... args) {
+std::string start_child(M run, child_options& opts, instance_base*& started, A&&... args) {
     static_assert(workflow_class<C>, "a child workflow class needs a `definition` naming its run method");
     static_assert(std::is_same_v<M, run_fn_t<C>>,
                   "start_child_workflow takes the run method named in the child class's definition");
@@ -256,7 +261,8 @@ instance_base& start_child(M run, child_options& opts, A&&... args) {
     instance_base& child = start_run<C>(eng, id, std::forward<A>(args)...);
     eng.adopt(*a.inst, child, static_cast<parent_close_policy_kind>(opts.parent_close));
     if (a.inst->hist) eng.record(*a.inst, event_kind::child_started, id, {engine::json(C::definition.name)});
-    return child;
+    started = &child;
+    return id;
 }
 
 }  // namespace detail
@@ -275,9 +281,9 @@ class child_workflow_handle : public external_workflow_handle<C> {
 public:
     using result_type = detail::run_result_t<C>;
 
-    /// A handle on `child`, a run just started by start_child_workflow.
-    child_workflow_handle(detail::instance_base& child, bool forget_on_result)
-        : external_workflow_handle<C>(child.id), forget_(forget_on_result),
+    /// A handle on `child`, a run just started (under `id`) by start_child_workflow.
+    child_workflow_handle(detail::instance_base& child, std::string id, bool forget_on_result)
+        : external_workflow_handle<C>(std::move(id)), forget_(forget_on_result),
           record_(std::make_shared<detail::child_record<result_type>>(child)) {
         this->hint_ = detail::run_hint{child.slot, child.gen};
         this->parent_ = detail::run_hint{child.more().parent_slot, child.more().parent_gen};
@@ -300,25 +306,31 @@ private:
 /// workflow_already_started like runtime::start_workflow. (Spelled out per arity for the braced options.)
 template <class C, class R>
 [[nodiscard]] child_workflow_handle<C> start_child_workflow(workflow<R> (C::*run)(), child_options opts = {}) {
-    return child_workflow_handle<C>(detail::start_child<C>(run, opts), opts.forget_on_result);
+    detail::instance_base* child = nullptr;
+    std::string id = detail::start_child<C>(run, opts, child);
+    return child_workflow_handle<C>(*child, std::move(id), opts.forget_on_result);
 }
 template <class C, class R, class P1>
 [[nodiscard]] child_workflow_handle<C> start_child_workflow(workflow<R> (C::*run)(P1), std::type_identity_t<P1> a1,
                                                             child_options opts = {}) {
-    return child_workflow_handle<C>(detail::start_child<C>(run, opts, std::move(a1)), opts.forget_on_result);
+    detail::instance_base* child = nullptr;
+    std::string id = detail::start_child<C>(run, opts, child, std::move(a1));
+    return child_workflow_handle<C>(*child, std::move(id), opts.forget_on_result);
 }
 template <class C, class R, class P1, class P2>
 [[nodiscard]] child_workflow_handle<C> start_child_workflow(workflow<R> (C::*run)(P1, P2), std::type_identity_t<P1> a1,
                                                             std::type_identity_t<P2> a2, child_options opts = {}) {
-    return child_workflow_handle<C>(detail::start_child<C>(run, opts, std::move(a1), std::move(a2)),
-                                    opts.forget_on_result);
+    detail::instance_base* child = nullptr;
+    std::string id = detail::start_child<C>(run, opts, child, std::move(a1), std::move(a2));
+    return child_workflow_handle<C>(*child, std::move(id), opts.forget_on_result);
 }
 template <class C, class R, class P1, class P2, class P3>
 [[nodiscard]] child_workflow_handle<C> start_child_workflow(workflow<R> (C::*run)(P1, P2, P3),
                                                             std::type_identity_t<P1> a1, std::type_identity_t<P2> a2,
                                                             std::type_identity_t<P3> a3, child_options opts = {}) {
-    return child_workflow_handle<C>(detail::start_child<C>(run, opts, std::move(a1), std::move(a2), std::move(a3)),
-                                    opts.forget_on_result);
+    detail::instance_base* child = nullptr;
+    std::string id = detail::start_child<C>(run, opts, child, std::move(a1), std::move(a2), std::move(a3));
+    return child_workflow_handle<C>(*child, std::move(id), opts.forget_on_result);
 }
 
 template <class C, class R, class P1, class P2, class P3, class P4>
@@ -326,9 +338,10 @@ template <class C, class R, class P1, class P2, class P3, class P4>
                                                             std::type_identity_t<P1> a1, std::type_identity_t<P2> a2,
                                                             std::type_identity_t<P3> a3, std::type_identity_t<P4> a4,
                                                             child_options opts = {}) {
-    return child_workflow_handle<C>(
-        detail::start_child<C>(run, opts, std::move(a1), std::move(a2), std::move(a3), std::move(a4)),
-        opts.forget_on_result);
+    detail::instance_base* child = nullptr;
+    std::string id =
+        detail::start_child<C>(run, opts, child, std::move(a1), std::move(a2), std::move(a3), std::move(a4));
+    return child_workflow_handle<C>(*child, std::move(id), opts.forget_on_result);
 }
 // More than four parameters: pass a struct.
 
@@ -338,14 +351,16 @@ template <class C, class R, class P1, class P2, class P3, class P4>
 template <class C, class R>
 [[nodiscard]] detail::result_awaiter<R> execute_child_workflow(workflow<R> (C::*run)(), child_options opts = {}) {
     const bool forget = opts.forget_on_result;
-    std::string id = detail::start_child<C>(run, opts).id;
+    detail::instance_base* child = nullptr;
+    std::string id = detail::start_child<C>(run, opts, child);
     return detail::result_awaiter<R>(*detail::current_activation, std::move(id), forget);
 }
 template <class C, class R, class P1>
 [[nodiscard]] detail::result_awaiter<R> execute_child_workflow(workflow<R> (C::*run)(P1), std::type_identity_t<P1> a1,
                                                                child_options opts = {}) {
     const bool forget = opts.forget_on_result;
-    std::string id = detail::start_child<C>(run, opts, std::move(a1)).id;
+    detail::instance_base* child = nullptr;
+    std::string id = detail::start_child<C>(run, opts, child, std::move(a1));
     return detail::result_awaiter<R>(*detail::current_activation, std::move(id), forget);
 }
 template <class C, class R, class P1, class P2>
@@ -353,7 +368,8 @@ template <class C, class R, class P1, class P2>
                                                                std::type_identity_t<P1> a1,
                                                                std::type_identity_t<P2> a2, child_options opts = {}) {
     const bool forget = opts.forget_on_result;
-    std::string id = detail::start_child<C>(run, opts, std::move(a1), std::move(a2)).id;
+    detail::instance_base* child = nullptr;
+    std::string id = detail::start_child<C>(run, opts, child, std::move(a1), std::move(a2));
     return detail::result_awaiter<R>(*detail::current_activation, std::move(id), forget);
 }
 template <class C, class R, class P1, class P2, class P3>
@@ -362,7 +378,8 @@ template <class C, class R, class P1, class P2, class P3>
                                                                std::type_identity_t<P2> a2,
                                                                std::type_identity_t<P3> a3, child_options opts = {}) {
     const bool forget = opts.forget_on_result;
-    std::string id = detail::start_child<C>(run, opts, std::move(a1), std::move(a2), std::move(a3)).id;
+    detail::instance_base* child = nullptr;
+    std::string id = detail::start_child<C>(run, opts, child, std::move(a1), std::move(a2), std::move(a3));
     return detail::result_awaiter<R>(*detail::current_activation, std::move(id), forget);
 }
 
@@ -373,7 +390,9 @@ template <class C, class R, class P1, class P2, class P3, class P4>
                                                                std::type_identity_t<P3> a3,
                                                                std::type_identity_t<P4> a4, child_options opts = {}) {
     const bool forget = opts.forget_on_result;
-    std::string id = detail::start_child<C>(run, opts, std::move(a1), std::move(a2), std::move(a3), std::move(a4)).id;
+    detail::instance_base* child = nullptr;
+    std::string id =
+        detail::start_child<C>(run, opts, child, std::move(a1), std::move(a2), std::move(a3), std::move(a4));
     return detail::result_awaiter<R>(*detail::current_activation, std::move(id), forget);
 }
 

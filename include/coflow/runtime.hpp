@@ -45,7 +45,8 @@ public:
         return start_impl<T>(run, std::move(opts));
     }
     template <class T, class R, class P1>
-    workflow_handle<T> start_workflow(workflow<R> (T::*run)(P1), std::type_identity_t<P1> a1, start_options&& opts = {}) {
+    workflow_handle<T> start_workflow(workflow<R> (T::*run)(P1), std::type_identity_t<P1> a1,
+                                      start_options&& opts = {}) {
         return start_impl<T>(run, std::move(opts), std::move(a1));
     }
     template <class T, class R, class P1, class P2>

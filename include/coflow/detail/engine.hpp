@@ -593,8 +593,8 @@ public:
         auto& x = sender.more();
         std::string target_id(target);
         std::unique_ptr<std::string> what = sender.hist ? std::make_unique<std::string>(signal) : nullptr;
-        x.outbox.push_back(
-            outgoing{outgoing_send(make()), state, x.out_seq, std::move(target_id), hint.slot, hint.gen, std::move(what)});
+        x.outbox.push_back(outgoing{outgoing_send(make()), state, x.out_seq, std::move(target_id), hint.slot, hint.gen,
+                                    std::move(what)});
         return x.out_seq++;
     }
 
