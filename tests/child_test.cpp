@@ -477,3 +477,161 @@ TEST_CASE("signal-with-start with a bad signal starts nothing", "[runtime][signa
     CHECK_THROWS_AS(rt.start_workflow(&cart::run, "ann", {.id = "d", .start_signal = "add", .start_signal_args = coflow::args("x", 1)}),
                     coflow::workflow_type_mismatch);
 }
+
+namespace {
+
+// A child that counts bumps; `roll` makes it continue as new with 100 more, `finish` ends it.
+class tally {
+public:
+    coflow::workflow<int> run(int base) {
+        co_await coflow::wait_condition([this] { return done_ || roll_; });
+        if (!done_) co_await coflow::continue_as_new(base + 100);
+        co_return base + bumps_;
+    }
+    void bump() { ++bumps_; }
+    void roll() { roll_ = true; }
+    void finish() { done_ = true; }
+    [[nodiscard]] int bumps() const { return bumps_; }
+    static constexpr auto definition = coflow::define<tally>("tally")
+                                           .run(&tally::run)
+                                           .signal("bump", &tally::bump)
+                                           .signal("roll", &tally::roll)
+                                           .signal("finish", &tally::finish)
+                                           .query("bumps", &tally::bumps);
+
+private:
+    int bumps_ = 0;
+    bool roll_ = false;
+    bool done_ = false;
+};
+
+// Something else that may take the id "kid" once the child closed.
+class stranger {
+public:
+    coflow::workflow<std::string> run() { co_return "stranger"; }
+    static constexpr auto definition = coflow::define<stranger>("stranger").run(&stranger::run);
+};
+
+// Starts the tally child "kid", then uses its handle as its orders say: "result", "signal", "cancel",
+// and "stop" to return what each did.
+class keeper {
+public:
+    coflow::workflow<std::vector<std::string>> run(bool forget) {
+        auto kid = coflow::start_child_workflow(
+            &tally::run, 0,
+            {.id = "kid", .parent_close = coflow::parent_close_policy::abandon, .forget_on_result = forget});
+        for (;;) {
+            co_await coflow::wait_condition([this] { return !orders_.empty(); });
+            const std::string order = orders_.front();
+            orders_.erase(orders_.begin());
+            if (order == "stop") co_return log_;
+            try {
+                if (order == "result") {
+                    log_.push_back("result " + std::to_string(co_await kid.result()));
+                } else if (order == "signal") {
+                    co_await kid.signal(&tally::bump);
+                    log_.push_back("signalled");
+                } else {
+                    co_await kid.cancel();
+                    log_.push_back("cancelled");
+                }
+            } catch (const coflow::error& e) {
+                log_.push_back(order + " " + std::string(coflow::to_string(e.code())));
+            }
+        }
+    }
+    void order(std::string o) { orders_.push_back(std::move(o)); }
+    static constexpr auto definition = coflow::define<keeper>("keeper").run(&keeper::run).signal("order", &keeper::order);
+
+private:
+    std::vector<std::string> orders_;
+    std::vector<std::string> log_;
+};
+
+// Runs `keeper` until its child "kid" completed with 1 (one bump).
+coflow::workflow_handle<keeper> keeper_with_closed_kid(coflow::runtime& rt, coflow::deterministic_executor& ex,
+                                                       bool forget = false) {
+    auto h = rt.start_workflow(&keeper::run, forget, {.id = "keeper"});
+    ex.run_until_idle();
+    auto kid = rt.get_workflow_handle_for<tally>("kid");
+    kid.signal(&tally::bump);
+    kid.signal(&tally::finish);
+    ex.run_until_idle();
+    REQUIRE(kid.result() == 1);
+    return h;
+}
+
+std::vector<std::string> obey(coflow::workflow_handle<keeper>& h, coflow::deterministic_executor& ex,
+                              const std::vector<std::string>& orders) {
+    for (const auto& o : orders) h.signal(&keeper::order, o);
+    h.signal(&keeper::order, "stop");
+    ex.run_until_idle();
+    return h.result();
+}
+
+}  // namespace
+
+TEST_CASE("issue 14: a child handle's result is its own child's, after a new run of the same type took the id",
+          "[child][regression]") {
+    coflow::deterministic_executor ex;
+    coflow::runtime rt{ex};
+    auto h = keeper_with_closed_kid(rt, ex);
+    auto newcomer = rt.start_workflow(&tally::run, 50, {.id = "kid"});  // id reuse is allowed by default
+    ex.run_until_idle();
+    CHECK(obey(h, ex, {"result", "signal", "cancel"}) ==
+          std::vector<std::string>{"result 1", "signal workflow_not_found", "cancel workflow_not_found"});
+    // The newcomer is not the keeper's child: nothing reached it.
+    CHECK(newcomer.status() == coflow::workflow_status::running);
+    CHECK(newcomer.query(&tally::bumps) == 0);
+    CHECK_FALSE(newcomer.describe().cancel_requested);
+}
+
+TEST_CASE("issue 14: a child handle's result is its own child's, after a workflow of another type took the id",
+          "[child][regression]") {
+    coflow::deterministic_executor ex;
+    coflow::runtime rt{ex};
+    auto h = keeper_with_closed_kid(rt, ex);
+    auto newcomer = rt.start_workflow(&stranger::run, {.id = "kid"});
+    ex.run_until_idle();
+    REQUIRE(newcomer.result() == "stranger");
+    CHECK(obey(h, ex, {"result", "result"}) == std::vector<std::string>{"result 1", "result 1"});
+}
+
+TEST_CASE("issue 14: a child handle keeps its child's outcome after the closed run was forgotten",
+          "[child][regression]") {
+    SECTION("by runtime::forget") {
+        coflow::deterministic_executor ex;
+        coflow::runtime rt{ex};
+        auto h = keeper_with_closed_kid(rt, ex);
+        REQUIRE(rt.forget("kid"));
+        CHECK(obey(h, ex, {"result", "signal"}) == std::vector<std::string>{"result 1", "signal workflow_not_found"});
+    }
+    SECTION("by forget_on_result, read twice") {
+        coflow::deterministic_executor ex;
+        coflow::runtime rt{ex};
+        auto h = keeper_with_closed_kid(rt, ex, true);
+        CHECK(obey(h, ex, {"result", "result"}) == std::vector<std::string>{"result 1", "result 1"});
+        CHECK_THROWS_AS(rt.get_workflow_handle("kid").status(), coflow::workflow_not_found);
+    }
+}
+
+TEST_CASE("issue 14: a child handle follows its child through continue-as-new, and only it", "[child][regression]") {
+    coflow::deterministic_executor ex;
+    coflow::runtime rt{ex};
+    auto h = rt.start_workflow(&keeper::run, false, {.id = "keeper"});
+    ex.run_until_idle();
+    auto kid = rt.get_workflow_handle_for<tally>("kid");
+    kid.signal(&tally::roll);  // continues as new with base 100: still the keeper's child
+    ex.run_until_idle();
+    h.signal(&keeper::order, "signal");
+    ex.run_until_idle();
+    CHECK(kid.query(&tally::bumps) == 1);
+    kid.signal(&tally::finish);
+    ex.run_until_idle();
+    REQUIRE(kid.result() == 101);
+    auto newcomer = rt.start_workflow(&tally::run, 7, {.id = "kid"});
+    newcomer.signal(&tally::finish);
+    ex.run_until_idle();
+    REQUIRE(newcomer.result() == 7);
+    CHECK(obey(h, ex, {"result"}) == std::vector<std::string>{"signalled", "result 101"});
+}

@@ -51,6 +51,21 @@ private:
     bool open_ = false;
 };
 
+// As timed_gate, with any duration; reports whether it opened or timed out.
+class long_gate {
+public:
+    coflow::workflow<std::string> run(coflow::duration timeout) {
+        const bool ok = co_await coflow::wait_condition([this] { return open_; }, timeout);
+        co_return ok ? "opened" : "timed out";
+    }
+    void open() { open_ = true; }
+    static constexpr auto definition =
+        coflow::define<long_gate>("long_gate").run(&long_gate::run).signal("open", &long_gate::open);
+
+private:
+    bool open_ = false;
+};
+
 class two_waiters {
 public:
     coflow::workflow<std::vector<std::string>> run() {
@@ -266,5 +281,46 @@ TEST_CASE("a predicate that throws fails the workflow with that exception as the
     } catch (const coflow::workflow_failed& e) {
         CHECK(std::string(e.what()).find("predicate broke") != std::string::npos);
         CHECK_THROWS_WITH(std::rethrow_exception(e.cause()), "predicate broke");
+    }
+}
+
+TEST_CASE("issue 14: wait_condition with duration::max() waits for the predicate only and never moves the clock",
+          "[condition][regression]") {
+    constexpr auto forever = coflow::duration::max();
+    struct scenario {
+        coflow::duration clock, timeout;
+    };
+    for (const auto [clock, timeout] :
+         {scenario{0s, forever}, scenario{5s, forever}, scenario{5s, forever - 5s + 1ns}, scenario{5s, forever - 1s}}) {
+        {
+            CAPTURE(clock.count(), timeout.count());
+            coflow::deterministic_executor ex;
+            coflow::runtime rt{ex};
+            ex.advance(clock);
+            auto h = rt.start_workflow(&long_gate::run, timeout);
+            ex.run_until_idle();
+            CHECK_FALSE(h.is_closed());
+            CHECK(ex.now().time_since_epoch() == clock);
+            CHECK(ex.idle());
+            CHECK(h.describe().waiting_on == std::vector<std::string>{"body: wait_condition"});
+            ex.advance(1h);
+            h.signal(&long_gate::open);
+            ex.run_until_idle();
+            CHECK(h.result() == "opened");
+            CHECK(ex.now().time_since_epoch() == clock + 1h);
+        }
+    }
+}
+
+TEST_CASE("issue 14: a negative timeout times out at once, as a zero one does, wherever the clock is",
+          "[condition][regression]") {
+    for (const coflow::duration timeout : {coflow::duration(-1ns), coflow::duration(-5s), coflow::duration::min()}) {
+        coflow::deterministic_executor ex;
+        coflow::runtime rt{ex};
+        ex.advance(5s);
+        auto h = rt.start_workflow(&long_gate::run, timeout);
+        ex.run_until_idle();
+        CHECK(h.result() == "timed out");
+        CHECK(ex.now().time_since_epoch() == 5s);
     }
 }

@@ -653,3 +653,35 @@ TEST_CASE("coflow work can be moved and reset without running it", "[determinist
     CHECK(counted::alive() == 0);
     CHECK(calls == 1);
 }
+
+TEST_CASE("issue 14: advance(duration::max()) runs to the end of the clock and no further",
+          "[deterministic_executor][regression]") {
+    coflow::deterministic_executor ex;
+    int ran = 0;
+    ex.post_at(coflow::time_point::max(), [&] { ++ran; });
+    ex.post_at(at(1h), [&] { ++ran; });
+    CHECK(ex.advance(1s) == 0);
+    CHECK(ex.advance(coflow::duration::max()) == 2);  // now + d is past the end of the clock: the end
+    CHECK(ran == 2);
+    CHECK(ex.now() == coflow::time_point::max());
+    CHECK(ex.advance(1ns) == 0);
+    CHECK(ex.advance(coflow::duration::max()) == 0);
+    CHECK(ex.now() == coflow::time_point::max());
+    CHECK(ex.idle());
+}
+
+TEST_CASE("issue 14: a timer at time_point::max() runs when the clock gets there, and time then stops",
+          "[deterministic_executor][regression]") {
+    coflow::deterministic_executor ex;
+    std::vector<stamp> log;
+    ex.post_at(coflow::time_point::max(), [&] { log.push_back({"end", ex.now()}); });
+    ex.post_at(at(2s), [&] { log.push_back({"t2", ex.now()}); });
+    CHECK(ex.run_until_idle() == 2);
+    REQUIRE(log.size() == 2);
+    CHECK(log[0] == stamp{"t2", at(2s)});
+    CHECK(log[1] == stamp{"end", coflow::time_point::max()});
+    ex.post_at(coflow::time_point::max(), [&] { log.push_back({"again", ex.now()}); });
+    CHECK(ex.advance(1s) == 1);  // due at the end, which is now
+    CHECK(ex.now() == coflow::time_point::max());
+    CHECK(log.size() == 3);
+}

@@ -860,8 +860,7 @@ private:
         r.result_s = r.obj.text;
     }
     static void body_cancelled(run& r) {
-        r.cancel_requested = false;
-        r.body_finished = true;
+        r.body_finished = true;  // the request stays made: cancellation is a state
         r.finished_as = wstatus::cancelled;
     }
 

@@ -123,6 +123,17 @@ public:
     static constexpr auto definition =
         coflow::define<patient>("patient").run(&patient::run).signal("in", &patient::in);
 };
+// Receives one value, waiting at most `timeout`.
+class waits_for_one {
+public:
+    coflow::signal_channel<int> in;
+    coflow::workflow<std::string> run(coflow::duration timeout) {
+        auto v = co_await in.receive(timeout);
+        co_return v ? std::to_string(*v) : "timeout";
+    }
+    static constexpr auto definition =
+        coflow::define<waits_for_one>("waits_for_one").run(&waits_for_one::run).signal("in", &waits_for_one::in);
+};
 // A channel and a handler that looks at it: shows where channel values stand among handler signals.
 class mixed {
 public:
@@ -417,4 +428,41 @@ TEST_CASE("a condition on a channel wakes for a value put in the channel as it w
     }
     REQUIRE(h.status() == coflow::workflow_status::completed);
     CHECK(h.result() == std::vector<int>{-1, 5, 6, 7});
+}
+
+TEST_CASE("issue 14: receive with duration::max() waits for a value only and never moves the clock",
+          "[signal][regression]") {
+    constexpr auto forever = coflow::duration::max();
+    struct scenario {
+        coflow::duration clock, timeout;
+    };
+    for (const auto [clock, timeout] : {scenario{0s, forever}, scenario{5s, forever}, scenario{5s, forever - 1s}}) {
+        {
+            CAPTURE(clock.count(), timeout.count());
+            coflow::deterministic_executor ex;
+            coflow::runtime rt{ex};
+            ex.advance(clock);
+            auto h = rt.start_workflow(&waits_for_one::run, timeout);
+            ex.run_until_idle();
+            CHECK_FALSE(h.is_closed());
+            CHECK(ex.now().time_since_epoch() == clock);
+            CHECK(ex.idle());
+            ex.advance(1h);
+            h.signal(&waits_for_one::in, 42);
+            ex.run_until_idle();
+            CHECK(h.result() == "42");
+        }
+    }
+}
+
+TEST_CASE("issue 14: receive with a negative timeout times out at once, as a zero one does", "[signal][regression]") {
+    for (const coflow::duration timeout : {coflow::duration(-1ns), coflow::duration::min()}) {
+        coflow::deterministic_executor ex;
+        coflow::runtime rt{ex};
+        ex.advance(5s);
+        auto h = rt.start_workflow(&waits_for_one::run, timeout);
+        ex.run_until_idle();
+        CHECK(h.result() == "timeout");
+        CHECK(ex.now().time_since_epoch() == 5s);
+    }
 }

@@ -57,6 +57,20 @@ public:
     static constexpr auto definition = coflow::define<dice>("dice").run(&dice::run);
 };
 
+// Sleeps once for `d`; -1 if cancelled instead.
+class napper {
+public:
+    coflow::workflow<int> run(coflow::duration d) {
+        try {
+            co_await coflow::sleep(d);
+        } catch (const coflow::cancelled&) {
+            co_return -1;
+        }
+        co_return 1;
+    }
+    static constexpr auto definition = coflow::define<napper>("napper").run(&napper::run);
+};
+
 }  // namespace
 
 TEST_CASE("sleep waits in virtual time only and now() reads the executor's clock", "[time]") {
@@ -150,4 +164,55 @@ TEST_CASE("cancelling a sleeping workflow throws cancelled at the sleep", "[time
     CHECK(h.query(&sleeper::wakes) == 1);
     ex.run_until_idle();  // the cancelled timer fires into nothing
     CHECK(h.query(&sleeper::wakes) == 1);
+}
+
+TEST_CASE("issue 14: a sleep too long for the clock never ends and never moves the clock", "[time][regression]") {
+    constexpr auto forever = coflow::duration::max();
+    struct scenario {
+        coflow::duration clock;  // where the clock is when the body sleeps
+        coflow::duration d;
+    };
+    // duration::max() itself, and durations just past and at the end of the clock from where it is.
+    for (const scenario s : {scenario{0s, forever}, scenario{5s, forever}, scenario{5s, forever - 5s + 1ns},
+                             scenario{5s, forever - 5s}, scenario{5s, forever - 1s}}) {
+        CAPTURE(s.clock.count(), s.d.count());
+        coflow::deterministic_executor ex;
+        coflow::runtime rt{ex};
+        ex.advance(s.clock);
+        auto h = rt.start_workflow(&napper::run, s.d, {.id = "nap"});
+        ex.run_until_idle();
+        CHECK_FALSE(h.is_closed());
+        CHECK(ex.now().time_since_epoch() == s.clock);
+        CHECK(ex.idle());  // no timer was set
+        CHECK(h.describe().waiting_on == std::vector<std::string>{"body: sleep"});
+        ex.advance(forever);  // the clock runs to its end: the sleep still does not end
+        CHECK_FALSE(h.is_closed());
+        h.cancel();
+        ex.run_until_idle();
+        CHECK(h.result() == -1);
+    }
+}
+
+TEST_CASE("issue 14: a long sleep that fits the clock still fires at its time", "[time][regression]") {
+    coflow::deterministic_executor ex;
+    coflow::runtime rt{ex};
+    ex.advance(5s);
+    auto h = rt.start_workflow(&napper::run, coflow::duration(std::chrono::hours(24 * 365 * 200)), {.id = "nap"});
+    ex.run_until_idle();
+    CHECK(h.result() == 1);
+    CHECK(ex.now().time_since_epoch() == 5s + std::chrono::hours(24 * 365 * 200));
+}
+
+TEST_CASE("issue 14: a negative sleep still behaves as a zero sleep once the clock has moved", "[time][regression]") {
+    for (const coflow::duration d : {coflow::duration(-1ns), coflow::duration(-5s), coflow::duration::min()}) {
+        coflow::deterministic_executor ex;
+        coflow::runtime rt{ex};
+        ex.advance(5s);
+        auto h = rt.start_workflow(&napper::run, d, {.id = "nap"});
+        CHECK(ex.step());  // the body runs and sets a timer due now
+        CHECK_FALSE(h.is_closed());
+        ex.run_until_idle();
+        CHECK(h.result() == 1);
+        CHECK(ex.now().time_since_epoch() == 5s);
+    }
 }

@@ -72,27 +72,123 @@ struct child_options {
 
 namespace detail {
 
+/// A closed run's outcome as a parent reads it: copied as the run closes (or at once, if it has), because
+/// the parent may read it only after the run was forgotten or its id went to another run.
+template <class R>
+class run_outcome {
+public:
+    [[nodiscard]] bool taken() const noexcept { return taken_; }
+    /// Where the run was when it closed (to forget it, if it is still there).
+    [[nodiscard]] run_hint where() const noexcept { return {slot_, gen_}; }
+
+    /// Copies what read() needs from the closed run `t`; raises nothing (read() makes the errors).
+    void take(instance_base& t) noexcept {
+        taken_ = true;
+        slot_ = t.slot;
+        gen_ = t.gen;
+        status_ = t.status;
+        type_matches_ = t.result_type() == type_id_of<R>();
+        type_name_ = t.type.name;
+        result_name_ = t.result_type_name();
+        guarded(
+            [&] {
+                if (t.status == workflow_status::failed) error_ = t.failure;
+                if (t.status == workflow_status::terminated) reason_ = std::string(t.terminate_reason());
+                if constexpr (!std::is_void_v<R>)
+                    if (type_matches_ && t.status == workflow_status::completed) value_.emplace(closed_result<R>(t));
+            },
+            [&](std::exception_ptr e) {
+                status_ = workflow_status::completed;  // reported by read() instead
+                error_ = std::move(e);
+            });
+    }
+
+    /// The value (moved out when `move`, else copied), or workflow_failed (cause kept),
+    /// workflow_cancelled, workflow_terminated, argument_mismatch (another result type), or
+    /// workflow_not_found if nothing was taken.
+    R read(std::string_view id, bool move) {
+        if (!taken_ || !type_matches_ || status_ != workflow_status::completed || error_) [[unlikely]]
+            raise_error(id);
+        if constexpr (!std::is_void_v<R>) {
+            if (move) return std::move(*value_);
+            return *value_;
+        } else {
+            (void)move;
+        }
+    }
+
+private:
+    [[noreturn]] [[gnu::noinline]] void raise_error(std::string_view id) const {
+        if (!taken_) detail::raise(workflow_not_found(id));
+        if (!type_matches_)
+            detail::raise(argument_mismatch(id, "workflow", type_name_, "result type " + std::string(result_name_),
+                                            "result type " + std::string(type_name<R>())));
+        switch (status_) {
+            case workflow_status::cancelled: detail::raise(workflow_cancelled(id));
+            case workflow_status::terminated: detail::raise(workflow_terminated(id, reason_));
+            default: break;
+        }
+        rethrow_if_set(status_ == workflow_status::completed ? error_ : nullptr);  // the value could not be copied
+        detail::raise(workflow_failed(id, error_));
+    }
+
+    struct no_value {};
+    std::conditional_t<std::is_void_v<R>, no_value, std::optional<R>> value_{};
+    std::exception_ptr error_;  // the failed run's cause, or what copying the value threw
+    std::string reason_;        // the terminated run's reason
+    std::string_view type_name_, result_name_;  // static names of the run's type and result type
+    std::uint32_t slot_ = 0, gen_ = 0;
+    workflow_status status_ = workflow_status::completed;
+    bool taken_ = false;
+    bool type_matches_ = true;
+};
+
+/// What a child handle keeps of its child: the outcome, copied as the child's run (the last of its
+/// continue-as-new chain) closes, so that result() gives the child's outcome even once that run was
+/// forgotten or its id went to another run. It sits in the child's completion list but never
+/// suspends anyone (close() finds no coroutine to wake). Shared by the handle's copies and awaiters.
+template <class R>
+class child_record : private completion_waiter {
+public:
+    explicit child_record(instance_base& child) {
+        capture = &keep;
+        child.more().completion.push_back(*this);  // continue-as-new moves it to the next run
+    }
+    child_record(const child_record&) = delete;
+    child_record& operator=(const child_record&) = delete;
+    // Never suspended, so ~waiter's detach() leaves the list alone: leave it here.
+    ~child_record() { static_cast<list_hook<wait_tag>&>(*this).unlink(); }
+
+    run_outcome<R> outcome;
+
+private:
+    static void keep(completion_waiter& w, instance_base& t) noexcept { static_cast<child_record&>(w).outcome.take(t); }
+};
+
 /// Awaits the result of workflow `id` (following continue-as-new to the last run). Returns its value
 /// or throws workflow_failed (cause kept), workflow_cancelled, workflow_terminated, workflow_not_found.
 /// The outcome is copied when the run closes (or at once, if it already has): the parent may resume
-/// only after the id was forgotten or reused, and must still see the run it awaited.
+/// only after the id was forgotten or reused, and must still see the run it awaited. Made from a child
+/// handle (`record` set), it reads the outcome its record kept once the child closed; while the child
+/// is open the run under its id is the child's (an open run's id cannot be taken), so it waits on that.
 template <class R>
 class [[nodiscard]] result_awaiter : private completion_waiter {
 public:
     using coflow_awaitable = void;
 
-    result_awaiter(activation& a, std::string id, bool forget) : id_(std::move(id)), forget_(forget) {
+    result_awaiter(activation& a, std::string id, bool forget, std::shared_ptr<child_record<R>> record = nullptr)
+        : id_(std::move(id)), record_(std::move(record)), forget_(forget) {
         inst = a.inst;
         label = &id_;
         eng_ = a.eng;
         capture = &take_outcome;
-        precancelled_ = a.body && a.inst->cancel_requested;
+        precancelled_ = a.body && a.inst->cancel_pending;
     }
 
     // Moved only before it suspends (see waiter), so no outcome has been taken yet.
     result_awaiter(result_awaiter&& o) noexcept
-        : completion_waiter(std::move(o)), eng_(o.eng_), id_(std::move(o.id_)), forget_(o.forget_),
-          precancelled_(o.precancelled_) {
+        : completion_waiter(std::move(o)), eng_(o.eng_), id_(std::move(o.id_)), record_(std::move(o.record_)),
+          forget_(o.forget_), precancelled_(o.precancelled_) {
         label = &id_;
         capture = &take_outcome;
     }
@@ -114,77 +210,44 @@ public:
     R await_resume() {
         if (precancelled_) raise_cancelled();
         throw_if_cancelled();
-        if (!taken_) detail::raise(workflow_not_found(id_));
+        // The record's outcome is copied (the handle may be read again); an outcome of our own, moved.
+        const bool kept = record_ && record_->outcome.taken() && !outcome_.taken();
+        run_outcome<R>& out = kept ? record_->outcome : outcome_;
         // Forget the run that was awaited, whatever its outcome, if it is still the one under its id.
-        if (forget_ && eng_->by_slot(slot_, gen_)) eng_->forget(id_);
-        if (!type_matches_)
-            detail::raise(argument_mismatch(id_, "workflow", type_name_, "result type " + std::string(result_name_),
-                                            "result type " + std::string(type_name<R>())));
-        switch (status_) {
-            case workflow_status::failed: detail::raise(workflow_failed(id_, error_));
-            case workflow_status::cancelled: detail::raise(workflow_cancelled(id_));
-            case workflow_status::terminated: detail::raise(workflow_terminated(id_, reason_));
-            default: break;
-        }
-        rethrow_if_set(error_);  // the value could not be copied
-        if constexpr (!std::is_void_v<R>) return std::move(*value_);
+        if (forget_ && out.taken() && eng_->by_slot(out.where().slot, out.where().gen)) eng_->forget(id_);
+        return out.read(id_, !kept);
     }
 
 private:
-    // True while the run under the id is open (kept in open_run_); otherwise takes its outcome now (if
-    // there is a run).
+    // True while the run to wait for is open (kept in open_run_); otherwise its outcome is at hand:
+    // kept by the record, or taken now from the closed run under the id (if there is one).
     bool wait_for_close() noexcept {
+        if (record_ && record_->outcome.taken()) return false;
         instance_base* t = eng_->find(id_);
         if (t && t->running()) {
             open_run_ = t;
             return true;
         }
-        if (t && !taken_) take_outcome(*this, *t);
+        if (t && !outcome_.taken()) outcome_.take(*t);
         return false;
     }
 
-    // Copies what await_resume needs; raises nothing here (the errors are made when the parent resumes).
     static void take_outcome(completion_waiter& w, instance_base& t) noexcept {
-        auto& self = static_cast<result_awaiter&>(w);
-        self.taken_ = true;
-        self.slot_ = t.slot;
-        self.gen_ = t.gen;
-        self.status_ = t.status;
-        self.type_matches_ = t.result_type() == type_id_of<R>();
-        self.type_name_ = t.type.name;
-        self.result_name_ = t.result_type_name();
-        guarded(
-            [&] {
-                if (t.status == workflow_status::failed) self.error_ = t.failure;
-                if (t.status == workflow_status::terminated) self.reason_ = std::string(t.terminate_reason());
-                if constexpr (!std::is_void_v<R>)
-                    if (self.type_matches_ && t.status == workflow_status::completed)
-                        self.value_.emplace(closed_result<R>(t));
-            },
-            [&](std::exception_ptr e) {
-                self.status_ = workflow_status::completed;  // reported by rethrow_if_set instead
-                self.error_ = std::move(e);
-            });
+        static_cast<result_awaiter&>(w).outcome_.take(t);
     }
 
-    struct no_value {};
     engine* eng_ = nullptr;
     instance_base* open_run_ = nullptr;  // the run await_ready found open, which await_suspend waits on
     std::string id_;
-    std::conditional_t<std::is_void_v<R>, no_value, std::optional<R>> value_{};
-    std::exception_ptr error_;  // the failed run's cause, or what copying the value threw
-    std::string reason_;        // the terminated run's reason
-    std::string_view type_name_, result_name_;  // static names of the run's type and result type
-    std::uint32_t slot_ = 0, gen_ = 0;
-    workflow_status status_ = workflow_status::completed;
+    std::shared_ptr<child_record<R>> record_;  // a child handle's, or null
+    run_outcome<R> outcome_;
     bool forget_ = false;
     bool precancelled_ = false;
-    bool taken_ = false;
-    bool type_matches_ = true;
 };
 
+/// Starts a child run of C under the current workflow's run; returns its id and sets `started` to it.
 template <class C, class M, class... A>
-std::string start_child(M run, child_options& opts, A&&... args) {
+std::string start_child(M run, child_options& opts, instance_base*& started, A&&... args) {
     static_assert(workflow_class<C>, "a child workflow class needs a `definition` naming its run method");
     static_assert(std::is_same_v<M, run_fn_t<C>>,
                   "start_child_workflow takes the run method named in the child class's definition");
@@ -214,29 +277,44 @@ std::string start_child(M run, child_options& opts, A&&... args) {
     instance_base& child = start_run<C>(eng, id, std::forward<A>(args)...);
     eng.adopt(*a.inst, child, static_cast<parent_close_policy_kind>(opts.parent_close));
     if (a.inst->hist) eng.record(*a.inst, event_kind::child_started, id, {engine::json(C::definition.name)});
+    started = &child;
     return id;
 }
 
 }  // namespace detail
 
-/// A parent's handle on its child: signal it and cancel it (as an external handle), await its result.
+/// A parent's handle on its child, made by start_child_workflow: signal it and cancel it (as an
+/// external handle), await its result.
+///
+/// It stays bound to the child it started, and to the runs that child continues as new into. result()
+/// gives that child's outcome, even once its closed run was forgotten (forget_on_result,
+/// runtime::forget) or its id went to another run: the handle keeps a copy of the outcome, taken as the
+/// child closes, and may be read any number of times. Signals and cancel requests go, like Temporal's,
+/// to the id's latest run only while it is a child of the run that started this one; to another
+/// workflow that took the id they fail with workflow_not_found (to a closed child, workflow_closed).
 template <class C>
 class child_workflow_handle : public external_workflow_handle<C> {
 public:
     using result_type = detail::run_result_t<C>;
 
-    child_workflow_handle(std::string id, bool forget_on_result)
-        : external_workflow_handle<C>(std::move(id)), forget_(forget_on_result) {}
+    /// A handle on `child`, a run just started (under `id`) by start_child_workflow.
+    child_workflow_handle(detail::instance_base& child, std::string id, bool forget_on_result)
+        : external_workflow_handle<C>(std::move(id)), forget_(forget_on_result),
+          record_(std::make_shared<detail::child_record<result_type>>(child)) {
+        this->hint_ = detail::run_hint{child.slot, child.gen};
+        this->parent_ = detail::run_hint{child.more().parent_slot, child.more().parent_gen};
+    }
 
     /// `co_await h.result()`: the child's value, or workflow_failed (cause kept), workflow_cancelled,
     /// workflow_terminated.
     [[nodiscard]] detail::result_awaiter<result_type> result() const {
         return detail::result_awaiter<result_type>(detail::require_activation("child_workflow_handle::result"),
-                                                   this->id_, forget_);
+                                                   this->id_, forget_, record_);
     }
 
 private:
     bool forget_;
+    std::shared_ptr<detail::child_record<result_type>> record_;
 };
 
 /// Starts a child workflow from workflow code and returns its handle at once:
@@ -244,28 +322,31 @@ private:
 /// workflow_already_started like runtime::start_workflow. (Spelled out per arity for the braced options.)
 template <class C, class R>
 [[nodiscard]] child_workflow_handle<C> start_child_workflow(workflow<R> (C::*run)(), child_options opts = {}) {
-    const bool forget = opts.forget_on_result;
-    return child_workflow_handle<C>(detail::start_child<C>(run, opts), forget);
+    detail::instance_base* child = nullptr;
+    std::string id = detail::start_child<C>(run, opts, child);
+    return child_workflow_handle<C>(*child, std::move(id), opts.forget_on_result);
 }
 template <class C, class R, class P1>
 [[nodiscard]] child_workflow_handle<C> start_child_workflow(workflow<R> (C::*run)(P1), std::type_identity_t<P1> a1,
                                                             child_options opts = {}) {
-    const bool forget = opts.forget_on_result;
-    return child_workflow_handle<C>(detail::start_child<C>(run, opts, std::move(a1)), forget);
+    detail::instance_base* child = nullptr;
+    std::string id = detail::start_child<C>(run, opts, child, std::move(a1));
+    return child_workflow_handle<C>(*child, std::move(id), opts.forget_on_result);
 }
 template <class C, class R, class P1, class P2>
 [[nodiscard]] child_workflow_handle<C> start_child_workflow(workflow<R> (C::*run)(P1, P2), std::type_identity_t<P1> a1,
                                                             std::type_identity_t<P2> a2, child_options opts = {}) {
-    const bool forget = opts.forget_on_result;
-    return child_workflow_handle<C>(detail::start_child<C>(run, opts, std::move(a1), std::move(a2)), forget);
+    detail::instance_base* child = nullptr;
+    std::string id = detail::start_child<C>(run, opts, child, std::move(a1), std::move(a2));
+    return child_workflow_handle<C>(*child, std::move(id), opts.forget_on_result);
 }
 template <class C, class R, class P1, class P2, class P3>
 [[nodiscard]] child_workflow_handle<C> start_child_workflow(workflow<R> (C::*run)(P1, P2, P3),
                                                             std::type_identity_t<P1> a1, std::type_identity_t<P2> a2,
                                                             std::type_identity_t<P3> a3, child_options opts = {}) {
-    const bool forget = opts.forget_on_result;
-    return child_workflow_handle<C>(
-        detail::start_child<C>(run, opts, std::move(a1), std::move(a2), std::move(a3)), forget);
+    detail::instance_base* child = nullptr;
+    std::string id = detail::start_child<C>(run, opts, child, std::move(a1), std::move(a2), std::move(a3));
+    return child_workflow_handle<C>(*child, std::move(id), opts.forget_on_result);
 }
 
 template <class C, class R, class P1, class P2, class P3, class P4>
@@ -273,9 +354,10 @@ template <class C, class R, class P1, class P2, class P3, class P4>
                                                             std::type_identity_t<P1> a1, std::type_identity_t<P2> a2,
                                                             std::type_identity_t<P3> a3, std::type_identity_t<P4> a4,
                                                             child_options opts = {}) {
-    const bool forget = opts.forget_on_result;
-    return child_workflow_handle<C>(
-        detail::start_child<C>(run, opts, std::move(a1), std::move(a2), std::move(a3), std::move(a4)), forget);
+    detail::instance_base* child = nullptr;
+    std::string id =
+        detail::start_child<C>(run, opts, child, std::move(a1), std::move(a2), std::move(a3), std::move(a4));
+    return child_workflow_handle<C>(*child, std::move(id), opts.forget_on_result);
 }
 // More than four parameters: pass a struct.
 
@@ -285,13 +367,16 @@ template <class C, class R, class P1, class P2, class P3, class P4>
 template <class C, class R>
 [[nodiscard]] detail::result_awaiter<R> execute_child_workflow(workflow<R> (C::*run)(), child_options opts = {}) {
     const bool forget = opts.forget_on_result;
-    return detail::result_awaiter<R>(*detail::current_activation, detail::start_child<C>(run, opts), forget);
+    detail::instance_base* child = nullptr;
+    std::string id = detail::start_child<C>(run, opts, child);
+    return detail::result_awaiter<R>(*detail::current_activation, std::move(id), forget);
 }
 template <class C, class R, class P1>
 [[nodiscard]] detail::result_awaiter<R> execute_child_workflow(workflow<R> (C::*run)(P1), std::type_identity_t<P1> a1,
                                                                child_options opts = {}) {
     const bool forget = opts.forget_on_result;
-    std::string id = detail::start_child<C>(run, opts, std::move(a1));
+    detail::instance_base* child = nullptr;
+    std::string id = detail::start_child<C>(run, opts, child, std::move(a1));
     return detail::result_awaiter<R>(*detail::current_activation, std::move(id), forget);
 }
 template <class C, class R, class P1, class P2>
@@ -299,7 +384,8 @@ template <class C, class R, class P1, class P2>
                                                                std::type_identity_t<P1> a1,
                                                                std::type_identity_t<P2> a2, child_options opts = {}) {
     const bool forget = opts.forget_on_result;
-    std::string id = detail::start_child<C>(run, opts, std::move(a1), std::move(a2));
+    detail::instance_base* child = nullptr;
+    std::string id = detail::start_child<C>(run, opts, child, std::move(a1), std::move(a2));
     return detail::result_awaiter<R>(*detail::current_activation, std::move(id), forget);
 }
 template <class C, class R, class P1, class P2, class P3>
@@ -308,7 +394,8 @@ template <class C, class R, class P1, class P2, class P3>
                                                                std::type_identity_t<P2> a2,
                                                                std::type_identity_t<P3> a3, child_options opts = {}) {
     const bool forget = opts.forget_on_result;
-    std::string id = detail::start_child<C>(run, opts, std::move(a1), std::move(a2), std::move(a3));
+    detail::instance_base* child = nullptr;
+    std::string id = detail::start_child<C>(run, opts, child, std::move(a1), std::move(a2), std::move(a3));
     return detail::result_awaiter<R>(*detail::current_activation, std::move(id), forget);
 }
 
@@ -319,7 +406,9 @@ template <class C, class R, class P1, class P2, class P3, class P4>
                                                                std::type_identity_t<P3> a3,
                                                                std::type_identity_t<P4> a4, child_options opts = {}) {
     const bool forget = opts.forget_on_result;
-    std::string id = detail::start_child<C>(run, opts, std::move(a1), std::move(a2), std::move(a3), std::move(a4));
+    detail::instance_base* child = nullptr;
+    std::string id =
+        detail::start_child<C>(run, opts, child, std::move(a1), std::move(a2), std::move(a3), std::move(a4));
     return detail::result_awaiter<R>(*detail::current_activation, std::move(id), forget);
 }
 
@@ -337,7 +426,7 @@ public:
     // Never resumed when it continues: the run closes when this step ends, destroying this frame. A
     // pending cancel request wins, as at every other await: the body resumes and gets `cancelled`.
     bool await_suspend(std::coroutine_handle<>) noexcept {
-        if (inst_->cancel_requested) return park_if_cancelled;
+        if (inst_->cancel_pending) return park_if_cancelled;
         inst_->more().continue_args = std::move(args_);
         inst_->continuing = true;
         return true;

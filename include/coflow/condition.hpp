@@ -30,7 +30,7 @@ public:
     condition_awaiter(activation& a, Pred pred, duration timeout)
         : pred_(std::move(pred)), timeout_(timeout) {
         inst = a.inst;
-        precancelled_ = a.body && a.inst->cancel_requested;
+        precancelled_ = a.body && a.inst->cancel_pending;
         satisfied_ = !precancelled_ && test(pred_);
     }
 
@@ -42,7 +42,7 @@ public:
         arm(a, h, wait_kind::condition);
         check = &evaluate;
         a.inst->conditions.push_back(*this);
-        if constexpr (Timed) arm_timer(a.eng->exec().now() + (timeout_ < duration::zero() ? duration::zero() : timeout_));
+        if constexpr (Timed) arm_timer(timeout_);
         return true;
     }
 
@@ -109,6 +109,8 @@ template <class Pred>
 
 /// As wait_condition(pred), but gives up after `timeout` of executor time: `co_await` yields true if
 /// the predicate became true, false if the time ran out first (like Temporal TypeScript's condition).
+/// A negative timeout is a zero one; one that reaches past the end of the clock (duration::max())
+/// never runs out and sets no timer.
 template <class Pred>
 [[nodiscard]] auto wait_condition(Pred pred, duration timeout) {
     static_assert(std::is_invocable_r_v<bool, Pred&>,

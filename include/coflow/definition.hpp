@@ -325,7 +325,7 @@ void accept_erased_signal(instance_base& in, erased_args a, std::uint32_t index)
     if (!erased_types_match<Tuple>(a, seq))
         detail::raise(argument_mismatch(in.id, "signal", std::get<I>(T::definition.signals).name, signal_params<T, I>(),
                                         a.type_names()));
-    in.eng.accept(in, index, D{take_erased<Tuple>(a, seq)});
+    in.eng.accept(in, index, [&] { return D{take_erased<Tuple>(a, seq)}; });
 }
 
 // Typed send: the entry whose target equals `m` takes the arguments, converted to its parameter types.
@@ -339,7 +339,7 @@ void send_if_match(instance_base& in, M m, bool& sent, As&&... as) {
             static_assert(std::is_constructible_v<Tuple, As&&...>,
                           "the signal's arguments do not convert to the handler's parameter types");
             sent = true;
-            in.eng.accept(in, static_cast<std::uint32_t>(I), D{Tuple(std::forward<As>(as)...)});
+            in.eng.accept(in, static_cast<std::uint32_t>(I), [&] { return D{Tuple(std::forward<As>(as)...)}; });
         }
     }
 }
@@ -424,11 +424,10 @@ struct dynamic_delivery {
 
 template <class T>
 void accept_dynamic_signal(instance_base& in, std::string_view name, erased_args a) {
-    std::unique_ptr<arg_pack_base> args = a.take ? a.take(a) : std::make_unique<arg_pack_impl<>>();
-    auto stable = std::make_unique<std::string>(name);
-    const std::string* stable_name = stable.get();
-    const arg_pack_base& view = *args;
-    in.eng.accept_dynamic(in, name, stable_name, view, dynamic_delivery<T>{std::move(stable), std::move(args)});
+    in.eng.accept_dynamic(in, name, [&] {
+        return dynamic_delivery<T>{std::make_unique<std::string>(name),
+                                   a.take ? a.take(a) : std::make_unique<arg_pack_impl<>>()};
+    });
 }
 
 /// What T's dynamic query handler returns.

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include <coflow/detail/activation.hpp>
+#include <coflow/detail/clock.hpp>
 #include <coflow/detail/raise.hpp>
 #include <coflow/detail/ring.hpp>
 #include <coflow/errors.hpp>
@@ -67,10 +68,11 @@ public:
     }
 
     /// Moves the clock forward by `d`, running every work and timer due up to then, in order.
-    /// A game loop calls this once per frame. Returns works run.
+    /// A game loop calls this once per frame. Past the end of the clock (duration::max(), say) it
+    /// stops at time_point::max(). Returns works run.
     std::size_t advance(duration d) {
         const driving scope(*this, "advance");
-        const time_point target = now_ + d;
+        const time_point target = detail::saturating_add(now_, d);
         std::size_t n = 0;
         for (;;) {
             n += drain_ready();

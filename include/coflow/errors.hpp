@@ -94,6 +94,9 @@ class workflow_not_found : public error {
 public:
     explicit workflow_not_found(std::string_view id)
         : error(errc::workflow_not_found, "workflow " + detail::quoted(id) + " not found") {}
+    /// The id has a run, but not one this request may address (`why` says so).
+    workflow_not_found(std::string_view id, std::string_view why)
+        : error(errc::workflow_not_found, "workflow " + detail::quoted(id) + " not found: " + std::string(why)) {}
 };
 
 /// A start named an id whose run is still open (or whose reuse policy forbids a new run).

@@ -33,14 +33,17 @@ class [[nodiscard]] outgoing_awaiter : private outgoing_state {
 public:
     using coflow_awaitable = void;
 
-    /// Queues `send` for the workflow running now (throws signal_limit_exceeded).
-    outgoing_awaiter(activation& a, std::string_view target, run_hint hint, std::string_view what, outgoing_send send)
+    /// Queues what `make()` gives (an outgoing_send) for the workflow running now; throws
+    /// signal_limit_exceeded. `make` takes the caller's arguments: it is called only when the request
+    /// is queued, so one refused here, or dropped because the body was cancelled, takes nothing.
+    template <class Make>
+    outgoing_awaiter(activation& a, std::string_view target, run_hint hint, std::string_view what, Make&& make)
         : inst_(a.inst) {
-        if (a.body && a.inst->cancel_requested) {  // cancelled before it went out: it never goes
+        if (a.body && a.inst->cancel_pending) {  // cancelled before it went out: it never goes
             precancelled_ = true;
             return;
         }
-        seq_ = a.eng->send_later(*a.inst, target, hint, what, std::move(send), this);
+        seq_ = a.eng->send_later(*a.inst, target, hint, what, std::forward<Make>(make), this);
     }
 
     // Moved only before it suspends (the waiter is built in await_suspend); the queued entry follows.
@@ -87,26 +90,38 @@ private:
     std::optional<waiter> waiter_;
 };
 
+/// For a child handle (`parent` set: the run that started the child), a request reaches the id's latest
+/// run only while it is a child of that run, as Temporal's child-only requests: a continued child is,
+/// another workflow that took the id is not (workflow_not_found).
+inline void require_child_of(const instance_base& t, run_hint parent) {
+    if (parent == run_hint{}) return;
+    if (t.x && t.x->parent_slot == parent.slot && t.x->parent_gen == parent.gen) return;
+    detail::raise(workflow_not_found(t.id, "its latest run is not the child the handle was made for"));
+}
+
 /// Makes the outgoing signal for the I-th signal of T (whose target has type M) with `as`.
 template <class T, std::size_t I, class... As>
-outgoing_awaiter make_outgoing(activation& a, const std::string& target, run_hint hint, As&&... as) {
+outgoing_awaiter make_outgoing(activation& a, const std::string& target, run_hint hint, run_hint parent,
+                               As&&... as) {
     using D = delivery<T, I>;
     using Tuple = decltype(D::args);
     static_assert(std::is_constructible_v<Tuple, As&&...>,
                   "the signal's arguments do not convert to the handler's parameter types");
-    return outgoing_awaiter(a, target, hint, std::get<I>(T::definition.signals).name,
-                            [d = D{Tuple(std::forward<As>(as)...)}](engine& e, instance_base& t) mutable {
-                                if (t.type.self != type_id_of<T>())
-                                    detail::raise(workflow_type_mismatch(t.id, T::definition.name, t.type.name));
-                                e.accept(t, static_cast<std::uint32_t>(I), std::move(d));
-                            });
+    return outgoing_awaiter(a, target, hint, std::get<I>(T::definition.signals).name, [&] {
+        return [d = D{Tuple(std::forward<As>(as)...)}, parent](engine& e, instance_base& t) mutable {
+            require_child_of(t, parent);
+            if (t.type.self != type_id_of<T>())
+                detail::raise(workflow_type_mismatch(t.id, T::definition.name, t.type.name));
+            e.accept(t, static_cast<std::uint32_t>(I), [&]() -> D&& { return std::move(d); });
+        };
+    });
 }
 
 /// A table of make_outgoing<T, I, As...> for each signal I whose target has type M (null for others),
 /// so that the awaiter is returned as a prvalue, never moved through an optional.
 template <class T, class M, class... As>
 struct outgoing_makers {
-    using fn = outgoing_awaiter (*)(activation&, const std::string&, run_hint, As&&...);
+    using fn = outgoing_awaiter (*)(activation&, const std::string&, run_hint, run_hint, As&&...);
     template <std::size_t I>
     static constexpr fn entry() {
         if constexpr (std::is_same_v<std::remove_const_t<decltype(std::get<I>(T::definition.signals).target)>, M>)
@@ -128,7 +143,9 @@ template <class T = void>
 class external_workflow_handle;
 
 /// A handle on another workflow, for use inside workflow code. Making one checks nothing; the target is
-/// looked up (by id: its latest run) when a request goes out, at the end of the current step.
+/// looked up (by id: its latest run) when a request goes out, at the end of the current step. A signal
+/// owns its arguments from the call on (moved in when passed with std::move); a call that throws
+/// (signal_limit_exceeded for the outgoing limit, unknown_signal) takes nothing from them.
 template <>
 class external_workflow_handle<void> {
 public:
@@ -141,24 +158,31 @@ public:
     template <class... As>
     [[nodiscard]] detail::outgoing_awaiter signal(std::string_view name, As&&... args) const {
         detail::activation& a = detail::require_activation("external_workflow_handle::signal");
-        auto pack = std::make_unique<detail::arg_pack_impl<detail::by_name_t<As>...>>(std::forward<As>(args)...);
-        return detail::outgoing_awaiter(a, id_, a.eng->locate(id_, hint_), name,
-                                        [n = std::string(name), p = std::move(pack)](detail::engine& e,
-                                                                                     detail::instance_base& t) {
-                                            e.signal_by_name(t, n, p->view());
-                                        });
+        return detail::outgoing_awaiter(a, id_, a.eng->locate(id_, hint_), name, [&] {
+            return [n = std::string(name),
+                    p = std::make_unique<detail::arg_pack_impl<detail::by_name_t<As>...>>(std::forward<As>(args)...),
+                    parent = parent_](detail::engine& e, detail::instance_base& t) {
+                detail::require_child_of(t, parent);
+                e.signal_by_name(t, n, p->view());
+            };
+        });
     }
 
     /// Requests cancellation of the target: `co_await h.cancel()` (see workflow_handle<>::cancel).
     [[nodiscard]] detail::outgoing_awaiter cancel() const {
         detail::activation& a = detail::require_activation("external_workflow_handle::cancel");
-        return detail::outgoing_awaiter(a, id_, a.eng->locate(id_, hint_), "<cancel request>",
-                                        [](detail::engine& e, detail::instance_base& t) { e.cancel(t); });
+        return detail::outgoing_awaiter(a, id_, a.eng->locate(id_, hint_), "<cancel request>", [this] {
+            return [parent = parent_](detail::engine& e, detail::instance_base& t) {
+                detail::require_child_of(t, parent);
+                e.cancel(t);
+            };
+        });
     }
 
 protected:
     std::string id_;
     mutable detail::run_hint hint_;  // where the target's latest run was last seen (checked before use)
+    detail::run_hint parent_{};      // a child handle's: the run that started the child (see require_child_of)
 };
 
 /// An external handle typed for workflow class T: signals by member pointer, checked at compile time.
@@ -181,8 +205,8 @@ public:
             const auto& type = detail::workflow_type_of<T>();
             detail::raise(unknown_signal(id_, type.name, "<member not registered as a signal>", type.signal_names()));
         }
-        return detail::outgoing_makers<T, M, As...>::table[index](a, this->id_, a.eng->locate(this->id_, this->hint_),
-                                                                  std::forward<As>(args)...);
+        return detail::outgoing_makers<T, M, As...>::table[index](
+            a, this->id_, a.eng->locate(this->id_, this->hint_), this->parent_, std::forward<As>(args)...);
     }
 };
 

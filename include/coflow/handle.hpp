@@ -45,10 +45,11 @@ public:
     /// Sends signal `name` with `args` (types must match the handler's parameters exactly, after decay;
     /// string literals count as std::string). Returns once the signal is accepted; its handler runs when
     /// the executor next runs the workflow. Throws workflow_not_found, workflow_closed, unknown_signal,
-    /// argument_mismatch or signal_limit_exceeded, and then nothing was enqueued.
+    /// argument_mismatch or signal_limit_exceeded, and then nothing was enqueued and nothing was taken
+    /// from the arguments (passed with std::move, they are intact: send them again).
     template <class... As>
     void signal(std::string_view name, As&&... args) const {
-        std::tuple<detail::by_name_t<As>...> values(std::forward<As>(args)...);
+        std::tuple<detail::by_name_hold_t<As>...> values(std::forward<As>(args)...);
         auto erased = detail::erase_args(values, std::index_sequence_for<As...>{});
         eng_->signal_by_name(instance(), name,
                              detail::erased_args{erased.data(), erased.size(), &detail::take_pack<detail::by_name_t<As>...>});

@@ -35,38 +35,42 @@ public:
     /// Starts a workflow: `rt.start_workflow(&T::run, args..., {.id = "x"})`. The body is queued and
     /// first runs when the executor runs; signals sent before that are handled before its first line.
     /// Arguments convert to the run method's parameter types. Throws workflow_already_started if the id
-    /// has a running run (or a closed one that opts.id_reuse forbids to reuse).
+    /// has a running run (or a closed one that opts.id_reuse forbids to reuse). The options are taken by
+    /// rvalue reference, and only a start that succeeds takes from them: after a throw (a signal-with-start
+    /// refused by the running run, say) their id and start signal arguments are intact, and the same
+    /// `start_workflow(..., std::move(opts))` may be made again.
     /// (Spelled out per arity so that the trailing `{.id = ...}` can be a braced list.)
     template <class T, class R>
-    workflow_handle<T> start_workflow(workflow<R> (T::*run)(), start_options opts = {}) {
+    workflow_handle<T> start_workflow(workflow<R> (T::*run)(), start_options&& opts = {}) {
         return start_impl<T>(run, std::move(opts));
     }
     template <class T, class R, class P1>
-    workflow_handle<T> start_workflow(workflow<R> (T::*run)(P1), std::type_identity_t<P1> a1, start_options opts = {}) {
+    workflow_handle<T> start_workflow(workflow<R> (T::*run)(P1), std::type_identity_t<P1> a1,
+                                      start_options&& opts = {}) {
         return start_impl<T>(run, std::move(opts), std::move(a1));
     }
     template <class T, class R, class P1, class P2>
     workflow_handle<T> start_workflow(workflow<R> (T::*run)(P1, P2), std::type_identity_t<P1> a1,
-                                      std::type_identity_t<P2> a2, start_options opts = {}) {
+                                      std::type_identity_t<P2> a2, start_options&& opts = {}) {
         return start_impl<T>(run, std::move(opts), std::move(a1), std::move(a2));
     }
     template <class T, class R, class P1, class P2, class P3>
     workflow_handle<T> start_workflow(workflow<R> (T::*run)(P1, P2, P3), std::type_identity_t<P1> a1,
                                       std::type_identity_t<P2> a2, std::type_identity_t<P3> a3,
-                                      start_options opts = {}) {
+                                      start_options&& opts = {}) {
         return start_impl<T>(run, std::move(opts), std::move(a1), std::move(a2), std::move(a3));
     }
     template <class T, class R, class P1, class P2, class P3, class P4>
     workflow_handle<T> start_workflow(workflow<R> (T::*run)(P1, P2, P3, P4), std::type_identity_t<P1> a1,
                                       std::type_identity_t<P2> a2, std::type_identity_t<P3> a3,
-                                      std::type_identity_t<P4> a4, start_options opts = {}) {
+                                      std::type_identity_t<P4> a4, start_options&& opts = {}) {
         return start_impl<T>(run, std::move(opts), std::move(a1), std::move(a2), std::move(a3), std::move(a4));
     }
     template <class T, class R, class P1, class P2, class P3, class P4, class P5>
     workflow_handle<T> start_workflow(workflow<R> (T::*run)(P1, P2, P3, P4, P5), std::type_identity_t<P1> a1,
                                       std::type_identity_t<P2> a2, std::type_identity_t<P3> a3,
                                       std::type_identity_t<P4> a4, std::type_identity_t<P5> a5,
-                                      start_options opts = {}) {
+                                      start_options&& opts = {}) {
         return start_impl<T>(run, std::move(opts), std::move(a1), std::move(a2), std::move(a3), std::move(a4),
                              std::move(a5));
     }
@@ -74,7 +78,7 @@ public:
     workflow_handle<T> start_workflow(workflow<R> (T::*run)(P1, P2, P3, P4, P5, P6), std::type_identity_t<P1> a1,
                                       std::type_identity_t<P2> a2, std::type_identity_t<P3> a3,
                                       std::type_identity_t<P4> a4, std::type_identity_t<P5> a5,
-                                      std::type_identity_t<P6> a6, start_options opts = {}) {
+                                      std::type_identity_t<P6> a6, start_options&& opts = {}) {
         return start_impl<T>(run, std::move(opts), std::move(a1), std::move(a2), std::move(a3), std::move(a4),
                              std::move(a5), std::move(a6));
     }
@@ -131,7 +135,10 @@ private:
         if (T::definition.run_fn != run)
             detail::raise(invalid_operation("start_workflow: the member function given is not the run method named "
                                             "in the definition of '" + std::string(T::definition.name) + "'"));
-        std::string id = opts.id.empty() ? eng_.make_id(T::definition.name) : std::move(opts.id);
+        std::string generated = opts.id.empty() ? eng_.make_id(T::definition.name) : std::string();
+        const std::string& id = opts.id.empty() ? generated : opts.id;
+        // Whatever throws up to a run's start leaves `opts` as it was; the id is taken after it.
+        const auto take_id = [&] { return std::move(opts.id.empty() ? generated : opts.id); };
         if (!opts.start_signal.empty()) {
             // Signal-with-start: a running id only gets the signal; otherwise a new run starts with it
             // queued, so its handler runs before the body's first line. Checked before anything starts.
@@ -140,7 +147,7 @@ private:
                 if (existing->type.self != detail::type_id_of<T>())
                     detail::raise(workflow_type_mismatch(id, T::definition.name, existing->type.name));
                 eng_.signal_by_name(*existing, opts.start_signal, opts.start_signal_args.view());
-                return workflow_handle<T>(eng_, std::move(id), *existing);
+                return workflow_handle<T>(eng_, take_id(), *existing);
             }
             const detail::workflow_type& type = detail::workflow_type_of<T>();
             std::uint32_t index = 0;
@@ -153,11 +160,11 @@ private:
             eng_.check_start(id, opts.id_reuse);
             detail::instance_base& in = detail::start_run<T>(eng_, id, std::forward<A>(args)...);
             eng_.signal_by_name(in, opts.start_signal, opts.start_signal_args.view());
-            return workflow_handle<T>(eng_, std::move(id), in);
+            return workflow_handle<T>(eng_, take_id(), in);
         }
         eng_.check_start(id, opts.id_reuse);
         detail::instance_base& in = detail::start_run<T>(eng_, id, std::forward<A>(args)...);
-        return workflow_handle<T>(eng_, std::move(id), in);
+        return workflow_handle<T>(eng_, take_id(), in);
     }
 
     detail::engine eng_;

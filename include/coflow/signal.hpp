@@ -64,7 +64,7 @@ private:
         using coflow_awaitable = void;
 
         receive_awaiter(detail::activation& a, signal_channel& ch, duration timeout) noexcept
-            : ch_(&ch), inst_(a.inst), timeout_(timeout), precancelled_(a.body && a.inst->cancel_requested) {}
+            : ch_(&ch), inst_(a.inst), timeout_(timeout), precancelled_(a.body && a.inst->cancel_pending) {}
         // Moved only before it suspends, when there is no waiter yet.
         receive_awaiter(receive_awaiter&& o) noexcept
             : ch_(o.ch_), inst_(o.inst_), timeout_(o.timeout_), precancelled_(o.precancelled_) {}
@@ -78,8 +78,7 @@ private:
             receiver& r = waiting_.emplace();
             r.arm(a, h, detail::wait_kind::channel);
             ch_->receivers_.push_back(r);
-            if constexpr (Timed)
-                r.arm_timer(a.eng->exec().now() + (timeout_ < duration::zero() ? duration::zero() : timeout_));
+            if constexpr (Timed) r.arm_timer(timeout_);
             return true;
         }
 
@@ -113,7 +112,8 @@ public:
         return receive_awaiter<false>(detail::require_activation("signal_channel::receive"), *this, duration::zero());
     }
 
-    /// Awaits the next value for at most `timeout` of executor time; std::nullopt if none came.
+    /// Awaits the next value for at most `timeout` of executor time; std::nullopt if none came. A
+    /// negative timeout is a zero one; one past the end of the clock (duration::max()) never runs out.
     [[nodiscard]] receive_awaiter<true> receive(duration timeout) {
         return receive_awaiter<true>(detail::require_activation("signal_channel::receive"), *this, timeout);
     }

@@ -20,9 +20,9 @@ class [[nodiscard]] sleep_awaiter : private waiter {
 public:
     using coflow_awaitable = void;
 
-    sleep_awaiter(activation& a, duration d) noexcept : delay_(d < duration::zero() ? duration::zero() : d) {
+    sleep_awaiter(activation& a, duration d) noexcept : delay_(d) {
         inst = a.inst;
-        precancelled_ = a.body && a.inst->cancel_requested;
+        precancelled_ = a.body && a.inst->cancel_pending;
     }
 
     bool await_ready() const noexcept { return false; }
@@ -31,7 +31,7 @@ public:
         if (precancelled_) return park_if_cancelled;
         activation& a = *current_activation;
         arm(a, h, wait_kind::sleep);
-        arm_timer(a.eng->exec().now() + delay_);
+        arm_timer(delay_);
         return true;
     }
 
@@ -48,7 +48,8 @@ private:
 }  // namespace detail
 
 /// Suspends the calling workflow code for `d` of executor time (never real time). Each sleep is a timer;
-/// to wait for a signal use wait_condition instead of sleeping in a loop.
+/// to wait for a signal use wait_condition instead of sleeping in a loop. A negative `d` is a zero one;
+/// a `d` that reaches past the end of the clock (duration::max()) never ends and sets no timer.
 /// Throws coflow::cancelled if the workflow is cancelled while the body sleeps.
 [[nodiscard]] inline detail::sleep_awaiter sleep(duration d) {
     return detail::sleep_awaiter(detail::require_activation("coflow::sleep"), d);

@@ -114,6 +114,12 @@ inline constexpr bool is_string_view_like_v = is_c_string_v<A> || std::is_same_v
 template <class A>
 using by_name_t = std::conditional_t<is_string_view_like_v<A>, std::string, std::decay_t<A>>;
 
+/// How a by-name signal argument is held until the signal is accepted: an rvalue already of the type
+/// sent is left where the caller has it (a reference), to be moved from only once the signal is
+/// accepted; anything else becomes a by_name_t value (an lvalue is copied, a string literal converted).
+template <class A>
+using by_name_hold_t = std::conditional_t<!std::is_reference_v<A> && std::is_same_v<A, by_name_t<A>>, A&&, by_name_t<A>>;
+
 /// The type a by-name query argument is passed as: decayed, with string literals and C strings as
 /// std::string. A std::string_view stays one: the query runs before its caller returns.
 template <class A>
@@ -378,11 +384,12 @@ struct erased_args {
     }
 };
 
-/// Type-erased views of the values in a tuple (moved from by whoever accepts them).
+/// Type-erased views of the values in a tuple (moved from by whoever accepts them). An element may be
+/// an rvalue reference: the view is then of the object it refers to.
 template <class Tuple, std::size_t... I>
 std::array<erased_arg, sizeof...(I)> erase_args(Tuple& values, std::index_sequence<I...>) {
-    return {{erased_arg{type_id_of<std::tuple_element_t<I, Tuple>>(), &std::get<I>(values),
-                        &type_name<std::tuple_element_t<I, Tuple>>}...}};
+    return {{erased_arg{type_id_of<std::remove_cvref_t<std::tuple_element_t<I, Tuple>>>(), &std::get<I>(values),
+                        &type_name<std::remove_cvref_t<std::tuple_element_t<I, Tuple>>>}...}};
 }
 
 /// Arguments owned on the heap for later use by name (signal-with-start, continue-as-new, external signals).
@@ -727,6 +734,9 @@ class workflow_not_found : public error {
 public:
     explicit workflow_not_found(std::string_view id)
         : error(errc::workflow_not_found, "workflow " + detail::quoted(id) + " not found") {}
+    /// The id has a run, but not one this request may address (`why` says so).
+    workflow_not_found(std::string_view id, std::string_view why)
+        : error(errc::workflow_not_found, "workflow " + detail::quoted(id) + " not found: " + std::string(why)) {}
 };
 
 /// A start named an id whose run is still open (or whose reuse policy forbids a new run).
@@ -1059,104 +1069,16 @@ inline void resume_chain(activation& a, std::coroutine_handle<> h) {
 
 }  // namespace coflow::detail
 // ---- end coflow/detail/activation.hpp ----
-// ---- begin coflow/detail/id_map.hpp ----
-// coflow/detail/id_map.hpp: the runtime's runs by workflow id, an open-addressing table of (hash, run).
-// A lookup probes a few adjacent 16-byte entries and reads a run only when the stored hash matches, and
-// growing re-places entries by their stored hashes without touching the runs.
+// ---- begin coflow/detail/clock.hpp ----
+// coflow/detail/clock.hpp: arithmetic on an executor's clock that saturates instead of overflowing.
+// A duration too long for the clock (duration::max() among them) reaches its end: no undefined behaviour.
 
-#include <functional>
+// ---- begin coflow/executor.hpp ----
+// coflow/executor.hpp: the small interface that drives coflow, and its virtual clock.
+// A game loop or a tool's event loop implements `executor` to run coflow workflows on its own thread.
 
-namespace coflow::detail {
+#include <chrono>
 
-/// Maps a workflow id to a run of type Run, which has a `std::string id` member. It does not own the runs.
-/// Linear probing, at most half full; erasing shifts the entries after it back (no tombstones).
-template <class Run>
-class id_map {
-public:
-    struct entry {
-        std::uint64_t hash = 0;
-        Run* run = nullptr;  // null: an empty entry
-    };
-
-    [[nodiscard]] static std::uint64_t hash_of(std::string_view id) noexcept {
-        return static_cast<std::uint64_t>(std::hash<std::string_view>{}(id));
-    }
-
-    /// The entry of `id`, or the empty entry where it would go (make room with reserve_one first).
-    [[nodiscard]] entry& probe(std::string_view id, std::uint64_t h) noexcept {
-        const std::size_t mask = table_.size() - 1;
-        for (std::size_t i = static_cast<std::size_t>(h) & mask;; i = (i + 1) & mask) {
-            entry& e = table_[i];
-            if (!e.run || (e.hash == h && e.run->id == id)) return e;
-        }
-    }
-
-    [[nodiscard]] Run* find(std::string_view id) const noexcept {
-        if (size_ == 0) return nullptr;
-        return const_cast<id_map*>(this)->probe(id, hash_of(id)).run;
-    }
-
-    /// Grows the table if one more entry would make it more than half full. May throw (allocation);
-    /// then nothing changed.
-    void reserve_one() {
-        if (2 * (size_ + 1) <= table_.size()) return;
-        std::vector<entry> old(table_.size() ? 2 * table_.size() : 16);
-        old.swap(table_);
-        const std::size_t mask = table_.size() - 1;
-        for (const entry& e : old) {
-            if (!e.run) continue;
-            std::size_t i = static_cast<std::size_t>(e.hash) & mask;
-            while (table_[i].run) i = (i + 1) & mask;
-            table_[i] = e;
-        }
-    }
-
-    /// Fills an empty entry found by probe().
-    void occupy(entry& e, std::uint64_t h, Run* run) noexcept {
-        e.hash = h;
-        e.run = run;
-        ++size_;
-    }
-
-    /// Empties entry `e` (found by probe()), moving later entries of its cluster back into the gap.
-    void erase(entry& e) noexcept {
-        const std::size_t mask = table_.size() - 1;
-        std::size_t gap = static_cast<std::size_t>(&e - table_.data());
-        for (std::size_t j = (gap + 1) & mask; table_[j].run; j = (j + 1) & mask) {
-            const std::size_t home = static_cast<std::size_t>(table_[j].hash) & mask;
-            // Entry j may fill the gap if its home is not in (gap, j] (cyclically).
-            const bool home_in_between = gap < j ? (gap < home && home <= j) : (gap < home || home <= j);
-            if (!home_in_between) {
-                table_[gap] = table_[j];
-                gap = j;
-            }
-        }
-        table_[gap] = entry{};
-        --size_;
-    }
-
-    [[nodiscard]] std::size_t size() const noexcept { return size_; }
-
-    /// Calls f(Run&) for every run, in table order.
-    template <class F>
-    void for_each(F&& f) const {
-        for (const entry& e : table_)
-            if (e.run) f(*e.run);
-    }
-
-    /// Forgets every entry (the runs are the caller's to delete).
-    void clear() noexcept {
-        table_.clear();
-        size_ = 0;
-    }
-
-private:
-    std::vector<entry> table_;
-    std::size_t size_ = 0;
-};
-
-}  // namespace coflow::detail
-// ---- end coflow/detail/id_map.hpp ----
 // ---- begin coflow/detail/inline_function.hpp ----
 // coflow/detail/inline_function.hpp: a move-only type-erased callable with inline storage.
 // Posted work and pending signals live in these, so small closures never touch the heap.
@@ -1269,6 +1191,159 @@ private:
 
 }  // namespace coflow::detail
 // ---- end coflow/detail/inline_function.hpp ----
+
+namespace coflow {
+
+/// Durations in workflow code: any std::chrono duration converts to this.
+using duration = std::chrono::nanoseconds;
+
+/// The clock of an executor. It is virtual: it advances only when the executor says so.
+struct virtual_clock {
+    using rep = std::int64_t;
+    using period = std::nano;
+    using duration = std::chrono::nanoseconds;
+    using time_point = std::chrono::time_point<virtual_clock, duration>;
+    static constexpr bool is_steady = true;
+};
+
+/// A point on an executor's clock; the epoch (time_point{}) is when the executor was made.
+using time_point = virtual_clock::time_point;
+
+/// A unit of posted work: a move-only `void()` callable. Closures up to 40 bytes are stored inline.
+using work = detail::inline_function<void(), 40>;
+
+/// What drives coflow. Everything runs on the thread that drives the executor.
+///
+/// - `post(w)`: run `w` later, after the work already posted (FIFO).
+/// - `post_at(t, w)`: run `w` once the clock reaches `t`; works due at the same time run in the order posted.
+/// - `now()`: the executor's clock.
+///
+/// Works must never be run inside `post`/`post_at` (no re-entrancy), and a work may post more work.
+class executor {
+public:
+    executor() = default;
+    executor(const executor&) = delete;
+    executor& operator=(const executor&) = delete;
+    virtual ~executor() = default;
+
+    virtual void post(work w) = 0;
+    virtual void post_at(time_point t, work w) = 0;
+    [[nodiscard]] virtual time_point now() const noexcept = 0;
+};
+
+}  // namespace coflow
+// ---- end coflow/executor.hpp ----
+
+namespace coflow::detail {
+
+/// `t + d`, or the end of the clock (time_point::max(), or min() going back) where that would overflow.
+[[nodiscard]] constexpr time_point saturating_add(time_point t, duration d) noexcept {
+    const duration since = t.time_since_epoch();
+    if (d > duration::zero() && since > duration::max() - d) return time_point::max();
+    if (d < duration::zero() && since < duration::min() - d) return time_point::min();
+    return t + d;
+}
+
+}  // namespace coflow::detail
+// ---- end coflow/detail/clock.hpp ----
+// ---- begin coflow/detail/id_map.hpp ----
+// coflow/detail/id_map.hpp: the runtime's runs by workflow id, an open-addressing table of (hash, run).
+// A lookup probes a few adjacent 16-byte entries and reads a run only when the stored hash matches, and
+// growing re-places entries by their stored hashes without touching the runs.
+
+#include <functional>
+
+namespace coflow::detail {
+
+/// Maps a workflow id to a run of type Run, which has a `std::string id` member. It does not own the runs.
+/// Linear probing, at most half full; erasing shifts the entries after it back (no tombstones).
+template <class Run>
+class id_map {
+public:
+    struct entry {
+        std::uint64_t hash = 0;
+        Run* run = nullptr;  // null: an empty entry
+    };
+
+    [[nodiscard]] static std::uint64_t hash_of(std::string_view id) noexcept {
+        return static_cast<std::uint64_t>(std::hash<std::string_view>{}(id));
+    }
+
+    /// The entry of `id`, or the empty entry where it would go (make room with reserve_one first).
+    [[nodiscard]] entry& probe(std::string_view id, std::uint64_t h) noexcept {
+        const std::size_t mask = table_.size() - 1;
+        for (std::size_t i = static_cast<std::size_t>(h) & mask;; i = (i + 1) & mask) {
+            entry& e = table_[i];
+            if (!e.run || (e.hash == h && e.run->id == id)) return e;
+        }
+    }
+
+    [[nodiscard]] Run* find(std::string_view id) const noexcept {
+        if (size_ == 0) return nullptr;
+        return const_cast<id_map*>(this)->probe(id, hash_of(id)).run;
+    }
+
+    /// Grows the table if one more entry would make it more than half full. May throw (allocation);
+    /// then nothing changed.
+    void reserve_one() {
+        if (2 * (size_ + 1) <= table_.size()) return;
+        std::vector<entry> old(table_.size() ? 2 * table_.size() : 16);
+        old.swap(table_);
+        const std::size_t mask = table_.size() - 1;
+        for (const entry& e : old) {
+            if (!e.run) continue;
+            std::size_t i = static_cast<std::size_t>(e.hash) & mask;
+            while (table_[i].run) i = (i + 1) & mask;
+            table_[i] = e;
+        }
+    }
+
+    /// Fills an empty entry found by probe().
+    void occupy(entry& e, std::uint64_t h, Run* run) noexcept {
+        e.hash = h;
+        e.run = run;
+        ++size_;
+    }
+
+    /// Empties entry `e` (found by probe()), moving later entries of its cluster back into the gap.
+    void erase(entry& e) noexcept {
+        const std::size_t mask = table_.size() - 1;
+        std::size_t gap = static_cast<std::size_t>(&e - table_.data());
+        for (std::size_t j = (gap + 1) & mask; table_[j].run; j = (j + 1) & mask) {
+            const std::size_t home = static_cast<std::size_t>(table_[j].hash) & mask;
+            // Entry j may fill the gap if its home is not in (gap, j] (cyclically).
+            const bool home_in_between = gap < j ? (gap < home && home <= j) : (gap < home || home <= j);
+            if (!home_in_between) {
+                table_[gap] = table_[j];
+                gap = j;
+            }
+        }
+        table_[gap] = entry{};
+        --size_;
+    }
+
+    [[nodiscard]] std::size_t size() const noexcept { return size_; }
+
+    /// Calls f(Run&) for every run, in table order.
+    template <class F>
+    void for_each(F&& f) const {
+        for (const entry& e : table_)
+            if (e.run) f(*e.run);
+    }
+
+    /// Forgets every entry (the runs are the caller's to delete).
+    void clear() noexcept {
+        table_.clear();
+        size_ = 0;
+    }
+
+private:
+    std::vector<entry> table_;
+    std::size_t size_ = 0;
+};
+
+}  // namespace coflow::detail
+// ---- end coflow/detail/id_map.hpp ----
 // ---- begin coflow/detail/intrusive_list.hpp ----
 // coflow/detail/intrusive_list.hpp: a doubly linked list threaded through its elements.
 // Waiters link themselves into condition, channel and ready lists without allocating, and unlink on destruction.
@@ -1968,54 +2043,6 @@ private:
 
 }  // namespace coflow::detail
 // ---- end coflow/detail/ring.hpp ----
-// ---- begin coflow/executor.hpp ----
-// coflow/executor.hpp: the small interface that drives coflow, and its virtual clock.
-// A game loop or a tool's event loop implements `executor` to run coflow workflows on its own thread.
-
-#include <chrono>
-
-
-namespace coflow {
-
-/// Durations in workflow code: any std::chrono duration converts to this.
-using duration = std::chrono::nanoseconds;
-
-/// The clock of an executor. It is virtual: it advances only when the executor says so.
-struct virtual_clock {
-    using rep = std::int64_t;
-    using period = std::nano;
-    using duration = std::chrono::nanoseconds;
-    using time_point = std::chrono::time_point<virtual_clock, duration>;
-    static constexpr bool is_steady = true;
-};
-
-/// A point on an executor's clock; the epoch (time_point{}) is when the executor was made.
-using time_point = virtual_clock::time_point;
-
-/// A unit of posted work: a move-only `void()` callable. Closures up to 40 bytes are stored inline.
-using work = detail::inline_function<void(), 40>;
-
-/// What drives coflow. Everything runs on the thread that drives the executor.
-///
-/// - `post(w)`: run `w` later, after the work already posted (FIFO).
-/// - `post_at(t, w)`: run `w` once the clock reaches `t`; works due at the same time run in the order posted.
-/// - `now()`: the executor's clock.
-///
-/// Works must never be run inside `post`/`post_at` (no re-entrancy), and a work may post more work.
-class executor {
-public:
-    executor() = default;
-    executor(const executor&) = delete;
-    executor& operator=(const executor&) = delete;
-    virtual ~executor() = default;
-
-    virtual void post(work w) = 0;
-    virtual void post_at(time_point t, work w) = 0;
-    [[nodiscard]] virtual time_point now() const noexcept = 0;
-};
-
-}  // namespace coflow
-// ---- end coflow/executor.hpp ----
 // ---- begin coflow/options.hpp ----
 // coflow/options.hpp: the options of a runtime and of a workflow start.
 // Plain aggregates, so that designated initialisers read like keyword arguments: {.id = "order-7"}.
@@ -2093,7 +2120,7 @@ struct workflow_description {
     std::size_t received_signals = 0;  ///< accepted in this run (counts against the per-run limit)
     std::size_t pending_outgoing_signals = 0;  ///< sent through external handles, not yet delivered
     std::size_t running_handlers = 0;  ///< async signal handlers started and not finished
-    bool cancel_requested = false;
+    bool cancel_requested = false;  ///< cancel() was called on this run; stays true after the body caught it
     /// What the run is suspended on right now, one entry per wait, like Temporal's stack-trace query:
     /// "body: wait_condition", "handler: sleep until 1500ms", "body: child_result 'apply-3'" ...
     std::vector<std::string> waiting_on;
@@ -2107,7 +2134,8 @@ namespace coflow::detail {
 class engine;
 class instance_base;
 
-/// Delivers a pending cancel request to the running body: throws coflow::cancelled.
+/// Delivers the pending cancel request to the running body: throws coflow::cancelled. The request stays
+/// made (cancel_requested): the body may catch it and go on, and no later request reaches it again.
 [[noreturn]] inline void raise_cancelled(instance_base& in);
 
 // A waiter is in at most one of the lists it waits in (a condition list, a channel's receivers, a run's
@@ -2161,8 +2189,9 @@ public:
     inline void fire(wake_reason r) noexcept;
     /// Unlinks from everything, cancels its timer.
     inline void detach() noexcept;
-    /// Starts a timer that wakes this waiter with timed_out at `due`.
-    inline void arm_timer(time_point due);
+    /// Starts a timer that wakes this waiter with timed_out after `delay` of executor time (a negative
+    /// delay is a zero one). A delay that reaches past the end of the clock never ends: no timer is set.
+    inline void arm_timer(duration delay);
 
     /// In await_resume: throws `cancelled` if the wait ended by cancellation (never without exceptions).
     inline void throw_if_cancelled() const;
@@ -2191,9 +2220,10 @@ public:
     return "unknown";
 }
 
-/// A waiter in a run's completion list (another workflow awaiting this run's result). The run calls
-/// `capture` as it closes, before waking it: the awaiter copies the outcome then, because by the time
-/// it resumes the closed run may have been forgotten or replaced under its id.
+/// A waiter in a run's completion list (another workflow awaiting this run's result, or a child
+/// handle's record of its child, which never suspends). The run calls `capture` as it closes, before
+/// waking it: the awaiter copies the outcome then, because by the time it resumes the closed run may
+/// have been forgotten or replaced under its id.
 class completion_waiter : public waiter {
 public:
     void (*capture)(completion_waiter&, instance_base&) noexcept = nullptr;
@@ -2297,7 +2327,8 @@ public:
     std::uint32_t delivered_ahead = 0;
     bool scheduled = false;         // an activation is posted to the executor
     bool active = false;            // its code is on the stack right now
-    bool cancel_requested = false;  // delivered to the body at its current or next await
+    bool cancel_requested = false;  // a state: set by the first request, never cleared while the run is open
+    bool cancel_pending = false;    // requested and not yet delivered to the body (its current or next await)
     bool body_finished = false;
     bool needs_start = true;  // the body has not run yet: the first activation starts it
     bool continuing = false;  // the body asked to continue as new
@@ -2522,10 +2553,12 @@ public:
 
     /// Accepts a signal for `in`: checks it may take one, then queues it in order and schedules its
     /// delivery, or (a channel's, with nothing queued ahead) fills the channel at once.
-    /// `deliver` is a delivery<T, I> (definition.hpp): it owns the typed arguments in `args`.
-    template <class D>
-    [[gnu::always_inline]] inline void accept(instance_base& in, std::uint32_t index, D&& deliver) {
-        if constexpr (std::remove_cvref_t<D>::fills_channel) {
+    /// `make()` gives its delivery<T, I> (definition.hpp), which owns the typed arguments in `args`, by
+    /// value or as an rvalue reference. It is called only once the signal is admitted: a refused signal
+    /// takes nothing from its sender, who may send the same arguments again.
+    template <class Make>
+    [[gnu::always_inline]] inline void accept(instance_base& in, std::uint32_t index, Make&& make) {
+        if constexpr (std::remove_cvref_t<std::invoke_result_t<Make&>>::fills_channel) {
             // Nothing queued ahead of it and no code of the run on the stack: the channel takes the value
             // now, exactly as the next activation would (filling a channel runs no workflow code), and the
             // inbox hop is skipped. With a history, delivery stays an event of the activation. Not before
@@ -2533,6 +2566,7 @@ public:
             // this is the whole of a busy channel's signal.
             if (may_take(in) && in.inbox.empty() && !in.active && !in.needs_start && !in.hist) [[likely]] {
                 if (!in.scheduled) post_activation(in);  // first: if posting fails, nothing was accepted
+                decltype(auto) deliver = make();
                 deliver(in);
                 ++in.received;
                 ++in.delivered_ahead;
@@ -2540,15 +2574,16 @@ public:
                 return;
             }
         }
-        enqueue(in, index, std::forward<D>(deliver));
+        enqueue(in, index, make);
     }
 
-    template <class D>
-    void enqueue(instance_base& in, std::uint32_t index, D&& deliver) {
+    template <class Make>
+    void enqueue(instance_base& in, std::uint32_t index, Make& make) {
         admit(in, [&] { return in.type.signals[index].name; });
+        decltype(auto) deliver = make();
         if (in.hist) [[unlikely]]
             record_accepted(in, index, deliver.args);
-        in.inbox.emplace_back(std::forward<D>(deliver), index);
+        in.inbox.emplace_back(std::forward<decltype(deliver)>(deliver), index);
         ++in.received;
     }
 
@@ -2660,16 +2695,18 @@ public:
         detail::raise(unknown_signal(in.id, in.type.name, name, in.type.signal_names()));
     }
 
-    /// As accept(), for a signal that goes to the dynamic handler: `deliver` owns its name (`stable_name`,
-    /// on the heap) and its arguments (`args`, read here for the history).
-    template <class D>
-    void accept_dynamic(instance_base& in, std::string_view name, const std::string* stable_name,
-                        const arg_pack_base& args, D&& deliver) {
+    /// As accept(), for a signal that goes to the dynamic handler. `make()`, called once it is admitted,
+    /// takes the arguments from the sender and gives its dynamic_delivery<T> (definition.hpp), which owns
+    /// its name (`name`, on the heap) and its arguments (`args`, read here for the history).
+    template <class Make>
+    void accept_dynamic(instance_base& in, std::string_view name, Make&& make) {
         admit(in, [name] { return name; });
+        auto deliver = make();
         if (in.hist)
-            record(in, event_kind::signal_accepted, std::string(name), args.text(),
-                   std::shared_ptr<arg_pack_base>(args.clone()), {}, self_sender_ == &in);
-        in.inbox.emplace_back(std::forward<D>(deliver), dynamic_index, stable_name);
+            record(in, event_kind::signal_accepted, std::string(name), deliver.args->text(),
+                   std::shared_ptr<arg_pack_base>(deliver.args->clone()), {}, self_sender_ == &in);
+        const std::string* stable_name = deliver.name.get();
+        in.inbox.emplace_back(std::move(deliver), dynamic_index, stable_name);
         ++in.received;
     }
 
@@ -2681,10 +2718,12 @@ public:
     }
 
     /// Queues an outgoing signal of `sender` (sent when its current step ends) and returns its sequence
-    /// number. `hint` is where the caller last saw the target's run. Throws signal_limit_exceeded when
-    /// too many are pending; then nothing was queued.
+    /// number. `hint` is where the caller last saw the target's run. `make()` gives what sends it (an
+    /// outgoing_send), taking the arguments from the caller: it is called only once the signal may be
+    /// queued. Throws signal_limit_exceeded when too many are pending; then nothing was queued or taken.
+    template <class Make>
     std::uint64_t send_later(instance_base& sender, std::string_view target, run_hint hint, std::string_view signal,
-                             outgoing_send send, outgoing_state* state) {
+                             Make&& make, outgoing_state* state) {
         const std::size_t limit = opts_.max_pending_outgoing_signals;
         if (limit != 0 && sender.pending_outgoing() >= limit)
             detail::raise(signal_limit_exceeded(
@@ -2692,8 +2731,10 @@ public:
                 "pending outgoing signals (runtime_options::max_pending_outgoing_signals)", limit,
                 "await the signals already sent before sending more"));
         auto& x = sender.more();
-        x.outbox.push_back(outgoing{std::move(send), state, x.out_seq, std::string(target), hint.slot, hint.gen,
-                                    sender.hist ? std::make_unique<std::string>(signal) : nullptr});
+        std::string target_id(target);
+        std::unique_ptr<std::string> what = sender.hist ? std::make_unique<std::string>(signal) : nullptr;
+        x.outbox.push_back(outgoing{outgoing_send(make()), state, x.out_seq, std::move(target_id), hint.slot, hint.gen,
+                                    std::move(what)});
         return x.out_seq++;
     }
 
@@ -2726,6 +2767,7 @@ public:
         if (!in.running()) detail::raise(workflow_closed(in.id, to_string(in.status), "cancel it"));
         if (in.cancel_requested) return;  // a state, not an event: only the first request counts
         in.cancel_requested = true;
+        in.cancel_pending = true;
         record(in, event_kind::cancel_requested, {}, {}, {}, {}, self_sender_ == &in);
         // Children first, so their activations run before the parent's: a parent that ends once it
         // sees the cancellation then finds them cancelled, not still open (and terminated).
@@ -3203,6 +3245,7 @@ inline void waiter::fire(wake_reason r) noexcept {
     reason = r;
     static_cast<list_hook<wait_tag>&>(*this).unlink();
     static_cast<list_hook<suspended_tag>&>(*this).unlink();
+    if (!handle) return;  // never suspended (a child handle's record of its child): nothing to wake
     if (timer != no_timer) {
         inst->eng.release_timer(timer);
         timer = no_timer;
@@ -3227,12 +3270,14 @@ inline void waiter::detach() noexcept {
     }
 }
 
-inline void waiter::arm_timer(time_point at) {
-    timer = inst->eng.add_timer(*this, at);
-    if (inst->hist) {
-        const auto delay = at - inst->eng.exec().now();
-        inst->eng.record(*inst, event_kind::timer_started, {}, {std::to_string(delay.count())});
-    }
+inline void waiter::arm_timer(duration delay) {
+    if (delay < duration::zero()) delay = duration::zero();
+    const time_point due = saturating_add(inst->eng.exec().now(), delay);
+    // It would fire at the end of time at the earliest: a timer there would only drag the clock to it
+    // (run_until_idle jumps to the next timer), so there is none.
+    if (due == time_point::max() && delay > duration::zero()) return;
+    timer = inst->eng.add_timer(*this, due);
+    if (inst->hist) inst->eng.record(*inst, event_kind::timer_started, {}, {std::to_string(delay.count())});
 }
 
 inline void waiter::throw_if_cancelled() const {
@@ -3242,7 +3287,7 @@ inline void waiter::throw_if_cancelled() const {
 inline void waiter::raise_cancelled() const { detail::raise_cancelled(*inst); }
 
 inline void raise_cancelled(instance_base& in) {
-    in.cancel_requested = false;  // delivered: the body may catch it and go on
+    in.cancel_pending = false;
     detail::raise(cancelled(in.id));
 }
 
@@ -3364,7 +3409,7 @@ private:
         using coflow_awaitable = void;
 
         receive_awaiter(detail::activation& a, signal_channel& ch, duration timeout) noexcept
-            : ch_(&ch), inst_(a.inst), timeout_(timeout), precancelled_(a.body && a.inst->cancel_requested) {}
+            : ch_(&ch), inst_(a.inst), timeout_(timeout), precancelled_(a.body && a.inst->cancel_pending) {}
         // Moved only before it suspends, when there is no waiter yet.
         receive_awaiter(receive_awaiter&& o) noexcept
             : ch_(o.ch_), inst_(o.inst_), timeout_(o.timeout_), precancelled_(o.precancelled_) {}
@@ -3378,8 +3423,7 @@ private:
             receiver& r = waiting_.emplace();
             r.arm(a, h, detail::wait_kind::channel);
             ch_->receivers_.push_back(r);
-            if constexpr (Timed)
-                r.arm_timer(a.eng->exec().now() + (timeout_ < duration::zero() ? duration::zero() : timeout_));
+            if constexpr (Timed) r.arm_timer(timeout_);
             return true;
         }
 
@@ -3413,7 +3457,8 @@ public:
         return receive_awaiter<false>(detail::require_activation("signal_channel::receive"), *this, duration::zero());
     }
 
-    /// Awaits the next value for at most `timeout` of executor time; std::nullopt if none came.
+    /// Awaits the next value for at most `timeout` of executor time; std::nullopt if none came. A
+    /// negative timeout is a zero one; one past the end of the clock (duration::max()) never runs out.
     [[nodiscard]] receive_awaiter<true> receive(duration timeout) {
         return receive_awaiter<true>(detail::require_activation("signal_channel::receive"), *this, timeout);
     }
@@ -3901,7 +3946,7 @@ void accept_erased_signal(instance_base& in, erased_args a, std::uint32_t index)
     if (!erased_types_match<Tuple>(a, seq))
         detail::raise(argument_mismatch(in.id, "signal", std::get<I>(T::definition.signals).name, signal_params<T, I>(),
                                         a.type_names()));
-    in.eng.accept(in, index, D{take_erased<Tuple>(a, seq)});
+    in.eng.accept(in, index, [&] { return D{take_erased<Tuple>(a, seq)}; });
 }
 
 // Typed send: the entry whose target equals `m` takes the arguments, converted to its parameter types.
@@ -3915,7 +3960,7 @@ void send_if_match(instance_base& in, M m, bool& sent, As&&... as) {
             static_assert(std::is_constructible_v<Tuple, As&&...>,
                           "the signal's arguments do not convert to the handler's parameter types");
             sent = true;
-            in.eng.accept(in, static_cast<std::uint32_t>(I), D{Tuple(std::forward<As>(as)...)});
+            in.eng.accept(in, static_cast<std::uint32_t>(I), [&] { return D{Tuple(std::forward<As>(as)...)}; });
         }
     }
 }
@@ -4000,11 +4045,10 @@ struct dynamic_delivery {
 
 template <class T>
 void accept_dynamic_signal(instance_base& in, std::string_view name, erased_args a) {
-    std::unique_ptr<arg_pack_base> args = a.take ? a.take(a) : std::make_unique<arg_pack_impl<>>();
-    auto stable = std::make_unique<std::string>(name);
-    const std::string* stable_name = stable.get();
-    const arg_pack_base& view = *args;
-    in.eng.accept_dynamic(in, name, stable_name, view, dynamic_delivery<T>{std::move(stable), std::move(args)});
+    in.eng.accept_dynamic(in, name, [&] {
+        return dynamic_delivery<T>{std::make_unique<std::string>(name),
+                                   a.take ? a.take(a) : std::make_unique<arg_pack_impl<>>()};
+    });
 }
 
 /// What T's dynamic query handler returns.
@@ -4348,14 +4392,17 @@ class [[nodiscard]] outgoing_awaiter : private outgoing_state {
 public:
     using coflow_awaitable = void;
 
-    /// Queues `send` for the workflow running now (throws signal_limit_exceeded).
-    outgoing_awaiter(activation& a, std::string_view target, run_hint hint, std::string_view what, outgoing_send send)
+    /// Queues what `make()` gives (an outgoing_send) for the workflow running now; throws
+    /// signal_limit_exceeded. `make` takes the caller's arguments: it is called only when the request
+    /// is queued, so one refused here, or dropped because the body was cancelled, takes nothing.
+    template <class Make>
+    outgoing_awaiter(activation& a, std::string_view target, run_hint hint, std::string_view what, Make&& make)
         : inst_(a.inst) {
-        if (a.body && a.inst->cancel_requested) {  // cancelled before it went out: it never goes
+        if (a.body && a.inst->cancel_pending) {  // cancelled before it went out: it never goes
             precancelled_ = true;
             return;
         }
-        seq_ = a.eng->send_later(*a.inst, target, hint, what, std::move(send), this);
+        seq_ = a.eng->send_later(*a.inst, target, hint, what, std::forward<Make>(make), this);
     }
 
     // Moved only before it suspends (the waiter is built in await_suspend); the queued entry follows.
@@ -4402,26 +4449,38 @@ private:
     std::optional<waiter> waiter_;
 };
 
+/// For a child handle (`parent` set: the run that started the child), a request reaches the id's latest
+/// run only while it is a child of that run, as Temporal's child-only requests: a continued child is,
+/// another workflow that took the id is not (workflow_not_found).
+inline void require_child_of(const instance_base& t, run_hint parent) {
+    if (parent == run_hint{}) return;
+    if (t.x && t.x->parent_slot == parent.slot && t.x->parent_gen == parent.gen) return;
+    detail::raise(workflow_not_found(t.id, "its latest run is not the child the handle was made for"));
+}
+
 /// Makes the outgoing signal for the I-th signal of T (whose target has type M) with `as`.
 template <class T, std::size_t I, class... As>
-outgoing_awaiter make_outgoing(activation& a, const std::string& target, run_hint hint, As&&... as) {
+outgoing_awaiter make_outgoing(activation& a, const std::string& target, run_hint hint, run_hint parent,
+                               As&&... as) {
     using D = delivery<T, I>;
     using Tuple = decltype(D::args);
     static_assert(std::is_constructible_v<Tuple, As&&...>,
                   "the signal's arguments do not convert to the handler's parameter types");
-    return outgoing_awaiter(a, target, hint, std::get<I>(T::definition.signals).name,
-                            [d = D{Tuple(std::forward<As>(as)...)}](engine& e, instance_base& t) mutable {
-                                if (t.type.self != type_id_of<T>())
-                                    detail::raise(workflow_type_mismatch(t.id, T::definition.name, t.type.name));
-                                e.accept(t, static_cast<std::uint32_t>(I), std::move(d));
-                            });
+    return outgoing_awaiter(a, target, hint, std::get<I>(T::definition.signals).name, [&] {
+        return [d = D{Tuple(std::forward<As>(as)...)}, parent](engine& e, instance_base& t) mutable {
+            require_child_of(t, parent);
+            if (t.type.self != type_id_of<T>())
+                detail::raise(workflow_type_mismatch(t.id, T::definition.name, t.type.name));
+            e.accept(t, static_cast<std::uint32_t>(I), [&]() -> D&& { return std::move(d); });
+        };
+    });
 }
 
 /// A table of make_outgoing<T, I, As...> for each signal I whose target has type M (null for others),
 /// so that the awaiter is returned as a prvalue, never moved through an optional.
 template <class T, class M, class... As>
 struct outgoing_makers {
-    using fn = outgoing_awaiter (*)(activation&, const std::string&, run_hint, As&&...);
+    using fn = outgoing_awaiter (*)(activation&, const std::string&, run_hint, run_hint, As&&...);
     template <std::size_t I>
     static constexpr fn entry() {
         if constexpr (std::is_same_v<std::remove_const_t<decltype(std::get<I>(T::definition.signals).target)>, M>)
@@ -4443,7 +4502,9 @@ template <class T = void>
 class external_workflow_handle;
 
 /// A handle on another workflow, for use inside workflow code. Making one checks nothing; the target is
-/// looked up (by id: its latest run) when a request goes out, at the end of the current step.
+/// looked up (by id: its latest run) when a request goes out, at the end of the current step. A signal
+/// owns its arguments from the call on (moved in when passed with std::move); a call that throws
+/// (signal_limit_exceeded for the outgoing limit, unknown_signal) takes nothing from them.
 template <>
 class external_workflow_handle<void> {
 public:
@@ -4456,24 +4517,31 @@ public:
     template <class... As>
     [[nodiscard]] detail::outgoing_awaiter signal(std::string_view name, As&&... args) const {
         detail::activation& a = detail::require_activation("external_workflow_handle::signal");
-        auto pack = std::make_unique<detail::arg_pack_impl<detail::by_name_t<As>...>>(std::forward<As>(args)...);
-        return detail::outgoing_awaiter(a, id_, a.eng->locate(id_, hint_), name,
-                                        [n = std::string(name), p = std::move(pack)](detail::engine& e,
-                                                                                     detail::instance_base& t) {
-                                            e.signal_by_name(t, n, p->view());
-                                        });
+        return detail::outgoing_awaiter(a, id_, a.eng->locate(id_, hint_), name, [&] {
+            return [n = std::string(name),
+                    p = std::make_unique<detail::arg_pack_impl<detail::by_name_t<As>...>>(std::forward<As>(args)...),
+                    parent = parent_](detail::engine& e, detail::instance_base& t) {
+                detail::require_child_of(t, parent);
+                e.signal_by_name(t, n, p->view());
+            };
+        });
     }
 
     /// Requests cancellation of the target: `co_await h.cancel()` (see workflow_handle<>::cancel).
     [[nodiscard]] detail::outgoing_awaiter cancel() const {
         detail::activation& a = detail::require_activation("external_workflow_handle::cancel");
-        return detail::outgoing_awaiter(a, id_, a.eng->locate(id_, hint_), "<cancel request>",
-                                        [](detail::engine& e, detail::instance_base& t) { e.cancel(t); });
+        return detail::outgoing_awaiter(a, id_, a.eng->locate(id_, hint_), "<cancel request>", [this] {
+            return [parent = parent_](detail::engine& e, detail::instance_base& t) {
+                detail::require_child_of(t, parent);
+                e.cancel(t);
+            };
+        });
     }
 
 protected:
     std::string id_;
     mutable detail::run_hint hint_;  // where the target's latest run was last seen (checked before use)
+    detail::run_hint parent_{};      // a child handle's: the run that started the child (see require_child_of)
 };
 
 /// An external handle typed for workflow class T: signals by member pointer, checked at compile time.
@@ -4496,8 +4564,8 @@ public:
             const auto& type = detail::workflow_type_of<T>();
             detail::raise(unknown_signal(id_, type.name, "<member not registered as a signal>", type.signal_names()));
         }
-        return detail::outgoing_makers<T, M, As...>::table[index](a, this->id_, a.eng->locate(this->id_, this->hint_),
-                                                                  std::forward<As>(args)...);
+        return detail::outgoing_makers<T, M, As...>::table[index](
+            a, this->id_, a.eng->locate(this->id_, this->hint_), this->parent_, std::forward<As>(args)...);
     }
 };
 
@@ -4570,27 +4638,123 @@ struct child_options {
 
 namespace detail {
 
+/// A closed run's outcome as a parent reads it: copied as the run closes (or at once, if it has), because
+/// the parent may read it only after the run was forgotten or its id went to another run.
+template <class R>
+class run_outcome {
+public:
+    [[nodiscard]] bool taken() const noexcept { return taken_; }
+    /// Where the run was when it closed (to forget it, if it is still there).
+    [[nodiscard]] run_hint where() const noexcept { return {slot_, gen_}; }
+
+    /// Copies what read() needs from the closed run `t`; raises nothing (read() makes the errors).
+    void take(instance_base& t) noexcept {
+        taken_ = true;
+        slot_ = t.slot;
+        gen_ = t.gen;
+        status_ = t.status;
+        type_matches_ = t.result_type() == type_id_of<R>();
+        type_name_ = t.type.name;
+        result_name_ = t.result_type_name();
+        guarded(
+            [&] {
+                if (t.status == workflow_status::failed) error_ = t.failure;
+                if (t.status == workflow_status::terminated) reason_ = std::string(t.terminate_reason());
+                if constexpr (!std::is_void_v<R>)
+                    if (type_matches_ && t.status == workflow_status::completed) value_.emplace(closed_result<R>(t));
+            },
+            [&](std::exception_ptr e) {
+                status_ = workflow_status::completed;  // reported by read() instead
+                error_ = std::move(e);
+            });
+    }
+
+    /// The value (moved out when `move`, else copied), or workflow_failed (cause kept),
+    /// workflow_cancelled, workflow_terminated, argument_mismatch (another result type), or
+    /// workflow_not_found if nothing was taken.
+    R read(std::string_view id, bool move) {
+        if (!taken_ || !type_matches_ || status_ != workflow_status::completed || error_) [[unlikely]]
+            raise_error(id);
+        if constexpr (!std::is_void_v<R>) {
+            if (move) return std::move(*value_);
+            return *value_;
+        } else {
+            (void)move;
+        }
+    }
+
+private:
+    [[noreturn]] [[gnu::noinline]] void raise_error(std::string_view id) const {
+        if (!taken_) detail::raise(workflow_not_found(id));
+        if (!type_matches_)
+            detail::raise(argument_mismatch(id, "workflow", type_name_, "result type " + std::string(result_name_),
+                                            "result type " + std::string(type_name<R>())));
+        switch (status_) {
+            case workflow_status::cancelled: detail::raise(workflow_cancelled(id));
+            case workflow_status::terminated: detail::raise(workflow_terminated(id, reason_));
+            default: break;
+        }
+        rethrow_if_set(status_ == workflow_status::completed ? error_ : nullptr);  // the value could not be copied
+        detail::raise(workflow_failed(id, error_));
+    }
+
+    struct no_value {};
+    std::conditional_t<std::is_void_v<R>, no_value, std::optional<R>> value_{};
+    std::exception_ptr error_;  // the failed run's cause, or what copying the value threw
+    std::string reason_;        // the terminated run's reason
+    std::string_view type_name_, result_name_;  // static names of the run's type and result type
+    std::uint32_t slot_ = 0, gen_ = 0;
+    workflow_status status_ = workflow_status::completed;
+    bool taken_ = false;
+    bool type_matches_ = true;
+};
+
+/// What a child handle keeps of its child: the outcome, copied as the child's run (the last of its
+/// continue-as-new chain) closes, so that result() gives the child's outcome even once that run was
+/// forgotten or its id went to another run. It sits in the child's completion list but never
+/// suspends anyone (close() finds no coroutine to wake). Shared by the handle's copies and awaiters.
+template <class R>
+class child_record : private completion_waiter {
+public:
+    explicit child_record(instance_base& child) {
+        capture = &keep;
+        child.more().completion.push_back(*this);  // continue-as-new moves it to the next run
+    }
+    child_record(const child_record&) = delete;
+    child_record& operator=(const child_record&) = delete;
+    // Never suspended, so ~waiter's detach() leaves the list alone: leave it here.
+    ~child_record() { static_cast<list_hook<wait_tag>&>(*this).unlink(); }
+
+    run_outcome<R> outcome;
+
+private:
+    static void keep(completion_waiter& w, instance_base& t) noexcept { static_cast<child_record&>(w).outcome.take(t); }
+};
+
 /// Awaits the result of workflow `id` (following continue-as-new to the last run). Returns its value
 /// or throws workflow_failed (cause kept), workflow_cancelled, workflow_terminated, workflow_not_found.
 /// The outcome is copied when the run closes (or at once, if it already has): the parent may resume
-/// only after the id was forgotten or reused, and must still see the run it awaited.
+/// only after the id was forgotten or reused, and must still see the run it awaited. Made from a child
+/// handle (`record` set), it reads the outcome its record kept once the child closed; while the child
+/// is open the run under its id is the child's (an open run's id cannot be taken), so it waits on that.
 template <class R>
 class [[nodiscard]] result_awaiter : private completion_waiter {
 public:
     using coflow_awaitable = void;
 
-    result_awaiter(activation& a, std::string id, bool forget) : id_(std::move(id)), forget_(forget) {
+    result_awaiter(activation& a, std::string id, bool forget, std::shared_ptr<child_record<R>> record = nullptr)
+        : id_(std::move(id)), record_(std::move(record)), forget_(forget) {
         inst = a.inst;
         label = &id_;
         eng_ = a.eng;
         capture = &take_outcome;
-        precancelled_ = a.body && a.inst->cancel_requested;
+        precancelled_ = a.body && a.inst->cancel_pending;
     }
 
     // Moved only before it suspends (see waiter), so no outcome has been taken yet.
     result_awaiter(result_awaiter&& o) noexcept
-        : completion_waiter(std::move(o)), eng_(o.eng_), id_(std::move(o.id_)), forget_(o.forget_),
-          precancelled_(o.precancelled_) {
+        : completion_waiter(std::move(o)), eng_(o.eng_), id_(std::move(o.id_)), record_(std::move(o.record_)),
+          forget_(o.forget_), precancelled_(o.precancelled_) {
         label = &id_;
         capture = &take_outcome;
     }
@@ -4612,77 +4776,44 @@ public:
     R await_resume() {
         if (precancelled_) raise_cancelled();
         throw_if_cancelled();
-        if (!taken_) detail::raise(workflow_not_found(id_));
+        // The record's outcome is copied (the handle may be read again); an outcome of our own, moved.
+        const bool kept = record_ && record_->outcome.taken() && !outcome_.taken();
+        run_outcome<R>& out = kept ? record_->outcome : outcome_;
         // Forget the run that was awaited, whatever its outcome, if it is still the one under its id.
-        if (forget_ && eng_->by_slot(slot_, gen_)) eng_->forget(id_);
-        if (!type_matches_)
-            detail::raise(argument_mismatch(id_, "workflow", type_name_, "result type " + std::string(result_name_),
-                                            "result type " + std::string(type_name<R>())));
-        switch (status_) {
-            case workflow_status::failed: detail::raise(workflow_failed(id_, error_));
-            case workflow_status::cancelled: detail::raise(workflow_cancelled(id_));
-            case workflow_status::terminated: detail::raise(workflow_terminated(id_, reason_));
-            default: break;
-        }
-        rethrow_if_set(error_);  // the value could not be copied
-        if constexpr (!std::is_void_v<R>) return std::move(*value_);
+        if (forget_ && out.taken() && eng_->by_slot(out.where().slot, out.where().gen)) eng_->forget(id_);
+        return out.read(id_, !kept);
     }
 
 private:
-    // True while the run under the id is open (kept in open_run_); otherwise takes its outcome now (if
-    // there is a run).
+    // True while the run to wait for is open (kept in open_run_); otherwise its outcome is at hand:
+    // kept by the record, or taken now from the closed run under the id (if there is one).
     bool wait_for_close() noexcept {
+        if (record_ && record_->outcome.taken()) return false;
         instance_base* t = eng_->find(id_);
         if (t && t->running()) {
             open_run_ = t;
             return true;
         }
-        if (t && !taken_) take_outcome(*this, *t);
+        if (t && !outcome_.taken()) outcome_.take(*t);
         return false;
     }
 
-    // Copies what await_resume needs; raises nothing here (the errors are made when the parent resumes).
     static void take_outcome(completion_waiter& w, instance_base& t) noexcept {
-        auto& self = static_cast<result_awaiter&>(w);
-        self.taken_ = true;
-        self.slot_ = t.slot;
-        self.gen_ = t.gen;
-        self.status_ = t.status;
-        self.type_matches_ = t.result_type() == type_id_of<R>();
-        self.type_name_ = t.type.name;
-        self.result_name_ = t.result_type_name();
-        guarded(
-            [&] {
-                if (t.status == workflow_status::failed) self.error_ = t.failure;
-                if (t.status == workflow_status::terminated) self.reason_ = std::string(t.terminate_reason());
-                if constexpr (!std::is_void_v<R>)
-                    if (self.type_matches_ && t.status == workflow_status::completed)
-                        self.value_.emplace(closed_result<R>(t));
-            },
-            [&](std::exception_ptr e) {
-                self.status_ = workflow_status::completed;  // reported by rethrow_if_set instead
-                self.error_ = std::move(e);
-            });
+        static_cast<result_awaiter&>(w).outcome_.take(t);
     }
 
-    struct no_value {};
     engine* eng_ = nullptr;
     instance_base* open_run_ = nullptr;  // the run await_ready found open, which await_suspend waits on
     std::string id_;
-    std::conditional_t<std::is_void_v<R>, no_value, std::optional<R>> value_{};
-    std::exception_ptr error_;  // the failed run's cause, or what copying the value threw
-    std::string reason_;        // the terminated run's reason
-    std::string_view type_name_, result_name_;  // static names of the run's type and result type
-    std::uint32_t slot_ = 0, gen_ = 0;
-    workflow_status status_ = workflow_status::completed;
+    std::shared_ptr<child_record<R>> record_;  // a child handle's, or null
+    run_outcome<R> outcome_;
     bool forget_ = false;
     bool precancelled_ = false;
-    bool taken_ = false;
-    bool type_matches_ = true;
 };
 
+/// Starts a child run of C under the current workflow's run; returns its id and sets `started` to it.
 template <class C, class M, class... A>
-std::string start_child(M run, child_options& opts, A&&... args) {
+std::string start_child(M run, child_options& opts, instance_base*& started, A&&... args) {
     static_assert(workflow_class<C>, "a child workflow class needs a `definition` naming its run method");
     static_assert(std::is_same_v<M, run_fn_t<C>>,
                   "start_child_workflow takes the run method named in the child class's definition");
@@ -4712,29 +4843,44 @@ std::string start_child(M run, child_options& opts, A&&... args) {
     instance_base& child = start_run<C>(eng, id, std::forward<A>(args)...);
     eng.adopt(*a.inst, child, static_cast<parent_close_policy_kind>(opts.parent_close));
     if (a.inst->hist) eng.record(*a.inst, event_kind::child_started, id, {engine::json(C::definition.name)});
+    started = &child;
     return id;
 }
 
 }  // namespace detail
 
-/// A parent's handle on its child: signal it and cancel it (as an external handle), await its result.
+/// A parent's handle on its child, made by start_child_workflow: signal it and cancel it (as an
+/// external handle), await its result.
+///
+/// It stays bound to the child it started, and to the runs that child continues as new into. result()
+/// gives that child's outcome, even once its closed run was forgotten (forget_on_result,
+/// runtime::forget) or its id went to another run: the handle keeps a copy of the outcome, taken as the
+/// child closes, and may be read any number of times. Signals and cancel requests go, like Temporal's,
+/// to the id's latest run only while it is a child of the run that started this one; to another
+/// workflow that took the id they fail with workflow_not_found (to a closed child, workflow_closed).
 template <class C>
 class child_workflow_handle : public external_workflow_handle<C> {
 public:
     using result_type = detail::run_result_t<C>;
 
-    child_workflow_handle(std::string id, bool forget_on_result)
-        : external_workflow_handle<C>(std::move(id)), forget_(forget_on_result) {}
+    /// A handle on `child`, a run just started (under `id`) by start_child_workflow.
+    child_workflow_handle(detail::instance_base& child, std::string id, bool forget_on_result)
+        : external_workflow_handle<C>(std::move(id)), forget_(forget_on_result),
+          record_(std::make_shared<detail::child_record<result_type>>(child)) {
+        this->hint_ = detail::run_hint{child.slot, child.gen};
+        this->parent_ = detail::run_hint{child.more().parent_slot, child.more().parent_gen};
+    }
 
     /// `co_await h.result()`: the child's value, or workflow_failed (cause kept), workflow_cancelled,
     /// workflow_terminated.
     [[nodiscard]] detail::result_awaiter<result_type> result() const {
         return detail::result_awaiter<result_type>(detail::require_activation("child_workflow_handle::result"),
-                                                   this->id_, forget_);
+                                                   this->id_, forget_, record_);
     }
 
 private:
     bool forget_;
+    std::shared_ptr<detail::child_record<result_type>> record_;
 };
 
 /// Starts a child workflow from workflow code and returns its handle at once:
@@ -4742,28 +4888,31 @@ private:
 /// workflow_already_started like runtime::start_workflow. (Spelled out per arity for the braced options.)
 template <class C, class R>
 [[nodiscard]] child_workflow_handle<C> start_child_workflow(workflow<R> (C::*run)(), child_options opts = {}) {
-    const bool forget = opts.forget_on_result;
-    return child_workflow_handle<C>(detail::start_child<C>(run, opts), forget);
+    detail::instance_base* child = nullptr;
+    std::string id = detail::start_child<C>(run, opts, child);
+    return child_workflow_handle<C>(*child, std::move(id), opts.forget_on_result);
 }
 template <class C, class R, class P1>
 [[nodiscard]] child_workflow_handle<C> start_child_workflow(workflow<R> (C::*run)(P1), std::type_identity_t<P1> a1,
                                                             child_options opts = {}) {
-    const bool forget = opts.forget_on_result;
-    return child_workflow_handle<C>(detail::start_child<C>(run, opts, std::move(a1)), forget);
+    detail::instance_base* child = nullptr;
+    std::string id = detail::start_child<C>(run, opts, child, std::move(a1));
+    return child_workflow_handle<C>(*child, std::move(id), opts.forget_on_result);
 }
 template <class C, class R, class P1, class P2>
 [[nodiscard]] child_workflow_handle<C> start_child_workflow(workflow<R> (C::*run)(P1, P2), std::type_identity_t<P1> a1,
                                                             std::type_identity_t<P2> a2, child_options opts = {}) {
-    const bool forget = opts.forget_on_result;
-    return child_workflow_handle<C>(detail::start_child<C>(run, opts, std::move(a1), std::move(a2)), forget);
+    detail::instance_base* child = nullptr;
+    std::string id = detail::start_child<C>(run, opts, child, std::move(a1), std::move(a2));
+    return child_workflow_handle<C>(*child, std::move(id), opts.forget_on_result);
 }
 template <class C, class R, class P1, class P2, class P3>
 [[nodiscard]] child_workflow_handle<C> start_child_workflow(workflow<R> (C::*run)(P1, P2, P3),
                                                             std::type_identity_t<P1> a1, std::type_identity_t<P2> a2,
                                                             std::type_identity_t<P3> a3, child_options opts = {}) {
-    const bool forget = opts.forget_on_result;
-    return child_workflow_handle<C>(
-        detail::start_child<C>(run, opts, std::move(a1), std::move(a2), std::move(a3)), forget);
+    detail::instance_base* child = nullptr;
+    std::string id = detail::start_child<C>(run, opts, child, std::move(a1), std::move(a2), std::move(a3));
+    return child_workflow_handle<C>(*child, std::move(id), opts.forget_on_result);
 }
 
 template <class C, class R, class P1, class P2, class P3, class P4>
@@ -4771,9 +4920,10 @@ template <class C, class R, class P1, class P2, class P3, class P4>
                                                             std::type_identity_t<P1> a1, std::type_identity_t<P2> a2,
                                                             std::type_identity_t<P3> a3, std::type_identity_t<P4> a4,
                                                             child_options opts = {}) {
-    const bool forget = opts.forget_on_result;
-    return child_workflow_handle<C>(
-        detail::start_child<C>(run, opts, std::move(a1), std::move(a2), std::move(a3), std::move(a4)), forget);
+    detail::instance_base* child = nullptr;
+    std::string id =
+        detail::start_child<C>(run, opts, child, std::move(a1), std::move(a2), std::move(a3), std::move(a4));
+    return child_workflow_handle<C>(*child, std::move(id), opts.forget_on_result);
 }
 // More than four parameters: pass a struct.
 
@@ -4783,13 +4933,16 @@ template <class C, class R, class P1, class P2, class P3, class P4>
 template <class C, class R>
 [[nodiscard]] detail::result_awaiter<R> execute_child_workflow(workflow<R> (C::*run)(), child_options opts = {}) {
     const bool forget = opts.forget_on_result;
-    return detail::result_awaiter<R>(*detail::current_activation, detail::start_child<C>(run, opts), forget);
+    detail::instance_base* child = nullptr;
+    std::string id = detail::start_child<C>(run, opts, child);
+    return detail::result_awaiter<R>(*detail::current_activation, std::move(id), forget);
 }
 template <class C, class R, class P1>
 [[nodiscard]] detail::result_awaiter<R> execute_child_workflow(workflow<R> (C::*run)(P1), std::type_identity_t<P1> a1,
                                                                child_options opts = {}) {
     const bool forget = opts.forget_on_result;
-    std::string id = detail::start_child<C>(run, opts, std::move(a1));
+    detail::instance_base* child = nullptr;
+    std::string id = detail::start_child<C>(run, opts, child, std::move(a1));
     return detail::result_awaiter<R>(*detail::current_activation, std::move(id), forget);
 }
 template <class C, class R, class P1, class P2>
@@ -4797,7 +4950,8 @@ template <class C, class R, class P1, class P2>
                                                                std::type_identity_t<P1> a1,
                                                                std::type_identity_t<P2> a2, child_options opts = {}) {
     const bool forget = opts.forget_on_result;
-    std::string id = detail::start_child<C>(run, opts, std::move(a1), std::move(a2));
+    detail::instance_base* child = nullptr;
+    std::string id = detail::start_child<C>(run, opts, child, std::move(a1), std::move(a2));
     return detail::result_awaiter<R>(*detail::current_activation, std::move(id), forget);
 }
 template <class C, class R, class P1, class P2, class P3>
@@ -4806,7 +4960,8 @@ template <class C, class R, class P1, class P2, class P3>
                                                                std::type_identity_t<P2> a2,
                                                                std::type_identity_t<P3> a3, child_options opts = {}) {
     const bool forget = opts.forget_on_result;
-    std::string id = detail::start_child<C>(run, opts, std::move(a1), std::move(a2), std::move(a3));
+    detail::instance_base* child = nullptr;
+    std::string id = detail::start_child<C>(run, opts, child, std::move(a1), std::move(a2), std::move(a3));
     return detail::result_awaiter<R>(*detail::current_activation, std::move(id), forget);
 }
 
@@ -4817,7 +4972,9 @@ template <class C, class R, class P1, class P2, class P3, class P4>
                                                                std::type_identity_t<P3> a3,
                                                                std::type_identity_t<P4> a4, child_options opts = {}) {
     const bool forget = opts.forget_on_result;
-    std::string id = detail::start_child<C>(run, opts, std::move(a1), std::move(a2), std::move(a3), std::move(a4));
+    detail::instance_base* child = nullptr;
+    std::string id =
+        detail::start_child<C>(run, opts, child, std::move(a1), std::move(a2), std::move(a3), std::move(a4));
     return detail::result_awaiter<R>(*detail::current_activation, std::move(id), forget);
 }
 
@@ -4835,7 +4992,7 @@ public:
     // Never resumed when it continues: the run closes when this step ends, destroying this frame. A
     // pending cancel request wins, as at every other await: the body resumes and gets `cancelled`.
     bool await_suspend(std::coroutine_handle<>) noexcept {
-        if (inst_->cancel_requested) return park_if_cancelled;
+        if (inst_->cancel_pending) return park_if_cancelled;
         inst_->more().continue_args = std::move(args_);
         inst_->continuing = true;
         return true;
@@ -4912,7 +5069,7 @@ public:
     condition_awaiter(activation& a, Pred pred, duration timeout)
         : pred_(std::move(pred)), timeout_(timeout) {
         inst = a.inst;
-        precancelled_ = a.body && a.inst->cancel_requested;
+        precancelled_ = a.body && a.inst->cancel_pending;
         satisfied_ = !precancelled_ && test(pred_);
     }
 
@@ -4924,7 +5081,7 @@ public:
         arm(a, h, wait_kind::condition);
         check = &evaluate;
         a.inst->conditions.push_back(*this);
-        if constexpr (Timed) arm_timer(a.eng->exec().now() + (timeout_ < duration::zero() ? duration::zero() : timeout_));
+        if constexpr (Timed) arm_timer(timeout_);
         return true;
     }
 
@@ -4991,6 +5148,8 @@ template <class Pred>
 
 /// As wait_condition(pred), but gives up after `timeout` of executor time: `co_await` yields true if
 /// the predicate became true, false if the time ran out first (like Temporal TypeScript's condition).
+/// A negative timeout is a zero one; one that reaches past the end of the clock (duration::max())
+/// never runs out and sets no timer.
 template <class Pred>
 [[nodiscard]] auto wait_condition(Pred pred, duration timeout) {
     static_assert(std::is_invocable_r_v<bool, Pred&>,
@@ -5064,10 +5223,11 @@ public:
     }
 
     /// Moves the clock forward by `d`, running every work and timer due up to then, in order.
-    /// A game loop calls this once per frame. Returns works run.
+    /// A game loop calls this once per frame. Past the end of the clock (duration::max(), say) it
+    /// stops at time_point::max(). Returns works run.
     std::size_t advance(duration d) {
         const driving scope(*this, "advance");
-        const time_point target = now_ + d;
+        const time_point target = detail::saturating_add(now_, d);
         std::size_t n = 0;
         for (;;) {
             n += drain_ready();
@@ -5253,10 +5413,11 @@ public:
     /// Sends signal `name` with `args` (types must match the handler's parameters exactly, after decay;
     /// string literals count as std::string). Returns once the signal is accepted; its handler runs when
     /// the executor next runs the workflow. Throws workflow_not_found, workflow_closed, unknown_signal,
-    /// argument_mismatch or signal_limit_exceeded, and then nothing was enqueued.
+    /// argument_mismatch or signal_limit_exceeded, and then nothing was enqueued and nothing was taken
+    /// from the arguments (passed with std::move, they are intact: send them again).
     template <class... As>
     void signal(std::string_view name, As&&... args) const {
-        std::tuple<detail::by_name_t<As>...> values(std::forward<As>(args)...);
+        std::tuple<detail::by_name_hold_t<As>...> values(std::forward<As>(args)...);
         auto erased = detail::erase_args(values, std::index_sequence_for<As...>{});
         eng_->signal_by_name(instance(), name,
                              detail::erased_args{erased.data(), erased.size(), &detail::take_pack<detail::by_name_t<As>...>});
@@ -5582,38 +5743,42 @@ public:
     /// Starts a workflow: `rt.start_workflow(&T::run, args..., {.id = "x"})`. The body is queued and
     /// first runs when the executor runs; signals sent before that are handled before its first line.
     /// Arguments convert to the run method's parameter types. Throws workflow_already_started if the id
-    /// has a running run (or a closed one that opts.id_reuse forbids to reuse).
+    /// has a running run (or a closed one that opts.id_reuse forbids to reuse). The options are taken by
+    /// rvalue reference, and only a start that succeeds takes from them: after a throw (a signal-with-start
+    /// refused by the running run, say) their id and start signal arguments are intact, and the same
+    /// `start_workflow(..., std::move(opts))` may be made again.
     /// (Spelled out per arity so that the trailing `{.id = ...}` can be a braced list.)
     template <class T, class R>
-    workflow_handle<T> start_workflow(workflow<R> (T::*run)(), start_options opts = {}) {
+    workflow_handle<T> start_workflow(workflow<R> (T::*run)(), start_options&& opts = {}) {
         return start_impl<T>(run, std::move(opts));
     }
     template <class T, class R, class P1>
-    workflow_handle<T> start_workflow(workflow<R> (T::*run)(P1), std::type_identity_t<P1> a1, start_options opts = {}) {
+    workflow_handle<T> start_workflow(workflow<R> (T::*run)(P1), std::type_identity_t<P1> a1,
+                                      start_options&& opts = {}) {
         return start_impl<T>(run, std::move(opts), std::move(a1));
     }
     template <class T, class R, class P1, class P2>
     workflow_handle<T> start_workflow(workflow<R> (T::*run)(P1, P2), std::type_identity_t<P1> a1,
-                                      std::type_identity_t<P2> a2, start_options opts = {}) {
+                                      std::type_identity_t<P2> a2, start_options&& opts = {}) {
         return start_impl<T>(run, std::move(opts), std::move(a1), std::move(a2));
     }
     template <class T, class R, class P1, class P2, class P3>
     workflow_handle<T> start_workflow(workflow<R> (T::*run)(P1, P2, P3), std::type_identity_t<P1> a1,
                                       std::type_identity_t<P2> a2, std::type_identity_t<P3> a3,
-                                      start_options opts = {}) {
+                                      start_options&& opts = {}) {
         return start_impl<T>(run, std::move(opts), std::move(a1), std::move(a2), std::move(a3));
     }
     template <class T, class R, class P1, class P2, class P3, class P4>
     workflow_handle<T> start_workflow(workflow<R> (T::*run)(P1, P2, P3, P4), std::type_identity_t<P1> a1,
                                       std::type_identity_t<P2> a2, std::type_identity_t<P3> a3,
-                                      std::type_identity_t<P4> a4, start_options opts = {}) {
+                                      std::type_identity_t<P4> a4, start_options&& opts = {}) {
         return start_impl<T>(run, std::move(opts), std::move(a1), std::move(a2), std::move(a3), std::move(a4));
     }
     template <class T, class R, class P1, class P2, class P3, class P4, class P5>
     workflow_handle<T> start_workflow(workflow<R> (T::*run)(P1, P2, P3, P4, P5), std::type_identity_t<P1> a1,
                                       std::type_identity_t<P2> a2, std::type_identity_t<P3> a3,
                                       std::type_identity_t<P4> a4, std::type_identity_t<P5> a5,
-                                      start_options opts = {}) {
+                                      start_options&& opts = {}) {
         return start_impl<T>(run, std::move(opts), std::move(a1), std::move(a2), std::move(a3), std::move(a4),
                              std::move(a5));
     }
@@ -5621,7 +5786,7 @@ public:
     workflow_handle<T> start_workflow(workflow<R> (T::*run)(P1, P2, P3, P4, P5, P6), std::type_identity_t<P1> a1,
                                       std::type_identity_t<P2> a2, std::type_identity_t<P3> a3,
                                       std::type_identity_t<P4> a4, std::type_identity_t<P5> a5,
-                                      std::type_identity_t<P6> a6, start_options opts = {}) {
+                                      std::type_identity_t<P6> a6, start_options&& opts = {}) {
         return start_impl<T>(run, std::move(opts), std::move(a1), std::move(a2), std::move(a3), std::move(a4),
                              std::move(a5), std::move(a6));
     }
@@ -5678,7 +5843,10 @@ private:
         if (T::definition.run_fn != run)
             detail::raise(invalid_operation("start_workflow: the member function given is not the run method named "
                                             "in the definition of '" + std::string(T::definition.name) + "'"));
-        std::string id = opts.id.empty() ? eng_.make_id(T::definition.name) : std::move(opts.id);
+        std::string generated = opts.id.empty() ? eng_.make_id(T::definition.name) : std::string();
+        const std::string& id = opts.id.empty() ? generated : opts.id;
+        // Whatever throws up to a run's start leaves `opts` as it was; the id is taken after it.
+        const auto take_id = [&] { return std::move(opts.id.empty() ? generated : opts.id); };
         if (!opts.start_signal.empty()) {
             // Signal-with-start: a running id only gets the signal; otherwise a new run starts with it
             // queued, so its handler runs before the body's first line. Checked before anything starts.
@@ -5687,7 +5855,7 @@ private:
                 if (existing->type.self != detail::type_id_of<T>())
                     detail::raise(workflow_type_mismatch(id, T::definition.name, existing->type.name));
                 eng_.signal_by_name(*existing, opts.start_signal, opts.start_signal_args.view());
-                return workflow_handle<T>(eng_, std::move(id), *existing);
+                return workflow_handle<T>(eng_, take_id(), *existing);
             }
             const detail::workflow_type& type = detail::workflow_type_of<T>();
             std::uint32_t index = 0;
@@ -5700,11 +5868,11 @@ private:
             eng_.check_start(id, opts.id_reuse);
             detail::instance_base& in = detail::start_run<T>(eng_, id, std::forward<A>(args)...);
             eng_.signal_by_name(in, opts.start_signal, opts.start_signal_args.view());
-            return workflow_handle<T>(eng_, std::move(id), in);
+            return workflow_handle<T>(eng_, take_id(), in);
         }
         eng_.check_start(id, opts.id_reuse);
         detail::instance_base& in = detail::start_run<T>(eng_, id, std::forward<A>(args)...);
-        return workflow_handle<T>(eng_, std::move(id), in);
+        return workflow_handle<T>(eng_, take_id(), in);
     }
 
     detail::engine eng_;
@@ -5922,9 +6090,9 @@ class [[nodiscard]] sleep_awaiter : private waiter {
 public:
     using coflow_awaitable = void;
 
-    sleep_awaiter(activation& a, duration d) noexcept : delay_(d < duration::zero() ? duration::zero() : d) {
+    sleep_awaiter(activation& a, duration d) noexcept : delay_(d) {
         inst = a.inst;
-        precancelled_ = a.body && a.inst->cancel_requested;
+        precancelled_ = a.body && a.inst->cancel_pending;
     }
 
     bool await_ready() const noexcept { return false; }
@@ -5933,7 +6101,7 @@ public:
         if (precancelled_) return park_if_cancelled;
         activation& a = *current_activation;
         arm(a, h, wait_kind::sleep);
-        arm_timer(a.eng->exec().now() + delay_);
+        arm_timer(delay_);
         return true;
     }
 
@@ -5950,7 +6118,8 @@ private:
 }  // namespace detail
 
 /// Suspends the calling workflow code for `d` of executor time (never real time). Each sleep is a timer;
-/// to wait for a signal use wait_condition instead of sleeping in a loop.
+/// to wait for a signal use wait_condition instead of sleeping in a loop. A negative `d` is a zero one;
+/// a `d` that reaches past the end of the clock (duration::max()) never ends and sets no timer.
 /// Throws coflow::cancelled if the workflow is cancelled while the body sleeps.
 [[nodiscard]] inline detail::sleep_awaiter sleep(duration d) {
     return detail::sleep_awaiter(detail::require_activation("coflow::sleep"), d);

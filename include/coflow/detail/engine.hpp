@@ -10,10 +10,12 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
 #include <coflow/detail/activation.hpp>
+#include <coflow/detail/clock.hpp>
 #include <coflow/detail/id_map.hpp>
 #include <coflow/detail/inline_function.hpp>
 #include <coflow/detail/intrusive_list.hpp>
@@ -35,7 +37,8 @@ namespace coflow::detail {
 class engine;
 class instance_base;
 
-/// Delivers a pending cancel request to the running body: throws coflow::cancelled.
+/// Delivers the pending cancel request to the running body: throws coflow::cancelled. The request stays
+/// made (cancel_requested): the body may catch it and go on, and no later request reaches it again.
 [[noreturn]] inline void raise_cancelled(instance_base& in);
 
 // A waiter is in at most one of the lists it waits in (a condition list, a channel's receivers, a run's
@@ -89,8 +92,9 @@ public:
     inline void fire(wake_reason r) noexcept;
     /// Unlinks from everything, cancels its timer.
     inline void detach() noexcept;
-    /// Starts a timer that wakes this waiter with timed_out at `due`.
-    inline void arm_timer(time_point due);
+    /// Starts a timer that wakes this waiter with timed_out after `delay` of executor time (a negative
+    /// delay is a zero one). A delay that reaches past the end of the clock never ends: no timer is set.
+    inline void arm_timer(duration delay);
 
     /// In await_resume: throws `cancelled` if the wait ended by cancellation (never without exceptions).
     inline void throw_if_cancelled() const;
@@ -119,9 +123,10 @@ public:
     return "unknown";
 }
 
-/// A waiter in a run's completion list (another workflow awaiting this run's result). The run calls
-/// `capture` as it closes, before waking it: the awaiter copies the outcome then, because by the time
-/// it resumes the closed run may have been forgotten or replaced under its id.
+/// A waiter in a run's completion list (another workflow awaiting this run's result, or a child
+/// handle's record of its child, which never suspends). The run calls `capture` as it closes, before
+/// waking it: the awaiter copies the outcome then, because by the time it resumes the closed run may
+/// have been forgotten or replaced under its id.
 class completion_waiter : public waiter {
 public:
     void (*capture)(completion_waiter&, instance_base&) noexcept = nullptr;
@@ -225,7 +230,8 @@ public:
     std::uint32_t delivered_ahead = 0;
     bool scheduled = false;         // an activation is posted to the executor
     bool active = false;            // its code is on the stack right now
-    bool cancel_requested = false;  // delivered to the body at its current or next await
+    bool cancel_requested = false;  // a state: set by the first request, never cleared while the run is open
+    bool cancel_pending = false;    // requested and not yet delivered to the body (its current or next await)
     bool body_finished = false;
     bool needs_start = true;  // the body has not run yet: the first activation starts it
     bool continuing = false;  // the body asked to continue as new
@@ -450,10 +456,12 @@ public:
 
     /// Accepts a signal for `in`: checks it may take one, then queues it in order and schedules its
     /// delivery, or (a channel's, with nothing queued ahead) fills the channel at once.
-    /// `deliver` is a delivery<T, I> (definition.hpp): it owns the typed arguments in `args`.
-    template <class D>
-    [[gnu::always_inline]] inline void accept(instance_base& in, std::uint32_t index, D&& deliver) {
-        if constexpr (std::remove_cvref_t<D>::fills_channel) {
+    /// `make()` gives its delivery<T, I> (definition.hpp), which owns the typed arguments in `args`, by
+    /// value or as an rvalue reference. It is called only once the signal is admitted: a refused signal
+    /// takes nothing from its sender, who may send the same arguments again.
+    template <class Make>
+    [[gnu::always_inline]] inline void accept(instance_base& in, std::uint32_t index, Make&& make) {
+        if constexpr (std::remove_cvref_t<std::invoke_result_t<Make&>>::fills_channel) {
             // Nothing queued ahead of it and no code of the run on the stack: the channel takes the value
             // now, exactly as the next activation would (filling a channel runs no workflow code), and the
             // inbox hop is skipped. With a history, delivery stays an event of the activation. Not before
@@ -461,6 +469,7 @@ public:
             // this is the whole of a busy channel's signal.
             if (may_take(in) && in.inbox.empty() && !in.active && !in.needs_start && !in.hist) [[likely]] {
                 if (!in.scheduled) post_activation(in);  // first: if posting fails, nothing was accepted
+                decltype(auto) deliver = make();
                 deliver(in);
                 ++in.received;
                 ++in.delivered_ahead;
@@ -468,15 +477,16 @@ public:
                 return;
             }
         }
-        enqueue(in, index, std::forward<D>(deliver));
+        enqueue(in, index, make);
     }
 
-    template <class D>
-    void enqueue(instance_base& in, std::uint32_t index, D&& deliver) {
+    template <class Make>
+    void enqueue(instance_base& in, std::uint32_t index, Make& make) {
         admit(in, [&] { return in.type.signals[index].name; });
+        decltype(auto) deliver = make();
         if (in.hist) [[unlikely]]
             record_accepted(in, index, deliver.args);
-        in.inbox.emplace_back(std::forward<D>(deliver), index);
+        in.inbox.emplace_back(std::forward<decltype(deliver)>(deliver), index);
         ++in.received;
     }
 
@@ -588,16 +598,18 @@ public:
         detail::raise(unknown_signal(in.id, in.type.name, name, in.type.signal_names()));
     }
 
-    /// As accept(), for a signal that goes to the dynamic handler: `deliver` owns its name (`stable_name`,
-    /// on the heap) and its arguments (`args`, read here for the history).
-    template <class D>
-    void accept_dynamic(instance_base& in, std::string_view name, const std::string* stable_name,
-                        const arg_pack_base& args, D&& deliver) {
+    /// As accept(), for a signal that goes to the dynamic handler. `make()`, called once it is admitted,
+    /// takes the arguments from the sender and gives its dynamic_delivery<T> (definition.hpp), which owns
+    /// its name (`name`, on the heap) and its arguments (`args`, read here for the history).
+    template <class Make>
+    void accept_dynamic(instance_base& in, std::string_view name, Make&& make) {
         admit(in, [name] { return name; });
+        auto deliver = make();
         if (in.hist)
-            record(in, event_kind::signal_accepted, std::string(name), args.text(),
-                   std::shared_ptr<arg_pack_base>(args.clone()), {}, self_sender_ == &in);
-        in.inbox.emplace_back(std::forward<D>(deliver), dynamic_index, stable_name);
+            record(in, event_kind::signal_accepted, std::string(name), deliver.args->text(),
+                   std::shared_ptr<arg_pack_base>(deliver.args->clone()), {}, self_sender_ == &in);
+        const std::string* stable_name = deliver.name.get();
+        in.inbox.emplace_back(std::move(deliver), dynamic_index, stable_name);
         ++in.received;
     }
 
@@ -609,10 +621,12 @@ public:
     }
 
     /// Queues an outgoing signal of `sender` (sent when its current step ends) and returns its sequence
-    /// number. `hint` is where the caller last saw the target's run. Throws signal_limit_exceeded when
-    /// too many are pending; then nothing was queued.
+    /// number. `hint` is where the caller last saw the target's run. `make()` gives what sends it (an
+    /// outgoing_send), taking the arguments from the caller: it is called only once the signal may be
+    /// queued. Throws signal_limit_exceeded when too many are pending; then nothing was queued or taken.
+    template <class Make>
     std::uint64_t send_later(instance_base& sender, std::string_view target, run_hint hint, std::string_view signal,
-                             outgoing_send send, outgoing_state* state) {
+                             Make&& make, outgoing_state* state) {
         const std::size_t limit = opts_.max_pending_outgoing_signals;
         if (limit != 0 && sender.pending_outgoing() >= limit)
             detail::raise(signal_limit_exceeded(
@@ -620,8 +634,10 @@ public:
                 "pending outgoing signals (runtime_options::max_pending_outgoing_signals)", limit,
                 "await the signals already sent before sending more"));
         auto& x = sender.more();
-        x.outbox.push_back(outgoing{std::move(send), state, x.out_seq, std::string(target), hint.slot, hint.gen,
-                                    sender.hist ? std::make_unique<std::string>(signal) : nullptr});
+        std::string target_id(target);
+        std::unique_ptr<std::string> what = sender.hist ? std::make_unique<std::string>(signal) : nullptr;
+        x.outbox.push_back(outgoing{outgoing_send(make()), state, x.out_seq, std::move(target_id), hint.slot, hint.gen,
+                                    std::move(what)});
         return x.out_seq++;
     }
 
@@ -654,6 +670,7 @@ public:
         if (!in.running()) detail::raise(workflow_closed(in.id, to_string(in.status), "cancel it"));
         if (in.cancel_requested) return;  // a state, not an event: only the first request counts
         in.cancel_requested = true;
+        in.cancel_pending = true;
         record(in, event_kind::cancel_requested, {}, {}, {}, {}, self_sender_ == &in);
         // Children first, so their activations run before the parent's: a parent that ends once it
         // sees the cancellation then finds them cancelled, not still open (and terminated).
@@ -1131,6 +1148,7 @@ inline void waiter::fire(wake_reason r) noexcept {
     reason = r;
     static_cast<list_hook<wait_tag>&>(*this).unlink();
     static_cast<list_hook<suspended_tag>&>(*this).unlink();
+    if (!handle) return;  // never suspended (a child handle's record of its child): nothing to wake
     if (timer != no_timer) {
         inst->eng.release_timer(timer);
         timer = no_timer;
@@ -1155,12 +1173,14 @@ inline void waiter::detach() noexcept {
     }
 }
 
-inline void waiter::arm_timer(time_point at) {
-    timer = inst->eng.add_timer(*this, at);
-    if (inst->hist) {
-        const auto delay = at - inst->eng.exec().now();
-        inst->eng.record(*inst, event_kind::timer_started, {}, {std::to_string(delay.count())});
-    }
+inline void waiter::arm_timer(duration delay) {
+    if (delay < duration::zero()) delay = duration::zero();
+    const time_point due = saturating_add(inst->eng.exec().now(), delay);
+    // It would fire at the end of time at the earliest: a timer there would only drag the clock to it
+    // (run_until_idle jumps to the next timer), so there is none.
+    if (due == time_point::max() && delay > duration::zero()) return;
+    timer = inst->eng.add_timer(*this, due);
+    if (inst->hist) inst->eng.record(*inst, event_kind::timer_started, {}, {std::to_string(delay.count())});
 }
 
 inline void waiter::throw_if_cancelled() const {
@@ -1170,7 +1190,7 @@ inline void waiter::throw_if_cancelled() const {
 inline void waiter::raise_cancelled() const { detail::raise_cancelled(*inst); }
 
 inline void raise_cancelled(instance_base& in) {
-    in.cancel_requested = false;  // delivered: the body may catch it and go on
+    in.cancel_pending = false;
     detail::raise(cancelled(in.id));
 }
 

@@ -88,6 +88,12 @@ inline constexpr bool is_string_view_like_v = is_c_string_v<A> || std::is_same_v
 template <class A>
 using by_name_t = std::conditional_t<is_string_view_like_v<A>, std::string, std::decay_t<A>>;
 
+/// How a by-name signal argument is held until the signal is accepted: an rvalue already of the type
+/// sent is left where the caller has it (a reference), to be moved from only once the signal is
+/// accepted; anything else becomes a by_name_t value (an lvalue is copied, a string literal converted).
+template <class A>
+using by_name_hold_t = std::conditional_t<!std::is_reference_v<A> && std::is_same_v<A, by_name_t<A>>, A&&, by_name_t<A>>;
+
 /// The type a by-name query argument is passed as: decayed, with string literals and C strings as
 /// std::string. A std::string_view stays one: the query runs before its caller returns.
 template <class A>

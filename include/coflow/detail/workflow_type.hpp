@@ -46,11 +46,12 @@ struct erased_args {
     }
 };
 
-/// Type-erased views of the values in a tuple (moved from by whoever accepts them).
+/// Type-erased views of the values in a tuple (moved from by whoever accepts them). An element may be
+/// an rvalue reference: the view is then of the object it refers to.
 template <class Tuple, std::size_t... I>
 std::array<erased_arg, sizeof...(I)> erase_args(Tuple& values, std::index_sequence<I...>) {
-    return {{erased_arg{type_id_of<std::tuple_element_t<I, Tuple>>(), &std::get<I>(values),
-                        &type_name<std::tuple_element_t<I, Tuple>>}...}};
+    return {{erased_arg{type_id_of<std::remove_cvref_t<std::tuple_element_t<I, Tuple>>>(), &std::get<I>(values),
+                        &type_name<std::remove_cvref_t<std::tuple_element_t<I, Tuple>>>}...}};
 }
 
 /// Arguments owned on the heap for later use by name (signal-with-start, continue-as-new, external signals).
