@@ -94,6 +94,38 @@ public:
     std::exception_ptr exception;
 };
 
+/// Task frames waiting to be destroyed while another frame is destroyed. Destroying a frame suspended in
+/// `co_await child` destroys the child's task, whose frame may be suspended the same way, and so on down
+/// a chain as deep as workflow code made it: each nested task frame is queued here instead, and the
+/// outermost destruction destroys them one at a time, so the stack stays flat however deep the chain.
+struct frame_graveyard {
+    promise_base* first = nullptr;  // linked through their handler hooks (a task's frame is never a handler)
+    bool draining = false;
+};
+
+inline thread_local frame_graveyard graveyard;
+
+/// Destroys the frame of a task (`p` is its promise), or queues it if another frame is being destroyed.
+inline void destroy_task_frame(std::coroutine_handle<> frame, promise_base& p) noexcept {
+    if (frame.done()) {  // a finished frame awaits no child
+        frame.destroy();
+        return;
+    }
+    if (graveyard.draining) {
+        p.self = frame;
+        p.list_hook<handler_tag>::next = graveyard.first;
+        graveyard.first = &p;
+        return;
+    }
+    graveyard.draining = true;
+    frame.destroy();
+    while (promise_base* q = graveyard.first) {
+        graveyard.first = static_cast<promise_base*>(q->list_hook<handler_tag>::next);
+        q->self.destroy();
+    }
+    graveyard.draining = false;
+}
+
 template <class R>
 class value_promise : public promise_base {
 public:
