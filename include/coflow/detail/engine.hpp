@@ -349,6 +349,11 @@ public:
         return s.gen == gen ? s.inst : nullptr;
     }
 
+    /// Tests only: sets the generation of slot `slot` if it is free (to reach the end of its generations).
+    void set_free_slot_generation(std::uint32_t slot, std::uint32_t gen) noexcept {
+        if (slot < slots_.size() && !slots_[slot].inst) slots_[slot].gen = gen;
+    }
+
     /// A fresh id for a start that gave none: "<type>-<n>", skipping ids in use.
     [[nodiscard]] std::string make_id(std::string_view type) {
         for (;;) {
@@ -690,8 +695,8 @@ public:
 
     void release_timer(std::uint32_t s) noexcept {
         timers_[s].w = nullptr;
-        ++timers_[s].gen;
-        free_timers_.push_back(s);  // grows only past the most timers ever live at once
+        // As for run slots (retire): a timer slot whose generations have all been used is not reused.
+        if (++timers_[s].gen != 0) free_timers_.push_back(s);  // grows only past the most timers ever live at once
     }
 
 private:
@@ -1015,9 +1020,10 @@ private:
 
     void retire(instance_base& in) noexcept {
         in.destroy_frames();
-        ++slots_[in.slot].gen;
         slots_[in.slot].inst = nullptr;
-        free_slots_.push_back(in.slot);
+        // A slot whose generations have all been used is never used again: a handle that last saw its
+        // first run must not reach a run in it (4 billion runs later) as if it were that one.
+        if (++slots_[in.slot].gen != 0) free_slots_.push_back(in.slot);
     }
 
     executor& ex_;
