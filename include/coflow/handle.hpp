@@ -31,7 +31,8 @@ class workflow_handle;
 
 /// An untyped handle: a workflow id and the runtime that knows it. It always addresses the id's latest
 /// run. Cheap to copy; valid while its runtime lives. Nothing is checked when the handle is made: a
-/// missing id throws workflow_not_found when the handle is used.
+/// missing id throws workflow_not_found when the handle is used. Used while its runtime is being
+/// destroyed (from a workflow object's destructor, say), it throws workflow_closed.
 template <>
 class workflow_handle<void> {
 public:
@@ -134,6 +135,8 @@ protected:
     }
 
     [[nodiscard]] detail::instance_base& lookup() const {
+        if (eng_->tearing_down()) [[unlikely]]
+            detail::raise(workflow_closed(id_, "its runtime is being destroyed", "reach it"));
         detail::instance_base* in = eng_->find(id_);
         if (!in) detail::raise(workflow_not_found(id_));
         slot_ = in->slot;

@@ -328,6 +328,11 @@ public:
     ~engine() {
         link_->eng = nullptr;
         if (--link_->refs == 0) delete link_;
+        // Destructors of frame locals and workflow objects may still use handles: from here on they
+        // find no run by slot, and by id they are refused (workflow_handle::lookup), never given one
+        // that is already destroyed.
+        tearing_down_ = true;
+        slots_.clear();
         // Frames first (their waiters may be linked into other instances), then the objects.
         by_id_.for_each([](instance_base& in) { in.destroy_frames(); });
         by_id_.for_each([](instance_base& in) { delete &in; });
@@ -335,6 +340,8 @@ public:
     }
 
     [[nodiscard]] executor& exec() const noexcept { return ex_; }
+    /// True while the engine is being destroyed (its runs with it).
+    [[nodiscard]] bool tearing_down() const noexcept { return tearing_down_; }
     [[nodiscard]] const runtime_options& options() const noexcept { return opts_; }
 
     // ---- instances -------------------------------------------------------------------------
@@ -1037,6 +1044,7 @@ private:
     std::vector<std::uint32_t> free_timers_;
     id_map<instance_base> by_id_;  // owns the runs (deleted on replace, forget and destruction)
     std::vector<std::shared_ptr<const history>> histories_;
+    bool tearing_down_ = false;
 };
 
 // ---- waiter ------------------------------------------------------------------------------------
