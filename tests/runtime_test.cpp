@@ -206,7 +206,8 @@ TEST_CASE("issue 14: a workflow object whose destructor uses a handle as the run
     {
         coflow::runtime rt{ex};
         ring_member::rt = &rt;
-        for (int i = 0; i < n; ++i) (void)rt.start_workflow(&ring_member::run, (i + 1) % n, {.id = "ring-" + std::to_string(i)});
+        for (int i = 0; i < n; ++i)
+            (void)rt.start_workflow(&ring_member::run, (i + 1) % n, {.id = "ring-" + std::to_string(i)});
         ex.run_until_idle();
         REQUIRE(rt.get_workflow_handle_for<ring_member>("ring-0").query(&ring_member::waves) == 0);
     }

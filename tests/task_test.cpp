@@ -514,7 +514,8 @@ TEST_CASE("a suspended task is destroyed with the workflow that awaits it", "[ta
     CHECK_THROWS_AS(h.result(), coflow::workflow_terminated);
 }
 
-TEST_CASE("issue 14: a million suspended nested task awaits are torn down without recursion", "[task][lifetime][regression]") {
+TEST_CASE("issue 14: a million suspended nested task awaits are torn down without recursion",
+          "[task][lifetime][regression]") {
     // Destroying a frame suspended in `co_await child` destroys the child's frame, and so on down the chain.
     auto teardown = [](bool terminate_first) {
         return [terminate_first]() -> int {

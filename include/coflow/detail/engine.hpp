@@ -737,7 +737,8 @@ private:
     // Where the open children of `r` are now, in start order.
     static std::vector<run_hint> open_children(instance_base& r) {
         std::vector<run_hint> out;
-        if (r.x) r.x->children.for_each([&](instance_base::extras& c) { out.push_back(run_hint{c.run->slot, c.run->gen}); });
+        if (r.x)
+            r.x->children.for_each([&](instance_base::extras& c) { out.push_back(run_hint{c.run->slot, c.run->gen}); });
         return out;
     }
 
