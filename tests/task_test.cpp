@@ -298,6 +298,24 @@ coflow::task<void> deep_throw_body(trace& t) {
     }
 }
 
+/// Records its level when destroyed.
+struct level_probe {
+    trace* t;
+    int level;
+    level_probe(trace& tr, int l) : t(&tr), level(l) {}
+    level_probe(const level_probe&) = delete;
+    level_probe& operator=(const level_probe&) = delete;
+    ~level_probe() { t->events.push_back(std::to_string(level)); }
+};
+
+coflow::task<void> probed_levels(trace& t, int level, int depth) {
+    level_probe probe(t, level);
+    if (level == depth) co_await coflow::wait_condition([] { return false; });
+    else co_await probed_levels(t, level + 1, depth);
+}
+
+coflow::task<void> ten_probed_levels_body(trace& t) { co_await probed_levels(t, 1, 10); }
+
 coflow::task<void> stuck_deep_body(trace& t) {
     co_await wait_forever_below(1'000'000);
     t.number = 1;  // never reached
@@ -549,4 +567,17 @@ TEST_CASE("issue 14: a million suspended nested task awaits are torn down withou
     SECTION("when the run is terminated") {
         CHECK(run_in_child_process(teardown(true), describe) == "ok");
     }
+}
+
+TEST_CASE("tearing down a suspended chain of awaits destroys each awaited task before the frame awaiting it",
+          "[task][lifetime]") {
+    // A frame's locals may be referenced by the task it awaits: they must outlive that task's frame.
+    trace t;
+    coflow::deterministic_executor ex;
+    coflow::runtime rt{ex};
+    auto h = rt.start_workflow(&harness::run, &ten_probed_levels_body, &t, {.id = "levels"});
+    ex.run_until_idle();
+    REQUIRE(t.events.empty());
+    h.terminate("test over");
+    CHECK(t.events == std::vector<std::string>{"10", "9", "8", "7", "6", "5", "4", "3", "2", "1"});
 }

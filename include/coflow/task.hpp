@@ -15,10 +15,10 @@ namespace coflow {
 /// `co_await t` starts the task and suspends the caller; when the task finishes, the caller resumes. Both
 /// transfers go through the engine's trampoline, so no chain of awaits grows the stack, whatever the
 /// compiler or optimisation level. `co_await` returns the value or rethrows the task's exception. A task
-/// is a move-only owner: destroying it destroys its frame. A task frame destroyed while another frame
-/// is being destroyed (the awaited child of a torn-down frame) goes right after it, not inside it, so
-/// tearing down a deep chain of awaits does not grow the stack either. Tasks are awaited where they are
-/// made, so the compiler may place their frames inside the caller's (HALO).
+/// is a move-only owner: destroying it destroys its frame. Tearing down a suspended chain of awaits
+/// destroys each awaited task before the rest of the frame awaiting it, on a bounded stack however deep
+/// the chain (past 64 levels, a deeper frame goes after the frames above it instead). Tasks are awaited
+/// where they are made, so the compiler may place their frames inside the caller's (HALO).
 template <class R = void>
 class [[nodiscard]] task {
 public:
