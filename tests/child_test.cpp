@@ -2,11 +2,13 @@
 #include <coflow/coflow.hpp>
 
 #include <cstdint>
+#include <memory>
 #include <stdexcept>
 #include <string>
 #include <vector>
 
 #include "coflow_catch.hpp"
+#include "isolated.hpp"
 
 using namespace std::chrono_literals;
 
@@ -634,4 +636,121 @@ TEST_CASE("issue 14: a child handle follows its child through continue-as-new, a
     ex.run_until_idle();
     REQUIRE(newcomer.result() == 7);
     CHECK(obey(h, ex, {"result"}) == std::vector<std::string>{"signalled", "result 101"});
+}
+
+namespace {
+
+// Each run starts a child one level shallower and awaits it; the innermost waits for ever.
+class nesting_doll {
+public:
+    coflow::workflow<int> run(int depth, int policy) {
+        if (depth == 0) {
+            co_await coflow::wait_condition([] { return false; });
+            co_return 0;
+        }
+        co_return 1 + co_await coflow::execute_child_workflow(
+                          &nesting_doll::run, depth - 1, policy,
+                          {.parent_close = static_cast<coflow::parent_close_policy>(policy)});
+    }
+    static constexpr auto definition = coflow::define<nesting_doll>("nesting_doll").run(&nesting_doll::run);
+};
+
+// Starts `n` children in one step; child k sleeps n - k milliseconds, so they close in the reverse order
+// of their start. Awaits the even ones (in start order) and sums their results.
+class fan_leaf {
+public:
+    coflow::workflow<int> run(int delay_ms) {
+        co_await coflow::sleep(std::chrono::milliseconds(delay_ms));
+        co_return 1;
+    }
+    static constexpr auto definition = coflow::define<fan_leaf>("fan_leaf").run(&fan_leaf::run);
+};
+
+class fan_root {
+public:
+    coflow::workflow<long long> run(int n) {
+        std::vector<coflow::child_workflow_handle<fan_leaf>> awaited;
+        for (int k = 0; k < n; ++k) {
+            auto child = coflow::start_child_workflow(&fan_leaf::run, n - k, {.forget_on_result = true});
+            if (k % 2 == 0) awaited.push_back(std::move(child));
+        }
+        long long sum = 0;
+        for (auto& child : awaited) sum += co_await child.result();
+        co_return sum;
+    }
+    static constexpr auto definition = coflow::define<fan_root>("fan_root").run(&fan_root::run);
+};
+
+}  // namespace
+
+TEST_CASE("issue 14: a chain of twenty thousand nested children is closed and destroyed without recursion",
+          "[child][lifetime][regression]") {
+    constexpr int depth = 20'000;
+    enum class end { terminate, terminate_cancelling_children, cancel, destroy };
+    auto attempt = [](end how) {
+        return [how]() -> int {
+            coflow::deterministic_executor ex;
+            auto rt = std::make_unique<coflow::runtime>(ex);
+            const auto policy = how == end::terminate_cancelling_children ? coflow::parent_close_policy::request_cancel
+                                                                          : coflow::parent_close_policy::terminate;
+            auto top = rt->start_workflow(&nesting_doll::run, depth, static_cast<int>(policy), {.id = "doll"});
+            ex.run_until_idle();
+            auto innermost = rt->get_workflow_handle("nesting_doll-" + std::to_string(depth));
+            if (top.is_closed() || innermost.is_closed() || rt->size() != depth + 1) return 1;
+            auto expected = coflow::workflow_status::running;
+            switch (how) {
+                case end::terminate:
+                    top.terminate("test over");
+                    expected = coflow::workflow_status::terminated;
+                    break;
+                case end::terminate_cancelling_children:
+                    top.terminate("test over");
+                    ex.run_until_idle();
+                    expected = coflow::workflow_status::cancelled;
+                    break;
+                case end::cancel:
+                    top.cancel();
+                    ex.run_until_idle();
+                    expected = coflow::workflow_status::cancelled;
+                    break;
+                case end::destroy: break;
+            }
+            if (innermost.status() != expected) return 2;
+            rt.reset();
+            return 0;
+        };
+    };
+    auto describe = [](int code) -> std::string {
+        switch (code) {
+            case 0: return "ok";
+            case 1: return "the chain was not built";
+            case 2: return "the innermost child did not end as expected";
+            default: return "exit code " + std::to_string(code);
+        }
+    };
+    SECTION("terminating the outermost run terminates them all") {
+        CHECK(run_in_child_process(attempt(end::terminate), describe) == "ok");
+    }
+    SECTION("terminating the outermost run cancels them all under request_cancel") {
+        CHECK(run_in_child_process(attempt(end::terminate_cancelling_children), describe) == "ok");
+    }
+    SECTION("cancelling the outermost run cancels them all") {
+        CHECK(run_in_child_process(attempt(end::cancel), describe) == "ok");
+    }
+    SECTION("destroying the runtime") {
+        CHECK(run_in_child_process(attempt(end::destroy), describe) == "ok");
+    }
+}
+
+TEST_CASE("issue 14: a parent that starts two hundred thousand children closes each in constant time",
+          "[child][regression]") {
+    // They close in the reverse order of their start: a parent that searched its list of open children
+    // on each close would take quadratic time (minutes, past the test timeout).
+    constexpr int n = 200'000;
+    coflow::deterministic_executor ex;
+    coflow::runtime rt{ex};
+    auto h = rt.start_workflow(&fan_root::run, n, {.id = "fan"});
+    ex.run_until_idle();
+    CHECK(h.result() == n / 2);
+    CHECK(rt.size() == 1 + n / 2);  // the awaited children were forgotten once read
 }

@@ -1,6 +1,7 @@
 // Client handles: queries (typed, by name, callables), results, describe, cancel, terminate, type checks.
 #include <coflow/coflow.hpp>
 
+#include <cstdint>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -241,4 +242,50 @@ TEST_CASE("a handle follows the latest run of its id", "[handle]") {
     CHECK(first.describe().run_id != first_run);
     CHECK(first.query(&shop::stock) == 50);
     CHECK(first.describe().run_id == second.describe().run_id);
+}
+
+TEST_CASE("issue 14: no handle reaches another run through a slot reused 2^32 times", "[handle][errors][regression]") {
+    coflow::deterministic_executor ex;
+    coflow::runtime rt{ex};
+    auto& eng = rt.engine_internals();
+    // Runs `id` (a workflow of type `other`) to its end, then forgets it: its slot is free again.
+    auto run_and_forget = [&](const std::string& id) {
+        (void)rt.start_workflow(&other::run, {.id = id});
+        ex.run_until_idle();
+        REQUIRE(rt.forget(id));
+    };
+    SECTION("a typed handle checks the type of the run it reaches before reading its object") {
+        auto h = rt.start_workflow(&shop::run, 7, {.id = "x"});  // knows the slot of its run
+        h.signal(&shop::close);
+        ex.run_until_idle();
+        REQUIRE(h.result() == 7);
+        const std::uint32_t slot = eng.find("x")->slot;
+        REQUIRE(rt.forget("x"));
+        eng.set_free_slot_generation(slot, 0xffffffffu);  // as if the slot had served four billion runs since
+        run_and_forget("y");                               // the slot's last generation
+        (void)rt.start_workflow(&other::run, {.id = "x"});  // the id reused by a run of another type
+        ex.run_until_idle();
+        try {
+            (void)h.query(&shop::stock);
+            FAIL("no exception");
+        } catch (const coflow::workflow_type_mismatch& e) {
+            CHECK(std::string(e.what()) ==
+                  "[coflow.workflow_type_mismatch] workflow 'x' is of type 'other', but the handle is for type 'shop'");
+        }
+        CHECK_THROWS_AS(h.signal(&shop::sell, 1), coflow::workflow_type_mismatch);
+        CHECK_THROWS_AS(h.result(), coflow::workflow_type_mismatch);
+        CHECK(h.status() == coflow::workflow_status::completed);  // untyped calls reach the id's run as usual
+    }
+    SECTION("a handle whose run was forgotten does not reach the run that took its slot") {
+        auto h = rt.get_workflow_handle("a");
+        (void)rt.start_workflow(&other::run, {.id = "a"});
+        ex.run_until_idle();
+        REQUIRE(h.status() == coflow::workflow_status::completed);  // the handle has seen the run's slot
+        const std::uint32_t slot = eng.find("a")->slot;
+        REQUIRE(rt.forget("a"));
+        eng.set_free_slot_generation(slot, 0xffffffffu);
+        run_and_forget("b");
+        (void)rt.start_workflow(&other::run, {.id = "c"});
+        CHECK_THROWS_AS(h.status(), coflow::workflow_not_found);
+    }
 }

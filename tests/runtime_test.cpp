@@ -2,6 +2,7 @@
 #include <coflow/coflow.hpp>
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -275,3 +276,70 @@ TEST_CASE("issue 14: a predicate that changes state fails its run in debug build
     }
 }
 #endif
+
+namespace {
+
+// One of a ring of workflows: its object holds a handle on the next one, which its destructor uses.
+class ring_member {
+public:
+    static inline coflow::runtime* rt = nullptr;
+    static inline std::vector<std::string> outcomes;
+
+    ring_member() = default;
+    ring_member(const ring_member&) = delete;
+    ring_member& operator=(const ring_member&) = delete;
+    ~ring_member() {
+        if (!next_) return;
+        try {
+            next_->signal(&ring_member::wave);
+            outcomes.emplace_back("signal accepted");
+        } catch (const coflow::error& e) {
+            outcomes.emplace_back(e.what());
+        }
+        try {
+            (void)next_->query(&ring_member::waves);
+            outcomes.emplace_back("query answered");
+        } catch (const coflow::error& e) {
+            outcomes.emplace_back(e.what());
+        }
+    }
+
+    coflow::workflow<void> run(int next) {
+        next_.emplace(rt->get_workflow_handle_for<ring_member>("ring-" + std::to_string(next)));
+        co_await coflow::wait_condition([] { return false; });
+    }
+    void wave() { ++waves_; }
+    int waves() const { return waves_; }
+    static constexpr auto definition = coflow::define<ring_member>("ring_member")
+                                           .run(&ring_member::run)
+                                           .signal("wave", &ring_member::wave)
+                                           .query("waves", &ring_member::waves);
+
+private:
+    std::optional<coflow::workflow_handle<ring_member>> next_;
+    int waves_ = 0;
+};
+
+}  // namespace
+
+TEST_CASE("issue 14: a workflow object whose destructor uses a handle as the runtime is destroyed gets workflow_closed",
+          "[runtime][lifetime][regression]") {
+    // Whatever order the runs are destroyed in, some destructor reaches a run already destroyed.
+    constexpr int n = 16;
+    ring_member::outcomes.clear();
+    coflow::deterministic_executor ex;
+    {
+        coflow::runtime rt{ex};
+        ring_member::rt = &rt;
+        for (int i = 0; i < n; ++i)
+            (void)rt.start_workflow(&ring_member::run, (i + 1) % n, {.id = "ring-" + std::to_string(i)});
+        ex.run_until_idle();
+        REQUIRE(rt.get_workflow_handle_for<ring_member>("ring-0").query(&ring_member::waves) == 0);
+    }
+    ring_member::rt = nullptr;
+    REQUIRE(ring_member::outcomes.size() == 2 * n);
+    for (const std::string& outcome : ring_member::outcomes) {
+        CHECK(outcome.rfind("[coflow.workflow_closed] workflow 'ring-", 0) == 0);
+        CHECK(outcome.find("' is closed (its runtime is being destroyed): cannot reach it") != std::string::npos);
+    }
+}

@@ -2,6 +2,7 @@
 // symmetric transfer. Tasks are awaited from workflow code, so most cases run inside a small workflow.
 #include <coflow/task.hpp>
 
+#include <coflow/condition.hpp>
 #include <coflow/definition.hpp>
 #include <coflow/deterministic_executor.hpp>
 #include <coflow/errors.hpp>
@@ -12,9 +13,6 @@
 
 #include <chrono>
 
-#include <csignal>
-#include <cstdio>
-#include <cstdlib>
 #include <memory>
 #include <stdexcept>
 #include <string>
@@ -22,15 +20,8 @@
 #include <utility>
 #include <vector>
 
-#if __has_include(<sys/wait.h>) && __has_include(<unistd.h>)
-#include <sys/wait.h>
-#include <unistd.h>
-#define COFLOW_TEST_HAS_FORK 1
-#else
-#define COFLOW_TEST_HAS_FORK 0
-#endif
-
 #include "coflow_catch.hpp"
+#include "isolated.hpp"
 
 static_assert(!std::is_copy_constructible_v<coflow::task<int>>);
 static_assert(!std::is_copy_assignable_v<coflow::task<int>>);
@@ -116,24 +107,7 @@ std::string run_isolated(body_fn body, long long expected_number, const std::str
             default: return "exit code " + std::to_string(code);
         }
     };
-#if COFLOW_TEST_HAS_FORK
-    std::fflush(nullptr);
-    const pid_t pid = ::fork();
-    if (pid == 0) {
-        // The runner's crash handler would report from the child too: let a stack overflow just kill it.
-        std::signal(SIGSEGV, SIG_DFL);
-        std::signal(SIGBUS, SIG_DFL);
-        std::_Exit(attempt());
-    }
-    if (pid < 0) return describe(attempt());  // no fork: run here
-    int status = 0;
-    if (::waitpid(pid, &status, 0) != pid) return "waitpid failed";
-    if (WIFSIGNALED(status))
-        return "killed by signal " + std::to_string(WTERMSIG(status)) + " (stack overflow: the trampoline did not keep the stack flat?)";
-    return describe(WEXITSTATUS(status));
-#else
-    return describe(attempt());
-#endif
+    return run_in_child_process(attempt, describe);
 }
 
 // g++ emits a symmetric-transfer resume as a tail call only at -O2, so coflow does not rely on it: every
@@ -210,6 +184,16 @@ coflow::task<long long> depth(int n) {
 coflow::task<long long> depth_then_throw(int n) {
     if (n == 0) throw test_error("bottom");
     co_return 1 + co_await depth_then_throw(n - 1);
+}
+
+/// A chain of `depth` nested awaits whose innermost task waits for ever, holding a probe.
+coflow::task<void> wait_forever_below(int depth) {
+    if (depth == 0) {
+        counted probe;
+        co_await coflow::wait_condition([] { return false; });
+    } else {
+        co_await wait_forever_below(depth - 1);
+    }
 }
 
 coflow::task<std::unique_ptr<int>> make_unique_value(int v) { co_return std::make_unique<int>(v); }
@@ -312,6 +296,29 @@ coflow::task<void> deep_throw_body(trace& t) {
     } catch (const test_error& e) {
         t.text = e.what();
     }
+}
+
+/// Records its level when destroyed.
+struct level_probe {
+    trace* t;
+    int level;
+    level_probe(trace& tr, int l) : t(&tr), level(l) {}
+    level_probe(const level_probe&) = delete;
+    level_probe& operator=(const level_probe&) = delete;
+    ~level_probe() { t->events.push_back(std::to_string(level)); }
+};
+
+coflow::task<void> probed_levels(trace& t, int level, int depth) {
+    level_probe probe(t, level);
+    if (level == depth) co_await coflow::wait_condition([] { return false; });
+    else co_await probed_levels(t, level + 1, depth);
+}
+
+coflow::task<void> ten_probed_levels_body(trace& t) { co_await probed_levels(t, 1, 10); }
+
+coflow::task<void> stuck_deep_body(trace& t) {
+    co_await wait_forever_below(1'000'000);
+    t.number = 1;  // never reached
 }
 
 coflow::task<void> moved_task_body(trace& t) {
@@ -523,4 +530,54 @@ TEST_CASE("a suspended task is destroyed with the workflow that awaits it", "[ta
     ex.run_until_idle();  // the task's timer comes due: nothing of the workflow runs
     CHECK(t.events == std::vector<std::string>{"sleepy waits"});
     CHECK_THROWS_AS(h.result(), coflow::workflow_terminated);
+}
+
+TEST_CASE("issue 14: a million suspended nested task awaits are torn down without recursion",
+          "[task][lifetime][regression]") {
+    // Destroying a frame suspended in `co_await child` destroys the child's frame, and so on down the chain.
+    auto teardown = [](bool terminate_first) {
+        return [terminate_first]() -> int {
+            counted::reset();
+            trace t;
+            {
+                coflow::deterministic_executor ex;
+                coflow::runtime rt{ex};
+                auto h = rt.start_workflow(&harness::run, &stuck_deep_body, &t, {.id = "stuck"});
+                ex.run_until_idle();
+                if (h.is_closed() || counted::alive() != 1) return 1;
+                if (terminate_first) {
+                    h.terminate("test over");
+                    if (counted::alive() != 0) return 2;
+                }
+            }
+            return counted::alive() == 0 && t.number == 0 ? 0 : 2;
+        };
+    };
+    auto describe = [](int code) -> std::string {
+        switch (code) {
+            case 0: return "ok";
+            case 1: return "the chain was not built";
+            case 2: return "the innermost frame was not freed";
+            default: return "exit code " + std::to_string(code);
+        }
+    };
+    SECTION("when the runtime is destroyed") {
+        CHECK(run_in_child_process(teardown(false), describe) == "ok");
+    }
+    SECTION("when the run is terminated") {
+        CHECK(run_in_child_process(teardown(true), describe) == "ok");
+    }
+}
+
+TEST_CASE("tearing down a suspended chain of awaits destroys each awaited task before the frame awaiting it",
+          "[task][lifetime]") {
+    // A frame's locals may be referenced by the task it awaits: they must outlive that task's frame.
+    trace t;
+    coflow::deterministic_executor ex;
+    coflow::runtime rt{ex};
+    auto h = rt.start_workflow(&harness::run, &ten_probed_levels_body, &t, {.id = "levels"});
+    ex.run_until_idle();
+    REQUIRE(t.events.empty());
+    h.terminate("test over");
+    CHECK(t.events == std::vector<std::string>{"10", "9", "8", "7", "6", "5", "4", "3", "2", "1"});
 }

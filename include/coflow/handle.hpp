@@ -31,7 +31,8 @@ class workflow_handle;
 
 /// An untyped handle: a workflow id and the runtime that knows it. It always addresses the id's latest
 /// run. Cheap to copy; valid while its runtime lives. Nothing is checked when the handle is made: a
-/// missing id throws workflow_not_found when the handle is used.
+/// missing id throws workflow_not_found when the handle is used. Used while its runtime is being
+/// destroyed (from a workflow object's destructor, say), it throws workflow_closed.
 template <>
 class workflow_handle<void> {
 public:
@@ -136,11 +137,12 @@ protected:
     }
 
     [[nodiscard]] detail::instance_base& lookup() const {
+        if (eng_->tearing_down()) [[unlikely]]
+            detail::raise(workflow_closed(id_, "its runtime is being destroyed", "reach it"));
         detail::instance_base* in = eng_->find(id_);
         if (!in) detail::raise(workflow_not_found(id_));
         slot_ = in->slot;
         gen_ = in->gen;
-        typed_ = false;
         return *in;
     }
 
@@ -148,7 +150,6 @@ protected:
     std::string id_;
     mutable std::uint32_t slot_ = 0xffffffffu;
     mutable std::uint32_t gen_ = 0;
-    mutable bool typed_ = false;  // workflow_handle<T>: the run in the slot was checked to be a T
 };
 
 template <class R>
@@ -171,10 +172,6 @@ class workflow_handle : public workflow_handle<void> {
 
 public:
     using workflow_handle<void>::workflow_handle;
-    workflow_handle(detail::engine& eng, std::string id, const detail::instance_base& run)
-        : workflow_handle<void>(eng, std::move(id), run) {
-        typed_ = run.type.self == detail::type_id_of<T>();
-    }
     using workflow_handle<void>::signal;
     using workflow_handle<void>::query;
     using result_type = detail::run_result_t<T>;
@@ -231,15 +228,12 @@ public:
     result_type result() const { return detail::closed_result<result_type>(typed_instance()); }
 
 private:
-    // A run never changes type, so the check is made once per run the handle finds.
+    // Checked on every use, before the run's object is read as a T: whatever run the handle reaches
+    // (its id's latest, which may be of another type), it never reads one as a T that is not.
     detail::instance_base& typed_instance() const {
-        if (typed_)
-            if (detail::instance_base* in = eng_->by_slot(slot_, gen_)) [[likely]]
-                return *in;
         detail::instance_base& in = instance();
-        if (in.type.self != detail::type_id_of<T>())
+        if (in.type.self != detail::type_id_of<T>()) [[unlikely]]
             detail::raise(workflow_type_mismatch(in.id, T::definition.name, in.type.name));
-        typed_ = true;
         return in;
     }
 };

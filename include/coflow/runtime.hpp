@@ -25,6 +25,8 @@ namespace coflow {
 ///
 /// The executor must outlive the runtime. Destroying the runtime destroys every run, suspended or not
 /// (their frames, objects and queued signals); work it had posted to the executor then does nothing.
+/// Destructors that run meanwhile (of workflow objects, of locals in workflow code) and use a handle
+/// get workflow_closed: no run is reachable once teardown begins.
 /// Closed runs are kept (for result() and queries) until their id is reused or forget(id) is called.
 class runtime {
 public:

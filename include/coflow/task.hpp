@@ -14,9 +14,11 @@ namespace coflow {
 ///
 /// `co_await t` starts the task and suspends the caller; when the task finishes, the caller resumes. Both
 /// transfers go through the engine's trampoline, so no chain of awaits grows the stack, whatever the
-/// compiler or optimisation level. `co_await` returns the value or rethrows
-/// the task's exception. A task is a move-only owner: destroying it destroys its frame. Tasks
-/// are awaited where they are made, so the compiler may place their frames inside the caller's (HALO).
+/// compiler or optimisation level. `co_await` returns the value or rethrows the task's exception. A task
+/// is a move-only owner: destroying it destroys its frame. Tearing down a suspended chain of awaits
+/// destroys each awaited task before the rest of the frame awaiting it, on a bounded stack however deep
+/// the chain (past 64 levels, a deeper frame goes after the frames above it instead). Tasks are awaited
+/// where they are made, so the compiler may place their frames inside the caller's (HALO).
 template <class R = void>
 class [[nodiscard]] task {
 public:
@@ -31,7 +33,7 @@ public:
     task(task&& o) noexcept : h_(std::exchange(o.h_, {})) {}
     task& operator=(task&& o) noexcept {
         if (this != &o) {
-            if (h_) h_.destroy();
+            if (h_) detail::destroy_task_frame(h_, h_.promise());
             h_ = std::exchange(o.h_, {});
         }
         return *this;
@@ -39,7 +41,7 @@ public:
     task(const task&) = delete;
     task& operator=(const task&) = delete;
     ~task() {
-        if (h_) h_.destroy();
+        if (h_) detail::destroy_task_frame(h_, h_.promise());
     }
 
     struct [[nodiscard]] awaiter {

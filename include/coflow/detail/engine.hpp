@@ -47,6 +47,7 @@ class instance_base;
 struct wait_tag {};
 using ready_tag = wait_tag;
 struct suspended_tag {};
+struct child_tag {};  // a child run in its parent's list of open children
 
 /// What a waiter waits on (for describe() and the history).
 enum class wait_kind : unsigned char { condition, sleep, channel, child, signal_sent };
@@ -265,12 +266,19 @@ public:
     std::string id;
 
     /// What only some runs need (external signals, children, parents, continue-as-new, histories), kept
-    /// apart so that a plain suspended workflow stays small.
-    struct extras {
+    /// apart so that a plain suspended workflow stays small. Its hook links an open child run into its
+    /// parent's list, so that a closing child leaves it in constant time.
+    struct extras : list_hook<child_tag> {
+        explicit extras(instance_base& r) noexcept : run(&r) {}
+        extras(const extras&) = delete;
+        extras& operator=(const extras&) = delete;
+        ~extras() { unlink(); }
+
+        instance_base* run;         // whose these are
         ring<outgoing> outbox;      // external signals sent in the current step, delivered when it ends
         std::uint64_t out_seq = 0;  // sequence number of the next outgoing entry
         intrusive_list<waiter, wait_tag> completion;  // completion_waiters: workflows awaiting this one's result
-        std::vector<run_hint> children;               // child runs started by this run, still open
+        intrusive_list<extras, child_tag> children;   // child runs started by this run, still open, in start order
         std::uint32_t parent_slot = 0xffffffffu, parent_gen = 0;
         parent_close_policy_kind on_parent_close = parent_close_policy_kind::terminate;
         std::unique_ptr<arg_pack_base> continue_args;
@@ -284,7 +292,7 @@ public:
     };
 
     [[nodiscard]] extras& more() {
-        if (!x) x = std::make_unique<extras>();
+        if (!x) x = std::make_unique<extras>(*this);
         return *x;
     }
     /// Signals accepted and not yet delivered, as seen from outside the run.
@@ -336,6 +344,11 @@ public:
     ~engine() {
         link_->eng = nullptr;
         if (--link_->refs == 0) delete link_;
+        // Destructors of frame locals and workflow objects may still use handles: from here on they
+        // find no run by slot, and by id they are refused (workflow_handle::lookup), never given one
+        // that is already destroyed.
+        tearing_down_ = true;
+        slots_.clear();
         // Frames first (their waiters may be linked into other instances), then the objects.
         by_id_.for_each([](instance_base& in) { in.destroy_frames(); });
         by_id_.for_each([](instance_base& in) { delete &in; });
@@ -343,6 +356,8 @@ public:
     }
 
     [[nodiscard]] executor& exec() const noexcept { return ex_; }
+    /// True while the engine is being destroyed (its runs with it).
+    [[nodiscard]] bool tearing_down() const noexcept { return tearing_down_; }
     [[nodiscard]] const runtime_options& options() const noexcept { return opts_; }
 
     // ---- instances -------------------------------------------------------------------------
@@ -355,6 +370,11 @@ public:
         if (slot >= slots_.size()) return nullptr;
         const instance_slot& s = slots_[slot];
         return s.gen == gen ? s.inst : nullptr;
+    }
+
+    /// Tests only: sets the generation of slot `slot` if it is free (to reach the end of its generations).
+    void set_free_slot_generation(std::uint32_t slot, std::uint32_t gen) noexcept {
+        if (slot < slots_.size() && !slots_[slot].inst) slots_[slot].gen = gen;
     }
 
     /// A fresh id for a start that gave none: "<type>-<n>", skipping ids in use.
@@ -669,26 +689,44 @@ public:
         check_no_replay_escape("cancel");
         if (!in.running()) detail::raise(workflow_closed(in.id, to_string(in.status), "cancel it"));
         if (in.cancel_requested) return;  // a state, not an event: only the first request counts
-        in.cancel_requested = true;
-        in.cancel_pending = true;
-        record(in, event_kind::cancel_requested, {}, {}, {}, {}, self_sender_ == &in);
-        // Children first, so their activations run before the parent's: a parent that ends once it
-        // sees the cancellation then finds them cancelled, not still open (and terminated).
-        if (in.x)
-            for (const run_hint h : std::vector<run_hint>(in.x->children))
-                if (instance_base* child = child_of(in, h); child && !child->cancel_requested) cancel(*child);
-        if constexpr (exceptions_enabled) {
-            if (in.body_wait) in.body_wait->fire(wake_reason::cancelled);
-            schedule(in);
-        } else if (!in.active) {
-            close(in, workflow_status::cancelled);
-        }  // else run() closes it when the current step ends
+        // The request reaches the open children, theirs and so on, each run's children before the run,
+        // so their activations run first: a parent that ends once it sees the cancellation then finds
+        // them cancelled, not still open (and terminated). Walked with a stack, not by recursion, so
+        // that a chain of children of any depth is cancelled on a flat stack.
+        struct level {
+            instance_base* run;
+            std::vector<run_hint> children;  // as they were when the request reached the run
+            std::size_t next = 0;
+        };
+        std::vector<level> path;
+        auto request = [&](instance_base& r) {
+            r.cancel_requested = true;
+            r.cancel_pending = true;
+            record(r, event_kind::cancel_requested, {}, {}, {}, {}, self_sender_ == &r);
+            path.push_back(level{&r, open_children(r)});
+        };
+        request(in);
+        while (!path.empty()) {
+            if (level& top = path.back(); top.next < top.children.size()) {
+                instance_base* child = child_of(*top.run, top.children[top.next++]);
+                if (child && !child->cancel_requested) request(*child);
+                continue;
+            }
+            instance_base& r = *path.back().run;
+            path.pop_back();
+            if constexpr (exceptions_enabled) {
+                if (r.body_wait) r.body_wait->fire(wake_reason::cancelled);
+                schedule(r);
+            } else if (!r.active) {
+                close(r, workflow_status::cancelled);
+            }  // else run() closes it when the current step ends
+        }
     }
 
     /// Makes `child` a child of `parent` (the parent's close policy and cancellation reach it).
     void adopt(instance_base& parent, instance_base& child, parent_close_policy_kind policy) {
-        parent.more().children.push_back(run_hint{child.slot, child.gen});
         auto& cx = child.more();
+        parent.more().children.push_back(cx);
         cx.parent_slot = parent.slot;
         cx.parent_gen = parent.gen;
         cx.on_parent_close = policy;
@@ -731,8 +769,8 @@ public:
 
     void release_timer(std::uint32_t s) noexcept {
         timers_[s].w = nullptr;
-        ++timers_[s].gen;
-        free_timers_.push_back(s);  // grows only past the most timers ever live at once
+        // As for run slots (retire): a timer slot whose generations have all been used is not reused.
+        if (++timers_[s].gen != 0) free_timers_.push_back(s);  // grows only past the most timers ever live at once
     }
 
 private:
@@ -762,6 +800,14 @@ private:
             if (engine* e = link.get()) e->fire_timer(slot, gen);
         }
     };
+
+    // Where the open children of `r` are now, in start order.
+    static std::vector<run_hint> open_children(instance_base& r) {
+        std::vector<run_hint> out;
+        if (r.x)
+            r.x->children.for_each([&](instance_base::extras& c) { out.push_back(run_hint{c.run->slot, c.run->gen}); });
+        return out;
+    }
 
     [[nodiscard]] instance_base* child_of(instance_base& parent, run_hint h) const {
         instance_base* c = by_slot(h.slot, h.gen);
@@ -932,14 +978,11 @@ private:
         id_map<instance_base>::entry& entry = by_id_.probe(old.id, id_map<instance_base>::hash_of(old.id));
         std::unique_ptr<instance_base> keep(entry.run);
         by_id_.erase(entry);
-        const run_hint was{keep->slot, keep->gen};
         retire(*keep);
         next->query_object = keep->object_ptr;
         nx.predecessor = std::move(keep);  // `old` lives on there until the new run first runs
         instance_base& fresh = add(std::move(next));  // a parent still finds the new run by id
-        if (instance_base* parent = by_slot(nx.parent_slot, nx.parent_gen))  // its child is the new run now
-            for (run_hint& c : parent->x->children)
-                if (c == was) c = run_hint{fresh.slot, fresh.gen};
+        old.x->replace_with(nx);  // a parent's child is the new run now, in the old one's place
         if (fresh.hist) {
             record(fresh, event_kind::workflow_started, std::string(fresh.type.name), text, input);
             record_carried(*nx.predecessor, fresh, carried_inbox);
@@ -1033,6 +1076,39 @@ private:
     }
 
     void close(instance_base& in, workflow_status status) {
+        seal(in, status);
+        if (!in.x || in.x->children.empty()) {
+            announce_close(in);
+            return;
+        }
+        // A parent's end (continue-as-new included, as in Temporal) reaches its open children; the
+        // default policy terminates them, and their ends reach theirs. Walked with a stack of the runs
+        // whose children are being ended rather than by recursion, so that a chain of children of any
+        // depth closes on a flat stack. Each run announces its close once its children are done.
+        std::vector<instance_base*> closing{&in};
+        while (!closing.empty()) {
+            instance_base& parent = *closing.back();
+            instance_base::extras* c = parent.x ? parent.x->children.pop_front() : nullptr;
+            if (!c) {
+                closing.pop_back();
+                announce_close(parent);
+                continue;
+            }
+            instance_base& child = *c->run;
+            if (!child.running()) continue;
+            if (c->on_parent_close == parent_close_policy_kind::terminate) {
+                if (child.active) continue;  // its own code is running: it cannot be terminated
+                child.more().terminate_reason = "parent workflow '" + parent.id + "' closed";
+                seal(child, workflow_status::terminated);
+                closing.push_back(&child);
+            } else if (c->on_parent_close == parent_close_policy_kind::request_cancel) {
+                cancel(child);
+            }
+        }
+    }
+
+    // The first half of close(): records the end and frees what the run no longer needs.
+    void seal(instance_base& in, workflow_status status) {
         in.status = status;
         if (in.hist) {
             switch (status) {
@@ -1058,34 +1134,20 @@ private:
         in.suspended.clear();
         in.body_wait = nullptr;
         in.cancel_requested = false;
-        // A parent's end (continue-as-new included, as in Temporal) reaches its open children; the
-        // default policy terminates them.
-        for (const run_hint h : in.x ? std::exchange(in.x->children, {}) : std::vector<run_hint>{}) {
-            instance_base* child = child_of(in, h);
-            if (!child) continue;
-            if (child->x->on_parent_close == parent_close_policy_kind::terminate) {
-                if (!child->active) terminate(*child, "parent workflow '" + in.id + "' closed");
-            } else if (child->x->on_parent_close == parent_close_policy_kind::request_cancel) {
-                cancel(*child);
-            }
+    }
+
+    // The second half of close(), after its children: wakes the runs awaiting its result and tells its
+    // parent, whose list of open children it leaves.
+    void announce_close(instance_base& in) {
+        if (in.status == workflow_status::continued_as_new || !in.x) return;  // a continued run lives on under its id
+        while (waiter* w = in.x->completion.pop_front()) {
+            auto& c = static_cast<completion_waiter&>(*w);
+            c.capture(c, in);
+            c.fire(wake_reason::fired);
         }
-        if (status != workflow_status::continued_as_new) {  // a continued run lives on under its id
-            if (in.x)
-                while (waiter* w = in.x->completion.pop_front()) {
-                    auto& c = static_cast<completion_waiter&>(*w);
-                    c.capture(c, in);
-                    c.fire(wake_reason::fired);
-                }
-            if (instance_base* parent = in.x ? by_slot(in.x->parent_slot, in.x->parent_gen) : nullptr) {
-                if (parent->hist) record_child_closed(*parent, in);
-                auto& c = parent->more().children;
-                for (auto it = c.begin(); it != c.end(); ++it)
-                    if (*it == run_hint{in.slot, in.gen}) {
-                        c.erase(it);
-                        break;
-                    }
-            }
-        }
+        if (instance_base* parent = by_slot(in.x->parent_slot, in.x->parent_gen))
+            if (parent->hist) record_child_closed(*parent, in);
+        in.x->unlink();
     }
 
     // A child's outcome in its parent's history: the status, and what replay needs to give the parent the
@@ -1112,9 +1174,10 @@ private:
 
     void retire(instance_base& in) noexcept {
         in.destroy_frames();
-        ++slots_[in.slot].gen;
         slots_[in.slot].inst = nullptr;
-        free_slots_.push_back(in.slot);
+        // A slot whose generations have all been used is never used again: a handle that last saw its
+        // first run must not reach a run in it (4 billion runs later) as if it were that one.
+        if (++slots_[in.slot].gen != 0) free_slots_.push_back(in.slot);
     }
 
     executor& ex_;
@@ -1128,6 +1191,7 @@ private:
     std::vector<std::uint32_t> free_timers_;
     id_map<instance_base> by_id_;  // owns the runs (deleted on replace, forget and destruction)
     std::vector<std::shared_ptr<const history>> histories_;
+    bool tearing_down_ = false;
 };
 
 // ---- waiter ------------------------------------------------------------------------------------

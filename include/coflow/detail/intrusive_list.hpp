@@ -24,6 +24,16 @@ struct list_hook {
         next->prev = prev;
         prev = next = nullptr;
     }
+
+    /// Puts `other` (not linked) where this hook is in its list, and unlinks this one.
+    void replace_with(list_hook& other) noexcept {
+        if (!next) return;
+        other.prev = prev;
+        other.next = next;
+        prev->next = &other;
+        next->prev = &other;
+        prev = next = nullptr;
+    }
 };
 
 /// A FIFO list of T (which derives from list_hook<Tag>). It never owns its elements.

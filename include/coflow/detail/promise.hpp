@@ -94,6 +94,45 @@ public:
     std::exception_ptr exception;
 };
 
+/// Task frames whose destruction waits for frames being destroyed. Destroying a frame suspended in
+/// `co_await child` destroys the child's task, whose frame may be suspended the same way, and so on down
+/// a chain as deep as workflow code made it. Up to `max_nested_frame_destroys` levels this recursion is
+/// kept (each child goes before the rest of the frame awaiting it, which its destructors may rely on);
+/// a frame deeper than that is queued here, and the outermost destruction destroys the queued frames
+/// one at a time, so tearing down a chain of any depth needs a bounded stack.
+struct frame_graveyard {
+    promise_base* first = nullptr;  // linked through their handler hooks (a task's frame is never a handler)
+    unsigned depth = 0;             // task frames being destroyed, one inside another
+};
+
+inline thread_local frame_graveyard graveyard;
+
+inline constexpr unsigned max_nested_frame_destroys = 64;
+
+/// Destroys the frame of a task (`p` is its promise), or queues it if too many are being destroyed.
+inline void destroy_task_frame(std::coroutine_handle<> frame, promise_base& p) noexcept {
+    if (frame.done()) {  // a finished frame awaits no child
+        frame.destroy();
+        return;
+    }
+    if (graveyard.depth == max_nested_frame_destroys) {
+        p.self = frame;
+        p.list_hook<handler_tag>::next = graveyard.first;
+        graveyard.first = &p;
+        return;
+    }
+    ++graveyard.depth;
+    frame.destroy();
+    --graveyard.depth;
+    if (graveyard.depth != 0) return;
+    while (promise_base* q = graveyard.first) {
+        graveyard.first = static_cast<promise_base*>(q->list_hook<handler_tag>::next);
+        ++graveyard.depth;
+        q->self.destroy();
+        --graveyard.depth;
+    }
+}
+
 template <class R>
 class value_promise : public promise_base {
 public:

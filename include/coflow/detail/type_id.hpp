@@ -12,9 +12,11 @@ namespace coflow::detail {
 /// One distinct address per type: the identity compared when arguments cross a type-erased boundary.
 using type_id = const void*;
 
+// Not const, though nothing writes it: linkers that fold identical read-only data (lld --icf=all,
+// MSVC /OPT:ICF) would give every type the same address, and they never merge writable variables.
 template <class T>
 struct type_tag {
-    static constexpr char id = 0;
+    static inline char id = 0;
 };
 
 template <class T>
