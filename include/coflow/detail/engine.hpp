@@ -740,7 +740,8 @@ private:
     }
 
     void fire_timer(std::uint32_t s, std::uint32_t g) {
-        if (waiter* w = timers_.fired(s, g)) {
+        if (waiter* w = timers_.fire(s, g)) {
+            w->timer = no_timer;  // its slot is free already
             if (w->inst->hist) record(*w->inst, event_kind::timer_fired);
             w->fire(wake_reason::timed_out);
         }

@@ -3,7 +3,6 @@
 #pragma once
 
 #include <cstdint>
-#include <utility>
 #include <vector>
 
 #include <coflow/executor.hpp>
@@ -19,11 +18,8 @@ class timer_table {
 public:
     /// Takes a slot for `w`'s timer due at `due`; `posted` gives it the executor's id next.
     [[nodiscard]] std::uint32_t take(waiter& w, time_point due) {
-        if (free_.empty()) {
-            if (free_.capacity() <= slots_.size()) free_.reserve(2 * slots_.size() + 8);  // release never allocates
-            slots_.push_back(slot{&w, due, 0, 0, false});
-            return static_cast<std::uint32_t>(slots_.size() - 1);
-        }
+        if (free_.empty()) [[unlikely]]
+            add_slot();
         const std::uint32_t s = free_.back();
         free_.pop_back();
         slots_[s].w = &w;
@@ -39,26 +35,38 @@ public:
     /// Gives the slot back (the wait ended); sets `id` and returns true when the executor still holds
     /// the timer's work, which the caller then cancels.
     bool release(std::uint32_t s, timer_id& id) noexcept {
-        slot& t = slots_[s];
-        t.w = nullptr;
-        ++t.gen;
-        id = t.id;
-        free_.push_back(s);
-        return std::exchange(t.in_executor, false);
+        id = slots_[s].id;
+        const bool held = slots_[s].in_executor;
+        give_back(s);
+        return held;
     }
 
-    /// The waiter whose timer's work is running, or null if that wait already ended. The work is the
-    /// executor's no more: releasing the slot then cancels nothing.
-    [[nodiscard]] waiter* fired(std::uint32_t s, std::uint32_t gen) noexcept {
+    /// The waiter whose timer's work is running, or null if that wait already ended. The slot is given
+    /// back at once: the work is the executor's no more, so there is nothing to cancel.
+    [[nodiscard]] waiter* fire(std::uint32_t s, std::uint32_t gen) noexcept {
         if (s >= slots_.size() || slots_[s].gen != gen) return nullptr;
-        slots_[s].in_executor = false;
-        return slots_[s].w;
+        waiter* w = slots_[s].w;
+        give_back(s);
+        return w;
     }
 
     [[nodiscard]] std::uint32_t generation(std::uint32_t s) const noexcept { return slots_[s].gen; }
     [[nodiscard]] time_point due(std::uint32_t s) const noexcept { return slots_[s].due; }
 
 private:
+    void give_back(std::uint32_t s) noexcept {
+        slots_[s].w = nullptr;
+        slots_[s].in_executor = false;
+        ++slots_[s].gen;
+        free_.push_back(s);  // never allocates: see add_slot
+    }
+
+    [[gnu::noinline]] void add_slot() {
+        if (free_.capacity() <= slots_.size()) free_.reserve(2 * slots_.size() + 8);
+        slots_.push_back(slot{nullptr, time_point{}, 0, 0, false});
+        free_.push_back(static_cast<std::uint32_t>(slots_.size() - 1));
+    }
+
     struct slot {
         waiter* w;
         time_point due;  // kept here, not in the waiter: only armed timers pay for it
