@@ -37,9 +37,9 @@ using timer_id = std::uint64_t;
 ///   posted. Returns an id for `cancel`, of the executor's choosing.
 /// - `cancel(id)`: destroy that timer's work without running it. coflow cancels the timer of every
 ///   wait that ends another way (satisfied, cancelled, its frame destroyed), so that a loop of timed
-///   waits holds no memory per wait. Ids of timers already run, already taken to run, or cancelled
-///   must be ignored; so may be any id at all (the work then runs later and does nothing), at the
-///   cost of holding its memory until its time.
+///   waits holds no memory per wait. Ids of timers already run, already taken out to run, or
+///   cancelled must be ignored. An executor may ignore every cancel: coflow's work then runs at its
+///   time and does nothing, but holds its memory until then.
 /// - `now()`: the executor's clock.
 ///
 /// Works must never be run inside `post`, `post_at` or `cancel` (no re-entrancy), and a work may post
