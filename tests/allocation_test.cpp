@@ -4,6 +4,7 @@
 #include <coflow/coflow.hpp>
 
 #include <atomic>
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
@@ -164,6 +165,25 @@ private:
     std::int64_t total_ = 0;
 };
 
+// Waits for each ping with a day's timeout, as a workflow that gives up when nobody pings it for a day.
+class watchdog {
+public:
+    coflow::workflow<std::int64_t> run() {
+        for (;;) {
+            if (!co_await coflow::wait_condition([this] { return pings_ > seen_; }, std::chrono::hours(24))) co_return -1;
+            seen_ = pings_;
+        }
+    }
+    void ping() { ++pings_; }
+    std::int64_t seen() const { return seen_; }
+    static constexpr auto definition =
+        coflow::define<watchdog>("watchdog").run(&watchdog::run).signal("ping", &watchdog::ping).query("seen", &watchdog::seen);
+
+private:
+    std::int64_t pings_ = 0;
+    std::int64_t seen_ = 0;
+};
+
 constexpr int batch = 100;
 constexpr int measured = 10'000;
 
@@ -255,4 +275,27 @@ TEST_CASE("signals by name with small arguments allocate nothing once the workfl
         CHECK(typed.query(&sink::total) == 2 * sum_below(3'000) + 5 * measured);
         CHECK(n == 0);
     }
+}
+
+TEST_CASE("issue 17: memory stays flat while a wait_condition with a 24 h timeout is satisfied a million times",
+          "[allocation][condition][regression]") {
+    coflow::deterministic_executor ex;
+    coflow::runtime rt{ex, {.max_received_signals_per_run = 0}};
+    auto h = rt.start_workflow(&watchdog::run, {.id = "watchdog"});
+    // One ping a millisecond: each satisfies the wait, and the body waits again with a fresh 24 h timeout.
+    const auto ping = [&] {
+        h.signal(&watchdog::ping);
+        ex.advance(std::chrono::milliseconds(1));
+    };
+    constexpr int warm = 1'000;
+    constexpr int pings = 1'000'000;
+    for (int i = 0; i < warm; ++i) ping();
+
+    // Nothing is allocated for the rest: each wait's timer is gone once the wait is satisfied.
+    const std::size_t n = allocations_in([&] {
+        for (int i = warm; i < pings; ++i) ping();
+    });
+    CHECK(h.query(&watchdog::seen) == pings);
+    CHECK(ex.timer_count() == 1);  // the current wait's
+    REQUIRE(n == 0);
 }

@@ -196,7 +196,7 @@ TEST_CASE("wait_condition with a timeout returns true when the predicate wins", 
     h.signal(&timed_gate::open);
     ex.advance(1s);
     CHECK(h.result() == "opened at 12");
-    ex.advance(1h);  // the abandoned timer fires into nothing
+    ex.advance(1h);  // the timeout was cancelled when the predicate won
     CHECK(h.result() == "opened at 12");
 }
 
@@ -323,4 +323,42 @@ TEST_CASE("issue 14: a negative timeout times out at once, as a zero one does, w
         CHECK(h.result() == "timed out");
         CHECK(ex.now().time_since_epoch() == 5s);
     }
+}
+
+TEST_CASE("issue 17: a satisfied wait leaves no timer behind", "[condition][regression]") {
+    coflow::deterministic_executor ex;
+    coflow::runtime rt{ex};
+    auto h = rt.start_workflow(&timed_gate::run, 3600, {.id = "gate"});
+    ex.advance(12s);
+    REQUIRE(ex.timer_count() == 1);  // the wait's timeout
+
+    SECTION("the predicate wins") {
+        h.signal(&timed_gate::open);
+        ex.advance(0s);
+        CHECK(h.result() == "opened at 12");
+    }
+    SECTION("the run is cancelled while it waits") {
+        h.cancel();
+        ex.advance(0s);
+        CHECK(h.status() == coflow::workflow_status::cancelled);
+    }
+    SECTION("the run is terminated, destroying the waiting frame") {
+        h.terminate("done with it");
+        CHECK(h.status() == coflow::workflow_status::terminated);
+    }
+    CHECK(ex.timer_count() == 0);
+    CHECK(ex.idle());
+}
+
+TEST_CASE("issue 17: run_until_idle never moves the clock to a dead timer", "[condition][deterministic_executor][regression]") {
+    coflow::deterministic_executor ex;
+    coflow::runtime rt{ex};
+    auto h = rt.start_workflow(&timed_gate::run, 3600);
+    auto later = rt.start_workflow(&timed_gate::run, 60);  // times out at one minute: a live timer
+    ex.advance(12s);
+    h.signal(&timed_gate::open);
+    ex.run_until_idle();
+    CHECK(h.result() == "opened at 12");
+    CHECK(later.result() == "timed out at 60");
+    CHECK(ex.now().time_since_epoch() == 60s);  // not 3600 s, where h's timeout was due
 }

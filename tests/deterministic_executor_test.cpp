@@ -2,11 +2,14 @@
 // Everything here drives the executor directly, without a runtime: works are plain closures.
 #include <coflow/deterministic_executor.hpp>
 
+#include <algorithm>
 #include <array>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <deque>
 #include <functional>
+#include <map>
 #include <memory>
 #include <ostream>
 #include <stdexcept>
@@ -684,4 +687,157 @@ TEST_CASE("issue 14: a timer at time_point::max() runs when the clock gets there
     CHECK(ex.advance(1s) == 1);  // due at the end, which is now
     CHECK(ex.now() == coflow::time_point::max());
     CHECK(log.size() == 3);
+}
+
+TEST_CASE("issue 17: cancel destroys a timer's work without running it and ignores stale or unknown ids",
+          "[deterministic_executor][lifetime][regression]") {
+    counted::reset();
+    coflow::deterministic_executor ex;
+    std::vector<std::string> log;
+    std::vector<int> sink;
+    const coflow::timer_id a = ex.post_at(at(10ms), [&log, c = counted{1}] { log.push_back("a" + std::to_string(c.value)); });
+    const coflow::timer_id b = ex.post_at(at(20ms), big_work{{}, counted{2}, &sink});  // on the heap
+    const coflow::timer_id c = ex.post_at(at(30ms), [&log, c = counted{3}] { log.push_back("c" + std::to_string(c.value)); });
+    CHECK(a != b);
+    CHECK(b != c);
+    CHECK(counted::alive() == 3);
+
+    ex.cancel(b);
+    CHECK(counted::alive() == 2);  // destroyed at once, not when due
+    CHECK(ex.timer_count() == 2);
+    ex.cancel(b);                          // cancelled already
+    ex.cancel(coflow::timer_id{0xdead'beef'0000'0000});  // never posted
+    CHECK(ex.timer_count() == 2);
+
+    ex.cancel(c);  // the last timer: the clock stops at a's time
+    CHECK(ex.run_until_idle() == 1);
+    CHECK(log == std::vector<std::string>{"a1"});
+    CHECK(sink.empty());
+    CHECK(ex.now() == at(10ms));
+    CHECK(counted::alive() == 0);
+
+    // a's slot is reused by d: a's old id must not cancel d.
+    const coflow::timer_id d = ex.post_at(at(40ms), [&log] { log.push_back("d"); });
+    ex.cancel(a);
+    CHECK(ex.timer_count() == 1);
+    ex.run_until_idle();
+    CHECK(log == std::vector<std::string>{"a1", "d"});
+    ex.cancel(d);  // already run
+    CHECK(ex.idle());
+}
+
+TEST_CASE("issue 17: a timer whose time came is not cancelled on its way to run", "[deterministic_executor][regression]") {
+    coflow::deterministic_executor ex;
+    std::vector<std::string> log;
+    coflow::timer_id second = 0;
+    ex.post_at(at(10ms), [&] {
+        log.push_back("first");
+        ex.cancel(second);  // due at the same time: already taken to run, so it runs
+    });
+    second = ex.post_at(at(10ms), [&] { log.push_back("second"); });
+    ex.run_until_idle();
+    CHECK(log == std::vector<std::string>{"first", "second"});
+}
+
+namespace {
+
+// The obvious executor, as deterministic_executor documents itself: pending timers in a sorted set of
+// (due, posting order), ready work in a FIFO, cancel by lookup.
+class reference_executor {
+public:
+    coflow::timer_id post_at(coflow::time_point t, std::function<void()> w) {
+        const coflow::timer_id id = next_id_++;
+        pending_.emplace(std::make_pair(t, id), std::move(w));
+        due_.emplace(id, t);
+        return id;
+    }
+    void cancel(coflow::timer_id id) {
+        const auto it = due_.find(id);
+        if (it == due_.end()) return;
+        pending_.erase({it->second, id});
+        due_.erase(it);
+    }
+    void advance(coflow::duration d) {
+        const coflow::time_point target = now_ + d;
+        for (;;) {
+            while (!ready_.empty()) {
+                std::function<void()> w = std::move(ready_.front());
+                ready_.pop_front();
+                w();
+            }
+            if (pending_.empty() || pending_.begin()->first.first > target) break;
+            now_ = std::max(now_, pending_.begin()->first.first);
+            while (!pending_.empty() && pending_.begin()->first.first <= now_) {
+                due_.erase(pending_.begin()->first.second);
+                ready_.push_back(std::move(pending_.begin()->second));
+                pending_.erase(pending_.begin());
+            }
+        }
+        now_ = std::max(now_, target);
+    }
+    [[nodiscard]] coflow::time_point now() const { return now_; }
+    [[nodiscard]] std::size_t timer_count() const { return pending_.size(); }
+
+private:
+    std::map<std::pair<coflow::time_point, coflow::timer_id>, std::function<void()>> pending_;
+    std::map<coflow::timer_id, coflow::time_point> due_;
+    std::deque<std::function<void()>> ready_;
+    coflow::time_point now_{};
+    coflow::timer_id next_id_ = 0;
+};
+
+// A random program of posts, cancels (of pending, run and cancelled timers) and advances of every size,
+// whose works log themselves and sometimes cancel or post timers. Each executor runs its own copy, with
+// its own generator seeded alike: they stay in step as long as they run the same works in the same order.
+template <class Executor>
+struct timer_program {
+    Executor ex;
+    std::vector<coflow::timer_id> ids;  // by label, in posting order
+    std::vector<std::pair<int, coflow::time_point>> ran;
+    std::vector<std::size_t> pending_after_round;
+    std::uint64_t state = 2024;
+
+    std::uint64_t next(std::uint64_t bound) {
+        state = state * 6364136223846793005ULL + 1442695040888963407ULL;
+        return (state >> 33) % bound;
+    }
+    void cancel_some() {
+        if (!ids.empty()) ex.cancel(ids[static_cast<std::size_t>(next(ids.size()))]);
+    }
+    void post(coflow::duration in) {
+        const int label = static_cast<int>(ids.size());
+        ids.push_back(ex.post_at(ex.now() + in, [this, label] {
+            ran.emplace_back(label, ex.now());
+            const std::uint64_t act = next(8);
+            if (act == 0) cancel_some();
+            if (act == 1 && ids.size() < 4'000) post(std::chrono::milliseconds(next(20)));
+        }));
+    }
+    void run(int rounds) {
+        for (int round = 0; round < rounds; ++round) {
+            const std::uint64_t op = next(10);
+            if (op < 5) post(std::chrono::milliseconds(next(60)));
+            else if (op < 8) cancel_some();
+            else ex.advance(std::chrono::milliseconds(next(op == 8 ? 5 : 40)));
+            pending_after_round.push_back(ex.timer_count());
+        }
+        ex.advance(std::chrono::hours(1));
+    }
+};
+
+}  // namespace
+
+TEST_CASE("issue 17: timers fire in (due, posting) order with cancellations interleaved, as a simple reference does",
+          "[deterministic_executor][determinism][regression]") {
+    timer_program<coflow::deterministic_executor> real;
+    timer_program<reference_executor> ref;
+    real.run(4'000);
+    ref.run(4'000);
+    CHECK(real.ids.size() > 1'500);
+    CHECK(real.ran.size() > 1'000);
+    CHECK(real.ran.size() < real.ids.size());  // some were cancelled
+    CHECK(real.pending_after_round == ref.pending_after_round);
+    REQUIRE(real.ran == ref.ran);
+    CHECK(real.ex.now() == ref.ex.now());
+    CHECK(real.ex.idle());
 }

@@ -328,10 +328,11 @@ public:
         if (failing) throw std::bad_alloc();
         inner.post(std::move(w));
     }
-    void post_at(coflow::time_point t, coflow::work w) override {
+    coflow::timer_id post_at(coflow::time_point t, coflow::work w) override {
         if (failing) throw std::bad_alloc();
-        inner.post_at(t, std::move(w));
+        return inner.post_at(t, std::move(w));
     }
+    void cancel(coflow::timer_id id) noexcept override { inner.cancel(id); }
     [[nodiscard]] coflow::time_point now() const noexcept override { return inner.now(); }
 
     coflow::deterministic_executor inner;

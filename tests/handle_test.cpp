@@ -219,7 +219,8 @@ TEST_CASE("terminate ends a run at once and runs none of its code again", "[hand
     h.terminate("operator said so");
     CHECK(counted::alive() == 0);  // the frame is gone
     CHECK(h.status() == coflow::workflow_status::terminated);
-    ex.run_until_idle();  // the timer it had set fires into nothing
+    CHECK(ex.timer_count() == 0);  // the timer it had set went with the frame
+    ex.run_until_idle();
     CHECK_FALSE(h.query(&guarded::reached_end));
     try {
         (void)h.result();

@@ -393,6 +393,8 @@ struct timer {
     bool live;
     int run;
     wref w;
+    i64 due;
+    std::uint64_t seq;  // its place in the executor's heap, with due
 };
 
 struct token {
@@ -620,10 +622,17 @@ private:
     }
 
     int add_timer(run& r, wref w, i64 due) {
-        timers.push_back(timer{true, r.serial, w});
+        timers.push_back(timer{true, r.serial, w, due, seq});
         const int t = static_cast<int>(timers.size()) - 1;
         heap.emplace(due, seq++, t);
         return t;
+    }
+
+    // A wait ended another way: its timer leaves the executor's heap (unless its time came already).
+    void kill_timer(int t) {
+        timer& tm = timers[static_cast<std::size_t>(t)];
+        tm.live = false;
+        heap.erase({tm.due, tm.seq, t});
     }
 
     std::size_t drain() {
@@ -658,10 +667,10 @@ private:
     void fire(run& r, wref w, wake reason) {
         if (w.k == wkind::body) {
             r.body_waiting = false;
-            if (r.body_timer >= 0) timers[static_cast<std::size_t>(std::exchange(r.body_timer, -1))].live = false;
+            if (r.body_timer >= 0) kill_timer(std::exchange(r.body_timer, -1));
         } else if (w.k == wkind::handler) {
             handler* h = find_handler(r, w.handler);
-            if (h->timer >= 0) timers[static_cast<std::size_t>(std::exchange(h->timer, -1))].live = false;
+            if (h->timer >= 0) kill_timer(std::exchange(h->timer, -1));
             if (h->child >= 0) unlink_completion(at(std::exchange(h->child, -1)), r.serial, h->serial);
         }
         w.reason = reason;
@@ -939,11 +948,11 @@ private:
 
     void destroy_frames(run& r) {
         for (auto& h : r.handlers) {
-            if (h.timer >= 0) timers[static_cast<std::size_t>(h.timer)].live = false;
+            if (h.timer >= 0) kill_timer(h.timer);
             if (h.child >= 0) unlink_completion(at(h.child), r.serial, h.serial);
         }
         r.handlers.clear();
-        if (r.body_timer >= 0) timers[static_cast<std::size_t>(std::exchange(r.body_timer, -1))].live = false;
+        if (r.body_timer >= 0) kill_timer(std::exchange(r.body_timer, -1));
         r.body_waiting = false;
     }
 

@@ -3,6 +3,7 @@
 
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "coflow_catch.hpp"
@@ -69,6 +70,35 @@ public:
         co_return 1;
     }
     static constexpr auto definition = coflow::define<napper>("napper").run(&napper::run);
+};
+
+// Waits for each ping with an hour's timeout; counts the pings seen and the timeouts.
+class pinged {
+public:
+    coflow::workflow<int> run(int pings) {
+        while (seen_ < pings) {
+            if (co_await coflow::wait_condition([this] { return pings_ > seen_; }, 1h)) ++seen_;
+            else ++timeouts_;
+        }
+        co_return timeouts_;
+    }
+    void ping() { ++pings_; }
+    static constexpr auto definition = coflow::define<pinged>("pinged").run(&pinged::run).signal("ping", &pinged::ping);
+
+private:
+    int pings_ = 0;
+    int seen_ = 0;
+    int timeouts_ = 0;
+};
+
+// An executor that ignores cancel, as the executor contract allows: every timer runs at its time.
+class forgetful_executor final : public coflow::executor {
+public:
+    void post(coflow::work w) override { inner.post(std::move(w)); }
+    coflow::timer_id post_at(coflow::time_point t, coflow::work w) override { return inner.post_at(t, std::move(w)); }
+    void cancel(coflow::timer_id) noexcept override {}
+    [[nodiscard]] coflow::time_point now() const noexcept override { return inner.now(); }
+    coflow::deterministic_executor inner;
 };
 
 }  // namespace
@@ -162,7 +192,8 @@ TEST_CASE("cancelling a sleeping workflow throws cancelled at the sleep", "[time
     ex.advance(1ms);
     CHECK(h.status() == coflow::workflow_status::cancelled);
     CHECK(h.query(&sleeper::wakes) == 1);
-    ex.run_until_idle();  // the cancelled timer fires into nothing
+    CHECK(ex.timer_count() == 0);  // the sleep's timer went when the sleep ended
+    ex.run_until_idle();
     CHECK(h.query(&sleeper::wakes) == 1);
 }
 
@@ -215,4 +246,20 @@ TEST_CASE("issue 14: a negative sleep still behaves as a zero sleep once the clo
         CHECK(h.result() == 1);
         CHECK(ex.now().time_since_epoch() == 5s);
     }
+}
+
+TEST_CASE("issue 17: with an executor that ignores cancel, an ended wait's timer runs later and wakes nothing",
+          "[time][regression]") {
+    forgetful_executor ex;
+    coflow::runtime rt{ex};
+    auto h = rt.start_workflow(&pinged::run, 3);
+    for (int i = 0; i < 3; ++i) {
+        ex.inner.advance(1s);
+        h.signal(&pinged::ping);
+    }
+    ex.inner.advance(0s);
+    CHECK(h.result() == 0);  // no timeout: the three timers left behind (and reused slots) woke nothing
+    CHECK(ex.inner.timer_count() == 3);
+    ex.inner.run_until_idle();
+    CHECK(ex.inner.now().time_since_epoch() == 1h + 2s);  // the dead timers ran, at their times
 }

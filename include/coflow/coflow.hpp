@@ -29,5 +29,6 @@
 #include <coflow/status.hpp>
 #include <coflow/task.hpp>
 #include <coflow/time.hpp>
+#include <coflow/timer.hpp>
 #include <coflow/version.hpp>
 #include <coflow/workflow.hpp>

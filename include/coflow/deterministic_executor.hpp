@@ -23,7 +23,8 @@ namespace coflow {
 /// A single-threaded executor whose runs are reproducible: the same posts give the same order.
 ///
 /// Ready work runs in the order posted. Timers fire in order of due time, ties in the order they were
-/// posted. Time moves only inside `run_until_idle` (jumping to the next timer when nothing is ready),
+/// posted; a cancelled timer leaves the heap at once, so no jump of the clock ever lands on it. Time
+/// moves only inside `run_until_idle` (jumping to the next timer when nothing is ready),
 /// `advance(d)` (up to now + d), `step` and `run_until`. Exceptions thrown by a work propagate to the
 /// caller of the running method; the executor stays usable. Those four are the loop's owner's: called
 /// from workflow code, a handler, a predicate or a query, they throw invalid_operation.
@@ -34,23 +35,44 @@ public:
     void post(work w) override { ready_.push_back(std::move(w)); }
 
     // The heap orders 24-byte keys; the works wait in a slab beside it, so sifting moves no closures.
-    void post_at(time_point t, work w) override {
+    timer_id post_at(time_point t, work w) override {
         if (timers_.size() == timers_.capacity()) timers_.reserve(timers_.size() * 2 + 16);  // nothing fails below
         if (free_parked_.empty() && parked_.size() == parked_.capacity()) {
-            parked_.reserve(parked_.size() * 2 + 16);
-            free_parked_.reserve(parked_.capacity());  // so that release_due never allocates for it
+            const std::size_t n = parked_.size() * 2 + 16;
+            parked_.reserve(n);
+            heap_index_.reserve(n);
+            generation_.reserve(n);
+            free_parked_.reserve(n);  // so that freeing a slot never allocates
         }
         std::uint32_t slot;
         if (free_parked_.empty()) {
             slot = static_cast<std::uint32_t>(parked_.size());
             parked_.push_back(std::move(w));
+            heap_index_.push_back(0);
+            generation_.push_back(0);
         } else {
             slot = free_parked_.back();
             free_parked_.pop_back();
             parked_[slot] = std::move(w);
         }
         timers_.push_back(timer{t, next_seq_++, slot});
-        sift_up(timers_.size() - 1);
+        sift_up(timers_.size() - 1, timers_.back());
+        return static_cast<timer_id>(generation_[slot]) << 32 | slot;
+    }
+
+    /// Takes the timer out of the heap and destroys its work, in O(log n). Ignores ids of timers that
+    /// have run, are about to (their time came and they wait with the ready work) or were cancelled.
+    void cancel(timer_id id) noexcept override {
+        const auto slot = static_cast<std::uint32_t>(id);
+        if (slot >= generation_.size() || generation_[slot] != static_cast<std::uint32_t>(id >> 32)) return;
+        const std::size_t i = heap_index_[slot];
+        const work dead = std::move(parked_[slot]);  // destroyed last, with the heap whole again
+        free_slot(slot);
+        const timer last = timers_.back();
+        timers_.pop_back();
+        if (i == timers_.size()) return;  // it was the last leaf
+        if (i > 0 && earlier(last, timers_[(i - 1) / arity])) sift_up(i, last);
+        else sift_down(i, last);
     }
 
     [[nodiscard]] time_point now() const noexcept override { return now_; }
@@ -123,6 +145,7 @@ public:
     /// True when no work is ready and no timer is pending.
     [[nodiscard]] bool idle() const noexcept { return ready_.empty() && timers_.empty(); }
     [[nodiscard]] std::size_t ready_count() const noexcept { return ready_.size(); }
+    /// Timers not yet due and not cancelled.
     [[nodiscard]] std::size_t timer_count() const noexcept { return timers_.size(); }
 
 private:
@@ -164,23 +187,26 @@ private:
     // same as with any other priority queue.
     static constexpr std::size_t arity = 8;
 
-    void sift_up(std::size_t i) noexcept {
-        const timer t = timers_[i];
+    // Each placement records where the timer is, so that cancel finds it.
+    void place(std::size_t i, const timer& t) noexcept {
+        timers_[i] = t;
+        heap_index_[t.slot] = static_cast<std::uint32_t>(i);
+    }
+
+    // Puts `t` at hole `i` or above it.
+    void sift_up(std::size_t i, const timer t) noexcept {
         while (i > 0) {
             const std::size_t parent = (i - 1) / arity;
             if (!earlier(t, timers_[parent])) break;
-            timers_[i] = timers_[parent];
+            place(i, timers_[parent]);
             i = parent;
         }
-        timers_[i] = t;
+        place(i, t);
     }
 
-    void pop_earliest() noexcept {
-        const timer last = timers_.back();
-        timers_.pop_back();
+    // Puts `t` at hole `i` or below it.
+    void sift_down(std::size_t i, const timer t) noexcept {
         const std::size_t n = timers_.size();
-        if (n == 0) return;
-        std::size_t i = 0;
         for (;;) {
             const std::size_t first = i * arity + 1;
             if (first >= n) break;
@@ -188,18 +214,30 @@ private:
             std::size_t best = first;
             for (std::size_t c = first + 1; c < end; ++c)
                 if (earlier(timers_[c], timers_[best])) best = c;
-            if (!earlier(timers_[best], last)) break;
-            timers_[i] = timers_[best];
+            if (!earlier(timers_[best], t)) break;
+            place(i, timers_[best]);
             i = best;
         }
-        timers_[i] = last;
+        place(i, t);
+    }
+
+    void pop_earliest() noexcept {
+        const timer last = timers_.back();
+        timers_.pop_back();
+        if (!timers_.empty()) sift_down(0, last);
+    }
+
+    // A slot's generation changes whenever it is freed, so that its old id no longer names it.
+    void free_slot(std::uint32_t slot) noexcept {
+        ++generation_[slot];
+        free_parked_.push_back(slot);  // capacity reserved in post_at
     }
 
     void release_due() {
         while (!timers_.empty() && timers_.front().due <= now_) {
             const std::uint32_t slot = timers_.front().slot;
             ready_.push_back(std::move(parked_[slot]));  // may grow (and throw) before anything changed
-            free_parked_.push_back(slot);                 // capacity reserved in post_at
+            free_slot(slot);
             pop_earliest();
         }
     }
@@ -222,6 +260,8 @@ private:
     detail::ring<work> ready_;
     std::vector<timer> timers_;
     std::vector<work> parked_;  // the works of pending timers, by slot
+    std::vector<std::uint32_t> heap_index_;  // by slot: where its timer is in timers_
+    std::vector<std::uint32_t> generation_;  // by slot: the high half of its timer's id (wraps after 2^32 uses)
     std::vector<std::uint32_t> free_parked_;
     std::uint64_t next_seq_ = 0;
     time_point now_{};

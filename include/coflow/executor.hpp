@@ -27,13 +27,23 @@ using time_point = virtual_clock::time_point;
 /// A unit of posted work: a move-only `void()` callable. Closures up to 40 bytes are stored inline.
 using work = detail::inline_function<void(), 40>;
 
+/// Names a timer for `executor::cancel`: whatever the executor's `post_at` returned for it.
+using timer_id = std::uint64_t;
+
 /// What drives coflow. Everything runs on the thread that drives the executor.
 ///
 /// - `post(w)`: run `w` later, after the work already posted (FIFO).
-/// - `post_at(t, w)`: run `w` once the clock reaches `t`; works due at the same time run in the order posted.
+/// - `post_at(t, w)`: run `w` once the clock reaches `t`; works due at the same time run in the order
+///   posted. Returns an id for `cancel`, of the executor's choosing.
+/// - `cancel(id)`: destroy that timer's work without running it. coflow cancels the timer of every
+///   wait that ends another way (satisfied, cancelled, its frame destroyed), so that a loop of timed
+///   waits holds no memory per wait. Ids of timers already run, already taken out to run, or
+///   cancelled must be ignored. An executor may ignore every cancel: coflow's work then runs at its
+///   time and does nothing, but holds its memory until then.
 /// - `now()`: the executor's clock.
 ///
-/// Works must never be run inside `post`/`post_at` (no re-entrancy), and a work may post more work.
+/// Works must never be run inside `post`, `post_at` or `cancel` (no re-entrancy), and a work may post
+/// more work.
 class executor {
 public:
     executor() = default;
@@ -42,7 +52,8 @@ public:
     virtual ~executor() = default;
 
     virtual void post(work w) = 0;
-    virtual void post_at(time_point t, work w) = 0;
+    virtual timer_id post_at(time_point t, work w) = 0;
+    virtual void cancel(timer_id id) noexcept = 0;
     [[nodiscard]] virtual time_point now() const noexcept = 0;
 };
 

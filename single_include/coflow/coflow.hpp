@@ -1214,13 +1214,23 @@ using time_point = virtual_clock::time_point;
 /// A unit of posted work: a move-only `void()` callable. Closures up to 40 bytes are stored inline.
 using work = detail::inline_function<void(), 40>;
 
+/// Names a timer for `executor::cancel`: whatever the executor's `post_at` returned for it.
+using timer_id = std::uint64_t;
+
 /// What drives coflow. Everything runs on the thread that drives the executor.
 ///
 /// - `post(w)`: run `w` later, after the work already posted (FIFO).
-/// - `post_at(t, w)`: run `w` once the clock reaches `t`; works due at the same time run in the order posted.
+/// - `post_at(t, w)`: run `w` once the clock reaches `t`; works due at the same time run in the order
+///   posted. Returns an id for `cancel`, of the executor's choosing.
+/// - `cancel(id)`: destroy that timer's work without running it. coflow cancels the timer of every
+///   wait that ends another way (satisfied, cancelled, its frame destroyed), so that a loop of timed
+///   waits holds no memory per wait. Ids of timers already run, already taken out to run, or
+///   cancelled must be ignored. An executor may ignore every cancel: coflow's work then runs at its
+///   time and does nothing, but holds its memory until then.
 /// - `now()`: the executor's clock.
 ///
-/// Works must never be run inside `post`/`post_at` (no re-entrancy), and a work may post more work.
+/// Works must never be run inside `post`, `post_at` or `cancel` (no re-entrancy), and a work may post
+/// more work.
 class executor {
 public:
     executor() = default;
@@ -1229,7 +1239,8 @@ public:
     virtual ~executor() = default;
 
     virtual void post(work w) = 0;
-    virtual void post_at(time_point t, work w) = 0;
+    virtual timer_id post_at(time_point t, work w) = 0;
+    virtual void cancel(timer_id id) noexcept = 0;
     [[nodiscard]] virtual time_point now() const noexcept = 0;
 };
 
@@ -2094,6 +2105,86 @@ private:
 
 }  // namespace coflow::detail
 // ---- end coflow/detail/ring.hpp ----
+// ---- begin coflow/detail/timers.hpp ----
+// coflow/detail/timers.hpp: the engine's table of armed timers, each the timeout of one suspended wait.
+// A slot names its waiter and the executor's id for the timer, so that a wait ending early cancels it.
+
+
+
+namespace coflow::detail {
+
+class waiter;
+
+/// The armed timers, by slot. The executor's work for a timer carries its slot and generation: a work
+/// that runs after its wait ended (its time came before cancel reached it) finds another generation
+/// and does nothing.
+class timer_table {
+public:
+    /// Takes a slot for `w`'s timer due at `due`; `posted` gives it the executor's id next.
+    [[nodiscard]] std::uint32_t take(waiter& w, time_point due) {
+        if (free_.empty()) [[unlikely]]
+            add_slot();
+        const std::uint32_t s = free_.back();
+        free_.pop_back();
+        slots_[s].w = &w;
+        slots_[s].due = due;
+        return s;
+    }
+
+    void posted(std::uint32_t s, timer_id id) noexcept {
+        slots_[s].id = id;
+        slots_[s].in_executor = true;
+    }
+
+    /// Gives the slot back (the wait ended); sets `id` and returns true when the executor still holds
+    /// the timer's work, which the caller then cancels.
+    bool release(std::uint32_t s, timer_id& id) noexcept {
+        id = slots_[s].id;
+        const bool held = slots_[s].in_executor;
+        give_back(s);
+        return held;
+    }
+
+    /// The waiter whose timer's work is running, or null if that wait already ended. The slot is given
+    /// back at once: the work is the executor's no more, so there is nothing to cancel.
+    [[nodiscard]] waiter* fire(std::uint32_t s, std::uint32_t gen) noexcept {
+        if (s >= slots_.size() || slots_[s].gen != gen) return nullptr;
+        waiter* w = slots_[s].w;
+        give_back(s);
+        return w;
+    }
+
+    [[nodiscard]] std::uint32_t generation(std::uint32_t s) const noexcept { return slots_[s].gen; }
+    [[nodiscard]] time_point due(std::uint32_t s) const noexcept { return slots_[s].due; }
+
+private:
+    void give_back(std::uint32_t s) noexcept {
+        slots_[s].w = nullptr;
+        slots_[s].in_executor = false;
+        // As for run slots: a slot whose generations have all been used is not reused, so a stale
+        // work's generation can never match again.
+        if (++slots_[s].gen != 0) free_.push_back(s);  // never allocates: see add_slot
+    }
+
+    [[gnu::noinline]] void add_slot() {
+        if (free_.capacity() <= slots_.size()) free_.reserve(2 * slots_.size() + 8);
+        slots_.push_back(slot{nullptr, time_point{}, 0, 0, false});
+        free_.push_back(static_cast<std::uint32_t>(slots_.size() - 1));
+    }
+
+    struct slot {
+        waiter* w;
+        time_point due;  // kept here, not in the waiter: only armed timers pay for it
+        timer_id id;
+        std::uint32_t gen;
+        bool in_executor;
+    };
+    std::vector<slot> slots_;
+    std::vector<std::uint32_t> free_;  // grows only past the most timers ever armed at once
+};
+
+}  // namespace coflow::detail
+// ---- end coflow/detail/timers.hpp ----
 // ---- begin coflow/options.hpp ----
 // coflow/options.hpp: the options of a runtime and of a workflow start.
 // Plain aggregates, so that designated initialisers read like keyword arguments: {.id = "order-7"}.
@@ -2244,6 +2335,8 @@ public:
     /// Starts a timer that wakes this waiter with timed_out after `delay` of executor time (a negative
     /// delay is a zero one). A delay that reaches past the end of the clock never ends: no timer is set.
     inline void arm_timer(duration delay);
+    /// Starts a timer that wakes this waiter with timed_out at `due`, replacing the one it had.
+    inline void arm_timer_at(time_point due);
 
     /// In await_resume: throws `cancelled` if the wait ended by cancellation (never without exceptions).
     inline void throw_if_cancelled() const;
@@ -2898,38 +2991,24 @@ public:
     // ---- timers ----------------------------------------------------------------------------
 
     std::uint32_t add_timer(waiter& w, time_point due) {
-        std::uint32_t s;
-        if (free_timers_.empty()) {
-            s = static_cast<std::uint32_t>(timers_.size());
-            timers_.push_back(timer_slot{&w, 0, due});
-        } else {
-            s = free_timers_.back();
-            free_timers_.pop_back();
-            timers_[s].w = &w;
-            timers_[s].due = due;
-        }
-        ex_.post_at(due, timer_work{link_ref(link_), s, timers_[s].gen});
+        const std::uint32_t s = timers_.take(w, due);
+        timers_.posted(s, ex_.post_at(due, timer_work{link_ref(link_), s, timers_.generation(s)}));
         return s;
     }
 
     /// When armed timer `s` fires (describe() shows it).
-    [[nodiscard]] time_point timer_due(std::uint32_t s) const noexcept { return timers_[s].due; }
+    [[nodiscard]] time_point timer_due(std::uint32_t s) const noexcept { return timers_.due(s); }
 
+    /// The wait ended: its timer's work leaves the executor (if it is still there).
     void release_timer(std::uint32_t s) noexcept {
-        timers_[s].w = nullptr;
-        // As for run slots (retire): a timer slot whose generations have all been used is not reused.
-        if (++timers_[s].gen != 0) free_timers_.push_back(s);  // grows only past the most timers ever live at once
+        timer_id id;
+        if (timers_.release(s, id)) ex_.cancel(id);
     }
 
 private:
     struct instance_slot {
         instance_base* inst;
         std::uint32_t gen;
-    };
-    struct timer_slot {
-        waiter* w;
-        std::uint32_t gen;
-        time_point due;  // kept here, not in the waiter: only armed timers pay for it
     };
 
     struct activate_work {
@@ -2964,10 +3043,10 @@ private:
     }
 
     void fire_timer(std::uint32_t s, std::uint32_t g) {
-        if (s < timers_.size() && timers_[s].gen == g && timers_[s].w) {
-            waiter& w = *timers_[s].w;
-            if (w.inst->hist) record(*w.inst, event_kind::timer_fired);
-            w.fire(wake_reason::timed_out);
+        if (waiter* w = timers_.fire(s, g)) {
+            w->timer = no_timer;  // its slot is free already
+            if (w->inst->hist) record(*w->inst, event_kind::timer_fired);
+            w->fire(wake_reason::timed_out);
         }
     }
 
@@ -3335,8 +3414,7 @@ private:
     std::uint64_t generated_ids_ = 0;
     std::vector<instance_slot> slots_;
     std::vector<std::uint32_t> free_slots_;
-    std::vector<timer_slot> timers_;
-    std::vector<std::uint32_t> free_timers_;
+    timer_table timers_;
     id_map<instance_base> by_id_;  // owns the runs (deleted on replace, forget and destruction)
     std::vector<std::shared_ptr<const history>> histories_;
     bool tearing_down_ = false;
@@ -3391,8 +3469,17 @@ inline void waiter::arm_timer(duration delay) {
     // It would fire at the end of time at the earliest: a timer there would only drag the clock to it
     // (run_until_idle jumps to the next timer), so there is none.
     if (due == time_point::max() && delay > duration::zero()) return;
-    timer = inst->eng.add_timer(*this, due);
-    if (inst->hist) inst->eng.record(*inst, event_kind::timer_started, {}, {std::to_string(delay.count())});
+    arm_timer_at(due);
+}
+
+inline void waiter::arm_timer_at(time_point at) {
+    if (timer != no_timer) inst->eng.release_timer(std::exchange(timer, no_timer));  // moved: the old one goes
+    if (at == time_point::max() && at > inst->eng.exec().now()) return;  // never: as in arm_timer
+    timer = inst->eng.add_timer(*this, at);
+    if (inst->hist) {
+        const auto delay = at - inst->eng.exec().now();
+        inst->eng.record(*inst, event_kind::timer_started, {}, {std::to_string(delay.count())});
+    }
 }
 
 inline void waiter::throw_if_cancelled() const {
@@ -5295,7 +5382,8 @@ namespace coflow {
 /// A single-threaded executor whose runs are reproducible: the same posts give the same order.
 ///
 /// Ready work runs in the order posted. Timers fire in order of due time, ties in the order they were
-/// posted. Time moves only inside `run_until_idle` (jumping to the next timer when nothing is ready),
+/// posted; a cancelled timer leaves the heap at once, so no jump of the clock ever lands on it. Time
+/// moves only inside `run_until_idle` (jumping to the next timer when nothing is ready),
 /// `advance(d)` (up to now + d), `step` and `run_until`. Exceptions thrown by a work propagate to the
 /// caller of the running method; the executor stays usable. Those four are the loop's owner's: called
 /// from workflow code, a handler, a predicate or a query, they throw invalid_operation.
@@ -5306,23 +5394,44 @@ public:
     void post(work w) override { ready_.push_back(std::move(w)); }
 
     // The heap orders 24-byte keys; the works wait in a slab beside it, so sifting moves no closures.
-    void post_at(time_point t, work w) override {
+    timer_id post_at(time_point t, work w) override {
         if (timers_.size() == timers_.capacity()) timers_.reserve(timers_.size() * 2 + 16);  // nothing fails below
         if (free_parked_.empty() && parked_.size() == parked_.capacity()) {
-            parked_.reserve(parked_.size() * 2 + 16);
-            free_parked_.reserve(parked_.capacity());  // so that release_due never allocates for it
+            const std::size_t n = parked_.size() * 2 + 16;
+            parked_.reserve(n);
+            heap_index_.reserve(n);
+            generation_.reserve(n);
+            free_parked_.reserve(n);  // so that freeing a slot never allocates
         }
         std::uint32_t slot;
         if (free_parked_.empty()) {
             slot = static_cast<std::uint32_t>(parked_.size());
             parked_.push_back(std::move(w));
+            heap_index_.push_back(0);
+            generation_.push_back(0);
         } else {
             slot = free_parked_.back();
             free_parked_.pop_back();
             parked_[slot] = std::move(w);
         }
         timers_.push_back(timer{t, next_seq_++, slot});
-        sift_up(timers_.size() - 1);
+        sift_up(timers_.size() - 1, timers_.back());
+        return static_cast<timer_id>(generation_[slot]) << 32 | slot;
+    }
+
+    /// Takes the timer out of the heap and destroys its work, in O(log n). Ignores ids of timers that
+    /// have run, are about to (their time came and they wait with the ready work) or were cancelled.
+    void cancel(timer_id id) noexcept override {
+        const auto slot = static_cast<std::uint32_t>(id);
+        if (slot >= generation_.size() || generation_[slot] != static_cast<std::uint32_t>(id >> 32)) return;
+        const std::size_t i = heap_index_[slot];
+        const work dead = std::move(parked_[slot]);  // destroyed last, with the heap whole again
+        free_slot(slot);
+        const timer last = timers_.back();
+        timers_.pop_back();
+        if (i == timers_.size()) return;  // it was the last leaf
+        if (i > 0 && earlier(last, timers_[(i - 1) / arity])) sift_up(i, last);
+        else sift_down(i, last);
     }
 
     [[nodiscard]] time_point now() const noexcept override { return now_; }
@@ -5395,6 +5504,7 @@ public:
     /// True when no work is ready and no timer is pending.
     [[nodiscard]] bool idle() const noexcept { return ready_.empty() && timers_.empty(); }
     [[nodiscard]] std::size_t ready_count() const noexcept { return ready_.size(); }
+    /// Timers not yet due and not cancelled.
     [[nodiscard]] std::size_t timer_count() const noexcept { return timers_.size(); }
 
 private:
@@ -5436,23 +5546,26 @@ private:
     // same as with any other priority queue.
     static constexpr std::size_t arity = 8;
 
-    void sift_up(std::size_t i) noexcept {
-        const timer t = timers_[i];
+    // Each placement records where the timer is, so that cancel finds it.
+    void place(std::size_t i, const timer& t) noexcept {
+        timers_[i] = t;
+        heap_index_[t.slot] = static_cast<std::uint32_t>(i);
+    }
+
+    // Puts `t` at hole `i` or above it.
+    void sift_up(std::size_t i, const timer t) noexcept {
         while (i > 0) {
             const std::size_t parent = (i - 1) / arity;
             if (!earlier(t, timers_[parent])) break;
-            timers_[i] = timers_[parent];
+            place(i, timers_[parent]);
             i = parent;
         }
-        timers_[i] = t;
+        place(i, t);
     }
 
-    void pop_earliest() noexcept {
-        const timer last = timers_.back();
-        timers_.pop_back();
+    // Puts `t` at hole `i` or below it.
+    void sift_down(std::size_t i, const timer t) noexcept {
         const std::size_t n = timers_.size();
-        if (n == 0) return;
-        std::size_t i = 0;
         for (;;) {
             const std::size_t first = i * arity + 1;
             if (first >= n) break;
@@ -5460,18 +5573,30 @@ private:
             std::size_t best = first;
             for (std::size_t c = first + 1; c < end; ++c)
                 if (earlier(timers_[c], timers_[best])) best = c;
-            if (!earlier(timers_[best], last)) break;
-            timers_[i] = timers_[best];
+            if (!earlier(timers_[best], t)) break;
+            place(i, timers_[best]);
             i = best;
         }
-        timers_[i] = last;
+        place(i, t);
+    }
+
+    void pop_earliest() noexcept {
+        const timer last = timers_.back();
+        timers_.pop_back();
+        if (!timers_.empty()) sift_down(0, last);
+    }
+
+    // A slot's generation changes whenever it is freed, so that its old id no longer names it.
+    void free_slot(std::uint32_t slot) noexcept {
+        ++generation_[slot];
+        free_parked_.push_back(slot);  // capacity reserved in post_at
     }
 
     void release_due() {
         while (!timers_.empty() && timers_.front().due <= now_) {
             const std::uint32_t slot = timers_.front().slot;
             ready_.push_back(std::move(parked_[slot]));  // may grow (and throw) before anything changed
-            free_parked_.push_back(slot);                 // capacity reserved in post_at
+            free_slot(slot);
             pop_earliest();
         }
     }
@@ -5494,6 +5619,8 @@ private:
     detail::ring<work> ready_;
     std::vector<timer> timers_;
     std::vector<work> parked_;  // the works of pending timers, by slot
+    std::vector<std::uint32_t> heap_index_;  // by slot: where its timer is in timers_
+    std::vector<std::uint32_t> generation_;  // by slot: the high half of its timer's id (wraps after 2^32 uses)
     std::vector<std::uint32_t> free_parked_;
     std::uint64_t next_seq_ = 0;
     time_point now_{};
@@ -5778,16 +5905,27 @@ struct workflow_info {
 
 namespace coflow::detail {
 
-/// Ready work in the order posted, timers by (due, posting order), a clock moved only by its caller.
+/// Ready work in the order posted, timers by (due, posting order) until run or cancelled, a clock moved
+/// only by its caller.
 /// Unlike deterministic_executor it does not decide between a ready work and a due timer: the live
 /// executor that recorded the run may have interleaved them differently (its ready queue held other
 /// runs' work), so the replay follows the history instead.
 class replay_executor final : public executor {
 public:
     void post(work w) override { ready_.push_back(std::move(w)); }
-    void post_at(time_point t, work w) override {
-        timers_.push_back(timer{t, seq_++, std::move(w)});
+    timer_id post_at(time_point t, work w) override {
+        timers_.push_back(timer{t, seq_, std::move(w)});
         std::push_heap(timers_.begin(), timers_.end(), later);
+        return seq_++;
+    }
+    // A replay has few timers pending at once (one run's): a linear search is enough.
+    void cancel(timer_id id) noexcept override {
+        const auto it = std::find_if(timers_.begin(), timers_.end(), [id](const timer& t) { return t.seq == id; });
+        if (it == timers_.end()) return;
+        const work dead = std::move(it->w);  // destroyed last, with the heap whole again
+        *it = std::move(timers_.back());
+        timers_.pop_back();
+        std::make_heap(timers_.begin(), timers_.end(), later);
     }
     [[nodiscard]] time_point now() const noexcept override { return now_; }
 
@@ -6246,6 +6384,132 @@ private:
 
 }  // namespace coflow
 // ---- end coflow/time.hpp ----
+// ---- begin coflow/timer.hpp ----
+// coflow/timer.hpp: coflow::timer, a deadline that workflow code waits for and may move or cancel meanwhile.
+// Temporal's updatable-timer pattern in one object: a signal handler resets it while the body waits.
+
+
+
+namespace coflow {
+
+class timer;
+
+namespace detail {
+
+class [[nodiscard]] timer_awaiter : private waiter {
+public:
+    using coflow_awaitable = void;
+
+    inline timer_awaiter(activation& a, coflow::timer& t) noexcept;
+
+    bool await_ready() const noexcept { return ready_; }
+
+    inline bool await_suspend(std::coroutine_handle<> h) noexcept;
+
+    bool await_resume() {
+        if (precancelled_) raise_cancelled();
+        throw_if_cancelled();
+        return ready_ ? expired_ : reason == wake_reason::timed_out;
+    }
+
+private:
+    coflow::timer* timer_;  // (a bare `timer` here is waiter::timer)
+    bool precancelled_ = false;
+    bool ready_ = false;    // no suspension: the deadline had passed, or there was none
+    bool expired_ = false;  // what a ready await yields
+};
+
+}  // namespace detail
+
+/// A deadline that workflow code can wait for, move and cancel: `t.reset(5min)`, then
+/// `co_await t.wait()` (or `co_await t`) yields true once the executor's clock reaches the deadline,
+/// false if `t.cancel()` came first. A `reset` while someone waits moves the wake-up, earlier or later,
+/// so a signal handler can change when the body wakes (Temporal's updatable timer, without a loop).
+///
+/// - Awaiting a timer with no deadline yields false at once, and one whose deadline has passed yields
+///   true at once. Each waiter (the body and any number of handlers) has an executor timer of its own,
+///   moved by `reset` and removed by `cancel`; none is left behind when a wait ends.
+/// - `reset`, `reset_at` and `wait` are for workflow code only (else not_in_workflow); `deadline()`
+///   may be read anywhere, queries included.
+/// - Like sleep, the body's wait throws coflow::cancelled if its run is cancelled meanwhile.
+/// - It lives in the workflow object or in a frame, and cannot be copied or moved (waiters link into
+///   it). Destroying it while waited on leaves its waiters waiting for the deadline they had.
+class timer {
+public:
+    using coflow_awaitable = void;  // `co_await t`
+
+    timer() = default;
+    timer(const timer&) = delete;
+    timer& operator=(const timer&) = delete;
+
+    /// Sets the deadline to now() + `d` (a negative `d` counts as zero) and moves every waiter's wake-up there.
+    inline void reset(duration d);
+
+    /// Sets the deadline to `t` and moves every waiter's wake-up there; a time already passed wakes them
+    /// in the executor's next turn.
+    inline void reset_at(time_point t);
+
+    /// Clears the deadline; every waiter wakes, and its co_await yields false.
+    inline void cancel() noexcept;
+
+    /// The deadline, or nullopt if none is set (never set, or cancelled since).
+    [[nodiscard]] std::optional<time_point> deadline() const noexcept { return deadline_; }
+
+    /// Suspends until the deadline (true) or a cancel (false).
+    [[nodiscard]] detail::timer_awaiter wait() { return detail::timer_awaiter(detail::require_activation("coflow::timer::wait"), *this); }
+    [[nodiscard]] detail::timer_awaiter operator co_await() { return wait(); }
+
+private:
+    friend class detail::timer_awaiter;
+
+    std::optional<time_point> deadline_;
+    detail::intrusive_list<detail::waiter, detail::wait_tag> waiting_;
+};
+
+inline void timer::reset(duration d) {
+    const detail::activation& a = detail::require_activation("coflow::timer::reset");
+    reset_at(detail::saturating_add(a.eng->exec().now(), std::max(d, duration::zero())));
+}
+
+inline void timer::reset_at(time_point t) {
+    const detail::activation& a = detail::require_activation("coflow::timer::reset_at");
+    deadline_ = t;
+    const time_point due = std::max(t, a.eng->exec().now());
+    waiting_.for_each([due](detail::waiter& w) { w.arm_timer_at(due); });
+}
+
+inline void timer::cancel() noexcept {
+    deadline_.reset();
+    while (detail::waiter* w = waiting_.pop_front()) w->fire(detail::wake_reason::fired);
+}
+
+namespace detail {
+
+inline timer_awaiter::timer_awaiter(activation& a, coflow::timer& t) noexcept : timer_(&t) {
+    inst = a.inst;
+    precancelled_ = a.body && a.inst->cancel_requested;
+    if (precancelled_) return;
+    if (!t.deadline_) {
+        ready_ = true;
+    } else if (*t.deadline_ <= a.eng->exec().now()) {
+        ready_ = true;
+        expired_ = true;
+    }
+}
+
+inline bool timer_awaiter::await_suspend(std::coroutine_handle<> h) noexcept {
+    if (precancelled_) return park_if_cancelled;
+    activation& a = *current_activation;
+    arm(a, h, wait_kind::sleep);
+    timer_->waiting_.push_back(*this);
+    arm_timer_at(*timer_->deadline_);
+    return true;
+}
+
+}  // namespace detail
+
+}  // namespace coflow
+// ---- end coflow/timer.hpp ----
 // ---- begin coflow/version.hpp ----
 // coflow/version.hpp: the library's version, in one place.
 // CMake and the single-header banner read the three macros below; code reads coflow::version.

@@ -1,6 +1,7 @@
 // tests/noexcept/noexcept_check.cpp: built with -fno-exceptions -fno-rtti, as many games build. Runs a small
-// real workload (signals typed and by name, queries, wait_condition, timers, children, continue-as-new,
-// external signals, cancellation, histories and replay) and returns non-zero if any result is off.
+// real workload (signals typed and by name, queries, wait_condition, timers, coflow::timer, children,
+// continue-as-new, external signals, cancellation, histories and replay) and returns non-zero if any result
+// is off.
 // Nothing here raises an error: in this build an error goes to the error handler, which aborts.
 #include <coflow/coflow.hpp>
 
@@ -37,6 +38,26 @@ public:
 
 private:
     int done_ = 0;
+};
+
+// Sleeps until a deadline that its signals move; returns how often it was moved.
+class snoozer {
+public:
+    coflow::workflow<int> run() {
+        alarm_.reset(10s);
+        const bool rang = co_await alarm_;
+        co_return rang ? moves_ : -1;
+    }
+    void snooze(int s) {
+        ++moves_;
+        alarm_.reset(std::chrono::seconds(s));
+    }
+    static constexpr auto definition =
+        coflow::define<snoozer>("snoozer").run(&snoozer::run).signal("snooze", &snoozer::snooze);
+
+private:
+    coflow::timer alarm_;
+    int moves_ = 0;
 };
 
 // Adds what its signals bring (a sync handler, an async one and a channel) until the total reaches the
@@ -208,6 +229,18 @@ int main() {
     expect(u.result<int>() == 20, "untyped result with a type check");
     coflow::replay(*c.fetch_history(), counter::definition);  // a mismatch would raise: fatal here
 
+    // A coflow::timer moved by signals: one executor timer at a time, and the clock goes to the last deadline.
+    const coflow::time_point t0 = ex.now();
+    auto z = rt.start_workflow(&snoozer::run, {.id = "snoozer"});
+    ex.advance(1s);
+    z.signal(&snoozer::snooze, 20);
+    ex.advance(1s);
+    z.signal(&snoozer::snooze, 5);
+    ex.advance(0s);
+    expect(ex.timer_count() == 1, "a moved timer leaves no timer behind");
+    ex.run_until_idle();
+    expect(z.is_closed() && z.result() == 2 && ex.now() - t0 == 7s, "the timer rings at its last deadline");
+
     // Children: the parent gets their results.
     auto p = rt.start_workflow(&parent::run, 3, {.id = "p"});
     ex.run_until_idle();
@@ -267,6 +300,7 @@ int main() {
         else if (type == "abandoner") coflow::replay(*hist, abandoner::definition);
         else if (type == "ledger") coflow::replay(*hist, ledger::definition);
         else if (type == "payer") coflow::replay(*hist, payer::definition);
+        else if (type == "snoozer") coflow::replay(*hist, snoozer::definition);
         else expect(false, "every workflow type is replayed");
     }
 

@@ -24,6 +24,7 @@
 #include <coflow/detail/random.hpp>
 #include <coflow/detail/replay_check.hpp>
 #include <coflow/detail/ring.hpp>
+#include <coflow/detail/timers.hpp>
 #include <coflow/detail/type_id.hpp>
 #include <coflow/detail/workflow_type.hpp>
 #include <coflow/errors.hpp>
@@ -96,6 +97,8 @@ public:
     /// Starts a timer that wakes this waiter with timed_out after `delay` of executor time (a negative
     /// delay is a zero one). A delay that reaches past the end of the clock never ends: no timer is set.
     inline void arm_timer(duration delay);
+    /// Starts a timer that wakes this waiter with timed_out at `due`, replacing the one it had.
+    inline void arm_timer_at(time_point due);
 
     /// In await_resume: throws `cancelled` if the wait ended by cancellation (never without exceptions).
     inline void throw_if_cancelled() const;
@@ -750,38 +753,24 @@ public:
     // ---- timers ----------------------------------------------------------------------------
 
     std::uint32_t add_timer(waiter& w, time_point due) {
-        std::uint32_t s;
-        if (free_timers_.empty()) {
-            s = static_cast<std::uint32_t>(timers_.size());
-            timers_.push_back(timer_slot{&w, 0, due});
-        } else {
-            s = free_timers_.back();
-            free_timers_.pop_back();
-            timers_[s].w = &w;
-            timers_[s].due = due;
-        }
-        ex_.post_at(due, timer_work{link_ref(link_), s, timers_[s].gen});
+        const std::uint32_t s = timers_.take(w, due);
+        timers_.posted(s, ex_.post_at(due, timer_work{link_ref(link_), s, timers_.generation(s)}));
         return s;
     }
 
     /// When armed timer `s` fires (describe() shows it).
-    [[nodiscard]] time_point timer_due(std::uint32_t s) const noexcept { return timers_[s].due; }
+    [[nodiscard]] time_point timer_due(std::uint32_t s) const noexcept { return timers_.due(s); }
 
+    /// The wait ended: its timer's work leaves the executor (if it is still there).
     void release_timer(std::uint32_t s) noexcept {
-        timers_[s].w = nullptr;
-        // As for run slots (retire): a timer slot whose generations have all been used is not reused.
-        if (++timers_[s].gen != 0) free_timers_.push_back(s);  // grows only past the most timers ever live at once
+        timer_id id;
+        if (timers_.release(s, id)) ex_.cancel(id);
     }
 
 private:
     struct instance_slot {
         instance_base* inst;
         std::uint32_t gen;
-    };
-    struct timer_slot {
-        waiter* w;
-        std::uint32_t gen;
-        time_point due;  // kept here, not in the waiter: only armed timers pay for it
     };
 
     struct activate_work {
@@ -816,10 +805,10 @@ private:
     }
 
     void fire_timer(std::uint32_t s, std::uint32_t g) {
-        if (s < timers_.size() && timers_[s].gen == g && timers_[s].w) {
-            waiter& w = *timers_[s].w;
-            if (w.inst->hist) record(*w.inst, event_kind::timer_fired);
-            w.fire(wake_reason::timed_out);
+        if (waiter* w = timers_.fire(s, g)) {
+            w->timer = no_timer;  // its slot is free already
+            if (w->inst->hist) record(*w->inst, event_kind::timer_fired);
+            w->fire(wake_reason::timed_out);
         }
     }
 
@@ -1187,8 +1176,7 @@ private:
     std::uint64_t generated_ids_ = 0;
     std::vector<instance_slot> slots_;
     std::vector<std::uint32_t> free_slots_;
-    std::vector<timer_slot> timers_;
-    std::vector<std::uint32_t> free_timers_;
+    timer_table timers_;
     id_map<instance_base> by_id_;  // owns the runs (deleted on replace, forget and destruction)
     std::vector<std::shared_ptr<const history>> histories_;
     bool tearing_down_ = false;
@@ -1243,8 +1231,17 @@ inline void waiter::arm_timer(duration delay) {
     // It would fire at the end of time at the earliest: a timer there would only drag the clock to it
     // (run_until_idle jumps to the next timer), so there is none.
     if (due == time_point::max() && delay > duration::zero()) return;
-    timer = inst->eng.add_timer(*this, due);
-    if (inst->hist) inst->eng.record(*inst, event_kind::timer_started, {}, {std::to_string(delay.count())});
+    arm_timer_at(due);
+}
+
+inline void waiter::arm_timer_at(time_point at) {
+    if (timer != no_timer) inst->eng.release_timer(std::exchange(timer, no_timer));  // moved: the old one goes
+    if (at == time_point::max() && at > inst->eng.exec().now()) return;  // never: as in arm_timer
+    timer = inst->eng.add_timer(*this, at);
+    if (inst->hist) {
+        const auto delay = at - inst->eng.exec().now();
+        inst->eng.record(*inst, event_kind::timer_started, {}, {std::to_string(delay.count())});
+    }
 }
 
 inline void waiter::throw_if_cancelled() const {

@@ -12,16 +12,27 @@
 
 namespace coflow::detail {
 
-/// Ready work in the order posted, timers by (due, posting order), a clock moved only by its caller.
+/// Ready work in the order posted, timers by (due, posting order) until run or cancelled, a clock moved
+/// only by its caller.
 /// Unlike deterministic_executor it does not decide between a ready work and a due timer: the live
 /// executor that recorded the run may have interleaved them differently (its ready queue held other
 /// runs' work), so the replay follows the history instead.
 class replay_executor final : public executor {
 public:
     void post(work w) override { ready_.push_back(std::move(w)); }
-    void post_at(time_point t, work w) override {
-        timers_.push_back(timer{t, seq_++, std::move(w)});
+    timer_id post_at(time_point t, work w) override {
+        timers_.push_back(timer{t, seq_, std::move(w)});
         std::push_heap(timers_.begin(), timers_.end(), later);
+        return seq_++;
+    }
+    // A replay has few timers pending at once (one run's): a linear search is enough.
+    void cancel(timer_id id) noexcept override {
+        const auto it = std::find_if(timers_.begin(), timers_.end(), [id](const timer& t) { return t.seq == id; });
+        if (it == timers_.end()) return;
+        const work dead = std::move(it->w);  // destroyed last, with the heap whole again
+        *it = std::move(timers_.back());
+        timers_.pop_back();
+        std::make_heap(timers_.begin(), timers_.end(), later);
     }
     [[nodiscard]] time_point now() const noexcept override { return now_; }
 
