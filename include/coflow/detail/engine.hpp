@@ -1197,7 +1197,16 @@ inline void instance_base::on_root_done(std::coroutine_handle<> frame, promise_b
     if (frame == body) {
         body = {};
         body_finished = true;
-        if (p.exception) {
+        if (continuing) [[unlikely]] {
+            // It returned coflow::continue_as_new(...): run() starts the new run, and signals not delivered
+            // move to it (no closing steps here). A cancel request that came first wins, as at an await.
+            if (cancel_requested) {
+                continuing = false;
+                finished_as = workflow_status::cancelled;
+            } else {
+                body_finished = false;
+            }
+        } else if (p.exception) {
             const bool was_cancelled = catch_as<cancelled>(
                 p.exception, [](const cancelled&) { return true; }, [] { return false; });
             if (was_cancelled) finished_as = workflow_status::cancelled;
