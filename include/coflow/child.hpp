@@ -213,6 +213,7 @@ std::string start_child(M run, child_options& opts, A&&... args) {
             });
     instance_base& child = start_run<C>(eng, id, std::forward<A>(args)...);
     eng.adopt(*a.inst, child, static_cast<parent_close_policy_kind>(opts.parent_close));
+    child.x->parent_id = a.inst->id;  // adopt made the child's extras
     if (a.inst->hist) eng.record(*a.inst, event_kind::child_started, id, {engine::json(C::definition.name)});
     return id;
 }

@@ -144,6 +144,7 @@ template <class T, class... A>
 void make_body(instance_base& in, A&&... args) {
     auto& inst = static_cast<instance<T>&>(in);
     inst.build_object(std::as_const(args)...);
+    in.start_time = in.eng.exec().now();
     auto frame = (inst.object_.*T::definition.run_fn)(std::forward<A>(args)...).release();
     frame.promise().root = &inst;
     frame.promise().self = frame;
