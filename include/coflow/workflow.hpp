@@ -3,6 +3,7 @@
 #pragma once
 
 #include <coroutine>
+#include <type_traits>
 #include <utility>
 
 #include <coflow/detail/promise.hpp>
@@ -20,7 +21,12 @@ inline void end_body_with(continue_as_new_request& r) noexcept;
 template <class R>
 struct workflow_promise : value_promise<R> {
     using value_promise<R>::return_value;
-    void return_value(continue_as_new_request&& r) noexcept { end_body_with(r); }
+    // A template, so that `co_return {}` and plain values never consider it (a braced list deduces nothing).
+    template <class Q>
+        requires std::is_base_of_v<continue_as_new_request, std::remove_cvref_t<Q>>
+    void return_value(Q&& request) noexcept {
+        end_body_with(request);
+    }
 };
 template <>
 struct workflow_promise<void> : value_promise<void> {};
