@@ -100,6 +100,8 @@ private:
 /// step of this workflow's code (a handler, the body, a timer), never for other workflows' activity.
 /// Throws coflow::cancelled if the workflow is cancelled while the body waits here.
 /// Usable only inside workflow code (else throws not_in_workflow). The predicate must not change state.
+/// A predicate made in the co_await expression must be trivially destructible (capture by reference):
+/// g++ 12 destroys twice what such a lambda captured by copy (README, compiler notes).
 template <class Pred>
 [[nodiscard]] auto wait_condition(Pred&& pred) {
     using P = std::decay_t<Pred>;

@@ -141,7 +141,8 @@ public:
     [[nodiscard]] const std::string& id() const noexcept { return id_; }
 
     /// Sends signal `name` by name: `co_await h.signal("name", args...)`. Argument types must match
-    /// the handler's exactly (string literals count as std::string).
+    /// the handler's exactly (string literals count as std::string). Given a temporary aggregate with a
+    /// non-trivial destructor, its result can only be awaited from a variable (README, compiler notes).
     template <class... As>
     [[nodiscard]] detail::outgoing_signal_t<As...> signal(std::string_view name, As&&... args) const {
         detail::activation& a = detail::require_activation("external_workflow_handle::signal");
