@@ -111,6 +111,23 @@ public:
     static constexpr auto definition = coflow::define<counts_events>("counts_events").run(&counts_events::run);
 };
 
+/// Records the signal counters each handler call sees.
+class tallies {
+public:
+    coflow::workflow<void> run() { co_await coflow::wait_condition([] { return false; }); }
+    void note() {
+        const coflow::workflow_info i = coflow::info();
+        seen_.push_back(std::to_string(i.received_signals) + "/" + std::to_string(i.pending_signals) + "/" +
+                        std::to_string(i.max_received_signals) + (i.continue_as_new_suggested ? " due" : ""));
+    }
+    [[nodiscard]] std::vector<std::string> seen() const { return seen_; }
+    static constexpr auto definition =
+        coflow::define<tallies>("tallies").run(&tallies::run).signal("note", &tallies::note).query("seen", &tallies::seen);
+
+private:
+    std::vector<std::string> seen_;
+};
+
 }  // namespace
 
 TEST_CASE("info names the run, its type and its start time", "[info]") {
@@ -205,6 +222,19 @@ TEST_CASE("info's steps grow with the run's work, recorded or not, and start aga
     }
     CHECK(runs[0] == 7);        // a run takes five items (a step to fill the channel, one to resume)
     CHECK(runs[1] == runs[0]);  // and the same with a history
+}
+
+TEST_CASE("info counts the signals this run received and has still to handle, against its limit", "[info][limits]") {
+    coflow::deterministic_executor ex;
+    coflow::runtime rt{ex, {.max_received_signals_per_run = 10}};
+    auto h = rt.start_workflow(&tallies::run);
+    for (int i = 0; i < 3; ++i) h.signal(&tallies::note);
+    ex.run_until_idle();
+    for (int i = 0; i < 5; ++i) h.signal(&tallies::note);
+    ex.run_until_idle();
+    // received/pending/limit, and "due" from 80% of the limit
+    CHECK(h.query(&tallies::seen) == std::vector<std::string>{"3/2/10", "3/1/10", "3/0/10", "8/4/10 due", "8/3/10 due",
+                                                               "8/2/10 due", "8/1/10 due", "8/0/10 due"});
 }
 
 TEST_CASE("info is only for workflow code", "[info][errors]") {
