@@ -3,12 +3,20 @@
 
 #include <cstdint>
 #include <memory>
+#include <deque>
 #include <stdexcept>
 #include <string>
+#include <type_traits>
+#include <utility>
 #include <vector>
 
 #include "coflow_catch.hpp"
 #include "isolated.hpp"
+#include "counted.hpp"
+
+// Written inside co_await expressions, so trivially destructible (see README, compiler notes).
+static_assert(std::is_trivially_destructible_v<coflow::child_options>);
+static_assert(std::is_aggregate_v<coflow::child_options>);
 
 using namespace std::chrono_literals;
 
@@ -194,6 +202,103 @@ public:
 private:
     std::vector<std::string> items_;
     std::vector<std::string> log_;
+};
+
+// A workflow<R> body that ends by continuing as new, in both spellings: `co_return continue_as_new(...)`
+// and a last statement `co_await continue_as_new(...)`. With -Wall -Werror (-Wreturn-type) this file would
+// not compile if a compiler thought either body could fall off its end.
+class rolls_on {
+public:
+    coflow::workflow<int> run(int gen, bool by_await) {
+        gen_ = gen;
+        if (gen == 3) co_return gen;
+        co_await coflow::sleep(1s);
+        if (!by_await) co_return coflow::continue_as_new(&rolls_on::run, gen + 1, by_await);
+        co_await coflow::continue_as_new(&rolls_on::run, gen + 1, by_await);
+    }
+    int gen() const { return gen_; }
+    static constexpr auto definition = coflow::define<rolls_on>("rolls_on").run(&rolls_on::run).query("gen", &rolls_on::gen);
+
+private:
+    int gen_ = 0;
+};
+
+// The same for a workflow<void>, which cannot co_return a value: it co_awaits.
+class rolls_on_void {
+public:
+    coflow::workflow<void> run(int gen) {
+        gen_ = gen;
+        if (gen == 3) co_return;
+        co_await coflow::continue_as_new(gen + 1);
+    }
+    int gen() const { return gen_; }
+    static constexpr auto definition =
+        coflow::define<rolls_on_void>("rolls_on_void").run(&rolls_on_void::run).query("gen", &rolls_on_void::gen);
+
+private:
+    int gen_ = 0;
+};
+
+// Sleeps, then returns continue_as_new: a cancel request accepted while its resumption was queued wins.
+class sleeps_then_continues {
+public:
+    coflow::workflow<int> run(int gen) {
+        if (gen > 0) co_return gen;
+        co_await coflow::sleep(1s);
+        co_return coflow::continue_as_new(gen + 1);
+    }
+    static constexpr auto definition =
+        coflow::define<sleeps_then_continues>("sleeps_then_continues").run(&sleeps_then_continues::run);
+};
+
+// An aggregate with a non-trivial destructor: what g++ 12 destroys twice when it is made inside a
+// co_await expression. A deque is what a double destruction frees twice even when moved from.
+struct ledger {
+    counted probe;
+    std::string owner;
+    std::deque<int> entries;
+};
+
+// The pattern that once gave a port a double free: the next run's input, made in place.
+class ledger_keeper {
+public:
+    coflow::workflow<std::string> run(ledger in, int gen) {
+        if (gen == 3) co_return in.owner + ":" + std::to_string(in.entries.size());
+        co_await coflow::sleep(1s);
+        co_return coflow::continue_as_new(&ledger_keeper::run, ledger{{}, in.owner + "+", {gen, gen}}, gen + 1);
+    }
+    static constexpr auto definition = coflow::define<ledger_keeper>("ledger_keeper").run(&ledger_keeper::run);
+};
+
+// A workflow<void> must co_await: the request is made in a statement of its own.
+class ledger_keeper_void {
+public:
+    coflow::workflow<void> run(ledger in, int gen) {
+        if (gen == 3) co_return;
+        auto next = coflow::continue_as_new(&ledger_keeper_void::run, ledger{{}, in.owner, {gen}}, gen + 1);
+        co_await next;
+    }
+    static constexpr auto definition =
+        coflow::define<ledger_keeper_void>("ledger_keeper_void").run(&ledger_keeper_void::run);
+};
+
+class ledger_child {
+public:
+    coflow::workflow<std::size_t> run(ledger in) { co_return in.entries.size() + in.owner.size(); }
+    static constexpr auto definition = coflow::define<ledger_child>("ledger_child").run(&ledger_child::run);
+};
+
+// A child started with an aggregate made in place, then awaited: start_child_workflow is no co_await.
+class ledger_parent {
+public:
+    coflow::workflow<std::size_t> run() {
+        auto child = coflow::start_child_workflow(&ledger_child::run, ledger{{}, "ann", {1, 2, 3}});
+        const std::size_t a = co_await child.result();
+        const ledger named{{}, "bo", {4}};
+        const std::size_t b = co_await coflow::execute_child_workflow(&ledger_child::run, named);  // a copy
+        co_return a + b;
+    }
+    static constexpr auto definition = coflow::define<ledger_parent>("ledger_parent").run(&ledger_parent::run);
 };
 
 }  // namespace
@@ -753,4 +858,85 @@ TEST_CASE("issue 14: a parent that starts two hundred thousand children closes e
     ex.run_until_idle();
     CHECK(h.result() == n / 2);
     CHECK(rt.size() == 1 + n / 2);  // the awaited children were forgotten once read
+}
+
+TEST_CASE("issue 17: a workflow<R> body that ends in continue-as-new compiles cleanly and continues as new",
+          "[child][continue_as_new][regression]") {
+    for (const bool by_await : {false, true}) {
+        coflow::deterministic_executor ex;
+        coflow::runtime rt{ex, {.record_history = true}};
+        auto h = rt.start_workflow(&rolls_on::run, 1, by_await, {.id = "r"});
+        ex.run_until_idle();
+        CHECK(h.result() == 3);
+        REQUIRE(rt.histories().size() == 3);
+        for (std::size_t i = 0; i < 2; ++i) {
+            CHECK(rt.histories()[i]->events.back().kind == coflow::event_kind::continued_as_new);
+            CHECK_NOTHROW(coflow::replay(*rt.histories()[i], rolls_on::definition));
+        }
+    }
+    coflow::deterministic_executor ex;
+    coflow::runtime rt{ex};
+    auto v = rt.start_workflow(&rolls_on_void::run, 1);
+    ex.run_until_idle();
+    CHECK(v.status() == coflow::workflow_status::completed);
+    CHECK(v.query(&rolls_on_void::gen) == 3);
+}
+
+TEST_CASE("a body that returns continue_as_new after a cancel request closes as cancelled",
+          "[child][continue_as_new][cancel]") {
+    coflow::deterministic_executor ex;
+    coflow::runtime rt{ex};
+    auto h = rt.start_workflow(&sleeps_then_continues::run, 0, {.id = "w"});
+    REQUIRE(ex.step());  // first activation: the body sleeps
+    REQUIRE(ex.step());  // the timer fires: the body's resumption is queued
+    const std::string run = h.describe().run_id;
+    h.cancel();          // accepted while the body is not suspended: it reaches its co_return
+    ex.run_until_idle();
+    CHECK(h.status() == coflow::workflow_status::cancelled);
+    CHECK(h.describe().run_id == run);  // no new run
+}
+
+TEST_CASE("issue 17: an aggregate temporary given to continue_as_new is destroyed once",
+          "[child][continue_as_new][regression][lifetime]") {
+    counted::reset();
+    {
+        coflow::deterministic_executor ex;
+        coflow::runtime rt{ex};
+        auto h = rt.start_workflow(&ledger_keeper::run, ledger{{}, "ann", {7}}, 1);
+        auto v = rt.start_workflow(&ledger_keeper_void::run, ledger{{}, "bo", {}}, 1);
+        ex.run_until_idle();
+        CHECK(h.result() == "ann++:2");
+        CHECK(v.status() == coflow::workflow_status::completed);
+    }
+    CHECK(counted::created == counted::destroyed);
+}
+
+TEST_CASE("issue 17: an aggregate temporary given to a child's start is destroyed once",
+          "[child][regression][lifetime]") {
+    counted::reset();
+    {
+        coflow::deterministic_executor ex;
+        coflow::runtime rt{ex};
+        auto h = rt.start_workflow(&ledger_parent::run);
+        ex.run_until_idle();
+        CHECK(h.result() == 3 + 3 + 1 + 2);
+    }
+    CHECK(counted::created == counted::destroyed);
+}
+
+TEST_CASE("issue 17: calls given a fragile temporary return an awaitable that co_await refuses to take as one",
+          "[child][regression]") {
+    using request = coflow::detail::continue_as_new_request;
+    using marked = coflow::detail::given_fragile_temporary<request>;
+    // Made in place or moved: the same to C++, so both are marked (co_await refuses them; a variable is fine).
+    static_assert(std::is_same_v<decltype(coflow::continue_as_new(&ledger_keeper::run, std::declval<ledger>(), 1)), marked>);
+    static_assert(std::is_same_v<decltype(coflow::continue_as_new(std::declval<ledger>(), 1)), marked>);
+    // Named variables and plain values are not.
+    static_assert(std::is_same_v<decltype(coflow::continue_as_new(&ledger_keeper::run, std::declval<ledger&>(), 1)), request>);
+    static_assert(std::is_same_v<decltype(coflow::continue_as_new(1, std::string("x"))), request>);
+    static_assert(std::is_same_v<decltype(coflow::execute_child_workflow(&ledger_child::run, std::declval<ledger>())),
+                                 coflow::detail::given_fragile_temporary<coflow::detail::result_awaiter<std::size_t>>>);
+    static_assert(std::is_same_v<decltype(coflow::execute_child_workflow(&ledger_child::run, std::declval<const ledger&>())),
+                                 coflow::detail::result_awaiter<std::size_t>>);
+    SUCCEED();
 }

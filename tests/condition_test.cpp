@@ -3,9 +3,12 @@
 
 #include <stdexcept>
 #include <string>
+#include <type_traits>
+#include <utility>
 #include <vector>
 
 #include "coflow_catch.hpp"
+#include "counted.hpp"
 
 using namespace std::chrono_literals;
 
@@ -124,6 +127,23 @@ public:
 
 private:
     bool armed_ = false;
+};
+
+// Its predicate captures values with non-trivial destructors by copy, which g++ 12 destroys twice when
+// the lambda is made inside a co_await expression: the predicate is a variable, awaited after.
+class waits_for_word {
+public:
+    coflow::workflow<std::string> run(std::string word) {
+        auto heard = [this, word, probe = counted{}] { return said_ == word; };
+        co_await coflow::wait_condition(heard);
+        co_return said_;
+    }
+    void say(std::string w) { said_ = std::move(w); }
+    static constexpr auto definition =
+        coflow::define<waits_for_word>("waits_for_word").run(&waits_for_word::run).signal("say", &waits_for_word::say);
+
+private:
+    std::string said_;
 };
 
 }  // namespace
@@ -361,4 +381,25 @@ TEST_CASE("issue 17: run_until_idle never moves the clock to a dead timer", "[co
     CHECK(h.result() == "opened at 12");
     CHECK(later.result() == "timed out at 60");
     CHECK(ex.now().time_since_epoch() == 60s);  // not 3600 s, where h's timeout was due
+}
+
+TEST_CASE("issue 17: a predicate capturing values by copy is destroyed once", "[condition][regression][lifetime]") {
+    auto by_copy = [s = std::string("x")] { return s.empty(); };
+    auto by_ref = [&by_copy] { return by_copy(); };
+    using marked = coflow::detail::given_fragile_temporary<coflow::detail::condition_awaitable<decltype(by_copy), false>>;
+    static_assert(std::is_same_v<decltype(coflow::wait_condition(std::move(by_copy))), marked>);
+    static_assert(!std::is_same_v<decltype(coflow::wait_condition(by_copy)), marked>);
+    static_assert(std::is_same_v<decltype(coflow::wait_condition(std::move(by_ref))),
+                                 coflow::detail::condition_awaitable<decltype(by_ref), false>>);  // trivially destructible
+    counted::reset();
+    {
+        coflow::deterministic_executor ex;
+        coflow::runtime rt{ex};
+        auto h = rt.start_workflow(&waits_for_word::run, "go");
+        ex.run_until_idle();
+        h.signal(&waits_for_word::say, "go");
+        ex.run_until_idle();
+        CHECK(h.result() == "go");
+    }
+    CHECK(counted::created == counted::destroyed);
 }

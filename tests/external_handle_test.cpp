@@ -4,9 +4,12 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <type_traits>
+#include <utility>
 #include <vector>
 
 #include "coflow_catch.hpp"
+#include "counted.hpp"
 
 using namespace std::chrono_literals;
 
@@ -104,6 +107,42 @@ public:
     static constexpr auto definition = coflow::define<napper>("napper").run(&napper::run);
 };
 
+
+// A signal argument that g++ 12 destroys twice when it is made inside a co_await expression.
+struct order_line {
+    counted probe;
+    std::string item;
+    int qty = 0;
+};
+
+class order_book {
+public:
+    coflow::workflow<std::vector<std::string>> run(std::size_t n) {
+        co_await coflow::wait_condition([this, n] { return lines_.size() == n; });
+        co_return lines_;
+    }
+    void add(order_line l) { lines_.push_back(l.item + "x" + std::to_string(l.qty)); }
+    static constexpr auto definition =
+        coflow::define<order_book>("order_book").run(&order_book::run).signal("add", &order_book::add);
+
+private:
+    std::vector<std::string> lines_;
+};
+
+// Sends lines made in place: each awaited send is a statement of its own (co_await refuses the temporary).
+class order_clerk {
+public:
+    coflow::workflow<int> run(std::string book) {
+        auto typed = coflow::get_external_workflow_handle_for<order_book>(book);
+        auto sent = typed.signal(&order_book::add, order_line{{}, "pen", 2});
+        co_await sent;
+        auto by_name = coflow::get_external_workflow_handle(book).signal("add", order_line{{}, "ink", 1});
+        co_await by_name;
+        (void)typed.signal(&order_book::add, order_line{{}, "pad", 3});  // not awaited: no co_await at all
+        co_return 3;
+    }
+    static constexpr auto definition = coflow::define<order_clerk>("order_clerk").run(&order_clerk::run);
+};
 
 }  // namespace
 
@@ -246,4 +285,26 @@ TEST_CASE("signals a run sends itself in its last step are handled before it clo
     CHECK(h.result() == 7);
     CHECK(h.query(&last_words::notes) == std::vector<int>{1, 2, 3});
     CHECK(h.describe().received_signals == 3);
+}
+
+TEST_CASE("issue 17: an aggregate temporary given to an external signal is destroyed once",
+          "[external_handle][regression][lifetime]") {
+    using handle = coflow::external_workflow_handle<order_book>;
+    using marked = coflow::detail::given_fragile_temporary<coflow::outgoing_signal>;
+    static_assert(std::is_same_v<decltype(std::declval<handle&>().signal(&order_book::add, std::declval<order_line>())),
+                                 marked>);
+    static_assert(std::is_same_v<decltype(std::declval<handle&>().signal("add", std::declval<order_line>())), marked>);
+    static_assert(std::is_same_v<decltype(std::declval<handle&>().signal("add", std::declval<order_line&>())),
+                                 coflow::outgoing_signal>);
+    counted::reset();
+    {
+        coflow::deterministic_executor ex;
+        coflow::runtime rt{ex};
+        auto book = rt.start_workflow(&order_book::run, 3, {.id = "book"});
+        auto clerk = rt.start_workflow(&order_clerk::run, "book");
+        ex.run_until_idle();
+        CHECK(clerk.result() == 3);
+        CHECK(book.result() == std::vector<std::string>{"penx2", "inkx1", "padx3"});
+    }
+    CHECK(counted::created == counted::destroyed);
 }

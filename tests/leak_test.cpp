@@ -151,9 +151,11 @@ public:
         probe local;
         co_await coflow::wait_condition([this] { return go_; });
         const auto h = coflow::get_external_workflow_handle(target);
-        payload first, second;  // locals: see relay::run
-        co_await h.signal("in", std::move(first));
-        (void)h.signal("unread", std::move(second));  // dropped unawaited: still sent
+        // Payloads are aggregates with a non-trivial destructor, which g++ 12 destroys twice when made in
+        // (or moved as a temporary into) a co_await expression: the awaited send is a statement of its own.
+        auto sent = h.signal("in", payload{});
+        co_await sent;
+        (void)h.signal("unread", payload{});  // dropped unawaited: still sent
         co_await coflow::wait_condition([] { return false; });
         co_return 0;
     }
@@ -216,9 +218,7 @@ public:
         probe local;
         (void)carried;
         co_await coflow::wait_condition([this] { return roll_; });
-        payload next;  // a local: g++ 12 destroys an aggregate temporary made in a co_await expression twice
-        co_await coflow::continue_as_new(gen + 1, std::move(next));
-        co_return gen;
+        co_return coflow::continue_as_new(gen + 1, payload{});  // no co_await: any argument is safe
     }
     void roll() { roll_ = true; }
     static constexpr auto definition =

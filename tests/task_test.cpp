@@ -354,6 +354,17 @@ coflow::task<void> move_only_result_body(trace& t) {
     t.number = p ? *p : -1;
 }
 
+// Bodies returning a braced list and a plain value, in a file that does not include child.hpp: the
+// promise's continue-as-new return_value (for a type only declared here) must not make them ambiguous.
+class braced_result {
+public:
+    coflow::workflow<std::vector<int>> run(bool empty) {
+        if (empty) co_return {};
+        co_return {1, 2};
+    }
+    static constexpr auto definition = coflow::define<braced_result>("braced_result").run(&braced_result::run);
+};
+
 }  // namespace
 
 TEST_CASE("a task does not start until it is awaited", "[task]") {
@@ -580,4 +591,14 @@ TEST_CASE("tearing down a suspended chain of awaits destroys each awaited task b
     REQUIRE(t.events.empty());
     h.terminate("test over");
     CHECK(t.events == std::vector<std::string>{"10", "9", "8", "7", "6", "5", "4", "3", "2", "1"});
+}
+
+TEST_CASE("a workflow body may co_return a braced list without continue_as_new in sight", "[task][workflow]") {
+    coflow::deterministic_executor ex;
+    coflow::runtime rt{ex};
+    auto a = rt.start_workflow(&braced_result::run, true);
+    auto b = rt.start_workflow(&braced_result::run, false);
+    ex.run_until_idle();
+    CHECK(a.result().empty());
+    CHECK(b.result() == std::vector<int>{1, 2});
 }

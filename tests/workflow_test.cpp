@@ -2,11 +2,14 @@
 // frame is freed, and failures (from the body or from a signal handler) reported as workflow_failed.
 #include <coflow/workflow.hpp>
 
+#include <coflow/child.hpp>
 #include <coflow/condition.hpp>
 #include <coflow/definition.hpp>
 #include <coflow/deterministic_executor.hpp>
 #include <coflow/errors.hpp>
 #include <coflow/handle.hpp>
+#include <coflow/info.hpp>
+#include <coflow/replay.hpp>
 #include <coflow/runtime.hpp>
 #include <coflow/status.hpp>
 #include <coflow/task.hpp>
@@ -14,6 +17,7 @@
 
 #include <chrono>
 #include <exception>
+#include <memory>
 #include <stdexcept>
 #include <string>
 #include <type_traits>
@@ -162,6 +166,119 @@ public:
 private:
     int total_ = 0;
     bool done_ = false;
+};
+
+// Initialised by its constructor from the run's arguments (Python's @workflow.init). It also has a default
+// constructor: before issue 17 coflow used that one, and the body had to initialise the state itself,
+// overwriting what a signal handled before the body's first line had done.
+class opening_tally {
+public:
+    opening_tally() = default;
+    opening_tally(int opening, const std::string& owner) : total_(opening), owner_(owner) {}
+
+    coflow::workflow<int> run(int opening, std::string owner) {
+        (void)opening;  // the constructor took what it needed
+        (void)owner;
+        co_await coflow::sleep(std::chrono::milliseconds(total_));  // replay checks this delay
+        co_await coflow::wait_condition([this] { return closed_; });
+        co_return total_;
+    }
+    void add(int n) {
+        seen_.push_back(owner_ + ":" + std::to_string(total_));
+        total_ += n;
+    }
+    void close() { closed_ = true; }
+    [[nodiscard]] int total() const { return total_; }
+    [[nodiscard]] std::vector<std::string> seen() const { return seen_; }
+
+    static constexpr auto definition = coflow::define<opening_tally>("opening_tally")
+                                           .run(&opening_tally::run)
+                                           .signal("add", &opening_tally::add)
+                                           .signal("close", &opening_tally::close)
+                                           .query("total", &opening_tally::total)
+                                           .query("seen", &opening_tally::seen);
+
+private:
+    int total_ = 0;
+    std::string owner_ = "nobody";
+    std::vector<std::string> seen_;
+    bool closed_ = false;
+};
+
+// No default constructor at all: only the run's arguments can build it.
+class needs_init {
+public:
+    explicit needs_init(std::string name) : greeting_("hello " + name) {}
+    coflow::workflow<std::string> run(std::string name) {
+        co_return greeting_ + " (run got " + name + ")";
+    }
+    static constexpr auto definition = coflow::define<needs_init>("needs_init").run(&needs_init::run);
+
+private:
+    std::string greeting_;
+};
+
+// Each run of a continue-as-new chain is built from that run's arguments.
+class generations {
+public:
+    explicit generations(int gen) : gen_(gen), built_with_(gen) {}
+    coflow::workflow<int> run(int gen) {
+        if (gen < 3) co_await coflow::continue_as_new(&generations::run, gen + 1);
+        co_await coflow::wait_condition([this] { return !pokes_.empty(); });
+        co_return gen_;
+    }
+    void poke() { pokes_.push_back(gen_); }
+    [[nodiscard]] int built_with() const { return built_with_; }
+    [[nodiscard]] std::vector<int> pokes() const { return pokes_; }
+    static constexpr auto definition = coflow::define<generations>("generations")
+                                           .run(&generations::run)
+                                           .signal("poke", &generations::poke)
+                                           .query("built_with", &generations::built_with)
+                                           .query("pokes", &generations::pokes);
+
+private:
+    int gen_;
+    int built_with_;
+    std::vector<int> pokes_;
+};
+
+// The constructor sees the arguments as const lvalues; the body gets the values. A constructor that
+// takes a parameter by const reference copies nothing, so move-only arguments work too.
+class holds_ticket {
+public:
+    holds_ticket(const counted&, const std::unique_ptr<int>& ticket) : seen_(*ticket) {}
+    coflow::workflow<int> run(counted probe, std::unique_ptr<int> ticket) {
+        (void)probe;
+        co_return seen_ * 100 + *ticket;
+    }
+    static constexpr auto definition = coflow::define<holds_ticket>("holds_ticket").run(&holds_ticket::run);
+
+private:
+    int seen_;
+};
+
+// The constructor runs when the run is made, outside workflow code: coflow::info() is refused there,
+// even when a parent starts it from its own code.
+class asks_info_early {
+public:
+    explicit asks_info_early(int) : id_(coflow::info().id) {}
+    coflow::workflow<int> run(int n) { co_return n; }
+    static constexpr auto definition = coflow::define<asks_info_early>("asks_info_early").run(&asks_info_early::run);
+
+private:
+    std::string id_;
+};
+
+class starts_early_asker {
+public:
+    coflow::workflow<std::string> run() {
+        try {
+            co_return std::to_string(co_await coflow::execute_child_workflow(&asks_info_early::run, 1));
+        } catch (const coflow::not_in_workflow& e) {
+            co_return std::string("refused: ") + e.what();
+        }
+    }
+    static constexpr auto definition = coflow::define<starts_early_asker>("starts_early_asker").run(&starts_early_asker::run);
 };
 
 }  // namespace
@@ -318,4 +435,76 @@ TEST_CASE("an exception escaping an async signal handler fails the run", "[workf
     } catch (const coflow::workflow_failed& e) {
         CHECK(cause_of(e) == "bad_input: late negative amount -4");
     }
+}
+
+TEST_CASE("issue 17: a signal delivered before the body's first line is not overwritten by initialisation",
+          "[workflow][init][regression]") {
+    coflow::deterministic_executor ex;
+    coflow::runtime rt{ex};
+    auto h = rt.start_workflow(&opening_tally::run, 10, "ann", {.id = "tally"});
+    CHECK(h.query(&opening_tally::total) == 10);  // built before any handler or query sees it
+    h.signal(&opening_tally::add, 5);              // handled before the body's first line
+    ex.run_until_idle();
+    CHECK(h.query(&opening_tally::seen) == std::vector<std::string>{"ann:10"});
+    CHECK(h.query(&opening_tally::total) == 15);
+    h.signal(&opening_tally::close);
+    ex.run_until_idle();
+    CHECK(h.result() == 15);
+}
+
+TEST_CASE("a workflow class constructible from its run arguments needs no default constructor", "[workflow][init]") {
+    static_assert(!std::is_default_constructible_v<needs_init>);
+    coflow::deterministic_executor ex;
+    coflow::runtime rt{ex};
+    auto h = rt.start_workflow(&needs_init::run, "ann");
+    ex.run_until_idle();
+    CHECK(h.result() == "hello ann (run got ann)");
+}
+
+TEST_CASE("each run of a continue-as-new chain is built from its own arguments", "[workflow][init][continue_as_new]") {
+    coflow::deterministic_executor ex;
+    coflow::runtime rt{ex};
+    auto h = rt.start_workflow(&generations::run, 1, {.id = "gens"});
+    CHECK(h.query(&generations::built_with) == 1);
+    ex.run_until_idle();
+    CHECK(h.query(&generations::built_with) == 3);
+    h.signal(&generations::poke);
+    ex.run_until_idle();
+    CHECK(h.query(&generations::pokes) == std::vector<int>{3});
+    CHECK(h.result() == 3);
+}
+
+TEST_CASE("the init constructor sees the run arguments as const and the body gets the values", "[workflow][init][lifetime]") {
+    counted::reset();
+    {
+        coflow::deterministic_executor ex;
+        coflow::runtime rt{ex};
+        auto h = rt.start_workflow(&holds_ticket::run, counted{}, std::make_unique<int>(7));
+        CHECK(counted::copied == 0);  // the constructor took it by const reference: no copy for it
+        ex.run_until_idle();
+        CHECK(h.result() == 707);
+    }
+    CHECK(counted::alive() == 0);
+}
+
+TEST_CASE("replay builds the workflow object from the recorded run arguments", "[workflow][init][replay]") {
+    coflow::deterministic_executor ex;
+    coflow::runtime rt{ex, {.record_history = true}};
+    auto h = rt.start_workflow(&opening_tally::run, 25, "bo", {.id = "tally"});
+    h.signal(&opening_tally::add, 1);
+    ex.run_until_idle();
+    h.signal(&opening_tally::close);
+    ex.run_until_idle();
+    REQUIRE(h.result() == 26);
+    CHECK_NOTHROW(coflow::replay(*h.fetch_history(), opening_tally::definition));
+}
+
+TEST_CASE("the init constructor runs outside workflow code", "[workflow][init][errors]") {
+    coflow::deterministic_executor ex;
+    coflow::runtime rt{ex};
+    CHECK_THROWS_AS(rt.start_workflow(&asks_info_early::run, 1, {.id = "early"}), coflow::not_in_workflow);
+    CHECK(rt.size() == 0);  // nothing started
+    auto parent = rt.start_workflow(&starts_early_asker::run);
+    ex.run_until_idle();
+    CHECK(parent.result().find("refused: ") == 0);  // not the parent's info
 }

@@ -276,6 +276,7 @@ std::string start_child(M run, child_options& opts, instance_base*& started, A&&
             });
     instance_base& child = start_run<C>(eng, id, std::forward<A>(args)...);
     eng.adopt(*a.inst, child, static_cast<parent_close_policy_kind>(opts.parent_close));
+    child.x->parent_id = a.inst->id;  // adopt made the child's extras
     if (a.inst->hist) eng.record(*a.inst, event_kind::child_started, id, {engine::json(C::definition.name)});
     started = &child;
     return id;
@@ -361,65 +362,77 @@ template <class C, class R, class P1, class P2, class P3, class P4>
 }
 // More than four parameters: pass a struct.
 
-/// Starts a child workflow and awaits its result: `R r = co_await coflow::execute_child_workflow(&C::run, args...);`
-/// The child starts when this is called; co_await returns its value or throws workflow_failed (the
-/// child's exception as cause), workflow_cancelled or workflow_terminated.
-template <class C, class R>
-[[nodiscard]] detail::result_awaiter<R> execute_child_workflow(workflow<R> (C::*run)(), child_options opts = {}) {
-    const bool forget = opts.forget_on_result;
-    detail::instance_base* child = nullptr;
-    std::string id = detail::start_child<C>(run, opts, child);
-    return detail::result_awaiter<R>(*detail::current_activation, std::move(id), forget);
-}
-template <class C, class R, class P1>
-[[nodiscard]] detail::result_awaiter<R> execute_child_workflow(workflow<R> (C::*run)(P1), std::type_identity_t<P1> a1,
-                                                               child_options opts = {}) {
-    const bool forget = opts.forget_on_result;
-    detail::instance_base* child = nullptr;
-    std::string id = detail::start_child<C>(run, opts, child, std::move(a1));
-    return detail::result_awaiter<R>(*detail::current_activation, std::move(id), forget);
-}
-template <class C, class R, class P1, class P2>
-[[nodiscard]] detail::result_awaiter<R> execute_child_workflow(workflow<R> (C::*run)(P1, P2),
-                                                               std::type_identity_t<P1> a1,
-                                                               std::type_identity_t<P2> a2, child_options opts = {}) {
-    const bool forget = opts.forget_on_result;
-    detail::instance_base* child = nullptr;
-    std::string id = detail::start_child<C>(run, opts, child, std::move(a1), std::move(a2));
-    return detail::result_awaiter<R>(*detail::current_activation, std::move(id), forget);
-}
-template <class C, class R, class P1, class P2, class P3>
-[[nodiscard]] detail::result_awaiter<R> execute_child_workflow(workflow<R> (C::*run)(P1, P2, P3),
-                                                               std::type_identity_t<P1> a1,
-                                                               std::type_identity_t<P2> a2,
-                                                               std::type_identity_t<P3> a3, child_options opts = {}) {
-    const bool forget = opts.forget_on_result;
-    detail::instance_base* child = nullptr;
-    std::string id = detail::start_child<C>(run, opts, child, std::move(a1), std::move(a2), std::move(a3));
-    return detail::result_awaiter<R>(*detail::current_activation, std::move(id), forget);
+namespace detail {
+
+/// A child's run argument, converted (implicitly, as in a call) before anything is started.
+template <class P, class A>
+P child_arg(A&& a) {
+    static_assert(std::is_convertible_v<A&&, P>,
+                  "execute_child_workflow's arguments do not convert to the child's run parameter types");
+    return std::forward<A>(a);
 }
 
-template <class C, class R, class P1, class P2, class P3, class P4>
-[[nodiscard]] detail::result_awaiter<R> execute_child_workflow(workflow<R> (C::*run)(P1, P2, P3, P4),
-                                                               std::type_identity_t<P1> a1,
-                                                               std::type_identity_t<P2> a2,
-                                                               std::type_identity_t<P3> a3,
-                                                               std::type_identity_t<P4> a4, child_options opts = {}) {
+template <class R, class... As>
+using child_result_t = maybe_fragile_t<(fragile_temporary_v<As&&> || ...), result_awaiter<R>>;
+
+/// Starts child C and returns the awaiter of its result (marked if an argument was a fragile temporary).
+template <class C, class R, class... As, class M, class... Ps>
+child_result_t<R, As...> execute_child(M run, child_options& opts, Ps&&... values) {
     const bool forget = opts.forget_on_result;
-    detail::instance_base* child = nullptr;
-    std::string id =
-        detail::start_child<C>(run, opts, child, std::move(a1), std::move(a2), std::move(a3), std::move(a4));
-    return detail::result_awaiter<R>(*detail::current_activation, std::move(id), forget);
+    instance_base* child = nullptr;
+    std::string id = start_child<C>(run, opts, child, std::forward<Ps>(values)...);
+    return child_result_t<R, As...>(result_awaiter<R>(*current_activation, std::move(id), forget));
+}
+
+}  // namespace detail
+
+/// Starts a child workflow and awaits its result: `R r = co_await coflow::execute_child_workflow(&C::run, args...);`
+/// The child starts when this is called; co_await returns its value or throws workflow_failed (the
+/// child's exception as cause), workflow_cancelled or workflow_terminated. Arguments convert to the run
+/// method's parameters as in a call (written as expressions, not braced lists: see README, compiler notes).
+/// (Spelled out per arity for the braced options.)
+template <class C, class R>
+[[nodiscard]] detail::result_awaiter<R> execute_child_workflow(workflow<R> (C::*run)(), child_options opts = {}) {
+    return detail::execute_child<C, R>(run, opts);
+}
+template <class C, class R, class P1, class A1>
+[[nodiscard]] detail::child_result_t<R, A1> execute_child_workflow(workflow<R> (C::*run)(P1), A1&& a1,
+                                                                   child_options opts = {}) {
+    return detail::execute_child<C, R, A1>(run, opts, detail::child_arg<P1>(std::forward<A1>(a1)));
+}
+template <class C, class R, class P1, class P2, class A1, class A2>
+[[nodiscard]] detail::child_result_t<R, A1, A2> execute_child_workflow(workflow<R> (C::*run)(P1, P2), A1&& a1,
+                                                                       A2&& a2, child_options opts = {}) {
+    return detail::execute_child<C, R, A1, A2>(run, opts, detail::child_arg<P1>(std::forward<A1>(a1)),
+                                               detail::child_arg<P2>(std::forward<A2>(a2)));
+}
+template <class C, class R, class P1, class P2, class P3, class A1, class A2, class A3>
+[[nodiscard]] detail::child_result_t<R, A1, A2, A3> execute_child_workflow(workflow<R> (C::*run)(P1, P2, P3), A1&& a1,
+                                                                           A2&& a2, A3&& a3, child_options opts = {}) {
+    return detail::execute_child<C, R, A1, A2, A3>(run, opts, detail::child_arg<P1>(std::forward<A1>(a1)),
+                                                   detail::child_arg<P2>(std::forward<A2>(a2)),
+                                                   detail::child_arg<P3>(std::forward<A3>(a3)));
+}
+template <class C, class R, class P1, class P2, class P3, class P4, class A1, class A2, class A3, class A4>
+[[nodiscard]] detail::child_result_t<R, A1, A2, A3, A4> execute_child_workflow(workflow<R> (C::*run)(P1, P2, P3, P4),
+                                                                               A1&& a1, A2&& a2, A3&& a3, A4&& a4,
+                                                                               child_options opts = {}) {
+    return detail::execute_child<C, R, A1, A2, A3, A4>(run, opts, detail::child_arg<P1>(std::forward<A1>(a1)),
+                                                       detail::child_arg<P2>(std::forward<A2>(a2)),
+                                                       detail::child_arg<P3>(std::forward<A3>(a3)),
+                                                       detail::child_arg<P4>(std::forward<A4>(a4)));
 }
 
 namespace detail {
 
-/// Ends the current run and starts a new one with the same id (see coflow::continue_as_new).
-class [[nodiscard]] continue_as_new_awaiter {
+/// What coflow::continue_as_new returns: the run's request to end and start again as new. A workflow<R>
+/// body returns it (`co_return`: no co_await, so no argument is made inside one); workflow code may also
+/// co_await it (a workflow<void> body, or code the body awaits), which never returns.
+class [[nodiscard]] continue_as_new_request {
 public:
     using coflow_awaitable = void;
 
-    continue_as_new_awaiter(instance_base& in, std::unique_ptr<arg_pack_base> args) noexcept
+    continue_as_new_request(instance_base& in, std::unique_ptr<arg_pack_base> args) noexcept
         : inst_(&in), args_(std::move(args)) {}
 
     bool await_ready() const noexcept { return false; }
@@ -427,16 +440,24 @@ public:
     // pending cancel request wins, as at every other await: the body resumes and gets `cancelled`.
     bool await_suspend(std::coroutine_handle<>) noexcept {
         if (inst_->cancel_pending) return park_if_cancelled;
-        inst_->more().continue_args = std::move(args_);
-        inst_->continuing = true;
+        end_body_with(*this);
         return true;
     }
-    void await_resume() const { raise_cancelled(*inst_); }  // only reached when cancelled
+    // Only reached when cancelled (never without exceptions); so the compiler knows the body ends here.
+    [[noreturn]] void await_resume() const { raise_cancelled(*inst_); }
 
 private:
+    friend void end_body_with(continue_as_new_request& r) noexcept;
+
     instance_base* inst_;
     std::unique_ptr<arg_pack_base> args_;
 };
+
+// The run's extras were made by continue_as_new(), so nothing here allocates.
+inline void end_body_with(continue_as_new_request& r) noexcept {
+    r.inst_->x->continue_args = std::move(r.args_);
+    r.inst_->continuing = true;
+}
 
 inline activation& require_body(const char* what) {
     activation& a = require_activation(what);
@@ -448,25 +469,31 @@ inline activation& require_body(const char* what) {
 
 }  // namespace detail
 
-/// `co_await coflow::continue_as_new(args...)`: closes this run as continued_as_new and starts a fresh
-/// run of the same workflow under the same id (new run id, fresh signal counters), its run method
-/// called with `args` (checked at run time: argument_mismatch names expected and given types).
-/// Signals accepted but not handled yet, including values waiting in signal_channels, move to the
-/// new run in order. Handles by id follow the new run. (Temporal moves nothing; see README.)
+/// Ends this run and starts a fresh run of the same workflow under the same id (new run id, fresh signal
+/// counters), its run method called with `args` (checked at run time: argument_mismatch names expected
+/// and given types). In a workflow<R> body: `co_return coflow::continue_as_new(args...);`. In a
+/// workflow<void> body (which cannot co_return a value): `co_await coflow::continue_as_new(args...);`,
+/// which never returns. Signals accepted but not handled yet, including values waiting in
+/// signal_channels, move to the new run in order. Handles by id follow the new run. (Temporal moves
+/// nothing; see README.) Only the body and what it awaits may call it (else invalid_operation).
 template <class... As>
-[[nodiscard]] detail::continue_as_new_awaiter continue_as_new(As&&... args) {
+[[nodiscard]] detail::maybe_fragile_t<(detail::fragile_temporary_v<As&&> || ...), detail::continue_as_new_request>
+continue_as_new(As&&... args) {
     detail::activation& a = detail::require_body("coflow::continue_as_new");
     auto pack = std::make_unique<detail::arg_pack_impl<detail::by_name_t<As>...>>(std::forward<As>(args)...);
     const detail::workflow_type& type = a.inst->type;
     if (!type.run_matches(pack->view()))
         detail::raise(argument_mismatch(a.inst->id, "continue_as_new of workflow type", type.name, type.run_params(),
                                         pack->view().type_names()));
-    return detail::continue_as_new_awaiter(*a.inst, std::move(pack));
+    (void)a.inst->more();
+    using result = detail::maybe_fragile_t<(detail::fragile_temporary_v<As&&> || ...), detail::continue_as_new_request>;
+    return result(detail::continue_as_new_request(*a.inst, std::move(pack)));
 }
 
-/// Typed form: `co_await coflow::continue_as_new(&T::run, args...)`, arguments converted at compile time.
+/// Typed form: `co_return coflow::continue_as_new(&T::run, args...)`, arguments converted at compile time.
 template <class T, class R, class... Ps, class... As>
-[[nodiscard]] detail::continue_as_new_awaiter continue_as_new(workflow<R> (T::*run)(Ps...), As&&... args) {
+[[nodiscard]] detail::maybe_fragile_t<(detail::fragile_temporary_v<As&&> || ...), detail::continue_as_new_request>
+continue_as_new(workflow<R> (T::*run)(Ps...), As&&... args) {
     static_assert(std::is_constructible_v<std::tuple<std::decay_t<Ps>...>, As&&...>,
                   "continue_as_new's arguments do not convert to the run method's parameter types");
     detail::activation& a = detail::require_body("coflow::continue_as_new");
@@ -474,7 +501,9 @@ template <class T, class R, class... Ps, class... As>
         detail::raise(invalid_operation("continue_as_new: workflow '" + a.inst->id + "' is of type '" +
                                         std::string(a.inst->type.name) + "', not the one whose run method was given"));
     auto pack = std::make_unique<detail::arg_pack_impl<std::decay_t<Ps>...>>(std::forward<As>(args)...);
-    return detail::continue_as_new_awaiter(*a.inst, std::move(pack));
+    (void)a.inst->more();
+    using result = detail::maybe_fragile_t<(detail::fragile_temporary_v<As&&> || ...), detail::continue_as_new_request>;
+    return result(detail::continue_as_new_request(*a.inst, std::move(pack)));
 }
 
 }  // namespace coflow

@@ -82,7 +82,8 @@ public:
     using coflow_awaitable = void;
     using coflow_deferred = void;
 
-    condition_awaitable(Pred pred, duration timeout) : pred_(std::move(pred)), timeout_(timeout) {}
+    template <class F>
+    condition_awaitable(F&& pred, duration timeout) : pred_(std::forward<F>(pred)), timeout_(timeout) {}
 
     condition_awaiter<Pred, Timed> make() {
         return condition_awaiter<Pred, Timed>(require_activation("coflow::wait_condition"), std::move(pred_), timeout_);
@@ -99,12 +100,16 @@ private:
 /// step of this workflow's code (a handler, the body, a timer), never for other workflows' activity.
 /// Throws coflow::cancelled if the workflow is cancelled while the body waits here.
 /// Usable only inside workflow code (else throws not_in_workflow). The predicate must not change state.
+/// A predicate made in the co_await expression must be trivially destructible (capture by reference):
+/// g++ 12 destroys twice what such a lambda captured by copy (README, compiler notes).
 template <class Pred>
-[[nodiscard]] auto wait_condition(Pred pred) {
-    static_assert(std::is_invocable_r_v<bool, Pred&>,
+[[nodiscard]] auto wait_condition(Pred&& pred) {
+    using P = std::decay_t<Pred>;
+    static_assert(std::is_invocable_r_v<bool, P&>,
                   "wait_condition takes a predicate callable with no arguments that returns bool");
     (void)detail::require_activation("coflow::wait_condition");  // misuse is reported here, at the call
-    return detail::condition_awaitable<Pred, false>(std::move(pred), duration::zero());
+    using result = detail::maybe_fragile_t<detail::fragile_callable_v<Pred&&>, detail::condition_awaitable<P, false>>;
+    return result(detail::condition_awaitable<P, false>(std::forward<Pred>(pred), duration::zero()));
 }
 
 /// As wait_condition(pred), but gives up after `timeout` of executor time: `co_await` yields true if
@@ -112,11 +117,13 @@ template <class Pred>
 /// A negative timeout is a zero one; one that reaches past the end of the clock (duration::max())
 /// never runs out and sets no timer.
 template <class Pred>
-[[nodiscard]] auto wait_condition(Pred pred, duration timeout) {
-    static_assert(std::is_invocable_r_v<bool, Pred&>,
+[[nodiscard]] auto wait_condition(Pred&& pred, duration timeout) {
+    using P = std::decay_t<Pred>;
+    static_assert(std::is_invocable_r_v<bool, P&>,
                   "wait_condition takes a predicate callable with no arguments that returns bool");
     (void)detail::require_activation("coflow::wait_condition");
-    return detail::condition_awaitable<Pred, true>(std::move(pred), timeout);
+    using result = detail::maybe_fragile_t<detail::fragile_callable_v<Pred&&>, detail::condition_awaitable<P, true>>;
+    return result(detail::condition_awaitable<P, true>(std::forward<Pred>(pred), timeout));
 }
 
 /// True when no async signal handler of the current workflow is still running. Await it before the

@@ -134,6 +134,10 @@ struct outgoing_makers {
     }(std::make_index_sequence<signal_count_v<T>>{});
 };
 
+/// What a signal call returns: the awaiter, marked if an argument was a fragile temporary (promise.hpp).
+template <class... As>
+using outgoing_signal_t = maybe_fragile_t<(fragile_temporary_v<As&&> || ...), outgoing_awaiter>;
+
 }  // namespace detail
 
 /// What `external_workflow_handle::signal` and `cancel` return: await it to learn the outcome.
@@ -154,18 +158,19 @@ public:
     [[nodiscard]] const std::string& id() const noexcept { return id_; }
 
     /// Sends signal `name` by name: `co_await h.signal("name", args...)`. Argument types must match
-    /// the handler's exactly (string literals count as std::string).
+    /// the handler's exactly (string literals count as std::string). Given a temporary aggregate with a
+    /// non-trivial destructor, its result can only be awaited from a variable (README, compiler notes).
     template <class... As>
-    [[nodiscard]] detail::outgoing_awaiter signal(std::string_view name, As&&... args) const {
+    [[nodiscard]] detail::outgoing_signal_t<As...> signal(std::string_view name, As&&... args) const {
         detail::activation& a = detail::require_activation("external_workflow_handle::signal");
-        return detail::outgoing_awaiter(a, id_, a.eng->locate(id_, hint_), name, [&] {
+        return detail::outgoing_signal_t<As...>(detail::outgoing_awaiter(a, id_, a.eng->locate(id_, hint_), name, [&] {
             return [n = std::string(name),
                     p = std::make_unique<detail::arg_pack_impl<detail::by_name_t<As>...>>(std::forward<As>(args)...),
                     parent = parent_](detail::engine& e, detail::instance_base& t) {
                 detail::require_child_of(t, parent);
                 e.signal_by_name(t, n, p->view());
             };
-        });
+        }));
     }
 
     /// Requests cancellation of the target: `co_await h.cancel()` (see workflow_handle<>::cancel).
@@ -196,7 +201,7 @@ public:
     /// A member not registered as a signal throws unknown_signal here, at the call.
     template <class M, class... As>
         requires std::is_member_pointer_v<M>
-    [[nodiscard]] detail::outgoing_awaiter signal(M target, As&&... args) const {
+    [[nodiscard]] detail::outgoing_signal_t<As...> signal(M target, As&&... args) const {
         static_assert(detail::workflow_class<T>,
                       "external_workflow_handle<T> needs T to be a workflow class with a `definition`");
         detail::activation& a = detail::require_activation("external_workflow_handle::signal");
@@ -205,8 +210,8 @@ public:
             const auto& type = detail::workflow_type_of<T>();
             detail::raise(unknown_signal(id_, type.name, "<member not registered as a signal>", type.signal_names()));
         }
-        return detail::outgoing_makers<T, M, As...>::table[index](
-            a, this->id_, a.eng->locate(this->id_, this->hint_), this->parent_, std::forward<As>(args)...);
+        return detail::outgoing_signal_t<As...>(detail::outgoing_makers<T, M, As...>::table[index](
+            a, this->id_, a.eng->locate(this->id_, this->hint_), this->parent_, std::forward<As>(args)...));
     }
 };
 

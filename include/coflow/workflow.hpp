@@ -3,11 +3,35 @@
 #pragma once
 
 #include <coroutine>
+#include <type_traits>
 #include <utility>
 
 #include <coflow/detail/promise.hpp>
 
 namespace coflow {
+
+namespace detail {
+
+class continue_as_new_request;
+/// Hands the request to its run (child.hpp): the body ends, and the run continues as new.
+inline void end_body_with(continue_as_new_request& r) noexcept;
+
+/// A body's promise: a value_promise that also takes `co_return coflow::continue_as_new(...)`. Not for
+/// workflow<void>: C++ lets a coroutine have return_void or return_value, not both (it co_awaits it).
+template <class R>
+struct workflow_promise : value_promise<R> {
+    using value_promise<R>::return_value;
+    // A template, so that `co_return {}` and plain values never consider it (a braced list deduces nothing).
+    template <class Q>
+        requires std::is_base_of_v<continue_as_new_request, std::remove_cvref_t<Q>>
+    void return_value(Q&& request) noexcept {
+        end_body_with(request);
+    }
+};
+template <>
+struct workflow_promise<void> : value_promise<void> {};
+
+}  // namespace detail
 
 /// The return type of a workflow's run method: `coflow::workflow<R> run(Args...)`.
 ///
@@ -15,10 +39,13 @@ namespace coflow {
 /// executor resumes it from then on. The frame is always on the heap: it outlives the call that made it.
 /// When the body returns, the runtime keeps the value (or the exception) for `result()` and frees the
 /// frame. A workflow<R> cannot be awaited: start another workflow as a child instead.
+///
+/// A body ends by returning its value, or by continuing as new: `co_return coflow::continue_as_new(...)`
+/// in a workflow<R>, `co_await coflow::continue_as_new(...)` in a workflow<void> (see child.hpp).
 template <class R = void>
 class [[nodiscard]] workflow {
 public:
-    struct promise_type : detail::value_promise<R> {
+    struct promise_type : detail::workflow_promise<R> {
         workflow get_return_object() noexcept {
             return workflow{std::coroutine_handle<promise_type>::from_promise(*this)};
         }

@@ -1478,6 +1478,37 @@ concept workflow_awaitable = requires { typename std::remove_cvref_t<A>::coflow_
 
 struct handler_tag {};
 
+// g++ 12 destroys twice a temporary made inside a co_await expression when building it gave the
+// compiler cleanups of its parts: an aggregate whose destructor is not trivial (`input{name, 3}`), or a
+// lambda capturing such values by copy. coflow's calls mark the awaitable they return when an argument
+// is such a temporary, and await_transform refuses to await it in the expression that made it.
+
+/// An argument that is a temporary aggregate with a non-trivial destructor (std::move of a local one
+/// counts too: C++ cannot tell them apart).
+template <class A>
+inline constexpr bool fragile_temporary_v = !std::is_lvalue_reference_v<A> &&
+                                            std::is_aggregate_v<std::remove_cvref_t<A>> &&
+                                            !std::is_trivially_destructible_v<std::remove_cvref_t<A>>;
+
+/// A callable argument that is a temporary with a non-trivial destructor (closures are not aggregates,
+/// so any such temporary counts).
+template <class F>
+inline constexpr bool fragile_callable_v =
+    !std::is_lvalue_reference_v<F> && !std::is_trivially_destructible_v<std::remove_cvref_t<F>>;
+
+/// An awaitable whose call was given a fragile temporary: awaiting it as the temporary it is refused
+/// (await_transform); awaiting it from a variable, made in an earlier statement, is fine.
+template <class A>
+class [[nodiscard]] given_fragile_temporary : public A {
+public:
+    using coflow_given_fragile_temporary = void;
+    explicit given_fragile_temporary(A&& a) noexcept(std::is_nothrow_move_constructible_v<A>) : A(std::move(a)) {}
+};
+
+/// What a call returns: the awaitable A, marked when it was given a fragile temporary.
+template <bool Fragile, class A>
+using maybe_fragile_t = std::conditional_t<Fragile, given_fragile_temporary<A>, A>;
+
 /// Awaits the awaiter it points to (see promise_base::await_transform).
 template <class A>
 struct awaiter_ref {
@@ -1528,6 +1559,14 @@ public:
                       "workflow code may only co_await coflow awaitables (task, wait_condition, sleep, "
                       "signal_channel::receive, ...): other awaitables would resume it outside the executor");
         using D = std::remove_cvref_t<A>;
+        if constexpr (requires { typename D::coflow_given_fragile_temporary; })
+            static_assert(std::is_lvalue_reference_v<A>,
+                          "an argument of this co_await's call is a temporary that g++ 12 destroys twice inside a "
+                          "co_await expression (an aggregate with a non-trivial destructor, such as input{name, "
+                          "3} or std::move of one, or a lambda capturing such values by copy): pass a named "
+                          "variable, or make the call a statement of its own and co_await the variable it gives; "
+                          "a workflow<R> body ends with `co_return coflow::continue_as_new(...)`, which needs no "
+                          "co_await");
         if constexpr (requires { typename D::coflow_deferred; }) return D(std::forward<A>(a)).make();
         else if constexpr (!std::is_lvalue_reference_v<A>) return D(std::move(a));
         else if constexpr (requires { a.await_ready(); }) return awaiter_ref<D>{&a};
@@ -2504,6 +2543,7 @@ public:
     intrusive_list<promise_base, handler_tag> handlers;
     splitmix64 rng;
     std::uint64_t run_key = 0;  // the run id is the next two numbers of splitmix64(run_key)
+    time_point start_time{};    // executor time when the run was made (coflow::info)
     std::string id;
 
     /// What only some runs need (external signals, children, parents, continue-as-new, histories), kept
@@ -2530,6 +2570,11 @@ public:
         std::shared_ptr<history> hist_owner;
         std::size_t handled = 0;  // signals delivered in this run, numbered in the history
         std::vector<std::pair<const waiter*, std::size_t>> open_waits;  // recorded, not ended: where each began
+        // coflow::info(): the parent's id (a child's, kept: the parent's run may be gone) and, for a run
+        // that continued from another, the run keys of its chain's first run and of that run.
+        std::string parent_id;
+        std::uint64_t first_run_key = 0, continued_run_key = 0;
+        bool continued = false;
     };
 
     [[nodiscard]] extras& more() {
@@ -3201,6 +3246,10 @@ private:
         nx.parent_slot = old.x->parent_slot;
         nx.parent_gen = old.x->parent_gen;
         nx.on_parent_close = old.x->on_parent_close;
+        nx.parent_id = old.x->parent_id;
+        nx.first_run_key = old.x->continued ? old.x->first_run_key : old.run_key;
+        nx.continued_run_key = old.run_key;
+        nx.continued = true;
         close(old, workflow_status::continued_as_new);
         id_map<instance_base>::entry& entry = by_id_.probe(old.id, id_map<instance_base>::hash_of(old.id));
         std::unique_ptr<instance_base> keep(entry.run);
@@ -3495,7 +3544,8 @@ inline void raise_cancelled(instance_base& in) {
 
 // ---- instance ----------------------------------------------------------------------------------
 
-inline std::string instance_base::run_id() const {
+/// The run id of the run whose run_key is `run_key`.
+inline std::string run_id_of(std::uint64_t run_key) {
     // Formatted like a UUID, from the runtime's seeded generator: deterministic across runs.
     static constexpr char hex[] = "0123456789abcdef";
     splitmix64 key(run_key);
@@ -3512,11 +3562,22 @@ inline std::string instance_base::run_id() const {
     return out;
 }
 
+inline std::string instance_base::run_id() const { return run_id_of(run_key); }
+
 inline void instance_base::on_root_done(std::coroutine_handle<> frame, promise_base& p) noexcept {
     if (frame == body) {
         body = {};
         body_finished = true;
-        if (p.exception) {
+        if (continuing) [[unlikely]] {
+            // It returned coflow::continue_as_new(...): run() starts the new run, and signals not delivered
+            // move to it (no closing steps here). A cancel request that came first wins, as at an await.
+            if (cancel_requested) {
+                continuing = false;
+                finished_as = workflow_status::cancelled;
+            } else {
+                body_finished = false;
+            }
+        } else if (p.exception) {
             const bool was_cancelled = catch_as<cancelled>(
                 p.exception, [](const cancelled&) { return true; }, [] { return false; });
             if (was_cancelled) finished_as = workflow_status::cancelled;
@@ -3808,16 +3869,42 @@ private:
 
 namespace coflow {
 
+namespace detail {
+
+class continue_as_new_request;
+/// Hands the request to its run (child.hpp): the body ends, and the run continues as new.
+inline void end_body_with(continue_as_new_request& r) noexcept;
+
+/// A body's promise: a value_promise that also takes `co_return coflow::continue_as_new(...)`. Not for
+/// workflow<void>: C++ lets a coroutine have return_void or return_value, not both (it co_awaits it).
+template <class R>
+struct workflow_promise : value_promise<R> {
+    using value_promise<R>::return_value;
+    // A template, so that `co_return {}` and plain values never consider it (a braced list deduces nothing).
+    template <class Q>
+        requires std::is_base_of_v<continue_as_new_request, std::remove_cvref_t<Q>>
+    void return_value(Q&& request) noexcept {
+        end_body_with(request);
+    }
+};
+template <>
+struct workflow_promise<void> : value_promise<void> {};
+
+}  // namespace detail
+
 /// The return type of a workflow's run method: `coflow::workflow<R> run(Args...)`.
 ///
 /// Calling the run method only makes the frame (lazy); `runtime::start_workflow` takes it over, and the
 /// executor resumes it from then on. The frame is always on the heap: it outlives the call that made it.
 /// When the body returns, the runtime keeps the value (or the exception) for `result()` and frees the
 /// frame. A workflow<R> cannot be awaited: start another workflow as a child instead.
+///
+/// A body ends by returning its value, or by continuing as new: `co_return coflow::continue_as_new(...)`
+/// in a workflow<R>, `co_await coflow::continue_as_new(...)` in a workflow<void> (see child.hpp).
 template <class R = void>
 class [[nodiscard]] workflow {
 public:
-    struct promise_type : detail::value_promise<R> {
+    struct promise_type : detail::workflow_promise<R> {
         workflow get_return_object() noexcept {
             return workflow{std::coroutine_handle<promise_type>::from_promise(*this)};
         }
@@ -4371,15 +4458,68 @@ template <class T>
 constexpr const workflow_type& workflow_type_of() noexcept;
 
 template <class T>
+using run_args_t = typename member_fn_traits<run_fn_t<T>>::args_tuple;
+
+template <class T, class Tuple>
+struct built_from_args : std::false_type {
+    static constexpr bool only_from_mutable = false;
+};
+template <class T, class... Ps>
+struct built_from_args<T, std::tuple<Ps...>>
+    : std::bool_constant<(sizeof...(Ps) > 0) && std::is_constructible_v<T, const Ps&...>> {
+    // A constructor that would take the arguments only as rvalues or mutable lvalues: not an init
+    // constructor (it is refused rather than silently passed over for the default one).
+    static constexpr bool only_from_mutable =
+        (sizeof...(Ps) > 0) && !std::is_constructible_v<T, const Ps&...> &&
+        (std::is_constructible_v<T, Ps&&...> || std::is_constructible_v<T, Ps&...>);
+};
+
+/// True when T has a constructor taking its run method's arguments (as const lvalues: by value or by
+/// const reference), like Python's @workflow.init. Aggregates are left out: g++ would build one from
+/// parenthesised arguments and clang++ 14 would not.
+template <class T>
+inline constexpr bool built_from_run_args_v = !std::is_aggregate_v<T> && built_from_args<T, run_args_t<T>>::value;
+
+template <class T>
+inline constexpr bool dependent_false_v = false;
+
+template <class T>
 class instance final : public instance_base {
 public:
     using value_type = run_result_t<T>;
 
-    instance(engine& e, std::string workflow_id) : instance_base(e, workflow_type_of<T>(), std::move(workflow_id)) {
+    // The object is built by build_object, from the run's arguments: object_ptr says whether it was.
+    instance(engine& e, std::string workflow_id) : instance_base(e, workflow_type_of<T>(), std::move(workflow_id)) {}
+    ~instance() override {
+        destroy_frames();  // frames hold pointers into the object: they go first
+        if (object_ptr) object_.~T();
+    }
+
+    /// Builds the workflow object from the run's arguments, or default-constructs it. It is not workflow
+    /// code: the activation of whoever starts the run (a parent, say) is hidden from it.
+    template <class... A>
+    void build_object(const A&... args) {
+        struct hide_activation {
+            activation* outer = std::exchange(current_activation, nullptr);
+            ~hide_activation() { current_activation = outer; }
+        } hidden;
+        static_assert(std::is_aggregate_v<T> || !built_from_args<T, run_args_t<T>>::only_from_mutable,
+                      "a workflow class's init constructor gets the run arguments as const lvalues (the run method "
+                      "gets the values): take them by value or by const reference, a move-only one by const "
+                      "reference");
+        if constexpr (built_from_run_args_v<T>) {
+            ::new (static_cast<void*>(&object_)) T(args...);
+        } else if constexpr (std::is_default_constructible_v<T>) {
+            ::new (static_cast<void*>(&object_)) T{};
+        } else {
+            static_assert(dependent_false_v<T>,
+                          "a workflow class must be default-constructible, or have a constructor taking its run "
+                          "method's arguments (by value or by const reference): coflow builds the object when "
+                          "the run starts, before any signal handler or query sees it");
+        }
         object_ptr = &object_;
         query_object = &object_;
     }
-    ~instance() override { destroy_frames(); }  // frames hold pointers into the object: they go first
 
 
     [[nodiscard]] std::string result_text() const override {
@@ -4415,7 +4555,9 @@ public:
         }
     }
 
-    T object_{};
+    union {
+        T object_;  // alive once build_object ran (object_ptr set)
+    };
 
 private:
     struct none {};
@@ -4429,13 +4571,13 @@ std::unique_ptr<instance_base> make_instance(engine& e, std::string id) {
     return std::make_unique<instance<T>>(e, std::move(id));
 }
 
-template <class T>
-using run_args_t = typename member_fn_traits<run_fn_t<T>>::args_tuple;
-
-/// Makes the body frame of `in` (an instance<T>) from `args` and hands it to the instance.
+/// Builds the object of `in` (an instance<T>) from `args`, then makes the body frame from them and
+/// hands it to the instance. The constructor sees the arguments as const; the body gets the values.
 template <class T, class... A>
 void make_body(instance_base& in, A&&... args) {
     auto& inst = static_cast<instance<T>&>(in);
+    inst.build_object(std::as_const(args)...);
+    in.start_time = in.eng.exec().now();
     auto frame = (inst.object_.*T::definition.run_fn)(std::forward<A>(args)...).release();
     frame.promise().root = &inst;
     frame.promise().self = frame;
@@ -4697,6 +4839,10 @@ struct outgoing_makers {
     }(std::make_index_sequence<signal_count_v<T>>{});
 };
 
+/// What a signal call returns: the awaiter, marked if an argument was a fragile temporary (promise.hpp).
+template <class... As>
+using outgoing_signal_t = maybe_fragile_t<(fragile_temporary_v<As&&> || ...), outgoing_awaiter>;
+
 }  // namespace detail
 
 /// What `external_workflow_handle::signal` and `cancel` return: await it to learn the outcome.
@@ -4717,18 +4863,19 @@ public:
     [[nodiscard]] const std::string& id() const noexcept { return id_; }
 
     /// Sends signal `name` by name: `co_await h.signal("name", args...)`. Argument types must match
-    /// the handler's exactly (string literals count as std::string).
+    /// the handler's exactly (string literals count as std::string). Given a temporary aggregate with a
+    /// non-trivial destructor, its result can only be awaited from a variable (README, compiler notes).
     template <class... As>
-    [[nodiscard]] detail::outgoing_awaiter signal(std::string_view name, As&&... args) const {
+    [[nodiscard]] detail::outgoing_signal_t<As...> signal(std::string_view name, As&&... args) const {
         detail::activation& a = detail::require_activation("external_workflow_handle::signal");
-        return detail::outgoing_awaiter(a, id_, a.eng->locate(id_, hint_), name, [&] {
+        return detail::outgoing_signal_t<As...>(detail::outgoing_awaiter(a, id_, a.eng->locate(id_, hint_), name, [&] {
             return [n = std::string(name),
                     p = std::make_unique<detail::arg_pack_impl<detail::by_name_t<As>...>>(std::forward<As>(args)...),
                     parent = parent_](detail::engine& e, detail::instance_base& t) {
                 detail::require_child_of(t, parent);
                 e.signal_by_name(t, n, p->view());
             };
-        });
+        }));
     }
 
     /// Requests cancellation of the target: `co_await h.cancel()` (see workflow_handle<>::cancel).
@@ -4759,7 +4906,7 @@ public:
     /// A member not registered as a signal throws unknown_signal here, at the call.
     template <class M, class... As>
         requires std::is_member_pointer_v<M>
-    [[nodiscard]] detail::outgoing_awaiter signal(M target, As&&... args) const {
+    [[nodiscard]] detail::outgoing_signal_t<As...> signal(M target, As&&... args) const {
         static_assert(detail::workflow_class<T>,
                       "external_workflow_handle<T> needs T to be a workflow class with a `definition`");
         detail::activation& a = detail::require_activation("external_workflow_handle::signal");
@@ -4768,8 +4915,8 @@ public:
             const auto& type = detail::workflow_type_of<T>();
             detail::raise(unknown_signal(id_, type.name, "<member not registered as a signal>", type.signal_names()));
         }
-        return detail::outgoing_makers<T, M, As...>::table[index](
-            a, this->id_, a.eng->locate(this->id_, this->hint_), this->parent_, std::forward<As>(args)...);
+        return detail::outgoing_signal_t<As...>(detail::outgoing_makers<T, M, As...>::table[index](
+            a, this->id_, a.eng->locate(this->id_, this->hint_), this->parent_, std::forward<As>(args)...));
     }
 };
 
@@ -5046,6 +5193,7 @@ std::string start_child(M run, child_options& opts, instance_base*& started, A&&
             });
     instance_base& child = start_run<C>(eng, id, std::forward<A>(args)...);
     eng.adopt(*a.inst, child, static_cast<parent_close_policy_kind>(opts.parent_close));
+    child.x->parent_id = a.inst->id;  // adopt made the child's extras
     if (a.inst->hist) eng.record(*a.inst, event_kind::child_started, id, {engine::json(C::definition.name)});
     started = &child;
     return id;
@@ -5131,65 +5279,77 @@ template <class C, class R, class P1, class P2, class P3, class P4>
 }
 // More than four parameters: pass a struct.
 
-/// Starts a child workflow and awaits its result: `R r = co_await coflow::execute_child_workflow(&C::run, args...);`
-/// The child starts when this is called; co_await returns its value or throws workflow_failed (the
-/// child's exception as cause), workflow_cancelled or workflow_terminated.
-template <class C, class R>
-[[nodiscard]] detail::result_awaiter<R> execute_child_workflow(workflow<R> (C::*run)(), child_options opts = {}) {
-    const bool forget = opts.forget_on_result;
-    detail::instance_base* child = nullptr;
-    std::string id = detail::start_child<C>(run, opts, child);
-    return detail::result_awaiter<R>(*detail::current_activation, std::move(id), forget);
-}
-template <class C, class R, class P1>
-[[nodiscard]] detail::result_awaiter<R> execute_child_workflow(workflow<R> (C::*run)(P1), std::type_identity_t<P1> a1,
-                                                               child_options opts = {}) {
-    const bool forget = opts.forget_on_result;
-    detail::instance_base* child = nullptr;
-    std::string id = detail::start_child<C>(run, opts, child, std::move(a1));
-    return detail::result_awaiter<R>(*detail::current_activation, std::move(id), forget);
-}
-template <class C, class R, class P1, class P2>
-[[nodiscard]] detail::result_awaiter<R> execute_child_workflow(workflow<R> (C::*run)(P1, P2),
-                                                               std::type_identity_t<P1> a1,
-                                                               std::type_identity_t<P2> a2, child_options opts = {}) {
-    const bool forget = opts.forget_on_result;
-    detail::instance_base* child = nullptr;
-    std::string id = detail::start_child<C>(run, opts, child, std::move(a1), std::move(a2));
-    return detail::result_awaiter<R>(*detail::current_activation, std::move(id), forget);
-}
-template <class C, class R, class P1, class P2, class P3>
-[[nodiscard]] detail::result_awaiter<R> execute_child_workflow(workflow<R> (C::*run)(P1, P2, P3),
-                                                               std::type_identity_t<P1> a1,
-                                                               std::type_identity_t<P2> a2,
-                                                               std::type_identity_t<P3> a3, child_options opts = {}) {
-    const bool forget = opts.forget_on_result;
-    detail::instance_base* child = nullptr;
-    std::string id = detail::start_child<C>(run, opts, child, std::move(a1), std::move(a2), std::move(a3));
-    return detail::result_awaiter<R>(*detail::current_activation, std::move(id), forget);
+namespace detail {
+
+/// A child's run argument, converted (implicitly, as in a call) before anything is started.
+template <class P, class A>
+P child_arg(A&& a) {
+    static_assert(std::is_convertible_v<A&&, P>,
+                  "execute_child_workflow's arguments do not convert to the child's run parameter types");
+    return std::forward<A>(a);
 }
 
-template <class C, class R, class P1, class P2, class P3, class P4>
-[[nodiscard]] detail::result_awaiter<R> execute_child_workflow(workflow<R> (C::*run)(P1, P2, P3, P4),
-                                                               std::type_identity_t<P1> a1,
-                                                               std::type_identity_t<P2> a2,
-                                                               std::type_identity_t<P3> a3,
-                                                               std::type_identity_t<P4> a4, child_options opts = {}) {
+template <class R, class... As>
+using child_result_t = maybe_fragile_t<(fragile_temporary_v<As&&> || ...), result_awaiter<R>>;
+
+/// Starts child C and returns the awaiter of its result (marked if an argument was a fragile temporary).
+template <class C, class R, class... As, class M, class... Ps>
+child_result_t<R, As...> execute_child(M run, child_options& opts, Ps&&... values) {
     const bool forget = opts.forget_on_result;
-    detail::instance_base* child = nullptr;
-    std::string id =
-        detail::start_child<C>(run, opts, child, std::move(a1), std::move(a2), std::move(a3), std::move(a4));
-    return detail::result_awaiter<R>(*detail::current_activation, std::move(id), forget);
+    instance_base* child = nullptr;
+    std::string id = start_child<C>(run, opts, child, std::forward<Ps>(values)...);
+    return child_result_t<R, As...>(result_awaiter<R>(*current_activation, std::move(id), forget));
+}
+
+}  // namespace detail
+
+/// Starts a child workflow and awaits its result: `R r = co_await coflow::execute_child_workflow(&C::run, args...);`
+/// The child starts when this is called; co_await returns its value or throws workflow_failed (the
+/// child's exception as cause), workflow_cancelled or workflow_terminated. Arguments convert to the run
+/// method's parameters as in a call (written as expressions, not braced lists: see README, compiler notes).
+/// (Spelled out per arity for the braced options.)
+template <class C, class R>
+[[nodiscard]] detail::result_awaiter<R> execute_child_workflow(workflow<R> (C::*run)(), child_options opts = {}) {
+    return detail::execute_child<C, R>(run, opts);
+}
+template <class C, class R, class P1, class A1>
+[[nodiscard]] detail::child_result_t<R, A1> execute_child_workflow(workflow<R> (C::*run)(P1), A1&& a1,
+                                                                   child_options opts = {}) {
+    return detail::execute_child<C, R, A1>(run, opts, detail::child_arg<P1>(std::forward<A1>(a1)));
+}
+template <class C, class R, class P1, class P2, class A1, class A2>
+[[nodiscard]] detail::child_result_t<R, A1, A2> execute_child_workflow(workflow<R> (C::*run)(P1, P2), A1&& a1,
+                                                                       A2&& a2, child_options opts = {}) {
+    return detail::execute_child<C, R, A1, A2>(run, opts, detail::child_arg<P1>(std::forward<A1>(a1)),
+                                               detail::child_arg<P2>(std::forward<A2>(a2)));
+}
+template <class C, class R, class P1, class P2, class P3, class A1, class A2, class A3>
+[[nodiscard]] detail::child_result_t<R, A1, A2, A3> execute_child_workflow(workflow<R> (C::*run)(P1, P2, P3), A1&& a1,
+                                                                           A2&& a2, A3&& a3, child_options opts = {}) {
+    return detail::execute_child<C, R, A1, A2, A3>(run, opts, detail::child_arg<P1>(std::forward<A1>(a1)),
+                                                   detail::child_arg<P2>(std::forward<A2>(a2)),
+                                                   detail::child_arg<P3>(std::forward<A3>(a3)));
+}
+template <class C, class R, class P1, class P2, class P3, class P4, class A1, class A2, class A3, class A4>
+[[nodiscard]] detail::child_result_t<R, A1, A2, A3, A4> execute_child_workflow(workflow<R> (C::*run)(P1, P2, P3, P4),
+                                                                               A1&& a1, A2&& a2, A3&& a3, A4&& a4,
+                                                                               child_options opts = {}) {
+    return detail::execute_child<C, R, A1, A2, A3, A4>(run, opts, detail::child_arg<P1>(std::forward<A1>(a1)),
+                                                       detail::child_arg<P2>(std::forward<A2>(a2)),
+                                                       detail::child_arg<P3>(std::forward<A3>(a3)),
+                                                       detail::child_arg<P4>(std::forward<A4>(a4)));
 }
 
 namespace detail {
 
-/// Ends the current run and starts a new one with the same id (see coflow::continue_as_new).
-class [[nodiscard]] continue_as_new_awaiter {
+/// What coflow::continue_as_new returns: the run's request to end and start again as new. A workflow<R>
+/// body returns it (`co_return`: no co_await, so no argument is made inside one); workflow code may also
+/// co_await it (a workflow<void> body, or code the body awaits), which never returns.
+class [[nodiscard]] continue_as_new_request {
 public:
     using coflow_awaitable = void;
 
-    continue_as_new_awaiter(instance_base& in, std::unique_ptr<arg_pack_base> args) noexcept
+    continue_as_new_request(instance_base& in, std::unique_ptr<arg_pack_base> args) noexcept
         : inst_(&in), args_(std::move(args)) {}
 
     bool await_ready() const noexcept { return false; }
@@ -5197,16 +5357,24 @@ public:
     // pending cancel request wins, as at every other await: the body resumes and gets `cancelled`.
     bool await_suspend(std::coroutine_handle<>) noexcept {
         if (inst_->cancel_pending) return park_if_cancelled;
-        inst_->more().continue_args = std::move(args_);
-        inst_->continuing = true;
+        end_body_with(*this);
         return true;
     }
-    void await_resume() const { raise_cancelled(*inst_); }  // only reached when cancelled
+    // Only reached when cancelled (never without exceptions); so the compiler knows the body ends here.
+    [[noreturn]] void await_resume() const { raise_cancelled(*inst_); }
 
 private:
+    friend void end_body_with(continue_as_new_request& r) noexcept;
+
     instance_base* inst_;
     std::unique_ptr<arg_pack_base> args_;
 };
+
+// The run's extras were made by continue_as_new(), so nothing here allocates.
+inline void end_body_with(continue_as_new_request& r) noexcept {
+    r.inst_->x->continue_args = std::move(r.args_);
+    r.inst_->continuing = true;
+}
 
 inline activation& require_body(const char* what) {
     activation& a = require_activation(what);
@@ -5218,25 +5386,31 @@ inline activation& require_body(const char* what) {
 
 }  // namespace detail
 
-/// `co_await coflow::continue_as_new(args...)`: closes this run as continued_as_new and starts a fresh
-/// run of the same workflow under the same id (new run id, fresh signal counters), its run method
-/// called with `args` (checked at run time: argument_mismatch names expected and given types).
-/// Signals accepted but not handled yet, including values waiting in signal_channels, move to the
-/// new run in order. Handles by id follow the new run. (Temporal moves nothing; see README.)
+/// Ends this run and starts a fresh run of the same workflow under the same id (new run id, fresh signal
+/// counters), its run method called with `args` (checked at run time: argument_mismatch names expected
+/// and given types). In a workflow<R> body: `co_return coflow::continue_as_new(args...);`. In a
+/// workflow<void> body (which cannot co_return a value): `co_await coflow::continue_as_new(args...);`,
+/// which never returns. Signals accepted but not handled yet, including values waiting in
+/// signal_channels, move to the new run in order. Handles by id follow the new run. (Temporal moves
+/// nothing; see README.) Only the body and what it awaits may call it (else invalid_operation).
 template <class... As>
-[[nodiscard]] detail::continue_as_new_awaiter continue_as_new(As&&... args) {
+[[nodiscard]] detail::maybe_fragile_t<(detail::fragile_temporary_v<As&&> || ...), detail::continue_as_new_request>
+continue_as_new(As&&... args) {
     detail::activation& a = detail::require_body("coflow::continue_as_new");
     auto pack = std::make_unique<detail::arg_pack_impl<detail::by_name_t<As>...>>(std::forward<As>(args)...);
     const detail::workflow_type& type = a.inst->type;
     if (!type.run_matches(pack->view()))
         detail::raise(argument_mismatch(a.inst->id, "continue_as_new of workflow type", type.name, type.run_params(),
                                         pack->view().type_names()));
-    return detail::continue_as_new_awaiter(*a.inst, std::move(pack));
+    (void)a.inst->more();
+    using result = detail::maybe_fragile_t<(detail::fragile_temporary_v<As&&> || ...), detail::continue_as_new_request>;
+    return result(detail::continue_as_new_request(*a.inst, std::move(pack)));
 }
 
-/// Typed form: `co_await coflow::continue_as_new(&T::run, args...)`, arguments converted at compile time.
+/// Typed form: `co_return coflow::continue_as_new(&T::run, args...)`, arguments converted at compile time.
 template <class T, class R, class... Ps, class... As>
-[[nodiscard]] detail::continue_as_new_awaiter continue_as_new(workflow<R> (T::*run)(Ps...), As&&... args) {
+[[nodiscard]] detail::maybe_fragile_t<(detail::fragile_temporary_v<As&&> || ...), detail::continue_as_new_request>
+continue_as_new(workflow<R> (T::*run)(Ps...), As&&... args) {
     static_assert(std::is_constructible_v<std::tuple<std::decay_t<Ps>...>, As&&...>,
                   "continue_as_new's arguments do not convert to the run method's parameter types");
     detail::activation& a = detail::require_body("coflow::continue_as_new");
@@ -5244,7 +5418,9 @@ template <class T, class R, class... Ps, class... As>
         detail::raise(invalid_operation("continue_as_new: workflow '" + a.inst->id + "' is of type '" +
                                         std::string(a.inst->type.name) + "', not the one whose run method was given"));
     auto pack = std::make_unique<detail::arg_pack_impl<std::decay_t<Ps>...>>(std::forward<As>(args)...);
-    return detail::continue_as_new_awaiter(*a.inst, std::move(pack));
+    (void)a.inst->more();
+    using result = detail::maybe_fragile_t<(detail::fragile_temporary_v<As&&> || ...), detail::continue_as_new_request>;
+    return result(detail::continue_as_new_request(*a.inst, std::move(pack)));
 }
 
 }  // namespace coflow
@@ -5325,7 +5501,8 @@ public:
     using coflow_awaitable = void;
     using coflow_deferred = void;
 
-    condition_awaitable(Pred pred, duration timeout) : pred_(std::move(pred)), timeout_(timeout) {}
+    template <class F>
+    condition_awaitable(F&& pred, duration timeout) : pred_(std::forward<F>(pred)), timeout_(timeout) {}
 
     condition_awaiter<Pred, Timed> make() {
         return condition_awaiter<Pred, Timed>(require_activation("coflow::wait_condition"), std::move(pred_), timeout_);
@@ -5342,12 +5519,16 @@ private:
 /// step of this workflow's code (a handler, the body, a timer), never for other workflows' activity.
 /// Throws coflow::cancelled if the workflow is cancelled while the body waits here.
 /// Usable only inside workflow code (else throws not_in_workflow). The predicate must not change state.
+/// A predicate made in the co_await expression must be trivially destructible (capture by reference):
+/// g++ 12 destroys twice what such a lambda captured by copy (README, compiler notes).
 template <class Pred>
-[[nodiscard]] auto wait_condition(Pred pred) {
-    static_assert(std::is_invocable_r_v<bool, Pred&>,
+[[nodiscard]] auto wait_condition(Pred&& pred) {
+    using P = std::decay_t<Pred>;
+    static_assert(std::is_invocable_r_v<bool, P&>,
                   "wait_condition takes a predicate callable with no arguments that returns bool");
     (void)detail::require_activation("coflow::wait_condition");  // misuse is reported here, at the call
-    return detail::condition_awaitable<Pred, false>(std::move(pred), duration::zero());
+    using result = detail::maybe_fragile_t<detail::fragile_callable_v<Pred&&>, detail::condition_awaitable<P, false>>;
+    return result(detail::condition_awaitable<P, false>(std::forward<Pred>(pred), duration::zero()));
 }
 
 /// As wait_condition(pred), but gives up after `timeout` of executor time: `co_await` yields true if
@@ -5355,11 +5536,13 @@ template <class Pred>
 /// A negative timeout is a zero one; one that reaches past the end of the clock (duration::max())
 /// never runs out and sets no timer.
 template <class Pred>
-[[nodiscard]] auto wait_condition(Pred pred, duration timeout) {
-    static_assert(std::is_invocable_r_v<bool, Pred&>,
+[[nodiscard]] auto wait_condition(Pred&& pred, duration timeout) {
+    using P = std::decay_t<Pred>;
+    static_assert(std::is_invocable_r_v<bool, P&>,
                   "wait_condition takes a predicate callable with no arguments that returns bool");
     (void)detail::require_activation("coflow::wait_condition");
-    return detail::condition_awaitable<Pred, true>(std::move(pred), timeout);
+    using result = detail::maybe_fragile_t<detail::fragile_callable_v<Pred&&>, detail::condition_awaitable<P, true>>;
+    return result(detail::condition_awaitable<P, true>(std::forward<Pred>(pred), timeout));
 }
 
 /// True when no async signal handler of the current workflow is still running. Await it before the
@@ -5854,16 +6037,29 @@ private:
 // ---- end coflow/handle.hpp ----
 // ---- begin coflow/info.hpp ----
 // coflow/info.hpp: coflow::info(), what workflow code can know about its own run.
-// Like Temporal's workflow.info(): ids, counters, and whether continue-as-new is due.
+// Like Temporal's workflow.info(): ids, start time, history length, counters, whether continue-as-new is due.
 
 
 
 namespace coflow {
 
+/// A snapshot of the current run, taken by coflow::info(). Every field is about this run (a run that
+/// continued as new starts again from zero) unless it says otherwise.
 struct workflow_info {
-    std::string id;
-    std::string run_id;
-    std::string_view type;
+    std::string id;                ///< the workflow id (the same in every run of a continue-as-new chain)
+    std::string run_id;            ///< this run's id
+    std::string_view type;         ///< the workflow type's name, from its definition
+    std::string first_run_id;      ///< the first run of this continue-as-new chain (this run, if it continued from none)
+    std::string continued_run_id;  ///< the run this one continued from; empty if none
+    std::string parent_id;         ///< the parent's workflow id, for a child workflow; empty otherwise
+    time_point start_time{};       ///< executor time when this run started
+    /// Events in this run's history so far (Temporal's history length); 0 when the runtime records no
+    /// histories (runtime_options::record_history). For logic, use `steps`: it does not depend on recording.
+    std::size_t history_length = 0;
+    /// Steps this run has taken: each signal delivered to it and each time its code resumed (its start
+    /// included). It grows with the work the run does, and so with its history, recorded or not: the way
+    /// to continue as new when a run gets long.
+    std::uint64_t steps = 0;
     std::size_t received_signals = 0;          ///< accepted in this run (the per-run limit counts these)
     std::size_t pending_signals = 0;           ///< accepted, not yet delivered
     std::size_t pending_outgoing_signals = 0;  ///< sent through external handles in this step
@@ -5876,10 +6072,21 @@ struct workflow_info {
 [[nodiscard]] inline workflow_info info() {
     const detail::activation& a = detail::require_activation("coflow::info");
     const detail::instance_base& in = *a.inst;
+    const detail::instance_base::extras* x = in.x.get();
     workflow_info i;
     i.id = in.id;
     i.run_id = in.run_id();
     i.type = in.type.name;
+    if (x && x->continued) {
+        i.first_run_id = detail::run_id_of(x->first_run_key);
+        i.continued_run_id = detail::run_id_of(x->continued_run_key);
+    } else {
+        i.first_run_id = i.run_id;
+    }
+    if (x) i.parent_id = x->parent_id;
+    i.start_time = in.start_time;
+    i.history_length = in.hist ? in.hist->events.size() : 0;
+    i.steps = in.steps;
     i.received_signals = in.received;
     i.pending_signals = in.pending_signals();
     i.pending_outgoing_signals = in.pending_outgoing();

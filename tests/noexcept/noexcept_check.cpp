@@ -168,16 +168,22 @@ public:
     static constexpr auto definition = coflow::define<abandoner>("abandoner").run(&abandoner::run);
 };
 
-// Takes one deposit per run and continues as new until its fourth run.
+// Takes one deposit per run and continues as new until its fourth run (its object built from the run's
+// arguments; the body ends by returning the continue-as-new request).
 class ledger {
 public:
     coflow::signal_channel<int> deposits;
-    coflow::workflow<int> run(int balance, int round) {
-        balance += co_await deposits.receive();
-        if (round < 3) co_await coflow::continue_as_new(&ledger::run, balance, round + 1);
-        co_return balance;
+    ledger(int balance, int round) : balance_(balance), round_(round) {}
+    coflow::workflow<int> run(int, int) {
+        balance_ += co_await deposits.receive();
+        if (round_ < 3) co_return coflow::continue_as_new(&ledger::run, balance_, round_ + 1);
+        co_return balance_;
     }
     static constexpr auto definition = coflow::define<ledger>("ledger").run(&ledger::run).signal("deposit", &ledger::deposits);
+
+private:
+    int balance_;
+    int round_;
 };
 
 // Pays 100, 200, 300 and 400 into the ledger through a typed external handle.

@@ -266,6 +266,7 @@ public:
     intrusive_list<promise_base, handler_tag> handlers;
     splitmix64 rng;
     std::uint64_t run_key = 0;  // the run id is the next two numbers of splitmix64(run_key)
+    time_point start_time{};    // executor time when the run was made (coflow::info)
     std::string id;
 
     /// What only some runs need (external signals, children, parents, continue-as-new, histories), kept
@@ -292,6 +293,11 @@ public:
         std::shared_ptr<history> hist_owner;
         std::size_t handled = 0;  // signals delivered in this run, numbered in the history
         std::vector<std::pair<const waiter*, std::size_t>> open_waits;  // recorded, not ended: where each began
+        // coflow::info(): the parent's id (a child's, kept: the parent's run may be gone) and, for a run
+        // that continued from another, the run keys of its chain's first run and of that run.
+        std::string parent_id;
+        std::uint64_t first_run_key = 0, continued_run_key = 0;
+        bool continued = false;
     };
 
     [[nodiscard]] extras& more() {
@@ -963,6 +969,10 @@ private:
         nx.parent_slot = old.x->parent_slot;
         nx.parent_gen = old.x->parent_gen;
         nx.on_parent_close = old.x->on_parent_close;
+        nx.parent_id = old.x->parent_id;
+        nx.first_run_key = old.x->continued ? old.x->first_run_key : old.run_key;
+        nx.continued_run_key = old.run_key;
+        nx.continued = true;
         close(old, workflow_status::continued_as_new);
         id_map<instance_base>::entry& entry = by_id_.probe(old.id, id_map<instance_base>::hash_of(old.id));
         std::unique_ptr<instance_base> keep(entry.run);
@@ -1257,7 +1267,8 @@ inline void raise_cancelled(instance_base& in) {
 
 // ---- instance ----------------------------------------------------------------------------------
 
-inline std::string instance_base::run_id() const {
+/// The run id of the run whose run_key is `run_key`.
+inline std::string run_id_of(std::uint64_t run_key) {
     // Formatted like a UUID, from the runtime's seeded generator: deterministic across runs.
     static constexpr char hex[] = "0123456789abcdef";
     splitmix64 key(run_key);
@@ -1274,11 +1285,22 @@ inline std::string instance_base::run_id() const {
     return out;
 }
 
+inline std::string instance_base::run_id() const { return run_id_of(run_key); }
+
 inline void instance_base::on_root_done(std::coroutine_handle<> frame, promise_base& p) noexcept {
     if (frame == body) {
         body = {};
         body_finished = true;
-        if (p.exception) {
+        if (continuing) [[unlikely]] {
+            // It returned coflow::continue_as_new(...): run() starts the new run, and signals not delivered
+            // move to it (no closing steps here). A cancel request that came first wins, as at an await.
+            if (cancel_requested) {
+                continuing = false;
+                finished_as = workflow_status::cancelled;
+            } else {
+                body_finished = false;
+            }
+        } else if (p.exception) {
             const bool was_cancelled = catch_as<cancelled>(
                 p.exception, [](const cancelled&) { return true; }, [] { return false; });
             if (was_cancelled) finished_as = workflow_status::cancelled;

@@ -25,15 +25,68 @@ template <class T>
 constexpr const workflow_type& workflow_type_of() noexcept;
 
 template <class T>
+using run_args_t = typename member_fn_traits<run_fn_t<T>>::args_tuple;
+
+template <class T, class Tuple>
+struct built_from_args : std::false_type {
+    static constexpr bool only_from_mutable = false;
+};
+template <class T, class... Ps>
+struct built_from_args<T, std::tuple<Ps...>>
+    : std::bool_constant<(sizeof...(Ps) > 0) && std::is_constructible_v<T, const Ps&...>> {
+    // A constructor that would take the arguments only as rvalues or mutable lvalues: not an init
+    // constructor (it is refused rather than silently passed over for the default one).
+    static constexpr bool only_from_mutable =
+        (sizeof...(Ps) > 0) && !std::is_constructible_v<T, const Ps&...> &&
+        (std::is_constructible_v<T, Ps&&...> || std::is_constructible_v<T, Ps&...>);
+};
+
+/// True when T has a constructor taking its run method's arguments (as const lvalues: by value or by
+/// const reference), like Python's @workflow.init. Aggregates are left out: g++ would build one from
+/// parenthesised arguments and clang++ 14 would not.
+template <class T>
+inline constexpr bool built_from_run_args_v = !std::is_aggregate_v<T> && built_from_args<T, run_args_t<T>>::value;
+
+template <class T>
+inline constexpr bool dependent_false_v = false;
+
+template <class T>
 class instance final : public instance_base {
 public:
     using value_type = run_result_t<T>;
 
-    instance(engine& e, std::string workflow_id) : instance_base(e, workflow_type_of<T>(), std::move(workflow_id)) {
+    // The object is built by build_object, from the run's arguments: object_ptr says whether it was.
+    instance(engine& e, std::string workflow_id) : instance_base(e, workflow_type_of<T>(), std::move(workflow_id)) {}
+    ~instance() override {
+        destroy_frames();  // frames hold pointers into the object: they go first
+        if (object_ptr) object_.~T();
+    }
+
+    /// Builds the workflow object from the run's arguments, or default-constructs it. It is not workflow
+    /// code: the activation of whoever starts the run (a parent, say) is hidden from it.
+    template <class... A>
+    void build_object(const A&... args) {
+        struct hide_activation {
+            activation* outer = std::exchange(current_activation, nullptr);
+            ~hide_activation() { current_activation = outer; }
+        } hidden;
+        static_assert(std::is_aggregate_v<T> || !built_from_args<T, run_args_t<T>>::only_from_mutable,
+                      "a workflow class's init constructor gets the run arguments as const lvalues (the run method "
+                      "gets the values): take them by value or by const reference, a move-only one by const "
+                      "reference");
+        if constexpr (built_from_run_args_v<T>) {
+            ::new (static_cast<void*>(&object_)) T(args...);
+        } else if constexpr (std::is_default_constructible_v<T>) {
+            ::new (static_cast<void*>(&object_)) T{};
+        } else {
+            static_assert(dependent_false_v<T>,
+                          "a workflow class must be default-constructible, or have a constructor taking its run "
+                          "method's arguments (by value or by const reference): coflow builds the object when "
+                          "the run starts, before any signal handler or query sees it");
+        }
         object_ptr = &object_;
         query_object = &object_;
     }
-    ~instance() override { destroy_frames(); }  // frames hold pointers into the object: they go first
 
 
     [[nodiscard]] std::string result_text() const override {
@@ -69,7 +122,9 @@ public:
         }
     }
 
-    T object_{};
+    union {
+        T object_;  // alive once build_object ran (object_ptr set)
+    };
 
 private:
     struct none {};
@@ -83,13 +138,13 @@ std::unique_ptr<instance_base> make_instance(engine& e, std::string id) {
     return std::make_unique<instance<T>>(e, std::move(id));
 }
 
-template <class T>
-using run_args_t = typename member_fn_traits<run_fn_t<T>>::args_tuple;
-
-/// Makes the body frame of `in` (an instance<T>) from `args` and hands it to the instance.
+/// Builds the object of `in` (an instance<T>) from `args`, then makes the body frame from them and
+/// hands it to the instance. The constructor sees the arguments as const; the body gets the values.
 template <class T, class... A>
 void make_body(instance_base& in, A&&... args) {
     auto& inst = static_cast<instance<T>&>(in);
+    inst.build_object(std::as_const(args)...);
+    in.start_time = in.eng.exec().now();
     auto frame = (inst.object_.*T::definition.run_fn)(std::forward<A>(args)...).release();
     frame.promise().root = &inst;
     frame.promise().self = frame;

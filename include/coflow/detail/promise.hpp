@@ -32,6 +32,37 @@ concept workflow_awaitable = requires { typename std::remove_cvref_t<A>::coflow_
 
 struct handler_tag {};
 
+// g++ 12 destroys twice a temporary made inside a co_await expression when building it gave the
+// compiler cleanups of its parts: an aggregate whose destructor is not trivial (`input{name, 3}`), or a
+// lambda capturing such values by copy. coflow's calls mark the awaitable they return when an argument
+// is such a temporary, and await_transform refuses to await it in the expression that made it.
+
+/// An argument that is a temporary aggregate with a non-trivial destructor (std::move of a local one
+/// counts too: C++ cannot tell them apart).
+template <class A>
+inline constexpr bool fragile_temporary_v = !std::is_lvalue_reference_v<A> &&
+                                            std::is_aggregate_v<std::remove_cvref_t<A>> &&
+                                            !std::is_trivially_destructible_v<std::remove_cvref_t<A>>;
+
+/// A callable argument that is a temporary with a non-trivial destructor (closures are not aggregates,
+/// so any such temporary counts).
+template <class F>
+inline constexpr bool fragile_callable_v =
+    !std::is_lvalue_reference_v<F> && !std::is_trivially_destructible_v<std::remove_cvref_t<F>>;
+
+/// An awaitable whose call was given a fragile temporary: awaiting it as the temporary it is refused
+/// (await_transform); awaiting it from a variable, made in an earlier statement, is fine.
+template <class A>
+class [[nodiscard]] given_fragile_temporary : public A {
+public:
+    using coflow_given_fragile_temporary = void;
+    explicit given_fragile_temporary(A&& a) noexcept(std::is_nothrow_move_constructible_v<A>) : A(std::move(a)) {}
+};
+
+/// What a call returns: the awaitable A, marked when it was given a fragile temporary.
+template <bool Fragile, class A>
+using maybe_fragile_t = std::conditional_t<Fragile, given_fragile_temporary<A>, A>;
+
 /// Awaits the awaiter it points to (see promise_base::await_transform).
 template <class A>
 struct awaiter_ref {
@@ -82,6 +113,14 @@ public:
                       "workflow code may only co_await coflow awaitables (task, wait_condition, sleep, "
                       "signal_channel::receive, ...): other awaitables would resume it outside the executor");
         using D = std::remove_cvref_t<A>;
+        if constexpr (requires { typename D::coflow_given_fragile_temporary; })
+            static_assert(std::is_lvalue_reference_v<A>,
+                          "an argument of this co_await's call is a temporary that g++ 12 destroys twice inside a "
+                          "co_await expression (an aggregate with a non-trivial destructor, such as input{name, "
+                          "3} or std::move of one, or a lambda capturing such values by copy): pass a named "
+                          "variable, or make the call a statement of its own and co_await the variable it gives; "
+                          "a workflow<R> body ends with `co_return coflow::continue_as_new(...)`, which needs no "
+                          "co_await");
         if constexpr (requires { typename D::coflow_deferred; }) return D(std::forward<A>(a)).make();
         else if constexpr (!std::is_lvalue_reference_v<A>) return D(std::move(a));
         else if constexpr (requires { a.await_ready(); }) return awaiter_ref<D>{&a};
