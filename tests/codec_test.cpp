@@ -306,6 +306,21 @@ TEST_CASE("a recursive type cannot nest deeper than the reader allows", "[codec]
     CHECK_THROWS_AS(shallow.read<tree>(), coflow::invalid_save);
 }
 
+TEST_CASE("a value nested deeper than a reader allows cannot be saved either", "[codec]") {
+    tree t;
+    tree* leaf = &t;
+    for (int i = 0; i < 300; ++i) leaf = &leaf->children.emplace_back();
+    try {
+        (void)coflow::encode(t);
+        FAIL("saved a value that no default reader could load");
+    } catch (const coflow::invalid_operation& e) {
+        CHECK(std::string(e.what()).find("cannot save a value nested deeper than 256 levels") != std::string::npos);
+    }
+    std::string text;
+    coflow::writer(text, 400).write(t);
+    CHECK(coflow::reader(text, 0, 400).read<tree>() == t);
+}
+
 TEST_CASE("bad input raises invalid_save naming the byte and what was expected there", "[codec]") {
     SECTION("truncated") {
         expect_invalid<int>("", 0, "expected an integer of type 'int', found the end of the input");

@@ -108,11 +108,16 @@ struct writer_access;
 }  // namespace detail
 
 /// Appends encoded values to a string. A codec's `encode` writes its value's parts with `write` (or,
-/// for a shape of its own, with the building blocks below). Never throws except std::bad_alloc.
+/// for a shape of its own, with the building blocks below). Raises invalid_operation for a value nested
+/// deeper than `max_depth` lists, maps and tuples, which a reader with the same limit would refuse: a
+/// save that cannot be loaded fails when it is made (leaving part of the value in the string).
 class writer {
 public:
+    static constexpr std::size_t default_max_depth = 256;
+
     /// Appends to `out`, which must outlive the writer.
-    explicit writer(std::string& out) noexcept : out_(&out) {}
+    explicit writer(std::string& out, std::size_t max_depth = default_max_depth) noexcept
+        : out_(&out), max_depth_(max_depth) {}
 
     /// Writes each value, in order, with its codec.
     template <class... Ts>
@@ -186,13 +191,13 @@ public:
 
     /// A sequence of `count` values follows, then close_list().
     void open_list(std::size_t count) { open_counted('[', count); }
-    void close_list() { *out_ += ']'; }
+    void close_list() { close(']'); }
     /// `count` key-value pairs follow (key, value, key, value...), then close_map().
     void open_map(std::size_t count) { open_counted('{', count); }
-    void close_map() { *out_ += '}'; }
+    void close_map() { close('}'); }
     /// A fixed number of values follows, then close_tuple().
-    void open_tuple() { *out_ += '('; }
-    void close_tuple() { *out_ += ')'; }
+    void open_tuple() { open('('); }
+    void close_tuple() { close(')'); }
     /// An optional: put_none(), or put_some() and then the value.
     void put_none() { *out_ += 'n'; }
     void put_some() { *out_ += 'o'; }
@@ -206,13 +211,29 @@ private:
         if constexpr (has_codec<T>) codec<T>::encode(*this, v);
     }
 
-    void open_counted(char open, std::size_t count) {
-        *out_ += open;
+    void open(char bracket) {
+        if (depth_ == max_depth_) {
+            detail::raise(invalid_operation("cannot save a value nested deeper than " + std::to_string(max_depth_) +
+                                            " levels of lists, maps and tuples"));
+        }
+        ++depth_;
+        *out_ += bracket;
+    }
+
+    void close(char bracket) {
+        --depth_;
+        *out_ += bracket;
+    }
+
+    void open_counted(char bracket, std::size_t count) {
+        open(bracket);
         *out_ += std::to_string(count);
         *out_ += ':';
     }
 
     std::string* out_;
+    std::size_t depth_ = 0;
+    std::size_t max_depth_;
 };
 
 /// Reads encoded values from text, checking every byte. A codec's `decode` reads its value's parts with
