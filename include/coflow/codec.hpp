@@ -29,8 +29,9 @@
 
 namespace coflow {
 
-// The encoded text is printable ASCII with no spaces, quotes or backslashes (bytes 0x21..0x7E except
-// '"' and '\'), so it fits on a journal line or inside a JSON string as it is. Each value starts with a
+// Text rather than binary, so that a save can be read, diffed and mended by hand. The encoded text is
+// printable ASCII with no spaces, quotes or backslashes (bytes 0x21..0x7E except '"' and '\'), so it
+// fits on a journal line or inside a JSON string as it is. Each value starts with a
 // one-character tag, which lets a reader say what it expected where the text goes wrong:
 //
 //     t f                  bool
@@ -530,6 +531,10 @@ struct writer_access {
 /// (A braced initialiser evaluates its elements in order.) `decode` may raise invalid_save, through
 /// reader::fail_at, for a value that does not fit the type's rules. This primary template has no members:
 /// no codec.
+///
+/// A class template, as history_text and std::hash are, not functions found by ADL: one constrained
+/// partial specialisation covers a family (every vector<T> whose T has a codec), and types in namespaces
+/// nobody may add to (std) get codecs without overloads there.
 template <class T>
 struct codec {};
 
