@@ -11,6 +11,7 @@
 
 #include <coflow/args.hpp>
 #include <coflow/child.hpp>
+#include <coflow/codec.hpp>
 #include <coflow/condition.hpp>
 #include <coflow/definition.hpp>
 #include <coflow/deterministic_executor.hpp>

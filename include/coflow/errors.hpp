@@ -3,6 +3,7 @@
 // Built without exceptions, coflow passes them to the error handler instead of throwing (error_handler.hpp).
 #pragma once
 
+#include <cstddef>
 #include <exception>
 #include <stdexcept>
 #include <string>
@@ -34,6 +35,7 @@ enum class errc {
     workflow_type_mismatch,
     invalid_operation,
     invalid_history,
+    invalid_save,
 };
 
 [[nodiscard]] constexpr std::string_view to_string(errc c) noexcept {
@@ -56,6 +58,7 @@ enum class errc {
         case errc::workflow_type_mismatch: return "workflow_type_mismatch";
         case errc::invalid_operation: return "invalid_operation";
         case errc::invalid_history: return "invalid_history";
+        case errc::invalid_save: return "invalid_save";
     }
     return "unknown";
 }
@@ -247,6 +250,20 @@ class invalid_history : public error {
 public:
     invalid_history(std::string_view id, const std::string& what)
         : error(errc::invalid_history, "history of workflow " + detail::quoted(id) + ": " + what) {}
+};
+
+/// Saved text is damaged: truncated, corrupted, hand-edited or hostile. `position()` is the byte where reading
+/// stopped, and the message names it and what was expected there: "at byte 12: expected ';' ending an integer
+/// of type 'int', found 'x'".
+class invalid_save : public error {
+public:
+    invalid_save(std::size_t position, std::string_view what)
+        : error(errc::invalid_save, "at byte " + std::to_string(position) + ": " + std::string(what)),
+          position_(position) {}
+    [[nodiscard]] std::size_t position() const noexcept { return position_; }
+
+private:
+    std::size_t position_;
 };
 
 }  // namespace coflow

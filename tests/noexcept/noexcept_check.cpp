@@ -11,6 +11,7 @@
 #include <exception>
 #include <string>
 #include <tuple>
+#include <vector>
 
 static_assert(!coflow::detail::exceptions_enabled, "build this check with -fno-exceptions");
 
@@ -289,6 +290,11 @@ int main() {
     expect(rt.get_workflow_handle("asked-to-cancel").status() == coflow::workflow_status::cancelled,
            "its child is cancelled");
     expect(rt.get_workflow_handle_for<worker>("asked-to-cancel").query(&worker::done) == 0, "before its first timer fired");
+
+    // Saved values round-trip in a build without exceptions (a damaged save would be fatal here).
+    const std::vector<std::tuple<int, std::string, double>> saved{{1, std::string("a\0b", 3), -0.0}};
+    expect(coflow::decode<std::vector<std::tuple<int, std::string, double>>>(coflow::encode(saved)) == saved,
+           "a codec round-trips without exceptions");
 
     // Every closed run's history ends with its closing event, and every history replays (a mismatch or a
     // damaged history would be fatal here).

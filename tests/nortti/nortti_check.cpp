@@ -3,7 +3,10 @@
 #include <coflow/coflow.hpp>
 
 #include <cstdio>
+#include <map>
+#include <optional>
 #include <string>
+#include <vector>
 
 namespace {
 
@@ -71,6 +74,17 @@ int main() {
     ex.run_until_idle();
     expect(h.result() == 10, "typed result");
     expect(u.result<int>() == 10, "untyped result with type check");
+    // Saved values: codecs and their errors name types without RTTI.
+    const std::map<std::string, std::vector<std::optional<double>>> saved{{"a", {1.5, std::nullopt}}};
+    expect(coflow::decode<decltype(saved)::value_type::second_type>(coflow::encode(saved.at("a"))) == saved.at("a"),
+           "a codec round-trips without RTTI");
+    bool named = false;
+    try {
+        (void)coflow::decode<short>("i70000;");
+    } catch (const coflow::invalid_save& e) {
+        named = std::string(e.what()).find("out of range for type 'short") != std::string::npos;
+    }
+    expect(named, "invalid_save names the type without RTTI");
     std::printf("%d failed\n", failures);
     return failures == 0 ? 0 : 1;
 }
