@@ -26,10 +26,13 @@
 #include <coflow/options.hpp>
 #include <coflow/replay.hpp>
 #include <coflow/runtime.hpp>
+#include <coflow/selector.hpp>
 #include <coflow/signal.hpp>
 #include <coflow/status.hpp>
 #include <coflow/task.hpp>
+#include <coflow/task_scope.hpp>
 #include <coflow/time.hpp>
 #include <coflow/timer.hpp>
 #include <coflow/version.hpp>
+#include <coflow/when_any.hpp>
 #include <coflow/workflow.hpp>

@@ -101,7 +101,7 @@ public:
         d.running_handlers = in.handlers_running;
         d.cancel_requested = in.cancel_requested;
         in.suspended.for_each([&](detail::waiter& w) {
-            std::string s = w.body ? "body: " : "handler: ";
+            std::string s = w.body ? "body: " : w.task ? "task: " : "handler: ";
             s += detail::to_string(w.kind);
             if (w.label) (s += " '") += *w.label + "'";
             if (w.timer != detail::no_timer)

@@ -69,6 +69,13 @@ private:
         receive_awaiter(receive_awaiter&& o) noexcept
             : ch_(o.ch_), inst_(o.inst_), timeout_(o.timeout_), precancelled_(o.precancelled_) {}
         receive_awaiter& operator=(receive_awaiter&&) = delete;
+        // Destroyed after a value was handed to it but before it resumed (a receive that lost a when_any,
+        // destroyed by its own run's code): the value goes back to the channel, first in line.
+        ~receive_awaiter() {
+            if (waiting_ && waiting_->slot && static_cast<detail::list_hook<detail::handed_tag>&>(*waiting_).linked() &&
+                detail::current_activation && detail::current_activation->inst == inst_) [[unlikely]]
+                ch_->give_back(*waiting_);
+        }
 
         bool await_ready() const noexcept { return !precancelled_ && !ch_->items_.empty(); }
 
@@ -165,6 +172,23 @@ public:
     }
 
 private:
+    // A handed value whose receiver will never take it: to the next waiting receiver, else to the front.
+    void give_back(receiver& from) {
+        static_cast<detail::list_hook<detail::handed_tag>&>(from).unlink();
+        value_type v = std::move(*from.slot);
+        from.slot.reset();
+        if (receiver* r = receivers_.pop_front()) {
+            r->slot.emplace(std::move(v));
+            r->fire(detail::wake_reason::fired);
+            handed_.push_back(*r);
+            return;
+        }
+        detail::ring<value_type> all;
+        all.push_back(std::move(v));
+        while (!items_.empty()) all.push_back(take_front());
+        items_ = std::move(all);
+    }
+
     value_type take_front() {
         value_type v = std::move(items_.front());
         items_.pop_front();

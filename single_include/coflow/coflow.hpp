@@ -1038,7 +1038,7 @@ class engine;
 class instance_base;
 
 /// Set by the engine around each step of workflow code. `body` tells the body's chain of awaits (which
-/// cancellation targets) from signal handlers. `next` is the trampoline slot: a coroutine that hands
+/// cancellation targets) from signal handlers and spawned tasks (`task`). `next` is the trampoline slot: a coroutine that hands
 /// control to another (a task start, a task's return to its awaiter) parks it here instead of resuming
 /// it, and the engine resumes it from its loop. The stack stays flat at any optimisation level (g++
 /// turns symmetric transfer into a tail call only at -O2).
@@ -1046,6 +1046,7 @@ struct activation {
     engine* eng;
     instance_base* inst;
     bool body;
+    bool task = false;  // a task spawned by workflow code (when_any, when_all, task_scope) is running
     std::coroutine_handle<> next{};
 };
 
@@ -2344,7 +2345,7 @@ struct suspended_tag {};
 struct child_tag {};  // a child run in its parent's list of open children
 
 /// What a waiter waits on (for describe() and the history).
-enum class wait_kind : unsigned char { condition, sleep, channel, child, signal_sent };
+enum class wait_kind : unsigned char { condition, sleep, channel, child, signal_sent, when_any, when_all, join, spawn };
 
 [[nodiscard]] constexpr const char* to_string(wait_kind k) noexcept {
     switch (k) {
@@ -2353,6 +2354,10 @@ enum class wait_kind : unsigned char { condition, sleep, channel, child, signal_
         case wait_kind::channel: return "signal_channel";
         case wait_kind::child: return "child_result";
         case wait_kind::signal_sent: return "signal_sent";
+        case wait_kind::when_any: return "when_any";
+        case wait_kind::when_all: return "when_all";
+        case wait_kind::join: return "task_scope::join";
+        case wait_kind::spawn: return "task_start";
     }
     return "unknown";
 }
@@ -2377,7 +2382,7 @@ public:
     waiter(waiter&& o) noexcept
         : list_hook<wait_tag>(), list_hook<suspended_tag>(), inst(o.inst), handle(o.handle),
           check(o.check), label(o.label), tested_at(o.tested_at), timer(std::exchange(o.timer, no_timer)),
-          body(o.body), kind(o.kind), reason(o.reason) {}
+          body(o.body), task(o.task), kind(o.kind), reason(o.reason) {}
     waiter& operator=(const waiter&) = delete;
     ~waiter() { detach(); }
 
@@ -2406,6 +2411,7 @@ public:
     std::uint64_t tested_at = 0;       // the instance's step when the predicate last ran
     std::uint32_t timer = no_timer;
     bool body = false;
+    bool task = false;  // waits in a task spawned by workflow code (describe() names it so)
     wait_kind kind = wait_kind::condition;
     wake_reason reason = wake_reason::none;
 };
@@ -3157,12 +3163,14 @@ private:
             if (in.needs_start) {  // after the signals that came with the start: the body's first line
                 in.needs_start = false;
                 act.body = true;
+                act.task = false;
                 ++in.steps;
                 resume_chain(act, in.body);
                 continue;
             }
             if (waiter* w = in.ready.pop_front()) {
                 act.body = w->body;
+                act.task = w->task;
                 ++in.steps;
                 if (in.hist) record_wait_ended(in, *w);
                 resume_chain(act, w->handle);
@@ -3315,6 +3323,7 @@ private:
         pending_signal p = std::move(in.inbox.front());
         in.inbox.pop_front();
         act.body = false;
+        act.task = false;
         if (in.hist) [[unlikely]]
             record_handled(in, p);
         p.deliver(in);
@@ -3491,6 +3500,7 @@ inline void waiter::arm(activation& a, std::coroutine_handle<> h, wait_kind k) n
     inst = a.inst;
     handle = h;
     body = a.body;
+    task = a.task;
     kind = k;
     reason = wake_reason::none;
     tested_at = inst->steps;
@@ -3693,6 +3703,13 @@ private:
         receive_awaiter(receive_awaiter&& o) noexcept
             : ch_(o.ch_), inst_(o.inst_), timeout_(o.timeout_), precancelled_(o.precancelled_) {}
         receive_awaiter& operator=(receive_awaiter&&) = delete;
+        // Destroyed after a value was handed to it but before it resumed (a receive that lost a when_any,
+        // destroyed by its own run's code): the value goes back to the channel, first in line.
+        ~receive_awaiter() {
+            if (waiting_ && waiting_->slot && static_cast<detail::list_hook<detail::handed_tag>&>(*waiting_).linked() &&
+                detail::current_activation && detail::current_activation->inst == inst_) [[unlikely]]
+                ch_->give_back(*waiting_);
+        }
 
         bool await_ready() const noexcept { return !precancelled_ && !ch_->items_.empty(); }
 
@@ -3789,6 +3806,23 @@ public:
     }
 
 private:
+    // A handed value whose receiver will never take it: to the next waiting receiver, else to the front.
+    void give_back(receiver& from) {
+        static_cast<detail::list_hook<detail::handed_tag>&>(from).unlink();
+        value_type v = std::move(*from.slot);
+        from.slot.reset();
+        if (receiver* r = receivers_.pop_front()) {
+            r->slot.emplace(std::move(v));
+            r->fire(detail::wake_reason::fired);
+            handed_.push_back(*r);
+            return;
+        }
+        detail::ring<value_type> all;
+        all.push_back(std::move(v));
+        while (!items_.empty()) all.push_back(take_front());
+        items_ = std::move(all);
+    }
+
     value_type take_front() {
         value_type v = std::move(items_.front());
         items_.pop_front();
@@ -6686,7 +6720,7 @@ public:
         d.running_handlers = in.handlers_running;
         d.cancel_requested = in.cancel_requested;
         in.suspended.for_each([&](detail::waiter& w) {
-            std::string s = w.body ? "body: " : "handler: ";
+            std::string s = w.body ? "body: " : w.task ? "task: " : "handler: ";
             s += detail::to_string(w.kind);
             if (w.label) (s += " '") += *w.label + "'";
             if (w.timer != detail::no_timer)
@@ -7320,6 +7354,619 @@ void replay(const history& recorded, const Def& /*definition*/) {
 
 }  // namespace coflow
 // ---- end coflow/replay.hpp ----
+// ---- begin coflow/selector.hpp ----
+// coflow/selector.hpp: Go's workflow.Selector: wait on several channels (and other awaitables) at
+// once and run the callback of the one that is ready first.
+
+
+// ---- begin coflow/detail/race.hpp ----
+// coflow/detail/race.hpp: tasks that workflow code runs beside itself, in its own run, and the one
+// waiter that waits for them: the core of when_any, when_all, selector and task_scope.
+
+
+
+namespace coflow::detail {
+
+/// A group of task frames that run beside the code that made them, in the same run and on the same
+/// executor. Each runs until it suspends, then on its own; the group is their root (on_root_done), so it
+/// learns when each ends, and the waiter it is wakes the code that waits for them.
+///
+/// - `any`: the first task to end wins; the others are destroyed at that moment, before any of them
+///   can take something (a channel value, a child's result) that would then be lost.
+/// - `all`: every task must end; the first that fails destroys the others.
+/// - `scope`: tasks come and go; the first that fails destroys the others.
+///
+/// Destroying a task's frame is how it is cancelled: its waits leave what they waited on and their
+/// timers leave the executor. The group's destructor destroys whatever is left.
+class race final : public waiter, public coroutine_root {
+public:
+    enum class mode : unsigned char { any, all, scope };
+
+    explicit race(mode m) noexcept : mode_(m) {}
+    // Moved only before anything started (awaiters are moved into the frame before they suspend).
+    race(race&& o) noexcept : waiter(std::move(o)), mode_(o.mode_), members_(std::move(o.members_)) {}
+    race& operator=(race&&) = delete;
+    ~race() { destroy_members(nullptr, true); }
+
+    /// Takes ownership of a task frame (not started yet), even when this throws (the frame is then destroyed).
+    void add(std::coroutine_handle<> frame, promise_base& p) {
+        guarded([&] { members_.push_back(member{frame, &p, {}, false}); },
+                [&](std::exception_ptr e) {
+                    destroy_task_frame(frame, p);
+                    rethrow_if_set(e);
+                });
+    }
+
+    /// Starts the members not started yet, in order, each until it first suspends, as tasks of the
+    /// running activation (cancellation is for the waiting code, not for them). Stops once the race is
+    /// decided: the members left unstarted were destroyed by the decision.
+    void start_all(activation& a) noexcept {
+        const bool was_body = std::exchange(a.body, false);
+        const bool was_task = std::exchange(a.task, true);
+        for (std::size_t i = 0; i < members_.size() && !decided(); ++i) {
+            member& m = members_[i];
+            m.p->root = this;
+            m.p->self = m.frame;
+            resume_chain(a, m.frame);
+        }
+        a.body = was_body;
+        a.task = was_task;
+    }
+
+    /// Starts the last member later, in a step of its own like the run's other ready work (task_scope).
+    void start_later(activation& a) noexcept {
+        member& m = members_.back();
+        m.p->root = this;
+        m.p->self = m.frame;
+        const bool was_body = std::exchange(a.body, false);
+        const bool was_task = std::exchange(a.task, true);
+        m.start.arm(a, m.frame, wait_kind::spawn);
+        m.start.fire(wake_reason::fired);
+        a.body = was_body;
+        a.task = was_task;
+    }
+
+    /// True when the waiting code may go on: a failure (all, scope), a winner (any), or nothing left
+    /// running (all, scope).
+    [[nodiscard]] bool decided() const noexcept {
+        if (failure_) return true;
+        return mode_ == mode::any ? winner_ >= 0 : ended_ == members_.size();
+    }
+
+    /// Waits (from await_suspend) until decided(): arms this waiter for `h`.
+    void wait(activation& a, std::coroutine_handle<> h, wait_kind k) noexcept {
+        arm(a, h, k);
+        waiting_ = true;
+    }
+
+    [[nodiscard]] bool waiting() const noexcept { return waiting_; }
+    [[nodiscard]] std::size_t winner() const noexcept { return static_cast<std::size_t>(winner_); }
+    [[nodiscard]] std::size_t running() const noexcept { return members_.size() - ended_; }
+    /// The promise of member `i` (any, all: members are never removed there), to read its result.
+    [[nodiscard]] promise_base& promise(std::size_t i) const noexcept { return *members_[i].p; }
+
+    /// Destroys every member's frame: a select that found nothing ready runs its default instead.
+    void cancel_all() noexcept { destroy_members(nullptr, true); }
+
+    /// The first failure (all, scope); taking it leaves the race undecided again (scope).
+    [[nodiscard]] const std::exception_ptr& failure() const noexcept { return failure_; }
+    [[nodiscard]] std::exception_ptr take_failure() noexcept { return std::exchange(failure_, nullptr); }
+
+private:
+    struct member {
+        std::coroutine_handle<> frame;  // null once destroyed
+        promise_base* p;
+        waiter start;  // queues a spawned task to start in a step of its own
+        bool ended;
+    };
+
+    void on_root_done(std::coroutine_handle<> frame, promise_base& p) noexcept override {
+        member* m = &members_.front();
+        for (std::size_t i = 0; m->frame != frame; m = &members_[++i]) {}
+        m->ended = true;
+        ++ended_;
+        if (mode_ == mode::any) {
+            if (winner_ < 0) winner_ = static_cast<std::ptrdiff_t>(index_of(*m));
+            destroy_members(m, false);  // the losers go before any of them can take something
+        } else if (p.exception && !failure_) {
+            failure_ = p.exception;
+            destroy_members(m, false);
+        }
+        if (mode_ == mode::scope) {  // a spawned task's frame goes as soon as it ends (it returns nothing)
+            m->frame = {};
+            frame.destroy();
+            while (!members_.empty() && !members_.front().frame && members_.front().ended) {
+                members_.pop_front();  // a deque: the members after it (and their start waiters) stay put
+                --ended_;
+            }
+        }
+        if (waiting_ && decided()) {
+            waiting_ = false;
+            fire(wake_reason::fired);
+        }
+    }
+
+    [[nodiscard]] std::size_t index_of(const member& m) const noexcept {
+        std::size_t i = 0;
+        while (&members_[i] != &m) ++i;
+        return i;
+    }
+
+    // Destroys the frames of the members that have not ended, except `keep` (the one ending now), and
+    // with `ended_too` those kept for their results.
+    void destroy_members(const member* keep, bool ended_too) noexcept {
+        for (member& m : members_) {
+            if (&m == keep || !m.frame || (m.ended && !ended_too)) continue;
+            m.start.detach();
+            const std::coroutine_handle<> f = std::exchange(m.frame, {});
+            if (!m.ended) {
+                m.ended = true;
+                ++ended_;
+            }
+            destroy_task_frame(f, *m.p);
+        }
+    }
+
+    mode mode_;
+    std::deque<member> members_;  // a deque: a queued member's start waiter must not move
+    std::size_t ended_ = 0;
+    std::ptrdiff_t winner_ = -1;
+    std::exception_ptr failure_;
+    bool waiting_ = false;
+};
+
+}  // namespace coflow::detail
+// ---- end coflow/detail/race.hpp ----
+// ---- begin coflow/when_any.hpp ----
+// coflow/when_any.hpp: when_any (race awaits, first one wins) and when_all (await them together), over
+// any coflow awaitables: conditions, sleeps, timers, channel receives, child results, tasks.
+
+
+
+namespace coflow {
+
+namespace detail {
+
+template <class A>
+struct unmarked {
+    using type = A;
+};
+template <class A>
+struct unmarked<given_fragile_temporary<A>> {
+    using type = A;
+};
+/// An awaitable without the fragile-temporary mark (its own coroutine owns it: no expression's
+/// temporaries are involved any more).
+template <class A>
+using unmarked_t = typename unmarked<std::remove_cvref_t<A>>::type;
+
+template <class A>
+struct await_result {
+    using type = decltype(std::declval<A&>().await_resume());
+};
+template <class A>
+    requires requires { typename A::coflow_deferred; }
+struct await_result<A> {
+    using type = decltype(std::declval<A&>().make().await_resume());
+};
+template <class R>
+struct await_result<task<R>> {
+    using type = R;
+};
+
+/// What co_await on an awaitable of type A gives; void becomes std::monostate (a variant or tuple
+/// cannot hold void).
+template <class A>
+using raced_t = std::conditional_t<std::is_void_v<typename await_result<A>::type>, std::monostate,
+                                   typename await_result<A>::type>;
+
+/// A task that awaits one awaitable, which it owns (a parameter lives in the coroutine's frame).
+template <class A>
+task<raced_t<A>> await_one(A a) {
+    if constexpr (std::is_void_v<typename await_result<A>::type>) {
+        co_await std::move(a);
+        co_return std::monostate{};
+    } else {
+        co_return co_await std::move(a);
+    }
+}
+
+template <class A>
+inline constexpr bool marked_fragile_v = !std::is_same_v<std::remove_cvref_t<A>, unmarked_t<A>>;
+
+template <class A>
+task<raced_t<unmarked_t<A>>> make_racer(A&& a) {
+    static_assert(!std::is_lvalue_reference_v<A>,
+                  "when_any and when_all take their awaitables over: pass them as temporaries, or std::move a "
+                  "variable");
+    static_assert(workflow_awaitable<A>, "when_any and when_all take coflow awaitables only");
+    using U = unmarked_t<A>;
+    return await_one<U>(U(static_cast<U&&>(a)));
+}
+
+template <class R>
+R take_result(race& r, std::size_t i) {
+    return static_cast<value_promise<R>&>(r.promise(i)).take();
+}
+
+/// co_await when_any(...): starts one task per awaitable, in argument order, and resumes with the
+/// first to end (a variant holding its result at its index).
+template <class... Rs>
+class [[nodiscard]] any_awaiter {
+public:
+    using coflow_awaitable = void;
+
+    explicit any_awaiter(task<Rs>... racers) : race_(race::mode::any) { (add(std::move(racers)), ...); }
+
+    bool await_ready() const noexcept { return false; }
+
+    bool await_suspend(std::coroutine_handle<> h) noexcept {
+        activation& a = *current_activation;
+        inst_ = a.inst;
+        if (a.body && a.inst->cancel_pending) {
+            precancelled_ = true;
+            return park_if_cancelled;
+        }
+        race_.start_all(a);  // an awaitable that is ready at once wins here: ties go to the first argument
+        if (race_.decided()) return false;
+        race_.wait(a, h, wait_kind::when_any);
+        return true;
+    }
+
+    std::variant<Rs...> await_resume() {
+        if (precancelled_) raise_cancelled(*inst_);
+        race_.throw_if_cancelled();
+        return take(std::index_sequence_for<Rs...>{});
+    }
+
+private:
+    template <class R>
+    void add(task<R> t) {
+        auto h = t.release();
+        race_.add(h, h.promise());
+    }
+
+    template <std::size_t I>
+    static std::variant<Rs...> take_at(race& r) {
+        using R = std::variant_alternative_t<I, std::variant<Rs...>>;
+        return std::variant<Rs...>(std::in_place_index<I>, take_result<R>(r, I));
+    }
+
+    template <std::size_t... I>
+    std::variant<Rs...> take(std::index_sequence<I...>) {
+        static constexpr std::variant<Rs...> (*table[])(race&) = {&take_at<I>...};
+        return table[race_.winner()](race_);
+    }
+
+    race race_;
+    instance_base* inst_ = nullptr;
+    bool precancelled_ = false;
+};
+
+/// co_await when_all(...): starts one task per awaitable, in argument order, and resumes when all
+/// ended (a tuple of their results) or when the first fails (its exception; the others are cancelled).
+template <class... Rs>
+class [[nodiscard]] all_awaiter {
+public:
+    using coflow_awaitable = void;
+
+    explicit all_awaiter(task<Rs>... racers) : race_(race::mode::all) {
+        (add(std::move(racers)), ...);
+    }
+
+    bool await_ready() const noexcept { return false; }
+
+    bool await_suspend(std::coroutine_handle<> h) noexcept {
+        activation& a = *current_activation;
+        inst_ = a.inst;
+        if (a.body && a.inst->cancel_pending) {
+            precancelled_ = true;
+            return park_if_cancelled;
+        }
+        race_.start_all(a);
+        if (race_.decided()) return false;
+        race_.wait(a, h, wait_kind::when_all);
+        return true;
+    }
+
+    std::tuple<Rs...> await_resume() {
+        if (precancelled_) raise_cancelled(*inst_);
+        race_.throw_if_cancelled();
+        rethrow_if_set(race_.failure());
+        return take(std::index_sequence_for<Rs...>{});
+    }
+
+private:
+    template <class R>
+    void add(task<R> t) {
+        auto h = t.release();
+        race_.add(h, h.promise());
+    }
+
+    template <std::size_t... I>
+    std::tuple<Rs...> take(std::index_sequence<I...>) {
+        return std::tuple<Rs...>(take_result<Rs>(race_, I)...);
+    }
+
+    race race_;
+    instance_base* inst_ = nullptr;
+    bool precancelled_ = false;
+};
+
+}  // namespace detail
+
+/// Races awaitables: `auto r = co_await coflow::when_any(ch.receive(), coflow::sleep(5s));` starts one
+/// task per awaitable, in argument order, and resumes with the first to end. The result is a
+/// std::variant whose index() names the winner and which holds its result (std::monostate for a void
+/// one); an exception ending the winner is rethrown. The others are cancelled at that moment, before
+/// they can take anything: their waits are unlinked (a channel value handed to a losing receive goes
+/// back to its channel), their timers cancelled, their frames destroyed. A child whose result lost goes
+/// on running (cancel it through its handle if it should stop). An awaitable that is ready at once wins
+/// before the later ones start: ties go to the first argument. When the run is cancelled while the
+/// body waits here, every racer is cancelled and `coflow::cancelled` is thrown.
+///
+/// The awaitables are taken over: pass temporaries or std::move variables. Awaitables that the racers
+/// wait on (conditions, receives) are tested in the run's usual steps; the racers are tasks of the run,
+/// listed as `task: ...` by describe().
+template <class... As>
+[[nodiscard]] auto when_any(As&&... awaitables) {
+    static_assert(sizeof...(As) > 0, "when_any needs at least one awaitable");
+    (void)detail::require_activation("coflow::when_any");
+    using awaiter = detail::any_awaiter<detail::raced_t<detail::unmarked_t<As>>...>;
+    using result = detail::maybe_fragile_t<(detail::marked_fragile_v<As> || ...), awaiter>;
+    return result(awaiter(detail::make_racer(std::forward<As>(awaitables))...));
+}
+
+/// Awaits several awaitables at once: `auto [a, b] = co_await coflow::when_all(task_a(), task_b());`
+/// starts one task per awaitable, in argument order, and resumes when all have ended, with a
+/// std::tuple of their results (std::monostate for void ones). The first to fail cancels the others
+/// (their waits unlinked, timers cancelled, frames destroyed) and its exception is rethrown. When the
+/// run is cancelled while the body waits here, all are cancelled and `coflow::cancelled` is thrown.
+template <class... As>
+[[nodiscard]] auto when_all(As&&... awaitables) {
+    static_assert(sizeof...(As) > 0, "when_all needs at least one awaitable");
+    (void)detail::require_activation("coflow::when_all");
+    using awaiter = detail::all_awaiter<detail::raced_t<detail::unmarked_t<As>>...>;
+    using result = detail::maybe_fragile_t<(detail::marked_fragile_v<As> || ...), awaiter>;
+    return result(awaiter(detail::make_racer(std::forward<As>(awaitables))...));
+}
+
+}  // namespace coflow
+// ---- end coflow/when_any.hpp ----
+
+namespace coflow {
+
+/// A set of cases, each a source and a callback; `co_await sel.select()` waits until one source is
+/// ready, takes its value and runs that case's callback (once per select, like Go's Selector.Select):
+///
+///     coflow::selector sel;
+///     sel.on_receive(orders_, [&](order o) { ... })
+///        .on_receive(cancels_, [&](std::string why) { ... });
+///     for (;;) co_await sel.select();
+///
+/// Cases are tried in the order added: when several are ready at once, the first one added wins, and
+/// the others take nothing (a value stays in its channel for the next select). `on_default` runs its
+/// callback instead of waiting when no case is ready. `on_ready(make, f)` adds any coflow awaitable:
+/// `make()` is called at each select to make a fresh one (a sleep, a wait_condition, a child's result),
+/// and `f` gets its result (nothing for a void one). Callbacks run as part of the select, in the
+/// awaiting code; an exception from one is rethrown by select(). Like when_any, a select waiting in the
+/// body throws `coflow::cancelled` when the run is cancelled.
+class selector {
+public:
+    selector() = default;
+    selector(const selector&) = delete;
+    selector& operator=(const selector&) = delete;
+
+    /// A case that receives from `ch` and passes the value to `f`.
+    template <class... Ts, class F>
+    selector& on_receive(signal_channel<Ts...>& ch, F f) {
+        using V = typename signal_channel<Ts...>::value_type;
+        static_assert(std::is_invocable_v<F&, V&&>, "on_receive's callback must take the channel's value");
+        auto fn = std::make_shared<F>(std::move(f));
+        cases_.push_back([&ch, fn]() -> task<> { return receive_case(ch.receive(), fn.get()); });
+        keep_.push_back(std::move(fn));
+        return *this;
+    }
+
+    /// A case for any coflow awaitable: `make()` makes it at each select; `f` takes its result.
+    template <class Make, class F>
+    selector& on_ready(Make make, F f) {
+        auto fn = std::make_shared<std::pair<Make, F>>(std::move(make), std::move(f));
+        cases_.push_back([p = fn.get()]() -> task<> {
+            return ready_case<detail::unmarked_t<decltype(p->first())>>(p->first(), &p->second);
+        });
+        keep_.push_back(std::move(fn));
+        return *this;
+    }
+
+    /// Runs `f` instead of waiting when no case is ready at select.
+    template <class F>
+    selector& on_default(F f) {
+        default_ = std::move(f);
+        return *this;
+    }
+
+    class [[nodiscard]] select_awaiter {
+    public:
+        using coflow_awaitable = void;
+        select_awaiter(detail::race&& r, std::function<void()>* fallback) noexcept
+            : race_(std::move(r)), default_(fallback) {}
+
+        bool await_ready() const noexcept { return false; }
+        bool await_suspend(std::coroutine_handle<> h) noexcept {
+            detail::activation& a = *detail::current_activation;
+            inst_ = a.inst;
+            if (a.body && a.inst->cancel_pending) {
+                precancelled_ = true;
+                return detail::park_if_cancelled;
+            }
+            race_.start_all(a);
+            if (race_.decided()) return false;
+            if (*default_) {
+                race_.cancel_all();  // nothing was ready: the cases go (taking nothing), the default runs
+                use_default_ = true;
+                return false;
+            }
+            race_.wait(a, h, detail::wait_kind::when_any);
+            return true;
+        }
+        void await_resume() {
+            if (precancelled_) detail::raise_cancelled(*inst_);
+            race_.throw_if_cancelled();
+            if (use_default_) {
+                (*default_)();
+                return;
+            }
+            static_cast<detail::value_promise<void>&>(race_.promise(race_.winner())).take();
+        }
+
+    private:
+        detail::race race_;
+        std::function<void()>* default_;
+        detail::instance_base* inst_ = nullptr;
+        bool precancelled_ = false;
+        bool use_default_ = false;
+    };
+
+    /// Waits for the first ready case and runs its callback.
+    [[nodiscard]] select_awaiter select() {
+        (void)detail::require_activation("coflow::selector::select");
+        if (cases_.empty() && !default_)
+            detail::raise(invalid_operation("selector::select: the selector has no cases: it would wait forever"));
+        detail::race r(detail::race::mode::any);
+        for (auto& c : cases_) {
+            task<> t = c();
+            auto h = t.release();
+            r.add(h, h.promise());
+        }
+        return select_awaiter(std::move(r), &default_);
+    }
+
+private:
+    template <class A, class F>
+    static task<> receive_case(A receive, F* f) {
+        (*f)(co_await std::move(receive));
+    }
+
+    template <class A, class F>
+    static task<> ready_case(A awaitable, F* f) {
+        if constexpr (std::is_void_v<typename detail::await_result<A>::type>) {
+            co_await std::move(awaitable);
+            (*f)();
+        } else {
+            (*f)(co_await std::move(awaitable));
+        }
+    }
+
+    std::vector<std::function<task<>()>> cases_;
+    std::vector<std::shared_ptr<void>> keep_;  // the callbacks, where their cases' tasks find them
+    std::function<void()> default_;
+};
+
+}  // namespace coflow
+// ---- end coflow/selector.hpp ----
+// ---- begin coflow/task_scope.hpp ----
+// coflow/task_scope.hpp: spawned tasks (Temporal's workflow.Go, asyncio.create_task) in a structured
+// scope: a task_scope is a local of workflow code, and no task it spawned outlives it.
+
+
+
+namespace coflow {
+
+/// Tasks that run concurrently with the code that spawned them, in the same run:
+///
+///     coflow::task_scope scope;
+///     scope.spawn(fetch(1));
+///     scope.spawn(fetch(2));
+///     co_await scope.join();  // both ended (or the first failure is rethrown)
+///
+/// `spawn` queues the task; it starts in a step of its own, after what is ready before it, and then runs
+/// whenever what it awaits is ready, like a signal handler. The order is deterministic. A task that
+/// throws fails the scope: the scope's other tasks are cancelled, tasks spawned later are destroyed
+/// unrun, and `join()` rethrows that exception (once). A failure that no `join()` took fails the run
+/// when the scope goes.
+///
+/// Structured: a scope is a local variable of workflow code (a body, a handler or a task), never a
+/// member of the workflow object, and destroying it cancels the tasks still running: their frames are
+/// destroyed, their waits unlinked and timers cancelled. So no task outlives its scope, and none
+/// outlives its run. A cancel request reaches the body, not its spawned tasks: a body cancelled while
+/// it joins leaves the scope by the exception, which cancels the tasks.
+class task_scope {
+public:
+    task_scope() : inst_(detail::require_activation("coflow::task_scope").inst) {}
+    task_scope(const task_scope&) = delete;
+    task_scope& operator=(const task_scope&) = delete;
+
+    ~task_scope() {
+        // A failure nobody joined: the run fails with it, unless the scope goes because the run closes.
+        detail::activation* a = detail::current_activation;
+        if (race_.failure() && a && a->inst == inst_ && !inst_->failure) inst_->failure = race_.failure();
+    }
+
+    /// Queues `t` to start in a step of its own. Only workflow code of the scope's run may spawn.
+    void spawn(task<> t) {
+        detail::activation& a = detail::require_activation("coflow::task_scope::spawn");
+        if (a.inst != inst_)
+            detail::raise(invalid_operation("task_scope::spawn: the scope belongs to workflow '" + inst_->id +
+                                            "', not to '" + a.inst->id + "', which called it"));
+        if (!t.valid()) detail::raise(invalid_operation("task_scope::spawn: the task is empty (moved from?)"));
+        if (race_.failure()) return;  // failed: `t` is destroyed unrun
+        auto h = t.release();
+        race_.add(h, h.promise());
+        race_.start_later(a);
+    }
+
+    /// Tasks spawned and not ended yet.
+    [[nodiscard]] std::size_t running() const noexcept { return race_.running(); }
+
+    class [[nodiscard]] join_awaiter {
+    public:
+        using coflow_awaitable = void;
+        explicit join_awaiter(task_scope& s) noexcept : scope_(&s) {}
+        bool await_ready() const noexcept { return scope_->race_.decided() && !precancelled(); }
+        bool await_suspend(std::coroutine_handle<> h) noexcept {
+            detail::activation& a = *detail::current_activation;
+            if (precancelled()) {
+                cancelled_ = true;
+                return detail::park_if_cancelled;
+            }
+            scope_->race_.wait(a, h, detail::wait_kind::join);
+            return true;
+        }
+        void await_resume() {
+            if (cancelled_) detail::raise_cancelled(*scope_->inst_);
+            scope_->race_.throw_if_cancelled();
+            detail::rethrow_if_set(scope_->race_.take_failure());
+        }
+
+    private:
+        [[nodiscard]] bool precancelled() const noexcept {
+            const detail::activation* a = detail::current_activation;
+            return a && a->body && a->inst->cancel_pending;
+        }
+        task_scope* scope_;
+        bool cancelled_ = false;
+    };
+
+    /// Awaits every task spawned (including those spawned meanwhile), or the first failure, which it
+    /// rethrows. One caller joins at a time.
+    [[nodiscard]] join_awaiter join() {
+        detail::activation& a = detail::require_activation("coflow::task_scope::join");
+        if (a.inst != inst_)
+            detail::raise(invalid_operation("task_scope::join: the scope belongs to workflow '" + inst_->id + "'"));
+        if (race_.waiting())
+            detail::raise(invalid_operation("task_scope::join: workflow '" + inst_->id +
+                                            "' is already joining this scope elsewhere"));
+        return join_awaiter(*this);
+    }
+
+private:
+    detail::instance_base* inst_;
+    detail::race race_{detail::race::mode::scope};
+};
+
+}  // namespace coflow
+// ---- end coflow/task_scope.hpp ----
 // ---- begin coflow/time.hpp ----
 // coflow/time.hpp: sleep(d), now() and random() for workflow code: virtual, deterministic, from the executor.
 // Timers are the discouraged way to wait for signals (prefer wait_condition); they are for real delays.

@@ -15,7 +15,7 @@ class engine;
 class instance_base;
 
 /// Set by the engine around each step of workflow code. `body` tells the body's chain of awaits (which
-/// cancellation targets) from signal handlers. `next` is the trampoline slot: a coroutine that hands
+/// cancellation targets) from signal handlers and spawned tasks (`task`). `next` is the trampoline slot: a coroutine that hands
 /// control to another (a task start, a task's return to its awaiter) parks it here instead of resuming
 /// it, and the engine resumes it from its loop. The stack stays flat at any optimisation level (g++
 /// turns symmetric transfer into a tail call only at -O2).
@@ -23,6 +23,7 @@ struct activation {
     engine* eng;
     instance_base* inst;
     bool body;
+    bool task = false;  // a task spawned by workflow code (when_any, when_all, task_scope) is running
     std::coroutine_handle<> next{};
 };
 

@@ -51,7 +51,7 @@ struct suspended_tag {};
 struct child_tag {};  // a child run in its parent's list of open children
 
 /// What a waiter waits on (for describe() and the history).
-enum class wait_kind : unsigned char { condition, sleep, channel, child, signal_sent };
+enum class wait_kind : unsigned char { condition, sleep, channel, child, signal_sent, when_any, when_all, join, spawn };
 
 [[nodiscard]] constexpr const char* to_string(wait_kind k) noexcept {
     switch (k) {
@@ -60,6 +60,10 @@ enum class wait_kind : unsigned char { condition, sleep, channel, child, signal_
         case wait_kind::channel: return "signal_channel";
         case wait_kind::child: return "child_result";
         case wait_kind::signal_sent: return "signal_sent";
+        case wait_kind::when_any: return "when_any";
+        case wait_kind::when_all: return "when_all";
+        case wait_kind::join: return "task_scope::join";
+        case wait_kind::spawn: return "task_start";
     }
     return "unknown";
 }
@@ -84,7 +88,7 @@ public:
     waiter(waiter&& o) noexcept
         : list_hook<wait_tag>(), list_hook<suspended_tag>(), inst(o.inst), handle(o.handle),
           check(o.check), label(o.label), tested_at(o.tested_at), timer(std::exchange(o.timer, no_timer)),
-          body(o.body), kind(o.kind), reason(o.reason) {}
+          body(o.body), task(o.task), kind(o.kind), reason(o.reason) {}
     waiter& operator=(const waiter&) = delete;
     ~waiter() { detach(); }
 
@@ -113,6 +117,7 @@ public:
     std::uint64_t tested_at = 0;       // the instance's step when the predicate last ran
     std::uint32_t timer = no_timer;
     bool body = false;
+    bool task = false;  // waits in a task spawned by workflow code (describe() names it so)
     wait_kind kind = wait_kind::condition;
     wake_reason reason = wake_reason::none;
 };
@@ -864,12 +869,14 @@ private:
             if (in.needs_start) {  // after the signals that came with the start: the body's first line
                 in.needs_start = false;
                 act.body = true;
+                act.task = false;
                 ++in.steps;
                 resume_chain(act, in.body);
                 continue;
             }
             if (waiter* w = in.ready.pop_front()) {
                 act.body = w->body;
+                act.task = w->task;
                 ++in.steps;
                 if (in.hist) record_wait_ended(in, *w);
                 resume_chain(act, w->handle);
@@ -1022,6 +1029,7 @@ private:
         pending_signal p = std::move(in.inbox.front());
         in.inbox.pop_front();
         act.body = false;
+        act.task = false;
         if (in.hist) [[unlikely]]
             record_handled(in, p);
         p.deliver(in);
@@ -1198,6 +1206,7 @@ inline void waiter::arm(activation& a, std::coroutine_handle<> h, wait_kind k) n
     inst = a.inst;
     handle = h;
     body = a.body;
+    task = a.task;
     kind = k;
     reason = wake_reason::none;
     tested_at = inst->steps;
