@@ -51,7 +51,7 @@ struct suspended_tag {};
 struct child_tag {};  // a child run in its parent's list of open children
 
 /// What a waiter waits on (for describe() and the history).
-enum class wait_kind : unsigned char { condition, sleep, channel, child, signal_sent };
+enum class wait_kind : unsigned char { condition, sleep, channel, child, signal_sent, mutex, semaphore };
 
 [[nodiscard]] constexpr const char* to_string(wait_kind k) noexcept {
     switch (k) {
@@ -60,6 +60,8 @@ enum class wait_kind : unsigned char { condition, sleep, channel, child, signal_
         case wait_kind::channel: return "signal_channel";
         case wait_kind::child: return "child_result";
         case wait_kind::signal_sent: return "signal_sent";
+        case wait_kind::mutex: return "mutex";
+        case wait_kind::semaphore: return "semaphore";
     }
     return "unknown";
 }

@@ -1,0 +1,362 @@
+// coflow::mutex and coflow::semaphore: FIFO locks for workflow code, handed straight to the next waiter,
+// cancellation-aware, and never lost to a frame that goes away.
+#include <coflow/mutex.hpp>
+#include <coflow/semaphore.hpp>
+
+#include <coflow/coflow.hpp>
+
+#include <algorithm>
+#include <chrono>
+#include <coroutine>
+#include <cstddef>
+#include <exception>
+#include <optional>
+#include <string>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+#include "coflow_catch.hpp"
+
+using namespace std::chrono_literals;
+
+static_assert(!std::is_copy_constructible_v<coflow::mutex>);
+static_assert(!std::is_move_constructible_v<coflow::mutex>);
+static_assert(!std::is_copy_constructible_v<coflow::semaphore>);
+static_assert(!std::is_copy_constructible_v<coflow::mutex_guard>);
+static_assert(std::is_nothrow_move_constructible_v<coflow::mutex_guard>);
+static_assert(std::is_nothrow_move_assignable_v<coflow::mutex_guard>);
+static_assert(!std::is_copy_constructible_v<coflow::semaphore_permit>);
+static_assert(std::is_nothrow_move_constructible_v<coflow::semaphore_permit>);
+static_assert(!std::is_convertible_v<coflow::mutex_guard, bool>);  // explicit: `if (guard)` only
+
+namespace {
+
+// The body and "work" handlers take turns in one critical section that spans a sleep.
+class ledger {
+public:
+    coflow::workflow<std::vector<std::string>> run() {
+        {
+            auto guard = co_await m_.lock();
+            log_.push_back("body in");
+            co_await coflow::sleep(1s);  // the handlers queue meanwhile
+            log_.push_back("body out");
+        }
+        auto again = co_await m_.lock();  // behind the handlers that asked first
+        log_.push_back("body again");
+        again.unlock();
+        co_await coflow::wait_condition([this] { return stop_ && coflow::all_handlers_finished(); });
+        co_return log_;
+    }
+    coflow::task<void> work(std::string who) {
+        auto guard = co_await m_.lock();
+        log_.push_back(who + " in");
+        co_await coflow::sleep(1s);
+        log_.push_back(who + " out");
+    }
+    // Unlocks and locks again in one step while others wait.
+    coflow::task<void> greedy(std::string who) {
+        auto guard = co_await m_.lock();
+        log_.push_back(who + " in");
+        co_await coflow::sleep(1s);
+        guard.unlock();
+        guard = co_await m_.lock();
+        log_.push_back(who + " in again");
+    }
+    void stop() { stop_ = true; }
+    bool locked() const { return m_.locked(); }
+    std::size_t waiting() const { return m_.waiting(); }
+
+    static constexpr auto definition = coflow::define<ledger>("ledger")
+                                           .run(&ledger::run)
+                                           .signal("stop", &ledger::stop)
+                                           .signal("work", &ledger::work)
+                                           .signal("greedy", &ledger::greedy)
+                                           .query("locked", &ledger::locked)
+                                           .query("waiting", &ledger::waiting);
+
+private:
+    coflow::mutex m_;
+    std::vector<std::string> log_;
+    bool stop_ = false;
+};
+
+using strings = std::vector<std::string>;
+
+bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
+
+// The message of the invalid_operation that failed the run of `h` ("" if it did not fail so).
+template <class H>
+std::string failure_of(const H& h) {
+    try {
+        h.result();
+    } catch (const coflow::workflow_failed& e) {
+        try {
+            std::rethrow_exception(e.cause());
+        } catch (const coflow::invalid_operation& cause) {
+            return cause.what();
+        } catch (...) {
+        }
+    } catch (...) {
+    }
+    return {};
+}
+
+}  // namespace
+
+TEST_CASE("issue 17: a mutex goes to its waiters in the order they asked, handlers and body alike",
+          "[mutex][regression]") {
+    coflow::deterministic_executor ex;
+    coflow::runtime rt{ex};
+    auto h = rt.start_workflow(&ledger::run);
+    ex.advance(0s);
+    h.signal(&ledger::work, std::string("a"));
+    h.signal(&ledger::work, std::string("b"));
+    ex.advance(0s);
+    CHECK(h.query(&ledger::waiting) == 2);
+    h.signal(&ledger::stop);
+    ex.run_until_idle();
+    CHECK(h.result() == strings{"body in", "body out", "a in", "a out", "b in", "b out", "body again"});
+    CHECK_FALSE(h.query(&ledger::locked));
+}
+
+TEST_CASE("issue 17: unlocking hands the lock to the first waiter, so a lock in the same step queues behind it",
+          "[mutex][regression]") {
+    coflow::deterministic_executor ex;
+    coflow::runtime rt{ex};
+    auto h = rt.start_workflow(&ledger::run);
+    ex.advance(2s);  // the body is through its first section and holds nothing
+    h.signal(&ledger::greedy, std::string("g"));
+    ex.advance(0s);
+    h.signal(&ledger::work, std::string("w"));
+    h.signal(&ledger::stop);
+    ex.run_until_idle();
+    // The body's second lock came first, then g, then w; g's relock waits for w.
+    CHECK(h.result() == strings{"body in", "body out", "body again", "g in", "w in", "w out", "g in again"});
+}
+
+namespace {
+
+// Two handlers reserve the same resource. `use_mutex` picks the lock; otherwise a boolean flag and
+// wait_condition, which is not a lock: both waiters see !busy_ in the same pass and both go in.
+class booking {
+public:
+    explicit booking(bool use_mutex) : use_mutex_(use_mutex) {}
+    coflow::workflow<int> run(bool) {
+        co_await coflow::wait_condition([this] { return done_ == 2; });
+        co_return most_inside_;
+    }
+    coflow::task<void> reserve() {
+        coflow::mutex_guard guard;
+        if (use_mutex_) {
+            guard = co_await m_.lock();
+        } else {
+            co_await coflow::wait_condition([this] { return !busy_; });
+            busy_ = true;
+        }
+        ++inside_;
+        most_inside_ = std::max(most_inside_, inside_);
+        co_await coflow::sleep(1s);
+        --inside_;
+        busy_ = false;
+        ++done_;
+    }
+    void hold() { busy_ = true; }  // so that both reservations wait
+    void free() { busy_ = false; }
+    coflow::task<void> hold_lock() {
+        auto guard = co_await m_.lock();
+        co_await coflow::wait_condition([this] { return !busy_; });
+    }
+
+    static constexpr auto definition = coflow::define<booking>("booking")
+                                           .run(&booking::run)
+                                           .signal("reserve", &booking::reserve)
+                                           .signal("hold", &booking::hold)
+                                           .signal("free", &booking::free)
+                                           .signal("hold_lock", &booking::hold_lock);
+
+private:
+    coflow::mutex m_;
+    bool use_mutex_;
+    bool busy_ = false;
+    int inside_ = 0, most_inside_ = 0, done_ = 0;
+};
+
+}  // namespace
+
+TEST_CASE("issue 17: a flag and wait_condition let two handlers in at once, a mutex lets one",
+          "[mutex][condition][regression]") {
+    const bool use_mutex = GENERATE(false, true);
+    coflow::deterministic_executor ex;
+    coflow::runtime rt{ex};
+    auto h = rt.start_workflow(&booking::run, use_mutex);
+    h.signal(&booking::hold);
+    h.signal(&booking::hold_lock);  // holds the mutex until busy_ is false
+    h.signal(&booking::reserve);
+    h.signal(&booking::reserve);
+    ex.advance(0s);
+    h.signal(&booking::free);  // both waits are satisfied in the same pass
+    ex.run_until_idle();
+    CHECK(h.result() == (use_mutex ? 1 : 2));
+}
+
+namespace {
+
+// try_lock, early unlock, moves and scope ends, read back through a log.
+class guards {
+public:
+    coflow::workflow<std::vector<std::string>> run() {
+        std::vector<std::string> out;
+        auto note = [&](const char* what, bool v) { out.push_back(std::string(what) + (v ? ": yes" : ": no")); };
+        {
+            auto g = m_.try_lock();
+            note("try_lock on a free mutex", static_cast<bool>(g));
+            note("locked", m_.locked());
+            auto second = m_.try_lock();
+            note("try_lock again", static_cast<bool>(second));
+            coflow::mutex_guard moved = std::move(g);
+            note("moved-from guard owns", g.owns_lock());
+            note("moved-to guard owns", moved.owns_lock());
+            moved.unlock();
+            note("locked after unlock", m_.locked());
+            moved.unlock();  // nothing held: nothing happens
+        }
+        {
+            auto g = co_await m_.lock();
+            note("lock on a free mutex", g.owns_lock());
+        }
+        note("locked after the scope", m_.locked());
+        auto kept = co_await m_.lock();
+        coflow::mutex_guard other = m_.try_lock();
+        other = std::move(kept);  // `other` was empty: takes the lock
+        note("moved-assigned guard owns", other.owns_lock());
+        other = coflow::mutex_guard();  // assigning an empty guard unlocks
+        note("locked after assigning an empty guard", m_.locked());
+        co_return out;
+    }
+    static constexpr auto definition = coflow::define<guards>("guards").run(&guards::run);
+
+private:
+    coflow::mutex m_;
+};
+
+}  // namespace
+
+TEST_CASE("issue 17: a mutex guard unlocks when destroyed, unlocked, or assigned over, and try_lock never waits",
+          "[mutex][regression]") {
+    coflow::deterministic_executor ex;
+    coflow::runtime rt{ex};
+    auto h = rt.start_workflow(&guards::run);
+    ex.run_until_idle();
+    CHECK(h.result() == strings{"try_lock on a free mutex: yes", "locked: yes", "try_lock again: no",
+                                "moved-from guard owns: no", "moved-to guard owns: yes", "locked after unlock: no",
+                                "lock on a free mutex: yes", "locked after the scope: no",
+                                "moved-assigned guard owns: yes", "locked after assigning an empty guard: no"});
+}
+
+namespace {
+
+// Handlers take permits from a semaphore of 3 and hold them until "finish" releases them, in order.
+class slots {
+public:
+    coflow::workflow<std::vector<std::string>> run() {
+        co_await coflow::wait_condition([this] { return done_ == expected_; });
+        co_return log_;
+    }
+    void expect(int n) { expected_ = n; }
+    coflow::task<void> take(std::string who, std::size_t k) {
+        auto permit = co_await s_.acquire(k);
+        log_.push_back(who + " got " + std::to_string(permit.count()) + ", " + std::to_string(s_.available()) +
+                       " left");
+        held_.emplace_back(who, std::move(permit));
+        co_await coflow::wait_condition([this, &who] { return released_ == who; });
+        ++done_;
+    }
+    void finish(std::string who) {
+        released_ = who;
+        for (auto& [owner, permit] : held_)
+            if (owner == who) permit.release();
+    }
+    void try_take(std::string who, std::size_t k) {
+        auto p = s_.try_acquire(k);
+        log_.push_back(who + (p ? " tried: got " + std::to_string(p.count()) : std::string(" tried: none")));
+    }
+    std::size_t available() const { return s_.available(); }
+    std::size_t waiting() const { return s_.waiting(); }
+
+    static constexpr auto definition = coflow::define<slots>("slots")
+                                           .run(&slots::run)
+                                           .signal("expect", &slots::expect)
+                                           .signal("take", &slots::take)
+                                           .signal("finish", &slots::finish)
+                                           .signal("try_take", &slots::try_take)
+                                           .query("available", &slots::available)
+                                           .query("waiting", &slots::waiting);
+
+private:
+    coflow::semaphore s_{3, "slots"};
+    std::vector<std::pair<std::string, coflow::semaphore_permit>> held_;
+    std::vector<std::string> log_;
+    std::string released_;
+    int expected_ = -1, done_ = 0;
+};
+
+}  // namespace
+
+TEST_CASE("issue 17: a semaphore counts its permits and serves requests strictly in order",
+          "[mutex][semaphore][regression]") {
+    coflow::deterministic_executor ex;
+    coflow::runtime rt{ex};
+    auto h = rt.start_workflow(&slots::run);
+    h.signal(&slots::expect, 4);
+    h.signal(&slots::take, std::string("a"), std::size_t{2});
+    h.signal(&slots::take, std::string("b"), std::size_t{2});  // 1 left: waits
+    h.signal(&slots::take, std::string("c"), std::size_t{1});  // fits, but b asked first: waits
+    h.signal(&slots::try_take, std::string("t"), std::size_t{1});  // nobody barges: none
+    ex.advance(0s);
+    CHECK(h.query(&slots::available) == 1);
+    CHECK(h.query(&slots::waiting) == 2);
+    h.signal(&slots::take, std::string("d"), std::size_t{1});
+    h.signal(&slots::finish, std::string("a"));  // 3 free: b takes 2 and c 1 (both before b resumes), d waits
+    ex.advance(0s);
+    CHECK(h.query(&slots::available) == 0);
+    CHECK(h.query(&slots::waiting) == 1);
+    h.signal(&slots::finish, std::string("c"));
+    ex.advance(0s);
+    h.signal(&slots::finish, std::string("b"));
+    ex.advance(0s);
+    h.signal(&slots::try_take, std::string("t"), std::size_t{2});
+    h.signal(&slots::finish, std::string("d"));
+    ex.run_until_idle();
+    CHECK(h.result() == strings{"a got 2, 1 left", "t tried: none", "b got 2, 0 left", "c got 1, 0 left",
+                                "d got 1, 0 left", "t tried: got 2"});
+    CHECK(h.query(&slots::available) == 3);
+}
+
+namespace {
+
+class greedy_semaphore {
+public:
+    coflow::workflow<void> run(std::size_t k) {
+        auto p = co_await s_.acquire(k);
+        (void)p;
+    }
+    static constexpr auto definition = coflow::define<greedy_semaphore>("greedy_semaphore").run(&greedy_semaphore::run);
+
+private:
+    coflow::semaphore s_{2};
+};
+
+}  // namespace
+
+TEST_CASE("issue 17: asking a semaphore for no permits or for more than it has is refused",
+          "[mutex][semaphore][regression]") {
+    const std::size_t k = GENERATE(std::size_t{0}, std::size_t{3});
+    coflow::deterministic_executor ex;
+    coflow::runtime rt{ex};
+    auto h = rt.start_workflow(&greedy_semaphore::run, k, {.id = "greedy"});
+    ex.run_until_idle();
+    const std::string message = failure_of(h);
+    CHECK(contains(message, "workflow 'greedy': coflow::semaphore::acquire of " + std::to_string(k) +
+                                " permits from a semaphore of 2"));
+}
