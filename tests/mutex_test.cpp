@@ -360,3 +360,259 @@ TEST_CASE("issue 17: asking a semaphore for no permits or for more than it has i
     CHECK(contains(message, "workflow 'greedy': coflow::semaphore::acquire of " + std::to_string(k) +
                                 " permits from a semaphore of 2"));
 }
+
+namespace {
+
+// The body waits for a lock a handler holds, with a handler queued behind it.
+class standoff {
+public:
+    coflow::workflow<std::vector<std::string>> run() {
+        try {
+            auto guard = co_await m_.lock();
+            log_.push_back("body in");
+        } catch (const coflow::cancelled&) {
+            log_.push_back("body cancelled, " + std::to_string(m_.waiting()) + " waiting");
+        }
+        co_await coflow::wait_condition([this] { return done_ == 2; });
+        co_return log_;
+    }
+    coflow::task<void> hold() {
+        auto guard = co_await m_.lock();
+        co_await coflow::wait_condition([this] { return !holding_; });
+        log_.push_back("holder out");
+        ++done_;
+    }
+    coflow::task<void> queue() {
+        auto guard = co_await m_.lock();
+        log_.push_back("queued handler in");
+        ++done_;
+    }
+    void let_go() { holding_ = false; }
+    bool locked() const { return m_.locked(); }
+    std::size_t waiting() const { return m_.waiting(); }
+
+    static constexpr auto definition = coflow::define<standoff>("standoff")
+                                           .run(&standoff::run)
+                                           .signal("hold", &standoff::hold)
+                                           .signal("queue", &standoff::queue)
+                                           .signal("let_go", &standoff::let_go)
+                                           .query("locked", &standoff::locked)
+                                           .query("waiting", &standoff::waiting);
+
+private:
+    coflow::mutex m_;
+    std::vector<std::string> log_;
+    bool holding_ = true;
+    int done_ = 0;
+};
+
+}  // namespace
+
+TEST_CASE("issue 17: the body cancelled while waiting for a lock gets cancelled and leaves the queue",
+          "[mutex][cancel][regression]") {
+    coflow::deterministic_executor ex;
+    coflow::runtime rt{ex};
+    auto h = rt.start_workflow(&standoff::run);
+    h.signal(&standoff::hold);  // delivered before the body's first line: the handler locks first
+    ex.advance(0s);
+    h.signal(&standoff::queue);  // behind the body
+    ex.advance(0s);
+    CHECK(h.query(&standoff::waiting) == 2);
+    h.cancel();
+    ex.advance(0s);
+    CHECK(h.query(&standoff::waiting) == 1);
+    CHECK(h.query(&standoff::locked));
+    h.signal(&standoff::let_go);
+    ex.run_until_idle();
+    CHECK(h.result() == strings{"body cancelled, 1 waiting", "holder out", "queued handler in"});
+    CHECK_FALSE(h.query(&standoff::locked));
+}
+
+TEST_CASE("issue 17: a run terminated while its code holds or waits for a lock leaves the mutex free and empty",
+          "[mutex][lifetime][regression]") {
+    coflow::deterministic_executor ex;
+    coflow::runtime rt{ex};
+    auto h = rt.start_workflow(&standoff::run);
+    h.signal(&standoff::hold);
+    ex.advance(0s);
+    h.signal(&standoff::queue);
+    ex.advance(0s);
+    REQUIRE(h.query(&standoff::waiting) == 2);
+    h.terminate("enough");
+    CHECK(h.status() == coflow::workflow_status::terminated);
+    CHECK_FALSE(h.query(&standoff::locked));  // the holder's guard went with its frame, and woke nobody
+    CHECK(h.query(&standoff::waiting) == 0);
+    CHECK(ex.idle());
+}
+
+namespace {
+
+// Holds the lock, hands it to a handler, then asks again with a timeout.
+class patient {
+public:
+    coflow::workflow<std::vector<std::string>> run() {
+        auto first = co_await m_.lock();
+        std::vector<std::string> out;
+        out.push_back(std::string("held: ") + (first ? "yes" : "no"));
+        co_await coflow::wait_condition([this] { return asked_; });
+        first.unlock();  // handed to the handler, which asked before the timed lock below
+        auto second = co_await m_.lock(5s);
+        out.push_back(std::string("timed lock: ") + (second ? "got it" : "timed out") + " at " +
+                      std::to_string(std::chrono::duration_cast<std::chrono::seconds>(
+                                         coflow::now().time_since_epoch()).count()) + "s, " +
+                      std::to_string(m_.waiting()) + " waiting");
+        co_return out;
+    }
+    coflow::task<void> take() {
+        asked_ = true;
+        auto guard = co_await m_.lock();
+        co_await coflow::sleep(1h);
+    }
+    static constexpr auto definition =
+        coflow::define<patient>("patient").run(&patient::run).signal("take", &patient::take);
+
+private:
+    coflow::mutex m_;
+    bool asked_ = false;
+};
+
+}  // namespace
+
+TEST_CASE("issue 17: a timed lock that runs out yields an empty guard and leaves the queue",
+          "[mutex][regression]") {
+    coflow::deterministic_executor ex;
+    coflow::runtime rt{ex};
+    auto h = rt.start_workflow(&patient::run);
+    ex.advance(0s);
+    h.signal(&patient::take);
+    ex.advance(10s);
+    CHECK(h.result() == strings{"held: yes", "timed lock: timed out at 5s, 0 waiting"});
+}
+
+namespace {
+
+// One request for 3 waits at the front of a semaphore of 3 with 2 free; a request for 1 waits behind it.
+class front_leaves {
+public:
+    coflow::workflow<std::vector<std::string>> run() {
+        co_await coflow::wait_condition([this] { return log_.size() == 2; });
+        co_return log_;
+    }
+    coflow::task<void> hold_one() {
+        auto p = co_await s_.acquire();
+        co_await coflow::sleep(1h);
+    }
+    coflow::task<void> big() {
+        auto p = co_await s_.acquire(3, 10s);
+        log_.push_back(p ? "big: got 3" : "big: timed out with " + std::to_string(s_.available()) + " free");
+    }
+    coflow::task<void> small() {
+        auto p = co_await s_.acquire();
+        log_.push_back("small: got 1 at " + std::to_string(std::chrono::duration_cast<std::chrono::seconds>(
+                                                                coflow::now().time_since_epoch()).count()) + "s");
+    }
+    static constexpr auto definition = coflow::define<front_leaves>("front_leaves")
+                                           .run(&front_leaves::run)
+                                           .signal("hold_one", &front_leaves::hold_one)
+                                           .signal("big", &front_leaves::big)
+                                           .signal("small", &front_leaves::small);
+
+private:
+    coflow::semaphore s_{3};
+    std::vector<std::string> log_;
+};
+
+}  // namespace
+
+TEST_CASE("issue 17: a semaphore request that leaves the queue lets the smaller ones behind it through",
+          "[mutex][semaphore][regression]") {
+    coflow::deterministic_executor ex;
+    coflow::runtime rt{ex};
+    auto h = rt.start_workflow(&front_leaves::run);
+    h.signal(&front_leaves::hold_one);
+    h.signal(&front_leaves::big);
+    h.signal(&front_leaves::small);
+    ex.advance(20s);
+    // By the statement after big's co_await, small was handed one of the two free permits.
+    CHECK(h.result() == strings{"big: timed out with 1 free", "small: got 1 at 10s"});
+}
+
+namespace {
+
+// "ghost" is a lock request driven by hand, as the frame of a lost race holds one: it asks, is handed the
+// lock, and is destroyed without ever taking it.
+class ghostly {
+public:
+    coflow::workflow<std::vector<std::string>> run() {
+        co_await coflow::wait_condition([this] { return log_.size() == 2; });
+        co_return log_;
+    }
+    coflow::task<void> holder(bool ghost_goes_in_same_step) {
+        auto guard = co_await m_.lock();
+        co_await coflow::wait_condition([this] { return !holding_; });
+        guard.unlock();  // handed to the ghost, which asked next
+        log_.push_back(std::string("holder out, ghost handed the lock: ") + (m_.locked() ? "yes" : "no"));
+        if (ghost_goes_in_same_step) ghost_.reset();
+    }
+    void ghost_asks() {
+        ghost_.emplace(m_.lock());
+        if (!ghost_->await_ready()) (void)ghost_->await_suspend(std::noop_coroutine());
+    }
+    void ghost_goes() { ghost_.reset(); }
+    coflow::task<void> other() {
+        auto guard = co_await m_.lock();
+        log_.push_back("other in");
+    }
+    void let_go() { holding_ = false; }
+    bool locked() const { return m_.locked(); }
+    std::size_t waiting() const { return m_.waiting(); }
+
+    static constexpr auto definition = coflow::define<ghostly>("ghostly")
+                                           .run(&ghostly::run)
+                                           .signal("holder", &ghostly::holder)
+                                           .signal("ghost_asks", &ghostly::ghost_asks)
+                                           .signal("ghost_goes", &ghostly::ghost_goes)
+                                           .signal("other", &ghostly::other)
+                                           .signal("let_go", &ghostly::let_go)
+                                           .query("locked", &ghostly::locked)
+                                           .query("waiting", &ghostly::waiting);
+
+private:
+    coflow::mutex m_;
+    std::optional<decltype(std::declval<coflow::mutex&>().lock())> ghost_;
+    std::vector<std::string> log_;
+    bool holding_ = true;
+};
+
+}  // namespace
+
+TEST_CASE("issue 17: a lock handed to a waiter whose frame goes before it resumes passes on to the next",
+          "[mutex][lifetime][regression]") {
+    coflow::deterministic_executor ex;
+    coflow::runtime rt{ex};
+    auto h = rt.start_workflow(&ghostly::run);
+
+    SECTION("in a later step") {
+        h.signal(&ghostly::holder, false);
+        h.signal(&ghostly::ghost_asks);
+        h.signal(&ghostly::other);
+        ex.advance(0s);
+        CHECK(h.query(&ghostly::waiting) == 2);
+        h.signal(&ghostly::let_go);
+        ex.advance(0s);
+        CHECK(h.query(&ghostly::locked));  // the ghost has it, and will never take it
+        CHECK(h.query(&ghostly::waiting) == 1);
+        h.signal(&ghostly::ghost_goes);
+    }
+    SECTION("in the step that handed it") {
+        h.signal(&ghostly::holder, true);
+        h.signal(&ghostly::ghost_asks);
+        h.signal(&ghostly::other);
+        ex.advance(0s);
+        h.signal(&ghostly::let_go);
+    }
+    ex.run_until_idle();
+    REQUIRE(h.is_closed());
+    CHECK(h.result() == strings{"holder out, ghost handed the lock: yes", "other in"});
+    CHECK_FALSE(h.query(&ghostly::locked));
+}
