@@ -616,3 +616,143 @@ TEST_CASE("issue 17: a lock handed to a waiter whose frame goes before it resume
     CHECK(h.result() == strings{"holder out, ghost handed the lock: yes", "other in"});
     CHECK_FALSE(h.query(&ghostly::locked));
 }
+
+TEST_CASE("issue 17: describe() shows who waits for a mutex or a semaphore, by its name if it has one",
+          "[mutex][semaphore][regression]") {
+    coflow::deterministic_executor ex;
+    coflow::runtime rt{ex};
+
+    SECTION("an unnamed mutex") {
+        auto h = rt.start_workflow(&ledger::run);
+        ex.advance(0s);
+        h.signal(&ledger::work, std::string("a"));
+        h.signal(&ledger::work, std::string("b"));
+        ex.advance(0s);
+        CHECK(h.describe().waiting_on == strings{"body: sleep until 1000ms", "handler: mutex", "handler: mutex"});
+    }
+    SECTION("a named semaphore") {
+        auto h = rt.start_workflow(&slots::run);
+        h.signal(&slots::take, std::string("a"), std::size_t{3});
+        h.signal(&slots::take, std::string("b"), std::size_t{1});
+        ex.advance(0s);
+        CHECK(h.describe().waiting_on ==
+              strings{"handler: wait_condition", "handler: semaphore 'slots'", "body: wait_condition"});
+    }
+    SECTION("the body, with a timeout") {
+        auto h = rt.start_workflow(&patient::run);
+        ex.advance(0s);
+        h.signal(&patient::take);
+        ex.advance(1s);
+        CHECK(h.describe().waiting_on == strings{"body: mutex until 5000ms", "handler: sleep until 3600000ms"});
+    }
+}
+
+namespace {
+
+coflow::runtime_options recorded() { return {.record_history = true}; }
+
+// Replays every recorded run of `rt` with W's definition.
+template <class W>
+void replay_all(const coflow::runtime& rt) {
+    REQUIRE_FALSE(rt.histories().empty());
+    for (const auto& h : rt.histories()) {
+        INFO(h->to_json_lines());
+        CHECK_NOTHROW(coflow::replay(*h, W::definition));
+    }
+}
+
+}  // namespace
+
+TEST_CASE("issue 17: runs that contend for a mutex record their waits and replay", "[mutex][replay][regression]") {
+    coflow::deterministic_executor ex;
+    coflow::runtime rt{ex, recorded()};
+
+    SECTION("handlers and the body in turn") {
+        auto h = rt.start_workflow(&ledger::run);
+        ex.advance(0s);
+        h.signal(&ledger::work, std::string("a"));
+        h.signal(&ledger::greedy, std::string("g"));
+        h.signal(&ledger::work, std::string("b"));
+        h.signal(&ledger::stop);
+        ex.run_until_idle();
+        REQUIRE(h.is_closed());
+        std::size_t mutex_waits = 0;
+        for (const auto& e : h.fetch_history()->events)
+            if (e.kind == coflow::event_kind::wait_started && e.name == "mutex") ++mutex_waits;
+        CHECK(mutex_waits == 5);  // a, g, b, the body's second lock, g's relock
+        replay_all<ledger>(rt);
+    }
+    SECTION("the body cancelled while it waits") {
+        auto h = rt.start_workflow(&standoff::run);
+        h.signal(&standoff::hold);
+        ex.advance(0s);
+        h.signal(&standoff::queue);
+        ex.advance(0s);
+        h.cancel();
+        ex.advance(0s);
+        h.signal(&standoff::let_go);
+        ex.run_until_idle();
+        REQUIRE(h.is_closed());
+        replay_all<standoff>(rt);
+    }
+    SECTION("terminated while it holds and waits") {
+        auto h = rt.start_workflow(&standoff::run);
+        h.signal(&standoff::hold);
+        ex.advance(0s);
+        h.signal(&standoff::queue);
+        ex.advance(0s);
+        h.terminate("enough");
+        replay_all<standoff>(rt);
+    }
+    SECTION("a semaphore with a timed request") {
+        auto h = rt.start_workflow(&front_leaves::run);
+        h.signal(&front_leaves::hold_one);
+        h.signal(&front_leaves::big);
+        h.signal(&front_leaves::small);
+        ex.advance(20s);
+        REQUIRE(h.is_closed());
+        replay_all<front_leaves>(rt);
+    }
+}
+
+namespace {
+
+// Every run of this type locks the one mutex `shared_lock` points to: only the first run may.
+coflow::mutex* shared_lock = nullptr;
+
+class intruder {
+public:
+    coflow::workflow<void> run(bool use_try_lock) {
+        if (use_try_lock) {
+            auto guard = shared_lock->try_lock();
+            co_await coflow::sleep(1s);
+        } else {
+            auto guard = co_await shared_lock->lock();
+            co_await coflow::sleep(1s);
+        }
+    }
+    static constexpr auto definition = coflow::define<intruder>("intruder").run(&intruder::run);
+};
+
+}  // namespace
+
+TEST_CASE("issue 17: locking a mutex from another run than the one that first locked it is refused",
+          "[mutex][regression]") {
+    const bool use_try_lock = GENERATE(false, true);
+    coflow::mutex m;  // outlives the runtime, which would destroy guards in frames
+    shared_lock = &m;
+    coflow::deterministic_executor ex;
+    coflow::runtime rt{ex};
+    auto first = rt.start_workflow(&intruder::run, use_try_lock, {.id = "first"});
+    auto second = rt.start_workflow(&intruder::run, use_try_lock, {.id = "second"});
+    ex.run_until_idle();
+    CHECK(first.status() == coflow::workflow_status::completed);
+    const std::string message = failure_of(second);
+    CHECK(contains(message, std::string("workflow 'second': coflow::mutex::") + (use_try_lock ? "try_lock" : "lock") +
+                                " on a mutex of workflow 'first' (another run)"));
+    // A later run under the first one's id is another run too.
+    auto again = rt.start_workflow(&intruder::run, use_try_lock, {.id = "first"});
+    ex.run_until_idle();
+    CHECK(contains(failure_of(again), "workflow 'first': coflow::mutex::"));
+    shared_lock = nullptr;
+}
