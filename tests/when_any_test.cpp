@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdint>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <variant>
@@ -380,4 +381,57 @@ TEST_CASE("issue 17: a task_scope must be a local of workflow code", "[when_any]
     CHECK_THROWS_AS(coflow::task_scope(), coflow::not_in_workflow);
     CHECK_THROWS_AS(rt.start_workflow(&scope_member::run), coflow::not_in_workflow);
     CHECK(rt.size() == 0);
+}
+
+// ---- a lock as a racer -----------------------------------------------------------------------------
+
+namespace {
+
+// The body races a channel against a lock that a handler holds; a second handler queues for the lock.
+class lock_racer {
+    coflow::signal_channel<std::string> items_;
+    coflow::mutex lock_{"desk"};
+    std::optional<coflow::mutex_guard> held_;
+    std::vector<std::string> log_;
+
+public:
+    coflow::workflow<std::vector<std::string>> run() {
+        co_await coflow::wait_condition([this] { return held_.has_value(); });
+        auto r = co_await coflow::when_any(items_.receive(), lock_.lock());
+        log_.push_back(r.index() == 0 ? "body: item " + std::get<0>(r) : std::string("body: lock"));
+        co_await coflow::wait_condition([this] { return log_.size() == 2; });
+        co_return log_;
+    }
+    coflow::task<> hold() { held_.emplace(co_await lock_.lock()); }
+    void unlock() { held_.reset(); }
+    coflow::task<> second() {
+        auto guard = co_await lock_.lock();
+        log_.push_back("second: lock");
+    }
+    static constexpr auto definition = coflow::define<lock_racer>("lock_racer")
+                                           .run(&lock_racer::run)
+                                           .signal("item", &lock_racer::items_)
+                                           .signal("hold", &lock_racer::hold)
+                                           .signal("unlock", &lock_racer::unlock)
+                                           .signal("second", &lock_racer::second);
+};
+
+}  // namespace
+
+TEST_CASE("issue 17: a lock handed to a racer that lost passes on to the next waiter",
+          "[when_any][mutex][regression]") {
+    coflow::deterministic_executor ex;
+    coflow::runtime rt{ex};
+    auto h = rt.start_workflow(&lock_racer::run);
+    h.signal("hold");
+    ex.run_until_idle();
+    h.signal("second");
+    ex.run_until_idle();
+    // One step: the item is handed to the receive, then the unlock hands the lock to the body's lock
+    // racer; the receive resumes first and wins, and the lock goes on to "second" as the loser goes,
+    // before the body resumes.
+    h.signal("item", std::string("x"));
+    h.signal("unlock");
+    ex.run_until_idle();
+    CHECK(h.result() == std::vector<std::string>{"second: lock", "body: item x"});
 }

@@ -23,10 +23,12 @@
 #include <coflow/history.hpp>
 #include <coflow/history_text.hpp>
 #include <coflow/info.hpp>
+#include <coflow/mutex.hpp>
 #include <coflow/options.hpp>
 #include <coflow/replay.hpp>
 #include <coflow/runtime.hpp>
 #include <coflow/selector.hpp>
+#include <coflow/semaphore.hpp>
 #include <coflow/signal.hpp>
 #include <coflow/status.hpp>
 #include <coflow/task.hpp>

@@ -1731,7 +1731,8 @@ enum class event_kind {
     signal_accepted,      ///< name: signal; args: its arguments (an input: replay feeds it back)
     signal_handled,       ///< name: signal; args: [its order in the run, from 1]
     cancel_requested,     ///< an input
-    wait_started,         ///< name: what it waits on (wait_condition, sleep, signal_channel, child, signal_sent)
+    wait_started,         ///< name: what it waits on (wait_condition, sleep, signal_channel, child_result,
+                          ///< signal_sent, mutex, semaphore); args: [its label], if it has one
     wait_ended,           ///< name: as wait_started; args: ["fired" | "timed_out" | "cancelled"]
     timer_started,        ///< args: [duration in ns]
     timer_fired,          ///<
@@ -2345,7 +2346,9 @@ struct suspended_tag {};
 struct child_tag {};  // a child run in its parent's list of open children
 
 /// What a waiter waits on (for describe() and the history).
-enum class wait_kind : unsigned char { condition, sleep, channel, child, signal_sent, when_any, when_all, join, spawn };
+enum class wait_kind : unsigned char {
+    condition, sleep, channel, child, signal_sent, when_any, when_all, join, spawn, mutex, semaphore
+};
 
 [[nodiscard]] constexpr const char* to_string(wait_kind k) noexcept {
     switch (k) {
@@ -2358,6 +2361,8 @@ enum class wait_kind : unsigned char { condition, sleep, channel, child, signal_
         case wait_kind::when_all: return "when_all";
         case wait_kind::join: return "task_scope::join";
         case wait_kind::spawn: return "task_start";
+        case wait_kind::mutex: return "mutex";
+        case wait_kind::semaphore: return "semaphore";
     }
     return "unknown";
 }
@@ -6922,6 +6927,314 @@ struct workflow_info {
 
 }  // namespace coflow
 // ---- end coflow/info.hpp ----
+// ---- begin coflow/mutex.hpp ----
+// coflow/mutex.hpp: coflow::mutex, a FIFO lock for workflow code, and mutex_guard, which holds it.
+// For async handlers and the body that must not interleave inside a critical section spanning awaits.
+
+
+// ---- begin coflow/detail/permits.hpp ----
+// coflow/detail/permits.hpp: the FIFO queue of permits behind coflow::mutex and coflow::semaphore.
+// Released permits go straight to the waiters at the front, in the order they asked: nobody barges in.
+
+
+
+namespace coflow::detail {
+
+class permit_pool;
+struct handed_permits_tag {};
+
+/// Permits of one pool that a guard holds: given back (and handed on) when it is destroyed or released.
+class held_permits {
+public:
+    held_permits() noexcept = default;
+    held_permits(permit_pool& pool, std::size_t count) noexcept : pool_(&pool), count_(count) {}
+    held_permits(held_permits&& o) noexcept : pool_(std::exchange(o.pool_, nullptr)), count_(std::exchange(o.count_, 0)) {}
+    held_permits& operator=(held_permits&& o) noexcept {
+        if (this != &o) {
+            release();
+            pool_ = std::exchange(o.pool_, nullptr);
+            count_ = std::exchange(o.count_, 0);
+        }
+        return *this;
+    }
+    held_permits(const held_permits&) = delete;
+    held_permits& operator=(const held_permits&) = delete;
+    ~held_permits() { release(); }
+
+    inline void release() noexcept;
+    [[nodiscard]] bool held() const noexcept { return pool_ != nullptr; }
+    [[nodiscard]] std::size_t count() const noexcept { return count_; }
+
+private:
+    permit_pool* pool_ = nullptr;
+    std::size_t count_ = 0;
+};
+
+/// A waiter for `need` permits. Once granted it sits in the pool's handed list until it resumes and takes
+/// them; if its frame goes first (a run ending, a lost race), its destructor hands them on.
+struct permit_waiter : waiter, list_hook<handed_permits_tag> {
+    enum class state : unsigned char { asking, ready, queued, granted, taken };
+
+    permit_waiter() = default;
+    // Moved only before it suspends (see waiter's move).
+    permit_waiter(permit_waiter&& o) noexcept
+        : waiter(std::move(o)), list_hook<handed_permits_tag>(), pool(o.pool), need(o.need), st(o.st) {}
+
+    permit_pool* pool = nullptr;  // null once the pool was destroyed
+    std::size_t need = 1;
+    state st = state::asking;
+};
+
+/// `available` permits and the waiters for more, in the order they asked. It belongs to the first run
+/// that uses it: only that run may ask for its permits.
+class permit_pool {
+public:
+    permit_pool(std::size_t permits, wait_kind kind, std::string name) noexcept
+        : available_(permits), capacity_(permits), name_(std::move(name)), kind_(kind) {}
+    permit_pool(const permit_pool&) = delete;
+    permit_pool& operator=(const permit_pool&) = delete;
+    // Waiters still queued are left waiting (for good); one granted and not resumed gets an error.
+    ~permit_pool() {
+        auto orphan = [](permit_waiter& w) {
+            w.pool = nullptr;
+            w.label = nullptr;  // describe() must not read the name that goes with the pool
+        };
+        waiting_.for_each(orphan);
+        handed_.for_each(orphan);
+    }
+
+    /// Checks that the running code belongs to this pool's run (binding it on first use).
+    void check_owner(const activation& a, std::string_view what) {
+        const instance_base& in = *a.inst;
+        if (!owner_) {
+            owner_ = &in;
+            owner_slot_ = in.slot;
+            owner_gen_ = in.gen;
+            owner_id_ = in.id;
+        } else if (owner_ != &in || owner_slot_ != in.slot || owner_gen_ != in.gen) [[unlikely]] {
+            raise_foreign(in, what);
+        }
+    }
+
+    /// Takes `n` permits now if nobody waits ahead and enough are free.
+    bool try_take(std::size_t n) noexcept {
+        if (!waiting_.empty() || available_ < n) return false;
+        available_ -= n;
+        return true;
+    }
+
+    /// Queues `w` (already armed) behind the waiters there are.
+    void enqueue(permit_waiter& w) noexcept {
+        w.st = permit_waiter::state::queued;
+        waiting_.push_back(w);
+    }
+
+    /// `n` permits come back: they go to the waiters at the front that they satisfy, in order.
+    void give_back(std::size_t n) noexcept {
+        available_ += n;
+        dispatch();
+    }
+
+    /// Grants the front waiters, as long as the first one's request fits. A waiter whose run is closing
+    /// (its frames are being destroyed) is not woken: nothing of that run will run again.
+    void dispatch() noexcept {
+        while (permit_waiter* w = waiting_.front()) {
+            if (w->need > available_ || !w->inst->running() || w->inst->eng.tearing_down()) return;
+            available_ -= w->need;
+            w->st = permit_waiter::state::granted;
+            w->fire(wake_reason::fired);  // out of waiting_, into the run's ready list
+            handed_.push_back(*w);
+        }
+    }
+
+    [[nodiscard]] std::size_t available() const noexcept { return available_; }
+    [[nodiscard]] std::size_t capacity() const noexcept { return capacity_; }
+    [[nodiscard]] std::size_t waiting() const noexcept { return waiting_.size(); }
+    [[nodiscard]] wait_kind kind() const noexcept { return kind_; }
+    [[nodiscard]] const std::string* label() const noexcept { return name_.empty() ? nullptr : &name_; }
+
+private:
+    [[noreturn]] [[gnu::noinline]] void raise_foreign(const instance_base& in, std::string_view what) const {
+        detail::raise(invalid_operation("workflow '" + in.id + "': " + std::string(what) + " on a " +
+                                        to_string(kind_) + " of workflow '" + owner_id_ +
+                                        "' (another run): a " + to_string(kind_) +
+                                        " belongs to the run that first used it; keep it in the workflow "
+                                        "object or in a frame of that run"));
+    }
+
+    std::size_t available_;
+    std::size_t capacity_;
+    intrusive_list<permit_waiter, wait_tag> waiting_;
+    intrusive_list<permit_waiter, handed_permits_tag> handed_;
+    const instance_base* owner_ = nullptr;  // never read through: the run may be gone
+    std::uint32_t owner_slot_ = 0, owner_gen_ = 0;
+    std::string owner_id_;
+    std::string name_;
+    wait_kind kind_;
+};
+
+inline void held_permits::release() noexcept {
+    if (permit_pool* p = std::exchange(pool_, nullptr)) p->give_back(std::exchange(count_, 0));
+}
+
+[[noreturn]] [[gnu::noinline]] inline void raise_pool_gone(const instance_base& in, wait_kind k) {
+    detail::raise(invalid_operation("workflow '" + in.id + "': the " + std::string(to_string(k)) +
+                                    " it was granted was destroyed before it resumed; a " + to_string(k) +
+                                    " must outlive its waiters and guards"));
+}
+
+/// co_await of acquire/lock: yields Guard, holding the permits (an empty Guard when a Timed wait runs out).
+/// Throws coflow::cancelled when the body's run is cancelled while it waits.
+template <class Guard, bool Timed>
+class [[nodiscard]] acquire_awaiter : private permit_waiter {
+public:
+    using coflow_awaitable = void;
+
+    acquire_awaiter(activation& a, permit_pool& p, std::size_t n, duration timeout) noexcept : timeout_(timeout) {
+        inst = a.inst;
+        pool = &p;
+        need = n;
+        precancelled_ = a.body && a.inst->cancel_pending;
+    }
+    acquire_awaiter(acquire_awaiter&&) noexcept = default;
+    acquire_awaiter& operator=(acquire_awaiter&&) = delete;
+
+    ~acquire_awaiter() {
+        static_cast<list_hook<handed_permits_tag>&>(*this).unlink();
+        if (!pool) return;
+        if (st == state::granted) {  // handed the permits, never resumed to take them: they pass on
+            detach();
+            pool->give_back(need);
+        } else if (st == state::queued) {  // left the queue (timed out, cancelled, destroyed): those
+            detach();                       // behind it may fit now
+            pool->dispatch();
+        }
+    }
+
+    bool await_ready() noexcept {
+        if (precancelled_ || !pool->try_take(need)) return false;
+        st = state::ready;
+        return true;
+    }
+
+    bool await_suspend(std::coroutine_handle<> h) noexcept {
+        if (precancelled_) return park_if_cancelled;
+        label = pool->label();  // before arm(), which records it
+        arm(*current_activation, h, pool->kind());
+        pool->enqueue(*this);
+        if constexpr (Timed) arm_timer(timeout_);
+        return true;
+    }
+
+    Guard await_resume() {
+        if (precancelled_) raise_cancelled();
+        if (st == state::ready || st == state::granted) {
+            static_cast<list_hook<handed_permits_tag>&>(*this).unlink();
+            if (!pool) raise_pool_gone(*inst, kind);
+            st = state::taken;
+            return Guard(held_permits(*pool, need));
+        }
+        throw_if_cancelled();  // else it timed out (only a Timed wait can)
+        return Guard();
+    }
+
+private:
+    duration timeout_;
+    bool precancelled_ = false;
+};
+
+}  // namespace coflow::detail
+// ---- end coflow/detail/permits.hpp ----
+
+namespace coflow {
+
+class mutex;
+
+/// Ownership of a coflow::mutex: move-only, unlocks on destruction (or earlier, by `unlock()`).
+/// An empty guard (default-made, moved from, unlocked, or from a failed try_lock or a timed-out lock)
+/// holds nothing; `if (guard)` tells.
+class [[nodiscard]] mutex_guard {
+public:
+    mutex_guard() noexcept = default;
+    mutex_guard(mutex_guard&&) noexcept = default;
+    mutex_guard& operator=(mutex_guard&&) noexcept = default;  // unlocks what it held before
+
+    /// Unlocks now: the lock goes straight to the first waiter, if any. Nothing happens if empty.
+    void unlock() noexcept { held_.release(); }
+    [[nodiscard]] bool owns_lock() const noexcept { return held_.held(); }
+    explicit operator bool() const noexcept { return held_.held(); }
+
+private:
+    friend class mutex;
+    template <class, bool>
+    friend class detail::acquire_awaiter;
+    explicit mutex_guard(detail::held_permits h) noexcept : held_(std::move(h)) {}
+
+    detail::held_permits held_;
+};
+
+/// A lock for workflow code: `auto guard = co_await m.lock();`. Waiters get it in the order they
+/// asked, whether they are the body or signal handlers. Unlocking hands it straight to the first
+/// waiter, so code that locks again in the same step queues behind it (nothing barges in).
+///
+/// - `co_await m.lock()` yields a mutex_guard that holds the lock. `co_await m.lock(timeout)` yields
+///   an empty guard if the lock did not come within `timeout` of executor time. `m.try_lock()` never
+///   suspends: a guard holding the lock if it was free and nobody waited, else an empty one.
+/// - The body's wait throws coflow::cancelled when its run is cancelled; handlers' waits are not
+///   cancelled (as with wait_condition). A wait whose frame is destroyed (the run ended, a lost race)
+///   leaves the queue; if it had been handed the lock but not resumed yet, the lock goes on to the next.
+/// - A mutex belongs to the run that first locks it: locking it from another run's code throws
+///   invalid_operation. Keep it in the workflow object or in a frame of that run. lock() and
+///   try_lock() are for workflow code only (else not_in_workflow); `locked()` may be read anywhere.
+/// - It cannot be copied or moved, and must outlive its guards: a guard kept in the workflow object
+///   must be declared after the mutex. Guards that outlive their run (kept in the object) unlock
+///   when the object goes; no waiter of a closed run is woken.
+/// - describe() shows a waiter as "body: mutex" (with the name given to the constructor, if any:
+///   "handler: mutex 'nodes'"), and histories record the wait like the others.
+class mutex {
+public:
+    mutex() noexcept : pool_(1, detail::wait_kind::mutex, std::string()) {}
+    /// `name` is shown by describe() and recorded in histories, to tell mutexes apart.
+    explicit mutex(std::string name) noexcept : pool_(1, detail::wait_kind::mutex, std::move(name)) {}
+    mutex(const mutex&) = delete;
+    mutex& operator=(const mutex&) = delete;
+
+    /// Suspends until the lock is this caller's (at once if it is free and nobody waits).
+    [[nodiscard]] detail::acquire_awaiter<mutex_guard, false> lock() {
+        detail::activation& a = owner_check("coflow::mutex::lock");
+        return detail::acquire_awaiter<mutex_guard, false>(a, pool_, 1, duration::zero());
+    }
+
+    /// As lock(), giving up after `timeout` of executor time: the guard is then empty. A negative
+    /// timeout is a zero one; one past the end of the clock (duration::max()) never runs out.
+    [[nodiscard]] detail::acquire_awaiter<mutex_guard, true> lock(duration timeout) {
+        detail::activation& a = owner_check("coflow::mutex::lock");
+        return detail::acquire_awaiter<mutex_guard, true>(a, pool_, 1, timeout);
+    }
+
+    /// The lock if it is free and nobody waits for it, else an empty guard. Never suspends.
+    [[nodiscard]] mutex_guard try_lock() {
+        (void)owner_check("coflow::mutex::try_lock");
+        return pool_.try_take(1) ? mutex_guard(detail::held_permits(pool_, 1)) : mutex_guard();
+    }
+
+    /// Held by a guard (or handed to a waiter that has not resumed yet).
+    [[nodiscard]] bool locked() const noexcept { return pool_.available() == 0; }
+    /// How many wait for it.
+    [[nodiscard]] std::size_t waiting() const noexcept { return pool_.waiting(); }
+
+private:
+    detail::activation& owner_check(std::string_view what) {
+        detail::activation& a = detail::require_activation(what);
+        pool_.check_owner(a, what);
+        return a;
+    }
+
+    detail::permit_pool pool_;
+};
+
+}  // namespace coflow
+// ---- end coflow/mutex.hpp ----
 // ---- begin coflow/replay.hpp ----
 // coflow/replay.hpp: replay(history, definition), re-running workflow code against a recorded history.
 // A run whose decisions differ from the recording throws nondeterminism_error naming the first difference.
@@ -7865,6 +8178,103 @@ private:
 
 }  // namespace coflow
 // ---- end coflow/selector.hpp ----
+// ---- begin coflow/semaphore.hpp ----
+// coflow/semaphore.hpp: coflow::semaphore, counted permits for workflow code, and semaphore_permit.
+// Bounds how many handlers (or the body) may be inside a section at once, first come, first served.
+
+
+
+namespace coflow {
+
+class semaphore;
+
+/// Permits taken from a coflow::semaphore: move-only, given back on destruction (or by `release()`).
+/// An empty one (default-made, moved from, released, or from a failed try_acquire or a timed-out
+/// acquire) holds none; `if (permit)` tells.
+class [[nodiscard]] semaphore_permit {
+public:
+    semaphore_permit() noexcept = default;
+    semaphore_permit(semaphore_permit&&) noexcept = default;
+    semaphore_permit& operator=(semaphore_permit&&) noexcept = default;  // releases what it held before
+
+    /// Gives the permits back now: they go straight to the first waiters they satisfy.
+    void release() noexcept { held_.release(); }
+    /// How many permits it holds.
+    [[nodiscard]] std::size_t count() const noexcept { return held_.count(); }
+    explicit operator bool() const noexcept { return held_.held(); }
+
+private:
+    friend class semaphore;
+    template <class, bool>
+    friend class detail::acquire_awaiter;
+    explicit semaphore_permit(detail::held_permits h) noexcept : held_(std::move(h)) {}
+
+    detail::held_permits held_;
+};
+
+/// `n` permits for workflow code: `auto permit = co_await s.acquire();` (or `acquire(k)` for k of them).
+/// Requests are served strictly in the order they were made: one that does not fit yet holds up those
+/// behind it, even smaller ones, so a large request is never starved. Released permits go straight to
+/// the first waiters they satisfy.
+///
+/// - `acquire(timeout)` and `acquire(k, timeout)` yield an empty permit if the permits did not come in
+///   time. `try_acquire(k)` never suspends. Asking for 0 permits, or for more than the semaphore has,
+///   throws invalid_operation.
+/// - Cancellation, destroyed frames, the owning run, lifetimes and describe() ("body: semaphore") are
+///   as for coflow::mutex (mutex.hpp), which is a semaphore of one permit.
+class semaphore {
+public:
+    explicit semaphore(std::size_t permits, std::string name = {}) noexcept
+        : pool_(permits, detail::wait_kind::semaphore, std::move(name)) {}
+    semaphore(const semaphore&) = delete;
+    semaphore& operator=(const semaphore&) = delete;
+
+    /// Suspends until `k` permits are this caller's.
+    [[nodiscard]] detail::acquire_awaiter<semaphore_permit, false> acquire(std::size_t k = 1) {
+        detail::activation& a = check("coflow::semaphore::acquire", k);
+        return detail::acquire_awaiter<semaphore_permit, false>(a, pool_, k, duration::zero());
+    }
+
+    /// As acquire(k), giving up after `timeout` of executor time: the permit is then empty.
+    [[nodiscard]] detail::acquire_awaiter<semaphore_permit, true> acquire(std::size_t k, duration timeout) {
+        detail::activation& a = check("coflow::semaphore::acquire", k);
+        return detail::acquire_awaiter<semaphore_permit, true>(a, pool_, k, timeout);
+    }
+    [[nodiscard]] detail::acquire_awaiter<semaphore_permit, true> acquire(duration timeout) { return acquire(1, timeout); }
+
+    /// `k` permits if they are free and nobody waits, else an empty permit. Never suspends.
+    [[nodiscard]] semaphore_permit try_acquire(std::size_t k = 1) {
+        (void)check("coflow::semaphore::try_acquire", k);
+        return pool_.try_take(k) ? semaphore_permit(detail::held_permits(pool_, k)) : semaphore_permit();
+    }
+
+    /// Permits free right now (those handed to a waiter that has not resumed yet are not).
+    [[nodiscard]] std::size_t available() const noexcept { return pool_.available(); }
+    /// How many requests wait.
+    [[nodiscard]] std::size_t waiting() const noexcept { return pool_.waiting(); }
+
+private:
+    detail::activation& check(std::string_view what, std::size_t k) {
+        detail::activation& a = detail::require_activation(what);
+        pool_.check_owner(a, what);
+        if (k == 0 || k > pool_.capacity()) [[unlikely]]
+            raise_bad_count(a, what, k);
+        return a;
+    }
+
+    [[noreturn]] [[gnu::noinline]] void raise_bad_count(const detail::activation& a, std::string_view what,
+                                                        std::size_t k) const {
+        detail::raise(invalid_operation("workflow '" + a.inst->id + "': " + std::string(what) + " of " +
+                                        std::to_string(k) + " permits from a semaphore of " +
+                                        std::to_string(pool_.capacity()) +
+                                        (k == 0 ? ": ask for one or more" : ": it would wait forever")));
+    }
+
+    detail::permit_pool pool_;
+};
+
+}  // namespace coflow
+// ---- end coflow/semaphore.hpp ----
 // ---- begin coflow/task_scope.hpp ----
 // coflow/task_scope.hpp: spawned tasks (Temporal's workflow.Go, asyncio.create_task) in a structured
 // scope: a task_scope is a local of workflow code, and no task it spawned outlives it.

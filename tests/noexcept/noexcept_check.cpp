@@ -1,6 +1,6 @@
 // tests/noexcept/noexcept_check.cpp: built with -fno-exceptions -fno-rtti, as many games build. Runs a small
 // real workload (signals typed and by name, queries, wait_condition, timers, coflow::timer, children,
-// continue-as-new, external signals, cancellation, histories and replay) and returns non-zero if any result
+// continue-as-new, external signals, mutex and semaphore, cancellation, histories and replay) and returns non-zero if any result
 // is off.
 // Nothing here raises an error: in this build an error goes to the error handler, which aborts.
 #include <coflow/coflow.hpp>
@@ -197,6 +197,40 @@ public:
     static constexpr auto definition = coflow::define<payer>("payer").run(&payer::run);
 };
 
+// Handlers take turns in a section spanning a sleep (a mutex), two at most in another (a semaphore).
+class turns {
+public:
+    coflow::workflow<std::string> run() {
+        co_await coflow::wait_condition([this] { return done_ == 3 || blocked_; });
+        auto guard = co_await lock_.lock();  // without exceptions, a cancel closes the run waiting here
+        co_return log_;
+    }
+    coflow::task<void> take(std::string who) {
+        auto permit = co_await pair_.acquire();
+        auto guard = co_await lock_.lock();
+        log_ += who;
+        co_await coflow::sleep(1s);
+        log_ += who;
+        ++done_;
+    }
+    coflow::task<void> block() {
+        blocked_ = true;
+        auto guard = co_await lock_.lock();
+        co_await coflow::sleep(1h);
+    }
+    static constexpr auto definition = coflow::define<turns>("turns")
+                                           .run(&turns::run)
+                                           .signal("take", &turns::take)
+                                           .signal("block", &turns::block);
+
+private:
+    coflow::mutex lock_;
+    coflow::semaphore pair_{2};
+    std::string log_;
+    int done_ = 0;
+    bool blocked_ = false;
+};
+
 [[noreturn]] void unused_handler(const std::exception&) noexcept { std::abort(); }
 
 bool last_event_is(const coflow::history& h, coflow::event_kind k) {
@@ -291,6 +325,23 @@ int main() {
            "its child is cancelled");
     expect(rt.get_workflow_handle_for<worker>("asked-to-cancel").query(&worker::done) == 0, "before its first timer fired");
 
+    // A mutex lets one handler in at a time, in the order they asked; a cancel closes a run waiting for one.
+    auto tn = rt.start_workflow(&turns::run, {.id = "turns"});
+    for (const char* who : {"a", "b", "c"}) tn.signal(&turns::take, std::string(who));
+    ex.run_until_idle();
+    expect(tn.status() == coflow::workflow_status::completed && tn.result() == "aabbcc", "a mutex takes turns in order");
+    auto tb = rt.start_workflow(&turns::run, {.id = "turns-blocked"});
+    tb.signal(&turns::block);
+    for (const char* who : {"a", "b", "c"}) tb.signal(&turns::take, std::string(who));
+    ex.advance(1min);
+    const std::vector<std::string> waits = tb.describe().waiting_on;
+    expect(waits.size() == 5 && std::vector<std::string>(waits.begin() + 1, waits.end()) ==
+                                     std::vector<std::string>{"handler: mutex", "handler: mutex", "handler: semaphore",
+                                                              "body: mutex"},
+           "two handlers and then the body wait for the lock, one handler for a permit");
+    tb.cancel();
+    expect(tb.status() == coflow::workflow_status::cancelled, "cancel closes a run waiting for a lock");
+
     // Saved values round-trip in a build without exceptions (a damaged save would be fatal here).
     const std::vector<std::tuple<int, std::string, double>> saved{{1, std::string("a\0b", 3), -0.0}};
     expect(coflow::decode<std::vector<std::tuple<int, std::string, double>>>(coflow::encode(saved)) == saved,
@@ -313,6 +364,7 @@ int main() {
         else if (type == "ledger") coflow::replay(*hist, ledger::definition);
         else if (type == "payer") coflow::replay(*hist, payer::definition);
         else if (type == "snoozer") coflow::replay(*hist, snoozer::definition);
+        else if (type == "turns") coflow::replay(*hist, turns::definition);
         else expect(false, "every workflow type is replayed");
     }
 

@@ -51,7 +51,9 @@ struct suspended_tag {};
 struct child_tag {};  // a child run in its parent's list of open children
 
 /// What a waiter waits on (for describe() and the history).
-enum class wait_kind : unsigned char { condition, sleep, channel, child, signal_sent, when_any, when_all, join, spawn };
+enum class wait_kind : unsigned char {
+    condition, sleep, channel, child, signal_sent, when_any, when_all, join, spawn, mutex, semaphore
+};
 
 [[nodiscard]] constexpr const char* to_string(wait_kind k) noexcept {
     switch (k) {
@@ -64,6 +66,8 @@ enum class wait_kind : unsigned char { condition, sleep, channel, child, signal_
         case wait_kind::when_all: return "when_all";
         case wait_kind::join: return "task_scope::join";
         case wait_kind::spawn: return "task_start";
+        case wait_kind::mutex: return "mutex";
+        case wait_kind::semaphore: return "semaphore";
     }
     return "unknown";
 }
