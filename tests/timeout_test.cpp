@@ -113,6 +113,18 @@ public:
     static constexpr auto definition = coflow::define<outlived_parent>("outlived_parent").run(&outlived_parent::run);
 };
 
+// Each run sleeps until a second before its deadline, then continues as new, three runs in all.
+class punctual {
+public:
+    coflow::workflow<int> run(int n) {
+        const std::optional<coflow::time_point> deadline = coflow::info().deadline;
+        co_await coflow::sleep(deadline ? *deadline - coflow::now() - 1s : coflow::duration(1s));
+        if (n < 2) co_return coflow::continue_as_new(&punctual::run, n + 1);
+        co_return n;
+    }
+    static constexpr auto definition = coflow::define<punctual>("punctual").run(&punctual::run);
+};
+
 std::string timed_out_message(const coflow::workflow_handle<sleeper>& h) {
     try {
         (void)h.result();
@@ -386,4 +398,23 @@ TEST_CASE("issue 17: a parent whose child timed out replays, and so does the chi
     CHECK(child_closed);
     CHECK_NOTHROW(coflow::replay(*parent_history, waits_for_child::definition));
     CHECK_NOTHROW(coflow::replay(*rt.get_workflow_handle("kid").fetch_history(), sleeper::definition));
+}
+
+TEST_CASE("issue 17: each run of a chain replays with the timeouts and the deadline it was recorded with",
+          "[timeout][replay][regression]") {
+    coflow::deterministic_executor ex;
+    coflow::runtime rt{ex, recorded()};
+    auto h = rt.start_workflow(&punctual::run, 0, {.id = "p", .execution_timeout = 11s, .run_timeout = 5s});
+    ex.run_until_idle();
+    CHECK(h.result() == 2);
+    CHECK(ms(ex.now()) == 10'000);  // runs from 0 s, 4 s and 8 s: the last one's deadline is the chain's, 11 s
+    REQUIRE(rt.histories().size() == 3);
+    const coflow::history& last = *rt.histories().back();
+    CHECK(last.execution_timeout_ns == 11'000'000'000);
+    CHECK(last.run_timeout_ns == 5'000'000'000);
+    CHECK(last.execution_deadline_ns == 11'000'000'000);
+    for (const auto& run : rt.histories()) {
+        INFO(run->to_json_lines());
+        CHECK_NOTHROW(coflow::replay(*run, punctual::definition));
+    }
 }
