@@ -176,7 +176,8 @@ private:
 };
 
 /// Awaits the result of workflow `id` (following continue-as-new to the last run). Returns its value
-/// or throws workflow_failed (cause kept), workflow_cancelled, workflow_terminated, workflow_not_found.
+/// or throws workflow_failed (cause kept), workflow_cancelled, workflow_terminated, workflow_timed_out,
+/// workflow_not_found.
 /// The outcome is copied when the run closes (or at once, if it already has): the parent may resume
 /// only after the id was forgotten or reused, and must still see the run it awaited. Made from a child
 /// handle (`record` set), it reads the outcome its record kept once the child closed; while the child
@@ -320,7 +321,7 @@ public:
     }
 
     /// `co_await h.result()`: the child's value, or workflow_failed (cause kept), workflow_cancelled,
-    /// workflow_terminated.
+    /// workflow_terminated, workflow_timed_out.
     [[nodiscard]] detail::result_awaiter<result_type> result() const {
         return detail::result_awaiter<result_type>(detail::require_activation("child_workflow_handle::result"),
                                                    this->id_, forget_, record_);
@@ -401,7 +402,8 @@ child_result_t<R, As...> execute_child(M run, child_options& opts, Ps&&... value
 
 /// Starts a child workflow and awaits its result: `R r = co_await coflow::execute_child_workflow(&C::run, args...);`
 /// The child starts when this is called; co_await returns its value or throws workflow_failed (the
-/// child's exception as cause), workflow_cancelled or workflow_terminated. Arguments convert to the run
+/// child's exception as cause), workflow_cancelled, workflow_terminated or workflow_timed_out (its own
+/// child_options timeouts). Arguments convert to the run
 /// method's parameters as in a call (written as expressions, not braced lists: see README, compiler notes).
 /// (Spelled out per arity for the braced options.)
 template <class C, class R>
