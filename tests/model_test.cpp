@@ -18,6 +18,7 @@
 #include <cstdlib>
 #include <deque>
 #include <functional>
+#include <limits>
 #include <map>
 #include <memory>
 #include <optional>
@@ -295,7 +296,7 @@ std::string describe_args(const call_args& a) {
 namespace model {
 
 enum class kind { acct, echo };
-enum class wstatus { running, completed, failed, cancelled, terminated, continued };
+enum class wstatus { running, completed, failed, cancelled, terminated, continued, timed_out };
 
 coflow::workflow_status to_real(wstatus s) {
     switch (s) {
@@ -305,6 +306,7 @@ coflow::workflow_status to_real(wstatus s) {
         case wstatus::cancelled: return coflow::workflow_status::cancelled;
         case wstatus::terminated: return coflow::workflow_status::terminated;
         case wstatus::continued: return coflow::workflow_status::continued_as_new;
+        case wstatus::timed_out: return coflow::workflow_status::timed_out;
     }
     return coflow::workflow_status::running;
 }
@@ -332,7 +334,7 @@ struct signal {
     std::string s[3];
 };
 
-enum class wkind { start, body, handler };
+enum class wkind { start, body, handler, timeout };
 enum class wake { none, fired, timed_out, cancelled };
 struct wref {
     wkind k;
@@ -387,6 +389,9 @@ struct run {
     int parent = -1;
     i64 can_n = 0;
     int can_gen = 0;
+    // Timeouts (ns; 0: none) and the chain's execution deadline; the timer closes the run at the earlier one.
+    i64 exec_timeout = 0, run_timeout = 0, exec_deadline = std::numeric_limits<i64>::max();
+    int timeout_timer = -1;
 };
 
 struct timer {
@@ -508,21 +513,34 @@ public:
         }
     }
 
-    run& start(kind k, const std::string& id, i64 n, int gen, const std::string& s) {
+    run& start(kind k, const std::string& id, i64 n, int gen, const std::string& s, i64 exec_timeout = 0,
+               i64 run_timeout = 0) {
         run& r = new_run(k, id);
         r.arg_n = n;
         r.arg_gen = gen;
         r.arg_s = s;
         add(r);
+        set_timeouts(r, exec_timeout, run_timeout,
+                     exec_timeout > 0 ? now + exec_timeout : std::numeric_limits<i64>::max());
         return r;
+    }
+
+    // A timer closes the run at the earlier of its run deadline and the chain's (none: no timer).
+    void set_timeouts(run& r, i64 exec_timeout, i64 run_timeout, i64 exec_deadline) {
+        r.exec_timeout = exec_timeout;
+        r.run_timeout = run_timeout;
+        r.exec_deadline = exec_deadline;
+        const i64 due = std::min(exec_deadline, run_timeout > 0 ? now + run_timeout : std::numeric_limits<i64>::max());
+        if (due != std::numeric_limits<i64>::max()) r.timeout_timer = add_timer(r, wref{wkind::timeout}, due);
     }
 
     // Signal-with-start (the checks in the order runtime::start_workflow makes them).
     void start_with_signal(kind k, const std::string& id, i64 n, int gen, const std::string& s,
-                           coflow::id_reuse_policy policy, const std::string& name, const call_args& a) {
+                           coflow::id_reuse_policy policy, const std::string& name, const call_args& a,
+                           i64 exec_timeout = 0, i64 run_timeout = 0) {
         if (name.empty()) {  // no start signal: a plain start (its arguments are ignored)
             check_start(id, policy);
-            start(k, id, n, gen, s);
+            start(k, id, n, gen, s, exec_timeout, run_timeout);
             return;
         }
         run* existing = find(id);
@@ -535,7 +553,7 @@ public:
         if (!spec) raise("unknown_signal");
         if (spec->params != signal_types_of(a.c)) raise("argument_mismatch");
         check_start(id, policy);
-        run& r = start(k, id, n, gen, s);
+        run& r = start(k, id, n, gen, s, exec_timeout, run_timeout);
         signal_by_name(r, name, a);
     }
 
@@ -656,7 +674,8 @@ private:
         ready.pop_front();
         if (t.timer) {
             const timer& tm = timers[static_cast<std::size_t>(t.idx)];
-            if (tm.live) fire(at(tm.run), tm.w, wake::timed_out);
+            if (tm.live && tm.w.k == wkind::timeout) time_out(at(tm.run));
+            else if (tm.live) fire(at(tm.run), tm.w, wake::timed_out);
         } else {
             activate(at(t.idx));
         }
@@ -890,6 +909,7 @@ private:
             case wstatus::failed: return "workflow_failed";
             case wstatus::cancelled: return "workflow_cancelled";
             case wstatus::terminated: return "workflow_terminated";
+            case wstatus::timed_out: return "workflow_timed_out";
             default: return "result_not_ready";
         }
     }
@@ -956,8 +976,15 @@ private:
         r.body_waiting = false;
     }
 
+    // Its timeout came: it closes like a terminated run, as timed out.
+    void time_out(run& r) {
+        r.timeout_timer = -1;
+        if (!r.retired && r.st == wstatus::running) close(r, wstatus::timed_out);
+    }
+
     void close(run& r, wstatus st) {
         r.st = st;
+        if (r.timeout_timer >= 0) kill_timer(std::exchange(r.timeout_timer, -1));
         destroy_frames(r);
         r.inbox.clear();
         r.outbox.clear();
@@ -1000,6 +1027,8 @@ private:
         by_id.erase(by_id.find(old.id));
         next.pred = old.serial;
         add(next);
+        if (old.exec_timeout > 0 || old.run_timeout > 0)  // the chain's deadline carries over
+            set_timeouts(next, old.exec_timeout, old.run_timeout, old.exec_deadline);
     }
 
     std::size_t limit_;
@@ -1285,8 +1314,14 @@ private:
         const i64 bal = pick_amount();
         const int gen = static_cast<int>(below(3));
         const auto policy = pick_policy();
+        // Timeouts, in ms, on some starts: often short enough to pass while the run waits.
+        const i64 exec_ms = chance(10) ? static_cast<i64>(1 + below(200)) : 0;
+        const i64 run_ms = chance(15) ? static_cast<i64>(1 + below(100)) : 0;
         std::string desc = "start acct '" + id + "' (" + std::to_string(bal) + ", " + std::to_string(gen) + ") " +
-                           policy_name(policy);
+                           policy_name(policy) + " timeouts " + std::to_string(exec_ms) + "/" +
+                           std::to_string(run_ms) + "ms";
+        const coflow::duration exec_timeout = std::chrono::milliseconds(exec_ms);
+        const coflow::duration run_timeout = std::chrono::milliseconds(run_ms);
         if (!with_signal) {
             std::string mid;
             both(
@@ -1294,10 +1329,12 @@ private:
                 [&] {
                     mid = id.empty() ? model_.make_id(model::kind::acct) : id;
                     model_.check_start(mid, policy);
-                    model_.start(model::kind::acct, mid, bal, gen, "");
+                    model_.start(model::kind::acct, mid, bal, gen, "", exec_timeout.count(), run_timeout.count());
                 },
                 [&] {
-                    auto h = rt_.start_workflow(&acct::run, bal, gen, {.id = id, .id_reuse = policy});
+                    auto h = rt_.start_workflow(
+                        &acct::run, bal, gen,
+                        {.id = id, .id_reuse = policy, .execution_timeout = exec_timeout, .run_timeout = run_timeout});
                     if (h.id() != mid) fail("generated id: model '" + mid + "', runtime '" + h.id() + "'");
                     handles_.insert_or_assign(h.id(), h);
                 });
@@ -1311,12 +1348,15 @@ private:
             desc,
             [&] {
                 mid = id.empty() ? model_.make_id(model::kind::acct) : id;
-                model_.start_with_signal(model::kind::acct, mid, bal, gen, "", policy, name, a);
+                model_.start_with_signal(model::kind::acct, mid, bal, gen, "", policy, name, a, exec_timeout.count(),
+                                         run_timeout.count());
             },
             [&] {
                 coflow::start_options o;
                 o.id = id;
                 o.id_reuse = policy;
+                o.execution_timeout = exec_timeout;
+                o.run_timeout = run_timeout;
                 o.start_signal = name;
                 o.start_signal_args = dispatch(a, [](auto&&... v) { return coflow::args(v...); });
                 auto h = rt_.start_workflow(&acct::run, bal, gen, std::move(o));
@@ -1629,6 +1669,7 @@ private:
             case model::wstatus::failed: model::raise("workflow_failed");
             case model::wstatus::cancelled: model::raise("workflow_cancelled");
             case model::wstatus::terminated: model::raise("workflow_terminated");
+            case model::wstatus::timed_out: model::raise("workflow_timed_out");
             default: break;
         }
     }

@@ -65,6 +65,9 @@ struct child_options {
     child_id id{};  ///< the child's workflow id; empty: generated ("<type>-<n>")
     parent_close_policy parent_close = parent_close_policy::terminate;
     id_reuse_policy id_reuse = id_reuse_policy::allow_duplicate;
+    /// As start_options: the child's own timeouts (none is inherited from the parent). Zero: none.
+    duration execution_timeout{};
+    duration run_timeout{};
     /// Forget the child's closed run once the parent has read its result (keeps long entity workflows
     /// from accumulating closed children; the child can no longer be queried by id afterwards).
     bool forget_on_result = false;
@@ -94,6 +97,10 @@ public:
             [&] {
                 if (t.status == workflow_status::failed) error_ = t.failure;
                 if (t.status == workflow_status::terminated) reason_ = std::string(t.terminate_reason());
+                if (t.status == workflow_status::timed_out) {
+                    timeout_by_ = t.x->timeout_by;
+                    timeout_ = t.x->timeout_length();
+                }
                 if constexpr (!std::is_void_v<R>)
                     if (type_matches_ && t.status == workflow_status::completed) value_.emplace(closed_result<R>(t));
             },
@@ -104,8 +111,8 @@ public:
     }
 
     /// The value (moved out when `move`, else copied), or workflow_failed (cause kept),
-    /// workflow_cancelled, workflow_terminated, argument_mismatch (another result type), or
-    /// workflow_not_found if nothing was taken.
+    /// workflow_cancelled, workflow_terminated, workflow_timed_out, argument_mismatch (another result
+    /// type), or workflow_not_found if nothing was taken.
     R read(std::string_view id, bool move) {
         if (!taken_ || !type_matches_ || status_ != workflow_status::completed || error_) [[unlikely]]
             raise_error(id);
@@ -126,6 +133,7 @@ private:
         switch (status_) {
             case workflow_status::cancelled: detail::raise(workflow_cancelled(id));
             case workflow_status::terminated: detail::raise(workflow_terminated(id, reason_));
+            case workflow_status::timed_out: detail::raise(workflow_timed_out(id, timeout_by_, timeout_));
             default: break;
         }
         rethrow_if_set(status_ == workflow_status::completed ? error_ : nullptr);  // the value could not be copied
@@ -136,6 +144,8 @@ private:
     std::conditional_t<std::is_void_v<R>, no_value, std::optional<R>> value_{};
     std::exception_ptr error_;  // the failed run's cause, or what copying the value threw
     std::string reason_;        // the terminated run's reason
+    duration timeout_{};        // the timed-out run's timeout
+    timeout_kind timeout_by_ = timeout_kind::run;
     std::string_view type_name_, result_name_;  // static names of the run's type and result type
     std::uint32_t slot_ = 0, gen_ = 0;
     workflow_status status_ = workflow_status::completed;
@@ -166,7 +176,8 @@ private:
 };
 
 /// Awaits the result of workflow `id` (following continue-as-new to the last run). Returns its value
-/// or throws workflow_failed (cause kept), workflow_cancelled, workflow_terminated, workflow_not_found.
+/// or throws workflow_failed (cause kept), workflow_cancelled, workflow_terminated, workflow_timed_out,
+/// workflow_not_found.
 /// The outcome is copied when the run closes (or at once, if it already has): the parent may resume
 /// only after the id was forgotten or reused, and must still see the run it awaited. Made from a child
 /// handle (`record` set), it reads the outcome its record kept once the child closed; while the child
@@ -256,6 +267,8 @@ std::string start_child(M run, child_options& opts, instance_base*& started, A&&
         detail::raise(invalid_operation("start_child_workflow: the member function given is not the run method of '" +
                                         std::string(C::definition.name) + "'"));
     engine& eng = *a.eng;
+    engine::check_timeouts(opts.id.empty() ? std::string_view(C::definition.name) : opts.id.view(),
+                           opts.execution_timeout, opts.run_timeout);
     // Replaying: a generated id, and a start that was refused, are as recorded (the runtime that recorded
     // the run held other runs under other ids).
     const history_event* recorded = eng.recorded_next(*a.inst, event_kind::child_started);
@@ -277,6 +290,7 @@ std::string start_child(M run, child_options& opts, instance_base*& started, A&&
     instance_base& child = start_run<C>(eng, id, std::forward<A>(args)...);
     eng.adopt(*a.inst, child, static_cast<parent_close_policy_kind>(opts.parent_close));
     child.x->parent_id = a.inst->id;  // adopt made the child's extras
+    eng.start_timeouts(child, opts.execution_timeout, opts.run_timeout);
     if (a.inst->hist) eng.record(*a.inst, event_kind::child_started, id, {engine::json(C::definition.name)});
     started = &child;
     return id;
@@ -307,7 +321,7 @@ public:
     }
 
     /// `co_await h.result()`: the child's value, or workflow_failed (cause kept), workflow_cancelled,
-    /// workflow_terminated.
+    /// workflow_terminated, workflow_timed_out.
     [[nodiscard]] detail::result_awaiter<result_type> result() const {
         return detail::result_awaiter<result_type>(detail::require_activation("child_workflow_handle::result"),
                                                    this->id_, forget_, record_);
@@ -388,7 +402,8 @@ child_result_t<R, As...> execute_child(M run, child_options& opts, Ps&&... value
 
 /// Starts a child workflow and awaits its result: `R r = co_await coflow::execute_child_workflow(&C::run, args...);`
 /// The child starts when this is called; co_await returns its value or throws workflow_failed (the
-/// child's exception as cause), workflow_cancelled or workflow_terminated. Arguments convert to the run
+/// child's exception as cause), workflow_cancelled, workflow_terminated or workflow_timed_out (its own
+/// child_options timeouts). Arguments convert to the run
 /// method's parameters as in a call (written as expressions, not braced lists: see README, compiler notes).
 /// (Spelled out per arity for the braced options.)
 template <class C, class R>

@@ -3,7 +3,9 @@
 // Built without exceptions, coflow passes them to the error handler instead of throwing (error_handler.hpp).
 #pragma once
 
+#include <chrono>
 #include <cstddef>
+#include <cstdint>
 #include <exception>
 #include <stdexcept>
 #include <string>
@@ -12,6 +14,7 @@
 
 #include <coflow/detail/raise.hpp>
 #include <coflow/error_handler.hpp>
+#include <coflow/status.hpp>
 
 namespace coflow {
 
@@ -36,6 +39,7 @@ enum class errc {
     invalid_operation,
     invalid_history,
     invalid_save,
+    workflow_timed_out,
 };
 
 [[nodiscard]] constexpr std::string_view to_string(errc c) noexcept {
@@ -59,6 +63,7 @@ enum class errc {
         case errc::invalid_operation: return "invalid_operation";
         case errc::invalid_history: return "invalid_history";
         case errc::invalid_save: return "invalid_save";
+        case errc::workflow_timed_out: return "workflow_timed_out";
     }
     return "unknown";
 }
@@ -89,6 +94,20 @@ namespace detail {
     out += s;
     out += "'";
     return out;
+}
+
+/// A duration in its largest unit that divides it exactly: "90s", "1500ms", "2h".
+[[nodiscard]] inline std::string duration_text(std::chrono::nanoseconds d) {
+    struct unit {
+        std::int64_t ns;
+        const char* name;
+    };
+    static constexpr unit units[] = {{3'600'000'000'000, "h"}, {60'000'000'000, "min"}, {1'000'000'000, "s"},
+                                     {1'000'000, "ms"},        {1'000, "us"}};
+    const std::int64_t n = d.count();
+    for (const unit& u : units)
+        if (n != 0 && n % u.ns == 0) return std::to_string(n / u.ns) + u.name;
+    return std::to_string(n) + "ns";
 }
 }  // namespace detail
 
@@ -196,6 +215,23 @@ public:
     workflow_terminated(std::string_view id, std::string_view reason)
         : error(errc::workflow_terminated,
                 "workflow " + detail::quoted(id) + " was terminated: " + std::string(reason)) {}
+};
+
+/// The workflow's execution or run timeout passed (start_options, child_options): the run closed as
+/// timed_out and none of its code ran after that. `which()` names the timeout, `timeout()` its length.
+class workflow_timed_out : public error {
+public:
+    workflow_timed_out(std::string_view id, timeout_kind which, std::chrono::nanoseconds timeout)
+        : error(errc::workflow_timed_out, "workflow " + detail::quoted(id) + " timed out: its " +
+                                              std::string(to_string(which)) + " timeout (" +
+                                              detail::duration_text(timeout) + ") passed"),
+          which_(which), timeout_(timeout) {}
+    [[nodiscard]] timeout_kind which() const noexcept { return which_; }
+    [[nodiscard]] std::chrono::nanoseconds timeout() const noexcept { return timeout_; }
+
+private:
+    timeout_kind which_;
+    std::chrono::nanoseconds timeout_;
 };
 
 /// Thrown inside a workflow, at the body's current co_await, when the workflow is cancelled.

@@ -82,8 +82,9 @@ public:
     }
 
     /// The latest run's result as R (the run method's result type; void for workflow<void>).
-    /// Throws result_not_ready while it runs, workflow_failed (cause kept), workflow_cancelled or
-    /// workflow_terminated when it did not complete, argument_mismatch if R is not its result type.
+    /// Throws result_not_ready while it runs, workflow_failed (cause kept), workflow_cancelled,
+    /// workflow_terminated or workflow_timed_out when it did not complete, argument_mismatch if R is not
+    /// its result type.
     template <class R = void>
     R result() const;
 

@@ -31,13 +31,14 @@ enum class event_kind {
     timer_started,        ///< args: [duration in ns]
     timer_fired,          ///<
     child_started,        ///< name: child workflow id; args: [child type]
-    child_closed,         ///< name: child workflow id; args: [status]
+    child_closed,         ///< name: child workflow id; args: [status, reason (terminated) or timeout (timed out)]
     signal_sent,          ///< name: target id; args: [signal, "accepted" or the error]
     continued_as_new,     ///< args: the new run's arguments
     workflow_completed,   ///< args: [result]
     workflow_failed,      ///< args: [error message]
     workflow_cancelled,   ///<
     workflow_terminated,  ///< args: [reason]
+    workflow_timed_out,   ///< args: ["execution" | "run", the timeout in ns] (an input: replay times the run out)
 };
 
 [[nodiscard]] constexpr std::string_view to_string(event_kind k) noexcept {
@@ -58,6 +59,7 @@ enum class event_kind {
         case event_kind::workflow_failed: return "workflow_failed";
         case event_kind::workflow_cancelled: return "workflow_cancelled";
         case event_kind::workflow_terminated: return "workflow_terminated";
+        case event_kind::workflow_timed_out: return "workflow_timed_out";
     }
     return "unknown";
 }
@@ -66,7 +68,7 @@ enum class event_kind {
 [[nodiscard]] constexpr bool is_closing(event_kind k) noexcept {
     return k == event_kind::workflow_completed || k == event_kind::workflow_failed ||
            k == event_kind::workflow_cancelled || k == event_kind::workflow_terminated ||
-           k == event_kind::continued_as_new;
+           k == event_kind::workflow_timed_out || k == event_kind::continued_as_new;
 }
 
 /// One event of a run. `args` holds JSON values (see history_text).
@@ -110,6 +112,9 @@ struct history {
     std::string run_id;
     std::string workflow_type;
     std::uint64_t seed = 0;  ///< the run's random() seed, so replay draws the same numbers
+    /// The run's timeouts (start options) in ns, 0 for none, and its chain's execution deadline (executor
+    /// time in ns, 0 for none): replay gives them to the replayed run, so that coflow::info() says the same.
+    std::int64_t execution_timeout_ns = 0, run_timeout_ns = 0, execution_deadline_ns = 0;
     std::vector<history_event> events;
 
     /// One JSON object per line: {"workflow_id","run_id","index","time_ns","event","name","args"}.
@@ -187,6 +192,7 @@ private:
             case event_kind::workflow_failed:
             case event_kind::workflow_cancelled:
             case event_kind::workflow_terminated:
+            case event_kind::workflow_timed_out:
             case event_kind::continued_as_new:
                 emit("i", e.time_ns, to_string(e.kind), args + ",\"s\":\"t\"");
                 close_all(e.time_ns, "the run closed");

@@ -4,6 +4,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -22,6 +23,11 @@ struct workflow_info {
     std::string continued_run_id;  ///< the run this one continued from; empty if none
     std::string parent_id;         ///< the parent's workflow id, for a child workflow; empty otherwise
     time_point start_time{};       ///< executor time when this run started
+    duration execution_timeout{};  ///< the chain's execution timeout (start options); zero: none
+    duration run_timeout{};        ///< each run's run timeout (start options); zero: none
+    /// When this run times out: the earlier of its run timeout's deadline and the chain's (counted from
+    /// its first run's start); empty if it has no timeout.
+    std::optional<time_point> deadline;
     /// Events in this run's history so far (Temporal's history length); 0 when the runtime records no
     /// histories (runtime_options::record_history). For logic, use `steps`: it does not depend on recording.
     std::size_t history_length = 0;
@@ -54,6 +60,11 @@ struct workflow_info {
     }
     if (x) i.parent_id = x->parent_id;
     i.start_time = in.start_time;
+    if (x) {
+        i.execution_timeout = x->execution_timeout;
+        i.run_timeout = x->run_timeout;
+        if (x->timeout_due != time_point::max()) i.deadline = x->timeout_due;
+    }
     i.history_length = in.hist ? in.hist->events.size() : 0;
     i.steps = in.steps;
     i.received_signals = in.received;

@@ -7,13 +7,14 @@
 #include <string>
 
 #include <coflow/args.hpp>
+#include <coflow/executor.hpp>
 
 namespace coflow {
 
 /// What a start may do when the id's latest run has closed (a running id always conflicts).
 enum class id_reuse_policy {
     allow_duplicate,              ///< start a new run (Temporal's default)
-    allow_duplicate_failed_only,  ///< start only if the last run failed, was cancelled or terminated
+    allow_duplicate_failed_only,  ///< start only if the last run failed, was cancelled, terminated or timed out
     reject_duplicate,             ///< never reuse the id
 };
 
@@ -21,6 +22,12 @@ enum class id_reuse_policy {
 struct start_options {
     std::string id{};  ///< the workflow id; empty: the runtime makes one ("<type>-<n>")
     id_reuse_policy id_reuse = id_reuse_policy::allow_duplicate;
+    /// Temporal's workflow execution timeout: the whole chain of runs (continue-as-new included) closes
+    /// as timed_out once this much executor time passed since its first run started. Zero: none.
+    duration execution_timeout{};
+    /// Temporal's workflow run timeout: each run of the chain closes as timed_out once this much passed
+    /// since it started (and never later than the execution timeout). Zero: none.
+    duration run_timeout{};
     /// Signal-with-start: if set, this signal is sent with the start. A running id only gets the signal
     /// (nothing new starts); otherwise the new run handles it before the first line of its body.
     std::string start_signal{};

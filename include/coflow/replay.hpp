@@ -24,7 +24,7 @@ namespace detail {
 
 [[noreturn]] inline void raise_damaged(const history& h, std::size_t k, const std::string& what) {
     const std::string event = k < h.events.size() && static_cast<int>(h.events[k].kind) >= 0 &&
-                                      h.events[k].kind <= event_kind::workflow_terminated
+                                      h.events[k].kind <= event_kind::workflow_timed_out
                                   ? h.events[k].describe(k)
                                   : "#" + std::to_string(k);
     detail::raise(invalid_history(h.workflow_id, "event " + event + ": " + what));
@@ -40,7 +40,7 @@ inline void check_shape(const history& h) {
     for (std::size_t k = 0; k < h.events.size(); ++k) {
         const history_event& e = h.events[k];
         const int kind = static_cast<int>(e.kind);
-        if (kind < 0 || e.kind > event_kind::workflow_terminated)
+        if (kind < 0 || e.kind > event_kind::workflow_timed_out)
             raise_damaged(h, k, "unknown event kind " + std::to_string(kind));
         if ((k == 0) != (e.kind == event_kind::workflow_started))
             raise_damaged(h, k, k == 0 ? "a run's history starts with workflow_started" : "a second workflow_started");
@@ -49,6 +49,7 @@ inline void check_shape(const history& h) {
         last = e.time_ns;
         if (k > 0 && is_closing(h.events[k - 1].kind)) raise_damaged(h, k, "it follows the run's closing event");
         const bool needs_input = e.kind == event_kind::workflow_started || e.kind == event_kind::workflow_terminated ||
+                                 e.kind == event_kind::workflow_timed_out ||
                                  (e.kind == event_kind::signal_accepted && !e.self_sent);
         if (needs_input && !e.input)
             raise_damaged(h, k, "its arguments were not kept (replay needs copyable argument types)");
@@ -63,6 +64,20 @@ inline void check_shape(const history& h) {
     return static_cast<const std::string*>(a.data[0].value);
 }
 
+/// The timeout a pack of (kind name, length in ns) names (a timed-out close's input); false if it names none.
+[[nodiscard]] inline bool timeout_in(const std::shared_ptr<arg_pack_base>& pack, timeout_kind& which,
+                                     duration& length) {
+    if (!pack) return false;
+    const erased_args a = pack->view();
+    if (a.size != 2 || a.data[0].type != type_id_of<std::string>() || a.data[1].type != type_id_of<std::int64_t>())
+        return false;
+    const std::string& name = *static_cast<const std::string*>(a.data[0].value);
+    if (name != to_string(timeout_kind::execution) && name != to_string(timeout_kind::run)) return false;
+    which = name == to_string(timeout_kind::execution) ? timeout_kind::execution : timeout_kind::run;
+    length = duration(*static_cast<const std::int64_t*>(a.data[1].value));
+    return true;
+}
+
 /// Closes a stand-in child as the parent's history recorded it closing.
 inline void settle_child(engine& eng, instance_base& parent, const history& h, std::size_t k) {
     const history_event& e = h.events[k];
@@ -74,7 +89,7 @@ inline void settle_child(engine& eng, instance_base& parent, const history& h, s
                                            ", but the replayed run has no open child '" + e.name + "'"));
     workflow_status status = workflow_status::running;
     for (const workflow_status s : {workflow_status::completed, workflow_status::failed, workflow_status::cancelled,
-                                    workflow_status::terminated})
+                                    workflow_status::terminated, workflow_status::timed_out})
         if (!e.args.empty() && e.args[0] == engine::json(to_string(s))) status = s;
     switch (status) {
         case workflow_status::completed: {
@@ -96,6 +111,15 @@ inline void settle_child(engine& eng, instance_base& parent, const history& h, s
             child->more().terminate_reason = *reason_in(e.input);
             break;
         case workflow_status::cancelled: break;
+        case workflow_status::timed_out: {
+            timeout_kind which{};
+            duration length{};
+            if (!timeout_in(e.input, which, length)) raise_damaged(h, k, "the child's timeout was not kept");
+            auto& x = child->more();
+            x.timeout_by = which;
+            (which == timeout_kind::execution ? x.execution_timeout : x.run_timeout) = length;
+            break;
+        }
         default: raise_damaged(h, k, "not a status a child closes with");
     }
     eng.settle(*child, status);
@@ -110,6 +134,13 @@ inline void feed(engine& eng, instance_base& run, const history& h, std::size_t 
             const std::string* reason = reason_in(e.input);
             if (!reason) raise_damaged(h, k, "its reason was not kept");
             eng.terminate(run, *reason);
+            return;
+        }
+        case event_kind::workflow_timed_out: {
+            timeout_kind which{};
+            duration length{};
+            if (!timeout_in(e.input, which, length)) raise_damaged(h, k, "its timeout was not kept");
+            eng.time_out(run, which, length);
             return;
         }
         case event_kind::child_closed: settle_child(eng, run, h, k); return;
@@ -177,6 +208,11 @@ void replay(const history& recorded, const Def& /*definition*/) {
     type.start(*fresh, args->view());
     detail::instance_base& in = eng.add(std::move(fresh), &recorded.seed);
     check.target_added = true;
+    if (recorded.execution_timeout_ns != 0 || recorded.run_timeout_ns != 0)  // no timer: the history says when
+        eng.set_timeouts(in, duration(recorded.execution_timeout_ns), duration(recorded.run_timeout_ns),
+                         recorded.execution_timeout_ns != 0 ? time_point(duration(recorded.execution_deadline_ns))
+                                                            : time_point::max(),
+                         false);
     std::shared_ptr<const history> actual = in.history_ptr();
     check.actual = actual.get();
     eng.record(in, event_kind::workflow_started, std::string(type.name), std::move(text), start.input);

@@ -137,6 +137,8 @@ private:
         if (T::definition.run_fn != run)
             detail::raise(invalid_operation("start_workflow: the member function given is not the run method named "
                                             "in the definition of '" + std::string(T::definition.name) + "'"));
+        detail::engine::check_timeouts(opts.id.empty() ? std::string_view(T::definition.name) : opts.id,
+                                       opts.execution_timeout, opts.run_timeout);
         std::string generated = opts.id.empty() ? eng_.make_id(T::definition.name) : std::string();
         const std::string& id = opts.id.empty() ? generated : opts.id;
         // Whatever throws up to a run's start leaves `opts` as it was; the id is taken after it.
@@ -161,11 +163,13 @@ private:
                                                 opts.start_signal_args.view().type_names()));
             eng_.check_start(id, opts.id_reuse);
             detail::instance_base& in = detail::start_run<T>(eng_, id, std::forward<A>(args)...);
+            eng_.start_timeouts(in, opts.execution_timeout, opts.run_timeout);
             eng_.signal_by_name(in, opts.start_signal, opts.start_signal_args.view());
             return workflow_handle<T>(eng_, take_id(), in);
         }
         eng_.check_start(id, opts.id_reuse);
         detail::instance_base& in = detail::start_run<T>(eng_, id, std::forward<A>(args)...);
+        eng_.start_timeouts(in, opts.execution_timeout, opts.run_timeout);
         return workflow_handle<T>(eng_, take_id(), in);
     }
 

@@ -1,5 +1,5 @@
 // coflow/status.hpp: a workflow run's status and the description returned by describe().
-// Mirrors Temporal's execution statuses, minus the ones that need a server (timed out).
+// Mirrors Temporal's execution statuses, and names the timeouts a run can time out by.
 #pragma once
 
 #include <cstddef>
@@ -16,6 +16,7 @@ enum class workflow_status {
     cancelled,
     terminated,
     continued_as_new,
+    timed_out,  ///< its execution or run timeout passed (start options); none of its code ran after that
 };
 
 [[nodiscard]] constexpr std::string_view to_string(workflow_status s) noexcept {
@@ -26,6 +27,21 @@ enum class workflow_status {
         case workflow_status::cancelled: return "cancelled";
         case workflow_status::terminated: return "terminated";
         case workflow_status::continued_as_new: return "continued_as_new";
+        case workflow_status::timed_out: return "timed_out";
+    }
+    return "unknown";
+}
+
+/// Which timeout closed a run (Temporal's workflow execution and run timeouts).
+enum class timeout_kind {
+    execution,  ///< the whole continue-as-new chain's, counted from its first run's start
+    run,        ///< one run's, counted from its start
+};
+
+[[nodiscard]] constexpr std::string_view to_string(timeout_kind k) noexcept {
+    switch (k) {
+        case timeout_kind::execution: return "execution";
+        case timeout_kind::run: return "run";
     }
     return "unknown";
 }

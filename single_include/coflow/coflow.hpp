@@ -527,6 +527,7 @@ struct workflow_type {
 // Every message starts with "[coflow.<code>]" and names the workflow id and the signal or query involved.
 // Built without exceptions, coflow passes them to the error handler instead of throwing (error_handler.hpp).
 
+#include <chrono>
 #include <exception>
 #include <stdexcept>
 
@@ -653,6 +654,68 @@ inline void rethrow_if_set(const std::exception_ptr&) noexcept {}
 
 }  // namespace coflow::detail
 // ---- end coflow/detail/raise.hpp ----
+// ---- begin coflow/status.hpp ----
+// coflow/status.hpp: a workflow run's status and the description returned by describe().
+// Mirrors Temporal's execution statuses, and names the timeouts a run can time out by.
+
+
+namespace coflow {
+
+enum class workflow_status {
+    running,
+    completed,
+    failed,
+    cancelled,
+    terminated,
+    continued_as_new,
+    timed_out,  ///< its execution or run timeout passed (start options); none of its code ran after that
+};
+
+[[nodiscard]] constexpr std::string_view to_string(workflow_status s) noexcept {
+    switch (s) {
+        case workflow_status::running: return "running";
+        case workflow_status::completed: return "completed";
+        case workflow_status::failed: return "failed";
+        case workflow_status::cancelled: return "cancelled";
+        case workflow_status::terminated: return "terminated";
+        case workflow_status::continued_as_new: return "continued_as_new";
+        case workflow_status::timed_out: return "timed_out";
+    }
+    return "unknown";
+}
+
+/// Which timeout closed a run (Temporal's workflow execution and run timeouts).
+enum class timeout_kind {
+    execution,  ///< the whole continue-as-new chain's, counted from its first run's start
+    run,        ///< one run's, counted from its start
+};
+
+[[nodiscard]] constexpr std::string_view to_string(timeout_kind k) noexcept {
+    switch (k) {
+        case timeout_kind::execution: return "execution";
+        case timeout_kind::run: return "run";
+    }
+    return "unknown";
+}
+
+/// A snapshot of a workflow's latest run (see workflow_handle::describe).
+struct workflow_description {
+    std::string id;
+    std::string run_id;
+    std::string type;
+    workflow_status status = workflow_status::running;
+    std::size_t pending_signals = 0;   ///< accepted, not yet delivered to a handler or channel
+    std::size_t received_signals = 0;  ///< accepted in this run (counts against the per-run limit)
+    std::size_t pending_outgoing_signals = 0;  ///< sent through external handles, not yet delivered
+    std::size_t running_handlers = 0;  ///< async signal handlers started and not finished
+    bool cancel_requested = false;  ///< cancel() was called on this run; stays true after the body caught it
+    /// What the run is suspended on right now, one entry per wait, like Temporal's stack-trace query:
+    /// "body: wait_condition", "handler: sleep until 1500ms", "body: child_result 'apply-3'" ...
+    std::vector<std::string> waiting_on;
+};
+
+}  // namespace coflow
+// ---- end coflow/status.hpp ----
 
 namespace coflow {
 
@@ -677,6 +740,7 @@ enum class errc {
     invalid_operation,
     invalid_history,
     invalid_save,
+    workflow_timed_out,
 };
 
 [[nodiscard]] constexpr std::string_view to_string(errc c) noexcept {
@@ -700,6 +764,7 @@ enum class errc {
         case errc::invalid_operation: return "invalid_operation";
         case errc::invalid_history: return "invalid_history";
         case errc::invalid_save: return "invalid_save";
+        case errc::workflow_timed_out: return "workflow_timed_out";
     }
     return "unknown";
 }
@@ -730,6 +795,20 @@ namespace detail {
     out += s;
     out += "'";
     return out;
+}
+
+/// A duration in its largest unit that divides it exactly: "90s", "1500ms", "2h".
+[[nodiscard]] inline std::string duration_text(std::chrono::nanoseconds d) {
+    struct unit {
+        std::int64_t ns;
+        const char* name;
+    };
+    static constexpr unit units[] = {{3'600'000'000'000, "h"}, {60'000'000'000, "min"}, {1'000'000'000, "s"},
+                                     {1'000'000, "ms"},        {1'000, "us"}};
+    const std::int64_t n = d.count();
+    for (const unit& u : units)
+        if (n != 0 && n % u.ns == 0) return std::to_string(n / u.ns) + u.name;
+    return std::to_string(n) + "ns";
 }
 }  // namespace detail
 
@@ -837,6 +916,23 @@ public:
     workflow_terminated(std::string_view id, std::string_view reason)
         : error(errc::workflow_terminated,
                 "workflow " + detail::quoted(id) + " was terminated: " + std::string(reason)) {}
+};
+
+/// The workflow's execution or run timeout passed (start_options, child_options): the run closed as
+/// timed_out and none of its code ran after that. `which()` names the timeout, `timeout()` its length.
+class workflow_timed_out : public error {
+public:
+    workflow_timed_out(std::string_view id, timeout_kind which, std::chrono::nanoseconds timeout)
+        : error(errc::workflow_timed_out, "workflow " + detail::quoted(id) + " timed out: its " +
+                                              std::string(to_string(which)) + " timeout (" +
+                                              detail::duration_text(timeout) + ") passed"),
+          which_(which), timeout_(timeout) {}
+    [[nodiscard]] timeout_kind which() const noexcept { return which_; }
+    [[nodiscard]] std::chrono::nanoseconds timeout() const noexcept { return timeout_; }
+
+private:
+    timeout_kind which_;
+    std::chrono::nanoseconds timeout_;
 };
 
 /// Thrown inside a workflow, at the body's current co_await, when the workflow is cancelled.
@@ -1096,7 +1192,6 @@ inline void resume_chain(activation& a, std::coroutine_handle<> h) {
 // coflow/executor.hpp: the small interface that drives coflow, and its virtual clock.
 // A game loop or a tool's event loop implements `executor` to run coflow workflows on its own thread.
 
-#include <chrono>
 
 // ---- begin coflow/detail/inline_function.hpp ----
 // coflow/detail/inline_function.hpp: a move-only type-erased callable with inline storage.
@@ -1737,13 +1832,14 @@ enum class event_kind {
     timer_started,        ///< args: [duration in ns]
     timer_fired,          ///<
     child_started,        ///< name: child workflow id; args: [child type]
-    child_closed,         ///< name: child workflow id; args: [status]
+    child_closed,         ///< name: child workflow id; args: [status, reason (terminated) or timeout (timed out)]
     signal_sent,          ///< name: target id; args: [signal, "accepted" or the error]
     continued_as_new,     ///< args: the new run's arguments
     workflow_completed,   ///< args: [result]
     workflow_failed,      ///< args: [error message]
     workflow_cancelled,   ///<
     workflow_terminated,  ///< args: [reason]
+    workflow_timed_out,   ///< args: ["execution" | "run", the timeout in ns] (an input: replay times the run out)
 };
 
 [[nodiscard]] constexpr std::string_view to_string(event_kind k) noexcept {
@@ -1764,6 +1860,7 @@ enum class event_kind {
         case event_kind::workflow_failed: return "workflow_failed";
         case event_kind::workflow_cancelled: return "workflow_cancelled";
         case event_kind::workflow_terminated: return "workflow_terminated";
+        case event_kind::workflow_timed_out: return "workflow_timed_out";
     }
     return "unknown";
 }
@@ -1772,7 +1869,7 @@ enum class event_kind {
 [[nodiscard]] constexpr bool is_closing(event_kind k) noexcept {
     return k == event_kind::workflow_completed || k == event_kind::workflow_failed ||
            k == event_kind::workflow_cancelled || k == event_kind::workflow_terminated ||
-           k == event_kind::continued_as_new;
+           k == event_kind::workflow_timed_out || k == event_kind::continued_as_new;
 }
 
 /// One event of a run. `args` holds JSON values (see history_text).
@@ -1816,6 +1913,9 @@ struct history {
     std::string run_id;
     std::string workflow_type;
     std::uint64_t seed = 0;  ///< the run's random() seed, so replay draws the same numbers
+    /// The run's timeouts (start options) in ns, 0 for none, and its chain's execution deadline (executor
+    /// time in ns, 0 for none): replay gives them to the replayed run, so that coflow::info() says the same.
+    std::int64_t execution_timeout_ns = 0, run_timeout_ns = 0, execution_deadline_ns = 0;
     std::vector<history_event> events;
 
     /// One JSON object per line: {"workflow_id","run_id","index","time_ns","event","name","args"}.
@@ -1893,6 +1993,7 @@ private:
             case event_kind::workflow_failed:
             case event_kind::workflow_cancelled:
             case event_kind::workflow_terminated:
+            case event_kind::workflow_timed_out:
             case event_kind::continued_as_new:
                 emit("i", e.time_ns, to_string(e.kind), args + ",\"s\":\"t\"");
                 close_all(e.time_ns, "the run closed");
@@ -1996,12 +2097,14 @@ namespace coflow::detail {
 class instance_base;
 
 /// Events that came to a run from outside its code: replay feeds them at their recorded place. A
-/// child's closing is one (replay does not re-run children); signals a run sent itself are not.
+/// child's closing is one (replay does not re-run children), and so is a timeout; signals a run sent
+/// itself are not.
 [[nodiscard]] inline bool is_input(const history_event& e) noexcept {
     switch (e.kind) {
         case event_kind::signal_accepted:
         case event_kind::cancel_requested: return !e.self_sent;
         case event_kind::workflow_terminated:
+        case event_kind::workflow_timed_out:
         case event_kind::child_closed: return true;
         default: return false;
     }
@@ -2253,7 +2356,7 @@ namespace coflow {
 /// What a start may do when the id's latest run has closed (a running id always conflicts).
 enum class id_reuse_policy {
     allow_duplicate,              ///< start a new run (Temporal's default)
-    allow_duplicate_failed_only,  ///< start only if the last run failed, was cancelled or terminated
+    allow_duplicate_failed_only,  ///< start only if the last run failed, was cancelled, terminated or timed out
     reject_duplicate,             ///< never reuse the id
 };
 
@@ -2261,6 +2364,12 @@ enum class id_reuse_policy {
 struct start_options {
     std::string id{};  ///< the workflow id; empty: the runtime makes one ("<type>-<n>")
     id_reuse_policy id_reuse = id_reuse_policy::allow_duplicate;
+    /// Temporal's workflow execution timeout: the whole chain of runs (continue-as-new included) closes
+    /// as timed_out once this much executor time passed since its first run started. Zero: none.
+    duration execution_timeout{};
+    /// Temporal's workflow run timeout: each run of the chain closes as timed_out once this much passed
+    /// since it started (and never later than the execution timeout). Zero: none.
+    duration run_timeout{};
     /// Signal-with-start: if set, this signal is sent with the start. A running id only gets the signal
     /// (nothing new starts); otherwise the new run handles it before the first line of its body.
     std::string start_signal{};
@@ -2281,52 +2390,6 @@ struct runtime_options {
 
 }  // namespace coflow
 // ---- end coflow/options.hpp ----
-// ---- begin coflow/status.hpp ----
-// coflow/status.hpp: a workflow run's status and the description returned by describe().
-// Mirrors Temporal's execution statuses, minus the ones that need a server (timed out).
-
-
-namespace coflow {
-
-enum class workflow_status {
-    running,
-    completed,
-    failed,
-    cancelled,
-    terminated,
-    continued_as_new,
-};
-
-[[nodiscard]] constexpr std::string_view to_string(workflow_status s) noexcept {
-    switch (s) {
-        case workflow_status::running: return "running";
-        case workflow_status::completed: return "completed";
-        case workflow_status::failed: return "failed";
-        case workflow_status::cancelled: return "cancelled";
-        case workflow_status::terminated: return "terminated";
-        case workflow_status::continued_as_new: return "continued_as_new";
-    }
-    return "unknown";
-}
-
-/// A snapshot of a workflow's latest run (see workflow_handle::describe).
-struct workflow_description {
-    std::string id;
-    std::string run_id;
-    std::string type;
-    workflow_status status = workflow_status::running;
-    std::size_t pending_signals = 0;   ///< accepted, not yet delivered to a handler or channel
-    std::size_t received_signals = 0;  ///< accepted in this run (counts against the per-run limit)
-    std::size_t pending_outgoing_signals = 0;  ///< sent through external handles, not yet delivered
-    std::size_t running_handlers = 0;  ///< async signal handlers started and not finished
-    bool cancel_requested = false;  ///< cancel() was called on this run; stays true after the body caught it
-    /// What the run is suspended on right now, one entry per wait, like Temporal's stack-trace query:
-    /// "body: wait_condition", "handler: sleep until 1500ms", "body: child_result 'apply-3'" ...
-    std::vector<std::string> waiting_on;
-};
-
-}  // namespace coflow
-// ---- end coflow/status.hpp ----
 
 namespace coflow::detail {
 
@@ -2602,6 +2665,18 @@ public:
         std::string parent_id;
         std::uint64_t first_run_key = 0, continued_run_key = 0;
         bool continued = false;
+        // Timeouts (start options; zero: none). The chain's execution deadline is carried by continue-as-new;
+        // the timer closes this run at `timeout_due`, the earlier deadline, and any other close cancels it.
+        duration execution_timeout{}, run_timeout{};
+        time_point execution_deadline = time_point::max();
+        time_point timeout_due = time_point::max();
+        timer_id timeout_timer = 0;
+        bool timeout_armed = false;
+        timeout_kind timeout_by = timeout_kind::run;  // the timeout due first; once timed out, the one that passed
+
+        [[nodiscard]] duration timeout_length() const noexcept {
+            return timeout_by == timeout_kind::execution ? execution_timeout : run_timeout;
+        }
     };
 
     [[nodiscard]] extras& more() {
@@ -2662,8 +2737,12 @@ public:
         // that is already destroyed.
         tearing_down_ = true;
         slots_.clear();
-        // Frames first (their waiters may be linked into other instances), then the objects.
-        by_id_.for_each([](instance_base& in) { in.destroy_frames(); });
+        // Frames first (their waiters may be linked into other instances), then the objects. Timeouts of open
+        // runs leave the executor, which may outlive the runtime.
+        by_id_.for_each([this](instance_base& in) {
+            cancel_timeout(in);
+            in.destroy_frames();
+        });
         by_id_.for_each([](instance_base& in) { delete &in; });
         by_id_.clear();
     }
@@ -3060,6 +3139,58 @@ public:
         close(in, workflow_status::terminated);
     }
 
+    // ---- timeouts ----------------------------------------------------------------------------
+
+    /// Refuses negative timeouts (invalid_operation), before anything starts.
+    static void check_timeouts(std::string_view id, duration execution, duration run) {
+        if (execution < duration::zero() || run < duration::zero())
+            detail::raise(invalid_operation("workflow '" + std::string(id) +
+                                            "': a timeout may not be negative (zero means none)"));
+    }
+
+    /// Gives a run just started its timeouts, its execution deadline counted from now.
+    void start_timeouts(instance_base& in, duration execution, duration run) {
+        if (execution == duration::zero() && run == duration::zero()) return;
+        set_timeouts(in, execution, run,
+                     execution > duration::zero() ? saturating_add(in.start_time, execution) : time_point::max());
+    }
+
+    /// Gives `in` its timeouts and its chain's execution deadline, and arms the timer that closes it at the
+    /// earlier of that and its own deadline; unless `arm` is false, or `in` is a replay's stand-in: then
+    /// replay closes it when its history says.
+    void set_timeouts(instance_base& in, duration execution, duration run, time_point execution_deadline,
+                      bool arm = true) {
+        auto& x = in.more();
+        x.execution_timeout = execution;
+        x.run_timeout = run;
+        x.execution_deadline = execution_deadline;
+        const time_point run_due = run > duration::zero() ? saturating_add(in.start_time, run) : time_point::max();
+        x.timeout_by = execution_deadline <= run_due ? timeout_kind::execution : timeout_kind::run;
+        x.timeout_due = std::min(execution_deadline, run_due);
+        if (in.hist) {
+            in.hist->execution_timeout_ns = execution.count();
+            in.hist->run_timeout_ns = run.count();
+            in.hist->execution_deadline_ns =
+                execution_deadline == time_point::max() ? 0 : execution_deadline.time_since_epoch().count();
+        }
+        // A deadline at the end of the clock never comes: no timer drags the clock there.
+        if (!arm || in.stand_in || x.timeout_due == time_point::max()) return;
+        x.timeout_timer = ex_.post_at(x.timeout_due, timeout_work{link_ref(link_), in.slot, in.gen});
+        x.timeout_armed = true;
+    }
+
+    /// Closes the run as timed out by `which` (of `length`): like terminate(), none of its code runs again.
+    /// Replay feeds a recorded timeout through here; a live run's timer calls it when it fires.
+    void time_out(instance_base& in, timeout_kind which, duration length) {
+        if (!in.running()) detail::raise(workflow_closed(in.id, to_string(in.status), "time it out"));
+        if (in.active)
+            detail::raise(invalid_operation("workflow '" + in.id + "' cannot time out while its own code runs"));
+        auto& x = in.more();
+        x.timeout_by = which;
+        (which == timeout_kind::execution ? x.execution_timeout : x.run_timeout) = length;
+        close(in, workflow_status::timed_out);
+    }
+
     // ---- timers ----------------------------------------------------------------------------
 
     std::uint32_t add_timer(waiter& w, time_point due) {
@@ -3099,6 +3230,40 @@ private:
             if (engine* e = link.get()) e->fire_timer(slot, gen);
         }
     };
+    struct timeout_work {
+        using trivially_relocatable = void;  // a pointer and two numbers: the executor moves it with memcpy
+        link_ref link;
+        std::uint32_t slot, gen;
+        void operator()() {
+            if (engine* e = link.get()) e->fire_timeout(slot, gen);
+        }
+    };
+
+    // The run's timeout timer came due: a run that closed another way cancelled it (a slot's next run has
+    // another generation).
+    void fire_timeout(std::uint32_t slot, std::uint32_t gen) {
+        instance_base* in = by_slot(slot, gen);
+        if (!in || !in->running() || !in->x || !in->x->timeout_armed) return;
+        in->x->timeout_armed = false;  // its work is running: nothing to cancel
+        time_out(*in, in->x->timeout_by, in->x->timeout_length());
+    }
+
+    void cancel_timeout(instance_base& in) noexcept {
+        if (in.x && in.x->timeout_armed) {
+            in.x->timeout_armed = false;
+            ex_.cancel(in.x->timeout_timer);
+        }
+    }
+
+    // A timed-out run's close in a history: which timeout and its length, as text and as replay's input.
+    static void timeout_outcome(const instance_base& in, std::vector<std::string>& args,
+                                std::shared_ptr<arg_pack_base>& input) {
+        const std::string which(to_string(in.x->timeout_by));
+        const std::int64_t length = in.x->timeout_length().count();
+        args.push_back(json(which));
+        args.push_back(std::to_string(length));
+        input = std::make_shared<arg_pack_impl<std::string, std::int64_t>>(which, length);
+    }
 
     // Where the open children of `r` are now, in start order.
     static std::vector<run_hint> open_children(instance_base& r) {
@@ -3279,6 +3444,8 @@ private:
         nx.first_run_key = old.x->continued ? old.x->first_run_key : old.run_key;
         nx.continued_run_key = old.run_key;
         nx.continued = true;
+        const duration execution_timeout = old.x->execution_timeout, run_timeout = old.x->run_timeout;
+        const time_point execution_deadline = old.x->execution_deadline;
         close(old, workflow_status::continued_as_new);
         id_map<instance_base>::entry& entry = by_id_.probe(old.id, id_map<instance_base>::hash_of(old.id));
         std::unique_ptr<instance_base> keep(entry.run);
@@ -3288,6 +3455,9 @@ private:
         nx.predecessor = std::move(keep);  // `old` lives on there until the new run first runs
         instance_base& fresh = add(std::move(next));  // a parent still finds the new run by id
         old.x->replace_with(nx);  // a parent's child is the new run now, in the old one's place
+        // The chain's execution deadline carries over; the run timeout starts again (Temporal keeps it).
+        if (execution_timeout != duration::zero() || run_timeout != duration::zero())
+            set_timeouts(fresh, execution_timeout, run_timeout, execution_deadline);
         if (fresh.hist) {
             record(fresh, event_kind::workflow_started, std::string(fresh.type.name), text, input);
             record_carried(*nx.predecessor, fresh, carried_inbox);
@@ -3428,9 +3598,18 @@ private:
                     record(in, event_kind::workflow_terminated, {}, {json(in.terminate_reason())},
                            std::make_shared<arg_pack_impl<std::string>>(std::string(in.terminate_reason())));
                     break;
+                case workflow_status::timed_out: {
+                    // An input too: replay times the run out at its place.
+                    std::vector<std::string> args;
+                    std::shared_ptr<arg_pack_base> input;
+                    timeout_outcome(in, args, input);
+                    record(in, event_kind::workflow_timed_out, {}, std::move(args), std::move(input));
+                    break;
+                }
                 default: break;
             }
         }
+        cancel_timeout(in);
         in.destroy_frames();
         in.inbox.release();
         in.delivered_ahead = 0;
@@ -3466,6 +3645,8 @@ private:
         } else if (child.status == workflow_status::terminated) {
             args.push_back(json(child.terminate_reason()));
             outcome = std::make_shared<arg_pack_impl<std::string>>(std::string(child.terminate_reason()));
+        } else if (child.status == workflow_status::timed_out) {
+            timeout_outcome(child, args, outcome);
         }
         record(parent, event_kind::child_closed, child.id, std::move(args), std::move(outcome),
                child.status == workflow_status::failed ? child.failure : nullptr);
@@ -4722,6 +4903,8 @@ R closed_result(instance_base& in) {
         case workflow_status::failed: detail::raise(workflow_failed(in.id, in.failure));
         case workflow_status::cancelled: detail::raise(workflow_cancelled(in.id));
         case workflow_status::terminated: detail::raise(workflow_terminated(in.id, in.terminate_reason()));
+        case workflow_status::timed_out:  // a timed-out run always has its extras (engine::time_out)
+            detail::raise(workflow_timed_out(in.id, in.x->timeout_by, in.x->timeout_length()));
         default: break;
     }
     if constexpr (!std::is_void_v<R>) return **static_cast<const std::optional<R>*>(in.result_storage());
@@ -5037,6 +5220,9 @@ struct child_options {
     child_id id{};  ///< the child's workflow id; empty: generated ("<type>-<n>")
     parent_close_policy parent_close = parent_close_policy::terminate;
     id_reuse_policy id_reuse = id_reuse_policy::allow_duplicate;
+    /// As start_options: the child's own timeouts (none is inherited from the parent). Zero: none.
+    duration execution_timeout{};
+    duration run_timeout{};
     /// Forget the child's closed run once the parent has read its result (keeps long entity workflows
     /// from accumulating closed children; the child can no longer be queried by id afterwards).
     bool forget_on_result = false;
@@ -5066,6 +5252,10 @@ public:
             [&] {
                 if (t.status == workflow_status::failed) error_ = t.failure;
                 if (t.status == workflow_status::terminated) reason_ = std::string(t.terminate_reason());
+                if (t.status == workflow_status::timed_out) {
+                    timeout_by_ = t.x->timeout_by;
+                    timeout_ = t.x->timeout_length();
+                }
                 if constexpr (!std::is_void_v<R>)
                     if (type_matches_ && t.status == workflow_status::completed) value_.emplace(closed_result<R>(t));
             },
@@ -5076,8 +5266,8 @@ public:
     }
 
     /// The value (moved out when `move`, else copied), or workflow_failed (cause kept),
-    /// workflow_cancelled, workflow_terminated, argument_mismatch (another result type), or
-    /// workflow_not_found if nothing was taken.
+    /// workflow_cancelled, workflow_terminated, workflow_timed_out, argument_mismatch (another result
+    /// type), or workflow_not_found if nothing was taken.
     R read(std::string_view id, bool move) {
         if (!taken_ || !type_matches_ || status_ != workflow_status::completed || error_) [[unlikely]]
             raise_error(id);
@@ -5098,6 +5288,7 @@ private:
         switch (status_) {
             case workflow_status::cancelled: detail::raise(workflow_cancelled(id));
             case workflow_status::terminated: detail::raise(workflow_terminated(id, reason_));
+            case workflow_status::timed_out: detail::raise(workflow_timed_out(id, timeout_by_, timeout_));
             default: break;
         }
         rethrow_if_set(status_ == workflow_status::completed ? error_ : nullptr);  // the value could not be copied
@@ -5108,6 +5299,8 @@ private:
     std::conditional_t<std::is_void_v<R>, no_value, std::optional<R>> value_{};
     std::exception_ptr error_;  // the failed run's cause, or what copying the value threw
     std::string reason_;        // the terminated run's reason
+    duration timeout_{};        // the timed-out run's timeout
+    timeout_kind timeout_by_ = timeout_kind::run;
     std::string_view type_name_, result_name_;  // static names of the run's type and result type
     std::uint32_t slot_ = 0, gen_ = 0;
     workflow_status status_ = workflow_status::completed;
@@ -5138,7 +5331,8 @@ private:
 };
 
 /// Awaits the result of workflow `id` (following continue-as-new to the last run). Returns its value
-/// or throws workflow_failed (cause kept), workflow_cancelled, workflow_terminated, workflow_not_found.
+/// or throws workflow_failed (cause kept), workflow_cancelled, workflow_terminated, workflow_timed_out,
+/// workflow_not_found.
 /// The outcome is copied when the run closes (or at once, if it already has): the parent may resume
 /// only after the id was forgotten or reused, and must still see the run it awaited. Made from a child
 /// handle (`record` set), it reads the outcome its record kept once the child closed; while the child
@@ -5228,6 +5422,8 @@ std::string start_child(M run, child_options& opts, instance_base*& started, A&&
         detail::raise(invalid_operation("start_child_workflow: the member function given is not the run method of '" +
                                         std::string(C::definition.name) + "'"));
     engine& eng = *a.eng;
+    engine::check_timeouts(opts.id.empty() ? std::string_view(C::definition.name) : opts.id.view(),
+                           opts.execution_timeout, opts.run_timeout);
     // Replaying: a generated id, and a start that was refused, are as recorded (the runtime that recorded
     // the run held other runs under other ids).
     const history_event* recorded = eng.recorded_next(*a.inst, event_kind::child_started);
@@ -5249,6 +5445,7 @@ std::string start_child(M run, child_options& opts, instance_base*& started, A&&
     instance_base& child = start_run<C>(eng, id, std::forward<A>(args)...);
     eng.adopt(*a.inst, child, static_cast<parent_close_policy_kind>(opts.parent_close));
     child.x->parent_id = a.inst->id;  // adopt made the child's extras
+    eng.start_timeouts(child, opts.execution_timeout, opts.run_timeout);
     if (a.inst->hist) eng.record(*a.inst, event_kind::child_started, id, {engine::json(C::definition.name)});
     started = &child;
     return id;
@@ -5279,7 +5476,7 @@ public:
     }
 
     /// `co_await h.result()`: the child's value, or workflow_failed (cause kept), workflow_cancelled,
-    /// workflow_terminated.
+    /// workflow_terminated, workflow_timed_out.
     [[nodiscard]] detail::result_awaiter<result_type> result() const {
         return detail::result_awaiter<result_type>(detail::require_activation("child_workflow_handle::result"),
                                                    this->id_, forget_, record_);
@@ -5360,7 +5557,8 @@ child_result_t<R, As...> execute_child(M run, child_options& opts, Ps&&... value
 
 /// Starts a child workflow and awaits its result: `R r = co_await coflow::execute_child_workflow(&C::run, args...);`
 /// The child starts when this is called; co_await returns its value or throws workflow_failed (the
-/// child's exception as cause), workflow_cancelled or workflow_terminated. Arguments convert to the run
+/// child's exception as cause), workflow_cancelled, workflow_terminated or workflow_timed_out (its own
+/// child_options timeouts). Arguments convert to the run
 /// method's parameters as in a call (written as expressions, not braced lists: see README, compiler notes).
 /// (Spelled out per arity for the braced options.)
 template <class C, class R>
@@ -6706,8 +6904,9 @@ public:
     }
 
     /// The latest run's result as R (the run method's result type; void for workflow<void>).
-    /// Throws result_not_ready while it runs, workflow_failed (cause kept), workflow_cancelled or
-    /// workflow_terminated when it did not complete, argument_mismatch if R is not its result type.
+    /// Throws result_not_ready while it runs, workflow_failed (cause kept), workflow_cancelled,
+    /// workflow_terminated or workflow_timed_out when it did not complete, argument_mismatch if R is not
+    /// its result type.
     template <class R = void>
     R result() const;
 
@@ -6882,6 +7081,11 @@ struct workflow_info {
     std::string continued_run_id;  ///< the run this one continued from; empty if none
     std::string parent_id;         ///< the parent's workflow id, for a child workflow; empty otherwise
     time_point start_time{};       ///< executor time when this run started
+    duration execution_timeout{};  ///< the chain's execution timeout (start options); zero: none
+    duration run_timeout{};        ///< each run's run timeout (start options); zero: none
+    /// When this run times out: the earlier of its run timeout's deadline and the chain's (counted from
+    /// its first run's start); empty if it has no timeout.
+    std::optional<time_point> deadline;
     /// Events in this run's history so far (Temporal's history length); 0 when the runtime records no
     /// histories (runtime_options::record_history). For logic, use `steps`: it does not depend on recording.
     std::size_t history_length = 0;
@@ -6914,6 +7118,11 @@ struct workflow_info {
     }
     if (x) i.parent_id = x->parent_id;
     i.start_time = in.start_time;
+    if (x) {
+        i.execution_timeout = x->execution_timeout;
+        i.run_timeout = x->run_timeout;
+        if (x->timeout_due != time_point::max()) i.deadline = x->timeout_due;
+    }
     i.history_length = in.hist ? in.hist->events.size() : 0;
     i.steps = in.steps;
     i.received_signals = in.received;
@@ -7438,6 +7647,8 @@ private:
         if (T::definition.run_fn != run)
             detail::raise(invalid_operation("start_workflow: the member function given is not the run method named "
                                             "in the definition of '" + std::string(T::definition.name) + "'"));
+        detail::engine::check_timeouts(opts.id.empty() ? std::string_view(T::definition.name) : opts.id,
+                                       opts.execution_timeout, opts.run_timeout);
         std::string generated = opts.id.empty() ? eng_.make_id(T::definition.name) : std::string();
         const std::string& id = opts.id.empty() ? generated : opts.id;
         // Whatever throws up to a run's start leaves `opts` as it was; the id is taken after it.
@@ -7462,11 +7673,13 @@ private:
                                                 opts.start_signal_args.view().type_names()));
             eng_.check_start(id, opts.id_reuse);
             detail::instance_base& in = detail::start_run<T>(eng_, id, std::forward<A>(args)...);
+            eng_.start_timeouts(in, opts.execution_timeout, opts.run_timeout);
             eng_.signal_by_name(in, opts.start_signal, opts.start_signal_args.view());
             return workflow_handle<T>(eng_, take_id(), in);
         }
         eng_.check_start(id, opts.id_reuse);
         detail::instance_base& in = detail::start_run<T>(eng_, id, std::forward<A>(args)...);
+        eng_.start_timeouts(in, opts.execution_timeout, opts.run_timeout);
         return workflow_handle<T>(eng_, take_id(), in);
     }
 
@@ -7482,7 +7695,7 @@ namespace detail {
 
 [[noreturn]] inline void raise_damaged(const history& h, std::size_t k, const std::string& what) {
     const std::string event = k < h.events.size() && static_cast<int>(h.events[k].kind) >= 0 &&
-                                      h.events[k].kind <= event_kind::workflow_terminated
+                                      h.events[k].kind <= event_kind::workflow_timed_out
                                   ? h.events[k].describe(k)
                                   : "#" + std::to_string(k);
     detail::raise(invalid_history(h.workflow_id, "event " + event + ": " + what));
@@ -7498,7 +7711,7 @@ inline void check_shape(const history& h) {
     for (std::size_t k = 0; k < h.events.size(); ++k) {
         const history_event& e = h.events[k];
         const int kind = static_cast<int>(e.kind);
-        if (kind < 0 || e.kind > event_kind::workflow_terminated)
+        if (kind < 0 || e.kind > event_kind::workflow_timed_out)
             raise_damaged(h, k, "unknown event kind " + std::to_string(kind));
         if ((k == 0) != (e.kind == event_kind::workflow_started))
             raise_damaged(h, k, k == 0 ? "a run's history starts with workflow_started" : "a second workflow_started");
@@ -7507,6 +7720,7 @@ inline void check_shape(const history& h) {
         last = e.time_ns;
         if (k > 0 && is_closing(h.events[k - 1].kind)) raise_damaged(h, k, "it follows the run's closing event");
         const bool needs_input = e.kind == event_kind::workflow_started || e.kind == event_kind::workflow_terminated ||
+                                 e.kind == event_kind::workflow_timed_out ||
                                  (e.kind == event_kind::signal_accepted && !e.self_sent);
         if (needs_input && !e.input)
             raise_damaged(h, k, "its arguments were not kept (replay needs copyable argument types)");
@@ -7521,6 +7735,20 @@ inline void check_shape(const history& h) {
     return static_cast<const std::string*>(a.data[0].value);
 }
 
+/// The timeout a pack of (kind name, length in ns) names (a timed-out close's input); false if it names none.
+[[nodiscard]] inline bool timeout_in(const std::shared_ptr<arg_pack_base>& pack, timeout_kind& which,
+                                     duration& length) {
+    if (!pack) return false;
+    const erased_args a = pack->view();
+    if (a.size != 2 || a.data[0].type != type_id_of<std::string>() || a.data[1].type != type_id_of<std::int64_t>())
+        return false;
+    const std::string& name = *static_cast<const std::string*>(a.data[0].value);
+    if (name != to_string(timeout_kind::execution) && name != to_string(timeout_kind::run)) return false;
+    which = name == to_string(timeout_kind::execution) ? timeout_kind::execution : timeout_kind::run;
+    length = duration(*static_cast<const std::int64_t*>(a.data[1].value));
+    return true;
+}
+
 /// Closes a stand-in child as the parent's history recorded it closing.
 inline void settle_child(engine& eng, instance_base& parent, const history& h, std::size_t k) {
     const history_event& e = h.events[k];
@@ -7532,7 +7760,7 @@ inline void settle_child(engine& eng, instance_base& parent, const history& h, s
                                            ", but the replayed run has no open child '" + e.name + "'"));
     workflow_status status = workflow_status::running;
     for (const workflow_status s : {workflow_status::completed, workflow_status::failed, workflow_status::cancelled,
-                                    workflow_status::terminated})
+                                    workflow_status::terminated, workflow_status::timed_out})
         if (!e.args.empty() && e.args[0] == engine::json(to_string(s))) status = s;
     switch (status) {
         case workflow_status::completed: {
@@ -7554,6 +7782,15 @@ inline void settle_child(engine& eng, instance_base& parent, const history& h, s
             child->more().terminate_reason = *reason_in(e.input);
             break;
         case workflow_status::cancelled: break;
+        case workflow_status::timed_out: {
+            timeout_kind which{};
+            duration length{};
+            if (!timeout_in(e.input, which, length)) raise_damaged(h, k, "the child's timeout was not kept");
+            auto& x = child->more();
+            x.timeout_by = which;
+            (which == timeout_kind::execution ? x.execution_timeout : x.run_timeout) = length;
+            break;
+        }
         default: raise_damaged(h, k, "not a status a child closes with");
     }
     eng.settle(*child, status);
@@ -7568,6 +7805,13 @@ inline void feed(engine& eng, instance_base& run, const history& h, std::size_t 
             const std::string* reason = reason_in(e.input);
             if (!reason) raise_damaged(h, k, "its reason was not kept");
             eng.terminate(run, *reason);
+            return;
+        }
+        case event_kind::workflow_timed_out: {
+            timeout_kind which{};
+            duration length{};
+            if (!timeout_in(e.input, which, length)) raise_damaged(h, k, "its timeout was not kept");
+            eng.time_out(run, which, length);
             return;
         }
         case event_kind::child_closed: settle_child(eng, run, h, k); return;
@@ -7635,6 +7879,11 @@ void replay(const history& recorded, const Def& /*definition*/) {
     type.start(*fresh, args->view());
     detail::instance_base& in = eng.add(std::move(fresh), &recorded.seed);
     check.target_added = true;
+    if (recorded.execution_timeout_ns != 0 || recorded.run_timeout_ns != 0)  // no timer: the history says when
+        eng.set_timeouts(in, duration(recorded.execution_timeout_ns), duration(recorded.run_timeout_ns),
+                         recorded.execution_timeout_ns != 0 ? time_point(duration(recorded.execution_deadline_ns))
+                                                            : time_point::max(),
+                         false);
     std::shared_ptr<const history> actual = in.history_ptr();
     check.actual = actual.get();
     eng.record(in, event_kind::workflow_started, std::string(type.name), std::move(text), start.input);

@@ -1,7 +1,7 @@
 // tests/noexcept/noexcept_check.cpp: built with -fno-exceptions -fno-rtti, as many games build. Runs a small
 // real workload (signals typed and by name, queries, wait_condition, timers, coflow::timer, children,
-// continue-as-new, external signals, mutex and semaphore, cancellation, histories and replay) and returns non-zero if any result
-// is off.
+// continue-as-new, external signals, mutex and semaphore, cancellation, timeouts, histories and replay) and
+// returns non-zero if any result is off.
 // Nothing here raises an error: in this build an error goes to the error handler, which aborts.
 #include <coflow/coflow.hpp>
 
@@ -341,6 +341,16 @@ int main() {
            "two handlers and then the body wait for the lock, one handler for a permit");
     tb.cancel();
     expect(tb.status() == coflow::workflow_status::cancelled, "cancel closes a run waiting for a lock");
+
+    // A run past its run timeout closes as timed out, and its timer is gone when a run ends first.
+    const coflow::time_point t1 = ex.now();
+    auto slow = rt.start_workflow(&worker::run, 100, {.id = "slow-worker", .run_timeout = 250ms});
+    auto fast = rt.start_workflow(&worker::run, 1, {.id = "fast-worker", .execution_timeout = 1h});
+    ex.run_until_idle();
+    expect(slow.status() == coflow::workflow_status::timed_out && ex.now() - t1 == 250ms, "a run timeout closes the run");
+    expect(slow.query(&worker::done) == 2, "none of its code ran after the timeout");
+    expect(fast.result() == 10 && ex.timer_count() == 0, "a run that finishes first leaves no timeout behind");
+    expect(last_event_is(*slow.fetch_history(), coflow::event_kind::workflow_timed_out), "history ends with the timeout");
 
     // Saved values round-trip in a build without exceptions (a damaged save would be fatal here).
     const std::vector<std::tuple<int, std::string, double>> saved{{1, std::string("a\0b", 3), -0.0}};

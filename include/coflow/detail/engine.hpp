@@ -307,6 +307,18 @@ public:
         std::string parent_id;
         std::uint64_t first_run_key = 0, continued_run_key = 0;
         bool continued = false;
+        // Timeouts (start options; zero: none). The chain's execution deadline is carried by continue-as-new;
+        // the timer closes this run at `timeout_due`, the earlier deadline, and any other close cancels it.
+        duration execution_timeout{}, run_timeout{};
+        time_point execution_deadline = time_point::max();
+        time_point timeout_due = time_point::max();
+        timer_id timeout_timer = 0;
+        bool timeout_armed = false;
+        timeout_kind timeout_by = timeout_kind::run;  // the timeout due first; once timed out, the one that passed
+
+        [[nodiscard]] duration timeout_length() const noexcept {
+            return timeout_by == timeout_kind::execution ? execution_timeout : run_timeout;
+        }
     };
 
     [[nodiscard]] extras& more() {
@@ -367,8 +379,12 @@ public:
         // that is already destroyed.
         tearing_down_ = true;
         slots_.clear();
-        // Frames first (their waiters may be linked into other instances), then the objects.
-        by_id_.for_each([](instance_base& in) { in.destroy_frames(); });
+        // Frames first (their waiters may be linked into other instances), then the objects. Timeouts of open
+        // runs leave the executor, which may outlive the runtime.
+        by_id_.for_each([this](instance_base& in) {
+            cancel_timeout(in);
+            in.destroy_frames();
+        });
         by_id_.for_each([](instance_base& in) { delete &in; });
         by_id_.clear();
     }
@@ -765,6 +781,58 @@ public:
         close(in, workflow_status::terminated);
     }
 
+    // ---- timeouts ----------------------------------------------------------------------------
+
+    /// Refuses negative timeouts (invalid_operation), before anything starts.
+    static void check_timeouts(std::string_view id, duration execution, duration run) {
+        if (execution < duration::zero() || run < duration::zero())
+            detail::raise(invalid_operation("workflow '" + std::string(id) +
+                                            "': a timeout may not be negative (zero means none)"));
+    }
+
+    /// Gives a run just started its timeouts, its execution deadline counted from now.
+    void start_timeouts(instance_base& in, duration execution, duration run) {
+        if (execution == duration::zero() && run == duration::zero()) return;
+        set_timeouts(in, execution, run,
+                     execution > duration::zero() ? saturating_add(in.start_time, execution) : time_point::max());
+    }
+
+    /// Gives `in` its timeouts and its chain's execution deadline, and arms the timer that closes it at the
+    /// earlier of that and its own deadline; unless `arm` is false, or `in` is a replay's stand-in: then
+    /// replay closes it when its history says.
+    void set_timeouts(instance_base& in, duration execution, duration run, time_point execution_deadline,
+                      bool arm = true) {
+        auto& x = in.more();
+        x.execution_timeout = execution;
+        x.run_timeout = run;
+        x.execution_deadline = execution_deadline;
+        const time_point run_due = run > duration::zero() ? saturating_add(in.start_time, run) : time_point::max();
+        x.timeout_by = execution_deadline <= run_due ? timeout_kind::execution : timeout_kind::run;
+        x.timeout_due = std::min(execution_deadline, run_due);
+        if (in.hist) {
+            in.hist->execution_timeout_ns = execution.count();
+            in.hist->run_timeout_ns = run.count();
+            in.hist->execution_deadline_ns =
+                execution_deadline == time_point::max() ? 0 : execution_deadline.time_since_epoch().count();
+        }
+        // A deadline at the end of the clock never comes: no timer drags the clock there.
+        if (!arm || in.stand_in || x.timeout_due == time_point::max()) return;
+        x.timeout_timer = ex_.post_at(x.timeout_due, timeout_work{link_ref(link_), in.slot, in.gen});
+        x.timeout_armed = true;
+    }
+
+    /// Closes the run as timed out by `which` (of `length`): like terminate(), none of its code runs again.
+    /// Replay feeds a recorded timeout through here; a live run's timer calls it when it fires.
+    void time_out(instance_base& in, timeout_kind which, duration length) {
+        if (!in.running()) detail::raise(workflow_closed(in.id, to_string(in.status), "time it out"));
+        if (in.active)
+            detail::raise(invalid_operation("workflow '" + in.id + "' cannot time out while its own code runs"));
+        auto& x = in.more();
+        x.timeout_by = which;
+        (which == timeout_kind::execution ? x.execution_timeout : x.run_timeout) = length;
+        close(in, workflow_status::timed_out);
+    }
+
     // ---- timers ----------------------------------------------------------------------------
 
     std::uint32_t add_timer(waiter& w, time_point due) {
@@ -804,6 +872,40 @@ private:
             if (engine* e = link.get()) e->fire_timer(slot, gen);
         }
     };
+    struct timeout_work {
+        using trivially_relocatable = void;  // a pointer and two numbers: the executor moves it with memcpy
+        link_ref link;
+        std::uint32_t slot, gen;
+        void operator()() {
+            if (engine* e = link.get()) e->fire_timeout(slot, gen);
+        }
+    };
+
+    // The run's timeout timer came due: a run that closed another way cancelled it (a slot's next run has
+    // another generation).
+    void fire_timeout(std::uint32_t slot, std::uint32_t gen) {
+        instance_base* in = by_slot(slot, gen);
+        if (!in || !in->running() || !in->x || !in->x->timeout_armed) return;
+        in->x->timeout_armed = false;  // its work is running: nothing to cancel
+        time_out(*in, in->x->timeout_by, in->x->timeout_length());
+    }
+
+    void cancel_timeout(instance_base& in) noexcept {
+        if (in.x && in.x->timeout_armed) {
+            in.x->timeout_armed = false;
+            ex_.cancel(in.x->timeout_timer);
+        }
+    }
+
+    // A timed-out run's close in a history: which timeout and its length, as text and as replay's input.
+    static void timeout_outcome(const instance_base& in, std::vector<std::string>& args,
+                                std::shared_ptr<arg_pack_base>& input) {
+        const std::string which(to_string(in.x->timeout_by));
+        const std::int64_t length = in.x->timeout_length().count();
+        args.push_back(json(which));
+        args.push_back(std::to_string(length));
+        input = std::make_shared<arg_pack_impl<std::string, std::int64_t>>(which, length);
+    }
 
     // Where the open children of `r` are now, in start order.
     static std::vector<run_hint> open_children(instance_base& r) {
@@ -984,6 +1086,8 @@ private:
         nx.first_run_key = old.x->continued ? old.x->first_run_key : old.run_key;
         nx.continued_run_key = old.run_key;
         nx.continued = true;
+        const duration execution_timeout = old.x->execution_timeout, run_timeout = old.x->run_timeout;
+        const time_point execution_deadline = old.x->execution_deadline;
         close(old, workflow_status::continued_as_new);
         id_map<instance_base>::entry& entry = by_id_.probe(old.id, id_map<instance_base>::hash_of(old.id));
         std::unique_ptr<instance_base> keep(entry.run);
@@ -993,6 +1097,9 @@ private:
         nx.predecessor = std::move(keep);  // `old` lives on there until the new run first runs
         instance_base& fresh = add(std::move(next));  // a parent still finds the new run by id
         old.x->replace_with(nx);  // a parent's child is the new run now, in the old one's place
+        // The chain's execution deadline carries over; the run timeout starts again (Temporal keeps it).
+        if (execution_timeout != duration::zero() || run_timeout != duration::zero())
+            set_timeouts(fresh, execution_timeout, run_timeout, execution_deadline);
         if (fresh.hist) {
             record(fresh, event_kind::workflow_started, std::string(fresh.type.name), text, input);
             record_carried(*nx.predecessor, fresh, carried_inbox);
@@ -1133,9 +1240,18 @@ private:
                     record(in, event_kind::workflow_terminated, {}, {json(in.terminate_reason())},
                            std::make_shared<arg_pack_impl<std::string>>(std::string(in.terminate_reason())));
                     break;
+                case workflow_status::timed_out: {
+                    // An input too: replay times the run out at its place.
+                    std::vector<std::string> args;
+                    std::shared_ptr<arg_pack_base> input;
+                    timeout_outcome(in, args, input);
+                    record(in, event_kind::workflow_timed_out, {}, std::move(args), std::move(input));
+                    break;
+                }
                 default: break;
             }
         }
+        cancel_timeout(in);
         in.destroy_frames();
         in.inbox.release();
         in.delivered_ahead = 0;
@@ -1171,6 +1287,8 @@ private:
         } else if (child.status == workflow_status::terminated) {
             args.push_back(json(child.terminate_reason()));
             outcome = std::make_shared<arg_pack_impl<std::string>>(std::string(child.terminate_reason()));
+        } else if (child.status == workflow_status::timed_out) {
+            timeout_outcome(child, args, outcome);
         }
         record(parent, event_kind::child_closed, child.id, std::move(args), std::move(outcome),
                child.status == workflow_status::failed ? child.failure : nullptr);

@@ -234,6 +234,8 @@ R closed_result(instance_base& in) {
         case workflow_status::failed: detail::raise(workflow_failed(in.id, in.failure));
         case workflow_status::cancelled: detail::raise(workflow_cancelled(in.id));
         case workflow_status::terminated: detail::raise(workflow_terminated(in.id, in.terminate_reason()));
+        case workflow_status::timed_out:  // a timed-out run always has its extras (engine::time_out)
+            detail::raise(workflow_timed_out(in.id, in.x->timeout_by, in.x->timeout_length()));
         default: break;
     }
     if constexpr (!std::is_void_v<R>) return **static_cast<const std::optional<R>*>(in.result_storage());

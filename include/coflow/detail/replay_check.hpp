@@ -15,12 +15,14 @@ namespace coflow::detail {
 class instance_base;
 
 /// Events that came to a run from outside its code: replay feeds them at their recorded place. A
-/// child's closing is one (replay does not re-run children); signals a run sent itself are not.
+/// child's closing is one (replay does not re-run children), and so is a timeout; signals a run sent
+/// itself are not.
 [[nodiscard]] inline bool is_input(const history_event& e) noexcept {
     switch (e.kind) {
         case event_kind::signal_accepted:
         case event_kind::cancel_requested: return !e.self_sent;
         case event_kind::workflow_terminated:
+        case event_kind::workflow_timed_out:
         case event_kind::child_closed: return true;
         default: return false;
     }
