@@ -435,3 +435,65 @@ TEST_CASE("issue 17: a lock handed to a racer that lost passes on to the next wa
     ex.run_until_idle();
     CHECK(h.result() == std::vector<std::string>{"second: lock", "body: item x"});
 }
+
+// ---- cancellation meeting a racer's end ---------------------------------------------------------------
+
+namespace {
+
+class cancellable_joiner {
+public:
+    coflow::workflow<std::string> run(bool scope_mode) {
+        if (!scope_mode) {
+            try {
+                (void)co_await coflow::when_any(coflow::sleep(1s), coflow::sleep(5s));
+            } catch (const coflow::cancelled&) {
+                co_return "race cancelled at " + std::to_string(seconds_now());
+            }
+            co_return "race ended";
+        }
+        coflow::task_scope scope;
+        scope.spawn(nap(1));
+        scope.spawn(nap(2));
+        try {
+            co_await scope.join();
+        } catch (const coflow::cancelled&) {
+            log_ += "join cancelled at " + std::to_string(seconds_now()) + "; ";
+        }
+        co_await scope.join();  // joined again, after the cancellation was caught
+        co_return log_ + "joined at " + std::to_string(seconds_now()) + ", naps " + std::to_string(naps_);
+    }
+    static constexpr auto definition =
+        coflow::define<cancellable_joiner>("cancellable_joiner").run(&cancellable_joiner::run);
+
+private:
+    coflow::task<> nap(int s) {
+        co_await coflow::sleep(std::chrono::seconds(s));
+        ++naps_;
+    }
+    std::string log_;
+    int naps_ = 0;
+};
+
+}  // namespace
+
+TEST_CASE("issue 17: a cancel and a racer's end in the same step wake the body once", "[when_any][cancel][regression]") {
+    coflow::deterministic_executor ex;
+    coflow::runtime rt{ex};
+    auto h = rt.start_workflow(&cancellable_joiner::run, false);
+    ex.advance(999ms);
+    REQUIRE(ex.step());  // the 1 s racer's timer fires: the run is scheduled, not run yet
+    h.cancel();          // the cancellation wakes the body's race too
+    ex.run_until_idle();
+    CHECK(h.result() == "race cancelled at 1");
+    CHECK(ex.timer_count() == 0);
+}
+
+TEST_CASE("issue 17: a scope whose join was cancelled can be joined again", "[when_any][task_scope][cancel][regression]") {
+    coflow::deterministic_executor ex;
+    coflow::runtime rt{ex};
+    auto h = rt.start_workflow(&cancellable_joiner::run, true);
+    ex.advance(500ms);
+    h.cancel();
+    ex.run_until_idle();
+    CHECK(h.result() == "join cancelled at 0; joined at 2, naps 2");
+}

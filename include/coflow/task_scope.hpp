@@ -101,6 +101,7 @@ public:
         if (race_.waiting())
             detail::raise(invalid_operation("task_scope::join: workflow '" + inst_->id +
                                             "' is already joining this scope elsewhere"));
+        race_.reset_wait();
         return join_awaiter(*this);
     }
 

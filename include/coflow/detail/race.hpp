@@ -87,7 +87,15 @@ public:
         waiting_ = true;
     }
 
-    [[nodiscard]] bool waiting() const noexcept { return waiting_; }
+    /// True while code waits here and has not been woken (by decided(), or by cancellation).
+    [[nodiscard]] bool waiting() const noexcept { return waiting_ && reason == wake_reason::none; }
+
+    /// Forgets how an earlier wait ended (a scope may be joined again after a join was cancelled).
+    void reset_wait() noexcept {
+        if (waiting()) return;
+        waiting_ = false;
+        reason = wake_reason::none;
+    }
     [[nodiscard]] std::size_t winner() const noexcept { return static_cast<std::size_t>(winner_); }
     [[nodiscard]] std::size_t running() const noexcept { return members_.size() - ended_; }
     /// The promise of member `i` (any, all: members are never removed there), to read its result.
@@ -128,7 +136,7 @@ private:
                 --ended_;
             }
         }
-        if (waiting_ && decided()) {
+        if (waiting() && decided()) {  // not if a cancellation woke the waiting code already
             waiting_ = false;
             fire(wake_reason::fired);
         }
