@@ -497,3 +497,59 @@ TEST_CASE("issue 17: a scope whose join was cancelled can be joined again", "[wh
     ex.run_until_idle();
     CHECK(h.result() == "join cancelled at 0; joined at 2, naps 2");
 }
+
+// ---- losers of every kind -------------------------------------------------------------------------
+
+namespace {
+
+class slow_child {
+public:
+    coflow::workflow<int> run(std::int64_t s) {
+        co_await coflow::sleep(std::chrono::seconds(s));
+        co_return static_cast<int>(s);
+    }
+    static constexpr auto definition = coflow::define<slow_child>("slow_child").run(&slow_child::run);
+};
+
+// Races a child's result, a coflow::timer and a condition against a short sleep, which wins; then
+// checks that each loser's source is intact: the child runs on, the timer still fires, the condition
+// still works.
+class every_loser {
+public:
+    coflow::workflow<std::string> run() {
+        auto child = coflow::start_child_workflow(&slow_child::run, std::int64_t{10}, {.id = "kid"});
+        deadline_.reset(20s);
+        auto r = co_await coflow::when_any(child.result(), deadline_.wait(),
+                                           coflow::wait_condition([this] { return flag_; }), coflow::sleep(1s));
+        std::string out = "winner " + std::to_string(r.index()) + " at " + std::to_string(seconds_now());
+        out += "; child " + std::to_string(co_await child.result()) + " at " + std::to_string(seconds_now());
+        const bool rang = co_await deadline_;
+        out += std::string("; timer ") + (rang ? "rang" : "cancelled") + " at " + std::to_string(seconds_now());
+        co_await coflow::wait_condition([this] { return flag_; });
+        co_return out + "; flag at " + std::to_string(seconds_now());
+    }
+    void set() { flag_ = true; }
+    static constexpr auto definition =
+        coflow::define<every_loser>("every_loser").run(&every_loser::run).signal("set", &every_loser::set);
+
+private:
+    coflow::timer deadline_;
+    bool flag_ = false;
+};
+
+}  // namespace
+
+TEST_CASE("issue 17: losing a child's result, a timer or a condition leaves each of them intact",
+          "[when_any][child][regression]") {
+    coflow::deterministic_executor ex;
+    coflow::runtime rt{ex};
+    auto h = rt.start_workflow(&every_loser::run);
+    ex.advance(1s);
+    // The child's 10 s sleep only: the losing wait on the deadline took its executor timer with it (the
+    // deadline stays set, and a later wait arms a timer again).
+    CHECK(ex.timer_count() == 1);
+    ex.advance(29s);
+    h.signal("set");
+    ex.run_until_idle();
+    CHECK(h.result() == "winner 3 at 1; child 10 at 10; timer rang at 20; flag at 30");
+}
