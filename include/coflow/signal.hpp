@@ -49,10 +49,20 @@ public:
 private:
     // A receiver that was handed a value is in handed_ until it resumes and takes it: if its run ends
     // first (continue-as-new), the value goes back to the channel instead of dying with the frame.
+    //
+    // A receiver destroyed with a value it never took (a receive that lost a when_any, its frame destroyed
+    // by its own run's code) gives the value back to the channel, first in line. The check lives here,
+    // in the suspended path only, so that a receive that finds a value pays nothing for it.
     struct receiver : detail::waiter, detail::list_hook<detail::handed_tag> {
-        receiver() = default;
+        explicit receiver(signal_channel& c) noexcept : ch(&c) {}
         receiver(receiver&&) = delete;
-        ~receiver() { static_cast<detail::list_hook<detail::handed_tag>&>(*this).unlink(); }
+        ~receiver() {
+            auto& hook = static_cast<detail::list_hook<detail::handed_tag>&>(*this);
+            if (hook.linked() && slot && detail::current_activation && detail::current_activation->inst == inst)
+                [[unlikely]] ch->give_back(*this);
+            hook.unlink();
+        }
+        signal_channel* ch;
         std::optional<value_type> slot;
     };
 
@@ -69,20 +79,13 @@ private:
         receive_awaiter(receive_awaiter&& o) noexcept
             : ch_(o.ch_), inst_(o.inst_), timeout_(o.timeout_), precancelled_(o.precancelled_) {}
         receive_awaiter& operator=(receive_awaiter&&) = delete;
-        // Destroyed after a value was handed to it but before it resumed (a receive that lost a when_any,
-        // destroyed by its own run's code): the value goes back to the channel, first in line.
-        ~receive_awaiter() {
-            if (waiting_ && waiting_->slot && static_cast<detail::list_hook<detail::handed_tag>&>(*waiting_).linked() &&
-                detail::current_activation && detail::current_activation->inst == inst_) [[unlikely]]
-                ch_->give_back(*waiting_);
-        }
 
         bool await_ready() const noexcept { return !precancelled_ && !ch_->items_.empty(); }
 
         bool await_suspend(std::coroutine_handle<> h) noexcept {
             if (precancelled_) return detail::park_if_cancelled;
             detail::activation& a = *detail::current_activation;
-            receiver& r = waiting_.emplace();
+            receiver& r = waiting_.emplace(*ch_);
             r.arm(a, h, detail::wait_kind::channel);
             ch_->receivers_.push_back(r);
             if constexpr (Timed) r.arm_timer(timeout_);

@@ -564,10 +564,7 @@ public:
     }
 
     template <class Tuple>
-    [[gnu::noinline]] void record_accepted(instance_base& in, std::uint32_t index, const Tuple& args) {
-        record(in, event_kind::signal_accepted, std::string(in.type.signals[index].name), tuple_text(args),
-               tuple_copy(args), {}, self_sender_ == &in);
-    }
+    void record_accepted(instance_base& in, std::uint32_t index, const Tuple& args);
 
     // ---- history -----------------------------------------------------------------------------
 
@@ -576,17 +573,7 @@ public:
     /// Appends an event to `in`'s history (if it records one). A closed run's history ends with its
     /// closing event: what happens to the run afterwards (an abandoned child closing, say) is not added.
     void record(instance_base& in, event_kind k, std::string name = {}, std::vector<std::string> args = {},
-                std::shared_ptr<arg_pack_base> input = {}, std::exception_ptr error = {}, bool self_sent = false) {
-        if (!in.hist || (!in.hist->events.empty() && is_closing(in.hist->events.back().kind))) return;
-        history_event e{k,           ex_.now().time_since_epoch().count(), std::move(name), std::move(args),
-                        std::move(input), std::move(error), self_sent};
-        if (check_ && check_->actual == in.hist) [[unlikely]] {
-            check_->feed_inputs_before(e, in);
-            if (!in.hist || (!in.hist->events.empty() && is_closing(in.hist->events.back().kind))) return;
-            check_->compare(e, in.hist->events.size());
-        }
-        in.hist->events.push_back(std::move(e));
-    }
+                std::shared_ptr<arg_pack_base> input = {}, std::exception_ptr error = {}, bool self_sent = false);
 
     static std::string json(std::string_view s) {
         std::string out;
@@ -595,23 +582,7 @@ public:
     }
 
     /// Records that `w` began to wait (from waiter::arm), and where, for the wait_ended that will name it.
-    [[gnu::noinline]] void record_wait_started(waiter& w) {
-        instance_base& in = *w.inst;
-        std::vector<std::string> args;
-        if (w.label) args.push_back(json(*w.label));
-        const std::size_t before = in.hist->events.size();
-        record(in, event_kind::wait_started, to_string(w.kind), std::move(args));
-        if (in.hist->events.size() == before) return;  // the history is closed
-        in.hist->events.back().in_handler = !w.body;
-        const std::size_t start = in.hist->events.size() - 1;
-        auto& open = in.more().open_waits;
-        for (auto& o : open)
-            if (o.first == &w) {  // left by a waiter destroyed unended at this address
-                o.second = start;
-                return;
-            }
-        open.emplace_back(&w, start);
-    }
+    void record_wait_started(waiter& w);
 
     [[nodiscard]] const std::vector<std::shared_ptr<const history>>& histories() const noexcept { return histories_; }
 
@@ -619,12 +590,7 @@ public:
     const instance_base* self_sender_ = nullptr;  // a run whose outgoing request to itself is being taken
 
     /// Replaying `in`: the recorded event it is about to match, if it is of kind `k`; else null.
-    [[nodiscard]] const history_event* recorded_next(const instance_base& in, event_kind k) const noexcept {
-        if (!check_ || !in.hist || check_->actual != in.hist) return nullptr;
-        const std::size_t i = in.hist->events.size();
-        const auto& expected = check_->expected->events;
-        return i < expected.size() && expected[i].kind == k ? &expected[i] : nullptr;
-    }
+    [[nodiscard]] const history_event* recorded_next(const instance_base& in, event_kind k) const noexcept;
 
     /// Replayed code (its runtime is a replay's) must not act on this runtime: replay does not redo
     /// effects on other runs, it feeds their recorded outcomes. Client calls check this first.
@@ -784,54 +750,20 @@ public:
     // ---- timeouts ----------------------------------------------------------------------------
 
     /// Refuses negative timeouts (invalid_operation), before anything starts.
-    static void check_timeouts(std::string_view id, duration execution, duration run) {
-        if (execution < duration::zero() || run < duration::zero())
-            detail::raise(invalid_operation("workflow '" + std::string(id) +
-                                            "': a timeout may not be negative (zero means none)"));
-    }
+    static void check_timeouts(std::string_view id, duration execution, duration run);
 
     /// Gives a run just started its timeouts, its execution deadline counted from now.
-    void start_timeouts(instance_base& in, duration execution, duration run) {
-        if (execution == duration::zero() && run == duration::zero()) return;
-        set_timeouts(in, execution, run,
-                     execution > duration::zero() ? saturating_add(in.start_time, execution) : time_point::max());
-    }
+    void start_timeouts(instance_base& in, duration execution, duration run);
 
     /// Gives `in` its timeouts and its chain's execution deadline, and arms the timer that closes it at the
     /// earlier of that and its own deadline; unless `arm` is false, or `in` is a replay's stand-in: then
     /// replay closes it when its history says.
     void set_timeouts(instance_base& in, duration execution, duration run, time_point execution_deadline,
-                      bool arm = true) {
-        auto& x = in.more();
-        x.execution_timeout = execution;
-        x.run_timeout = run;
-        x.execution_deadline = execution_deadline;
-        const time_point run_due = run > duration::zero() ? saturating_add(in.start_time, run) : time_point::max();
-        x.timeout_by = execution_deadline <= run_due ? timeout_kind::execution : timeout_kind::run;
-        x.timeout_due = std::min(execution_deadline, run_due);
-        if (in.hist) {
-            in.hist->execution_timeout_ns = execution.count();
-            in.hist->run_timeout_ns = run.count();
-            in.hist->execution_deadline_ns =
-                execution_deadline == time_point::max() ? 0 : execution_deadline.time_since_epoch().count();
-        }
-        // A deadline at the end of the clock never comes: no timer drags the clock there.
-        if (!arm || in.stand_in || x.timeout_due == time_point::max()) return;
-        x.timeout_timer = ex_.post_at(x.timeout_due, timeout_work{link_ref(link_), in.slot, in.gen});
-        x.timeout_armed = true;
-    }
+                      bool arm = true);
 
     /// Closes the run as timed out by `which` (of `length`): like terminate(), none of its code runs again.
     /// Replay feeds a recorded timeout through here; a live run's timer calls it when it fires.
-    void time_out(instance_base& in, timeout_kind which, duration length) {
-        if (!in.running()) detail::raise(workflow_closed(in.id, to_string(in.status), "time it out"));
-        if (in.active)
-            detail::raise(invalid_operation("workflow '" + in.id + "' cannot time out while its own code runs"));
-        auto& x = in.more();
-        x.timeout_by = which;
-        (which == timeout_kind::execution ? x.execution_timeout : x.run_timeout) = length;
-        close(in, workflow_status::timed_out);
-    }
+    void time_out(instance_base& in, timeout_kind which, duration length);
 
     // ---- timers ----------------------------------------------------------------------------
 
@@ -883,29 +815,13 @@ private:
 
     // The run's timeout timer came due: a run that closed another way cancelled it (a slot's next run has
     // another generation).
-    void fire_timeout(std::uint32_t slot, std::uint32_t gen) {
-        instance_base* in = by_slot(slot, gen);
-        if (!in || !in->running() || !in->x || !in->x->timeout_armed) return;
-        in->x->timeout_armed = false;  // its work is running: nothing to cancel
-        time_out(*in, in->x->timeout_by, in->x->timeout_length());
-    }
+    void fire_timeout(std::uint32_t slot, std::uint32_t gen);
 
-    void cancel_timeout(instance_base& in) noexcept {
-        if (in.x && in.x->timeout_armed) {
-            in.x->timeout_armed = false;
-            ex_.cancel(in.x->timeout_timer);
-        }
-    }
+    void cancel_timeout(instance_base& in) noexcept;
 
     // A timed-out run's close in a history: which timeout and its length, as text and as replay's input.
     static void timeout_outcome(const instance_base& in, std::vector<std::string>& args,
-                                std::shared_ptr<arg_pack_base>& input) {
-        const std::string which(to_string(in.x->timeout_by));
-        const std::int64_t length = in.x->timeout_length().count();
-        args.push_back(json(which));
-        args.push_back(std::to_string(length));
-        input = std::make_shared<arg_pack_impl<std::string, std::int64_t>>(which, length);
-    }
+                                std::shared_ptr<arg_pack_base>& input);
 
     // Where the open children of `r` are now, in start order.
     static std::vector<run_hint> open_children(instance_base& r) {
@@ -1049,91 +965,16 @@ private:
 
     // Ends `old` and starts a fresh run under the same id with the arguments it gave. Signals accepted
     // and not yet handled (in the inbox and in signal channels) move to the new run in order.
-    void continue_as_new(instance_base& old) {
-        std::unique_ptr<instance_base> next = old.type.make(*this, old.id);
-        std::unique_ptr<arg_pack_base> args = std::move(old.more().continue_args);
-        std::vector<std::string> text;
-        std::shared_ptr<arg_pack_base> input;
-        if (old.hist) {
-            text = args->text();
-            input = args->clone();
-            record(old, event_kind::continued_as_new, {}, text);
-        }
-        const bool started = guarded([&] { old.type.start(*next, args->view()); return true; },
-                                     [&](std::exception_ptr e) {
-                                         old.failure = std::move(e);
-                                         return false;
-                                     });
-        if (!started) {
-            close(old, workflow_status::failed);
-            return;
-        }
-        // Moved signals were received by the old run: they do not count against the new run's limit.
-        const std::size_t carried_inbox = old.inbox.size();
-        while (!old.inbox.empty()) {
-            next->inbox.push_back(std::move(old.inbox.front()));
-            old.inbox.pop_front();
-        }
-        // Channel values stay in the old object (which queries read until the new run first runs) and
-        // move when it does; values handed to receivers that will never resume go back first.
-        old.type.reclaim_channels(old);
-        auto& nx = next->more();
-        while (waiter* w = old.x->completion.pop_front()) nx.completion.push_back(*w);
-        nx.parent_slot = old.x->parent_slot;
-        nx.parent_gen = old.x->parent_gen;
-        nx.on_parent_close = old.x->on_parent_close;
-        nx.parent_id = old.x->parent_id;
-        nx.first_run_key = old.x->continued ? old.x->first_run_key : old.run_key;
-        nx.continued_run_key = old.run_key;
-        nx.continued = true;
-        const duration execution_timeout = old.x->execution_timeout, run_timeout = old.x->run_timeout;
-        const time_point execution_deadline = old.x->execution_deadline;
-        close(old, workflow_status::continued_as_new);
-        id_map<instance_base>::entry& entry = by_id_.probe(old.id, id_map<instance_base>::hash_of(old.id));
-        std::unique_ptr<instance_base> keep(entry.run);
-        by_id_.erase(entry);
-        retire(*keep);
-        next->query_object = keep->object_ptr;
-        nx.predecessor = std::move(keep);  // `old` lives on there until the new run first runs
-        instance_base& fresh = add(std::move(next));  // a parent still finds the new run by id
-        old.x->replace_with(nx);  // a parent's child is the new run now, in the old one's place
-        // The chain's execution deadline carries over; the run timeout starts again (Temporal keeps it).
-        if (execution_timeout != duration::zero() || run_timeout != duration::zero())
-            set_timeouts(fresh, execution_timeout, run_timeout, execution_deadline);
-        if (fresh.hist) {
-            record(fresh, event_kind::workflow_started, std::string(fresh.type.name), text, input);
-            record_carried(*nx.predecessor, fresh, carried_inbox);
-        }
-    }
+    void continue_as_new(instance_base& old);
 
     // The signals a new run got from the run it continued: inputs of its own, recorded as accepted
     // after its start (replay feeds them), channel values first (the new run's first activation moves
     // them: see run()), then the undelivered signals, which are the old run's last accepted ones.
-    [[gnu::noinline]] void record_carried(instance_base& old, instance_base& fresh, std::size_t carried_inbox) {
-        old.type.carried_channel_values(old, fresh, [](instance_base& to, std::uint32_t index,
-                                                       std::vector<std::string> text,
-                                                       std::shared_ptr<arg_pack_base> copy) {
-            to.eng.record(to, event_kind::signal_accepted, std::string(to.type.signals[index].name), std::move(text),
-                          std::move(copy));
-        });
-        if (carried_inbox == 0 || !old.hist) return;
-        std::vector<const history_event*> accepted;
-        for (auto it = old.hist->events.rbegin(); it != old.hist->events.rend() && accepted.size() < carried_inbox;
-             ++it)
-            if (it->kind == event_kind::signal_accepted) accepted.push_back(&*it);
-        for (auto it = accepted.rbegin(); it != accepted.rend(); ++it)
-            record(fresh, event_kind::signal_accepted, (*it)->name, (*it)->args, (*it)->input);
-    }
+    void record_carried(instance_base& old, instance_base& fresh, std::size_t carried_inbox);
 
     // A continued run's first activation: the channel values wait in the old run's object (queries read
     // it until now); they move in, each delivered as its signal (the history's accepted records them).
-    [[gnu::noinline]] void take_over(instance_base& in) {
-        in.type.move_channels(*in.x->predecessor, in, [](instance_base& to, std::uint32_t index) {
-            if (to.hist) to.eng.record_handled(to, std::string(to.type.signals[index].name));
-        });
-        in.x->predecessor.reset();
-        in.query_object = in.object_ptr;
-    }
+    void take_over(instance_base& in);
 
     // Takes the oldest pending signal out of the inbox and runs its handler (or fills its channel).
     void deliver_next(instance_base& in, activation& act) {
@@ -1146,28 +987,11 @@ private:
         p.deliver(in);
     }
     // A wait's end names its start (history_event::start_index): the body's and the handlers' waits overlap.
-    [[gnu::noinline]] void record_wait_ended(instance_base& in, const waiter& w) {
-        const std::size_t before = in.hist->events.size();
-        record(in, event_kind::wait_ended, to_string(w.kind), {json(to_string(w.reason))});
-        if (in.hist->events.size() == before) return;  // the history is closed
-        history_event& e = in.hist->events.back();
-        e.in_handler = !w.body;
-        auto& open = in.more().open_waits;
-        for (auto it = open.begin(); it != open.end(); ++it)
-            if (it->first == &w) {
-                e.start_index = it->second;
-                open.erase(it);
-                break;
-            }
-    }
+    void record_wait_ended(instance_base& in, const waiter& w);
 
     // Out of line so that the hot loop above stays small when no history is recorded.
-    [[gnu::noinline]] void record_handled(instance_base& in, const pending_signal& p) {
-        record_handled(in, p.index == dynamic_index ? *p.dynamic_name : std::string(in.type.signals[p.index].name));
-    }
-    void record_handled(instance_base& in, std::string name) {
-        record(in, event_kind::signal_handled, std::move(name), {std::to_string(++in.more().handled)});
-    }
+    void record_handled(instance_base& in, const pending_signal& p);
+    void record_handled(instance_base& in, std::string name);
 
     // The body finished while signals it sent to itself were still queued: they were accepted, so they
     // are handled (sync handlers run, channels fill) before the run is sealed.
@@ -1193,106 +1017,18 @@ private:
         return any;
     }
 
-    void close(instance_base& in, workflow_status status) {
-        seal(in, status);
-        if (!in.x || in.x->children.empty()) {
-            announce_close(in);
-            return;
-        }
-        // A parent's end (continue-as-new included, as in Temporal) reaches its open children; the
-        // default policy terminates them, and their ends reach theirs. Walked with a stack of the runs
-        // whose children are being ended rather than by recursion, so that a chain of children of any
-        // depth closes on a flat stack. Each run announces its close once its children are done.
-        std::vector<instance_base*> closing{&in};
-        while (!closing.empty()) {
-            instance_base& parent = *closing.back();
-            instance_base::extras* c = parent.x ? parent.x->children.pop_front() : nullptr;
-            if (!c) {
-                closing.pop_back();
-                announce_close(parent);
-                continue;
-            }
-            instance_base& child = *c->run;
-            if (!child.running()) continue;
-            if (c->on_parent_close == parent_close_policy_kind::terminate) {
-                if (child.active) continue;  // its own code is running: it cannot be terminated
-                child.more().terminate_reason = "parent workflow '" + parent.id + "' closed";
-                seal(child, workflow_status::terminated);
-                closing.push_back(&child);
-            } else if (c->on_parent_close == parent_close_policy_kind::request_cancel) {
-                cancel(child);
-            }
-        }
-    }
+    void close(instance_base& in, workflow_status status);
 
     // The first half of close(): records the end and frees what the run no longer needs.
-    void seal(instance_base& in, workflow_status status) {
-        in.status = status;
-        if (in.hist) {
-            switch (status) {
-                case workflow_status::completed: record(in, event_kind::workflow_completed, {}, {in.result_text()}); break;
-                case workflow_status::failed:
-                    record(in, event_kind::workflow_failed, {}, {json(describe_exception(in.failure))});
-                    break;
-                case workflow_status::cancelled: record(in, event_kind::workflow_cancelled); break;
-                case workflow_status::terminated:
-                    // The reason as an input too: replay terminates the run with it.
-                    record(in, event_kind::workflow_terminated, {}, {json(in.terminate_reason())},
-                           std::make_shared<arg_pack_impl<std::string>>(std::string(in.terminate_reason())));
-                    break;
-                case workflow_status::timed_out: {
-                    // An input too: replay times the run out at its place.
-                    std::vector<std::string> args;
-                    std::shared_ptr<arg_pack_base> input;
-                    timeout_outcome(in, args, input);
-                    record(in, event_kind::workflow_timed_out, {}, std::move(args), std::move(input));
-                    break;
-                }
-                default: break;
-            }
-        }
-        cancel_timeout(in);
-        in.destroy_frames();
-        in.inbox.release();
-        in.delivered_ahead = 0;
-        if (in.x) in.x->outbox.release();  // only a terminated run can still hold some: they are not sent
-        in.ready.clear();
-        in.conditions.clear();
-        in.suspended.clear();
-        in.body_wait = nullptr;
-        in.cancel_requested = false;
-    }
+    void seal(instance_base& in, workflow_status status);
 
     // The second half of close(), after its children: wakes the runs awaiting its result and tells its
     // parent, whose list of open children it leaves.
-    void announce_close(instance_base& in) {
-        if (in.status == workflow_status::continued_as_new || !in.x) return;  // a continued run lives on under its id
-        while (waiter* w = in.x->completion.pop_front()) {
-            auto& c = static_cast<completion_waiter&>(*w);
-            c.capture(c, in);
-            c.fire(wake_reason::fired);
-        }
-        if (instance_base* parent = by_slot(in.x->parent_slot, in.x->parent_gen))
-            if (parent->hist) record_child_closed(*parent, in);
-        in.x->unlink();
-    }
+    void announce_close(instance_base& in);
 
     // A child's outcome in its parent's history: the status, and what replay needs to give the parent the
     // same outcome without re-running the child (a copy of the result, the failure, the reason).
-    [[gnu::noinline]] void record_child_closed(instance_base& parent, instance_base& child) {
-        std::vector<std::string> args{json(to_string(child.status))};
-        std::shared_ptr<arg_pack_base> outcome;
-        if (child.status == workflow_status::completed) {
-            guarded([&] { outcome = child.result_copy(); }, [](std::exception_ptr) {});  // replay says so if null
-        } else if (child.status == workflow_status::terminated) {
-            args.push_back(json(child.terminate_reason()));
-            outcome = std::make_shared<arg_pack_impl<std::string>>(std::string(child.terminate_reason()));
-        } else if (child.status == workflow_status::timed_out) {
-            timeout_outcome(child, args, outcome);
-        }
-        record(parent, event_kind::child_closed, child.id, std::move(args), std::move(outcome),
-               child.status == workflow_status::failed ? child.failure : nullptr);
-    }
+    void record_child_closed(instance_base& parent, instance_base& child);
 
     // Makes room for `n` elements, growing geometrically: vector::reserve(size() + 1) on each call would
     // reallocate every time, making a long series of starts quadratic.
@@ -1469,3 +1205,9 @@ inline void instance_base::spawn_handler(std::coroutine_handle<> frame, promise_
 }
 
 }  // namespace coflow::detail
+
+// The engine's other rooms: members defined apart so that this header stays the scheduler.
+#include <coflow/detail/engine_close.hpp>
+#include <coflow/detail/engine_continue_as_new.hpp>
+#include <coflow/detail/engine_history.hpp>
+#include <coflow/detail/engine_timeouts.hpp>

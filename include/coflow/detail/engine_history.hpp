@@ -1,0 +1,107 @@
+// coflow/detail/engine_history.hpp: recording a run's history: events, waits, handled and carried signals, closed children.
+// Members of detail::engine (engine.hpp), defined here to keep that header to the scheduler itself.
+#pragma once
+
+#include <coflow/detail/engine.hpp>
+
+namespace coflow::detail {
+
+inline void engine::record(instance_base& in, event_kind k, std::string name, std::vector<std::string> args,
+                           std::shared_ptr<arg_pack_base> input, std::exception_ptr error, bool self_sent) {
+    if (!in.hist || (!in.hist->events.empty() && is_closing(in.hist->events.back().kind))) return;
+    history_event e{k,           ex_.now().time_since_epoch().count(), std::move(name), std::move(args),
+                    std::move(input), std::move(error), self_sent};
+    if (check_ && check_->actual == in.hist) [[unlikely]] {
+        check_->feed_inputs_before(e, in);
+        if (!in.hist || (!in.hist->events.empty() && is_closing(in.hist->events.back().kind))) return;
+        check_->compare(e, in.hist->events.size());
+    }
+    in.hist->events.push_back(std::move(e));
+}
+
+[[gnu::noinline]] inline void engine::record_wait_started(waiter& w) {
+    instance_base& in = *w.inst;
+    std::vector<std::string> args;
+    if (w.label) args.push_back(json(*w.label));
+    const std::size_t before = in.hist->events.size();
+    record(in, event_kind::wait_started, to_string(w.kind), std::move(args));
+    if (in.hist->events.size() == before) return;  // the history is closed
+    in.hist->events.back().in_handler = !w.body;
+    const std::size_t start = in.hist->events.size() - 1;
+    auto& open = in.more().open_waits;
+    for (auto& o : open)
+        if (o.first == &w) {  // left by a waiter destroyed unended at this address
+            o.second = start;
+            return;
+        }
+    open.emplace_back(&w, start);
+}
+
+[[nodiscard]] inline const history_event* engine::recorded_next(const instance_base& in, event_kind k) const noexcept {
+    if (!check_ || !in.hist || check_->actual != in.hist) return nullptr;
+    const std::size_t i = in.hist->events.size();
+    const auto& expected = check_->expected->events;
+    return i < expected.size() && expected[i].kind == k ? &expected[i] : nullptr;
+}
+
+template <class Tuple>
+[[gnu::noinline]] inline void engine::record_accepted(instance_base& in, std::uint32_t index, const Tuple& args) {
+    record(in, event_kind::signal_accepted, std::string(in.type.signals[index].name), tuple_text(args),
+           tuple_copy(args), {}, self_sender_ == &in);
+}
+
+[[gnu::noinline]] inline void engine::record_carried(instance_base& old, instance_base& fresh, std::size_t carried_inbox) {
+    old.type.carried_channel_values(old, fresh, [](instance_base& to, std::uint32_t index,
+                                                   std::vector<std::string> text,
+                                                   std::shared_ptr<arg_pack_base> copy) {
+        to.eng.record(to, event_kind::signal_accepted, std::string(to.type.signals[index].name), std::move(text),
+                      std::move(copy));
+    });
+    if (carried_inbox == 0 || !old.hist) return;
+    std::vector<const history_event*> accepted;
+    for (auto it = old.hist->events.rbegin(); it != old.hist->events.rend() && accepted.size() < carried_inbox;
+         ++it)
+        if (it->kind == event_kind::signal_accepted) accepted.push_back(&*it);
+    for (auto it = accepted.rbegin(); it != accepted.rend(); ++it)
+        record(fresh, event_kind::signal_accepted, (*it)->name, (*it)->args, (*it)->input);
+}
+
+[[gnu::noinline]] inline void engine::record_wait_ended(instance_base& in, const waiter& w) {
+    const std::size_t before = in.hist->events.size();
+    record(in, event_kind::wait_ended, to_string(w.kind), {json(to_string(w.reason))});
+    if (in.hist->events.size() == before) return;  // the history is closed
+    history_event& e = in.hist->events.back();
+    e.in_handler = !w.body;
+    auto& open = in.more().open_waits;
+    for (auto it = open.begin(); it != open.end(); ++it)
+        if (it->first == &w) {
+            e.start_index = it->second;
+            open.erase(it);
+            break;
+        }
+}
+
+[[gnu::noinline]] inline void engine::record_handled(instance_base& in, const pending_signal& p) {
+    record_handled(in, p.index == dynamic_index ? *p.dynamic_name : std::string(in.type.signals[p.index].name));
+}
+
+inline void engine::record_handled(instance_base& in, std::string name) {
+    record(in, event_kind::signal_handled, std::move(name), {std::to_string(++in.more().handled)});
+}
+
+[[gnu::noinline]] inline void engine::record_child_closed(instance_base& parent, instance_base& child) {
+    std::vector<std::string> args{json(to_string(child.status))};
+    std::shared_ptr<arg_pack_base> outcome;
+    if (child.status == workflow_status::completed) {
+        guarded([&] { outcome = child.result_copy(); }, [](std::exception_ptr) {});  // replay says so if null
+    } else if (child.status == workflow_status::terminated) {
+        args.push_back(json(child.terminate_reason()));
+        outcome = std::make_shared<arg_pack_impl<std::string>>(std::string(child.terminate_reason()));
+    } else if (child.status == workflow_status::timed_out) {
+        timeout_outcome(child, args, outcome);
+    }
+    record(parent, event_kind::child_closed, child.id, std::move(args), std::move(outcome),
+           child.status == workflow_status::failed ? child.failure : nullptr);
+}
+
+}  // namespace coflow::detail
