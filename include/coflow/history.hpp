@@ -26,7 +26,8 @@ enum class event_kind {
     signal_handled,       ///< name: signal; args: [its order in the run, from 1]
     cancel_requested,     ///< an input
     wait_started,         ///< name: what it waits on (wait_condition, sleep, signal_channel, child_result,
-                          ///< signal_sent, mutex, semaphore); args: [its label], if it has one
+                          ///< signal_sent, mutex, semaphore, when_any, when_all, task_scope::join, and
+                          ///< task_start for a spawned task queued to start); args: [its label], if it has one
     wait_ended,           ///< name: as wait_started; args: ["fired" | "timed_out" | "cancelled"]
     timer_started,        ///< args: [duration in ns]
     timer_fired,          ///<
