@@ -25,6 +25,7 @@
 #include <coflow/detail/replay_check.hpp>
 #include <coflow/detail/ring.hpp>
 #include <coflow/detail/timers.hpp>
+#include <coflow/detail/update_book.hpp>
 #include <coflow/detail/type_id.hpp>
 #include <coflow/detail/workflow_type.hpp>
 #include <coflow/errors.hpp>
@@ -158,6 +159,7 @@ struct pending_signal {
 };
 
 inline constexpr std::uint32_t dynamic_index = 0xffffffffu;
+inline constexpr std::uint32_t update_index = 0xfffffffeu;  // an update: it records its own events
 
 /// Where the outcome of an outgoing signal (or cancel request) goes: its awaitable. With none, a
 /// failure fails the sending run.
@@ -314,6 +316,7 @@ public:
         time_point timeout_due = time_point::max();
         timer_id timeout_timer = 0;
         bool timeout_armed = false;
+        std::shared_ptr<update_book> updates;  // made by the run's first update (update.hpp)
         timeout_kind timeout_by = timeout_kind::run;  // the timeout due first; once timed out, the one that passed
 
         [[nodiscard]] duration timeout_length() const noexcept {
@@ -1163,6 +1166,7 @@ private:
 
     // Out of line so that the hot loop above stays small when no history is recorded.
     [[gnu::noinline]] void record_handled(instance_base& in, const pending_signal& p) {
+        if (p.index == update_index) return;
         record_handled(in, p.index == dynamic_index ? *p.dynamic_name : std::string(in.type.signals[p.index].name));
     }
     void record_handled(instance_base& in, std::string name) {

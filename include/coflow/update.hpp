@@ -1,0 +1,382 @@
+// coflow/update.hpp: update_handle<R>, the caller's side of an update, and how an update reaches its run.
+// An update waits in the run's inbox among its signals; delivered, it is validated, accepted, run and answered.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <exception>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <tuple>
+#include <type_traits>
+#include <utility>
+
+#include <coflow/definition.hpp>
+#include <coflow/detail/activation.hpp>
+#include <coflow/detail/engine.hpp>
+#include <coflow/detail/raise.hpp>
+#include <coflow/detail/traits.hpp>
+#include <coflow/detail/type_id.hpp>
+#include <coflow/detail/update_book.hpp>
+#include <coflow/errors.hpp>
+#include <coflow/history.hpp>
+#include <coflow/history_text.hpp>
+#include <coflow/status.hpp>
+#include <coflow/task.hpp>
+
+namespace coflow {
+
+/// Options of one update (`h.start_update({.id = "..."}, ...)`).
+struct update_options {
+    /// The update id. A second update with the id of one the run took gets that one's outcome and runs
+    /// nothing (Temporal deduplicates updates by id). Empty: the runtime makes one ("update-<n>").
+    std::string id{};
+};
+
+namespace detail {
+
+template <class R>
+struct update_outcome final : update_outcome_base {
+    using update_outcome_base::update_outcome_base;
+    std::optional<std::conditional_t<std::is_void_v<R>, bool, R>> value;
+};
+
+template <class X>
+struct task_value {
+    using type = X;
+};
+template <class R>
+struct task_value<task<R>> {
+    using type = R;
+};
+
+/// The I-th update of workflow class T.
+template <class T, std::size_t I>
+struct update_at {
+    static constexpr auto fn = std::get<I>(T::definition.updates).fn;
+    static constexpr auto validator = std::get<I>(T::definition.updates).validator;
+    static constexpr std::string_view name = std::get<I>(T::definition.updates).name;
+    using M = std::remove_const_t<decltype(fn)>;
+    using tr = member_fn_traits<M>;
+    static constexpr bool is_async = is_task<typename tr::result_type>::value;
+    static constexpr bool has_validator = !std::is_same_v<std::remove_const_t<decltype(validator)>, no_validator>;
+    using result = typename task_value<typename tr::result_type>::type;
+    using args = typename tr::args_tuple;
+};
+
+template <class T>
+inline constexpr std::size_t update_count_v = std::tuple_size_v<decltype(definition_of<T>::updates)>;
+
+template <class T>
+std::string update_names() {
+    std::string out;
+    [&]<std::size_t... I>(std::index_sequence<I...>) {
+        ((out += (I ? ", " : ""), out += update_at<T, I>::name), ...);
+    }(std::make_index_sequence<update_count_v<T>>{});
+    return out;
+}
+
+/// An update taken by a run: its arguments until delivery, then (async) its running handler's link to
+/// the outcome. Dropped unfinished (its run closed or continued as new), it tells its caller so.
+class update_call_base {
+public:
+    update_call_base(std::shared_ptr<update_outcome_base> o, std::shared_ptr<update_book> b) noexcept
+        : outcome(std::move(o)), book(std::move(b)) {}
+    update_call_base(const update_call_base&) = delete;
+    update_call_base& operator=(const update_call_base&) = delete;
+    virtual ~update_call_base() {
+        if (!outcome->finished()) book->settle(*outcome, update_stage::unfinished);
+    }
+    virtual void deliver(instance_base& in, const std::shared_ptr<update_call_base>& self) = 0;
+
+    std::shared_ptr<update_outcome_base> outcome;
+    std::shared_ptr<update_book> book;
+};
+
+/// The inbox entry of an update (a pending_signal with index update_index).
+struct update_delivery {
+    std::shared_ptr<update_call_base> call;
+    void operator()(instance_base& in) { call->deliver(in, call); }
+};
+
+/// Awaits a task without rethrowing what it threw: the update's outcome takes it instead.
+template <class R>
+struct settle_awaiter {
+    using coflow_awaitable = void;
+    typename task<R>::handle_type h;
+    bool await_ready() noexcept { return false; }
+    void await_suspend(std::coroutine_handle<> caller) noexcept {
+        h.promise().continuation = caller;
+        current_activation->next = h;
+    }
+    void await_resume() noexcept {}
+};
+
+/// What an async update's wrapper tells when the handler ended. Typed by R only, so that the wrapper's
+/// frame names no workflow class.
+template <class R>
+class update_finisher : public update_call_base {
+public:
+    using update_call_base::update_call_base;
+    virtual void finish(value_promise<R>& p) = 0;
+};
+
+// Runs an async update's handler, its outcome going to the caller rather than failing the run.
+template <class R>
+task<void> run_async_update(task<R> t, std::shared_ptr<update_finisher<R>> call) {
+    auto h = t.operator co_await().h;
+    co_await settle_awaiter<R>{h};
+    call->finish(h.promise());
+}
+
+template <class T, std::size_t I>
+class update_call final : public update_finisher<typename update_at<T, I>::result> {
+    using update_call_base::book;
+    using update_call_base::outcome;
+    using A = update_at<T, I>;
+    using R = typename A::result;
+
+public:
+    update_call(std::shared_ptr<update_outcome<R>> o, std::shared_ptr<update_book> b, typename A::args a)
+        : update_finisher<R>(std::move(o), std::move(b)), args_(std::move(a)) {}
+
+    void deliver(instance_base& in, const std::shared_ptr<update_call_base>& self) override {
+        run_ = &in;
+        T& obj = *static_cast<T*>(in.object());
+        if constexpr (A::has_validator) {
+            const T& view = obj;
+            const bool valid = guarded(
+                [&] {
+                    std::apply([&](const auto&... a) { (view.*A::validator)(a...); }, args_);
+                    return true;
+                },
+                [&](std::exception_ptr e) {
+                    outcome->cause = std::move(e);
+                    return false;
+                });
+            if (!valid) return book->settle(*outcome, update_stage::rejected);  // nothing recorded
+        }
+        outcome->stage = update_stage::accepted;
+        if (in.hist) [[unlikely]]
+            record_accepted(in);
+        if constexpr (A::is_async) {
+            auto t = std::apply([&](auto&... a) { return (obj.*A::fn)(std::move(a)...); }, args_);
+            auto h = run_async_update<R>(std::move(t), std::static_pointer_cast<update_finisher<R>>(self)).release();
+            in.spawn_handler(h, h.promise());
+        } else {
+            guarded(
+                [&] {
+                    if constexpr (std::is_void_v<R>) {
+                        std::apply([&](auto&... a) { (obj.*A::fn)(std::move(a)...); }, args_);
+                        typed().value.emplace(true);
+                    } else {
+                        typed().value.emplace(std::apply([&](auto&... a) { return (obj.*A::fn)(std::move(a)...); }, args_));
+                    }
+                },
+                [&](std::exception_ptr e) { outcome->cause = std::move(e); });
+            complete();
+        }
+    }
+
+    /// The async handler ended (called from its wrapper, inside the run's activation).
+    void finish(value_promise<R>& p) override {
+        if (p.exception) {
+            outcome->cause = p.exception;
+        } else if constexpr (std::is_void_v<R>) {
+            typed().value.emplace(true);
+        } else {
+            guarded([&] { typed().value.emplace(p.take()); }, [&](std::exception_ptr e) { outcome->cause = std::move(e); });
+        }
+        complete();
+    }
+
+private:
+    update_outcome<R>& typed() noexcept { return static_cast<update_outcome<R>&>(*outcome); }
+
+    void complete() {
+        const bool failed = static_cast<bool>(outcome->cause);
+        book->settle(*outcome, failed ? update_stage::failed : update_stage::completed);
+        if (run_->hist) [[unlikely]]
+            record_completed(failed);
+    }
+
+    [[gnu::noinline]] void record_accepted(instance_base& in) {
+        std::vector<std::string> text{engine::json(outcome->update_id)};
+        for (auto& s : tuple_text(args_)) text.push_back(std::move(s));
+        in.eng.record(in, event_kind::update_accepted, outcome->name, std::move(text), tuple_copy(args_));
+    }
+    [[gnu::noinline]] void record_completed(bool failed) {
+        std::vector<std::string> text{engine::json(outcome->update_id)};
+        if (failed) text.push_back(engine::json(describe_exception(outcome->cause)));
+        else if constexpr (!std::is_void_v<R>) text.push_back(tuple_text(std::tie(*typed().value)).front());
+        run_->eng.record(*run_, event_kind::update_completed, outcome->name, std::move(text), {},
+                         failed ? outcome->cause : nullptr);
+    }
+
+    typename A::args args_;
+    instance_base* run_ = nullptr;  // set on delivery: async frames die with their run
+};
+
+/// The run's update book, made on first use.
+inline update_book& book_of(instance_base& in) {
+    auto& b = in.more().updates;
+    if (!b) b = std::make_shared<update_book>();
+    return *b;
+}
+
+/// The outcome of an update the run already took under `id`, or null.
+inline std::shared_ptr<update_outcome_base> taken_update(const instance_base& in, const std::string& id) {
+    if (id.empty() || !in.x || !in.x->updates) return nullptr;
+    auto it = in.x->updates->by_id.find(id);
+    return it == in.x->updates->by_id.end() ? nullptr : it->second;
+}
+
+}  // namespace detail
+
+/// The caller's side of one update: its id, and its outcome once the executor ran it.
+///
+/// Cheap to copy (copies share the outcome), and valid after its run and runtime are gone. Nothing
+/// runs when it is made: the update waits in the run's inbox behind what was sent before it.
+template <class R>
+class [[nodiscard]] update_handle {
+public:
+    explicit update_handle(std::shared_ptr<detail::update_outcome<R>> o) noexcept : o_(std::move(o)) {}
+
+    /// The update id (given in update_options, or made by the runtime).
+    [[nodiscard]] const std::string& id() const noexcept { return o_->update_id; }
+    [[nodiscard]] const std::string& name() const noexcept { return o_->name; }
+    [[nodiscard]] const std::string& workflow_id() const noexcept { return o_->workflow_id; }
+    /// True once the update completed, failed, was rejected or was left unfinished by its run.
+    [[nodiscard]] bool is_done() const noexcept { return o_->finished(); }
+
+    /// What the handler returned (a copy: result() may be asked again). Throws result_not_ready until
+    /// the executor ran the update to its end, update_rejected if its validator threw, update_failed
+    /// if its handler threw (the run goes on), update_unfinished if its run closed first.
+    R result() const {
+        const detail::update_outcome<R>& o = *o_;
+        switch (o.stage) {
+            case detail::update_stage::admitted:
+            case detail::update_stage::accepted:
+                detail::raise(result_not_ready(o.workflow_id, o.name, o.update_id));
+            case detail::update_stage::rejected: detail::raise(update_rejected(o.workflow_id, o.name, o.update_id, o.cause));
+            case detail::update_stage::failed: detail::raise(update_failed(o.workflow_id, o.name, o.update_id, o.cause));
+            case detail::update_stage::unfinished: detail::raise(update_unfinished(o.workflow_id, o.name, o.update_id));
+            case detail::update_stage::completed: break;
+        }
+        if constexpr (!std::is_void_v<R>) return *o.value;
+    }
+
+private:
+    std::shared_ptr<detail::update_outcome<R>> o_;
+};
+
+namespace detail {
+
+/// Takes the I-th update of T for `in` with arguments `as` (converted to its parameter types): checks
+/// the run, the id and the limits, then queues it. Throws workflow_closed, argument_mismatch or
+/// update_limit_exceeded; then nothing was queued.
+template <class T, std::size_t I, class... As>
+update_handle<typename update_at<T, I>::result> take_update(instance_base& in, update_options opts, As&&... as) {
+    using A = update_at<T, I>;
+    using R = typename A::result;
+    static_assert(std::is_constructible_v<typename A::args, As&&...>,
+                  "the update's arguments do not convert to the handler's parameter types");
+    in.eng.check_no_replay_escape("update");
+    if (auto seen = taken_update(in, opts.id)) {
+        if (seen->result != type_id_of<R>() || seen->name != A::name)
+            detail::raise(argument_mismatch(in.id, "update id " + opts.id, seen->name, "the update it was used for",
+                                            std::string("update '") + std::string(A::name) + "'"));
+        return update_handle<R>(std::static_pointer_cast<update_outcome<R>>(std::move(seen)));
+    }
+    if (!in.running())
+        detail::raise(workflow_closed(in.id, to_string(in.status), "take update '" + std::string(A::name) + "'"));
+    update_book& book = book_of(in);
+    const runtime_options& limits = in.eng.options();
+    if (limits.max_updates_in_flight_per_run != 0 && book.in_flight >= limits.max_updates_in_flight_per_run)
+        detail::raise(update_limit_exceeded(in.id, A::name, "updates in flight (runtime_options::max_updates_in_flight_per_run)",
+                                            limits.max_updates_in_flight_per_run,
+                                            "wait for results before sending more"));
+    if (limits.max_updates_per_run != 0 && book.total >= limits.max_updates_per_run)
+        detail::raise(update_limit_exceeded(in.id, A::name, "updates per run (runtime_options::max_updates_per_run)",
+                                            limits.max_updates_per_run,
+                                            "continue-as-new starts a run with fresh counters"));
+    if (opts.id.empty()) {
+        do opts.id = "update-" + std::to_string(++book.made_ids);
+        while (book.by_id.count(opts.id) != 0);
+    }
+    auto outcome = std::make_shared<update_outcome<R>>(in.id, std::string(A::name), opts.id, type_id_of<R>());
+    auto call = std::make_shared<update_call<T, I>>(outcome, in.x->updates, typename A::args(std::forward<As>(as)...));
+    in.eng.schedule(in);  // first: if posting fails, nothing was taken
+    in.inbox.emplace_back(update_delivery{std::move(call)}, update_index);
+    book.by_id.emplace(opts.id, outcome);
+    ++book.in_flight;
+    ++book.total;
+    return update_handle<R>(std::move(outcome));
+}
+
+/// The index of T's update whose handler is `m`, or npos32.
+template <class T, class M>
+std::uint32_t update_index_of(M m) {
+    std::uint32_t found = npos32;
+    [&]<std::size_t... I>(std::index_sequence<I...>) {
+        (
+            [&] {
+                if constexpr (std::is_same_v<typename update_at<T, I>::M, M>)
+                    if (found == npos32 && update_at<T, I>::fn == m) found = static_cast<std::uint32_t>(I);
+            }(),
+            ...);
+    }(std::make_index_sequence<update_count_v<T>>{});
+    return found;
+}
+
+/// The result type of T's update handler `M`.
+template <class M>
+using update_result_of_t = typename task_value<typename member_fn_traits<M>::result_type>::type;
+
+template <class T, class M, class... As>
+update_handle<update_result_of_t<M>> start_typed_update(instance_base& in, update_options opts, M m, As&&... as) {
+    using R = update_result_of_t<M>;
+    std::optional<update_handle<R>> out;
+    const std::uint32_t index = update_index_of<T>(m);
+    [&]<std::size_t... I>(std::index_sequence<I...>) {
+        (
+            [&] {
+                if constexpr (std::is_same_v<typename update_at<T, I>::M, M>)
+                    if (index == I) out.emplace(take_update<T, I>(in, std::move(opts), std::forward<As>(as)...));
+            }(),
+            ...);
+    }(std::make_index_sequence<update_count_v<T>>{});
+    if (!out) detail::raise(unknown_update(in.id, in.type.name, "<member not registered as an update>", update_names<T>()));
+    return std::move(*out);
+}
+
+template <class T, class R, class... As>
+update_handle<R> start_named_update(instance_base& in, update_options opts, std::string_view name, As&&... as) {
+    std::optional<update_handle<R>> out;
+    [&]<std::size_t... I>(std::index_sequence<I...>) {
+        (
+            [&] {
+                using A = update_at<T, I>;
+                if (out || A::name != name) return;
+                if constexpr (!std::is_same_v<typename A::result, R>) {
+                    detail::raise(argument_mismatch(in.id, "update", name,
+                                                    "result type " + std::string(type_name<typename A::result>()),
+                                                    "result type " + std::string(type_name<R>())));
+                } else if constexpr (!std::is_same_v<typename A::args, std::tuple<by_name_t<As>...>>) {
+                    detail::raise(argument_mismatch(in.id, "update", name, tuple_names<typename A::args>::get(),
+                                                    type_list_name<by_name_t<As>...>()));
+                } else {
+                    out.emplace(take_update<T, I>(in, std::move(opts), std::forward<As>(as)...));
+                }
+            }(),
+            ...);
+    }(std::make_index_sequence<update_count_v<T>>{});
+    if (!out) detail::raise(unknown_update(in.id, in.type.name, name, update_names<T>()));
+    return std::move(*out);
+}
+
+}  // namespace detail
+
+}  // namespace coflow

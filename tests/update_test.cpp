@@ -1,0 +1,259 @@
+// Updates: definition, start_update by member and by name, validators, failure isolation, ordering
+// with signals, ids, limits, unfinished updates.
+#include <coflow/coflow.hpp>
+
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "coflow_catch.hpp"
+
+using namespace std::chrono_literals;
+
+namespace {
+
+// A counter that signals add to and updates set, read back.
+class counter {
+public:
+    coflow::workflow<int> run() {
+        co_await coflow::wait_condition([this] { return done_; });
+        co_await coflow::wait_condition(coflow::all_handlers_finished);
+        co_return value_;
+    }
+    void add(int n) {
+        value_ += n;
+        log_.push_back("add " + std::to_string(n));
+    }
+    int set(int n) {
+        const int old = value_;
+        value_ = n;
+        log_.push_back("set " + std::to_string(n));
+        return old;
+    }
+    void validate_set(int n) const {
+        if (n < 0) throw std::invalid_argument("negative value " + std::to_string(n));
+    }
+    std::string fail(std::string why) { throw std::runtime_error(why); }
+    void finish() { done_ = true; }
+    coflow::task<int> slow_set(int n) {
+        co_await coflow::sleep(10s);
+        value_ = n;
+        log_.push_back("slow set " + std::to_string(n));
+        co_return n * 2;
+    }
+    coflow::task<void> slow_fail() {
+        co_await coflow::sleep(1s);
+        throw std::runtime_error("slow failure");
+    }
+    int value() const { return value_; }
+    std::vector<std::string> log() const { return log_; }
+
+    static constexpr auto definition = coflow::define<counter>("counter")
+                                           .run(&counter::run)
+                                           .signal("add", &counter::add)
+                                           .signal("finish", &counter::finish)
+                                           .update("set", &counter::set, &counter::validate_set)
+                                           .update("fail", &counter::fail)
+                                           .update("slow_set", &counter::slow_set)
+                                           .update("slow_fail", &counter::slow_fail)
+                                           .update("finish_now", &counter::finish)
+                                           .query("value", &counter::value)
+                                           .query("log", &counter::log);
+
+private:
+    int value_ = 0;
+    bool done_ = false;
+    std::vector<std::string> log_;
+};
+
+template <class E, class F>
+std::string error_of(F&& f) {
+    try {
+        f();
+    } catch (const E& e) {
+        return e.what();
+    }
+    return "no error";
+}
+
+}  // namespace
+
+TEST_CASE("a synchronous update runs when the executor runs the workflow and returns its value", "[update]") {
+    coflow::deterministic_executor ex;
+    coflow::runtime rt{ex};
+    auto h = rt.start_workflow(&counter::run, {.id = "c"});
+    auto u = h.start_update(&counter::set, 7);
+    CHECK(!u.is_done());
+    CHECK(u.id() == "update-1");
+    CHECK(error_of<coflow::result_not_ready>([&] { (void)u.result(); }).find("update 'set'") != std::string::npos);
+    ex.run_until_idle();
+    REQUIRE(u.is_done());
+    CHECK(u.result() == 0);
+    CHECK(h.query(&counter::value) == 7);
+}
+
+TEST_CASE("an update is sent by name with its result type", "[update]") {
+    coflow::deterministic_executor ex;
+    coflow::runtime rt{ex};
+    auto h = rt.start_workflow(&counter::run, {.id = "c"});
+    auto u = h.start_update<int>("set", 3);
+    auto w = h.start_update<std::string>("fail", "why");
+    ex.run_until_idle();
+    CHECK(u.result() == 0);
+    CHECK(h.query(&counter::value) == 3);
+    CHECK(error_of<coflow::update_failed>([&] { (void)w.result(); }).find("why") != std::string::npos);
+}
+
+TEST_CASE("by-name updates with an unknown name or the wrong types are refused at the sender", "[update]") {
+    coflow::deterministic_executor ex;
+    coflow::runtime rt{ex};
+    auto h = rt.start_workflow(&counter::run, {.id = "c"});
+    const auto unknown = error_of<coflow::unknown_update>([&] { (void)h.start_update<int>("nope", 1); });
+    CHECK(unknown.find("workflow 'c'") != std::string::npos);
+    CHECK(unknown.find("'nope'") != std::string::npos);
+    CHECK(unknown.find("set, fail") != std::string::npos);
+    const auto args = error_of<coflow::argument_mismatch>([&] { (void)h.start_update<int>("set", "seven"); });
+    CHECK(args.find("update 'set' expects (int)") != std::string::npos);
+    const auto result = error_of<coflow::argument_mismatch>([&] { (void)h.start_update<double>("set", 1); });
+    CHECK(result.find("result type int") != std::string::npos);
+    CHECK(h.describe().pending_signals == 0);
+}
+
+TEST_CASE("a rejected update is not accepted, recorded or counted, and its caller gets update_rejected",
+          "[update]") {
+    coflow::deterministic_executor ex;
+    coflow::runtime rt{ex, {.max_updates_per_run = 1, .record_history = true}};
+    auto h = rt.start_workflow(&counter::run, {.id = "c"});
+    auto bad = h.start_update(&counter::set, -1);
+    ex.run_until_idle();
+    const auto why = error_of<coflow::update_rejected>([&] { (void)bad.result(); });
+    CHECK(why.find("workflow 'c'") != std::string::npos);
+    CHECK(why.find("update 'set'") != std::string::npos);
+    CHECK(why.find("negative value -1") != std::string::npos);
+    CHECK(h.query(&counter::log).empty());
+    for (const auto& e : h.fetch_history()->events) CHECK(e.kind != coflow::event_kind::update_accepted);
+    auto good = h.start_update(&counter::set, 5);  // the limit of one: the rejected one did not count
+    ex.run_until_idle();
+    CHECK(good.result() == 0);
+}
+
+TEST_CASE("a throwing update handler fails that update only, and the run goes on", "[update]") {
+    coflow::deterministic_executor ex;
+    coflow::runtime rt{ex};
+    auto h = rt.start_workflow(&counter::run, {.id = "c"});
+    auto f = h.start_update(&counter::fail, std::string("boom"));
+    auto a = h.start_update(&counter::slow_fail);
+    ex.advance(2s);
+    const auto why = error_of<coflow::update_failed>([&] { (void)f.result(); });
+    CHECK(why.find("update 'fail'") != std::string::npos);
+    CHECK(why.find("boom") != std::string::npos);
+    CHECK(error_of<coflow::update_failed>([&] { a.result(); }).find("slow failure") != std::string::npos);
+    CHECK(h.status() == coflow::workflow_status::running);
+    h.signal(&counter::finish);
+    ex.run_until_idle();
+    CHECK(h.result() == 0);
+}
+
+TEST_CASE("updates and signals share the run's one ordered inbox", "[update]") {
+    coflow::deterministic_executor ex;
+    coflow::runtime rt{ex};
+    auto h = rt.start_workflow(&counter::run, {.id = "c"});
+    h.signal(&counter::add, 1);
+    auto u = h.start_update(&counter::set, 10);
+    h.signal(&counter::add, 2);
+    ex.run_until_idle();
+    CHECK(u.result() == 1);  // after the first add, before the second
+    CHECK(h.query(&counter::log) == std::vector<std::string>{"add 1", "set 10", "add 2"});
+    CHECK(h.query(&counter::value) == 12);
+}
+
+TEST_CASE("an async update may await, and all_handlers_finished waits for it", "[update]") {
+    coflow::deterministic_executor ex;
+    coflow::runtime rt{ex};
+    auto h = rt.start_workflow(&counter::run, {.id = "c"});
+    auto u = h.start_update(&counter::slow_set, 4);
+    h.signal(&counter::finish);
+    ex.advance(0s);  // runs what is ready, fires no timer
+    CHECK(!u.is_done());
+    CHECK(h.describe().running_handlers == 1);
+    CHECK(h.status() == coflow::workflow_status::running);  // the body waits for the update
+    ex.advance(10s);
+    CHECK(u.result() == 8);
+    CHECK(h.result() == 4);
+}
+
+TEST_CASE("issue 16: a second update with the same id gets the first one's outcome and runs nothing",
+          "[update][regression]") {
+    coflow::deterministic_executor ex;
+    coflow::runtime rt{ex};
+    auto h = rt.start_workflow(&counter::run, {.id = "c"});
+    auto first = h.start_update({.id = "once"}, &counter::set, 5);
+    auto again = h.start_update({.id = "once"}, &counter::set, 9);  // still queued: the same update
+    ex.run_until_idle();
+    auto later = h.start_update<int>({.id = "once"}, "set", 11);  // finished: its outcome
+    CHECK(first.id() == "once");
+    CHECK(first.result() == 0);
+    CHECK(again.result() == 0);
+    CHECK(later.result() == 0);
+    CHECK(later.is_done());
+    CHECK(h.query(&counter::log) == std::vector<std::string>{"set 5"});
+    CHECK(error_of<coflow::argument_mismatch>([&] {
+              (void)h.start_update({.id = "once"}, &counter::slow_set, 1);
+          }).find("update id once") != std::string::npos);
+}
+
+TEST_CASE("issue 16: updates past the in-flight or total limit are refused at the sender", "[update][regression]") {
+    coflow::deterministic_executor ex;
+    SECTION("in flight") {
+        coflow::runtime rt{ex, {.max_updates_in_flight_per_run = 2}};
+        auto h = rt.start_workflow(&counter::run, {.id = "c"});
+        auto a = h.start_update(&counter::slow_set, 1);
+        auto b = h.start_update(&counter::set, 2);
+        const auto why = error_of<coflow::update_limit_exceeded>([&] { (void)h.start_update(&counter::set, 3); });
+        CHECK(why.find("workflow 'c'") != std::string::npos);
+        CHECK(why.find("update 'set'") != std::string::npos);
+        CHECK(why.find("max_updates_in_flight_per_run") != std::string::npos);
+        ex.advance(0s);  // b finishes, a still sleeps
+        auto c = h.start_update(&counter::set, 3);
+        ex.advance(0s);
+        CHECK(c.result() == 2);
+    }
+    SECTION("in total") {
+        coflow::runtime rt{ex, {.max_updates_per_run = 2}};
+        auto h = rt.start_workflow(&counter::run, {.id = "c"});
+        (void)h.start_update(&counter::set, 1);
+        (void)h.start_update(&counter::set, 2);
+        ex.run_until_idle();
+        CHECK(error_of<coflow::update_limit_exceeded>([&] { (void)h.start_update(&counter::set, 3); })
+                  .find("max_updates_per_run") != std::string::npos);
+    }
+}
+
+TEST_CASE("issue 16: a run that closes with updates unfinished gives their callers update_unfinished",
+          "[update][regression]") {
+    coflow::deterministic_executor ex;
+    coflow::runtime rt{ex};
+    auto h = rt.start_workflow(&counter::run, {.id = "c"});
+    auto running = h.start_update(&counter::slow_set, 1);
+    ex.advance(0s);
+    auto queued = h.start_update(&counter::set, 2);
+    h.terminate("enough");
+    const auto why = error_of<coflow::update_unfinished>([&] { (void)running.result(); });
+    CHECK(why.find("workflow 'c'") != std::string::npos);
+    CHECK(why.find("update 'slow_set'") != std::string::npos);
+    CHECK(error_of<coflow::update_unfinished>([&] { (void)queued.result(); }).find("'set'") != std::string::npos);
+    const auto closed = error_of<coflow::workflow_closed>([&] { (void)h.start_update(&counter::set, 3); });
+    CHECK(closed.find("update 'set'") != std::string::npos);
+}
+
+TEST_CASE("an update handle outlives its runtime", "[update][lifetime]") {
+    coflow::deterministic_executor ex;
+    std::optional<coflow::update_handle<int>> u;
+    {
+        coflow::runtime rt{ex};
+        auto h = rt.start_workflow(&counter::run, {.id = "c"});
+        u.emplace(h.start_update(&counter::set, 1));
+        ex.run_until_idle();
+    }
+    CHECK(u->result() == 0);
+}
