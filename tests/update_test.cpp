@@ -257,3 +257,71 @@ TEST_CASE("an update handle outlives its runtime", "[update][lifetime]") {
     }
     CHECK(u->result() == 0);
 }
+
+TEST_CASE("an accepted update is recorded as update_accepted and update_completed with its id", "[update][history]") {
+    coflow::deterministic_executor ex;
+    coflow::runtime rt{ex, {.record_history = true}};
+    auto h = rt.start_workflow(&counter::run, {.id = "c"});
+    auto u = h.start_update({.id = "u1"}, &counter::set, 4);
+    auto f = h.start_update(&counter::fail, std::string("no"));
+    ex.advance(0s);
+    std::vector<std::string> seen;
+    for (const auto& e : h.fetch_history()->events)
+        if (e.kind == coflow::event_kind::update_accepted || e.kind == coflow::event_kind::update_completed) {
+            std::string line = std::string(coflow::to_string(e.kind)) + " " + e.name;
+            for (const auto& a : e.args) line += " " + a;
+            seen.push_back(line);
+        }
+    CHECK(seen == std::vector<std::string>{"update_accepted set \"u1\" 4", "update_completed set \"u1\" 0",
+                                           "update_accepted fail \"update-1\" \"no\"",
+                                           "update_completed fail \"update-1\" \"no\""});
+}
+
+namespace {
+
+// counter without its "set" update: code that changed since a history was recorded.
+class counter_without_set {
+public:
+    coflow::workflow<int> run() {
+        co_await coflow::wait_condition([this] { return done_; });
+        co_return 0;
+    }
+    void add(int) {}
+    void finish() { done_ = true; }
+    static constexpr auto definition = coflow::define<counter_without_set>("counter")
+                                           .run(&counter_without_set::run)
+                                           .signal("add", &counter_without_set::add)
+                                           .signal("finish", &counter_without_set::finish);
+
+private:
+    bool done_ = false;
+};
+
+}  // namespace
+
+TEST_CASE("issue 16: a run with updates replays, each update fed where it was delivered",
+          "[update][replay][regression]") {
+    coflow::deterministic_executor ex;
+    coflow::runtime rt{ex, {.record_history = true}};
+    auto h = rt.start_workflow(&counter::run, {.id = "c"});
+    auto before = h.start_update(&counter::set, 1);  // before the body's first line
+    h.signal(&counter::add, 1);
+    ex.advance(1s);
+    auto slow = h.start_update(&counter::slow_set, 5);  // while the run is idle
+    auto rejected = h.start_update(&counter::set, -3);
+    h.signal(&counter::add, 2);
+    auto failing = h.start_update(&counter::fail, std::string("no"));
+    ex.advance(3s);
+    h.signal(&counter::add, 4);
+    auto between = h.start_update(&counter::set, 20);  // queued behind a signal
+    ex.advance(0s);
+    h.signal(&counter::finish);
+    ex.run_until_idle();
+    REQUIRE(h.result() == 5);
+    CHECK(slow.result() == 10);
+    CHECK(between.result() == 8);
+    const auto recorded = h.fetch_history();
+    CHECK_NOTHROW(coflow::replay(*recorded, counter::definition));
+    CHECK_THROWS_WITH(coflow::replay(*recorded, counter_without_set::definition),
+                      Catch::Matchers::Contains("no update 'set'"));
+}

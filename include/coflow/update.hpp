@@ -139,24 +139,16 @@ class update_call final : public update_finisher<typename update_at<T, I>::resul
     using R = typename A::result;
 
 public:
-    update_call(std::shared_ptr<update_outcome<R>> o, std::shared_ptr<update_book> b, typename A::args a)
-        : update_finisher<R>(std::move(o), std::move(b)), args_(std::move(a)) {}
+    update_call(std::shared_ptr<update_outcome<R>> o, std::shared_ptr<update_book> b, typename A::args a,
+                bool validate = true)
+        : update_finisher<R>(std::move(o), std::move(b)), args_(std::move(a)), validate_(validate) {}
 
     void deliver(instance_base& in, const std::shared_ptr<update_call_base>& self) override {
         run_ = &in;
         T& obj = *static_cast<T*>(in.object());
         if constexpr (A::has_validator) {
-            const T& view = obj;
-            const bool valid = guarded(
-                [&] {
-                    std::apply([&](const auto&... a) { (view.*A::validator)(a...); }, args_);
-                    return true;
-                },
-                [&](std::exception_ptr e) {
-                    outcome->cause = std::move(e);
-                    return false;
-                });
-            if (!valid) return book->settle(*outcome, update_stage::rejected);  // nothing recorded
+            // Replay skips it: the history says it was accepted.
+            if (validate_ && !passes_validator(obj)) return book->settle(*outcome, update_stage::rejected);
         }
         outcome->stage = update_stage::accepted;
         if (in.hist) [[unlikely]]
@@ -193,6 +185,19 @@ public:
     }
 
 private:
+    // Runs the validator, read-only; what it throws is the rejection (nothing is recorded).
+    bool passes_validator(const T& obj) {
+        return guarded(
+            [&] {
+                std::apply([&](const auto&... a) { (obj.*A::validator)(a...); }, args_);
+                return true;
+            },
+            [&](std::exception_ptr e) {
+                outcome->cause = std::move(e);
+                return false;
+            });
+    }
+
     update_outcome<R>& typed() noexcept { return static_cast<update_outcome<R>&>(*outcome); }
 
     void complete() {
@@ -205,7 +210,17 @@ private:
     [[gnu::noinline]] void record_accepted(instance_base& in) {
         std::vector<std::string> text{engine::json(outcome->update_id)};
         for (auto& s : tuple_text(args_)) text.push_back(std::move(s));
-        in.eng.record(in, event_kind::update_accepted, outcome->name, std::move(text), tuple_copy(args_));
+        // The input replay feeds: the update id, then the arguments.
+        const std::string& uid = outcome->update_id;
+        std::shared_ptr<arg_pack_base> input = std::apply(
+            [&](const auto&... a) -> std::shared_ptr<arg_pack_base> {
+                if constexpr ((std::is_copy_constructible_v<std::decay_t<decltype(a)>> && ...))
+                    return std::make_shared<arg_pack_impl<std::string, std::decay_t<decltype(a)>...>>(uid, a...);
+                else
+                    return nullptr;
+            },
+            args_);
+        in.eng.record(in, event_kind::update_accepted, outcome->name, std::move(text), std::move(input));
     }
     [[gnu::noinline]] void record_completed(bool failed) {
         std::vector<std::string> text{engine::json(outcome->update_id)};
@@ -216,6 +231,7 @@ private:
     }
 
     typename A::args args_;
+    bool validate_;
     instance_base* run_ = nullptr;  // set on delivery: async frames die with their run
 };
 
@@ -314,6 +330,48 @@ update_handle<typename update_at<T, I>::result> take_update(instance_base& in, u
     ++book.in_flight;
     ++book.total;
     return update_handle<R>(std::move(outcome));
+}
+
+/// Replay: delivers the update a history recorded as accepted (`e`), now, without its validator.
+/// Returns why it cannot (the code no longer has that update or takes other types), else empty.
+template <class T>
+std::string replay_update(instance_base& in, const history_event& e) {
+    std::unique_ptr<arg_pack_base> pack = e.input ? e.input->clone() : nullptr;
+    if (!pack) return "history of workflow '" + in.id + "': the arguments of update '" + e.name + "' were not kept";
+    const erased_args a = pack->view();
+    std::string why = "history of workflow '" + in.id + "': the current code has no update '" + e.name + "'";
+    [&]<std::size_t... I>(std::index_sequence<I...>) {
+        (
+            [&] {
+                using A = update_at<T, I>;
+                if (A::name != e.name) return;
+                using Tuple = decltype(std::tuple_cat(std::tuple<std::string>{}, std::declval<typename A::args>()));
+                constexpr auto seq = std::make_index_sequence<std::tuple_size_v<Tuple>>{};
+                if (!erased_types_match<Tuple>(a, seq)) {
+                    why = "history of workflow '" + in.id + "': update '" + e.name + "' now takes " +
+                          tuple_names<typename A::args>::get() + ", the history has it with " + a.type_names() +
+                          " (the update id first)";
+                    return;
+                }
+                why.clear();
+                Tuple values = take_erased<Tuple>(a, seq);
+                std::apply(
+                    [&](std::string& id, auto&... rest) {
+                        update_book& book = book_of(in);
+                        auto outcome = std::make_shared<update_outcome<typename A::result>>(
+                            in.id, std::string(A::name), id, type_id_of<typename A::result>());
+                        std::shared_ptr<update_call_base> call = std::make_shared<update_call<T, I>>(
+                            outcome, in.x->updates, typename A::args(std::move(rest)...), false);
+                        book.by_id.emplace(std::move(id), std::move(outcome));
+                        ++book.in_flight;
+                        ++book.total;
+                        call->deliver(in, call);
+                    },
+                    values);
+            }(),
+            ...);
+    }(std::make_index_sequence<update_count_v<T>>{});
+    return why;
 }
 
 /// The index of T's update whose handler is `m`, or npos32.

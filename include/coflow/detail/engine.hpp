@@ -970,6 +970,8 @@ private:
     // The steps of one activation, until the run ends or nothing is left to do.
     void run_steps(instance_base& in, activation& act) {
         while (!in.body_finished && !in.failure && !in.continuing && !cancel_closes_run(in)) {
+            if (in.hist) [[unlikely]]
+                if (check_ && feed_recorded_update(in, act)) continue;
             if (!in.inbox.empty()) {
                 ++in.steps;
                 deliver_next(in, act);
@@ -1136,6 +1138,19 @@ private:
         });
         in.x->predecessor.reset();
         in.query_object = in.object_ptr;
+    }
+
+    // Replay: an update recorded as accepted here, at the start of a step, is delivered now (it had
+    // no event when it arrived: the history shows it only where it was delivered).
+    [[gnu::noinline]] bool feed_recorded_update(instance_base& in, activation& act) {
+        const history_event* e = recorded_next(in, event_kind::update_accepted);
+        if (!e || !in.type.replay_update || !check_->mismatch.empty()) return false;
+        act.body = false;
+        act.task = false;
+        ++in.steps;
+        std::string why = in.type.replay_update(in, *e);
+        if (!why.empty()) check_->mismatch = std::move(why);
+        return true;
     }
 
     // Takes the oldest pending signal out of the inbox and runs its handler (or fills its channel).

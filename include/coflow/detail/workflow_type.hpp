@@ -15,6 +15,10 @@
 #include <coflow/detail/type_id.hpp>
 #include <coflow/history_text.hpp>
 
+namespace coflow {
+struct history_event;
+}  // namespace coflow
+
 namespace coflow::detail {
 
 class engine;
@@ -154,6 +158,8 @@ struct workflow_type {
     // The dynamic (catch-all) handlers, or null: they take by-name signals and queries no named one takes.
     void (*dynamic_signal)(instance_base&, std::string_view name, erased_args) = nullptr;
     const dynamic_query_info* dynamic_query = nullptr;
+    // Replay: delivers an update the history recorded as accepted; returns why it cannot, else empty.
+    std::string (*replay_update)(instance_base&, const history_event&) = nullptr;
 
     [[nodiscard]] const signal_info* find_signal(std::string_view n, std::uint32_t& index) const noexcept {
         for (std::size_t i = 0; i < signal_count; ++i)
