@@ -1,7 +1,8 @@
 // updatable_timer.cpp: Temporal's updatable-timer sample (samples-python's updatable_timer) with coflow::timer.
 // A workflow sleeps until a deadline; the "update_deadline" signal moves the deadline, earlier or later, while
 // it sleeps, and the "get_deadline" query reads it. The "set_deadline" update moves it too and answers with the
-// deadline it replaced; its validator turns away a negative time before the workflow takes it. Times are seconds on the executor's virtual clock.
+// deadline it replaced; its validator turns away a negative time before the workflow takes it. Times are
+// seconds on the executor's virtual clock.
 #include <coflow/coflow.hpp>
 
 #include <chrono>
