@@ -325,3 +325,39 @@ TEST_CASE("issue 16: a run with updates replays, each update fed where it was de
     CHECK_THROWS_WITH(coflow::replay(*recorded, counter_without_set::definition),
                       Catch::Matchers::Contains("no update 'set'"));
 }
+
+TEST_CASE("issue 16: update-with-start starts a new run or joins the running one, in one call",
+          "[update][regression]") {
+    coflow::deterministic_executor ex;
+    coflow::runtime rt{ex};
+    SECTION("a new id starts a run, and the update comes before the body's first line") {
+        auto [h, u] = rt.update_with_start({.id = "c"}, std::tuple{}, &counter::set, 3);
+        ex.advance(0s);
+        CHECK(u.result() == 0);
+        CHECK(h.query(&counter::log) == std::vector<std::string>{"set 3"});
+        CHECK(h.status() == coflow::workflow_status::running);
+    }
+    SECTION("a running id gets the update only") {
+        auto first = rt.start_workflow(&counter::run, {.id = "c"});
+        first.signal(&counter::add, 2);
+        ex.advance(0s);
+        auto [h, u] = rt.update_with_start({.id = "c"}, std::tuple{}, &counter::set, 9);
+        ex.advance(0s);
+        CHECK(u.result() == 2);
+        CHECK(h.describe().run_id == first.describe().run_id);
+        CHECK(rt.size() == 1);
+    }
+    SECTION("a closed id starts a new run, as its reuse policy allows") {
+        auto first = rt.start_workflow(&counter::run, {.id = "c"});
+        first.signal(&counter::finish);
+        ex.run_until_idle();
+        const auto old_run = first.describe().run_id;
+        CHECK_THROWS_AS(rt.update_with_start({.id = "c", .id_reuse = coflow::id_reuse_policy::reject_duplicate},
+                                             std::tuple{}, &counter::set, 5),
+                        coflow::workflow_already_started);
+        auto [h, u] = rt.update_with_start({.id = "c"}, std::tuple{}, &counter::set, 4);
+        ex.advance(0s);
+        CHECK(u.result() == 0);
+        CHECK(h.describe().run_id != old_run);
+    }
+}
