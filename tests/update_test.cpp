@@ -361,3 +361,48 @@ TEST_CASE("issue 16: update-with-start starts a new run or joins the running one
         CHECK(h.describe().run_id != old_run);
     }
 }
+
+namespace {
+
+// Takes every update by name: "double" doubles its argument, anything else fails.
+class catch_all {
+public:
+    coflow::workflow<int> run() {
+        co_await coflow::wait_condition([this] { return seen_ >= 2; });
+        co_return seen_;
+    }
+    int any(std::string name, coflow::raw_args args) {
+        ++seen_;
+        if (name == "double") return 2 * args.get<int>(0);
+        throw std::runtime_error("no such operation: " + name);
+    }
+    int named(int n) { return n; }
+    static constexpr auto definition = coflow::define<catch_all>("catch_all")
+                                           .run(&catch_all::run)
+                                           .update("named", &catch_all::named)
+                                           .dynamic_update(&catch_all::any);
+
+private:
+    int seen_ = 0;
+};
+
+}  // namespace
+
+TEST_CASE("the dynamic update handler takes by-name updates no named one takes, and they replay",
+          "[update][replay]") {
+    coflow::deterministic_executor ex;
+    coflow::runtime rt{ex, {.record_history = true}};
+    auto h = rt.start_workflow(&catch_all::run, {.id = "d"});
+    auto named = h.start_update<int>("named", 5);
+    auto doubled = h.start_update<int>("double", 21);
+    auto other = h.start_update<int>("triple", 1);
+    CHECK(error_of<coflow::argument_mismatch>([&] { (void)h.start_update<double>("half", 1); })
+              .find("dynamic update 'half'") != std::string::npos);
+    ex.run_until_idle();
+    CHECK(named.result() == 5);
+    CHECK(doubled.result() == 42);
+    CHECK(error_of<coflow::update_failed>([&] { (void)other.result(); }).find("no such operation: triple") !=
+          std::string::npos);
+    CHECK(h.result() == 2);
+    CHECK_NOTHROW(coflow::replay(*h.fetch_history(), catch_all::definition));
+}

@@ -99,14 +99,14 @@ struct tuple_names<std::tuple<Ts...>> {
 }  // namespace detail
 
 template <class T, class Run, class Signals, class Queries, class DynamicSignal = detail::no_dynamic,
-          class DynamicQuery = detail::no_dynamic, class Updates = std::tuple<>>
+          class DynamicQuery = detail::no_dynamic, class Updates = std::tuple<>, class DynamicUpdate = detail::no_dynamic>
 class definition;
 
 /// The table naming a workflow type's run method, signals and queries. Build it with define<T>(name)
 /// as a `static constexpr auto definition` member of T, after the members it names. Every name is
 /// explicit (as in Temporal's TypeScript SDK); a name used twice is a compile-time error.
-template <class T, class Run, class... S, class... Q, class DS, class DQ, class... U>
-class definition<T, Run, std::tuple<S...>, std::tuple<Q...>, DS, DQ, std::tuple<U...>> {
+template <class T, class Run, class... S, class... Q, class DS, class DQ, class... U, class DU>
+class definition<T, Run, std::tuple<S...>, std::tuple<Q...>, DS, DQ, std::tuple<U...>, DU> {
 public:
     using workflow_class = T;
 
@@ -117,6 +117,7 @@ public:
     DS dynamic_signal_fn;  // detail::no_dynamic when there is none
     DQ dynamic_query_fn;
     std::tuple<U...> updates;
+    DU dynamic_update_fn;
 
     /// Names the run method: `coflow::workflow<R> T::run(Args...)`, parameters by value.
     template <class M>
@@ -136,8 +137,8 @@ public:
             static_assert(detail::owns_values<typename tr::args_tuple>::value,
                           "workflow run parameters must own their text: take std::string, not std::string_view or "
                           "const char* (the body outlives the caller's string)");
-            return definition<T, M, std::tuple<S...>, std::tuple<Q...>, DS, DQ, std::tuple<U...>>{
-                name, fn, signals, queries, dynamic_signal_fn, dynamic_query_fn, updates};
+            return definition<T, M, std::tuple<S...>, std::tuple<Q...>, DS, DQ, std::tuple<U...>, DU>{
+                name, fn, signals, queries, dynamic_signal_fn, dynamic_query_fn, updates, dynamic_update_fn};
         }
     }
 
@@ -160,9 +161,9 @@ public:
         if (signal_name.empty()) detail::raise(std::logic_error("coflow::define: a signal name must not be empty"));
         if (has_signal(signal_name)) detail::raise(std::logic_error("coflow::define: two signals have the same name"));
         using E = detail::signal_entry<M>;
-        return definition<T, Run, std::tuple<S..., E>, std::tuple<Q...>, DS, DQ, std::tuple<U...>>{
+        return definition<T, Run, std::tuple<S..., E>, std::tuple<Q...>, DS, DQ, std::tuple<U...>, DU>{
             name,    run_fn, std::tuple_cat(signals, std::tuple<E>{E{signal_name, target}}), queries,
-            dynamic_signal_fn, dynamic_query_fn, updates};
+            dynamic_signal_fn, dynamic_query_fn, updates, dynamic_update_fn};
     }
 
     /// Names a query: a const member function returning a value, `R T::f(Args...) const`.
@@ -186,9 +187,9 @@ public:
             if (has_query(query_name))
                 detail::raise(std::logic_error("coflow::define: two queries have the same name"));
             using E = detail::query_entry<M>;
-            return definition<T, Run, std::tuple<S...>, std::tuple<Q..., E>, DS, DQ, std::tuple<U...>>{
+            return definition<T, Run, std::tuple<S...>, std::tuple<Q..., E>, DS, DQ, std::tuple<U...>, DU>{
                 name,          run_fn, signals, std::tuple_cat(queries, std::tuple<E>{E{query_name, fn}}),
-                dynamic_signal_fn, dynamic_query_fn, updates};
+                dynamic_signal_fn, dynamic_query_fn, updates, dynamic_update_fn};
         }
     }
 
@@ -207,8 +208,8 @@ public:
                                          detail::type_list<std::string, raw_args>>,
                           "a dynamic signal handler takes (std::string name, coflow::raw_args args), by value");
         }
-        return definition<T, Run, std::tuple<S...>, std::tuple<Q...>, M, DQ, std::tuple<U...>>{
-            name, run_fn, signals, queries, fn, dynamic_query_fn, updates};
+        return definition<T, Run, std::tuple<S...>, std::tuple<Q...>, M, DQ, std::tuple<U...>, DU>{
+            name, run_fn, signals, queries, fn, dynamic_query_fn, updates, dynamic_update_fn};
     }
 
     /// Names the dynamic query handler, which answers every by-name query whose name no named query has
@@ -230,8 +231,8 @@ public:
                           "value (queries are read-only and cannot suspend)");
             static_assert(std::is_same_v<typename tr::params, detail::type_list<std::string_view, const raw_args&>>,
                           "a dynamic query handler takes (std::string_view name, const coflow::raw_args& args)");
-            return definition<T, Run, std::tuple<S...>, std::tuple<Q...>, DS, M, std::tuple<U...>>{
-                name, run_fn, signals, queries, dynamic_signal_fn, fn, updates};
+            return definition<T, Run, std::tuple<S...>, std::tuple<Q...>, DS, M, std::tuple<U...>, DU>{
+                name, run_fn, signals, queries, dynamic_signal_fn, fn, updates, dynamic_update_fn};
         }
     }
 
@@ -271,9 +272,32 @@ public:
             if (has_update(update_name))
                 detail::raise(std::logic_error("coflow::define: two updates have the same name"));
             using E = detail::update_entry<M, V>;
-            return definition<T, Run, std::tuple<S...>, std::tuple<Q...>, DS, DQ, std::tuple<U..., E>>{
+            return definition<T, Run, std::tuple<S...>, std::tuple<Q...>, DS, DQ, std::tuple<U..., E>, DU>{
                 name,    run_fn, signals, queries, dynamic_signal_fn, dynamic_query_fn,
-                std::tuple_cat(updates, std::tuple<E>{E{update_name, fn, validator}})};
+                std::tuple_cat(updates, std::tuple<E>{E{update_name, fn, validator}}), dynamic_update_fn};
+        }
+    }
+
+    /// Names the dynamic update handler, which takes every by-name update whose name no named update
+    /// has (instead of unknown_update): `R T::f(std::string name, coflow::raw_args args)`, or
+    /// `coflow::task<R>` for an async one. A by-name update must ask for R, as for a named one. It has
+    /// no validator: it may throw to fail the update. Updates sent by member pointer never reach it.
+    template <class M>
+    [[nodiscard]] constexpr auto dynamic_update(M fn) const {
+        static_assert(std::is_same_v<DU, detail::no_dynamic>, "a definition names one dynamic update handler");
+        using tr = detail::member_fn_traits<M>;
+        if constexpr (!tr::is_function) {
+            static_assert(tr::is_function, "a dynamic update handler is a non-const member function");
+            return *this;
+        } else {
+            static_assert(std::is_same_v<typename tr::class_type, T> && !tr::is_const &&
+                              !detail::is_workflow<typename tr::result_type>::value,
+                          "a dynamic update handler is a non-const member function of the workflow type returning a "
+                          "value, void or coflow::task<R>");
+            static_assert(std::is_same_v<typename tr::params, detail::type_list<std::string, raw_args>>,
+                          "a dynamic update handler takes (std::string name, coflow::raw_args args), by value");
+            return definition<T, Run, std::tuple<S...>, std::tuple<Q...>, DS, DQ, std::tuple<U...>, M>{
+                name, run_fn, signals, queries, dynamic_signal_fn, dynamic_query_fn, updates, fn};
         }
     }
 
@@ -292,7 +316,7 @@ public:
 template <class T>
 [[nodiscard]] constexpr definition<T, detail::no_run, std::tuple<>, std::tuple<>> define(std::string_view name) {
     if (name.empty()) detail::raise(std::logic_error("coflow::define: a workflow type name must not be empty"));
-    return {name, {}, {}, {}, {}, {}, {}};
+    return {name, {}, {}, {}, {}, {}, {}, {}};
 }
 
 namespace detail {

@@ -12,7 +12,9 @@
 #include <tuple>
 #include <type_traits>
 #include <utility>
+#include <vector>
 
+#include <coflow/args.hpp>
 #include <coflow/definition.hpp>
 #include <coflow/detail/activation.hpp>
 #include <coflow/detail/engine.hpp>
@@ -290,40 +292,36 @@ private:
 
 namespace detail {
 
-/// Takes the I-th update of T for `in` with arguments `as` (converted to its parameter types): checks
-/// the run, the id and the limits, then queues it. Throws workflow_closed, argument_mismatch or
-/// update_limit_exceeded; then nothing was queued.
-template <class T, std::size_t I, class... As>
-update_handle<typename update_at<T, I>::result> take_update(instance_base& in, update_options opts, As&&... as) {
-    using A = update_at<T, I>;
-    using R = typename A::result;
-    static_assert(std::is_constructible_v<typename A::args, As&&...>,
-                  "the update's arguments do not convert to the handler's parameter types");
+/// Takes an update named `name` whose handler returns R for `in`: checks the id, the run and the
+/// limits, then queues the call `make(outcome, book)` gives. Throws workflow_closed, argument_mismatch or
+/// update_limit_exceeded; then nothing was queued (and `make` was not called).
+template <class R, class Make>
+update_handle<R> admit_update(instance_base& in, update_options opts, std::string_view name, Make&& make) {
     in.eng.check_no_replay_escape("update");
     if (auto seen = taken_update(in, opts.id)) {
-        if (seen->result != type_id_of<R>() || seen->name != A::name)
+        if (seen->result != type_id_of<R>() || seen->name != name)
             detail::raise(argument_mismatch(in.id, "update id " + opts.id, seen->name, "the update it was used for",
-                                            std::string("update '") + std::string(A::name) + "'"));
+                                            "update '" + std::string(name) + "'"));
         return update_handle<R>(std::static_pointer_cast<update_outcome<R>>(std::move(seen)));
     }
     if (!in.running())
-        detail::raise(workflow_closed(in.id, to_string(in.status), "take update '" + std::string(A::name) + "'"));
+        detail::raise(workflow_closed(in.id, to_string(in.status), "take update '" + std::string(name) + "'"));
     update_book& book = book_of(in);
     const runtime_options& limits = in.eng.options();
     if (limits.max_updates_in_flight_per_run != 0 && book.in_flight >= limits.max_updates_in_flight_per_run)
-        detail::raise(update_limit_exceeded(in.id, A::name, "updates in flight (runtime_options::max_updates_in_flight_per_run)",
+        detail::raise(update_limit_exceeded(in.id, name, "updates in flight (runtime_options::max_updates_in_flight_per_run)",
                                             limits.max_updates_in_flight_per_run,
                                             "wait for results before sending more"));
     if (limits.max_updates_per_run != 0 && book.total >= limits.max_updates_per_run)
-        detail::raise(update_limit_exceeded(in.id, A::name, "updates per run (runtime_options::max_updates_per_run)",
+        detail::raise(update_limit_exceeded(in.id, name, "updates per run (runtime_options::max_updates_per_run)",
                                             limits.max_updates_per_run,
                                             "continue-as-new starts a run with fresh counters"));
     if (opts.id.empty()) {
         do opts.id = "update-" + std::to_string(++book.made_ids);
         while (book.by_id.count(opts.id) != 0);
     }
-    auto outcome = std::make_shared<update_outcome<R>>(in.id, std::string(A::name), opts.id, type_id_of<R>());
-    auto call = std::make_shared<update_call<T, I>>(outcome, in.x->updates, typename A::args(std::forward<As>(as)...));
+    auto outcome = std::make_shared<update_outcome<R>>(in.id, std::string(name), opts.id, type_id_of<R>());
+    std::shared_ptr<update_call_base> call = make(outcome, in.x->updates);
     in.eng.schedule(in);  // first: if posting fails, nothing was taken
     in.inbox.emplace_back(update_delivery{std::move(call)}, update_index);
     book.by_id.emplace(opts.id, outcome);
@@ -331,6 +329,155 @@ update_handle<typename update_at<T, I>::result> take_update(instance_base& in, u
     ++book.total;
     return update_handle<R>(std::move(outcome));
 }
+
+/// Takes the I-th update of T for `in` with arguments `as` (converted to its parameter types).
+template <class T, std::size_t I, class... As>
+update_handle<typename update_at<T, I>::result> take_update(instance_base& in, update_options opts, As&&... as) {
+    using A = update_at<T, I>;
+    using R = typename A::result;
+    static_assert(std::is_constructible_v<typename A::args, As&&...>,
+                  "the update's arguments do not convert to the handler's parameter types");
+    return admit_update<R>(in, std::move(opts), A::name,
+                           [&](std::shared_ptr<update_outcome<R>> o, std::shared_ptr<update_book> b) {
+                               return std::make_shared<update_call<T, I>>(std::move(o), std::move(b),
+                                                                          typename A::args(std::forward<As>(as)...));
+                           });
+}
+
+// ---- the dynamic update handler -----------------------------------------------------------------
+
+template <class T>
+inline constexpr bool has_dynamic_update_v =
+    !std::is_same_v<std::remove_const_t<decltype(definition_of<T>::dynamic_update_fn)>, no_dynamic>;
+
+template <class T>
+using dynamic_update_result_t = typename task_value<
+    typename member_fn_traits<std::remove_const_t<decltype(definition_of<T>::dynamic_update_fn)>>::result_type>::type;
+
+/// An update's recorded input: its id, then its arguments (for the dynamic handler, whose types are
+/// known only as a pack).
+class update_input_pack final : public arg_pack_base {
+public:
+    update_input_pack(std::string id, std::unique_ptr<arg_pack_base> rest) : id_(std::move(id)), rest_(std::move(rest)) {
+        view_.push_back(erased_arg{type_id_of<std::string>(), &id_, &type_name<std::string>});
+        const erased_args v = rest_->view();
+        view_.insert(view_.end(), v.data, v.data + v.size);
+    }
+    [[nodiscard]] erased_args view() noexcept override { return {view_.data(), view_.size(), nullptr}; }
+    [[nodiscard]] std::vector<std::string> text() const override {
+        std::vector<std::string> out{engine::json(id_)};
+        for (auto& t : rest_->text()) out.push_back(std::move(t));
+        return out;
+    }
+    [[nodiscard]] std::unique_ptr<arg_pack_base> clone() const override {
+        auto copy = rest_->clone();
+        return copy ? std::make_unique<update_input_pack>(id_, std::move(copy)) : nullptr;
+    }
+
+private:
+    std::string id_;
+    std::unique_ptr<arg_pack_base> rest_;
+    std::vector<erased_arg> view_;
+};
+
+/// The arguments of a recorded input after its update id (replay hands them to the dynamic handler).
+class after_update_id final : public arg_pack_base {
+public:
+    explicit after_update_id(std::unique_ptr<arg_pack_base> whole) : whole_(std::move(whole)) {}
+    [[nodiscard]] erased_args view() noexcept override {
+        const erased_args v = whole_->view();
+        return {v.data + 1, v.size - 1, nullptr};
+    }
+    [[nodiscard]] std::vector<std::string> text() const override {
+        auto t = whole_->text();
+        t.erase(t.begin());
+        return t;
+    }
+    [[nodiscard]] std::unique_ptr<arg_pack_base> clone() const override {
+        auto copy = whole_->clone();
+        return copy ? std::make_unique<after_update_id>(std::move(copy)) : nullptr;
+    }
+
+private:
+    std::unique_ptr<arg_pack_base> whole_;
+};
+
+template <class T>
+class dynamic_update_call final : public update_finisher<dynamic_update_result_t<T>> {
+    using R = dynamic_update_result_t<T>;
+    using update_call_base::book;
+    using update_call_base::outcome;
+    static constexpr auto fn = T::definition.dynamic_update_fn;
+
+public:
+    dynamic_update_call(std::shared_ptr<update_outcome<R>> o, std::shared_ptr<update_book> b,
+                        std::unique_ptr<arg_pack_base> args)
+        : update_finisher<R>(std::move(o), std::move(b)), args_(std::move(args)) {}
+
+    void deliver(instance_base& in, const std::shared_ptr<update_call_base>& self) override {
+        run_ = &in;
+        T& obj = *static_cast<T*>(in.object());
+        outcome->stage = update_stage::accepted;
+        if (in.hist) [[unlikely]]
+            record_accepted(in);
+        raw_args raw(std::move(args_), in.id, outcome->name);
+        if constexpr (is_task<typename member_fn_traits<std::remove_const_t<decltype(fn)>>::result_type>::value) {
+            auto t = (obj.*fn)(outcome->name, std::move(raw));
+            auto h = run_async_update<R>(std::move(t), std::static_pointer_cast<update_finisher<R>>(self)).release();
+            in.spawn_handler(h, h.promise());
+        } else {
+            guarded(
+                [&] {
+                    if constexpr (std::is_void_v<R>) {
+                        (obj.*fn)(outcome->name, std::move(raw));
+                        typed().value.emplace(true);
+                    } else {
+                        typed().value.emplace((obj.*fn)(outcome->name, std::move(raw)));
+                    }
+                },
+                [&](std::exception_ptr e) { outcome->cause = std::move(e); });
+            complete();
+        }
+    }
+
+    void finish(value_promise<R>& p) override {
+        if (p.exception) {
+            outcome->cause = p.exception;
+        } else if constexpr (std::is_void_v<R>) {
+            typed().value.emplace(true);
+        } else {
+            guarded([&] { typed().value.emplace(p.take()); }, [&](std::exception_ptr e) { outcome->cause = std::move(e); });
+        }
+        complete();
+    }
+
+private:
+    update_outcome<R>& typed() noexcept { return static_cast<update_outcome<R>&>(*outcome); }
+
+    void complete() {
+        const bool failed = static_cast<bool>(outcome->cause);
+        book->settle(*outcome, failed ? update_stage::failed : update_stage::completed);
+        if (run_->hist) [[unlikely]] {
+            std::vector<std::string> text{engine::json(outcome->update_id)};
+            if (failed) text.push_back(engine::json(describe_exception(outcome->cause)));
+            else if constexpr (!std::is_void_v<R>) text.push_back(tuple_text(std::tie(*typed().value)).front());
+            run_->eng.record(*run_, event_kind::update_completed, outcome->name, std::move(text), {},
+                             failed ? outcome->cause : nullptr);
+        }
+    }
+
+    [[gnu::noinline]] void record_accepted(instance_base& in) {
+        auto copy = args_->clone();
+        std::shared_ptr<arg_pack_base> input;
+        if (copy) input = std::make_shared<update_input_pack>(outcome->update_id, std::move(copy));
+        std::vector<std::string> text{engine::json(outcome->update_id)};
+        for (auto& t : args_->text()) text.push_back(std::move(t));
+        in.eng.record(in, event_kind::update_accepted, outcome->name, std::move(text), std::move(input));
+    }
+
+    std::unique_ptr<arg_pack_base> args_;
+    instance_base* run_ = nullptr;
+};
 
 /// Replay: delivers the update a history recorded as accepted (`e`), now, without its validator.
 /// Returns why it cannot (the code no longer has that update or takes other types), else empty.
@@ -371,6 +518,23 @@ std::string replay_update(instance_base& in, const history_event& e) {
             }(),
             ...);
     }(std::make_index_sequence<update_count_v<T>>{});
+    if constexpr (has_dynamic_update_v<T>) {
+        if (!why.empty() && !(T::definition.has_update(e.name))) {  // the dynamic handler takes it
+            if (a.size == 0 || a.data[0].type != type_id_of<std::string>())
+                return "history of workflow '" + in.id + "': update '" + e.name + "' was recorded without its id";
+            using R = dynamic_update_result_t<T>;
+            update_book& book = book_of(in);
+            std::string id = *static_cast<const std::string*>(a.data[0].value);
+            auto outcome = std::make_shared<update_outcome<R>>(in.id, e.name, id, type_id_of<R>());
+            std::shared_ptr<update_call_base> call = std::make_shared<dynamic_update_call<T>>(
+                outcome, in.x->updates, std::make_unique<after_update_id>(std::move(pack)));
+            book.by_id.emplace(std::move(id), std::move(outcome));
+            ++book.in_flight;
+            ++book.total;
+            call->deliver(in, call);
+            why.clear();
+        }
+    }
     return why;
 }
 
@@ -431,8 +595,22 @@ update_handle<R> start_named_update(instance_base& in, update_options opts, std:
             }(),
             ...);
     }(std::make_index_sequence<update_count_v<T>>{});
-    if (!out) detail::raise(unknown_update(in.id, in.type.name, name, update_names<T>()));
-    return std::move(*out);
+    if (out) return std::move(*out);
+    if constexpr (has_dynamic_update_v<T>) {  // no named update has the name
+        if constexpr (!std::is_same_v<dynamic_update_result_t<T>, R>) {
+            detail::raise(argument_mismatch(in.id, "dynamic update", name,
+                                            "result type " + std::string(type_name<dynamic_update_result_t<T>>()),
+                                            "result type " + std::string(type_name<R>())));
+        } else {
+            return admit_update<R>(in, std::move(opts), name,
+                                   [&](std::shared_ptr<update_outcome<R>> o, std::shared_ptr<update_book> b) {
+                                       return std::make_shared<dynamic_update_call<T>>(
+                                           std::move(o), std::move(b),
+                                           std::make_unique<arg_pack_impl<by_name_t<As>...>>(std::forward<As>(as)...));
+                                   });
+        }
+    }
+    detail::raise(unknown_update(in.id, in.type.name, name, update_names<T>()));
 }
 
 }  // namespace detail
