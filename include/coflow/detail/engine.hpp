@@ -25,8 +25,8 @@
 #include <coflow/detail/replay_check.hpp>
 #include <coflow/detail/ring.hpp>
 #include <coflow/detail/timers.hpp>
-#include <coflow/detail/update_book.hpp>
 #include <coflow/detail/type_id.hpp>
+#include <coflow/detail/update_book.hpp>
 #include <coflow/detail/workflow_type.hpp>
 #include <coflow/errors.hpp>
 #include <coflow/executor.hpp>
