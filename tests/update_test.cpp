@@ -406,3 +406,24 @@ TEST_CASE("the dynamic update handler takes by-name updates no named one takes, 
     CHECK(h.result() == 2);
     CHECK_NOTHROW(coflow::replay(*h.fetch_history(), catch_all::definition));
 }
+
+TEST_CASE("an untyped handle sends updates by name, to named and dynamic handlers", "[update]") {
+    coflow::deterministic_executor ex;
+    coflow::runtime rt{ex};
+    (void)rt.start_workflow(&counter::run, {.id = "c"});
+    (void)rt.start_workflow(&catch_all::run, {.id = "d"});
+    auto c = rt.get_workflow_handle("c");
+    auto d = rt.get_workflow_handle("d");
+    auto set = c.start_update<int>({.id = "s"}, "set", 6);
+    auto doubled = d.start_update<int>("double", 4);
+    CHECK(error_of<coflow::unknown_update>([&] { (void)c.start_update<int>("nope"); }).find("known updates: [set") !=
+          std::string::npos);
+    CHECK(error_of<coflow::argument_mismatch>([&] { (void)c.start_update<int>("set", "six"); })
+              .find("update 'set' expects (int), given (std::string)") != std::string::npos);
+    CHECK(error_of<coflow::argument_mismatch>([&] { (void)c.start_update<long>("set", 6); })
+              .find("result type int") != std::string::npos);
+    ex.advance(0s);
+    CHECK(set.result() == 0);
+    CHECK(set.id() == "s");
+    CHECK(doubled.result() == 8);
+}

@@ -82,6 +82,25 @@ public:
         return std::move(*answer);
     }
 
+    /// Sends update `name`, whose handler returns R, with `args` (types must match its parameters
+    /// exactly, after decay; string literals count as std::string), and returns its handle at once:
+    /// the update runs when the executor next runs the workflow. A name no named update has goes to the
+    /// type's dynamic update handler, if it has one. Throws workflow_not_found, workflow_closed,
+    /// unknown_update, argument_mismatch or update_limit_exceeded; then nothing was queued.
+    template <class R, class... As>
+    [[nodiscard]] update_handle<R> start_update(std::string_view name, As&&... args) const {
+        return start_update<R>(update_options{}, name, std::forward<As>(args)...);
+    }
+    /// As above, with an update id (a second update with the same id gets the first one's outcome).
+    template <class R, class... As>
+    [[nodiscard]] update_handle<R> start_update(update_options options, std::string_view name, As&&... args) const {
+        std::tuple<detail::by_name_hold_t<As>...> values(std::forward<As>(args)...);
+        auto erased = detail::erase_args(values, std::index_sequence_for<As...>{});
+        return detail::start_erased_update<R>(
+            instance(), std::move(options.id), name,
+            detail::erased_args{erased.data(), erased.size(), &detail::take_pack<detail::by_name_t<As>...>});
+    }
+
     /// The latest run's result as R (the run method's result type; void for workflow<void>).
     /// Throws result_not_ready while it runs, workflow_failed (cause kept), workflow_cancelled,
     /// workflow_terminated or workflow_timed_out when it did not complete, argument_mismatch if R is not

@@ -2,6 +2,7 @@
 // An update waits in the run's inbox among its signals; delivered, it is validated, accepted, run and answered.
 #pragma once
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <exception>
@@ -296,13 +297,14 @@ namespace detail {
 /// limits, then queues the call `make(outcome, book)` gives. Throws workflow_closed, argument_mismatch or
 /// update_limit_exceeded; then nothing was queued (and `make` was not called).
 template <class R, class Make>
-update_handle<R> admit_update(instance_base& in, update_options opts, std::string_view name, Make&& make) {
+std::shared_ptr<update_outcome<R>> admit_outcome(instance_base& in, update_options opts, std::string_view name,
+                                                 Make&& make) {
     in.eng.check_no_replay_escape("update");
     if (auto seen = taken_update(in, opts.id)) {
         if (seen->result != type_id_of<R>() || seen->name != name)
             detail::raise(argument_mismatch(in.id, "update id " + opts.id, seen->name, "the update it was used for",
                                             "update '" + std::string(name) + "'"));
-        return update_handle<R>(std::static_pointer_cast<update_outcome<R>>(std::move(seen)));
+        return std::static_pointer_cast<update_outcome<R>>(std::move(seen));
     }
     if (!in.running())
         detail::raise(workflow_closed(in.id, to_string(in.status), "take update '" + std::string(name) + "'"));
@@ -327,7 +329,12 @@ update_handle<R> admit_update(instance_base& in, update_options opts, std::strin
     book.by_id.emplace(opts.id, outcome);
     ++book.in_flight;
     ++book.total;
-    return update_handle<R>(std::move(outcome));
+    return outcome;
+}
+
+template <class R, class Make>
+update_handle<R> admit_update(instance_base& in, update_options opts, std::string_view name, Make&& make) {
+    return update_handle<R>(admit_outcome<R>(in, std::move(opts), name, std::forward<Make>(make)));
 }
 
 /// Takes the I-th update of T for `in` with arguments `as` (converted to its parameter types).
@@ -536,6 +543,91 @@ std::string replay_update(instance_base& in, const history_event& e) {
         }
     }
     return why;
+}
+
+// ---- by name, type-erased (the workflow type's table, for untyped handles) ----------------------
+
+template <class T, std::size_t I>
+std::string update_params() {
+    return tuple_names<typename update_at<T, I>::args>::get();
+}
+template <class T, std::size_t I>
+std::string_view update_result_name() noexcept {
+    return type_name<typename update_at<T, I>::result>();
+}
+template <class T, std::size_t I>
+bool erased_update_matches(erased_args a) {
+    using Tuple = typename update_at<T, I>::args;
+    return erased_types_match<Tuple>(a, std::make_index_sequence<std::tuple_size_v<Tuple>>{});
+}
+template <class T, std::size_t I>
+std::shared_ptr<update_outcome_base> take_erased_update(instance_base& in, std::string update_id, erased_args a) {
+    using A = update_at<T, I>;
+    using R = typename A::result;
+    using Tuple = typename A::args;
+    return admit_outcome<R>(in, update_options{std::move(update_id)}, A::name,
+                            [&](std::shared_ptr<update_outcome<R>> o, std::shared_ptr<update_book> b) {
+                                return std::make_shared<update_call<T, I>>(
+                                    std::move(o), std::move(b),
+                                    take_erased<Tuple>(a, std::make_index_sequence<std::tuple_size_v<Tuple>>{}));
+                            });
+}
+
+template <class T>
+std::string_view dynamic_update_result_name() noexcept {
+    return type_name<dynamic_update_result_t<T>>();
+}
+template <class T>
+std::shared_ptr<update_outcome_base> take_dynamic_update(instance_base& in, std::string update_id,
+                                                         std::string_view name, erased_args a) {
+    using R = dynamic_update_result_t<T>;
+    return admit_outcome<R>(in, update_options{std::move(update_id)}, name,
+                            [&](std::shared_ptr<update_outcome<R>> o, std::shared_ptr<update_book> b) {
+                                return std::make_shared<dynamic_update_call<T>>(
+                                    std::move(o), std::move(b), a.take ? a.take(a) : std::make_unique<arg_pack_impl<>>());
+                            });
+}
+
+/// T's updates as the workflow type's table lists them.
+template <class T>
+struct update_table {
+    template <std::size_t... I>
+    static constexpr std::array<update_info, sizeof...(I)> make(std::index_sequence<I...>) {
+        return {{update_info{update_at<T, I>::name, &update_params<T, I>, &update_result_name<T, I>,
+                             type_id_of<typename update_at<T, I>::result>(), &erased_update_matches<T, I>,
+                             &take_erased_update<T, I>}...}};
+    }
+    static constexpr auto entries = make(std::make_index_sequence<update_count_v<T>>{});
+    static constexpr const dynamic_update_info* dynamic() {
+        if constexpr (has_dynamic_update_v<T>) return &dynamic_value;
+        else return nullptr;
+    }
+    static constexpr dynamic_update_info make_dynamic() {
+        if constexpr (has_dynamic_update_v<T>)
+            return {&dynamic_update_result_name<T>, type_id_of<dynamic_update_result_t<T>>(), &take_dynamic_update<T>};
+        else
+            return {nullptr, type_id{}, nullptr};
+    }
+    static constexpr dynamic_update_info dynamic_value = make_dynamic();
+};
+
+/// Sends update `name` through the workflow type's table (untyped handles).
+template <class R>
+update_handle<R> start_erased_update(instance_base& in, std::string update_id, std::string_view name, erased_args a) {
+    if (const update_info* u = in.type.find_update(name)) {
+        if (u->result != type_id_of<R>())
+            detail::raise(argument_mismatch(in.id, "update", name, "result type " + std::string(u->result_name()),
+                                            "result type " + std::string(type_name<R>())));
+        if (!u->matches(a)) detail::raise(argument_mismatch(in.id, "update", name, u->params(), a.type_names()));
+        return update_handle<R>(std::static_pointer_cast<update_outcome<R>>(u->take(in, std::move(update_id), a)));
+    }
+    if (const dynamic_update_info* d = in.type.dynamic_update) {
+        if (d->result != type_id_of<R>())
+            detail::raise(argument_mismatch(in.id, "dynamic update", name, "result type " + std::string(d->result_name()),
+                                            "result type " + std::string(type_name<R>())));
+        return update_handle<R>(std::static_pointer_cast<update_outcome<R>>(d->take(in, std::move(update_id), name, a)));
+    }
+    detail::raise(unknown_update(in.id, in.type.name, name, in.type.update_names()));
 }
 
 /// The index of T's update whose handler is `m`, or npos32.

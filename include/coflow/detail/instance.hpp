@@ -281,7 +281,8 @@ struct type_table {
                                         &run_matches<T>, &run_params<T>, &reclaim_channels<T>,
                                         &carried_channel_values<T>, &move_channels<T>,
                                         dynamic_table<T>::signal(), dynamic_table<T>::query(),
-                                        &replay_update<T>};
+                                        &replay_update<T>, update_table<T>::entries.data(),
+                                        update_table<T>::entries.size(), update_table<T>::dynamic()};
 };
 
 template <class T>
