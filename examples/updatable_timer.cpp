@@ -1,11 +1,14 @@
 // updatable_timer.cpp: Temporal's updatable-timer sample (samples-python's updatable_timer) with coflow::timer.
 // A workflow sleeps until a deadline; the "update_deadline" signal moves the deadline, earlier or later, while
-// it sleeps, and the "get_deadline" query reads it. Times are seconds on the executor's virtual clock.
+// it sleeps, and the "get_deadline" query reads it. The "set_deadline" update moves it too and answers with the
+// deadline it replaced; its validator turns away a negative time before the workflow takes it. Times are
+// seconds on the executor's virtual clock.
 #include <coflow/coflow.hpp>
 
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
+#include <stdexcept>
 
 using namespace std::chrono_literals;
 
@@ -34,12 +37,26 @@ public:
         wake_up_.reset_at(at_second(deadline_s));
     }
 
+    // @workflow.update set_deadline(time) -> the deadline it replaces, with a validator.
+    std::int64_t set_deadline(std::int64_t deadline_s) {
+        const std::int64_t before = get_deadline();
+        wake_up_.reset_at(at_second(deadline_s));
+        std::printf("  %6llds  update:   deadline moved from %llds to %llds\n", seconds(coflow::now()),
+                    static_cast<long long>(before), static_cast<long long>(deadline_s));
+        return before;
+    }
+    void validate_deadline(std::int64_t deadline_s) const {
+        if (deadline_s < 0) throw std::invalid_argument("a deadline is a time since the epoch, not negative");
+    }
+
     // @workflow.query get_deadline().
     std::int64_t get_deadline() const { return seconds(wake_up_.deadline().value_or(coflow::time_point{})); }
 
     static constexpr auto definition = coflow::define<updatable_timer>("updatable_timer")
                                            .run(&updatable_timer::run)
                                            .signal("update_deadline", &updatable_timer::update_deadline)
+                                           .update("set_deadline", &updatable_timer::set_deadline,
+                                                   &updatable_timer::validate_deadline)
                                            .query("get_deadline", &updatable_timer::get_deadline);
 
 private:
@@ -65,6 +82,20 @@ int main() {
 
     h.signal(&updatable_timer::update_deadline, std::int64_t{7'200});  // later: in two hours
     ex.advance(0s);
+    report(h);
+
+    // An update moves it as the signal does, and answers: the caller gets the deadline it replaced.
+    auto moved = h.start_update(&updatable_timer::set_deadline, std::int64_t{5'400});
+    ex.advance(0s);
+    std::printf("  %6llds  client:   set_deadline -> replaced %llds\n", seconds(ex.now()),
+                static_cast<long long>(moved.result()));
+    auto refused = h.start_update(&updatable_timer::set_deadline, std::int64_t{-1});
+    ex.advance(0s);
+    try {
+        (void)refused.result();
+    } catch (const coflow::update_rejected& e) {
+        std::printf("  %6llds  client:   set_deadline(-1) rejected: %s\n", seconds(ex.now()), e.what());
+    }
     report(h);
 
     ex.run_until_idle();  // the clock jumps to the one live wake-up, never to a replaced one

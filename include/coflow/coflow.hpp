@@ -35,6 +35,7 @@
 #include <coflow/task_scope.hpp>
 #include <coflow/time.hpp>
 #include <coflow/timer.hpp>
+#include <coflow/update.hpp>
 #include <coflow/version.hpp>
 #include <coflow/when_any.hpp>
 #include <coflow/workflow.hpp>

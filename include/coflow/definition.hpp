@@ -38,6 +38,15 @@ struct signal_entry {
     M target;
 };
 
+struct no_validator {};
+
+template <class M, class V>
+struct update_entry {
+    std::string_view name;
+    M fn;
+    V validator;  // no_validator when there is none
+};
+
 template <class M>
 struct query_entry {
     std::string_view name;
@@ -90,14 +99,14 @@ struct tuple_names<std::tuple<Ts...>> {
 }  // namespace detail
 
 template <class T, class Run, class Signals, class Queries, class DynamicSignal = detail::no_dynamic,
-          class DynamicQuery = detail::no_dynamic>
+          class DynamicQuery = detail::no_dynamic, class Updates = std::tuple<>, class DynamicUpdate = detail::no_dynamic>
 class definition;
 
 /// The table naming a workflow type's run method, signals and queries. Build it with define<T>(name)
 /// as a `static constexpr auto definition` member of T, after the members it names. Every name is
 /// explicit (as in Temporal's TypeScript SDK); a name used twice is a compile-time error.
-template <class T, class Run, class... S, class... Q, class DS, class DQ>
-class definition<T, Run, std::tuple<S...>, std::tuple<Q...>, DS, DQ> {
+template <class T, class Run, class... S, class... Q, class DS, class DQ, class... U, class DU>
+class definition<T, Run, std::tuple<S...>, std::tuple<Q...>, DS, DQ, std::tuple<U...>, DU> {
 public:
     using workflow_class = T;
 
@@ -107,6 +116,8 @@ public:
     std::tuple<Q...> queries;
     DS dynamic_signal_fn;  // detail::no_dynamic when there is none
     DQ dynamic_query_fn;
+    std::tuple<U...> updates;
+    DU dynamic_update_fn;
 
     /// Names the run method: `coflow::workflow<R> T::run(Args...)`, parameters by value.
     template <class M>
@@ -126,8 +137,8 @@ public:
             static_assert(detail::owns_values<typename tr::args_tuple>::value,
                           "workflow run parameters must own their text: take std::string, not std::string_view or "
                           "const char* (the body outlives the caller's string)");
-            return definition<T, M, std::tuple<S...>, std::tuple<Q...>, DS, DQ>{
-                name, fn, signals, queries, dynamic_signal_fn, dynamic_query_fn};
+            return definition<T, M, std::tuple<S...>, std::tuple<Q...>, DS, DQ, std::tuple<U...>, DU>{
+                name, fn, signals, queries, dynamic_signal_fn, dynamic_query_fn, updates, dynamic_update_fn};
         }
     }
 
@@ -150,9 +161,9 @@ public:
         if (signal_name.empty()) detail::raise(std::logic_error("coflow::define: a signal name must not be empty"));
         if (has_signal(signal_name)) detail::raise(std::logic_error("coflow::define: two signals have the same name"));
         using E = detail::signal_entry<M>;
-        return definition<T, Run, std::tuple<S..., E>, std::tuple<Q...>, DS, DQ>{
+        return definition<T, Run, std::tuple<S..., E>, std::tuple<Q...>, DS, DQ, std::tuple<U...>, DU>{
             name,    run_fn, std::tuple_cat(signals, std::tuple<E>{E{signal_name, target}}), queries,
-            dynamic_signal_fn, dynamic_query_fn};
+            dynamic_signal_fn, dynamic_query_fn, updates, dynamic_update_fn};
     }
 
     /// Names a query: a const member function returning a value, `R T::f(Args...) const`.
@@ -176,9 +187,9 @@ public:
             if (has_query(query_name))
                 detail::raise(std::logic_error("coflow::define: two queries have the same name"));
             using E = detail::query_entry<M>;
-            return definition<T, Run, std::tuple<S...>, std::tuple<Q..., E>, DS, DQ>{
-                name, run_fn, signals, std::tuple_cat(queries, std::tuple<E>{E{query_name, fn}}), dynamic_signal_fn,
-                dynamic_query_fn};
+            return definition<T, Run, std::tuple<S...>, std::tuple<Q..., E>, DS, DQ, std::tuple<U...>, DU>{
+                name,          run_fn, signals, std::tuple_cat(queries, std::tuple<E>{E{query_name, fn}}),
+                dynamic_signal_fn, dynamic_query_fn, updates, dynamic_update_fn};
         }
     }
 
@@ -197,8 +208,8 @@ public:
                                          detail::type_list<std::string, raw_args>>,
                           "a dynamic signal handler takes (std::string name, coflow::raw_args args), by value");
         }
-        return definition<T, Run, std::tuple<S...>, std::tuple<Q...>, M, DQ>{name,    run_fn, signals,
-                                                                              queries, fn,     dynamic_query_fn};
+        return definition<T, Run, std::tuple<S...>, std::tuple<Q...>, M, DQ, std::tuple<U...>, DU>{
+            name, run_fn, signals, queries, fn, dynamic_query_fn, updates, dynamic_update_fn};
     }
 
     /// Names the dynamic query handler, which answers every by-name query whose name no named query has
@@ -220,11 +231,79 @@ public:
                           "value (queries are read-only and cannot suspend)");
             static_assert(std::is_same_v<typename tr::params, detail::type_list<std::string_view, const raw_args&>>,
                           "a dynamic query handler takes (std::string_view name, const coflow::raw_args& args)");
-            return definition<T, Run, std::tuple<S...>, std::tuple<Q...>, DS, M>{name,    run_fn, signals,
-                                                                                  queries, dynamic_signal_fn, fn};
+            return definition<T, Run, std::tuple<S...>, std::tuple<Q...>, DS, M, std::tuple<U...>, DU>{
+                name, run_fn, signals, queries, dynamic_signal_fn, fn, updates, dynamic_update_fn};
         }
     }
 
+    /// Names an update: a handler `R T::f(Args...)` or `coflow::task<R> T::f(Args...)` (async: it may
+    /// await; parameters by value), R possibly void. An update is a signal that answers: its caller gets
+    /// R, or the exception the handler threw, through an update_handle (update.hpp). The optional
+    /// validator `void T::v(Args...) const` runs first, read-only like a query, and rejects the update by
+    /// throwing (Temporal's validator shape; a return code would let a rejection be ignored). A rejected
+    /// update is not accepted, recorded or counted.
+    template <class M, class V = detail::no_validator>
+    [[nodiscard]] constexpr auto update(std::string_view update_name, M fn, V validator = {}) const {
+        using tr = detail::member_fn_traits<M>;
+        if constexpr (!tr::is_function) {
+            static_assert(tr::is_function, "an update handler must be a non-const member function of the workflow "
+                                           "type returning a value, void or coflow::task<R>");
+            return *this;
+        } else {
+            static_assert(std::is_same_v<typename tr::class_type, T> && !tr::is_const &&
+                              !detail::is_workflow<typename tr::result_type>::value,
+                          "an update handler must be a non-const member function of the workflow type returning a "
+                          "value, void or coflow::task<R>");
+            if constexpr (detail::is_task<typename tr::result_type>::value)
+                static_assert(tr::by_value, "an async update handler (returning task<R>) must take its parameters "
+                                            "by value: it runs after the delivery that called it");
+            static_assert(detail::owns_values<typename tr::args_tuple>::value,
+                          "update parameters must own their text: take std::string, not std::string_view or "
+                          "const char* (an update is delivered after its sender returned)");
+            if constexpr (!std::is_same_v<V, detail::no_validator>) {
+                using vt = detail::member_fn_traits<V>;
+                static_assert(vt::is_function && std::is_same_v<typename vt::class_type, T> && vt::is_const &&
+                                  std::is_void_v<typename vt::result_type> &&
+                                  std::is_same_v<typename vt::args_tuple, typename tr::args_tuple>,
+                              "an update validator must be a const member function of the workflow type returning "
+                              "void and taking the update's parameters; it rejects by throwing");
+            }
+            if (update_name.empty()) detail::raise(std::logic_error("coflow::define: an update name must not be empty"));
+            if (has_update(update_name))
+                detail::raise(std::logic_error("coflow::define: two updates have the same name"));
+            using E = detail::update_entry<M, V>;
+            return definition<T, Run, std::tuple<S...>, std::tuple<Q...>, DS, DQ, std::tuple<U..., E>, DU>{
+                name,    run_fn, signals, queries, dynamic_signal_fn, dynamic_query_fn,
+                std::tuple_cat(updates, std::tuple<E>{E{update_name, fn, validator}}), dynamic_update_fn};
+        }
+    }
+
+    /// Names the dynamic update handler, which takes every by-name update whose name no named update
+    /// has (instead of unknown_update): `R T::f(std::string name, coflow::raw_args args)`, or
+    /// `coflow::task<R>` for an async one. A by-name update must ask for R, as for a named one. It has
+    /// no validator: it may throw to fail the update. Updates sent by member pointer never reach it.
+    template <class M>
+    [[nodiscard]] constexpr auto dynamic_update(M fn) const {
+        static_assert(std::is_same_v<DU, detail::no_dynamic>, "a definition names one dynamic update handler");
+        using tr = detail::member_fn_traits<M>;
+        if constexpr (!tr::is_function) {
+            static_assert(tr::is_function, "a dynamic update handler is a non-const member function");
+            return *this;
+        } else {
+            static_assert(std::is_same_v<typename tr::class_type, T> && !tr::is_const &&
+                              !detail::is_workflow<typename tr::result_type>::value,
+                          "a dynamic update handler is a non-const member function of the workflow type returning a "
+                          "value, void or coflow::task<R>");
+            static_assert(std::is_same_v<typename tr::params, detail::type_list<std::string, raw_args>>,
+                          "a dynamic update handler takes (std::string name, coflow::raw_args args), by value");
+            return definition<T, Run, std::tuple<S...>, std::tuple<Q...>, DS, DQ, std::tuple<U...>, M>{
+                name, run_fn, signals, queries, dynamic_signal_fn, dynamic_query_fn, updates, fn};
+        }
+    }
+
+    [[nodiscard]] constexpr bool has_update(std::string_view n) const {
+        return std::apply([&](const auto&... e) { return ((e.name == n) || ...); }, updates);
+    }
     [[nodiscard]] constexpr bool has_signal(std::string_view n) const {
         return std::apply([&](const auto&... e) { return ((e.name == n) || ...); }, signals);
     }
@@ -237,7 +316,7 @@ public:
 template <class T>
 [[nodiscard]] constexpr definition<T, detail::no_run, std::tuple<>, std::tuple<>> define(std::string_view name) {
     if (name.empty()) detail::raise(std::logic_error("coflow::define: a workflow type name must not be empty"));
-    return {name, {}, {}, {}, {}, {}};
+    return {name, {}, {}, {}, {}, {}, {}, {}};
 }
 
 namespace detail {

@@ -40,6 +40,11 @@ enum class errc {
     invalid_history,
     invalid_save,
     workflow_timed_out,
+    unknown_update,
+    update_rejected,
+    update_failed,
+    update_limit_exceeded,
+    update_unfinished,
 };
 
 [[nodiscard]] constexpr std::string_view to_string(errc c) noexcept {
@@ -64,6 +69,11 @@ enum class errc {
         case errc::invalid_history: return "invalid_history";
         case errc::invalid_save: return "invalid_save";
         case errc::workflow_timed_out: return "workflow_timed_out";
+        case errc::unknown_update: return "unknown_update";
+        case errc::update_rejected: return "update_rejected";
+        case errc::update_failed: return "update_failed";
+        case errc::update_limit_exceeded: return "update_limit_exceeded";
+        case errc::update_unfinished: return "update_unfinished";
     }
     return "unknown";
 }
@@ -188,6 +198,63 @@ private:
     std::exception_ptr cause_;
 };
 
+/// The workflow type has no update of this name (or the member is not registered as an update).
+class unknown_update : public error {
+public:
+    unknown_update(std::string_view id, std::string_view type, std::string_view name, std::string_view known)
+        : error(errc::unknown_update, "workflow " + detail::quoted(id) + " of type " + detail::quoted(type) +
+                                          " has no update " + detail::quoted(name) + "; known updates: [" +
+                                          std::string(known) + "]") {}
+};
+
+/// An update's validator threw: the update was not accepted, recorded or counted. `cause()` is what it threw.
+class update_rejected : public error {
+public:
+    update_rejected(std::string_view id, std::string_view update, std::string_view update_id, std::exception_ptr cause)
+        : error(errc::update_rejected, "workflow " + detail::quoted(id) + ": update " + detail::quoted(update) +
+                                           " (id " + detail::quoted(update_id) +
+                                           ") rejected by its validator: " + detail::describe_exception(cause)),
+          cause_(std::move(cause)) {}
+    [[nodiscard]] const std::exception_ptr& cause() const noexcept { return cause_; }
+
+private:
+    std::exception_ptr cause_;
+};
+
+/// An accepted update's handler threw; the workflow itself is unaffected. `cause()` is what it threw.
+class update_failed : public error {
+public:
+    update_failed(std::string_view id, std::string_view update, std::string_view update_id, std::exception_ptr cause)
+        : error(errc::update_failed, "workflow " + detail::quoted(id) + ": update " + detail::quoted(update) +
+                                         " (id " + detail::quoted(update_id) +
+                                         ") failed: " + detail::describe_exception(cause)),
+          cause_(std::move(cause)) {}
+    [[nodiscard]] const std::exception_ptr& cause() const noexcept { return cause_; }
+
+private:
+    std::exception_ptr cause_;
+};
+
+/// A per-run update limit was reached; the update was not taken.
+class update_limit_exceeded : public error {
+public:
+    update_limit_exceeded(std::string_view id, std::string_view update, std::string_view limit_name,
+                          std::size_t limit, std::string_view remedy)
+        : error(errc::update_limit_exceeded,
+                "workflow " + detail::quoted(id) + ": update " + detail::quoted(update) + " rejected, " +
+                    std::string(limit_name) + " limit of " + std::to_string(limit) + " reached (" +
+                    std::string(remedy) + ")") {}
+};
+
+/// The run closed (or continued as new) before an update it had taken finished.
+class update_unfinished : public error {
+public:
+    update_unfinished(std::string_view id, std::string_view update, std::string_view update_id)
+        : error(errc::update_unfinished, "workflow " + detail::quoted(id) + ": update " + detail::quoted(update) +
+                                             " (id " + detail::quoted(update_id) +
+                                             ") did not finish: its run closed first") {}
+};
+
 /// The workflow's body, or one of its signal handlers, threw. `cause()` is the original exception.
 class workflow_failed : public error {
 public:
@@ -263,6 +330,12 @@ public:
         : error(errc::result_not_ready, "workflow " + detail::quoted(id) +
                                             " is still running: drive the executor (for example run_until_idle()) "
                                             "until it closes before asking for its result") {}
+    /// An update's result was asked before the executor ran it to the end.
+    result_not_ready(std::string_view id, std::string_view update, std::string_view update_id)
+        : error(errc::result_not_ready, "workflow " + detail::quoted(id) + ": update " + detail::quoted(update) +
+                                            " (id " + detail::quoted(update_id) +
+                                            ") has not finished: drive the executor (for example "
+                                            "run_until_idle()) before asking for its result") {}
 };
 
 /// A typed handle was used on a workflow of a different type.

@@ -23,6 +23,7 @@
 #include <coflow/detail/type_id.hpp>
 #include <coflow/errors.hpp>
 #include <coflow/status.hpp>
+#include <coflow/update.hpp>
 
 namespace coflow {
 
@@ -79,6 +80,25 @@ public:
         if (q) q->call(in.query_target_object(), view, &answer, in.id);
         else dq->call(in.query_target_object(), name, view, &answer, in.id);  // no named query takes it
         return std::move(*answer);
+    }
+
+    /// Sends update `name`, whose handler returns R, with `args` (types must match its parameters
+    /// exactly, after decay; string literals count as std::string), and returns its handle at once:
+    /// the update runs when the executor next runs the workflow. A name no named update has goes to the
+    /// type's dynamic update handler, if it has one. Throws workflow_not_found, workflow_closed,
+    /// unknown_update, argument_mismatch or update_limit_exceeded; then nothing was queued.
+    template <class R, class... As>
+    [[nodiscard]] update_handle<R> start_update(std::string_view name, As&&... args) const {
+        return start_update<R>(update_options{}, name, std::forward<As>(args)...);
+    }
+    /// As above, with an update id (a second update with the same id gets the first one's outcome).
+    template <class R, class... As>
+    [[nodiscard]] update_handle<R> start_update(update_options options, std::string_view name, As&&... args) const {
+        std::tuple<detail::by_name_hold_t<As>...> values(std::forward<As>(args)...);
+        auto erased = detail::erase_args(values, std::index_sequence_for<As...>{});
+        return detail::start_erased_update<R>(
+            instance(), std::move(options.id), name,
+            detail::erased_args{erased.data(), erased.size(), &detail::take_pack<detail::by_name_t<As>...>});
     }
 
     /// The latest run's result as R (the run method's result type; void for workflow<void>).
@@ -223,6 +243,33 @@ public:
         return detail::guarded([&]() -> answer { return f(obj); }, [&](std::exception_ptr e) -> answer {
             detail::raise(query_failed(in.id, "<callable>", std::move(e)));
         });
+    }
+
+    /// Sends the update whose handler is `fn`, converting `args` to its parameter types, and returns its
+    /// handle at once: the update waits in the run's inbox behind what was sent before it, and its
+    /// validator, handler and answer run when the executor next runs the workflow. Throws
+    /// workflow_closed, unknown_update or update_limit_exceeded; then nothing was queued.
+    template <class M, class... As>
+        requires std::is_member_function_pointer_v<M>
+    [[nodiscard]] auto start_update(M fn, As&&... args) const {
+        return detail::start_typed_update<T>(typed_instance(), {}, fn, std::forward<As>(args)...);
+    }
+    /// As above, with an update id (a second update with the same id gets the first one's outcome).
+    template <class M, class... As>
+        requires std::is_member_function_pointer_v<M>
+    [[nodiscard]] auto start_update(update_options options, M fn, As&&... args) const {
+        return detail::start_typed_update<T>(typed_instance(), std::move(options), fn, std::forward<As>(args)...);
+    }
+    /// Sends update `name`, whose handler returns R; the argument types must match its parameters
+    /// exactly, after decay (string literals count as std::string). Throws as above, and
+    /// argument_mismatch.
+    template <class R, class... As>
+    [[nodiscard]] update_handle<R> start_update(std::string_view name, As&&... args) const {
+        return detail::start_named_update<T, R>(typed_instance(), {}, name, std::forward<As>(args)...);
+    }
+    template <class R, class... As>
+    [[nodiscard]] update_handle<R> start_update(update_options options, std::string_view name, As&&... args) const {
+        return detail::start_named_update<T, R>(typed_instance(), std::move(options), name, std::forward<As>(args)...);
     }
 
     /// The result of T's run method; throws as workflow_handle<>::result does.

@@ -40,6 +40,8 @@ enum class event_kind {
     workflow_cancelled,   ///<
     workflow_terminated,  ///< args: [reason]
     workflow_timed_out,   ///< args: ["execution" | "run", the timeout in ns] (an input: replay times the run out)
+    update_accepted,      ///< name: update; args: [update id, its arguments...] (an input: replay feeds it back)
+    update_completed,     ///< name: update; args: [update id, result or error message]
 };
 
 [[nodiscard]] constexpr std::string_view to_string(event_kind k) noexcept {
@@ -61,6 +63,8 @@ enum class event_kind {
         case event_kind::workflow_cancelled: return "workflow_cancelled";
         case event_kind::workflow_terminated: return "workflow_terminated";
         case event_kind::workflow_timed_out: return "workflow_timed_out";
+        case event_kind::update_accepted: return "update_accepted";
+        case event_kind::update_completed: return "update_completed";
     }
     return "unknown";
 }

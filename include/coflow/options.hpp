@@ -40,6 +40,10 @@ struct runtime_options {
     std::size_t max_received_signals_per_run = 10'000;
     /// Signals a workflow may have sent through external handles and not yet had accepted (Temporal: 2,000).
     std::size_t max_pending_outgoing_signals = 2'000;
+    /// Updates a run may have taken and not finished; past it the sender gets update_limit_exceeded (Temporal: 10).
+    std::size_t max_updates_in_flight_per_run = 10;
+    /// Updates a run may take in all (rejected ones do not count; Temporal: 2,000).
+    std::size_t max_updates_per_run = 2'000;
     /// Seeds run ids and each run's random(); the same seed gives the same runs.
     std::uint64_t seed = 0;
     /// Record each run's event history (see history.hpp). Off, it costs one branch per event.

@@ -24,7 +24,7 @@ namespace detail {
 
 [[noreturn]] inline void raise_damaged(const history& h, std::size_t k, const std::string& what) {
     const std::string event = k < h.events.size() && static_cast<int>(h.events[k].kind) >= 0 &&
-                                      h.events[k].kind <= event_kind::workflow_timed_out
+                                      h.events[k].kind <= event_kind::update_completed
                                   ? h.events[k].describe(k)
                                   : "#" + std::to_string(k);
     detail::raise(invalid_history(h.workflow_id, "event " + event + ": " + what));
@@ -40,7 +40,7 @@ inline void check_shape(const history& h) {
     for (std::size_t k = 0; k < h.events.size(); ++k) {
         const history_event& e = h.events[k];
         const int kind = static_cast<int>(e.kind);
-        if (kind < 0 || e.kind > event_kind::workflow_timed_out)
+        if (kind < 0 || e.kind > event_kind::update_completed)
             raise_damaged(h, k, "unknown event kind " + std::to_string(kind));
         if ((k == 0) != (e.kind == event_kind::workflow_started))
             raise_damaged(h, k, k == 0 ? "a run's history starts with workflow_started" : "a second workflow_started");
@@ -50,6 +50,7 @@ inline void check_shape(const history& h) {
         if (k > 0 && is_closing(h.events[k - 1].kind)) raise_damaged(h, k, "it follows the run's closing event");
         const bool needs_input = e.kind == event_kind::workflow_started || e.kind == event_kind::workflow_terminated ||
                                  e.kind == event_kind::workflow_timed_out ||
+                                 e.kind == event_kind::update_accepted ||
                                  (e.kind == event_kind::signal_accepted && !e.self_sent);
         if (needs_input && !e.input)
             raise_damaged(h, k, "its arguments were not kept (replay needs copyable argument types)");
@@ -233,6 +234,13 @@ void replay(const history& recorded, const Def& /*definition*/) {
             ex.set_clock(time_point(duration(next.time_ns)));
             detail::feed(eng, in, recorded, k);
             continue;
+        }
+        if (next.kind == event_kind::update_accepted && !in.scheduled) {  // it came while the run was idle
+            if (!in.running())
+                detail::raise(nondeterminism_error("history of workflow '" + recorded.workflow_id +
+                                                   "': the replayed run closed before " + next.describe(k)));
+            ex.set_clock(time_point(duration(next.time_ns)));
+            eng.schedule(in);  // its activation delivers it first (engine::feed_recorded_update)
         }
         if (next.kind == event_kind::timer_fired ? ex.fire_timer() || ex.run_ready()
                                                  : ex.run_ready() || ex.fire_timer())

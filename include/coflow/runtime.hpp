@@ -5,6 +5,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <tuple>
 #include <type_traits>
 #include <utility>
 
@@ -17,6 +18,7 @@
 #include <coflow/handle.hpp>
 #include <coflow/history.hpp>
 #include <coflow/options.hpp>
+#include <coflow/update.hpp>
 #include <coflow/workflow.hpp>
 
 namespace coflow {
@@ -85,6 +87,40 @@ public:
                              std::move(a5), std::move(a6));
     }
     // More than six parameters: pass a struct.
+
+    /// Update-with-start (Temporal's start-or-join with an update, in one call): if `opts.id` has a
+    /// running run of T, `update` goes to it; otherwise a new run of T starts with `run_args` (a
+    /// std::tuple converted to the run method's parameters; `std::tuple{}` for none) and `update` is
+    /// delivered before its body's first line. T is the class whose member `update` is. Returns the
+    /// run's handle and the update's. Throws as start_workflow (a closed id whose reuse policy forbids
+    /// a new run) and start_update do; then nothing started and nothing was queued.
+    template <class M, class... Rs, class... As>
+        requires std::is_member_function_pointer_v<M>
+    [[nodiscard]] auto update_with_start(start_options opts, std::tuple<Rs...> run_args, M update, As&&... args) {
+        using T = typename detail::member_fn_traits<M>::class_type;
+        using result = detail::update_result_of_t<M>;
+        static_assert(detail::workflow_class<T>, "update_with_start needs an update handler of a workflow class");
+        using run_tuple = typename detail::member_fn_traits<detail::run_fn_t<T>>::args_tuple;
+        static_assert(std::is_constructible_v<run_tuple, std::tuple<Rs...>&&>,
+                      "update_with_start's run arguments do not convert to the run method's parameter types");
+        eng_.check_no_replay_escape("start a workflow");
+        if (detail::update_index_of<T>(update) == detail::npos32)
+            detail::raise(unknown_update(opts.id, T::definition.name, "<member not registered as an update>",
+                                         detail::update_names<T>()));
+        if (detail::instance_base* existing = opts.id.empty() ? nullptr : eng_.find(opts.id);
+            existing && existing->running()) {
+            if (existing->type.self != detail::type_id_of<T>())
+                detail::raise(workflow_type_mismatch(opts.id, T::definition.name, existing->type.name));
+            auto u = detail::start_typed_update<T>(*existing, {}, update, std::forward<As>(args)...);
+            return std::pair<workflow_handle<T>, update_handle<result>>(
+                workflow_handle<T>(eng_, std::move(opts.id), *existing), std::move(u));
+        }
+        workflow_handle<T> h = std::apply(
+            [&](auto&&... a) { return start_impl<T>(T::definition.run_fn, std::move(opts), std::move(a)...); },
+            run_tuple(std::move(run_args)));
+        auto u = detail::start_typed_update<T>(*eng_.find(h.id()), {}, update, std::forward<As>(args)...);
+        return std::pair<workflow_handle<T>, update_handle<result>>(std::move(h), std::move(u));
+    }
 
     /// An untyped handle on `id` (not checked until used).
     [[nodiscard]] workflow_handle<> get_workflow_handle(std::string id) { return workflow_handle<>(eng_, std::move(id)); }

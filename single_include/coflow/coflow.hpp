@@ -193,6 +193,57 @@ template <class... Ts>
 
 #include <array>
 
+// ---- begin coflow/detail/update_book.hpp ----
+// coflow/detail/update_book.hpp: what a run keeps of its updates: their outcomes by update id, and counts.
+// The outcome is shared by the run (while the update waits or runs) and the caller's update_handle.
+
+#include <exception>
+#include <unordered_map>
+
+
+namespace coflow::detail {
+
+enum class update_stage : unsigned char { admitted, accepted, completed, failed, rejected, unfinished };
+
+/// One update's outcome as its caller sees it. The derived update_outcome<R> (update.hpp) holds the value.
+struct update_outcome_base {
+    update_outcome_base(std::string workflow, std::string update, std::string uid, type_id r)
+        : workflow_id(std::move(workflow)), name(std::move(update)), update_id(std::move(uid)), result(r) {}
+    update_outcome_base(const update_outcome_base&) = delete;
+    update_outcome_base& operator=(const update_outcome_base&) = delete;
+    virtual ~update_outcome_base() = default;
+
+    [[nodiscard]] bool finished() const noexcept { return stage > update_stage::accepted; }
+
+    std::string workflow_id, name, update_id;
+    type_id result;
+    update_stage stage = update_stage::admitted;
+    std::exception_ptr cause;  // what the validator or handler threw
+};
+
+/// A run's updates (Temporal deduplicates by update id within a run; continue-as-new starts a new book).
+/// Shared: an update still queued when its run continues as new settles its counts here.
+struct update_book {
+    std::unordered_map<std::string, std::shared_ptr<update_outcome_base>> by_id;
+    std::size_t in_flight = 0;  // taken and not finished
+    std::size_t total = 0;      // taken and not rejected
+    std::uint64_t made_ids = 0;
+
+    /// The update left the run's hands (finished, rejected or dropped).
+    void settle(update_outcome_base& o, update_stage how) {
+        const bool was_open = !o.finished();
+        o.stage = how;
+        if (!was_open) return;
+        --in_flight;
+        if (how == update_stage::rejected) {
+            --total;
+            by_id.erase(o.update_id);  // not accepted: the id may be used again
+        }
+    }
+};
+
+}  // namespace coflow::detail
+// ---- end coflow/detail/update_book.hpp ----
 // ---- begin coflow/history_text.hpp ----
 // coflow/history_text.hpp: history_text<T>, how a value is written into a history (a JSON value).
 // A customisation point: specialise it for your own argument and result types.
@@ -355,6 +406,10 @@ std::vector<std::string> tuple_text(const Tuple& values) {
 }  // namespace coflow
 // ---- end coflow/history_text.hpp ----
 
+namespace coflow {
+struct history_event;
+}  // namespace coflow
+
 namespace coflow::detail {
 
 class engine;
@@ -469,6 +524,24 @@ struct dynamic_query_info {
     void (*call)(const void* object, std::string_view name, erased_args, void* out, std::string_view id);
 };
 
+struct update_info {
+    std::string_view name;
+    std::string (*params)();
+    std::string_view (*result_name)() noexcept;
+    type_id result;
+    bool (*matches)(erased_args);
+    // Takes the update (its arguments checked with `matches`) and returns its outcome, an update_outcome<R>.
+    std::shared_ptr<update_outcome_base> (*take)(instance_base&, std::string update_id, erased_args);
+};
+
+/// A dynamic update handler: takes an update of any name no named handler takes.
+struct dynamic_update_info {
+    std::string_view (*result_name)() noexcept;
+    type_id result;
+    std::shared_ptr<update_outcome_base> (*take)(instance_base&, std::string update_id, std::string_view name,
+                                                 erased_args);
+};
+
 struct workflow_type {
     std::string_view name;
     type_id self;
@@ -494,6 +567,11 @@ struct workflow_type {
     // The dynamic (catch-all) handlers, or null: they take by-name signals and queries no named one takes.
     void (*dynamic_signal)(instance_base&, std::string_view name, erased_args) = nullptr;
     const dynamic_query_info* dynamic_query = nullptr;
+    // Replay: delivers an update the history recorded as accepted; returns why it cannot, else empty.
+    std::string (*replay_update)(instance_base&, const history_event&) = nullptr;
+    const update_info* updates = nullptr;
+    std::size_t update_count = 0;
+    const dynamic_update_info* dynamic_update = nullptr;
 
     [[nodiscard]] const signal_info* find_signal(std::string_view n, std::uint32_t& index) const noexcept {
         for (std::size_t i = 0; i < signal_count; ++i)
@@ -507,6 +585,16 @@ struct workflow_type {
         for (std::size_t i = 0; i < query_count; ++i)
             if (queries[i].name == n) return &queries[i];
         return nullptr;
+    }
+    [[nodiscard]] const update_info* find_update(std::string_view n) const noexcept {
+        for (std::size_t i = 0; i < update_count; ++i)
+            if (updates[i].name == n) return &updates[i];
+        return nullptr;
+    }
+    [[nodiscard]] std::string update_names() const {
+        std::string out;
+        for (std::size_t i = 0; i < update_count; ++i) (out += i ? ", " : "") += updates[i].name;
+        return out;
     }
     [[nodiscard]] std::string signal_names() const {
         std::string out;
@@ -528,7 +616,6 @@ struct workflow_type {
 // Built without exceptions, coflow passes them to the error handler instead of throwing (error_handler.hpp).
 
 #include <chrono>
-#include <exception>
 #include <stdexcept>
 
 // ---- begin coflow/detail/raise.hpp ----
@@ -741,6 +828,11 @@ enum class errc {
     invalid_history,
     invalid_save,
     workflow_timed_out,
+    unknown_update,
+    update_rejected,
+    update_failed,
+    update_limit_exceeded,
+    update_unfinished,
 };
 
 [[nodiscard]] constexpr std::string_view to_string(errc c) noexcept {
@@ -765,6 +857,11 @@ enum class errc {
         case errc::invalid_history: return "invalid_history";
         case errc::invalid_save: return "invalid_save";
         case errc::workflow_timed_out: return "workflow_timed_out";
+        case errc::unknown_update: return "unknown_update";
+        case errc::update_rejected: return "update_rejected";
+        case errc::update_failed: return "update_failed";
+        case errc::update_limit_exceeded: return "update_limit_exceeded";
+        case errc::update_unfinished: return "update_unfinished";
     }
     return "unknown";
 }
@@ -889,6 +986,63 @@ private:
     std::exception_ptr cause_;
 };
 
+/// The workflow type has no update of this name (or the member is not registered as an update).
+class unknown_update : public error {
+public:
+    unknown_update(std::string_view id, std::string_view type, std::string_view name, std::string_view known)
+        : error(errc::unknown_update, "workflow " + detail::quoted(id) + " of type " + detail::quoted(type) +
+                                          " has no update " + detail::quoted(name) + "; known updates: [" +
+                                          std::string(known) + "]") {}
+};
+
+/// An update's validator threw: the update was not accepted, recorded or counted. `cause()` is what it threw.
+class update_rejected : public error {
+public:
+    update_rejected(std::string_view id, std::string_view update, std::string_view update_id, std::exception_ptr cause)
+        : error(errc::update_rejected, "workflow " + detail::quoted(id) + ": update " + detail::quoted(update) +
+                                           " (id " + detail::quoted(update_id) +
+                                           ") rejected by its validator: " + detail::describe_exception(cause)),
+          cause_(std::move(cause)) {}
+    [[nodiscard]] const std::exception_ptr& cause() const noexcept { return cause_; }
+
+private:
+    std::exception_ptr cause_;
+};
+
+/// An accepted update's handler threw; the workflow itself is unaffected. `cause()` is what it threw.
+class update_failed : public error {
+public:
+    update_failed(std::string_view id, std::string_view update, std::string_view update_id, std::exception_ptr cause)
+        : error(errc::update_failed, "workflow " + detail::quoted(id) + ": update " + detail::quoted(update) +
+                                         " (id " + detail::quoted(update_id) +
+                                         ") failed: " + detail::describe_exception(cause)),
+          cause_(std::move(cause)) {}
+    [[nodiscard]] const std::exception_ptr& cause() const noexcept { return cause_; }
+
+private:
+    std::exception_ptr cause_;
+};
+
+/// A per-run update limit was reached; the update was not taken.
+class update_limit_exceeded : public error {
+public:
+    update_limit_exceeded(std::string_view id, std::string_view update, std::string_view limit_name,
+                          std::size_t limit, std::string_view remedy)
+        : error(errc::update_limit_exceeded,
+                "workflow " + detail::quoted(id) + ": update " + detail::quoted(update) + " rejected, " +
+                    std::string(limit_name) + " limit of " + std::to_string(limit) + " reached (" +
+                    std::string(remedy) + ")") {}
+};
+
+/// The run closed (or continued as new) before an update it had taken finished.
+class update_unfinished : public error {
+public:
+    update_unfinished(std::string_view id, std::string_view update, std::string_view update_id)
+        : error(errc::update_unfinished, "workflow " + detail::quoted(id) + ": update " + detail::quoted(update) +
+                                             " (id " + detail::quoted(update_id) +
+                                             ") did not finish: its run closed first") {}
+};
+
 /// The workflow's body, or one of its signal handlers, threw. `cause()` is the original exception.
 class workflow_failed : public error {
 public:
@@ -964,6 +1118,12 @@ public:
         : error(errc::result_not_ready, "workflow " + detail::quoted(id) +
                                             " is still running: drive the executor (for example run_until_idle()) "
                                             "until it closes before asking for its result") {}
+    /// An update's result was asked before the executor ran it to the end.
+    result_not_ready(std::string_view id, std::string_view update, std::string_view update_id)
+        : error(errc::result_not_ready, "workflow " + detail::quoted(id) + ": update " + detail::quoted(update) +
+                                            " (id " + detail::quoted(update_id) +
+                                            ") has not finished: drive the executor (for example "
+                                            "run_until_idle()) before asking for its result") {}
 };
 
 /// A typed handle was used on a workflow of a different type.
@@ -1841,6 +2001,8 @@ enum class event_kind {
     workflow_cancelled,   ///<
     workflow_terminated,  ///< args: [reason]
     workflow_timed_out,   ///< args: ["execution" | "run", the timeout in ns] (an input: replay times the run out)
+    update_accepted,      ///< name: update; args: [update id, its arguments...] (an input: replay feeds it back)
+    update_completed,     ///< name: update; args: [update id, result or error message]
 };
 
 [[nodiscard]] constexpr std::string_view to_string(event_kind k) noexcept {
@@ -1862,6 +2024,8 @@ enum class event_kind {
         case event_kind::workflow_cancelled: return "workflow_cancelled";
         case event_kind::workflow_terminated: return "workflow_terminated";
         case event_kind::workflow_timed_out: return "workflow_timed_out";
+        case event_kind::update_accepted: return "update_accepted";
+        case event_kind::update_completed: return "update_completed";
     }
     return "unknown";
 }
@@ -2383,6 +2547,10 @@ struct runtime_options {
     std::size_t max_received_signals_per_run = 10'000;
     /// Signals a workflow may have sent through external handles and not yet had accepted (Temporal: 2,000).
     std::size_t max_pending_outgoing_signals = 2'000;
+    /// Updates a run may have taken and not finished; past it the sender gets update_limit_exceeded (Temporal: 10).
+    std::size_t max_updates_in_flight_per_run = 10;
+    /// Updates a run may take in all (rejected ones do not count; Temporal: 2,000).
+    std::size_t max_updates_per_run = 2'000;
     /// Seeds run ids and each run's random(); the same seed gives the same runs.
     std::uint64_t seed = 0;
     /// Record each run's event history (see history.hpp). Off, it costs one branch per event.
@@ -2517,6 +2685,7 @@ struct pending_signal {
 };
 
 inline constexpr std::uint32_t dynamic_index = 0xffffffffu;
+inline constexpr std::uint32_t update_index = 0xfffffffeu;  // an update: it records its own events
 
 /// Where the outcome of an outgoing signal (or cancel request) goes: its awaitable. With none, a
 /// failure fails the sending run.
@@ -2673,6 +2842,7 @@ public:
         time_point timeout_due = time_point::max();
         timer_id timeout_timer = 0;
         bool timeout_armed = false;
+        std::shared_ptr<update_book> updates;  // made by the run's first update (update.hpp)
         timeout_kind timeout_by = timeout_kind::run;  // the timeout due first; once timed out, the one that passed
 
         [[nodiscard]] duration timeout_length() const noexcept {
@@ -3242,6 +3412,8 @@ private:
     // The steps of one activation, until the run ends or nothing is left to do.
     void run_steps(instance_base& in, activation& act) {
         while (!in.body_finished && !in.failure && !in.continuing && !cancel_closes_run(in)) {
+            if (in.hist) [[unlikely]]
+                if (check_ && feed_recorded_update(in, act)) continue;
             if (!in.inbox.empty()) {
                 ++in.steps;
                 deliver_next(in, act);
@@ -3334,6 +3506,19 @@ private:
     // A continued run's first activation: the channel values wait in the old run's object (queries read
     // it until now); they move in, each delivered as its signal (the history's accepted records them).
     void take_over(instance_base& in);
+
+    // Replay: an update recorded as accepted here, at the start of a step, is delivered now (it had
+    // no event when it arrived: the history shows it only where it was delivered).
+    [[gnu::noinline]] bool feed_recorded_update(instance_base& in, activation& act) {
+        const history_event* e = recorded_next(in, event_kind::update_accepted);
+        if (!e || !in.type.replay_update || !check_->mismatch.empty()) return false;
+        act.body = false;
+        act.task = false;
+        ++in.steps;
+        std::string why = in.type.replay_update(in, *e);
+        if (!why.empty()) check_->mismatch = std::move(why);
+        return true;
+    }
 
     // Takes the oldest pending signal out of the inbox and runs its handler (or fills its channel).
     void deliver_next(instance_base& in, activation& act) {
@@ -3683,8 +3868,10 @@ inline void engine::continue_as_new(instance_base& old) {
         return;
     }
     // Moved signals were received by the old run: they do not count against the new run's limit.
-    const std::size_t carried_inbox = old.inbox.size();
+    // Updates move too (they were not accepted yet: they have no event to carry).
+    std::size_t carried_inbox = 0;
     while (!old.inbox.empty()) {
+        if (old.inbox.front().index != update_index) ++carried_inbox;
         next->inbox.push_back(std::move(old.inbox.front()));
         old.inbox.pop_front();
     }
@@ -3813,6 +4000,7 @@ template <class Tuple>
 }
 
 [[gnu::noinline]] inline void engine::record_handled(instance_base& in, const pending_signal& p) {
+    if (p.index == update_index) return;
     record_handled(in, p.index == dynamic_index ? *p.dynamic_name : std::string(in.type.signals[p.index].name));
 }
 
@@ -4274,6 +4462,15 @@ struct signal_entry {
     M target;
 };
 
+struct no_validator {};
+
+template <class M, class V>
+struct update_entry {
+    std::string_view name;
+    M fn;
+    V validator;  // no_validator when there is none
+};
+
 template <class M>
 struct query_entry {
     std::string_view name;
@@ -4326,14 +4523,14 @@ struct tuple_names<std::tuple<Ts...>> {
 }  // namespace detail
 
 template <class T, class Run, class Signals, class Queries, class DynamicSignal = detail::no_dynamic,
-          class DynamicQuery = detail::no_dynamic>
+          class DynamicQuery = detail::no_dynamic, class Updates = std::tuple<>, class DynamicUpdate = detail::no_dynamic>
 class definition;
 
 /// The table naming a workflow type's run method, signals and queries. Build it with define<T>(name)
 /// as a `static constexpr auto definition` member of T, after the members it names. Every name is
 /// explicit (as in Temporal's TypeScript SDK); a name used twice is a compile-time error.
-template <class T, class Run, class... S, class... Q, class DS, class DQ>
-class definition<T, Run, std::tuple<S...>, std::tuple<Q...>, DS, DQ> {
+template <class T, class Run, class... S, class... Q, class DS, class DQ, class... U, class DU>
+class definition<T, Run, std::tuple<S...>, std::tuple<Q...>, DS, DQ, std::tuple<U...>, DU> {
 public:
     using workflow_class = T;
 
@@ -4343,6 +4540,8 @@ public:
     std::tuple<Q...> queries;
     DS dynamic_signal_fn;  // detail::no_dynamic when there is none
     DQ dynamic_query_fn;
+    std::tuple<U...> updates;
+    DU dynamic_update_fn;
 
     /// Names the run method: `coflow::workflow<R> T::run(Args...)`, parameters by value.
     template <class M>
@@ -4362,8 +4561,8 @@ public:
             static_assert(detail::owns_values<typename tr::args_tuple>::value,
                           "workflow run parameters must own their text: take std::string, not std::string_view or "
                           "const char* (the body outlives the caller's string)");
-            return definition<T, M, std::tuple<S...>, std::tuple<Q...>, DS, DQ>{
-                name, fn, signals, queries, dynamic_signal_fn, dynamic_query_fn};
+            return definition<T, M, std::tuple<S...>, std::tuple<Q...>, DS, DQ, std::tuple<U...>, DU>{
+                name, fn, signals, queries, dynamic_signal_fn, dynamic_query_fn, updates, dynamic_update_fn};
         }
     }
 
@@ -4386,9 +4585,9 @@ public:
         if (signal_name.empty()) detail::raise(std::logic_error("coflow::define: a signal name must not be empty"));
         if (has_signal(signal_name)) detail::raise(std::logic_error("coflow::define: two signals have the same name"));
         using E = detail::signal_entry<M>;
-        return definition<T, Run, std::tuple<S..., E>, std::tuple<Q...>, DS, DQ>{
+        return definition<T, Run, std::tuple<S..., E>, std::tuple<Q...>, DS, DQ, std::tuple<U...>, DU>{
             name,    run_fn, std::tuple_cat(signals, std::tuple<E>{E{signal_name, target}}), queries,
-            dynamic_signal_fn, dynamic_query_fn};
+            dynamic_signal_fn, dynamic_query_fn, updates, dynamic_update_fn};
     }
 
     /// Names a query: a const member function returning a value, `R T::f(Args...) const`.
@@ -4412,9 +4611,9 @@ public:
             if (has_query(query_name))
                 detail::raise(std::logic_error("coflow::define: two queries have the same name"));
             using E = detail::query_entry<M>;
-            return definition<T, Run, std::tuple<S...>, std::tuple<Q..., E>, DS, DQ>{
-                name, run_fn, signals, std::tuple_cat(queries, std::tuple<E>{E{query_name, fn}}), dynamic_signal_fn,
-                dynamic_query_fn};
+            return definition<T, Run, std::tuple<S...>, std::tuple<Q..., E>, DS, DQ, std::tuple<U...>, DU>{
+                name,          run_fn, signals, std::tuple_cat(queries, std::tuple<E>{E{query_name, fn}}),
+                dynamic_signal_fn, dynamic_query_fn, updates, dynamic_update_fn};
         }
     }
 
@@ -4433,8 +4632,8 @@ public:
                                          detail::type_list<std::string, raw_args>>,
                           "a dynamic signal handler takes (std::string name, coflow::raw_args args), by value");
         }
-        return definition<T, Run, std::tuple<S...>, std::tuple<Q...>, M, DQ>{name,    run_fn, signals,
-                                                                              queries, fn,     dynamic_query_fn};
+        return definition<T, Run, std::tuple<S...>, std::tuple<Q...>, M, DQ, std::tuple<U...>, DU>{
+            name, run_fn, signals, queries, fn, dynamic_query_fn, updates, dynamic_update_fn};
     }
 
     /// Names the dynamic query handler, which answers every by-name query whose name no named query has
@@ -4456,11 +4655,79 @@ public:
                           "value (queries are read-only and cannot suspend)");
             static_assert(std::is_same_v<typename tr::params, detail::type_list<std::string_view, const raw_args&>>,
                           "a dynamic query handler takes (std::string_view name, const coflow::raw_args& args)");
-            return definition<T, Run, std::tuple<S...>, std::tuple<Q...>, DS, M>{name,    run_fn, signals,
-                                                                                  queries, dynamic_signal_fn, fn};
+            return definition<T, Run, std::tuple<S...>, std::tuple<Q...>, DS, M, std::tuple<U...>, DU>{
+                name, run_fn, signals, queries, dynamic_signal_fn, fn, updates, dynamic_update_fn};
         }
     }
 
+    /// Names an update: a handler `R T::f(Args...)` or `coflow::task<R> T::f(Args...)` (async: it may
+    /// await; parameters by value), R possibly void. An update is a signal that answers: its caller gets
+    /// R, or the exception the handler threw, through an update_handle (update.hpp). The optional
+    /// validator `void T::v(Args...) const` runs first, read-only like a query, and rejects the update by
+    /// throwing (Temporal's validator shape; a return code would let a rejection be ignored). A rejected
+    /// update is not accepted, recorded or counted.
+    template <class M, class V = detail::no_validator>
+    [[nodiscard]] constexpr auto update(std::string_view update_name, M fn, V validator = {}) const {
+        using tr = detail::member_fn_traits<M>;
+        if constexpr (!tr::is_function) {
+            static_assert(tr::is_function, "an update handler must be a non-const member function of the workflow "
+                                           "type returning a value, void or coflow::task<R>");
+            return *this;
+        } else {
+            static_assert(std::is_same_v<typename tr::class_type, T> && !tr::is_const &&
+                              !detail::is_workflow<typename tr::result_type>::value,
+                          "an update handler must be a non-const member function of the workflow type returning a "
+                          "value, void or coflow::task<R>");
+            if constexpr (detail::is_task<typename tr::result_type>::value)
+                static_assert(tr::by_value, "an async update handler (returning task<R>) must take its parameters "
+                                            "by value: it runs after the delivery that called it");
+            static_assert(detail::owns_values<typename tr::args_tuple>::value,
+                          "update parameters must own their text: take std::string, not std::string_view or "
+                          "const char* (an update is delivered after its sender returned)");
+            if constexpr (!std::is_same_v<V, detail::no_validator>) {
+                using vt = detail::member_fn_traits<V>;
+                static_assert(vt::is_function && std::is_same_v<typename vt::class_type, T> && vt::is_const &&
+                                  std::is_void_v<typename vt::result_type> &&
+                                  std::is_same_v<typename vt::args_tuple, typename tr::args_tuple>,
+                              "an update validator must be a const member function of the workflow type returning "
+                              "void and taking the update's parameters; it rejects by throwing");
+            }
+            if (update_name.empty()) detail::raise(std::logic_error("coflow::define: an update name must not be empty"));
+            if (has_update(update_name))
+                detail::raise(std::logic_error("coflow::define: two updates have the same name"));
+            using E = detail::update_entry<M, V>;
+            return definition<T, Run, std::tuple<S...>, std::tuple<Q...>, DS, DQ, std::tuple<U..., E>, DU>{
+                name,    run_fn, signals, queries, dynamic_signal_fn, dynamic_query_fn,
+                std::tuple_cat(updates, std::tuple<E>{E{update_name, fn, validator}}), dynamic_update_fn};
+        }
+    }
+
+    /// Names the dynamic update handler, which takes every by-name update whose name no named update
+    /// has (instead of unknown_update): `R T::f(std::string name, coflow::raw_args args)`, or
+    /// `coflow::task<R>` for an async one. A by-name update must ask for R, as for a named one. It has
+    /// no validator: it may throw to fail the update. Updates sent by member pointer never reach it.
+    template <class M>
+    [[nodiscard]] constexpr auto dynamic_update(M fn) const {
+        static_assert(std::is_same_v<DU, detail::no_dynamic>, "a definition names one dynamic update handler");
+        using tr = detail::member_fn_traits<M>;
+        if constexpr (!tr::is_function) {
+            static_assert(tr::is_function, "a dynamic update handler is a non-const member function");
+            return *this;
+        } else {
+            static_assert(std::is_same_v<typename tr::class_type, T> && !tr::is_const &&
+                              !detail::is_workflow<typename tr::result_type>::value,
+                          "a dynamic update handler is a non-const member function of the workflow type returning a "
+                          "value, void or coflow::task<R>");
+            static_assert(std::is_same_v<typename tr::params, detail::type_list<std::string, raw_args>>,
+                          "a dynamic update handler takes (std::string name, coflow::raw_args args), by value");
+            return definition<T, Run, std::tuple<S...>, std::tuple<Q...>, DS, DQ, std::tuple<U...>, M>{
+                name, run_fn, signals, queries, dynamic_signal_fn, dynamic_query_fn, updates, fn};
+        }
+    }
+
+    [[nodiscard]] constexpr bool has_update(std::string_view n) const {
+        return std::apply([&](const auto&... e) { return ((e.name == n) || ...); }, updates);
+    }
     [[nodiscard]] constexpr bool has_signal(std::string_view n) const {
         return std::apply([&](const auto&... e) { return ((e.name == n) || ...); }, signals);
     }
@@ -4473,7 +4740,7 @@ public:
 template <class T>
 [[nodiscard]] constexpr definition<T, detail::no_run, std::tuple<>, std::tuple<>> define(std::string_view name) {
     if (name.empty()) detail::raise(std::logic_error("coflow::define: a workflow type name must not be empty"));
-    return {name, {}, {}, {}, {}, {}};
+    return {name, {}, {}, {}, {}, {}, {}, {}};
 }
 
 namespace detail {
@@ -4775,6 +5042,692 @@ std::uint32_t query_index(M m) {
 // The engine owns it; the object outlives the body so queries work on closed runs.
 
 
+// ---- begin coflow/update.hpp ----
+// coflow/update.hpp: update_handle<R>, the caller's side of an update, and how an update reaches its run.
+// An update waits in the run's inbox among its signals; delivered, it is validated, accepted, run and answered.
+
+
+
+namespace coflow {
+
+/// Options of one update (`h.start_update({.id = "..."}, ...)`).
+struct update_options {
+    /// The update id. A second update with the id of one the run took gets that one's outcome and runs
+    /// nothing (Temporal deduplicates updates by id). Empty: the runtime makes one ("update-<n>").
+    std::string id{};
+};
+
+namespace detail {
+
+template <class R>
+struct update_outcome final : update_outcome_base {
+    using update_outcome_base::update_outcome_base;
+    std::optional<std::conditional_t<std::is_void_v<R>, bool, R>> value;
+};
+
+template <class X>
+struct task_value {
+    using type = X;
+};
+template <class R>
+struct task_value<task<R>> {
+    using type = R;
+};
+
+/// The I-th update of workflow class T.
+template <class T, std::size_t I>
+struct update_at {
+    static constexpr auto fn = std::get<I>(T::definition.updates).fn;
+    static constexpr auto validator = std::get<I>(T::definition.updates).validator;
+    static constexpr std::string_view name = std::get<I>(T::definition.updates).name;
+    using M = std::remove_const_t<decltype(fn)>;
+    using tr = member_fn_traits<M>;
+    static constexpr bool is_async = is_task<typename tr::result_type>::value;
+    static constexpr bool has_validator = !std::is_same_v<std::remove_const_t<decltype(validator)>, no_validator>;
+    using result = typename task_value<typename tr::result_type>::type;
+    using args = typename tr::args_tuple;
+};
+
+template <class T>
+inline constexpr std::size_t update_count_v = std::tuple_size_v<decltype(definition_of<T>::updates)>;
+
+template <class T>
+std::string update_names() {
+    std::string out;
+    [&]<std::size_t... I>(std::index_sequence<I...>) {
+        ((out += (I ? ", " : ""), out += update_at<T, I>::name), ...);
+    }(std::make_index_sequence<update_count_v<T>>{});
+    return out;
+}
+
+/// An update taken by a run: its arguments until delivery, then (async) its running handler's link to
+/// the outcome. Dropped unfinished (its run closed or continued as new), it tells its caller so.
+class update_call_base {
+public:
+    update_call_base(std::shared_ptr<update_outcome_base> o, std::shared_ptr<update_book> b) noexcept
+        : outcome(std::move(o)), book(std::move(b)) {}
+    update_call_base(const update_call_base&) = delete;
+    update_call_base& operator=(const update_call_base&) = delete;
+    virtual ~update_call_base() {
+        if (!outcome->finished()) book->settle(*outcome, update_stage::unfinished);
+    }
+    virtual void deliver(instance_base& in, const std::shared_ptr<update_call_base>& self) = 0;
+
+    std::shared_ptr<update_outcome_base> outcome;
+    std::shared_ptr<update_book> book;
+};
+
+/// The inbox entry of an update (a pending_signal with index update_index).
+struct update_delivery {
+    std::shared_ptr<update_call_base> call;
+    void operator()(instance_base& in) { call->deliver(in, call); }
+};
+
+/// Awaits a task without rethrowing what it threw: the update's outcome takes it instead.
+template <class R>
+struct settle_awaiter {
+    using coflow_awaitable = void;
+    typename task<R>::handle_type h;
+    bool await_ready() noexcept { return false; }
+    void await_suspend(std::coroutine_handle<> caller) noexcept {
+        h.promise().continuation = caller;
+        current_activation->next = h;
+    }
+    void await_resume() noexcept {}
+};
+
+/// What an async update's wrapper tells when the handler ended. Typed by R only, so that the wrapper's
+/// frame names no workflow class.
+template <class R>
+class update_finisher : public update_call_base {
+public:
+    using update_call_base::update_call_base;
+    virtual void finish(value_promise<R>& p) = 0;
+};
+
+// Runs an async update's handler, its outcome going to the caller rather than failing the run.
+template <class R>
+task<void> run_async_update(task<R> t, std::shared_ptr<update_finisher<R>> call) {
+    auto h = t.operator co_await().h;
+    co_await settle_awaiter<R>{h};
+    call->finish(h.promise());
+}
+
+template <class T, std::size_t I>
+class update_call final : public update_finisher<typename update_at<T, I>::result> {
+    using update_call_base::book;
+    using update_call_base::outcome;
+    using A = update_at<T, I>;
+    using R = typename A::result;
+
+public:
+    update_call(std::shared_ptr<update_outcome<R>> o, std::shared_ptr<update_book> b, typename A::args a,
+                bool validate = true)
+        : update_finisher<R>(std::move(o), std::move(b)), args_(std::move(a)), validate_(validate) {}
+
+    void deliver(instance_base& in, const std::shared_ptr<update_call_base>& self) override {
+        run_ = &in;
+        T& obj = *static_cast<T*>(in.object());
+        if constexpr (A::has_validator) {
+            // Replay skips it: the history says it was accepted.
+            if (validate_ && !passes_validator(obj)) return book->settle(*outcome, update_stage::rejected);
+        }
+        outcome->stage = update_stage::accepted;
+        if (in.hist) [[unlikely]]
+            record_accepted(in);
+        if constexpr (A::is_async) {
+            auto t = std::apply([&](auto&... a) { return (obj.*A::fn)(std::move(a)...); }, args_);
+            auto h = run_async_update<R>(std::move(t), std::static_pointer_cast<update_finisher<R>>(self)).release();
+            in.spawn_handler(h, h.promise());
+        } else {
+            guarded(
+                [&] {
+                    if constexpr (std::is_void_v<R>) {
+                        std::apply([&](auto&... a) { (obj.*A::fn)(std::move(a)...); }, args_);
+                        typed().value.emplace(true);
+                    } else {
+                        typed().value.emplace(std::apply([&](auto&... a) { return (obj.*A::fn)(std::move(a)...); }, args_));
+                    }
+                },
+                [&](std::exception_ptr e) { outcome->cause = std::move(e); });
+            complete();
+        }
+    }
+
+    /// The async handler ended (called from its wrapper, inside the run's activation).
+    void finish(value_promise<R>& p) override {
+        if (p.exception) {
+            outcome->cause = p.exception;
+        } else if constexpr (std::is_void_v<R>) {
+            typed().value.emplace(true);
+        } else {
+            guarded([&] { typed().value.emplace(p.take()); }, [&](std::exception_ptr e) { outcome->cause = std::move(e); });
+        }
+        complete();
+    }
+
+private:
+    // Runs the validator, read-only; what it throws is the rejection (nothing is recorded).
+    bool passes_validator(const T& obj) {
+        return guarded(
+            [&] {
+                std::apply([&](const auto&... a) { (obj.*A::validator)(a...); }, args_);
+                return true;
+            },
+            [&](std::exception_ptr e) {
+                outcome->cause = std::move(e);
+                return false;
+            });
+    }
+
+    update_outcome<R>& typed() noexcept { return static_cast<update_outcome<R>&>(*outcome); }
+
+    void complete() {
+        const bool failed = static_cast<bool>(outcome->cause);
+        book->settle(*outcome, failed ? update_stage::failed : update_stage::completed);
+        if (run_->hist) [[unlikely]]
+            record_completed(failed);
+    }
+
+    [[gnu::noinline]] void record_accepted(instance_base& in) {
+        std::vector<std::string> text{engine::json(outcome->update_id)};
+        for (auto& s : tuple_text(args_)) text.push_back(std::move(s));
+        // The input replay feeds: the update id, then the arguments.
+        const std::string& uid = outcome->update_id;
+        std::shared_ptr<arg_pack_base> input = std::apply(
+            [&](const auto&... a) -> std::shared_ptr<arg_pack_base> {
+                if constexpr ((std::is_copy_constructible_v<std::decay_t<decltype(a)>> && ...))
+                    return std::make_shared<arg_pack_impl<std::string, std::decay_t<decltype(a)>...>>(uid, a...);
+                else
+                    return nullptr;
+            },
+            args_);
+        in.eng.record(in, event_kind::update_accepted, outcome->name, std::move(text), std::move(input));
+    }
+    [[gnu::noinline]] void record_completed(bool failed) {
+        std::vector<std::string> text{engine::json(outcome->update_id)};
+        if (failed) text.push_back(engine::json(describe_exception(outcome->cause)));
+        else if constexpr (!std::is_void_v<R>) text.push_back(tuple_text(std::tie(*typed().value)).front());
+        run_->eng.record(*run_, event_kind::update_completed, outcome->name, std::move(text), {},
+                         failed ? outcome->cause : nullptr);
+    }
+
+    typename A::args args_;
+    bool validate_;
+    instance_base* run_ = nullptr;  // set on delivery: async frames die with their run
+};
+
+/// The run's update book, made on first use.
+inline update_book& book_of(instance_base& in) {
+    auto& b = in.more().updates;
+    if (!b) b = std::make_shared<update_book>();
+    return *b;
+}
+
+/// The outcome of an update the run already took under `id`, or null.
+inline std::shared_ptr<update_outcome_base> taken_update(const instance_base& in, const std::string& id) {
+    if (id.empty() || !in.x || !in.x->updates) return nullptr;
+    auto it = in.x->updates->by_id.find(id);
+    return it == in.x->updates->by_id.end() ? nullptr : it->second;
+}
+
+}  // namespace detail
+
+/// The caller's side of one update: its id, and its outcome once the executor ran it.
+///
+/// Cheap to copy (copies share the outcome), and valid after its run and runtime are gone. Nothing
+/// runs when it is made: the update waits in the run's inbox behind what was sent before it.
+template <class R>
+class [[nodiscard]] update_handle {
+public:
+    explicit update_handle(std::shared_ptr<detail::update_outcome<R>> o) noexcept : o_(std::move(o)) {}
+
+    /// The update id (given in update_options, or made by the runtime).
+    [[nodiscard]] const std::string& id() const noexcept { return o_->update_id; }
+    [[nodiscard]] const std::string& name() const noexcept { return o_->name; }
+    [[nodiscard]] const std::string& workflow_id() const noexcept { return o_->workflow_id; }
+    /// True once the update completed, failed, was rejected or was left unfinished by its run.
+    [[nodiscard]] bool is_done() const noexcept { return o_->finished(); }
+
+    /// What the handler returned (a copy: result() may be asked again). Throws result_not_ready until
+    /// the executor ran the update to its end, update_rejected if its validator threw, update_failed
+    /// if its handler threw (the run goes on), update_unfinished if its run closed first.
+    R result() const {
+        const detail::update_outcome<R>& o = *o_;
+        switch (o.stage) {
+            case detail::update_stage::admitted:
+            case detail::update_stage::accepted:
+                detail::raise(result_not_ready(o.workflow_id, o.name, o.update_id));
+            case detail::update_stage::rejected: detail::raise(update_rejected(o.workflow_id, o.name, o.update_id, o.cause));
+            case detail::update_stage::failed: detail::raise(update_failed(o.workflow_id, o.name, o.update_id, o.cause));
+            case detail::update_stage::unfinished: detail::raise(update_unfinished(o.workflow_id, o.name, o.update_id));
+            case detail::update_stage::completed: break;
+        }
+        if constexpr (!std::is_void_v<R>) return *o.value;
+    }
+
+private:
+    std::shared_ptr<detail::update_outcome<R>> o_;
+};
+
+namespace detail {
+
+/// Takes an update named `name` whose handler returns R for `in`: checks the id, the run and the
+/// limits, then queues the call `make(outcome, book)` gives. Throws workflow_closed, argument_mismatch or
+/// update_limit_exceeded; then nothing was queued (and `make` was not called).
+template <class R, class Make>
+std::shared_ptr<update_outcome<R>> admit_outcome(instance_base& in, update_options opts, std::string_view name,
+                                                 Make&& make) {
+    in.eng.check_no_replay_escape("update");
+    if (auto seen = taken_update(in, opts.id)) {
+        if (seen->result != type_id_of<R>() || seen->name != name)
+            detail::raise(argument_mismatch(in.id, "update id " + opts.id, seen->name, "the update it was used for",
+                                            "update '" + std::string(name) + "'"));
+        return std::static_pointer_cast<update_outcome<R>>(std::move(seen));
+    }
+    if (!in.running())
+        detail::raise(workflow_closed(in.id, to_string(in.status), "take update '" + std::string(name) + "'"));
+    update_book& book = book_of(in);
+    const runtime_options& limits = in.eng.options();
+    if (limits.max_updates_in_flight_per_run != 0 && book.in_flight >= limits.max_updates_in_flight_per_run)
+        detail::raise(update_limit_exceeded(in.id, name, "updates in flight (runtime_options::max_updates_in_flight_per_run)",
+                                            limits.max_updates_in_flight_per_run,
+                                            "wait for results before sending more"));
+    if (limits.max_updates_per_run != 0 && book.total >= limits.max_updates_per_run)
+        detail::raise(update_limit_exceeded(in.id, name, "updates per run (runtime_options::max_updates_per_run)",
+                                            limits.max_updates_per_run,
+                                            "continue-as-new starts a run with fresh counters"));
+    if (opts.id.empty()) {
+        do opts.id = "update-" + std::to_string(++book.made_ids);
+        while (book.by_id.count(opts.id) != 0);
+    }
+    auto outcome = std::make_shared<update_outcome<R>>(in.id, std::string(name), opts.id, type_id_of<R>());
+    in.eng.schedule(in);  // first: if posting fails, nothing was taken (a spare activation is harmless)
+    std::shared_ptr<update_call_base> call = make(outcome, in.x->updates);
+    in.inbox.emplace_back(update_delivery{std::move(call)}, update_index);
+    book.by_id.emplace(opts.id, outcome);
+    ++book.in_flight;
+    ++book.total;
+    return outcome;
+}
+
+template <class R, class Make>
+update_handle<R> admit_update(instance_base& in, update_options opts, std::string_view name, Make&& make) {
+    return update_handle<R>(admit_outcome<R>(in, std::move(opts), name, std::forward<Make>(make)));
+}
+
+/// Takes the I-th update of T for `in` with arguments `as` (converted to its parameter types).
+template <class T, std::size_t I, class... As>
+update_handle<typename update_at<T, I>::result> take_update(instance_base& in, update_options opts, As&&... as) {
+    using A = update_at<T, I>;
+    using R = typename A::result;
+    static_assert(std::is_constructible_v<typename A::args, As&&...>,
+                  "the update's arguments do not convert to the handler's parameter types");
+    return admit_update<R>(in, std::move(opts), A::name,
+                           [&](std::shared_ptr<update_outcome<R>> o, std::shared_ptr<update_book> b) {
+                               return std::make_shared<update_call<T, I>>(std::move(o), std::move(b),
+                                                                          typename A::args(std::forward<As>(as)...));
+                           });
+}
+
+// ---- the dynamic update handler -----------------------------------------------------------------
+
+template <class T>
+inline constexpr bool has_dynamic_update_v =
+    !std::is_same_v<std::remove_const_t<decltype(definition_of<T>::dynamic_update_fn)>, no_dynamic>;
+
+template <class T>
+using dynamic_update_result_t = typename task_value<
+    typename member_fn_traits<std::remove_const_t<decltype(definition_of<T>::dynamic_update_fn)>>::result_type>::type;
+
+/// An update's recorded input: its id, then its arguments (for the dynamic handler, whose types are
+/// known only as a pack).
+class update_input_pack final : public arg_pack_base {
+public:
+    update_input_pack(std::string id, std::unique_ptr<arg_pack_base> rest) : id_(std::move(id)), rest_(std::move(rest)) {
+        view_.push_back(erased_arg{type_id_of<std::string>(), &id_, &type_name<std::string>});
+        const erased_args v = rest_->view();
+        view_.insert(view_.end(), v.data, v.data + v.size);
+    }
+    [[nodiscard]] erased_args view() noexcept override { return {view_.data(), view_.size(), nullptr}; }
+    [[nodiscard]] std::vector<std::string> text() const override {
+        std::vector<std::string> out{engine::json(id_)};
+        for (auto& t : rest_->text()) out.push_back(std::move(t));
+        return out;
+    }
+    [[nodiscard]] std::unique_ptr<arg_pack_base> clone() const override {
+        auto copy = rest_->clone();
+        return copy ? std::make_unique<update_input_pack>(id_, std::move(copy)) : nullptr;
+    }
+
+private:
+    std::string id_;
+    std::unique_ptr<arg_pack_base> rest_;
+    std::vector<erased_arg> view_;
+};
+
+/// The arguments of a recorded input after its update id (replay hands them to the dynamic handler).
+class after_update_id final : public arg_pack_base {
+public:
+    explicit after_update_id(std::unique_ptr<arg_pack_base> whole) : whole_(std::move(whole)) {}
+    [[nodiscard]] erased_args view() noexcept override {
+        const erased_args v = whole_->view();
+        return {v.data + 1, v.size - 1, nullptr};
+    }
+    [[nodiscard]] std::vector<std::string> text() const override {
+        auto t = whole_->text();
+        t.erase(t.begin());
+        return t;
+    }
+    [[nodiscard]] std::unique_ptr<arg_pack_base> clone() const override {
+        auto copy = whole_->clone();
+        return copy ? std::make_unique<after_update_id>(std::move(copy)) : nullptr;
+    }
+
+private:
+    std::unique_ptr<arg_pack_base> whole_;
+};
+
+template <class T>
+class dynamic_update_call final : public update_finisher<dynamic_update_result_t<T>> {
+    using R = dynamic_update_result_t<T>;
+    using update_call_base::book;
+    using update_call_base::outcome;
+    static constexpr auto fn = T::definition.dynamic_update_fn;
+
+public:
+    dynamic_update_call(std::shared_ptr<update_outcome<R>> o, std::shared_ptr<update_book> b,
+                        std::unique_ptr<arg_pack_base> args)
+        : update_finisher<R>(std::move(o), std::move(b)), args_(std::move(args)) {}
+
+    void deliver(instance_base& in, const std::shared_ptr<update_call_base>& self) override {
+        run_ = &in;
+        T& obj = *static_cast<T*>(in.object());
+        outcome->stage = update_stage::accepted;
+        if (in.hist) [[unlikely]]
+            record_accepted(in);
+        raw_args raw(std::move(args_), in.id, outcome->name);
+        if constexpr (is_task<typename member_fn_traits<std::remove_const_t<decltype(fn)>>::result_type>::value) {
+            auto t = (obj.*fn)(outcome->name, std::move(raw));
+            auto h = run_async_update<R>(std::move(t), std::static_pointer_cast<update_finisher<R>>(self)).release();
+            in.spawn_handler(h, h.promise());
+        } else {
+            guarded(
+                [&] {
+                    if constexpr (std::is_void_v<R>) {
+                        (obj.*fn)(outcome->name, std::move(raw));
+                        typed().value.emplace(true);
+                    } else {
+                        typed().value.emplace((obj.*fn)(outcome->name, std::move(raw)));
+                    }
+                },
+                [&](std::exception_ptr e) { outcome->cause = std::move(e); });
+            complete();
+        }
+    }
+
+    void finish(value_promise<R>& p) override {
+        if (p.exception) {
+            outcome->cause = p.exception;
+        } else if constexpr (std::is_void_v<R>) {
+            typed().value.emplace(true);
+        } else {
+            guarded([&] { typed().value.emplace(p.take()); }, [&](std::exception_ptr e) { outcome->cause = std::move(e); });
+        }
+        complete();
+    }
+
+private:
+    update_outcome<R>& typed() noexcept { return static_cast<update_outcome<R>&>(*outcome); }
+
+    void complete() {
+        const bool failed = static_cast<bool>(outcome->cause);
+        book->settle(*outcome, failed ? update_stage::failed : update_stage::completed);
+        if (run_->hist) [[unlikely]] {
+            std::vector<std::string> text{engine::json(outcome->update_id)};
+            if (failed) text.push_back(engine::json(describe_exception(outcome->cause)));
+            else if constexpr (!std::is_void_v<R>) text.push_back(tuple_text(std::tie(*typed().value)).front());
+            run_->eng.record(*run_, event_kind::update_completed, outcome->name, std::move(text), {},
+                             failed ? outcome->cause : nullptr);
+        }
+    }
+
+    [[gnu::noinline]] void record_accepted(instance_base& in) {
+        auto copy = args_->clone();
+        std::shared_ptr<arg_pack_base> input;
+        if (copy) input = std::make_shared<update_input_pack>(outcome->update_id, std::move(copy));
+        std::vector<std::string> text{engine::json(outcome->update_id)};
+        for (auto& t : args_->text()) text.push_back(std::move(t));
+        in.eng.record(in, event_kind::update_accepted, outcome->name, std::move(text), std::move(input));
+    }
+
+    std::unique_ptr<arg_pack_base> args_;
+    instance_base* run_ = nullptr;
+};
+
+/// Replay: delivers the update a history recorded as accepted (`e`), now, without its validator.
+/// Returns why it cannot (the code no longer has that update or takes other types), else empty.
+template <class T>
+std::string replay_update(instance_base& in, const history_event& e) {
+    std::unique_ptr<arg_pack_base> pack = e.input ? e.input->clone() : nullptr;
+    if (!pack) return "history of workflow '" + in.id + "': the arguments of update '" + e.name + "' were not kept";
+    const erased_args a = pack->view();
+    std::string why = "history of workflow '" + in.id + "': the current code has no update '" + e.name + "'";
+    [&]<std::size_t... I>(std::index_sequence<I...>) {
+        (
+            [&] {
+                using A = update_at<T, I>;
+                if (A::name != e.name) return;
+                using Tuple = decltype(std::tuple_cat(std::tuple<std::string>{}, std::declval<typename A::args>()));
+                constexpr auto seq = std::make_index_sequence<std::tuple_size_v<Tuple>>{};
+                if (!erased_types_match<Tuple>(a, seq)) {
+                    why = "history of workflow '" + in.id + "': update '" + e.name + "' now takes " +
+                          tuple_names<typename A::args>::get() + ", the history has it with " + a.type_names() +
+                          " (the update id first)";
+                    return;
+                }
+                why.clear();
+                Tuple values = take_erased<Tuple>(a, seq);
+                std::apply(
+                    [&](std::string& id, auto&... rest) {
+                        update_book& book = book_of(in);
+                        auto outcome = std::make_shared<update_outcome<typename A::result>>(
+                            in.id, std::string(A::name), id, type_id_of<typename A::result>());
+                        std::shared_ptr<update_call_base> call = std::make_shared<update_call<T, I>>(
+                            outcome, in.x->updates, typename A::args(std::move(rest)...), false);
+                        book.by_id.emplace(std::move(id), std::move(outcome));
+                        ++book.in_flight;
+                        ++book.total;
+                        call->deliver(in, call);
+                    },
+                    values);
+            }(),
+            ...);
+    }(std::make_index_sequence<update_count_v<T>>{});
+    if constexpr (has_dynamic_update_v<T>) {
+        if (!why.empty() && !(T::definition.has_update(e.name))) {  // the dynamic handler takes it
+            if (a.size == 0 || a.data[0].type != type_id_of<std::string>())
+                return "history of workflow '" + in.id + "': update '" + e.name + "' was recorded without its id";
+            using R = dynamic_update_result_t<T>;
+            update_book& book = book_of(in);
+            std::string id = *static_cast<const std::string*>(a.data[0].value);
+            auto outcome = std::make_shared<update_outcome<R>>(in.id, e.name, id, type_id_of<R>());
+            std::shared_ptr<update_call_base> call = std::make_shared<dynamic_update_call<T>>(
+                outcome, in.x->updates, std::make_unique<after_update_id>(std::move(pack)));
+            book.by_id.emplace(std::move(id), std::move(outcome));
+            ++book.in_flight;
+            ++book.total;
+            call->deliver(in, call);
+            why.clear();
+        }
+    }
+    return why;
+}
+
+// ---- by name, type-erased (the workflow type's table, for untyped handles) ----------------------
+
+template <class T, std::size_t I>
+std::string update_params() {
+    return tuple_names<typename update_at<T, I>::args>::get();
+}
+template <class T, std::size_t I>
+std::string_view update_result_name() noexcept {
+    return type_name<typename update_at<T, I>::result>();
+}
+template <class T, std::size_t I>
+bool erased_update_matches(erased_args a) {
+    using Tuple = typename update_at<T, I>::args;
+    return erased_types_match<Tuple>(a, std::make_index_sequence<std::tuple_size_v<Tuple>>{});
+}
+template <class T, std::size_t I>
+std::shared_ptr<update_outcome_base> take_erased_update(instance_base& in, std::string update_id, erased_args a) {
+    using A = update_at<T, I>;
+    using R = typename A::result;
+    using Tuple = typename A::args;
+    return admit_outcome<R>(in, update_options{std::move(update_id)}, A::name,
+                            [&](std::shared_ptr<update_outcome<R>> o, std::shared_ptr<update_book> b) {
+                                return std::make_shared<update_call<T, I>>(
+                                    std::move(o), std::move(b),
+                                    take_erased<Tuple>(a, std::make_index_sequence<std::tuple_size_v<Tuple>>{}));
+                            });
+}
+
+template <class T>
+std::string_view dynamic_update_result_name() noexcept {
+    return type_name<dynamic_update_result_t<T>>();
+}
+template <class T>
+std::shared_ptr<update_outcome_base> take_dynamic_update(instance_base& in, std::string update_id,
+                                                         std::string_view name, erased_args a) {
+    using R = dynamic_update_result_t<T>;
+    return admit_outcome<R>(in, update_options{std::move(update_id)}, name,
+                            [&](std::shared_ptr<update_outcome<R>> o, std::shared_ptr<update_book> b) {
+                                return std::make_shared<dynamic_update_call<T>>(
+                                    std::move(o), std::move(b), a.take ? a.take(a) : std::make_unique<arg_pack_impl<>>());
+                            });
+}
+
+/// T's updates as the workflow type's table lists them.
+template <class T>
+struct update_table {
+    template <std::size_t... I>
+    static constexpr std::array<update_info, sizeof...(I)> make(std::index_sequence<I...>) {
+        return {{update_info{update_at<T, I>::name, &update_params<T, I>, &update_result_name<T, I>,
+                             type_id_of<typename update_at<T, I>::result>(), &erased_update_matches<T, I>,
+                             &take_erased_update<T, I>}...}};
+    }
+    static constexpr auto entries = make(std::make_index_sequence<update_count_v<T>>{});
+    static constexpr const dynamic_update_info* dynamic() {
+        if constexpr (has_dynamic_update_v<T>) return &dynamic_value;
+        else return nullptr;
+    }
+    static constexpr dynamic_update_info make_dynamic() {
+        if constexpr (has_dynamic_update_v<T>)
+            return {&dynamic_update_result_name<T>, type_id_of<dynamic_update_result_t<T>>(), &take_dynamic_update<T>};
+        else
+            return {nullptr, type_id{}, nullptr};
+    }
+    static constexpr dynamic_update_info dynamic_value = make_dynamic();
+};
+
+/// Sends update `name` through the workflow type's table (untyped handles).
+template <class R>
+update_handle<R> start_erased_update(instance_base& in, std::string update_id, std::string_view name, erased_args a) {
+    if (const update_info* u = in.type.find_update(name)) {
+        if (u->result != type_id_of<R>())
+            detail::raise(argument_mismatch(in.id, "update", name, "result type " + std::string(u->result_name()),
+                                            "result type " + std::string(type_name<R>())));
+        if (!u->matches(a)) detail::raise(argument_mismatch(in.id, "update", name, u->params(), a.type_names()));
+        return update_handle<R>(std::static_pointer_cast<update_outcome<R>>(u->take(in, std::move(update_id), a)));
+    }
+    if (const dynamic_update_info* d = in.type.dynamic_update) {
+        if (d->result != type_id_of<R>())
+            detail::raise(argument_mismatch(in.id, "dynamic update", name, "result type " + std::string(d->result_name()),
+                                            "result type " + std::string(type_name<R>())));
+        return update_handle<R>(std::static_pointer_cast<update_outcome<R>>(d->take(in, std::move(update_id), name, a)));
+    }
+    detail::raise(unknown_update(in.id, in.type.name, name, in.type.update_names()));
+}
+
+/// The index of T's update whose handler is `m`, or npos32.
+template <class T, class M>
+std::uint32_t update_index_of(M m) {
+    std::uint32_t found = npos32;
+    [&]<std::size_t... I>(std::index_sequence<I...>) {
+        (
+            [&] {
+                if constexpr (std::is_same_v<typename update_at<T, I>::M, M>)
+                    if (found == npos32 && update_at<T, I>::fn == m) found = static_cast<std::uint32_t>(I);
+            }(),
+            ...);
+    }(std::make_index_sequence<update_count_v<T>>{});
+    return found;
+}
+
+/// The result type of T's update handler `M`.
+template <class M>
+using update_result_of_t = typename task_value<typename member_fn_traits<M>::result_type>::type;
+
+template <class T, class M, class... As>
+update_handle<update_result_of_t<M>> start_typed_update(instance_base& in, update_options opts, M m, As&&... as) {
+    using R = update_result_of_t<M>;
+    std::optional<update_handle<R>> out;
+    const std::uint32_t index = update_index_of<T>(m);
+    [&]<std::size_t... I>(std::index_sequence<I...>) {
+        (
+            [&] {
+                if constexpr (std::is_same_v<typename update_at<T, I>::M, M>)
+                    if (index == I) out.emplace(take_update<T, I>(in, std::move(opts), std::forward<As>(as)...));
+            }(),
+            ...);
+    }(std::make_index_sequence<update_count_v<T>>{});
+    if (!out) detail::raise(unknown_update(in.id, in.type.name, "<member not registered as an update>", update_names<T>()));
+    return std::move(*out);
+}
+
+template <class T, class R, class... As>
+update_handle<R> start_named_update(instance_base& in, update_options opts, std::string_view name, As&&... as) {
+    std::optional<update_handle<R>> out;
+    [&]<std::size_t... I>(std::index_sequence<I...>) {
+        (
+            [&] {
+                using A = update_at<T, I>;
+                if (out || A::name != name) return;
+                if constexpr (!std::is_same_v<typename A::result, R>) {
+                    detail::raise(argument_mismatch(in.id, "update", name,
+                                                    "result type " + std::string(type_name<typename A::result>()),
+                                                    "result type " + std::string(type_name<R>())));
+                } else if constexpr (!std::is_same_v<typename A::args, std::tuple<by_name_t<As>...>>) {
+                    detail::raise(argument_mismatch(in.id, "update", name, tuple_names<typename A::args>::get(),
+                                                    type_list_name<by_name_t<As>...>()));
+                } else {
+                    out.emplace(take_update<T, I>(in, std::move(opts), std::forward<As>(as)...));
+                }
+            }(),
+            ...);
+    }(std::make_index_sequence<update_count_v<T>>{});
+    if (out) return std::move(*out);
+    if constexpr (has_dynamic_update_v<T>) {  // no named update has the name
+        if constexpr (!std::is_same_v<dynamic_update_result_t<T>, R>) {
+            detail::raise(argument_mismatch(in.id, "dynamic update", name,
+                                            "result type " + std::string(type_name<dynamic_update_result_t<T>>()),
+                                            "result type " + std::string(type_name<R>())));
+        } else {
+            return admit_update<R>(in, std::move(opts), name,
+                                   [&](std::shared_ptr<update_outcome<R>> o, std::shared_ptr<update_book> b) {
+                                       return std::make_shared<dynamic_update_call<T>>(
+                                           std::move(o), std::move(b),
+                                           std::make_unique<arg_pack_impl<by_name_t<As>...>>(std::forward<As>(as)...));
+                                   });
+        }
+    }
+    detail::raise(unknown_update(in.id, in.type.name, name, update_names<T>()));
+}
+
+}  // namespace detail
+
+}  // namespace coflow
+// ---- end coflow/update.hpp ----
 
 namespace coflow::detail {
 
@@ -5036,7 +5989,9 @@ struct type_table {
                                         queries.data(), queries.size(), &make_instance<T>, &start_erased<T>,
                                         &run_matches<T>, &run_params<T>, &reclaim_channels<T>,
                                         &carried_channel_values<T>, &move_channels<T>,
-                                        dynamic_table<T>::signal(), dynamic_table<T>::query()};
+                                        dynamic_table<T>::signal(), dynamic_table<T>::query(),
+                                        &replay_update<T>, update_table<T>::entries.data(),
+                                        update_table<T>::entries.size(), update_table<T>::dynamic()};
 };
 
 template <class T>
@@ -5773,7 +6728,6 @@ continue_as_new(workflow<R> (T::*run)(Ps...), As&&... args) {
 #include <concepts>
 #include <map>
 #include <system_error>
-#include <unordered_map>
 #include <variant>
 
 
@@ -6991,6 +7945,25 @@ public:
         return std::move(*answer);
     }
 
+    /// Sends update `name`, whose handler returns R, with `args` (types must match its parameters
+    /// exactly, after decay; string literals count as std::string), and returns its handle at once:
+    /// the update runs when the executor next runs the workflow. A name no named update has goes to the
+    /// type's dynamic update handler, if it has one. Throws workflow_not_found, workflow_closed,
+    /// unknown_update, argument_mismatch or update_limit_exceeded; then nothing was queued.
+    template <class R, class... As>
+    [[nodiscard]] update_handle<R> start_update(std::string_view name, As&&... args) const {
+        return start_update<R>(update_options{}, name, std::forward<As>(args)...);
+    }
+    /// As above, with an update id (a second update with the same id gets the first one's outcome).
+    template <class R, class... As>
+    [[nodiscard]] update_handle<R> start_update(update_options options, std::string_view name, As&&... args) const {
+        std::tuple<detail::by_name_hold_t<As>...> values(std::forward<As>(args)...);
+        auto erased = detail::erase_args(values, std::index_sequence_for<As...>{});
+        return detail::start_erased_update<R>(
+            instance(), std::move(options.id), name,
+            detail::erased_args{erased.data(), erased.size(), &detail::take_pack<detail::by_name_t<As>...>});
+    }
+
     /// The latest run's result as R (the run method's result type; void for workflow<void>).
     /// Throws result_not_ready while it runs, workflow_failed (cause kept), workflow_cancelled,
     /// workflow_terminated or workflow_timed_out when it did not complete, argument_mismatch if R is not
@@ -7133,6 +8106,33 @@ public:
         return detail::guarded([&]() -> answer { return f(obj); }, [&](std::exception_ptr e) -> answer {
             detail::raise(query_failed(in.id, "<callable>", std::move(e)));
         });
+    }
+
+    /// Sends the update whose handler is `fn`, converting `args` to its parameter types, and returns its
+    /// handle at once: the update waits in the run's inbox behind what was sent before it, and its
+    /// validator, handler and answer run when the executor next runs the workflow. Throws
+    /// workflow_closed, unknown_update or update_limit_exceeded; then nothing was queued.
+    template <class M, class... As>
+        requires std::is_member_function_pointer_v<M>
+    [[nodiscard]] auto start_update(M fn, As&&... args) const {
+        return detail::start_typed_update<T>(typed_instance(), {}, fn, std::forward<As>(args)...);
+    }
+    /// As above, with an update id (a second update with the same id gets the first one's outcome).
+    template <class M, class... As>
+        requires std::is_member_function_pointer_v<M>
+    [[nodiscard]] auto start_update(update_options options, M fn, As&&... args) const {
+        return detail::start_typed_update<T>(typed_instance(), std::move(options), fn, std::forward<As>(args)...);
+    }
+    /// Sends update `name`, whose handler returns R; the argument types must match its parameters
+    /// exactly, after decay (string literals count as std::string). Throws as above, and
+    /// argument_mismatch.
+    template <class R, class... As>
+    [[nodiscard]] update_handle<R> start_update(std::string_view name, As&&... args) const {
+        return detail::start_named_update<T, R>(typed_instance(), {}, name, std::forward<As>(args)...);
+    }
+    template <class R, class... As>
+    [[nodiscard]] update_handle<R> start_update(update_options options, std::string_view name, As&&... args) const {
+        return detail::start_named_update<T, R>(typed_instance(), std::move(options), name, std::forward<As>(args)...);
     }
 
     /// The result of T's run method; throws as workflow_handle<>::result does.
@@ -7684,6 +8684,40 @@ public:
     }
     // More than six parameters: pass a struct.
 
+    /// Update-with-start (Temporal's start-or-join with an update, in one call): if `opts.id` has a
+    /// running run of T, `update` goes to it; otherwise a new run of T starts with `run_args` (a
+    /// std::tuple converted to the run method's parameters; `std::tuple{}` for none) and `update` is
+    /// delivered before its body's first line. T is the class whose member `update` is. Returns the
+    /// run's handle and the update's. Throws as start_workflow (a closed id whose reuse policy forbids
+    /// a new run) and start_update do; then nothing started and nothing was queued.
+    template <class M, class... Rs, class... As>
+        requires std::is_member_function_pointer_v<M>
+    [[nodiscard]] auto update_with_start(start_options opts, std::tuple<Rs...> run_args, M update, As&&... args) {
+        using T = typename detail::member_fn_traits<M>::class_type;
+        using result = detail::update_result_of_t<M>;
+        static_assert(detail::workflow_class<T>, "update_with_start needs an update handler of a workflow class");
+        using run_tuple = typename detail::member_fn_traits<detail::run_fn_t<T>>::args_tuple;
+        static_assert(std::is_constructible_v<run_tuple, std::tuple<Rs...>&&>,
+                      "update_with_start's run arguments do not convert to the run method's parameter types");
+        eng_.check_no_replay_escape("start a workflow");
+        if (detail::update_index_of<T>(update) == detail::npos32)
+            detail::raise(unknown_update(opts.id, T::definition.name, "<member not registered as an update>",
+                                         detail::update_names<T>()));
+        if (detail::instance_base* existing = opts.id.empty() ? nullptr : eng_.find(opts.id);
+            existing && existing->running()) {
+            if (existing->type.self != detail::type_id_of<T>())
+                detail::raise(workflow_type_mismatch(opts.id, T::definition.name, existing->type.name));
+            auto u = detail::start_typed_update<T>(*existing, {}, update, std::forward<As>(args)...);
+            return std::pair<workflow_handle<T>, update_handle<result>>(
+                workflow_handle<T>(eng_, std::move(opts.id), *existing), std::move(u));
+        }
+        workflow_handle<T> h = std::apply(
+            [&](auto&&... a) { return start_impl<T>(T::definition.run_fn, std::move(opts), std::move(a)...); },
+            run_tuple(std::move(run_args)));
+        auto u = detail::start_typed_update<T>(*eng_.find(h.id()), {}, update, std::forward<As>(args)...);
+        return std::pair<workflow_handle<T>, update_handle<result>>(std::move(h), std::move(u));
+    }
+
     /// An untyped handle on `id` (not checked until used).
     [[nodiscard]] workflow_handle<> get_workflow_handle(std::string id) { return workflow_handle<>(eng_, std::move(id)); }
 
@@ -7783,7 +8817,7 @@ namespace detail {
 
 [[noreturn]] inline void raise_damaged(const history& h, std::size_t k, const std::string& what) {
     const std::string event = k < h.events.size() && static_cast<int>(h.events[k].kind) >= 0 &&
-                                      h.events[k].kind <= event_kind::workflow_timed_out
+                                      h.events[k].kind <= event_kind::update_completed
                                   ? h.events[k].describe(k)
                                   : "#" + std::to_string(k);
     detail::raise(invalid_history(h.workflow_id, "event " + event + ": " + what));
@@ -7799,7 +8833,7 @@ inline void check_shape(const history& h) {
     for (std::size_t k = 0; k < h.events.size(); ++k) {
         const history_event& e = h.events[k];
         const int kind = static_cast<int>(e.kind);
-        if (kind < 0 || e.kind > event_kind::workflow_timed_out)
+        if (kind < 0 || e.kind > event_kind::update_completed)
             raise_damaged(h, k, "unknown event kind " + std::to_string(kind));
         if ((k == 0) != (e.kind == event_kind::workflow_started))
             raise_damaged(h, k, k == 0 ? "a run's history starts with workflow_started" : "a second workflow_started");
@@ -7809,6 +8843,7 @@ inline void check_shape(const history& h) {
         if (k > 0 && is_closing(h.events[k - 1].kind)) raise_damaged(h, k, "it follows the run's closing event");
         const bool needs_input = e.kind == event_kind::workflow_started || e.kind == event_kind::workflow_terminated ||
                                  e.kind == event_kind::workflow_timed_out ||
+                                 e.kind == event_kind::update_accepted ||
                                  (e.kind == event_kind::signal_accepted && !e.self_sent);
         if (needs_input && !e.input)
             raise_damaged(h, k, "its arguments were not kept (replay needs copyable argument types)");
@@ -7992,6 +9027,13 @@ void replay(const history& recorded, const Def& /*definition*/) {
             ex.set_clock(time_point(duration(next.time_ns)));
             detail::feed(eng, in, recorded, k);
             continue;
+        }
+        if (next.kind == event_kind::update_accepted && !in.scheduled) {  // it came while the run was idle
+            if (!in.running())
+                detail::raise(nondeterminism_error("history of workflow '" + recorded.workflow_id +
+                                                   "': the replayed run closed before " + next.describe(k)));
+            ex.set_clock(time_point(duration(next.time_ns)));
+            eng.schedule(in);  // its activation delivers it first (engine::feed_recorded_update)
         }
         if (next.kind == event_kind::timer_fired ? ex.fire_timer() || ex.run_ready()
                                                  : ex.run_ready() || ex.fire_timer())

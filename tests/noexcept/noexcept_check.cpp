@@ -41,6 +41,33 @@ private:
     int done_ = 0;
 };
 
+// Takes updates: a synchronous one answering with the value it replaced, an async one that sleeps first.
+class adjuster {
+public:
+    coflow::workflow<int> run() {
+        co_await coflow::wait_condition([this] { return value_ >= 10; });
+        co_await coflow::wait_condition(coflow::all_handlers_finished);
+        co_return value_;
+    }
+    int set(int v) {
+        const int before = value_;
+        value_ = v;
+        return before;
+    }
+    coflow::task<int> set_later(int v) {
+        co_await coflow::sleep(1s);
+        value_ = v;
+        co_return v;
+    }
+    static constexpr auto definition = coflow::define<adjuster>("adjuster")
+                                           .run(&adjuster::run)
+                                           .update("set", &adjuster::set)
+                                           .update("set_later", &adjuster::set_later);
+
+private:
+    int value_ = 0;
+};
+
 // Sleeps until a deadline that its signals move; returns how often it was moved.
 class snoozer {
 public:
@@ -325,6 +352,13 @@ int main() {
            "its child is cancelled");
     expect(rt.get_workflow_handle_for<worker>("asked-to-cancel").query(&worker::done) == 0, "before its first timer fired");
 
+    // Updates answer their callers without exceptions, and replay.
+    auto adj = rt.start_workflow(&adjuster::run, {.id = "adjuster"});
+    auto first = adj.start_update(&adjuster::set, 3);
+    auto later = adj.start_update<int>("set_later", 12);
+    ex.run_until_idle();
+    expect(first.result() == 0 && later.result() == 12 && adj.result() == 12, "updates answer without exceptions");
+
     // A mutex lets one handler in at a time, in the order they asked; a cancel closes a run waiting for one.
     auto tn = rt.start_workflow(&turns::run, {.id = "turns"});
     for (const char* who : {"a", "b", "c"}) tn.signal(&turns::take, std::string(who));
@@ -375,6 +409,7 @@ int main() {
         else if (type == "payer") coflow::replay(*hist, payer::definition);
         else if (type == "snoozer") coflow::replay(*hist, snoozer::definition);
         else if (type == "turns") coflow::replay(*hist, turns::definition);
+        else if (type == "adjuster") coflow::replay(*hist, adjuster::definition);
         else expect(false, "every workflow type is replayed");
     }
 

@@ -26,6 +26,7 @@
 #include <coflow/detail/ring.hpp>
 #include <coflow/detail/timers.hpp>
 #include <coflow/detail/type_id.hpp>
+#include <coflow/detail/update_book.hpp>
 #include <coflow/detail/workflow_type.hpp>
 #include <coflow/errors.hpp>
 #include <coflow/executor.hpp>
@@ -158,6 +159,7 @@ struct pending_signal {
 };
 
 inline constexpr std::uint32_t dynamic_index = 0xffffffffu;
+inline constexpr std::uint32_t update_index = 0xfffffffeu;  // an update: it records its own events
 
 /// Where the outcome of an outgoing signal (or cancel request) goes: its awaitable. With none, a
 /// failure fails the sending run.
@@ -314,6 +316,7 @@ public:
         time_point timeout_due = time_point::max();
         timer_id timeout_timer = 0;
         bool timeout_armed = false;
+        std::shared_ptr<update_book> updates;  // made by the run's first update (update.hpp)
         timeout_kind timeout_by = timeout_kind::run;  // the timeout due first; once timed out, the one that passed
 
         [[nodiscard]] duration timeout_length() const noexcept {
@@ -883,6 +886,8 @@ private:
     // The steps of one activation, until the run ends or nothing is left to do.
     void run_steps(instance_base& in, activation& act) {
         while (!in.body_finished && !in.failure && !in.continuing && !cancel_closes_run(in)) {
+            if (in.hist) [[unlikely]]
+                if (check_ && feed_recorded_update(in, act)) continue;
             if (!in.inbox.empty()) {
                 ++in.steps;
                 deliver_next(in, act);
@@ -975,6 +980,19 @@ private:
     // A continued run's first activation: the channel values wait in the old run's object (queries read
     // it until now); they move in, each delivered as its signal (the history's accepted records them).
     void take_over(instance_base& in);
+
+    // Replay: an update recorded as accepted here, at the start of a step, is delivered now (it had
+    // no event when it arrived: the history shows it only where it was delivered).
+    [[gnu::noinline]] bool feed_recorded_update(instance_base& in, activation& act) {
+        const history_event* e = recorded_next(in, event_kind::update_accepted);
+        if (!e || !in.type.replay_update || !check_->mismatch.empty()) return false;
+        act.body = false;
+        act.task = false;
+        ++in.steps;
+        std::string why = in.type.replay_update(in, *e);
+        if (!why.empty()) check_->mismatch = std::move(why);
+        return true;
+    }
 
     // Takes the oldest pending signal out of the inbox and runs its handler (or fills its channel).
     void deliver_next(instance_base& in, activation& act) {

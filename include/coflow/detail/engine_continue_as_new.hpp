@@ -26,8 +26,10 @@ inline void engine::continue_as_new(instance_base& old) {
         return;
     }
     // Moved signals were received by the old run: they do not count against the new run's limit.
-    const std::size_t carried_inbox = old.inbox.size();
+    // Updates move too (they were not accepted yet: they have no event to carry).
+    std::size_t carried_inbox = 0;
     while (!old.inbox.empty()) {
+        if (old.inbox.front().index != update_index) ++carried_inbox;
         next->inbox.push_back(std::move(old.inbox.front()));
         old.inbox.pop_front();
     }

@@ -82,6 +82,7 @@ template <class Tuple>
 }
 
 [[gnu::noinline]] inline void engine::record_handled(instance_base& in, const pending_signal& p) {
+    if (p.index == update_index) return;
     record_handled(in, p.index == dynamic_index ? *p.dynamic_name : std::string(in.type.signals[p.index].name));
 }
 

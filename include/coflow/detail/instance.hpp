@@ -18,6 +18,7 @@
 #include <coflow/errors.hpp>
 #include <coflow/history.hpp>
 #include <coflow/status.hpp>
+#include <coflow/update.hpp>
 
 namespace coflow::detail {
 
@@ -279,7 +280,9 @@ struct type_table {
                                         queries.data(), queries.size(), &make_instance<T>, &start_erased<T>,
                                         &run_matches<T>, &run_params<T>, &reclaim_channels<T>,
                                         &carried_channel_values<T>, &move_channels<T>,
-                                        dynamic_table<T>::signal(), dynamic_table<T>::query()};
+                                        dynamic_table<T>::signal(), dynamic_table<T>::query(),
+                                        &replay_update<T>, update_table<T>::entries.data(),
+                                        update_table<T>::entries.size(), update_table<T>::dynamic()};
 };
 
 template <class T>

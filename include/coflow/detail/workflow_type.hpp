@@ -13,7 +13,12 @@
 #include <utility>
 
 #include <coflow/detail/type_id.hpp>
+#include <coflow/detail/update_book.hpp>
 #include <coflow/history_text.hpp>
+
+namespace coflow {
+struct history_event;
+}  // namespace coflow
 
 namespace coflow::detail {
 
@@ -129,6 +134,24 @@ struct dynamic_query_info {
     void (*call)(const void* object, std::string_view name, erased_args, void* out, std::string_view id);
 };
 
+struct update_info {
+    std::string_view name;
+    std::string (*params)();
+    std::string_view (*result_name)() noexcept;
+    type_id result;
+    bool (*matches)(erased_args);
+    // Takes the update (its arguments checked with `matches`) and returns its outcome, an update_outcome<R>.
+    std::shared_ptr<update_outcome_base> (*take)(instance_base&, std::string update_id, erased_args);
+};
+
+/// A dynamic update handler: takes an update of any name no named handler takes.
+struct dynamic_update_info {
+    std::string_view (*result_name)() noexcept;
+    type_id result;
+    std::shared_ptr<update_outcome_base> (*take)(instance_base&, std::string update_id, std::string_view name,
+                                                 erased_args);
+};
+
 struct workflow_type {
     std::string_view name;
     type_id self;
@@ -154,6 +177,11 @@ struct workflow_type {
     // The dynamic (catch-all) handlers, or null: they take by-name signals and queries no named one takes.
     void (*dynamic_signal)(instance_base&, std::string_view name, erased_args) = nullptr;
     const dynamic_query_info* dynamic_query = nullptr;
+    // Replay: delivers an update the history recorded as accepted; returns why it cannot, else empty.
+    std::string (*replay_update)(instance_base&, const history_event&) = nullptr;
+    const update_info* updates = nullptr;
+    std::size_t update_count = 0;
+    const dynamic_update_info* dynamic_update = nullptr;
 
     [[nodiscard]] const signal_info* find_signal(std::string_view n, std::uint32_t& index) const noexcept {
         for (std::size_t i = 0; i < signal_count; ++i)
@@ -167,6 +195,16 @@ struct workflow_type {
         for (std::size_t i = 0; i < query_count; ++i)
             if (queries[i].name == n) return &queries[i];
         return nullptr;
+    }
+    [[nodiscard]] const update_info* find_update(std::string_view n) const noexcept {
+        for (std::size_t i = 0; i < update_count; ++i)
+            if (updates[i].name == n) return &updates[i];
+        return nullptr;
+    }
+    [[nodiscard]] std::string update_names() const {
+        std::string out;
+        for (std::size_t i = 0; i < update_count; ++i) (out += i ? ", " : "") += updates[i].name;
+        return out;
     }
     [[nodiscard]] std::string signal_names() const {
         std::string out;

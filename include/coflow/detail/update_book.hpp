@@ -1,0 +1,55 @@
+// coflow/detail/update_book.hpp: what a run keeps of its updates: their outcomes by update id, and counts.
+// The outcome is shared by the run (while the update waits or runs) and the caller's update_handle.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <exception>
+#include <memory>
+#include <string>
+#include <unordered_map>
+
+#include <coflow/detail/type_id.hpp>
+
+namespace coflow::detail {
+
+enum class update_stage : unsigned char { admitted, accepted, completed, failed, rejected, unfinished };
+
+/// One update's outcome as its caller sees it. The derived update_outcome<R> (update.hpp) holds the value.
+struct update_outcome_base {
+    update_outcome_base(std::string workflow, std::string update, std::string uid, type_id r)
+        : workflow_id(std::move(workflow)), name(std::move(update)), update_id(std::move(uid)), result(r) {}
+    update_outcome_base(const update_outcome_base&) = delete;
+    update_outcome_base& operator=(const update_outcome_base&) = delete;
+    virtual ~update_outcome_base() = default;
+
+    [[nodiscard]] bool finished() const noexcept { return stage > update_stage::accepted; }
+
+    std::string workflow_id, name, update_id;
+    type_id result;
+    update_stage stage = update_stage::admitted;
+    std::exception_ptr cause;  // what the validator or handler threw
+};
+
+/// A run's updates (Temporal deduplicates by update id within a run; continue-as-new starts a new book).
+/// Shared: an update still queued when its run continues as new settles its counts here.
+struct update_book {
+    std::unordered_map<std::string, std::shared_ptr<update_outcome_base>> by_id;
+    std::size_t in_flight = 0;  // taken and not finished
+    std::size_t total = 0;      // taken and not rejected
+    std::uint64_t made_ids = 0;
+
+    /// The update left the run's hands (finished, rejected or dropped).
+    void settle(update_outcome_base& o, update_stage how) {
+        const bool was_open = !o.finished();
+        o.stage = how;
+        if (!was_open) return;
+        --in_flight;
+        if (how == update_stage::rejected) {
+            --total;
+            by_id.erase(o.update_id);  // not accepted: the id may be used again
+        }
+    }
+};
+
+}  // namespace coflow::detail

@@ -1,0 +1,710 @@
+// coflow/update.hpp: update_handle<R>, the caller's side of an update, and how an update reaches its run.
+// An update waits in the run's inbox among its signals; delivered, it is validated, accepted, run and answered.
+#pragma once
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <exception>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <tuple>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+#include <coflow/args.hpp>
+#include <coflow/definition.hpp>
+#include <coflow/detail/activation.hpp>
+#include <coflow/detail/engine.hpp>
+#include <coflow/detail/raise.hpp>
+#include <coflow/detail/traits.hpp>
+#include <coflow/detail/type_id.hpp>
+#include <coflow/detail/update_book.hpp>
+#include <coflow/errors.hpp>
+#include <coflow/history.hpp>
+#include <coflow/history_text.hpp>
+#include <coflow/status.hpp>
+#include <coflow/task.hpp>
+
+namespace coflow {
+
+/// Options of one update (`h.start_update({.id = "..."}, ...)`).
+struct update_options {
+    /// The update id. A second update with the id of one the run took gets that one's outcome and runs
+    /// nothing (Temporal deduplicates updates by id). Empty: the runtime makes one ("update-<n>").
+    std::string id{};
+};
+
+namespace detail {
+
+template <class R>
+struct update_outcome final : update_outcome_base {
+    using update_outcome_base::update_outcome_base;
+    std::optional<std::conditional_t<std::is_void_v<R>, bool, R>> value;
+};
+
+template <class X>
+struct task_value {
+    using type = X;
+};
+template <class R>
+struct task_value<task<R>> {
+    using type = R;
+};
+
+/// The I-th update of workflow class T.
+template <class T, std::size_t I>
+struct update_at {
+    static constexpr auto fn = std::get<I>(T::definition.updates).fn;
+    static constexpr auto validator = std::get<I>(T::definition.updates).validator;
+    static constexpr std::string_view name = std::get<I>(T::definition.updates).name;
+    using M = std::remove_const_t<decltype(fn)>;
+    using tr = member_fn_traits<M>;
+    static constexpr bool is_async = is_task<typename tr::result_type>::value;
+    static constexpr bool has_validator = !std::is_same_v<std::remove_const_t<decltype(validator)>, no_validator>;
+    using result = typename task_value<typename tr::result_type>::type;
+    using args = typename tr::args_tuple;
+};
+
+template <class T>
+inline constexpr std::size_t update_count_v = std::tuple_size_v<decltype(definition_of<T>::updates)>;
+
+template <class T>
+std::string update_names() {
+    std::string out;
+    [&]<std::size_t... I>(std::index_sequence<I...>) {
+        ((out += (I ? ", " : ""), out += update_at<T, I>::name), ...);
+    }(std::make_index_sequence<update_count_v<T>>{});
+    return out;
+}
+
+/// An update taken by a run: its arguments until delivery, then (async) its running handler's link to
+/// the outcome. Dropped unfinished (its run closed or continued as new), it tells its caller so.
+class update_call_base {
+public:
+    update_call_base(std::shared_ptr<update_outcome_base> o, std::shared_ptr<update_book> b) noexcept
+        : outcome(std::move(o)), book(std::move(b)) {}
+    update_call_base(const update_call_base&) = delete;
+    update_call_base& operator=(const update_call_base&) = delete;
+    virtual ~update_call_base() {
+        if (!outcome->finished()) book->settle(*outcome, update_stage::unfinished);
+    }
+    virtual void deliver(instance_base& in, const std::shared_ptr<update_call_base>& self) = 0;
+
+    std::shared_ptr<update_outcome_base> outcome;
+    std::shared_ptr<update_book> book;
+};
+
+/// The inbox entry of an update (a pending_signal with index update_index).
+struct update_delivery {
+    std::shared_ptr<update_call_base> call;
+    void operator()(instance_base& in) { call->deliver(in, call); }
+};
+
+/// Awaits a task without rethrowing what it threw: the update's outcome takes it instead.
+template <class R>
+struct settle_awaiter {
+    using coflow_awaitable = void;
+    typename task<R>::handle_type h;
+    bool await_ready() noexcept { return false; }
+    void await_suspend(std::coroutine_handle<> caller) noexcept {
+        h.promise().continuation = caller;
+        current_activation->next = h;
+    }
+    void await_resume() noexcept {}
+};
+
+/// What an async update's wrapper tells when the handler ended. Typed by R only, so that the wrapper's
+/// frame names no workflow class.
+template <class R>
+class update_finisher : public update_call_base {
+public:
+    using update_call_base::update_call_base;
+    virtual void finish(value_promise<R>& p) = 0;
+};
+
+// Runs an async update's handler, its outcome going to the caller rather than failing the run.
+template <class R>
+task<void> run_async_update(task<R> t, std::shared_ptr<update_finisher<R>> call) {
+    auto h = t.operator co_await().h;
+    co_await settle_awaiter<R>{h};
+    call->finish(h.promise());
+}
+
+template <class T, std::size_t I>
+class update_call final : public update_finisher<typename update_at<T, I>::result> {
+    using update_call_base::book;
+    using update_call_base::outcome;
+    using A = update_at<T, I>;
+    using R = typename A::result;
+
+public:
+    update_call(std::shared_ptr<update_outcome<R>> o, std::shared_ptr<update_book> b, typename A::args a,
+                bool validate = true)
+        : update_finisher<R>(std::move(o), std::move(b)), args_(std::move(a)), validate_(validate) {}
+
+    void deliver(instance_base& in, const std::shared_ptr<update_call_base>& self) override {
+        run_ = &in;
+        T& obj = *static_cast<T*>(in.object());
+        if constexpr (A::has_validator) {
+            // Replay skips it: the history says it was accepted.
+            if (validate_ && !passes_validator(obj)) return book->settle(*outcome, update_stage::rejected);
+        }
+        outcome->stage = update_stage::accepted;
+        if (in.hist) [[unlikely]]
+            record_accepted(in);
+        if constexpr (A::is_async) {
+            auto t = std::apply([&](auto&... a) { return (obj.*A::fn)(std::move(a)...); }, args_);
+            auto h = run_async_update<R>(std::move(t), std::static_pointer_cast<update_finisher<R>>(self)).release();
+            in.spawn_handler(h, h.promise());
+        } else {
+            guarded(
+                [&] {
+                    if constexpr (std::is_void_v<R>) {
+                        std::apply([&](auto&... a) { (obj.*A::fn)(std::move(a)...); }, args_);
+                        typed().value.emplace(true);
+                    } else {
+                        typed().value.emplace(std::apply([&](auto&... a) { return (obj.*A::fn)(std::move(a)...); }, args_));
+                    }
+                },
+                [&](std::exception_ptr e) { outcome->cause = std::move(e); });
+            complete();
+        }
+    }
+
+    /// The async handler ended (called from its wrapper, inside the run's activation).
+    void finish(value_promise<R>& p) override {
+        if (p.exception) {
+            outcome->cause = p.exception;
+        } else if constexpr (std::is_void_v<R>) {
+            typed().value.emplace(true);
+        } else {
+            guarded([&] { typed().value.emplace(p.take()); }, [&](std::exception_ptr e) { outcome->cause = std::move(e); });
+        }
+        complete();
+    }
+
+private:
+    // Runs the validator, read-only; what it throws is the rejection (nothing is recorded).
+    bool passes_validator(const T& obj) {
+        return guarded(
+            [&] {
+                std::apply([&](const auto&... a) { (obj.*A::validator)(a...); }, args_);
+                return true;
+            },
+            [&](std::exception_ptr e) {
+                outcome->cause = std::move(e);
+                return false;
+            });
+    }
+
+    update_outcome<R>& typed() noexcept { return static_cast<update_outcome<R>&>(*outcome); }
+
+    void complete() {
+        const bool failed = static_cast<bool>(outcome->cause);
+        book->settle(*outcome, failed ? update_stage::failed : update_stage::completed);
+        if (run_->hist) [[unlikely]]
+            record_completed(failed);
+    }
+
+    [[gnu::noinline]] void record_accepted(instance_base& in) {
+        std::vector<std::string> text{engine::json(outcome->update_id)};
+        for (auto& s : tuple_text(args_)) text.push_back(std::move(s));
+        // The input replay feeds: the update id, then the arguments.
+        const std::string& uid = outcome->update_id;
+        std::shared_ptr<arg_pack_base> input = std::apply(
+            [&](const auto&... a) -> std::shared_ptr<arg_pack_base> {
+                if constexpr ((std::is_copy_constructible_v<std::decay_t<decltype(a)>> && ...))
+                    return std::make_shared<arg_pack_impl<std::string, std::decay_t<decltype(a)>...>>(uid, a...);
+                else
+                    return nullptr;
+            },
+            args_);
+        in.eng.record(in, event_kind::update_accepted, outcome->name, std::move(text), std::move(input));
+    }
+    [[gnu::noinline]] void record_completed(bool failed) {
+        std::vector<std::string> text{engine::json(outcome->update_id)};
+        if (failed) text.push_back(engine::json(describe_exception(outcome->cause)));
+        else if constexpr (!std::is_void_v<R>) text.push_back(tuple_text(std::tie(*typed().value)).front());
+        run_->eng.record(*run_, event_kind::update_completed, outcome->name, std::move(text), {},
+                         failed ? outcome->cause : nullptr);
+    }
+
+    typename A::args args_;
+    bool validate_;
+    instance_base* run_ = nullptr;  // set on delivery: async frames die with their run
+};
+
+/// The run's update book, made on first use.
+inline update_book& book_of(instance_base& in) {
+    auto& b = in.more().updates;
+    if (!b) b = std::make_shared<update_book>();
+    return *b;
+}
+
+/// The outcome of an update the run already took under `id`, or null.
+inline std::shared_ptr<update_outcome_base> taken_update(const instance_base& in, const std::string& id) {
+    if (id.empty() || !in.x || !in.x->updates) return nullptr;
+    auto it = in.x->updates->by_id.find(id);
+    return it == in.x->updates->by_id.end() ? nullptr : it->second;
+}
+
+}  // namespace detail
+
+/// The caller's side of one update: its id, and its outcome once the executor ran it.
+///
+/// Cheap to copy (copies share the outcome), and valid after its run and runtime are gone. Nothing
+/// runs when it is made: the update waits in the run's inbox behind what was sent before it.
+template <class R>
+class [[nodiscard]] update_handle {
+public:
+    explicit update_handle(std::shared_ptr<detail::update_outcome<R>> o) noexcept : o_(std::move(o)) {}
+
+    /// The update id (given in update_options, or made by the runtime).
+    [[nodiscard]] const std::string& id() const noexcept { return o_->update_id; }
+    [[nodiscard]] const std::string& name() const noexcept { return o_->name; }
+    [[nodiscard]] const std::string& workflow_id() const noexcept { return o_->workflow_id; }
+    /// True once the update completed, failed, was rejected or was left unfinished by its run.
+    [[nodiscard]] bool is_done() const noexcept { return o_->finished(); }
+
+    /// What the handler returned (a copy: result() may be asked again). Throws result_not_ready until
+    /// the executor ran the update to its end, update_rejected if its validator threw, update_failed
+    /// if its handler threw (the run goes on), update_unfinished if its run closed first.
+    R result() const {
+        const detail::update_outcome<R>& o = *o_;
+        switch (o.stage) {
+            case detail::update_stage::admitted:
+            case detail::update_stage::accepted:
+                detail::raise(result_not_ready(o.workflow_id, o.name, o.update_id));
+            case detail::update_stage::rejected: detail::raise(update_rejected(o.workflow_id, o.name, o.update_id, o.cause));
+            case detail::update_stage::failed: detail::raise(update_failed(o.workflow_id, o.name, o.update_id, o.cause));
+            case detail::update_stage::unfinished: detail::raise(update_unfinished(o.workflow_id, o.name, o.update_id));
+            case detail::update_stage::completed: break;
+        }
+        if constexpr (!std::is_void_v<R>) return *o.value;
+    }
+
+private:
+    std::shared_ptr<detail::update_outcome<R>> o_;
+};
+
+namespace detail {
+
+/// Takes an update named `name` whose handler returns R for `in`: checks the id, the run and the
+/// limits, then queues the call `make(outcome, book)` gives. Throws workflow_closed, argument_mismatch or
+/// update_limit_exceeded; then nothing was queued (and `make` was not called).
+template <class R, class Make>
+std::shared_ptr<update_outcome<R>> admit_outcome(instance_base& in, update_options opts, std::string_view name,
+                                                 Make&& make) {
+    in.eng.check_no_replay_escape("update");
+    if (auto seen = taken_update(in, opts.id)) {
+        if (seen->result != type_id_of<R>() || seen->name != name)
+            detail::raise(argument_mismatch(in.id, "update id " + opts.id, seen->name, "the update it was used for",
+                                            "update '" + std::string(name) + "'"));
+        return std::static_pointer_cast<update_outcome<R>>(std::move(seen));
+    }
+    if (!in.running())
+        detail::raise(workflow_closed(in.id, to_string(in.status), "take update '" + std::string(name) + "'"));
+    update_book& book = book_of(in);
+    const runtime_options& limits = in.eng.options();
+    if (limits.max_updates_in_flight_per_run != 0 && book.in_flight >= limits.max_updates_in_flight_per_run)
+        detail::raise(update_limit_exceeded(in.id, name, "updates in flight (runtime_options::max_updates_in_flight_per_run)",
+                                            limits.max_updates_in_flight_per_run,
+                                            "wait for results before sending more"));
+    if (limits.max_updates_per_run != 0 && book.total >= limits.max_updates_per_run)
+        detail::raise(update_limit_exceeded(in.id, name, "updates per run (runtime_options::max_updates_per_run)",
+                                            limits.max_updates_per_run,
+                                            "continue-as-new starts a run with fresh counters"));
+    if (opts.id.empty()) {
+        do opts.id = "update-" + std::to_string(++book.made_ids);
+        while (book.by_id.count(opts.id) != 0);
+    }
+    auto outcome = std::make_shared<update_outcome<R>>(in.id, std::string(name), opts.id, type_id_of<R>());
+    in.eng.schedule(in);  // first: if posting fails, nothing was taken (a spare activation is harmless)
+    std::shared_ptr<update_call_base> call = make(outcome, in.x->updates);
+    in.inbox.emplace_back(update_delivery{std::move(call)}, update_index);
+    book.by_id.emplace(opts.id, outcome);
+    ++book.in_flight;
+    ++book.total;
+    return outcome;
+}
+
+template <class R, class Make>
+update_handle<R> admit_update(instance_base& in, update_options opts, std::string_view name, Make&& make) {
+    return update_handle<R>(admit_outcome<R>(in, std::move(opts), name, std::forward<Make>(make)));
+}
+
+/// Takes the I-th update of T for `in` with arguments `as` (converted to its parameter types).
+template <class T, std::size_t I, class... As>
+update_handle<typename update_at<T, I>::result> take_update(instance_base& in, update_options opts, As&&... as) {
+    using A = update_at<T, I>;
+    using R = typename A::result;
+    static_assert(std::is_constructible_v<typename A::args, As&&...>,
+                  "the update's arguments do not convert to the handler's parameter types");
+    return admit_update<R>(in, std::move(opts), A::name,
+                           [&](std::shared_ptr<update_outcome<R>> o, std::shared_ptr<update_book> b) {
+                               return std::make_shared<update_call<T, I>>(std::move(o), std::move(b),
+                                                                          typename A::args(std::forward<As>(as)...));
+                           });
+}
+
+// ---- the dynamic update handler -----------------------------------------------------------------
+
+template <class T>
+inline constexpr bool has_dynamic_update_v =
+    !std::is_same_v<std::remove_const_t<decltype(definition_of<T>::dynamic_update_fn)>, no_dynamic>;
+
+template <class T>
+using dynamic_update_result_t = typename task_value<
+    typename member_fn_traits<std::remove_const_t<decltype(definition_of<T>::dynamic_update_fn)>>::result_type>::type;
+
+/// An update's recorded input: its id, then its arguments (for the dynamic handler, whose types are
+/// known only as a pack).
+class update_input_pack final : public arg_pack_base {
+public:
+    update_input_pack(std::string id, std::unique_ptr<arg_pack_base> rest) : id_(std::move(id)), rest_(std::move(rest)) {
+        view_.push_back(erased_arg{type_id_of<std::string>(), &id_, &type_name<std::string>});
+        const erased_args v = rest_->view();
+        view_.insert(view_.end(), v.data, v.data + v.size);
+    }
+    [[nodiscard]] erased_args view() noexcept override { return {view_.data(), view_.size(), nullptr}; }
+    [[nodiscard]] std::vector<std::string> text() const override {
+        std::vector<std::string> out{engine::json(id_)};
+        for (auto& t : rest_->text()) out.push_back(std::move(t));
+        return out;
+    }
+    [[nodiscard]] std::unique_ptr<arg_pack_base> clone() const override {
+        auto copy = rest_->clone();
+        return copy ? std::make_unique<update_input_pack>(id_, std::move(copy)) : nullptr;
+    }
+
+private:
+    std::string id_;
+    std::unique_ptr<arg_pack_base> rest_;
+    std::vector<erased_arg> view_;
+};
+
+/// The arguments of a recorded input after its update id (replay hands them to the dynamic handler).
+class after_update_id final : public arg_pack_base {
+public:
+    explicit after_update_id(std::unique_ptr<arg_pack_base> whole) : whole_(std::move(whole)) {}
+    [[nodiscard]] erased_args view() noexcept override {
+        const erased_args v = whole_->view();
+        return {v.data + 1, v.size - 1, nullptr};
+    }
+    [[nodiscard]] std::vector<std::string> text() const override {
+        auto t = whole_->text();
+        t.erase(t.begin());
+        return t;
+    }
+    [[nodiscard]] std::unique_ptr<arg_pack_base> clone() const override {
+        auto copy = whole_->clone();
+        return copy ? std::make_unique<after_update_id>(std::move(copy)) : nullptr;
+    }
+
+private:
+    std::unique_ptr<arg_pack_base> whole_;
+};
+
+template <class T>
+class dynamic_update_call final : public update_finisher<dynamic_update_result_t<T>> {
+    using R = dynamic_update_result_t<T>;
+    using update_call_base::book;
+    using update_call_base::outcome;
+    static constexpr auto fn = T::definition.dynamic_update_fn;
+
+public:
+    dynamic_update_call(std::shared_ptr<update_outcome<R>> o, std::shared_ptr<update_book> b,
+                        std::unique_ptr<arg_pack_base> args)
+        : update_finisher<R>(std::move(o), std::move(b)), args_(std::move(args)) {}
+
+    void deliver(instance_base& in, const std::shared_ptr<update_call_base>& self) override {
+        run_ = &in;
+        T& obj = *static_cast<T*>(in.object());
+        outcome->stage = update_stage::accepted;
+        if (in.hist) [[unlikely]]
+            record_accepted(in);
+        raw_args raw(std::move(args_), in.id, outcome->name);
+        if constexpr (is_task<typename member_fn_traits<std::remove_const_t<decltype(fn)>>::result_type>::value) {
+            auto t = (obj.*fn)(outcome->name, std::move(raw));
+            auto h = run_async_update<R>(std::move(t), std::static_pointer_cast<update_finisher<R>>(self)).release();
+            in.spawn_handler(h, h.promise());
+        } else {
+            guarded(
+                [&] {
+                    if constexpr (std::is_void_v<R>) {
+                        (obj.*fn)(outcome->name, std::move(raw));
+                        typed().value.emplace(true);
+                    } else {
+                        typed().value.emplace((obj.*fn)(outcome->name, std::move(raw)));
+                    }
+                },
+                [&](std::exception_ptr e) { outcome->cause = std::move(e); });
+            complete();
+        }
+    }
+
+    void finish(value_promise<R>& p) override {
+        if (p.exception) {
+            outcome->cause = p.exception;
+        } else if constexpr (std::is_void_v<R>) {
+            typed().value.emplace(true);
+        } else {
+            guarded([&] { typed().value.emplace(p.take()); }, [&](std::exception_ptr e) { outcome->cause = std::move(e); });
+        }
+        complete();
+    }
+
+private:
+    update_outcome<R>& typed() noexcept { return static_cast<update_outcome<R>&>(*outcome); }
+
+    void complete() {
+        const bool failed = static_cast<bool>(outcome->cause);
+        book->settle(*outcome, failed ? update_stage::failed : update_stage::completed);
+        if (run_->hist) [[unlikely]] {
+            std::vector<std::string> text{engine::json(outcome->update_id)};
+            if (failed) text.push_back(engine::json(describe_exception(outcome->cause)));
+            else if constexpr (!std::is_void_v<R>) text.push_back(tuple_text(std::tie(*typed().value)).front());
+            run_->eng.record(*run_, event_kind::update_completed, outcome->name, std::move(text), {},
+                             failed ? outcome->cause : nullptr);
+        }
+    }
+
+    [[gnu::noinline]] void record_accepted(instance_base& in) {
+        auto copy = args_->clone();
+        std::shared_ptr<arg_pack_base> input;
+        if (copy) input = std::make_shared<update_input_pack>(outcome->update_id, std::move(copy));
+        std::vector<std::string> text{engine::json(outcome->update_id)};
+        for (auto& t : args_->text()) text.push_back(std::move(t));
+        in.eng.record(in, event_kind::update_accepted, outcome->name, std::move(text), std::move(input));
+    }
+
+    std::unique_ptr<arg_pack_base> args_;
+    instance_base* run_ = nullptr;
+};
+
+/// Replay: delivers the update a history recorded as accepted (`e`), now, without its validator.
+/// Returns why it cannot (the code no longer has that update or takes other types), else empty.
+template <class T>
+std::string replay_update(instance_base& in, const history_event& e) {
+    std::unique_ptr<arg_pack_base> pack = e.input ? e.input->clone() : nullptr;
+    if (!pack) return "history of workflow '" + in.id + "': the arguments of update '" + e.name + "' were not kept";
+    const erased_args a = pack->view();
+    std::string why = "history of workflow '" + in.id + "': the current code has no update '" + e.name + "'";
+    [&]<std::size_t... I>(std::index_sequence<I...>) {
+        (
+            [&] {
+                using A = update_at<T, I>;
+                if (A::name != e.name) return;
+                using Tuple = decltype(std::tuple_cat(std::tuple<std::string>{}, std::declval<typename A::args>()));
+                constexpr auto seq = std::make_index_sequence<std::tuple_size_v<Tuple>>{};
+                if (!erased_types_match<Tuple>(a, seq)) {
+                    why = "history of workflow '" + in.id + "': update '" + e.name + "' now takes " +
+                          tuple_names<typename A::args>::get() + ", the history has it with " + a.type_names() +
+                          " (the update id first)";
+                    return;
+                }
+                why.clear();
+                Tuple values = take_erased<Tuple>(a, seq);
+                std::apply(
+                    [&](std::string& id, auto&... rest) {
+                        update_book& book = book_of(in);
+                        auto outcome = std::make_shared<update_outcome<typename A::result>>(
+                            in.id, std::string(A::name), id, type_id_of<typename A::result>());
+                        std::shared_ptr<update_call_base> call = std::make_shared<update_call<T, I>>(
+                            outcome, in.x->updates, typename A::args(std::move(rest)...), false);
+                        book.by_id.emplace(std::move(id), std::move(outcome));
+                        ++book.in_flight;
+                        ++book.total;
+                        call->deliver(in, call);
+                    },
+                    values);
+            }(),
+            ...);
+    }(std::make_index_sequence<update_count_v<T>>{});
+    if constexpr (has_dynamic_update_v<T>) {
+        if (!why.empty() && !(T::definition.has_update(e.name))) {  // the dynamic handler takes it
+            if (a.size == 0 || a.data[0].type != type_id_of<std::string>())
+                return "history of workflow '" + in.id + "': update '" + e.name + "' was recorded without its id";
+            using R = dynamic_update_result_t<T>;
+            update_book& book = book_of(in);
+            std::string id = *static_cast<const std::string*>(a.data[0].value);
+            auto outcome = std::make_shared<update_outcome<R>>(in.id, e.name, id, type_id_of<R>());
+            std::shared_ptr<update_call_base> call = std::make_shared<dynamic_update_call<T>>(
+                outcome, in.x->updates, std::make_unique<after_update_id>(std::move(pack)));
+            book.by_id.emplace(std::move(id), std::move(outcome));
+            ++book.in_flight;
+            ++book.total;
+            call->deliver(in, call);
+            why.clear();
+        }
+    }
+    return why;
+}
+
+// ---- by name, type-erased (the workflow type's table, for untyped handles) ----------------------
+
+template <class T, std::size_t I>
+std::string update_params() {
+    return tuple_names<typename update_at<T, I>::args>::get();
+}
+template <class T, std::size_t I>
+std::string_view update_result_name() noexcept {
+    return type_name<typename update_at<T, I>::result>();
+}
+template <class T, std::size_t I>
+bool erased_update_matches(erased_args a) {
+    using Tuple = typename update_at<T, I>::args;
+    return erased_types_match<Tuple>(a, std::make_index_sequence<std::tuple_size_v<Tuple>>{});
+}
+template <class T, std::size_t I>
+std::shared_ptr<update_outcome_base> take_erased_update(instance_base& in, std::string update_id, erased_args a) {
+    using A = update_at<T, I>;
+    using R = typename A::result;
+    using Tuple = typename A::args;
+    return admit_outcome<R>(in, update_options{std::move(update_id)}, A::name,
+                            [&](std::shared_ptr<update_outcome<R>> o, std::shared_ptr<update_book> b) {
+                                return std::make_shared<update_call<T, I>>(
+                                    std::move(o), std::move(b),
+                                    take_erased<Tuple>(a, std::make_index_sequence<std::tuple_size_v<Tuple>>{}));
+                            });
+}
+
+template <class T>
+std::string_view dynamic_update_result_name() noexcept {
+    return type_name<dynamic_update_result_t<T>>();
+}
+template <class T>
+std::shared_ptr<update_outcome_base> take_dynamic_update(instance_base& in, std::string update_id,
+                                                         std::string_view name, erased_args a) {
+    using R = dynamic_update_result_t<T>;
+    return admit_outcome<R>(in, update_options{std::move(update_id)}, name,
+                            [&](std::shared_ptr<update_outcome<R>> o, std::shared_ptr<update_book> b) {
+                                return std::make_shared<dynamic_update_call<T>>(
+                                    std::move(o), std::move(b), a.take ? a.take(a) : std::make_unique<arg_pack_impl<>>());
+                            });
+}
+
+/// T's updates as the workflow type's table lists them.
+template <class T>
+struct update_table {
+    template <std::size_t... I>
+    static constexpr std::array<update_info, sizeof...(I)> make(std::index_sequence<I...>) {
+        return {{update_info{update_at<T, I>::name, &update_params<T, I>, &update_result_name<T, I>,
+                             type_id_of<typename update_at<T, I>::result>(), &erased_update_matches<T, I>,
+                             &take_erased_update<T, I>}...}};
+    }
+    static constexpr auto entries = make(std::make_index_sequence<update_count_v<T>>{});
+    static constexpr const dynamic_update_info* dynamic() {
+        if constexpr (has_dynamic_update_v<T>) return &dynamic_value;
+        else return nullptr;
+    }
+    static constexpr dynamic_update_info make_dynamic() {
+        if constexpr (has_dynamic_update_v<T>)
+            return {&dynamic_update_result_name<T>, type_id_of<dynamic_update_result_t<T>>(), &take_dynamic_update<T>};
+        else
+            return {nullptr, type_id{}, nullptr};
+    }
+    static constexpr dynamic_update_info dynamic_value = make_dynamic();
+};
+
+/// Sends update `name` through the workflow type's table (untyped handles).
+template <class R>
+update_handle<R> start_erased_update(instance_base& in, std::string update_id, std::string_view name, erased_args a) {
+    if (const update_info* u = in.type.find_update(name)) {
+        if (u->result != type_id_of<R>())
+            detail::raise(argument_mismatch(in.id, "update", name, "result type " + std::string(u->result_name()),
+                                            "result type " + std::string(type_name<R>())));
+        if (!u->matches(a)) detail::raise(argument_mismatch(in.id, "update", name, u->params(), a.type_names()));
+        return update_handle<R>(std::static_pointer_cast<update_outcome<R>>(u->take(in, std::move(update_id), a)));
+    }
+    if (const dynamic_update_info* d = in.type.dynamic_update) {
+        if (d->result != type_id_of<R>())
+            detail::raise(argument_mismatch(in.id, "dynamic update", name, "result type " + std::string(d->result_name()),
+                                            "result type " + std::string(type_name<R>())));
+        return update_handle<R>(std::static_pointer_cast<update_outcome<R>>(d->take(in, std::move(update_id), name, a)));
+    }
+    detail::raise(unknown_update(in.id, in.type.name, name, in.type.update_names()));
+}
+
+/// The index of T's update whose handler is `m`, or npos32.
+template <class T, class M>
+std::uint32_t update_index_of(M m) {
+    std::uint32_t found = npos32;
+    [&]<std::size_t... I>(std::index_sequence<I...>) {
+        (
+            [&] {
+                if constexpr (std::is_same_v<typename update_at<T, I>::M, M>)
+                    if (found == npos32 && update_at<T, I>::fn == m) found = static_cast<std::uint32_t>(I);
+            }(),
+            ...);
+    }(std::make_index_sequence<update_count_v<T>>{});
+    return found;
+}
+
+/// The result type of T's update handler `M`.
+template <class M>
+using update_result_of_t = typename task_value<typename member_fn_traits<M>::result_type>::type;
+
+template <class T, class M, class... As>
+update_handle<update_result_of_t<M>> start_typed_update(instance_base& in, update_options opts, M m, As&&... as) {
+    using R = update_result_of_t<M>;
+    std::optional<update_handle<R>> out;
+    const std::uint32_t index = update_index_of<T>(m);
+    [&]<std::size_t... I>(std::index_sequence<I...>) {
+        (
+            [&] {
+                if constexpr (std::is_same_v<typename update_at<T, I>::M, M>)
+                    if (index == I) out.emplace(take_update<T, I>(in, std::move(opts), std::forward<As>(as)...));
+            }(),
+            ...);
+    }(std::make_index_sequence<update_count_v<T>>{});
+    if (!out) detail::raise(unknown_update(in.id, in.type.name, "<member not registered as an update>", update_names<T>()));
+    return std::move(*out);
+}
+
+template <class T, class R, class... As>
+update_handle<R> start_named_update(instance_base& in, update_options opts, std::string_view name, As&&... as) {
+    std::optional<update_handle<R>> out;
+    [&]<std::size_t... I>(std::index_sequence<I...>) {
+        (
+            [&] {
+                using A = update_at<T, I>;
+                if (out || A::name != name) return;
+                if constexpr (!std::is_same_v<typename A::result, R>) {
+                    detail::raise(argument_mismatch(in.id, "update", name,
+                                                    "result type " + std::string(type_name<typename A::result>()),
+                                                    "result type " + std::string(type_name<R>())));
+                } else if constexpr (!std::is_same_v<typename A::args, std::tuple<by_name_t<As>...>>) {
+                    detail::raise(argument_mismatch(in.id, "update", name, tuple_names<typename A::args>::get(),
+                                                    type_list_name<by_name_t<As>...>()));
+                } else {
+                    out.emplace(take_update<T, I>(in, std::move(opts), std::forward<As>(as)...));
+                }
+            }(),
+            ...);
+    }(std::make_index_sequence<update_count_v<T>>{});
+    if (out) return std::move(*out);
+    if constexpr (has_dynamic_update_v<T>) {  // no named update has the name
+        if constexpr (!std::is_same_v<dynamic_update_result_t<T>, R>) {
+            detail::raise(argument_mismatch(in.id, "dynamic update", name,
+                                            "result type " + std::string(type_name<dynamic_update_result_t<T>>()),
+                                            "result type " + std::string(type_name<R>())));
+        } else {
+            return admit_update<R>(in, std::move(opts), name,
+                                   [&](std::shared_ptr<update_outcome<R>> o, std::shared_ptr<update_book> b) {
+                                       return std::make_shared<dynamic_update_call<T>>(
+                                           std::move(o), std::move(b),
+                                           std::make_unique<arg_pack_impl<by_name_t<As>...>>(std::forward<As>(as)...));
+                                   });
+        }
+    }
+    detail::raise(unknown_update(in.id, in.type.name, name, update_names<T>()));
+}
+
+}  // namespace detail
+
+}  // namespace coflow
