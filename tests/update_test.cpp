@@ -167,6 +167,29 @@ TEST_CASE("updates and signals share the run's one ordered inbox", "[update]") {
     CHECK(h.query(&counter::value) == 12);
 }
 
+TEST_CASE("issue 16: describe() counts queued updates as pending_updates, not as pending_signals",
+          "[update][regression]") {
+    coflow::deterministic_executor ex;
+    coflow::runtime rt{ex};
+    auto h = rt.start_workflow(&counter::run, {.id = "c"});
+    h.signal(&counter::add, 1);
+    auto u = h.start_update(&counter::set, 10);
+    auto slow = h.start_update(&counter::slow_set, 3);
+    auto rejected = h.start_update(&counter::set, -1);
+    const auto queued = h.describe();
+    CHECK(queued.pending_signals == 1);
+    CHECK(queued.pending_updates == 3);
+    ex.advance(0s);  // delivered: the slow one runs, the rejected one is gone
+    const auto delivered = h.describe();
+    CHECK(delivered.pending_signals == 0);
+    CHECK(delivered.pending_updates == 0);
+    CHECK(delivered.running_handlers == 1);
+    (void)h.start_update(&counter::set, 4);
+    h.terminate("enough");  // a dropped update is no longer pending
+    CHECK(h.describe().pending_updates == 0);
+    CHECK(h.describe().pending_signals == 0);
+}
+
 TEST_CASE("an async update may await, and all_handlers_finished waits for it", "[update]") {
     coflow::deterministic_executor ex;
     coflow::runtime rt{ex};

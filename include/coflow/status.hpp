@@ -55,7 +55,8 @@ struct workflow_description {
     std::size_t pending_signals = 0;   ///< accepted, not yet delivered to a handler or channel
     std::size_t received_signals = 0;  ///< accepted in this run (counts against the per-run limit)
     std::size_t pending_outgoing_signals = 0;  ///< sent through external handles, not yet delivered
-    std::size_t running_handlers = 0;  ///< async signal handlers started and not finished
+    std::size_t pending_updates = 0;   ///< taken, not yet delivered to a validator and handler
+    std::size_t running_handlers = 0;  ///< async signal and update handlers started and not finished
     bool cancel_requested = false;  ///< cancel() was called on this run; stays true after the body caught it
     /// What the run is suspended on right now, one entry per wait, like Temporal's stack-trace query:
     /// "body: wait_condition", "handler: sleep until 1500ms", "body: child_result 'apply-3'" ...

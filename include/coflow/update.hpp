@@ -153,7 +153,7 @@ public:
             // Replay skips it: the history says it was accepted.
             if (validate_ && !passes_validator(obj)) return book->settle(*outcome, update_stage::rejected);
         }
-        outcome->stage = update_stage::accepted;
+        book->accept(*outcome);
         if (in.hist) [[unlikely]]
             record_accepted(in);
         if constexpr (A::is_async) {
@@ -326,9 +326,7 @@ std::shared_ptr<update_outcome<R>> admit_outcome(instance_base& in, update_optio
     in.eng.schedule(in);  // first: if posting fails, nothing was taken (a spare activation is harmless)
     std::shared_ptr<update_call_base> call = make(outcome, in.x->updates);
     in.inbox.emplace_back(update_delivery{std::move(call)}, update_index);
-    book.by_id.emplace(opts.id, outcome);
-    ++book.in_flight;
-    ++book.total;
+    book.take(outcome);
     return outcome;
 }
 
@@ -424,7 +422,7 @@ public:
     void deliver(instance_base& in, const std::shared_ptr<update_call_base>& self) override {
         run_ = &in;
         T& obj = *static_cast<T*>(in.object());
-        outcome->stage = update_stage::accepted;
+        book->accept(*outcome);
         if (in.hist) [[unlikely]]
             record_accepted(in);
         raw_args raw(std::move(args_), in.id, outcome->name);
@@ -513,12 +511,10 @@ std::string replay_update(instance_base& in, const history_event& e) {
                     [&](std::string& id, auto&... rest) {
                         update_book& book = book_of(in);
                         auto outcome = std::make_shared<update_outcome<typename A::result>>(
-                            in.id, std::string(A::name), id, type_id_of<typename A::result>());
+                            in.id, std::string(A::name), std::move(id), type_id_of<typename A::result>());
                         std::shared_ptr<update_call_base> call = std::make_shared<update_call<T, I>>(
                             outcome, in.x->updates, typename A::args(std::move(rest)...), false);
-                        book.by_id.emplace(std::move(id), std::move(outcome));
-                        ++book.in_flight;
-                        ++book.total;
+                        book.take(std::move(outcome));
                         call->deliver(in, call);
                     },
                     values);
@@ -532,12 +528,10 @@ std::string replay_update(instance_base& in, const history_event& e) {
             using R = dynamic_update_result_t<T>;
             update_book& book = book_of(in);
             std::string id = *static_cast<const std::string*>(a.data[0].value);
-            auto outcome = std::make_shared<update_outcome<R>>(in.id, e.name, id, type_id_of<R>());
+            auto outcome = std::make_shared<update_outcome<R>>(in.id, e.name, std::move(id), type_id_of<R>());
             std::shared_ptr<update_call_base> call = std::make_shared<dynamic_update_call<T>>(
                 outcome, in.x->updates, std::make_unique<after_update_id>(std::move(pack)));
-            book.by_id.emplace(std::move(id), std::move(outcome));
-            ++book.in_flight;
-            ++book.total;
+            book.take(std::move(outcome));
             call->deliver(in, call);
             why.clear();
         }

@@ -31,17 +31,34 @@ struct update_outcome_base {
     std::exception_ptr cause;  // what the validator or handler threw
 };
 
-/// A run's updates (Temporal deduplicates by update id within a run; continue-as-new starts a new book).
-/// Shared: an update still queued when its run continues as new settles its counts here.
+/// A run's updates (Temporal deduplicates by update id within a run). Shared with the calls the run
+/// took, which settle their counts here.
 struct update_book {
     std::unordered_map<std::string, std::shared_ptr<update_outcome_base>> by_id;
     std::size_t in_flight = 0;  // taken and not finished
     std::size_t total = 0;      // taken and not rejected
+    std::size_t queued = 0;     // taken and not yet delivered (waiting in the run's inbox)
     std::uint64_t made_ids = 0;
+
+    /// The run took the update `o` (it waits to be delivered).
+    void take(std::shared_ptr<update_outcome_base> o) {
+        std::string id = o->update_id;
+        by_id.emplace(std::move(id), std::move(o));
+        ++in_flight;
+        ++total;
+        ++queued;
+    }
+
+    /// Delivered and past its validator: the update runs.
+    void accept(update_outcome_base& o) noexcept {
+        if (o.stage == update_stage::admitted) --queued;
+        o.stage = update_stage::accepted;
+    }
 
     /// The update left the run's hands (finished, rejected or dropped).
     void settle(update_outcome_base& o, update_stage how) {
         const bool was_open = !o.finished();
+        if (o.stage == update_stage::admitted) --queued;
         o.stage = how;
         if (!was_open) return;
         --in_flight;
