@@ -269,6 +269,85 @@ TEST_CASE("issue 16: a run that closes with updates unfinished gives their calle
     CHECK(closed.find("update 'set'") != std::string::npos);
 }
 
+namespace {
+
+coflow::runtime* renewer_runtime = nullptr;  // lets a run send itself an update, as a client would
+
+// Mode 0: sends itself update "carried" and continues as new in the same step, so the update is still
+// queued and moves to the new run. Mode 1: continues as new on "renew". Mode 2: ends on "finish".
+class renewer {
+public:
+    coflow::workflow<int> run(int mode) {
+        if (mode == 0) {
+            auto self = renewer_runtime->get_workflow_handle_for<renewer>(coflow::info().id);
+            (void)self.start_update({.id = "carried"}, &renewer::bump, 1);
+            co_return coflow::continue_as_new(&renewer::run, 2);
+        }
+        co_await coflow::wait_condition([this, mode] { return mode == 1 ? renew_ : done_; });
+        if (mode == 1) co_return coflow::continue_as_new(&renewer::run, 2);
+        co_return bumps_;
+    }
+    int bump(int n) { return bumps_ += n; }
+    coflow::task<int> slow_bump(int n) {
+        co_await coflow::sleep(10s);
+        co_return bumps_ += n;
+    }
+    void renew() { renew_ = true; }
+    void finish() { done_ = true; }
+    static constexpr auto definition = coflow::define<renewer>("renewer")
+                                           .run(&renewer::run)
+                                           .update("bump", &renewer::bump)
+                                           .update("slow_bump", &renewer::slow_bump)
+                                           .signal("renew", &renewer::renew)
+                                           .signal("finish", &renewer::finish);
+
+private:
+    int bumps_ = 0;
+    bool renew_ = false, done_ = false;
+};
+
+}  // namespace
+
+TEST_CASE("issue 16: an update carried over by continue-as-new keeps its id, and the same id joins it in the new run",
+          "[update][continue_as_new][regression]") {
+    coflow::deterministic_executor ex;
+    coflow::runtime rt{ex, {.max_updates_per_run = 1}};
+    renewer_runtime = &rt;
+    auto h = rt.start_workflow(&renewer::run, 0, {.id = "r"});
+    const auto first_run = h.describe().run_id;
+    REQUIRE(ex.step());  // the first run sends itself the update and continues as new
+    REQUIRE(h.describe().run_id != first_run);
+    CHECK(h.describe().pending_updates == 1);
+    CHECK(h.describe().pending_signals == 0);
+    auto again = h.start_update({.id = "carried"}, &renewer::bump, 5);  // joins, and is not a second update
+    ex.run_until_idle();
+    CHECK(again.result() == 1);
+    h.signal(&renewer::finish);
+    ex.run_until_idle();
+    CHECK(h.result() == 1);
+    renewer_runtime = nullptr;
+}
+
+TEST_CASE("an update id finished by an earlier run of the chain is a new update in the next run, as in Temporal",
+          "[update][continue_as_new]") {
+    coflow::deterministic_executor ex;
+    coflow::runtime rt{ex};
+    auto h = rt.start_workflow(&renewer::run, 1, {.id = "r"});
+    auto done = h.start_update({.id = "u"}, &renewer::bump, 1);
+    auto cut = h.start_update({.id = "s"}, &renewer::slow_bump, 2);
+    ex.advance(0s);
+    h.signal(&renewer::renew);  // continues as new while "s" sleeps
+    ex.advance(0s);
+    CHECK(done.result() == 1);
+    CHECK_THROWS_AS(cut.result(), coflow::update_unfinished);
+    auto fresh = h.start_update({.id = "u"}, &renewer::bump, 5);
+    auto retried = h.start_update({.id = "s"}, &renewer::slow_bump, 2);
+    ex.advance(10s);
+    CHECK(fresh.result() == 5);
+    CHECK(retried.result() == 7);
+    CHECK(done.result() == 1);
+}
+
 TEST_CASE("an update handle outlives its runtime", "[update][lifetime]") {
     coflow::deterministic_executor ex;
     std::optional<coflow::update_handle<int>> u;

@@ -55,6 +55,13 @@ struct update_book {
         o.stage = update_stage::accepted;
     }
 
+    /// Continue-as-new: this book goes to the new run with the updates still queued, which move with the
+    /// inbox (the calls keep pointing here). The rest stays behind: update ids are per run, as in Temporal.
+    void carry_over() {
+        std::erase_if(by_id, [](const auto& e) { return e.second->stage != update_stage::admitted; });
+        in_flight = total = queued;
+    }
+
     /// The update left the run's hands (finished, rejected or dropped).
     void settle(update_outcome_base& o, update_stage how) {
         const bool was_open = !o.finished();
