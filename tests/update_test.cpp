@@ -137,6 +137,73 @@ TEST_CASE("a rejected update is not accepted, recorded or counted, and its calle
     CHECK(good.result() == 0);
 }
 
+namespace {
+
+// A validator that rejects by returning a reason (the form that works without exceptions).
+class gate {
+public:
+    coflow::workflow<int> run() {
+        co_await coflow::wait_condition([this] { return open_ >= 2; });
+        co_return open_;
+    }
+    int open(int by) { return open_ += by; }
+    coflow::validation check_open(int by) const {
+        if (by <= 0) return coflow::reject("must open by at least 1, not " + std::to_string(by));
+        return coflow::accept();
+    }
+    static constexpr auto definition =
+        coflow::define<gate>("gate").run(&gate::run).update("open", &gate::open, &gate::check_open);
+
+private:
+    int open_ = 0;
+};
+
+}  // namespace
+
+TEST_CASE("issue 16: a validator may reject by returning coflow::reject(reason), without throwing",
+          "[update][regression]") {
+    coflow::deterministic_executor ex;
+    coflow::runtime rt{ex, {.max_updates_per_run = 2, .record_history = true}};
+    auto h = rt.start_workflow(&gate::run, {.id = "g"});
+    auto bad = h.start_update({.id = "b"}, &gate::open, 0);
+    auto good = h.start_update(&gate::open, 1);
+    ex.advance(0s);
+    CHECK(bad.stage() == coflow::update_stage::rejected);
+    CHECK(bad.rejection_reason() == "must open by at least 1, not 0");
+    const auto why = error_of<coflow::update_rejected>([&] { (void)bad.result(); });
+    CHECK(why.find("workflow 'g': update 'open' (id 'b') rejected by its validator: must open by at least 1, not 0") !=
+          std::string::npos);
+    try {
+        (void)bad.result();
+    } catch (const coflow::update_rejected& e) {
+        CHECK(e.reason() == "must open by at least 1, not 0");
+        CHECK(!e.cause());  // nothing was thrown
+    }
+    CHECK(good.stage() == coflow::update_stage::completed);
+    CHECK(good.rejection_reason().empty());
+    CHECK(good.result() == 1);
+    auto again = h.start_update({.id = "b"}, &gate::open, 1);  // the rejected id is free, and it did not count
+    ex.run_until_idle();
+    CHECK(again.result() == 2);
+    CHECK(h.result() == 2);
+    for (const auto& e : h.fetch_history()->events)
+        if (e.kind == coflow::event_kind::update_accepted) CHECK(e.args.at(1) == "1");
+    CHECK_NOTHROW(coflow::replay(*h.fetch_history(), gate::definition));
+}
+
+TEST_CASE("a throwing validator's rejection reason is what it threw", "[update]") {
+    coflow::deterministic_executor ex;
+    coflow::runtime rt{ex};
+    auto h = rt.start_workflow(&counter::run, {.id = "c"});
+    auto bad = h.start_update(&counter::set, -2);
+    CHECK(bad.stage() == coflow::update_stage::admitted);
+    ex.advance(0s);
+    CHECK(bad.stage() == coflow::update_stage::rejected);
+    CHECK(bad.rejection_reason() == "negative value -2");
+    CHECK(error_of<coflow::update_rejected>([&] { (void)bad.result(); }).find("rejected by its validator: negative value -2") !=
+          std::string::npos);
+}
+
 TEST_CASE("a throwing update handler fails that update only, and the run goes on", "[update]") {
     coflow::deterministic_executor ex;
     coflow::runtime rt{ex};

@@ -1,5 +1,5 @@
 // coflow/status.hpp: a workflow run's status and the description returned by describe().
-// Mirrors Temporal's execution statuses, and names the timeouts a run can time out by.
+// Mirrors Temporal's execution statuses and update stages, and names the timeouts a run can time out by.
 #pragma once
 
 #include <cstddef>
@@ -42,6 +42,29 @@ enum class timeout_kind {
     switch (k) {
         case timeout_kind::execution: return "execution";
         case timeout_kind::run: return "run";
+    }
+    return "unknown";
+}
+
+/// Where an update is (update_handle::stage): Temporal's stages admitted < accepted < completed, with
+/// the ways an update can end other than by completing.
+enum class update_stage : unsigned char {
+    admitted,    ///< taken by the run, waiting in its inbox
+    accepted,    ///< past its validator: its handler runs (an async one may still be waiting)
+    completed,   ///< its handler returned: result() gives the value
+    failed,      ///< its handler threw: result() throws update_failed
+    rejected,    ///< its validator rejected it (threw, or returned coflow::reject): update_rejected
+    unfinished,  ///< its run closed first: update_unfinished
+};
+
+[[nodiscard]] constexpr std::string_view to_string(update_stage s) noexcept {
+    switch (s) {
+        case update_stage::admitted: return "admitted";
+        case update_stage::accepted: return "accepted";
+        case update_stage::completed: return "completed";
+        case update_stage::failed: return "failed";
+        case update_stage::rejected: return "rejected";
+        case update_stage::unfinished: return "unfinished";
     }
     return "unknown";
 }

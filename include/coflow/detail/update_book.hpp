@@ -10,10 +10,11 @@
 #include <unordered_map>
 
 #include <coflow/detail/type_id.hpp>
+#include <coflow/status.hpp>
 
 namespace coflow::detail {
 
-enum class update_stage : unsigned char { admitted, accepted, completed, failed, rejected, unfinished };
+using coflow::update_stage;
 
 /// One update's outcome as its caller sees it. The derived update_outcome<R> (update.hpp) holds the value.
 struct update_outcome_base {
@@ -29,6 +30,7 @@ struct update_outcome_base {
     type_id result;
     update_stage stage = update_stage::admitted;
     std::exception_ptr cause;  // what the validator or handler threw
+    std::string reason;        // rejected: what the validator said (returned, or the message of what it threw)
 };
 
 /// A run's updates (Temporal deduplicates by update id within a run). Shared with the calls the run
