@@ -415,6 +415,48 @@ TEST_CASE("an update id finished by an earlier run of the chain is a new update 
     CHECK(done.result() == 1);
 }
 
+namespace {
+
+// Its update answers with what coflow::info() says about the run's updates when it is delivered.
+class looker {
+public:
+    coflow::workflow<void> run() { co_await coflow::wait_condition([] { return false; }); }
+    std::string look() const {
+        const coflow::workflow_info i = coflow::info();
+        return std::to_string(i.received_updates) + "/" + std::to_string(i.max_updates) + " pending " +
+               std::to_string(i.pending_updates) + "+" + std::to_string(i.pending_signals) +
+               (i.continue_as_new_suggested ? " suggested" : "");
+    }
+    std::string see() { return look(); }
+    void poke() {}
+    static constexpr auto definition =
+        coflow::define<looker>("looker").run(&looker::run).update("see", &looker::see).signal("poke", &looker::poke);
+};
+
+}  // namespace
+
+TEST_CASE("issue 16: coflow::info() counts the run's updates and suggests continue-as-new at 90% of max_updates_per_run",
+          "[update][info][regression]") {
+    coflow::deterministic_executor ex;
+    coflow::runtime rt{ex, {.max_updates_per_run = 10}};
+    auto h = rt.start_workflow(&looker::run, {.id = "l"});
+    auto first = h.start_update(&looker::see);
+    auto second = h.start_update(&looker::see);
+    h.signal(&looker::poke);
+    ex.advance(0s);
+    CHECK(first.result() == "2/10 pending 1+1");  // the second update and the signal still wait
+    CHECK(second.result() == "2/10 pending 0+1");
+    std::vector<std::string> seen;
+    for (int i = 3; i <= 10; ++i) {
+        auto u = h.start_update(&looker::see);
+        ex.advance(0s);
+        seen.push_back(u.result());
+    }
+    CHECK(seen[5] == "8/10 pending 0+0");
+    CHECK(seen[6] == "9/10 pending 0+0 suggested");  // 90% of the total limit, as Temporal suggests
+    CHECK(seen[7] == "10/10 pending 0+0 suggested");
+}
+
 TEST_CASE("an update handle outlives its runtime", "[update][lifetime]") {
     coflow::deterministic_executor ex;
     std::optional<coflow::update_handle<int>> u;
