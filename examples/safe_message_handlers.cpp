@@ -135,7 +135,7 @@ private:
 
     std::size_t nodes_in_use() const {
         std::size_t n = 0;
-        for (const auto& [node, owner] : nodes_) n += owner.empty() ? 0 : 1;
+        for (const auto& [node, owner] : nodes_) n += owner.empty() ? 0u : 1u;
         return n;
     }
 

@@ -405,7 +405,7 @@ int main() {
     // damaged history would be fatal here).
     for (const auto& hist : rt.histories()) {
         std::size_t closing = 0;
-        for (const auto& e : hist->events) closing += coflow::is_closing(e.kind) ? 1 : 0;
+        for (const auto& e : hist->events) closing += coflow::is_closing(e.kind) ? 1u : 0u;
         expect(closing == 0 || (closing == 1 && coflow::is_closing(hist->events.back().kind)),
                "a closed run's history ends with its closing event");
         const std::string& type = hist->workflow_type;
