@@ -1,8 +1,9 @@
-// bench/bench.cpp: coflow's implementation of benchmark scenarios S1-S6 (../shared/bench/SCENARIOS.md).
-// One JSON line per scenario, the same fields as the peers; exits 1 on a checksum mismatch.
+// bench/bench.cpp: coflow's implementation of benchmark scenarios S1-S6 (../shared/bench/SCENARIOS.md), and
+// U1, update round trips (sized by --n, as S1), coflow's own: the peers have no updates. One JSON line per
+// scenario, the same fields as the peers; exits 1 on a checksum mismatch.
 //
 // Build: the CMake target coflow_bench (always -O2 -DNDEBUG). Run:
-//   coflow_bench [--scenario S1..S6] [--n N] [--w W] [--r R] [--q Q]
+//   coflow_bench [--scenario S1..S6|U1] [--n N] [--w W] [--r R] [--q Q]
 // bench/compare runs it beside the hand-written floor and the asyncio and Node peers.
 #include <coflow/coflow.hpp>
 
@@ -111,6 +112,58 @@ bool s1(u64 n) {
     u64 expected = fnv_offset;
     for (u64 v = 0; v < n; ++v) expected = fnv(expected, v);
     return report("S1", n, s, static_cast<double>(n), got, expected);
+}
+
+// ---- U1 update round trips, beside S1: one workflow, n updates, each sent, run and answered in turn --
+// As in S1 the workflow folds each value into the ordered hash, but through an update whose answer is the
+// hash so far, and the client reads each answer before it sends the next value: one round trip per update
+// (S1 sends its signals in batches). A run keeps each update's outcome for deduplication by id and takes
+// at most 2,000 (Temporal's limits, the runtime's defaults), so the workflow continues as new at 1,800,
+// where Temporal suggests it: a run's records stay small, as in a real entity. Checksum: S1's.
+
+constexpr u64 updates_per_run = 1800;
+
+class folder {
+public:
+    folder(u64, u64 done, u64 hash) : hash_(hash), done_(done) {}
+
+    coflow::workflow<u64> run(u64 n, u64, u64) {
+        co_await coflow::wait_condition([this, n] { return done_ == n || in_run_ == updates_per_run; });
+        if (done_ == n) co_return hash_;
+        co_return coflow::continue_as_new(&folder::run, n, done_, hash_);
+    }
+    u64 add(i64 v) {
+        hash_ = fnv(hash_, static_cast<u64>(v));
+        ++done_;
+        ++in_run_;
+        return hash_;
+    }
+
+    static constexpr auto definition = coflow::define<folder>("folder").run(&folder::run).update("add", &folder::add);
+
+private:
+    u64 hash_;
+    u64 done_;
+    u64 in_run_ = 0;
+};
+
+bool u1(u64 n) {
+    coflow::deterministic_executor ex;
+    coflow::runtime rt{ex};  // default limits: each run takes at most 2,000 updates
+    auto t0 = clock_type::now();
+    auto h = rt.start_workflow(&folder::run, n, u64{0}, fnv_offset, {.id = "folder"});
+    ex.run_until_idle();
+    u64 last = 0;
+    for (u64 v = 0; v < n; ++v) {
+        auto u = h.start_update(&folder::add, static_cast<i64>(v));
+        ex.run_until_idle();
+        last = u.result();
+    }
+    const double s = since(t0);
+    const u64 got = h.status() == coflow::workflow_status::completed && h.result() == last ? last : 0;
+    u64 expected = fnv_offset;
+    for (u64 v = 0; v < n; ++v) expected = fnv(expected, v);
+    return report("U1", n, s, static_cast<double>(n), got, expected);
 }
 
 // ---- S2 ping_pong: two workflows signalling each other through external handles ------------------
@@ -377,7 +430,7 @@ int main(int argc, char** argv) {
     for (int i = 1; i < argc; ++i) {
         const std::string a = argv[i];
         if (i + 1 >= argc) {
-            std::fprintf(stderr, "usage: coflow_bench [--scenario S1..S6] [--n N] [--w W] [--r R] [--q Q]\n");
+            std::fprintf(stderr, "usage: coflow_bench [--scenario S1..S6|U1] [--n N] [--w W] [--r R] [--q Q]\n");
             return 2;
         }
         const char* v = argv[++i];
@@ -391,14 +444,15 @@ int main(int argc, char** argv) {
             return 2;
         }
     }
-    if (!only.empty() && (only.size() != 2 || only[0] != 'S' || only[1] < '1' || only[1] > '6')) {
-        std::fprintf(stderr, "unknown scenario %s (S1..S6)\n", only.c_str());
+    if (!only.empty() && only != "U1" && (only.size() != 2 || only[0] != 'S' || only[1] < '1' || only[1] > '6')) {
+        std::fprintf(stderr, "unknown scenario %s (S1..S6, U1)\n", only.c_str());
         return 2;
     }
     const auto want = [&](const char* s) { return only.empty() || only == s; };
     bool ok = true;
     try {
         if (want("S1")) ok = s1(n1) && ok;
+        if (want("U1")) ok = u1(n1) && ok;
         if (want("S2")) ok = s2(r) && ok;
         if (want("S3")) ok = s3(w3) && ok;
         if (want("S4")) ok = s4(w4) && ok;

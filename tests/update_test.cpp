@@ -137,6 +137,73 @@ TEST_CASE("a rejected update is not accepted, recorded or counted, and its calle
     CHECK(good.result() == 0);
 }
 
+namespace {
+
+// A validator that rejects by returning a reason (the form that works without exceptions).
+class gate {
+public:
+    coflow::workflow<int> run() {
+        co_await coflow::wait_condition([this] { return open_ >= 2; });
+        co_return open_;
+    }
+    int open(int by) { return open_ += by; }
+    coflow::validation check_open(int by) const {
+        if (by <= 0) return coflow::reject("must open by at least 1, not " + std::to_string(by));
+        return coflow::accept();
+    }
+    static constexpr auto definition =
+        coflow::define<gate>("gate").run(&gate::run).update("open", &gate::open, &gate::check_open);
+
+private:
+    int open_ = 0;
+};
+
+}  // namespace
+
+TEST_CASE("issue 16: a validator may reject by returning coflow::reject(reason), without throwing",
+          "[update][regression]") {
+    coflow::deterministic_executor ex;
+    coflow::runtime rt{ex, {.max_updates_per_run = 2, .record_history = true}};
+    auto h = rt.start_workflow(&gate::run, {.id = "g"});
+    auto bad = h.start_update({.id = "b"}, &gate::open, 0);
+    auto good = h.start_update(&gate::open, 1);
+    ex.advance(0s);
+    CHECK(bad.stage() == coflow::update_stage::rejected);
+    CHECK(bad.rejection_reason() == "must open by at least 1, not 0");
+    const auto why = error_of<coflow::update_rejected>([&] { (void)bad.result(); });
+    CHECK(why.find("workflow 'g': update 'open' (id 'b') rejected by its validator: must open by at least 1, not 0") !=
+          std::string::npos);
+    try {
+        (void)bad.result();
+    } catch (const coflow::update_rejected& e) {
+        CHECK(e.reason() == "must open by at least 1, not 0");
+        CHECK(!e.cause());  // nothing was thrown
+    }
+    CHECK(good.stage() == coflow::update_stage::completed);
+    CHECK(good.rejection_reason().empty());
+    CHECK(good.result() == 1);
+    auto again = h.start_update({.id = "b"}, &gate::open, 1);  // the rejected id is free, and it did not count
+    ex.run_until_idle();
+    CHECK(again.result() == 2);
+    CHECK(h.result() == 2);
+    for (const auto& e : h.fetch_history()->events)
+        if (e.kind == coflow::event_kind::update_accepted) CHECK(e.args.at(1) == "1");
+    CHECK_NOTHROW(coflow::replay(*h.fetch_history(), gate::definition));
+}
+
+TEST_CASE("a throwing validator's rejection reason is what it threw", "[update]") {
+    coflow::deterministic_executor ex;
+    coflow::runtime rt{ex};
+    auto h = rt.start_workflow(&counter::run, {.id = "c"});
+    auto bad = h.start_update(&counter::set, -2);
+    CHECK(bad.stage() == coflow::update_stage::admitted);
+    ex.advance(0s);
+    CHECK(bad.stage() == coflow::update_stage::rejected);
+    CHECK(bad.rejection_reason() == "negative value -2");
+    CHECK(error_of<coflow::update_rejected>([&] { (void)bad.result(); }).find("rejected by its validator: negative value -2") !=
+          std::string::npos);
+}
+
 TEST_CASE("a throwing update handler fails that update only, and the run goes on", "[update]") {
     coflow::deterministic_executor ex;
     coflow::runtime rt{ex};
@@ -165,6 +232,29 @@ TEST_CASE("updates and signals share the run's one ordered inbox", "[update]") {
     CHECK(u.result() == 1);  // after the first add, before the second
     CHECK(h.query(&counter::log) == std::vector<std::string>{"add 1", "set 10", "add 2"});
     CHECK(h.query(&counter::value) == 12);
+}
+
+TEST_CASE("issue 16: describe() counts queued updates as pending_updates, not as pending_signals",
+          "[update][regression]") {
+    coflow::deterministic_executor ex;
+    coflow::runtime rt{ex};
+    auto h = rt.start_workflow(&counter::run, {.id = "c"});
+    h.signal(&counter::add, 1);
+    auto u = h.start_update(&counter::set, 10);
+    auto slow = h.start_update(&counter::slow_set, 3);
+    auto rejected = h.start_update(&counter::set, -1);
+    const auto queued = h.describe();
+    CHECK(queued.pending_signals == 1);
+    CHECK(queued.pending_updates == 3);
+    ex.advance(0s);  // delivered: the slow one runs, the rejected one is gone
+    const auto delivered = h.describe();
+    CHECK(delivered.pending_signals == 0);
+    CHECK(delivered.pending_updates == 0);
+    CHECK(delivered.running_handlers == 1);
+    (void)h.start_update(&counter::set, 4);
+    h.terminate("enough");  // a dropped update is no longer pending
+    CHECK(h.describe().pending_updates == 0);
+    CHECK(h.describe().pending_signals == 0);
 }
 
 TEST_CASE("an async update may await, and all_handlers_finished waits for it", "[update]") {
@@ -244,6 +334,127 @@ TEST_CASE("issue 16: a run that closes with updates unfinished gives their calle
     CHECK(error_of<coflow::update_unfinished>([&] { (void)queued.result(); }).find("'set'") != std::string::npos);
     const auto closed = error_of<coflow::workflow_closed>([&] { (void)h.start_update(&counter::set, 3); });
     CHECK(closed.find("update 'set'") != std::string::npos);
+}
+
+namespace {
+
+coflow::runtime* renewer_runtime = nullptr;  // lets a run send itself an update, as a client would
+
+// Mode 0: sends itself update "carried" and continues as new in the same step, so the update is still
+// queued and moves to the new run. Mode 1: continues as new on "renew". Mode 2: ends on "finish".
+class renewer {
+public:
+    coflow::workflow<int> run(int mode) {
+        if (mode == 0) {
+            auto self = renewer_runtime->get_workflow_handle_for<renewer>(coflow::info().id);
+            (void)self.start_update({.id = "carried"}, &renewer::bump, 1);
+            co_return coflow::continue_as_new(&renewer::run, 2);
+        }
+        co_await coflow::wait_condition([this, mode] { return mode == 1 ? renew_ : done_; });
+        if (mode == 1) co_return coflow::continue_as_new(&renewer::run, 2);
+        co_return bumps_;
+    }
+    int bump(int n) { return bumps_ += n; }
+    coflow::task<int> slow_bump(int n) {
+        co_await coflow::sleep(10s);
+        co_return bumps_ += n;
+    }
+    void renew() { renew_ = true; }
+    void finish() { done_ = true; }
+    static constexpr auto definition = coflow::define<renewer>("renewer")
+                                           .run(&renewer::run)
+                                           .update("bump", &renewer::bump)
+                                           .update("slow_bump", &renewer::slow_bump)
+                                           .signal("renew", &renewer::renew)
+                                           .signal("finish", &renewer::finish);
+
+private:
+    int bumps_ = 0;
+    bool renew_ = false, done_ = false;
+};
+
+}  // namespace
+
+TEST_CASE("issue 16: an update carried over by continue-as-new keeps its id, and the same id joins it in the new run",
+          "[update][continue_as_new][regression]") {
+    coflow::deterministic_executor ex;
+    coflow::runtime rt{ex, {.max_updates_per_run = 1}};
+    renewer_runtime = &rt;
+    auto h = rt.start_workflow(&renewer::run, 0, {.id = "r"});
+    const auto first_run = h.describe().run_id;
+    REQUIRE(ex.step());  // the first run sends itself the update and continues as new
+    REQUIRE(h.describe().run_id != first_run);
+    CHECK(h.describe().pending_updates == 1);
+    CHECK(h.describe().pending_signals == 0);
+    auto again = h.start_update({.id = "carried"}, &renewer::bump, 5);  // joins, and is not a second update
+    ex.run_until_idle();
+    CHECK(again.result() == 1);
+    h.signal(&renewer::finish);
+    ex.run_until_idle();
+    CHECK(h.result() == 1);
+    renewer_runtime = nullptr;
+}
+
+TEST_CASE("an update id finished by an earlier run of the chain is a new update in the next run, as in Temporal",
+          "[update][continue_as_new]") {
+    coflow::deterministic_executor ex;
+    coflow::runtime rt{ex};
+    auto h = rt.start_workflow(&renewer::run, 1, {.id = "r"});
+    auto done = h.start_update({.id = "u"}, &renewer::bump, 1);
+    auto cut = h.start_update({.id = "s"}, &renewer::slow_bump, 2);
+    ex.advance(0s);
+    h.signal(&renewer::renew);  // continues as new while "s" sleeps
+    ex.advance(0s);
+    CHECK(done.result() == 1);
+    CHECK_THROWS_AS(cut.result(), coflow::update_unfinished);
+    auto fresh = h.start_update({.id = "u"}, &renewer::bump, 5);
+    auto retried = h.start_update({.id = "s"}, &renewer::slow_bump, 2);
+    ex.advance(10s);
+    CHECK(fresh.result() == 5);
+    CHECK(retried.result() == 7);
+    CHECK(done.result() == 1);
+}
+
+namespace {
+
+// Its update answers with what coflow::info() says about the run's updates when it is delivered.
+class looker {
+public:
+    coflow::workflow<void> run() { co_await coflow::wait_condition([] { return false; }); }
+    std::string look() const {
+        const coflow::workflow_info i = coflow::info();
+        return std::to_string(i.received_updates) + "/" + std::to_string(i.max_updates) + " pending " +
+               std::to_string(i.pending_updates) + "+" + std::to_string(i.pending_signals) +
+               (i.continue_as_new_suggested ? " suggested" : "");
+    }
+    std::string see() { return look(); }
+    void poke() {}
+    static constexpr auto definition =
+        coflow::define<looker>("looker").run(&looker::run).update("see", &looker::see).signal("poke", &looker::poke);
+};
+
+}  // namespace
+
+TEST_CASE("issue 16: coflow::info() counts the run's updates and suggests continue-as-new at 90% of max_updates_per_run",
+          "[update][info][regression]") {
+    coflow::deterministic_executor ex;
+    coflow::runtime rt{ex, {.max_updates_per_run = 10}};
+    auto h = rt.start_workflow(&looker::run, {.id = "l"});
+    auto first = h.start_update(&looker::see);
+    auto second = h.start_update(&looker::see);
+    h.signal(&looker::poke);
+    ex.advance(0s);
+    CHECK(first.result() == "2/10 pending 1+1");  // the second update and the signal still wait
+    CHECK(second.result() == "2/10 pending 0+1");
+    std::vector<std::string> seen;
+    for (int i = 3; i <= 10; ++i) {
+        auto u = h.start_update(&looker::see);
+        ex.advance(0s);
+        seen.push_back(u.result());
+    }
+    CHECK(seen[5] == "8/10 pending 0+0");
+    CHECK(seen[6] == "9/10 pending 0+0 suggested");  // 90% of the total limit, as Temporal suggests
+    CHECK(seen[7] == "10/10 pending 0+0 suggested");
 }
 
 TEST_CASE("an update handle outlives its runtime", "[update][lifetime]") {

@@ -36,6 +36,7 @@
 #include <coflow/time.hpp>
 #include <coflow/timer.hpp>
 #include <coflow/update.hpp>
+#include <coflow/validation.hpp>
 #include <coflow/version.hpp>
 #include <coflow/when_any.hpp>
 #include <coflow/workflow.hpp>

@@ -23,6 +23,7 @@
 #include <coflow/detail/workflow_type.hpp>
 #include <coflow/signal.hpp>
 #include <coflow/task.hpp>
+#include <coflow/validation.hpp>
 #include <coflow/workflow.hpp>
 
 namespace coflow {
@@ -239,9 +240,10 @@ public:
     /// Names an update: a handler `R T::f(Args...)` or `coflow::task<R> T::f(Args...)` (async: it may
     /// await; parameters by value), R possibly void. An update is a signal that answers: its caller gets
     /// R, or the exception the handler threw, through an update_handle (update.hpp). The optional
-    /// validator `void T::v(Args...) const` runs first, read-only like a query, and rejects the update by
-    /// throwing (Temporal's validator shape; a return code would let a rejection be ignored). A rejected
-    /// update is not accepted, recorded or counted.
+    /// validator, a const member function taking the handler's parameters, runs first, read-only like a
+    /// query. `void T::v(Args...) const` rejects the update by throwing (Temporal's validator shape);
+    /// `coflow::validation T::v(Args...) const` returns coflow::accept() or coflow::reject("why"), the
+    /// form that also works without exceptions. A rejected update is not accepted, recorded or counted.
     template <class M, class V = detail::no_validator>
     [[nodiscard]] constexpr auto update(std::string_view update_name, M fn, V validator = {}) const {
         using tr = detail::member_fn_traits<M>;
@@ -263,10 +265,12 @@ public:
             if constexpr (!std::is_same_v<V, detail::no_validator>) {
                 using vt = detail::member_fn_traits<V>;
                 static_assert(vt::is_function && std::is_same_v<typename vt::class_type, T> && vt::is_const &&
-                                  std::is_void_v<typename vt::result_type> &&
+                                  (std::is_void_v<typename vt::result_type> ||
+                                   std::is_same_v<typename vt::result_type, validation>) &&
                                   std::is_same_v<typename vt::args_tuple, typename tr::args_tuple>,
-                              "an update validator must be a const member function of the workflow type returning "
-                              "void and taking the update's parameters; it rejects by throwing");
+                              "an update validator must be a const member function of the workflow type taking the "
+                              "update's parameters and returning void (it rejects by throwing) or coflow::validation "
+                              "(coflow::accept() or coflow::reject(reason))");
             }
             if (update_name.empty()) detail::raise(std::logic_error("coflow::define: an update name must not be empty"));
             if (has_update(update_name))

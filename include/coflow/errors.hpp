@@ -207,17 +207,23 @@ public:
                                           std::string(known) + "]") {}
 };
 
-/// An update's validator threw: the update was not accepted, recorded or counted. `cause()` is what it threw.
+/// An update's validator rejected it (threw, or returned coflow::reject): the update was not accepted,
+/// recorded or counted. `reason()` is what the validator said, `cause()` what it threw (null if it returned).
 class update_rejected : public error {
 public:
     update_rejected(std::string_view id, std::string_view update, std::string_view update_id, std::exception_ptr cause)
+        : update_rejected(id, update, update_id, detail::describe_exception(cause), cause) {}
+    update_rejected(std::string_view id, std::string_view update, std::string_view update_id, std::string reason,
+                    std::exception_ptr cause)
         : error(errc::update_rejected, "workflow " + detail::quoted(id) + ": update " + detail::quoted(update) +
-                                           " (id " + detail::quoted(update_id) +
-                                           ") rejected by its validator: " + detail::describe_exception(cause)),
+                                           " (id " + detail::quoted(update_id) + ") rejected by its validator: " + reason),
+          reason_(std::move(reason)),
           cause_(std::move(cause)) {}
+    [[nodiscard]] const std::string& reason() const noexcept { return reason_; }
     [[nodiscard]] const std::exception_ptr& cause() const noexcept { return cause_; }
 
 private:
+    std::string reason_;
     std::exception_ptr cause_;
 };
 

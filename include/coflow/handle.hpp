@@ -108,7 +108,7 @@ public:
     template <class R = void>
     R result() const;
 
-    /// Status, run id, signal counts of the latest run.
+    /// Status, run id, signal and update counts of the latest run.
     [[nodiscard]] workflow_description describe() const {
         detail::instance_base& in = instance();
         workflow_description d;
@@ -119,6 +119,7 @@ public:
         d.pending_signals = in.pending_signals();
         d.received_signals = in.received;
         d.pending_outgoing_signals = in.pending_outgoing();
+        d.pending_updates = in.pending_updates();
         d.running_handlers = in.handlers_running;
         d.cancel_requested = in.cancel_requested;
         in.suspended.for_each([&](detail::waiter& w) {

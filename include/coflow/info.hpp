@@ -39,7 +39,11 @@ struct workflow_info {
     std::size_t pending_signals = 0;           ///< accepted, not yet delivered
     std::size_t pending_outgoing_signals = 0;  ///< sent through external handles in this step
     std::size_t max_received_signals = 0;      ///< the runtime's per-run limit (0: none)
-    /// True once received_signals reaches 80% of the limit: time to drain and continue as new.
+    std::size_t received_updates = 0;  ///< taken by this run and not rejected (the per-run limit counts these)
+    std::size_t pending_updates = 0;   ///< taken, not yet delivered
+    std::size_t max_updates = 0;       ///< the runtime's per-run update limit (0: none)
+    /// True once received_signals reaches 80% of its limit, or received_updates 90% of its own (as
+    /// Temporal suggests at 90% of its update limit): time to drain and continue as new.
     bool continue_as_new_suggested = false;
 };
 
@@ -71,8 +75,12 @@ struct workflow_info {
     i.pending_signals = in.pending_signals();
     i.pending_outgoing_signals = in.pending_outgoing();
     i.max_received_signals = a.eng->options().max_received_signals_per_run;
+    i.received_updates = x && x->updates ? x->updates->total : 0;
+    i.pending_updates = in.pending_updates();
+    i.max_updates = a.eng->options().max_updates_per_run;
     i.continue_as_new_suggested =
-        i.max_received_signals != 0 && i.received_signals * 5 >= i.max_received_signals * 4;
+        (i.max_received_signals != 0 && i.received_signals * 5 >= i.max_received_signals * 4) ||
+        (i.max_updates != 0 && i.received_updates * 10 >= i.max_updates * 9);
     return i;
 }
 

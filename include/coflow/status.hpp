@@ -1,5 +1,5 @@
 // coflow/status.hpp: a workflow run's status and the description returned by describe().
-// Mirrors Temporal's execution statuses, and names the timeouts a run can time out by.
+// Mirrors Temporal's execution statuses and update stages, and names the timeouts a run can time out by.
 #pragma once
 
 #include <cstddef>
@@ -46,6 +46,29 @@ enum class timeout_kind {
     return "unknown";
 }
 
+/// Where an update is (update_handle::stage): Temporal's stages admitted < accepted < completed, with
+/// the ways an update can end other than by completing.
+enum class update_stage : unsigned char {
+    admitted,    ///< taken by the run, waiting in its inbox
+    accepted,    ///< past its validator: its handler runs (an async one may still be waiting)
+    completed,   ///< its handler returned: result() gives the value
+    failed,      ///< its handler threw: result() throws update_failed
+    rejected,    ///< its validator rejected it (threw, or returned coflow::reject): update_rejected
+    unfinished,  ///< its run closed first: update_unfinished
+};
+
+[[nodiscard]] constexpr std::string_view to_string(update_stage s) noexcept {
+    switch (s) {
+        case update_stage::admitted: return "admitted";
+        case update_stage::accepted: return "accepted";
+        case update_stage::completed: return "completed";
+        case update_stage::failed: return "failed";
+        case update_stage::rejected: return "rejected";
+        case update_stage::unfinished: return "unfinished";
+    }
+    return "unknown";
+}
+
 /// A snapshot of a workflow's latest run (see workflow_handle::describe).
 struct workflow_description {
     std::string id;
@@ -55,7 +78,8 @@ struct workflow_description {
     std::size_t pending_signals = 0;   ///< accepted, not yet delivered to a handler or channel
     std::size_t received_signals = 0;  ///< accepted in this run (counts against the per-run limit)
     std::size_t pending_outgoing_signals = 0;  ///< sent through external handles, not yet delivered
-    std::size_t running_handlers = 0;  ///< async signal handlers started and not finished
+    std::size_t pending_updates = 0;   ///< taken, not yet delivered to a validator and handler
+    std::size_t running_handlers = 0;  ///< async signal and update handlers started and not finished
     bool cancel_requested = false;  ///< cancel() was called on this run; stays true after the body caught it
     /// What the run is suspended on right now, one entry per wait, like Temporal's stack-trace query:
     /// "body: wait_condition", "handler: sleep until 1500ms", "body: child_result 'apply-3'" ...

@@ -28,6 +28,7 @@
 #include <coflow/history_text.hpp>
 #include <coflow/status.hpp>
 #include <coflow/task.hpp>
+#include <coflow/validation.hpp>
 
 namespace coflow {
 
@@ -65,6 +66,14 @@ struct update_at {
     using tr = member_fn_traits<M>;
     static constexpr bool is_async = is_task<typename tr::result_type>::value;
     static constexpr bool has_validator = !std::is_same_v<std::remove_const_t<decltype(validator)>, no_validator>;
+    // It returns coflow::validation rather than throwing to reject.
+    static constexpr bool validator_returns = [] {
+        if constexpr (has_validator)
+            return std::is_same_v<typename member_fn_traits<std::remove_const_t<decltype(validator)>>::result_type,
+                                  validation>;
+        else
+            return false;
+    }();
     using result = typename task_value<typename tr::result_type>::type;
     using args = typename tr::args_tuple;
 };
@@ -153,7 +162,7 @@ public:
             // Replay skips it: the history says it was accepted.
             if (validate_ && !passes_validator(obj)) return book->settle(*outcome, update_stage::rejected);
         }
-        outcome->stage = update_stage::accepted;
+        book->accept(*outcome);
         if (in.hist) [[unlikely]]
             record_accepted(in);
         if constexpr (A::is_async) {
@@ -188,14 +197,22 @@ public:
     }
 
 private:
-    // Runs the validator, read-only; what it throws is the rejection (nothing is recorded).
+    // Runs the validator, read-only; what it returns as coflow::reject, or throws, is the rejection
+    // (nothing is recorded).
     bool passes_validator(const T& obj) {
         return guarded(
             [&] {
-                std::apply([&](const auto&... a) { (obj.*A::validator)(a...); }, args_);
-                return true;
+                if constexpr (A::validator_returns) {
+                    validation v = std::apply([&](const auto&... a) { return (obj.*A::validator)(a...); }, args_);
+                    if (!v.accepted()) outcome->reason = v.reason();
+                    return v.accepted();
+                } else {
+                    std::apply([&](const auto&... a) { (obj.*A::validator)(a...); }, args_);
+                    return true;
+                }
             },
             [&](std::exception_ptr e) {
+                outcome->reason = describe_exception(e);
                 outcome->cause = std::move(e);
                 return false;
             });
@@ -269,9 +286,15 @@ public:
     [[nodiscard]] const std::string& workflow_id() const noexcept { return o_->workflow_id; }
     /// True once the update completed, failed, was rejected or was left unfinished by its run.
     [[nodiscard]] bool is_done() const noexcept { return o_->finished(); }
+    /// Where the update is: admitted (queued), accepted (running), or how it ended. Tells, without
+    /// raising, what result() would do (the way to read an outcome in a build without exceptions).
+    [[nodiscard]] update_stage stage() const noexcept { return o_->stage; }
+    /// Why the validator rejected the update (the reason it returned, or the message of what it threw);
+    /// empty unless stage() is rejected.
+    [[nodiscard]] const std::string& rejection_reason() const noexcept { return o_->reason; }
 
     /// What the handler returned (a copy: result() may be asked again). Throws result_not_ready until
-    /// the executor ran the update to its end, update_rejected if its validator threw, update_failed
+    /// the executor ran the update to its end, update_rejected if its validator rejected it, update_failed
     /// if its handler threw (the run goes on), update_unfinished if its run closed first.
     R result() const {
         const detail::update_outcome<R>& o = *o_;
@@ -279,7 +302,8 @@ public:
             case detail::update_stage::admitted:
             case detail::update_stage::accepted:
                 detail::raise(result_not_ready(o.workflow_id, o.name, o.update_id));
-            case detail::update_stage::rejected: detail::raise(update_rejected(o.workflow_id, o.name, o.update_id, o.cause));
+            case detail::update_stage::rejected:
+                detail::raise(update_rejected(o.workflow_id, o.name, o.update_id, o.reason, o.cause));
             case detail::update_stage::failed: detail::raise(update_failed(o.workflow_id, o.name, o.update_id, o.cause));
             case detail::update_stage::unfinished: detail::raise(update_unfinished(o.workflow_id, o.name, o.update_id));
             case detail::update_stage::completed: break;
@@ -326,9 +350,7 @@ std::shared_ptr<update_outcome<R>> admit_outcome(instance_base& in, update_optio
     in.eng.schedule(in);  // first: if posting fails, nothing was taken (a spare activation is harmless)
     std::shared_ptr<update_call_base> call = make(outcome, in.x->updates);
     in.inbox.emplace_back(update_delivery{std::move(call)}, update_index);
-    book.by_id.emplace(opts.id, outcome);
-    ++book.in_flight;
-    ++book.total;
+    book.take(outcome);
     return outcome;
 }
 
@@ -424,7 +446,7 @@ public:
     void deliver(instance_base& in, const std::shared_ptr<update_call_base>& self) override {
         run_ = &in;
         T& obj = *static_cast<T*>(in.object());
-        outcome->stage = update_stage::accepted;
+        book->accept(*outcome);
         if (in.hist) [[unlikely]]
             record_accepted(in);
         raw_args raw(std::move(args_), in.id, outcome->name);
@@ -513,12 +535,10 @@ std::string replay_update(instance_base& in, const history_event& e) {
                     [&](std::string& id, auto&... rest) {
                         update_book& book = book_of(in);
                         auto outcome = std::make_shared<update_outcome<typename A::result>>(
-                            in.id, std::string(A::name), id, type_id_of<typename A::result>());
+                            in.id, std::string(A::name), std::move(id), type_id_of<typename A::result>());
                         std::shared_ptr<update_call_base> call = std::make_shared<update_call<T, I>>(
                             outcome, in.x->updates, typename A::args(std::move(rest)...), false);
-                        book.by_id.emplace(std::move(id), std::move(outcome));
-                        ++book.in_flight;
-                        ++book.total;
+                        book.take(std::move(outcome));
                         call->deliver(in, call);
                     },
                     values);
@@ -532,12 +552,10 @@ std::string replay_update(instance_base& in, const history_event& e) {
             using R = dynamic_update_result_t<T>;
             update_book& book = book_of(in);
             std::string id = *static_cast<const std::string*>(a.data[0].value);
-            auto outcome = std::make_shared<update_outcome<R>>(in.id, e.name, id, type_id_of<R>());
+            auto outcome = std::make_shared<update_outcome<R>>(in.id, e.name, std::move(id), type_id_of<R>());
             std::shared_ptr<update_call_base> call = std::make_shared<dynamic_update_call<T>>(
                 outcome, in.x->updates, std::make_unique<after_update_id>(std::move(pack)));
-            book.by_id.emplace(std::move(id), std::move(outcome));
-            ++book.in_flight;
-            ++book.total;
+            book.take(std::move(outcome));
             call->deliver(in, call);
             why.clear();
         }

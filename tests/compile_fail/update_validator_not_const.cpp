@@ -1,4 +1,4 @@
-// expect: an update validator must be a const member function of the workflow type returning void and taking the update's parameters; it rejects by throwing
+// expect: an update validator must be a const member function of the workflow type taking the update's parameters and returning void (it rejects by throwing) or coflow::validation (coflow::accept() or coflow::reject(reason))
 // A validator runs before the update is accepted, read-only like a query: a non-const one could change the workflow.
 #include <coflow/coflow.hpp>
 

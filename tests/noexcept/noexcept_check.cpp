@@ -1,7 +1,7 @@
 // tests/noexcept/noexcept_check.cpp: built with -fno-exceptions -fno-rtti, as many games build. Runs a small
 // real workload (signals typed and by name, queries, wait_condition, timers, coflow::timer, children,
-// continue-as-new, external signals, mutex and semaphore, cancellation, timeouts, histories and replay) and
-// returns non-zero if any result is off.
+// continue-as-new, external signals, mutex and semaphore, updates and their validators, cancellation, timeouts,
+// histories and replay) and returns non-zero if any result is off.
 // Nothing here raises an error: in this build an error goes to the error handler, which aborts.
 #include <coflow/coflow.hpp>
 
@@ -41,7 +41,8 @@ private:
     int done_ = 0;
 };
 
-// Takes updates: a synchronous one answering with the value it replaced, an async one that sleeps first.
+// Takes updates: a synchronous one answering with the value it replaced (its validator turns away negative
+// values by returning coflow::reject: the way to reject without exceptions), an async one that sleeps first.
 class adjuster {
 public:
     coflow::workflow<int> run() {
@@ -54,6 +55,10 @@ public:
         value_ = v;
         return before;
     }
+    coflow::validation check_set(int v) const {
+        if (v < 0) return coflow::reject("no negative values");
+        return coflow::accept();
+    }
     coflow::task<int> set_later(int v) {
         co_await coflow::sleep(1s);
         value_ = v;
@@ -61,7 +66,7 @@ public:
     }
     static constexpr auto definition = coflow::define<adjuster>("adjuster")
                                            .run(&adjuster::run)
-                                           .update("set", &adjuster::set)
+                                           .update("set", &adjuster::set, &adjuster::check_set)
                                            .update("set_later", &adjuster::set_later);
 
 private:
@@ -355,9 +360,14 @@ int main() {
     // Updates answer their callers without exceptions, and replay.
     auto adj = rt.start_workflow(&adjuster::run, {.id = "adjuster"});
     auto first = adj.start_update(&adjuster::set, 3);
+    auto negative = adj.start_update({.id = "negative"}, &adjuster::set, -1);
     auto later = adj.start_update<int>("set_later", 12);
     ex.run_until_idle();
     expect(first.result() == 0 && later.result() == 12 && adj.result() == 12, "updates answer without exceptions");
+    expect(negative.stage() == coflow::update_stage::rejected && negative.rejection_reason() == "no negative values",
+           "a validator rejects without exceptions by returning coflow::reject");
+    expect(first.stage() == coflow::update_stage::completed && first.rejection_reason().empty(),
+           "an accepted update has no rejection reason");
 
     // A mutex lets one handler in at a time, in the order they asked; a cancel closes a run waiting for one.
     auto tn = rt.start_workflow(&turns::run, {.id = "turns"});
@@ -395,7 +405,7 @@ int main() {
     // damaged history would be fatal here).
     for (const auto& hist : rt.histories()) {
         std::size_t closing = 0;
-        for (const auto& e : hist->events) closing += coflow::is_closing(e.kind) ? 1 : 0;
+        for (const auto& e : hist->events) closing += coflow::is_closing(e.kind) ? 1u : 0u;
         expect(closing == 0 || (closing == 1 && coflow::is_closing(hist->events.back().kind)),
                "a closed run's history ends with its closing event");
         const std::string& type = hist->workflow_type;

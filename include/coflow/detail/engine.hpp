@@ -328,8 +328,12 @@ public:
         if (!x) x = std::make_unique<extras>(*this);
         return *x;
     }
-    /// Signals accepted and not yet delivered, as seen from outside the run.
-    [[nodiscard]] std::size_t pending_signals() const noexcept { return inbox.size() + delivered_ahead; }
+    /// Signals accepted and not yet delivered, as seen from outside the run (the inbox holds updates too).
+    [[nodiscard]] std::size_t pending_signals() const noexcept {
+        return inbox.size() + delivered_ahead - pending_updates();
+    }
+    /// Updates taken and not yet delivered.
+    [[nodiscard]] std::size_t pending_updates() const noexcept { return x && x->updates ? x->updates->queued : 0; }
     [[nodiscard]] std::size_t pending_outgoing() const noexcept { return x ? x->outbox.size() : 0; }
     [[nodiscard]] std::string_view terminate_reason() const noexcept {
         return x ? std::string_view(x->terminate_reason) : std::string_view();

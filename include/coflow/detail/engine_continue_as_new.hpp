@@ -26,7 +26,7 @@ inline void engine::continue_as_new(instance_base& old) {
         return;
     }
     // Moved signals were received by the old run: they do not count against the new run's limit.
-    // Updates move too (they were not accepted yet: they have no event to carry).
+    // Updates move too (they were not accepted yet: they have no event to carry), and are the new run's.
     std::size_t carried_inbox = 0;
     while (!old.inbox.empty()) {
         if (old.inbox.front().index != update_index) ++carried_inbox;
@@ -48,6 +48,12 @@ inline void engine::continue_as_new(instance_base& old) {
     const duration execution_timeout = old.x->execution_timeout, run_timeout = old.x->run_timeout;
     const time_point execution_deadline = old.x->execution_deadline;
     close(old, workflow_status::continued_as_new);
+    // After close: the old run's async updates are settled (unfinished). The queued ones stay known by
+    // id in the new run, as if their callers had retried them there (Temporal's retry lands on it).
+    if (old.x->updates) {
+        nx.updates = std::move(old.x->updates);
+        nx.updates->carry_over();
+    }
     id_map<instance_base>::entry& entry = by_id_.probe(old.id, id_map<instance_base>::hash_of(old.id));
     std::unique_ptr<instance_base> keep(entry.run);
     by_id_.erase(entry);

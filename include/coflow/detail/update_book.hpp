@@ -10,10 +10,11 @@
 #include <unordered_map>
 
 #include <coflow/detail/type_id.hpp>
+#include <coflow/status.hpp>
 
 namespace coflow::detail {
 
-enum class update_stage : unsigned char { admitted, accepted, completed, failed, rejected, unfinished };
+using coflow::update_stage;
 
 /// One update's outcome as its caller sees it. The derived update_outcome<R> (update.hpp) holds the value.
 struct update_outcome_base {
@@ -29,19 +30,44 @@ struct update_outcome_base {
     type_id result;
     update_stage stage = update_stage::admitted;
     std::exception_ptr cause;  // what the validator or handler threw
+    std::string reason;        // rejected: what the validator said (returned, or the message of what it threw)
 };
 
-/// A run's updates (Temporal deduplicates by update id within a run; continue-as-new starts a new book).
-/// Shared: an update still queued when its run continues as new settles its counts here.
+/// A run's updates (Temporal deduplicates by update id within a run). Shared with the calls the run
+/// took, which settle their counts here.
 struct update_book {
     std::unordered_map<std::string, std::shared_ptr<update_outcome_base>> by_id;
     std::size_t in_flight = 0;  // taken and not finished
     std::size_t total = 0;      // taken and not rejected
+    std::size_t queued = 0;     // taken and not yet delivered (waiting in the run's inbox)
     std::uint64_t made_ids = 0;
+
+    /// The run took the update `o` (it waits to be delivered).
+    void take(std::shared_ptr<update_outcome_base> o) {
+        std::string id = o->update_id;
+        by_id.emplace(std::move(id), std::move(o));
+        ++in_flight;
+        ++total;
+        ++queued;
+    }
+
+    /// Delivered and past its validator: the update runs.
+    void accept(update_outcome_base& o) noexcept {
+        if (o.stage == update_stage::admitted) --queued;
+        o.stage = update_stage::accepted;
+    }
+
+    /// Continue-as-new: this book goes to the new run with the updates still queued, which move with the
+    /// inbox (the calls keep pointing here). The rest stays behind: update ids are per run, as in Temporal.
+    void carry_over() {
+        std::erase_if(by_id, [](const auto& e) { return e.second->stage != update_stage::admitted; });
+        in_flight = total = queued;
+    }
 
     /// The update left the run's hands (finished, rejected or dropped).
     void settle(update_outcome_base& o, update_stage how) {
         const bool was_open = !o.finished();
+        if (o.stage == update_stage::admitted) --queued;
         o.stage = how;
         if (!was_open) return;
         --in_flight;
