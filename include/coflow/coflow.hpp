@@ -27,6 +27,7 @@
 #include <coflow/options.hpp>
 #include <coflow/replay.hpp>
 #include <coflow/runtime.hpp>
+#include <coflow/save.hpp>
 #include <coflow/selector.hpp>
 #include <coflow/semaphore.hpp>
 #include <coflow/signal.hpp>

@@ -50,7 +50,15 @@ public:
         return w;
     }
 
+    /// Loading: calls f(slot, due) for each timer the executor holds.
+    template <class F>
+    void for_each_posted(F&& f) const {
+        for (std::uint32_t s = 0; s < slots_.size(); ++s)
+            if (slots_[s].in_executor) f(s, slots_[s].due);
+    }
+
     [[nodiscard]] std::uint32_t generation(std::uint32_t s) const noexcept { return slots_[s].gen; }
+    [[nodiscard]] const waiter* waiter_of(std::uint32_t s) const noexcept { return slots_[s].w; }
     [[nodiscard]] time_point due(std::uint32_t s) const noexcept { return slots_[s].due; }
 
 private:
