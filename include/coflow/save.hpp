@@ -36,7 +36,8 @@ namespace detail {
 //     coflow-save 1
 //     runtime (clock, random state, ids generated, runs)
 //     run (type, id, run id, run key, seed, status, start time, parent id, first run key,
-//          continued run key, continued, execution timeout, run timeout, execution deadline, events)
+//          continued run key, continued, execution timeout, run timeout, execution deadline,
+//          update ids made, events)
 //     event (kind, time, name, args, self-sent, in a handler, start index, input, error)   ... per event
 //     end
 //
@@ -53,7 +54,8 @@ struct saved_run {
     std::string parent_id;
     std::uint64_t first_run_key = 0, continued_run_key = 0;
     bool continued = false;
-    std::size_t position = 0;  // of its run line
+    std::uint64_t update_ids_made = 0;  // update ids the runtime made for it ("update-<n>"): not in the history
+    std::size_t position = 0;           // of its run line
     history hist;
 };
 
@@ -158,11 +160,12 @@ inline std::string save_text(engine& eng) {
         out += "\nrun ";
         w.write(std::tuple<std::string, std::string, std::string, std::uint64_t, std::uint64_t, std::string,
                            std::int64_t, std::string, std::uint64_t, std::uint64_t, bool, std::int64_t, std::int64_t,
-                           std::int64_t, std::uint64_t>(
+                           std::int64_t, std::uint64_t, std::uint64_t>(
             h.workflow_type, in->id, h.run_id, in->run_key, h.seed, std::string(to_string(in->status)),
             in->start_time.time_since_epoch().count(), x ? x->parent_id : std::string(), x ? x->first_run_key : 0,
             x ? x->continued_run_key : 0, x && x->continued, h.execution_timeout_ns, h.run_timeout_ns,
-            h.execution_deadline_ns, static_cast<std::uint64_t>(h.events.size())));
+            h.execution_deadline_ns, x && x->updates ? x->updates->made_ids : 0,
+            static_cast<std::uint64_t>(h.events.size())));
         for (std::size_t k = 0; k < h.events.size(); ++k) {
             out += "\nevent ";
             write_event(w, *in, h.events[k], k);
@@ -266,10 +269,11 @@ inline saved_runtime parse_save(std::string_view text, const pack_decoders& deco
         std::string status;
         std::tie(run.type, run.hist.workflow_id, run.hist.run_id, run.run_key, run.hist.seed, status,
                  std::ignore, run.parent_id, run.first_run_key, run.continued_run_key, run.continued,
-                 run.hist.execution_timeout_ns, run.hist.run_timeout_ns, run.hist.execution_deadline_ns, events) =
+                 run.hist.execution_timeout_ns, run.hist.run_timeout_ns, run.hist.execution_deadline_ns,
+                 run.update_ids_made, events) =
             r.read<std::tuple<std::string, std::string, std::string, std::uint64_t, std::uint64_t, std::string,
                               std::int64_t, std::string, std::uint64_t, std::uint64_t, bool, std::int64_t,
-                              std::int64_t, std::int64_t, std::uint64_t>>();
+                              std::int64_t, std::int64_t, std::uint64_t, std::uint64_t>>();
         if (!r.at_end()) r.fail("the end of the run line");
         if (!status_named(status, run.status))
             detail::raise(invalid_save(run.position, "workflow '" + run.hist.workflow_id + "': unknown status '" +
@@ -345,6 +349,10 @@ inline void load_runs(engine& eng, const saved_runtime& doc, const std::vector<c
             x.first_run_key = run.first_run_key;
             x.continued_run_key = run.continued_run_key;
             x.continued = run.continued;
+            if (run.update_ids_made != 0) {
+                if (!x.updates) x.updates = std::make_shared<update_book>();
+                x.updates->made_ids = run.update_ids_made;
+            }
             replay_to_end(eng, ex, check, in, run.hist);
             eng.check_ = nullptr;
             if (in.status != run.status)
