@@ -3,6 +3,7 @@
 // against its history, so the run is back in the middle of its coroutine, and then goes on live.
 #pragma once
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <exception>
@@ -34,10 +35,10 @@ namespace detail {
 // The document, one record per line, each line a tag and one encoded tuple (codec.hpp):
 //
 //     coflow-save 1
-//     runtime (clock, random state, ids generated, runs)
+//     runtime (clock, random state, ids generated, timers armed, runs)
 //     run (type, id, run id, run key, seed, status, start time, parent id, first run key,
 //          continued run key, continued, execution timeout, run timeout, execution deadline,
-//          update ids made, events)
+//          update ids made, timers' arming order, timeout's arming order, events)
 //     event (kind, time, name, args, self-sent, in a handler, start index, input, error)   ... per event
 //     end
 //
@@ -55,13 +56,17 @@ struct saved_run {
     std::uint64_t first_run_key = 0, continued_run_key = 0;
     bool continued = false;
     std::uint64_t update_ids_made = 0;  // update ids the runtime made for it ("update-<n>"): not in the history
+    // The order in which the timers it waits on (and its timeout) were armed among all runs' timers,
+    // so that timers due at the same time fire in the same order after a load.
+    std::vector<std::uint64_t> timer_seqs;
+    std::uint64_t timeout_seq = 0;
     std::size_t position = 0;           // of its run line
     history hist;
 };
 
 struct saved_runtime {
     std::int64_t clock_ns = 0;
-    std::uint64_t rng = 0, generated_ids = 0;
+    std::uint64_t rng = 0, generated_ids = 0, timer_seq = 0;
     std::vector<saved_run> runs;
 };
 
@@ -135,6 +140,23 @@ inline void write_event(writer& w, const instance_base& run, const history_event
     write_error(w, e.error);
 }
 
+/// The arming order (timer_table::seq) of the timers `run` waits on, in that order; with `slots`, their slots.
+inline std::vector<std::uint64_t> timer_seqs(engine& eng, const instance_base& run,
+                                             std::vector<std::uint32_t>* slots = nullptr) {
+    std::vector<std::pair<std::uint64_t, std::uint32_t>> found;
+    eng.timers().for_each_posted([&](std::uint32_t s, time_point) {
+        const waiter* w = eng.timers().waiter_of(s);
+        if (w && w->inst == &run) found.emplace_back(eng.timers().seq(s), s);
+    });
+    std::sort(found.begin(), found.end());
+    std::vector<std::uint64_t> seqs;
+    for (const auto& [seq, slot] : found) {
+        seqs.push_back(seq);
+        if (slots) slots->push_back(slot);
+    }
+    return seqs;
+}
+
 inline std::string save_text(engine& eng) {
     if (!eng.recording())
         detail::raise(invalid_operation(
@@ -151,8 +173,8 @@ inline std::string save_text(engine& eng) {
     std::string out(save_header);
     out += "\nruntime ";
     writer w(out);
-    w.write(std::tuple<std::int64_t, std::uint64_t, std::uint64_t, std::uint64_t>(
-        eng.exec().now().time_since_epoch().count(), eng.rng_state(), eng.generated_ids(),
+    w.write(std::tuple<std::int64_t, std::uint64_t, std::uint64_t, std::uint64_t, std::uint64_t>(
+        eng.exec().now().time_since_epoch().count(), eng.rng_state(), eng.generated_ids(), eng.timers().next_seq(),
         static_cast<std::uint64_t>(runs.size())));
     for (const instance_base* in : runs) {
         const history& h = *in->hist;
@@ -160,12 +182,12 @@ inline std::string save_text(engine& eng) {
         out += "\nrun ";
         w.write(std::tuple<std::string, std::string, std::string, std::uint64_t, std::uint64_t, std::string,
                            std::int64_t, std::string, std::uint64_t, std::uint64_t, bool, std::int64_t, std::int64_t,
-                           std::int64_t, std::uint64_t, std::uint64_t>(
+                           std::int64_t, std::uint64_t, std::vector<std::uint64_t>, std::uint64_t, std::uint64_t>(
             h.workflow_type, in->id, h.run_id, in->run_key, h.seed, std::string(to_string(in->status)),
             in->start_time.time_since_epoch().count(), x ? x->parent_id : std::string(), x ? x->first_run_key : 0,
             x ? x->continued_run_key : 0, x && x->continued, h.execution_timeout_ns, h.run_timeout_ns,
-            h.execution_deadline_ns, x && x->updates ? x->updates->made_ids : 0,
-            static_cast<std::uint64_t>(h.events.size())));
+            h.execution_deadline_ns, x && x->updates ? x->updates->made_ids : 0, timer_seqs(eng, *in),
+            x && x->timeout_armed ? x->timeout_seq : 0, static_cast<std::uint64_t>(h.events.size())));
         for (std::size_t k = 0; k < h.events.size(); ++k) {
             out += "\nevent ";
             write_event(w, *in, h.events[k], k);
@@ -258,8 +280,8 @@ inline saved_runtime parse_save(std::string_view text, const pack_decoders& deco
     saved_runtime doc;
     reader head = lines.next("runtime");
     std::uint64_t count = 0;
-    std::tie(doc.clock_ns, doc.rng, doc.generated_ids, count) =
-        head.read<std::tuple<std::int64_t, std::uint64_t, std::uint64_t, std::uint64_t>>();
+    std::tie(doc.clock_ns, doc.rng, doc.generated_ids, doc.timer_seq, count) =
+        head.read<std::tuple<std::int64_t, std::uint64_t, std::uint64_t, std::uint64_t, std::uint64_t>>();
     if (!head.at_end()) head.fail("the end of the runtime line");
     for (std::uint64_t n = 0; n < count; ++n) {
         saved_run run;
@@ -270,10 +292,11 @@ inline saved_runtime parse_save(std::string_view text, const pack_decoders& deco
         std::tie(run.type, run.hist.workflow_id, run.hist.run_id, run.run_key, run.hist.seed, status,
                  std::ignore, run.parent_id, run.first_run_key, run.continued_run_key, run.continued,
                  run.hist.execution_timeout_ns, run.hist.run_timeout_ns, run.hist.execution_deadline_ns,
-                 run.update_ids_made, events) =
+                 run.update_ids_made, run.timer_seqs, run.timeout_seq, events) =
             r.read<std::tuple<std::string, std::string, std::string, std::uint64_t, std::uint64_t, std::string,
                               std::int64_t, std::string, std::uint64_t, std::uint64_t, bool, std::int64_t,
-                              std::int64_t, std::int64_t, std::uint64_t, std::uint64_t>>();
+                              std::int64_t, std::int64_t, std::uint64_t, std::vector<std::uint64_t>,
+                              std::uint64_t, std::uint64_t>>();
         if (!r.at_end()) r.fail("the end of the run line");
         if (!status_named(status, run.status))
             detail::raise(invalid_save(run.position, "workflow '" + run.hist.workflow_id + "': unknown status '" +
@@ -311,6 +334,36 @@ private:
     executor& live_;
 };
 
+/// Loads one run: replays it against its history to where the history ends.
+inline void replay_run(engine& eng, replay_executor& ex, replay_check& check, const saved_run& run,
+                       const workflow_type& type, instance_base* stand_in) {
+    instance_base& in = begin_replay(eng, ex, check, run.hist, type, &run.run_key, stand_in);
+    if (in.run_id() != run.hist.run_id)
+        detail::raise(invalid_save(run.position, "workflow '" + run.hist.workflow_id + "': run id " +
+                                                     run.hist.run_id + " does not match its run key"));
+    auto& x = in.more();
+    if (x.parent_id.empty()) x.parent_id = run.parent_id;
+    x.first_run_key = run.first_run_key;
+    x.continued_run_key = run.continued_run_key;
+    x.continued = run.continued;
+    if (run.update_ids_made != 0) {
+        if (!x.updates) x.updates = std::make_shared<update_book>();
+        x.updates->made_ids = run.update_ids_made;
+    }
+    replay_to_end(eng, ex, check, in, run.hist);
+    std::vector<std::uint32_t> slots;
+    const std::size_t waiting = timer_seqs(eng, in, &slots).size();
+    if (waiting != run.timer_seqs.size())
+        detail::raise(invalid_save(run.position, "workflow '" + run.hist.workflow_id + "': the save holds " +
+                                                     std::to_string(run.timer_seqs.size()) +
+                                                     " timers, the loaded run waits on " + std::to_string(waiting)));
+    for (std::size_t k = 0; k < slots.size(); ++k) eng.timers().set_seq(slots[k], run.timer_seqs[k]);
+    x.timeout_seq = run.timeout_seq;
+    if (in.status != run.status)
+        detail::raise(nondeterminism_error("the run replays to status " + std::string(to_string(in.status)) +
+                                           ", the save holds " + std::string(to_string(run.status))));
+}
+
 inline void load_runs(engine& eng, const saved_runtime& doc, const std::vector<const workflow_type*>& types) {
     if (eng.size() != 0 || !eng.histories().empty())
         detail::raise(invalid_operation("load: the runtime has workflows already; load into a fresh runtime"));
@@ -340,26 +393,20 @@ inline void load_runs(engine& eng, const saved_runtime& doc, const std::vector<c
                 detail::raise(invalid_save(run.position, "workflow '" + run.hist.workflow_id + "' is in the save twice"));
             replay_check check{};
             check.expected = &run.hist;
-            instance_base& in = begin_replay(eng, ex, check, run.hist, *type, &run.run_key, stand_in);
-            if (in.run_id() != run.hist.run_id)
-                detail::raise(invalid_save(run.position, "workflow '" + run.hist.workflow_id + "': run id " +
-                                                             run.hist.run_id + " does not match its run key"));
-            auto& x = in.more();
-            if (x.parent_id.empty()) x.parent_id = run.parent_id;
-            x.first_run_key = run.first_run_key;
-            x.continued_run_key = run.continued_run_key;
-            x.continued = run.continued;
-            if (run.update_ids_made != 0) {
-                if (!x.updates) x.updates = std::make_shared<update_book>();
-                x.updates->made_ids = run.update_ids_made;
-            }
-            replay_to_end(eng, ex, check, in, run.hist);
+            guarded([&] { replay_run(eng, ex, check, run, *type, stand_in); },
+                    [&](std::exception_ptr e) {
+                        catch_as<nondeterminism_error>(
+                            e,
+                            [&](const nondeterminism_error& why) {
+                                const std::string prefix = "[coflow.nondeterminism] ";
+                                std::string what = why.what();
+                                if (what.compare(0, prefix.size(), prefix) == 0) what.erase(0, prefix.size());
+                                detail::raise(nondeterminism_error("load: workflow '" + run.hist.workflow_id +
+                                                                   "', run " + run.hist.run_id + ": " + what));
+                            },
+                            [&] { std::rethrow_exception(e); });
+                    });
             eng.check_ = nullptr;
-            if (in.status != run.status)
-                detail::raise(nondeterminism_error("load: workflow '" + run.hist.workflow_id + "' run " +
-                                                   run.hist.run_id + " replays to status " +
-                                                   std::string(to_string(in.status)) + ", the save holds " +
-                                                   std::string(to_string(run.status))));
         }
         ex.reset();
         // Children the save does not hold (closed and forgotten before it was made) leave no stand-in.
@@ -372,7 +419,7 @@ inline void load_runs(engine& eng, const saved_runtime& doc, const std::vector<c
         });
         for (const std::string& id : stand_ins) eng.forget(id);
     }
-    eng.finish_load(live, doc.rng, doc.generated_ids);
+    eng.finish_load(live, doc.rng, doc.generated_ids, doc.timer_seq);
 }
 
 template <class Def>

@@ -315,6 +315,7 @@ public:
         time_point execution_deadline = time_point::max();
         time_point timeout_due = time_point::max();
         timer_id timeout_timer = 0;
+        std::uint64_t timeout_seq = 0;  // the order it was armed in, among timers (timer_table::seq)
         bool timeout_armed = false;
         std::shared_ptr<update_book> updates;  // made by the run's first update (update.hpp)
         timeout_kind timeout_by = timeout_kind::run;  // the timeout due first; once timed out, the one that passed
@@ -603,10 +604,11 @@ public:
     /// parent's link, the waiters on its result.
     void take_stand_in_place(instance_base& stand_in, instance_base& fresh);
     /// Loading is done: every open run's pending work (activations, timers, timeouts) is posted to `live`,
-    /// timers in the order of their due times. The engine's draws and generated ids go on from `rng`
-    /// and `generated_ids`.
-    void finish_load(executor& live, std::uint64_t rng, std::uint64_t generated_ids);
+    /// timers by due time, then in the order they were armed (timer_table::seq, as the save recorded it).
+    /// The engine's draws, generated ids and timer order go on from `rng`, `generated_ids`, `timer_seq`.
+    void finish_load(executor& live, std::uint64_t rng, std::uint64_t generated_ids, std::uint64_t timer_seq);
     [[nodiscard]] std::uint64_t rng_state() const noexcept { return rng_.state(); }
+    [[nodiscard]] timer_table& timers() noexcept { return timers_; }
     [[nodiscard]] std::uint64_t generated_ids() const noexcept { return generated_ids_; }
     /// Calls f(run) for each run, in start order (the order of histories()), those of forgotten and
     /// replaced runs left out. Needs histories.

@@ -25,45 +25,36 @@ inline void engine::take_stand_in_place(instance_base& stand_in, instance_base& 
     if (static_cast<list_hook<child_tag>&>(sx).linked()) sx.replace_with(nx);
 }
 
-inline void engine::finish_load(executor& live, std::uint64_t rng, std::uint64_t generated_ids) {
+inline void engine::finish_load(executor& live, std::uint64_t rng, std::uint64_t generated_ids,
+                                std::uint64_t timer_seq) {
     ex_ = &live;
     rng_ = splitmix64(rng);
     generated_ids_ = generated_ids;
-    // Everything the replays left in their executor was dropped with it: post it again here. Timers go
-    // by due time, then by the order of the runs (their start order) and of their arming.
+    timers_.set_next_seq(timer_seq);
+    // Everything the replays left in their executor was dropped with it: post it again here, timers by
+    // due time and then in the order the runs that never stopped armed them (load_runs restored it).
     struct due_work {
         time_point due;
-        std::uint32_t run_order;
-        std::uint32_t slot;  // a timer's (timers_), or the run's for its timeout
-        bool timeout;
+        std::uint64_t seq;
+        instance_base* timeout_of;  // null: the timer of timers_ slot `slot`
+        std::uint32_t slot;
     };
     std::vector<due_work> timers;
-    std::vector<instance_base*> runs;
-    for (const auto& h : histories_)
-        if (instance_base* in = find(h->workflow_id); in && in->hist == h.get()) runs.push_back(in);
-    std::vector<std::uint32_t> order_of_slot(slots_.size(), 0);
-    for (std::uint32_t k = 0; k < runs.size(); ++k) order_of_slot[runs[k]->slot] = k;
-    timers_.for_each_posted([&](std::uint32_t s, time_point due) {
-        const waiter* w = timers_.waiter_of(s);
-        timers.push_back(due_work{due, w && w->inst ? order_of_slot[w->inst->slot] : 0, s, false});
-    });
-    for (std::uint32_t k = 0; k < runs.size(); ++k) {
-        instance_base& in = *runs[k];
+    timers_.for_each_posted([&](std::uint32_t s, time_point due) { timers.push_back({due, timers_.seq(s), nullptr, s}); });
+    for_each_recorded_run([&](instance_base& in) {
         if (in.scheduled) {
             in.scheduled = false;
             if (in.running()) schedule(in);
         }
         if (in.running() && in.x && in.x->timeout_due != time_point::max())
-            timers.push_back(due_work{in.x->timeout_due, k, in.slot, true});
-    }
-    std::stable_sort(timers.begin(), timers.end(), [](const due_work& a, const due_work& b) {
-        return std::tie(a.due, a.run_order) < std::tie(b.due, b.run_order);
+            timers.push_back({in.x->timeout_due, in.x->timeout_seq, &in, 0});
     });
+    std::sort(timers.begin(), timers.end(),
+              [](const due_work& a, const due_work& b) { return std::tie(a.due, a.seq) < std::tie(b.due, b.seq); });
     for (const due_work& t : timers) {
-        if (t.timeout) {
-            instance_base& in = *slots_[t.slot].inst;
-            in.x->timeout_timer = ex_->post_at(t.due, timeout_work{link_ref(link_), in.slot, in.gen});
-            in.x->timeout_armed = true;
+        if (instance_base* in = t.timeout_of) {
+            in->x->timeout_timer = ex_->post_at(t.due, timeout_work{link_ref(link_), in->slot, in->gen});
+            in->x->timeout_armed = true;
         } else {
             timers_.posted(t.slot, ex_->post_at(t.due, timer_work{link_ref(link_), t.slot, timers_.generation(t.slot)}));
         }

@@ -36,6 +36,7 @@ inline void engine::set_timeouts(instance_base& in, duration execution, duration
     // A deadline at the end of the clock never comes: no timer drags the clock there.
     if (!arm || in.stand_in || x.timeout_due == time_point::max()) return;
     x.timeout_timer = ex_->post_at(x.timeout_due, timeout_work{link_ref(link_), in.slot, in.gen});
+    x.timeout_seq = timers_.draw_seq();
     x.timeout_armed = true;
 }
 
