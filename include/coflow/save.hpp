@@ -71,7 +71,7 @@ struct saved_runtime {
 };
 
 [[nodiscard]] inline bool event_kind_named(std::string_view name, event_kind& k) noexcept {
-    for (int i = 0; i <= static_cast<int>(event_kind::update_completed); ++i)
+    for (int i = 0; i <= static_cast<int>(last_event_kind); ++i)
         if (to_string(static_cast<event_kind>(i)) == name) {
             k = static_cast<event_kind>(i);
             return true;

@@ -301,6 +301,7 @@ public:
         // between see the last state rather than a freshly made object.
         std::unique_ptr<instance_base> predecessor;
         std::string terminate_reason;
+        std::vector<std::pair<std::string, bool>> patches;  // coflow::patched: each id's answer in this run
         std::shared_ptr<history> hist_owner;
         std::size_t handled = 0;  // signals delivered in this run, numbered in the history
         std::vector<std::pair<const waiter*, std::size_t>> open_waits;  // recorded, not ended: where each began
@@ -624,6 +625,9 @@ public:
             if (in.stand_in) f(in);
         });
     }
+
+    /// Replaying `in`, with recorded events still to match (patch.hpp asks).
+    [[nodiscard]] bool replaying(const instance_base& in) const noexcept;
 
     /// Replaying `in`: the recorded event it is about to match, if it is of kind `k`; else null.
     [[nodiscard]] const history_event* recorded_next(const instance_base& in, event_kind k) const noexcept;

@@ -37,6 +37,10 @@ inline void engine::record(instance_base& in, event_kind k, std::string name, st
     open.emplace_back(&w, start);
 }
 
+[[nodiscard]] inline bool engine::replaying(const instance_base& in) const noexcept {
+    return check_ && in.hist && check_->actual == in.hist && in.hist->events.size() < check_->expected->events.size();
+}
+
 [[nodiscard]] inline const history_event* engine::recorded_next(const instance_base& in, event_kind k) const noexcept {
     if (!check_ || !in.hist || check_->actual != in.hist) return nullptr;
     const std::size_t i = in.hist->events.size();
