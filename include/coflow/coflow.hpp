@@ -25,8 +25,10 @@
 #include <coflow/info.hpp>
 #include <coflow/mutex.hpp>
 #include <coflow/options.hpp>
+#include <coflow/patch.hpp>
 #include <coflow/replay.hpp>
 #include <coflow/runtime.hpp>
+#include <coflow/save.hpp>
 #include <coflow/selector.hpp>
 #include <coflow/semaphore.hpp>
 #include <coflow/signal.hpp>

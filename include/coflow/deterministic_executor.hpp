@@ -76,6 +76,12 @@ public:
     }
 
     [[nodiscard]] time_point now() const noexcept override { return now_; }
+    /// Moves the clock forward to `t` (a load does), running nothing; false if `t` is in its past.
+    bool restore_clock(time_point t) noexcept override {
+        if (t < now_) return false;
+        now_ = t;
+        return true;
+    }
 
     /// Runs ready work and fires timers (jumping the clock) until nothing is left. Returns works run.
     std::size_t run_until_idle() {

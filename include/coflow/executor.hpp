@@ -41,6 +41,7 @@ using timer_id = std::uint64_t;
 ///   cancelled must be ignored. An executor may ignore every cancel: coflow's work then runs at its
 ///   time and does nothing, but holds its memory until then.
 /// - `now()`: the executor's clock.
+/// - `restore_clock(t)`: optional; see below.
 ///
 /// Works must never be run inside `post`, `post_at` or `cancel` (no re-entrancy), and a work may post
 /// more work.
@@ -55,6 +56,11 @@ public:
     virtual timer_id post_at(time_point t, work w) = 0;
     virtual void cancel(timer_id id) noexcept = 0;
     [[nodiscard]] virtual time_point now() const noexcept = 0;
+
+    /// Loading a save (coflow/save.hpp) moves the clock to `t`, the time the save was made, before the
+    /// loaded runs' timers are posted. Returns false when it cannot. This default can only when now() is
+    /// `t` already: an executor whose clock can be set overrides it.
+    virtual bool restore_clock(time_point t) noexcept { return now() == t; }
 };
 
 }  // namespace coflow

@@ -42,7 +42,11 @@ enum class event_kind {
     workflow_timed_out,   ///< args: ["execution" | "run", the timeout in ns] (an input: replay times the run out)
     update_accepted,      ///< name: update; args: [update id, its arguments...] (an input: replay feeds it back)
     update_completed,     ///< name: update; args: [update id, result or error message]
+    patched,              ///< name: patch id (coflow::patched): the run took the patched code path
 };
+
+/// The last event kind (for range checks of read or hand-made histories).
+inline constexpr event_kind last_event_kind = event_kind::patched;
 
 [[nodiscard]] constexpr std::string_view to_string(event_kind k) noexcept {
     switch (k) {
@@ -65,6 +69,7 @@ enum class event_kind {
         case event_kind::workflow_timed_out: return "workflow_timed_out";
         case event_kind::update_accepted: return "update_accepted";
         case event_kind::update_completed: return "update_completed";
+        case event_kind::patched: return "patched";
     }
     return "unknown";
 }

@@ -24,7 +24,7 @@ namespace detail {
 
 [[noreturn]] inline void raise_damaged(const history& h, std::size_t k, const std::string& what) {
     const std::string event = k < h.events.size() && static_cast<int>(h.events[k].kind) >= 0 &&
-                                      h.events[k].kind <= event_kind::update_completed
+                                      h.events[k].kind <= last_event_kind
                                   ? h.events[k].describe(k)
                                   : "#" + std::to_string(k);
     detail::raise(invalid_history(h.workflow_id, "event " + event + ": " + what));
@@ -40,7 +40,7 @@ inline void check_shape(const history& h) {
     for (std::size_t k = 0; k < h.events.size(); ++k) {
         const history_event& e = h.events[k];
         const int kind = static_cast<int>(e.kind);
-        if (kind < 0 || e.kind > event_kind::update_completed)
+        if (kind < 0 || e.kind > last_event_kind)
             raise_damaged(h, k, "unknown event kind " + std::to_string(kind));
         if ((k == 0) != (e.kind == event_kind::workflow_started))
             raise_damaged(h, k, k == 0 ? "a run's history starts with workflow_started" : "a second workflow_started");
@@ -162,6 +162,79 @@ inline void feed(engine& eng, instance_base& run, const history& h, std::size_t 
             });
 }
 
+/// Makes the run `recorded` starts, of `type`, in `eng` (whose executor is `ex`), and records its start;
+/// `check` then compares what it records. A load gives the run key the save recorded and the stand-in
+/// whose place the run takes (see engine::take_stand_in_place).
+inline instance_base& begin_replay(engine& eng, replay_executor& ex, replay_check& check, const history& recorded,
+                                   const workflow_type& type, const std::uint64_t* run_key = nullptr,
+                                   instance_base* stand_in = nullptr) {
+    const history_event& start = recorded.events.front();
+    check.driver = &eng;
+    check.feed = [](replay_check& c, instance_base& run, std::size_t k) {
+        feed(*static_cast<engine*>(c.driver), run, *c.expected, k);
+    };
+    eng.check_ = &check;
+    ex.set_clock(time_point(duration(start.time_ns)));
+    auto args = start.input->clone();
+    if (!args) raise_damaged(recorded, 0, "the run arguments could not be copied");
+    if (!type.run_matches(args->view()))
+        detail::raise(nondeterminism_error("history of workflow '" + recorded.workflow_id +
+                                           "': the run method now takes " + type.run_params() +
+                                           ", the history started it with " + args->view().type_names()));
+    auto fresh = type.make(eng, recorded.workflow_id);
+    std::vector<std::string> text = args->text();
+    type.start(*fresh, args->view());
+    if (stand_in) eng.take_stand_in_place(*stand_in, *fresh);
+    instance_base& in = eng.add(std::move(fresh), &recorded.seed, run_key);
+    check.target_added = true;
+    if (recorded.execution_timeout_ns != 0 || recorded.run_timeout_ns != 0)  // no timer: the history says when
+        eng.set_timeouts(in, duration(recorded.execution_timeout_ns), duration(recorded.run_timeout_ns),
+                         recorded.execution_timeout_ns != 0 ? time_point(duration(recorded.execution_deadline_ns))
+                                                            : time_point::max(),
+                         false);
+    check.actual = in.hist;
+    eng.record(in, event_kind::workflow_started, std::string(type.name), std::move(text), start.input);
+    return in;
+}
+
+/// Takes the run begin_replay made through the rest of `recorded`, checking each event it records.
+inline void replay_to_end(engine& eng, replay_executor& ex, replay_check& check, instance_base& in,
+                          const history& recorded) {
+    const history& actual = *check.actual;
+    // Each round takes one step towards the next recorded event: an input is fed once the clock is moved
+    // to it; a timer's firing fires the next timer; anything else is the run's own doing, so the oldest
+    // ready work runs. Replay ends where the history ends.
+    for (;;) {
+        detail::rethrow_if_set(check.fault);
+        if (!check.mismatch.empty()) detail::raise(nondeterminism_error(check.mismatch));
+        const std::size_t k = actual.events.size();
+        if (k >= recorded.events.size()) break;
+        const history_event& next = recorded.events[k];
+        if (detail::is_input(next)) {
+            if (!in.running())
+                detail::raise(nondeterminism_error("history of workflow '" + recorded.workflow_id +
+                                                   "': the replayed run closed before input " + next.describe(k)));
+            ex.set_clock(time_point(duration(next.time_ns)));
+            detail::feed(eng, in, recorded, k);
+            continue;
+        }
+        if (next.kind == event_kind::update_accepted) {
+            if (!in.running())
+                detail::raise(nondeterminism_error("history of workflow '" + recorded.workflow_id +
+                                                   "': the replayed run closed before " + next.describe(k)));
+            // The update came at its time; if the run was idle, it was what woke it.
+            ex.set_clock(time_point(duration(next.time_ns)));
+            eng.schedule(in);  // its activation delivers it first (engine::feed_recorded_update)
+        }
+        if (next.kind == event_kind::timer_fired ? ex.fire_timer() || ex.run_ready()
+                                                 : ex.run_ready() || ex.fire_timer())
+            continue;
+        detail::raise(nondeterminism_error("history of workflow '" + recorded.workflow_id + "' differs at event " +
+                                           std::to_string(k) + ": expected " + next.describe(k) +
+                                           ", got nothing more (the replayed run made no such decision)"));
+    }
+}
+
 }  // namespace detail
 
 /// Re-runs a workflow of the class named by `definition` against `recorded` (one run's history) on a
@@ -189,66 +262,10 @@ void replay(const history& recorded, const Def& /*definition*/) {
     runtime rt{ex, runtime_options{.max_received_signals_per_run = 0, .max_pending_outgoing_signals = 0,
                                    .record_history = true}};
     detail::engine& eng = rt.engine_internals();
-    detail::replay_check check{&recorded, nullptr, {}, false, nullptr, nullptr, {}, false};
-    check.driver = &eng;
-    check.feed = [](detail::replay_check& c, detail::instance_base& run, std::size_t k) {
-        detail::feed(*static_cast<detail::engine*>(c.driver), run, *c.expected, k);
-    };
-    eng.check_ = &check;
-    ex.set_clock(time_point(duration(start.time_ns)));
-
-    const detail::workflow_type& type = detail::workflow_type_of<T>();
-    auto args = start.input->clone();
-    if (!args) detail::raise_damaged(recorded, 0, "the run arguments could not be copied");
-    if (!type.run_matches(args->view()))
-        detail::raise(nondeterminism_error("history of workflow '" + recorded.workflow_id +
-                                           "': the run method now takes " + type.run_params() +
-                                           ", the history started it with " + args->view().type_names()));
-    auto fresh = type.make(eng, recorded.workflow_id);
-    std::vector<std::string> text = args->text();
-    type.start(*fresh, args->view());
-    detail::instance_base& in = eng.add(std::move(fresh), &recorded.seed);
-    check.target_added = true;
-    if (recorded.execution_timeout_ns != 0 || recorded.run_timeout_ns != 0)  // no timer: the history says when
-        eng.set_timeouts(in, duration(recorded.execution_timeout_ns), duration(recorded.run_timeout_ns),
-                         recorded.execution_timeout_ns != 0 ? time_point(duration(recorded.execution_deadline_ns))
-                                                            : time_point::max(),
-                         false);
-    std::shared_ptr<const history> actual = in.history_ptr();
-    check.actual = actual.get();
-    eng.record(in, event_kind::workflow_started, std::string(type.name), std::move(text), start.input);
-
-    // Each round takes one step towards the next recorded event: an input is fed once the clock is moved
-    // to it; a timer's firing fires the next timer; anything else is the run's own doing, so the oldest
-    // ready work runs. Replay ends where the history ends.
-    for (;;) {
-        detail::rethrow_if_set(check.fault);
-        if (!check.mismatch.empty()) detail::raise(nondeterminism_error(check.mismatch));
-        const std::size_t k = actual->events.size();
-        if (k >= recorded.events.size()) break;
-        const history_event& next = recorded.events[k];
-        if (detail::is_input(next)) {
-            if (!in.running())
-                detail::raise(nondeterminism_error("history of workflow '" + recorded.workflow_id +
-                                                   "': the replayed run closed before input " + next.describe(k)));
-            ex.set_clock(time_point(duration(next.time_ns)));
-            detail::feed(eng, in, recorded, k);
-            continue;
-        }
-        if (next.kind == event_kind::update_accepted && !in.scheduled) {  // it came while the run was idle
-            if (!in.running())
-                detail::raise(nondeterminism_error("history of workflow '" + recorded.workflow_id +
-                                                   "': the replayed run closed before " + next.describe(k)));
-            ex.set_clock(time_point(duration(next.time_ns)));
-            eng.schedule(in);  // its activation delivers it first (engine::feed_recorded_update)
-        }
-        if (next.kind == event_kind::timer_fired ? ex.fire_timer() || ex.run_ready()
-                                                 : ex.run_ready() || ex.fire_timer())
-            continue;
-        detail::raise(nondeterminism_error("history of workflow '" + recorded.workflow_id + "' differs at event " +
-                                           std::to_string(k) + ": expected " + next.describe(k) +
-                                           ", got nothing more (the replayed run made no such decision)"));
-    }
+    detail::replay_check check{};
+    check.expected = &recorded;
+    detail::instance_base& in = detail::begin_replay(eng, ex, check, recorded, detail::workflow_type_of<T>());
+    detail::replay_to_end(eng, ex, check, in, recorded);
 }
 
 }  // namespace coflow

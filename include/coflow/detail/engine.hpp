@@ -301,6 +301,7 @@ public:
         // between see the last state rather than a freshly made object.
         std::unique_ptr<instance_base> predecessor;
         std::string terminate_reason;
+        std::vector<std::pair<std::string, bool>> patches;  // coflow::patched: each id's answer in this run
         std::shared_ptr<history> hist_owner;
         std::size_t handled = 0;  // signals delivered in this run, numbered in the history
         std::vector<std::pair<const waiter*, std::size_t>> open_waits;  // recorded, not ended: where each began
@@ -315,6 +316,7 @@ public:
         time_point execution_deadline = time_point::max();
         time_point timeout_due = time_point::max();
         timer_id timeout_timer = 0;
+        std::uint64_t timeout_seq = 0;  // the order it was armed in, among timers (timer_table::seq)
         bool timeout_armed = false;
         std::shared_ptr<update_book> updates;  // made by the run's first update (update.hpp)
         timeout_kind timeout_by = timeout_kind::run;  // the timeout due first; once timed out, the one that passed
@@ -374,7 +376,7 @@ private:
 
 class engine {
 public:
-    engine(executor& ex, runtime_options opts) : ex_(ex), opts_(opts), link_(new engine_link{this, 1}), rng_(opts.seed) {}
+    engine(executor& ex, runtime_options opts) : ex_(&ex), opts_(opts), link_(new engine_link{this, 1}), rng_(opts.seed) {}
     engine(const engine&) = delete;
     engine& operator=(const engine&) = delete;
 
@@ -396,7 +398,7 @@ public:
         by_id_.clear();
     }
 
-    [[nodiscard]] executor& exec() const noexcept { return ex_; }
+    [[nodiscard]] executor& exec() const noexcept { return *ex_; }
     /// True while the engine is being destroyed (its runs with it).
     [[nodiscard]] bool tearing_down() const noexcept { return tearing_down_; }
     [[nodiscard]] const runtime_options& options() const noexcept { return opts_; }
@@ -442,11 +444,14 @@ public:
     /// Takes a new run (with its body frame set) under its id, replacing a closed run, and schedules it.
     /// All or nothing: if anything throws (the executor's post included), no run was added and a closed
     /// run under the id is still there.
-    instance_base& add(std::unique_ptr<instance_base> inst, const std::uint64_t* forced_seed = nullptr) {
+    /// Replay and load give the recorded seed (and a load the recorded run key) instead of drawing them.
+    instance_base& add(std::unique_ptr<instance_base> inst, const std::uint64_t* forced_seed = nullptr,
+                       const std::uint64_t* forced_run_key = nullptr) {
         instance_base& in = *inst;
         const std::uint64_t id_hash = id_map<instance_base>::hash_of(in.id);
         by_id_.reserve_one();  // may grow the table: before anything else changes
         in.run_key = rng_.state();  // run_id() draws the two numbers again from here: 8 bytes, not 16
+        if (forced_run_key) in.run_key = *forced_run_key;
         rng_();
         rng_();
         const std::uint64_t seed = rng_();
@@ -511,7 +516,7 @@ public:
         post_activation(in);
     }
     [[gnu::noinline]] void post_activation(instance_base& in) {
-        ex_.post(activate_work{link_ref(link_), in.slot, in.gen});
+        ex_->post(activate_work{link_ref(link_), in.slot, in.gen});
         in.scheduled = true;
     }
 
@@ -595,6 +600,38 @@ public:
 
     replay_check* check_ = nullptr;  // set by replay() only (replay_check.hpp)
     const instance_base* self_sender_ = nullptr;  // a run whose outgoing request to itself is being taken
+
+    // ---- saving and loading (engine_load.hpp) --------------------------------------------------
+
+    /// Loading: replays on `ex` until finish_load().
+    void begin_load(executor& ex) noexcept { ex_ = &ex; }
+    /// Loading: `fresh` (not yet added) takes the place of the stand-in its parent's replay made: the
+    /// parent's link, the waiters on its result.
+    void take_stand_in_place(instance_base& stand_in, instance_base& fresh);
+    /// Loading is done: every open run's pending work (activations, timers, timeouts) is posted to `live`,
+    /// timers by due time, then in the order they were armed (timer_table::seq, as the save recorded it).
+    /// The engine's draws, generated ids and timer order go on from `rng`, `generated_ids`, `timer_seq`.
+    void finish_load(executor& live, std::uint64_t rng, std::uint64_t generated_ids, std::uint64_t timer_seq);
+    [[nodiscard]] std::uint64_t rng_state() const noexcept { return rng_.state(); }
+    [[nodiscard]] timer_table& timers() noexcept { return timers_; }
+    [[nodiscard]] std::uint64_t generated_ids() const noexcept { return generated_ids_; }
+    /// Calls f(run) for each run, in start order (the order of histories()), those of forgotten and
+    /// replaced runs left out. Needs histories.
+    template <class F>
+    void for_each_recorded_run(F&& f) const {
+        for (const auto& h : histories_)
+            if (instance_base* in = find(h->workflow_id); in && in->hist == h.get()) f(*in);
+    }
+
+    template <class F>
+    void for_each_stand_in(F&& f) const {
+        by_id_.for_each([&](instance_base& in) {
+            if (in.stand_in) f(in);
+        });
+    }
+
+    /// Replaying `in`, with recorded events still to match (patch.hpp asks).
+    [[nodiscard]] bool replaying(const instance_base& in) const noexcept;
 
     /// Replaying `in`: the recorded event it is about to match, if it is of kind `k`; else null.
     [[nodiscard]] const history_event* recorded_next(const instance_base& in, event_kind k) const noexcept;
@@ -776,7 +813,7 @@ public:
 
     std::uint32_t add_timer(waiter& w, time_point due) {
         const std::uint32_t s = timers_.take(w, due);
-        timers_.posted(s, ex_.post_at(due, timer_work{link_ref(link_), s, timers_.generation(s)}));
+        timers_.posted(s, ex_->post_at(due, timer_work{link_ref(link_), s, timers_.generation(s)}));
         return s;
     }
 
@@ -786,7 +823,7 @@ public:
     /// The wait ended: its timer's work leaves the executor (if it is still there).
     void release_timer(std::uint32_t s) noexcept {
         timer_id id;
-        if (timers_.release(s, id)) ex_.cancel(id);
+        if (timers_.release(s, id)) ex_->cancel(id);
     }
 
 private:
@@ -990,6 +1027,7 @@ private:
     [[gnu::noinline]] bool feed_recorded_update(instance_base& in, activation& act) {
         const history_event* e = recorded_next(in, event_kind::update_accepted);
         if (!e || !in.type.replay_update || !check_->mismatch.empty()) return false;
+        if (e->time_ns > ex_->now().time_since_epoch().count()) return false;  // it came later, to an idle run
         act.body = false;
         act.task = false;
         ++in.steps;
@@ -1067,7 +1105,7 @@ private:
         if (++slots_[in.slot].gen != 0) free_slots_.push_back(in.slot);
     }
 
-    executor& ex_;
+    executor* ex_;  // a load replays on its own executor for a while (engine_load.hpp)
     runtime_options opts_;
     engine_link* link_;
     splitmix64 rng_;
@@ -1232,4 +1270,5 @@ inline void instance_base::spawn_handler(std::coroutine_handle<> frame, promise_
 #include <coflow/detail/engine_close.hpp>
 #include <coflow/detail/engine_continue_as_new.hpp>
 #include <coflow/detail/engine_history.hpp>
+#include <coflow/detail/engine_load.hpp>
 #include <coflow/detail/engine_timeouts.hpp>

@@ -9,7 +9,7 @@ namespace coflow::detail {
 inline void engine::record(instance_base& in, event_kind k, std::string name, std::vector<std::string> args,
                            std::shared_ptr<arg_pack_base> input, std::exception_ptr error, bool self_sent) {
     if (!in.hist || (!in.hist->events.empty() && is_closing(in.hist->events.back().kind))) return;
-    history_event e{k,           ex_.now().time_since_epoch().count(), std::move(name), std::move(args),
+    history_event e{k,           ex_->now().time_since_epoch().count(), std::move(name), std::move(args),
                     std::move(input), std::move(error), self_sent};
     if (check_ && check_->actual == in.hist) [[unlikely]] {
         check_->feed_inputs_before(e, in);
@@ -35,6 +35,10 @@ inline void engine::record(instance_base& in, event_kind k, std::string name, st
             return;
         }
     open.emplace_back(&w, start);
+}
+
+[[nodiscard]] inline bool engine::replaying(const instance_base& in) const noexcept {
+    return check_ && in.hist && check_->actual == in.hist && in.hist->events.size() < check_->expected->events.size();
 }
 
 [[nodiscard]] inline const history_event* engine::recorded_next(const instance_base& in, event_kind k) const noexcept {

@@ -35,7 +35,8 @@ inline void engine::set_timeouts(instance_base& in, duration execution, duration
     }
     // A deadline at the end of the clock never comes: no timer drags the clock there.
     if (!arm || in.stand_in || x.timeout_due == time_point::max()) return;
-    x.timeout_timer = ex_.post_at(x.timeout_due, timeout_work{link_ref(link_), in.slot, in.gen});
+    x.timeout_timer = ex_->post_at(x.timeout_due, timeout_work{link_ref(link_), in.slot, in.gen});
+    x.timeout_seq = timers_.draw_seq();
     x.timeout_armed = true;
 }
 
@@ -59,7 +60,7 @@ inline void engine::fire_timeout(std::uint32_t slot, std::uint32_t gen) {
 inline void engine::cancel_timeout(instance_base& in) noexcept {
     if (in.x && in.x->timeout_armed) {
         in.x->timeout_armed = false;
-        ex_.cancel(in.x->timeout_timer);
+        ex_->cancel(in.x->timeout_timer);
     }
 }
 

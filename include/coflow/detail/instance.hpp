@@ -259,6 +259,27 @@ instance_base& start_run(engine& eng, std::string id, A&&... args) {
     return in;
 }
 
+/// The decoders of every pack a run of T records (a load reads them back): its run arguments, each
+/// signal's and each update's arguments (an update's after its id), and its result. Types without a
+/// codec add none: a save refuses them first.
+template <class T>
+void add_decoders(pack_decoders& m) {
+    pack_decoder_of<run_args_t<T>>::add(m);
+    [&]<std::size_t... I>(std::index_sequence<I...>) {
+        (pack_decoder_of<typename signal_args<
+             T, std::remove_const_t<decltype(std::get<I>(T::definition.signals).target)>>::tuple>::add(m),
+         ...);
+    }(std::make_index_sequence<signal_count_v<T>>{});
+    [&]<std::size_t... I>(std::index_sequence<I...>) {
+        (pack_decoder_of<decltype(std::tuple_cat(std::declval<std::tuple<std::string>>(),
+                                                 std::declval<typename update_at<T, I>::args>()))>::add(m),
+         ...);
+    }(std::make_index_sequence<update_count_v<T>>{});
+    using R = run_result_t<T>;
+    if constexpr (std::is_void_v<R>) pack_decoder_of<std::tuple<>>::add(m);
+    else pack_decoder_of<std::tuple<R>>::add(m);
+}
+
 // ---- the type-erased table --------------------------------------------------------------------
 
 template <class T>
@@ -282,7 +303,8 @@ struct type_table {
                                         &carried_channel_values<T>, &move_channels<T>,
                                         dynamic_table<T>::signal(), dynamic_table<T>::query(),
                                         &replay_update<T>, update_table<T>::entries.data(),
-                                        update_table<T>::entries.size(), update_table<T>::dynamic()};
+                                        update_table<T>::entries.size(), update_table<T>::dynamic(),
+                                        &add_decoders<T>};
 };
 
 template <class T>

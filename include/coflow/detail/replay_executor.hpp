@@ -36,6 +36,14 @@ public:
     }
     [[nodiscard]] time_point now() const noexcept override { return now_; }
 
+    /// Drops every work without running it and sets the clock to `t`: a load keeps nothing of one run's
+    /// replay for the next, which starts at its own time.
+    void reset(time_point t = time_point{}) noexcept {
+        ready_.clear();
+        timers_.clear();
+        now_ = t;
+    }
+
     /// Moves the clock forward to `t` (never back), running nothing.
     void set_clock(time_point t) noexcept { now_ = std::max(now_, t); }
 

@@ -24,6 +24,7 @@ public:
         free_.pop_back();
         slots_[s].w = &w;
         slots_[s].due = due;
+        slots_[s].seq = next_seq_++;
         return s;
     }
 
@@ -50,7 +51,23 @@ public:
         return w;
     }
 
+    /// Loading: calls f(slot, due) for each timer the executor holds.
+    template <class F>
+    void for_each_posted(F&& f) const {
+        for (std::uint32_t s = 0; s < slots_.size(); ++s)
+            if (slots_[s].in_executor) f(s, slots_[s].due);
+    }
+
     [[nodiscard]] std::uint32_t generation(std::uint32_t s) const noexcept { return slots_[s].gen; }
+    [[nodiscard]] const waiter* waiter_of(std::uint32_t s) const noexcept { return slots_[s].w; }
+
+    /// The order timers were armed in (a timeout's too: draw_seq): the executor runs timers due at the
+    /// same time in that order, and a save keeps it so that a load posts them again in it.
+    [[nodiscard]] std::uint64_t seq(std::uint32_t s) const noexcept { return slots_[s].seq; }
+    void set_seq(std::uint32_t s, std::uint64_t seq) noexcept { slots_[s].seq = seq; }
+    [[nodiscard]] std::uint64_t draw_seq() noexcept { return next_seq_++; }
+    [[nodiscard]] std::uint64_t next_seq() const noexcept { return next_seq_; }
+    void set_next_seq(std::uint64_t n) noexcept { next_seq_ = n; }
     [[nodiscard]] time_point due(std::uint32_t s) const noexcept { return slots_[s].due; }
 
 private:
@@ -64,7 +81,7 @@ private:
 
     [[gnu::noinline]] void add_slot() {
         if (free_.capacity() <= slots_.size()) free_.reserve(2 * slots_.size() + 8);
-        slots_.push_back(slot{nullptr, time_point{}, 0, 0, false});
+        slots_.push_back(slot{nullptr, time_point{}, 0, 0, 0, false});
         free_.push_back(static_cast<std::uint32_t>(slots_.size() - 1));
     }
 
@@ -72,10 +89,12 @@ private:
         waiter* w;
         time_point due;  // kept here, not in the waiter: only armed timers pay for it
         timer_id id;
+        std::uint64_t seq;
         std::uint32_t gen;
         bool in_executor;
     };
     std::vector<slot> slots_;
+    std::uint64_t next_seq_ = 0;
     std::vector<std::uint32_t> free_;  // grows only past the most timers ever armed at once
 };
 

@@ -4,6 +4,7 @@
 
 #include <array>
 #include <cstddef>
+#include <map>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -12,6 +13,7 @@
 #include <type_traits>
 #include <utility>
 
+#include <coflow/codec.hpp>
 #include <coflow/detail/type_id.hpp>
 #include <coflow/detail/update_book.hpp>
 #include <coflow/history_text.hpp>
@@ -68,7 +70,19 @@ public:
     [[nodiscard]] virtual std::vector<std::string> text() const = 0;
     /// A copy (replay feeds a recorded input again), or null when a type cannot be copied.
     [[nodiscard]] virtual std::unique_ptr<arg_pack_base> clone() const = 0;
+    /// Saving: "(A, B)", the types a loader decodes the values as (see pack_decoders).
+    [[nodiscard]] virtual std::string signature() const = 0;
+    /// Saving: writes the values with their codecs (codec.hpp); or, when a type has none, writes nothing
+    /// and returns that type's name.
+    [[nodiscard]] virtual std::string_view encode(writer& w) const = 0;
 };
+
+/// Loading: reads the values of one pack signature back into an owned pack.
+using pack_decoder = std::unique_ptr<arg_pack_base> (*)(reader&);
+
+/// The packs a load can read, by signature: the argument and result types of the workflow types it
+/// was given, and the packs coflow itself records (a termination's reason, a timeout).
+using pack_decoders = std::map<std::string, pack_decoder, std::less<>>;
 
 template <class... Ts>
 std::unique_ptr<arg_pack_base> take_pack(erased_args a);
@@ -87,6 +101,17 @@ public:
         else
             return nullptr;
     }
+    [[nodiscard]] std::string signature() const override { return type_list_name<Ts...>(); }
+    [[nodiscard]] std::string_view encode(writer& w) const override {
+        if constexpr ((has_codec<Ts> && ...)) {
+            std::apply([&](const auto&... v) { w.write(v...); }, values_);
+            return {};
+        } else {
+            std::string_view missing;
+            ((missing = missing.empty() && !has_codec<Ts> ? type_name<Ts>() : missing), ...);
+            return missing;
+        }
+    }
 
 private:
     std::tuple<Ts...> values_;
@@ -100,6 +125,29 @@ std::unique_ptr<arg_pack_base> take_pack(erased_args a) {
         return std::make_unique<arg_pack_impl<Ts...>>(std::move(*static_cast<Ts*>(a.data[I].value))...);
     }(std::index_sequence_for<Ts...>{});
 }
+
+/// Reads a pack of Ts... (a pack_decoder).
+template <class... Ts>
+std::unique_ptr<arg_pack_base> decode_pack(reader& r) {
+    if constexpr ((has_codec<Ts> && ...)) {
+        // Braces: the values are read in order.
+        return std::unique_ptr<arg_pack_base>(new arg_pack_impl<Ts...>{r.template read<Ts>()...});
+    } else {
+        (void)r;
+        return nullptr;
+    }
+}
+
+/// Registers the decoder of packs of the tuple's types, when they all have codecs.
+template <class Tuple>
+struct pack_decoder_of;
+template <class... Ts>
+struct pack_decoder_of<std::tuple<Ts...>> {
+    static void add(pack_decoders& m) {
+        if constexpr ((has_codec<std::decay_t<Ts>> && ...))
+            m.emplace(type_list_name<std::decay_t<Ts>...>(), &decode_pack<std::decay_t<Ts>...>);
+    }
+};
 
 /// A copy of a tuple's values as an arg pack (for replay), or null when a type cannot be copied.
 template <class... Ts>
@@ -182,6 +230,8 @@ struct workflow_type {
     const update_info* updates = nullptr;
     std::size_t update_count = 0;
     const dynamic_update_info* dynamic_update = nullptr;
+    // Loading: adds the decoders of the packs its runs record (run, signal and update arguments, result).
+    void (*add_decoders)(pack_decoders&) = nullptr;
 
     [[nodiscard]] const signal_info* find_signal(std::string_view n, std::uint32_t& index) const noexcept {
         for (std::size_t i = 0; i < signal_count; ++i)

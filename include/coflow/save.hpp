@@ -1,0 +1,477 @@
+// coflow/save.hpp: save(runtime) and load(runtime, saved, definitions...): workflows that survive the
+// program. A save holds each run's history with its inputs' values; a load replays each run's code
+// against its history, so the run is back in the middle of its coroutine, and then goes on live.
+#pragma once
+
+#include <algorithm>
+#include <cstddef>
+#include <cstdint>
+#include <exception>
+#include <istream>
+#include <iterator>
+#include <memory>
+#include <ostream>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include <coflow/codec.hpp>
+#include <coflow/detail/engine.hpp>
+#include <coflow/detail/raise.hpp>
+#include <coflow/detail/replay_check.hpp>
+#include <coflow/detail/replay_executor.hpp>
+#include <coflow/detail/workflow_type.hpp>
+#include <coflow/errors.hpp>
+#include <coflow/history.hpp>
+#include <coflow/replay.hpp>
+#include <coflow/runtime.hpp>
+
+namespace coflow {
+
+namespace detail {
+
+// The document, one record per line, each line a tag and one encoded tuple (codec.hpp):
+//
+//     coflow-save 1
+//     runtime (clock, random state, ids generated, timers armed, runs)
+//     run (type, id, run id, run key, seed, status, start time, parent id, first run key,
+//          continued run key, continued, execution timeout, run timeout, execution deadline,
+//          update ids made, timers' arming order, timeout's arming order, events)
+//     event (kind, time, name, args, self-sent, in a handler, start index, input, error)   ... per event
+//     end
+//
+// An input is n, or o(signature, values...): the values of the pack replay feeds, read back by the
+// decoder registered for the signature. An error is n, or o(code, message), code -1 for an exception
+// that is not a coflow::error.
+inline constexpr std::string_view save_header = "coflow-save 1";
+
+/// The runs a load rebuilds, as read from a save.
+struct saved_run {
+    std::string type;
+    std::uint64_t run_key = 0;
+    workflow_status status = workflow_status::running;
+    std::string parent_id;
+    std::uint64_t first_run_key = 0, continued_run_key = 0;
+    bool continued = false;
+    std::uint64_t update_ids_made = 0;  // update ids the runtime made for it ("update-<n>"): not in the history
+    // The order in which the timers it waits on (and its timeout) were armed among all runs' timers,
+    // so that timers due at the same time fire in the same order after a load.
+    std::vector<std::uint64_t> timer_seqs;
+    std::uint64_t timeout_seq = 0;
+    std::size_t position = 0;           // of its run line
+    history hist;
+};
+
+struct saved_runtime {
+    std::int64_t clock_ns = 0;
+    std::uint64_t rng = 0, generated_ids = 0, timer_seq = 0;
+    std::vector<saved_run> runs;
+};
+
+[[nodiscard]] inline bool event_kind_named(std::string_view name, event_kind& k) noexcept {
+    for (int i = 0; i <= static_cast<int>(last_event_kind); ++i)
+        if (to_string(static_cast<event_kind>(i)) == name) {
+            k = static_cast<event_kind>(i);
+            return true;
+        }
+    return false;
+}
+
+[[nodiscard]] inline bool status_named(std::string_view name, workflow_status& s) noexcept {
+    for (int i = 0; i <= static_cast<int>(workflow_status::timed_out); ++i)
+        if (to_string(static_cast<workflow_status>(i)) == name) {
+            s = static_cast<workflow_status>(i);
+            return true;
+        }
+    return false;
+}
+
+// The events whose input replay feeds (the others' inputs are made again, or are not needed).
+[[nodiscard]] inline bool saves_input(const history_event& e) noexcept {
+    return e.kind == event_kind::workflow_started || e.kind == event_kind::update_accepted || is_input(e);
+}
+
+inline void write_error(writer& w, const std::exception_ptr& e) {
+    if (!e) {
+        w.put_none();
+        return;
+    }
+    std::int64_t code = -1;
+    std::string message = describe_exception(e);
+    catch_as<error>(
+        e,
+        [&](const error& x) {
+            code = static_cast<std::int64_t>(x.code());
+            const std::string prefix = "[coflow." + std::string(to_string(x.code())) + "] ";
+            if (message.compare(0, prefix.size(), prefix) == 0) message.erase(0, prefix.size());
+        },
+        [] {});
+    w.put_some();
+    w.write(std::tuple<std::int64_t, std::string>(code, message));
+}
+
+/// An error as a save recorded it: a coflow::error with its code and message (its own class is not
+/// kept), or a std::runtime_error with the message.
+[[nodiscard]] inline std::exception_ptr restored_error(std::int64_t code, const std::string& message) {
+    if (code >= 0 && code <= static_cast<std::int64_t>(errc::update_unfinished))
+        return std::make_exception_ptr(error(static_cast<errc>(code), message));
+    return std::make_exception_ptr(std::runtime_error(message));
+}
+
+inline void write_event(writer& w, const instance_base& run, const history_event& e, std::size_t index) {
+    w.write(std::tuple<std::string, std::int64_t, std::string, std::vector<std::string>, bool, bool, std::uint64_t>(
+        std::string(to_string(e.kind)), e.time_ns, e.name, e.args, e.self_sent, e.in_handler,
+        static_cast<std::uint64_t>(e.start_index)));
+    if (e.input && saves_input(e)) {
+        w.put_some();
+        w.open_tuple();
+        w.write(e.input->signature());
+        const std::string_view missing = e.input->encode(w);
+        if (!missing.empty())
+            detail::raise(invalid_operation("save: workflow '" + run.id + "' event " + e.describe(index) +
+                                            " holds a value of type " + std::string(missing) +
+                                            ", which has no codec: specialise coflow::codec for it (coflow/codec.hpp)"));
+        w.close_tuple();
+    } else {
+        w.put_none();
+    }
+    write_error(w, e.error);
+}
+
+/// The arming order (timer_table::seq) of the timers `run` waits on, in that order; with `slots`, their slots.
+inline std::vector<std::uint64_t> timer_seqs(engine& eng, const instance_base& run,
+                                             std::vector<std::uint32_t>* slots = nullptr) {
+    std::vector<std::pair<std::uint64_t, std::uint32_t>> found;
+    eng.timers().for_each_posted([&](std::uint32_t s, time_point) {
+        const waiter* w = eng.timers().waiter_of(s);
+        if (w && w->inst == &run) found.emplace_back(eng.timers().seq(s), s);
+    });
+    std::sort(found.begin(), found.end());
+    std::vector<std::uint64_t> seqs;
+    for (const auto& [seq, slot] : found) {
+        seqs.push_back(seq);
+        if (slots) slots->push_back(slot);
+    }
+    return seqs;
+}
+
+inline std::string save_text(engine& eng) {
+    if (!eng.recording())
+        detail::raise(invalid_operation(
+            "save needs the runs' histories: construct the runtime with runtime_options::record_history = true"));
+    std::vector<instance_base*> runs;
+    eng.for_each_recorded_run([&](instance_base& in) {
+        if (in.active || current_query)
+            detail::raise(invalid_operation("save: workflow '" + in.id + "' is running its code; save between steps"));
+        if (in.scheduled && in.running())
+            detail::raise(invalid_operation("save: workflow '" + in.id +
+                                            "' has work ready to run; run the executor until it is idle, then save"));
+        runs.push_back(&in);
+    });
+    std::string out(save_header);
+    out += "\nruntime ";
+    writer w(out);
+    w.write(std::tuple<std::int64_t, std::uint64_t, std::uint64_t, std::uint64_t, std::uint64_t>(
+        eng.exec().now().time_since_epoch().count(), eng.rng_state(), eng.generated_ids(), eng.timers().next_seq(),
+        static_cast<std::uint64_t>(runs.size())));
+    for (const instance_base* in : runs) {
+        const history& h = *in->hist;
+        const instance_base::extras* x = in->x.get();
+        out += "\nrun ";
+        w.write(std::tuple<std::string, std::string, std::string, std::uint64_t, std::uint64_t, std::string,
+                           std::int64_t, std::string, std::uint64_t, std::uint64_t, bool, std::int64_t, std::int64_t,
+                           std::int64_t, std::uint64_t, std::vector<std::uint64_t>, std::uint64_t, std::uint64_t>(
+            h.workflow_type, in->id, h.run_id, in->run_key, h.seed, std::string(to_string(in->status)),
+            in->start_time.time_since_epoch().count(), x ? x->parent_id : std::string(), x ? x->first_run_key : 0,
+            x ? x->continued_run_key : 0, x && x->continued, h.execution_timeout_ns, h.run_timeout_ns,
+            h.execution_deadline_ns, x && x->updates ? x->updates->made_ids : 0, timer_seqs(eng, *in),
+            x && x->timeout_armed ? x->timeout_seq : 0, static_cast<std::uint64_t>(h.events.size())));
+        for (std::size_t k = 0; k < h.events.size(); ++k) {
+            out += "\nevent ";
+            write_event(w, *in, h.events[k], k);
+        }
+    }
+    out += "\nend\n";
+    return out;
+}
+
+/// Reads a save's lines, each tag and payload, keeping their byte positions for errors.
+class save_lines {
+public:
+    explicit save_lines(std::string_view text) : text_(text) {}
+
+    /// The payload of the next line, which must carry `tag`; raises invalid_save naming the position.
+    reader next(std::string_view tag) {
+        const std::size_t start = pos_;
+        const std::string_view line = take_line(tag);
+        if (line.size() <= tag.size() || line.compare(0, tag.size(), tag) != 0 || line[tag.size()] != ' ')
+            detail::raise(invalid_save(start, "expected a '" + std::string(tag) + "' line, found " + shown(line)));
+        return reader(line.substr(tag.size() + 1), start + tag.size() + 1);
+    }
+
+    /// The next line, which must be exactly `line`.
+    void expect(std::string_view line) {
+        const std::size_t start = pos_;
+        const std::string_view got = take_line(line);
+        if (got != line)
+            detail::raise(invalid_save(start, "expected '" + std::string(line) + "', found " + shown(got)));
+    }
+
+    [[nodiscard]] std::size_t position() const noexcept { return pos_; }
+
+    void finish() const {
+        if (pos_ != text_.size()) detail::raise(invalid_save(pos_, "expected the end of the save after 'end'"));
+    }
+
+private:
+    std::string_view take_line(std::string_view what) {
+        if (pos_ >= text_.size())
+            detail::raise(invalid_save(pos_, "the save ends early: expected '" + std::string(what) + "'"));
+        const std::size_t nl = text_.find('\n', pos_);
+        if (nl == std::string_view::npos)
+            detail::raise(invalid_save(text_.size(), "the save ends in the middle of a line (it was cut short)"));
+        const std::string_view line = text_.substr(pos_, nl - pos_);
+        pos_ = nl + 1;
+        return line;
+    }
+    static std::string shown(std::string_view line) {
+        return "'" + std::string(line.substr(0, 40)) + (line.size() > 40 ? "...'" : "'");
+    }
+
+    std::string_view text_;
+    std::size_t pos_ = 0;
+};
+
+inline void read_event(reader& r, const pack_decoders& decoders, history_event& e) {
+    const std::size_t at = r.position();
+    auto [kind, time, name, args, self_sent, in_handler, start_index] =
+        r.read<std::tuple<std::string, std::int64_t, std::string, std::vector<std::string>, bool, bool,
+                          std::uint64_t>>();
+    if (!event_kind_named(kind, e.kind)) r.fail_at(at, "unknown event kind '" + kind + "'");
+    e.time_ns = time;
+    e.name = std::move(name);
+    e.args = std::move(args);
+    e.self_sent = self_sent;
+    e.in_handler = in_handler;
+    e.start_index = static_cast<std::size_t>(start_index);
+    if (r.get_optional()) {
+        r.open_tuple();
+        const std::size_t sig_at = r.position();
+        const std::string signature = r.read<std::string>();
+        const auto d = decoders.find(signature);
+        if (d == decoders.end())
+            r.fail_at(sig_at, "no workflow type given to load takes values of types " + signature +
+                                  " (give load the definitions of every workflow type the save holds)");
+        e.input = std::shared_ptr<arg_pack_base>(d->second(r));
+        r.close_tuple();
+    }
+    if (r.get_optional()) {
+        auto [code, message] = r.read<std::tuple<std::int64_t, std::string>>();
+        e.error = restored_error(code, message);
+    }
+    if (!r.at_end()) r.fail("the end of the event");
+}
+
+inline saved_runtime parse_save(std::string_view text, const pack_decoders& decoders) {
+    save_lines lines(text);
+    lines.expect(save_header);
+    saved_runtime doc;
+    reader head = lines.next("runtime");
+    std::uint64_t count = 0;
+    std::tie(doc.clock_ns, doc.rng, doc.generated_ids, doc.timer_seq, count) =
+        head.read<std::tuple<std::int64_t, std::uint64_t, std::uint64_t, std::uint64_t, std::uint64_t>>();
+    if (!head.at_end()) head.fail("the end of the runtime line");
+    for (std::uint64_t n = 0; n < count; ++n) {
+        saved_run run;
+        run.position = lines.position();
+        reader r = lines.next("run");
+        std::uint64_t events = 0;
+        std::string status;
+        std::tie(run.type, run.hist.workflow_id, run.hist.run_id, run.run_key, run.hist.seed, status,
+                 std::ignore, run.parent_id, run.first_run_key, run.continued_run_key, run.continued,
+                 run.hist.execution_timeout_ns, run.hist.run_timeout_ns, run.hist.execution_deadline_ns,
+                 run.update_ids_made, run.timer_seqs, run.timeout_seq, events) =
+            r.read<std::tuple<std::string, std::string, std::string, std::uint64_t, std::uint64_t, std::string,
+                              std::int64_t, std::string, std::uint64_t, std::uint64_t, bool, std::int64_t,
+                              std::int64_t, std::int64_t, std::uint64_t, std::vector<std::uint64_t>,
+                              std::uint64_t, std::uint64_t>>();
+        if (!r.at_end()) r.fail("the end of the run line");
+        if (!status_named(status, run.status))
+            detail::raise(invalid_save(run.position, "workflow '" + run.hist.workflow_id + "': unknown status '" +
+                                                         status + "'"));
+        run.hist.workflow_type = run.type;
+        for (std::uint64_t k = 0; k < events; ++k) {  // no reserve: a hostile count buys nothing
+            reader e = lines.next("event");
+            read_event(e, decoders, run.hist.events.emplace_back());
+        }
+        guarded([&] { check_shape(run.hist); },
+                [&](std::exception_ptr why) {
+                    detail::raise(invalid_save(run.position, "workflow '" + run.hist.workflow_id +
+                                                                 "': " + describe_exception(why)));
+                });
+        doc.runs.push_back(std::move(run));
+    }
+    lines.expect("end");
+    lines.finish();
+    return doc;
+}
+
+/// Restores the engine's executor when a load ends, however it ends.
+class loading {
+public:
+    loading(engine& eng, executor& live, replay_executor& ex) noexcept : eng_(eng), live_(live) { eng.begin_load(ex); }
+    loading(const loading&) = delete;
+    loading& operator=(const loading&) = delete;
+    ~loading() {
+        eng_.check_ = nullptr;
+        eng_.begin_load(live_);
+    }
+
+private:
+    engine& eng_;
+    executor& live_;
+};
+
+/// Loads one run: replays it against its history to where the history ends.
+inline void replay_run(engine& eng, replay_executor& ex, replay_check& check, const saved_run& run,
+                       const workflow_type& type, instance_base* stand_in) {
+    instance_base& in = begin_replay(eng, ex, check, run.hist, type, &run.run_key, stand_in);
+    if (in.run_id() != run.hist.run_id)
+        detail::raise(invalid_save(run.position, "workflow '" + run.hist.workflow_id + "': run id " +
+                                                     run.hist.run_id + " does not match its run key"));
+    auto& x = in.more();
+    if (x.parent_id.empty()) x.parent_id = run.parent_id;
+    x.first_run_key = run.first_run_key;
+    x.continued_run_key = run.continued_run_key;
+    x.continued = run.continued;
+    if (run.update_ids_made != 0) {
+        if (!x.updates) x.updates = std::make_shared<update_book>();
+        x.updates->made_ids = run.update_ids_made;
+    }
+    replay_to_end(eng, ex, check, in, run.hist);
+    std::vector<std::uint32_t> slots;
+    const std::size_t waiting = timer_seqs(eng, in, &slots).size();
+    if (waiting != run.timer_seqs.size())
+        detail::raise(invalid_save(run.position, "workflow '" + run.hist.workflow_id + "': the save holds " +
+                                                     std::to_string(run.timer_seqs.size()) +
+                                                     " timers, the loaded run waits on " + std::to_string(waiting)));
+    for (std::size_t k = 0; k < slots.size(); ++k) eng.timers().set_seq(slots[k], run.timer_seqs[k]);
+    x.timeout_seq = run.timeout_seq;
+    if (in.status != run.status)
+        detail::raise(nondeterminism_error("the run replays to status " + std::string(to_string(in.status)) +
+                                           ", the save holds " + std::string(to_string(run.status))));
+}
+
+inline void load_runs(engine& eng, const saved_runtime& doc, const std::vector<const workflow_type*>& types) {
+    if (eng.size() != 0 || !eng.histories().empty())
+        detail::raise(invalid_operation("load: the runtime has workflows already; load into a fresh runtime"));
+    if (!eng.recording())
+        detail::raise(invalid_operation(
+            "load needs the runs' histories: construct the runtime with runtime_options::record_history = true"));
+    executor& live = eng.exec();
+    const time_point clock{duration(doc.clock_ns)};
+    if (!live.restore_clock(clock))
+        detail::raise(invalid_operation("load: the save was made at " + std::to_string(doc.clock_ns) +
+                                        "ns and the executor's clock shows " +
+                                        std::to_string(live.now().time_since_epoch().count()) +
+                                        "ns, which it cannot move there (executor::restore_clock)"));
+    replay_executor ex;
+    {
+        loading guard(eng, live, ex);
+        for (const saved_run& run : doc.runs) {
+            const workflow_type* type = nullptr;
+            for (const workflow_type* t : types)
+                if (t->name == run.type) type = t;
+            if (!type)
+                detail::raise(invalid_operation("load: workflow '" + run.hist.workflow_id + "' is of workflow type '" +
+                                                run.type + "', which was not given to load"));
+            ex.reset();  // the runs replayed before wait, parked, until all are back
+            instance_base* stand_in = eng.find(run.hist.workflow_id);
+            if (stand_in && !stand_in->stand_in)
+                detail::raise(invalid_save(run.position, "workflow '" + run.hist.workflow_id + "' is in the save twice"));
+            replay_check check{};
+            check.expected = &run.hist;
+            guarded([&] { replay_run(eng, ex, check, run, *type, stand_in); },
+                    [&](std::exception_ptr e) {
+                        catch_as<nondeterminism_error>(
+                            e,
+                            [&](const nondeterminism_error& why) {
+                                const std::string prefix = "[coflow.nondeterminism] ";
+                                std::string what = why.what();
+                                if (what.compare(0, prefix.size(), prefix) == 0) what.erase(0, prefix.size());
+                                detail::raise(nondeterminism_error("load: workflow '" + run.hist.workflow_id +
+                                                                   "', run " + run.hist.run_id + ": " + what));
+                            },
+                            [&] { std::rethrow_exception(e); });
+                    });
+            eng.check_ = nullptr;
+        }
+        ex.reset();
+        // Children the save does not hold (closed and forgotten before it was made) leave no stand-in.
+        std::vector<std::string> stand_ins;
+        eng.for_each_stand_in([&](instance_base& s) {
+            if (s.running())
+                detail::raise(invalid_save(0, "workflow '" + (s.x ? s.x->parent_id : std::string()) +
+                                                  "' has an open child '" + s.id + "' that the save does not hold"));
+            stand_ins.push_back(s.id);
+        });
+        for (const std::string& id : stand_ins) eng.forget(id);
+    }
+    eng.finish_load(live, doc.rng, doc.generated_ids, doc.timer_seq);
+}
+
+template <class Def>
+void add_type(std::vector<const workflow_type*>& types, pack_decoders& decoders) {
+    using T = typename Def::workflow_class;
+    static_assert(workflow_class<T>, "load takes workflow classes' definitions: coflow::load(rt, saved, A::definition, ...)");
+    const workflow_type& t = workflow_type_of<T>();
+    types.push_back(&t);
+    t.add_decoders(decoders);
+}
+
+}  // namespace detail
+
+/// Saves every run a reload needs: the open runs and the closed runs still kept (for queries and
+/// results), each as its history with the values of its inputs. The runtime must record histories
+/// (runtime_options::record_history) and be between steps with no work ready (run the executor until it
+/// is idle first). Every value the inputs hold needs a codec (coflow/codec.hpp): one that has none
+/// raises invalid_operation naming its type, the workflow and the event. See "Durable runs" in the README.
+[[nodiscard]] inline std::string save(runtime& rt) { return detail::save_text(rt.engine_internals()); }
+
+/// Writes save(rt) to `out`.
+inline void save(runtime& rt, std::ostream& out) {
+    const std::string text = save(rt);
+    out.write(text.data(), static_cast<std::streamsize>(text.size()));
+}
+
+/// Rebuilds the runs of a save in `rt`, a fresh runtime recording histories, whose workflow types
+/// include those of the save (pass their definitions: `coflow::load(rt, saved, Cart::definition, ...)`).
+/// Each run replays its code against its history, and so stands where it stood, mid-coroutine; its
+/// parent and children are linked again; the executor's clock moves to the save's time
+/// (executor::restore_clock), the timers the runs wait on are armed again, and the runtime goes on
+/// live. Raises invalid_save naming the byte position for a damaged save, nondeterminism_error when
+/// the code no longer makes the recorded decisions (naming the workflow, the run and the first
+/// differing event), invalid_operation when the runtime is not fresh or a type was not given. After an
+/// error the runtime holds what was loaded so far: destroy it.
+template <class... Defs>
+void load(runtime& rt, std::string_view saved, const Defs&...) {
+    std::vector<const detail::workflow_type*> types;
+    detail::pack_decoders decoders;
+    detail::pack_decoder_of<std::tuple<>>::add(decoders);
+    detail::pack_decoder_of<std::tuple<std::string>>::add(decoders);                // a termination's reason
+    detail::pack_decoder_of<std::tuple<std::string, std::int64_t>>::add(decoders);  // a timeout
+    (detail::add_type<Defs>(types, decoders), ...);
+    const detail::saved_runtime doc = detail::parse_save(saved, decoders);
+    detail::load_runs(rt.engine_internals(), doc, types);
+}
+
+/// Reads a save from `in` and loads it (see above).
+template <class... Defs>
+void load(runtime& rt, std::istream& in, const Defs&... definitions) {
+    const std::string text{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+    load(rt, std::string_view(text), definitions...);
+}
+
+}  // namespace coflow
