@@ -192,437 +192,30 @@ template <class... Ts>
 // By-name calls look names up here and check argument types with coflow's own type ids.
 
 #include <array>
+#include <map>
 
-// ---- begin coflow/detail/update_book.hpp ----
-// coflow/detail/update_book.hpp: what a run keeps of its updates: their outcomes by update id, and counts.
-// The outcome is shared by the run (while the update waits or runs) and the caller's update_handle.
+// ---- begin coflow/codec.hpp ----
+// coflow/codec.hpp: codec<T>, how a value is written to saved text and read back exactly.
+// A customisation point with built-in codecs for arithmetic, enum, string, container and chrono types.
 
-#include <exception>
-#include <unordered_map>
-
-
-namespace coflow::detail {
-
-enum class update_stage : unsigned char { admitted, accepted, completed, failed, rejected, unfinished };
-
-/// One update's outcome as its caller sees it. The derived update_outcome<R> (update.hpp) holds the value.
-struct update_outcome_base {
-    update_outcome_base(std::string workflow, std::string update, std::string uid, type_id r)
-        : workflow_id(std::move(workflow)), name(std::move(update)), update_id(std::move(uid)), result(r) {}
-    update_outcome_base(const update_outcome_base&) = delete;
-    update_outcome_base& operator=(const update_outcome_base&) = delete;
-    virtual ~update_outcome_base() = default;
-
-    [[nodiscard]] bool finished() const noexcept { return stage > update_stage::accepted; }
-
-    std::string workflow_id, name, update_id;
-    type_id result;
-    update_stage stage = update_stage::admitted;
-    std::exception_ptr cause;  // what the validator or handler threw
-};
-
-/// A run's updates (Temporal deduplicates by update id within a run; continue-as-new starts a new book).
-/// Shared: an update still queued when its run continues as new settles its counts here.
-struct update_book {
-    std::unordered_map<std::string, std::shared_ptr<update_outcome_base>> by_id;
-    std::size_t in_flight = 0;  // taken and not finished
-    std::size_t total = 0;      // taken and not rejected
-    std::uint64_t made_ids = 0;
-
-    /// The update left the run's hands (finished, rejected or dropped).
-    void settle(update_outcome_base& o, update_stage how) {
-        const bool was_open = !o.finished();
-        o.stage = how;
-        if (!was_open) return;
-        --in_flight;
-        if (how == update_stage::rejected) {
-            --total;
-            by_id.erase(o.update_id);  // not accepted: the id may be used again
-        }
-    }
-};
-
-}  // namespace coflow::detail
-// ---- end coflow/detail/update_book.hpp ----
-// ---- begin coflow/history_text.hpp ----
-// coflow/history_text.hpp: history_text<T>, how a value is written into a history (a JSON value).
-// A customisation point: specialise it for your own argument and result types.
-
+#include <algorithm>
 #include <charconv>
-#include <cmath>
-#include <ostream>
-#include <sstream>
-#include <vector>
-
-
-namespace coflow {
-
-namespace detail {
-
-/// The size of the well-formed UTF-8 sequence at s[i] (Unicode Table 3-7), or 0 and in `bad` the size of
-/// its maximal subpart: the bytes that could begin a sequence but break off (at least 1).
-[[nodiscard]] inline std::size_t utf8_sequence(std::string_view s, std::size_t i, std::size_t& bad) noexcept {
-    const auto b0 = static_cast<unsigned char>(s[i]);
-    std::size_t size = 0;
-    unsigned char lo = 0x80, hi = 0xBF;  // the second byte's range; later ones are always 80..BF
-    if (b0 >= 0xC2 && b0 <= 0xDF) {
-        size = 2;
-    } else if (b0 >= 0xE0 && b0 <= 0xEF) {
-        size = 3;
-        if (b0 == 0xE0) lo = 0xA0;       // else overlong
-        else if (b0 == 0xED) hi = 0x9F;  // else a surrogate
-    } else if (b0 >= 0xF0 && b0 <= 0xF4) {
-        size = 4;
-        if (b0 == 0xF0) lo = 0x90;       // else overlong
-        else if (b0 == 0xF4) hi = 0x8F;  // else past U+10FFFF
-    } else {
-        bad = 1;  // 80..C1, F5..FF never begin a sequence
-        return 0;
-    }
-    for (std::size_t k = 1; k < size; ++k) {
-        const auto b = i + k < s.size() ? static_cast<unsigned char>(s[i + k]) : 0;
-        if (b < lo || b > hi) {
-            bad = k;
-            return 0;
-        }
-        lo = 0x80;
-        hi = 0xBF;
-    }
-    return size;
-}
-
-/// Appends `s` as a JSON string. Quotes, backslashes and control characters are escaped. Ids, names and
-/// payloads are bytes, but JSON is Unicode text: each ill-formed UTF-8 sequence becomes U+FFFD, one per
-/// maximal subpart (the Unicode standard's recommended practice, as WHATWG decoders and Python do).
-inline void append_json_string(std::string& out, std::string_view s) {
-    static constexpr char hex[] = "0123456789abcdef";
-    out += '"';
-    std::size_t plain = 0;  // the start of the bytes not yet copied, which need no escape
-    std::size_t i = 0;
-    while (i < s.size()) {
-        const auto u = static_cast<unsigned char>(s[i]);
-        if (u >= 0x20 && u < 0x80 && u != '"' && u != '\\') {
-            ++i;
-            continue;
-        }
-        std::size_t bad = 0;
-        if (u >= 0x80) {
-            if (const std::size_t n = utf8_sequence(s, i, bad)) {
-                i += n;
-                continue;
-            }
-        }
-        out.append(s.data() + plain, i - plain);
-        switch (u) {
-            case '"': out += "\\\""; break;
-            case '\\': out += "\\\\"; break;
-            case '\n': out += "\\n"; break;
-            case '\r': out += "\\r"; break;
-            case '\t': out += "\\t"; break;
-            default:
-                if (u >= 0x80) {
-                    out += "\xEF\xBF\xBD";  // U+FFFD
-                } else {
-                    out += "\\u00";
-                    out += hex[u >> 4];
-                    out += hex[u & 0xf];
-                }
-        }
-        i += bad ? bad : 1;
-        plain = i;
-    }
-    out.append(s.data() + plain, i - plain);
-    out += '"';
-}
-
-template <class T>
-concept ostreamable = requires(std::ostream& os, const T& v) { os << v; };
-}  // namespace detail
-
-/// How a value is written into a history: `write` appends one JSON value. Specialise it for your types:
-///
-///     template <> struct coflow::history_text<point> {
-///         static void write(std::string& out, const point& p) { out += "[" + std::to_string(p.x) + "]"; }
-///     };
-///
-/// By default: strings as JSON strings, numbers and booleans as JSON literals, enums as their number,
-/// types with `operator<<` as the JSON string of what they print, anything else as "<type name>".
-/// NaN and infinities are the strings "NaN", "Infinity" and "-Infinity"; in strings, ill-formed UTF-8
-/// becomes U+FFFD. A specialisation must write one strict JSON value: `history_text<U>::write` writes
-/// its parts that way.
-template <class T, class = void>
-struct history_text {
-    static void write(std::string& out, const T& v) {
-        if constexpr (std::is_same_v<T, bool>) {
-            out += v ? "true" : "false";
-        } else if constexpr (std::is_integral_v<T> && !std::is_same_v<T, char>) {
-            out += std::to_string(v);
-        } else if constexpr (std::is_floating_point_v<T>) {
-            // JSON has no NaN or infinities: strings, spelled as protobuf's JSON mapping spells them.
-            if (std::isnan(v)) {
-                out += "\"NaN\"";
-            } else if (std::isinf(v)) {
-                out += v > 0 ? "\"Infinity\"" : "\"-Infinity\"";
-            } else {
-                char buf[64];
-                auto r = std::to_chars(buf, buf + sizeof buf, v);
-                out.append(buf, r.ptr);
-            }
-        } else if constexpr (std::is_enum_v<T>) {
-            out += std::to_string(static_cast<std::underlying_type_t<T>>(v));
-        } else if constexpr (std::is_convertible_v<const T&, std::string_view>) {
-            detail::append_json_string(out, std::string_view(v));
-        } else if constexpr (detail::ostreamable<T>) {
-            std::ostringstream os;
-            os << v;
-            detail::append_json_string(out, os.str());
-        } else {
-            detail::append_json_string(out, "<" + std::string(detail::type_name<T>()) + ">");
-        }
-    }
-};
-
-
-namespace detail {
-/// The JSON text of each value in a tuple.
-template <class Tuple>
-std::vector<std::string> tuple_text(const Tuple& values) {
-    std::vector<std::string> out;
-    std::apply(
-        [&](const auto&... v) {
-            (
-                [&] {
-                    std::string s;
-                    history_text<std::remove_cvref_t<decltype(v)>>::write(s, v);
-                    out.push_back(std::move(s));
-                }(),
-                ...);
-        },
-        values);
-    return out;
-}
-}  // namespace detail
-
-}  // namespace coflow
-// ---- end coflow/history_text.hpp ----
-
-namespace coflow {
-struct history_event;
-}  // namespace coflow
-
-namespace coflow::detail {
-
-class engine;
-class instance_base;
-
-/// One argument of a by-name call: its type and where the sender keeps its value (moved from on accept).
-struct erased_arg {
-    type_id type;
-    void* value;
-    std::string_view (*name)() noexcept;
-};
-
-class arg_pack_base;
-
-struct erased_args {
-    const erased_arg* data = nullptr;
-    std::size_t size = 0;
-    // Moves the values into an owned pack (a dynamic signal handler keeps them); set where they were
-    // erased, since only there are their types known. Null for no arguments.
-    std::unique_ptr<arg_pack_base> (*take)(erased_args) = nullptr;
-
-    [[nodiscard]] std::string type_names() const {
-        std::string out = "(";
-        for (std::size_t i = 0; i < size; ++i) {
-            if (i) out += ", ";
-            out += data[i].name();
-        }
-        return out + ")";
-    }
-};
-
-/// Type-erased views of the values in a tuple (moved from by whoever accepts them). An element may be
-/// an rvalue reference: the view is then of the object it refers to.
-template <class Tuple, std::size_t... I>
-std::array<erased_arg, sizeof...(I)> erase_args(Tuple& values, std::index_sequence<I...>) {
-    return {{erased_arg{type_id_of<std::remove_cvref_t<std::tuple_element_t<I, Tuple>>>(), &std::get<I>(values),
-                        &type_name<std::remove_cvref_t<std::tuple_element_t<I, Tuple>>>}...}};
-}
-
-/// Arguments owned on the heap for later use by name (signal-with-start, continue-as-new, external signals).
-class arg_pack_base {
-public:
-    virtual ~arg_pack_base() = default;
-    [[nodiscard]] virtual erased_args view() noexcept = 0;
-    /// The values as JSON text (see history_text).
-    [[nodiscard]] virtual std::vector<std::string> text() const = 0;
-    /// A copy (replay feeds a recorded input again), or null when a type cannot be copied.
-    [[nodiscard]] virtual std::unique_ptr<arg_pack_base> clone() const = 0;
-};
-
-template <class... Ts>
-std::unique_ptr<arg_pack_base> take_pack(erased_args a);
-
-template <class... Ts>
-class arg_pack_impl final : public arg_pack_base {
-public:
-    template <class... As>
-    explicit arg_pack_impl(As&&... args)
-        : values_(std::forward<As>(args)...), erased_(erase_args(values_, std::index_sequence_for<Ts...>{})) {}
-    [[nodiscard]] erased_args view() noexcept override { return {erased_.data(), erased_.size(), &take_pack<Ts...>}; }
-    [[nodiscard]] std::vector<std::string> text() const override { return tuple_text(values_); }
-    [[nodiscard]] std::unique_ptr<arg_pack_base> clone() const override {
-        if constexpr ((std::is_copy_constructible_v<Ts> && ...))
-            return std::apply([](const auto&... v) { return std::make_unique<arg_pack_impl>(v...); }, values_);
-        else
-            return nullptr;
-    }
-
-private:
-    std::tuple<Ts...> values_;
-    std::array<erased_arg, sizeof...(Ts)> erased_;
-};
-
-/// Moves erased values of types Ts... into an owned pack.
-template <class... Ts>
-std::unique_ptr<arg_pack_base> take_pack(erased_args a) {
-    return [&]<std::size_t... I>(std::index_sequence<I...>) -> std::unique_ptr<arg_pack_base> {
-        return std::make_unique<arg_pack_impl<Ts...>>(std::move(*static_cast<Ts*>(a.data[I].value))...);
-    }(std::index_sequence_for<Ts...>{});
-}
-
-/// A copy of a tuple's values as an arg pack (for replay), or null when a type cannot be copied.
-template <class... Ts>
-std::shared_ptr<arg_pack_base> tuple_copy(const std::tuple<Ts...>& values) {
-    if constexpr ((std::is_copy_constructible_v<Ts> && ...))
-        return std::apply([](const auto&... v) { return std::make_shared<arg_pack_impl<Ts...>>(v...); }, values);
-    else
-        return nullptr;
-}
-
-struct signal_info {
-    std::string_view name;
-    std::string (*params)();  // "(std::string, int)"
-    // Checks the arguments' types and enqueues the signal; throws argument_mismatch / limit errors.
-    void (*accept)(instance_base&, erased_args, std::uint32_t index);
-    bool (*matches)(erased_args);
-};
-
-struct query_info {
-    std::string_view name;
-    std::string (*params)();
-    std::string_view (*result_name)() noexcept;
-    type_id result;
-    // Runs the query on `object` and stores the answer in *out (a std::optional<R>).
-    void (*call)(const void* object, erased_args, void* out, std::string_view id);
-};
-
-/// A dynamic query handler: answers a query of any name no named handler takes.
-struct dynamic_query_info {
-    std::string_view (*result_name)() noexcept;
-    type_id result;
-    void (*call)(const void* object, std::string_view name, erased_args, void* out, std::string_view id);
-};
-
-struct update_info {
-    std::string_view name;
-    std::string (*params)();
-    std::string_view (*result_name)() noexcept;
-    type_id result;
-    bool (*matches)(erased_args);
-    // Takes the update (its arguments checked with `matches`) and returns its outcome, an update_outcome<R>.
-    std::shared_ptr<update_outcome_base> (*take)(instance_base&, std::string update_id, erased_args);
-};
-
-/// A dynamic update handler: takes an update of any name no named handler takes.
-struct dynamic_update_info {
-    std::string_view (*result_name)() noexcept;
-    type_id result;
-    std::shared_ptr<update_outcome_base> (*take)(instance_base&, std::string update_id, std::string_view name,
-                                                 erased_args);
-};
-
-struct workflow_type {
-    std::string_view name;
-    type_id self;
-    const signal_info* signals;
-    std::size_t signal_count;
-    const query_info* queries;
-    std::size_t query_count;
-    // Continue-as-new: a fresh instance of the same type, its body made from by-name arguments.
-    std::unique_ptr<instance_base> (*make)(engine&, std::string id);
-    void (*start)(instance_base&, erased_args);  // arguments already checked with run_matches
-    bool (*run_matches)(erased_args);
-    std::string (*run_params)();
-    // Continue-as-new, in three parts. Before the old run's frames go: puts values handed to receivers
-    // that never resumed back into their channels. Then: calls `each` with each value waiting in the
-    // old run's channels (for the new run's history: signal index, text, copy), channel by channel in
-    // definition order. When the new run first runs: moves them into its channels, calling `moved`
-    // for each, in the same order.
-    void (*reclaim_channels)(instance_base& run);
-    void (*carried_channel_values)(instance_base& from, instance_base& to,
-                                   void (*each)(instance_base& to, std::uint32_t index, std::vector<std::string> text,
-                                                std::shared_ptr<arg_pack_base> copy));
-    void (*move_channels)(instance_base& from, instance_base& to, void (*moved)(instance_base& to, std::uint32_t index));
-    // The dynamic (catch-all) handlers, or null: they take by-name signals and queries no named one takes.
-    void (*dynamic_signal)(instance_base&, std::string_view name, erased_args) = nullptr;
-    const dynamic_query_info* dynamic_query = nullptr;
-    // Replay: delivers an update the history recorded as accepted; returns why it cannot, else empty.
-    std::string (*replay_update)(instance_base&, const history_event&) = nullptr;
-    const update_info* updates = nullptr;
-    std::size_t update_count = 0;
-    const dynamic_update_info* dynamic_update = nullptr;
-
-    [[nodiscard]] const signal_info* find_signal(std::string_view n, std::uint32_t& index) const noexcept {
-        for (std::size_t i = 0; i < signal_count; ++i)
-            if (signals[i].name == n) {
-                index = static_cast<std::uint32_t>(i);
-                return &signals[i];
-            }
-        return nullptr;
-    }
-    [[nodiscard]] const query_info* find_query(std::string_view n) const noexcept {
-        for (std::size_t i = 0; i < query_count; ++i)
-            if (queries[i].name == n) return &queries[i];
-        return nullptr;
-    }
-    [[nodiscard]] const update_info* find_update(std::string_view n) const noexcept {
-        for (std::size_t i = 0; i < update_count; ++i)
-            if (updates[i].name == n) return &updates[i];
-        return nullptr;
-    }
-    [[nodiscard]] std::string update_names() const {
-        std::string out;
-        for (std::size_t i = 0; i < update_count; ++i) (out += i ? ", " : "") += updates[i].name;
-        return out;
-    }
-    [[nodiscard]] std::string signal_names() const {
-        std::string out;
-        for (std::size_t i = 0; i < signal_count; ++i) (out += i ? ", " : "") += signals[i].name;
-        return out;
-    }
-    [[nodiscard]] std::string query_names() const {
-        std::string out;
-        for (std::size_t i = 0; i < query_count; ++i) (out += i ? ", " : "") += queries[i].name;
-        return out;
-    }
-};
-
-}  // namespace coflow::detail
-// ---- end coflow/detail/workflow_type.hpp ----
-// ---- begin coflow/errors.hpp ----
-// coflow/errors.hpp: one exception type per failure mode, all deriving from coflow::error.
-// Every message starts with "[coflow.<code>]" and names the workflow id and the signal or query involved.
-// Built without exceptions, coflow passes them to the error handler instead of throwing (error_handler.hpp).
-
 #include <chrono>
-#include <stdexcept>
+#include <cmath>
+#include <concepts>
+#include <cstdlib>
+#include <limits>
+#include <optional>
+#include <system_error>
+#include <unordered_map>
+#include <variant>
+#include <vector>
 
 // ---- begin coflow/detail/raise.hpp ----
 // coflow/detail/raise.hpp: how coflow raises its errors, and the few places where it catches them.
 // With exceptions these throw and catch; without (-fno-exceptions) an error goes to the error handler.
 
-#include <cstdlib>
+#include <exception>
 
 // ---- begin coflow/error_handler.hpp ----
 // coflow/error_handler.hpp: where coflow's errors go in a build without exceptions (-fno-exceptions).
@@ -741,9 +334,16 @@ inline void rethrow_if_set(const std::exception_ptr&) noexcept {}
 
 }  // namespace coflow::detail
 // ---- end coflow/detail/raise.hpp ----
+// ---- begin coflow/errors.hpp ----
+// coflow/errors.hpp: one exception type per failure mode, all deriving from coflow::error.
+// Every message starts with "[coflow.<code>]" and names the workflow id and the signal or query involved.
+// Built without exceptions, coflow passes them to the error handler instead of throwing (error_handler.hpp).
+
+#include <stdexcept>
+
 // ---- begin coflow/status.hpp ----
 // coflow/status.hpp: a workflow run's status and the description returned by describe().
-// Mirrors Temporal's execution statuses, and names the timeouts a run can time out by.
+// Mirrors Temporal's execution statuses and update stages, and names the timeouts a run can time out by.
 
 
 namespace coflow {
@@ -785,6 +385,29 @@ enum class timeout_kind {
     return "unknown";
 }
 
+/// Where an update is (update_handle::stage): Temporal's stages admitted < accepted < completed, with
+/// the ways an update can end other than by completing.
+enum class update_stage : unsigned char {
+    admitted,    ///< taken by the run, waiting in its inbox
+    accepted,    ///< past its validator: its handler runs (an async one may still be waiting)
+    completed,   ///< its handler returned: result() gives the value
+    failed,      ///< its handler threw: result() throws update_failed
+    rejected,    ///< its validator rejected it (threw, or returned coflow::reject): update_rejected
+    unfinished,  ///< its run closed first: update_unfinished
+};
+
+[[nodiscard]] constexpr std::string_view to_string(update_stage s) noexcept {
+    switch (s) {
+        case update_stage::admitted: return "admitted";
+        case update_stage::accepted: return "accepted";
+        case update_stage::completed: return "completed";
+        case update_stage::failed: return "failed";
+        case update_stage::rejected: return "rejected";
+        case update_stage::unfinished: return "unfinished";
+    }
+    return "unknown";
+}
+
 /// A snapshot of a workflow's latest run (see workflow_handle::describe).
 struct workflow_description {
     std::string id;
@@ -794,7 +417,8 @@ struct workflow_description {
     std::size_t pending_signals = 0;   ///< accepted, not yet delivered to a handler or channel
     std::size_t received_signals = 0;  ///< accepted in this run (counts against the per-run limit)
     std::size_t pending_outgoing_signals = 0;  ///< sent through external handles, not yet delivered
-    std::size_t running_handlers = 0;  ///< async signal handlers started and not finished
+    std::size_t pending_updates = 0;   ///< taken, not yet delivered to a validator and handler
+    std::size_t running_handlers = 0;  ///< async signal and update handlers started and not finished
     bool cancel_requested = false;  ///< cancel() was called on this run; stays true after the body caught it
     /// What the run is suspended on right now, one entry per wait, like Temporal's stack-trace query:
     /// "body: wait_condition", "handler: sleep until 1500ms", "body: child_result 'apply-3'" ...
@@ -995,17 +619,23 @@ public:
                                           std::string(known) + "]") {}
 };
 
-/// An update's validator threw: the update was not accepted, recorded or counted. `cause()` is what it threw.
+/// An update's validator rejected it (threw, or returned coflow::reject): the update was not accepted,
+/// recorded or counted. `reason()` is what the validator said, `cause()` what it threw (null if it returned).
 class update_rejected : public error {
 public:
     update_rejected(std::string_view id, std::string_view update, std::string_view update_id, std::exception_ptr cause)
+        : update_rejected(id, update, update_id, detail::describe_exception(cause), cause) {}
+    update_rejected(std::string_view id, std::string_view update, std::string_view update_id, std::string reason,
+                    std::exception_ptr cause)
         : error(errc::update_rejected, "workflow " + detail::quoted(id) + ": update " + detail::quoted(update) +
-                                           " (id " + detail::quoted(update_id) +
-                                           ") rejected by its validator: " + detail::describe_exception(cause)),
+                                           " (id " + detail::quoted(update_id) + ") rejected by its validator: " + reason),
+          reason_(std::move(reason)),
           cause_(std::move(cause)) {}
+    [[nodiscard]] const std::string& reason() const noexcept { return reason_; }
     [[nodiscard]] const std::exception_ptr& cause() const noexcept { return cause_; }
 
 private:
+    std::string reason_;
     std::exception_ptr cause_;
 };
 
@@ -1165,5571 +795,6 @@ private:
 
 }  // namespace coflow
 // ---- end coflow/errors.hpp ----
-
-namespace coflow {
-
-/// Owned, type-erased arguments. Made by coflow::args(...); checked against the receiving handler's
-/// parameter types when used (exact types after decay; string literals become std::string). Single use:
-/// the receiver moves the values out.
-class arg_pack {
-public:
-    arg_pack() = default;
-    explicit arg_pack(std::unique_ptr<detail::arg_pack_base> p) noexcept : p_(std::move(p)) {}
-
-    [[nodiscard]] detail::erased_args view() const noexcept { return p_ ? p_->view() : detail::erased_args{}; }
-    [[nodiscard]] std::unique_ptr<detail::arg_pack_base> release() noexcept { return std::move(p_); }
-
-private:
-    std::unique_ptr<detail::arg_pack_base> p_;
-};
-
-/// The arguments of a signal or query that reached a dynamic (catch-all) handler, as the sender gave
-/// them: `args.get<std::string>(0)`. A dynamic signal handler owns them (it may move values out); a
-/// dynamic query handler sees them for the duration of the call. Types are exact after decay, as for
-/// every by-name call (string literals arrive as std::string).
-class raw_args {
-public:
-    raw_args() = default;
-    /// Owned arguments of dynamic signal `name` sent to workflow `id`.
-    raw_args(std::unique_ptr<detail::arg_pack_base> pack, std::string_view id, std::string_view name)
-        : pack_(std::move(pack)), view_(pack_ ? pack_->view() : detail::erased_args{}), id_(id), name_(name),
-          kind_("dynamic signal") {}
-    /// A view of the arguments of dynamic query `name` on workflow `id`, valid during the query.
-    raw_args(detail::erased_args view, std::string_view id, std::string_view name)
-        : view_(view), id_(id), name_(name), kind_("dynamic query") {}
-
-    // A moved-from raw_args is empty: it must not keep viewing values its new owner has.
-    raw_args(raw_args&& o) noexcept
-        : pack_(std::move(o.pack_)), view_(std::exchange(o.view_, {})), id_(std::move(o.id_)),
-          name_(std::move(o.name_)), kind_(o.kind_) {}
-    raw_args& operator=(raw_args&& o) noexcept {
-        if (this != &o) {
-            pack_ = std::move(o.pack_);
-            view_ = std::exchange(o.view_, {});
-            id_ = std::move(o.id_);
-            name_ = std::move(o.name_);
-            kind_ = o.kind_;
-        }
-        return *this;
-    }
-    raw_args(const raw_args&) = delete;
-    raw_args& operator=(const raw_args&) = delete;
-    ~raw_args() = default;
-
-    [[nodiscard]] std::size_t size() const noexcept { return view_.size; }
-    [[nodiscard]] bool empty() const noexcept { return view_.size == 0; }
-    /// "(std::string, int)": the argument types as given.
-    [[nodiscard]] std::string type_names() const { return view_.type_names(); }
-
-    /// True when argument `i` exists and is a U.
-    template <class U>
-    [[nodiscard]] bool holds(std::size_t i) const noexcept {
-        return i < view_.size && view_.data[i].type == detail::type_id_of<U>();
-    }
-
-    /// Argument `i` as a U; throws argument_mismatch (naming the workflow, the name, the expected and
-    /// the given types) if there is no such argument or it is of another type.
-    template <class U>
-    [[nodiscard]] U& get(std::size_t i) {
-        check<U>(i);
-        return *static_cast<U*>(view_.data[i].value);
-    }
-    template <class U>
-    [[nodiscard]] const U& get(std::size_t i) const {
-        check<U>(i);
-        return *static_cast<const U*>(view_.data[i].value);
-    }
-
-private:
-    template <class U>
-    void check(std::size_t i) const {
-        if (!holds<U>(i))
-            detail::raise(argument_mismatch(
-                id_, kind_, name_, "argument " + std::to_string(i) + " of type " + std::string(detail::type_name<U>()),
-                type_names()));
-    }
-
-    std::unique_ptr<detail::arg_pack_base> pack_;
-    detail::erased_args view_{};
-    std::string id_, name_;
-    std::string_view kind_ = "dynamic signal";
-};
-
-/// Packs `values` for a later by-name call: `.start_signal_args = coflow::args("Hello", 3)`.
-template <class... As>
-[[nodiscard]] arg_pack args(As&&... values) {
-    return arg_pack(std::make_unique<detail::arg_pack_impl<detail::by_name_t<As>...>>(std::forward<As>(values)...));
-}
-
-}  // namespace coflow
-// ---- end coflow/args.hpp ----
-// ---- begin coflow/child.hpp ----
-// coflow/child.hpp: child workflows (start_child_workflow, execute_child_workflow) and continue_as_new.
-// A child is a workflow run linked to its parent: the parent awaits its result, and the parent's end
-// or cancellation reaches it.
-
-#include <coroutine>
-#include <optional>
-
-// ---- begin coflow/definition.hpp ----
-// coflow/definition.hpp: define<T>(name).run(..).signal(..).query(..), the constexpr table of a workflow type.
-// Typed calls find their entry by member pointer; by-name calls go through the type-erased table built here.
-
-
-// ---- begin coflow/detail/engine.hpp ----
-// coflow/detail/engine.hpp: the scheduler core: workflow instances, waiters, activations and timers.
-// Only the executor's run loop reaches here (through posted work); it alone resumes workflow code.
-
-#include <algorithm>
-
-// ---- begin coflow/detail/activation.hpp ----
-// coflow/detail/activation.hpp: what workflow code is running right now, and the resume trampoline.
-// The engine sets it around each step; awaitables read it to know their workflow and strand.
-
-
-
-namespace coflow::detail {
-
-class engine;
-class instance_base;
-
-/// Set by the engine around each step of workflow code. `body` tells the body's chain of awaits (which
-/// cancellation targets) from signal handlers and spawned tasks (`task`). `next` is the trampoline slot: a coroutine that hands
-/// control to another (a task start, a task's return to its awaiter) parks it here instead of resuming
-/// it, and the engine resumes it from its loop. The stack stays flat at any optimisation level (g++
-/// turns symmetric transfer into a tail call only at -O2).
-struct activation {
-    engine* eng;
-    instance_base* inst;
-    bool body;
-    bool task = false;  // a task spawned by workflow code (when_any, when_all, task_scope) is running
-    std::coroutine_handle<> next{};
-};
-
-inline thread_local activation* current_activation = nullptr;
-
-/// The run whose query is running right now, if any: a query runs no workflow code, and may not make
-/// any run (by driving the executor, or by forgetting or terminating its own run).
-inline thread_local const instance_base* current_query = nullptr;
-
-/// Marks a query as running for its lifetime.
-class query_scope {
-public:
-    explicit query_scope(const instance_base& in) noexcept : outer_(std::exchange(current_query, &in)) {}
-    query_scope(const query_scope&) = delete;
-    query_scope& operator=(const query_scope&) = delete;
-    ~query_scope() { current_query = outer_; }
-
-private:
-    const instance_base* outer_;
-};
-
-[[noreturn]] [[gnu::noinline]] inline void throw_not_in_workflow(std::string_view what) {
-    detail::raise(not_in_workflow(what));
-}
-
-/// The running activation, or not_in_workflow naming `what` was misused.
-[[nodiscard]] inline activation& require_activation(std::string_view what) {
-    activation* a = current_activation;
-    if (!a) [[unlikely]]
-        throw_not_in_workflow(what);
-    return *a;
-}
-
-/// Resumes `h`, then every coroutine it hands control to, until the chain suspends for real.
-inline void resume_chain(activation& a, std::coroutine_handle<> h) {
-    h.resume();
-    while (a.next) std::exchange(a.next, {}).resume();
-}
-
-}  // namespace coflow::detail
-// ---- end coflow/detail/activation.hpp ----
-// ---- begin coflow/detail/clock.hpp ----
-// coflow/detail/clock.hpp: arithmetic on an executor's clock that saturates instead of overflowing.
-// A duration too long for the clock (duration::max() among them) reaches its end: no undefined behaviour.
-
-// ---- begin coflow/executor.hpp ----
-// coflow/executor.hpp: the small interface that drives coflow, and its virtual clock.
-// A game loop or a tool's event loop implements `executor` to run coflow workflows on its own thread.
-
-
-// ---- begin coflow/detail/inline_function.hpp ----
-// coflow/detail/inline_function.hpp: a move-only type-erased callable with inline storage.
-// Posted work and pending signals live in these, so small closures never touch the heap.
-
-#include <cstring>
-#include <new>
-
-namespace coflow::detail {
-
-template <class Sig, std::size_t Size>
-class inline_function;
-
-template <class R, class... Args, std::size_t Size>
-class inline_function<R(Args...), Size> {
-    struct ops {
-        R (*invoke)(void*, Args&&...);
-        void (*move_to)(void* from, void* to) noexcept;
-        void (*destroy)(void*) noexcept;
-    };
-
-    template <class F>
-    static constexpr bool fits_inline =
-        sizeof(F) <= Size && alignof(F) <= alignof(std::max_align_t) && std::is_nothrow_move_constructible_v<F>;
-
-    // A trivially copyable closure (the common case: a few numbers) is moved with memcpy and needs no
-    // destructor call: null entries say so, saving two indirect calls per queued signal.
-    template <class F>
-    static constexpr bool trivial = std::is_trivially_copyable_v<F> && std::is_trivially_destructible_v<F>;
-    // A closure may also say that memcpy moves it (`using trivially_relocatable = void;`): a handle
-    // with a destructor but no pointer into itself. It is then destroyed once, where it ends up.
-    template <class F>
-    static constexpr bool relocatable = trivial<F> || requires { typename F::trivially_relocatable; };
-
-    template <class F>
-    static constexpr ops inline_ops{
-        [](void* p, Args&&... a) -> R { return (*static_cast<F*>(p))(std::forward<Args>(a)...); },
-        relocatable<F> ? nullptr
-                       : +[](void* from, void* to) noexcept {
-                             ::new (to) F(std::move(*static_cast<F*>(from)));
-                             static_cast<F*>(from)->~F();
-                         },
-        trivial<F> ? nullptr : +[](void* p) noexcept { static_cast<F*>(p)->~F(); }};
-
-    // Too big to fit: the storage holds a pointer to a heap copy.
-    template <class F>
-    static constexpr ops heap_ops{
-        [](void* p, Args&&... a) -> R { return (**static_cast<F**>(p))(std::forward<Args>(a)...); },
-        nullptr,  // the pointer is copied like bytes
-        [](void* p) noexcept { delete *static_cast<F**>(p); }};
-
-public:
-    inline_function() noexcept = default;
-
-    template <class F>
-        requires(!std::is_same_v<std::remove_cvref_t<F>, inline_function> &&
-                 std::is_invocable_r_v<R, std::remove_cvref_t<F>&, Args...>)
-    inline_function(F&& f) {  // NOLINT: implicit like std::function
-        using D = std::remove_cvref_t<F>;
-        if constexpr (fits_inline<D>) {
-            ::new (static_cast<void*>(storage_)) D(std::forward<F>(f));
-            ops_ = &inline_ops<D>;
-        } else {
-            ::new (static_cast<void*>(storage_)) D*(new D(std::forward<F>(f)));
-            ops_ = &heap_ops<D>;
-        }
-    }
-
-    inline_function(inline_function&& o) noexcept : ops_(o.ops_) {
-        if (ops_) {
-            relocate(o.storage_, storage_);
-            o.ops_ = nullptr;
-        }
-    }
-
-    inline_function& operator=(inline_function&& o) noexcept {
-        if (this != &o) {
-            reset();
-            if (o.ops_) {
-                ops_ = std::exchange(o.ops_, nullptr);
-                relocate(o.storage_, storage_);
-            }
-        }
-        return *this;
-    }
-
-    inline_function(const inline_function&) = delete;
-    inline_function& operator=(const inline_function&) = delete;
-    ~inline_function() { reset(); }
-
-    explicit operator bool() const noexcept { return ops_ != nullptr; }
-
-    R operator()(Args... a) { return ops_->invoke(storage_, std::forward<Args>(a)...); }
-
-    void reset() noexcept {
-        if (ops_) {
-            if (ops_->destroy) ops_->destroy(storage_);
-            ops_ = nullptr;
-        }
-    }
-
-private:
-    void relocate(void* from, void* to) noexcept {
-        if (ops_->move_to) ops_->move_to(from, to);
-        else std::memcpy(to, from, Size);
-    }
-
-    const ops* ops_ = nullptr;
-    alignas(std::max_align_t) unsigned char storage_[Size];
-};
-
-}  // namespace coflow::detail
-// ---- end coflow/detail/inline_function.hpp ----
-
-namespace coflow {
-
-/// Durations in workflow code: any std::chrono duration converts to this.
-using duration = std::chrono::nanoseconds;
-
-/// The clock of an executor. It is virtual: it advances only when the executor says so.
-struct virtual_clock {
-    using rep = std::int64_t;
-    using period = std::nano;
-    using duration = std::chrono::nanoseconds;
-    using time_point = std::chrono::time_point<virtual_clock, duration>;
-    static constexpr bool is_steady = true;
-};
-
-/// A point on an executor's clock; the epoch (time_point{}) is when the executor was made.
-using time_point = virtual_clock::time_point;
-
-/// A unit of posted work: a move-only `void()` callable. Closures up to 40 bytes are stored inline.
-using work = detail::inline_function<void(), 40>;
-
-/// Names a timer for `executor::cancel`: whatever the executor's `post_at` returned for it.
-using timer_id = std::uint64_t;
-
-/// What drives coflow. Everything runs on the thread that drives the executor.
-///
-/// - `post(w)`: run `w` later, after the work already posted (FIFO).
-/// - `post_at(t, w)`: run `w` once the clock reaches `t`; works due at the same time run in the order
-///   posted. Returns an id for `cancel`, of the executor's choosing.
-/// - `cancel(id)`: destroy that timer's work without running it. coflow cancels the timer of every
-///   wait that ends another way (satisfied, cancelled, its frame destroyed), so that a loop of timed
-///   waits holds no memory per wait. Ids of timers already run, already taken out to run, or
-///   cancelled must be ignored. An executor may ignore every cancel: coflow's work then runs at its
-///   time and does nothing, but holds its memory until then.
-/// - `now()`: the executor's clock.
-///
-/// Works must never be run inside `post`, `post_at` or `cancel` (no re-entrancy), and a work may post
-/// more work.
-class executor {
-public:
-    executor() = default;
-    executor(const executor&) = delete;
-    executor& operator=(const executor&) = delete;
-    virtual ~executor() = default;
-
-    virtual void post(work w) = 0;
-    virtual timer_id post_at(time_point t, work w) = 0;
-    virtual void cancel(timer_id id) noexcept = 0;
-    [[nodiscard]] virtual time_point now() const noexcept = 0;
-};
-
-}  // namespace coflow
-// ---- end coflow/executor.hpp ----
-
-namespace coflow::detail {
-
-/// `t + d`, or the end of the clock (time_point::max(), or min() going back) where that would overflow.
-[[nodiscard]] constexpr time_point saturating_add(time_point t, duration d) noexcept {
-    const duration since = t.time_since_epoch();
-    if (d > duration::zero() && since > duration::max() - d) return time_point::max();
-    if (d < duration::zero() && since < duration::min() - d) return time_point::min();
-    return t + d;
-}
-
-}  // namespace coflow::detail
-// ---- end coflow/detail/clock.hpp ----
-// ---- begin coflow/detail/id_map.hpp ----
-// coflow/detail/id_map.hpp: the runtime's runs by workflow id, an open-addressing table of (hash, run).
-// A lookup probes a few adjacent 16-byte entries and reads a run only when the stored hash matches, and
-// growing re-places entries by their stored hashes without touching the runs.
-
-#include <functional>
-
-namespace coflow::detail {
-
-/// Maps a workflow id to a run of type Run, which has a `std::string id` member. It does not own the runs.
-/// Linear probing, at most half full; erasing shifts the entries after it back (no tombstones).
-template <class Run>
-class id_map {
-public:
-    struct entry {
-        std::uint64_t hash = 0;
-        Run* run = nullptr;  // null: an empty entry
-    };
-
-    [[nodiscard]] static std::uint64_t hash_of(std::string_view id) noexcept {
-        return static_cast<std::uint64_t>(std::hash<std::string_view>{}(id));
-    }
-
-    /// The entry of `id`, or the empty entry where it would go (make room with reserve_one first).
-    [[nodiscard]] entry& probe(std::string_view id, std::uint64_t h) noexcept {
-        const std::size_t mask = table_.size() - 1;
-        for (std::size_t i = static_cast<std::size_t>(h) & mask;; i = (i + 1) & mask) {
-            entry& e = table_[i];
-            if (!e.run || (e.hash == h && e.run->id == id)) return e;
-        }
-    }
-
-    [[nodiscard]] Run* find(std::string_view id) const noexcept {
-        if (size_ == 0) return nullptr;
-        return const_cast<id_map*>(this)->probe(id, hash_of(id)).run;
-    }
-
-    /// Grows the table if one more entry would make it more than half full. May throw (allocation);
-    /// then nothing changed.
-    void reserve_one() {
-        if (2 * (size_ + 1) <= table_.size()) return;
-        std::vector<entry> old(table_.size() ? 2 * table_.size() : 16);
-        old.swap(table_);
-        const std::size_t mask = table_.size() - 1;
-        for (const entry& e : old) {
-            if (!e.run) continue;
-            std::size_t i = static_cast<std::size_t>(e.hash) & mask;
-            while (table_[i].run) i = (i + 1) & mask;
-            table_[i] = e;
-        }
-    }
-
-    /// Fills an empty entry found by probe().
-    void occupy(entry& e, std::uint64_t h, Run* run) noexcept {
-        e.hash = h;
-        e.run = run;
-        ++size_;
-    }
-
-    /// Empties entry `e` (found by probe()), moving later entries of its cluster back into the gap.
-    void erase(entry& e) noexcept {
-        const std::size_t mask = table_.size() - 1;
-        std::size_t gap = static_cast<std::size_t>(&e - table_.data());
-        for (std::size_t j = (gap + 1) & mask; table_[j].run; j = (j + 1) & mask) {
-            const std::size_t home = static_cast<std::size_t>(table_[j].hash) & mask;
-            // Entry j may fill the gap if its home is not in (gap, j] (cyclically).
-            const bool home_in_between = gap < j ? (gap < home && home <= j) : (gap < home || home <= j);
-            if (!home_in_between) {
-                table_[gap] = table_[j];
-                gap = j;
-            }
-        }
-        table_[gap] = entry{};
-        --size_;
-    }
-
-    [[nodiscard]] std::size_t size() const noexcept { return size_; }
-
-    /// Calls f(Run&) for every run, in table order.
-    template <class F>
-    void for_each(F&& f) const {
-        for (const entry& e : table_)
-            if (e.run) f(*e.run);
-    }
-
-    /// Forgets every entry (the runs are the caller's to delete).
-    void clear() noexcept {
-        table_.clear();
-        size_ = 0;
-    }
-
-private:
-    std::vector<entry> table_;
-    std::size_t size_ = 0;
-};
-
-}  // namespace coflow::detail
-// ---- end coflow/detail/id_map.hpp ----
-// ---- begin coflow/detail/intrusive_list.hpp ----
-// coflow/detail/intrusive_list.hpp: a doubly linked list threaded through its elements.
-// Waiters link themselves into condition, channel and ready lists without allocating, and unlink on destruction.
-
-
-namespace coflow::detail {
-
-/// A hook an element inherits once per list it can be in; Tag tells the hooks apart.
-template <class Tag>
-struct list_hook {
-    list_hook* prev = nullptr;
-    list_hook* next = nullptr;
-
-    list_hook() = default;
-    list_hook(const list_hook&) = delete;
-    list_hook& operator=(const list_hook&) = delete;
-
-    [[nodiscard]] bool linked() const noexcept { return next != nullptr; }
-
-    void unlink() noexcept {
-        if (!next) return;
-        prev->next = next;
-        next->prev = prev;
-        prev = next = nullptr;
-    }
-
-    /// Puts `other` (not linked) where this hook is in its list, and unlinks this one.
-    void replace_with(list_hook& other) noexcept {
-        if (!next) return;
-        other.prev = prev;
-        other.next = next;
-        prev->next = &other;
-        next->prev = &other;
-        prev = next = nullptr;
-    }
-};
-
-/// A FIFO list of T (which derives from list_hook<Tag>). It never owns its elements.
-template <class T, class Tag>
-class intrusive_list {
-public:
-    using hook = list_hook<Tag>;
-
-    intrusive_list() noexcept { head_.prev = head_.next = &head_; }
-    intrusive_list(const intrusive_list&) = delete;
-    intrusive_list& operator=(const intrusive_list&) = delete;
-    ~intrusive_list() { clear(); }
-
-    [[nodiscard]] bool empty() const noexcept { return head_.next == &head_; }
-
-    void push_back(T& item) noexcept {
-        hook& h = item;
-        h.unlink();
-        h.prev = head_.prev;
-        h.next = &head_;
-        head_.prev->next = &h;
-        head_.prev = &h;
-    }
-
-    [[nodiscard]] T* front() noexcept { return empty() ? nullptr : static_cast<T*>(head_.next); }
-
-    T* pop_front() noexcept {
-        T* item = front();
-        if (item) static_cast<hook&>(*item).unlink();
-        return item;
-    }
-
-    /// Unlinks every element (the elements stay alive).
-    void clear() noexcept {
-        while (!empty()) head_.next->unlink();
-    }
-
-    [[nodiscard]] std::size_t size() const noexcept {
-        std::size_t n = 0;
-        for (const hook* h = head_.next; h != &head_; h = h->next) ++n;
-        return n;
-    }
-
-    /// Calls f(T&) for each element, in order; f may unlink the element it is given.
-    template <class F>
-    void for_each(F&& f) {
-        hook* h = head_.next;
-        while (h != &head_) {
-            hook* next = h->next;
-            f(*static_cast<T*>(h));
-            h = next;
-        }
-    }
-
-private:
-    hook head_;
-};
-
-}  // namespace coflow::detail
-// ---- end coflow/detail/intrusive_list.hpp ----
-// ---- begin coflow/detail/promise.hpp ----
-// coflow/detail/promise.hpp: the promise family shared by task<R> and workflow<R>.
-// A non-template base holds the continuation, the exception and the final awaiter (via the trampoline).
-
-
-
-namespace coflow::detail {
-
-class promise_base;
-
-/// Who is told when a coroutine with no awaiting caller finishes: the workflow instance that runs it
-/// (as its body or as an async signal handler). It may destroy the frame it is given.
-class coroutine_root {
-public:
-    virtual void on_root_done(std::coroutine_handle<> frame, promise_base& p) noexcept = 0;
-
-protected:
-    ~coroutine_root() = default;
-};
-
-/// Marks a type that workflow code may co_await (see promise_base::await_transform).
-template <class A>
-concept workflow_awaitable = requires { typename std::remove_cvref_t<A>::coflow_awaitable; };
-
-struct handler_tag {};
-
-// g++ 12 destroys twice a temporary made inside a co_await expression when building it gave the
-// compiler cleanups of its parts: an aggregate whose destructor is not trivial (`input{name, 3}`), or a
-// lambda capturing such values by copy. coflow's calls mark the awaitable they return when an argument
-// is such a temporary, and await_transform refuses to await it in the expression that made it.
-
-/// An argument that is a temporary aggregate with a non-trivial destructor (std::move of a local one
-/// counts too: C++ cannot tell them apart).
-template <class A>
-inline constexpr bool fragile_temporary_v = !std::is_lvalue_reference_v<A> &&
-                                            std::is_aggregate_v<std::remove_cvref_t<A>> &&
-                                            !std::is_trivially_destructible_v<std::remove_cvref_t<A>>;
-
-/// A callable argument that is a temporary with a non-trivial destructor (closures are not aggregates,
-/// so any such temporary counts).
-template <class F>
-inline constexpr bool fragile_callable_v =
-    !std::is_lvalue_reference_v<F> && !std::is_trivially_destructible_v<std::remove_cvref_t<F>>;
-
-/// An awaitable whose call was given a fragile temporary: awaiting it as the temporary it is refused
-/// (await_transform); awaiting it from a variable, made in an earlier statement, is fine.
-template <class A>
-class [[nodiscard]] given_fragile_temporary : public A {
-public:
-    using coflow_given_fragile_temporary = void;
-    explicit given_fragile_temporary(A&& a) noexcept(std::is_nothrow_move_constructible_v<A>) : A(std::move(a)) {}
-};
-
-/// What a call returns: the awaitable A, marked when it was given a fragile temporary.
-template <bool Fragile, class A>
-using maybe_fragile_t = std::conditional_t<Fragile, given_fragile_temporary<A>, A>;
-
-/// Awaits the awaiter it points to (see promise_base::await_transform).
-template <class A>
-struct awaiter_ref {
-    A* a;
-    bool await_ready() { return a->await_ready(); }
-    template <class H>
-    auto await_suspend(H h) {
-        return a->await_suspend(h);
-    }
-    decltype(auto) await_resume() { return a->await_resume(); }
-};
-
-class promise_base : public list_hook<handler_tag> {
-public:
-    std::suspend_always initial_suspend() noexcept { return {}; }  // lazy: the awaiter or the runtime starts it
-
-    struct final_awaiter {
-        bool await_ready() noexcept { return false; }
-        // Hands control back to the awaiting coroutine through the engine's trampoline, so chains of
-        // awaits never grow the stack. A root coroutine has no awaiter: its instance is told instead
-        // (and may destroy this frame).
-        template <class P>
-        void await_suspend(std::coroutine_handle<P> h) noexcept {
-            promise_base& p = h.promise();
-            if (p.continuation) current_activation->next = p.continuation;
-            else if (p.root) p.root->on_root_done(h, p);
-        }
-        void await_resume() noexcept {}
-    };
-
-    final_awaiter final_suspend() noexcept { return {}; }
-    void unhandled_exception() noexcept { exception = std::current_exception(); }
-
-    // Workflow code runs only when the runtime resumes it; an awaitable from elsewhere could resume it
-    // on another thread or outside the executor, breaking the determinism contract.
-    //
-    // An awaiter given as a temporary is moved into a value that the compiler keeps in the frame, and
-    // one given as an lvalue is wrapped in a pointer-sized proxy: g++ 12 mishandles references returned
-    // from await_transform (it copies or relocates the awaiter), and our awaiters must stay in place.
-    //
-    // A deferred awaitable (wait_condition's) is only a description; its awaiter is built here, as the
-    // returned prvalue, directly where the frame keeps it: the frame holds one waiter, not a copy too.
-    template <class A>
-    auto await_transform(A&& a) noexcept(!requires { typename std::remove_cvref_t<A>::coflow_deferred; } &&
-                                         (std::is_lvalue_reference_v<A> ||
-                                          std::is_nothrow_move_constructible_v<std::remove_cvref_t<A>>)) {
-        static_assert(workflow_awaitable<A>,
-                      "workflow code may only co_await coflow awaitables (task, wait_condition, sleep, "
-                      "signal_channel::receive, ...): other awaitables would resume it outside the executor");
-        using D = std::remove_cvref_t<A>;
-        if constexpr (requires { typename D::coflow_given_fragile_temporary; })
-            static_assert(std::is_lvalue_reference_v<A>,
-                          "an argument of this co_await's call is a temporary that g++ 12 destroys twice inside a "
-                          "co_await expression (an aggregate with a non-trivial destructor, such as input{name, "
-                          "3} or std::move of one, or a lambda capturing such values by copy): pass a named "
-                          "variable, or make the call a statement of its own and co_await the variable it gives; "
-                          "a workflow<R> body ends with `co_return coflow::continue_as_new(...)`, which needs no "
-                          "co_await");
-        if constexpr (requires { typename D::coflow_deferred; }) return D(std::forward<A>(a)).make();
-        else if constexpr (!std::is_lvalue_reference_v<A>) return D(std::move(a));
-        else if constexpr (requires { a.await_ready(); }) return awaiter_ref<D>{&a};
-        else return a.operator co_await();  // a task lvalue: its awaiter, by value
-    }
-
-    std::coroutine_handle<> continuation{};
-    coroutine_root* root = nullptr;
-    std::coroutine_handle<> self{};  // set for roots only, so the instance can destroy the frame
-    std::exception_ptr exception;
-};
-
-/// Task frames whose destruction waits for frames being destroyed. Destroying a frame suspended in
-/// `co_await child` destroys the child's task, whose frame may be suspended the same way, and so on down
-/// a chain as deep as workflow code made it. Up to `max_nested_frame_destroys` levels this recursion is
-/// kept (each child goes before the rest of the frame awaiting it, which its destructors may rely on);
-/// a frame deeper than that is queued here, and the outermost destruction destroys the queued frames
-/// one at a time, so tearing down a chain of any depth needs a bounded stack.
-struct frame_graveyard {
-    promise_base* first = nullptr;  // linked through their handler hooks (a task's frame is never a handler)
-    unsigned depth = 0;             // task frames being destroyed, one inside another
-};
-
-inline thread_local frame_graveyard graveyard;
-
-inline constexpr unsigned max_nested_frame_destroys = 64;
-
-/// Destroys the frame of a task (`p` is its promise), or queues it if too many are being destroyed.
-inline void destroy_task_frame(std::coroutine_handle<> frame, promise_base& p) noexcept {
-    if (frame.done()) {  // a finished frame awaits no child
-        frame.destroy();
-        return;
-    }
-    if (graveyard.depth == max_nested_frame_destroys) {
-        p.self = frame;
-        p.list_hook<handler_tag>::next = graveyard.first;
-        graveyard.first = &p;
-        return;
-    }
-    ++graveyard.depth;
-    frame.destroy();
-    --graveyard.depth;
-    if (graveyard.depth != 0) return;
-    while (promise_base* q = graveyard.first) {
-        graveyard.first = static_cast<promise_base*>(q->list_hook<handler_tag>::next);
-        ++graveyard.depth;
-        q->self.destroy();
-        --graveyard.depth;
-    }
-}
-
-template <class R>
-class value_promise : public promise_base {
-public:
-    static_assert(!std::is_reference_v<R>, "task<R> and workflow<R> return values, not references");
-
-    void return_value(R v) noexcept(std::is_nothrow_move_constructible_v<R>) { value_.emplace(std::move(v)); }
-
-    /// The result, or the exception the coroutine ended with.
-    R take() {
-        rethrow_if_set(exception);
-        return std::move(*value_);
-    }
-
-    [[nodiscard]] bool has_value() const noexcept { return value_.has_value(); }
-
-private:
-    std::optional<R> value_;
-};
-
-template <>
-class value_promise<void> : public promise_base {
-public:
-    void return_void() noexcept {}
-    void take() {
-        rethrow_if_set(exception);
-    }
-};
-
-}  // namespace coflow::detail
-// ---- end coflow/detail/promise.hpp ----
-// ---- begin coflow/detail/random.hpp ----
-// coflow/detail/random.hpp: a small deterministic PRNG (splitmix64) for run ids and workflow randomness.
-// Its output is the same on every platform, unlike the std distributions.
-
-#include <limits>
-
-namespace coflow::detail {
-
-class splitmix64 {
-public:
-    using result_type = std::uint64_t;
-
-    constexpr explicit splitmix64(std::uint64_t seed = 0) noexcept : state_(seed) {}
-
-    static constexpr result_type min() noexcept { return 0; }
-    static constexpr result_type max() noexcept { return std::numeric_limits<result_type>::max(); }
-
-    constexpr result_type operator()() noexcept {
-        std::uint64_t z = (state_ += 0x9e3779b97f4a7c15ULL);
-        z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-        z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-        return z ^ (z >> 31);
-    }
-
-    /// A uniform integer in [lo, hi], the same on every platform.
-    constexpr std::uint64_t uniform(std::uint64_t lo, std::uint64_t hi) noexcept {
-        const std::uint64_t span = hi - lo;
-        if (span == max()) return (*this)();
-        const std::uint64_t n = span + 1;
-        const std::uint64_t limit = max() - max() % n;  // reject the biased tail
-        std::uint64_t x = (*this)();
-        while (x >= limit) x = (*this)();
-        return lo + x % n;
-    }
-
-    /// A uniform double in [0, 1), the same on every platform.
-    constexpr double uniform01() noexcept { return static_cast<double>((*this)() >> 11) * 0x1.0p-53; }
-
-    /// The state: a generator made from it yields what this one yields next.
-    [[nodiscard]] constexpr std::uint64_t state() const noexcept { return state_; }
-
-private:
-    std::uint64_t state_;
-};
-
-}  // namespace coflow::detail
-// ---- end coflow/detail/random.hpp ----
-// ---- begin coflow/detail/replay_check.hpp ----
-// coflow/detail/replay_check.hpp: what a replay compares, event by event, with the recorded history.
-// The engine calls it for each event the replayed run records; replay.hpp drives the run.
-
-
-// ---- begin coflow/history.hpp ----
-// coflow/history.hpp: a run's event history (opt-in), how arguments become text, and its exports.
-// JSON lines for tools, Chrome trace-event JSON for Perfetto / chrome://tracing.
-
-
-
-namespace coflow {
-
-/// The kinds of history events. Their names (to_string) are the "event" field of the exports.
-enum class event_kind {
-    workflow_started,     ///< name: workflow type; args: the run's arguments
-    signal_accepted,      ///< name: signal; args: its arguments (an input: replay feeds it back)
-    signal_handled,       ///< name: signal; args: [its order in the run, from 1]
-    cancel_requested,     ///< an input
-    wait_started,         ///< name: what it waits on (wait_condition, sleep, signal_channel, child_result,
-                          ///< signal_sent, mutex, semaphore, when_any, when_all, task_scope::join, and
-                          ///< task_start for a spawned task queued to start); args: [its label], if it has one
-    wait_ended,           ///< name: as wait_started; args: ["fired" | "timed_out" | "cancelled"]
-    timer_started,        ///< args: [duration in ns]
-    timer_fired,          ///<
-    child_started,        ///< name: child workflow id; args: [child type]
-    child_closed,         ///< name: child workflow id; args: [status, reason (terminated) or timeout (timed out)]
-    signal_sent,          ///< name: target id; args: [signal, "accepted" or the error]
-    continued_as_new,     ///< args: the new run's arguments
-    workflow_completed,   ///< args: [result]
-    workflow_failed,      ///< args: [error message]
-    workflow_cancelled,   ///<
-    workflow_terminated,  ///< args: [reason]
-    workflow_timed_out,   ///< args: ["execution" | "run", the timeout in ns] (an input: replay times the run out)
-    update_accepted,      ///< name: update; args: [update id, its arguments...] (an input: replay feeds it back)
-    update_completed,     ///< name: update; args: [update id, result or error message]
-};
-
-[[nodiscard]] constexpr std::string_view to_string(event_kind k) noexcept {
-    switch (k) {
-        case event_kind::workflow_started: return "workflow_started";
-        case event_kind::signal_accepted: return "signal_accepted";
-        case event_kind::signal_handled: return "signal_handled";
-        case event_kind::cancel_requested: return "cancel_requested";
-        case event_kind::wait_started: return "wait_started";
-        case event_kind::wait_ended: return "wait_ended";
-        case event_kind::timer_started: return "timer_started";
-        case event_kind::timer_fired: return "timer_fired";
-        case event_kind::child_started: return "child_started";
-        case event_kind::child_closed: return "child_closed";
-        case event_kind::signal_sent: return "signal_sent";
-        case event_kind::continued_as_new: return "continued_as_new";
-        case event_kind::workflow_completed: return "workflow_completed";
-        case event_kind::workflow_failed: return "workflow_failed";
-        case event_kind::workflow_cancelled: return "workflow_cancelled";
-        case event_kind::workflow_terminated: return "workflow_terminated";
-        case event_kind::workflow_timed_out: return "workflow_timed_out";
-        case event_kind::update_accepted: return "update_accepted";
-        case event_kind::update_completed: return "update_completed";
-    }
-    return "unknown";
-}
-
-/// The events that close a run: nothing is recorded after one.
-[[nodiscard]] constexpr bool is_closing(event_kind k) noexcept {
-    return k == event_kind::workflow_completed || k == event_kind::workflow_failed ||
-           k == event_kind::workflow_cancelled || k == event_kind::workflow_terminated ||
-           k == event_kind::workflow_timed_out || k == event_kind::continued_as_new;
-}
-
-/// One event of a run. `args` holds JSON values (see history_text).
-struct history_event {
-    event_kind kind{};
-    std::int64_t time_ns = 0;  ///< the executor's clock when it happened
-    std::string name;
-    std::vector<std::string> args;
-    std::shared_ptr<detail::arg_pack_base> input;  ///< inputs: a copy of the arguments, for replay
-    std::exception_ptr error;                      ///< signal_sent: what the target refused; child_closed: why it failed
-    /// signal_accepted, cancel_requested: the run's own code sent it (to itself), so replay makes it
-    /// again rather than feeding it as an input.
-    bool self_sent = false;
-    /// wait_started, wait_ended: a signal handler waits, not the body. A run's handlers may wait at the
-    /// same time as its body and as each other, so its waits need not nest.
-    bool in_handler = false;
-    std::size_t start_index = 0;  ///< wait_ended: the index of the wait_started it ends
-
-    /// "#index kind name [args] @time": how events are named in nondeterminism errors.
-    [[nodiscard]] std::string describe(std::size_t index) const {
-        std::string s = "#" + std::to_string(index) + " " + std::string(to_string(kind));
-        if (!name.empty()) s += " " + name;
-        if (self_sent) s += " (self-sent)";
-        if (!args.empty()) {
-            s += " [";
-            for (std::size_t i = 0; i < args.size(); ++i) (s += i ? ", " : "") += args[i];
-            s += "]";
-        }
-        return s + " @" + std::to_string(time_ns) + "ns";
-    }
-
-    /// Same decision: kind, name, arguments and time (the replay check compares these).
-    [[nodiscard]] bool same_as(const history_event& o) const {
-        return kind == o.kind && name == o.name && args == o.args && time_ns == o.time_ns && self_sent == o.self_sent;
-    }
-};
-
-/// The events of one run, in order.
-struct history {
-    std::string workflow_id;
-    std::string run_id;
-    std::string workflow_type;
-    std::uint64_t seed = 0;  ///< the run's random() seed, so replay draws the same numbers
-    /// The run's timeouts (start options) in ns, 0 for none, and its chain's execution deadline (executor
-    /// time in ns, 0 for none): replay gives them to the replayed run, so that coflow::info() says the same.
-    std::int64_t execution_timeout_ns = 0, run_timeout_ns = 0, execution_deadline_ns = 0;
-    std::vector<history_event> events;
-
-    /// One JSON object per line: {"workflow_id","run_id","index","time_ns","event","name","args"}.
-    [[nodiscard]] std::string to_json_lines() const {
-        std::string out;
-        for (std::size_t i = 0; i < events.size(); ++i) {
-            const history_event& e = events[i];
-            out += "{\"workflow_id\":";
-            detail::append_json_string(out, workflow_id);
-            out += ",\"run_id\":";
-            detail::append_json_string(out, run_id);
-            out += ",\"index\":" + std::to_string(i) + ",\"time_ns\":" + std::to_string(e.time_ns) + ",\"event\":\"";
-            out += to_string(e.kind);
-            out += "\",\"name\":";
-            detail::append_json_string(out, e.name);
-            out += ",\"args\":[";
-            for (std::size_t a = 0; a < e.args.size(); ++a) (out += a ? "," : "") += e.args[a];
-            out += e.self_sent ? "],\"self_sent\":true}\n" : "]}\n";
-        }
-        return out;
-    }
-};
-
-namespace detail {
-
-/// Writes runs into a Chrome trace-event document (see to_chrome_trace).
-class trace_writer {
-public:
-    explicit trace_writer(std::string& out) : out_(out) {}
-
-    void add(const history& h, std::size_t pid) {
-        pid_ = pid;
-        std::string label;
-        append_json_string(label, h.workflow_id + " (" + h.workflow_type + ", run " + h.run_id.substr(0, 8) + ")");
-        emit("M", 0, "process_name", ",\"args\":{\"name\":" + label + "}");
-        emit("M", 0, "process_sort_index", ",\"args\":{\"sort_index\":" + std::to_string(pid) + "}");
-        emit("M", 0, "thread_name", ",\"args\":{\"name\":\"workflow\"}");
-        run_.clear();
-        body_.clear();
-        handlers_.clear();
-        for (std::size_t i = 0; i < h.events.size(); ++i) add_event(h.events[i], i);
-        if (!h.events.empty()) close_all(h.events.back().time_ns, "open at export");
-    }
-
-private:
-    struct open_wait {
-        std::size_t start;  // the index of its wait_started
-        std::string name;
-        std::uint64_t id;  // async slices (handlers' waits) only
-    };
-
-    void add_event(const history_event& e, std::size_t index) {
-        std::string args = ",\"args\":{\"detail\":[";
-        for (std::size_t a = 0; a < e.args.size(); ++a) (args += a ? "," : "") += e.args[a];
-        args += "]}";
-        switch (e.kind) {
-            case event_kind::workflow_started:
-                close_all(e.time_ns, "run restarted");
-                run_ = "run " + e.name;
-                emit("B", e.time_ns, run_, args);
-                return;
-            case event_kind::wait_started:
-                if (e.in_handler) {
-                    handlers_.push_back({index, "handler wait: " + e.name, ++async_ids_});
-                    emit("b", e.time_ns, handlers_.back().name, async_id(handlers_.back().id) + args);
-                } else {
-                    body_.push_back({index, "wait: " + e.name, 0});
-                    emit("B", e.time_ns, body_.back().name, args);
-                }
-                return;
-            case event_kind::wait_ended:
-                if (end_wait(e.start_index, e.time_ns, args)) return;
-                break;  // its start is not open here: an instant
-            case event_kind::workflow_completed:
-            case event_kind::workflow_failed:
-            case event_kind::workflow_cancelled:
-            case event_kind::workflow_terminated:
-            case event_kind::workflow_timed_out:
-            case event_kind::continued_as_new:
-                emit("i", e.time_ns, to_string(e.kind), args + ",\"s\":\"t\"");
-                close_all(e.time_ns, "the run closed");
-                return;
-            default: break;
-        }
-        emit("i", e.time_ns, std::string(to_string(e.kind)) + (e.name.empty() ? "" : " " + e.name),
-             args + ",\"s\":\"t\"");
-    }
-
-    // Ends the open wait that began at event `start`, if there is one.
-    bool end_wait(std::size_t start, std::int64_t ts, std::string_view args) {
-        for (std::size_t k = handlers_.size(); k-- > 0;)
-            if (handlers_[k].start == start) {
-                emit("e", ts, handlers_[k].name, async_id(handlers_[k].id) + std::string(args));
-                handlers_.erase(handlers_.begin() + static_cast<std::ptrdiff_t>(k));
-                return true;
-            }
-        for (std::size_t k = body_.size(); k-- > 0;)
-            if (body_[k].start == start) {
-                while (body_.size() > k + 1) end_body_wait(ts, "a later wait ended first");  // never, from coflow
-                emit("E", ts, body_.back().name, args);
-                body_.pop_back();
-                return true;
-            }
-        return false;
-    }
-
-    void end_body_wait(std::int64_t ts, std::string_view why) {
-        emit("E", ts, body_.back().name, unfinished(why));
-        body_.pop_back();
-    }
-
-    // Ends every slice still open (the run's last): waits a closing run cut short, or a run still open.
-    void close_all(std::int64_t ts, std::string_view why) {
-        while (!body_.empty()) end_body_wait(ts, why);
-        for (const open_wait& w : handlers_) emit("e", ts, w.name, async_id(w.id) + unfinished(why));
-        handlers_.clear();
-        if (!run_.empty()) emit("E", ts, run_, "");
-        run_.clear();
-    }
-
-    static std::string unfinished(std::string_view why) {
-        return ",\"args\":{\"unfinished\":\"" + std::string(why) + "\"}";
-    }
-    static std::string async_id(std::uint64_t id) {
-        return ",\"cat\":\"handler_wait\",\"id\":" + std::to_string(id);
-    }
-
-    void emit(std::string_view ph, std::int64_t ts_ns, std::string_view name, std::string_view extra) {
-        out_ += first_ ? "\n" : ",\n";
-        first_ = false;
-        out_ += "{\"ph\":\"";
-        out_ += ph;
-        out_ += "\",\"pid\":" + std::to_string(pid_) + ",\"tid\":" + std::to_string(pid_) + ",\"ts\":";
-        // Microseconds, exactly.
-        const std::uint64_t ns = ts_ns < 0 ? 0 - static_cast<std::uint64_t>(ts_ns) : static_cast<std::uint64_t>(ts_ns);
-        if (ts_ns < 0) out_ += '-';
-        out_ += std::to_string(ns / 1000);
-        const auto frac = static_cast<unsigned>(ns % 1000);
-        out_ += '.';
-        out_ += static_cast<char>('0' + frac / 100);
-        out_ += static_cast<char>('0' + frac / 10 % 10);
-        out_ += static_cast<char>('0' + frac % 10);
-        out_ += ",\"name\":";
-        append_json_string(out_, name);
-        out_ += extra;
-        out_ += "}";
-    }
-
-    std::string& out_;
-    bool first_ = true;
-    std::size_t pid_ = 0;
-    std::uint64_t async_ids_ = 0;  // async slices' ids, unique in the document
-    std::string run_;              // the open run slice's name (empty: none)
-    std::vector<open_wait> body_;
-    std::vector<open_wait> handlers_;
-};
-
-}  // namespace detail
-
-/// Several runs' histories as one Chrome trace-event JSON document: open it in https://ui.perfetto.dev or
-/// chrome://tracing. Each run is a process, numbered from 1 in start order and named "id (type, run
-/// <first 8 of its run id>)". Its track holds the run as a slice, the body's waits as slices inside it and
-/// other events as instants. Signal handlers' waits may overlap the body's and each other's, so they are
-/// async slices of the run's process. What a run leaves open (waits its end cut short, or the run itself
-/// when it is still open) ends with its last event, with an "unfinished" argument saying why.
-[[nodiscard]] inline std::string to_chrome_trace(const std::vector<std::shared_ptr<const history>>& runs) {
-    std::string out = "{\"displayTimeUnit\":\"ms\",\"traceEvents\":[";
-    detail::trace_writer w(out);
-    for (std::size_t t = 0; t < runs.size(); ++t) w.add(*runs[t], t + 1);
-    out += "\n]}\n";
-    return out;
-}
-
-}  // namespace coflow
-// ---- end coflow/history.hpp ----
-
-namespace coflow::detail {
-
-class instance_base;
-
-/// Events that came to a run from outside its code: replay feeds them at their recorded place. A
-/// child's closing is one (replay does not re-run children), and so is a timeout; signals a run sent
-/// itself are not.
-[[nodiscard]] inline bool is_input(const history_event& e) noexcept {
-    switch (e.kind) {
-        case event_kind::signal_accepted:
-        case event_kind::cancel_requested: return !e.self_sent;
-        case event_kind::workflow_terminated:
-        case event_kind::workflow_timed_out:
-        case event_kind::child_closed: return true;
-        default: return false;
-    }
-}
-
-/// Compares each event a replayed run records with the recorded history (see replay.hpp).
-struct replay_check {
-    const history* expected;
-    const history* actual = nullptr;
-    std::string mismatch{};     // the first difference, once found
-    bool target_added = false;  // runs added after the replayed one are stand-ins (engine::add)
-    // Feeds input event k to the run (set by replay()); throws what it cannot feed.
-    void (*feed)(replay_check&, instance_base& run, std::size_t k) = nullptr;
-    void* driver = nullptr;   // what `feed` needs
-    std::exception_ptr fault;  // what feeding an input in the middle of a step threw (replay rethrows it)
-    bool feeding = false;
-
-    void compare(const history_event& got, std::size_t index) {
-        if (!mismatch.empty()) return;
-        if (index >= expected->events.size())
-            mismatch = "history of workflow '" + expected->workflow_id + "': the replayed run made event " +
-                       got.describe(index) + ", which is past the end of the recorded history (" +
-                       std::to_string(expected->events.size()) + " events)";
-        else if (!expected->events[index].same_as(got))
-            mismatch = "history of workflow '" + expected->workflow_id + "' differs at event " +
-                       std::to_string(index) + ": expected " + expected->events[index].describe(index) + ", got " +
-                       got.describe(index);
-    }
-
-    /// Before the run records `next`: inputs the history shows first arrived in the middle of a step (a
-    /// parent's cancellation reaching the child that asked for it, say), so they are fed here, in place.
-    void feed_inputs_before(const history_event& next, instance_base& run) {
-        if (!feed || feeding || !mismatch.empty()) return;
-        feeding = true;
-        guarded(
-            [&] {
-                for (std::size_t k = actual->events.size(); k < expected->events.size() && mismatch.empty();
-                     k = actual->events.size()) {
-                    const history_event& input = expected->events[k];
-                    if (!is_input(input) || input.same_as(next)) break;
-                    feed(*this, run, k);
-                    if (actual->events.size() == k) break;  // fed nothing: compare() reports the difference
-                }
-            },
-            [&](std::exception_ptr e) {
-                if (!fault) fault = std::move(e);
-                if (mismatch.empty()) mismatch = "an input could not be fed";
-            });
-        feeding = false;
-    }
-};
-
-}  // namespace coflow::detail
-// ---- end coflow/detail/replay_check.hpp ----
-// ---- begin coflow/detail/ring.hpp ----
-// coflow/detail/ring.hpp: a growable FIFO ring buffer that starts with no allocation.
-// Inboxes and channels use it: O(1) push and pop, amortised growth, memory released on demand.
-
-
-
-namespace coflow::detail {
-
-template <class T>
-class ring {
-public:
-    ring() noexcept = default;
-    ring(const ring&) = delete;
-    ring& operator=(const ring&) = delete;
-    ring(ring&& o) noexcept : buf_(o.buf_), cap_(o.cap_), head_(o.head_), size_(o.size_) {
-        o.buf_ = nullptr;
-        o.cap_ = o.head_ = o.size_ = 0;
-    }
-    ring& operator=(ring&& o) noexcept {
-        if (this != &o) {
-            release();
-            buf_ = std::exchange(o.buf_, nullptr);
-            cap_ = std::exchange(o.cap_, 0);
-            head_ = std::exchange(o.head_, 0);
-            size_ = std::exchange(o.size_, 0);
-        }
-        return *this;
-    }
-    ~ring() { release(); }
-
-    [[nodiscard]] bool empty() const noexcept { return size_ == 0; }
-    [[nodiscard]] std::size_t size() const noexcept { return size_; }
-    [[nodiscard]] std::size_t capacity() const noexcept { return cap_; }
-
-    template <class... A>
-    T& emplace_back(A&&... a) {
-        if (size_ == cap_) [[unlikely]]
-            grow();
-        T* slot = buf_ + ((head_ + size_) & (cap_ - 1u));
-        ::new (static_cast<void*>(slot)) T(std::forward<A>(a)...);
-        ++size_;
-        return *slot;
-    }
-    void push_back(T&& v) { emplace_back(std::move(v)); }
-
-    [[nodiscard]] T& front() noexcept { return buf_[head_]; }
-    [[nodiscard]] T& operator[](std::size_t i) noexcept { return buf_[(head_ + i) & (cap_ - 1u)]; }
-    [[nodiscard]] const T& operator[](std::size_t i) const noexcept { return buf_[(head_ + i) & (cap_ - 1u)]; }
-
-    void pop_front() noexcept {
-        std::destroy_at(buf_ + head_);
-        head_ = (head_ + 1u) & (cap_ - 1u);
-        --size_;
-    }
-
-    void clear() noexcept {
-        while (size_) pop_front();
-        head_ = 0;
-    }
-
-    /// Destroys the elements and gives the buffer back.
-    void release() noexcept {
-        clear();
-        if (buf_) std::allocator<T>{}.deallocate(buf_, cap_);
-        buf_ = nullptr;
-        cap_ = 0;
-    }
-
-private:
-    [[gnu::noinline]] void grow() {  // out of line, so that emplace_back inlines where it is hot
-        if (cap_ >= (std::uint32_t{1} << 31)) detail::raise(std::length_error("coflow: queue longer than 2^31 items"));
-        const std::uint32_t cap = cap_ ? cap_ * 2 : first_capacity;  // a power of two, so wrapping is a mask
-        T* nb = std::allocator<T>{}.allocate(cap);
-        // Strong guarantee, as std::vector gives: a type whose move may throw is copied, and if a copy
-        // throws, the new buffer is undone and the ring is as it was.
-        std::uint32_t built = 0;
-        guarded(
-            [&] {
-                for (; built < size_; ++built)
-                    ::new (static_cast<void*>(nb + built)) T(std::move_if_noexcept(buf_[(head_ + built) & (cap_ - 1u)]));
-            },
-            [&](std::exception_ptr e) {
-                std::destroy(nb, nb + built);
-                std::allocator<T>{}.deallocate(nb, cap);
-                std::rethrow_exception(std::move(e));
-            });
-        for (std::uint32_t i = 0; i < size_; ++i) std::destroy_at(buf_ + ((head_ + i) & (cap_ - 1u)));
-        if (buf_) std::allocator<T>{}.deallocate(buf_, cap_);
-        buf_ = nb;
-        cap_ = cap;
-        head_ = 0;
-    }
-
-    // Small items start four to a buffer; big ones (an inbox's pending signals) one, because a workflow
-    // that takes its signals one at a time, the usual case, never needs more.
-    static constexpr std::uint32_t first_capacity = sizeof(T) >= 64 ? 1 : 4;
-
-    // 32-bit counts keep an idle inbox at 24 bytes: a suspended workflow is mostly such small parts.
-    T* buf_ = nullptr;
-    std::uint32_t cap_ = 0;
-    std::uint32_t head_ = 0;
-    std::uint32_t size_ = 0;
-};
-
-}  // namespace coflow::detail
-// ---- end coflow/detail/ring.hpp ----
-// ---- begin coflow/detail/timers.hpp ----
-// coflow/detail/timers.hpp: the engine's table of armed timers, each the timeout of one suspended wait.
-// A slot names its waiter and the executor's id for the timer, so that a wait ending early cancels it.
-
-
-
-namespace coflow::detail {
-
-class waiter;
-
-/// The armed timers, by slot. The executor's work for a timer carries its slot and generation: a work
-/// that runs after its wait ended (its time came before cancel reached it) finds another generation
-/// and does nothing.
-class timer_table {
-public:
-    /// Takes a slot for `w`'s timer due at `due`; `posted` gives it the executor's id next.
-    [[nodiscard]] std::uint32_t take(waiter& w, time_point due) {
-        if (free_.empty()) [[unlikely]]
-            add_slot();
-        const std::uint32_t s = free_.back();
-        free_.pop_back();
-        slots_[s].w = &w;
-        slots_[s].due = due;
-        return s;
-    }
-
-    void posted(std::uint32_t s, timer_id id) noexcept {
-        slots_[s].id = id;
-        slots_[s].in_executor = true;
-    }
-
-    /// Gives the slot back (the wait ended); sets `id` and returns true when the executor still holds
-    /// the timer's work, which the caller then cancels.
-    bool release(std::uint32_t s, timer_id& id) noexcept {
-        id = slots_[s].id;
-        const bool held = slots_[s].in_executor;
-        give_back(s);
-        return held;
-    }
-
-    /// The waiter whose timer's work is running, or null if that wait already ended. The slot is given
-    /// back at once: the work is the executor's no more, so there is nothing to cancel.
-    [[nodiscard]] waiter* fire(std::uint32_t s, std::uint32_t gen) noexcept {
-        if (s >= slots_.size() || slots_[s].gen != gen) return nullptr;
-        waiter* w = slots_[s].w;
-        give_back(s);
-        return w;
-    }
-
-    [[nodiscard]] std::uint32_t generation(std::uint32_t s) const noexcept { return slots_[s].gen; }
-    [[nodiscard]] time_point due(std::uint32_t s) const noexcept { return slots_[s].due; }
-
-private:
-    void give_back(std::uint32_t s) noexcept {
-        slots_[s].w = nullptr;
-        slots_[s].in_executor = false;
-        // As for run slots: a slot whose generations have all been used is not reused, so a stale
-        // work's generation can never match again.
-        if (++slots_[s].gen != 0) free_.push_back(s);  // never allocates: see add_slot
-    }
-
-    [[gnu::noinline]] void add_slot() {
-        if (free_.capacity() <= slots_.size()) free_.reserve(2 * slots_.size() + 8);
-        slots_.push_back(slot{nullptr, time_point{}, 0, 0, false});
-        free_.push_back(static_cast<std::uint32_t>(slots_.size() - 1));
-    }
-
-    struct slot {
-        waiter* w;
-        time_point due;  // kept here, not in the waiter: only armed timers pay for it
-        timer_id id;
-        std::uint32_t gen;
-        bool in_executor;
-    };
-    std::vector<slot> slots_;
-    std::vector<std::uint32_t> free_;  // grows only past the most timers ever armed at once
-};
-
-}  // namespace coflow::detail
-// ---- end coflow/detail/timers.hpp ----
-// ---- begin coflow/options.hpp ----
-// coflow/options.hpp: the options of a runtime and of a workflow start.
-// Plain aggregates, so that designated initialisers read like keyword arguments: {.id = "order-7"}.
-
-
-
-namespace coflow {
-
-/// What a start may do when the id's latest run has closed (a running id always conflicts).
-enum class id_reuse_policy {
-    allow_duplicate,              ///< start a new run (Temporal's default)
-    allow_duplicate_failed_only,  ///< start only if the last run failed, was cancelled, terminated or timed out
-    reject_duplicate,             ///< never reuse the id
-};
-
-/// Options of `runtime::start_workflow`.
-struct start_options {
-    std::string id{};  ///< the workflow id; empty: the runtime makes one ("<type>-<n>")
-    id_reuse_policy id_reuse = id_reuse_policy::allow_duplicate;
-    /// Temporal's workflow execution timeout: the whole chain of runs (continue-as-new included) closes
-    /// as timed_out once this much executor time passed since its first run started. Zero: none.
-    duration execution_timeout{};
-    /// Temporal's workflow run timeout: each run of the chain closes as timed_out once this much passed
-    /// since it started (and never later than the execution timeout). Zero: none.
-    duration run_timeout{};
-    /// Signal-with-start: if set, this signal is sent with the start. A running id only gets the signal
-    /// (nothing new starts); otherwise the new run handles it before the first line of its body.
-    std::string start_signal{};
-    arg_pack start_signal_args{};  ///< coflow::args(...) for start_signal
-};
-
-/// Options of a `runtime`. A limit of 0 means "no limit".
-struct runtime_options {
-    /// Signals a run may receive; past it the sender gets signal_limit_exceeded (Temporal: 10,000).
-    std::size_t max_received_signals_per_run = 10'000;
-    /// Signals a workflow may have sent through external handles and not yet had accepted (Temporal: 2,000).
-    std::size_t max_pending_outgoing_signals = 2'000;
-    /// Updates a run may have taken and not finished; past it the sender gets update_limit_exceeded (Temporal: 10).
-    std::size_t max_updates_in_flight_per_run = 10;
-    /// Updates a run may take in all (rejected ones do not count; Temporal: 2,000).
-    std::size_t max_updates_per_run = 2'000;
-    /// Seeds run ids and each run's random(); the same seed gives the same runs.
-    std::uint64_t seed = 0;
-    /// Record each run's event history (see history.hpp). Off, it costs one branch per event.
-    bool record_history = false;
-};
-
-}  // namespace coflow
-// ---- end coflow/options.hpp ----
-
-namespace coflow::detail {
-
-class engine;
-class instance_base;
-
-/// Delivers the pending cancel request to the running body: throws coflow::cancelled. The request stays
-/// made (cancel_requested): the body may catch it and go on, and no later request reaches it again.
-[[noreturn]] inline void raise_cancelled(instance_base& in);
-
-// A waiter is in at most one of the lists it waits in (a condition list, a channel's receivers, a run's
-// completion list) and its instance's ready list: firing it moves it from the one to the other. So they
-// share one hook (wait_tag), and a suspended workflow's waiter is 16 bytes smaller.
-struct wait_tag {};
-using ready_tag = wait_tag;
-struct suspended_tag {};
-struct child_tag {};  // a child run in its parent's list of open children
-
-/// What a waiter waits on (for describe() and the history).
-enum class wait_kind : unsigned char {
-    condition, sleep, channel, child, signal_sent, when_any, when_all, join, spawn, mutex, semaphore
-};
-
-[[nodiscard]] constexpr const char* to_string(wait_kind k) noexcept {
-    switch (k) {
-        case wait_kind::condition: return "wait_condition";
-        case wait_kind::sleep: return "sleep";
-        case wait_kind::channel: return "signal_channel";
-        case wait_kind::child: return "child_result";
-        case wait_kind::signal_sent: return "signal_sent";
-        case wait_kind::when_any: return "when_any";
-        case wait_kind::when_all: return "when_all";
-        case wait_kind::join: return "task_scope::join";
-        case wait_kind::spawn: return "task_start";
-        case wait_kind::mutex: return "mutex";
-        case wait_kind::semaphore: return "semaphore";
-    }
-    return "unknown";
-}
-
-enum class wake_reason : unsigned char { none, fired, timed_out, cancelled };
-
-inline constexpr std::uint32_t no_timer = 0xffffffffu;
-
-/// What await_suspend does when the body awaits after its run was cancelled (`precancelled_` in each
-/// awaiter). With exceptions: `false`, no suspension, and await_resume delivers `cancelled`. Without:
-/// `true`, it suspends for good, and the run closes as cancelled when the current step ends (engine::cancel).
-inline constexpr bool park_if_cancelled = !exceptions_enabled;
-
-/// A suspended point of workflow code: one per co_await that suspends. It lives in the awaiting
-/// coroutine's frame, links itself into what it waits on (a condition list, a channel) and, once woken,
-/// into its instance's ready list. Its destructor unlinks everything, so destroying a frame is safe.
-class waiter : public list_hook<wait_tag>, public list_hook<suspended_tag> {
-public:
-    waiter() = default;
-    // Awaiters are moved only before they suspend (compilers may move one into the frame), so a move
-    // takes the fields and leaves the links empty.
-    waiter(waiter&& o) noexcept
-        : list_hook<wait_tag>(), list_hook<suspended_tag>(), inst(o.inst), handle(o.handle),
-          check(o.check), label(o.label), tested_at(o.tested_at), timer(std::exchange(o.timer, no_timer)),
-          body(o.body), task(o.task), kind(o.kind), reason(o.reason) {}
-    waiter& operator=(const waiter&) = delete;
-    ~waiter() { detach(); }
-
-    /// Records who waits and on what; call from await_suspend.
-    inline void arm(activation& a, std::coroutine_handle<> h, wait_kind k) noexcept;
-    /// Wakes the waiter for `r`: unlinks it from what it waited on and queues it to resume.
-    inline void fire(wake_reason r) noexcept;
-    /// Unlinks from everything, cancels its timer.
-    inline void detach() noexcept;
-    /// Starts a timer that wakes this waiter with timed_out after `delay` of executor time (a negative
-    /// delay is a zero one). A delay that reaches past the end of the clock never ends: no timer is set.
-    inline void arm_timer(duration delay);
-    /// Starts a timer that wakes this waiter with timed_out at `due`, replacing the one it had.
-    inline void arm_timer_at(time_point due);
-
-    /// In await_resume: throws `cancelled` if the wait ended by cancellation (never without exceptions).
-    inline void throw_if_cancelled() const;
-    /// In await_resume of an await that found the body already cancelled: delivers that cancellation.
-    /// Without exceptions it is never reached (see park_if_cancelled).
-    [[noreturn]] inline void raise_cancelled() const;
-
-    instance_base* inst = nullptr;
-    std::coroutine_handle<> handle{};
-    bool (*check)(waiter&) = nullptr;  // condition waiters: re-evaluates the predicate
-    const std::string* label = nullptr;  // the child or target id, for describe() and the history
-    std::uint64_t tested_at = 0;       // the instance's step when the predicate last ran
-    std::uint32_t timer = no_timer;
-    bool body = false;
-    bool task = false;  // waits in a task spawned by workflow code (describe() names it so)
-    wait_kind kind = wait_kind::condition;
-    wake_reason reason = wake_reason::none;
-};
-
-[[nodiscard]] constexpr const char* to_string(wake_reason r) noexcept {
-    switch (r) {
-        case wake_reason::none: return "none";
-        case wake_reason::fired: return "fired";
-        case wake_reason::timed_out: return "timed_out";
-        case wake_reason::cancelled: return "cancelled";
-    }
-    return "unknown";
-}
-
-/// A waiter in a run's completion list (another workflow awaiting this run's result, or a child
-/// handle's record of its child, which never suspends). The run calls `capture` as it closes, before
-/// waking it: the awaiter copies the outcome then, because by the time it resumes the closed run may
-/// have been forgotten or replaced under its id.
-class completion_waiter : public waiter {
-public:
-    void (*capture)(completion_waiter&, instance_base&) noexcept = nullptr;
-};
-
-/// An accepted signal waiting to be delivered: a closure that calls the handler (or fills the channel)
-/// with the arguments it owns, and the signal's index in the workflow type's table.
-struct pending_signal {
-    template <class D>
-    pending_signal(D&& d, std::uint32_t i, const std::string* name = nullptr)
-        : deliver(std::forward<D>(d)), index(i), dynamic_name(name) {}
-
-    inline_function<void(instance_base&), 48> deliver;
-    std::uint32_t index;  // dynamic_index: a signal for the dynamic handler, named by dynamic_name
-    const std::string* dynamic_name;  // owned (on the heap) by the delivery closure
-};
-
-inline constexpr std::uint32_t dynamic_index = 0xffffffffu;
-inline constexpr std::uint32_t update_index = 0xfffffffeu;  // an update: it records its own events
-
-/// Where the outcome of an outgoing signal (or cancel request) goes: its awaitable. With none, a
-/// failure fails the sending run.
-class outgoing_state {
-public:
-    void complete(std::exception_ptr e) noexcept {
-        done = true;
-        error = std::move(e);
-        if (waiting) waiting->fire(wake_reason::fired);
-    }
-    bool done = false;
-    waiter* waiting = nullptr;  // the suspended co_await, if any
-    std::exception_ptr error;
-};
-
-/// Delivers an outgoing request to its target run; throws what the target refused.
-using outgoing_send = inline_function<void(engine&, instance_base&), 48>;
-
-/// A signal (or cancel request) sent from workflow code through an external handle, waiting to go out
-/// when the sender's step ends.
-struct outgoing {
-    outgoing_send send;
-    outgoing_state* state;  // the awaitable, or null once it is gone
-    std::uint64_t seq;
-    std::string target;                 // the target's workflow id
-    std::uint32_t slot, gen;            // where the target's run was when this was sent: a hint, checked
-    std::unique_ptr<std::string> what;  // the signal's name, for the history (null when none is recorded)
-};
-
-/// Where a run was seen: its slot and generation in the engine's slot table (no run: slot 0xffffffff).
-struct run_hint {
-    std::uint32_t slot = 0xffffffffu;
-    std::uint32_t gen = 0;
-    friend bool operator==(run_hint, run_hint) = default;
-};
-
-/// What a child's run does when its parent's run closes (Temporal's ParentClosePolicy).
-enum class parent_close_policy_kind { terminate, request_cancel, abandon };
-
-/// One run of one workflow: its object (in the derived instance<T>), its body frame, inbox and waiters.
-class instance_base : public coroutine_root {
-public:
-    instance_base(engine& e, const workflow_type& t, std::string workflow_id) noexcept
-        : eng(e), type(t), id(std::move(workflow_id)) {}
-    instance_base(const instance_base&) = delete;
-    instance_base& operator=(const instance_base&) = delete;
-    virtual ~instance_base() = default;
-
-    /// The workflow object (a T in instance<T>); a plain pointer so that queries need no virtual call.
-    [[nodiscard]] void* object() const noexcept { return object_ptr; }
-    /// Moves the body's value out of its promise (called once, when the body finishes without error).
-    virtual void store_result(promise_base& p) = 0;
-    /// The stored result as JSON text (history).
-    [[nodiscard]] virtual std::string result_text() const = 0;
-    /// The stored result: a `const std::optional<R>*` for the run's result type R (unused for void).
-    [[nodiscard]] virtual const void* result_storage() const noexcept = 0;
-    [[nodiscard]] virtual type_id result_type() const noexcept = 0;
-    [[nodiscard]] virtual std::string_view result_type_name() const noexcept = 0;
-    /// A copy of the stored result as a one-value pack (a parent's history keeps it for replay), or null
-    /// when it cannot be copied. An empty pack for void.
-    [[nodiscard]] virtual std::shared_ptr<arg_pack_base> result_copy() const = 0;
-    /// Stores a result taken from such a pack (replay closes a stand-in child with it); false if the
-    /// pack holds another type.
-    virtual bool restore_result(arg_pack_base& pack) = 0;
-
-    inline void on_root_done(std::coroutine_handle<> frame, promise_base& p) noexcept override;
-
-    /// Destroys the body and handler frames (their waiters unlink themselves).
-    inline void destroy_frames() noexcept;
-    /// Starts an async signal handler: it runs to its first suspension now, then on its own.
-    inline void spawn_handler(std::coroutine_handle<> frame, promise_base& p);
-
-    [[nodiscard]] bool running() const noexcept { return status == workflow_status::running; }
-    [[nodiscard]] std::string run_id() const;
-
-    // The fields are ordered by use: what accepting a signal reads and writes comes first (with the
-    // vtable pointer, the first cache line), then what an activation reads, then what waits and closing
-    // use. A signal to a cold run then misses on one or two lines rather than on five.
-    std::uint32_t slot = 0, gen = 0;
-    workflow_status status = workflow_status::running;
-    // Channel signals delivered as they were accepted (see engine::accept) since the run last ran: to
-    // anyone outside the run they are still pending, as if they waited in the inbox.
-    std::uint32_t delivered_ahead = 0;
-    bool scheduled = false;         // an activation is posted to the executor
-    bool active = false;            // its code is on the stack right now
-    bool cancel_requested = false;  // a state: set by the first request, never cleared while the run is open
-    bool cancel_pending = false;    // requested and not yet delivered to the body (its current or next await)
-    bool body_finished = false;
-    bool needs_start = true;  // the body has not run yet: the first activation starts it
-    bool continuing = false;  // the body asked to continue as new
-    // Replay: a child that is not re-run. It runs no code; replay closes it with its recorded outcome.
-    bool stand_in = false;
-    std::size_t received = 0;  // signals accepted in this run
-    ring<pending_signal> inbox;
-
-    std::uint64_t steps = 0;  // handler deliveries and resumptions so far: conditions are re-tested per step
-    history* hist = nullptr;  // set when the runtime records histories
-    struct extras;
-    std::unique_ptr<extras> x;   // what only some runs need (defined below)
-    std::exception_ptr failure;  // set: the run fails at the end of this step
-    void* object_ptr = nullptr;  // set by instance<T>
-    engine& eng;
-    intrusive_list<waiter, ready_tag> ready;
-
-    intrusive_list<waiter, wait_tag> conditions;
-    intrusive_list<waiter, suspended_tag> suspended;  // every wait in progress, for describe()
-    waiter* body_wait = nullptr;                      // the body's current suspension, which cancel() wakes
-    std::coroutine_handle<> body{};
-    const workflow_type& type;
-    // How the run closes once its body finished (completed or cancelled). `status` stays running until
-    // the step ends, so that what the run still handles and sends in that step is taken as usual.
-    workflow_status finished_as = workflow_status::completed;
-    std::uint32_t handlers_running = 0;  // async signal handlers started and not finished
-
-    intrusive_list<promise_base, handler_tag> handlers;
-    splitmix64 rng;
-    std::uint64_t run_key = 0;  // the run id is the next two numbers of splitmix64(run_key)
-    time_point start_time{};    // executor time when the run was made (coflow::info)
-    std::string id;
-
-    /// What only some runs need (external signals, children, parents, continue-as-new, histories), kept
-    /// apart so that a plain suspended workflow stays small. Its hook links an open child run into its
-    /// parent's list, so that a closing child leaves it in constant time.
-    struct extras : list_hook<child_tag> {
-        explicit extras(instance_base& r) noexcept : run(&r) {}
-        extras(const extras&) = delete;
-        extras& operator=(const extras&) = delete;
-        ~extras() { unlink(); }
-
-        instance_base* run;         // whose these are
-        ring<outgoing> outbox;      // external signals sent in the current step, delivered when it ends
-        std::uint64_t out_seq = 0;  // sequence number of the next outgoing entry
-        intrusive_list<waiter, wait_tag> completion;  // completion_waiters: workflows awaiting this one's result
-        intrusive_list<extras, child_tag> children;   // child runs started by this run, still open, in start order
-        std::uint32_t parent_slot = 0xffffffffu, parent_gen = 0;
-        parent_close_policy_kind on_parent_close = parent_close_policy_kind::terminate;
-        std::unique_ptr<arg_pack_base> continue_args;
-        // The run this one continued from, kept until this run's first activation so that queries in
-        // between see the last state rather than a freshly made object.
-        std::unique_ptr<instance_base> predecessor;
-        std::string terminate_reason;
-        std::shared_ptr<history> hist_owner;
-        std::size_t handled = 0;  // signals delivered in this run, numbered in the history
-        std::vector<std::pair<const waiter*, std::size_t>> open_waits;  // recorded, not ended: where each began
-        // coflow::info(): the parent's id (a child's, kept: the parent's run may be gone) and, for a run
-        // that continued from another, the run keys of its chain's first run and of that run.
-        std::string parent_id;
-        std::uint64_t first_run_key = 0, continued_run_key = 0;
-        bool continued = false;
-        // Timeouts (start options; zero: none). The chain's execution deadline is carried by continue-as-new;
-        // the timer closes this run at `timeout_due`, the earlier deadline, and any other close cancels it.
-        duration execution_timeout{}, run_timeout{};
-        time_point execution_deadline = time_point::max();
-        time_point timeout_due = time_point::max();
-        timer_id timeout_timer = 0;
-        bool timeout_armed = false;
-        std::shared_ptr<update_book> updates;  // made by the run's first update (update.hpp)
-        timeout_kind timeout_by = timeout_kind::run;  // the timeout due first; once timed out, the one that passed
-
-        [[nodiscard]] duration timeout_length() const noexcept {
-            return timeout_by == timeout_kind::execution ? execution_timeout : run_timeout;
-        }
-    };
-
-    [[nodiscard]] extras& more() {
-        if (!x) x = std::make_unique<extras>(*this);
-        return *x;
-    }
-    /// Signals accepted and not yet delivered, as seen from outside the run.
-    [[nodiscard]] std::size_t pending_signals() const noexcept { return inbox.size() + delivered_ahead; }
-    [[nodiscard]] std::size_t pending_outgoing() const noexcept { return x ? x->outbox.size() : 0; }
-    [[nodiscard]] std::string_view terminate_reason() const noexcept {
-        return x ? std::string_view(x->terminate_reason) : std::string_view();
-    }
-    [[nodiscard]] std::shared_ptr<const history> history_ptr() const { return x ? x->hist_owner : nullptr; }
-
-    /// Whose object a query reads: the predecessor's until this run has run once.
-    [[nodiscard]] void* query_target_object() const noexcept { return query_object; }
-
-    // What queries read: object_ptr, or the predecessor's object until this run first runs (one load
-    // on the query path instead of following extras). Last, so that it shares a cache line with the
-    // start of the object that instance<T> puts right after it: a query on a cold run misses once.
-    void* query_object = nullptr;
-};
-
-/// Shared between the engine and the work it posts, so that work outliving the runtime does nothing.
-/// Not atomic: everything runs on the executor's thread.
-struct engine_link {
-    engine* eng;
-    std::size_t refs;
-};
-
-class link_ref {
-public:
-    explicit link_ref(engine_link* l) noexcept : l_(l) { ++l_->refs; }
-    link_ref(const link_ref& o) noexcept : l_(o.l_) { ++l_->refs; }
-    link_ref(link_ref&& o) noexcept : l_(std::exchange(o.l_, nullptr)) {}
-    link_ref& operator=(const link_ref&) = delete;
-    link_ref& operator=(link_ref&&) = delete;
-    ~link_ref() {
-        if (l_ && --l_->refs == 0) delete l_;
-    }
-    [[nodiscard]] engine* get() const noexcept { return l_->eng; }
-
-private:
-    engine_link* l_;
-};
-
-class engine {
-public:
-    engine(executor& ex, runtime_options opts) : ex_(ex), opts_(opts), link_(new engine_link{this, 1}), rng_(opts.seed) {}
-    engine(const engine&) = delete;
-    engine& operator=(const engine&) = delete;
-
-    ~engine() {
-        link_->eng = nullptr;
-        if (--link_->refs == 0) delete link_;
-        // Destructors of frame locals and workflow objects may still use handles: from here on they
-        // find no run by slot, and by id they are refused (workflow_handle::lookup), never given one
-        // that is already destroyed.
-        tearing_down_ = true;
-        slots_.clear();
-        // Frames first (their waiters may be linked into other instances), then the objects. Timeouts of open
-        // runs leave the executor, which may outlive the runtime.
-        by_id_.for_each([this](instance_base& in) {
-            cancel_timeout(in);
-            in.destroy_frames();
-        });
-        by_id_.for_each([](instance_base& in) { delete &in; });
-        by_id_.clear();
-    }
-
-    [[nodiscard]] executor& exec() const noexcept { return ex_; }
-    /// True while the engine is being destroyed (its runs with it).
-    [[nodiscard]] bool tearing_down() const noexcept { return tearing_down_; }
-    [[nodiscard]] const runtime_options& options() const noexcept { return opts_; }
-
-    // ---- instances -------------------------------------------------------------------------
-
-    [[nodiscard]] instance_base* find(std::string_view id) const {
-        return by_id_.find(id);
-    }
-
-    [[nodiscard]] instance_base* by_slot(std::uint32_t slot, std::uint32_t gen) const noexcept {
-        if (slot >= slots_.size()) return nullptr;
-        const instance_slot& s = slots_[slot];
-        return s.gen == gen ? s.inst : nullptr;
-    }
-
-    /// Tests only: sets the generation of slot `slot` if it is free (to reach the end of its generations).
-    void set_free_slot_generation(std::uint32_t slot, std::uint32_t gen) noexcept {
-        if (slot < slots_.size() && !slots_[slot].inst) slots_[slot].gen = gen;
-    }
-
-    /// A fresh id for a start that gave none: "<type>-<n>", skipping ids in use.
-    [[nodiscard]] std::string make_id(std::string_view type) {
-        for (;;) {
-            std::string id = std::string(type) + "-" + std::to_string(++generated_ids_);
-            if (!find(id)) return id;
-        }
-    }
-
-    /// Throws workflow_already_started when `id` may not get a new run now.
-    void check_start(std::string_view id, id_reuse_policy policy) const {
-        instance_base* old = find(id);
-        if (!old) return;
-        if (old->running())
-            detail::raise(workflow_already_started(id, "its run " + old->run_id() + " is still running"));
-        if (policy == id_reuse_policy::reject_duplicate)
-            detail::raise(workflow_already_started(id, "a run closed and the id reuse policy is reject_duplicate"));
-        if (policy == id_reuse_policy::allow_duplicate_failed_only && old->status == workflow_status::completed)
-            detail::raise(workflow_already_started(id, "its last run completed and the id reuse policy is "
-                                                       "allow_duplicate_failed_only"));
-    }
-
-    /// Takes a new run (with its body frame set) under its id, replacing a closed run, and schedules it.
-    /// All or nothing: if anything throws (the executor's post included), no run was added and a closed
-    /// run under the id is still there.
-    instance_base& add(std::unique_ptr<instance_base> inst, const std::uint64_t* forced_seed = nullptr) {
-        instance_base& in = *inst;
-        const std::uint64_t id_hash = id_map<instance_base>::hash_of(in.id);
-        by_id_.reserve_one();  // may grow the table: before anything else changes
-        in.run_key = rng_.state();  // run_id() draws the two numbers again from here: 8 bytes, not 16
-        rng_();
-        rng_();
-        const std::uint64_t seed = rng_();
-        in.rng = splitmix64(forced_seed ? *forced_seed : seed);
-        std::shared_ptr<history> h;
-        in.stand_in = check_ && check_->target_added;  // replaying: runs other than the replayed one
-        if (recording() && !in.stand_in) {
-            h = std::make_shared<history>();
-            h->workflow_id = in.id;
-            h->run_id = in.run_id();
-            h->workflow_type = std::string(in.type.name);
-            h->seed = forced_seed ? *forced_seed : seed;
-            reserve_for(histories_, histories_.size() + 1);
-            (void)in.more();  // allocated now, so that nothing after the commit below can throw
-        }
-        reserve_for(free_slots_, slots_.size() + 1);  // so that giving the slot back below cannot throw
-        if (free_slots_.empty()) {
-            slots_.push_back(instance_slot{nullptr, 0});
-            free_slots_.push_back(static_cast<std::uint32_t>(slots_.size() - 1));
-        }
-        in.slot = free_slots_.back();
-        in.gen = slots_[in.slot].gen;
-        // One lookup: the id's entry (a closed run to replace) or the empty one it will take.
-        id_map<instance_base>::entry& entry = by_id_.probe(in.id, id_hash);
-        schedule(in);  // if posting throws, nothing was changed but a slot made free again
-        free_slots_.pop_back();
-        slots_[in.slot].inst = &in;
-        if (!entry.run) {
-            by_id_.occupy(entry, id_hash, inst.release());
-        } else {
-            std::unique_ptr<instance_base> old(std::exchange(entry.run, inst.release()));
-            retire(*old);
-        }
-        if (h) {
-            histories_.push_back(h);
-            in.hist = h.get();
-            in.more().hist_owner = std::move(h);
-        }
-        return in;
-    }
-
-    /// Forgets a closed run (its object and result). Returns false if the id is unknown or running.
-    bool forget(std::string_view id) {
-        if (by_id_.size() == 0) return false;
-        id_map<instance_base>::entry& entry = by_id_.probe(id, id_map<instance_base>::hash_of(id));
-        if (!entry.run || entry.run->running()) return false;
-        if (current_query == entry.run) [[unlikely]]
-            detail::raise(invalid_operation("workflow '" + entry.run->id + "' cannot be forgotten from its own query"));
-        std::unique_ptr<instance_base> run(entry.run);
-        retire(*run);
-        by_id_.erase(entry);
-        return true;
-    }
-
-    [[nodiscard]] std::size_t size() const noexcept { return by_id_.size(); }
-
-    // ---- scheduling ------------------------------------------------------------------------
-
-    /// Makes sure an activation of `in` will run: posts one unless one is posted or running.
-    void schedule(instance_base& in) {
-        if (in.scheduled || in.active) return;  // inlined: most signals find their run scheduled already
-        post_activation(in);
-    }
-    [[gnu::noinline]] void post_activation(instance_base& in) {
-        ex_.post(activate_work{link_ref(link_), in.slot, in.gen});
-        in.scheduled = true;
-    }
-
-    /// Accepts a signal for `in`: checks it may take one, then queues it in order and schedules its
-    /// delivery, or (a channel's, with nothing queued ahead) fills the channel at once.
-    /// `make()` gives its delivery<T, I> (definition.hpp), which owns the typed arguments in `args`, by
-    /// value or as an rvalue reference. It is called only once the signal is admitted: a refused signal
-    /// takes nothing from its sender, who may send the same arguments again.
-    template <class Make>
-    [[gnu::always_inline]] inline void accept(instance_base& in, std::uint32_t index, Make&& make) {
-        if constexpr (std::remove_cvref_t<std::invoke_result_t<Make&>>::fills_channel) {
-            // Nothing queued ahead of it and no code of the run on the stack: the channel takes the value
-            // now, exactly as the next activation would (filling a channel runs no workflow code), and the
-            // inbox hop is skipped. With a history, delivery stays an event of the activation. Not before
-            // the run first ran: a continued run's carried values move in then, and must come first. Inline:
-            // this is the whole of a busy channel's signal.
-            if (may_take(in) && in.inbox.empty() && !in.active && !in.needs_start && !in.hist) [[likely]] {
-                if (!in.scheduled) post_activation(in);  // first: if posting fails, nothing was accepted
-                decltype(auto) deliver = make();
-                deliver(in);
-                ++in.received;
-                ++in.delivered_ahead;
-                ++in.steps;  // a step: conditions reading the channel are tested again
-                return;
-            }
-        }
-        enqueue(in, index, make);
-    }
-
-    template <class Make>
-    void enqueue(instance_base& in, std::uint32_t index, Make& make) {
-        admit(in, [&] { return in.type.signals[index].name; });
-        decltype(auto) deliver = make();
-        if (in.hist) [[unlikely]]
-            record_accepted(in, index, deliver.args);
-        in.inbox.emplace_back(std::forward<decltype(deliver)>(deliver), index);
-        ++in.received;
-    }
-
-    /// What every accepted signal passes first: the run is open and under its received limit (else
-    /// raises, naming the signal `name()`: only made for the message), and an activation is posted.
-    template <class Name>
-    void admit(instance_base& in, Name&& name) {
-        if (!may_take(in)) [[unlikely]] {
-            if (!in.running()) detail::raise(workflow_closed(in.id, to_string(in.status), "signal it"));
-            detail::raise(signal_limit_exceeded(
-                in.id, name(), "received signals per run (runtime_options::max_received_signals_per_run)",
-                opts_.max_received_signals_per_run, "continue-as-new starts a run with fresh counters"));
-        }
-        schedule(in);  // first: if posting fails, nothing was accepted (a spare activation is harmless)
-    }
-
-    /// The run is open and under its received-signal limit.
-    [[nodiscard]] bool may_take(const instance_base& in) const noexcept {
-        const std::size_t limit = opts_.max_received_signals_per_run;
-        return in.running() && (limit == 0 || in.received < limit);
-    }
-
-    template <class Tuple>
-    void record_accepted(instance_base& in, std::uint32_t index, const Tuple& args);
-
-    // ---- history -----------------------------------------------------------------------------
-
-    [[nodiscard]] bool recording() const noexcept { return opts_.record_history; }
-
-    /// Appends an event to `in`'s history (if it records one). A closed run's history ends with its
-    /// closing event: what happens to the run afterwards (an abandoned child closing, say) is not added.
-    void record(instance_base& in, event_kind k, std::string name = {}, std::vector<std::string> args = {},
-                std::shared_ptr<arg_pack_base> input = {}, std::exception_ptr error = {}, bool self_sent = false);
-
-    static std::string json(std::string_view s) {
-        std::string out;
-        append_json_string(out, s);
-        return out;
-    }
-
-    /// Records that `w` began to wait (from waiter::arm), and where, for the wait_ended that will name it.
-    void record_wait_started(waiter& w);
-
-    [[nodiscard]] const std::vector<std::shared_ptr<const history>>& histories() const noexcept { return histories_; }
-
-    replay_check* check_ = nullptr;  // set by replay() only (replay_check.hpp)
-    const instance_base* self_sender_ = nullptr;  // a run whose outgoing request to itself is being taken
-
-    /// Replaying `in`: the recorded event it is about to match, if it is of kind `k`; else null.
-    [[nodiscard]] const history_event* recorded_next(const instance_base& in, event_kind k) const noexcept;
-
-    /// Replayed code (its runtime is a replay's) must not act on this runtime: replay does not redo
-    /// effects on other runs, it feeds their recorded outcomes. Client calls check this first.
-    void check_no_replay_escape(std::string_view what) const {
-        const activation* a = current_activation;
-        if (a && a->eng != this && a->eng->check_) [[unlikely]]
-            raise_replay_escape(*a, what);
-    }
-    [[noreturn]] [[gnu::noinline]] static void raise_replay_escape(const activation& a, std::string_view what) {
-        detail::raise(invalid_operation(
-            "replay of workflow '" + a.inst->id + "': its code tried to " + std::string(what) +
-            " through a runtime outside the replay. Replay does not redo effects on other runs: use "
-            "start_child_workflow and external handles, whose recorded outcomes replay feeds back"));
-    }
-
-    /// Accepts signal `name` with by-name arguments for `in` (see workflow_handle<>::signal). A name no
-    /// named signal has goes to the type's dynamic signal handler, if it has one.
-    void signal_by_name(instance_base& in, std::string_view name, erased_args args) {
-        check_no_replay_escape("signal");
-        if (!in.running()) detail::raise(workflow_closed(in.id, to_string(in.status), "signal it"));
-        std::uint32_t index = 0;
-        const signal_info* s = in.type.find_signal(name, index);
-        if (s) return s->accept(in, args, index);
-        if (in.type.dynamic_signal) return in.type.dynamic_signal(in, name, args);
-        detail::raise(unknown_signal(in.id, in.type.name, name, in.type.signal_names()));
-    }
-
-    /// As accept(), for a signal that goes to the dynamic handler. `make()`, called once it is admitted,
-    /// takes the arguments from the sender and gives its dynamic_delivery<T> (definition.hpp), which owns
-    /// its name (`name`, on the heap) and its arguments (`args`, read here for the history).
-    template <class Make>
-    void accept_dynamic(instance_base& in, std::string_view name, Make&& make) {
-        admit(in, [name] { return name; });
-        auto deliver = make();
-        if (in.hist)
-            record(in, event_kind::signal_accepted, std::string(name), deliver.args->text(),
-                   std::shared_ptr<arg_pack_base>(deliver.args->clone()), {}, self_sender_ == &in);
-        const std::string* stable_name = deliver.name.get();
-        in.inbox.emplace_back(std::move(deliver), dynamic_index, stable_name);
-        ++in.received;
-    }
-
-    /// The latest run of `id` (running or closed), or workflow_not_found.
-    [[nodiscard]] instance_base& require(std::string_view id) const {
-        instance_base* in = find(id);
-        if (!in) detail::raise(workflow_not_found(id));
-        return *in;
-    }
-
-    /// Queues an outgoing signal of `sender` (sent when its current step ends) and returns its sequence
-    /// number. `hint` is where the caller last saw the target's run. `make()` gives what sends it (an
-    /// outgoing_send), taking the arguments from the caller: it is called only once the signal may be
-    /// queued. Throws signal_limit_exceeded when too many are pending; then nothing was queued or taken.
-    template <class Make>
-    std::uint64_t send_later(instance_base& sender, std::string_view target, run_hint hint, std::string_view signal,
-                             Make&& make, outgoing_state* state) {
-        const std::size_t limit = opts_.max_pending_outgoing_signals;
-        if (limit != 0 && sender.pending_outgoing() >= limit)
-            detail::raise(signal_limit_exceeded(
-                sender.id, std::string(signal) + "' to '" + std::string(target),
-                "pending outgoing signals (runtime_options::max_pending_outgoing_signals)", limit,
-                "await the signals already sent before sending more"));
-        auto& x = sender.more();
-        std::string target_id(target);
-        std::unique_ptr<std::string> what = sender.hist ? std::make_unique<std::string>(signal) : nullptr;
-        x.outbox.push_back(outgoing{outgoing_send(make()), state, x.out_seq, std::move(target_id), hint.slot, hint.gen,
-                                    std::move(what)});
-        return x.out_seq++;
-    }
-
-    /// Where the latest run of `id` is now (found by `hint` if it still holds, else by id; `hint` is
-    /// updated), or {} if there is none.
-    [[nodiscard]] run_hint locate(std::string_view id, run_hint& hint) const {
-        if (by_slot(hint.slot, hint.gen)) return hint;
-        if (const instance_base* in = find(id)) hint = run_hint{in->slot, in->gen};
-        return hint;
-    }
-
-    /// Finds the pending outgoing entry with sequence number `seq` (its awaitable is going away).
-    static outgoing* find_outgoing(instance_base& sender, std::uint64_t seq) noexcept {
-        if (!sender.x || sender.x->outbox.empty()) return nullptr;
-        auto& outbox = sender.x->outbox;
-        const std::uint64_t first = outbox.front().seq;
-        if (seq < first || seq - first >= outbox.size()) return nullptr;
-        return &outbox[static_cast<std::size_t>(seq - first)];
-    }
-
-    /// Requests cancellation: the body's current (or next) co_await throws coflow::cancelled.
-    /// Open child runs are asked to cancel too.
-    ///
-    /// Without exceptions nothing can be thrown into the body, so the request closes the run as
-    /// cancelled instead, like terminate() with another status: at once, or, if the run's own code is
-    /// running (it cancelled itself), when its current step ends; its body's next co_await in that step
-    /// suspends for good (park_if_cancelled). None of its code runs after that.
-    void cancel(instance_base& in) {
-        check_no_replay_escape("cancel");
-        if (!in.running()) detail::raise(workflow_closed(in.id, to_string(in.status), "cancel it"));
-        if (in.cancel_requested) return;  // a state, not an event: only the first request counts
-        // The request reaches the open children, theirs and so on, each run's children before the run,
-        // so their activations run first: a parent that ends once it sees the cancellation then finds
-        // them cancelled, not still open (and terminated). Walked with a stack, not by recursion, so
-        // that a chain of children of any depth is cancelled on a flat stack.
-        struct level {
-            instance_base* run;
-            std::vector<run_hint> children;  // as they were when the request reached the run
-            std::size_t next = 0;
-        };
-        std::vector<level> path;
-        auto request = [&](instance_base& r) {
-            r.cancel_requested = true;
-            r.cancel_pending = true;
-            record(r, event_kind::cancel_requested, {}, {}, {}, {}, self_sender_ == &r);
-            path.push_back(level{&r, open_children(r)});
-        };
-        request(in);
-        while (!path.empty()) {
-            if (level& top = path.back(); top.next < top.children.size()) {
-                instance_base* child = child_of(*top.run, top.children[top.next++]);
-                if (child && !child->cancel_requested) request(*child);
-                continue;
-            }
-            instance_base& r = *path.back().run;
-            path.pop_back();
-            if constexpr (exceptions_enabled) {
-                if (r.body_wait) r.body_wait->fire(wake_reason::cancelled);
-                schedule(r);
-            } else if (!r.active) {
-                close(r, workflow_status::cancelled);
-            }  // else run() closes it when the current step ends
-        }
-    }
-
-    /// Makes `child` a child of `parent` (the parent's close policy and cancellation reach it).
-    void adopt(instance_base& parent, instance_base& child, parent_close_policy_kind policy) {
-        auto& cx = child.more();
-        parent.more().children.push_back(cx);
-        cx.parent_slot = parent.slot;
-        cx.parent_gen = parent.gen;
-        cx.on_parent_close = policy;
-    }
-
-    /// Replay: closes a stand-in child with the outcome its parent's history recorded (replay.hpp).
-    void settle(instance_base& stand_in, workflow_status status) { close(stand_in, status); }
-
-    /// Ends the run at once; none of its code runs again.
-    void terminate(instance_base& in, std::string reason) {
-        check_no_replay_escape("terminate");
-        if (!in.running()) detail::raise(workflow_closed(in.id, to_string(in.status), "terminate it"));
-        if (in.active)
-            detail::raise(invalid_operation("workflow '" + in.id + "' cannot be terminated from its own code"));
-        if (current_query == &in)
-            detail::raise(invalid_operation("workflow '" + in.id + "' cannot be terminated from its own query"));
-        in.more().terminate_reason = std::move(reason);
-        close(in, workflow_status::terminated);
-    }
-
-    // ---- timeouts ----------------------------------------------------------------------------
-
-    /// Refuses negative timeouts (invalid_operation), before anything starts.
-    static void check_timeouts(std::string_view id, duration execution, duration run);
-
-    /// Gives a run just started its timeouts, its execution deadline counted from now.
-    void start_timeouts(instance_base& in, duration execution, duration run);
-
-    /// Gives `in` its timeouts and its chain's execution deadline, and arms the timer that closes it at the
-    /// earlier of that and its own deadline; unless `arm` is false, or `in` is a replay's stand-in: then
-    /// replay closes it when its history says.
-    void set_timeouts(instance_base& in, duration execution, duration run, time_point execution_deadline,
-                      bool arm = true);
-
-    /// Closes the run as timed out by `which` (of `length`): like terminate(), none of its code runs again.
-    /// Replay feeds a recorded timeout through here; a live run's timer calls it when it fires.
-    void time_out(instance_base& in, timeout_kind which, duration length);
-
-    // ---- timers ----------------------------------------------------------------------------
-
-    std::uint32_t add_timer(waiter& w, time_point due) {
-        const std::uint32_t s = timers_.take(w, due);
-        timers_.posted(s, ex_.post_at(due, timer_work{link_ref(link_), s, timers_.generation(s)}));
-        return s;
-    }
-
-    /// When armed timer `s` fires (describe() shows it).
-    [[nodiscard]] time_point timer_due(std::uint32_t s) const noexcept { return timers_.due(s); }
-
-    /// The wait ended: its timer's work leaves the executor (if it is still there).
-    void release_timer(std::uint32_t s) noexcept {
-        timer_id id;
-        if (timers_.release(s, id)) ex_.cancel(id);
-    }
-
-private:
-    struct instance_slot {
-        instance_base* inst;
-        std::uint32_t gen;
-    };
-
-    struct activate_work {
-        using trivially_relocatable = void;  // a pointer and two numbers: the executor moves it with memcpy
-        link_ref link;
-        std::uint32_t slot, gen;
-        void operator()() {
-            if (engine* e = link.get()) e->activate(slot, gen);
-        }
-    };
-    struct timer_work {
-        using trivially_relocatable = void;  // a pointer and two numbers: the executor moves it with memcpy
-        link_ref link;
-        std::uint32_t slot, gen;
-        void operator()() {
-            if (engine* e = link.get()) e->fire_timer(slot, gen);
-        }
-    };
-    struct timeout_work {
-        using trivially_relocatable = void;  // a pointer and two numbers: the executor moves it with memcpy
-        link_ref link;
-        std::uint32_t slot, gen;
-        void operator()() {
-            if (engine* e = link.get()) e->fire_timeout(slot, gen);
-        }
-    };
-
-    // The run's timeout timer came due: a run that closed another way cancelled it (a slot's next run has
-    // another generation).
-    void fire_timeout(std::uint32_t slot, std::uint32_t gen);
-
-    void cancel_timeout(instance_base& in) noexcept;
-
-    // A timed-out run's close in a history: which timeout and its length, as text and as replay's input.
-    static void timeout_outcome(const instance_base& in, std::vector<std::string>& args,
-                                std::shared_ptr<arg_pack_base>& input);
-
-    // Where the open children of `r` are now, in start order.
-    static std::vector<run_hint> open_children(instance_base& r) {
-        std::vector<run_hint> out;
-        if (r.x)
-            r.x->children.for_each([&](instance_base::extras& c) { out.push_back(run_hint{c.run->slot, c.run->gen}); });
-        return out;
-    }
-
-    [[nodiscard]] instance_base* child_of(instance_base& parent, run_hint h) const {
-        instance_base* c = by_slot(h.slot, h.gen);
-        return c && c->running() && c->x && c->x->parent_slot == parent.slot && c->x->parent_gen == parent.gen ? c
-                                                                                                             : nullptr;
-    }
-
-    void fire_timer(std::uint32_t s, std::uint32_t g) {
-        if (waiter* w = timers_.fire(s, g)) {
-            w->timer = no_timer;  // its slot is free already
-            if (w->inst->hist) record(*w->inst, event_kind::timer_fired);
-            w->fire(wake_reason::timed_out);
-        }
-    }
-
-    void activate(std::uint32_t slot, std::uint32_t gen) {
-        instance_base* in = by_slot(slot, gen);
-        if (!in) return;
-        in->scheduled = false;
-        if (in->running() && !in->stand_in) run(*in);
-    }
-
-    // One activation: deliver every accepted signal in order, then resume whatever is ready, then
-    // re-test the conditions of this workflow (only after something of it ran); repeat until quiet.
-    void run(instance_base& in) {
-        if (in.x && in.x->predecessor) [[unlikely]]
-            take_over(in);
-        in.delivered_ahead = 0;  // from here on, they are delivered for everyone
-        activation act{this, &in, false};
-        activation* const outer = std::exchange(current_activation, &act);
-        in.active = true;
-        guarded([&] { run_steps(in, act); },
-                [&](std::exception_ptr e) {
-                    if (!in.failure) in.failure = std::move(e);
-                });
-        // A closing run still handles what was accepted for it and sends what it sent; signals it sends
-        // itself on the way are handled too (each round takes what the one before queued).
-        for (;;) {
-            if (in.body_finished && !in.failure) deliver_leftovers(in, act);
-            flush(in);
-            if (!in.body_finished || in.failure || in.inbox.empty()) break;
-        }
-        in.active = false;
-        current_activation = outer;
-        if (in.failure) close(in, workflow_status::failed);
-        else if (in.continuing) continue_as_new(in);
-        else if (in.body_finished) close(in, in.finished_as);
-        else if (cancel_closes_run(in)) close(in, workflow_status::cancelled);  // it cancelled itself
-    }
-
-    // The steps of one activation, until the run ends or nothing is left to do.
-    void run_steps(instance_base& in, activation& act) {
-        while (!in.body_finished && !in.failure && !in.continuing && !cancel_closes_run(in)) {
-            if (in.hist) [[unlikely]]
-                if (check_ && feed_recorded_update(in, act)) continue;
-            if (!in.inbox.empty()) {
-                ++in.steps;
-                deliver_next(in, act);
-                continue;
-            }
-            if (in.needs_start) {  // after the signals that came with the start: the body's first line
-                in.needs_start = false;
-                act.body = true;
-                act.task = false;
-                ++in.steps;
-                resume_chain(act, in.body);
-                continue;
-            }
-            if (waiter* w = in.ready.pop_front()) {
-                act.body = w->body;
-                act.task = w->task;
-                ++in.steps;
-                if (in.hist) record_wait_ended(in, *w);
-                resume_chain(act, w->handle);
-                continue;
-            }
-            if (in.pending_outgoing() != 0) {  // the step's external signals go out; their awaiters wake
-                flush(in);
-                continue;
-            }
-            if (!test_conditions(in)) break;
-        }
-    }
-
-    // Without exceptions a cancel request cannot reach the body as `cancelled`: it closes the run, at
-    // once if the run is not running code, else when its current step ends (see cancel()).
-    static bool cancel_closes_run(const instance_base& in) noexcept {
-        return !exceptions_enabled && in.cancel_requested;
-    }
-
-    // Delivers the outgoing entries of `in` in order; tells each awaitable how it went.
-    void flush(instance_base& in) {
-        if (in.x && !in.x->outbox.empty()) send_outbox(in);  // inlined: most steps send nothing
-    }
-    [[gnu::noinline]] void send_outbox(instance_base& in) {
-        auto& outbox = in.x->outbox;
-        while (!outbox.empty()) {
-            outgoing o = std::move(outbox.front());
-            outbox.pop_front();
-            std::exception_ptr error;
-            if (check_ && check_->actual == in.hist && !resend_in_replay(in, o)) {
-                // Replaying: the target is not here; the outcome is the one the history recorded.
-                const std::size_t k = in.hist->events.size();
-                if (k < check_->expected->events.size()) error = check_->expected->events[k].error;
-            } else {
-                guarded(
-                    [&] {
-                        // A run still in the slot where the sender saw it is the id's latest run: a newer
-                        // run under the id would have retired it.
-                        instance_base* target = by_slot(o.slot, o.gen);
-                        instance_base& to = target ? *target : require(o.target);
-                        self_sender_ = &to == &in ? &in : nullptr;
-                        o.send(*this, to);
-                    },
-                    [&](std::exception_ptr e) { error = std::move(e); });
-                self_sender_ = nullptr;
-            }
-            if (in.hist)
-                record(in, event_kind::signal_sent, o.target,
-                       {json(o.what ? *o.what : std::string()),
-                        json(error ? describe_exception(error) : std::string("accepted"))},
-                       {}, error);
-            if (o.state) o.state->complete(std::move(error));
-            else if (error && !in.failure) in.failure = std::move(error);  // nobody awaited it: not lost silently
-        }
-    }
-
-    // Replaying: a signal (or cancel request) the run sent itself is sent again when the history shows
-    // it taken (the run is here); one that was refused gets the recorded refusal, like any other.
-    bool resend_in_replay(instance_base& in, const outgoing& o) const {
-        const std::vector<history_event>& expected = check_->expected->events;
-        const std::size_t k = in.hist->events.size();
-        return o.target == in.id && find(o.target) == &in && k < expected.size() && expected[k].self_sent;
-    }
-
-    // Ends `old` and starts a fresh run under the same id with the arguments it gave. Signals accepted
-    // and not yet handled (in the inbox and in signal channels) move to the new run in order.
-    void continue_as_new(instance_base& old);
-
-    // The signals a new run got from the run it continued: inputs of its own, recorded as accepted
-    // after its start (replay feeds them), channel values first (the new run's first activation moves
-    // them: see run()), then the undelivered signals, which are the old run's last accepted ones.
-    void record_carried(instance_base& old, instance_base& fresh, std::size_t carried_inbox);
-
-    // A continued run's first activation: the channel values wait in the old run's object (queries read
-    // it until now); they move in, each delivered as its signal (the history's accepted records them).
-    void take_over(instance_base& in);
-
-    // Replay: an update recorded as accepted here, at the start of a step, is delivered now (it had
-    // no event when it arrived: the history shows it only where it was delivered).
-    [[gnu::noinline]] bool feed_recorded_update(instance_base& in, activation& act) {
-        const history_event* e = recorded_next(in, event_kind::update_accepted);
-        if (!e || !in.type.replay_update || !check_->mismatch.empty()) return false;
-        act.body = false;
-        act.task = false;
-        ++in.steps;
-        std::string why = in.type.replay_update(in, *e);
-        if (!why.empty()) check_->mismatch = std::move(why);
-        return true;
-    }
-
-    // Takes the oldest pending signal out of the inbox and runs its handler (or fills its channel).
-    void deliver_next(instance_base& in, activation& act) {
-        pending_signal p = std::move(in.inbox.front());
-        in.inbox.pop_front();
-        act.body = false;
-        act.task = false;
-        if (in.hist) [[unlikely]]
-            record_handled(in, p);
-        p.deliver(in);
-    }
-    // A wait's end names its start (history_event::start_index): the body's and the handlers' waits overlap.
-    void record_wait_ended(instance_base& in, const waiter& w);
-
-    // Out of line so that the hot loop above stays small when no history is recorded.
-    void record_handled(instance_base& in, const pending_signal& p);
-    void record_handled(instance_base& in, std::string name);
-
-    // The body finished while signals it sent to itself were still queued: they were accepted, so they
-    // are handled (sync handlers run, channels fill) before the run is sealed.
-    void deliver_leftovers(instance_base& in, activation& act) {
-        guarded(
-            [&] {
-                while (!in.inbox.empty() && !in.failure) deliver_next(in, act);
-            },
-            [&](std::exception_ptr e) { in.failure = std::move(e); });
-    }
-
-    static bool test_conditions(instance_base& in) {
-        bool any = false;
-        in.conditions.for_each([&](waiter& w) {
-            // A waiter registered in the step that just ended tested its predicate then: skip it.
-            if (w.tested_at == in.steps) return;
-            w.tested_at = in.steps;
-            if (w.check(w)) {
-                w.fire(wake_reason::fired);
-                any = true;
-            }
-        });
-        return any;
-    }
-
-    void close(instance_base& in, workflow_status status);
-
-    // The first half of close(): records the end and frees what the run no longer needs.
-    void seal(instance_base& in, workflow_status status);
-
-    // The second half of close(), after its children: wakes the runs awaiting its result and tells its
-    // parent, whose list of open children it leaves.
-    void announce_close(instance_base& in);
-
-    // A child's outcome in its parent's history: the status, and what replay needs to give the parent the
-    // same outcome without re-running the child (a copy of the result, the failure, the reason).
-    void record_child_closed(instance_base& parent, instance_base& child);
-
-    // Makes room for `n` elements, growing geometrically: vector::reserve(size() + 1) on each call would
-    // reallocate every time, making a long series of starts quadratic.
-    template <class V>
-    static void reserve_for(V& v, std::size_t n) {
-        if (v.capacity() < n) v.reserve(std::max(n, 2 * v.capacity()));
-    }
-
-    void retire(instance_base& in) noexcept {
-        in.destroy_frames();
-        slots_[in.slot].inst = nullptr;
-        // A slot whose generations have all been used is never used again: a handle that last saw its
-        // first run must not reach a run in it (4 billion runs later) as if it were that one.
-        if (++slots_[in.slot].gen != 0) free_slots_.push_back(in.slot);
-    }
-
-    executor& ex_;
-    runtime_options opts_;
-    engine_link* link_;
-    splitmix64 rng_;
-    std::uint64_t generated_ids_ = 0;
-    std::vector<instance_slot> slots_;
-    std::vector<std::uint32_t> free_slots_;
-    timer_table timers_;
-    id_map<instance_base> by_id_;  // owns the runs (deleted on replace, forget and destruction)
-    std::vector<std::shared_ptr<const history>> histories_;
-    bool tearing_down_ = false;
-};
-
-// ---- waiter ------------------------------------------------------------------------------------
-
-inline void waiter::arm(activation& a, std::coroutine_handle<> h, wait_kind k) noexcept {
-    inst = a.inst;
-    handle = h;
-    body = a.body;
-    task = a.task;
-    kind = k;
-    reason = wake_reason::none;
-    tested_at = inst->steps;
-    if (body) inst->body_wait = this;
-    inst->suspended.push_back(*this);
-    if (inst->hist) inst->eng.record_wait_started(*this);
-}
-
-inline void waiter::fire(wake_reason r) noexcept {
-    reason = r;
-    static_cast<list_hook<wait_tag>&>(*this).unlink();
-    static_cast<list_hook<suspended_tag>&>(*this).unlink();
-    if (!handle) return;  // never suspended (a child handle's record of its child): nothing to wake
-    if (timer != no_timer) {
-        inst->eng.release_timer(timer);
-        timer = no_timer;
-    }
-    if (inst->body_wait == this) inst->body_wait = nullptr;
-    inst->ready.push_back(*this);
-    // schedule() may allocate in a user executor; a failure there cannot be reported from here, and
-    // leaving this noexcept function calls std::terminate.
-    if (!inst->active && !inst->scheduled) inst->eng.schedule(*inst);
-}
-
-inline void waiter::detach() noexcept {
-    if (!handle) return;  // never suspended (the usual case for a ready await): nothing is linked
-    static_cast<list_hook<wait_tag>&>(*this).unlink();  // from what it waits in, or from the ready list
-    static_cast<list_hook<suspended_tag>&>(*this).unlink();
-    if (inst) {
-        if (timer != no_timer) {
-            inst->eng.release_timer(timer);
-            timer = no_timer;
-        }
-        if (inst->body_wait == this) inst->body_wait = nullptr;
-    }
-}
-
-inline void waiter::arm_timer(duration delay) {
-    if (delay < duration::zero()) delay = duration::zero();
-    const time_point due = saturating_add(inst->eng.exec().now(), delay);
-    // It would fire at the end of time at the earliest: a timer there would only drag the clock to it
-    // (run_until_idle jumps to the next timer), so there is none.
-    if (due == time_point::max() && delay > duration::zero()) return;
-    arm_timer_at(due);
-}
-
-inline void waiter::arm_timer_at(time_point at) {
-    if (timer != no_timer) inst->eng.release_timer(std::exchange(timer, no_timer));  // moved: the old one goes
-    if (at == time_point::max() && at > inst->eng.exec().now()) return;  // never: as in arm_timer
-    timer = inst->eng.add_timer(*this, at);
-    if (inst->hist) {
-        const auto delay = at - inst->eng.exec().now();
-        inst->eng.record(*inst, event_kind::timer_started, {}, {std::to_string(delay.count())});
-    }
-}
-
-inline void waiter::throw_if_cancelled() const {
-    if (reason == wake_reason::cancelled) raise_cancelled();
-}
-
-inline void waiter::raise_cancelled() const { detail::raise_cancelled(*inst); }
-
-inline void raise_cancelled(instance_base& in) {
-    in.cancel_pending = false;
-    detail::raise(cancelled(in.id));
-}
-
-// ---- instance ----------------------------------------------------------------------------------
-
-/// The run id of the run whose run_key is `run_key`.
-inline std::string run_id_of(std::uint64_t run_key) {
-    // Formatted like a UUID, from the runtime's seeded generator: deterministic across runs.
-    static constexpr char hex[] = "0123456789abcdef";
-    splitmix64 key(run_key);
-    const std::uint64_t run_hi = key();
-    const std::uint64_t run_lo = key();
-    std::string out;
-    out.reserve(36);
-    for (int i = 0; i < 32; ++i) {
-        const std::uint64_t word = i < 16 ? run_hi : run_lo;
-        const int shift = 60 - 4 * (i % 16);
-        if (i == 8 || i == 12 || i == 16 || i == 20) out += '-';
-        out += hex[(word >> shift) & 0xf];
-    }
-    return out;
-}
-
-inline std::string instance_base::run_id() const { return run_id_of(run_key); }
-
-inline void instance_base::on_root_done(std::coroutine_handle<> frame, promise_base& p) noexcept {
-    if (frame == body) {
-        body = {};
-        body_finished = true;
-        if (continuing) [[unlikely]] {
-            // It returned coflow::continue_as_new(...): run() starts the new run, and signals not delivered
-            // move to it (no closing steps here). A cancel request that came first wins, as at an await.
-            if (cancel_requested) {
-                continuing = false;
-                finished_as = workflow_status::cancelled;
-            } else {
-                body_finished = false;
-            }
-        } else if (p.exception) {
-            const bool was_cancelled = catch_as<cancelled>(
-                p.exception, [](const cancelled&) { return true; }, [] { return false; });
-            if (was_cancelled) finished_as = workflow_status::cancelled;
-            else failure = p.exception;
-        } else {
-            guarded(
-                [&] {
-                    store_result(p);
-                    finished_as = workflow_status::completed;
-                },
-                [&](std::exception_ptr e) { failure = std::move(e); });
-        }
-    } else {
-        static_cast<list_hook<handler_tag>&>(p).unlink();
-        --handlers_running;
-        if (p.exception && !failure) failure = p.exception;  // a throwing signal handler fails the run
-    }
-    frame.destroy();
-}
-
-inline void instance_base::destroy_frames() noexcept {
-    while (promise_base* p = handlers.pop_front()) {
-        --handlers_running;
-        p->self.destroy();
-    }
-    if (body) std::exchange(body, {}).destroy();
-}
-
-inline void instance_base::spawn_handler(std::coroutine_handle<> frame, promise_base& p) {
-    p.root = this;
-    p.self = frame;
-    handlers.push_back(p);
-    ++handlers_running;
-    resume_chain(*current_activation, frame);  // runs to its first suspension, inside this activation
-}
-
-}  // namespace coflow::detail
-
-// The engine's other rooms: members defined apart so that this header stays the scheduler.
-// ---- begin coflow/detail/engine_close.hpp ----
-// coflow/detail/engine_close.hpp: closing a run: its record, its children (parent-close policies), its waiters and its parent.
-// Members of detail::engine (engine.hpp), defined here to keep that header to the scheduler itself.
-
-
-namespace coflow::detail {
-
-inline void engine::close(instance_base& in, workflow_status status) {
-    seal(in, status);
-    if (!in.x || in.x->children.empty()) {
-        announce_close(in);
-        return;
-    }
-    // A parent's end (continue-as-new included, as in Temporal) reaches its open children; the
-    // default policy terminates them, and their ends reach theirs. Walked with a stack of the runs
-    // whose children are being ended rather than by recursion, so that a chain of children of any
-    // depth closes on a flat stack. Each run announces its close once its children are done.
-    std::vector<instance_base*> closing{&in};
-    while (!closing.empty()) {
-        instance_base& parent = *closing.back();
-        instance_base::extras* c = parent.x ? parent.x->children.pop_front() : nullptr;
-        if (!c) {
-            closing.pop_back();
-            announce_close(parent);
-            continue;
-        }
-        instance_base& child = *c->run;
-        if (!child.running()) continue;
-        if (c->on_parent_close == parent_close_policy_kind::terminate) {
-            if (child.active) continue;  // its own code is running: it cannot be terminated
-            child.more().terminate_reason = "parent workflow '" + parent.id + "' closed";
-            seal(child, workflow_status::terminated);
-            closing.push_back(&child);
-        } else if (c->on_parent_close == parent_close_policy_kind::request_cancel) {
-            cancel(child);
-        }
-    }
-}
-
-inline void engine::seal(instance_base& in, workflow_status status) {
-    in.status = status;
-    if (in.hist) {
-        switch (status) {
-            case workflow_status::completed: record(in, event_kind::workflow_completed, {}, {in.result_text()}); break;
-            case workflow_status::failed:
-                record(in, event_kind::workflow_failed, {}, {json(describe_exception(in.failure))});
-                break;
-            case workflow_status::cancelled: record(in, event_kind::workflow_cancelled); break;
-            case workflow_status::terminated:
-                // The reason as an input too: replay terminates the run with it.
-                record(in, event_kind::workflow_terminated, {}, {json(in.terminate_reason())},
-                       std::make_shared<arg_pack_impl<std::string>>(std::string(in.terminate_reason())));
-                break;
-            case workflow_status::timed_out: {
-                // An input too: replay times the run out at its place.
-                std::vector<std::string> args;
-                std::shared_ptr<arg_pack_base> input;
-                timeout_outcome(in, args, input);
-                record(in, event_kind::workflow_timed_out, {}, std::move(args), std::move(input));
-                break;
-            }
-            default: break;
-        }
-    }
-    cancel_timeout(in);
-    in.destroy_frames();
-    in.inbox.release();
-    in.delivered_ahead = 0;
-    if (in.x) in.x->outbox.release();  // only a terminated run can still hold some: they are not sent
-    in.ready.clear();
-    in.conditions.clear();
-    in.suspended.clear();
-    in.body_wait = nullptr;
-    in.cancel_requested = false;
-}
-
-inline void engine::announce_close(instance_base& in) {
-    if (in.status == workflow_status::continued_as_new || !in.x) return;  // a continued run lives on under its id
-    while (waiter* w = in.x->completion.pop_front()) {
-        auto& c = static_cast<completion_waiter&>(*w);
-        c.capture(c, in);
-        c.fire(wake_reason::fired);
-    }
-    if (instance_base* parent = by_slot(in.x->parent_slot, in.x->parent_gen))
-        if (parent->hist) record_child_closed(*parent, in);
-    in.x->unlink();
-}
-
-}  // namespace coflow::detail
-// ---- end coflow/detail/engine_close.hpp ----
-// ---- begin coflow/detail/engine_continue_as_new.hpp ----
-// coflow/detail/engine_continue_as_new.hpp: continue-as-new: a run closes and a fresh one takes its id, its signals and its parent.
-// Members of detail::engine (engine.hpp), defined here to keep that header to the scheduler itself.
-
-
-namespace coflow::detail {
-
-inline void engine::continue_as_new(instance_base& old) {
-    std::unique_ptr<instance_base> next = old.type.make(*this, old.id);
-    std::unique_ptr<arg_pack_base> args = std::move(old.more().continue_args);
-    std::vector<std::string> text;
-    std::shared_ptr<arg_pack_base> input;
-    if (old.hist) {
-        text = args->text();
-        input = args->clone();
-        record(old, event_kind::continued_as_new, {}, text);
-    }
-    const bool started = guarded([&] { old.type.start(*next, args->view()); return true; },
-                                 [&](std::exception_ptr e) {
-                                     old.failure = std::move(e);
-                                     return false;
-                                 });
-    if (!started) {
-        close(old, workflow_status::failed);
-        return;
-    }
-    // Moved signals were received by the old run: they do not count against the new run's limit.
-    // Updates move too (they were not accepted yet: they have no event to carry).
-    std::size_t carried_inbox = 0;
-    while (!old.inbox.empty()) {
-        if (old.inbox.front().index != update_index) ++carried_inbox;
-        next->inbox.push_back(std::move(old.inbox.front()));
-        old.inbox.pop_front();
-    }
-    // Channel values stay in the old object (which queries read until the new run first runs) and
-    // move when it does; values handed to receivers that will never resume go back first.
-    old.type.reclaim_channels(old);
-    auto& nx = next->more();
-    while (waiter* w = old.x->completion.pop_front()) nx.completion.push_back(*w);
-    nx.parent_slot = old.x->parent_slot;
-    nx.parent_gen = old.x->parent_gen;
-    nx.on_parent_close = old.x->on_parent_close;
-    nx.parent_id = old.x->parent_id;
-    nx.first_run_key = old.x->continued ? old.x->first_run_key : old.run_key;
-    nx.continued_run_key = old.run_key;
-    nx.continued = true;
-    const duration execution_timeout = old.x->execution_timeout, run_timeout = old.x->run_timeout;
-    const time_point execution_deadline = old.x->execution_deadline;
-    close(old, workflow_status::continued_as_new);
-    id_map<instance_base>::entry& entry = by_id_.probe(old.id, id_map<instance_base>::hash_of(old.id));
-    std::unique_ptr<instance_base> keep(entry.run);
-    by_id_.erase(entry);
-    retire(*keep);
-    next->query_object = keep->object_ptr;
-    nx.predecessor = std::move(keep);  // `old` lives on there until the new run first runs
-    instance_base& fresh = add(std::move(next));  // a parent still finds the new run by id
-    old.x->replace_with(nx);  // a parent's child is the new run now, in the old one's place
-    // The chain's execution deadline carries over; the run timeout starts again (Temporal keeps it).
-    if (execution_timeout != duration::zero() || run_timeout != duration::zero())
-        set_timeouts(fresh, execution_timeout, run_timeout, execution_deadline);
-    if (fresh.hist) {
-        record(fresh, event_kind::workflow_started, std::string(fresh.type.name), text, input);
-        record_carried(*nx.predecessor, fresh, carried_inbox);
-    }
-}
-
-[[gnu::noinline]] inline void engine::take_over(instance_base& in) {
-    in.type.move_channels(*in.x->predecessor, in, [](instance_base& to, std::uint32_t index) {
-        if (to.hist) to.eng.record_handled(to, std::string(to.type.signals[index].name));
-    });
-    in.x->predecessor.reset();
-    in.query_object = in.object_ptr;
-}
-
-}  // namespace coflow::detail
-// ---- end coflow/detail/engine_continue_as_new.hpp ----
-// ---- begin coflow/detail/engine_history.hpp ----
-// coflow/detail/engine_history.hpp: recording a run's history: events, waits, handled and carried signals, closed children.
-// Members of detail::engine (engine.hpp), defined here to keep that header to the scheduler itself.
-
-
-namespace coflow::detail {
-
-inline void engine::record(instance_base& in, event_kind k, std::string name, std::vector<std::string> args,
-                           std::shared_ptr<arg_pack_base> input, std::exception_ptr error, bool self_sent) {
-    if (!in.hist || (!in.hist->events.empty() && is_closing(in.hist->events.back().kind))) return;
-    history_event e{k,           ex_.now().time_since_epoch().count(), std::move(name), std::move(args),
-                    std::move(input), std::move(error), self_sent};
-    if (check_ && check_->actual == in.hist) [[unlikely]] {
-        check_->feed_inputs_before(e, in);
-        if (!in.hist || (!in.hist->events.empty() && is_closing(in.hist->events.back().kind))) return;
-        check_->compare(e, in.hist->events.size());
-    }
-    in.hist->events.push_back(std::move(e));
-}
-
-[[gnu::noinline]] inline void engine::record_wait_started(waiter& w) {
-    instance_base& in = *w.inst;
-    std::vector<std::string> args;
-    if (w.label) args.push_back(json(*w.label));
-    const std::size_t before = in.hist->events.size();
-    record(in, event_kind::wait_started, to_string(w.kind), std::move(args));
-    if (in.hist->events.size() == before) return;  // the history is closed
-    in.hist->events.back().in_handler = !w.body;
-    const std::size_t start = in.hist->events.size() - 1;
-    auto& open = in.more().open_waits;
-    for (auto& o : open)
-        if (o.first == &w) {  // left by a waiter destroyed unended at this address
-            o.second = start;
-            return;
-        }
-    open.emplace_back(&w, start);
-}
-
-[[nodiscard]] inline const history_event* engine::recorded_next(const instance_base& in, event_kind k) const noexcept {
-    if (!check_ || !in.hist || check_->actual != in.hist) return nullptr;
-    const std::size_t i = in.hist->events.size();
-    const auto& expected = check_->expected->events;
-    return i < expected.size() && expected[i].kind == k ? &expected[i] : nullptr;
-}
-
-template <class Tuple>
-[[gnu::noinline]] inline void engine::record_accepted(instance_base& in, std::uint32_t index, const Tuple& args) {
-    record(in, event_kind::signal_accepted, std::string(in.type.signals[index].name), tuple_text(args),
-           tuple_copy(args), {}, self_sender_ == &in);
-}
-
-[[gnu::noinline]] inline void engine::record_carried(instance_base& old, instance_base& fresh, std::size_t carried_inbox) {
-    old.type.carried_channel_values(old, fresh, [](instance_base& to, std::uint32_t index,
-                                                   std::vector<std::string> text,
-                                                   std::shared_ptr<arg_pack_base> copy) {
-        to.eng.record(to, event_kind::signal_accepted, std::string(to.type.signals[index].name), std::move(text),
-                      std::move(copy));
-    });
-    if (carried_inbox == 0 || !old.hist) return;
-    std::vector<const history_event*> accepted;
-    for (auto it = old.hist->events.rbegin(); it != old.hist->events.rend() && accepted.size() < carried_inbox;
-         ++it)
-        if (it->kind == event_kind::signal_accepted) accepted.push_back(&*it);
-    for (auto it = accepted.rbegin(); it != accepted.rend(); ++it)
-        record(fresh, event_kind::signal_accepted, (*it)->name, (*it)->args, (*it)->input);
-}
-
-[[gnu::noinline]] inline void engine::record_wait_ended(instance_base& in, const waiter& w) {
-    const std::size_t before = in.hist->events.size();
-    record(in, event_kind::wait_ended, to_string(w.kind), {json(to_string(w.reason))});
-    if (in.hist->events.size() == before) return;  // the history is closed
-    history_event& e = in.hist->events.back();
-    e.in_handler = !w.body;
-    auto& open = in.more().open_waits;
-    for (auto it = open.begin(); it != open.end(); ++it)
-        if (it->first == &w) {
-            e.start_index = it->second;
-            open.erase(it);
-            break;
-        }
-}
-
-[[gnu::noinline]] inline void engine::record_handled(instance_base& in, const pending_signal& p) {
-    if (p.index == update_index) return;
-    record_handled(in, p.index == dynamic_index ? *p.dynamic_name : std::string(in.type.signals[p.index].name));
-}
-
-inline void engine::record_handled(instance_base& in, std::string name) {
-    record(in, event_kind::signal_handled, std::move(name), {std::to_string(++in.more().handled)});
-}
-
-[[gnu::noinline]] inline void engine::record_child_closed(instance_base& parent, instance_base& child) {
-    std::vector<std::string> args{json(to_string(child.status))};
-    std::shared_ptr<arg_pack_base> outcome;
-    if (child.status == workflow_status::completed) {
-        guarded([&] { outcome = child.result_copy(); }, [](std::exception_ptr) {});  // replay says so if null
-    } else if (child.status == workflow_status::terminated) {
-        args.push_back(json(child.terminate_reason()));
-        outcome = std::make_shared<arg_pack_impl<std::string>>(std::string(child.terminate_reason()));
-    } else if (child.status == workflow_status::timed_out) {
-        timeout_outcome(child, args, outcome);
-    }
-    record(parent, event_kind::child_closed, child.id, std::move(args), std::move(outcome),
-           child.status == workflow_status::failed ? child.failure : nullptr);
-}
-
-}  // namespace coflow::detail
-// ---- end coflow/detail/engine_history.hpp ----
-// ---- begin coflow/detail/engine_timeouts.hpp ----
-// coflow/detail/engine_timeouts.hpp: execution and run timeouts: setting them, firing them, recording them.
-// Members of detail::engine (engine.hpp), defined here to keep that header to the scheduler itself.
-
-
-namespace coflow::detail {
-
-inline void engine::check_timeouts(std::string_view id, duration execution, duration run) {
-    if (execution < duration::zero() || run < duration::zero())
-        detail::raise(invalid_operation("workflow '" + std::string(id) +
-                                        "': a timeout may not be negative (zero means none)"));
-}
-
-inline void engine::start_timeouts(instance_base& in, duration execution, duration run) {
-    if (execution == duration::zero() && run == duration::zero()) return;
-    set_timeouts(in, execution, run,
-                 execution > duration::zero() ? saturating_add(in.start_time, execution) : time_point::max());
-}
-
-inline void engine::set_timeouts(instance_base& in, duration execution, duration run, time_point execution_deadline,
-                                 bool arm) {
-    auto& x = in.more();
-    x.execution_timeout = execution;
-    x.run_timeout = run;
-    x.execution_deadline = execution_deadline;
-    const time_point run_due = run > duration::zero() ? saturating_add(in.start_time, run) : time_point::max();
-    x.timeout_by = execution_deadline <= run_due ? timeout_kind::execution : timeout_kind::run;
-    x.timeout_due = std::min(execution_deadline, run_due);
-    if (in.hist) {
-        in.hist->execution_timeout_ns = execution.count();
-        in.hist->run_timeout_ns = run.count();
-        in.hist->execution_deadline_ns =
-            execution_deadline == time_point::max() ? 0 : execution_deadline.time_since_epoch().count();
-    }
-    // A deadline at the end of the clock never comes: no timer drags the clock there.
-    if (!arm || in.stand_in || x.timeout_due == time_point::max()) return;
-    x.timeout_timer = ex_.post_at(x.timeout_due, timeout_work{link_ref(link_), in.slot, in.gen});
-    x.timeout_armed = true;
-}
-
-inline void engine::time_out(instance_base& in, timeout_kind which, duration length) {
-    if (!in.running()) detail::raise(workflow_closed(in.id, to_string(in.status), "time it out"));
-    if (in.active)
-        detail::raise(invalid_operation("workflow '" + in.id + "' cannot time out while its own code runs"));
-    auto& x = in.more();
-    x.timeout_by = which;
-    (which == timeout_kind::execution ? x.execution_timeout : x.run_timeout) = length;
-    close(in, workflow_status::timed_out);
-}
-
-inline void engine::fire_timeout(std::uint32_t slot, std::uint32_t gen) {
-    instance_base* in = by_slot(slot, gen);
-    if (!in || !in->running() || !in->x || !in->x->timeout_armed) return;
-    in->x->timeout_armed = false;  // its work is running: nothing to cancel
-    time_out(*in, in->x->timeout_by, in->x->timeout_length());
-}
-
-inline void engine::cancel_timeout(instance_base& in) noexcept {
-    if (in.x && in.x->timeout_armed) {
-        in.x->timeout_armed = false;
-        ex_.cancel(in.x->timeout_timer);
-    }
-}
-
-inline void engine::timeout_outcome(const instance_base& in, std::vector<std::string>& args,
-                                    std::shared_ptr<arg_pack_base>& input) {
-    const std::string which(to_string(in.x->timeout_by));
-    const std::int64_t length = in.x->timeout_length().count();
-    args.push_back(json(which));
-    args.push_back(std::to_string(length));
-    input = std::make_shared<arg_pack_impl<std::string, std::int64_t>>(which, length);
-}
-
-}  // namespace coflow::detail
-// ---- end coflow/detail/engine_timeouts.hpp ----
-// ---- end coflow/detail/engine.hpp ----
-// ---- begin coflow/signal.hpp ----
-// coflow/signal.hpp: signal_channel<T...>, an ordered queue of signals that a workflow body co_awaits.
-// Named as a signal target in a definition, it receives that signal's arguments in acceptance order.
-
-
-
-namespace coflow {
-
-namespace detail {
-struct handed_tag {};
-
-template <class... Ts>
-struct channel_value {
-    using type = std::tuple<Ts...>;
-};
-template <class T>
-struct channel_value<T> {
-    using type = T;
-};
-}  // namespace detail
-
-/// An ordered queue of one signal's arguments, owned by the workflow object.
-///
-/// Register it in the definition like a handler: `.signal("add", &account::adds)`. Each delivered signal
-/// adds one value (the argument, or a tuple of them) in the order the signals were accepted. The body
-/// reads with `co_await receive()`, `co_await receive(timeout)` (std::nullopt when time runs out) or
-/// `try_receive()`. Several waiting receivers are served first come, first served. Receives throw
-/// coflow::cancelled when the workflow is cancelled while the body waits in them.
-template <class... Ts>
-class signal_channel {
-public:
-    using value_type = typename detail::channel_value<Ts...>::type;
-    using argument_types = std::tuple<Ts...>;
-
-    signal_channel() = default;
-    signal_channel(const signal_channel&) = delete;
-    signal_channel& operator=(const signal_channel&) = delete;
-
-private:
-    // A receiver that was handed a value is in handed_ until it resumes and takes it: if its run ends
-    // first (continue-as-new), the value goes back to the channel instead of dying with the frame.
-    //
-    // A receiver destroyed with a value it never took (a receive that lost a when_any, its frame destroyed
-    // by its own run's code) gives the value back to the channel, first in line. The check lives here,
-    // in the suspended path only, so that a receive that finds a value pays nothing for it.
-    struct receiver : detail::waiter, detail::list_hook<detail::handed_tag> {
-        explicit receiver(signal_channel& c) noexcept : ch(&c) {}
-        receiver(receiver&&) = delete;
-        ~receiver() {
-            auto& hook = static_cast<detail::list_hook<detail::handed_tag>&>(*this);
-            if (hook.linked() && slot && detail::current_activation && detail::current_activation->inst == inst)
-                [[unlikely]] ch->give_back(*this);
-            hook.unlink();
-        }
-        signal_channel* ch;
-        std::optional<value_type> slot;
-    };
-
-    // The waiter is built only when the receive suspends: a receive that finds a value (the usual case
-    // in a busy channel) costs a few loads, not a 100-byte waiter made and torn down.
-    template <bool Timed>
-    class [[nodiscard]] receive_awaiter {
-    public:
-        using coflow_awaitable = void;
-
-        receive_awaiter(detail::activation& a, signal_channel& ch, duration timeout) noexcept
-            : ch_(&ch), inst_(a.inst), timeout_(timeout), precancelled_(a.body && a.inst->cancel_pending) {}
-        // Moved only before it suspends, when there is no waiter yet.
-        receive_awaiter(receive_awaiter&& o) noexcept
-            : ch_(o.ch_), inst_(o.inst_), timeout_(o.timeout_), precancelled_(o.precancelled_) {}
-        receive_awaiter& operator=(receive_awaiter&&) = delete;
-
-        bool await_ready() const noexcept { return !precancelled_ && !ch_->items_.empty(); }
-
-        bool await_suspend(std::coroutine_handle<> h) noexcept {
-            if (precancelled_) return detail::park_if_cancelled;
-            detail::activation& a = *detail::current_activation;
-            receiver& r = waiting_.emplace(*ch_);
-            r.arm(a, h, detail::wait_kind::channel);
-            ch_->receivers_.push_back(r);
-            if constexpr (Timed) r.arm_timer(timeout_);
-            return true;
-        }
-
-        auto await_resume() {
-            if (precancelled_) detail::raise_cancelled(*inst_);
-            if (waiting_) {
-                waiting_->throw_if_cancelled();
-                if (waiting_->slot) {
-                    static_cast<detail::list_hook<detail::handed_tag>&>(*waiting_).unlink();
-                    if constexpr (Timed) return std::optional<value_type>(std::move(*waiting_->slot));
-                    else return value_type(std::move(*waiting_->slot));
-                }
-                if constexpr (Timed)
-                    if (waiting_->reason == detail::wake_reason::timed_out) return std::optional<value_type>();
-            }
-            if constexpr (Timed) return std::optional<value_type>(ch_->take_front());
-            else return ch_->take_front();
-        }
-
-    private:
-        signal_channel* ch_;
-        detail::instance_base* inst_;
-        duration timeout_;
-        bool precancelled_;
-        std::optional<receiver> waiting_;
-    };
-
-public:
-    /// Awaits the next value; suspends while the channel is empty.
-    [[nodiscard]] receive_awaiter<false> receive() {
-        return receive_awaiter<false>(detail::require_activation("signal_channel::receive"), *this, duration::zero());
-    }
-
-    /// Awaits the next value for at most `timeout` of executor time; std::nullopt if none came. A
-    /// negative timeout is a zero one; one past the end of the clock (duration::max()) never runs out.
-    [[nodiscard]] receive_awaiter<true> receive(duration timeout) {
-        return receive_awaiter<true>(detail::require_activation("signal_channel::receive"), *this, timeout);
-    }
-
-    /// The next value if one is queued, without suspending.
-    [[nodiscard]] std::optional<value_type> try_receive() {
-        if (items_.empty()) return std::nullopt;
-        return take_front();
-    }
-
-    [[nodiscard]] std::size_t size() const noexcept { return items_.size(); }
-    [[nodiscard]] bool empty() const noexcept { return items_.empty(); }
-
-    /// Adds a value: hands it to the first waiting receiver, or queues it. The runtime calls this when
-    /// it delivers a signal; workflow code may call it too (for instance to put back an item).
-    template <class... As>
-    [[gnu::always_inline]] inline void push(As&&... args) {  // inline: most of what a channel signal costs
-        if (receiver* r = receivers_.pop_front()) {
-            r->slot.emplace(std::forward<As>(args)...);
-            r->fire(detail::wake_reason::fired);
-            handed_.push_back(*r);
-        } else {
-            items_.emplace_back(std::forward<As>(args)...);
-        }
-    }
-
-    /// Appends every value queued in `other`, in order, leaving it empty (continue-as-new uses this).
-    void take_queued_from(signal_channel& other) {
-        while (!other.items_.empty()) items_.push_back(other.take_front());
-    }
-
-    /// Puts the values handed to receivers that have not resumed yet back at the front, in the order
-    /// they were handed (continue-as-new, before the old run's frames go).
-    void reclaim_handed() {
-        if (handed_.empty()) return;
-        detail::ring<value_type> all;
-        while (receiver* r = handed_.pop_front()) {
-            all.push_back(std::move(*r->slot));
-            r->slot.reset();
-        }
-        while (!items_.empty()) all.push_back(take_front());
-        items_ = std::move(all);
-    }
-
-    /// Calls f(value) for each queued value, in order (continue-as-new records them).
-    template <class F>
-    void for_each_queued(F&& f) const {
-        for (std::size_t i = 0; i < items_.size(); ++i) f(items_[i]);
-    }
-
-private:
-    // A handed value whose receiver will never take it: to the next waiting receiver, else to the front.
-    void give_back(receiver& from) {
-        static_cast<detail::list_hook<detail::handed_tag>&>(from).unlink();
-        value_type v = std::move(*from.slot);
-        from.slot.reset();
-        if (receiver* r = receivers_.pop_front()) {
-            r->slot.emplace(std::move(v));
-            r->fire(detail::wake_reason::fired);
-            handed_.push_back(*r);
-            return;
-        }
-        detail::ring<value_type> all;
-        all.push_back(std::move(v));
-        while (!items_.empty()) all.push_back(take_front());
-        items_ = std::move(all);
-    }
-
-    value_type take_front() {
-        value_type v = std::move(items_.front());
-        items_.pop_front();
-        return v;
-    }
-
-    detail::ring<value_type> items_;
-    detail::intrusive_list<receiver, detail::wait_tag> receivers_;
-    detail::intrusive_list<receiver, detail::handed_tag> handed_;
-};
-
-namespace detail {
-template <class T>
-struct is_signal_channel : std::false_type {};
-template <class... Ts>
-struct is_signal_channel<signal_channel<Ts...>> : std::true_type {};
-}  // namespace detail
-
-}  // namespace coflow
-// ---- end coflow/signal.hpp ----
-// ---- begin coflow/task.hpp ----
-// coflow/task.hpp: task<R>, the awaitable helper coroutine used inside workflows.
-// Sub-steps and async signal handlers are tasks; awaiting one starts it through the engine's trampoline.
-
-
-
-namespace coflow {
-
-/// A lazy coroutine returning R, awaited from workflow code (a body, a handler or another task).
-///
-/// `co_await t` starts the task and suspends the caller; when the task finishes, the caller resumes. Both
-/// transfers go through the engine's trampoline, so no chain of awaits grows the stack, whatever the
-/// compiler or optimisation level. `co_await` returns the value or rethrows the task's exception. A task
-/// is a move-only owner: destroying it destroys its frame. Tearing down a suspended chain of awaits
-/// destroys each awaited task before the rest of the frame awaiting it, on a bounded stack however deep
-/// the chain (past 64 levels, a deeper frame goes after the frames above it instead). Tasks are awaited
-/// where they are made, so the compiler may place their frames inside the caller's (HALO).
-template <class R = void>
-class [[nodiscard]] task {
-public:
-    struct promise_type : detail::value_promise<R> {
-        task get_return_object() noexcept { return task{std::coroutine_handle<promise_type>::from_promise(*this)}; }
-    };
-    using handle_type = std::coroutine_handle<promise_type>;
-    using coflow_awaitable = void;
-    using value_type = R;
-
-    task() noexcept = default;
-    task(task&& o) noexcept : h_(std::exchange(o.h_, {})) {}
-    task& operator=(task&& o) noexcept {
-        if (this != &o) {
-            if (h_) detail::destroy_task_frame(h_, h_.promise());
-            h_ = std::exchange(o.h_, {});
-        }
-        return *this;
-    }
-    task(const task&) = delete;
-    task& operator=(const task&) = delete;
-    ~task() {
-        if (h_) detail::destroy_task_frame(h_, h_.promise());
-    }
-
-    struct [[nodiscard]] awaiter {
-        handle_type h;
-        bool await_ready() noexcept { return false; }
-        // Starts the task from the engine's loop (see detail/activation.hpp): a flat stack, always.
-        void await_suspend(std::coroutine_handle<> caller) noexcept {
-            h.promise().continuation = caller;
-            detail::current_activation->next = h;
-        }
-        R await_resume() { return h.promise().take(); }
-    };
-
-    awaiter operator co_await() && noexcept { return awaiter{h_}; }
-    awaiter operator co_await() & noexcept { return awaiter{h_}; }
-
-    [[nodiscard]] bool valid() const noexcept { return static_cast<bool>(h_); }
-
-    /// Gives up ownership of the frame (the runtime takes it for async signal handlers).
-    [[nodiscard]] handle_type release() noexcept { return std::exchange(h_, {}); }
-
-private:
-    explicit task(handle_type h) noexcept : h_(h) {}
-    handle_type h_{};
-};
-
-}  // namespace coflow
-// ---- end coflow/task.hpp ----
-// ---- begin coflow/workflow.hpp ----
-// coflow/workflow.hpp: workflow<R>, the coroutine type of a workflow's run body.
-// The runtime owns the frame: it starts the body, resumes it from the executor, and keeps its result.
-
-
-
-namespace coflow {
-
-namespace detail {
-
-class continue_as_new_request;
-/// Hands the request to its run (child.hpp): the body ends, and the run continues as new.
-inline void end_body_with(continue_as_new_request& r) noexcept;
-
-/// A body's promise: a value_promise that also takes `co_return coflow::continue_as_new(...)`. Not for
-/// workflow<void>: C++ lets a coroutine have return_void or return_value, not both (it co_awaits it).
-template <class R>
-struct workflow_promise : value_promise<R> {
-    using value_promise<R>::return_value;
-    // A template, so that `co_return {}` and plain values never consider it (a braced list deduces nothing).
-    template <class Q>
-        requires std::is_base_of_v<continue_as_new_request, std::remove_cvref_t<Q>>
-    void return_value(Q&& request) noexcept {
-        end_body_with(request);
-    }
-};
-template <>
-struct workflow_promise<void> : value_promise<void> {};
-
-}  // namespace detail
-
-/// The return type of a workflow's run method: `coflow::workflow<R> run(Args...)`.
-///
-/// Calling the run method only makes the frame (lazy); `runtime::start_workflow` takes it over, and the
-/// executor resumes it from then on. The frame is always on the heap: it outlives the call that made it.
-/// When the body returns, the runtime keeps the value (or the exception) for `result()` and frees the
-/// frame. A workflow<R> cannot be awaited: start another workflow as a child instead.
-///
-/// A body ends by returning its value, or by continuing as new: `co_return coflow::continue_as_new(...)`
-/// in a workflow<R>, `co_await coflow::continue_as_new(...)` in a workflow<void> (see child.hpp).
-template <class R = void>
-class [[nodiscard]] workflow {
-public:
-    struct promise_type : detail::workflow_promise<R> {
-        workflow get_return_object() noexcept {
-            return workflow{std::coroutine_handle<promise_type>::from_promise(*this)};
-        }
-    };
-    using handle_type = std::coroutine_handle<promise_type>;
-    using result_type = R;
-
-    workflow(workflow&& o) noexcept : h_(std::exchange(o.h_, {})) {}
-    workflow& operator=(workflow&& o) noexcept {
-        if (this != &o) {
-            if (h_) h_.destroy();
-            h_ = std::exchange(o.h_, {});
-        }
-        return *this;
-    }
-    workflow(const workflow&) = delete;
-    workflow& operator=(const workflow&) = delete;
-    ~workflow() {
-        if (h_) h_.destroy();
-    }
-
-    /// Gives up ownership of the frame (the runtime takes it).
-    [[nodiscard]] handle_type release() noexcept { return std::exchange(h_, {}); }
-
-private:
-    explicit workflow(handle_type h) noexcept : h_(h) {}
-    handle_type h_{};
-};
-
-}  // namespace coflow
-// ---- end coflow/workflow.hpp ----
-
-namespace coflow {
-
-namespace detail {
-
-struct no_run {};
-struct no_dynamic {};
-
-template <class M>
-struct signal_entry {
-    std::string_view name;
-    M target;
-};
-
-struct no_validator {};
-
-template <class M, class V>
-struct update_entry {
-    std::string_view name;
-    M fn;
-    V validator;  // no_validator when there is none
-};
-
-template <class M>
-struct query_entry {
-    std::string_view name;
-    M fn;
-};
-
-enum class signal_kind { invalid, sync_handler, async_handler, channel };
-
-template <class T, class M>
-constexpr signal_kind signal_kind_of() {
-    if constexpr (member_fn_traits<M>::is_function) {
-        using tr = member_fn_traits<M>;
-        if constexpr (!std::is_same_v<typename tr::class_type, T> || tr::is_const) return signal_kind::invalid;
-        else if constexpr (std::is_void_v<typename tr::result_type>) return signal_kind::sync_handler;
-        else if constexpr (std::is_same_v<typename tr::result_type, task<void>>) return signal_kind::async_handler;
-        else return signal_kind::invalid;
-    } else if constexpr (member_data_traits<M>::is_data) {
-        using tr = member_data_traits<M>;
-        if constexpr (std::is_same_v<typename tr::class_type, T> && is_signal_channel<typename tr::member_type>::value)
-            return signal_kind::channel;
-        else return signal_kind::invalid;
-    } else {
-        return signal_kind::invalid;
-    }
-}
-
-/// The decayed argument tuple a signal target takes.
-template <class T, class M>
-struct signal_args {
-    using tuple = typename member_fn_traits<M>::args_tuple;
-};
-template <class T, class C, class... Ts>
-struct signal_args<T, signal_channel<Ts...> C::*> {
-    using tuple = std::tuple<Ts...>;
-};
-
-/// True when no element of Tuple only views characters owned elsewhere (std::string_view, const char*).
-template <class Tuple>
-struct owns_values;
-template <class... Ts>
-struct owns_values<std::tuple<Ts...>> : std::bool_constant<(!is_string_view_like_v<Ts> && ...)> {};
-
-template <class Tuple>
-struct tuple_names;
-template <class... Ts>
-struct tuple_names<std::tuple<Ts...>> {
-    static std::string get() { return type_list_name<Ts...>(); }
-};
-
-}  // namespace detail
-
-template <class T, class Run, class Signals, class Queries, class DynamicSignal = detail::no_dynamic,
-          class DynamicQuery = detail::no_dynamic, class Updates = std::tuple<>, class DynamicUpdate = detail::no_dynamic>
-class definition;
-
-/// The table naming a workflow type's run method, signals and queries. Build it with define<T>(name)
-/// as a `static constexpr auto definition` member of T, after the members it names. Every name is
-/// explicit (as in Temporal's TypeScript SDK); a name used twice is a compile-time error.
-template <class T, class Run, class... S, class... Q, class DS, class DQ, class... U, class DU>
-class definition<T, Run, std::tuple<S...>, std::tuple<Q...>, DS, DQ, std::tuple<U...>, DU> {
-public:
-    using workflow_class = T;
-
-    std::string_view name;
-    Run run_fn;
-    std::tuple<S...> signals;
-    std::tuple<Q...> queries;
-    DS dynamic_signal_fn;  // detail::no_dynamic when there is none
-    DQ dynamic_query_fn;
-    std::tuple<U...> updates;
-    DU dynamic_update_fn;
-
-    /// Names the run method: `coflow::workflow<R> T::run(Args...)`, parameters by value.
-    template <class M>
-    [[nodiscard]] constexpr auto run(M fn) const {
-        static_assert(std::is_same_v<Run, detail::no_run>, "a definition names its run method only once");
-        using tr = detail::member_fn_traits<M>;
-        if constexpr (!tr::is_function) {
-            static_assert(tr::is_function, "run(...) takes a pointer to the member function that is the workflow body");
-            return *this;
-        } else {
-            static_assert(std::is_same_v<typename tr::class_type, T>,
-                          "the run method must be a member of the workflow type given to define<T>");
-            static_assert(!tr::is_const && detail::is_workflow<typename tr::result_type>::value,
-                          "the run method must be a non-const member function returning coflow::workflow<R>");
-            static_assert(tr::by_value,
-                          "workflow run parameters must be taken by value: the body outlives the call that starts it");
-            static_assert(detail::owns_values<typename tr::args_tuple>::value,
-                          "workflow run parameters must own their text: take std::string, not std::string_view or "
-                          "const char* (the body outlives the caller's string)");
-            return definition<T, M, std::tuple<S...>, std::tuple<Q...>, DS, DQ, std::tuple<U...>, DU>{
-                name, fn, signals, queries, dynamic_signal_fn, dynamic_query_fn, updates, dynamic_update_fn};
-        }
-    }
-
-    /// Names a signal: a handler `void T::f(Args...)`, an async handler `coflow::task<void> T::f(Args...)`
-    /// (parameters by value), or a `coflow::signal_channel<Args...>` data member.
-    template <class M>
-    [[nodiscard]] constexpr auto signal(std::string_view signal_name, M target) const {
-        constexpr detail::signal_kind kind = detail::signal_kind_of<T, M>();
-        static_assert(kind != detail::signal_kind::invalid,
-                      "a signal target must be a non-const member function of the workflow type returning void "
-                      "or coflow::task<void>, or a coflow::signal_channel<...> data member of it");
-        if constexpr (kind == detail::signal_kind::async_handler)
-            static_assert(detail::member_fn_traits<M>::by_value,
-                          "an async signal handler (returning task<void>) must take its parameters by value: "
-                          "it runs after the delivery that called it");
-        if constexpr (kind != detail::signal_kind::invalid)
-            static_assert(detail::owns_values<typename detail::signal_args<T, M>::tuple>::value,
-                          "signal parameters (and channel values) must own their text: take std::string, not "
-                          "std::string_view or const char* (a signal is delivered after its sender returned)");
-        if (signal_name.empty()) detail::raise(std::logic_error("coflow::define: a signal name must not be empty"));
-        if (has_signal(signal_name)) detail::raise(std::logic_error("coflow::define: two signals have the same name"));
-        using E = detail::signal_entry<M>;
-        return definition<T, Run, std::tuple<S..., E>, std::tuple<Q...>, DS, DQ, std::tuple<U...>, DU>{
-            name,    run_fn, std::tuple_cat(signals, std::tuple<E>{E{signal_name, target}}), queries,
-            dynamic_signal_fn, dynamic_query_fn, updates, dynamic_update_fn};
-    }
-
-    /// Names a query: a const member function returning a value, `R T::f(Args...) const`.
-    template <class M>
-    [[nodiscard]] constexpr auto query(std::string_view query_name, M fn) const {
-        using tr = detail::member_fn_traits<M>;
-        if constexpr (!tr::is_function) {
-            static_assert(tr::is_function,
-                          "a query handler must be a const member function returning a value (queries are "
-                          "read-only and cannot suspend)");
-            return *this;
-        } else {
-            static_assert(std::is_same_v<typename tr::class_type, T>,
-                          "a query handler must be a member of the workflow type given to define<T>");
-            static_assert(tr::is_const && !std::is_void_v<typename tr::result_type> &&
-                              !detail::is_task<typename tr::result_type>::value &&
-                              !detail::is_workflow<typename tr::result_type>::value,
-                          "a query handler must be a const member function returning a value (queries are "
-                          "read-only and cannot suspend)");
-            if (query_name.empty()) detail::raise(std::logic_error("coflow::define: a query name must not be empty"));
-            if (has_query(query_name))
-                detail::raise(std::logic_error("coflow::define: two queries have the same name"));
-            using E = detail::query_entry<M>;
-            return definition<T, Run, std::tuple<S...>, std::tuple<Q..., E>, DS, DQ, std::tuple<U...>, DU>{
-                name,          run_fn, signals, std::tuple_cat(queries, std::tuple<E>{E{query_name, fn}}),
-                dynamic_signal_fn, dynamic_query_fn, updates, dynamic_update_fn};
-        }
-    }
-
-    /// Names the dynamic signal handler, which takes every by-name signal whose name no named signal
-    /// has (instead of unknown_signal): `void T::f(std::string name, coflow::raw_args args)`, or
-    /// `coflow::task<void>` for an async one. Signals sent by member pointer never reach it.
-    template <class M>
-    [[nodiscard]] constexpr auto dynamic_signal(M fn) const {
-        static_assert(std::is_same_v<DS, detail::no_dynamic>, "a definition names one dynamic signal handler");
-        constexpr detail::signal_kind kind = detail::signal_kind_of<T, M>();
-        static_assert(kind == detail::signal_kind::sync_handler || kind == detail::signal_kind::async_handler,
-                      "a dynamic signal handler is a non-const member function of the workflow type returning "
-                      "void or coflow::task<void>");
-        if constexpr (kind == detail::signal_kind::sync_handler || kind == detail::signal_kind::async_handler) {
-            static_assert(std::is_same_v<typename detail::member_fn_traits<M>::params,
-                                         detail::type_list<std::string, raw_args>>,
-                          "a dynamic signal handler takes (std::string name, coflow::raw_args args), by value");
-        }
-        return definition<T, Run, std::tuple<S...>, std::tuple<Q...>, M, DQ, std::tuple<U...>, DU>{
-            name, run_fn, signals, queries, fn, dynamic_query_fn, updates, dynamic_update_fn};
-    }
-
-    /// Names the dynamic query handler, which answers every by-name query whose name no named query has
-    /// (instead of unknown_query): `R T::f(std::string_view name, const coflow::raw_args& args) const`.
-    /// A by-name query must ask for R, as for a named one.
-    template <class M>
-    [[nodiscard]] constexpr auto dynamic_query(M fn) const {
-        static_assert(std::is_same_v<DQ, detail::no_dynamic>, "a definition names one dynamic query handler");
-        using tr = detail::member_fn_traits<M>;
-        if constexpr (!tr::is_function) {
-            static_assert(tr::is_function, "a dynamic query handler is a const member function returning a value");
-            return *this;
-        } else {
-            static_assert(std::is_same_v<typename tr::class_type, T> && tr::is_const &&
-                              !std::is_void_v<typename tr::result_type> &&
-                              !detail::is_task<typename tr::result_type>::value &&
-                              !detail::is_workflow<typename tr::result_type>::value,
-                          "a dynamic query handler is a const member function of the workflow type returning a "
-                          "value (queries are read-only and cannot suspend)");
-            static_assert(std::is_same_v<typename tr::params, detail::type_list<std::string_view, const raw_args&>>,
-                          "a dynamic query handler takes (std::string_view name, const coflow::raw_args& args)");
-            return definition<T, Run, std::tuple<S...>, std::tuple<Q...>, DS, M, std::tuple<U...>, DU>{
-                name, run_fn, signals, queries, dynamic_signal_fn, fn, updates, dynamic_update_fn};
-        }
-    }
-
-    /// Names an update: a handler `R T::f(Args...)` or `coflow::task<R> T::f(Args...)` (async: it may
-    /// await; parameters by value), R possibly void. An update is a signal that answers: its caller gets
-    /// R, or the exception the handler threw, through an update_handle (update.hpp). The optional
-    /// validator `void T::v(Args...) const` runs first, read-only like a query, and rejects the update by
-    /// throwing (Temporal's validator shape; a return code would let a rejection be ignored). A rejected
-    /// update is not accepted, recorded or counted.
-    template <class M, class V = detail::no_validator>
-    [[nodiscard]] constexpr auto update(std::string_view update_name, M fn, V validator = {}) const {
-        using tr = detail::member_fn_traits<M>;
-        if constexpr (!tr::is_function) {
-            static_assert(tr::is_function, "an update handler must be a non-const member function of the workflow "
-                                           "type returning a value, void or coflow::task<R>");
-            return *this;
-        } else {
-            static_assert(std::is_same_v<typename tr::class_type, T> && !tr::is_const &&
-                              !detail::is_workflow<typename tr::result_type>::value,
-                          "an update handler must be a non-const member function of the workflow type returning a "
-                          "value, void or coflow::task<R>");
-            if constexpr (detail::is_task<typename tr::result_type>::value)
-                static_assert(tr::by_value, "an async update handler (returning task<R>) must take its parameters "
-                                            "by value: it runs after the delivery that called it");
-            static_assert(detail::owns_values<typename tr::args_tuple>::value,
-                          "update parameters must own their text: take std::string, not std::string_view or "
-                          "const char* (an update is delivered after its sender returned)");
-            if constexpr (!std::is_same_v<V, detail::no_validator>) {
-                using vt = detail::member_fn_traits<V>;
-                static_assert(vt::is_function && std::is_same_v<typename vt::class_type, T> && vt::is_const &&
-                                  std::is_void_v<typename vt::result_type> &&
-                                  std::is_same_v<typename vt::args_tuple, typename tr::args_tuple>,
-                              "an update validator must be a const member function of the workflow type returning "
-                              "void and taking the update's parameters; it rejects by throwing");
-            }
-            if (update_name.empty()) detail::raise(std::logic_error("coflow::define: an update name must not be empty"));
-            if (has_update(update_name))
-                detail::raise(std::logic_error("coflow::define: two updates have the same name"));
-            using E = detail::update_entry<M, V>;
-            return definition<T, Run, std::tuple<S...>, std::tuple<Q...>, DS, DQ, std::tuple<U..., E>, DU>{
-                name,    run_fn, signals, queries, dynamic_signal_fn, dynamic_query_fn,
-                std::tuple_cat(updates, std::tuple<E>{E{update_name, fn, validator}}), dynamic_update_fn};
-        }
-    }
-
-    /// Names the dynamic update handler, which takes every by-name update whose name no named update
-    /// has (instead of unknown_update): `R T::f(std::string name, coflow::raw_args args)`, or
-    /// `coflow::task<R>` for an async one. A by-name update must ask for R, as for a named one. It has
-    /// no validator: it may throw to fail the update. Updates sent by member pointer never reach it.
-    template <class M>
-    [[nodiscard]] constexpr auto dynamic_update(M fn) const {
-        static_assert(std::is_same_v<DU, detail::no_dynamic>, "a definition names one dynamic update handler");
-        using tr = detail::member_fn_traits<M>;
-        if constexpr (!tr::is_function) {
-            static_assert(tr::is_function, "a dynamic update handler is a non-const member function");
-            return *this;
-        } else {
-            static_assert(std::is_same_v<typename tr::class_type, T> && !tr::is_const &&
-                              !detail::is_workflow<typename tr::result_type>::value,
-                          "a dynamic update handler is a non-const member function of the workflow type returning a "
-                          "value, void or coflow::task<R>");
-            static_assert(std::is_same_v<typename tr::params, detail::type_list<std::string, raw_args>>,
-                          "a dynamic update handler takes (std::string name, coflow::raw_args args), by value");
-            return definition<T, Run, std::tuple<S...>, std::tuple<Q...>, DS, DQ, std::tuple<U...>, M>{
-                name, run_fn, signals, queries, dynamic_signal_fn, dynamic_query_fn, updates, fn};
-        }
-    }
-
-    [[nodiscard]] constexpr bool has_update(std::string_view n) const {
-        return std::apply([&](const auto&... e) { return ((e.name == n) || ...); }, updates);
-    }
-    [[nodiscard]] constexpr bool has_signal(std::string_view n) const {
-        return std::apply([&](const auto&... e) { return ((e.name == n) || ...); }, signals);
-    }
-    [[nodiscard]] constexpr bool has_query(std::string_view n) const {
-        return std::apply([&](const auto&... e) { return ((e.name == n) || ...); }, queries);
-    }
-};
-
-/// Starts a workflow type's definition: `static constexpr auto definition = coflow::define<T>("name")...`.
-template <class T>
-[[nodiscard]] constexpr definition<T, detail::no_run, std::tuple<>, std::tuple<>> define(std::string_view name) {
-    if (name.empty()) detail::raise(std::logic_error("coflow::define: a workflow type name must not be empty"));
-    return {name, {}, {}, {}, {}, {}, {}, {}};
-}
-
-namespace detail {
-
-/// A workflow class: it has a `definition` made by define<T> with a run method.
-template <class T>
-concept workflow_class = requires { T::definition; } &&
-                         !std::is_same_v<decltype(std::remove_cvref_t<decltype(T::definition)>::run_fn), no_run>;
-
-template <class T>
-using definition_of = std::remove_cvref_t<decltype(T::definition)>;
-
-template <class T>
-using run_fn_t = decltype(definition_of<T>::run_fn);
-
-template <class T>
-using run_result_t = typename member_fn_traits<run_fn_t<T>>::result_type::result_type;
-
-template <class T>
-inline constexpr std::size_t signal_count_v = std::tuple_size_v<decltype(definition_of<T>::signals)>;
-template <class T>
-inline constexpr std::size_t query_count_v = std::tuple_size_v<decltype(definition_of<T>::queries)>;
-
-inline constexpr std::uint32_t npos32 = 0xffffffffu;
-
-// ---- signals ----------------------------------------------------------------------------------
-
-/// The closure stored in the inbox: it owns the arguments and calls the target named by the I-th entry.
-template <class T, std::size_t I>
-struct delivery {
-    static constexpr auto target = std::get<I>(T::definition.signals).target;
-    using M = std::remove_const_t<decltype(target)>;
-    static constexpr signal_kind kind = signal_kind_of<T, M>();
-    // Filling a channel runs no workflow code, so the engine may do it as the signal is accepted (when
-    // the value moves without throwing: a failing delivery fails the run, not the sender).
-    static constexpr bool fills_channel = [] {
-        if constexpr (kind == signal_kind::channel)
-            return std::is_nothrow_move_constructible_v<typename member_data_traits<M>::member_type::value_type>;
-        else
-            return false;
-    }();
-    typename signal_args<T, M>::tuple args;
-
-    void operator()(instance_base& in) {
-        T& obj = *static_cast<T*>(in.object());
-        if constexpr (kind == signal_kind::sync_handler) {
-            std::apply([&](auto&... a) { (obj.*target)(std::move(a)...); }, args);
-        } else if constexpr (kind == signal_kind::async_handler) {
-            auto h = std::apply([&](auto&... a) { return (obj.*target)(std::move(a)...); }, args).release();
-            in.spawn_handler(h, h.promise());
-        } else {
-            std::apply([&](auto&... a) { (obj.*target).push(std::move(a)...); }, args);
-        }
-    }
-};
-
-template <class T, std::size_t I>
-std::string signal_params() {
-    using M = std::remove_const_t<decltype(std::get<I>(T::definition.signals).target)>;
-    return tuple_names<typename signal_args<T, M>::tuple>::get();
-}
-
-template <class Tuple, std::size_t... J>
-bool erased_types_match(erased_args a, std::index_sequence<J...>) {
-    return a.size == sizeof...(J) &&
-           ((a.data[J].type == type_id_of<std::tuple_element_t<J, Tuple>>()) && ...);
-}
-
-template <class Tuple, std::size_t... J>
-Tuple take_erased(erased_args a, std::index_sequence<J...>) {
-    return Tuple(std::move(*static_cast<std::tuple_element_t<J, Tuple>*>(a.data[J].value))...);
-}
-
-template <class T, std::size_t I>
-bool erased_signal_matches(erased_args a) {
-    using Tuple = decltype(delivery<T, I>::args);
-    return erased_types_match<Tuple>(a, std::make_index_sequence<std::tuple_size_v<Tuple>>{});
-}
-
-template <class T, std::size_t I>
-void accept_erased_signal(instance_base& in, erased_args a, std::uint32_t index) {
-    using D = delivery<T, I>;
-    using Tuple = decltype(D::args);
-    constexpr auto seq = std::make_index_sequence<std::tuple_size_v<Tuple>>{};
-    if (!erased_types_match<Tuple>(a, seq))
-        detail::raise(argument_mismatch(in.id, "signal", std::get<I>(T::definition.signals).name, signal_params<T, I>(),
-                                        a.type_names()));
-    in.eng.accept(in, index, [&] { return D{take_erased<Tuple>(a, seq)}; });
-}
-
-// Typed send: the entry whose target equals `m` takes the arguments, converted to its parameter types.
-template <class T, std::size_t I, class M, class... As>
-void send_if_match(instance_base& in, M m, bool& sent, As&&... as) {
-    constexpr auto target = std::get<I>(T::definition.signals).target;
-    if constexpr (std::is_same_v<std::remove_const_t<decltype(target)>, M>) {
-        if (!sent && target == m) {
-            using D = delivery<T, I>;
-            using Tuple = decltype(D::args);
-            static_assert(std::is_constructible_v<Tuple, As&&...>,
-                          "the signal's arguments do not convert to the handler's parameter types");
-            sent = true;
-            in.eng.accept(in, static_cast<std::uint32_t>(I), [&] { return D{Tuple(std::forward<As>(as)...)}; });
-        }
-    }
-}
-
-template <class T, class M, class... As>
-bool send_typed_signal(instance_base& in, M m, As&&... as) {
-    bool sent = false;
-    [&]<std::size_t... I>(std::index_sequence<I...>) {
-        (send_if_match<T, I>(in, m, sent, std::forward<As>(as)...), ...);
-    }(std::make_index_sequence<signal_count_v<T>>{});
-    return sent;
-}
-
-// ---- queries ----------------------------------------------------------------------------------
-
-template <class T, std::size_t I>
-struct query_at {
-    static constexpr auto fn = std::get<I>(T::definition.queries).fn;
-    using M = std::remove_const_t<decltype(fn)>;
-    using tr = member_fn_traits<M>;
-    using result = std::decay_t<typename tr::result_type>;
-    using args = typename tr::args_tuple;
-};
-
-template <class T, std::size_t I>
-std::string query_params() {
-    return tuple_names<typename query_at<T, I>::args>::get();
-}
-
-template <class T, std::size_t I>
-std::string_view query_result_name() noexcept {
-    return type_name<typename query_at<T, I>::result>();
-}
-
-template <class T, std::size_t I>
-void call_erased_query(const void* object, erased_args a, void* out, std::string_view id) {
-    using Q = query_at<T, I>;
-    using Tuple = typename Q::args;
-    constexpr auto seq = std::make_index_sequence<std::tuple_size_v<Tuple>>{};
-    const auto name = std::get<I>(T::definition.queries).name;
-    if (!erased_types_match<Tuple>(a, seq))
-        detail::raise(argument_mismatch(id, "query", name, query_params<T, I>(), a.type_names()));
-    const T& obj = *static_cast<const T*>(object);
-    auto& answer = *static_cast<std::optional<typename Q::result>*>(out);
-    guarded(
-        [&] {
-            [&]<std::size_t... J>(std::index_sequence<J...>) {
-                answer.emplace((obj.*Q::fn)(*static_cast<const std::tuple_element_t<J, Tuple>*>(a.data[J].value)...));
-            }(seq);
-        },
-        [&](std::exception_ptr e) { detail::raise(query_failed(id, name, std::move(e))); });
-}
-
-// ---- dynamic handlers -------------------------------------------------------------------------
-
-template <class T>
-inline constexpr bool has_dynamic_signal_v =
-    !std::is_same_v<std::remove_const_t<decltype(definition_of<T>::dynamic_signal_fn)>, no_dynamic>;
-template <class T>
-inline constexpr bool has_dynamic_query_v =
-    !std::is_same_v<std::remove_const_t<decltype(definition_of<T>::dynamic_query_fn)>, no_dynamic>;
-
-/// A signal for the dynamic handler, waiting in the inbox: its name (on the heap, where the inbox entry
-/// points for the history) and its arguments.
-template <class T>
-struct dynamic_delivery {
-    std::unique_ptr<std::string> name;
-    std::unique_ptr<arg_pack_base> args;
-
-    void operator()(instance_base& in) {
-        static constexpr auto fn = T::definition.dynamic_signal_fn;
-        T& obj = *static_cast<T*>(in.object());
-        raw_args raw(std::move(args), in.id, *name);
-        if constexpr (signal_kind_of<T, std::remove_const_t<decltype(fn)>>() == signal_kind::sync_handler) {
-            (obj.*fn)(std::move(*name), std::move(raw));
-        } else {
-            auto h = (obj.*fn)(std::move(*name), std::move(raw)).release();
-            in.spawn_handler(h, h.promise());
-        }
-    }
-};
-
-template <class T>
-void accept_dynamic_signal(instance_base& in, std::string_view name, erased_args a) {
-    in.eng.accept_dynamic(in, name, [&] {
-        return dynamic_delivery<T>{std::make_unique<std::string>(name),
-                                   a.take ? a.take(a) : std::make_unique<arg_pack_impl<>>()};
-    });
-}
-
-/// What T's dynamic query handler returns.
-template <class T>
-using dynamic_query_result_t = std::decay_t<
-    typename member_fn_traits<std::remove_const_t<decltype(definition_of<T>::dynamic_query_fn)>>::result_type>;
-
-template <class T>
-std::string_view dynamic_query_result_name() noexcept {
-    return type_name<dynamic_query_result_t<T>>();
-}
-
-template <class T>
-void call_dynamic_query(const void* object, std::string_view name, erased_args a, void* out, std::string_view id) {
-    static constexpr auto fn = T::definition.dynamic_query_fn;
-    using R = dynamic_query_result_t<T>;
-    const T& obj = *static_cast<const T*>(object);
-    const raw_args raw(a, id, name);
-    auto& answer = *static_cast<std::optional<R>*>(out);
-    guarded([&] { answer.emplace((obj.*fn)(name, raw)); },
-            [&](std::exception_ptr e) {
-                // A raw_args type error is the caller's (it gave other types): it passes as it is.
-                catch_as<argument_mismatch>(
-                    e, [&](const argument_mismatch&) { std::rethrow_exception(e); },
-                    [&] { detail::raise(query_failed(id, name, e)); });
-            });
-}
-
-template <class T>
-constexpr dynamic_query_info make_dynamic_query_info() {
-    if constexpr (has_dynamic_query_v<T>) {
-        return {&dynamic_query_result_name<T>, type_id_of<dynamic_query_result_t<T>>(), &call_dynamic_query<T>};
-    } else {
-        return {nullptr, type_id{}, nullptr};
-    }
-}
-
-/// The dynamic handlers' entries of T's type table (null when T names none).
-template <class T>
-struct dynamic_table {
-    static constexpr dynamic_query_info query_value = make_dynamic_query_info<T>();
-
-    static constexpr auto signal() {
-        if constexpr (has_dynamic_signal_v<T>) return &accept_dynamic_signal<T>;
-        else return static_cast<void (*)(instance_base&, std::string_view, erased_args)>(nullptr);
-    }
-    static constexpr const dynamic_query_info* query() {
-        if constexpr (has_dynamic_query_v<T>) return &query_value;
-        else return nullptr;
-    }
-};
-
-// ---- typed calls: the entry a member pointer names ----------------------------------------------
-
-template <class M>
-constexpr M member_of(const signal_entry<M>& e) noexcept {
-    return e.target;
-}
-template <class M>
-constexpr M member_of(const query_entry<M>& e) noexcept {
-    return e.fn;
-}
-
-/// The index of the entry of `Entries()` (T's signals or queries) whose member pointer is `m`, or npos32.
-/// Only entries whose member has M's type are compared, so any mix of types compiles.
-template <auto Entries, class M>
-std::uint32_t member_index(M m) {
-    constexpr auto& entries = Entries();
-    std::uint32_t found = npos32;
-    [&]<std::size_t... I>(std::index_sequence<I...>) {
-        (
-            [&] {
-                constexpr auto member = member_of(std::get<I>(entries));
-                if constexpr (std::is_same_v<std::remove_const_t<decltype(member)>, M>)
-                    if (found == npos32 && member == m) found = static_cast<std::uint32_t>(I);
-            }(),
-            ...);
-    }(std::make_index_sequence<std::tuple_size_v<std::remove_cvref_t<decltype(entries)>>>{});
-    return found;
-}
-
-template <class T>
-constexpr const auto& signals_of() noexcept {
-    return T::definition.signals;
-}
-template <class T>
-constexpr const auto& queries_of() noexcept {
-    return T::definition.queries;
-}
-
-/// The index of T's signal whose target is `m`, or npos32.
-template <class T, class M>
-std::uint32_t signal_index(M m) {
-    return member_index<&signals_of<T>>(m);
-}
-
-/// The index of T's query whose handler is `m`, or npos32.
-template <class T, class M>
-std::uint32_t query_index(M m) {
-    return member_index<&queries_of<T>>(m);
-}
-
-}  // namespace detail
-
-}  // namespace coflow
-// ---- end coflow/definition.hpp ----
-// ---- begin coflow/detail/instance.hpp ----
-// coflow/detail/instance.hpp: instance<T>, one run of a workflow of type T: its object and its result.
-// The engine owns it; the object outlives the body so queries work on closed runs.
-
-
-// ---- begin coflow/update.hpp ----
-// coflow/update.hpp: update_handle<R>, the caller's side of an update, and how an update reaches its run.
-// An update waits in the run's inbox among its signals; delivered, it is validated, accepted, run and answered.
-
-
-
-namespace coflow {
-
-/// Options of one update (`h.start_update({.id = "..."}, ...)`).
-struct update_options {
-    /// The update id. A second update with the id of one the run took gets that one's outcome and runs
-    /// nothing (Temporal deduplicates updates by id). Empty: the runtime makes one ("update-<n>").
-    std::string id{};
-};
-
-namespace detail {
-
-template <class R>
-struct update_outcome final : update_outcome_base {
-    using update_outcome_base::update_outcome_base;
-    std::optional<std::conditional_t<std::is_void_v<R>, bool, R>> value;
-};
-
-template <class X>
-struct task_value {
-    using type = X;
-};
-template <class R>
-struct task_value<task<R>> {
-    using type = R;
-};
-
-/// The I-th update of workflow class T.
-template <class T, std::size_t I>
-struct update_at {
-    static constexpr auto fn = std::get<I>(T::definition.updates).fn;
-    static constexpr auto validator = std::get<I>(T::definition.updates).validator;
-    static constexpr std::string_view name = std::get<I>(T::definition.updates).name;
-    using M = std::remove_const_t<decltype(fn)>;
-    using tr = member_fn_traits<M>;
-    static constexpr bool is_async = is_task<typename tr::result_type>::value;
-    static constexpr bool has_validator = !std::is_same_v<std::remove_const_t<decltype(validator)>, no_validator>;
-    using result = typename task_value<typename tr::result_type>::type;
-    using args = typename tr::args_tuple;
-};
-
-template <class T>
-inline constexpr std::size_t update_count_v = std::tuple_size_v<decltype(definition_of<T>::updates)>;
-
-template <class T>
-std::string update_names() {
-    std::string out;
-    [&]<std::size_t... I>(std::index_sequence<I...>) {
-        ((out += (I ? ", " : ""), out += update_at<T, I>::name), ...);
-    }(std::make_index_sequence<update_count_v<T>>{});
-    return out;
-}
-
-/// An update taken by a run: its arguments until delivery, then (async) its running handler's link to
-/// the outcome. Dropped unfinished (its run closed or continued as new), it tells its caller so.
-class update_call_base {
-public:
-    update_call_base(std::shared_ptr<update_outcome_base> o, std::shared_ptr<update_book> b) noexcept
-        : outcome(std::move(o)), book(std::move(b)) {}
-    update_call_base(const update_call_base&) = delete;
-    update_call_base& operator=(const update_call_base&) = delete;
-    virtual ~update_call_base() {
-        if (!outcome->finished()) book->settle(*outcome, update_stage::unfinished);
-    }
-    virtual void deliver(instance_base& in, const std::shared_ptr<update_call_base>& self) = 0;
-
-    std::shared_ptr<update_outcome_base> outcome;
-    std::shared_ptr<update_book> book;
-};
-
-/// The inbox entry of an update (a pending_signal with index update_index).
-struct update_delivery {
-    std::shared_ptr<update_call_base> call;
-    void operator()(instance_base& in) { call->deliver(in, call); }
-};
-
-/// Awaits a task without rethrowing what it threw: the update's outcome takes it instead.
-template <class R>
-struct settle_awaiter {
-    using coflow_awaitable = void;
-    typename task<R>::handle_type h;
-    bool await_ready() noexcept { return false; }
-    void await_suspend(std::coroutine_handle<> caller) noexcept {
-        h.promise().continuation = caller;
-        current_activation->next = h;
-    }
-    void await_resume() noexcept {}
-};
-
-/// What an async update's wrapper tells when the handler ended. Typed by R only, so that the wrapper's
-/// frame names no workflow class.
-template <class R>
-class update_finisher : public update_call_base {
-public:
-    using update_call_base::update_call_base;
-    virtual void finish(value_promise<R>& p) = 0;
-};
-
-// Runs an async update's handler, its outcome going to the caller rather than failing the run.
-template <class R>
-task<void> run_async_update(task<R> t, std::shared_ptr<update_finisher<R>> call) {
-    auto h = t.operator co_await().h;
-    co_await settle_awaiter<R>{h};
-    call->finish(h.promise());
-}
-
-template <class T, std::size_t I>
-class update_call final : public update_finisher<typename update_at<T, I>::result> {
-    using update_call_base::book;
-    using update_call_base::outcome;
-    using A = update_at<T, I>;
-    using R = typename A::result;
-
-public:
-    update_call(std::shared_ptr<update_outcome<R>> o, std::shared_ptr<update_book> b, typename A::args a,
-                bool validate = true)
-        : update_finisher<R>(std::move(o), std::move(b)), args_(std::move(a)), validate_(validate) {}
-
-    void deliver(instance_base& in, const std::shared_ptr<update_call_base>& self) override {
-        run_ = &in;
-        T& obj = *static_cast<T*>(in.object());
-        if constexpr (A::has_validator) {
-            // Replay skips it: the history says it was accepted.
-            if (validate_ && !passes_validator(obj)) return book->settle(*outcome, update_stage::rejected);
-        }
-        outcome->stage = update_stage::accepted;
-        if (in.hist) [[unlikely]]
-            record_accepted(in);
-        if constexpr (A::is_async) {
-            auto t = std::apply([&](auto&... a) { return (obj.*A::fn)(std::move(a)...); }, args_);
-            auto h = run_async_update<R>(std::move(t), std::static_pointer_cast<update_finisher<R>>(self)).release();
-            in.spawn_handler(h, h.promise());
-        } else {
-            guarded(
-                [&] {
-                    if constexpr (std::is_void_v<R>) {
-                        std::apply([&](auto&... a) { (obj.*A::fn)(std::move(a)...); }, args_);
-                        typed().value.emplace(true);
-                    } else {
-                        typed().value.emplace(std::apply([&](auto&... a) { return (obj.*A::fn)(std::move(a)...); }, args_));
-                    }
-                },
-                [&](std::exception_ptr e) { outcome->cause = std::move(e); });
-            complete();
-        }
-    }
-
-    /// The async handler ended (called from its wrapper, inside the run's activation).
-    void finish(value_promise<R>& p) override {
-        if (p.exception) {
-            outcome->cause = p.exception;
-        } else if constexpr (std::is_void_v<R>) {
-            typed().value.emplace(true);
-        } else {
-            guarded([&] { typed().value.emplace(p.take()); }, [&](std::exception_ptr e) { outcome->cause = std::move(e); });
-        }
-        complete();
-    }
-
-private:
-    // Runs the validator, read-only; what it throws is the rejection (nothing is recorded).
-    bool passes_validator(const T& obj) {
-        return guarded(
-            [&] {
-                std::apply([&](const auto&... a) { (obj.*A::validator)(a...); }, args_);
-                return true;
-            },
-            [&](std::exception_ptr e) {
-                outcome->cause = std::move(e);
-                return false;
-            });
-    }
-
-    update_outcome<R>& typed() noexcept { return static_cast<update_outcome<R>&>(*outcome); }
-
-    void complete() {
-        const bool failed = static_cast<bool>(outcome->cause);
-        book->settle(*outcome, failed ? update_stage::failed : update_stage::completed);
-        if (run_->hist) [[unlikely]]
-            record_completed(failed);
-    }
-
-    [[gnu::noinline]] void record_accepted(instance_base& in) {
-        std::vector<std::string> text{engine::json(outcome->update_id)};
-        for (auto& s : tuple_text(args_)) text.push_back(std::move(s));
-        // The input replay feeds: the update id, then the arguments.
-        const std::string& uid = outcome->update_id;
-        std::shared_ptr<arg_pack_base> input = std::apply(
-            [&](const auto&... a) -> std::shared_ptr<arg_pack_base> {
-                if constexpr ((std::is_copy_constructible_v<std::decay_t<decltype(a)>> && ...))
-                    return std::make_shared<arg_pack_impl<std::string, std::decay_t<decltype(a)>...>>(uid, a...);
-                else
-                    return nullptr;
-            },
-            args_);
-        in.eng.record(in, event_kind::update_accepted, outcome->name, std::move(text), std::move(input));
-    }
-    [[gnu::noinline]] void record_completed(bool failed) {
-        std::vector<std::string> text{engine::json(outcome->update_id)};
-        if (failed) text.push_back(engine::json(describe_exception(outcome->cause)));
-        else if constexpr (!std::is_void_v<R>) text.push_back(tuple_text(std::tie(*typed().value)).front());
-        run_->eng.record(*run_, event_kind::update_completed, outcome->name, std::move(text), {},
-                         failed ? outcome->cause : nullptr);
-    }
-
-    typename A::args args_;
-    bool validate_;
-    instance_base* run_ = nullptr;  // set on delivery: async frames die with their run
-};
-
-/// The run's update book, made on first use.
-inline update_book& book_of(instance_base& in) {
-    auto& b = in.more().updates;
-    if (!b) b = std::make_shared<update_book>();
-    return *b;
-}
-
-/// The outcome of an update the run already took under `id`, or null.
-inline std::shared_ptr<update_outcome_base> taken_update(const instance_base& in, const std::string& id) {
-    if (id.empty() || !in.x || !in.x->updates) return nullptr;
-    auto it = in.x->updates->by_id.find(id);
-    return it == in.x->updates->by_id.end() ? nullptr : it->second;
-}
-
-}  // namespace detail
-
-/// The caller's side of one update: its id, and its outcome once the executor ran it.
-///
-/// Cheap to copy (copies share the outcome), and valid after its run and runtime are gone. Nothing
-/// runs when it is made: the update waits in the run's inbox behind what was sent before it.
-template <class R>
-class [[nodiscard]] update_handle {
-public:
-    explicit update_handle(std::shared_ptr<detail::update_outcome<R>> o) noexcept : o_(std::move(o)) {}
-
-    /// The update id (given in update_options, or made by the runtime).
-    [[nodiscard]] const std::string& id() const noexcept { return o_->update_id; }
-    [[nodiscard]] const std::string& name() const noexcept { return o_->name; }
-    [[nodiscard]] const std::string& workflow_id() const noexcept { return o_->workflow_id; }
-    /// True once the update completed, failed, was rejected or was left unfinished by its run.
-    [[nodiscard]] bool is_done() const noexcept { return o_->finished(); }
-
-    /// What the handler returned (a copy: result() may be asked again). Throws result_not_ready until
-    /// the executor ran the update to its end, update_rejected if its validator threw, update_failed
-    /// if its handler threw (the run goes on), update_unfinished if its run closed first.
-    R result() const {
-        const detail::update_outcome<R>& o = *o_;
-        switch (o.stage) {
-            case detail::update_stage::admitted:
-            case detail::update_stage::accepted:
-                detail::raise(result_not_ready(o.workflow_id, o.name, o.update_id));
-            case detail::update_stage::rejected: detail::raise(update_rejected(o.workflow_id, o.name, o.update_id, o.cause));
-            case detail::update_stage::failed: detail::raise(update_failed(o.workflow_id, o.name, o.update_id, o.cause));
-            case detail::update_stage::unfinished: detail::raise(update_unfinished(o.workflow_id, o.name, o.update_id));
-            case detail::update_stage::completed: break;
-        }
-        if constexpr (!std::is_void_v<R>) return *o.value;
-    }
-
-private:
-    std::shared_ptr<detail::update_outcome<R>> o_;
-};
-
-namespace detail {
-
-/// Takes an update named `name` whose handler returns R for `in`: checks the id, the run and the
-/// limits, then queues the call `make(outcome, book)` gives. Throws workflow_closed, argument_mismatch or
-/// update_limit_exceeded; then nothing was queued (and `make` was not called).
-template <class R, class Make>
-std::shared_ptr<update_outcome<R>> admit_outcome(instance_base& in, update_options opts, std::string_view name,
-                                                 Make&& make) {
-    in.eng.check_no_replay_escape("update");
-    if (auto seen = taken_update(in, opts.id)) {
-        if (seen->result != type_id_of<R>() || seen->name != name)
-            detail::raise(argument_mismatch(in.id, "update id " + opts.id, seen->name, "the update it was used for",
-                                            "update '" + std::string(name) + "'"));
-        return std::static_pointer_cast<update_outcome<R>>(std::move(seen));
-    }
-    if (!in.running())
-        detail::raise(workflow_closed(in.id, to_string(in.status), "take update '" + std::string(name) + "'"));
-    update_book& book = book_of(in);
-    const runtime_options& limits = in.eng.options();
-    if (limits.max_updates_in_flight_per_run != 0 && book.in_flight >= limits.max_updates_in_flight_per_run)
-        detail::raise(update_limit_exceeded(in.id, name, "updates in flight (runtime_options::max_updates_in_flight_per_run)",
-                                            limits.max_updates_in_flight_per_run,
-                                            "wait for results before sending more"));
-    if (limits.max_updates_per_run != 0 && book.total >= limits.max_updates_per_run)
-        detail::raise(update_limit_exceeded(in.id, name, "updates per run (runtime_options::max_updates_per_run)",
-                                            limits.max_updates_per_run,
-                                            "continue-as-new starts a run with fresh counters"));
-    if (opts.id.empty()) {
-        do opts.id = "update-" + std::to_string(++book.made_ids);
-        while (book.by_id.count(opts.id) != 0);
-    }
-    auto outcome = std::make_shared<update_outcome<R>>(in.id, std::string(name), opts.id, type_id_of<R>());
-    in.eng.schedule(in);  // first: if posting fails, nothing was taken (a spare activation is harmless)
-    std::shared_ptr<update_call_base> call = make(outcome, in.x->updates);
-    in.inbox.emplace_back(update_delivery{std::move(call)}, update_index);
-    book.by_id.emplace(opts.id, outcome);
-    ++book.in_flight;
-    ++book.total;
-    return outcome;
-}
-
-template <class R, class Make>
-update_handle<R> admit_update(instance_base& in, update_options opts, std::string_view name, Make&& make) {
-    return update_handle<R>(admit_outcome<R>(in, std::move(opts), name, std::forward<Make>(make)));
-}
-
-/// Takes the I-th update of T for `in` with arguments `as` (converted to its parameter types).
-template <class T, std::size_t I, class... As>
-update_handle<typename update_at<T, I>::result> take_update(instance_base& in, update_options opts, As&&... as) {
-    using A = update_at<T, I>;
-    using R = typename A::result;
-    static_assert(std::is_constructible_v<typename A::args, As&&...>,
-                  "the update's arguments do not convert to the handler's parameter types");
-    return admit_update<R>(in, std::move(opts), A::name,
-                           [&](std::shared_ptr<update_outcome<R>> o, std::shared_ptr<update_book> b) {
-                               return std::make_shared<update_call<T, I>>(std::move(o), std::move(b),
-                                                                          typename A::args(std::forward<As>(as)...));
-                           });
-}
-
-// ---- the dynamic update handler -----------------------------------------------------------------
-
-template <class T>
-inline constexpr bool has_dynamic_update_v =
-    !std::is_same_v<std::remove_const_t<decltype(definition_of<T>::dynamic_update_fn)>, no_dynamic>;
-
-template <class T>
-using dynamic_update_result_t = typename task_value<
-    typename member_fn_traits<std::remove_const_t<decltype(definition_of<T>::dynamic_update_fn)>>::result_type>::type;
-
-/// An update's recorded input: its id, then its arguments (for the dynamic handler, whose types are
-/// known only as a pack).
-class update_input_pack final : public arg_pack_base {
-public:
-    update_input_pack(std::string id, std::unique_ptr<arg_pack_base> rest) : id_(std::move(id)), rest_(std::move(rest)) {
-        view_.push_back(erased_arg{type_id_of<std::string>(), &id_, &type_name<std::string>});
-        const erased_args v = rest_->view();
-        view_.insert(view_.end(), v.data, v.data + v.size);
-    }
-    [[nodiscard]] erased_args view() noexcept override { return {view_.data(), view_.size(), nullptr}; }
-    [[nodiscard]] std::vector<std::string> text() const override {
-        std::vector<std::string> out{engine::json(id_)};
-        for (auto& t : rest_->text()) out.push_back(std::move(t));
-        return out;
-    }
-    [[nodiscard]] std::unique_ptr<arg_pack_base> clone() const override {
-        auto copy = rest_->clone();
-        return copy ? std::make_unique<update_input_pack>(id_, std::move(copy)) : nullptr;
-    }
-
-private:
-    std::string id_;
-    std::unique_ptr<arg_pack_base> rest_;
-    std::vector<erased_arg> view_;
-};
-
-/// The arguments of a recorded input after its update id (replay hands them to the dynamic handler).
-class after_update_id final : public arg_pack_base {
-public:
-    explicit after_update_id(std::unique_ptr<arg_pack_base> whole) : whole_(std::move(whole)) {}
-    [[nodiscard]] erased_args view() noexcept override {
-        const erased_args v = whole_->view();
-        return {v.data + 1, v.size - 1, nullptr};
-    }
-    [[nodiscard]] std::vector<std::string> text() const override {
-        auto t = whole_->text();
-        t.erase(t.begin());
-        return t;
-    }
-    [[nodiscard]] std::unique_ptr<arg_pack_base> clone() const override {
-        auto copy = whole_->clone();
-        return copy ? std::make_unique<after_update_id>(std::move(copy)) : nullptr;
-    }
-
-private:
-    std::unique_ptr<arg_pack_base> whole_;
-};
-
-template <class T>
-class dynamic_update_call final : public update_finisher<dynamic_update_result_t<T>> {
-    using R = dynamic_update_result_t<T>;
-    using update_call_base::book;
-    using update_call_base::outcome;
-    static constexpr auto fn = T::definition.dynamic_update_fn;
-
-public:
-    dynamic_update_call(std::shared_ptr<update_outcome<R>> o, std::shared_ptr<update_book> b,
-                        std::unique_ptr<arg_pack_base> args)
-        : update_finisher<R>(std::move(o), std::move(b)), args_(std::move(args)) {}
-
-    void deliver(instance_base& in, const std::shared_ptr<update_call_base>& self) override {
-        run_ = &in;
-        T& obj = *static_cast<T*>(in.object());
-        outcome->stage = update_stage::accepted;
-        if (in.hist) [[unlikely]]
-            record_accepted(in);
-        raw_args raw(std::move(args_), in.id, outcome->name);
-        if constexpr (is_task<typename member_fn_traits<std::remove_const_t<decltype(fn)>>::result_type>::value) {
-            auto t = (obj.*fn)(outcome->name, std::move(raw));
-            auto h = run_async_update<R>(std::move(t), std::static_pointer_cast<update_finisher<R>>(self)).release();
-            in.spawn_handler(h, h.promise());
-        } else {
-            guarded(
-                [&] {
-                    if constexpr (std::is_void_v<R>) {
-                        (obj.*fn)(outcome->name, std::move(raw));
-                        typed().value.emplace(true);
-                    } else {
-                        typed().value.emplace((obj.*fn)(outcome->name, std::move(raw)));
-                    }
-                },
-                [&](std::exception_ptr e) { outcome->cause = std::move(e); });
-            complete();
-        }
-    }
-
-    void finish(value_promise<R>& p) override {
-        if (p.exception) {
-            outcome->cause = p.exception;
-        } else if constexpr (std::is_void_v<R>) {
-            typed().value.emplace(true);
-        } else {
-            guarded([&] { typed().value.emplace(p.take()); }, [&](std::exception_ptr e) { outcome->cause = std::move(e); });
-        }
-        complete();
-    }
-
-private:
-    update_outcome<R>& typed() noexcept { return static_cast<update_outcome<R>&>(*outcome); }
-
-    void complete() {
-        const bool failed = static_cast<bool>(outcome->cause);
-        book->settle(*outcome, failed ? update_stage::failed : update_stage::completed);
-        if (run_->hist) [[unlikely]] {
-            std::vector<std::string> text{engine::json(outcome->update_id)};
-            if (failed) text.push_back(engine::json(describe_exception(outcome->cause)));
-            else if constexpr (!std::is_void_v<R>) text.push_back(tuple_text(std::tie(*typed().value)).front());
-            run_->eng.record(*run_, event_kind::update_completed, outcome->name, std::move(text), {},
-                             failed ? outcome->cause : nullptr);
-        }
-    }
-
-    [[gnu::noinline]] void record_accepted(instance_base& in) {
-        auto copy = args_->clone();
-        std::shared_ptr<arg_pack_base> input;
-        if (copy) input = std::make_shared<update_input_pack>(outcome->update_id, std::move(copy));
-        std::vector<std::string> text{engine::json(outcome->update_id)};
-        for (auto& t : args_->text()) text.push_back(std::move(t));
-        in.eng.record(in, event_kind::update_accepted, outcome->name, std::move(text), std::move(input));
-    }
-
-    std::unique_ptr<arg_pack_base> args_;
-    instance_base* run_ = nullptr;
-};
-
-/// Replay: delivers the update a history recorded as accepted (`e`), now, without its validator.
-/// Returns why it cannot (the code no longer has that update or takes other types), else empty.
-template <class T>
-std::string replay_update(instance_base& in, const history_event& e) {
-    std::unique_ptr<arg_pack_base> pack = e.input ? e.input->clone() : nullptr;
-    if (!pack) return "history of workflow '" + in.id + "': the arguments of update '" + e.name + "' were not kept";
-    const erased_args a = pack->view();
-    std::string why = "history of workflow '" + in.id + "': the current code has no update '" + e.name + "'";
-    [&]<std::size_t... I>(std::index_sequence<I...>) {
-        (
-            [&] {
-                using A = update_at<T, I>;
-                if (A::name != e.name) return;
-                using Tuple = decltype(std::tuple_cat(std::tuple<std::string>{}, std::declval<typename A::args>()));
-                constexpr auto seq = std::make_index_sequence<std::tuple_size_v<Tuple>>{};
-                if (!erased_types_match<Tuple>(a, seq)) {
-                    why = "history of workflow '" + in.id + "': update '" + e.name + "' now takes " +
-                          tuple_names<typename A::args>::get() + ", the history has it with " + a.type_names() +
-                          " (the update id first)";
-                    return;
-                }
-                why.clear();
-                Tuple values = take_erased<Tuple>(a, seq);
-                std::apply(
-                    [&](std::string& id, auto&... rest) {
-                        update_book& book = book_of(in);
-                        auto outcome = std::make_shared<update_outcome<typename A::result>>(
-                            in.id, std::string(A::name), id, type_id_of<typename A::result>());
-                        std::shared_ptr<update_call_base> call = std::make_shared<update_call<T, I>>(
-                            outcome, in.x->updates, typename A::args(std::move(rest)...), false);
-                        book.by_id.emplace(std::move(id), std::move(outcome));
-                        ++book.in_flight;
-                        ++book.total;
-                        call->deliver(in, call);
-                    },
-                    values);
-            }(),
-            ...);
-    }(std::make_index_sequence<update_count_v<T>>{});
-    if constexpr (has_dynamic_update_v<T>) {
-        if (!why.empty() && !(T::definition.has_update(e.name))) {  // the dynamic handler takes it
-            if (a.size == 0 || a.data[0].type != type_id_of<std::string>())
-                return "history of workflow '" + in.id + "': update '" + e.name + "' was recorded without its id";
-            using R = dynamic_update_result_t<T>;
-            update_book& book = book_of(in);
-            std::string id = *static_cast<const std::string*>(a.data[0].value);
-            auto outcome = std::make_shared<update_outcome<R>>(in.id, e.name, id, type_id_of<R>());
-            std::shared_ptr<update_call_base> call = std::make_shared<dynamic_update_call<T>>(
-                outcome, in.x->updates, std::make_unique<after_update_id>(std::move(pack)));
-            book.by_id.emplace(std::move(id), std::move(outcome));
-            ++book.in_flight;
-            ++book.total;
-            call->deliver(in, call);
-            why.clear();
-        }
-    }
-    return why;
-}
-
-// ---- by name, type-erased (the workflow type's table, for untyped handles) ----------------------
-
-template <class T, std::size_t I>
-std::string update_params() {
-    return tuple_names<typename update_at<T, I>::args>::get();
-}
-template <class T, std::size_t I>
-std::string_view update_result_name() noexcept {
-    return type_name<typename update_at<T, I>::result>();
-}
-template <class T, std::size_t I>
-bool erased_update_matches(erased_args a) {
-    using Tuple = typename update_at<T, I>::args;
-    return erased_types_match<Tuple>(a, std::make_index_sequence<std::tuple_size_v<Tuple>>{});
-}
-template <class T, std::size_t I>
-std::shared_ptr<update_outcome_base> take_erased_update(instance_base& in, std::string update_id, erased_args a) {
-    using A = update_at<T, I>;
-    using R = typename A::result;
-    using Tuple = typename A::args;
-    return admit_outcome<R>(in, update_options{std::move(update_id)}, A::name,
-                            [&](std::shared_ptr<update_outcome<R>> o, std::shared_ptr<update_book> b) {
-                                return std::make_shared<update_call<T, I>>(
-                                    std::move(o), std::move(b),
-                                    take_erased<Tuple>(a, std::make_index_sequence<std::tuple_size_v<Tuple>>{}));
-                            });
-}
-
-template <class T>
-std::string_view dynamic_update_result_name() noexcept {
-    return type_name<dynamic_update_result_t<T>>();
-}
-template <class T>
-std::shared_ptr<update_outcome_base> take_dynamic_update(instance_base& in, std::string update_id,
-                                                         std::string_view name, erased_args a) {
-    using R = dynamic_update_result_t<T>;
-    return admit_outcome<R>(in, update_options{std::move(update_id)}, name,
-                            [&](std::shared_ptr<update_outcome<R>> o, std::shared_ptr<update_book> b) {
-                                return std::make_shared<dynamic_update_call<T>>(
-                                    std::move(o), std::move(b), a.take ? a.take(a) : std::make_unique<arg_pack_impl<>>());
-                            });
-}
-
-/// T's updates as the workflow type's table lists them.
-template <class T>
-struct update_table {
-    template <std::size_t... I>
-    static constexpr std::array<update_info, sizeof...(I)> make(std::index_sequence<I...>) {
-        return {{update_info{update_at<T, I>::name, &update_params<T, I>, &update_result_name<T, I>,
-                             type_id_of<typename update_at<T, I>::result>(), &erased_update_matches<T, I>,
-                             &take_erased_update<T, I>}...}};
-    }
-    static constexpr auto entries = make(std::make_index_sequence<update_count_v<T>>{});
-    static constexpr const dynamic_update_info* dynamic() {
-        if constexpr (has_dynamic_update_v<T>) return &dynamic_value;
-        else return nullptr;
-    }
-    static constexpr dynamic_update_info make_dynamic() {
-        if constexpr (has_dynamic_update_v<T>)
-            return {&dynamic_update_result_name<T>, type_id_of<dynamic_update_result_t<T>>(), &take_dynamic_update<T>};
-        else
-            return {nullptr, type_id{}, nullptr};
-    }
-    static constexpr dynamic_update_info dynamic_value = make_dynamic();
-};
-
-/// Sends update `name` through the workflow type's table (untyped handles).
-template <class R>
-update_handle<R> start_erased_update(instance_base& in, std::string update_id, std::string_view name, erased_args a) {
-    if (const update_info* u = in.type.find_update(name)) {
-        if (u->result != type_id_of<R>())
-            detail::raise(argument_mismatch(in.id, "update", name, "result type " + std::string(u->result_name()),
-                                            "result type " + std::string(type_name<R>())));
-        if (!u->matches(a)) detail::raise(argument_mismatch(in.id, "update", name, u->params(), a.type_names()));
-        return update_handle<R>(std::static_pointer_cast<update_outcome<R>>(u->take(in, std::move(update_id), a)));
-    }
-    if (const dynamic_update_info* d = in.type.dynamic_update) {
-        if (d->result != type_id_of<R>())
-            detail::raise(argument_mismatch(in.id, "dynamic update", name, "result type " + std::string(d->result_name()),
-                                            "result type " + std::string(type_name<R>())));
-        return update_handle<R>(std::static_pointer_cast<update_outcome<R>>(d->take(in, std::move(update_id), name, a)));
-    }
-    detail::raise(unknown_update(in.id, in.type.name, name, in.type.update_names()));
-}
-
-/// The index of T's update whose handler is `m`, or npos32.
-template <class T, class M>
-std::uint32_t update_index_of(M m) {
-    std::uint32_t found = npos32;
-    [&]<std::size_t... I>(std::index_sequence<I...>) {
-        (
-            [&] {
-                if constexpr (std::is_same_v<typename update_at<T, I>::M, M>)
-                    if (found == npos32 && update_at<T, I>::fn == m) found = static_cast<std::uint32_t>(I);
-            }(),
-            ...);
-    }(std::make_index_sequence<update_count_v<T>>{});
-    return found;
-}
-
-/// The result type of T's update handler `M`.
-template <class M>
-using update_result_of_t = typename task_value<typename member_fn_traits<M>::result_type>::type;
-
-template <class T, class M, class... As>
-update_handle<update_result_of_t<M>> start_typed_update(instance_base& in, update_options opts, M m, As&&... as) {
-    using R = update_result_of_t<M>;
-    std::optional<update_handle<R>> out;
-    const std::uint32_t index = update_index_of<T>(m);
-    [&]<std::size_t... I>(std::index_sequence<I...>) {
-        (
-            [&] {
-                if constexpr (std::is_same_v<typename update_at<T, I>::M, M>)
-                    if (index == I) out.emplace(take_update<T, I>(in, std::move(opts), std::forward<As>(as)...));
-            }(),
-            ...);
-    }(std::make_index_sequence<update_count_v<T>>{});
-    if (!out) detail::raise(unknown_update(in.id, in.type.name, "<member not registered as an update>", update_names<T>()));
-    return std::move(*out);
-}
-
-template <class T, class R, class... As>
-update_handle<R> start_named_update(instance_base& in, update_options opts, std::string_view name, As&&... as) {
-    std::optional<update_handle<R>> out;
-    [&]<std::size_t... I>(std::index_sequence<I...>) {
-        (
-            [&] {
-                using A = update_at<T, I>;
-                if (out || A::name != name) return;
-                if constexpr (!std::is_same_v<typename A::result, R>) {
-                    detail::raise(argument_mismatch(in.id, "update", name,
-                                                    "result type " + std::string(type_name<typename A::result>()),
-                                                    "result type " + std::string(type_name<R>())));
-                } else if constexpr (!std::is_same_v<typename A::args, std::tuple<by_name_t<As>...>>) {
-                    detail::raise(argument_mismatch(in.id, "update", name, tuple_names<typename A::args>::get(),
-                                                    type_list_name<by_name_t<As>...>()));
-                } else {
-                    out.emplace(take_update<T, I>(in, std::move(opts), std::forward<As>(as)...));
-                }
-            }(),
-            ...);
-    }(std::make_index_sequence<update_count_v<T>>{});
-    if (out) return std::move(*out);
-    if constexpr (has_dynamic_update_v<T>) {  // no named update has the name
-        if constexpr (!std::is_same_v<dynamic_update_result_t<T>, R>) {
-            detail::raise(argument_mismatch(in.id, "dynamic update", name,
-                                            "result type " + std::string(type_name<dynamic_update_result_t<T>>()),
-                                            "result type " + std::string(type_name<R>())));
-        } else {
-            return admit_update<R>(in, std::move(opts), name,
-                                   [&](std::shared_ptr<update_outcome<R>> o, std::shared_ptr<update_book> b) {
-                                       return std::make_shared<dynamic_update_call<T>>(
-                                           std::move(o), std::move(b),
-                                           std::make_unique<arg_pack_impl<by_name_t<As>...>>(std::forward<As>(as)...));
-                                   });
-        }
-    }
-    detail::raise(unknown_update(in.id, in.type.name, name, update_names<T>()));
-}
-
-}  // namespace detail
-
-}  // namespace coflow
-// ---- end coflow/update.hpp ----
-
-namespace coflow::detail {
-
-template <class T>
-constexpr const workflow_type& workflow_type_of() noexcept;
-
-template <class T>
-using run_args_t = typename member_fn_traits<run_fn_t<T>>::args_tuple;
-
-template <class T, class Tuple>
-struct built_from_args : std::false_type {
-    static constexpr bool only_from_mutable = false;
-};
-template <class T, class... Ps>
-struct built_from_args<T, std::tuple<Ps...>>
-    : std::bool_constant<(sizeof...(Ps) > 0) && std::is_constructible_v<T, const Ps&...>> {
-    // A constructor that would take the arguments only as rvalues or mutable lvalues: not an init
-    // constructor (it is refused rather than silently passed over for the default one).
-    static constexpr bool only_from_mutable =
-        (sizeof...(Ps) > 0) && !std::is_constructible_v<T, const Ps&...> &&
-        (std::is_constructible_v<T, Ps&&...> || std::is_constructible_v<T, Ps&...>);
-};
-
-/// True when T has a constructor taking its run method's arguments (as const lvalues: by value or by
-/// const reference), like Python's @workflow.init. Aggregates are left out: g++ would build one from
-/// parenthesised arguments and clang++ 14 would not.
-template <class T>
-inline constexpr bool built_from_run_args_v = !std::is_aggregate_v<T> && built_from_args<T, run_args_t<T>>::value;
-
-template <class T>
-inline constexpr bool dependent_false_v = false;
-
-template <class T>
-class instance final : public instance_base {
-public:
-    using value_type = run_result_t<T>;
-
-    // The object is built by build_object, from the run's arguments: object_ptr says whether it was.
-    instance(engine& e, std::string workflow_id) : instance_base(e, workflow_type_of<T>(), std::move(workflow_id)) {}
-    ~instance() override {
-        destroy_frames();  // frames hold pointers into the object: they go first
-        if (object_ptr) object_.~T();
-    }
-
-    /// Builds the workflow object from the run's arguments, or default-constructs it. It is not workflow
-    /// code: the activation of whoever starts the run (a parent, say) is hidden from it.
-    template <class... A>
-    void build_object(const A&... args) {
-        struct hide_activation {
-            activation* outer = std::exchange(current_activation, nullptr);
-            ~hide_activation() { current_activation = outer; }
-        } hidden;
-        static_assert(std::is_aggregate_v<T> || !built_from_args<T, run_args_t<T>>::only_from_mutable,
-                      "a workflow class's init constructor gets the run arguments as const lvalues (the run method "
-                      "gets the values): take them by value or by const reference, a move-only one by const "
-                      "reference");
-        if constexpr (built_from_run_args_v<T>) {
-            ::new (static_cast<void*>(&object_)) T(args...);
-        } else if constexpr (std::is_default_constructible_v<T>) {
-            ::new (static_cast<void*>(&object_)) T{};
-        } else {
-            static_assert(dependent_false_v<T>,
-                          "a workflow class must be default-constructible, or have a constructor taking its run "
-                          "method's arguments (by value or by const reference): coflow builds the object when "
-                          "the run starts, before any signal handler or query sees it");
-        }
-        object_ptr = &object_;
-        query_object = &object_;
-    }
-
-
-    [[nodiscard]] std::string result_text() const override {
-        std::string out;
-        if constexpr (std::is_void_v<value_type>) out = "null";
-        else if (result_) history_text<value_type>::write(out, *result_);
-        return out;
-    }
-
-    void store_result(promise_base& p) override {
-        if constexpr (!std::is_void_v<value_type>) result_.emplace(static_cast<value_promise<value_type>&>(p).take());
-    }
-
-    [[nodiscard]] const void* result_storage() const noexcept override { return &result_; }
-    [[nodiscard]] type_id result_type() const noexcept override { return type_id_of<value_type>(); }
-    [[nodiscard]] std::string_view result_type_name() const noexcept override { return type_name<value_type>(); }
-
-    [[nodiscard]] std::shared_ptr<arg_pack_base> result_copy() const override {
-        if constexpr (std::is_void_v<value_type>) return std::make_shared<arg_pack_impl<>>();
-        else if constexpr (std::is_copy_constructible_v<value_type>)
-            return result_ ? std::make_shared<arg_pack_impl<value_type>>(*result_) : nullptr;
-        else return nullptr;
-    }
-
-    bool restore_result(arg_pack_base& pack) override {
-        const erased_args a = pack.view();
-        if constexpr (std::is_void_v<value_type>) {
-            return a.size == 0;
-        } else {
-            if (a.size != 1 || a.data[0].type != type_id_of<value_type>()) return false;
-            result_.emplace(std::move(*static_cast<value_type*>(a.data[0].value)));
-            return true;
-        }
-    }
-
-    union {
-        T object_;  // alive once build_object ran (object_ptr set)
-    };
-
-private:
-    struct none {};
-    [[no_unique_address]] std::conditional_t<std::is_void_v<value_type>, none, std::optional<value_type>> result_{};
-};
-
-// ---- the type-erased table of T (by-name calls and continue-as-new go through it) ----------------
-
-template <class T>
-std::unique_ptr<instance_base> make_instance(engine& e, std::string id) {
-    return std::make_unique<instance<T>>(e, std::move(id));
-}
-
-/// Builds the object of `in` (an instance<T>) from `args`, then makes the body frame from them and
-/// hands it to the instance. The constructor sees the arguments as const; the body gets the values.
-template <class T, class... A>
-void make_body(instance_base& in, A&&... args) {
-    auto& inst = static_cast<instance<T>&>(in);
-    inst.build_object(std::as_const(args)...);
-    in.start_time = in.eng.exec().now();
-    auto frame = (inst.object_.*T::definition.run_fn)(std::forward<A>(args)...).release();
-    frame.promise().root = &inst;
-    frame.promise().self = frame;
-    inst.body = frame;
-}
-
-template <class T>
-void start_erased(instance_base& in, erased_args a) {
-    using Tuple = run_args_t<T>;
-    Tuple values = take_erased<Tuple>(a, std::make_index_sequence<std::tuple_size_v<Tuple>>{});
-    std::apply([&](auto&... v) { make_body<T>(in, std::move(v)...); }, values);
-}
-
-template <class T>
-bool run_matches(erased_args a) {
-    using Tuple = run_args_t<T>;
-    return erased_types_match<Tuple>(a, std::make_index_sequence<std::tuple_size_v<Tuple>>{});
-}
-
-template <class T>
-std::string run_params() {
-    return tuple_names<run_args_t<T>>::get();
-}
-
-/// Calls f(channel, index) for each signal_channel member of `obj` that the definition names.
-template <class T, class F>
-void for_each_channel(T& obj, F&& f) {
-    [&]<std::size_t... I>(std::index_sequence<I...>) {
-        (
-            [&] {
-                constexpr auto target = std::get<I>(T::definition.signals).target;
-                if constexpr (signal_kind_of<T, std::remove_const_t<decltype(target)>>() == signal_kind::channel)
-                    f(obj.*target, static_cast<std::uint32_t>(I));
-            }(),
-            ...);
-    }(std::make_index_sequence<signal_count_v<T>>{});
-}
-
-template <class T>
-void reclaim_channels(instance_base& run) {
-    for_each_channel(static_cast<instance<T>&>(run).object_, [](auto& ch, std::uint32_t) { ch.reclaim_handed(); });
-}
-
-template <class T>
-void carried_channel_values(instance_base& from, instance_base& to,
-                            void (*each)(instance_base&, std::uint32_t, std::vector<std::string>,
-                                         std::shared_ptr<arg_pack_base>)) {
-    for_each_channel(static_cast<instance<T>&>(from).object_, [&](auto& ch, std::uint32_t index) {
-        using Ch = std::remove_cvref_t<decltype(ch)>;
-        ch.for_each_queued([&](const typename Ch::value_type& v) {
-            // A channel of one type holds the value itself, of several a tuple: as signal arguments, a tuple.
-            if constexpr (std::tuple_size_v<typename Ch::argument_types> == 1) {
-                const std::tuple<const typename Ch::value_type&> args(v);
-                std::shared_ptr<arg_pack_base> copy;
-                if constexpr (std::is_copy_constructible_v<typename Ch::value_type>)
-                    copy = std::make_shared<arg_pack_impl<typename Ch::value_type>>(v);
-                each(to, index, tuple_text(args), std::move(copy));
-            } else {
-                each(to, index, tuple_text(v), tuple_copy(v));
-            }
-        });
-    });
-}
-
-template <class T>
-void move_channels(instance_base& from, instance_base& to, void (*moved)(instance_base&, std::uint32_t)) {
-    T& src = static_cast<instance<T>&>(from).object_;
-    T& dst = static_cast<instance<T>&>(to).object_;
-    [&]<std::size_t... I>(std::index_sequence<I...>) {
-        (
-            [&] {
-                constexpr auto target = std::get<I>(T::definition.signals).target;
-                if constexpr (signal_kind_of<T, std::remove_const_t<decltype(target)>>() == signal_kind::channel) {
-                    for (std::size_t n = (src.*target).size(); n != 0; --n) moved(to, static_cast<std::uint32_t>(I));
-                    (dst.*target).take_queued_from(src.*target);
-                }
-            }(),
-            ...);
-    }(std::make_index_sequence<signal_count_v<T>>{});
-}
-
-/// The result of a closed run as R, or the error that says why there is none.
-template <class R>
-R closed_result(instance_base& in) {
-    switch (in.status) {
-        case workflow_status::running: detail::raise(result_not_ready(in.id));
-        case workflow_status::failed: detail::raise(workflow_failed(in.id, in.failure));
-        case workflow_status::cancelled: detail::raise(workflow_cancelled(in.id));
-        case workflow_status::terminated: detail::raise(workflow_terminated(in.id, in.terminate_reason()));
-        case workflow_status::timed_out:  // a timed-out run always has its extras (engine::time_out)
-            detail::raise(workflow_timed_out(in.id, in.x->timeout_by, in.x->timeout_length()));
-        default: break;
-    }
-    if constexpr (!std::is_void_v<R>) return **static_cast<const std::optional<R>*>(in.result_storage());
-}
-
-/// Creates a run of T under `id` with its body frame and hands it to the engine (which schedules it).
-template <class T, class... A>
-instance_base& start_run(engine& eng, std::string id, A&&... args) {
-    auto inst = std::make_unique<instance<T>>(eng, std::move(id));
-    std::vector<std::string> text;
-    std::shared_ptr<arg_pack_base> input;
-    if (eng.recording()) {  // before the arguments move into the frame
-        text = tuple_text(std::forward_as_tuple(args...));
-        if constexpr ((std::is_copy_constructible_v<std::decay_t<A>> && ...))
-            input = std::make_shared<arg_pack_impl<std::decay_t<A>...>>(args...);
-    }
-    make_body<T>(*inst, std::forward<A>(args)...);
-    instance_base& in = eng.add(std::move(inst));
-    if (in.hist) eng.record(in, event_kind::workflow_started, std::string(in.type.name), std::move(text), std::move(input));
-    return in;
-}
-
-// ---- the type-erased table --------------------------------------------------------------------
-
-template <class T>
-struct type_table {
-    template <std::size_t... I>
-    static constexpr std::array<signal_info, sizeof...(I)> make_signals(std::index_sequence<I...>) {
-        return {{signal_info{std::get<I>(T::definition.signals).name, &signal_params<T, I>,
-                             &accept_erased_signal<T, I>, &erased_signal_matches<T, I>}...}};
-    }
-    template <std::size_t... I>
-    static constexpr std::array<query_info, sizeof...(I)> make_queries(std::index_sequence<I...>) {
-        return {{query_info{std::get<I>(T::definition.queries).name, &query_params<T, I>, &query_result_name<T, I>,
-                            type_id_of<typename query_at<T, I>::result>(), &call_erased_query<T, I>}...}};
-    }
-
-    static constexpr auto signals = make_signals(std::make_index_sequence<signal_count_v<T>>{});
-    static constexpr auto queries = make_queries(std::make_index_sequence<query_count_v<T>>{});
-    static constexpr workflow_type value{T::definition.name, type_id_of<T>(), signals.data(), signals.size(),
-                                        queries.data(), queries.size(), &make_instance<T>, &start_erased<T>,
-                                        &run_matches<T>, &run_params<T>, &reclaim_channels<T>,
-                                        &carried_channel_values<T>, &move_channels<T>,
-                                        dynamic_table<T>::signal(), dynamic_table<T>::query(),
-                                        &replay_update<T>, update_table<T>::entries.data(),
-                                        update_table<T>::entries.size(), update_table<T>::dynamic()};
-};
-
-template <class T>
-[[nodiscard]] constexpr const workflow_type& workflow_type_of() noexcept {
-    return type_table<T>::value;
-}
-
-}  // namespace coflow::detail
-// ---- end coflow/detail/instance.hpp ----
-// ---- begin coflow/external_handle.hpp ----
-// coflow/external_handle.hpp: external_workflow_handle<T>, a handle on another workflow from inside one.
-// `co_await h.signal(...)` completes once the target accepted the signal (or throws why it did not).
-
-
-
-namespace coflow {
-
-namespace detail {
-
-/// The awaitable of an outgoing signal or cancel request. The request is queued when this is made and
-/// goes out when the sending workflow's current step ends; co_await resumes after that, rethrowing
-/// what the target refused (workflow_not_found, workflow_closed, signal_limit_exceeded, ...).
-/// If it is dropped without being awaited, a failure fails the sending workflow instead of vanishing.
-class [[nodiscard]] outgoing_awaiter : private outgoing_state {
-public:
-    using coflow_awaitable = void;
-
-    /// Queues what `make()` gives (an outgoing_send) for the workflow running now; throws
-    /// signal_limit_exceeded. `make` takes the caller's arguments: it is called only when the request
-    /// is queued, so one refused here, or dropped because the body was cancelled, takes nothing.
-    template <class Make>
-    outgoing_awaiter(activation& a, std::string_view target, run_hint hint, std::string_view what, Make&& make)
-        : inst_(a.inst) {
-        if (a.body && a.inst->cancel_pending) {  // cancelled before it went out: it never goes
-            precancelled_ = true;
-            return;
-        }
-        seq_ = a.eng->send_later(*a.inst, target, hint, what, std::forward<Make>(make), this);
-    }
-
-    // Moved only before it suspends (the waiter is built in await_suspend); the queued entry follows.
-    outgoing_awaiter(outgoing_awaiter&& o) noexcept
-        : outgoing_state(std::move(o)), inst_(o.inst_), seq_(o.seq_),
-          precancelled_(o.precancelled_) {
-        if (!done && !precancelled_)
-            if (outgoing* entry = engine::find_outgoing(*inst_, seq_)) entry->state = this;
-        o.done = true;  // the moved-from shell no longer owns the entry
-    }
-    outgoing_awaiter& operator=(outgoing_awaiter&&) = delete;
-
-    ~outgoing_awaiter() {
-        if (!done && !precancelled_)
-            if (outgoing* entry = engine::find_outgoing(*inst_, seq_)) entry->state = nullptr;
-    }
-
-    bool await_ready() const noexcept { return done && !precancelled_; }
-
-    bool await_suspend(std::coroutine_handle<> h) noexcept {
-        if (precancelled_) return park_if_cancelled;
-        waiter& w = waiter_.emplace();
-        // Not done, so the entry is still queued: a recorded history names its target (only arm() reads
-        // the label). It is then cleared: the entry may move (the outbox grows) before the step ends, and
-        // this wait never outlives the step (the entry goes out when it ends, waking it).
-        if (inst_->hist)
-            if (const outgoing* entry = engine::find_outgoing(*inst_, seq_)) w.label = &entry->target;
-        w.arm(*current_activation, h, wait_kind::signal_sent);
-        w.label = nullptr;
-        waiting = &w;
-        return true;
-    }
-
-    void await_resume() {
-        if (precancelled_) raise_cancelled(*inst_);
-        if (waiter_) waiter_->throw_if_cancelled();
-        rethrow_if_set(error);
-    }
-
-private:
-    instance_base* inst_;
-    std::uint64_t seq_ = 0;
-    bool precancelled_ = false;
-    std::optional<waiter> waiter_;
-};
-
-/// For a child handle (`parent` set: the run that started the child), a request reaches the id's latest
-/// run only while it is a child of that run, as Temporal's child-only requests: a continued child is,
-/// another workflow that took the id is not (workflow_not_found).
-inline void require_child_of(const instance_base& t, run_hint parent) {
-    if (parent == run_hint{}) return;
-    if (t.x && t.x->parent_slot == parent.slot && t.x->parent_gen == parent.gen) return;
-    detail::raise(workflow_not_found(t.id, "its latest run is not the child the handle was made for"));
-}
-
-/// Makes the outgoing signal for the I-th signal of T (whose target has type M) with `as`.
-template <class T, std::size_t I, class... As>
-outgoing_awaiter make_outgoing(activation& a, const std::string& target, run_hint hint, run_hint parent,
-                               As&&... as) {
-    using D = delivery<T, I>;
-    using Tuple = decltype(D::args);
-    static_assert(std::is_constructible_v<Tuple, As&&...>,
-                  "the signal's arguments do not convert to the handler's parameter types");
-    return outgoing_awaiter(a, target, hint, std::get<I>(T::definition.signals).name, [&] {
-        return [d = D{Tuple(std::forward<As>(as)...)}, parent](engine& e, instance_base& t) mutable {
-            require_child_of(t, parent);
-            if (t.type.self != type_id_of<T>())
-                detail::raise(workflow_type_mismatch(t.id, T::definition.name, t.type.name));
-            e.accept(t, static_cast<std::uint32_t>(I), [&]() -> D&& { return std::move(d); });
-        };
-    });
-}
-
-/// A table of make_outgoing<T, I, As...> for each signal I whose target has type M (null for others),
-/// so that the awaiter is returned as a prvalue, never moved through an optional.
-template <class T, class M, class... As>
-struct outgoing_makers {
-    using fn = outgoing_awaiter (*)(activation&, const std::string&, run_hint, run_hint, As&&...);
-    template <std::size_t I>
-    static constexpr fn entry() {
-        if constexpr (std::is_same_v<std::remove_const_t<decltype(std::get<I>(T::definition.signals).target)>, M>)
-            return &make_outgoing<T, I, As...>;
-        else
-            return nullptr;
-    }
-    static constexpr auto table = []<std::size_t... I>(std::index_sequence<I...>) {
-        return std::array<fn, sizeof...(I)>{entry<I>()...};
-    }(std::make_index_sequence<signal_count_v<T>>{});
-};
-
-/// What a signal call returns: the awaiter, marked if an argument was a fragile temporary (promise.hpp).
-template <class... As>
-using outgoing_signal_t = maybe_fragile_t<(fragile_temporary_v<As&&> || ...), outgoing_awaiter>;
-
-}  // namespace detail
-
-/// What `external_workflow_handle::signal` and `cancel` return: await it to learn the outcome.
-using outgoing_signal = detail::outgoing_awaiter;
-
-template <class T = void>
-class external_workflow_handle;
-
-/// A handle on another workflow, for use inside workflow code. Making one checks nothing; the target is
-/// looked up (by id: its latest run) when a request goes out, at the end of the current step. A signal
-/// owns its arguments from the call on (moved in when passed with std::move); a call that throws
-/// (signal_limit_exceeded for the outgoing limit, unknown_signal) takes nothing from them.
-template <>
-class external_workflow_handle<void> {
-public:
-    explicit external_workflow_handle(std::string id) : id_(std::move(id)) {}
-
-    [[nodiscard]] const std::string& id() const noexcept { return id_; }
-
-    /// Sends signal `name` by name: `co_await h.signal("name", args...)`. Argument types must match
-    /// the handler's exactly (string literals count as std::string). Given a temporary aggregate with a
-    /// non-trivial destructor, its result can only be awaited from a variable (README, compiler notes).
-    template <class... As>
-    [[nodiscard]] detail::outgoing_signal_t<As...> signal(std::string_view name, As&&... args) const {
-        detail::activation& a = detail::require_activation("external_workflow_handle::signal");
-        return detail::outgoing_signal_t<As...>(detail::outgoing_awaiter(a, id_, a.eng->locate(id_, hint_), name, [&] {
-            return [n = std::string(name),
-                    p = std::make_unique<detail::arg_pack_impl<detail::by_name_t<As>...>>(std::forward<As>(args)...),
-                    parent = parent_](detail::engine& e, detail::instance_base& t) {
-                detail::require_child_of(t, parent);
-                e.signal_by_name(t, n, p->view());
-            };
-        }));
-    }
-
-    /// Requests cancellation of the target: `co_await h.cancel()` (see workflow_handle<>::cancel).
-    [[nodiscard]] detail::outgoing_awaiter cancel() const {
-        detail::activation& a = detail::require_activation("external_workflow_handle::cancel");
-        return detail::outgoing_awaiter(a, id_, a.eng->locate(id_, hint_), "<cancel request>", [this] {
-            return [parent = parent_](detail::engine& e, detail::instance_base& t) {
-                detail::require_child_of(t, parent);
-                e.cancel(t);
-            };
-        });
-    }
-
-protected:
-    std::string id_;
-    mutable detail::run_hint hint_;  // where the target's latest run was last seen (checked before use)
-    detail::run_hint parent_{};      // a child handle's: the run that started the child (see require_child_of)
-};
-
-/// An external handle typed for workflow class T: signals by member pointer, checked at compile time.
-template <class T>
-class external_workflow_handle : public external_workflow_handle<void> {
-public:
-    using external_workflow_handle<void>::external_workflow_handle;
-    using external_workflow_handle<void>::signal;
-
-    /// Sends the signal whose target is `target`; arguments convert to its parameter types.
-    /// A member not registered as a signal throws unknown_signal here, at the call.
-    template <class M, class... As>
-        requires std::is_member_pointer_v<M>
-    [[nodiscard]] detail::outgoing_signal_t<As...> signal(M target, As&&... args) const {
-        static_assert(detail::workflow_class<T>,
-                      "external_workflow_handle<T> needs T to be a workflow class with a `definition`");
-        detail::activation& a = detail::require_activation("external_workflow_handle::signal");
-        const std::uint32_t index = detail::signal_index<T>(target);
-        if (index == detail::npos32) {
-            const auto& type = detail::workflow_type_of<T>();
-            detail::raise(unknown_signal(id_, type.name, "<member not registered as a signal>", type.signal_names()));
-        }
-        return detail::outgoing_signal_t<As...>(detail::outgoing_makers<T, M, As...>::table[index](
-            a, this->id_, a.eng->locate(this->id_, this->hint_), this->parent_, std::forward<As>(args)...));
-    }
-};
-
-/// A handle on workflow `id`, from inside workflow code (like Temporal's get_external_workflow_handle).
-[[nodiscard]] inline external_workflow_handle<> get_external_workflow_handle(std::string id) {
-    return external_workflow_handle<>(std::move(id));
-}
-
-/// A handle on workflow `id` typed for workflow class T.
-template <class T>
-[[nodiscard]] external_workflow_handle<T> get_external_workflow_handle_for(std::string id) {
-    return external_workflow_handle<T>(std::move(id));
-}
-
-/// As get_external_workflow_handle_for<T>(id), naming T by its run method.
-template <class T, class R, class... Ps>
-[[nodiscard]] external_workflow_handle<T> get_external_workflow_handle_for(workflow<R> (T::*)(Ps...), std::string id) {
-    return external_workflow_handle<T>(std::move(id));
-}
-
-}  // namespace coflow
-// ---- end coflow/external_handle.hpp ----
-
-namespace coflow {
-
-/// What happens to an open child when its parent's run closes (Temporal's ParentClosePolicy).
-enum class parent_close_policy {
-    terminate,       ///< the child is terminated (Temporal's default)
-    request_cancel,  ///< the child is asked to cancel
-    abandon,         ///< the child runs on
-};
-
-/// A child's workflow id, held inline (up to 127 characters; longer throws invalid_operation).
-///
-/// Why not std::string: child options are written inside `co_await` expressions, and g++ 12 destroys an
-/// aggregate temporary with a non-trivial destructor twice there. This type is trivially destructible
-/// and owns its characters, so `{.id = "apply-" + std::to_string(k)}` is safe on every compiler.
-class child_id {
-public:
-    static constexpr std::size_t max_size = 127;
-
-    child_id() noexcept = default;
-    child_id(const char* s) : child_id(std::string_view(s)) {}                // NOLINT: implicit on purpose
-    child_id(const std::string& s) : child_id(std::string_view(s)) {}         // NOLINT
-    child_id(std::string_view s) {                                            // NOLINT
-        if (s.size() > max_size)
-            detail::raise(invalid_operation("child workflow id '" + std::string(s) + "' is longer than " +
-                                            std::to_string(max_size) + " characters"));
-        for (std::size_t i = 0; i < s.size(); ++i) text_[i] = s[i];
-        size_ = static_cast<unsigned char>(s.size());
-    }
-
-    [[nodiscard]] std::string_view view() const noexcept { return {text_, size_}; }
-    [[nodiscard]] bool empty() const noexcept { return size_ == 0; }
-
-private:
-    char text_[max_size]{};
-    unsigned char size_ = 0;
-};
-
-/// Options of start_child_workflow / execute_child_workflow (trivially destructible: see child_id).
-struct child_options {
-    child_id id{};  ///< the child's workflow id; empty: generated ("<type>-<n>")
-    parent_close_policy parent_close = parent_close_policy::terminate;
-    id_reuse_policy id_reuse = id_reuse_policy::allow_duplicate;
-    /// As start_options: the child's own timeouts (none is inherited from the parent). Zero: none.
-    duration execution_timeout{};
-    duration run_timeout{};
-    /// Forget the child's closed run once the parent has read its result (keeps long entity workflows
-    /// from accumulating closed children; the child can no longer be queried by id afterwards).
-    bool forget_on_result = false;
-};
-
-namespace detail {
-
-/// A closed run's outcome as a parent reads it: copied as the run closes (or at once, if it has), because
-/// the parent may read it only after the run was forgotten or its id went to another run.
-template <class R>
-class run_outcome {
-public:
-    [[nodiscard]] bool taken() const noexcept { return taken_; }
-    /// Where the run was when it closed (to forget it, if it is still there).
-    [[nodiscard]] run_hint where() const noexcept { return {slot_, gen_}; }
-
-    /// Copies what read() needs from the closed run `t`; raises nothing (read() makes the errors).
-    void take(instance_base& t) noexcept {
-        taken_ = true;
-        slot_ = t.slot;
-        gen_ = t.gen;
-        status_ = t.status;
-        type_matches_ = t.result_type() == type_id_of<R>();
-        type_name_ = t.type.name;
-        result_name_ = t.result_type_name();
-        guarded(
-            [&] {
-                if (t.status == workflow_status::failed) error_ = t.failure;
-                if (t.status == workflow_status::terminated) reason_ = std::string(t.terminate_reason());
-                if (t.status == workflow_status::timed_out) {
-                    timeout_by_ = t.x->timeout_by;
-                    timeout_ = t.x->timeout_length();
-                }
-                if constexpr (!std::is_void_v<R>)
-                    if (type_matches_ && t.status == workflow_status::completed) value_.emplace(closed_result<R>(t));
-            },
-            [&](std::exception_ptr e) {
-                status_ = workflow_status::completed;  // reported by read() instead
-                error_ = std::move(e);
-            });
-    }
-
-    /// The value (moved out when `move`, else copied), or workflow_failed (cause kept),
-    /// workflow_cancelled, workflow_terminated, workflow_timed_out, argument_mismatch (another result
-    /// type), or workflow_not_found if nothing was taken.
-    R read(std::string_view id, bool move) {
-        if (!taken_ || !type_matches_ || status_ != workflow_status::completed || error_) [[unlikely]]
-            raise_error(id);
-        if constexpr (!std::is_void_v<R>) {
-            if (move) return std::move(*value_);
-            return *value_;
-        } else {
-            (void)move;
-        }
-    }
-
-private:
-    [[noreturn]] [[gnu::noinline]] void raise_error(std::string_view id) const {
-        if (!taken_) detail::raise(workflow_not_found(id));
-        if (!type_matches_)
-            detail::raise(argument_mismatch(id, "workflow", type_name_, "result type " + std::string(result_name_),
-                                            "result type " + std::string(type_name<R>())));
-        switch (status_) {
-            case workflow_status::cancelled: detail::raise(workflow_cancelled(id));
-            case workflow_status::terminated: detail::raise(workflow_terminated(id, reason_));
-            case workflow_status::timed_out: detail::raise(workflow_timed_out(id, timeout_by_, timeout_));
-            default: break;
-        }
-        rethrow_if_set(status_ == workflow_status::completed ? error_ : nullptr);  // the value could not be copied
-        detail::raise(workflow_failed(id, error_));
-    }
-
-    struct no_value {};
-    std::conditional_t<std::is_void_v<R>, no_value, std::optional<R>> value_{};
-    std::exception_ptr error_;  // the failed run's cause, or what copying the value threw
-    std::string reason_;        // the terminated run's reason
-    duration timeout_{};        // the timed-out run's timeout
-    timeout_kind timeout_by_ = timeout_kind::run;
-    std::string_view type_name_, result_name_;  // static names of the run's type and result type
-    std::uint32_t slot_ = 0, gen_ = 0;
-    workflow_status status_ = workflow_status::completed;
-    bool taken_ = false;
-    bool type_matches_ = true;
-};
-
-/// What a child handle keeps of its child: the outcome, copied as the child's run (the last of its
-/// continue-as-new chain) closes, so that result() gives the child's outcome even once that run was
-/// forgotten or its id went to another run. It sits in the child's completion list but never
-/// suspends anyone (close() finds no coroutine to wake). Shared by the handle's copies and awaiters.
-template <class R>
-class child_record : private completion_waiter {
-public:
-    explicit child_record(instance_base& child) {
-        capture = &keep;
-        child.more().completion.push_back(*this);  // continue-as-new moves it to the next run
-    }
-    child_record(const child_record&) = delete;
-    child_record& operator=(const child_record&) = delete;
-    // Never suspended, so ~waiter's detach() leaves the list alone: leave it here.
-    ~child_record() { static_cast<list_hook<wait_tag>&>(*this).unlink(); }
-
-    run_outcome<R> outcome;
-
-private:
-    static void keep(completion_waiter& w, instance_base& t) noexcept { static_cast<child_record&>(w).outcome.take(t); }
-};
-
-/// Awaits the result of workflow `id` (following continue-as-new to the last run). Returns its value
-/// or throws workflow_failed (cause kept), workflow_cancelled, workflow_terminated, workflow_timed_out,
-/// workflow_not_found.
-/// The outcome is copied when the run closes (or at once, if it already has): the parent may resume
-/// only after the id was forgotten or reused, and must still see the run it awaited. Made from a child
-/// handle (`record` set), it reads the outcome its record kept once the child closed; while the child
-/// is open the run under its id is the child's (an open run's id cannot be taken), so it waits on that.
-template <class R>
-class [[nodiscard]] result_awaiter : private completion_waiter {
-public:
-    using coflow_awaitable = void;
-
-    result_awaiter(activation& a, std::string id, bool forget, std::shared_ptr<child_record<R>> record = nullptr)
-        : id_(std::move(id)), record_(std::move(record)), forget_(forget) {
-        inst = a.inst;
-        label = &id_;
-        eng_ = a.eng;
-        capture = &take_outcome;
-        precancelled_ = a.body && a.inst->cancel_pending;
-    }
-
-    // Moved only before it suspends (see waiter), so no outcome has been taken yet.
-    result_awaiter(result_awaiter&& o) noexcept
-        : completion_waiter(std::move(o)), eng_(o.eng_), id_(std::move(o.id_)), record_(std::move(o.record_)),
-          forget_(o.forget_), precancelled_(o.precancelled_) {
-        label = &id_;
-        capture = &take_outcome;
-    }
-    result_awaiter& operator=(result_awaiter&&) = delete;
-
-    bool await_ready() noexcept {
-        if (precancelled_) return false;
-        return !wait_for_close();
-    }
-
-    // Reached only when await_ready found the run open (or the body cancelled): nothing ran in between.
-    bool await_suspend(std::coroutine_handle<> h) noexcept {
-        if (precancelled_) return park_if_cancelled;
-        arm(*current_activation, h, wait_kind::child);
-        open_run_->more().completion.push_back(*this);
-        return true;
-    }
-
-    R await_resume() {
-        if (precancelled_) raise_cancelled();
-        throw_if_cancelled();
-        // The record's outcome is copied (the handle may be read again); an outcome of our own, moved.
-        const bool kept = record_ && record_->outcome.taken() && !outcome_.taken();
-        run_outcome<R>& out = kept ? record_->outcome : outcome_;
-        // Forget the run that was awaited, whatever its outcome, if it is still the one under its id.
-        if (forget_ && out.taken() && eng_->by_slot(out.where().slot, out.where().gen)) eng_->forget(id_);
-        return out.read(id_, !kept);
-    }
-
-private:
-    // True while the run to wait for is open (kept in open_run_); otherwise its outcome is at hand:
-    // kept by the record, or taken now from the closed run under the id (if there is one).
-    bool wait_for_close() noexcept {
-        if (record_ && record_->outcome.taken()) return false;
-        instance_base* t = eng_->find(id_);
-        if (t && t->running()) {
-            open_run_ = t;
-            return true;
-        }
-        if (t && !outcome_.taken()) outcome_.take(*t);
-        return false;
-    }
-
-    static void take_outcome(completion_waiter& w, instance_base& t) noexcept {
-        static_cast<result_awaiter&>(w).outcome_.take(t);
-    }
-
-    engine* eng_ = nullptr;
-    instance_base* open_run_ = nullptr;  // the run await_ready found open, which await_suspend waits on
-    std::string id_;
-    std::shared_ptr<child_record<R>> record_;  // a child handle's, or null
-    run_outcome<R> outcome_;
-    bool forget_ = false;
-    bool precancelled_ = false;
-};
-
-/// Starts a child run of C under the current workflow's run; returns its id and sets `started` to it.
-template <class C, class M, class... A>
-std::string start_child(M run, child_options& opts, instance_base*& started, A&&... args) {
-    static_assert(workflow_class<C>, "a child workflow class needs a `definition` naming its run method");
-    static_assert(std::is_same_v<M, run_fn_t<C>>,
-                  "start_child_workflow takes the run method named in the child class's definition");
-    activation& a = require_activation("coflow::start_child_workflow");
-    if (C::definition.run_fn != run)
-        detail::raise(invalid_operation("start_child_workflow: the member function given is not the run method of '" +
-                                        std::string(C::definition.name) + "'"));
-    engine& eng = *a.eng;
-    engine::check_timeouts(opts.id.empty() ? std::string_view(C::definition.name) : opts.id.view(),
-                           opts.execution_timeout, opts.run_timeout);
-    // Replaying: a generated id, and a start that was refused, are as recorded (the runtime that recorded
-    // the run held other runs under other ids).
-    const history_event* recorded = eng.recorded_next(*a.inst, event_kind::child_started);
-    std::string id = !opts.id.empty() ? std::string(opts.id.view())
-                     : recorded       ? recorded->name
-                                      : eng.make_id(C::definition.name);
-    if (recorded && recorded->error) {
-        eng.record(*a.inst, event_kind::child_started, id, recorded->args, {}, recorded->error);
-        rethrow_if_set(recorded->error);
-    }
-    guarded([&] { eng.check_start(id, opts.id_reuse); },
-            [&](std::exception_ptr refused) {  // recorded, so that replay refuses it too
-                if (a.inst->hist)
-                    eng.record(*a.inst, event_kind::child_started, id,
-                               {engine::json(C::definition.name), engine::json(describe_exception(refused))}, {},
-                               refused);
-                rethrow_if_set(refused);
-            });
-    instance_base& child = start_run<C>(eng, id, std::forward<A>(args)...);
-    eng.adopt(*a.inst, child, static_cast<parent_close_policy_kind>(opts.parent_close));
-    child.x->parent_id = a.inst->id;  // adopt made the child's extras
-    eng.start_timeouts(child, opts.execution_timeout, opts.run_timeout);
-    if (a.inst->hist) eng.record(*a.inst, event_kind::child_started, id, {engine::json(C::definition.name)});
-    started = &child;
-    return id;
-}
-
-}  // namespace detail
-
-/// A parent's handle on its child, made by start_child_workflow: signal it and cancel it (as an
-/// external handle), await its result.
-///
-/// It stays bound to the child it started, and to the runs that child continues as new into. result()
-/// gives that child's outcome, even once its closed run was forgotten (forget_on_result,
-/// runtime::forget) or its id went to another run: the handle keeps a copy of the outcome, taken as the
-/// child closes, and may be read any number of times. Signals and cancel requests go, like Temporal's,
-/// to the id's latest run only while it is a child of the run that started this one; to another
-/// workflow that took the id they fail with workflow_not_found (to a closed child, workflow_closed).
-template <class C>
-class child_workflow_handle : public external_workflow_handle<C> {
-public:
-    using result_type = detail::run_result_t<C>;
-
-    /// A handle on `child`, a run just started (under `id`) by start_child_workflow.
-    child_workflow_handle(detail::instance_base& child, std::string id, bool forget_on_result)
-        : external_workflow_handle<C>(std::move(id)), forget_(forget_on_result),
-          record_(std::make_shared<detail::child_record<result_type>>(child)) {
-        this->hint_ = detail::run_hint{child.slot, child.gen};
-        this->parent_ = detail::run_hint{child.more().parent_slot, child.more().parent_gen};
-    }
-
-    /// `co_await h.result()`: the child's value, or workflow_failed (cause kept), workflow_cancelled,
-    /// workflow_terminated, workflow_timed_out.
-    [[nodiscard]] detail::result_awaiter<result_type> result() const {
-        return detail::result_awaiter<result_type>(detail::require_activation("child_workflow_handle::result"),
-                                                   this->id_, forget_, record_);
-    }
-
-private:
-    bool forget_;
-    std::shared_ptr<detail::child_record<result_type>> record_;
-};
-
-/// Starts a child workflow from workflow code and returns its handle at once:
-/// `auto child = coflow::start_child_workflow(&C::run, args..., {.id = "c-1"});`. Throws
-/// workflow_already_started like runtime::start_workflow. (Spelled out per arity for the braced options.)
-template <class C, class R>
-[[nodiscard]] child_workflow_handle<C> start_child_workflow(workflow<R> (C::*run)(), child_options opts = {}) {
-    detail::instance_base* child = nullptr;
-    std::string id = detail::start_child<C>(run, opts, child);
-    return child_workflow_handle<C>(*child, std::move(id), opts.forget_on_result);
-}
-template <class C, class R, class P1>
-[[nodiscard]] child_workflow_handle<C> start_child_workflow(workflow<R> (C::*run)(P1), std::type_identity_t<P1> a1,
-                                                            child_options opts = {}) {
-    detail::instance_base* child = nullptr;
-    std::string id = detail::start_child<C>(run, opts, child, std::move(a1));
-    return child_workflow_handle<C>(*child, std::move(id), opts.forget_on_result);
-}
-template <class C, class R, class P1, class P2>
-[[nodiscard]] child_workflow_handle<C> start_child_workflow(workflow<R> (C::*run)(P1, P2), std::type_identity_t<P1> a1,
-                                                            std::type_identity_t<P2> a2, child_options opts = {}) {
-    detail::instance_base* child = nullptr;
-    std::string id = detail::start_child<C>(run, opts, child, std::move(a1), std::move(a2));
-    return child_workflow_handle<C>(*child, std::move(id), opts.forget_on_result);
-}
-template <class C, class R, class P1, class P2, class P3>
-[[nodiscard]] child_workflow_handle<C> start_child_workflow(workflow<R> (C::*run)(P1, P2, P3),
-                                                            std::type_identity_t<P1> a1, std::type_identity_t<P2> a2,
-                                                            std::type_identity_t<P3> a3, child_options opts = {}) {
-    detail::instance_base* child = nullptr;
-    std::string id = detail::start_child<C>(run, opts, child, std::move(a1), std::move(a2), std::move(a3));
-    return child_workflow_handle<C>(*child, std::move(id), opts.forget_on_result);
-}
-
-template <class C, class R, class P1, class P2, class P3, class P4>
-[[nodiscard]] child_workflow_handle<C> start_child_workflow(workflow<R> (C::*run)(P1, P2, P3, P4),
-                                                            std::type_identity_t<P1> a1, std::type_identity_t<P2> a2,
-                                                            std::type_identity_t<P3> a3, std::type_identity_t<P4> a4,
-                                                            child_options opts = {}) {
-    detail::instance_base* child = nullptr;
-    std::string id =
-        detail::start_child<C>(run, opts, child, std::move(a1), std::move(a2), std::move(a3), std::move(a4));
-    return child_workflow_handle<C>(*child, std::move(id), opts.forget_on_result);
-}
-// More than four parameters: pass a struct.
-
-namespace detail {
-
-/// A child's run argument, converted (implicitly, as in a call) before anything is started.
-template <class P, class A>
-P child_arg(A&& a) {
-    static_assert(std::is_convertible_v<A&&, P>,
-                  "execute_child_workflow's arguments do not convert to the child's run parameter types");
-    return std::forward<A>(a);
-}
-
-template <class R, class... As>
-using child_result_t = maybe_fragile_t<(fragile_temporary_v<As&&> || ...), result_awaiter<R>>;
-
-/// Starts child C and returns the awaiter of its result (marked if an argument was a fragile temporary).
-template <class C, class R, class... As, class M, class... Ps>
-child_result_t<R, As...> execute_child(M run, child_options& opts, Ps&&... values) {
-    const bool forget = opts.forget_on_result;
-    instance_base* child = nullptr;
-    std::string id = start_child<C>(run, opts, child, std::forward<Ps>(values)...);
-    return child_result_t<R, As...>(result_awaiter<R>(*current_activation, std::move(id), forget));
-}
-
-}  // namespace detail
-
-/// Starts a child workflow and awaits its result: `R r = co_await coflow::execute_child_workflow(&C::run, args...);`
-/// The child starts when this is called; co_await returns its value or throws workflow_failed (the
-/// child's exception as cause), workflow_cancelled, workflow_terminated or workflow_timed_out (its own
-/// child_options timeouts). Arguments convert to the run
-/// method's parameters as in a call (written as expressions, not braced lists: see README, compiler notes).
-/// (Spelled out per arity for the braced options.)
-template <class C, class R>
-[[nodiscard]] detail::result_awaiter<R> execute_child_workflow(workflow<R> (C::*run)(), child_options opts = {}) {
-    return detail::execute_child<C, R>(run, opts);
-}
-template <class C, class R, class P1, class A1>
-[[nodiscard]] detail::child_result_t<R, A1> execute_child_workflow(workflow<R> (C::*run)(P1), A1&& a1,
-                                                                   child_options opts = {}) {
-    return detail::execute_child<C, R, A1>(run, opts, detail::child_arg<P1>(std::forward<A1>(a1)));
-}
-template <class C, class R, class P1, class P2, class A1, class A2>
-[[nodiscard]] detail::child_result_t<R, A1, A2> execute_child_workflow(workflow<R> (C::*run)(P1, P2), A1&& a1,
-                                                                       A2&& a2, child_options opts = {}) {
-    return detail::execute_child<C, R, A1, A2>(run, opts, detail::child_arg<P1>(std::forward<A1>(a1)),
-                                               detail::child_arg<P2>(std::forward<A2>(a2)));
-}
-template <class C, class R, class P1, class P2, class P3, class A1, class A2, class A3>
-[[nodiscard]] detail::child_result_t<R, A1, A2, A3> execute_child_workflow(workflow<R> (C::*run)(P1, P2, P3), A1&& a1,
-                                                                           A2&& a2, A3&& a3, child_options opts = {}) {
-    return detail::execute_child<C, R, A1, A2, A3>(run, opts, detail::child_arg<P1>(std::forward<A1>(a1)),
-                                                   detail::child_arg<P2>(std::forward<A2>(a2)),
-                                                   detail::child_arg<P3>(std::forward<A3>(a3)));
-}
-template <class C, class R, class P1, class P2, class P3, class P4, class A1, class A2, class A3, class A4>
-[[nodiscard]] detail::child_result_t<R, A1, A2, A3, A4> execute_child_workflow(workflow<R> (C::*run)(P1, P2, P3, P4),
-                                                                               A1&& a1, A2&& a2, A3&& a3, A4&& a4,
-                                                                               child_options opts = {}) {
-    return detail::execute_child<C, R, A1, A2, A3, A4>(run, opts, detail::child_arg<P1>(std::forward<A1>(a1)),
-                                                       detail::child_arg<P2>(std::forward<A2>(a2)),
-                                                       detail::child_arg<P3>(std::forward<A3>(a3)),
-                                                       detail::child_arg<P4>(std::forward<A4>(a4)));
-}
-
-namespace detail {
-
-/// What coflow::continue_as_new returns: the run's request to end and start again as new. A workflow<R>
-/// body returns it (`co_return`: no co_await, so no argument is made inside one); workflow code may also
-/// co_await it (a workflow<void> body, or code the body awaits), which never returns.
-class [[nodiscard]] continue_as_new_request {
-public:
-    using coflow_awaitable = void;
-
-    continue_as_new_request(instance_base& in, std::unique_ptr<arg_pack_base> args) noexcept
-        : inst_(&in), args_(std::move(args)) {}
-
-    bool await_ready() const noexcept { return false; }
-    // Never resumed when it continues: the run closes when this step ends, destroying this frame. A
-    // pending cancel request wins, as at every other await: the body resumes and gets `cancelled`.
-    bool await_suspend(std::coroutine_handle<>) noexcept {
-        if (inst_->cancel_pending) return park_if_cancelled;
-        end_body_with(*this);
-        return true;
-    }
-    // Only reached when cancelled (never without exceptions); so the compiler knows the body ends here.
-    [[noreturn]] void await_resume() const { raise_cancelled(*inst_); }
-
-private:
-    friend void end_body_with(continue_as_new_request& r) noexcept;
-
-    instance_base* inst_;
-    std::unique_ptr<arg_pack_base> args_;
-};
-
-// The run's extras were made by continue_as_new(), so nothing here allocates.
-inline void end_body_with(continue_as_new_request& r) noexcept {
-    r.inst_->x->continue_args = std::move(r.args_);
-    r.inst_->continuing = true;
-}
-
-inline activation& require_body(const char* what) {
-    activation& a = require_activation(what);
-    if (!a.body)
-        detail::raise(invalid_operation(std::string(what) + " may only be awaited by the workflow body of '" +
-                                        a.inst->id + "', not by a signal handler"));
-    return a;
-}
-
-}  // namespace detail
-
-/// Ends this run and starts a fresh run of the same workflow under the same id (new run id, fresh signal
-/// counters), its run method called with `args` (checked at run time: argument_mismatch names expected
-/// and given types). In a workflow<R> body: `co_return coflow::continue_as_new(args...);`. In a
-/// workflow<void> body (which cannot co_return a value): `co_await coflow::continue_as_new(args...);`,
-/// which never returns. Signals accepted but not handled yet, including values waiting in
-/// signal_channels, move to the new run in order. Handles by id follow the new run. (Temporal moves
-/// nothing; see README.) Only the body and what it awaits may call it (else invalid_operation).
-template <class... As>
-[[nodiscard]] detail::maybe_fragile_t<(detail::fragile_temporary_v<As&&> || ...), detail::continue_as_new_request>
-continue_as_new(As&&... args) {
-    detail::activation& a = detail::require_body("coflow::continue_as_new");
-    auto pack = std::make_unique<detail::arg_pack_impl<detail::by_name_t<As>...>>(std::forward<As>(args)...);
-    const detail::workflow_type& type = a.inst->type;
-    if (!type.run_matches(pack->view()))
-        detail::raise(argument_mismatch(a.inst->id, "continue_as_new of workflow type", type.name, type.run_params(),
-                                        pack->view().type_names()));
-    (void)a.inst->more();
-    using result = detail::maybe_fragile_t<(detail::fragile_temporary_v<As&&> || ...), detail::continue_as_new_request>;
-    return result(detail::continue_as_new_request(*a.inst, std::move(pack)));
-}
-
-/// Typed form: `co_return coflow::continue_as_new(&T::run, args...)`, arguments converted at compile time.
-template <class T, class R, class... Ps, class... As>
-[[nodiscard]] detail::maybe_fragile_t<(detail::fragile_temporary_v<As&&> || ...), detail::continue_as_new_request>
-continue_as_new(workflow<R> (T::*run)(Ps...), As&&... args) {
-    static_assert(std::is_constructible_v<std::tuple<std::decay_t<Ps>...>, As&&...>,
-                  "continue_as_new's arguments do not convert to the run method's parameter types");
-    detail::activation& a = detail::require_body("coflow::continue_as_new");
-    if (a.inst->type.self != detail::type_id_of<T>() || T::definition.run_fn != run)
-        detail::raise(invalid_operation("continue_as_new: workflow '" + a.inst->id + "' is of type '" +
-                                        std::string(a.inst->type.name) + "', not the one whose run method was given"));
-    auto pack = std::make_unique<detail::arg_pack_impl<std::decay_t<Ps>...>>(std::forward<As>(args)...);
-    (void)a.inst->more();
-    using result = detail::maybe_fragile_t<(detail::fragile_temporary_v<As&&> || ...), detail::continue_as_new_request>;
-    return result(detail::continue_as_new_request(*a.inst, std::move(pack)));
-}
-
-}  // namespace coflow
-// ---- end coflow/child.hpp ----
-// ---- begin coflow/codec.hpp ----
-// coflow/codec.hpp: codec<T>, how a value is written to saved text and read back exactly.
-// A customisation point with built-in codecs for arithmetic, enum, string, container and chrono types.
-
-#include <concepts>
-#include <map>
-#include <system_error>
-#include <variant>
-
 
 namespace coflow {
 
@@ -7495,6 +1560,6281 @@ struct codec<std::chrono::time_point<Clock, Duration>> {
 
 }  // namespace coflow
 // ---- end coflow/codec.hpp ----
+// ---- begin coflow/detail/update_book.hpp ----
+// coflow/detail/update_book.hpp: what a run keeps of its updates: their outcomes by update id, and counts.
+// The outcome is shared by the run (while the update waits or runs) and the caller's update_handle.
+
+
+
+namespace coflow::detail {
+
+using coflow::update_stage;
+
+/// One update's outcome as its caller sees it. The derived update_outcome<R> (update.hpp) holds the value.
+struct update_outcome_base {
+    update_outcome_base(std::string workflow, std::string update, std::string uid, type_id r)
+        : workflow_id(std::move(workflow)), name(std::move(update)), update_id(std::move(uid)), result(r) {}
+    update_outcome_base(const update_outcome_base&) = delete;
+    update_outcome_base& operator=(const update_outcome_base&) = delete;
+    virtual ~update_outcome_base() = default;
+
+    [[nodiscard]] bool finished() const noexcept { return stage > update_stage::accepted; }
+
+    std::string workflow_id, name, update_id;
+    type_id result;
+    update_stage stage = update_stage::admitted;
+    std::exception_ptr cause;  // what the validator or handler threw
+    std::string reason;        // rejected: what the validator said (returned, or the message of what it threw)
+};
+
+/// A run's updates (Temporal deduplicates by update id within a run). Shared with the calls the run
+/// took, which settle their counts here.
+struct update_book {
+    std::unordered_map<std::string, std::shared_ptr<update_outcome_base>> by_id;
+    std::size_t in_flight = 0;  // taken and not finished
+    std::size_t total = 0;      // taken and not rejected
+    std::size_t queued = 0;     // taken and not yet delivered (waiting in the run's inbox)
+    std::uint64_t made_ids = 0;
+
+    /// The run took the update `o` (it waits to be delivered).
+    void take(std::shared_ptr<update_outcome_base> o) {
+        std::string id = o->update_id;
+        by_id.emplace(std::move(id), std::move(o));
+        ++in_flight;
+        ++total;
+        ++queued;
+    }
+
+    /// Delivered and past its validator: the update runs.
+    void accept(update_outcome_base& o) noexcept {
+        if (o.stage == update_stage::admitted) --queued;
+        o.stage = update_stage::accepted;
+    }
+
+    /// Continue-as-new: this book goes to the new run with the updates still queued, which move with the
+    /// inbox (the calls keep pointing here). The rest stays behind: update ids are per run, as in Temporal.
+    void carry_over() {
+        std::erase_if(by_id, [](const auto& e) { return e.second->stage != update_stage::admitted; });
+        in_flight = total = queued;
+    }
+
+    /// The update left the run's hands (finished, rejected or dropped).
+    void settle(update_outcome_base& o, update_stage how) {
+        const bool was_open = !o.finished();
+        if (o.stage == update_stage::admitted) --queued;
+        o.stage = how;
+        if (!was_open) return;
+        --in_flight;
+        if (how == update_stage::rejected) {
+            --total;
+            by_id.erase(o.update_id);  // not accepted: the id may be used again
+        }
+    }
+};
+
+}  // namespace coflow::detail
+// ---- end coflow/detail/update_book.hpp ----
+// ---- begin coflow/history_text.hpp ----
+// coflow/history_text.hpp: history_text<T>, how a value is written into a history (a JSON value).
+// A customisation point: specialise it for your own argument and result types.
+
+#include <ostream>
+#include <sstream>
+
+
+namespace coflow {
+
+namespace detail {
+
+/// The size of the well-formed UTF-8 sequence at s[i] (Unicode Table 3-7), or 0 and in `bad` the size of
+/// its maximal subpart: the bytes that could begin a sequence but break off (at least 1).
+[[nodiscard]] inline std::size_t utf8_sequence(std::string_view s, std::size_t i, std::size_t& bad) noexcept {
+    const auto b0 = static_cast<unsigned char>(s[i]);
+    std::size_t size = 0;
+    unsigned char lo = 0x80, hi = 0xBF;  // the second byte's range; later ones are always 80..BF
+    if (b0 >= 0xC2 && b0 <= 0xDF) {
+        size = 2;
+    } else if (b0 >= 0xE0 && b0 <= 0xEF) {
+        size = 3;
+        if (b0 == 0xE0) lo = 0xA0;       // else overlong
+        else if (b0 == 0xED) hi = 0x9F;  // else a surrogate
+    } else if (b0 >= 0xF0 && b0 <= 0xF4) {
+        size = 4;
+        if (b0 == 0xF0) lo = 0x90;       // else overlong
+        else if (b0 == 0xF4) hi = 0x8F;  // else past U+10FFFF
+    } else {
+        bad = 1;  // 80..C1, F5..FF never begin a sequence
+        return 0;
+    }
+    for (std::size_t k = 1; k < size; ++k) {
+        const auto b = i + k < s.size() ? static_cast<unsigned char>(s[i + k]) : 0;
+        if (b < lo || b > hi) {
+            bad = k;
+            return 0;
+        }
+        lo = 0x80;
+        hi = 0xBF;
+    }
+    return size;
+}
+
+/// Appends `s` as a JSON string. Quotes, backslashes and control characters are escaped. Ids, names and
+/// payloads are bytes, but JSON is Unicode text: each ill-formed UTF-8 sequence becomes U+FFFD, one per
+/// maximal subpart (the Unicode standard's recommended practice, as WHATWG decoders and Python do).
+inline void append_json_string(std::string& out, std::string_view s) {
+    static constexpr char hex[] = "0123456789abcdef";
+    out += '"';
+    std::size_t plain = 0;  // the start of the bytes not yet copied, which need no escape
+    std::size_t i = 0;
+    while (i < s.size()) {
+        const auto u = static_cast<unsigned char>(s[i]);
+        if (u >= 0x20 && u < 0x80 && u != '"' && u != '\\') {
+            ++i;
+            continue;
+        }
+        std::size_t bad = 0;
+        if (u >= 0x80) {
+            if (const std::size_t n = utf8_sequence(s, i, bad)) {
+                i += n;
+                continue;
+            }
+        }
+        out.append(s.data() + plain, i - plain);
+        switch (u) {
+            case '"': out += "\\\""; break;
+            case '\\': out += "\\\\"; break;
+            case '\n': out += "\\n"; break;
+            case '\r': out += "\\r"; break;
+            case '\t': out += "\\t"; break;
+            default:
+                if (u >= 0x80) {
+                    out += "\xEF\xBF\xBD";  // U+FFFD
+                } else {
+                    out += "\\u00";
+                    out += hex[u >> 4];
+                    out += hex[u & 0xf];
+                }
+        }
+        i += bad ? bad : 1;
+        plain = i;
+    }
+    out.append(s.data() + plain, i - plain);
+    out += '"';
+}
+
+template <class T>
+concept ostreamable = requires(std::ostream& os, const T& v) { os << v; };
+}  // namespace detail
+
+/// How a value is written into a history: `write` appends one JSON value. Specialise it for your types:
+///
+///     template <> struct coflow::history_text<point> {
+///         static void write(std::string& out, const point& p) { out += "[" + std::to_string(p.x) + "]"; }
+///     };
+///
+/// By default: strings as JSON strings, numbers and booleans as JSON literals, enums as their number,
+/// types with `operator<<` as the JSON string of what they print, anything else as "<type name>".
+/// NaN and infinities are the strings "NaN", "Infinity" and "-Infinity"; in strings, ill-formed UTF-8
+/// becomes U+FFFD. A specialisation must write one strict JSON value: `history_text<U>::write` writes
+/// its parts that way.
+template <class T, class = void>
+struct history_text {
+    static void write(std::string& out, const T& v) {
+        if constexpr (std::is_same_v<T, bool>) {
+            out += v ? "true" : "false";
+        } else if constexpr (std::is_integral_v<T> && !std::is_same_v<T, char>) {
+            out += std::to_string(v);
+        } else if constexpr (std::is_floating_point_v<T>) {
+            // JSON has no NaN or infinities: strings, spelled as protobuf's JSON mapping spells them.
+            if (std::isnan(v)) {
+                out += "\"NaN\"";
+            } else if (std::isinf(v)) {
+                out += v > 0 ? "\"Infinity\"" : "\"-Infinity\"";
+            } else {
+                char buf[64];
+                auto r = std::to_chars(buf, buf + sizeof buf, v);
+                out.append(buf, r.ptr);
+            }
+        } else if constexpr (std::is_enum_v<T>) {
+            out += std::to_string(static_cast<std::underlying_type_t<T>>(v));
+        } else if constexpr (std::is_convertible_v<const T&, std::string_view>) {
+            detail::append_json_string(out, std::string_view(v));
+        } else if constexpr (detail::ostreamable<T>) {
+            std::ostringstream os;
+            os << v;
+            detail::append_json_string(out, os.str());
+        } else {
+            detail::append_json_string(out, "<" + std::string(detail::type_name<T>()) + ">");
+        }
+    }
+};
+
+
+namespace detail {
+/// The JSON text of each value in a tuple.
+template <class Tuple>
+std::vector<std::string> tuple_text(const Tuple& values) {
+    std::vector<std::string> out;
+    std::apply(
+        [&](const auto&... v) {
+            (
+                [&] {
+                    std::string s;
+                    history_text<std::remove_cvref_t<decltype(v)>>::write(s, v);
+                    out.push_back(std::move(s));
+                }(),
+                ...);
+        },
+        values);
+    return out;
+}
+}  // namespace detail
+
+}  // namespace coflow
+// ---- end coflow/history_text.hpp ----
+
+namespace coflow {
+struct history_event;
+}  // namespace coflow
+
+namespace coflow::detail {
+
+class engine;
+class instance_base;
+
+/// One argument of a by-name call: its type and where the sender keeps its value (moved from on accept).
+struct erased_arg {
+    type_id type;
+    void* value;
+    std::string_view (*name)() noexcept;
+};
+
+class arg_pack_base;
+
+struct erased_args {
+    const erased_arg* data = nullptr;
+    std::size_t size = 0;
+    // Moves the values into an owned pack (a dynamic signal handler keeps them); set where they were
+    // erased, since only there are their types known. Null for no arguments.
+    std::unique_ptr<arg_pack_base> (*take)(erased_args) = nullptr;
+
+    [[nodiscard]] std::string type_names() const {
+        std::string out = "(";
+        for (std::size_t i = 0; i < size; ++i) {
+            if (i) out += ", ";
+            out += data[i].name();
+        }
+        return out + ")";
+    }
+};
+
+/// Type-erased views of the values in a tuple (moved from by whoever accepts them). An element may be
+/// an rvalue reference: the view is then of the object it refers to.
+template <class Tuple, std::size_t... I>
+std::array<erased_arg, sizeof...(I)> erase_args(Tuple& values, std::index_sequence<I...>) {
+    return {{erased_arg{type_id_of<std::remove_cvref_t<std::tuple_element_t<I, Tuple>>>(), &std::get<I>(values),
+                        &type_name<std::remove_cvref_t<std::tuple_element_t<I, Tuple>>>}...}};
+}
+
+/// Arguments owned on the heap for later use by name (signal-with-start, continue-as-new, external signals).
+class arg_pack_base {
+public:
+    virtual ~arg_pack_base() = default;
+    [[nodiscard]] virtual erased_args view() noexcept = 0;
+    /// The values as JSON text (see history_text).
+    [[nodiscard]] virtual std::vector<std::string> text() const = 0;
+    /// A copy (replay feeds a recorded input again), or null when a type cannot be copied.
+    [[nodiscard]] virtual std::unique_ptr<arg_pack_base> clone() const = 0;
+    /// Saving: "(A, B)", the types a loader decodes the values as (see pack_decoders).
+    [[nodiscard]] virtual std::string signature() const = 0;
+    /// Saving: writes the values with their codecs (codec.hpp); or, when a type has none, writes nothing
+    /// and returns that type's name.
+    [[nodiscard]] virtual std::string_view encode(writer& w) const = 0;
+};
+
+/// Loading: reads the values of one pack signature back into an owned pack.
+using pack_decoder = std::unique_ptr<arg_pack_base> (*)(reader&);
+
+/// The packs a load can read, by signature: the argument and result types of the workflow types it
+/// was given, and the packs coflow itself records (a termination's reason, a timeout).
+using pack_decoders = std::map<std::string, pack_decoder, std::less<>>;
+
+template <class... Ts>
+std::unique_ptr<arg_pack_base> take_pack(erased_args a);
+
+template <class... Ts>
+class arg_pack_impl final : public arg_pack_base {
+public:
+    template <class... As>
+    explicit arg_pack_impl(As&&... args)
+        : values_(std::forward<As>(args)...), erased_(erase_args(values_, std::index_sequence_for<Ts...>{})) {}
+    [[nodiscard]] erased_args view() noexcept override { return {erased_.data(), erased_.size(), &take_pack<Ts...>}; }
+    [[nodiscard]] std::vector<std::string> text() const override { return tuple_text(values_); }
+    [[nodiscard]] std::unique_ptr<arg_pack_base> clone() const override {
+        if constexpr ((std::is_copy_constructible_v<Ts> && ...))
+            return std::apply([](const auto&... v) { return std::make_unique<arg_pack_impl>(v...); }, values_);
+        else
+            return nullptr;
+    }
+    [[nodiscard]] std::string signature() const override { return type_list_name<Ts...>(); }
+    [[nodiscard]] std::string_view encode(writer& w) const override {
+        if constexpr ((has_codec<Ts> && ...)) {
+            std::apply([&](const auto&... v) { w.write(v...); }, values_);
+            return {};
+        } else {
+            std::string_view missing;
+            ((missing = missing.empty() && !has_codec<Ts> ? type_name<Ts>() : missing), ...);
+            return missing;
+        }
+    }
+
+private:
+    std::tuple<Ts...> values_;
+    std::array<erased_arg, sizeof...(Ts)> erased_;
+};
+
+/// Moves erased values of types Ts... into an owned pack.
+template <class... Ts>
+std::unique_ptr<arg_pack_base> take_pack(erased_args a) {
+    return [&]<std::size_t... I>(std::index_sequence<I...>) -> std::unique_ptr<arg_pack_base> {
+        return std::make_unique<arg_pack_impl<Ts...>>(std::move(*static_cast<Ts*>(a.data[I].value))...);
+    }(std::index_sequence_for<Ts...>{});
+}
+
+/// Reads a pack of Ts... (a pack_decoder).
+template <class... Ts>
+std::unique_ptr<arg_pack_base> decode_pack(reader& r) {
+    if constexpr ((has_codec<Ts> && ...)) {
+        // Braces: the values are read in order.
+        return std::unique_ptr<arg_pack_base>(new arg_pack_impl<Ts...>{r.template read<Ts>()...});
+    } else {
+        (void)r;
+        return nullptr;
+    }
+}
+
+/// Registers the decoder of packs of the tuple's types, when they all have codecs.
+template <class Tuple>
+struct pack_decoder_of;
+template <class... Ts>
+struct pack_decoder_of<std::tuple<Ts...>> {
+    static void add(pack_decoders& m) {
+        if constexpr ((has_codec<std::decay_t<Ts>> && ...))
+            m.emplace(type_list_name<std::decay_t<Ts>...>(), &decode_pack<std::decay_t<Ts>...>);
+    }
+};
+
+/// A copy of a tuple's values as an arg pack (for replay), or null when a type cannot be copied.
+template <class... Ts>
+std::shared_ptr<arg_pack_base> tuple_copy(const std::tuple<Ts...>& values) {
+    if constexpr ((std::is_copy_constructible_v<Ts> && ...))
+        return std::apply([](const auto&... v) { return std::make_shared<arg_pack_impl<Ts...>>(v...); }, values);
+    else
+        return nullptr;
+}
+
+struct signal_info {
+    std::string_view name;
+    std::string (*params)();  // "(std::string, int)"
+    // Checks the arguments' types and enqueues the signal; throws argument_mismatch / limit errors.
+    void (*accept)(instance_base&, erased_args, std::uint32_t index);
+    bool (*matches)(erased_args);
+};
+
+struct query_info {
+    std::string_view name;
+    std::string (*params)();
+    std::string_view (*result_name)() noexcept;
+    type_id result;
+    // Runs the query on `object` and stores the answer in *out (a std::optional<R>).
+    void (*call)(const void* object, erased_args, void* out, std::string_view id);
+};
+
+/// A dynamic query handler: answers a query of any name no named handler takes.
+struct dynamic_query_info {
+    std::string_view (*result_name)() noexcept;
+    type_id result;
+    void (*call)(const void* object, std::string_view name, erased_args, void* out, std::string_view id);
+};
+
+struct update_info {
+    std::string_view name;
+    std::string (*params)();
+    std::string_view (*result_name)() noexcept;
+    type_id result;
+    bool (*matches)(erased_args);
+    // Takes the update (its arguments checked with `matches`) and returns its outcome, an update_outcome<R>.
+    std::shared_ptr<update_outcome_base> (*take)(instance_base&, std::string update_id, erased_args);
+};
+
+/// A dynamic update handler: takes an update of any name no named handler takes.
+struct dynamic_update_info {
+    std::string_view (*result_name)() noexcept;
+    type_id result;
+    std::shared_ptr<update_outcome_base> (*take)(instance_base&, std::string update_id, std::string_view name,
+                                                 erased_args);
+};
+
+struct workflow_type {
+    std::string_view name;
+    type_id self;
+    const signal_info* signals;
+    std::size_t signal_count;
+    const query_info* queries;
+    std::size_t query_count;
+    // Continue-as-new: a fresh instance of the same type, its body made from by-name arguments.
+    std::unique_ptr<instance_base> (*make)(engine&, std::string id);
+    void (*start)(instance_base&, erased_args);  // arguments already checked with run_matches
+    bool (*run_matches)(erased_args);
+    std::string (*run_params)();
+    // Continue-as-new, in three parts. Before the old run's frames go: puts values handed to receivers
+    // that never resumed back into their channels. Then: calls `each` with each value waiting in the
+    // old run's channels (for the new run's history: signal index, text, copy), channel by channel in
+    // definition order. When the new run first runs: moves them into its channels, calling `moved`
+    // for each, in the same order.
+    void (*reclaim_channels)(instance_base& run);
+    void (*carried_channel_values)(instance_base& from, instance_base& to,
+                                   void (*each)(instance_base& to, std::uint32_t index, std::vector<std::string> text,
+                                                std::shared_ptr<arg_pack_base> copy));
+    void (*move_channels)(instance_base& from, instance_base& to, void (*moved)(instance_base& to, std::uint32_t index));
+    // The dynamic (catch-all) handlers, or null: they take by-name signals and queries no named one takes.
+    void (*dynamic_signal)(instance_base&, std::string_view name, erased_args) = nullptr;
+    const dynamic_query_info* dynamic_query = nullptr;
+    // Replay: delivers an update the history recorded as accepted; returns why it cannot, else empty.
+    std::string (*replay_update)(instance_base&, const history_event&) = nullptr;
+    const update_info* updates = nullptr;
+    std::size_t update_count = 0;
+    const dynamic_update_info* dynamic_update = nullptr;
+    // Loading: adds the decoders of the packs its runs record (run, signal and update arguments, result).
+    void (*add_decoders)(pack_decoders&) = nullptr;
+
+    [[nodiscard]] const signal_info* find_signal(std::string_view n, std::uint32_t& index) const noexcept {
+        for (std::size_t i = 0; i < signal_count; ++i)
+            if (signals[i].name == n) {
+                index = static_cast<std::uint32_t>(i);
+                return &signals[i];
+            }
+        return nullptr;
+    }
+    [[nodiscard]] const query_info* find_query(std::string_view n) const noexcept {
+        for (std::size_t i = 0; i < query_count; ++i)
+            if (queries[i].name == n) return &queries[i];
+        return nullptr;
+    }
+    [[nodiscard]] const update_info* find_update(std::string_view n) const noexcept {
+        for (std::size_t i = 0; i < update_count; ++i)
+            if (updates[i].name == n) return &updates[i];
+        return nullptr;
+    }
+    [[nodiscard]] std::string update_names() const {
+        std::string out;
+        for (std::size_t i = 0; i < update_count; ++i) (out += i ? ", " : "") += updates[i].name;
+        return out;
+    }
+    [[nodiscard]] std::string signal_names() const {
+        std::string out;
+        for (std::size_t i = 0; i < signal_count; ++i) (out += i ? ", " : "") += signals[i].name;
+        return out;
+    }
+    [[nodiscard]] std::string query_names() const {
+        std::string out;
+        for (std::size_t i = 0; i < query_count; ++i) (out += i ? ", " : "") += queries[i].name;
+        return out;
+    }
+};
+
+}  // namespace coflow::detail
+// ---- end coflow/detail/workflow_type.hpp ----
+
+namespace coflow {
+
+/// Owned, type-erased arguments. Made by coflow::args(...); checked against the receiving handler's
+/// parameter types when used (exact types after decay; string literals become std::string). Single use:
+/// the receiver moves the values out.
+class arg_pack {
+public:
+    arg_pack() = default;
+    explicit arg_pack(std::unique_ptr<detail::arg_pack_base> p) noexcept : p_(std::move(p)) {}
+
+    [[nodiscard]] detail::erased_args view() const noexcept { return p_ ? p_->view() : detail::erased_args{}; }
+    [[nodiscard]] std::unique_ptr<detail::arg_pack_base> release() noexcept { return std::move(p_); }
+
+private:
+    std::unique_ptr<detail::arg_pack_base> p_;
+};
+
+/// The arguments of a signal or query that reached a dynamic (catch-all) handler, as the sender gave
+/// them: `args.get<std::string>(0)`. A dynamic signal handler owns them (it may move values out); a
+/// dynamic query handler sees them for the duration of the call. Types are exact after decay, as for
+/// every by-name call (string literals arrive as std::string).
+class raw_args {
+public:
+    raw_args() = default;
+    /// Owned arguments of dynamic signal `name` sent to workflow `id`.
+    raw_args(std::unique_ptr<detail::arg_pack_base> pack, std::string_view id, std::string_view name)
+        : pack_(std::move(pack)), view_(pack_ ? pack_->view() : detail::erased_args{}), id_(id), name_(name),
+          kind_("dynamic signal") {}
+    /// A view of the arguments of dynamic query `name` on workflow `id`, valid during the query.
+    raw_args(detail::erased_args view, std::string_view id, std::string_view name)
+        : view_(view), id_(id), name_(name), kind_("dynamic query") {}
+
+    // A moved-from raw_args is empty: it must not keep viewing values its new owner has.
+    raw_args(raw_args&& o) noexcept
+        : pack_(std::move(o.pack_)), view_(std::exchange(o.view_, {})), id_(std::move(o.id_)),
+          name_(std::move(o.name_)), kind_(o.kind_) {}
+    raw_args& operator=(raw_args&& o) noexcept {
+        if (this != &o) {
+            pack_ = std::move(o.pack_);
+            view_ = std::exchange(o.view_, {});
+            id_ = std::move(o.id_);
+            name_ = std::move(o.name_);
+            kind_ = o.kind_;
+        }
+        return *this;
+    }
+    raw_args(const raw_args&) = delete;
+    raw_args& operator=(const raw_args&) = delete;
+    ~raw_args() = default;
+
+    [[nodiscard]] std::size_t size() const noexcept { return view_.size; }
+    [[nodiscard]] bool empty() const noexcept { return view_.size == 0; }
+    /// "(std::string, int)": the argument types as given.
+    [[nodiscard]] std::string type_names() const { return view_.type_names(); }
+
+    /// True when argument `i` exists and is a U.
+    template <class U>
+    [[nodiscard]] bool holds(std::size_t i) const noexcept {
+        return i < view_.size && view_.data[i].type == detail::type_id_of<U>();
+    }
+
+    /// Argument `i` as a U; throws argument_mismatch (naming the workflow, the name, the expected and
+    /// the given types) if there is no such argument or it is of another type.
+    template <class U>
+    [[nodiscard]] U& get(std::size_t i) {
+        check<U>(i);
+        return *static_cast<U*>(view_.data[i].value);
+    }
+    template <class U>
+    [[nodiscard]] const U& get(std::size_t i) const {
+        check<U>(i);
+        return *static_cast<const U*>(view_.data[i].value);
+    }
+
+private:
+    template <class U>
+    void check(std::size_t i) const {
+        if (!holds<U>(i))
+            detail::raise(argument_mismatch(
+                id_, kind_, name_, "argument " + std::to_string(i) + " of type " + std::string(detail::type_name<U>()),
+                type_names()));
+    }
+
+    std::unique_ptr<detail::arg_pack_base> pack_;
+    detail::erased_args view_{};
+    std::string id_, name_;
+    std::string_view kind_ = "dynamic signal";
+};
+
+/// Packs `values` for a later by-name call: `.start_signal_args = coflow::args("Hello", 3)`.
+template <class... As>
+[[nodiscard]] arg_pack args(As&&... values) {
+    return arg_pack(std::make_unique<detail::arg_pack_impl<detail::by_name_t<As>...>>(std::forward<As>(values)...));
+}
+
+}  // namespace coflow
+// ---- end coflow/args.hpp ----
+// ---- begin coflow/child.hpp ----
+// coflow/child.hpp: child workflows (start_child_workflow, execute_child_workflow) and continue_as_new.
+// A child is a workflow run linked to its parent: the parent awaits its result, and the parent's end
+// or cancellation reaches it.
+
+#include <coroutine>
+
+// ---- begin coflow/definition.hpp ----
+// coflow/definition.hpp: define<T>(name).run(..).signal(..).query(..), the constexpr table of a workflow type.
+// Typed calls find their entry by member pointer; by-name calls go through the type-erased table built here.
+
+
+// ---- begin coflow/detail/engine.hpp ----
+// coflow/detail/engine.hpp: the scheduler core: workflow instances, waiters, activations and timers.
+// Only the executor's run loop reaches here (through posted work); it alone resumes workflow code.
+
+
+// ---- begin coflow/detail/activation.hpp ----
+// coflow/detail/activation.hpp: what workflow code is running right now, and the resume trampoline.
+// The engine sets it around each step; awaitables read it to know their workflow and strand.
+
+
+
+namespace coflow::detail {
+
+class engine;
+class instance_base;
+
+/// Set by the engine around each step of workflow code. `body` tells the body's chain of awaits (which
+/// cancellation targets) from signal handlers and spawned tasks (`task`). `next` is the trampoline slot: a coroutine that hands
+/// control to another (a task start, a task's return to its awaiter) parks it here instead of resuming
+/// it, and the engine resumes it from its loop. The stack stays flat at any optimisation level (g++
+/// turns symmetric transfer into a tail call only at -O2).
+struct activation {
+    engine* eng;
+    instance_base* inst;
+    bool body;
+    bool task = false;  // a task spawned by workflow code (when_any, when_all, task_scope) is running
+    std::coroutine_handle<> next{};
+};
+
+inline thread_local activation* current_activation = nullptr;
+
+/// The run whose query is running right now, if any: a query runs no workflow code, and may not make
+/// any run (by driving the executor, or by forgetting or terminating its own run).
+inline thread_local const instance_base* current_query = nullptr;
+
+/// Marks a query as running for its lifetime.
+class query_scope {
+public:
+    explicit query_scope(const instance_base& in) noexcept : outer_(std::exchange(current_query, &in)) {}
+    query_scope(const query_scope&) = delete;
+    query_scope& operator=(const query_scope&) = delete;
+    ~query_scope() { current_query = outer_; }
+
+private:
+    const instance_base* outer_;
+};
+
+[[noreturn]] [[gnu::noinline]] inline void throw_not_in_workflow(std::string_view what) {
+    detail::raise(not_in_workflow(what));
+}
+
+/// The running activation, or not_in_workflow naming `what` was misused.
+[[nodiscard]] inline activation& require_activation(std::string_view what) {
+    activation* a = current_activation;
+    if (!a) [[unlikely]]
+        throw_not_in_workflow(what);
+    return *a;
+}
+
+/// Resumes `h`, then every coroutine it hands control to, until the chain suspends for real.
+inline void resume_chain(activation& a, std::coroutine_handle<> h) {
+    h.resume();
+    while (a.next) std::exchange(a.next, {}).resume();
+}
+
+}  // namespace coflow::detail
+// ---- end coflow/detail/activation.hpp ----
+// ---- begin coflow/detail/clock.hpp ----
+// coflow/detail/clock.hpp: arithmetic on an executor's clock that saturates instead of overflowing.
+// A duration too long for the clock (duration::max() among them) reaches its end: no undefined behaviour.
+
+// ---- begin coflow/executor.hpp ----
+// coflow/executor.hpp: the small interface that drives coflow, and its virtual clock.
+// A game loop or a tool's event loop implements `executor` to run coflow workflows on its own thread.
+
+
+// ---- begin coflow/detail/inline_function.hpp ----
+// coflow/detail/inline_function.hpp: a move-only type-erased callable with inline storage.
+// Posted work and pending signals live in these, so small closures never touch the heap.
+
+#include <cstring>
+#include <new>
+
+namespace coflow::detail {
+
+template <class Sig, std::size_t Size>
+class inline_function;
+
+template <class R, class... Args, std::size_t Size>
+class inline_function<R(Args...), Size> {
+    struct ops {
+        R (*invoke)(void*, Args&&...);
+        void (*move_to)(void* from, void* to) noexcept;
+        void (*destroy)(void*) noexcept;
+    };
+
+    template <class F>
+    static constexpr bool fits_inline =
+        sizeof(F) <= Size && alignof(F) <= alignof(std::max_align_t) && std::is_nothrow_move_constructible_v<F>;
+
+    // A trivially copyable closure (the common case: a few numbers) is moved with memcpy and needs no
+    // destructor call: null entries say so, saving two indirect calls per queued signal.
+    template <class F>
+    static constexpr bool trivial = std::is_trivially_copyable_v<F> && std::is_trivially_destructible_v<F>;
+    // A closure may also say that memcpy moves it (`using trivially_relocatable = void;`): a handle
+    // with a destructor but no pointer into itself. It is then destroyed once, where it ends up.
+    template <class F>
+    static constexpr bool relocatable = trivial<F> || requires { typename F::trivially_relocatable; };
+
+    template <class F>
+    static constexpr ops inline_ops{
+        [](void* p, Args&&... a) -> R { return (*static_cast<F*>(p))(std::forward<Args>(a)...); },
+        relocatable<F> ? nullptr
+                       : +[](void* from, void* to) noexcept {
+                             ::new (to) F(std::move(*static_cast<F*>(from)));
+                             static_cast<F*>(from)->~F();
+                         },
+        trivial<F> ? nullptr : +[](void* p) noexcept { static_cast<F*>(p)->~F(); }};
+
+    // Too big to fit: the storage holds a pointer to a heap copy.
+    template <class F>
+    static constexpr ops heap_ops{
+        [](void* p, Args&&... a) -> R { return (**static_cast<F**>(p))(std::forward<Args>(a)...); },
+        nullptr,  // the pointer is copied like bytes
+        [](void* p) noexcept { delete *static_cast<F**>(p); }};
+
+public:
+    inline_function() noexcept = default;
+
+    template <class F>
+        requires(!std::is_same_v<std::remove_cvref_t<F>, inline_function> &&
+                 std::is_invocable_r_v<R, std::remove_cvref_t<F>&, Args...>)
+    inline_function(F&& f) {  // NOLINT: implicit like std::function
+        using D = std::remove_cvref_t<F>;
+        if constexpr (fits_inline<D>) {
+            ::new (static_cast<void*>(storage_)) D(std::forward<F>(f));
+            ops_ = &inline_ops<D>;
+        } else {
+            ::new (static_cast<void*>(storage_)) D*(new D(std::forward<F>(f)));
+            ops_ = &heap_ops<D>;
+        }
+    }
+
+    inline_function(inline_function&& o) noexcept : ops_(o.ops_) {
+        if (ops_) {
+            relocate(o.storage_, storage_);
+            o.ops_ = nullptr;
+        }
+    }
+
+    inline_function& operator=(inline_function&& o) noexcept {
+        if (this != &o) {
+            reset();
+            if (o.ops_) {
+                ops_ = std::exchange(o.ops_, nullptr);
+                relocate(o.storage_, storage_);
+            }
+        }
+        return *this;
+    }
+
+    inline_function(const inline_function&) = delete;
+    inline_function& operator=(const inline_function&) = delete;
+    ~inline_function() { reset(); }
+
+    explicit operator bool() const noexcept { return ops_ != nullptr; }
+
+    R operator()(Args... a) { return ops_->invoke(storage_, std::forward<Args>(a)...); }
+
+    void reset() noexcept {
+        if (ops_) {
+            if (ops_->destroy) ops_->destroy(storage_);
+            ops_ = nullptr;
+        }
+    }
+
+private:
+    void relocate(void* from, void* to) noexcept {
+        if (ops_->move_to) ops_->move_to(from, to);
+        else std::memcpy(to, from, Size);
+    }
+
+    const ops* ops_ = nullptr;
+    alignas(std::max_align_t) unsigned char storage_[Size];
+};
+
+}  // namespace coflow::detail
+// ---- end coflow/detail/inline_function.hpp ----
+
+namespace coflow {
+
+/// Durations in workflow code: any std::chrono duration converts to this.
+using duration = std::chrono::nanoseconds;
+
+/// The clock of an executor. It is virtual: it advances only when the executor says so.
+struct virtual_clock {
+    using rep = std::int64_t;
+    using period = std::nano;
+    using duration = std::chrono::nanoseconds;
+    using time_point = std::chrono::time_point<virtual_clock, duration>;
+    static constexpr bool is_steady = true;
+};
+
+/// A point on an executor's clock; the epoch (time_point{}) is when the executor was made.
+using time_point = virtual_clock::time_point;
+
+/// A unit of posted work: a move-only `void()` callable. Closures up to 40 bytes are stored inline.
+using work = detail::inline_function<void(), 40>;
+
+/// Names a timer for `executor::cancel`: whatever the executor's `post_at` returned for it.
+using timer_id = std::uint64_t;
+
+/// What drives coflow. Everything runs on the thread that drives the executor.
+///
+/// - `post(w)`: run `w` later, after the work already posted (FIFO).
+/// - `post_at(t, w)`: run `w` once the clock reaches `t`; works due at the same time run in the order
+///   posted. Returns an id for `cancel`, of the executor's choosing.
+/// - `cancel(id)`: destroy that timer's work without running it. coflow cancels the timer of every
+///   wait that ends another way (satisfied, cancelled, its frame destroyed), so that a loop of timed
+///   waits holds no memory per wait. Ids of timers already run, already taken out to run, or
+///   cancelled must be ignored. An executor may ignore every cancel: coflow's work then runs at its
+///   time and does nothing, but holds its memory until then.
+/// - `now()`: the executor's clock.
+/// - `restore_clock(t)`: optional; see below.
+///
+/// Works must never be run inside `post`, `post_at` or `cancel` (no re-entrancy), and a work may post
+/// more work.
+class executor {
+public:
+    executor() = default;
+    executor(const executor&) = delete;
+    executor& operator=(const executor&) = delete;
+    virtual ~executor() = default;
+
+    virtual void post(work w) = 0;
+    virtual timer_id post_at(time_point t, work w) = 0;
+    virtual void cancel(timer_id id) noexcept = 0;
+    [[nodiscard]] virtual time_point now() const noexcept = 0;
+
+    /// Loading a save (coflow/save.hpp) moves the clock to `t`, the time the save was made, before the
+    /// loaded runs' timers are posted. Returns false when it cannot. This default can only when now() is
+    /// `t` already: an executor whose clock can be set overrides it.
+    virtual bool restore_clock(time_point t) noexcept { return now() == t; }
+};
+
+}  // namespace coflow
+// ---- end coflow/executor.hpp ----
+
+namespace coflow::detail {
+
+/// `t + d`, or the end of the clock (time_point::max(), or min() going back) where that would overflow.
+[[nodiscard]] constexpr time_point saturating_add(time_point t, duration d) noexcept {
+    const duration since = t.time_since_epoch();
+    if (d > duration::zero() && since > duration::max() - d) return time_point::max();
+    if (d < duration::zero() && since < duration::min() - d) return time_point::min();
+    return t + d;
+}
+
+}  // namespace coflow::detail
+// ---- end coflow/detail/clock.hpp ----
+// ---- begin coflow/detail/id_map.hpp ----
+// coflow/detail/id_map.hpp: the runtime's runs by workflow id, an open-addressing table of (hash, run).
+// A lookup probes a few adjacent 16-byte entries and reads a run only when the stored hash matches, and
+// growing re-places entries by their stored hashes without touching the runs.
+
+#include <functional>
+
+namespace coflow::detail {
+
+/// Maps a workflow id to a run of type Run, which has a `std::string id` member. It does not own the runs.
+/// Linear probing, at most half full; erasing shifts the entries after it back (no tombstones).
+template <class Run>
+class id_map {
+public:
+    struct entry {
+        std::uint64_t hash = 0;
+        Run* run = nullptr;  // null: an empty entry
+    };
+
+    [[nodiscard]] static std::uint64_t hash_of(std::string_view id) noexcept {
+        return static_cast<std::uint64_t>(std::hash<std::string_view>{}(id));
+    }
+
+    /// The entry of `id`, or the empty entry where it would go (make room with reserve_one first).
+    [[nodiscard]] entry& probe(std::string_view id, std::uint64_t h) noexcept {
+        const std::size_t mask = table_.size() - 1;
+        for (std::size_t i = static_cast<std::size_t>(h) & mask;; i = (i + 1) & mask) {
+            entry& e = table_[i];
+            if (!e.run || (e.hash == h && e.run->id == id)) return e;
+        }
+    }
+
+    [[nodiscard]] Run* find(std::string_view id) const noexcept {
+        if (size_ == 0) return nullptr;
+        return const_cast<id_map*>(this)->probe(id, hash_of(id)).run;
+    }
+
+    /// Grows the table if one more entry would make it more than half full. May throw (allocation);
+    /// then nothing changed.
+    void reserve_one() {
+        if (2 * (size_ + 1) <= table_.size()) return;
+        std::vector<entry> old(table_.size() ? 2 * table_.size() : 16);
+        old.swap(table_);
+        const std::size_t mask = table_.size() - 1;
+        for (const entry& e : old) {
+            if (!e.run) continue;
+            std::size_t i = static_cast<std::size_t>(e.hash) & mask;
+            while (table_[i].run) i = (i + 1) & mask;
+            table_[i] = e;
+        }
+    }
+
+    /// Fills an empty entry found by probe().
+    void occupy(entry& e, std::uint64_t h, Run* run) noexcept {
+        e.hash = h;
+        e.run = run;
+        ++size_;
+    }
+
+    /// Empties entry `e` (found by probe()), moving later entries of its cluster back into the gap.
+    void erase(entry& e) noexcept {
+        const std::size_t mask = table_.size() - 1;
+        std::size_t gap = static_cast<std::size_t>(&e - table_.data());
+        for (std::size_t j = (gap + 1) & mask; table_[j].run; j = (j + 1) & mask) {
+            const std::size_t home = static_cast<std::size_t>(table_[j].hash) & mask;
+            // Entry j may fill the gap if its home is not in (gap, j] (cyclically).
+            const bool home_in_between = gap < j ? (gap < home && home <= j) : (gap < home || home <= j);
+            if (!home_in_between) {
+                table_[gap] = table_[j];
+                gap = j;
+            }
+        }
+        table_[gap] = entry{};
+        --size_;
+    }
+
+    [[nodiscard]] std::size_t size() const noexcept { return size_; }
+
+    /// Calls f(Run&) for every run, in table order.
+    template <class F>
+    void for_each(F&& f) const {
+        for (const entry& e : table_)
+            if (e.run) f(*e.run);
+    }
+
+    /// Forgets every entry (the runs are the caller's to delete).
+    void clear() noexcept {
+        table_.clear();
+        size_ = 0;
+    }
+
+private:
+    std::vector<entry> table_;
+    std::size_t size_ = 0;
+};
+
+}  // namespace coflow::detail
+// ---- end coflow/detail/id_map.hpp ----
+// ---- begin coflow/detail/intrusive_list.hpp ----
+// coflow/detail/intrusive_list.hpp: a doubly linked list threaded through its elements.
+// Waiters link themselves into condition, channel and ready lists without allocating, and unlink on destruction.
+
+
+namespace coflow::detail {
+
+/// A hook an element inherits once per list it can be in; Tag tells the hooks apart.
+template <class Tag>
+struct list_hook {
+    list_hook* prev = nullptr;
+    list_hook* next = nullptr;
+
+    list_hook() = default;
+    list_hook(const list_hook&) = delete;
+    list_hook& operator=(const list_hook&) = delete;
+
+    [[nodiscard]] bool linked() const noexcept { return next != nullptr; }
+
+    void unlink() noexcept {
+        if (!next) return;
+        prev->next = next;
+        next->prev = prev;
+        prev = next = nullptr;
+    }
+
+    /// Puts `other` (not linked) where this hook is in its list, and unlinks this one.
+    void replace_with(list_hook& other) noexcept {
+        if (!next) return;
+        other.prev = prev;
+        other.next = next;
+        prev->next = &other;
+        next->prev = &other;
+        prev = next = nullptr;
+    }
+};
+
+/// A FIFO list of T (which derives from list_hook<Tag>). It never owns its elements.
+template <class T, class Tag>
+class intrusive_list {
+public:
+    using hook = list_hook<Tag>;
+
+    intrusive_list() noexcept { head_.prev = head_.next = &head_; }
+    intrusive_list(const intrusive_list&) = delete;
+    intrusive_list& operator=(const intrusive_list&) = delete;
+    ~intrusive_list() { clear(); }
+
+    [[nodiscard]] bool empty() const noexcept { return head_.next == &head_; }
+
+    void push_back(T& item) noexcept {
+        hook& h = item;
+        h.unlink();
+        h.prev = head_.prev;
+        h.next = &head_;
+        head_.prev->next = &h;
+        head_.prev = &h;
+    }
+
+    [[nodiscard]] T* front() noexcept { return empty() ? nullptr : static_cast<T*>(head_.next); }
+
+    T* pop_front() noexcept {
+        T* item = front();
+        if (item) static_cast<hook&>(*item).unlink();
+        return item;
+    }
+
+    /// Unlinks every element (the elements stay alive).
+    void clear() noexcept {
+        while (!empty()) head_.next->unlink();
+    }
+
+    [[nodiscard]] std::size_t size() const noexcept {
+        std::size_t n = 0;
+        for (const hook* h = head_.next; h != &head_; h = h->next) ++n;
+        return n;
+    }
+
+    /// Calls f(T&) for each element, in order; f may unlink the element it is given.
+    template <class F>
+    void for_each(F&& f) {
+        hook* h = head_.next;
+        while (h != &head_) {
+            hook* next = h->next;
+            f(*static_cast<T*>(h));
+            h = next;
+        }
+    }
+
+private:
+    hook head_;
+};
+
+}  // namespace coflow::detail
+// ---- end coflow/detail/intrusive_list.hpp ----
+// ---- begin coflow/detail/promise.hpp ----
+// coflow/detail/promise.hpp: the promise family shared by task<R> and workflow<R>.
+// A non-template base holds the continuation, the exception and the final awaiter (via the trampoline).
+
+
+
+namespace coflow::detail {
+
+class promise_base;
+
+/// Who is told when a coroutine with no awaiting caller finishes: the workflow instance that runs it
+/// (as its body or as an async signal handler). It may destroy the frame it is given.
+class coroutine_root {
+public:
+    virtual void on_root_done(std::coroutine_handle<> frame, promise_base& p) noexcept = 0;
+
+protected:
+    ~coroutine_root() = default;
+};
+
+/// Marks a type that workflow code may co_await (see promise_base::await_transform).
+template <class A>
+concept workflow_awaitable = requires { typename std::remove_cvref_t<A>::coflow_awaitable; };
+
+struct handler_tag {};
+
+// g++ 12 destroys twice a temporary made inside a co_await expression when building it gave the
+// compiler cleanups of its parts: an aggregate whose destructor is not trivial (`input{name, 3}`), or a
+// lambda capturing such values by copy. coflow's calls mark the awaitable they return when an argument
+// is such a temporary, and await_transform refuses to await it in the expression that made it.
+
+/// An argument that is a temporary aggregate with a non-trivial destructor (std::move of a local one
+/// counts too: C++ cannot tell them apart).
+template <class A>
+inline constexpr bool fragile_temporary_v = !std::is_lvalue_reference_v<A> &&
+                                            std::is_aggregate_v<std::remove_cvref_t<A>> &&
+                                            !std::is_trivially_destructible_v<std::remove_cvref_t<A>>;
+
+/// A callable argument that is a temporary with a non-trivial destructor (closures are not aggregates,
+/// so any such temporary counts).
+template <class F>
+inline constexpr bool fragile_callable_v =
+    !std::is_lvalue_reference_v<F> && !std::is_trivially_destructible_v<std::remove_cvref_t<F>>;
+
+/// An awaitable whose call was given a fragile temporary: awaiting it as the temporary it is refused
+/// (await_transform); awaiting it from a variable, made in an earlier statement, is fine.
+template <class A>
+class [[nodiscard]] given_fragile_temporary : public A {
+public:
+    using coflow_given_fragile_temporary = void;
+    explicit given_fragile_temporary(A&& a) noexcept(std::is_nothrow_move_constructible_v<A>) : A(std::move(a)) {}
+};
+
+/// What a call returns: the awaitable A, marked when it was given a fragile temporary.
+template <bool Fragile, class A>
+using maybe_fragile_t = std::conditional_t<Fragile, given_fragile_temporary<A>, A>;
+
+/// Awaits the awaiter it points to (see promise_base::await_transform).
+template <class A>
+struct awaiter_ref {
+    A* a;
+    bool await_ready() { return a->await_ready(); }
+    template <class H>
+    auto await_suspend(H h) {
+        return a->await_suspend(h);
+    }
+    decltype(auto) await_resume() { return a->await_resume(); }
+};
+
+class promise_base : public list_hook<handler_tag> {
+public:
+    std::suspend_always initial_suspend() noexcept { return {}; }  // lazy: the awaiter or the runtime starts it
+
+    struct final_awaiter {
+        bool await_ready() noexcept { return false; }
+        // Hands control back to the awaiting coroutine through the engine's trampoline, so chains of
+        // awaits never grow the stack. A root coroutine has no awaiter: its instance is told instead
+        // (and may destroy this frame).
+        template <class P>
+        void await_suspend(std::coroutine_handle<P> h) noexcept {
+            promise_base& p = h.promise();
+            if (p.continuation) current_activation->next = p.continuation;
+            else if (p.root) p.root->on_root_done(h, p);
+        }
+        void await_resume() noexcept {}
+    };
+
+    final_awaiter final_suspend() noexcept { return {}; }
+    void unhandled_exception() noexcept { exception = std::current_exception(); }
+
+    // Workflow code runs only when the runtime resumes it; an awaitable from elsewhere could resume it
+    // on another thread or outside the executor, breaking the determinism contract.
+    //
+    // An awaiter given as a temporary is moved into a value that the compiler keeps in the frame, and
+    // one given as an lvalue is wrapped in a pointer-sized proxy: g++ 12 mishandles references returned
+    // from await_transform (it copies or relocates the awaiter), and our awaiters must stay in place.
+    //
+    // A deferred awaitable (wait_condition's) is only a description; its awaiter is built here, as the
+    // returned prvalue, directly where the frame keeps it: the frame holds one waiter, not a copy too.
+    template <class A>
+    auto await_transform(A&& a) noexcept(!requires { typename std::remove_cvref_t<A>::coflow_deferred; } &&
+                                         (std::is_lvalue_reference_v<A> ||
+                                          std::is_nothrow_move_constructible_v<std::remove_cvref_t<A>>)) {
+        static_assert(workflow_awaitable<A>,
+                      "workflow code may only co_await coflow awaitables (task, wait_condition, sleep, "
+                      "signal_channel::receive, ...): other awaitables would resume it outside the executor");
+        using D = std::remove_cvref_t<A>;
+        if constexpr (requires { typename D::coflow_given_fragile_temporary; })
+            static_assert(std::is_lvalue_reference_v<A>,
+                          "an argument of this co_await's call is a temporary that g++ 12 destroys twice inside a "
+                          "co_await expression (an aggregate with a non-trivial destructor, such as input{name, "
+                          "3} or std::move of one, or a lambda capturing such values by copy): pass a named "
+                          "variable, or make the call a statement of its own and co_await the variable it gives; "
+                          "a workflow<R> body ends with `co_return coflow::continue_as_new(...)`, which needs no "
+                          "co_await");
+        if constexpr (requires { typename D::coflow_deferred; }) return D(std::forward<A>(a)).make();
+        else if constexpr (!std::is_lvalue_reference_v<A>) return D(std::move(a));
+        else if constexpr (requires { a.await_ready(); }) return awaiter_ref<D>{&a};
+        else return a.operator co_await();  // a task lvalue: its awaiter, by value
+    }
+
+    std::coroutine_handle<> continuation{};
+    coroutine_root* root = nullptr;
+    std::coroutine_handle<> self{};  // set for roots only, so the instance can destroy the frame
+    std::exception_ptr exception;
+};
+
+/// Task frames whose destruction waits for frames being destroyed. Destroying a frame suspended in
+/// `co_await child` destroys the child's task, whose frame may be suspended the same way, and so on down
+/// a chain as deep as workflow code made it. Up to `max_nested_frame_destroys` levels this recursion is
+/// kept (each child goes before the rest of the frame awaiting it, which its destructors may rely on);
+/// a frame deeper than that is queued here, and the outermost destruction destroys the queued frames
+/// one at a time, so tearing down a chain of any depth needs a bounded stack.
+struct frame_graveyard {
+    promise_base* first = nullptr;  // linked through their handler hooks (a task's frame is never a handler)
+    unsigned depth = 0;             // task frames being destroyed, one inside another
+};
+
+inline thread_local frame_graveyard graveyard;
+
+inline constexpr unsigned max_nested_frame_destroys = 64;
+
+/// Destroys the frame of a task (`p` is its promise), or queues it if too many are being destroyed.
+inline void destroy_task_frame(std::coroutine_handle<> frame, promise_base& p) noexcept {
+    if (frame.done()) {  // a finished frame awaits no child
+        frame.destroy();
+        return;
+    }
+    if (graveyard.depth == max_nested_frame_destroys) {
+        p.self = frame;
+        p.list_hook<handler_tag>::next = graveyard.first;
+        graveyard.first = &p;
+        return;
+    }
+    ++graveyard.depth;
+    frame.destroy();
+    --graveyard.depth;
+    if (graveyard.depth != 0) return;
+    while (promise_base* q = graveyard.first) {
+        graveyard.first = static_cast<promise_base*>(q->list_hook<handler_tag>::next);
+        ++graveyard.depth;
+        q->self.destroy();
+        --graveyard.depth;
+    }
+}
+
+template <class R>
+class value_promise : public promise_base {
+public:
+    static_assert(!std::is_reference_v<R>, "task<R> and workflow<R> return values, not references");
+
+    void return_value(R v) noexcept(std::is_nothrow_move_constructible_v<R>) { value_.emplace(std::move(v)); }
+
+    /// The result, or the exception the coroutine ended with.
+    R take() {
+        rethrow_if_set(exception);
+        return std::move(*value_);
+    }
+
+    [[nodiscard]] bool has_value() const noexcept { return value_.has_value(); }
+
+private:
+    std::optional<R> value_;
+};
+
+template <>
+class value_promise<void> : public promise_base {
+public:
+    void return_void() noexcept {}
+    void take() {
+        rethrow_if_set(exception);
+    }
+};
+
+}  // namespace coflow::detail
+// ---- end coflow/detail/promise.hpp ----
+// ---- begin coflow/detail/random.hpp ----
+// coflow/detail/random.hpp: a small deterministic PRNG (splitmix64) for run ids and workflow randomness.
+// Its output is the same on every platform, unlike the std distributions.
+
+
+namespace coflow::detail {
+
+class splitmix64 {
+public:
+    using result_type = std::uint64_t;
+
+    constexpr explicit splitmix64(std::uint64_t seed = 0) noexcept : state_(seed) {}
+
+    static constexpr result_type min() noexcept { return 0; }
+    static constexpr result_type max() noexcept { return std::numeric_limits<result_type>::max(); }
+
+    constexpr result_type operator()() noexcept {
+        std::uint64_t z = (state_ += 0x9e3779b97f4a7c15ULL);
+        z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+        z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+        return z ^ (z >> 31);
+    }
+
+    /// A uniform integer in [lo, hi], the same on every platform.
+    constexpr std::uint64_t uniform(std::uint64_t lo, std::uint64_t hi) noexcept {
+        const std::uint64_t span = hi - lo;
+        if (span == max()) return (*this)();
+        const std::uint64_t n = span + 1;
+        const std::uint64_t limit = max() - max() % n;  // reject the biased tail
+        std::uint64_t x = (*this)();
+        while (x >= limit) x = (*this)();
+        return lo + x % n;
+    }
+
+    /// A uniform double in [0, 1), the same on every platform.
+    constexpr double uniform01() noexcept { return static_cast<double>((*this)() >> 11) * 0x1.0p-53; }
+
+    /// The state: a generator made from it yields what this one yields next.
+    [[nodiscard]] constexpr std::uint64_t state() const noexcept { return state_; }
+
+private:
+    std::uint64_t state_;
+};
+
+}  // namespace coflow::detail
+// ---- end coflow/detail/random.hpp ----
+// ---- begin coflow/detail/replay_check.hpp ----
+// coflow/detail/replay_check.hpp: what a replay compares, event by event, with the recorded history.
+// The engine calls it for each event the replayed run records; replay.hpp drives the run.
+
+
+// ---- begin coflow/history.hpp ----
+// coflow/history.hpp: a run's event history (opt-in), how arguments become text, and its exports.
+// JSON lines for tools, Chrome trace-event JSON for Perfetto / chrome://tracing.
+
+
+
+namespace coflow {
+
+/// The kinds of history events. Their names (to_string) are the "event" field of the exports.
+enum class event_kind {
+    workflow_started,     ///< name: workflow type; args: the run's arguments
+    signal_accepted,      ///< name: signal; args: its arguments (an input: replay feeds it back)
+    signal_handled,       ///< name: signal; args: [its order in the run, from 1]
+    cancel_requested,     ///< an input
+    wait_started,         ///< name: what it waits on (wait_condition, sleep, signal_channel, child_result,
+                          ///< signal_sent, mutex, semaphore, when_any, when_all, task_scope::join, and
+                          ///< task_start for a spawned task queued to start); args: [its label], if it has one
+    wait_ended,           ///< name: as wait_started; args: ["fired" | "timed_out" | "cancelled"]
+    timer_started,        ///< args: [duration in ns]
+    timer_fired,          ///<
+    child_started,        ///< name: child workflow id; args: [child type]
+    child_closed,         ///< name: child workflow id; args: [status, reason (terminated) or timeout (timed out)]
+    signal_sent,          ///< name: target id; args: [signal, "accepted" or the error]
+    continued_as_new,     ///< args: the new run's arguments
+    workflow_completed,   ///< args: [result]
+    workflow_failed,      ///< args: [error message]
+    workflow_cancelled,   ///<
+    workflow_terminated,  ///< args: [reason]
+    workflow_timed_out,   ///< args: ["execution" | "run", the timeout in ns] (an input: replay times the run out)
+    update_accepted,      ///< name: update; args: [update id, its arguments...] (an input: replay feeds it back)
+    update_completed,     ///< name: update; args: [update id, result or error message]
+    patched,              ///< name: patch id (coflow::patched): the run took the patched code path
+};
+
+/// The last event kind (for range checks of read or hand-made histories).
+inline constexpr event_kind last_event_kind = event_kind::patched;
+
+[[nodiscard]] constexpr std::string_view to_string(event_kind k) noexcept {
+    switch (k) {
+        case event_kind::workflow_started: return "workflow_started";
+        case event_kind::signal_accepted: return "signal_accepted";
+        case event_kind::signal_handled: return "signal_handled";
+        case event_kind::cancel_requested: return "cancel_requested";
+        case event_kind::wait_started: return "wait_started";
+        case event_kind::wait_ended: return "wait_ended";
+        case event_kind::timer_started: return "timer_started";
+        case event_kind::timer_fired: return "timer_fired";
+        case event_kind::child_started: return "child_started";
+        case event_kind::child_closed: return "child_closed";
+        case event_kind::signal_sent: return "signal_sent";
+        case event_kind::continued_as_new: return "continued_as_new";
+        case event_kind::workflow_completed: return "workflow_completed";
+        case event_kind::workflow_failed: return "workflow_failed";
+        case event_kind::workflow_cancelled: return "workflow_cancelled";
+        case event_kind::workflow_terminated: return "workflow_terminated";
+        case event_kind::workflow_timed_out: return "workflow_timed_out";
+        case event_kind::update_accepted: return "update_accepted";
+        case event_kind::update_completed: return "update_completed";
+        case event_kind::patched: return "patched";
+    }
+    return "unknown";
+}
+
+/// The events that close a run: nothing is recorded after one.
+[[nodiscard]] constexpr bool is_closing(event_kind k) noexcept {
+    return k == event_kind::workflow_completed || k == event_kind::workflow_failed ||
+           k == event_kind::workflow_cancelled || k == event_kind::workflow_terminated ||
+           k == event_kind::workflow_timed_out || k == event_kind::continued_as_new;
+}
+
+/// One event of a run. `args` holds JSON values (see history_text).
+struct history_event {
+    event_kind kind{};
+    std::int64_t time_ns = 0;  ///< the executor's clock when it happened
+    std::string name;
+    std::vector<std::string> args;
+    std::shared_ptr<detail::arg_pack_base> input;  ///< inputs: a copy of the arguments, for replay
+    std::exception_ptr error;                      ///< signal_sent: what the target refused; child_closed: why it failed
+    /// signal_accepted, cancel_requested: the run's own code sent it (to itself), so replay makes it
+    /// again rather than feeding it as an input.
+    bool self_sent = false;
+    /// wait_started, wait_ended: a signal handler waits, not the body. A run's handlers may wait at the
+    /// same time as its body and as each other, so its waits need not nest.
+    bool in_handler = false;
+    std::size_t start_index = 0;  ///< wait_ended: the index of the wait_started it ends
+
+    /// "#index kind name [args] @time": how events are named in nondeterminism errors.
+    [[nodiscard]] std::string describe(std::size_t index) const {
+        std::string s = "#" + std::to_string(index) + " " + std::string(to_string(kind));
+        if (!name.empty()) s += " " + name;
+        if (self_sent) s += " (self-sent)";
+        if (!args.empty()) {
+            s += " [";
+            for (std::size_t i = 0; i < args.size(); ++i) (s += i ? ", " : "") += args[i];
+            s += "]";
+        }
+        return s + " @" + std::to_string(time_ns) + "ns";
+    }
+
+    /// Same decision: kind, name, arguments and time (the replay check compares these).
+    [[nodiscard]] bool same_as(const history_event& o) const {
+        return kind == o.kind && name == o.name && args == o.args && time_ns == o.time_ns && self_sent == o.self_sent;
+    }
+};
+
+/// The events of one run, in order.
+struct history {
+    std::string workflow_id;
+    std::string run_id;
+    std::string workflow_type;
+    std::uint64_t seed = 0;  ///< the run's random() seed, so replay draws the same numbers
+    /// The run's timeouts (start options) in ns, 0 for none, and its chain's execution deadline (executor
+    /// time in ns, 0 for none): replay gives them to the replayed run, so that coflow::info() says the same.
+    std::int64_t execution_timeout_ns = 0, run_timeout_ns = 0, execution_deadline_ns = 0;
+    std::vector<history_event> events;
+
+    /// One JSON object per line: {"workflow_id","run_id","index","time_ns","event","name","args"}.
+    [[nodiscard]] std::string to_json_lines() const {
+        std::string out;
+        for (std::size_t i = 0; i < events.size(); ++i) {
+            const history_event& e = events[i];
+            out += "{\"workflow_id\":";
+            detail::append_json_string(out, workflow_id);
+            out += ",\"run_id\":";
+            detail::append_json_string(out, run_id);
+            out += ",\"index\":" + std::to_string(i) + ",\"time_ns\":" + std::to_string(e.time_ns) + ",\"event\":\"";
+            out += to_string(e.kind);
+            out += "\",\"name\":";
+            detail::append_json_string(out, e.name);
+            out += ",\"args\":[";
+            for (std::size_t a = 0; a < e.args.size(); ++a) (out += a ? "," : "") += e.args[a];
+            out += e.self_sent ? "],\"self_sent\":true}\n" : "]}\n";
+        }
+        return out;
+    }
+};
+
+namespace detail {
+
+/// Writes runs into a Chrome trace-event document (see to_chrome_trace).
+class trace_writer {
+public:
+    explicit trace_writer(std::string& out) : out_(out) {}
+
+    void add(const history& h, std::size_t pid) {
+        pid_ = pid;
+        std::string label;
+        append_json_string(label, h.workflow_id + " (" + h.workflow_type + ", run " + h.run_id.substr(0, 8) + ")");
+        emit("M", 0, "process_name", ",\"args\":{\"name\":" + label + "}");
+        emit("M", 0, "process_sort_index", ",\"args\":{\"sort_index\":" + std::to_string(pid) + "}");
+        emit("M", 0, "thread_name", ",\"args\":{\"name\":\"workflow\"}");
+        run_.clear();
+        body_.clear();
+        handlers_.clear();
+        for (std::size_t i = 0; i < h.events.size(); ++i) add_event(h.events[i], i);
+        if (!h.events.empty()) close_all(h.events.back().time_ns, "open at export");
+    }
+
+private:
+    struct open_wait {
+        std::size_t start;  // the index of its wait_started
+        std::string name;
+        std::uint64_t id;  // async slices (handlers' waits) only
+    };
+
+    void add_event(const history_event& e, std::size_t index) {
+        std::string args = ",\"args\":{\"detail\":[";
+        for (std::size_t a = 0; a < e.args.size(); ++a) (args += a ? "," : "") += e.args[a];
+        args += "]}";
+        switch (e.kind) {
+            case event_kind::workflow_started:
+                close_all(e.time_ns, "run restarted");
+                run_ = "run " + e.name;
+                emit("B", e.time_ns, run_, args);
+                return;
+            case event_kind::wait_started:
+                if (e.in_handler) {
+                    handlers_.push_back({index, "handler wait: " + e.name, ++async_ids_});
+                    emit("b", e.time_ns, handlers_.back().name, async_id(handlers_.back().id) + args);
+                } else {
+                    body_.push_back({index, "wait: " + e.name, 0});
+                    emit("B", e.time_ns, body_.back().name, args);
+                }
+                return;
+            case event_kind::wait_ended:
+                if (end_wait(e.start_index, e.time_ns, args)) return;
+                break;  // its start is not open here: an instant
+            case event_kind::workflow_completed:
+            case event_kind::workflow_failed:
+            case event_kind::workflow_cancelled:
+            case event_kind::workflow_terminated:
+            case event_kind::workflow_timed_out:
+            case event_kind::continued_as_new:
+                emit("i", e.time_ns, to_string(e.kind), args + ",\"s\":\"t\"");
+                close_all(e.time_ns, "the run closed");
+                return;
+            default: break;
+        }
+        emit("i", e.time_ns, std::string(to_string(e.kind)) + (e.name.empty() ? "" : " " + e.name),
+             args + ",\"s\":\"t\"");
+    }
+
+    // Ends the open wait that began at event `start`, if there is one.
+    bool end_wait(std::size_t start, std::int64_t ts, std::string_view args) {
+        for (std::size_t k = handlers_.size(); k-- > 0;)
+            if (handlers_[k].start == start) {
+                emit("e", ts, handlers_[k].name, async_id(handlers_[k].id) + std::string(args));
+                handlers_.erase(handlers_.begin() + static_cast<std::ptrdiff_t>(k));
+                return true;
+            }
+        for (std::size_t k = body_.size(); k-- > 0;)
+            if (body_[k].start == start) {
+                while (body_.size() > k + 1) end_body_wait(ts, "a later wait ended first");  // never, from coflow
+                emit("E", ts, body_.back().name, args);
+                body_.pop_back();
+                return true;
+            }
+        return false;
+    }
+
+    void end_body_wait(std::int64_t ts, std::string_view why) {
+        emit("E", ts, body_.back().name, unfinished(why));
+        body_.pop_back();
+    }
+
+    // Ends every slice still open (the run's last): waits a closing run cut short, or a run still open.
+    void close_all(std::int64_t ts, std::string_view why) {
+        while (!body_.empty()) end_body_wait(ts, why);
+        for (const open_wait& w : handlers_) emit("e", ts, w.name, async_id(w.id) + unfinished(why));
+        handlers_.clear();
+        if (!run_.empty()) emit("E", ts, run_, "");
+        run_.clear();
+    }
+
+    static std::string unfinished(std::string_view why) {
+        return ",\"args\":{\"unfinished\":\"" + std::string(why) + "\"}";
+    }
+    static std::string async_id(std::uint64_t id) {
+        return ",\"cat\":\"handler_wait\",\"id\":" + std::to_string(id);
+    }
+
+    void emit(std::string_view ph, std::int64_t ts_ns, std::string_view name, std::string_view extra) {
+        out_ += first_ ? "\n" : ",\n";
+        first_ = false;
+        out_ += "{\"ph\":\"";
+        out_ += ph;
+        out_ += "\",\"pid\":" + std::to_string(pid_) + ",\"tid\":" + std::to_string(pid_) + ",\"ts\":";
+        // Microseconds, exactly.
+        const std::uint64_t ns = ts_ns < 0 ? 0 - static_cast<std::uint64_t>(ts_ns) : static_cast<std::uint64_t>(ts_ns);
+        if (ts_ns < 0) out_ += '-';
+        out_ += std::to_string(ns / 1000);
+        const auto frac = static_cast<unsigned>(ns % 1000);
+        out_ += '.';
+        out_ += static_cast<char>('0' + frac / 100);
+        out_ += static_cast<char>('0' + frac / 10 % 10);
+        out_ += static_cast<char>('0' + frac % 10);
+        out_ += ",\"name\":";
+        append_json_string(out_, name);
+        out_ += extra;
+        out_ += "}";
+    }
+
+    std::string& out_;
+    bool first_ = true;
+    std::size_t pid_ = 0;
+    std::uint64_t async_ids_ = 0;  // async slices' ids, unique in the document
+    std::string run_;              // the open run slice's name (empty: none)
+    std::vector<open_wait> body_;
+    std::vector<open_wait> handlers_;
+};
+
+}  // namespace detail
+
+/// Several runs' histories as one Chrome trace-event JSON document: open it in https://ui.perfetto.dev or
+/// chrome://tracing. Each run is a process, numbered from 1 in start order and named "id (type, run
+/// <first 8 of its run id>)". Its track holds the run as a slice, the body's waits as slices inside it and
+/// other events as instants. Signal handlers' waits may overlap the body's and each other's, so they are
+/// async slices of the run's process. What a run leaves open (waits its end cut short, or the run itself
+/// when it is still open) ends with its last event, with an "unfinished" argument saying why.
+[[nodiscard]] inline std::string to_chrome_trace(const std::vector<std::shared_ptr<const history>>& runs) {
+    std::string out = "{\"displayTimeUnit\":\"ms\",\"traceEvents\":[";
+    detail::trace_writer w(out);
+    for (std::size_t t = 0; t < runs.size(); ++t) w.add(*runs[t], t + 1);
+    out += "\n]}\n";
+    return out;
+}
+
+}  // namespace coflow
+// ---- end coflow/history.hpp ----
+
+namespace coflow::detail {
+
+class instance_base;
+
+/// Events that came to a run from outside its code: replay feeds them at their recorded place. A
+/// child's closing is one (replay does not re-run children), and so is a timeout; signals a run sent
+/// itself are not.
+[[nodiscard]] inline bool is_input(const history_event& e) noexcept {
+    switch (e.kind) {
+        case event_kind::signal_accepted:
+        case event_kind::cancel_requested: return !e.self_sent;
+        case event_kind::workflow_terminated:
+        case event_kind::workflow_timed_out:
+        case event_kind::child_closed: return true;
+        default: return false;
+    }
+}
+
+/// Compares each event a replayed run records with the recorded history (see replay.hpp).
+struct replay_check {
+    const history* expected;
+    const history* actual = nullptr;
+    std::string mismatch{};     // the first difference, once found
+    bool target_added = false;  // runs added after the replayed one are stand-ins (engine::add)
+    // Feeds input event k to the run (set by replay()); throws what it cannot feed.
+    void (*feed)(replay_check&, instance_base& run, std::size_t k) = nullptr;
+    void* driver = nullptr;   // what `feed` needs
+    std::exception_ptr fault;  // what feeding an input in the middle of a step threw (replay rethrows it)
+    bool feeding = false;
+
+    void compare(const history_event& got, std::size_t index) {
+        if (!mismatch.empty()) return;
+        if (index >= expected->events.size())
+            mismatch = "history of workflow '" + expected->workflow_id + "': the replayed run made event " +
+                       got.describe(index) + ", which is past the end of the recorded history (" +
+                       std::to_string(expected->events.size()) + " events)";
+        else if (!expected->events[index].same_as(got))
+            mismatch = "history of workflow '" + expected->workflow_id + "' differs at event " +
+                       std::to_string(index) + ": expected " + expected->events[index].describe(index) + ", got " +
+                       got.describe(index);
+    }
+
+    /// Before the run records `next`: inputs the history shows first arrived in the middle of a step (a
+    /// parent's cancellation reaching the child that asked for it, say), so they are fed here, in place.
+    void feed_inputs_before(const history_event& next, instance_base& run) {
+        if (!feed || feeding || !mismatch.empty()) return;
+        feeding = true;
+        guarded(
+            [&] {
+                for (std::size_t k = actual->events.size(); k < expected->events.size() && mismatch.empty();
+                     k = actual->events.size()) {
+                    const history_event& input = expected->events[k];
+                    if (!is_input(input) || input.same_as(next)) break;
+                    feed(*this, run, k);
+                    if (actual->events.size() == k) break;  // fed nothing: compare() reports the difference
+                }
+            },
+            [&](std::exception_ptr e) {
+                if (!fault) fault = std::move(e);
+                if (mismatch.empty()) mismatch = "an input could not be fed";
+            });
+        feeding = false;
+    }
+};
+
+}  // namespace coflow::detail
+// ---- end coflow/detail/replay_check.hpp ----
+// ---- begin coflow/detail/ring.hpp ----
+// coflow/detail/ring.hpp: a growable FIFO ring buffer that starts with no allocation.
+// Inboxes and channels use it: O(1) push and pop, amortised growth, memory released on demand.
+
+
+
+namespace coflow::detail {
+
+template <class T>
+class ring {
+public:
+    ring() noexcept = default;
+    ring(const ring&) = delete;
+    ring& operator=(const ring&) = delete;
+    ring(ring&& o) noexcept : buf_(o.buf_), cap_(o.cap_), head_(o.head_), size_(o.size_) {
+        o.buf_ = nullptr;
+        o.cap_ = o.head_ = o.size_ = 0;
+    }
+    ring& operator=(ring&& o) noexcept {
+        if (this != &o) {
+            release();
+            buf_ = std::exchange(o.buf_, nullptr);
+            cap_ = std::exchange(o.cap_, 0);
+            head_ = std::exchange(o.head_, 0);
+            size_ = std::exchange(o.size_, 0);
+        }
+        return *this;
+    }
+    ~ring() { release(); }
+
+    [[nodiscard]] bool empty() const noexcept { return size_ == 0; }
+    [[nodiscard]] std::size_t size() const noexcept { return size_; }
+    [[nodiscard]] std::size_t capacity() const noexcept { return cap_; }
+
+    template <class... A>
+    T& emplace_back(A&&... a) {
+        if (size_ == cap_) [[unlikely]]
+            grow();
+        T* slot = buf_ + ((head_ + size_) & (cap_ - 1u));
+        ::new (static_cast<void*>(slot)) T(std::forward<A>(a)...);
+        ++size_;
+        return *slot;
+    }
+    void push_back(T&& v) { emplace_back(std::move(v)); }
+
+    [[nodiscard]] T& front() noexcept { return buf_[head_]; }
+    [[nodiscard]] T& operator[](std::size_t i) noexcept { return buf_[(head_ + i) & (cap_ - 1u)]; }
+    [[nodiscard]] const T& operator[](std::size_t i) const noexcept { return buf_[(head_ + i) & (cap_ - 1u)]; }
+
+    void pop_front() noexcept {
+        std::destroy_at(buf_ + head_);
+        head_ = (head_ + 1u) & (cap_ - 1u);
+        --size_;
+    }
+
+    void clear() noexcept {
+        while (size_) pop_front();
+        head_ = 0;
+    }
+
+    /// Destroys the elements and gives the buffer back.
+    void release() noexcept {
+        clear();
+        if (buf_) std::allocator<T>{}.deallocate(buf_, cap_);
+        buf_ = nullptr;
+        cap_ = 0;
+    }
+
+private:
+    [[gnu::noinline]] void grow() {  // out of line, so that emplace_back inlines where it is hot
+        if (cap_ >= (std::uint32_t{1} << 31)) detail::raise(std::length_error("coflow: queue longer than 2^31 items"));
+        const std::uint32_t cap = cap_ ? cap_ * 2 : first_capacity;  // a power of two, so wrapping is a mask
+        T* nb = std::allocator<T>{}.allocate(cap);
+        // Strong guarantee, as std::vector gives: a type whose move may throw is copied, and if a copy
+        // throws, the new buffer is undone and the ring is as it was.
+        std::uint32_t built = 0;
+        guarded(
+            [&] {
+                for (; built < size_; ++built)
+                    ::new (static_cast<void*>(nb + built)) T(std::move_if_noexcept(buf_[(head_ + built) & (cap_ - 1u)]));
+            },
+            [&](std::exception_ptr e) {
+                std::destroy(nb, nb + built);
+                std::allocator<T>{}.deallocate(nb, cap);
+                std::rethrow_exception(std::move(e));
+            });
+        for (std::uint32_t i = 0; i < size_; ++i) std::destroy_at(buf_ + ((head_ + i) & (cap_ - 1u)));
+        if (buf_) std::allocator<T>{}.deallocate(buf_, cap_);
+        buf_ = nb;
+        cap_ = cap;
+        head_ = 0;
+    }
+
+    // Small items start four to a buffer; big ones (an inbox's pending signals) one, because a workflow
+    // that takes its signals one at a time, the usual case, never needs more.
+    static constexpr std::uint32_t first_capacity = sizeof(T) >= 64 ? 1 : 4;
+
+    // 32-bit counts keep an idle inbox at 24 bytes: a suspended workflow is mostly such small parts.
+    T* buf_ = nullptr;
+    std::uint32_t cap_ = 0;
+    std::uint32_t head_ = 0;
+    std::uint32_t size_ = 0;
+};
+
+}  // namespace coflow::detail
+// ---- end coflow/detail/ring.hpp ----
+// ---- begin coflow/detail/timers.hpp ----
+// coflow/detail/timers.hpp: the engine's table of armed timers, each the timeout of one suspended wait.
+// A slot names its waiter and the executor's id for the timer, so that a wait ending early cancels it.
+
+
+
+namespace coflow::detail {
+
+class waiter;
+
+/// The armed timers, by slot. The executor's work for a timer carries its slot and generation: a work
+/// that runs after its wait ended (its time came before cancel reached it) finds another generation
+/// and does nothing.
+class timer_table {
+public:
+    /// Takes a slot for `w`'s timer due at `due`; `posted` gives it the executor's id next.
+    [[nodiscard]] std::uint32_t take(waiter& w, time_point due) {
+        if (free_.empty()) [[unlikely]]
+            add_slot();
+        const std::uint32_t s = free_.back();
+        free_.pop_back();
+        slots_[s].w = &w;
+        slots_[s].due = due;
+        slots_[s].seq = next_seq_++;
+        return s;
+    }
+
+    void posted(std::uint32_t s, timer_id id) noexcept {
+        slots_[s].id = id;
+        slots_[s].in_executor = true;
+    }
+
+    /// Gives the slot back (the wait ended); sets `id` and returns true when the executor still holds
+    /// the timer's work, which the caller then cancels.
+    bool release(std::uint32_t s, timer_id& id) noexcept {
+        id = slots_[s].id;
+        const bool held = slots_[s].in_executor;
+        give_back(s);
+        return held;
+    }
+
+    /// The waiter whose timer's work is running, or null if that wait already ended. The slot is given
+    /// back at once: the work is the executor's no more, so there is nothing to cancel.
+    [[nodiscard]] waiter* fire(std::uint32_t s, std::uint32_t gen) noexcept {
+        if (s >= slots_.size() || slots_[s].gen != gen) return nullptr;
+        waiter* w = slots_[s].w;
+        give_back(s);
+        return w;
+    }
+
+    /// Loading: calls f(slot, due) for each timer the executor holds.
+    template <class F>
+    void for_each_posted(F&& f) const {
+        for (std::uint32_t s = 0; s < slots_.size(); ++s)
+            if (slots_[s].in_executor) f(s, slots_[s].due);
+    }
+
+    [[nodiscard]] std::uint32_t generation(std::uint32_t s) const noexcept { return slots_[s].gen; }
+    [[nodiscard]] const waiter* waiter_of(std::uint32_t s) const noexcept { return slots_[s].w; }
+
+    /// The order timers were armed in (a timeout's too: draw_seq): the executor runs timers due at the
+    /// same time in that order, and a save keeps it so that a load posts them again in it.
+    [[nodiscard]] std::uint64_t seq(std::uint32_t s) const noexcept { return slots_[s].seq; }
+    void set_seq(std::uint32_t s, std::uint64_t seq) noexcept { slots_[s].seq = seq; }
+    [[nodiscard]] std::uint64_t draw_seq() noexcept { return next_seq_++; }
+    [[nodiscard]] std::uint64_t next_seq() const noexcept { return next_seq_; }
+    void set_next_seq(std::uint64_t n) noexcept { next_seq_ = n; }
+    [[nodiscard]] time_point due(std::uint32_t s) const noexcept { return slots_[s].due; }
+
+private:
+    void give_back(std::uint32_t s) noexcept {
+        slots_[s].w = nullptr;
+        slots_[s].in_executor = false;
+        // As for run slots: a slot whose generations have all been used is not reused, so a stale
+        // work's generation can never match again.
+        if (++slots_[s].gen != 0) free_.push_back(s);  // never allocates: see add_slot
+    }
+
+    [[gnu::noinline]] void add_slot() {
+        if (free_.capacity() <= slots_.size()) free_.reserve(2 * slots_.size() + 8);
+        slots_.push_back(slot{nullptr, time_point{}, 0, 0, 0, false});
+        free_.push_back(static_cast<std::uint32_t>(slots_.size() - 1));
+    }
+
+    struct slot {
+        waiter* w;
+        time_point due;  // kept here, not in the waiter: only armed timers pay for it
+        timer_id id;
+        std::uint64_t seq;
+        std::uint32_t gen;
+        bool in_executor;
+    };
+    std::vector<slot> slots_;
+    std::uint64_t next_seq_ = 0;
+    std::vector<std::uint32_t> free_;  // grows only past the most timers ever armed at once
+};
+
+}  // namespace coflow::detail
+// ---- end coflow/detail/timers.hpp ----
+// ---- begin coflow/options.hpp ----
+// coflow/options.hpp: the options of a runtime and of a workflow start.
+// Plain aggregates, so that designated initialisers read like keyword arguments: {.id = "order-7"}.
+
+
+
+namespace coflow {
+
+/// What a start may do when the id's latest run has closed (a running id always conflicts).
+enum class id_reuse_policy {
+    allow_duplicate,              ///< start a new run (Temporal's default)
+    allow_duplicate_failed_only,  ///< start only if the last run failed, was cancelled, terminated or timed out
+    reject_duplicate,             ///< never reuse the id
+};
+
+/// Options of `runtime::start_workflow`.
+struct start_options {
+    std::string id{};  ///< the workflow id; empty: the runtime makes one ("<type>-<n>")
+    id_reuse_policy id_reuse = id_reuse_policy::allow_duplicate;
+    /// Temporal's workflow execution timeout: the whole chain of runs (continue-as-new included) closes
+    /// as timed_out once this much executor time passed since its first run started. Zero: none.
+    duration execution_timeout{};
+    /// Temporal's workflow run timeout: each run of the chain closes as timed_out once this much passed
+    /// since it started (and never later than the execution timeout). Zero: none.
+    duration run_timeout{};
+    /// Signal-with-start: if set, this signal is sent with the start. A running id only gets the signal
+    /// (nothing new starts); otherwise the new run handles it before the first line of its body.
+    std::string start_signal{};
+    arg_pack start_signal_args{};  ///< coflow::args(...) for start_signal
+};
+
+/// Options of a `runtime`. A limit of 0 means "no limit".
+struct runtime_options {
+    /// Signals a run may receive; past it the sender gets signal_limit_exceeded (Temporal: 10,000).
+    std::size_t max_received_signals_per_run = 10'000;
+    /// Signals a workflow may have sent through external handles and not yet had accepted (Temporal: 2,000).
+    std::size_t max_pending_outgoing_signals = 2'000;
+    /// Updates a run may have taken and not finished; past it the sender gets update_limit_exceeded (Temporal: 10).
+    std::size_t max_updates_in_flight_per_run = 10;
+    /// Updates a run may take in all (rejected ones do not count; Temporal: 2,000).
+    std::size_t max_updates_per_run = 2'000;
+    /// Seeds run ids and each run's random(); the same seed gives the same runs.
+    std::uint64_t seed = 0;
+    /// Record each run's event history (see history.hpp). Off, it costs one branch per event.
+    bool record_history = false;
+};
+
+}  // namespace coflow
+// ---- end coflow/options.hpp ----
+
+namespace coflow::detail {
+
+class engine;
+class instance_base;
+
+/// Delivers the pending cancel request to the running body: throws coflow::cancelled. The request stays
+/// made (cancel_requested): the body may catch it and go on, and no later request reaches it again.
+[[noreturn]] inline void raise_cancelled(instance_base& in);
+
+// A waiter is in at most one of the lists it waits in (a condition list, a channel's receivers, a run's
+// completion list) and its instance's ready list: firing it moves it from the one to the other. So they
+// share one hook (wait_tag), and a suspended workflow's waiter is 16 bytes smaller.
+struct wait_tag {};
+using ready_tag = wait_tag;
+struct suspended_tag {};
+struct child_tag {};  // a child run in its parent's list of open children
+
+/// What a waiter waits on (for describe() and the history).
+enum class wait_kind : unsigned char {
+    condition, sleep, channel, child, signal_sent, when_any, when_all, join, spawn, mutex, semaphore
+};
+
+[[nodiscard]] constexpr const char* to_string(wait_kind k) noexcept {
+    switch (k) {
+        case wait_kind::condition: return "wait_condition";
+        case wait_kind::sleep: return "sleep";
+        case wait_kind::channel: return "signal_channel";
+        case wait_kind::child: return "child_result";
+        case wait_kind::signal_sent: return "signal_sent";
+        case wait_kind::when_any: return "when_any";
+        case wait_kind::when_all: return "when_all";
+        case wait_kind::join: return "task_scope::join";
+        case wait_kind::spawn: return "task_start";
+        case wait_kind::mutex: return "mutex";
+        case wait_kind::semaphore: return "semaphore";
+    }
+    return "unknown";
+}
+
+enum class wake_reason : unsigned char { none, fired, timed_out, cancelled };
+
+inline constexpr std::uint32_t no_timer = 0xffffffffu;
+
+/// What await_suspend does when the body awaits after its run was cancelled (`precancelled_` in each
+/// awaiter). With exceptions: `false`, no suspension, and await_resume delivers `cancelled`. Without:
+/// `true`, it suspends for good, and the run closes as cancelled when the current step ends (engine::cancel).
+inline constexpr bool park_if_cancelled = !exceptions_enabled;
+
+/// A suspended point of workflow code: one per co_await that suspends. It lives in the awaiting
+/// coroutine's frame, links itself into what it waits on (a condition list, a channel) and, once woken,
+/// into its instance's ready list. Its destructor unlinks everything, so destroying a frame is safe.
+class waiter : public list_hook<wait_tag>, public list_hook<suspended_tag> {
+public:
+    waiter() = default;
+    // Awaiters are moved only before they suspend (compilers may move one into the frame), so a move
+    // takes the fields and leaves the links empty.
+    waiter(waiter&& o) noexcept
+        : list_hook<wait_tag>(), list_hook<suspended_tag>(), inst(o.inst), handle(o.handle),
+          check(o.check), label(o.label), tested_at(o.tested_at), timer(std::exchange(o.timer, no_timer)),
+          body(o.body), task(o.task), kind(o.kind), reason(o.reason) {}
+    waiter& operator=(const waiter&) = delete;
+    ~waiter() { detach(); }
+
+    /// Records who waits and on what; call from await_suspend.
+    inline void arm(activation& a, std::coroutine_handle<> h, wait_kind k) noexcept;
+    /// Wakes the waiter for `r`: unlinks it from what it waited on and queues it to resume.
+    inline void fire(wake_reason r) noexcept;
+    /// Unlinks from everything, cancels its timer.
+    inline void detach() noexcept;
+    /// Starts a timer that wakes this waiter with timed_out after `delay` of executor time (a negative
+    /// delay is a zero one). A delay that reaches past the end of the clock never ends: no timer is set.
+    inline void arm_timer(duration delay);
+    /// Starts a timer that wakes this waiter with timed_out at `due`, replacing the one it had.
+    inline void arm_timer_at(time_point due);
+
+    /// In await_resume: throws `cancelled` if the wait ended by cancellation (never without exceptions).
+    inline void throw_if_cancelled() const;
+    /// In await_resume of an await that found the body already cancelled: delivers that cancellation.
+    /// Without exceptions it is never reached (see park_if_cancelled).
+    [[noreturn]] inline void raise_cancelled() const;
+
+    instance_base* inst = nullptr;
+    std::coroutine_handle<> handle{};
+    bool (*check)(waiter&) = nullptr;  // condition waiters: re-evaluates the predicate
+    const std::string* label = nullptr;  // the child or target id, for describe() and the history
+    std::uint64_t tested_at = 0;       // the instance's step when the predicate last ran
+    std::uint32_t timer = no_timer;
+    bool body = false;
+    bool task = false;  // waits in a task spawned by workflow code (describe() names it so)
+    wait_kind kind = wait_kind::condition;
+    wake_reason reason = wake_reason::none;
+};
+
+[[nodiscard]] constexpr const char* to_string(wake_reason r) noexcept {
+    switch (r) {
+        case wake_reason::none: return "none";
+        case wake_reason::fired: return "fired";
+        case wake_reason::timed_out: return "timed_out";
+        case wake_reason::cancelled: return "cancelled";
+    }
+    return "unknown";
+}
+
+/// A waiter in a run's completion list (another workflow awaiting this run's result, or a child
+/// handle's record of its child, which never suspends). The run calls `capture` as it closes, before
+/// waking it: the awaiter copies the outcome then, because by the time it resumes the closed run may
+/// have been forgotten or replaced under its id.
+class completion_waiter : public waiter {
+public:
+    void (*capture)(completion_waiter&, instance_base&) noexcept = nullptr;
+};
+
+/// An accepted signal waiting to be delivered: a closure that calls the handler (or fills the channel)
+/// with the arguments it owns, and the signal's index in the workflow type's table.
+struct pending_signal {
+    template <class D>
+    pending_signal(D&& d, std::uint32_t i, const std::string* name = nullptr)
+        : deliver(std::forward<D>(d)), index(i), dynamic_name(name) {}
+
+    inline_function<void(instance_base&), 48> deliver;
+    std::uint32_t index;  // dynamic_index: a signal for the dynamic handler, named by dynamic_name
+    const std::string* dynamic_name;  // owned (on the heap) by the delivery closure
+};
+
+inline constexpr std::uint32_t dynamic_index = 0xffffffffu;
+inline constexpr std::uint32_t update_index = 0xfffffffeu;  // an update: it records its own events
+
+/// Where the outcome of an outgoing signal (or cancel request) goes: its awaitable. With none, a
+/// failure fails the sending run.
+class outgoing_state {
+public:
+    void complete(std::exception_ptr e) noexcept {
+        done = true;
+        error = std::move(e);
+        if (waiting) waiting->fire(wake_reason::fired);
+    }
+    bool done = false;
+    waiter* waiting = nullptr;  // the suspended co_await, if any
+    std::exception_ptr error;
+};
+
+/// Delivers an outgoing request to its target run; throws what the target refused.
+using outgoing_send = inline_function<void(engine&, instance_base&), 48>;
+
+/// A signal (or cancel request) sent from workflow code through an external handle, waiting to go out
+/// when the sender's step ends.
+struct outgoing {
+    outgoing_send send;
+    outgoing_state* state;  // the awaitable, or null once it is gone
+    std::uint64_t seq;
+    std::string target;                 // the target's workflow id
+    std::uint32_t slot, gen;            // where the target's run was when this was sent: a hint, checked
+    std::unique_ptr<std::string> what;  // the signal's name, for the history (null when none is recorded)
+};
+
+/// Where a run was seen: its slot and generation in the engine's slot table (no run: slot 0xffffffff).
+struct run_hint {
+    std::uint32_t slot = 0xffffffffu;
+    std::uint32_t gen = 0;
+    friend bool operator==(run_hint, run_hint) = default;
+};
+
+/// What a child's run does when its parent's run closes (Temporal's ParentClosePolicy).
+enum class parent_close_policy_kind { terminate, request_cancel, abandon };
+
+/// One run of one workflow: its object (in the derived instance<T>), its body frame, inbox and waiters.
+class instance_base : public coroutine_root {
+public:
+    instance_base(engine& e, const workflow_type& t, std::string workflow_id) noexcept
+        : eng(e), type(t), id(std::move(workflow_id)) {}
+    instance_base(const instance_base&) = delete;
+    instance_base& operator=(const instance_base&) = delete;
+    virtual ~instance_base() = default;
+
+    /// The workflow object (a T in instance<T>); a plain pointer so that queries need no virtual call.
+    [[nodiscard]] void* object() const noexcept { return object_ptr; }
+    /// Moves the body's value out of its promise (called once, when the body finishes without error).
+    virtual void store_result(promise_base& p) = 0;
+    /// The stored result as JSON text (history).
+    [[nodiscard]] virtual std::string result_text() const = 0;
+    /// The stored result: a `const std::optional<R>*` for the run's result type R (unused for void).
+    [[nodiscard]] virtual const void* result_storage() const noexcept = 0;
+    [[nodiscard]] virtual type_id result_type() const noexcept = 0;
+    [[nodiscard]] virtual std::string_view result_type_name() const noexcept = 0;
+    /// A copy of the stored result as a one-value pack (a parent's history keeps it for replay), or null
+    /// when it cannot be copied. An empty pack for void.
+    [[nodiscard]] virtual std::shared_ptr<arg_pack_base> result_copy() const = 0;
+    /// Stores a result taken from such a pack (replay closes a stand-in child with it); false if the
+    /// pack holds another type.
+    virtual bool restore_result(arg_pack_base& pack) = 0;
+
+    inline void on_root_done(std::coroutine_handle<> frame, promise_base& p) noexcept override;
+
+    /// Destroys the body and handler frames (their waiters unlink themselves).
+    inline void destroy_frames() noexcept;
+    /// Starts an async signal handler: it runs to its first suspension now, then on its own.
+    inline void spawn_handler(std::coroutine_handle<> frame, promise_base& p);
+
+    [[nodiscard]] bool running() const noexcept { return status == workflow_status::running; }
+    [[nodiscard]] std::string run_id() const;
+
+    // The fields are ordered by use: what accepting a signal reads and writes comes first (with the
+    // vtable pointer, the first cache line), then what an activation reads, then what waits and closing
+    // use. A signal to a cold run then misses on one or two lines rather than on five.
+    std::uint32_t slot = 0, gen = 0;
+    workflow_status status = workflow_status::running;
+    // Channel signals delivered as they were accepted (see engine::accept) since the run last ran: to
+    // anyone outside the run they are still pending, as if they waited in the inbox.
+    std::uint32_t delivered_ahead = 0;
+    bool scheduled = false;         // an activation is posted to the executor
+    bool active = false;            // its code is on the stack right now
+    bool cancel_requested = false;  // a state: set by the first request, never cleared while the run is open
+    bool cancel_pending = false;    // requested and not yet delivered to the body (its current or next await)
+    bool body_finished = false;
+    bool needs_start = true;  // the body has not run yet: the first activation starts it
+    bool continuing = false;  // the body asked to continue as new
+    // Replay: a child that is not re-run. It runs no code; replay closes it with its recorded outcome.
+    bool stand_in = false;
+    std::size_t received = 0;  // signals accepted in this run
+    ring<pending_signal> inbox;
+
+    std::uint64_t steps = 0;  // handler deliveries and resumptions so far: conditions are re-tested per step
+    history* hist = nullptr;  // set when the runtime records histories
+    struct extras;
+    std::unique_ptr<extras> x;   // what only some runs need (defined below)
+    std::exception_ptr failure;  // set: the run fails at the end of this step
+    void* object_ptr = nullptr;  // set by instance<T>
+    engine& eng;
+    intrusive_list<waiter, ready_tag> ready;
+
+    intrusive_list<waiter, wait_tag> conditions;
+    intrusive_list<waiter, suspended_tag> suspended;  // every wait in progress, for describe()
+    waiter* body_wait = nullptr;                      // the body's current suspension, which cancel() wakes
+    std::coroutine_handle<> body{};
+    const workflow_type& type;
+    // How the run closes once its body finished (completed or cancelled). `status` stays running until
+    // the step ends, so that what the run still handles and sends in that step is taken as usual.
+    workflow_status finished_as = workflow_status::completed;
+    std::uint32_t handlers_running = 0;  // async signal handlers started and not finished
+
+    intrusive_list<promise_base, handler_tag> handlers;
+    splitmix64 rng;
+    std::uint64_t run_key = 0;  // the run id is the next two numbers of splitmix64(run_key)
+    time_point start_time{};    // executor time when the run was made (coflow::info)
+    std::string id;
+
+    /// What only some runs need (external signals, children, parents, continue-as-new, histories), kept
+    /// apart so that a plain suspended workflow stays small. Its hook links an open child run into its
+    /// parent's list, so that a closing child leaves it in constant time.
+    struct extras : list_hook<child_tag> {
+        explicit extras(instance_base& r) noexcept : run(&r) {}
+        extras(const extras&) = delete;
+        extras& operator=(const extras&) = delete;
+        ~extras() { unlink(); }
+
+        instance_base* run;         // whose these are
+        ring<outgoing> outbox;      // external signals sent in the current step, delivered when it ends
+        std::uint64_t out_seq = 0;  // sequence number of the next outgoing entry
+        intrusive_list<waiter, wait_tag> completion;  // completion_waiters: workflows awaiting this one's result
+        intrusive_list<extras, child_tag> children;   // child runs started by this run, still open, in start order
+        std::uint32_t parent_slot = 0xffffffffu, parent_gen = 0;
+        parent_close_policy_kind on_parent_close = parent_close_policy_kind::terminate;
+        std::unique_ptr<arg_pack_base> continue_args;
+        // The run this one continued from, kept until this run's first activation so that queries in
+        // between see the last state rather than a freshly made object.
+        std::unique_ptr<instance_base> predecessor;
+        std::string terminate_reason;
+        std::vector<std::pair<std::string, bool>> patches;  // coflow::patched: each id's answer in this run
+        std::shared_ptr<history> hist_owner;
+        std::size_t handled = 0;  // signals delivered in this run, numbered in the history
+        std::vector<std::pair<const waiter*, std::size_t>> open_waits;  // recorded, not ended: where each began
+        // coflow::info(): the parent's id (a child's, kept: the parent's run may be gone) and, for a run
+        // that continued from another, the run keys of its chain's first run and of that run.
+        std::string parent_id;
+        std::uint64_t first_run_key = 0, continued_run_key = 0;
+        bool continued = false;
+        // Timeouts (start options; zero: none). The chain's execution deadline is carried by continue-as-new;
+        // the timer closes this run at `timeout_due`, the earlier deadline, and any other close cancels it.
+        duration execution_timeout{}, run_timeout{};
+        time_point execution_deadline = time_point::max();
+        time_point timeout_due = time_point::max();
+        timer_id timeout_timer = 0;
+        std::uint64_t timeout_seq = 0;  // the order it was armed in, among timers (timer_table::seq)
+        bool timeout_armed = false;
+        std::shared_ptr<update_book> updates;  // made by the run's first update (update.hpp)
+        timeout_kind timeout_by = timeout_kind::run;  // the timeout due first; once timed out, the one that passed
+
+        [[nodiscard]] duration timeout_length() const noexcept {
+            return timeout_by == timeout_kind::execution ? execution_timeout : run_timeout;
+        }
+    };
+
+    [[nodiscard]] extras& more() {
+        if (!x) x = std::make_unique<extras>(*this);
+        return *x;
+    }
+    /// Signals accepted and not yet delivered, as seen from outside the run (the inbox holds updates too).
+    [[nodiscard]] std::size_t pending_signals() const noexcept {
+        return inbox.size() + delivered_ahead - pending_updates();
+    }
+    /// Updates taken and not yet delivered.
+    [[nodiscard]] std::size_t pending_updates() const noexcept { return x && x->updates ? x->updates->queued : 0; }
+    [[nodiscard]] std::size_t pending_outgoing() const noexcept { return x ? x->outbox.size() : 0; }
+    [[nodiscard]] std::string_view terminate_reason() const noexcept {
+        return x ? std::string_view(x->terminate_reason) : std::string_view();
+    }
+    [[nodiscard]] std::shared_ptr<const history> history_ptr() const { return x ? x->hist_owner : nullptr; }
+
+    /// Whose object a query reads: the predecessor's until this run has run once.
+    [[nodiscard]] void* query_target_object() const noexcept { return query_object; }
+
+    // What queries read: object_ptr, or the predecessor's object until this run first runs (one load
+    // on the query path instead of following extras). Last, so that it shares a cache line with the
+    // start of the object that instance<T> puts right after it: a query on a cold run misses once.
+    void* query_object = nullptr;
+};
+
+/// Shared between the engine and the work it posts, so that work outliving the runtime does nothing.
+/// Not atomic: everything runs on the executor's thread.
+struct engine_link {
+    engine* eng;
+    std::size_t refs;
+};
+
+class link_ref {
+public:
+    explicit link_ref(engine_link* l) noexcept : l_(l) { ++l_->refs; }
+    link_ref(const link_ref& o) noexcept : l_(o.l_) { ++l_->refs; }
+    link_ref(link_ref&& o) noexcept : l_(std::exchange(o.l_, nullptr)) {}
+    link_ref& operator=(const link_ref&) = delete;
+    link_ref& operator=(link_ref&&) = delete;
+    ~link_ref() {
+        if (l_ && --l_->refs == 0) delete l_;
+    }
+    [[nodiscard]] engine* get() const noexcept { return l_->eng; }
+
+private:
+    engine_link* l_;
+};
+
+class engine {
+public:
+    engine(executor& ex, runtime_options opts) : ex_(&ex), opts_(opts), link_(new engine_link{this, 1}), rng_(opts.seed) {}
+    engine(const engine&) = delete;
+    engine& operator=(const engine&) = delete;
+
+    ~engine() {
+        link_->eng = nullptr;
+        if (--link_->refs == 0) delete link_;
+        // Destructors of frame locals and workflow objects may still use handles: from here on they
+        // find no run by slot, and by id they are refused (workflow_handle::lookup), never given one
+        // that is already destroyed.
+        tearing_down_ = true;
+        slots_.clear();
+        // Frames first (their waiters may be linked into other instances), then the objects. Timeouts of open
+        // runs leave the executor, which may outlive the runtime.
+        by_id_.for_each([this](instance_base& in) {
+            cancel_timeout(in);
+            in.destroy_frames();
+        });
+        by_id_.for_each([](instance_base& in) { delete &in; });
+        by_id_.clear();
+    }
+
+    [[nodiscard]] executor& exec() const noexcept { return *ex_; }
+    /// True while the engine is being destroyed (its runs with it).
+    [[nodiscard]] bool tearing_down() const noexcept { return tearing_down_; }
+    [[nodiscard]] const runtime_options& options() const noexcept { return opts_; }
+
+    // ---- instances -------------------------------------------------------------------------
+
+    [[nodiscard]] instance_base* find(std::string_view id) const {
+        return by_id_.find(id);
+    }
+
+    [[nodiscard]] instance_base* by_slot(std::uint32_t slot, std::uint32_t gen) const noexcept {
+        if (slot >= slots_.size()) return nullptr;
+        const instance_slot& s = slots_[slot];
+        return s.gen == gen ? s.inst : nullptr;
+    }
+
+    /// Tests only: sets the generation of slot `slot` if it is free (to reach the end of its generations).
+    void set_free_slot_generation(std::uint32_t slot, std::uint32_t gen) noexcept {
+        if (slot < slots_.size() && !slots_[slot].inst) slots_[slot].gen = gen;
+    }
+
+    /// A fresh id for a start that gave none: "<type>-<n>", skipping ids in use.
+    [[nodiscard]] std::string make_id(std::string_view type) {
+        for (;;) {
+            std::string id = std::string(type) + "-" + std::to_string(++generated_ids_);
+            if (!find(id)) return id;
+        }
+    }
+
+    /// Throws workflow_already_started when `id` may not get a new run now.
+    void check_start(std::string_view id, id_reuse_policy policy) const {
+        instance_base* old = find(id);
+        if (!old) return;
+        if (old->running())
+            detail::raise(workflow_already_started(id, "its run " + old->run_id() + " is still running"));
+        if (policy == id_reuse_policy::reject_duplicate)
+            detail::raise(workflow_already_started(id, "a run closed and the id reuse policy is reject_duplicate"));
+        if (policy == id_reuse_policy::allow_duplicate_failed_only && old->status == workflow_status::completed)
+            detail::raise(workflow_already_started(id, "its last run completed and the id reuse policy is "
+                                                       "allow_duplicate_failed_only"));
+    }
+
+    /// Takes a new run (with its body frame set) under its id, replacing a closed run, and schedules it.
+    /// All or nothing: if anything throws (the executor's post included), no run was added and a closed
+    /// run under the id is still there.
+    /// Replay and load give the recorded seed (and a load the recorded run key) instead of drawing them.
+    instance_base& add(std::unique_ptr<instance_base> inst, const std::uint64_t* forced_seed = nullptr,
+                       const std::uint64_t* forced_run_key = nullptr) {
+        instance_base& in = *inst;
+        const std::uint64_t id_hash = id_map<instance_base>::hash_of(in.id);
+        by_id_.reserve_one();  // may grow the table: before anything else changes
+        in.run_key = rng_.state();  // run_id() draws the two numbers again from here: 8 bytes, not 16
+        if (forced_run_key) in.run_key = *forced_run_key;
+        rng_();
+        rng_();
+        const std::uint64_t seed = rng_();
+        in.rng = splitmix64(forced_seed ? *forced_seed : seed);
+        std::shared_ptr<history> h;
+        in.stand_in = check_ && check_->target_added;  // replaying: runs other than the replayed one
+        if (recording() && !in.stand_in) {
+            h = std::make_shared<history>();
+            h->workflow_id = in.id;
+            h->run_id = in.run_id();
+            h->workflow_type = std::string(in.type.name);
+            h->seed = forced_seed ? *forced_seed : seed;
+            reserve_for(histories_, histories_.size() + 1);
+            (void)in.more();  // allocated now, so that nothing after the commit below can throw
+        }
+        reserve_for(free_slots_, slots_.size() + 1);  // so that giving the slot back below cannot throw
+        if (free_slots_.empty()) {
+            slots_.push_back(instance_slot{nullptr, 0});
+            free_slots_.push_back(static_cast<std::uint32_t>(slots_.size() - 1));
+        }
+        in.slot = free_slots_.back();
+        in.gen = slots_[in.slot].gen;
+        // One lookup: the id's entry (a closed run to replace) or the empty one it will take.
+        id_map<instance_base>::entry& entry = by_id_.probe(in.id, id_hash);
+        schedule(in);  // if posting throws, nothing was changed but a slot made free again
+        free_slots_.pop_back();
+        slots_[in.slot].inst = &in;
+        if (!entry.run) {
+            by_id_.occupy(entry, id_hash, inst.release());
+        } else {
+            std::unique_ptr<instance_base> old(std::exchange(entry.run, inst.release()));
+            retire(*old);
+        }
+        if (h) {
+            histories_.push_back(h);
+            in.hist = h.get();
+            in.more().hist_owner = std::move(h);
+        }
+        return in;
+    }
+
+    /// Forgets a closed run (its object and result). Returns false if the id is unknown or running.
+    bool forget(std::string_view id) {
+        if (by_id_.size() == 0) return false;
+        id_map<instance_base>::entry& entry = by_id_.probe(id, id_map<instance_base>::hash_of(id));
+        if (!entry.run || entry.run->running()) return false;
+        if (current_query == entry.run) [[unlikely]]
+            detail::raise(invalid_operation("workflow '" + entry.run->id + "' cannot be forgotten from its own query"));
+        std::unique_ptr<instance_base> run(entry.run);
+        retire(*run);
+        by_id_.erase(entry);
+        return true;
+    }
+
+    [[nodiscard]] std::size_t size() const noexcept { return by_id_.size(); }
+
+    // ---- scheduling ------------------------------------------------------------------------
+
+    /// Makes sure an activation of `in` will run: posts one unless one is posted or running.
+    void schedule(instance_base& in) {
+        if (in.scheduled || in.active) return;  // inlined: most signals find their run scheduled already
+        post_activation(in);
+    }
+    [[gnu::noinline]] void post_activation(instance_base& in) {
+        ex_->post(activate_work{link_ref(link_), in.slot, in.gen});
+        in.scheduled = true;
+    }
+
+    /// Accepts a signal for `in`: checks it may take one, then queues it in order and schedules its
+    /// delivery, or (a channel's, with nothing queued ahead) fills the channel at once.
+    /// `make()` gives its delivery<T, I> (definition.hpp), which owns the typed arguments in `args`, by
+    /// value or as an rvalue reference. It is called only once the signal is admitted: a refused signal
+    /// takes nothing from its sender, who may send the same arguments again.
+    template <class Make>
+    [[gnu::always_inline]] inline void accept(instance_base& in, std::uint32_t index, Make&& make) {
+        if constexpr (std::remove_cvref_t<std::invoke_result_t<Make&>>::fills_channel) {
+            // Nothing queued ahead of it and no code of the run on the stack: the channel takes the value
+            // now, exactly as the next activation would (filling a channel runs no workflow code), and the
+            // inbox hop is skipped. With a history, delivery stays an event of the activation. Not before
+            // the run first ran: a continued run's carried values move in then, and must come first. Inline:
+            // this is the whole of a busy channel's signal.
+            if (may_take(in) && in.inbox.empty() && !in.active && !in.needs_start && !in.hist) [[likely]] {
+                if (!in.scheduled) post_activation(in);  // first: if posting fails, nothing was accepted
+                decltype(auto) deliver = make();
+                deliver(in);
+                ++in.received;
+                ++in.delivered_ahead;
+                ++in.steps;  // a step: conditions reading the channel are tested again
+                return;
+            }
+        }
+        enqueue(in, index, make);
+    }
+
+    template <class Make>
+    void enqueue(instance_base& in, std::uint32_t index, Make& make) {
+        admit(in, [&] { return in.type.signals[index].name; });
+        decltype(auto) deliver = make();
+        if (in.hist) [[unlikely]]
+            record_accepted(in, index, deliver.args);
+        in.inbox.emplace_back(std::forward<decltype(deliver)>(deliver), index);
+        ++in.received;
+    }
+
+    /// What every accepted signal passes first: the run is open and under its received limit (else
+    /// raises, naming the signal `name()`: only made for the message), and an activation is posted.
+    template <class Name>
+    void admit(instance_base& in, Name&& name) {
+        if (!may_take(in)) [[unlikely]] {
+            if (!in.running()) detail::raise(workflow_closed(in.id, to_string(in.status), "signal it"));
+            detail::raise(signal_limit_exceeded(
+                in.id, name(), "received signals per run (runtime_options::max_received_signals_per_run)",
+                opts_.max_received_signals_per_run, "continue-as-new starts a run with fresh counters"));
+        }
+        schedule(in);  // first: if posting fails, nothing was accepted (a spare activation is harmless)
+    }
+
+    /// The run is open and under its received-signal limit.
+    [[nodiscard]] bool may_take(const instance_base& in) const noexcept {
+        const std::size_t limit = opts_.max_received_signals_per_run;
+        return in.running() && (limit == 0 || in.received < limit);
+    }
+
+    template <class Tuple>
+    void record_accepted(instance_base& in, std::uint32_t index, const Tuple& args);
+
+    // ---- history -----------------------------------------------------------------------------
+
+    [[nodiscard]] bool recording() const noexcept { return opts_.record_history; }
+
+    /// Appends an event to `in`'s history (if it records one). A closed run's history ends with its
+    /// closing event: what happens to the run afterwards (an abandoned child closing, say) is not added.
+    void record(instance_base& in, event_kind k, std::string name = {}, std::vector<std::string> args = {},
+                std::shared_ptr<arg_pack_base> input = {}, std::exception_ptr error = {}, bool self_sent = false);
+
+    static std::string json(std::string_view s) {
+        std::string out;
+        append_json_string(out, s);
+        return out;
+    }
+
+    /// Records that `w` began to wait (from waiter::arm), and where, for the wait_ended that will name it.
+    void record_wait_started(waiter& w);
+
+    [[nodiscard]] const std::vector<std::shared_ptr<const history>>& histories() const noexcept { return histories_; }
+
+    replay_check* check_ = nullptr;  // set by replay() only (replay_check.hpp)
+    const instance_base* self_sender_ = nullptr;  // a run whose outgoing request to itself is being taken
+
+    // ---- saving and loading (engine_load.hpp) --------------------------------------------------
+
+    /// Loading: replays on `ex` until finish_load().
+    void begin_load(executor& ex) noexcept { ex_ = &ex; }
+    /// Loading: `fresh` (not yet added) takes the place of the stand-in its parent's replay made: the
+    /// parent's link, the waiters on its result.
+    void take_stand_in_place(instance_base& stand_in, instance_base& fresh);
+    /// Loading is done: every open run's pending work (activations, timers, timeouts) is posted to `live`,
+    /// timers by due time, then in the order they were armed (timer_table::seq, as the save recorded it).
+    /// The engine's draws, generated ids and timer order go on from `rng`, `generated_ids`, `timer_seq`.
+    void finish_load(executor& live, std::uint64_t rng, std::uint64_t generated_ids, std::uint64_t timer_seq);
+    [[nodiscard]] std::uint64_t rng_state() const noexcept { return rng_.state(); }
+    [[nodiscard]] timer_table& timers() noexcept { return timers_; }
+    [[nodiscard]] std::uint64_t generated_ids() const noexcept { return generated_ids_; }
+    /// Calls f(run) for each run, in start order (the order of histories()), those of forgotten and
+    /// replaced runs left out. Needs histories.
+    template <class F>
+    void for_each_recorded_run(F&& f) const {
+        for (const auto& h : histories_)
+            if (instance_base* in = find(h->workflow_id); in && in->hist == h.get()) f(*in);
+    }
+
+    template <class F>
+    void for_each_stand_in(F&& f) const {
+        by_id_.for_each([&](instance_base& in) {
+            if (in.stand_in) f(in);
+        });
+    }
+
+    /// Replaying `in`, with recorded events still to match (patch.hpp asks).
+    [[nodiscard]] bool replaying(const instance_base& in) const noexcept;
+
+    /// Replaying `in`: the recorded event it is about to match, if it is of kind `k`; else null.
+    [[nodiscard]] const history_event* recorded_next(const instance_base& in, event_kind k) const noexcept;
+
+    /// Replayed code (its runtime is a replay's) must not act on this runtime: replay does not redo
+    /// effects on other runs, it feeds their recorded outcomes. Client calls check this first.
+    void check_no_replay_escape(std::string_view what) const {
+        const activation* a = current_activation;
+        if (a && a->eng != this && a->eng->check_) [[unlikely]]
+            raise_replay_escape(*a, what);
+    }
+    [[noreturn]] [[gnu::noinline]] static void raise_replay_escape(const activation& a, std::string_view what) {
+        detail::raise(invalid_operation(
+            "replay of workflow '" + a.inst->id + "': its code tried to " + std::string(what) +
+            " through a runtime outside the replay. Replay does not redo effects on other runs: use "
+            "start_child_workflow and external handles, whose recorded outcomes replay feeds back"));
+    }
+
+    /// Accepts signal `name` with by-name arguments for `in` (see workflow_handle<>::signal). A name no
+    /// named signal has goes to the type's dynamic signal handler, if it has one.
+    void signal_by_name(instance_base& in, std::string_view name, erased_args args) {
+        check_no_replay_escape("signal");
+        if (!in.running()) detail::raise(workflow_closed(in.id, to_string(in.status), "signal it"));
+        std::uint32_t index = 0;
+        const signal_info* s = in.type.find_signal(name, index);
+        if (s) return s->accept(in, args, index);
+        if (in.type.dynamic_signal) return in.type.dynamic_signal(in, name, args);
+        detail::raise(unknown_signal(in.id, in.type.name, name, in.type.signal_names()));
+    }
+
+    /// As accept(), for a signal that goes to the dynamic handler. `make()`, called once it is admitted,
+    /// takes the arguments from the sender and gives its dynamic_delivery<T> (definition.hpp), which owns
+    /// its name (`name`, on the heap) and its arguments (`args`, read here for the history).
+    template <class Make>
+    void accept_dynamic(instance_base& in, std::string_view name, Make&& make) {
+        admit(in, [name] { return name; });
+        auto deliver = make();
+        if (in.hist)
+            record(in, event_kind::signal_accepted, std::string(name), deliver.args->text(),
+                   std::shared_ptr<arg_pack_base>(deliver.args->clone()), {}, self_sender_ == &in);
+        const std::string* stable_name = deliver.name.get();
+        in.inbox.emplace_back(std::move(deliver), dynamic_index, stable_name);
+        ++in.received;
+    }
+
+    /// The latest run of `id` (running or closed), or workflow_not_found.
+    [[nodiscard]] instance_base& require(std::string_view id) const {
+        instance_base* in = find(id);
+        if (!in) detail::raise(workflow_not_found(id));
+        return *in;
+    }
+
+    /// Queues an outgoing signal of `sender` (sent when its current step ends) and returns its sequence
+    /// number. `hint` is where the caller last saw the target's run. `make()` gives what sends it (an
+    /// outgoing_send), taking the arguments from the caller: it is called only once the signal may be
+    /// queued. Throws signal_limit_exceeded when too many are pending; then nothing was queued or taken.
+    template <class Make>
+    std::uint64_t send_later(instance_base& sender, std::string_view target, run_hint hint, std::string_view signal,
+                             Make&& make, outgoing_state* state) {
+        const std::size_t limit = opts_.max_pending_outgoing_signals;
+        if (limit != 0 && sender.pending_outgoing() >= limit)
+            detail::raise(signal_limit_exceeded(
+                sender.id, std::string(signal) + "' to '" + std::string(target),
+                "pending outgoing signals (runtime_options::max_pending_outgoing_signals)", limit,
+                "await the signals already sent before sending more"));
+        auto& x = sender.more();
+        std::string target_id(target);
+        std::unique_ptr<std::string> what = sender.hist ? std::make_unique<std::string>(signal) : nullptr;
+        x.outbox.push_back(outgoing{outgoing_send(make()), state, x.out_seq, std::move(target_id), hint.slot, hint.gen,
+                                    std::move(what)});
+        return x.out_seq++;
+    }
+
+    /// Where the latest run of `id` is now (found by `hint` if it still holds, else by id; `hint` is
+    /// updated), or {} if there is none.
+    [[nodiscard]] run_hint locate(std::string_view id, run_hint& hint) const {
+        if (by_slot(hint.slot, hint.gen)) return hint;
+        if (const instance_base* in = find(id)) hint = run_hint{in->slot, in->gen};
+        return hint;
+    }
+
+    /// Finds the pending outgoing entry with sequence number `seq` (its awaitable is going away).
+    static outgoing* find_outgoing(instance_base& sender, std::uint64_t seq) noexcept {
+        if (!sender.x || sender.x->outbox.empty()) return nullptr;
+        auto& outbox = sender.x->outbox;
+        const std::uint64_t first = outbox.front().seq;
+        if (seq < first || seq - first >= outbox.size()) return nullptr;
+        return &outbox[static_cast<std::size_t>(seq - first)];
+    }
+
+    /// Requests cancellation: the body's current (or next) co_await throws coflow::cancelled.
+    /// Open child runs are asked to cancel too.
+    ///
+    /// Without exceptions nothing can be thrown into the body, so the request closes the run as
+    /// cancelled instead, like terminate() with another status: at once, or, if the run's own code is
+    /// running (it cancelled itself), when its current step ends; its body's next co_await in that step
+    /// suspends for good (park_if_cancelled). None of its code runs after that.
+    void cancel(instance_base& in) {
+        check_no_replay_escape("cancel");
+        if (!in.running()) detail::raise(workflow_closed(in.id, to_string(in.status), "cancel it"));
+        if (in.cancel_requested) return;  // a state, not an event: only the first request counts
+        // The request reaches the open children, theirs and so on, each run's children before the run,
+        // so their activations run first: a parent that ends once it sees the cancellation then finds
+        // them cancelled, not still open (and terminated). Walked with a stack, not by recursion, so
+        // that a chain of children of any depth is cancelled on a flat stack.
+        struct level {
+            instance_base* run;
+            std::vector<run_hint> children;  // as they were when the request reached the run
+            std::size_t next = 0;
+        };
+        std::vector<level> path;
+        auto request = [&](instance_base& r) {
+            r.cancel_requested = true;
+            r.cancel_pending = true;
+            record(r, event_kind::cancel_requested, {}, {}, {}, {}, self_sender_ == &r);
+            path.push_back(level{&r, open_children(r)});
+        };
+        request(in);
+        while (!path.empty()) {
+            if (level& top = path.back(); top.next < top.children.size()) {
+                instance_base* child = child_of(*top.run, top.children[top.next++]);
+                if (child && !child->cancel_requested) request(*child);
+                continue;
+            }
+            instance_base& r = *path.back().run;
+            path.pop_back();
+            if constexpr (exceptions_enabled) {
+                if (r.body_wait) r.body_wait->fire(wake_reason::cancelled);
+                schedule(r);
+            } else if (!r.active) {
+                close(r, workflow_status::cancelled);
+            }  // else run() closes it when the current step ends
+        }
+    }
+
+    /// Makes `child` a child of `parent` (the parent's close policy and cancellation reach it).
+    void adopt(instance_base& parent, instance_base& child, parent_close_policy_kind policy) {
+        auto& cx = child.more();
+        parent.more().children.push_back(cx);
+        cx.parent_slot = parent.slot;
+        cx.parent_gen = parent.gen;
+        cx.on_parent_close = policy;
+    }
+
+    /// Replay: closes a stand-in child with the outcome its parent's history recorded (replay.hpp).
+    void settle(instance_base& stand_in, workflow_status status) { close(stand_in, status); }
+
+    /// Ends the run at once; none of its code runs again.
+    void terminate(instance_base& in, std::string reason) {
+        check_no_replay_escape("terminate");
+        if (!in.running()) detail::raise(workflow_closed(in.id, to_string(in.status), "terminate it"));
+        if (in.active)
+            detail::raise(invalid_operation("workflow '" + in.id + "' cannot be terminated from its own code"));
+        if (current_query == &in)
+            detail::raise(invalid_operation("workflow '" + in.id + "' cannot be terminated from its own query"));
+        in.more().terminate_reason = std::move(reason);
+        close(in, workflow_status::terminated);
+    }
+
+    // ---- timeouts ----------------------------------------------------------------------------
+
+    /// Refuses negative timeouts (invalid_operation), before anything starts.
+    static void check_timeouts(std::string_view id, duration execution, duration run);
+
+    /// Gives a run just started its timeouts, its execution deadline counted from now.
+    void start_timeouts(instance_base& in, duration execution, duration run);
+
+    /// Gives `in` its timeouts and its chain's execution deadline, and arms the timer that closes it at the
+    /// earlier of that and its own deadline; unless `arm` is false, or `in` is a replay's stand-in: then
+    /// replay closes it when its history says.
+    void set_timeouts(instance_base& in, duration execution, duration run, time_point execution_deadline,
+                      bool arm = true);
+
+    /// Closes the run as timed out by `which` (of `length`): like terminate(), none of its code runs again.
+    /// Replay feeds a recorded timeout through here; a live run's timer calls it when it fires.
+    void time_out(instance_base& in, timeout_kind which, duration length);
+
+    // ---- timers ----------------------------------------------------------------------------
+
+    std::uint32_t add_timer(waiter& w, time_point due) {
+        const std::uint32_t s = timers_.take(w, due);
+        timers_.posted(s, ex_->post_at(due, timer_work{link_ref(link_), s, timers_.generation(s)}));
+        return s;
+    }
+
+    /// When armed timer `s` fires (describe() shows it).
+    [[nodiscard]] time_point timer_due(std::uint32_t s) const noexcept { return timers_.due(s); }
+
+    /// The wait ended: its timer's work leaves the executor (if it is still there).
+    void release_timer(std::uint32_t s) noexcept {
+        timer_id id;
+        if (timers_.release(s, id)) ex_->cancel(id);
+    }
+
+private:
+    struct instance_slot {
+        instance_base* inst;
+        std::uint32_t gen;
+    };
+
+    struct activate_work {
+        using trivially_relocatable = void;  // a pointer and two numbers: the executor moves it with memcpy
+        link_ref link;
+        std::uint32_t slot, gen;
+        void operator()() {
+            if (engine* e = link.get()) e->activate(slot, gen);
+        }
+    };
+    struct timer_work {
+        using trivially_relocatable = void;  // a pointer and two numbers: the executor moves it with memcpy
+        link_ref link;
+        std::uint32_t slot, gen;
+        void operator()() {
+            if (engine* e = link.get()) e->fire_timer(slot, gen);
+        }
+    };
+    struct timeout_work {
+        using trivially_relocatable = void;  // a pointer and two numbers: the executor moves it with memcpy
+        link_ref link;
+        std::uint32_t slot, gen;
+        void operator()() {
+            if (engine* e = link.get()) e->fire_timeout(slot, gen);
+        }
+    };
+
+    // The run's timeout timer came due: a run that closed another way cancelled it (a slot's next run has
+    // another generation).
+    void fire_timeout(std::uint32_t slot, std::uint32_t gen);
+
+    void cancel_timeout(instance_base& in) noexcept;
+
+    // A timed-out run's close in a history: which timeout and its length, as text and as replay's input.
+    static void timeout_outcome(const instance_base& in, std::vector<std::string>& args,
+                                std::shared_ptr<arg_pack_base>& input);
+
+    // Where the open children of `r` are now, in start order.
+    static std::vector<run_hint> open_children(instance_base& r) {
+        std::vector<run_hint> out;
+        if (r.x)
+            r.x->children.for_each([&](instance_base::extras& c) { out.push_back(run_hint{c.run->slot, c.run->gen}); });
+        return out;
+    }
+
+    [[nodiscard]] instance_base* child_of(instance_base& parent, run_hint h) const {
+        instance_base* c = by_slot(h.slot, h.gen);
+        return c && c->running() && c->x && c->x->parent_slot == parent.slot && c->x->parent_gen == parent.gen ? c
+                                                                                                             : nullptr;
+    }
+
+    void fire_timer(std::uint32_t s, std::uint32_t g) {
+        if (waiter* w = timers_.fire(s, g)) {
+            w->timer = no_timer;  // its slot is free already
+            if (w->inst->hist) record(*w->inst, event_kind::timer_fired);
+            w->fire(wake_reason::timed_out);
+        }
+    }
+
+    void activate(std::uint32_t slot, std::uint32_t gen) {
+        instance_base* in = by_slot(slot, gen);
+        if (!in) return;
+        in->scheduled = false;
+        if (in->running() && !in->stand_in) run(*in);
+    }
+
+    // One activation: deliver every accepted signal in order, then resume whatever is ready, then
+    // re-test the conditions of this workflow (only after something of it ran); repeat until quiet.
+    void run(instance_base& in) {
+        if (in.x && in.x->predecessor) [[unlikely]]
+            take_over(in);
+        in.delivered_ahead = 0;  // from here on, they are delivered for everyone
+        activation act{this, &in, false};
+        activation* const outer = std::exchange(current_activation, &act);
+        in.active = true;
+        guarded([&] { run_steps(in, act); },
+                [&](std::exception_ptr e) {
+                    if (!in.failure) in.failure = std::move(e);
+                });
+        // A closing run still handles what was accepted for it and sends what it sent; signals it sends
+        // itself on the way are handled too (each round takes what the one before queued).
+        for (;;) {
+            if (in.body_finished && !in.failure) deliver_leftovers(in, act);
+            flush(in);
+            if (!in.body_finished || in.failure || in.inbox.empty()) break;
+        }
+        in.active = false;
+        current_activation = outer;
+        if (in.failure) close(in, workflow_status::failed);
+        else if (in.continuing) continue_as_new(in);
+        else if (in.body_finished) close(in, in.finished_as);
+        else if (cancel_closes_run(in)) close(in, workflow_status::cancelled);  // it cancelled itself
+    }
+
+    // The steps of one activation, until the run ends or nothing is left to do.
+    void run_steps(instance_base& in, activation& act) {
+        while (!in.body_finished && !in.failure && !in.continuing && !cancel_closes_run(in)) {
+            if (in.hist) [[unlikely]]
+                if (check_ && feed_recorded_update(in, act)) continue;
+            if (!in.inbox.empty()) {
+                ++in.steps;
+                deliver_next(in, act);
+                continue;
+            }
+            if (in.needs_start) {  // after the signals that came with the start: the body's first line
+                in.needs_start = false;
+                act.body = true;
+                act.task = false;
+                ++in.steps;
+                resume_chain(act, in.body);
+                continue;
+            }
+            if (waiter* w = in.ready.pop_front()) {
+                act.body = w->body;
+                act.task = w->task;
+                ++in.steps;
+                if (in.hist) record_wait_ended(in, *w);
+                resume_chain(act, w->handle);
+                continue;
+            }
+            if (in.pending_outgoing() != 0) {  // the step's external signals go out; their awaiters wake
+                flush(in);
+                continue;
+            }
+            if (!test_conditions(in)) break;
+        }
+    }
+
+    // Without exceptions a cancel request cannot reach the body as `cancelled`: it closes the run, at
+    // once if the run is not running code, else when its current step ends (see cancel()).
+    static bool cancel_closes_run(const instance_base& in) noexcept {
+        return !exceptions_enabled && in.cancel_requested;
+    }
+
+    // Delivers the outgoing entries of `in` in order; tells each awaitable how it went.
+    void flush(instance_base& in) {
+        if (in.x && !in.x->outbox.empty()) send_outbox(in);  // inlined: most steps send nothing
+    }
+    [[gnu::noinline]] void send_outbox(instance_base& in) {
+        auto& outbox = in.x->outbox;
+        while (!outbox.empty()) {
+            outgoing o = std::move(outbox.front());
+            outbox.pop_front();
+            std::exception_ptr error;
+            if (check_ && check_->actual == in.hist && !resend_in_replay(in, o)) {
+                // Replaying: the target is not here; the outcome is the one the history recorded.
+                const std::size_t k = in.hist->events.size();
+                if (k < check_->expected->events.size()) error = check_->expected->events[k].error;
+            } else {
+                guarded(
+                    [&] {
+                        // A run still in the slot where the sender saw it is the id's latest run: a newer
+                        // run under the id would have retired it.
+                        instance_base* target = by_slot(o.slot, o.gen);
+                        instance_base& to = target ? *target : require(o.target);
+                        self_sender_ = &to == &in ? &in : nullptr;
+                        o.send(*this, to);
+                    },
+                    [&](std::exception_ptr e) { error = std::move(e); });
+                self_sender_ = nullptr;
+            }
+            if (in.hist)
+                record(in, event_kind::signal_sent, o.target,
+                       {json(o.what ? *o.what : std::string()),
+                        json(error ? describe_exception(error) : std::string("accepted"))},
+                       {}, error);
+            if (o.state) o.state->complete(std::move(error));
+            else if (error && !in.failure) in.failure = std::move(error);  // nobody awaited it: not lost silently
+        }
+    }
+
+    // Replaying: a signal (or cancel request) the run sent itself is sent again when the history shows
+    // it taken (the run is here); one that was refused gets the recorded refusal, like any other.
+    bool resend_in_replay(instance_base& in, const outgoing& o) const {
+        const std::vector<history_event>& expected = check_->expected->events;
+        const std::size_t k = in.hist->events.size();
+        return o.target == in.id && find(o.target) == &in && k < expected.size() && expected[k].self_sent;
+    }
+
+    // Ends `old` and starts a fresh run under the same id with the arguments it gave. Signals accepted
+    // and not yet handled (in the inbox and in signal channels) move to the new run in order.
+    void continue_as_new(instance_base& old);
+
+    // The signals a new run got from the run it continued: inputs of its own, recorded as accepted
+    // after its start (replay feeds them), channel values first (the new run's first activation moves
+    // them: see run()), then the undelivered signals, which are the old run's last accepted ones.
+    void record_carried(instance_base& old, instance_base& fresh, std::size_t carried_inbox);
+
+    // A continued run's first activation: the channel values wait in the old run's object (queries read
+    // it until now); they move in, each delivered as its signal (the history's accepted records them).
+    void take_over(instance_base& in);
+
+    // Replay: an update recorded as accepted here, at the start of a step, is delivered now (it had
+    // no event when it arrived: the history shows it only where it was delivered).
+    [[gnu::noinline]] bool feed_recorded_update(instance_base& in, activation& act) {
+        const history_event* e = recorded_next(in, event_kind::update_accepted);
+        if (!e || !in.type.replay_update || !check_->mismatch.empty()) return false;
+        if (e->time_ns > ex_->now().time_since_epoch().count()) return false;  // it came later, to an idle run
+        act.body = false;
+        act.task = false;
+        ++in.steps;
+        std::string why = in.type.replay_update(in, *e);
+        if (!why.empty()) check_->mismatch = std::move(why);
+        return true;
+    }
+
+    // Takes the oldest pending signal out of the inbox and runs its handler (or fills its channel).
+    void deliver_next(instance_base& in, activation& act) {
+        pending_signal p = std::move(in.inbox.front());
+        in.inbox.pop_front();
+        act.body = false;
+        act.task = false;
+        if (in.hist) [[unlikely]]
+            record_handled(in, p);
+        p.deliver(in);
+    }
+    // A wait's end names its start (history_event::start_index): the body's and the handlers' waits overlap.
+    void record_wait_ended(instance_base& in, const waiter& w);
+
+    // Out of line so that the hot loop above stays small when no history is recorded.
+    void record_handled(instance_base& in, const pending_signal& p);
+    void record_handled(instance_base& in, std::string name);
+
+    // The body finished while signals it sent to itself were still queued: they were accepted, so they
+    // are handled (sync handlers run, channels fill) before the run is sealed.
+    void deliver_leftovers(instance_base& in, activation& act) {
+        guarded(
+            [&] {
+                while (!in.inbox.empty() && !in.failure) deliver_next(in, act);
+            },
+            [&](std::exception_ptr e) { in.failure = std::move(e); });
+    }
+
+    static bool test_conditions(instance_base& in) {
+        bool any = false;
+        in.conditions.for_each([&](waiter& w) {
+            // A waiter registered in the step that just ended tested its predicate then: skip it.
+            if (w.tested_at == in.steps) return;
+            w.tested_at = in.steps;
+            if (w.check(w)) {
+                w.fire(wake_reason::fired);
+                any = true;
+            }
+        });
+        return any;
+    }
+
+    void close(instance_base& in, workflow_status status);
+
+    // The first half of close(): records the end and frees what the run no longer needs.
+    void seal(instance_base& in, workflow_status status);
+
+    // The second half of close(), after its children: wakes the runs awaiting its result and tells its
+    // parent, whose list of open children it leaves.
+    void announce_close(instance_base& in);
+
+    // A child's outcome in its parent's history: the status, and what replay needs to give the parent the
+    // same outcome without re-running the child (a copy of the result, the failure, the reason).
+    void record_child_closed(instance_base& parent, instance_base& child);
+
+    // Makes room for `n` elements, growing geometrically: vector::reserve(size() + 1) on each call would
+    // reallocate every time, making a long series of starts quadratic.
+    template <class V>
+    static void reserve_for(V& v, std::size_t n) {
+        if (v.capacity() < n) v.reserve(std::max(n, 2 * v.capacity()));
+    }
+
+    void retire(instance_base& in) noexcept {
+        in.destroy_frames();
+        slots_[in.slot].inst = nullptr;
+        // A slot whose generations have all been used is never used again: a handle that last saw its
+        // first run must not reach a run in it (4 billion runs later) as if it were that one.
+        if (++slots_[in.slot].gen != 0) free_slots_.push_back(in.slot);
+    }
+
+    executor* ex_;  // a load replays on its own executor for a while (engine_load.hpp)
+    runtime_options opts_;
+    engine_link* link_;
+    splitmix64 rng_;
+    std::uint64_t generated_ids_ = 0;
+    std::vector<instance_slot> slots_;
+    std::vector<std::uint32_t> free_slots_;
+    timer_table timers_;
+    id_map<instance_base> by_id_;  // owns the runs (deleted on replace, forget and destruction)
+    std::vector<std::shared_ptr<const history>> histories_;
+    bool tearing_down_ = false;
+};
+
+// ---- waiter ------------------------------------------------------------------------------------
+
+inline void waiter::arm(activation& a, std::coroutine_handle<> h, wait_kind k) noexcept {
+    inst = a.inst;
+    handle = h;
+    body = a.body;
+    task = a.task;
+    kind = k;
+    reason = wake_reason::none;
+    tested_at = inst->steps;
+    if (body) inst->body_wait = this;
+    inst->suspended.push_back(*this);
+    if (inst->hist) inst->eng.record_wait_started(*this);
+}
+
+inline void waiter::fire(wake_reason r) noexcept {
+    reason = r;
+    static_cast<list_hook<wait_tag>&>(*this).unlink();
+    static_cast<list_hook<suspended_tag>&>(*this).unlink();
+    if (!handle) return;  // never suspended (a child handle's record of its child): nothing to wake
+    if (timer != no_timer) {
+        inst->eng.release_timer(timer);
+        timer = no_timer;
+    }
+    if (inst->body_wait == this) inst->body_wait = nullptr;
+    inst->ready.push_back(*this);
+    // schedule() may allocate in a user executor; a failure there cannot be reported from here, and
+    // leaving this noexcept function calls std::terminate.
+    if (!inst->active && !inst->scheduled) inst->eng.schedule(*inst);
+}
+
+inline void waiter::detach() noexcept {
+    if (!handle) return;  // never suspended (the usual case for a ready await): nothing is linked
+    static_cast<list_hook<wait_tag>&>(*this).unlink();  // from what it waits in, or from the ready list
+    static_cast<list_hook<suspended_tag>&>(*this).unlink();
+    if (inst) {
+        if (timer != no_timer) {
+            inst->eng.release_timer(timer);
+            timer = no_timer;
+        }
+        if (inst->body_wait == this) inst->body_wait = nullptr;
+    }
+}
+
+inline void waiter::arm_timer(duration delay) {
+    if (delay < duration::zero()) delay = duration::zero();
+    const time_point due = saturating_add(inst->eng.exec().now(), delay);
+    // It would fire at the end of time at the earliest: a timer there would only drag the clock to it
+    // (run_until_idle jumps to the next timer), so there is none.
+    if (due == time_point::max() && delay > duration::zero()) return;
+    arm_timer_at(due);
+}
+
+inline void waiter::arm_timer_at(time_point at) {
+    if (timer != no_timer) inst->eng.release_timer(std::exchange(timer, no_timer));  // moved: the old one goes
+    if (at == time_point::max() && at > inst->eng.exec().now()) return;  // never: as in arm_timer
+    timer = inst->eng.add_timer(*this, at);
+    if (inst->hist) {
+        const auto delay = at - inst->eng.exec().now();
+        inst->eng.record(*inst, event_kind::timer_started, {}, {std::to_string(delay.count())});
+    }
+}
+
+inline void waiter::throw_if_cancelled() const {
+    if (reason == wake_reason::cancelled) raise_cancelled();
+}
+
+inline void waiter::raise_cancelled() const { detail::raise_cancelled(*inst); }
+
+inline void raise_cancelled(instance_base& in) {
+    in.cancel_pending = false;
+    detail::raise(cancelled(in.id));
+}
+
+// ---- instance ----------------------------------------------------------------------------------
+
+/// The run id of the run whose run_key is `run_key`.
+inline std::string run_id_of(std::uint64_t run_key) {
+    // Formatted like a UUID, from the runtime's seeded generator: deterministic across runs.
+    static constexpr char hex[] = "0123456789abcdef";
+    splitmix64 key(run_key);
+    const std::uint64_t run_hi = key();
+    const std::uint64_t run_lo = key();
+    std::string out;
+    out.reserve(36);
+    for (int i = 0; i < 32; ++i) {
+        const std::uint64_t word = i < 16 ? run_hi : run_lo;
+        const int shift = 60 - 4 * (i % 16);
+        if (i == 8 || i == 12 || i == 16 || i == 20) out += '-';
+        out += hex[(word >> shift) & 0xf];
+    }
+    return out;
+}
+
+inline std::string instance_base::run_id() const { return run_id_of(run_key); }
+
+inline void instance_base::on_root_done(std::coroutine_handle<> frame, promise_base& p) noexcept {
+    if (frame == body) {
+        body = {};
+        body_finished = true;
+        if (continuing) [[unlikely]] {
+            // It returned coflow::continue_as_new(...): run() starts the new run, and signals not delivered
+            // move to it (no closing steps here). A cancel request that came first wins, as at an await.
+            if (cancel_requested) {
+                continuing = false;
+                finished_as = workflow_status::cancelled;
+            } else {
+                body_finished = false;
+            }
+        } else if (p.exception) {
+            const bool was_cancelled = catch_as<cancelled>(
+                p.exception, [](const cancelled&) { return true; }, [] { return false; });
+            if (was_cancelled) finished_as = workflow_status::cancelled;
+            else failure = p.exception;
+        } else {
+            guarded(
+                [&] {
+                    store_result(p);
+                    finished_as = workflow_status::completed;
+                },
+                [&](std::exception_ptr e) { failure = std::move(e); });
+        }
+    } else {
+        static_cast<list_hook<handler_tag>&>(p).unlink();
+        --handlers_running;
+        if (p.exception && !failure) failure = p.exception;  // a throwing signal handler fails the run
+    }
+    frame.destroy();
+}
+
+inline void instance_base::destroy_frames() noexcept {
+    while (promise_base* p = handlers.pop_front()) {
+        --handlers_running;
+        p->self.destroy();
+    }
+    if (body) std::exchange(body, {}).destroy();
+}
+
+inline void instance_base::spawn_handler(std::coroutine_handle<> frame, promise_base& p) {
+    p.root = this;
+    p.self = frame;
+    handlers.push_back(p);
+    ++handlers_running;
+    resume_chain(*current_activation, frame);  // runs to its first suspension, inside this activation
+}
+
+}  // namespace coflow::detail
+
+// The engine's other rooms: members defined apart so that this header stays the scheduler.
+// ---- begin coflow/detail/engine_close.hpp ----
+// coflow/detail/engine_close.hpp: closing a run: its record, its children (parent-close policies), its waiters and its parent.
+// Members of detail::engine (engine.hpp), defined here to keep that header to the scheduler itself.
+
+
+namespace coflow::detail {
+
+inline void engine::close(instance_base& in, workflow_status status) {
+    seal(in, status);
+    if (!in.x || in.x->children.empty()) {
+        announce_close(in);
+        return;
+    }
+    // A parent's end (continue-as-new included, as in Temporal) reaches its open children; the
+    // default policy terminates them, and their ends reach theirs. Walked with a stack of the runs
+    // whose children are being ended rather than by recursion, so that a chain of children of any
+    // depth closes on a flat stack. Each run announces its close once its children are done.
+    std::vector<instance_base*> closing{&in};
+    while (!closing.empty()) {
+        instance_base& parent = *closing.back();
+        instance_base::extras* c = parent.x ? parent.x->children.pop_front() : nullptr;
+        if (!c) {
+            closing.pop_back();
+            announce_close(parent);
+            continue;
+        }
+        instance_base& child = *c->run;
+        if (!child.running()) continue;
+        if (c->on_parent_close == parent_close_policy_kind::terminate) {
+            if (child.active) continue;  // its own code is running: it cannot be terminated
+            child.more().terminate_reason = "parent workflow '" + parent.id + "' closed";
+            seal(child, workflow_status::terminated);
+            closing.push_back(&child);
+        } else if (c->on_parent_close == parent_close_policy_kind::request_cancel) {
+            cancel(child);
+        }
+    }
+}
+
+inline void engine::seal(instance_base& in, workflow_status status) {
+    in.status = status;
+    if (in.hist) {
+        switch (status) {
+            case workflow_status::completed: record(in, event_kind::workflow_completed, {}, {in.result_text()}); break;
+            case workflow_status::failed:
+                record(in, event_kind::workflow_failed, {}, {json(describe_exception(in.failure))});
+                break;
+            case workflow_status::cancelled: record(in, event_kind::workflow_cancelled); break;
+            case workflow_status::terminated:
+                // The reason as an input too: replay terminates the run with it.
+                record(in, event_kind::workflow_terminated, {}, {json(in.terminate_reason())},
+                       std::make_shared<arg_pack_impl<std::string>>(std::string(in.terminate_reason())));
+                break;
+            case workflow_status::timed_out: {
+                // An input too: replay times the run out at its place.
+                std::vector<std::string> args;
+                std::shared_ptr<arg_pack_base> input;
+                timeout_outcome(in, args, input);
+                record(in, event_kind::workflow_timed_out, {}, std::move(args), std::move(input));
+                break;
+            }
+            default: break;
+        }
+    }
+    cancel_timeout(in);
+    in.destroy_frames();
+    in.inbox.release();
+    in.delivered_ahead = 0;
+    if (in.x) in.x->outbox.release();  // only a terminated run can still hold some: they are not sent
+    in.ready.clear();
+    in.conditions.clear();
+    in.suspended.clear();
+    in.body_wait = nullptr;
+    in.cancel_requested = false;
+}
+
+inline void engine::announce_close(instance_base& in) {
+    if (in.status == workflow_status::continued_as_new || !in.x) return;  // a continued run lives on under its id
+    while (waiter* w = in.x->completion.pop_front()) {
+        auto& c = static_cast<completion_waiter&>(*w);
+        c.capture(c, in);
+        c.fire(wake_reason::fired);
+    }
+    if (instance_base* parent = by_slot(in.x->parent_slot, in.x->parent_gen))
+        if (parent->hist) record_child_closed(*parent, in);
+    in.x->unlink();
+}
+
+}  // namespace coflow::detail
+// ---- end coflow/detail/engine_close.hpp ----
+// ---- begin coflow/detail/engine_continue_as_new.hpp ----
+// coflow/detail/engine_continue_as_new.hpp: continue-as-new: a run closes and a fresh one takes its id, its signals and its parent.
+// Members of detail::engine (engine.hpp), defined here to keep that header to the scheduler itself.
+
+
+namespace coflow::detail {
+
+inline void engine::continue_as_new(instance_base& old) {
+    std::unique_ptr<instance_base> next = old.type.make(*this, old.id);
+    std::unique_ptr<arg_pack_base> args = std::move(old.more().continue_args);
+    std::vector<std::string> text;
+    std::shared_ptr<arg_pack_base> input;
+    if (old.hist) {
+        text = args->text();
+        input = args->clone();
+        record(old, event_kind::continued_as_new, {}, text);
+    }
+    const bool started = guarded([&] { old.type.start(*next, args->view()); return true; },
+                                 [&](std::exception_ptr e) {
+                                     old.failure = std::move(e);
+                                     return false;
+                                 });
+    if (!started) {
+        close(old, workflow_status::failed);
+        return;
+    }
+    // Moved signals were received by the old run: they do not count against the new run's limit.
+    // Updates move too (they were not accepted yet: they have no event to carry), and are the new run's.
+    std::size_t carried_inbox = 0;
+    while (!old.inbox.empty()) {
+        if (old.inbox.front().index != update_index) ++carried_inbox;
+        next->inbox.push_back(std::move(old.inbox.front()));
+        old.inbox.pop_front();
+    }
+    // Channel values stay in the old object (which queries read until the new run first runs) and
+    // move when it does; values handed to receivers that will never resume go back first.
+    old.type.reclaim_channels(old);
+    auto& nx = next->more();
+    while (waiter* w = old.x->completion.pop_front()) nx.completion.push_back(*w);
+    nx.parent_slot = old.x->parent_slot;
+    nx.parent_gen = old.x->parent_gen;
+    nx.on_parent_close = old.x->on_parent_close;
+    nx.parent_id = old.x->parent_id;
+    nx.first_run_key = old.x->continued ? old.x->first_run_key : old.run_key;
+    nx.continued_run_key = old.run_key;
+    nx.continued = true;
+    const duration execution_timeout = old.x->execution_timeout, run_timeout = old.x->run_timeout;
+    const time_point execution_deadline = old.x->execution_deadline;
+    close(old, workflow_status::continued_as_new);
+    // After close: the old run's async updates are settled (unfinished). The queued ones stay known by
+    // id in the new run, as if their callers had retried them there (Temporal's retry lands on it).
+    if (old.x->updates) {
+        nx.updates = std::move(old.x->updates);
+        nx.updates->carry_over();
+    }
+    id_map<instance_base>::entry& entry = by_id_.probe(old.id, id_map<instance_base>::hash_of(old.id));
+    std::unique_ptr<instance_base> keep(entry.run);
+    by_id_.erase(entry);
+    retire(*keep);
+    next->query_object = keep->object_ptr;
+    nx.predecessor = std::move(keep);  // `old` lives on there until the new run first runs
+    instance_base& fresh = add(std::move(next));  // a parent still finds the new run by id
+    old.x->replace_with(nx);  // a parent's child is the new run now, in the old one's place
+    // The chain's execution deadline carries over; the run timeout starts again (Temporal keeps it).
+    if (execution_timeout != duration::zero() || run_timeout != duration::zero())
+        set_timeouts(fresh, execution_timeout, run_timeout, execution_deadline);
+    if (fresh.hist) {
+        record(fresh, event_kind::workflow_started, std::string(fresh.type.name), text, input);
+        record_carried(*nx.predecessor, fresh, carried_inbox);
+    }
+}
+
+[[gnu::noinline]] inline void engine::take_over(instance_base& in) {
+    in.type.move_channels(*in.x->predecessor, in, [](instance_base& to, std::uint32_t index) {
+        if (to.hist) to.eng.record_handled(to, std::string(to.type.signals[index].name));
+    });
+    in.x->predecessor.reset();
+    in.query_object = in.object_ptr;
+}
+
+}  // namespace coflow::detail
+// ---- end coflow/detail/engine_continue_as_new.hpp ----
+// ---- begin coflow/detail/engine_history.hpp ----
+// coflow/detail/engine_history.hpp: recording a run's history: events, waits, handled and carried signals, closed children.
+// Members of detail::engine (engine.hpp), defined here to keep that header to the scheduler itself.
+
+
+namespace coflow::detail {
+
+inline void engine::record(instance_base& in, event_kind k, std::string name, std::vector<std::string> args,
+                           std::shared_ptr<arg_pack_base> input, std::exception_ptr error, bool self_sent) {
+    if (!in.hist || (!in.hist->events.empty() && is_closing(in.hist->events.back().kind))) return;
+    history_event e{k,           ex_->now().time_since_epoch().count(), std::move(name), std::move(args),
+                    std::move(input), std::move(error), self_sent};
+    if (check_ && check_->actual == in.hist) [[unlikely]] {
+        check_->feed_inputs_before(e, in);
+        if (!in.hist || (!in.hist->events.empty() && is_closing(in.hist->events.back().kind))) return;
+        check_->compare(e, in.hist->events.size());
+    }
+    in.hist->events.push_back(std::move(e));
+}
+
+[[gnu::noinline]] inline void engine::record_wait_started(waiter& w) {
+    instance_base& in = *w.inst;
+    std::vector<std::string> args;
+    if (w.label) args.push_back(json(*w.label));
+    const std::size_t before = in.hist->events.size();
+    record(in, event_kind::wait_started, to_string(w.kind), std::move(args));
+    if (in.hist->events.size() == before) return;  // the history is closed
+    in.hist->events.back().in_handler = !w.body;
+    const std::size_t start = in.hist->events.size() - 1;
+    auto& open = in.more().open_waits;
+    for (auto& o : open)
+        if (o.first == &w) {  // left by a waiter destroyed unended at this address
+            o.second = start;
+            return;
+        }
+    open.emplace_back(&w, start);
+}
+
+[[nodiscard]] inline bool engine::replaying(const instance_base& in) const noexcept {
+    return check_ && in.hist && check_->actual == in.hist && in.hist->events.size() < check_->expected->events.size();
+}
+
+[[nodiscard]] inline const history_event* engine::recorded_next(const instance_base& in, event_kind k) const noexcept {
+    if (!check_ || !in.hist || check_->actual != in.hist) return nullptr;
+    const std::size_t i = in.hist->events.size();
+    const auto& expected = check_->expected->events;
+    return i < expected.size() && expected[i].kind == k ? &expected[i] : nullptr;
+}
+
+template <class Tuple>
+[[gnu::noinline]] inline void engine::record_accepted(instance_base& in, std::uint32_t index, const Tuple& args) {
+    record(in, event_kind::signal_accepted, std::string(in.type.signals[index].name), tuple_text(args),
+           tuple_copy(args), {}, self_sender_ == &in);
+}
+
+[[gnu::noinline]] inline void engine::record_carried(instance_base& old, instance_base& fresh, std::size_t carried_inbox) {
+    old.type.carried_channel_values(old, fresh, [](instance_base& to, std::uint32_t index,
+                                                   std::vector<std::string> text,
+                                                   std::shared_ptr<arg_pack_base> copy) {
+        to.eng.record(to, event_kind::signal_accepted, std::string(to.type.signals[index].name), std::move(text),
+                      std::move(copy));
+    });
+    if (carried_inbox == 0 || !old.hist) return;
+    std::vector<const history_event*> accepted;
+    for (auto it = old.hist->events.rbegin(); it != old.hist->events.rend() && accepted.size() < carried_inbox;
+         ++it)
+        if (it->kind == event_kind::signal_accepted) accepted.push_back(&*it);
+    for (auto it = accepted.rbegin(); it != accepted.rend(); ++it)
+        record(fresh, event_kind::signal_accepted, (*it)->name, (*it)->args, (*it)->input);
+}
+
+[[gnu::noinline]] inline void engine::record_wait_ended(instance_base& in, const waiter& w) {
+    const std::size_t before = in.hist->events.size();
+    record(in, event_kind::wait_ended, to_string(w.kind), {json(to_string(w.reason))});
+    if (in.hist->events.size() == before) return;  // the history is closed
+    history_event& e = in.hist->events.back();
+    e.in_handler = !w.body;
+    auto& open = in.more().open_waits;
+    for (auto it = open.begin(); it != open.end(); ++it)
+        if (it->first == &w) {
+            e.start_index = it->second;
+            open.erase(it);
+            break;
+        }
+}
+
+[[gnu::noinline]] inline void engine::record_handled(instance_base& in, const pending_signal& p) {
+    if (p.index == update_index) return;
+    record_handled(in, p.index == dynamic_index ? *p.dynamic_name : std::string(in.type.signals[p.index].name));
+}
+
+inline void engine::record_handled(instance_base& in, std::string name) {
+    record(in, event_kind::signal_handled, std::move(name), {std::to_string(++in.more().handled)});
+}
+
+[[gnu::noinline]] inline void engine::record_child_closed(instance_base& parent, instance_base& child) {
+    std::vector<std::string> args{json(to_string(child.status))};
+    std::shared_ptr<arg_pack_base> outcome;
+    if (child.status == workflow_status::completed) {
+        guarded([&] { outcome = child.result_copy(); }, [](std::exception_ptr) {});  // replay says so if null
+    } else if (child.status == workflow_status::terminated) {
+        args.push_back(json(child.terminate_reason()));
+        outcome = std::make_shared<arg_pack_impl<std::string>>(std::string(child.terminate_reason()));
+    } else if (child.status == workflow_status::timed_out) {
+        timeout_outcome(child, args, outcome);
+    }
+    record(parent, event_kind::child_closed, child.id, std::move(args), std::move(outcome),
+           child.status == workflow_status::failed ? child.failure : nullptr);
+}
+
+}  // namespace coflow::detail
+// ---- end coflow/detail/engine_history.hpp ----
+// ---- begin coflow/detail/engine_load.hpp ----
+// coflow/detail/engine_load.hpp: what loading a save needs of the engine: a stand-in child giving its place
+// to the run loaded for it, and the pending work of the loaded runs going to the live executor.
+// Members of detail::engine (engine.hpp), defined here to keep that header to the scheduler itself.
+
+
+
+namespace coflow::detail {
+
+inline void engine::take_stand_in_place(instance_base& stand_in, instance_base& fresh) {
+    auto& nx = fresh.more();
+    nx.parent_id = stand_in.x ? stand_in.x->parent_id : std::string();
+    // A closed stand-in already gave its parent the recorded outcome: the loaded run, which closes as
+    // its own history says, must not give it again.
+    if (!stand_in.running() || !stand_in.x) return;
+    auto& sx = *stand_in.x;
+    while (waiter* w = sx.completion.pop_front()) nx.completion.push_back(*w);
+    nx.parent_slot = sx.parent_slot;
+    nx.parent_gen = sx.parent_gen;
+    nx.on_parent_close = sx.on_parent_close;
+    if (static_cast<list_hook<child_tag>&>(sx).linked()) sx.replace_with(nx);
+}
+
+inline void engine::finish_load(executor& live, std::uint64_t rng, std::uint64_t generated_ids,
+                                std::uint64_t timer_seq) {
+    ex_ = &live;
+    rng_ = splitmix64(rng);
+    generated_ids_ = generated_ids;
+    timers_.set_next_seq(timer_seq);
+    // Everything the replays left in their executor was dropped with it: post it again here, timers by
+    // due time and then in the order the runs that never stopped armed them (load_runs restored it).
+    struct due_work {
+        time_point due;
+        std::uint64_t seq;
+        instance_base* timeout_of;  // null: the timer of timers_ slot `slot`
+        std::uint32_t slot;
+    };
+    std::vector<due_work> timers;
+    timers_.for_each_posted([&](std::uint32_t s, time_point due) { timers.push_back({due, timers_.seq(s), nullptr, s}); });
+    for_each_recorded_run([&](instance_base& in) {
+        if (in.scheduled) {
+            in.scheduled = false;
+            if (in.running()) schedule(in);
+        }
+        if (in.running() && in.x && in.x->timeout_due != time_point::max())
+            timers.push_back({in.x->timeout_due, in.x->timeout_seq, &in, 0});
+    });
+    std::sort(timers.begin(), timers.end(),
+              [](const due_work& a, const due_work& b) { return std::tie(a.due, a.seq) < std::tie(b.due, b.seq); });
+    for (const due_work& t : timers) {
+        if (instance_base* in = t.timeout_of) {
+            in->x->timeout_timer = ex_->post_at(t.due, timeout_work{link_ref(link_), in->slot, in->gen});
+            in->x->timeout_armed = true;
+        } else {
+            timers_.posted(t.slot, ex_->post_at(t.due, timer_work{link_ref(link_), t.slot, timers_.generation(t.slot)}));
+        }
+    }
+}
+
+}  // namespace coflow::detail
+// ---- end coflow/detail/engine_load.hpp ----
+// ---- begin coflow/detail/engine_timeouts.hpp ----
+// coflow/detail/engine_timeouts.hpp: execution and run timeouts: setting them, firing them, recording them.
+// Members of detail::engine (engine.hpp), defined here to keep that header to the scheduler itself.
+
+
+namespace coflow::detail {
+
+inline void engine::check_timeouts(std::string_view id, duration execution, duration run) {
+    if (execution < duration::zero() || run < duration::zero())
+        detail::raise(invalid_operation("workflow '" + std::string(id) +
+                                        "': a timeout may not be negative (zero means none)"));
+}
+
+inline void engine::start_timeouts(instance_base& in, duration execution, duration run) {
+    if (execution == duration::zero() && run == duration::zero()) return;
+    set_timeouts(in, execution, run,
+                 execution > duration::zero() ? saturating_add(in.start_time, execution) : time_point::max());
+}
+
+inline void engine::set_timeouts(instance_base& in, duration execution, duration run, time_point execution_deadline,
+                                 bool arm) {
+    auto& x = in.more();
+    x.execution_timeout = execution;
+    x.run_timeout = run;
+    x.execution_deadline = execution_deadline;
+    const time_point run_due = run > duration::zero() ? saturating_add(in.start_time, run) : time_point::max();
+    x.timeout_by = execution_deadline <= run_due ? timeout_kind::execution : timeout_kind::run;
+    x.timeout_due = std::min(execution_deadline, run_due);
+    if (in.hist) {
+        in.hist->execution_timeout_ns = execution.count();
+        in.hist->run_timeout_ns = run.count();
+        in.hist->execution_deadline_ns =
+            execution_deadline == time_point::max() ? 0 : execution_deadline.time_since_epoch().count();
+    }
+    // A deadline at the end of the clock never comes: no timer drags the clock there.
+    if (!arm || in.stand_in || x.timeout_due == time_point::max()) return;
+    x.timeout_timer = ex_->post_at(x.timeout_due, timeout_work{link_ref(link_), in.slot, in.gen});
+    x.timeout_seq = timers_.draw_seq();
+    x.timeout_armed = true;
+}
+
+inline void engine::time_out(instance_base& in, timeout_kind which, duration length) {
+    if (!in.running()) detail::raise(workflow_closed(in.id, to_string(in.status), "time it out"));
+    if (in.active)
+        detail::raise(invalid_operation("workflow '" + in.id + "' cannot time out while its own code runs"));
+    auto& x = in.more();
+    x.timeout_by = which;
+    (which == timeout_kind::execution ? x.execution_timeout : x.run_timeout) = length;
+    close(in, workflow_status::timed_out);
+}
+
+inline void engine::fire_timeout(std::uint32_t slot, std::uint32_t gen) {
+    instance_base* in = by_slot(slot, gen);
+    if (!in || !in->running() || !in->x || !in->x->timeout_armed) return;
+    in->x->timeout_armed = false;  // its work is running: nothing to cancel
+    time_out(*in, in->x->timeout_by, in->x->timeout_length());
+}
+
+inline void engine::cancel_timeout(instance_base& in) noexcept {
+    if (in.x && in.x->timeout_armed) {
+        in.x->timeout_armed = false;
+        ex_->cancel(in.x->timeout_timer);
+    }
+}
+
+inline void engine::timeout_outcome(const instance_base& in, std::vector<std::string>& args,
+                                    std::shared_ptr<arg_pack_base>& input) {
+    const std::string which(to_string(in.x->timeout_by));
+    const std::int64_t length = in.x->timeout_length().count();
+    args.push_back(json(which));
+    args.push_back(std::to_string(length));
+    input = std::make_shared<arg_pack_impl<std::string, std::int64_t>>(which, length);
+}
+
+}  // namespace coflow::detail
+// ---- end coflow/detail/engine_timeouts.hpp ----
+// ---- end coflow/detail/engine.hpp ----
+// ---- begin coflow/signal.hpp ----
+// coflow/signal.hpp: signal_channel<T...>, an ordered queue of signals that a workflow body co_awaits.
+// Named as a signal target in a definition, it receives that signal's arguments in acceptance order.
+
+
+
+namespace coflow {
+
+namespace detail {
+struct handed_tag {};
+
+template <class... Ts>
+struct channel_value {
+    using type = std::tuple<Ts...>;
+};
+template <class T>
+struct channel_value<T> {
+    using type = T;
+};
+}  // namespace detail
+
+/// An ordered queue of one signal's arguments, owned by the workflow object.
+///
+/// Register it in the definition like a handler: `.signal("add", &account::adds)`. Each delivered signal
+/// adds one value (the argument, or a tuple of them) in the order the signals were accepted. The body
+/// reads with `co_await receive()`, `co_await receive(timeout)` (std::nullopt when time runs out) or
+/// `try_receive()`. Several waiting receivers are served first come, first served. Receives throw
+/// coflow::cancelled when the workflow is cancelled while the body waits in them.
+template <class... Ts>
+class signal_channel {
+public:
+    using value_type = typename detail::channel_value<Ts...>::type;
+    using argument_types = std::tuple<Ts...>;
+
+    signal_channel() = default;
+    signal_channel(const signal_channel&) = delete;
+    signal_channel& operator=(const signal_channel&) = delete;
+
+private:
+    // A receiver that was handed a value is in handed_ until it resumes and takes it: if its run ends
+    // first (continue-as-new), the value goes back to the channel instead of dying with the frame.
+    //
+    // A receiver destroyed with a value it never took (a receive that lost a when_any, its frame destroyed
+    // by its own run's code) gives the value back to the channel, first in line. The check lives here,
+    // in the suspended path only, so that a receive that finds a value pays nothing for it.
+    struct receiver : detail::waiter, detail::list_hook<detail::handed_tag> {
+        explicit receiver(signal_channel& c) noexcept : ch(&c) {}
+        receiver(receiver&&) = delete;
+        ~receiver() {
+            auto& hook = static_cast<detail::list_hook<detail::handed_tag>&>(*this);
+            if (hook.linked() && slot && detail::current_activation && detail::current_activation->inst == inst)
+                [[unlikely]] ch->give_back(*this);
+            hook.unlink();
+        }
+        signal_channel* ch;
+        std::optional<value_type> slot;
+    };
+
+    // The waiter is built only when the receive suspends: a receive that finds a value (the usual case
+    // in a busy channel) costs a few loads, not a 100-byte waiter made and torn down.
+    template <bool Timed>
+    class [[nodiscard]] receive_awaiter {
+    public:
+        using coflow_awaitable = void;
+
+        receive_awaiter(detail::activation& a, signal_channel& ch, duration timeout) noexcept
+            : ch_(&ch), inst_(a.inst), timeout_(timeout), precancelled_(a.body && a.inst->cancel_pending) {}
+        // Moved only before it suspends, when there is no waiter yet.
+        receive_awaiter(receive_awaiter&& o) noexcept
+            : ch_(o.ch_), inst_(o.inst_), timeout_(o.timeout_), precancelled_(o.precancelled_) {}
+        receive_awaiter& operator=(receive_awaiter&&) = delete;
+
+        bool await_ready() const noexcept { return !precancelled_ && !ch_->items_.empty(); }
+
+        bool await_suspend(std::coroutine_handle<> h) noexcept {
+            if (precancelled_) return detail::park_if_cancelled;
+            detail::activation& a = *detail::current_activation;
+            receiver& r = waiting_.emplace(*ch_);
+            r.arm(a, h, detail::wait_kind::channel);
+            ch_->receivers_.push_back(r);
+            if constexpr (Timed) r.arm_timer(timeout_);
+            return true;
+        }
+
+        auto await_resume() {
+            if (precancelled_) detail::raise_cancelled(*inst_);
+            if (waiting_) {
+                waiting_->throw_if_cancelled();
+                if (waiting_->slot) {
+                    static_cast<detail::list_hook<detail::handed_tag>&>(*waiting_).unlink();
+                    if constexpr (Timed) return std::optional<value_type>(std::move(*waiting_->slot));
+                    else return value_type(std::move(*waiting_->slot));
+                }
+                if constexpr (Timed)
+                    if (waiting_->reason == detail::wake_reason::timed_out) return std::optional<value_type>();
+            }
+            if constexpr (Timed) return std::optional<value_type>(ch_->take_front());
+            else return ch_->take_front();
+        }
+
+    private:
+        signal_channel* ch_;
+        detail::instance_base* inst_;
+        duration timeout_;
+        bool precancelled_;
+        std::optional<receiver> waiting_;
+    };
+
+public:
+    /// Awaits the next value; suspends while the channel is empty.
+    [[nodiscard]] receive_awaiter<false> receive() {
+        return receive_awaiter<false>(detail::require_activation("signal_channel::receive"), *this, duration::zero());
+    }
+
+    /// Awaits the next value for at most `timeout` of executor time; std::nullopt if none came. A
+    /// negative timeout is a zero one; one past the end of the clock (duration::max()) never runs out.
+    [[nodiscard]] receive_awaiter<true> receive(duration timeout) {
+        return receive_awaiter<true>(detail::require_activation("signal_channel::receive"), *this, timeout);
+    }
+
+    /// The next value if one is queued, without suspending.
+    [[nodiscard]] std::optional<value_type> try_receive() {
+        if (items_.empty()) return std::nullopt;
+        return take_front();
+    }
+
+    [[nodiscard]] std::size_t size() const noexcept { return items_.size(); }
+    [[nodiscard]] bool empty() const noexcept { return items_.empty(); }
+
+    /// Adds a value: hands it to the first waiting receiver, or queues it. The runtime calls this when
+    /// it delivers a signal; workflow code may call it too (for instance to put back an item).
+    template <class... As>
+    [[gnu::always_inline]] inline void push(As&&... args) {  // inline: most of what a channel signal costs
+        if (receiver* r = receivers_.pop_front()) {
+            r->slot.emplace(std::forward<As>(args)...);
+            r->fire(detail::wake_reason::fired);
+            handed_.push_back(*r);
+        } else {
+            items_.emplace_back(std::forward<As>(args)...);
+        }
+    }
+
+    /// Appends every value queued in `other`, in order, leaving it empty (continue-as-new uses this).
+    void take_queued_from(signal_channel& other) {
+        while (!other.items_.empty()) items_.push_back(other.take_front());
+    }
+
+    /// Puts the values handed to receivers that have not resumed yet back at the front, in the order
+    /// they were handed (continue-as-new, before the old run's frames go).
+    void reclaim_handed() {
+        if (handed_.empty()) return;
+        detail::ring<value_type> all;
+        while (receiver* r = handed_.pop_front()) {
+            all.push_back(std::move(*r->slot));
+            r->slot.reset();
+        }
+        while (!items_.empty()) all.push_back(take_front());
+        items_ = std::move(all);
+    }
+
+    /// Calls f(value) for each queued value, in order (continue-as-new records them).
+    template <class F>
+    void for_each_queued(F&& f) const {
+        for (std::size_t i = 0; i < items_.size(); ++i) f(items_[i]);
+    }
+
+private:
+    // A handed value whose receiver will never take it: to the next waiting receiver, else to the front.
+    void give_back(receiver& from) {
+        static_cast<detail::list_hook<detail::handed_tag>&>(from).unlink();
+        value_type v = std::move(*from.slot);
+        from.slot.reset();
+        if (receiver* r = receivers_.pop_front()) {
+            r->slot.emplace(std::move(v));
+            r->fire(detail::wake_reason::fired);
+            handed_.push_back(*r);
+            return;
+        }
+        detail::ring<value_type> all;
+        all.push_back(std::move(v));
+        while (!items_.empty()) all.push_back(take_front());
+        items_ = std::move(all);
+    }
+
+    value_type take_front() {
+        value_type v = std::move(items_.front());
+        items_.pop_front();
+        return v;
+    }
+
+    detail::ring<value_type> items_;
+    detail::intrusive_list<receiver, detail::wait_tag> receivers_;
+    detail::intrusive_list<receiver, detail::handed_tag> handed_;
+};
+
+namespace detail {
+template <class T>
+struct is_signal_channel : std::false_type {};
+template <class... Ts>
+struct is_signal_channel<signal_channel<Ts...>> : std::true_type {};
+}  // namespace detail
+
+}  // namespace coflow
+// ---- end coflow/signal.hpp ----
+// ---- begin coflow/task.hpp ----
+// coflow/task.hpp: task<R>, the awaitable helper coroutine used inside workflows.
+// Sub-steps and async signal handlers are tasks; awaiting one starts it through the engine's trampoline.
+
+
+
+namespace coflow {
+
+/// A lazy coroutine returning R, awaited from workflow code (a body, a handler or another task).
+///
+/// `co_await t` starts the task and suspends the caller; when the task finishes, the caller resumes. Both
+/// transfers go through the engine's trampoline, so no chain of awaits grows the stack, whatever the
+/// compiler or optimisation level. `co_await` returns the value or rethrows the task's exception. A task
+/// is a move-only owner: destroying it destroys its frame. Tearing down a suspended chain of awaits
+/// destroys each awaited task before the rest of the frame awaiting it, on a bounded stack however deep
+/// the chain (past 64 levels, a deeper frame goes after the frames above it instead). Tasks are awaited
+/// where they are made, so the compiler may place their frames inside the caller's (HALO).
+template <class R = void>
+class [[nodiscard]] task {
+public:
+    struct promise_type : detail::value_promise<R> {
+        task get_return_object() noexcept { return task{std::coroutine_handle<promise_type>::from_promise(*this)}; }
+    };
+    using handle_type = std::coroutine_handle<promise_type>;
+    using coflow_awaitable = void;
+    using value_type = R;
+
+    task() noexcept = default;
+    task(task&& o) noexcept : h_(std::exchange(o.h_, {})) {}
+    task& operator=(task&& o) noexcept {
+        if (this != &o) {
+            if (h_) detail::destroy_task_frame(h_, h_.promise());
+            h_ = std::exchange(o.h_, {});
+        }
+        return *this;
+    }
+    task(const task&) = delete;
+    task& operator=(const task&) = delete;
+    ~task() {
+        if (h_) detail::destroy_task_frame(h_, h_.promise());
+    }
+
+    struct [[nodiscard]] awaiter {
+        handle_type h;
+        bool await_ready() noexcept { return false; }
+        // Starts the task from the engine's loop (see detail/activation.hpp): a flat stack, always.
+        void await_suspend(std::coroutine_handle<> caller) noexcept {
+            h.promise().continuation = caller;
+            detail::current_activation->next = h;
+        }
+        R await_resume() { return h.promise().take(); }
+    };
+
+    awaiter operator co_await() && noexcept { return awaiter{h_}; }
+    awaiter operator co_await() & noexcept { return awaiter{h_}; }
+
+    [[nodiscard]] bool valid() const noexcept { return static_cast<bool>(h_); }
+
+    /// Gives up ownership of the frame (the runtime takes it for async signal handlers).
+    [[nodiscard]] handle_type release() noexcept { return std::exchange(h_, {}); }
+
+private:
+    explicit task(handle_type h) noexcept : h_(h) {}
+    handle_type h_{};
+};
+
+}  // namespace coflow
+// ---- end coflow/task.hpp ----
+// ---- begin coflow/validation.hpp ----
+// coflow/validation.hpp: coflow::validation, what an update validator may return instead of throwing.
+// coflow::accept() lets the update in; coflow::reject("why") turns it away, and its caller reads why.
+
+
+namespace coflow {
+
+class validation;
+[[nodiscard]] inline validation accept() noexcept;
+[[nodiscard]] inline validation reject(std::string reason);
+
+/// An update validator's verdict, for a validator that rejects without throwing (the only way to
+/// reject in a build without exceptions): `return coflow::reject("why");` or `return coflow::accept();`.
+/// A rejected update is not accepted, recorded or counted; its caller's update_handle has stage
+/// `rejected` and rejection_reason() `"why"`, and its result() raises update_rejected.
+class [[nodiscard]] validation {
+public:
+    [[nodiscard]] bool accepted() const noexcept { return !rejected_; }
+    /// Why the update was rejected; empty when it was accepted.
+    [[nodiscard]] const std::string& reason() const noexcept { return reason_; }
+
+private:
+    friend validation accept() noexcept;
+    friend validation reject(std::string reason);
+    validation() noexcept = default;
+    explicit validation(std::string reason) noexcept : reason_(std::move(reason)), rejected_(true) {}
+
+    std::string reason_;
+    bool rejected_ = false;
+};
+
+/// The update may go on.
+inline validation accept() noexcept { return validation(); }
+/// The update is turned away; `reason` tells its caller why.
+inline validation reject(std::string reason) { return validation(std::move(reason)); }
+
+}  // namespace coflow
+// ---- end coflow/validation.hpp ----
+// ---- begin coflow/workflow.hpp ----
+// coflow/workflow.hpp: workflow<R>, the coroutine type of a workflow's run body.
+// The runtime owns the frame: it starts the body, resumes it from the executor, and keeps its result.
+
+
+
+namespace coflow {
+
+namespace detail {
+
+class continue_as_new_request;
+/// Hands the request to its run (child.hpp): the body ends, and the run continues as new.
+inline void end_body_with(continue_as_new_request& r) noexcept;
+
+/// A body's promise: a value_promise that also takes `co_return coflow::continue_as_new(...)`. Not for
+/// workflow<void>: C++ lets a coroutine have return_void or return_value, not both (it co_awaits it).
+template <class R>
+struct workflow_promise : value_promise<R> {
+    using value_promise<R>::return_value;
+    // A template, so that `co_return {}` and plain values never consider it (a braced list deduces nothing).
+    template <class Q>
+        requires std::is_base_of_v<continue_as_new_request, std::remove_cvref_t<Q>>
+    void return_value(Q&& request) noexcept {
+        end_body_with(request);
+    }
+};
+template <>
+struct workflow_promise<void> : value_promise<void> {};
+
+}  // namespace detail
+
+/// The return type of a workflow's run method: `coflow::workflow<R> run(Args...)`.
+///
+/// Calling the run method only makes the frame (lazy); `runtime::start_workflow` takes it over, and the
+/// executor resumes it from then on. The frame is always on the heap: it outlives the call that made it.
+/// When the body returns, the runtime keeps the value (or the exception) for `result()` and frees the
+/// frame. A workflow<R> cannot be awaited: start another workflow as a child instead.
+///
+/// A body ends by returning its value, or by continuing as new: `co_return coflow::continue_as_new(...)`
+/// in a workflow<R>, `co_await coflow::continue_as_new(...)` in a workflow<void> (see child.hpp).
+template <class R = void>
+class [[nodiscard]] workflow {
+public:
+    struct promise_type : detail::workflow_promise<R> {
+        workflow get_return_object() noexcept {
+            return workflow{std::coroutine_handle<promise_type>::from_promise(*this)};
+        }
+    };
+    using handle_type = std::coroutine_handle<promise_type>;
+    using result_type = R;
+
+    workflow(workflow&& o) noexcept : h_(std::exchange(o.h_, {})) {}
+    workflow& operator=(workflow&& o) noexcept {
+        if (this != &o) {
+            if (h_) h_.destroy();
+            h_ = std::exchange(o.h_, {});
+        }
+        return *this;
+    }
+    workflow(const workflow&) = delete;
+    workflow& operator=(const workflow&) = delete;
+    ~workflow() {
+        if (h_) h_.destroy();
+    }
+
+    /// Gives up ownership of the frame (the runtime takes it).
+    [[nodiscard]] handle_type release() noexcept { return std::exchange(h_, {}); }
+
+private:
+    explicit workflow(handle_type h) noexcept : h_(h) {}
+    handle_type h_{};
+};
+
+}  // namespace coflow
+// ---- end coflow/workflow.hpp ----
+
+namespace coflow {
+
+namespace detail {
+
+struct no_run {};
+struct no_dynamic {};
+
+template <class M>
+struct signal_entry {
+    std::string_view name;
+    M target;
+};
+
+struct no_validator {};
+
+template <class M, class V>
+struct update_entry {
+    std::string_view name;
+    M fn;
+    V validator;  // no_validator when there is none
+};
+
+template <class M>
+struct query_entry {
+    std::string_view name;
+    M fn;
+};
+
+enum class signal_kind { invalid, sync_handler, async_handler, channel };
+
+template <class T, class M>
+constexpr signal_kind signal_kind_of() {
+    if constexpr (member_fn_traits<M>::is_function) {
+        using tr = member_fn_traits<M>;
+        if constexpr (!std::is_same_v<typename tr::class_type, T> || tr::is_const) return signal_kind::invalid;
+        else if constexpr (std::is_void_v<typename tr::result_type>) return signal_kind::sync_handler;
+        else if constexpr (std::is_same_v<typename tr::result_type, task<void>>) return signal_kind::async_handler;
+        else return signal_kind::invalid;
+    } else if constexpr (member_data_traits<M>::is_data) {
+        using tr = member_data_traits<M>;
+        if constexpr (std::is_same_v<typename tr::class_type, T> && is_signal_channel<typename tr::member_type>::value)
+            return signal_kind::channel;
+        else return signal_kind::invalid;
+    } else {
+        return signal_kind::invalid;
+    }
+}
+
+/// The decayed argument tuple a signal target takes.
+template <class T, class M>
+struct signal_args {
+    using tuple = typename member_fn_traits<M>::args_tuple;
+};
+template <class T, class C, class... Ts>
+struct signal_args<T, signal_channel<Ts...> C::*> {
+    using tuple = std::tuple<Ts...>;
+};
+
+/// True when no element of Tuple only views characters owned elsewhere (std::string_view, const char*).
+template <class Tuple>
+struct owns_values;
+template <class... Ts>
+struct owns_values<std::tuple<Ts...>> : std::bool_constant<(!is_string_view_like_v<Ts> && ...)> {};
+
+template <class Tuple>
+struct tuple_names;
+template <class... Ts>
+struct tuple_names<std::tuple<Ts...>> {
+    static std::string get() { return type_list_name<Ts...>(); }
+};
+
+}  // namespace detail
+
+template <class T, class Run, class Signals, class Queries, class DynamicSignal = detail::no_dynamic,
+          class DynamicQuery = detail::no_dynamic, class Updates = std::tuple<>, class DynamicUpdate = detail::no_dynamic>
+class definition;
+
+/// The table naming a workflow type's run method, signals and queries. Build it with define<T>(name)
+/// as a `static constexpr auto definition` member of T, after the members it names. Every name is
+/// explicit (as in Temporal's TypeScript SDK); a name used twice is a compile-time error.
+template <class T, class Run, class... S, class... Q, class DS, class DQ, class... U, class DU>
+class definition<T, Run, std::tuple<S...>, std::tuple<Q...>, DS, DQ, std::tuple<U...>, DU> {
+public:
+    using workflow_class = T;
+
+    std::string_view name;
+    Run run_fn;
+    std::tuple<S...> signals;
+    std::tuple<Q...> queries;
+    DS dynamic_signal_fn;  // detail::no_dynamic when there is none
+    DQ dynamic_query_fn;
+    std::tuple<U...> updates;
+    DU dynamic_update_fn;
+
+    /// Names the run method: `coflow::workflow<R> T::run(Args...)`, parameters by value.
+    template <class M>
+    [[nodiscard]] constexpr auto run(M fn) const {
+        static_assert(std::is_same_v<Run, detail::no_run>, "a definition names its run method only once");
+        using tr = detail::member_fn_traits<M>;
+        if constexpr (!tr::is_function) {
+            static_assert(tr::is_function, "run(...) takes a pointer to the member function that is the workflow body");
+            return *this;
+        } else {
+            static_assert(std::is_same_v<typename tr::class_type, T>,
+                          "the run method must be a member of the workflow type given to define<T>");
+            static_assert(!tr::is_const && detail::is_workflow<typename tr::result_type>::value,
+                          "the run method must be a non-const member function returning coflow::workflow<R>");
+            static_assert(tr::by_value,
+                          "workflow run parameters must be taken by value: the body outlives the call that starts it");
+            static_assert(detail::owns_values<typename tr::args_tuple>::value,
+                          "workflow run parameters must own their text: take std::string, not std::string_view or "
+                          "const char* (the body outlives the caller's string)");
+            return definition<T, M, std::tuple<S...>, std::tuple<Q...>, DS, DQ, std::tuple<U...>, DU>{
+                name, fn, signals, queries, dynamic_signal_fn, dynamic_query_fn, updates, dynamic_update_fn};
+        }
+    }
+
+    /// Names a signal: a handler `void T::f(Args...)`, an async handler `coflow::task<void> T::f(Args...)`
+    /// (parameters by value), or a `coflow::signal_channel<Args...>` data member.
+    template <class M>
+    [[nodiscard]] constexpr auto signal(std::string_view signal_name, M target) const {
+        constexpr detail::signal_kind kind = detail::signal_kind_of<T, M>();
+        static_assert(kind != detail::signal_kind::invalid,
+                      "a signal target must be a non-const member function of the workflow type returning void "
+                      "or coflow::task<void>, or a coflow::signal_channel<...> data member of it");
+        if constexpr (kind == detail::signal_kind::async_handler)
+            static_assert(detail::member_fn_traits<M>::by_value,
+                          "an async signal handler (returning task<void>) must take its parameters by value: "
+                          "it runs after the delivery that called it");
+        if constexpr (kind != detail::signal_kind::invalid)
+            static_assert(detail::owns_values<typename detail::signal_args<T, M>::tuple>::value,
+                          "signal parameters (and channel values) must own their text: take std::string, not "
+                          "std::string_view or const char* (a signal is delivered after its sender returned)");
+        if (signal_name.empty()) detail::raise(std::logic_error("coflow::define: a signal name must not be empty"));
+        if (has_signal(signal_name)) detail::raise(std::logic_error("coflow::define: two signals have the same name"));
+        using E = detail::signal_entry<M>;
+        return definition<T, Run, std::tuple<S..., E>, std::tuple<Q...>, DS, DQ, std::tuple<U...>, DU>{
+            name,    run_fn, std::tuple_cat(signals, std::tuple<E>{E{signal_name, target}}), queries,
+            dynamic_signal_fn, dynamic_query_fn, updates, dynamic_update_fn};
+    }
+
+    /// Names a query: a const member function returning a value, `R T::f(Args...) const`.
+    template <class M>
+    [[nodiscard]] constexpr auto query(std::string_view query_name, M fn) const {
+        using tr = detail::member_fn_traits<M>;
+        if constexpr (!tr::is_function) {
+            static_assert(tr::is_function,
+                          "a query handler must be a const member function returning a value (queries are "
+                          "read-only and cannot suspend)");
+            return *this;
+        } else {
+            static_assert(std::is_same_v<typename tr::class_type, T>,
+                          "a query handler must be a member of the workflow type given to define<T>");
+            static_assert(tr::is_const && !std::is_void_v<typename tr::result_type> &&
+                              !detail::is_task<typename tr::result_type>::value &&
+                              !detail::is_workflow<typename tr::result_type>::value,
+                          "a query handler must be a const member function returning a value (queries are "
+                          "read-only and cannot suspend)");
+            if (query_name.empty()) detail::raise(std::logic_error("coflow::define: a query name must not be empty"));
+            if (has_query(query_name))
+                detail::raise(std::logic_error("coflow::define: two queries have the same name"));
+            using E = detail::query_entry<M>;
+            return definition<T, Run, std::tuple<S...>, std::tuple<Q..., E>, DS, DQ, std::tuple<U...>, DU>{
+                name,          run_fn, signals, std::tuple_cat(queries, std::tuple<E>{E{query_name, fn}}),
+                dynamic_signal_fn, dynamic_query_fn, updates, dynamic_update_fn};
+        }
+    }
+
+    /// Names the dynamic signal handler, which takes every by-name signal whose name no named signal
+    /// has (instead of unknown_signal): `void T::f(std::string name, coflow::raw_args args)`, or
+    /// `coflow::task<void>` for an async one. Signals sent by member pointer never reach it.
+    template <class M>
+    [[nodiscard]] constexpr auto dynamic_signal(M fn) const {
+        static_assert(std::is_same_v<DS, detail::no_dynamic>, "a definition names one dynamic signal handler");
+        constexpr detail::signal_kind kind = detail::signal_kind_of<T, M>();
+        static_assert(kind == detail::signal_kind::sync_handler || kind == detail::signal_kind::async_handler,
+                      "a dynamic signal handler is a non-const member function of the workflow type returning "
+                      "void or coflow::task<void>");
+        if constexpr (kind == detail::signal_kind::sync_handler || kind == detail::signal_kind::async_handler) {
+            static_assert(std::is_same_v<typename detail::member_fn_traits<M>::params,
+                                         detail::type_list<std::string, raw_args>>,
+                          "a dynamic signal handler takes (std::string name, coflow::raw_args args), by value");
+        }
+        return definition<T, Run, std::tuple<S...>, std::tuple<Q...>, M, DQ, std::tuple<U...>, DU>{
+            name, run_fn, signals, queries, fn, dynamic_query_fn, updates, dynamic_update_fn};
+    }
+
+    /// Names the dynamic query handler, which answers every by-name query whose name no named query has
+    /// (instead of unknown_query): `R T::f(std::string_view name, const coflow::raw_args& args) const`.
+    /// A by-name query must ask for R, as for a named one.
+    template <class M>
+    [[nodiscard]] constexpr auto dynamic_query(M fn) const {
+        static_assert(std::is_same_v<DQ, detail::no_dynamic>, "a definition names one dynamic query handler");
+        using tr = detail::member_fn_traits<M>;
+        if constexpr (!tr::is_function) {
+            static_assert(tr::is_function, "a dynamic query handler is a const member function returning a value");
+            return *this;
+        } else {
+            static_assert(std::is_same_v<typename tr::class_type, T> && tr::is_const &&
+                              !std::is_void_v<typename tr::result_type> &&
+                              !detail::is_task<typename tr::result_type>::value &&
+                              !detail::is_workflow<typename tr::result_type>::value,
+                          "a dynamic query handler is a const member function of the workflow type returning a "
+                          "value (queries are read-only and cannot suspend)");
+            static_assert(std::is_same_v<typename tr::params, detail::type_list<std::string_view, const raw_args&>>,
+                          "a dynamic query handler takes (std::string_view name, const coflow::raw_args& args)");
+            return definition<T, Run, std::tuple<S...>, std::tuple<Q...>, DS, M, std::tuple<U...>, DU>{
+                name, run_fn, signals, queries, dynamic_signal_fn, fn, updates, dynamic_update_fn};
+        }
+    }
+
+    /// Names an update: a handler `R T::f(Args...)` or `coflow::task<R> T::f(Args...)` (async: it may
+    /// await; parameters by value), R possibly void. An update is a signal that answers: its caller gets
+    /// R, or the exception the handler threw, through an update_handle (update.hpp). The optional
+    /// validator, a const member function taking the handler's parameters, runs first, read-only like a
+    /// query. `void T::v(Args...) const` rejects the update by throwing (Temporal's validator shape);
+    /// `coflow::validation T::v(Args...) const` returns coflow::accept() or coflow::reject("why"), the
+    /// form that also works without exceptions. A rejected update is not accepted, recorded or counted.
+    template <class M, class V = detail::no_validator>
+    [[nodiscard]] constexpr auto update(std::string_view update_name, M fn, V validator = {}) const {
+        using tr = detail::member_fn_traits<M>;
+        if constexpr (!tr::is_function) {
+            static_assert(tr::is_function, "an update handler must be a non-const member function of the workflow "
+                                           "type returning a value, void or coflow::task<R>");
+            return *this;
+        } else {
+            static_assert(std::is_same_v<typename tr::class_type, T> && !tr::is_const &&
+                              !detail::is_workflow<typename tr::result_type>::value,
+                          "an update handler must be a non-const member function of the workflow type returning a "
+                          "value, void or coflow::task<R>");
+            if constexpr (detail::is_task<typename tr::result_type>::value)
+                static_assert(tr::by_value, "an async update handler (returning task<R>) must take its parameters "
+                                            "by value: it runs after the delivery that called it");
+            static_assert(detail::owns_values<typename tr::args_tuple>::value,
+                          "update parameters must own their text: take std::string, not std::string_view or "
+                          "const char* (an update is delivered after its sender returned)");
+            if constexpr (!std::is_same_v<V, detail::no_validator>) {
+                using vt = detail::member_fn_traits<V>;
+                static_assert(vt::is_function && std::is_same_v<typename vt::class_type, T> && vt::is_const &&
+                                  (std::is_void_v<typename vt::result_type> ||
+                                   std::is_same_v<typename vt::result_type, validation>) &&
+                                  std::is_same_v<typename vt::args_tuple, typename tr::args_tuple>,
+                              "an update validator must be a const member function of the workflow type taking the "
+                              "update's parameters and returning void (it rejects by throwing) or coflow::validation "
+                              "(coflow::accept() or coflow::reject(reason))");
+            }
+            if (update_name.empty()) detail::raise(std::logic_error("coflow::define: an update name must not be empty"));
+            if (has_update(update_name))
+                detail::raise(std::logic_error("coflow::define: two updates have the same name"));
+            using E = detail::update_entry<M, V>;
+            return definition<T, Run, std::tuple<S...>, std::tuple<Q...>, DS, DQ, std::tuple<U..., E>, DU>{
+                name,    run_fn, signals, queries, dynamic_signal_fn, dynamic_query_fn,
+                std::tuple_cat(updates, std::tuple<E>{E{update_name, fn, validator}}), dynamic_update_fn};
+        }
+    }
+
+    /// Names the dynamic update handler, which takes every by-name update whose name no named update
+    /// has (instead of unknown_update): `R T::f(std::string name, coflow::raw_args args)`, or
+    /// `coflow::task<R>` for an async one. A by-name update must ask for R, as for a named one. It has
+    /// no validator: it may throw to fail the update. Updates sent by member pointer never reach it.
+    template <class M>
+    [[nodiscard]] constexpr auto dynamic_update(M fn) const {
+        static_assert(std::is_same_v<DU, detail::no_dynamic>, "a definition names one dynamic update handler");
+        using tr = detail::member_fn_traits<M>;
+        if constexpr (!tr::is_function) {
+            static_assert(tr::is_function, "a dynamic update handler is a non-const member function");
+            return *this;
+        } else {
+            static_assert(std::is_same_v<typename tr::class_type, T> && !tr::is_const &&
+                              !detail::is_workflow<typename tr::result_type>::value,
+                          "a dynamic update handler is a non-const member function of the workflow type returning a "
+                          "value, void or coflow::task<R>");
+            static_assert(std::is_same_v<typename tr::params, detail::type_list<std::string, raw_args>>,
+                          "a dynamic update handler takes (std::string name, coflow::raw_args args), by value");
+            return definition<T, Run, std::tuple<S...>, std::tuple<Q...>, DS, DQ, std::tuple<U...>, M>{
+                name, run_fn, signals, queries, dynamic_signal_fn, dynamic_query_fn, updates, fn};
+        }
+    }
+
+    [[nodiscard]] constexpr bool has_update(std::string_view n) const {
+        return std::apply([&](const auto&... e) { return ((e.name == n) || ...); }, updates);
+    }
+    [[nodiscard]] constexpr bool has_signal(std::string_view n) const {
+        return std::apply([&](const auto&... e) { return ((e.name == n) || ...); }, signals);
+    }
+    [[nodiscard]] constexpr bool has_query(std::string_view n) const {
+        return std::apply([&](const auto&... e) { return ((e.name == n) || ...); }, queries);
+    }
+};
+
+/// Starts a workflow type's definition: `static constexpr auto definition = coflow::define<T>("name")...`.
+template <class T>
+[[nodiscard]] constexpr definition<T, detail::no_run, std::tuple<>, std::tuple<>> define(std::string_view name) {
+    if (name.empty()) detail::raise(std::logic_error("coflow::define: a workflow type name must not be empty"));
+    return {name, {}, {}, {}, {}, {}, {}, {}};
+}
+
+namespace detail {
+
+/// A workflow class: it has a `definition` made by define<T> with a run method.
+template <class T>
+concept workflow_class = requires { T::definition; } &&
+                         !std::is_same_v<decltype(std::remove_cvref_t<decltype(T::definition)>::run_fn), no_run>;
+
+template <class T>
+using definition_of = std::remove_cvref_t<decltype(T::definition)>;
+
+template <class T>
+using run_fn_t = decltype(definition_of<T>::run_fn);
+
+template <class T>
+using run_result_t = typename member_fn_traits<run_fn_t<T>>::result_type::result_type;
+
+template <class T>
+inline constexpr std::size_t signal_count_v = std::tuple_size_v<decltype(definition_of<T>::signals)>;
+template <class T>
+inline constexpr std::size_t query_count_v = std::tuple_size_v<decltype(definition_of<T>::queries)>;
+
+inline constexpr std::uint32_t npos32 = 0xffffffffu;
+
+// ---- signals ----------------------------------------------------------------------------------
+
+/// The closure stored in the inbox: it owns the arguments and calls the target named by the I-th entry.
+template <class T, std::size_t I>
+struct delivery {
+    static constexpr auto target = std::get<I>(T::definition.signals).target;
+    using M = std::remove_const_t<decltype(target)>;
+    static constexpr signal_kind kind = signal_kind_of<T, M>();
+    // Filling a channel runs no workflow code, so the engine may do it as the signal is accepted (when
+    // the value moves without throwing: a failing delivery fails the run, not the sender).
+    static constexpr bool fills_channel = [] {
+        if constexpr (kind == signal_kind::channel)
+            return std::is_nothrow_move_constructible_v<typename member_data_traits<M>::member_type::value_type>;
+        else
+            return false;
+    }();
+    typename signal_args<T, M>::tuple args;
+
+    void operator()(instance_base& in) {
+        T& obj = *static_cast<T*>(in.object());
+        if constexpr (kind == signal_kind::sync_handler) {
+            std::apply([&](auto&... a) { (obj.*target)(std::move(a)...); }, args);
+        } else if constexpr (kind == signal_kind::async_handler) {
+            auto h = std::apply([&](auto&... a) { return (obj.*target)(std::move(a)...); }, args).release();
+            in.spawn_handler(h, h.promise());
+        } else {
+            std::apply([&](auto&... a) { (obj.*target).push(std::move(a)...); }, args);
+        }
+    }
+};
+
+template <class T, std::size_t I>
+std::string signal_params() {
+    using M = std::remove_const_t<decltype(std::get<I>(T::definition.signals).target)>;
+    return tuple_names<typename signal_args<T, M>::tuple>::get();
+}
+
+template <class Tuple, std::size_t... J>
+bool erased_types_match(erased_args a, std::index_sequence<J...>) {
+    return a.size == sizeof...(J) &&
+           ((a.data[J].type == type_id_of<std::tuple_element_t<J, Tuple>>()) && ...);
+}
+
+template <class Tuple, std::size_t... J>
+Tuple take_erased(erased_args a, std::index_sequence<J...>) {
+    return Tuple(std::move(*static_cast<std::tuple_element_t<J, Tuple>*>(a.data[J].value))...);
+}
+
+template <class T, std::size_t I>
+bool erased_signal_matches(erased_args a) {
+    using Tuple = decltype(delivery<T, I>::args);
+    return erased_types_match<Tuple>(a, std::make_index_sequence<std::tuple_size_v<Tuple>>{});
+}
+
+template <class T, std::size_t I>
+void accept_erased_signal(instance_base& in, erased_args a, std::uint32_t index) {
+    using D = delivery<T, I>;
+    using Tuple = decltype(D::args);
+    constexpr auto seq = std::make_index_sequence<std::tuple_size_v<Tuple>>{};
+    if (!erased_types_match<Tuple>(a, seq))
+        detail::raise(argument_mismatch(in.id, "signal", std::get<I>(T::definition.signals).name, signal_params<T, I>(),
+                                        a.type_names()));
+    in.eng.accept(in, index, [&] { return D{take_erased<Tuple>(a, seq)}; });
+}
+
+// Typed send: the entry whose target equals `m` takes the arguments, converted to its parameter types.
+template <class T, std::size_t I, class M, class... As>
+void send_if_match(instance_base& in, M m, bool& sent, As&&... as) {
+    constexpr auto target = std::get<I>(T::definition.signals).target;
+    if constexpr (std::is_same_v<std::remove_const_t<decltype(target)>, M>) {
+        if (!sent && target == m) {
+            using D = delivery<T, I>;
+            using Tuple = decltype(D::args);
+            static_assert(std::is_constructible_v<Tuple, As&&...>,
+                          "the signal's arguments do not convert to the handler's parameter types");
+            sent = true;
+            in.eng.accept(in, static_cast<std::uint32_t>(I), [&] { return D{Tuple(std::forward<As>(as)...)}; });
+        }
+    }
+}
+
+template <class T, class M, class... As>
+bool send_typed_signal(instance_base& in, M m, As&&... as) {
+    bool sent = false;
+    [&]<std::size_t... I>(std::index_sequence<I...>) {
+        (send_if_match<T, I>(in, m, sent, std::forward<As>(as)...), ...);
+    }(std::make_index_sequence<signal_count_v<T>>{});
+    return sent;
+}
+
+// ---- queries ----------------------------------------------------------------------------------
+
+template <class T, std::size_t I>
+struct query_at {
+    static constexpr auto fn = std::get<I>(T::definition.queries).fn;
+    using M = std::remove_const_t<decltype(fn)>;
+    using tr = member_fn_traits<M>;
+    using result = std::decay_t<typename tr::result_type>;
+    using args = typename tr::args_tuple;
+};
+
+template <class T, std::size_t I>
+std::string query_params() {
+    return tuple_names<typename query_at<T, I>::args>::get();
+}
+
+template <class T, std::size_t I>
+std::string_view query_result_name() noexcept {
+    return type_name<typename query_at<T, I>::result>();
+}
+
+template <class T, std::size_t I>
+void call_erased_query(const void* object, erased_args a, void* out, std::string_view id) {
+    using Q = query_at<T, I>;
+    using Tuple = typename Q::args;
+    constexpr auto seq = std::make_index_sequence<std::tuple_size_v<Tuple>>{};
+    const auto name = std::get<I>(T::definition.queries).name;
+    if (!erased_types_match<Tuple>(a, seq))
+        detail::raise(argument_mismatch(id, "query", name, query_params<T, I>(), a.type_names()));
+    const T& obj = *static_cast<const T*>(object);
+    auto& answer = *static_cast<std::optional<typename Q::result>*>(out);
+    guarded(
+        [&] {
+            [&]<std::size_t... J>(std::index_sequence<J...>) {
+                answer.emplace((obj.*Q::fn)(*static_cast<const std::tuple_element_t<J, Tuple>*>(a.data[J].value)...));
+            }(seq);
+        },
+        [&](std::exception_ptr e) { detail::raise(query_failed(id, name, std::move(e))); });
+}
+
+// ---- dynamic handlers -------------------------------------------------------------------------
+
+template <class T>
+inline constexpr bool has_dynamic_signal_v =
+    !std::is_same_v<std::remove_const_t<decltype(definition_of<T>::dynamic_signal_fn)>, no_dynamic>;
+template <class T>
+inline constexpr bool has_dynamic_query_v =
+    !std::is_same_v<std::remove_const_t<decltype(definition_of<T>::dynamic_query_fn)>, no_dynamic>;
+
+/// A signal for the dynamic handler, waiting in the inbox: its name (on the heap, where the inbox entry
+/// points for the history) and its arguments.
+template <class T>
+struct dynamic_delivery {
+    std::unique_ptr<std::string> name;
+    std::unique_ptr<arg_pack_base> args;
+
+    void operator()(instance_base& in) {
+        static constexpr auto fn = T::definition.dynamic_signal_fn;
+        T& obj = *static_cast<T*>(in.object());
+        raw_args raw(std::move(args), in.id, *name);
+        if constexpr (signal_kind_of<T, std::remove_const_t<decltype(fn)>>() == signal_kind::sync_handler) {
+            (obj.*fn)(std::move(*name), std::move(raw));
+        } else {
+            auto h = (obj.*fn)(std::move(*name), std::move(raw)).release();
+            in.spawn_handler(h, h.promise());
+        }
+    }
+};
+
+template <class T>
+void accept_dynamic_signal(instance_base& in, std::string_view name, erased_args a) {
+    in.eng.accept_dynamic(in, name, [&] {
+        return dynamic_delivery<T>{std::make_unique<std::string>(name),
+                                   a.take ? a.take(a) : std::make_unique<arg_pack_impl<>>()};
+    });
+}
+
+/// What T's dynamic query handler returns.
+template <class T>
+using dynamic_query_result_t = std::decay_t<
+    typename member_fn_traits<std::remove_const_t<decltype(definition_of<T>::dynamic_query_fn)>>::result_type>;
+
+template <class T>
+std::string_view dynamic_query_result_name() noexcept {
+    return type_name<dynamic_query_result_t<T>>();
+}
+
+template <class T>
+void call_dynamic_query(const void* object, std::string_view name, erased_args a, void* out, std::string_view id) {
+    static constexpr auto fn = T::definition.dynamic_query_fn;
+    using R = dynamic_query_result_t<T>;
+    const T& obj = *static_cast<const T*>(object);
+    const raw_args raw(a, id, name);
+    auto& answer = *static_cast<std::optional<R>*>(out);
+    guarded([&] { answer.emplace((obj.*fn)(name, raw)); },
+            [&](std::exception_ptr e) {
+                // A raw_args type error is the caller's (it gave other types): it passes as it is.
+                catch_as<argument_mismatch>(
+                    e, [&](const argument_mismatch&) { std::rethrow_exception(e); },
+                    [&] { detail::raise(query_failed(id, name, e)); });
+            });
+}
+
+template <class T>
+constexpr dynamic_query_info make_dynamic_query_info() {
+    if constexpr (has_dynamic_query_v<T>) {
+        return {&dynamic_query_result_name<T>, type_id_of<dynamic_query_result_t<T>>(), &call_dynamic_query<T>};
+    } else {
+        return {nullptr, type_id{}, nullptr};
+    }
+}
+
+/// The dynamic handlers' entries of T's type table (null when T names none).
+template <class T>
+struct dynamic_table {
+    static constexpr dynamic_query_info query_value = make_dynamic_query_info<T>();
+
+    static constexpr auto signal() {
+        if constexpr (has_dynamic_signal_v<T>) return &accept_dynamic_signal<T>;
+        else return static_cast<void (*)(instance_base&, std::string_view, erased_args)>(nullptr);
+    }
+    static constexpr const dynamic_query_info* query() {
+        if constexpr (has_dynamic_query_v<T>) return &query_value;
+        else return nullptr;
+    }
+};
+
+// ---- typed calls: the entry a member pointer names ----------------------------------------------
+
+template <class M>
+constexpr M member_of(const signal_entry<M>& e) noexcept {
+    return e.target;
+}
+template <class M>
+constexpr M member_of(const query_entry<M>& e) noexcept {
+    return e.fn;
+}
+
+/// The index of the entry of `Entries()` (T's signals or queries) whose member pointer is `m`, or npos32.
+/// Only entries whose member has M's type are compared, so any mix of types compiles.
+template <auto Entries, class M>
+std::uint32_t member_index(M m) {
+    constexpr auto& entries = Entries();
+    std::uint32_t found = npos32;
+    [&]<std::size_t... I>(std::index_sequence<I...>) {
+        (
+            [&] {
+                constexpr auto member = member_of(std::get<I>(entries));
+                if constexpr (std::is_same_v<std::remove_const_t<decltype(member)>, M>)
+                    if (found == npos32 && member == m) found = static_cast<std::uint32_t>(I);
+            }(),
+            ...);
+    }(std::make_index_sequence<std::tuple_size_v<std::remove_cvref_t<decltype(entries)>>>{});
+    return found;
+}
+
+template <class T>
+constexpr const auto& signals_of() noexcept {
+    return T::definition.signals;
+}
+template <class T>
+constexpr const auto& queries_of() noexcept {
+    return T::definition.queries;
+}
+
+/// The index of T's signal whose target is `m`, or npos32.
+template <class T, class M>
+std::uint32_t signal_index(M m) {
+    return member_index<&signals_of<T>>(m);
+}
+
+/// The index of T's query whose handler is `m`, or npos32.
+template <class T, class M>
+std::uint32_t query_index(M m) {
+    return member_index<&queries_of<T>>(m);
+}
+
+}  // namespace detail
+
+}  // namespace coflow
+// ---- end coflow/definition.hpp ----
+// ---- begin coflow/detail/instance.hpp ----
+// coflow/detail/instance.hpp: instance<T>, one run of a workflow of type T: its object and its result.
+// The engine owns it; the object outlives the body so queries work on closed runs.
+
+
+// ---- begin coflow/update.hpp ----
+// coflow/update.hpp: update_handle<R>, the caller's side of an update, and how an update reaches its run.
+// An update waits in the run's inbox among its signals; delivered, it is validated, accepted, run and answered.
+
+
+
+namespace coflow {
+
+/// Options of one update (`h.start_update({.id = "..."}, ...)`).
+struct update_options {
+    /// The update id. A second update with the id of one the run took gets that one's outcome and runs
+    /// nothing (Temporal deduplicates updates by id). Empty: the runtime makes one ("update-<n>").
+    std::string id{};
+};
+
+namespace detail {
+
+template <class R>
+struct update_outcome final : update_outcome_base {
+    using update_outcome_base::update_outcome_base;
+    std::optional<std::conditional_t<std::is_void_v<R>, bool, R>> value;
+};
+
+template <class X>
+struct task_value {
+    using type = X;
+};
+template <class R>
+struct task_value<task<R>> {
+    using type = R;
+};
+
+/// The I-th update of workflow class T.
+template <class T, std::size_t I>
+struct update_at {
+    static constexpr auto fn = std::get<I>(T::definition.updates).fn;
+    static constexpr auto validator = std::get<I>(T::definition.updates).validator;
+    static constexpr std::string_view name = std::get<I>(T::definition.updates).name;
+    using M = std::remove_const_t<decltype(fn)>;
+    using tr = member_fn_traits<M>;
+    static constexpr bool is_async = is_task<typename tr::result_type>::value;
+    static constexpr bool has_validator = !std::is_same_v<std::remove_const_t<decltype(validator)>, no_validator>;
+    // It returns coflow::validation rather than throwing to reject.
+    static constexpr bool validator_returns = [] {
+        if constexpr (has_validator)
+            return std::is_same_v<typename member_fn_traits<std::remove_const_t<decltype(validator)>>::result_type,
+                                  validation>;
+        else
+            return false;
+    }();
+    using result = typename task_value<typename tr::result_type>::type;
+    using args = typename tr::args_tuple;
+};
+
+template <class T>
+inline constexpr std::size_t update_count_v = std::tuple_size_v<decltype(definition_of<T>::updates)>;
+
+template <class T>
+std::string update_names() {
+    std::string out;
+    [&]<std::size_t... I>(std::index_sequence<I...>) {
+        ((out += (I ? ", " : ""), out += update_at<T, I>::name), ...);
+    }(std::make_index_sequence<update_count_v<T>>{});
+    return out;
+}
+
+/// An update taken by a run: its arguments until delivery, then (async) its running handler's link to
+/// the outcome. Dropped unfinished (its run closed or continued as new), it tells its caller so.
+class update_call_base {
+public:
+    update_call_base(std::shared_ptr<update_outcome_base> o, std::shared_ptr<update_book> b) noexcept
+        : outcome(std::move(o)), book(std::move(b)) {}
+    update_call_base(const update_call_base&) = delete;
+    update_call_base& operator=(const update_call_base&) = delete;
+    virtual ~update_call_base() {
+        if (!outcome->finished()) book->settle(*outcome, update_stage::unfinished);
+    }
+    virtual void deliver(instance_base& in, const std::shared_ptr<update_call_base>& self) = 0;
+
+    std::shared_ptr<update_outcome_base> outcome;
+    std::shared_ptr<update_book> book;
+};
+
+/// The inbox entry of an update (a pending_signal with index update_index).
+struct update_delivery {
+    std::shared_ptr<update_call_base> call;
+    void operator()(instance_base& in) { call->deliver(in, call); }
+};
+
+/// Awaits a task without rethrowing what it threw: the update's outcome takes it instead.
+template <class R>
+struct settle_awaiter {
+    using coflow_awaitable = void;
+    typename task<R>::handle_type h;
+    bool await_ready() noexcept { return false; }
+    void await_suspend(std::coroutine_handle<> caller) noexcept {
+        h.promise().continuation = caller;
+        current_activation->next = h;
+    }
+    void await_resume() noexcept {}
+};
+
+/// What an async update's wrapper tells when the handler ended. Typed by R only, so that the wrapper's
+/// frame names no workflow class.
+template <class R>
+class update_finisher : public update_call_base {
+public:
+    using update_call_base::update_call_base;
+    virtual void finish(value_promise<R>& p) = 0;
+};
+
+// Runs an async update's handler, its outcome going to the caller rather than failing the run.
+template <class R>
+task<void> run_async_update(task<R> t, std::shared_ptr<update_finisher<R>> call) {
+    auto h = t.operator co_await().h;
+    co_await settle_awaiter<R>{h};
+    call->finish(h.promise());
+}
+
+template <class T, std::size_t I>
+class update_call final : public update_finisher<typename update_at<T, I>::result> {
+    using update_call_base::book;
+    using update_call_base::outcome;
+    using A = update_at<T, I>;
+    using R = typename A::result;
+
+public:
+    update_call(std::shared_ptr<update_outcome<R>> o, std::shared_ptr<update_book> b, typename A::args a,
+                bool validate = true)
+        : update_finisher<R>(std::move(o), std::move(b)), args_(std::move(a)), validate_(validate) {}
+
+    void deliver(instance_base& in, const std::shared_ptr<update_call_base>& self) override {
+        run_ = &in;
+        T& obj = *static_cast<T*>(in.object());
+        if constexpr (A::has_validator) {
+            // Replay skips it: the history says it was accepted.
+            if (validate_ && !passes_validator(obj)) return book->settle(*outcome, update_stage::rejected);
+        }
+        book->accept(*outcome);
+        if (in.hist) [[unlikely]]
+            record_accepted(in);
+        if constexpr (A::is_async) {
+            auto t = std::apply([&](auto&... a) { return (obj.*A::fn)(std::move(a)...); }, args_);
+            auto h = run_async_update<R>(std::move(t), std::static_pointer_cast<update_finisher<R>>(self)).release();
+            in.spawn_handler(h, h.promise());
+        } else {
+            guarded(
+                [&] {
+                    if constexpr (std::is_void_v<R>) {
+                        std::apply([&](auto&... a) { (obj.*A::fn)(std::move(a)...); }, args_);
+                        typed().value.emplace(true);
+                    } else {
+                        typed().value.emplace(std::apply([&](auto&... a) { return (obj.*A::fn)(std::move(a)...); }, args_));
+                    }
+                },
+                [&](std::exception_ptr e) { outcome->cause = std::move(e); });
+            complete();
+        }
+    }
+
+    /// The async handler ended (called from its wrapper, inside the run's activation).
+    void finish(value_promise<R>& p) override {
+        if (p.exception) {
+            outcome->cause = p.exception;
+        } else if constexpr (std::is_void_v<R>) {
+            typed().value.emplace(true);
+        } else {
+            guarded([&] { typed().value.emplace(p.take()); }, [&](std::exception_ptr e) { outcome->cause = std::move(e); });
+        }
+        complete();
+    }
+
+private:
+    // Runs the validator, read-only; what it returns as coflow::reject, or throws, is the rejection
+    // (nothing is recorded).
+    bool passes_validator(const T& obj) {
+        return guarded(
+            [&] {
+                if constexpr (A::validator_returns) {
+                    validation v = std::apply([&](const auto&... a) { return (obj.*A::validator)(a...); }, args_);
+                    if (!v.accepted()) outcome->reason = v.reason();
+                    return v.accepted();
+                } else {
+                    std::apply([&](const auto&... a) { (obj.*A::validator)(a...); }, args_);
+                    return true;
+                }
+            },
+            [&](std::exception_ptr e) {
+                outcome->reason = describe_exception(e);
+                outcome->cause = std::move(e);
+                return false;
+            });
+    }
+
+    update_outcome<R>& typed() noexcept { return static_cast<update_outcome<R>&>(*outcome); }
+
+    void complete() {
+        const bool failed = static_cast<bool>(outcome->cause);
+        book->settle(*outcome, failed ? update_stage::failed : update_stage::completed);
+        if (run_->hist) [[unlikely]]
+            record_completed(failed);
+    }
+
+    [[gnu::noinline]] void record_accepted(instance_base& in) {
+        std::vector<std::string> text{engine::json(outcome->update_id)};
+        for (auto& s : tuple_text(args_)) text.push_back(std::move(s));
+        // The input replay feeds: the update id, then the arguments.
+        const std::string& uid = outcome->update_id;
+        std::shared_ptr<arg_pack_base> input = std::apply(
+            [&](const auto&... a) -> std::shared_ptr<arg_pack_base> {
+                if constexpr ((std::is_copy_constructible_v<std::decay_t<decltype(a)>> && ...))
+                    return std::make_shared<arg_pack_impl<std::string, std::decay_t<decltype(a)>...>>(uid, a...);
+                else
+                    return nullptr;
+            },
+            args_);
+        in.eng.record(in, event_kind::update_accepted, outcome->name, std::move(text), std::move(input));
+    }
+    [[gnu::noinline]] void record_completed(bool failed) {
+        std::vector<std::string> text{engine::json(outcome->update_id)};
+        if (failed) text.push_back(engine::json(describe_exception(outcome->cause)));
+        else if constexpr (!std::is_void_v<R>) text.push_back(tuple_text(std::tie(*typed().value)).front());
+        run_->eng.record(*run_, event_kind::update_completed, outcome->name, std::move(text), {},
+                         failed ? outcome->cause : nullptr);
+    }
+
+    typename A::args args_;
+    bool validate_;
+    instance_base* run_ = nullptr;  // set on delivery: async frames die with their run
+};
+
+/// The run's update book, made on first use.
+inline update_book& book_of(instance_base& in) {
+    auto& b = in.more().updates;
+    if (!b) b = std::make_shared<update_book>();
+    return *b;
+}
+
+/// The outcome of an update the run already took under `id`, or null.
+inline std::shared_ptr<update_outcome_base> taken_update(const instance_base& in, const std::string& id) {
+    if (id.empty() || !in.x || !in.x->updates) return nullptr;
+    auto it = in.x->updates->by_id.find(id);
+    return it == in.x->updates->by_id.end() ? nullptr : it->second;
+}
+
+}  // namespace detail
+
+/// The caller's side of one update: its id, and its outcome once the executor ran it.
+///
+/// Cheap to copy (copies share the outcome), and valid after its run and runtime are gone. Nothing
+/// runs when it is made: the update waits in the run's inbox behind what was sent before it.
+template <class R>
+class [[nodiscard]] update_handle {
+public:
+    explicit update_handle(std::shared_ptr<detail::update_outcome<R>> o) noexcept : o_(std::move(o)) {}
+
+    /// The update id (given in update_options, or made by the runtime).
+    [[nodiscard]] const std::string& id() const noexcept { return o_->update_id; }
+    [[nodiscard]] const std::string& name() const noexcept { return o_->name; }
+    [[nodiscard]] const std::string& workflow_id() const noexcept { return o_->workflow_id; }
+    /// True once the update completed, failed, was rejected or was left unfinished by its run.
+    [[nodiscard]] bool is_done() const noexcept { return o_->finished(); }
+    /// Where the update is: admitted (queued), accepted (running), or how it ended. Tells, without
+    /// raising, what result() would do (the way to read an outcome in a build without exceptions).
+    [[nodiscard]] update_stage stage() const noexcept { return o_->stage; }
+    /// Why the validator rejected the update (the reason it returned, or the message of what it threw);
+    /// empty unless stage() is rejected.
+    [[nodiscard]] const std::string& rejection_reason() const noexcept { return o_->reason; }
+
+    /// What the handler returned (a copy: result() may be asked again). Throws result_not_ready until
+    /// the executor ran the update to its end, update_rejected if its validator rejected it, update_failed
+    /// if its handler threw (the run goes on), update_unfinished if its run closed first.
+    R result() const {
+        const detail::update_outcome<R>& o = *o_;
+        switch (o.stage) {
+            case detail::update_stage::admitted:
+            case detail::update_stage::accepted:
+                detail::raise(result_not_ready(o.workflow_id, o.name, o.update_id));
+            case detail::update_stage::rejected:
+                detail::raise(update_rejected(o.workflow_id, o.name, o.update_id, o.reason, o.cause));
+            case detail::update_stage::failed: detail::raise(update_failed(o.workflow_id, o.name, o.update_id, o.cause));
+            case detail::update_stage::unfinished: detail::raise(update_unfinished(o.workflow_id, o.name, o.update_id));
+            case detail::update_stage::completed: break;
+        }
+        if constexpr (!std::is_void_v<R>) return *o.value;
+    }
+
+private:
+    std::shared_ptr<detail::update_outcome<R>> o_;
+};
+
+namespace detail {
+
+/// Takes an update named `name` whose handler returns R for `in`: checks the id, the run and the
+/// limits, then queues the call `make(outcome, book)` gives. Throws workflow_closed, argument_mismatch or
+/// update_limit_exceeded; then nothing was queued (and `make` was not called).
+template <class R, class Make>
+std::shared_ptr<update_outcome<R>> admit_outcome(instance_base& in, update_options opts, std::string_view name,
+                                                 Make&& make) {
+    in.eng.check_no_replay_escape("update");
+    if (auto seen = taken_update(in, opts.id)) {
+        if (seen->result != type_id_of<R>() || seen->name != name)
+            detail::raise(argument_mismatch(in.id, "update id " + opts.id, seen->name, "the update it was used for",
+                                            "update '" + std::string(name) + "'"));
+        return std::static_pointer_cast<update_outcome<R>>(std::move(seen));
+    }
+    if (!in.running())
+        detail::raise(workflow_closed(in.id, to_string(in.status), "take update '" + std::string(name) + "'"));
+    update_book& book = book_of(in);
+    const runtime_options& limits = in.eng.options();
+    if (limits.max_updates_in_flight_per_run != 0 && book.in_flight >= limits.max_updates_in_flight_per_run)
+        detail::raise(update_limit_exceeded(in.id, name, "updates in flight (runtime_options::max_updates_in_flight_per_run)",
+                                            limits.max_updates_in_flight_per_run,
+                                            "wait for results before sending more"));
+    if (limits.max_updates_per_run != 0 && book.total >= limits.max_updates_per_run)
+        detail::raise(update_limit_exceeded(in.id, name, "updates per run (runtime_options::max_updates_per_run)",
+                                            limits.max_updates_per_run,
+                                            "continue-as-new starts a run with fresh counters"));
+    if (opts.id.empty()) {
+        do opts.id = "update-" + std::to_string(++book.made_ids);
+        while (book.by_id.count(opts.id) != 0);
+    }
+    auto outcome = std::make_shared<update_outcome<R>>(in.id, std::string(name), opts.id, type_id_of<R>());
+    in.eng.schedule(in);  // first: if posting fails, nothing was taken (a spare activation is harmless)
+    std::shared_ptr<update_call_base> call = make(outcome, in.x->updates);
+    in.inbox.emplace_back(update_delivery{std::move(call)}, update_index);
+    book.take(outcome);
+    return outcome;
+}
+
+template <class R, class Make>
+update_handle<R> admit_update(instance_base& in, update_options opts, std::string_view name, Make&& make) {
+    return update_handle<R>(admit_outcome<R>(in, std::move(opts), name, std::forward<Make>(make)));
+}
+
+/// Takes the I-th update of T for `in` with arguments `as` (converted to its parameter types).
+template <class T, std::size_t I, class... As>
+update_handle<typename update_at<T, I>::result> take_update(instance_base& in, update_options opts, As&&... as) {
+    using A = update_at<T, I>;
+    using R = typename A::result;
+    static_assert(std::is_constructible_v<typename A::args, As&&...>,
+                  "the update's arguments do not convert to the handler's parameter types");
+    return admit_update<R>(in, std::move(opts), A::name,
+                           [&](std::shared_ptr<update_outcome<R>> o, std::shared_ptr<update_book> b) {
+                               return std::make_shared<update_call<T, I>>(std::move(o), std::move(b),
+                                                                          typename A::args(std::forward<As>(as)...));
+                           });
+}
+
+// ---- the dynamic update handler -----------------------------------------------------------------
+
+template <class T>
+inline constexpr bool has_dynamic_update_v =
+    !std::is_same_v<std::remove_const_t<decltype(definition_of<T>::dynamic_update_fn)>, no_dynamic>;
+
+template <class T>
+using dynamic_update_result_t = typename task_value<
+    typename member_fn_traits<std::remove_const_t<decltype(definition_of<T>::dynamic_update_fn)>>::result_type>::type;
+
+/// An update's recorded input: its id, then its arguments (for the dynamic handler, whose types are
+/// known only as a pack).
+class update_input_pack final : public arg_pack_base {
+public:
+    update_input_pack(std::string id, std::unique_ptr<arg_pack_base> rest) : id_(std::move(id)), rest_(std::move(rest)) {
+        view_.push_back(erased_arg{type_id_of<std::string>(), &id_, &type_name<std::string>});
+        const erased_args v = rest_->view();
+        view_.insert(view_.end(), v.data, v.data + v.size);
+    }
+    [[nodiscard]] erased_args view() noexcept override { return {view_.data(), view_.size(), nullptr}; }
+    [[nodiscard]] std::vector<std::string> text() const override {
+        std::vector<std::string> out{engine::json(id_)};
+        for (auto& t : rest_->text()) out.push_back(std::move(t));
+        return out;
+    }
+    [[nodiscard]] std::unique_ptr<arg_pack_base> clone() const override {
+        auto copy = rest_->clone();
+        return copy ? std::make_unique<update_input_pack>(id_, std::move(copy)) : nullptr;
+    }
+    [[nodiscard]] std::string signature() const override {
+        const std::string rest = rest_->signature();
+        return "(std::string" + (rest == "()" ? ")" : ", " + rest.substr(1));
+    }
+    [[nodiscard]] std::string_view encode(writer& w) const override {
+        w.write(id_);
+        return rest_->encode(w);
+    }
+
+private:
+    std::string id_;
+    std::unique_ptr<arg_pack_base> rest_;
+    std::vector<erased_arg> view_;
+};
+
+/// The arguments of a recorded input after its update id (replay hands them to the dynamic handler).
+class after_update_id final : public arg_pack_base {
+public:
+    explicit after_update_id(std::unique_ptr<arg_pack_base> whole) : whole_(std::move(whole)) {}
+    [[nodiscard]] erased_args view() noexcept override {
+        const erased_args v = whole_->view();
+        return {v.data + 1, v.size - 1, nullptr};
+    }
+    [[nodiscard]] std::vector<std::string> text() const override {
+        auto t = whole_->text();
+        t.erase(t.begin());
+        return t;
+    }
+    [[nodiscard]] std::unique_ptr<arg_pack_base> clone() const override {
+        auto copy = whole_->clone();
+        return copy ? std::make_unique<after_update_id>(std::move(copy)) : nullptr;
+    }
+    [[nodiscard]] std::string signature() const override {
+        const std::string whole = whole_->signature();  // "(std::string, ...)"
+        return whole.size() > 14 ? "(" + whole.substr(14) : "()";
+    }
+    [[nodiscard]] std::string_view encode(writer&) const override { return "a replay's view of an update"; }
+
+private:
+    std::unique_ptr<arg_pack_base> whole_;
+};
+
+template <class T>
+class dynamic_update_call final : public update_finisher<dynamic_update_result_t<T>> {
+    using R = dynamic_update_result_t<T>;
+    using update_call_base::book;
+    using update_call_base::outcome;
+    static constexpr auto fn = T::definition.dynamic_update_fn;
+
+public:
+    dynamic_update_call(std::shared_ptr<update_outcome<R>> o, std::shared_ptr<update_book> b,
+                        std::unique_ptr<arg_pack_base> args)
+        : update_finisher<R>(std::move(o), std::move(b)), args_(std::move(args)) {}
+
+    void deliver(instance_base& in, const std::shared_ptr<update_call_base>& self) override {
+        run_ = &in;
+        T& obj = *static_cast<T*>(in.object());
+        book->accept(*outcome);
+        if (in.hist) [[unlikely]]
+            record_accepted(in);
+        raw_args raw(std::move(args_), in.id, outcome->name);
+        if constexpr (is_task<typename member_fn_traits<std::remove_const_t<decltype(fn)>>::result_type>::value) {
+            auto t = (obj.*fn)(outcome->name, std::move(raw));
+            auto h = run_async_update<R>(std::move(t), std::static_pointer_cast<update_finisher<R>>(self)).release();
+            in.spawn_handler(h, h.promise());
+        } else {
+            guarded(
+                [&] {
+                    if constexpr (std::is_void_v<R>) {
+                        (obj.*fn)(outcome->name, std::move(raw));
+                        typed().value.emplace(true);
+                    } else {
+                        typed().value.emplace((obj.*fn)(outcome->name, std::move(raw)));
+                    }
+                },
+                [&](std::exception_ptr e) { outcome->cause = std::move(e); });
+            complete();
+        }
+    }
+
+    void finish(value_promise<R>& p) override {
+        if (p.exception) {
+            outcome->cause = p.exception;
+        } else if constexpr (std::is_void_v<R>) {
+            typed().value.emplace(true);
+        } else {
+            guarded([&] { typed().value.emplace(p.take()); }, [&](std::exception_ptr e) { outcome->cause = std::move(e); });
+        }
+        complete();
+    }
+
+private:
+    update_outcome<R>& typed() noexcept { return static_cast<update_outcome<R>&>(*outcome); }
+
+    void complete() {
+        const bool failed = static_cast<bool>(outcome->cause);
+        book->settle(*outcome, failed ? update_stage::failed : update_stage::completed);
+        if (run_->hist) [[unlikely]] {
+            std::vector<std::string> text{engine::json(outcome->update_id)};
+            if (failed) text.push_back(engine::json(describe_exception(outcome->cause)));
+            else if constexpr (!std::is_void_v<R>) text.push_back(tuple_text(std::tie(*typed().value)).front());
+            run_->eng.record(*run_, event_kind::update_completed, outcome->name, std::move(text), {},
+                             failed ? outcome->cause : nullptr);
+        }
+    }
+
+    [[gnu::noinline]] void record_accepted(instance_base& in) {
+        auto copy = args_->clone();
+        std::shared_ptr<arg_pack_base> input;
+        if (copy) input = std::make_shared<update_input_pack>(outcome->update_id, std::move(copy));
+        std::vector<std::string> text{engine::json(outcome->update_id)};
+        for (auto& t : args_->text()) text.push_back(std::move(t));
+        in.eng.record(in, event_kind::update_accepted, outcome->name, std::move(text), std::move(input));
+    }
+
+    std::unique_ptr<arg_pack_base> args_;
+    instance_base* run_ = nullptr;
+};
+
+/// Replay: delivers the update a history recorded as accepted (`e`), now, without its validator.
+/// Returns why it cannot (the code no longer has that update or takes other types), else empty.
+template <class T>
+std::string replay_update(instance_base& in, const history_event& e) {
+    std::unique_ptr<arg_pack_base> pack = e.input ? e.input->clone() : nullptr;
+    if (!pack) return "history of workflow '" + in.id + "': the arguments of update '" + e.name + "' were not kept";
+    const erased_args a = pack->view();
+    std::string why = "history of workflow '" + in.id + "': the current code has no update '" + e.name + "'";
+    [&]<std::size_t... I>(std::index_sequence<I...>) {
+        (
+            [&] {
+                using A = update_at<T, I>;
+                if (A::name != e.name) return;
+                using Tuple = decltype(std::tuple_cat(std::tuple<std::string>{}, std::declval<typename A::args>()));
+                constexpr auto seq = std::make_index_sequence<std::tuple_size_v<Tuple>>{};
+                if (!erased_types_match<Tuple>(a, seq)) {
+                    why = "history of workflow '" + in.id + "': update '" + e.name + "' now takes " +
+                          tuple_names<typename A::args>::get() + ", the history has it with " + a.type_names() +
+                          " (the update id first)";
+                    return;
+                }
+                why.clear();
+                Tuple values = take_erased<Tuple>(a, seq);
+                std::apply(
+                    [&](std::string& id, auto&... rest) {
+                        update_book& book = book_of(in);
+                        auto outcome = std::make_shared<update_outcome<typename A::result>>(
+                            in.id, std::string(A::name), std::move(id), type_id_of<typename A::result>());
+                        std::shared_ptr<update_call_base> call = std::make_shared<update_call<T, I>>(
+                            outcome, in.x->updates, typename A::args(std::move(rest)...), false);
+                        book.take(std::move(outcome));
+                        call->deliver(in, call);
+                    },
+                    values);
+            }(),
+            ...);
+    }(std::make_index_sequence<update_count_v<T>>{});
+    if constexpr (has_dynamic_update_v<T>) {
+        if (!why.empty() && !(T::definition.has_update(e.name))) {  // the dynamic handler takes it
+            if (a.size == 0 || a.data[0].type != type_id_of<std::string>())
+                return "history of workflow '" + in.id + "': update '" + e.name + "' was recorded without its id";
+            using R = dynamic_update_result_t<T>;
+            update_book& book = book_of(in);
+            std::string id = *static_cast<const std::string*>(a.data[0].value);
+            auto outcome = std::make_shared<update_outcome<R>>(in.id, e.name, std::move(id), type_id_of<R>());
+            std::shared_ptr<update_call_base> call = std::make_shared<dynamic_update_call<T>>(
+                outcome, in.x->updates, std::make_unique<after_update_id>(std::move(pack)));
+            book.take(std::move(outcome));
+            call->deliver(in, call);
+            why.clear();
+        }
+    }
+    return why;
+}
+
+// ---- by name, type-erased (the workflow type's table, for untyped handles) ----------------------
+
+template <class T, std::size_t I>
+std::string update_params() {
+    return tuple_names<typename update_at<T, I>::args>::get();
+}
+template <class T, std::size_t I>
+std::string_view update_result_name() noexcept {
+    return type_name<typename update_at<T, I>::result>();
+}
+template <class T, std::size_t I>
+bool erased_update_matches(erased_args a) {
+    using Tuple = typename update_at<T, I>::args;
+    return erased_types_match<Tuple>(a, std::make_index_sequence<std::tuple_size_v<Tuple>>{});
+}
+template <class T, std::size_t I>
+std::shared_ptr<update_outcome_base> take_erased_update(instance_base& in, std::string update_id, erased_args a) {
+    using A = update_at<T, I>;
+    using R = typename A::result;
+    using Tuple = typename A::args;
+    return admit_outcome<R>(in, update_options{std::move(update_id)}, A::name,
+                            [&](std::shared_ptr<update_outcome<R>> o, std::shared_ptr<update_book> b) {
+                                return std::make_shared<update_call<T, I>>(
+                                    std::move(o), std::move(b),
+                                    take_erased<Tuple>(a, std::make_index_sequence<std::tuple_size_v<Tuple>>{}));
+                            });
+}
+
+template <class T>
+std::string_view dynamic_update_result_name() noexcept {
+    return type_name<dynamic_update_result_t<T>>();
+}
+template <class T>
+std::shared_ptr<update_outcome_base> take_dynamic_update(instance_base& in, std::string update_id,
+                                                         std::string_view name, erased_args a) {
+    using R = dynamic_update_result_t<T>;
+    return admit_outcome<R>(in, update_options{std::move(update_id)}, name,
+                            [&](std::shared_ptr<update_outcome<R>> o, std::shared_ptr<update_book> b) {
+                                return std::make_shared<dynamic_update_call<T>>(
+                                    std::move(o), std::move(b), a.take ? a.take(a) : std::make_unique<arg_pack_impl<>>());
+                            });
+}
+
+/// T's updates as the workflow type's table lists them.
+template <class T>
+struct update_table {
+    template <std::size_t... I>
+    static constexpr std::array<update_info, sizeof...(I)> make(std::index_sequence<I...>) {
+        return {{update_info{update_at<T, I>::name, &update_params<T, I>, &update_result_name<T, I>,
+                             type_id_of<typename update_at<T, I>::result>(), &erased_update_matches<T, I>,
+                             &take_erased_update<T, I>}...}};
+    }
+    static constexpr auto entries = make(std::make_index_sequence<update_count_v<T>>{});
+    static constexpr const dynamic_update_info* dynamic() {
+        if constexpr (has_dynamic_update_v<T>) return &dynamic_value;
+        else return nullptr;
+    }
+    static constexpr dynamic_update_info make_dynamic() {
+        if constexpr (has_dynamic_update_v<T>)
+            return {&dynamic_update_result_name<T>, type_id_of<dynamic_update_result_t<T>>(), &take_dynamic_update<T>};
+        else
+            return {nullptr, type_id{}, nullptr};
+    }
+    static constexpr dynamic_update_info dynamic_value = make_dynamic();
+};
+
+/// Sends update `name` through the workflow type's table (untyped handles).
+template <class R>
+update_handle<R> start_erased_update(instance_base& in, std::string update_id, std::string_view name, erased_args a) {
+    if (const update_info* u = in.type.find_update(name)) {
+        if (u->result != type_id_of<R>())
+            detail::raise(argument_mismatch(in.id, "update", name, "result type " + std::string(u->result_name()),
+                                            "result type " + std::string(type_name<R>())));
+        if (!u->matches(a)) detail::raise(argument_mismatch(in.id, "update", name, u->params(), a.type_names()));
+        return update_handle<R>(std::static_pointer_cast<update_outcome<R>>(u->take(in, std::move(update_id), a)));
+    }
+    if (const dynamic_update_info* d = in.type.dynamic_update) {
+        if (d->result != type_id_of<R>())
+            detail::raise(argument_mismatch(in.id, "dynamic update", name, "result type " + std::string(d->result_name()),
+                                            "result type " + std::string(type_name<R>())));
+        return update_handle<R>(std::static_pointer_cast<update_outcome<R>>(d->take(in, std::move(update_id), name, a)));
+    }
+    detail::raise(unknown_update(in.id, in.type.name, name, in.type.update_names()));
+}
+
+/// The index of T's update whose handler is `m`, or npos32.
+template <class T, class M>
+std::uint32_t update_index_of(M m) {
+    std::uint32_t found = npos32;
+    [&]<std::size_t... I>(std::index_sequence<I...>) {
+        (
+            [&] {
+                if constexpr (std::is_same_v<typename update_at<T, I>::M, M>)
+                    if (found == npos32 && update_at<T, I>::fn == m) found = static_cast<std::uint32_t>(I);
+            }(),
+            ...);
+    }(std::make_index_sequence<update_count_v<T>>{});
+    return found;
+}
+
+/// The result type of T's update handler `M`.
+template <class M>
+using update_result_of_t = typename task_value<typename member_fn_traits<M>::result_type>::type;
+
+template <class T, class M, class... As>
+update_handle<update_result_of_t<M>> start_typed_update(instance_base& in, update_options opts, M m, As&&... as) {
+    using R = update_result_of_t<M>;
+    std::optional<update_handle<R>> out;
+    const std::uint32_t index = update_index_of<T>(m);
+    [&]<std::size_t... I>(std::index_sequence<I...>) {
+        (
+            [&] {
+                if constexpr (std::is_same_v<typename update_at<T, I>::M, M>)
+                    if (index == I) out.emplace(take_update<T, I>(in, std::move(opts), std::forward<As>(as)...));
+            }(),
+            ...);
+    }(std::make_index_sequence<update_count_v<T>>{});
+    if (!out) detail::raise(unknown_update(in.id, in.type.name, "<member not registered as an update>", update_names<T>()));
+    return std::move(*out);
+}
+
+template <class T, class R, class... As>
+update_handle<R> start_named_update(instance_base& in, update_options opts, std::string_view name, As&&... as) {
+    std::optional<update_handle<R>> out;
+    [&]<std::size_t... I>(std::index_sequence<I...>) {
+        (
+            [&] {
+                using A = update_at<T, I>;
+                if (out || A::name != name) return;
+                if constexpr (!std::is_same_v<typename A::result, R>) {
+                    detail::raise(argument_mismatch(in.id, "update", name,
+                                                    "result type " + std::string(type_name<typename A::result>()),
+                                                    "result type " + std::string(type_name<R>())));
+                } else if constexpr (!std::is_same_v<typename A::args, std::tuple<by_name_t<As>...>>) {
+                    detail::raise(argument_mismatch(in.id, "update", name, tuple_names<typename A::args>::get(),
+                                                    type_list_name<by_name_t<As>...>()));
+                } else {
+                    out.emplace(take_update<T, I>(in, std::move(opts), std::forward<As>(as)...));
+                }
+            }(),
+            ...);
+    }(std::make_index_sequence<update_count_v<T>>{});
+    if (out) return std::move(*out);
+    if constexpr (has_dynamic_update_v<T>) {  // no named update has the name
+        if constexpr (!std::is_same_v<dynamic_update_result_t<T>, R>) {
+            detail::raise(argument_mismatch(in.id, "dynamic update", name,
+                                            "result type " + std::string(type_name<dynamic_update_result_t<T>>()),
+                                            "result type " + std::string(type_name<R>())));
+        } else {
+            return admit_update<R>(in, std::move(opts), name,
+                                   [&](std::shared_ptr<update_outcome<R>> o, std::shared_ptr<update_book> b) {
+                                       return std::make_shared<dynamic_update_call<T>>(
+                                           std::move(o), std::move(b),
+                                           std::make_unique<arg_pack_impl<by_name_t<As>...>>(std::forward<As>(as)...));
+                                   });
+        }
+    }
+    detail::raise(unknown_update(in.id, in.type.name, name, update_names<T>()));
+}
+
+}  // namespace detail
+
+}  // namespace coflow
+// ---- end coflow/update.hpp ----
+
+namespace coflow::detail {
+
+template <class T>
+constexpr const workflow_type& workflow_type_of() noexcept;
+
+template <class T>
+using run_args_t = typename member_fn_traits<run_fn_t<T>>::args_tuple;
+
+template <class T, class Tuple>
+struct built_from_args : std::false_type {
+    static constexpr bool only_from_mutable = false;
+};
+template <class T, class... Ps>
+struct built_from_args<T, std::tuple<Ps...>>
+    : std::bool_constant<(sizeof...(Ps) > 0) && std::is_constructible_v<T, const Ps&...>> {
+    // A constructor that would take the arguments only as rvalues or mutable lvalues: not an init
+    // constructor (it is refused rather than silently passed over for the default one).
+    static constexpr bool only_from_mutable =
+        (sizeof...(Ps) > 0) && !std::is_constructible_v<T, const Ps&...> &&
+        (std::is_constructible_v<T, Ps&&...> || std::is_constructible_v<T, Ps&...>);
+};
+
+/// True when T has a constructor taking its run method's arguments (as const lvalues: by value or by
+/// const reference), like Python's @workflow.init. Aggregates are left out: g++ would build one from
+/// parenthesised arguments and clang++ 14 would not.
+template <class T>
+inline constexpr bool built_from_run_args_v = !std::is_aggregate_v<T> && built_from_args<T, run_args_t<T>>::value;
+
+template <class T>
+inline constexpr bool dependent_false_v = false;
+
+template <class T>
+class instance final : public instance_base {
+public:
+    using value_type = run_result_t<T>;
+
+    // The object is built by build_object, from the run's arguments: object_ptr says whether it was.
+    instance(engine& e, std::string workflow_id) : instance_base(e, workflow_type_of<T>(), std::move(workflow_id)) {}
+    ~instance() override {
+        destroy_frames();  // frames hold pointers into the object: they go first
+        if (object_ptr) object_.~T();
+    }
+
+    /// Builds the workflow object from the run's arguments, or default-constructs it. It is not workflow
+    /// code: the activation of whoever starts the run (a parent, say) is hidden from it.
+    template <class... A>
+    void build_object(const A&... args) {
+        struct hide_activation {
+            activation* outer = std::exchange(current_activation, nullptr);
+            ~hide_activation() { current_activation = outer; }
+        } hidden;
+        static_assert(std::is_aggregate_v<T> || !built_from_args<T, run_args_t<T>>::only_from_mutable,
+                      "a workflow class's init constructor gets the run arguments as const lvalues (the run method "
+                      "gets the values): take them by value or by const reference, a move-only one by const "
+                      "reference");
+        if constexpr (built_from_run_args_v<T>) {
+            ::new (static_cast<void*>(&object_)) T(args...);
+        } else if constexpr (std::is_default_constructible_v<T>) {
+            ::new (static_cast<void*>(&object_)) T{};
+        } else {
+            static_assert(dependent_false_v<T>,
+                          "a workflow class must be default-constructible, or have a constructor taking its run "
+                          "method's arguments (by value or by const reference): coflow builds the object when "
+                          "the run starts, before any signal handler or query sees it");
+        }
+        object_ptr = &object_;
+        query_object = &object_;
+    }
+
+
+    [[nodiscard]] std::string result_text() const override {
+        std::string out;
+        if constexpr (std::is_void_v<value_type>) out = "null";
+        else if (result_) history_text<value_type>::write(out, *result_);
+        return out;
+    }
+
+    void store_result(promise_base& p) override {
+        if constexpr (!std::is_void_v<value_type>) result_.emplace(static_cast<value_promise<value_type>&>(p).take());
+    }
+
+    [[nodiscard]] const void* result_storage() const noexcept override { return &result_; }
+    [[nodiscard]] type_id result_type() const noexcept override { return type_id_of<value_type>(); }
+    [[nodiscard]] std::string_view result_type_name() const noexcept override { return type_name<value_type>(); }
+
+    [[nodiscard]] std::shared_ptr<arg_pack_base> result_copy() const override {
+        if constexpr (std::is_void_v<value_type>) return std::make_shared<arg_pack_impl<>>();
+        else if constexpr (std::is_copy_constructible_v<value_type>)
+            return result_ ? std::make_shared<arg_pack_impl<value_type>>(*result_) : nullptr;
+        else return nullptr;
+    }
+
+    bool restore_result(arg_pack_base& pack) override {
+        const erased_args a = pack.view();
+        if constexpr (std::is_void_v<value_type>) {
+            return a.size == 0;
+        } else {
+            if (a.size != 1 || a.data[0].type != type_id_of<value_type>()) return false;
+            result_.emplace(std::move(*static_cast<value_type*>(a.data[0].value)));
+            return true;
+        }
+    }
+
+    union {
+        T object_;  // alive once build_object ran (object_ptr set)
+    };
+
+private:
+    struct none {};
+    [[no_unique_address]] std::conditional_t<std::is_void_v<value_type>, none, std::optional<value_type>> result_{};
+};
+
+// ---- the type-erased table of T (by-name calls and continue-as-new go through it) ----------------
+
+template <class T>
+std::unique_ptr<instance_base> make_instance(engine& e, std::string id) {
+    return std::make_unique<instance<T>>(e, std::move(id));
+}
+
+/// Builds the object of `in` (an instance<T>) from `args`, then makes the body frame from them and
+/// hands it to the instance. The constructor sees the arguments as const; the body gets the values.
+template <class T, class... A>
+void make_body(instance_base& in, A&&... args) {
+    auto& inst = static_cast<instance<T>&>(in);
+    inst.build_object(std::as_const(args)...);
+    in.start_time = in.eng.exec().now();
+    auto frame = (inst.object_.*T::definition.run_fn)(std::forward<A>(args)...).release();
+    frame.promise().root = &inst;
+    frame.promise().self = frame;
+    inst.body = frame;
+}
+
+template <class T>
+void start_erased(instance_base& in, erased_args a) {
+    using Tuple = run_args_t<T>;
+    Tuple values = take_erased<Tuple>(a, std::make_index_sequence<std::tuple_size_v<Tuple>>{});
+    std::apply([&](auto&... v) { make_body<T>(in, std::move(v)...); }, values);
+}
+
+template <class T>
+bool run_matches(erased_args a) {
+    using Tuple = run_args_t<T>;
+    return erased_types_match<Tuple>(a, std::make_index_sequence<std::tuple_size_v<Tuple>>{});
+}
+
+template <class T>
+std::string run_params() {
+    return tuple_names<run_args_t<T>>::get();
+}
+
+/// Calls f(channel, index) for each signal_channel member of `obj` that the definition names.
+template <class T, class F>
+void for_each_channel(T& obj, F&& f) {
+    [&]<std::size_t... I>(std::index_sequence<I...>) {
+        (
+            [&] {
+                constexpr auto target = std::get<I>(T::definition.signals).target;
+                if constexpr (signal_kind_of<T, std::remove_const_t<decltype(target)>>() == signal_kind::channel)
+                    f(obj.*target, static_cast<std::uint32_t>(I));
+            }(),
+            ...);
+    }(std::make_index_sequence<signal_count_v<T>>{});
+}
+
+template <class T>
+void reclaim_channels(instance_base& run) {
+    for_each_channel(static_cast<instance<T>&>(run).object_, [](auto& ch, std::uint32_t) { ch.reclaim_handed(); });
+}
+
+template <class T>
+void carried_channel_values(instance_base& from, instance_base& to,
+                            void (*each)(instance_base&, std::uint32_t, std::vector<std::string>,
+                                         std::shared_ptr<arg_pack_base>)) {
+    for_each_channel(static_cast<instance<T>&>(from).object_, [&](auto& ch, std::uint32_t index) {
+        using Ch = std::remove_cvref_t<decltype(ch)>;
+        ch.for_each_queued([&](const typename Ch::value_type& v) {
+            // A channel of one type holds the value itself, of several a tuple: as signal arguments, a tuple.
+            if constexpr (std::tuple_size_v<typename Ch::argument_types> == 1) {
+                const std::tuple<const typename Ch::value_type&> args(v);
+                std::shared_ptr<arg_pack_base> copy;
+                if constexpr (std::is_copy_constructible_v<typename Ch::value_type>)
+                    copy = std::make_shared<arg_pack_impl<typename Ch::value_type>>(v);
+                each(to, index, tuple_text(args), std::move(copy));
+            } else {
+                each(to, index, tuple_text(v), tuple_copy(v));
+            }
+        });
+    });
+}
+
+template <class T>
+void move_channels(instance_base& from, instance_base& to, void (*moved)(instance_base&, std::uint32_t)) {
+    T& src = static_cast<instance<T>&>(from).object_;
+    T& dst = static_cast<instance<T>&>(to).object_;
+    [&]<std::size_t... I>(std::index_sequence<I...>) {
+        (
+            [&] {
+                constexpr auto target = std::get<I>(T::definition.signals).target;
+                if constexpr (signal_kind_of<T, std::remove_const_t<decltype(target)>>() == signal_kind::channel) {
+                    for (std::size_t n = (src.*target).size(); n != 0; --n) moved(to, static_cast<std::uint32_t>(I));
+                    (dst.*target).take_queued_from(src.*target);
+                }
+            }(),
+            ...);
+    }(std::make_index_sequence<signal_count_v<T>>{});
+}
+
+/// The result of a closed run as R, or the error that says why there is none.
+template <class R>
+R closed_result(instance_base& in) {
+    switch (in.status) {
+        case workflow_status::running: detail::raise(result_not_ready(in.id));
+        case workflow_status::failed: detail::raise(workflow_failed(in.id, in.failure));
+        case workflow_status::cancelled: detail::raise(workflow_cancelled(in.id));
+        case workflow_status::terminated: detail::raise(workflow_terminated(in.id, in.terminate_reason()));
+        case workflow_status::timed_out:  // a timed-out run always has its extras (engine::time_out)
+            detail::raise(workflow_timed_out(in.id, in.x->timeout_by, in.x->timeout_length()));
+        default: break;
+    }
+    if constexpr (!std::is_void_v<R>) return **static_cast<const std::optional<R>*>(in.result_storage());
+}
+
+/// Creates a run of T under `id` with its body frame and hands it to the engine (which schedules it).
+template <class T, class... A>
+instance_base& start_run(engine& eng, std::string id, A&&... args) {
+    auto inst = std::make_unique<instance<T>>(eng, std::move(id));
+    std::vector<std::string> text;
+    std::shared_ptr<arg_pack_base> input;
+    if (eng.recording()) {  // before the arguments move into the frame
+        text = tuple_text(std::forward_as_tuple(args...));
+        if constexpr ((std::is_copy_constructible_v<std::decay_t<A>> && ...))
+            input = std::make_shared<arg_pack_impl<std::decay_t<A>...>>(args...);
+    }
+    make_body<T>(*inst, std::forward<A>(args)...);
+    instance_base& in = eng.add(std::move(inst));
+    if (in.hist) eng.record(in, event_kind::workflow_started, std::string(in.type.name), std::move(text), std::move(input));
+    return in;
+}
+
+/// The decoders of every pack a run of T records (a load reads them back): its run arguments, each
+/// signal's and each update's arguments (an update's after its id), and its result. Types without a
+/// codec add none: a save refuses them first.
+template <class T>
+void add_decoders(pack_decoders& m) {
+    pack_decoder_of<run_args_t<T>>::add(m);
+    [&]<std::size_t... I>(std::index_sequence<I...>) {
+        (pack_decoder_of<typename signal_args<
+             T, std::remove_const_t<decltype(std::get<I>(T::definition.signals).target)>>::tuple>::add(m),
+         ...);
+    }(std::make_index_sequence<signal_count_v<T>>{});
+    [&]<std::size_t... I>(std::index_sequence<I...>) {
+        (pack_decoder_of<decltype(std::tuple_cat(std::declval<std::tuple<std::string>>(),
+                                                 std::declval<typename update_at<T, I>::args>()))>::add(m),
+         ...);
+    }(std::make_index_sequence<update_count_v<T>>{});
+    using R = run_result_t<T>;
+    if constexpr (std::is_void_v<R>) pack_decoder_of<std::tuple<>>::add(m);
+    else pack_decoder_of<std::tuple<R>>::add(m);
+}
+
+// ---- the type-erased table --------------------------------------------------------------------
+
+template <class T>
+struct type_table {
+    template <std::size_t... I>
+    static constexpr std::array<signal_info, sizeof...(I)> make_signals(std::index_sequence<I...>) {
+        return {{signal_info{std::get<I>(T::definition.signals).name, &signal_params<T, I>,
+                             &accept_erased_signal<T, I>, &erased_signal_matches<T, I>}...}};
+    }
+    template <std::size_t... I>
+    static constexpr std::array<query_info, sizeof...(I)> make_queries(std::index_sequence<I...>) {
+        return {{query_info{std::get<I>(T::definition.queries).name, &query_params<T, I>, &query_result_name<T, I>,
+                            type_id_of<typename query_at<T, I>::result>(), &call_erased_query<T, I>}...}};
+    }
+
+    static constexpr auto signals = make_signals(std::make_index_sequence<signal_count_v<T>>{});
+    static constexpr auto queries = make_queries(std::make_index_sequence<query_count_v<T>>{});
+    static constexpr workflow_type value{T::definition.name, type_id_of<T>(), signals.data(), signals.size(),
+                                        queries.data(), queries.size(), &make_instance<T>, &start_erased<T>,
+                                        &run_matches<T>, &run_params<T>, &reclaim_channels<T>,
+                                        &carried_channel_values<T>, &move_channels<T>,
+                                        dynamic_table<T>::signal(), dynamic_table<T>::query(),
+                                        &replay_update<T>, update_table<T>::entries.data(),
+                                        update_table<T>::entries.size(), update_table<T>::dynamic(),
+                                        &add_decoders<T>};
+};
+
+template <class T>
+[[nodiscard]] constexpr const workflow_type& workflow_type_of() noexcept {
+    return type_table<T>::value;
+}
+
+}  // namespace coflow::detail
+// ---- end coflow/detail/instance.hpp ----
+// ---- begin coflow/external_handle.hpp ----
+// coflow/external_handle.hpp: external_workflow_handle<T>, a handle on another workflow from inside one.
+// `co_await h.signal(...)` completes once the target accepted the signal (or throws why it did not).
+
+
+
+namespace coflow {
+
+namespace detail {
+
+/// The awaitable of an outgoing signal or cancel request. The request is queued when this is made and
+/// goes out when the sending workflow's current step ends; co_await resumes after that, rethrowing
+/// what the target refused (workflow_not_found, workflow_closed, signal_limit_exceeded, ...).
+/// If it is dropped without being awaited, a failure fails the sending workflow instead of vanishing.
+class [[nodiscard]] outgoing_awaiter : private outgoing_state {
+public:
+    using coflow_awaitable = void;
+
+    /// Queues what `make()` gives (an outgoing_send) for the workflow running now; throws
+    /// signal_limit_exceeded. `make` takes the caller's arguments: it is called only when the request
+    /// is queued, so one refused here, or dropped because the body was cancelled, takes nothing.
+    template <class Make>
+    outgoing_awaiter(activation& a, std::string_view target, run_hint hint, std::string_view what, Make&& make)
+        : inst_(a.inst) {
+        if (a.body && a.inst->cancel_pending) {  // cancelled before it went out: it never goes
+            precancelled_ = true;
+            return;
+        }
+        seq_ = a.eng->send_later(*a.inst, target, hint, what, std::forward<Make>(make), this);
+    }
+
+    // Moved only before it suspends (the waiter is built in await_suspend); the queued entry follows.
+    outgoing_awaiter(outgoing_awaiter&& o) noexcept
+        : outgoing_state(std::move(o)), inst_(o.inst_), seq_(o.seq_),
+          precancelled_(o.precancelled_) {
+        if (!done && !precancelled_)
+            if (outgoing* entry = engine::find_outgoing(*inst_, seq_)) entry->state = this;
+        o.done = true;  // the moved-from shell no longer owns the entry
+    }
+    outgoing_awaiter& operator=(outgoing_awaiter&&) = delete;
+
+    ~outgoing_awaiter() {
+        if (!done && !precancelled_)
+            if (outgoing* entry = engine::find_outgoing(*inst_, seq_)) entry->state = nullptr;
+    }
+
+    bool await_ready() const noexcept { return done && !precancelled_; }
+
+    bool await_suspend(std::coroutine_handle<> h) noexcept {
+        if (precancelled_) return park_if_cancelled;
+        waiter& w = waiter_.emplace();
+        // Not done, so the entry is still queued: a recorded history names its target (only arm() reads
+        // the label). It is then cleared: the entry may move (the outbox grows) before the step ends, and
+        // this wait never outlives the step (the entry goes out when it ends, waking it).
+        if (inst_->hist)
+            if (const outgoing* entry = engine::find_outgoing(*inst_, seq_)) w.label = &entry->target;
+        w.arm(*current_activation, h, wait_kind::signal_sent);
+        w.label = nullptr;
+        waiting = &w;
+        return true;
+    }
+
+    void await_resume() {
+        if (precancelled_) raise_cancelled(*inst_);
+        if (waiter_) waiter_->throw_if_cancelled();
+        rethrow_if_set(error);
+    }
+
+private:
+    instance_base* inst_;
+    std::uint64_t seq_ = 0;
+    bool precancelled_ = false;
+    std::optional<waiter> waiter_;
+};
+
+/// For a child handle (`parent` set: the run that started the child), a request reaches the id's latest
+/// run only while it is a child of that run, as Temporal's child-only requests: a continued child is,
+/// another workflow that took the id is not (workflow_not_found).
+inline void require_child_of(const instance_base& t, run_hint parent) {
+    if (parent == run_hint{}) return;
+    if (t.x && t.x->parent_slot == parent.slot && t.x->parent_gen == parent.gen) return;
+    detail::raise(workflow_not_found(t.id, "its latest run is not the child the handle was made for"));
+}
+
+/// Makes the outgoing signal for the I-th signal of T (whose target has type M) with `as`.
+template <class T, std::size_t I, class... As>
+outgoing_awaiter make_outgoing(activation& a, const std::string& target, run_hint hint, run_hint parent,
+                               As&&... as) {
+    using D = delivery<T, I>;
+    using Tuple = decltype(D::args);
+    static_assert(std::is_constructible_v<Tuple, As&&...>,
+                  "the signal's arguments do not convert to the handler's parameter types");
+    return outgoing_awaiter(a, target, hint, std::get<I>(T::definition.signals).name, [&] {
+        return [d = D{Tuple(std::forward<As>(as)...)}, parent](engine& e, instance_base& t) mutable {
+            require_child_of(t, parent);
+            if (t.type.self != type_id_of<T>())
+                detail::raise(workflow_type_mismatch(t.id, T::definition.name, t.type.name));
+            e.accept(t, static_cast<std::uint32_t>(I), [&]() -> D&& { return std::move(d); });
+        };
+    });
+}
+
+/// A table of make_outgoing<T, I, As...> for each signal I whose target has type M (null for others),
+/// so that the awaiter is returned as a prvalue, never moved through an optional.
+template <class T, class M, class... As>
+struct outgoing_makers {
+    using fn = outgoing_awaiter (*)(activation&, const std::string&, run_hint, run_hint, As&&...);
+    template <std::size_t I>
+    static constexpr fn entry() {
+        if constexpr (std::is_same_v<std::remove_const_t<decltype(std::get<I>(T::definition.signals).target)>, M>)
+            return &make_outgoing<T, I, As...>;
+        else
+            return nullptr;
+    }
+    static constexpr auto table = []<std::size_t... I>(std::index_sequence<I...>) {
+        return std::array<fn, sizeof...(I)>{entry<I>()...};
+    }(std::make_index_sequence<signal_count_v<T>>{});
+};
+
+/// What a signal call returns: the awaiter, marked if an argument was a fragile temporary (promise.hpp).
+template <class... As>
+using outgoing_signal_t = maybe_fragile_t<(fragile_temporary_v<As&&> || ...), outgoing_awaiter>;
+
+}  // namespace detail
+
+/// What `external_workflow_handle::signal` and `cancel` return: await it to learn the outcome.
+using outgoing_signal = detail::outgoing_awaiter;
+
+template <class T = void>
+class external_workflow_handle;
+
+/// A handle on another workflow, for use inside workflow code. Making one checks nothing; the target is
+/// looked up (by id: its latest run) when a request goes out, at the end of the current step. A signal
+/// owns its arguments from the call on (moved in when passed with std::move); a call that throws
+/// (signal_limit_exceeded for the outgoing limit, unknown_signal) takes nothing from them.
+template <>
+class external_workflow_handle<void> {
+public:
+    explicit external_workflow_handle(std::string id) : id_(std::move(id)) {}
+
+    [[nodiscard]] const std::string& id() const noexcept { return id_; }
+
+    /// Sends signal `name` by name: `co_await h.signal("name", args...)`. Argument types must match
+    /// the handler's exactly (string literals count as std::string). Given a temporary aggregate with a
+    /// non-trivial destructor, its result can only be awaited from a variable (README, compiler notes).
+    template <class... As>
+    [[nodiscard]] detail::outgoing_signal_t<As...> signal(std::string_view name, As&&... args) const {
+        detail::activation& a = detail::require_activation("external_workflow_handle::signal");
+        return detail::outgoing_signal_t<As...>(detail::outgoing_awaiter(a, id_, a.eng->locate(id_, hint_), name, [&] {
+            return [n = std::string(name),
+                    p = std::make_unique<detail::arg_pack_impl<detail::by_name_t<As>...>>(std::forward<As>(args)...),
+                    parent = parent_](detail::engine& e, detail::instance_base& t) {
+                detail::require_child_of(t, parent);
+                e.signal_by_name(t, n, p->view());
+            };
+        }));
+    }
+
+    /// Requests cancellation of the target: `co_await h.cancel()` (see workflow_handle<>::cancel).
+    [[nodiscard]] detail::outgoing_awaiter cancel() const {
+        detail::activation& a = detail::require_activation("external_workflow_handle::cancel");
+        return detail::outgoing_awaiter(a, id_, a.eng->locate(id_, hint_), "<cancel request>", [this] {
+            return [parent = parent_](detail::engine& e, detail::instance_base& t) {
+                detail::require_child_of(t, parent);
+                e.cancel(t);
+            };
+        });
+    }
+
+protected:
+    std::string id_;
+    mutable detail::run_hint hint_;  // where the target's latest run was last seen (checked before use)
+    detail::run_hint parent_{};      // a child handle's: the run that started the child (see require_child_of)
+};
+
+/// An external handle typed for workflow class T: signals by member pointer, checked at compile time.
+template <class T>
+class external_workflow_handle : public external_workflow_handle<void> {
+public:
+    using external_workflow_handle<void>::external_workflow_handle;
+    using external_workflow_handle<void>::signal;
+
+    /// Sends the signal whose target is `target`; arguments convert to its parameter types.
+    /// A member not registered as a signal throws unknown_signal here, at the call.
+    template <class M, class... As>
+        requires std::is_member_pointer_v<M>
+    [[nodiscard]] detail::outgoing_signal_t<As...> signal(M target, As&&... args) const {
+        static_assert(detail::workflow_class<T>,
+                      "external_workflow_handle<T> needs T to be a workflow class with a `definition`");
+        detail::activation& a = detail::require_activation("external_workflow_handle::signal");
+        const std::uint32_t index = detail::signal_index<T>(target);
+        if (index == detail::npos32) {
+            const auto& type = detail::workflow_type_of<T>();
+            detail::raise(unknown_signal(id_, type.name, "<member not registered as a signal>", type.signal_names()));
+        }
+        return detail::outgoing_signal_t<As...>(detail::outgoing_makers<T, M, As...>::table[index](
+            a, this->id_, a.eng->locate(this->id_, this->hint_), this->parent_, std::forward<As>(args)...));
+    }
+};
+
+/// A handle on workflow `id`, from inside workflow code (like Temporal's get_external_workflow_handle).
+[[nodiscard]] inline external_workflow_handle<> get_external_workflow_handle(std::string id) {
+    return external_workflow_handle<>(std::move(id));
+}
+
+/// A handle on workflow `id` typed for workflow class T.
+template <class T>
+[[nodiscard]] external_workflow_handle<T> get_external_workflow_handle_for(std::string id) {
+    return external_workflow_handle<T>(std::move(id));
+}
+
+/// As get_external_workflow_handle_for<T>(id), naming T by its run method.
+template <class T, class R, class... Ps>
+[[nodiscard]] external_workflow_handle<T> get_external_workflow_handle_for(workflow<R> (T::*)(Ps...), std::string id) {
+    return external_workflow_handle<T>(std::move(id));
+}
+
+}  // namespace coflow
+// ---- end coflow/external_handle.hpp ----
+
+namespace coflow {
+
+/// What happens to an open child when its parent's run closes (Temporal's ParentClosePolicy).
+enum class parent_close_policy {
+    terminate,       ///< the child is terminated (Temporal's default)
+    request_cancel,  ///< the child is asked to cancel
+    abandon,         ///< the child runs on
+};
+
+/// A child's workflow id, held inline (up to 127 characters; longer throws invalid_operation).
+///
+/// Why not std::string: child options are written inside `co_await` expressions, and g++ 12 destroys an
+/// aggregate temporary with a non-trivial destructor twice there. This type is trivially destructible
+/// and owns its characters, so `{.id = "apply-" + std::to_string(k)}` is safe on every compiler.
+class child_id {
+public:
+    static constexpr std::size_t max_size = 127;
+
+    child_id() noexcept = default;
+    child_id(const char* s) : child_id(std::string_view(s)) {}                // NOLINT: implicit on purpose
+    child_id(const std::string& s) : child_id(std::string_view(s)) {}         // NOLINT
+    child_id(std::string_view s) {                                            // NOLINT
+        if (s.size() > max_size)
+            detail::raise(invalid_operation("child workflow id '" + std::string(s) + "' is longer than " +
+                                            std::to_string(max_size) + " characters"));
+        for (std::size_t i = 0; i < s.size(); ++i) text_[i] = s[i];
+        size_ = static_cast<unsigned char>(s.size());
+    }
+
+    [[nodiscard]] std::string_view view() const noexcept { return {text_, size_}; }
+    [[nodiscard]] bool empty() const noexcept { return size_ == 0; }
+
+private:
+    char text_[max_size]{};
+    unsigned char size_ = 0;
+};
+
+/// Options of start_child_workflow / execute_child_workflow (trivially destructible: see child_id).
+struct child_options {
+    child_id id{};  ///< the child's workflow id; empty: generated ("<type>-<n>")
+    parent_close_policy parent_close = parent_close_policy::terminate;
+    id_reuse_policy id_reuse = id_reuse_policy::allow_duplicate;
+    /// As start_options: the child's own timeouts (none is inherited from the parent). Zero: none.
+    duration execution_timeout{};
+    duration run_timeout{};
+    /// Forget the child's closed run once the parent has read its result (keeps long entity workflows
+    /// from accumulating closed children; the child can no longer be queried by id afterwards).
+    bool forget_on_result = false;
+};
+
+namespace detail {
+
+/// A closed run's outcome as a parent reads it: copied as the run closes (or at once, if it has), because
+/// the parent may read it only after the run was forgotten or its id went to another run.
+template <class R>
+class run_outcome {
+public:
+    [[nodiscard]] bool taken() const noexcept { return taken_; }
+    /// Where the run was when it closed (to forget it, if it is still there).
+    [[nodiscard]] run_hint where() const noexcept { return {slot_, gen_}; }
+
+    /// Copies what read() needs from the closed run `t`; raises nothing (read() makes the errors).
+    void take(instance_base& t) noexcept {
+        taken_ = true;
+        slot_ = t.slot;
+        gen_ = t.gen;
+        status_ = t.status;
+        type_matches_ = t.result_type() == type_id_of<R>();
+        type_name_ = t.type.name;
+        result_name_ = t.result_type_name();
+        guarded(
+            [&] {
+                if (t.status == workflow_status::failed) error_ = t.failure;
+                if (t.status == workflow_status::terminated) reason_ = std::string(t.terminate_reason());
+                if (t.status == workflow_status::timed_out) {
+                    timeout_by_ = t.x->timeout_by;
+                    timeout_ = t.x->timeout_length();
+                }
+                if constexpr (!std::is_void_v<R>)
+                    if (type_matches_ && t.status == workflow_status::completed) value_.emplace(closed_result<R>(t));
+            },
+            [&](std::exception_ptr e) {
+                status_ = workflow_status::completed;  // reported by read() instead
+                error_ = std::move(e);
+            });
+    }
+
+    /// The value (moved out when `move`, else copied), or workflow_failed (cause kept),
+    /// workflow_cancelled, workflow_terminated, workflow_timed_out, argument_mismatch (another result
+    /// type), or workflow_not_found if nothing was taken.
+    R read(std::string_view id, bool move) {
+        if (!taken_ || !type_matches_ || status_ != workflow_status::completed || error_) [[unlikely]]
+            raise_error(id);
+        if constexpr (!std::is_void_v<R>) {
+            if (move) return std::move(*value_);
+            return *value_;
+        } else {
+            (void)move;
+        }
+    }
+
+private:
+    [[noreturn]] [[gnu::noinline]] void raise_error(std::string_view id) const {
+        if (!taken_) detail::raise(workflow_not_found(id));
+        if (!type_matches_)
+            detail::raise(argument_mismatch(id, "workflow", type_name_, "result type " + std::string(result_name_),
+                                            "result type " + std::string(type_name<R>())));
+        switch (status_) {
+            case workflow_status::cancelled: detail::raise(workflow_cancelled(id));
+            case workflow_status::terminated: detail::raise(workflow_terminated(id, reason_));
+            case workflow_status::timed_out: detail::raise(workflow_timed_out(id, timeout_by_, timeout_));
+            default: break;
+        }
+        rethrow_if_set(status_ == workflow_status::completed ? error_ : nullptr);  // the value could not be copied
+        detail::raise(workflow_failed(id, error_));
+    }
+
+    struct no_value {};
+    std::conditional_t<std::is_void_v<R>, no_value, std::optional<R>> value_{};
+    std::exception_ptr error_;  // the failed run's cause, or what copying the value threw
+    std::string reason_;        // the terminated run's reason
+    duration timeout_{};        // the timed-out run's timeout
+    timeout_kind timeout_by_ = timeout_kind::run;
+    std::string_view type_name_, result_name_;  // static names of the run's type and result type
+    std::uint32_t slot_ = 0, gen_ = 0;
+    workflow_status status_ = workflow_status::completed;
+    bool taken_ = false;
+    bool type_matches_ = true;
+};
+
+/// What a child handle keeps of its child: the outcome, copied as the child's run (the last of its
+/// continue-as-new chain) closes, so that result() gives the child's outcome even once that run was
+/// forgotten or its id went to another run. It sits in the child's completion list but never
+/// suspends anyone (close() finds no coroutine to wake). Shared by the handle's copies and awaiters.
+template <class R>
+class child_record : private completion_waiter {
+public:
+    explicit child_record(instance_base& child) {
+        capture = &keep;
+        child.more().completion.push_back(*this);  // continue-as-new moves it to the next run
+    }
+    child_record(const child_record&) = delete;
+    child_record& operator=(const child_record&) = delete;
+    // Never suspended, so ~waiter's detach() leaves the list alone: leave it here.
+    ~child_record() { static_cast<list_hook<wait_tag>&>(*this).unlink(); }
+
+    run_outcome<R> outcome;
+
+private:
+    static void keep(completion_waiter& w, instance_base& t) noexcept { static_cast<child_record&>(w).outcome.take(t); }
+};
+
+/// Awaits the result of workflow `id` (following continue-as-new to the last run). Returns its value
+/// or throws workflow_failed (cause kept), workflow_cancelled, workflow_terminated, workflow_timed_out,
+/// workflow_not_found.
+/// The outcome is copied when the run closes (or at once, if it already has): the parent may resume
+/// only after the id was forgotten or reused, and must still see the run it awaited. Made from a child
+/// handle (`record` set), it reads the outcome its record kept once the child closed; while the child
+/// is open the run under its id is the child's (an open run's id cannot be taken), so it waits on that.
+template <class R>
+class [[nodiscard]] result_awaiter : private completion_waiter {
+public:
+    using coflow_awaitable = void;
+
+    result_awaiter(activation& a, std::string id, bool forget, std::shared_ptr<child_record<R>> record = nullptr)
+        : id_(std::move(id)), record_(std::move(record)), forget_(forget) {
+        inst = a.inst;
+        label = &id_;
+        eng_ = a.eng;
+        capture = &take_outcome;
+        precancelled_ = a.body && a.inst->cancel_pending;
+    }
+
+    // Moved only before it suspends (see waiter), so no outcome has been taken yet.
+    result_awaiter(result_awaiter&& o) noexcept
+        : completion_waiter(std::move(o)), eng_(o.eng_), id_(std::move(o.id_)), record_(std::move(o.record_)),
+          forget_(o.forget_), precancelled_(o.precancelled_) {
+        label = &id_;
+        capture = &take_outcome;
+    }
+    result_awaiter& operator=(result_awaiter&&) = delete;
+
+    bool await_ready() noexcept {
+        if (precancelled_) return false;
+        return !wait_for_close();
+    }
+
+    // Reached only when await_ready found the run open (or the body cancelled): nothing ran in between.
+    bool await_suspend(std::coroutine_handle<> h) noexcept {
+        if (precancelled_) return park_if_cancelled;
+        arm(*current_activation, h, wait_kind::child);
+        open_run_->more().completion.push_back(*this);
+        return true;
+    }
+
+    R await_resume() {
+        if (precancelled_) raise_cancelled();
+        throw_if_cancelled();
+        // The record's outcome is copied (the handle may be read again); an outcome of our own, moved.
+        const bool kept = record_ && record_->outcome.taken() && !outcome_.taken();
+        run_outcome<R>& out = kept ? record_->outcome : outcome_;
+        // Forget the run that was awaited, whatever its outcome, if it is still the one under its id.
+        if (forget_ && out.taken() && eng_->by_slot(out.where().slot, out.where().gen)) eng_->forget(id_);
+        return out.read(id_, !kept);
+    }
+
+private:
+    // True while the run to wait for is open (kept in open_run_); otherwise its outcome is at hand:
+    // kept by the record, or taken now from the closed run under the id (if there is one).
+    bool wait_for_close() noexcept {
+        if (record_ && record_->outcome.taken()) return false;
+        instance_base* t = eng_->find(id_);
+        if (t && t->running()) {
+            open_run_ = t;
+            return true;
+        }
+        if (t && !outcome_.taken()) outcome_.take(*t);
+        return false;
+    }
+
+    static void take_outcome(completion_waiter& w, instance_base& t) noexcept {
+        static_cast<result_awaiter&>(w).outcome_.take(t);
+    }
+
+    engine* eng_ = nullptr;
+    instance_base* open_run_ = nullptr;  // the run await_ready found open, which await_suspend waits on
+    std::string id_;
+    std::shared_ptr<child_record<R>> record_;  // a child handle's, or null
+    run_outcome<R> outcome_;
+    bool forget_ = false;
+    bool precancelled_ = false;
+};
+
+/// Starts a child run of C under the current workflow's run; returns its id and sets `started` to it.
+template <class C, class M, class... A>
+std::string start_child(M run, child_options& opts, instance_base*& started, A&&... args) {
+    static_assert(workflow_class<C>, "a child workflow class needs a `definition` naming its run method");
+    static_assert(std::is_same_v<M, run_fn_t<C>>,
+                  "start_child_workflow takes the run method named in the child class's definition");
+    activation& a = require_activation("coflow::start_child_workflow");
+    if (C::definition.run_fn != run)
+        detail::raise(invalid_operation("start_child_workflow: the member function given is not the run method of '" +
+                                        std::string(C::definition.name) + "'"));
+    engine& eng = *a.eng;
+    engine::check_timeouts(opts.id.empty() ? std::string_view(C::definition.name) : opts.id.view(),
+                           opts.execution_timeout, opts.run_timeout);
+    // Replaying: a generated id, and a start that was refused, are as recorded (the runtime that recorded
+    // the run held other runs under other ids).
+    const history_event* recorded = eng.recorded_next(*a.inst, event_kind::child_started);
+    std::string id = !opts.id.empty() ? std::string(opts.id.view())
+                     : recorded       ? recorded->name
+                                      : eng.make_id(C::definition.name);
+    if (recorded && recorded->error) {
+        eng.record(*a.inst, event_kind::child_started, id, recorded->args, {}, recorded->error);
+        rethrow_if_set(recorded->error);
+    }
+    guarded([&] { eng.check_start(id, opts.id_reuse); },
+            [&](std::exception_ptr refused) {  // recorded, so that replay refuses it too
+                if (a.inst->hist)
+                    eng.record(*a.inst, event_kind::child_started, id,
+                               {engine::json(C::definition.name), engine::json(describe_exception(refused))}, {},
+                               refused);
+                rethrow_if_set(refused);
+            });
+    instance_base& child = start_run<C>(eng, id, std::forward<A>(args)...);
+    eng.adopt(*a.inst, child, static_cast<parent_close_policy_kind>(opts.parent_close));
+    child.x->parent_id = a.inst->id;  // adopt made the child's extras
+    eng.start_timeouts(child, opts.execution_timeout, opts.run_timeout);
+    if (a.inst->hist) eng.record(*a.inst, event_kind::child_started, id, {engine::json(C::definition.name)});
+    started = &child;
+    return id;
+}
+
+}  // namespace detail
+
+/// A parent's handle on its child, made by start_child_workflow: signal it and cancel it (as an
+/// external handle), await its result.
+///
+/// It stays bound to the child it started, and to the runs that child continues as new into. result()
+/// gives that child's outcome, even once its closed run was forgotten (forget_on_result,
+/// runtime::forget) or its id went to another run: the handle keeps a copy of the outcome, taken as the
+/// child closes, and may be read any number of times. Signals and cancel requests go, like Temporal's,
+/// to the id's latest run only while it is a child of the run that started this one; to another
+/// workflow that took the id they fail with workflow_not_found (to a closed child, workflow_closed).
+template <class C>
+class child_workflow_handle : public external_workflow_handle<C> {
+public:
+    using result_type = detail::run_result_t<C>;
+
+    /// A handle on `child`, a run just started (under `id`) by start_child_workflow.
+    child_workflow_handle(detail::instance_base& child, std::string id, bool forget_on_result)
+        : external_workflow_handle<C>(std::move(id)), forget_(forget_on_result),
+          record_(std::make_shared<detail::child_record<result_type>>(child)) {
+        this->hint_ = detail::run_hint{child.slot, child.gen};
+        this->parent_ = detail::run_hint{child.more().parent_slot, child.more().parent_gen};
+    }
+
+    /// `co_await h.result()`: the child's value, or workflow_failed (cause kept), workflow_cancelled,
+    /// workflow_terminated, workflow_timed_out.
+    [[nodiscard]] detail::result_awaiter<result_type> result() const {
+        return detail::result_awaiter<result_type>(detail::require_activation("child_workflow_handle::result"),
+                                                   this->id_, forget_, record_);
+    }
+
+private:
+    bool forget_;
+    std::shared_ptr<detail::child_record<result_type>> record_;
+};
+
+/// Starts a child workflow from workflow code and returns its handle at once:
+/// `auto child = coflow::start_child_workflow(&C::run, args..., {.id = "c-1"});`. Throws
+/// workflow_already_started like runtime::start_workflow. (Spelled out per arity for the braced options.)
+template <class C, class R>
+[[nodiscard]] child_workflow_handle<C> start_child_workflow(workflow<R> (C::*run)(), child_options opts = {}) {
+    detail::instance_base* child = nullptr;
+    std::string id = detail::start_child<C>(run, opts, child);
+    return child_workflow_handle<C>(*child, std::move(id), opts.forget_on_result);
+}
+template <class C, class R, class P1>
+[[nodiscard]] child_workflow_handle<C> start_child_workflow(workflow<R> (C::*run)(P1), std::type_identity_t<P1> a1,
+                                                            child_options opts = {}) {
+    detail::instance_base* child = nullptr;
+    std::string id = detail::start_child<C>(run, opts, child, std::move(a1));
+    return child_workflow_handle<C>(*child, std::move(id), opts.forget_on_result);
+}
+template <class C, class R, class P1, class P2>
+[[nodiscard]] child_workflow_handle<C> start_child_workflow(workflow<R> (C::*run)(P1, P2), std::type_identity_t<P1> a1,
+                                                            std::type_identity_t<P2> a2, child_options opts = {}) {
+    detail::instance_base* child = nullptr;
+    std::string id = detail::start_child<C>(run, opts, child, std::move(a1), std::move(a2));
+    return child_workflow_handle<C>(*child, std::move(id), opts.forget_on_result);
+}
+template <class C, class R, class P1, class P2, class P3>
+[[nodiscard]] child_workflow_handle<C> start_child_workflow(workflow<R> (C::*run)(P1, P2, P3),
+                                                            std::type_identity_t<P1> a1, std::type_identity_t<P2> a2,
+                                                            std::type_identity_t<P3> a3, child_options opts = {}) {
+    detail::instance_base* child = nullptr;
+    std::string id = detail::start_child<C>(run, opts, child, std::move(a1), std::move(a2), std::move(a3));
+    return child_workflow_handle<C>(*child, std::move(id), opts.forget_on_result);
+}
+
+template <class C, class R, class P1, class P2, class P3, class P4>
+[[nodiscard]] child_workflow_handle<C> start_child_workflow(workflow<R> (C::*run)(P1, P2, P3, P4),
+                                                            std::type_identity_t<P1> a1, std::type_identity_t<P2> a2,
+                                                            std::type_identity_t<P3> a3, std::type_identity_t<P4> a4,
+                                                            child_options opts = {}) {
+    detail::instance_base* child = nullptr;
+    std::string id =
+        detail::start_child<C>(run, opts, child, std::move(a1), std::move(a2), std::move(a3), std::move(a4));
+    return child_workflow_handle<C>(*child, std::move(id), opts.forget_on_result);
+}
+// More than four parameters: pass a struct.
+
+namespace detail {
+
+/// A child's run argument, converted (implicitly, as in a call) before anything is started.
+template <class P, class A>
+P child_arg(A&& a) {
+    static_assert(std::is_convertible_v<A&&, P>,
+                  "execute_child_workflow's arguments do not convert to the child's run parameter types");
+    return std::forward<A>(a);
+}
+
+template <class R, class... As>
+using child_result_t = maybe_fragile_t<(fragile_temporary_v<As&&> || ...), result_awaiter<R>>;
+
+/// Starts child C and returns the awaiter of its result (marked if an argument was a fragile temporary).
+template <class C, class R, class... As, class M, class... Ps>
+child_result_t<R, As...> execute_child(M run, child_options& opts, Ps&&... values) {
+    const bool forget = opts.forget_on_result;
+    instance_base* child = nullptr;
+    std::string id = start_child<C>(run, opts, child, std::forward<Ps>(values)...);
+    return child_result_t<R, As...>(result_awaiter<R>(*current_activation, std::move(id), forget));
+}
+
+}  // namespace detail
+
+/// Starts a child workflow and awaits its result: `R r = co_await coflow::execute_child_workflow(&C::run, args...);`
+/// The child starts when this is called; co_await returns its value or throws workflow_failed (the
+/// child's exception as cause), workflow_cancelled, workflow_terminated or workflow_timed_out (its own
+/// child_options timeouts). Arguments convert to the run
+/// method's parameters as in a call (written as expressions, not braced lists: see README, compiler notes).
+/// (Spelled out per arity for the braced options.)
+template <class C, class R>
+[[nodiscard]] detail::result_awaiter<R> execute_child_workflow(workflow<R> (C::*run)(), child_options opts = {}) {
+    return detail::execute_child<C, R>(run, opts);
+}
+template <class C, class R, class P1, class A1>
+[[nodiscard]] detail::child_result_t<R, A1> execute_child_workflow(workflow<R> (C::*run)(P1), A1&& a1,
+                                                                   child_options opts = {}) {
+    return detail::execute_child<C, R, A1>(run, opts, detail::child_arg<P1>(std::forward<A1>(a1)));
+}
+template <class C, class R, class P1, class P2, class A1, class A2>
+[[nodiscard]] detail::child_result_t<R, A1, A2> execute_child_workflow(workflow<R> (C::*run)(P1, P2), A1&& a1,
+                                                                       A2&& a2, child_options opts = {}) {
+    return detail::execute_child<C, R, A1, A2>(run, opts, detail::child_arg<P1>(std::forward<A1>(a1)),
+                                               detail::child_arg<P2>(std::forward<A2>(a2)));
+}
+template <class C, class R, class P1, class P2, class P3, class A1, class A2, class A3>
+[[nodiscard]] detail::child_result_t<R, A1, A2, A3> execute_child_workflow(workflow<R> (C::*run)(P1, P2, P3), A1&& a1,
+                                                                           A2&& a2, A3&& a3, child_options opts = {}) {
+    return detail::execute_child<C, R, A1, A2, A3>(run, opts, detail::child_arg<P1>(std::forward<A1>(a1)),
+                                                   detail::child_arg<P2>(std::forward<A2>(a2)),
+                                                   detail::child_arg<P3>(std::forward<A3>(a3)));
+}
+template <class C, class R, class P1, class P2, class P3, class P4, class A1, class A2, class A3, class A4>
+[[nodiscard]] detail::child_result_t<R, A1, A2, A3, A4> execute_child_workflow(workflow<R> (C::*run)(P1, P2, P3, P4),
+                                                                               A1&& a1, A2&& a2, A3&& a3, A4&& a4,
+                                                                               child_options opts = {}) {
+    return detail::execute_child<C, R, A1, A2, A3, A4>(run, opts, detail::child_arg<P1>(std::forward<A1>(a1)),
+                                                       detail::child_arg<P2>(std::forward<A2>(a2)),
+                                                       detail::child_arg<P3>(std::forward<A3>(a3)),
+                                                       detail::child_arg<P4>(std::forward<A4>(a4)));
+}
+
+namespace detail {
+
+/// What coflow::continue_as_new returns: the run's request to end and start again as new. A workflow<R>
+/// body returns it (`co_return`: no co_await, so no argument is made inside one); workflow code may also
+/// co_await it (a workflow<void> body, or code the body awaits), which never returns.
+class [[nodiscard]] continue_as_new_request {
+public:
+    using coflow_awaitable = void;
+
+    continue_as_new_request(instance_base& in, std::unique_ptr<arg_pack_base> args) noexcept
+        : inst_(&in), args_(std::move(args)) {}
+
+    bool await_ready() const noexcept { return false; }
+    // Never resumed when it continues: the run closes when this step ends, destroying this frame. A
+    // pending cancel request wins, as at every other await: the body resumes and gets `cancelled`.
+    bool await_suspend(std::coroutine_handle<>) noexcept {
+        if (inst_->cancel_pending) return park_if_cancelled;
+        end_body_with(*this);
+        return true;
+    }
+    // Only reached when cancelled (never without exceptions); so the compiler knows the body ends here.
+    [[noreturn]] void await_resume() const { raise_cancelled(*inst_); }
+
+private:
+    friend void end_body_with(continue_as_new_request& r) noexcept;
+
+    instance_base* inst_;
+    std::unique_ptr<arg_pack_base> args_;
+};
+
+// The run's extras were made by continue_as_new(), so nothing here allocates.
+inline void end_body_with(continue_as_new_request& r) noexcept {
+    r.inst_->x->continue_args = std::move(r.args_);
+    r.inst_->continuing = true;
+}
+
+inline activation& require_body(const char* what) {
+    activation& a = require_activation(what);
+    if (!a.body)
+        detail::raise(invalid_operation(std::string(what) + " may only be awaited by the workflow body of '" +
+                                        a.inst->id + "', not by a signal handler"));
+    return a;
+}
+
+}  // namespace detail
+
+/// Ends this run and starts a fresh run of the same workflow under the same id (new run id, fresh signal
+/// counters), its run method called with `args` (checked at run time: argument_mismatch names expected
+/// and given types). In a workflow<R> body: `co_return coflow::continue_as_new(args...);`. In a
+/// workflow<void> body (which cannot co_return a value): `co_await coflow::continue_as_new(args...);`,
+/// which never returns. Signals accepted but not handled yet, including values waiting in
+/// signal_channels, move to the new run in order. Handles by id follow the new run. (Temporal moves
+/// nothing; see README.) Only the body and what it awaits may call it (else invalid_operation).
+template <class... As>
+[[nodiscard]] detail::maybe_fragile_t<(detail::fragile_temporary_v<As&&> || ...), detail::continue_as_new_request>
+continue_as_new(As&&... args) {
+    detail::activation& a = detail::require_body("coflow::continue_as_new");
+    auto pack = std::make_unique<detail::arg_pack_impl<detail::by_name_t<As>...>>(std::forward<As>(args)...);
+    const detail::workflow_type& type = a.inst->type;
+    if (!type.run_matches(pack->view()))
+        detail::raise(argument_mismatch(a.inst->id, "continue_as_new of workflow type", type.name, type.run_params(),
+                                        pack->view().type_names()));
+    (void)a.inst->more();
+    using result = detail::maybe_fragile_t<(detail::fragile_temporary_v<As&&> || ...), detail::continue_as_new_request>;
+    return result(detail::continue_as_new_request(*a.inst, std::move(pack)));
+}
+
+/// Typed form: `co_return coflow::continue_as_new(&T::run, args...)`, arguments converted at compile time.
+template <class T, class R, class... Ps, class... As>
+[[nodiscard]] detail::maybe_fragile_t<(detail::fragile_temporary_v<As&&> || ...), detail::continue_as_new_request>
+continue_as_new(workflow<R> (T::*run)(Ps...), As&&... args) {
+    static_assert(std::is_constructible_v<std::tuple<std::decay_t<Ps>...>, As&&...>,
+                  "continue_as_new's arguments do not convert to the run method's parameter types");
+    detail::activation& a = detail::require_body("coflow::continue_as_new");
+    if (a.inst->type.self != detail::type_id_of<T>() || T::definition.run_fn != run)
+        detail::raise(invalid_operation("continue_as_new: workflow '" + a.inst->id + "' is of type '" +
+                                        std::string(a.inst->type.name) + "', not the one whose run method was given"));
+    auto pack = std::make_unique<detail::arg_pack_impl<std::decay_t<Ps>...>>(std::forward<As>(args)...);
+    (void)a.inst->more();
+    using result = detail::maybe_fragile_t<(detail::fragile_temporary_v<As&&> || ...), detail::continue_as_new_request>;
+    return result(detail::continue_as_new_request(*a.inst, std::move(pack)));
+}
+
+}  // namespace coflow
+// ---- end coflow/child.hpp ----
 // ---- begin coflow/condition.hpp ----
 // coflow/condition.hpp: wait_condition(pred) and wait_condition(pred, timeout), and all_handlers_finished().
 // The predicate is tested when awaited and again only after code of the same workflow ran: never polled.
@@ -7687,6 +8027,12 @@ public:
     }
 
     [[nodiscard]] time_point now() const noexcept override { return now_; }
+    /// Moves the clock forward to `t` (a load does), running nothing; false if `t` is in its past.
+    bool restore_clock(time_point t) noexcept override {
+        if (t < now_) return false;
+        now_ = t;
+        return true;
+    }
 
     /// Runs ready work and fires timers (jumping the clock) until nothing is left. Returns works run.
     std::size_t run_until_idle() {
@@ -7971,7 +8317,7 @@ public:
     template <class R = void>
     R result() const;
 
-    /// Status, run id, signal counts of the latest run.
+    /// Status, run id, signal and update counts of the latest run.
     [[nodiscard]] workflow_description describe() const {
         detail::instance_base& in = instance();
         workflow_description d;
@@ -7982,6 +8328,7 @@ public:
         d.pending_signals = in.pending_signals();
         d.received_signals = in.received;
         d.pending_outgoing_signals = in.pending_outgoing();
+        d.pending_updates = in.pending_updates();
         d.running_handlers = in.handlers_running;
         d.cancel_requested = in.cancel_requested;
         in.suspended.for_each([&](detail::waiter& w) {
@@ -8185,7 +8532,11 @@ struct workflow_info {
     std::size_t pending_signals = 0;           ///< accepted, not yet delivered
     std::size_t pending_outgoing_signals = 0;  ///< sent through external handles in this step
     std::size_t max_received_signals = 0;      ///< the runtime's per-run limit (0: none)
-    /// True once received_signals reaches 80% of the limit: time to drain and continue as new.
+    std::size_t received_updates = 0;  ///< taken by this run and not rejected (the per-run limit counts these)
+    std::size_t pending_updates = 0;   ///< taken, not yet delivered
+    std::size_t max_updates = 0;       ///< the runtime's per-run update limit (0: none)
+    /// True once received_signals reaches 80% of its limit, or received_updates 90% of its own (as
+    /// Temporal suggests at 90% of its update limit): time to drain and continue as new.
     bool continue_as_new_suggested = false;
 };
 
@@ -8217,8 +8568,12 @@ struct workflow_info {
     i.pending_signals = in.pending_signals();
     i.pending_outgoing_signals = in.pending_outgoing();
     i.max_received_signals = a.eng->options().max_received_signals_per_run;
+    i.received_updates = x && x->updates ? x->updates->total : 0;
+    i.pending_updates = in.pending_updates();
+    i.max_updates = a.eng->options().max_updates_per_run;
     i.continue_as_new_suggested =
-        i.max_received_signals != 0 && i.received_signals * 5 >= i.max_received_signals * 4;
+        (i.max_received_signals != 0 && i.received_signals * 5 >= i.max_received_signals * 4) ||
+        (i.max_updates != 0 && i.received_updates * 10 >= i.max_updates * 9);
     return i;
 }
 
@@ -8532,6 +8887,57 @@ private:
 
 }  // namespace coflow
 // ---- end coflow/mutex.hpp ----
+// ---- begin coflow/patch.hpp ----
+// coflow/patch.hpp: patched(id) and deprecate_patch(id), Temporal's way to change workflow code while
+// runs recorded (saved, journaled) with the old code must still replay.
+
+
+
+namespace coflow {
+
+/// Whether this run takes the code path of patch `id`: `if (coflow::patched("v2-fee")) ... else ...`.
+///
+/// A run making the decision for the first time takes the new path: true, and its history records a
+/// `patched` event. A run replaying a history (a load, replay()) answers as the history says: true where
+/// the history has that event next, false where it has not, because that part of the run was recorded by
+/// code without the patch. The answer is kept for the rest of the run: later calls with the same id give
+/// it without recording anything. Only workflow code may call it (not_in_workflow otherwise).
+[[nodiscard]] inline bool patched(std::string_view id) {
+    detail::activation& a = detail::require_activation("coflow::patched");
+    detail::instance_base& in = *a.inst;
+    auto& x = in.more();
+    for (const auto& [known, answer] : x.patches)
+        if (known == id) return answer;
+    detail::engine& eng = *a.eng;
+    bool answer = true;
+    if (eng.replaying(in)) {
+        const history_event* next = eng.recorded_next(in, event_kind::patched);
+        answer = next && next->name == id;
+    }
+    x.patches.emplace_back(std::string(id), answer);
+    if (answer && in.hist) eng.record(in, event_kind::patched, std::string(id));
+    return answer;
+}
+
+/// Patch `id` is now the only path: the code keeps just the new branch and calls this where it called
+/// patched(id). Runs replaying a history recorded with the patch (which has the `patched` event here) and
+/// without it (recorded after this change) both replay; a run that goes on live records nothing. Once no
+/// saved or journaled run recorded before this change remains, the call can go too.
+inline void deprecate_patch(std::string_view id) {
+    detail::activation& a = detail::require_activation("coflow::deprecate_patch");
+    detail::instance_base& in = *a.inst;
+    auto& x = in.more();
+    for (const auto& [known, answer] : x.patches)
+        if (known == id) return;
+    detail::engine& eng = *a.eng;
+    const history_event* next = eng.replaying(in) ? eng.recorded_next(in, event_kind::patched) : nullptr;
+    const bool recorded = next && next->name == id;
+    x.patches.emplace_back(std::string(id), true);
+    if (recorded) eng.record(in, event_kind::patched, std::string(id));
+}
+
+}  // namespace coflow
+// ---- end coflow/patch.hpp ----
 // ---- begin coflow/replay.hpp ----
 // coflow/replay.hpp: replay(history, definition), re-running workflow code against a recorded history.
 // A run whose decisions differ from the recording throws nondeterminism_error naming the first difference.
@@ -8569,6 +8975,14 @@ public:
         std::make_heap(timers_.begin(), timers_.end(), later);
     }
     [[nodiscard]] time_point now() const noexcept override { return now_; }
+
+    /// Drops every work without running it and sets the clock to `t`: a load keeps nothing of one run's
+    /// replay for the next, which starts at its own time.
+    void reset(time_point t = time_point{}) noexcept {
+        ready_.clear();
+        timers_.clear();
+        now_ = t;
+    }
 
     /// Moves the clock forward to `t` (never back), running nothing.
     void set_clock(time_point t) noexcept { now_ = std::max(now_, t); }
@@ -8817,7 +9231,7 @@ namespace detail {
 
 [[noreturn]] inline void raise_damaged(const history& h, std::size_t k, const std::string& what) {
     const std::string event = k < h.events.size() && static_cast<int>(h.events[k].kind) >= 0 &&
-                                      h.events[k].kind <= event_kind::update_completed
+                                      h.events[k].kind <= last_event_kind
                                   ? h.events[k].describe(k)
                                   : "#" + std::to_string(k);
     detail::raise(invalid_history(h.workflow_id, "event " + event + ": " + what));
@@ -8833,7 +9247,7 @@ inline void check_shape(const history& h) {
     for (std::size_t k = 0; k < h.events.size(); ++k) {
         const history_event& e = h.events[k];
         const int kind = static_cast<int>(e.kind);
-        if (kind < 0 || e.kind > event_kind::update_completed)
+        if (kind < 0 || e.kind > last_event_kind)
             raise_damaged(h, k, "unknown event kind " + std::to_string(kind));
         if ((k == 0) != (e.kind == event_kind::workflow_started))
             raise_damaged(h, k, k == 0 ? "a run's history starts with workflow_started" : "a second workflow_started");
@@ -8955,6 +9369,79 @@ inline void feed(engine& eng, instance_base& run, const history& h, std::size_t 
             });
 }
 
+/// Makes the run `recorded` starts, of `type`, in `eng` (whose executor is `ex`), and records its start;
+/// `check` then compares what it records. A load gives the run key the save recorded and the stand-in
+/// whose place the run takes (see engine::take_stand_in_place).
+inline instance_base& begin_replay(engine& eng, replay_executor& ex, replay_check& check, const history& recorded,
+                                   const workflow_type& type, const std::uint64_t* run_key = nullptr,
+                                   instance_base* stand_in = nullptr) {
+    const history_event& start = recorded.events.front();
+    check.driver = &eng;
+    check.feed = [](replay_check& c, instance_base& run, std::size_t k) {
+        feed(*static_cast<engine*>(c.driver), run, *c.expected, k);
+    };
+    eng.check_ = &check;
+    ex.set_clock(time_point(duration(start.time_ns)));
+    auto args = start.input->clone();
+    if (!args) raise_damaged(recorded, 0, "the run arguments could not be copied");
+    if (!type.run_matches(args->view()))
+        detail::raise(nondeterminism_error("history of workflow '" + recorded.workflow_id +
+                                           "': the run method now takes " + type.run_params() +
+                                           ", the history started it with " + args->view().type_names()));
+    auto fresh = type.make(eng, recorded.workflow_id);
+    std::vector<std::string> text = args->text();
+    type.start(*fresh, args->view());
+    if (stand_in) eng.take_stand_in_place(*stand_in, *fresh);
+    instance_base& in = eng.add(std::move(fresh), &recorded.seed, run_key);
+    check.target_added = true;
+    if (recorded.execution_timeout_ns != 0 || recorded.run_timeout_ns != 0)  // no timer: the history says when
+        eng.set_timeouts(in, duration(recorded.execution_timeout_ns), duration(recorded.run_timeout_ns),
+                         recorded.execution_timeout_ns != 0 ? time_point(duration(recorded.execution_deadline_ns))
+                                                            : time_point::max(),
+                         false);
+    check.actual = in.hist;
+    eng.record(in, event_kind::workflow_started, std::string(type.name), std::move(text), start.input);
+    return in;
+}
+
+/// Takes the run begin_replay made through the rest of `recorded`, checking each event it records.
+inline void replay_to_end(engine& eng, replay_executor& ex, replay_check& check, instance_base& in,
+                          const history& recorded) {
+    const history& actual = *check.actual;
+    // Each round takes one step towards the next recorded event: an input is fed once the clock is moved
+    // to it; a timer's firing fires the next timer; anything else is the run's own doing, so the oldest
+    // ready work runs. Replay ends where the history ends.
+    for (;;) {
+        detail::rethrow_if_set(check.fault);
+        if (!check.mismatch.empty()) detail::raise(nondeterminism_error(check.mismatch));
+        const std::size_t k = actual.events.size();
+        if (k >= recorded.events.size()) break;
+        const history_event& next = recorded.events[k];
+        if (detail::is_input(next)) {
+            if (!in.running())
+                detail::raise(nondeterminism_error("history of workflow '" + recorded.workflow_id +
+                                                   "': the replayed run closed before input " + next.describe(k)));
+            ex.set_clock(time_point(duration(next.time_ns)));
+            detail::feed(eng, in, recorded, k);
+            continue;
+        }
+        if (next.kind == event_kind::update_accepted) {
+            if (!in.running())
+                detail::raise(nondeterminism_error("history of workflow '" + recorded.workflow_id +
+                                                   "': the replayed run closed before " + next.describe(k)));
+            // The update came at its time; if the run was idle, it was what woke it.
+            ex.set_clock(time_point(duration(next.time_ns)));
+            eng.schedule(in);  // its activation delivers it first (engine::feed_recorded_update)
+        }
+        if (next.kind == event_kind::timer_fired ? ex.fire_timer() || ex.run_ready()
+                                                 : ex.run_ready() || ex.fire_timer())
+            continue;
+        detail::raise(nondeterminism_error("history of workflow '" + recorded.workflow_id + "' differs at event " +
+                                           std::to_string(k) + ": expected " + next.describe(k) +
+                                           ", got nothing more (the replayed run made no such decision)"));
+    }
+}
+
 }  // namespace detail
 
 /// Re-runs a workflow of the class named by `definition` against `recorded` (one run's history) on a
@@ -8982,70 +9469,471 @@ void replay(const history& recorded, const Def& /*definition*/) {
     runtime rt{ex, runtime_options{.max_received_signals_per_run = 0, .max_pending_outgoing_signals = 0,
                                    .record_history = true}};
     detail::engine& eng = rt.engine_internals();
-    detail::replay_check check{&recorded, nullptr, {}, false, nullptr, nullptr, {}, false};
-    check.driver = &eng;
-    check.feed = [](detail::replay_check& c, detail::instance_base& run, std::size_t k) {
-        detail::feed(*static_cast<detail::engine*>(c.driver), run, *c.expected, k);
-    };
-    eng.check_ = &check;
-    ex.set_clock(time_point(duration(start.time_ns)));
-
-    const detail::workflow_type& type = detail::workflow_type_of<T>();
-    auto args = start.input->clone();
-    if (!args) detail::raise_damaged(recorded, 0, "the run arguments could not be copied");
-    if (!type.run_matches(args->view()))
-        detail::raise(nondeterminism_error("history of workflow '" + recorded.workflow_id +
-                                           "': the run method now takes " + type.run_params() +
-                                           ", the history started it with " + args->view().type_names()));
-    auto fresh = type.make(eng, recorded.workflow_id);
-    std::vector<std::string> text = args->text();
-    type.start(*fresh, args->view());
-    detail::instance_base& in = eng.add(std::move(fresh), &recorded.seed);
-    check.target_added = true;
-    if (recorded.execution_timeout_ns != 0 || recorded.run_timeout_ns != 0)  // no timer: the history says when
-        eng.set_timeouts(in, duration(recorded.execution_timeout_ns), duration(recorded.run_timeout_ns),
-                         recorded.execution_timeout_ns != 0 ? time_point(duration(recorded.execution_deadline_ns))
-                                                            : time_point::max(),
-                         false);
-    std::shared_ptr<const history> actual = in.history_ptr();
-    check.actual = actual.get();
-    eng.record(in, event_kind::workflow_started, std::string(type.name), std::move(text), start.input);
-
-    // Each round takes one step towards the next recorded event: an input is fed once the clock is moved
-    // to it; a timer's firing fires the next timer; anything else is the run's own doing, so the oldest
-    // ready work runs. Replay ends where the history ends.
-    for (;;) {
-        detail::rethrow_if_set(check.fault);
-        if (!check.mismatch.empty()) detail::raise(nondeterminism_error(check.mismatch));
-        const std::size_t k = actual->events.size();
-        if (k >= recorded.events.size()) break;
-        const history_event& next = recorded.events[k];
-        if (detail::is_input(next)) {
-            if (!in.running())
-                detail::raise(nondeterminism_error("history of workflow '" + recorded.workflow_id +
-                                                   "': the replayed run closed before input " + next.describe(k)));
-            ex.set_clock(time_point(duration(next.time_ns)));
-            detail::feed(eng, in, recorded, k);
-            continue;
-        }
-        if (next.kind == event_kind::update_accepted && !in.scheduled) {  // it came while the run was idle
-            if (!in.running())
-                detail::raise(nondeterminism_error("history of workflow '" + recorded.workflow_id +
-                                                   "': the replayed run closed before " + next.describe(k)));
-            ex.set_clock(time_point(duration(next.time_ns)));
-            eng.schedule(in);  // its activation delivers it first (engine::feed_recorded_update)
-        }
-        if (next.kind == event_kind::timer_fired ? ex.fire_timer() || ex.run_ready()
-                                                 : ex.run_ready() || ex.fire_timer())
-            continue;
-        detail::raise(nondeterminism_error("history of workflow '" + recorded.workflow_id + "' differs at event " +
-                                           std::to_string(k) + ": expected " + next.describe(k) +
-                                           ", got nothing more (the replayed run made no such decision)"));
-    }
+    detail::replay_check check{};
+    check.expected = &recorded;
+    detail::instance_base& in = detail::begin_replay(eng, ex, check, recorded, detail::workflow_type_of<T>());
+    detail::replay_to_end(eng, ex, check, in, recorded);
 }
 
 }  // namespace coflow
 // ---- end coflow/replay.hpp ----
+// ---- begin coflow/save.hpp ----
+// coflow/save.hpp: save(runtime) and load(runtime, saved, definitions...): workflows that survive the
+// program. A save holds each run's history with its inputs' values; a load replays each run's code
+// against its history, so the run is back in the middle of its coroutine, and then goes on live.
+
+#include <istream>
+#include <iterator>
+
+
+namespace coflow {
+
+namespace detail {
+
+// The document, one record per line, each line a tag and one encoded tuple (codec.hpp):
+//
+//     coflow-save 1
+//     runtime (clock, random state, ids generated, timers armed, runs)
+//     run (type, id, run id, run key, seed, status, start time, parent id, first run key,
+//          continued run key, continued, execution timeout, run timeout, execution deadline,
+//          update ids made, timers' arming order, timeout's arming order, events)
+//     event (kind, time, name, args, self-sent, in a handler, start index, input, error)   ... per event
+//     end
+//
+// An input is n, or o(signature, values...): the values of the pack replay feeds, read back by the
+// decoder registered for the signature. An error is n, or o(code, message), code -1 for an exception
+// that is not a coflow::error.
+inline constexpr std::string_view save_header = "coflow-save 1";
+
+/// The runs a load rebuilds, as read from a save.
+struct saved_run {
+    std::string type;
+    std::uint64_t run_key = 0;
+    workflow_status status = workflow_status::running;
+    std::string parent_id;
+    std::uint64_t first_run_key = 0, continued_run_key = 0;
+    bool continued = false;
+    std::uint64_t update_ids_made = 0;  // update ids the runtime made for it ("update-<n>"): not in the history
+    // The order in which the timers it waits on (and its timeout) were armed among all runs' timers,
+    // so that timers due at the same time fire in the same order after a load.
+    std::vector<std::uint64_t> timer_seqs;
+    std::uint64_t timeout_seq = 0;
+    std::size_t position = 0;           // of its run line
+    history hist;
+};
+
+struct saved_runtime {
+    std::int64_t clock_ns = 0;
+    std::uint64_t rng = 0, generated_ids = 0, timer_seq = 0;
+    std::vector<saved_run> runs;
+};
+
+[[nodiscard]] inline bool event_kind_named(std::string_view name, event_kind& k) noexcept {
+    for (int i = 0; i <= static_cast<int>(last_event_kind); ++i)
+        if (to_string(static_cast<event_kind>(i)) == name) {
+            k = static_cast<event_kind>(i);
+            return true;
+        }
+    return false;
+}
+
+[[nodiscard]] inline bool status_named(std::string_view name, workflow_status& s) noexcept {
+    for (int i = 0; i <= static_cast<int>(workflow_status::timed_out); ++i)
+        if (to_string(static_cast<workflow_status>(i)) == name) {
+            s = static_cast<workflow_status>(i);
+            return true;
+        }
+    return false;
+}
+
+// The events whose input replay feeds (the others' inputs are made again, or are not needed).
+[[nodiscard]] inline bool saves_input(const history_event& e) noexcept {
+    return e.kind == event_kind::workflow_started || e.kind == event_kind::update_accepted || is_input(e);
+}
+
+inline void write_error(writer& w, const std::exception_ptr& e) {
+    if (!e) {
+        w.put_none();
+        return;
+    }
+    std::int64_t code = -1;
+    std::string message = describe_exception(e);
+    catch_as<error>(
+        e,
+        [&](const error& x) {
+            code = static_cast<std::int64_t>(x.code());
+            const std::string prefix = "[coflow." + std::string(to_string(x.code())) + "] ";
+            if (message.compare(0, prefix.size(), prefix) == 0) message.erase(0, prefix.size());
+        },
+        [] {});
+    w.put_some();
+    w.write(std::tuple<std::int64_t, std::string>(code, message));
+}
+
+/// An error as a save recorded it: a coflow::error with its code and message (its own class is not
+/// kept), or a std::runtime_error with the message.
+[[nodiscard]] inline std::exception_ptr restored_error(std::int64_t code, const std::string& message) {
+    if (code >= 0 && code <= static_cast<std::int64_t>(errc::update_unfinished))
+        return std::make_exception_ptr(error(static_cast<errc>(code), message));
+    return std::make_exception_ptr(std::runtime_error(message));
+}
+
+inline void write_event(writer& w, const instance_base& run, const history_event& e, std::size_t index) {
+    w.write(std::tuple<std::string, std::int64_t, std::string, std::vector<std::string>, bool, bool, std::uint64_t>(
+        std::string(to_string(e.kind)), e.time_ns, e.name, e.args, e.self_sent, e.in_handler,
+        static_cast<std::uint64_t>(e.start_index)));
+    if (e.input && saves_input(e)) {
+        w.put_some();
+        w.open_tuple();
+        w.write(e.input->signature());
+        const std::string_view missing = e.input->encode(w);
+        if (!missing.empty())
+            detail::raise(invalid_operation("save: workflow '" + run.id + "' event " + e.describe(index) +
+                                            " holds a value of type " + std::string(missing) +
+                                            ", which has no codec: specialise coflow::codec for it (coflow/codec.hpp)"));
+        w.close_tuple();
+    } else {
+        w.put_none();
+    }
+    write_error(w, e.error);
+}
+
+/// The arming order (timer_table::seq) of the timers `run` waits on, in that order; with `slots`, their slots.
+inline std::vector<std::uint64_t> timer_seqs(engine& eng, const instance_base& run,
+                                             std::vector<std::uint32_t>* slots = nullptr) {
+    std::vector<std::pair<std::uint64_t, std::uint32_t>> found;
+    eng.timers().for_each_posted([&](std::uint32_t s, time_point) {
+        const waiter* w = eng.timers().waiter_of(s);
+        if (w && w->inst == &run) found.emplace_back(eng.timers().seq(s), s);
+    });
+    std::sort(found.begin(), found.end());
+    std::vector<std::uint64_t> seqs;
+    for (const auto& [seq, slot] : found) {
+        seqs.push_back(seq);
+        if (slots) slots->push_back(slot);
+    }
+    return seqs;
+}
+
+inline std::string save_text(engine& eng) {
+    if (!eng.recording())
+        detail::raise(invalid_operation(
+            "save needs the runs' histories: construct the runtime with runtime_options::record_history = true"));
+    std::vector<instance_base*> runs;
+    eng.for_each_recorded_run([&](instance_base& in) {
+        if (in.active || current_query)
+            detail::raise(invalid_operation("save: workflow '" + in.id + "' is running its code; save between steps"));
+        if (in.scheduled && in.running())
+            detail::raise(invalid_operation("save: workflow '" + in.id +
+                                            "' has work ready to run; run the executor until it is idle, then save"));
+        runs.push_back(&in);
+    });
+    std::string out(save_header);
+    out += "\nruntime ";
+    writer w(out);
+    w.write(std::tuple<std::int64_t, std::uint64_t, std::uint64_t, std::uint64_t, std::uint64_t>(
+        eng.exec().now().time_since_epoch().count(), eng.rng_state(), eng.generated_ids(), eng.timers().next_seq(),
+        static_cast<std::uint64_t>(runs.size())));
+    for (const instance_base* in : runs) {
+        const history& h = *in->hist;
+        const instance_base::extras* x = in->x.get();
+        out += "\nrun ";
+        w.write(std::tuple<std::string, std::string, std::string, std::uint64_t, std::uint64_t, std::string,
+                           std::int64_t, std::string, std::uint64_t, std::uint64_t, bool, std::int64_t, std::int64_t,
+                           std::int64_t, std::uint64_t, std::vector<std::uint64_t>, std::uint64_t, std::uint64_t>(
+            h.workflow_type, in->id, h.run_id, in->run_key, h.seed, std::string(to_string(in->status)),
+            in->start_time.time_since_epoch().count(), x ? x->parent_id : std::string(), x ? x->first_run_key : 0,
+            x ? x->continued_run_key : 0, x && x->continued, h.execution_timeout_ns, h.run_timeout_ns,
+            h.execution_deadline_ns, x && x->updates ? x->updates->made_ids : 0, timer_seqs(eng, *in),
+            x && x->timeout_armed ? x->timeout_seq : 0, static_cast<std::uint64_t>(h.events.size())));
+        for (std::size_t k = 0; k < h.events.size(); ++k) {
+            out += "\nevent ";
+            write_event(w, *in, h.events[k], k);
+        }
+    }
+    out += "\nend\n";
+    return out;
+}
+
+/// Reads a save's lines, each tag and payload, keeping their byte positions for errors.
+class save_lines {
+public:
+    explicit save_lines(std::string_view text) : text_(text) {}
+
+    /// The payload of the next line, which must carry `tag`; raises invalid_save naming the position.
+    reader next(std::string_view tag) {
+        const std::size_t start = pos_;
+        const std::string_view line = take_line(tag);
+        if (line.size() <= tag.size() || line.compare(0, tag.size(), tag) != 0 || line[tag.size()] != ' ')
+            detail::raise(invalid_save(start, "expected a '" + std::string(tag) + "' line, found " + shown(line)));
+        return reader(line.substr(tag.size() + 1), start + tag.size() + 1);
+    }
+
+    /// The next line, which must be exactly `line`.
+    void expect(std::string_view line) {
+        const std::size_t start = pos_;
+        const std::string_view got = take_line(line);
+        if (got != line)
+            detail::raise(invalid_save(start, "expected '" + std::string(line) + "', found " + shown(got)));
+    }
+
+    [[nodiscard]] std::size_t position() const noexcept { return pos_; }
+
+    void finish() const {
+        if (pos_ != text_.size()) detail::raise(invalid_save(pos_, "expected the end of the save after 'end'"));
+    }
+
+private:
+    std::string_view take_line(std::string_view what) {
+        if (pos_ >= text_.size())
+            detail::raise(invalid_save(pos_, "the save ends early: expected '" + std::string(what) + "'"));
+        const std::size_t nl = text_.find('\n', pos_);
+        if (nl == std::string_view::npos)
+            detail::raise(invalid_save(text_.size(), "the save ends in the middle of a line (it was cut short)"));
+        const std::string_view line = text_.substr(pos_, nl - pos_);
+        pos_ = nl + 1;
+        return line;
+    }
+    static std::string shown(std::string_view line) {
+        return "'" + std::string(line.substr(0, 40)) + (line.size() > 40 ? "...'" : "'");
+    }
+
+    std::string_view text_;
+    std::size_t pos_ = 0;
+};
+
+inline void read_event(reader& r, const pack_decoders& decoders, history_event& e) {
+    const std::size_t at = r.position();
+    auto [kind, time, name, args, self_sent, in_handler, start_index] =
+        r.read<std::tuple<std::string, std::int64_t, std::string, std::vector<std::string>, bool, bool,
+                          std::uint64_t>>();
+    if (!event_kind_named(kind, e.kind)) r.fail_at(at, "unknown event kind '" + kind + "'");
+    e.time_ns = time;
+    e.name = std::move(name);
+    e.args = std::move(args);
+    e.self_sent = self_sent;
+    e.in_handler = in_handler;
+    e.start_index = static_cast<std::size_t>(start_index);
+    if (r.get_optional()) {
+        r.open_tuple();
+        const std::size_t sig_at = r.position();
+        const std::string signature = r.read<std::string>();
+        const auto d = decoders.find(signature);
+        if (d == decoders.end())
+            r.fail_at(sig_at, "no workflow type given to load takes values of types " + signature +
+                                  " (give load the definitions of every workflow type the save holds)");
+        e.input = std::shared_ptr<arg_pack_base>(d->second(r));
+        r.close_tuple();
+    }
+    if (r.get_optional()) {
+        auto [code, message] = r.read<std::tuple<std::int64_t, std::string>>();
+        e.error = restored_error(code, message);
+    }
+    if (!r.at_end()) r.fail("the end of the event");
+}
+
+inline saved_runtime parse_save(std::string_view text, const pack_decoders& decoders) {
+    save_lines lines(text);
+    lines.expect(save_header);
+    saved_runtime doc;
+    reader head = lines.next("runtime");
+    std::uint64_t count = 0;
+    std::tie(doc.clock_ns, doc.rng, doc.generated_ids, doc.timer_seq, count) =
+        head.read<std::tuple<std::int64_t, std::uint64_t, std::uint64_t, std::uint64_t, std::uint64_t>>();
+    if (!head.at_end()) head.fail("the end of the runtime line");
+    for (std::uint64_t n = 0; n < count; ++n) {
+        saved_run run;
+        run.position = lines.position();
+        reader r = lines.next("run");
+        std::uint64_t events = 0;
+        std::string status;
+        std::tie(run.type, run.hist.workflow_id, run.hist.run_id, run.run_key, run.hist.seed, status,
+                 std::ignore, run.parent_id, run.first_run_key, run.continued_run_key, run.continued,
+                 run.hist.execution_timeout_ns, run.hist.run_timeout_ns, run.hist.execution_deadline_ns,
+                 run.update_ids_made, run.timer_seqs, run.timeout_seq, events) =
+            r.read<std::tuple<std::string, std::string, std::string, std::uint64_t, std::uint64_t, std::string,
+                              std::int64_t, std::string, std::uint64_t, std::uint64_t, bool, std::int64_t,
+                              std::int64_t, std::int64_t, std::uint64_t, std::vector<std::uint64_t>,
+                              std::uint64_t, std::uint64_t>>();
+        if (!r.at_end()) r.fail("the end of the run line");
+        if (!status_named(status, run.status))
+            detail::raise(invalid_save(run.position, "workflow '" + run.hist.workflow_id + "': unknown status '" +
+                                                         status + "'"));
+        run.hist.workflow_type = run.type;
+        for (std::uint64_t k = 0; k < events; ++k) {  // no reserve: a hostile count buys nothing
+            reader e = lines.next("event");
+            read_event(e, decoders, run.hist.events.emplace_back());
+        }
+        guarded([&] { check_shape(run.hist); },
+                [&](std::exception_ptr why) {
+                    detail::raise(invalid_save(run.position, "workflow '" + run.hist.workflow_id +
+                                                                 "': " + describe_exception(why)));
+                });
+        doc.runs.push_back(std::move(run));
+    }
+    lines.expect("end");
+    lines.finish();
+    return doc;
+}
+
+/// Restores the engine's executor when a load ends, however it ends.
+class loading {
+public:
+    loading(engine& eng, executor& live, replay_executor& ex) noexcept : eng_(eng), live_(live) { eng.begin_load(ex); }
+    loading(const loading&) = delete;
+    loading& operator=(const loading&) = delete;
+    ~loading() {
+        eng_.check_ = nullptr;
+        eng_.begin_load(live_);
+    }
+
+private:
+    engine& eng_;
+    executor& live_;
+};
+
+/// Loads one run: replays it against its history to where the history ends.
+inline void replay_run(engine& eng, replay_executor& ex, replay_check& check, const saved_run& run,
+                       const workflow_type& type, instance_base* stand_in) {
+    instance_base& in = begin_replay(eng, ex, check, run.hist, type, &run.run_key, stand_in);
+    if (in.run_id() != run.hist.run_id)
+        detail::raise(invalid_save(run.position, "workflow '" + run.hist.workflow_id + "': run id " +
+                                                     run.hist.run_id + " does not match its run key"));
+    auto& x = in.more();
+    if (x.parent_id.empty()) x.parent_id = run.parent_id;
+    x.first_run_key = run.first_run_key;
+    x.continued_run_key = run.continued_run_key;
+    x.continued = run.continued;
+    if (run.update_ids_made != 0) {
+        if (!x.updates) x.updates = std::make_shared<update_book>();
+        x.updates->made_ids = run.update_ids_made;
+    }
+    replay_to_end(eng, ex, check, in, run.hist);
+    std::vector<std::uint32_t> slots;
+    const std::size_t waiting = timer_seqs(eng, in, &slots).size();
+    if (waiting != run.timer_seqs.size())
+        detail::raise(invalid_save(run.position, "workflow '" + run.hist.workflow_id + "': the save holds " +
+                                                     std::to_string(run.timer_seqs.size()) +
+                                                     " timers, the loaded run waits on " + std::to_string(waiting)));
+    for (std::size_t k = 0; k < slots.size(); ++k) eng.timers().set_seq(slots[k], run.timer_seqs[k]);
+    x.timeout_seq = run.timeout_seq;
+    if (in.status != run.status)
+        detail::raise(nondeterminism_error("the run replays to status " + std::string(to_string(in.status)) +
+                                           ", the save holds " + std::string(to_string(run.status))));
+}
+
+inline void load_runs(engine& eng, const saved_runtime& doc, const std::vector<const workflow_type*>& types) {
+    if (eng.size() != 0 || !eng.histories().empty())
+        detail::raise(invalid_operation("load: the runtime has workflows already; load into a fresh runtime"));
+    if (!eng.recording())
+        detail::raise(invalid_operation(
+            "load needs the runs' histories: construct the runtime with runtime_options::record_history = true"));
+    executor& live = eng.exec();
+    const time_point clock{duration(doc.clock_ns)};
+    if (!live.restore_clock(clock))
+        detail::raise(invalid_operation("load: the save was made at " + std::to_string(doc.clock_ns) +
+                                        "ns and the executor's clock shows " +
+                                        std::to_string(live.now().time_since_epoch().count()) +
+                                        "ns, which it cannot move there (executor::restore_clock)"));
+    replay_executor ex;
+    {
+        loading guard(eng, live, ex);
+        for (const saved_run& run : doc.runs) {
+            const workflow_type* type = nullptr;
+            for (const workflow_type* t : types)
+                if (t->name == run.type) type = t;
+            if (!type)
+                detail::raise(invalid_operation("load: workflow '" + run.hist.workflow_id + "' is of workflow type '" +
+                                                run.type + "', which was not given to load"));
+            ex.reset();  // the runs replayed before wait, parked, until all are back
+            instance_base* stand_in = eng.find(run.hist.workflow_id);
+            if (stand_in && !stand_in->stand_in)
+                detail::raise(invalid_save(run.position, "workflow '" + run.hist.workflow_id + "' is in the save twice"));
+            replay_check check{};
+            check.expected = &run.hist;
+            guarded([&] { replay_run(eng, ex, check, run, *type, stand_in); },
+                    [&](std::exception_ptr e) {
+                        catch_as<nondeterminism_error>(
+                            e,
+                            [&](const nondeterminism_error& why) {
+                                const std::string prefix = "[coflow.nondeterminism] ";
+                                std::string what = why.what();
+                                if (what.compare(0, prefix.size(), prefix) == 0) what.erase(0, prefix.size());
+                                detail::raise(nondeterminism_error("load: workflow '" + run.hist.workflow_id +
+                                                                   "', run " + run.hist.run_id + ": " + what));
+                            },
+                            [&] { std::rethrow_exception(e); });
+                    });
+            eng.check_ = nullptr;
+        }
+        ex.reset();
+        // Children the save does not hold (closed and forgotten before it was made) leave no stand-in.
+        std::vector<std::string> stand_ins;
+        eng.for_each_stand_in([&](instance_base& s) {
+            if (s.running())
+                detail::raise(invalid_save(0, "workflow '" + (s.x ? s.x->parent_id : std::string()) +
+                                                  "' has an open child '" + s.id + "' that the save does not hold"));
+            stand_ins.push_back(s.id);
+        });
+        for (const std::string& id : stand_ins) eng.forget(id);
+    }
+    eng.finish_load(live, doc.rng, doc.generated_ids, doc.timer_seq);
+}
+
+template <class Def>
+void add_type(std::vector<const workflow_type*>& types, pack_decoders& decoders) {
+    using T = typename Def::workflow_class;
+    static_assert(workflow_class<T>, "load takes workflow classes' definitions: coflow::load(rt, saved, A::definition, ...)");
+    const workflow_type& t = workflow_type_of<T>();
+    types.push_back(&t);
+    t.add_decoders(decoders);
+}
+
+}  // namespace detail
+
+/// Saves every run a reload needs: the open runs and the closed runs still kept (for queries and
+/// results), each as its history with the values of its inputs. The runtime must record histories
+/// (runtime_options::record_history) and be between steps with no work ready (run the executor until it
+/// is idle first). Every value the inputs hold needs a codec (coflow/codec.hpp): one that has none
+/// raises invalid_operation naming its type, the workflow and the event. See "Durable runs" in the README.
+[[nodiscard]] inline std::string save(runtime& rt) { return detail::save_text(rt.engine_internals()); }
+
+/// Writes save(rt) to `out`.
+inline void save(runtime& rt, std::ostream& out) {
+    const std::string text = save(rt);
+    out.write(text.data(), static_cast<std::streamsize>(text.size()));
+}
+
+/// Rebuilds the runs of a save in `rt`, a fresh runtime recording histories, whose workflow types
+/// include those of the save (pass their definitions: `coflow::load(rt, saved, Cart::definition, ...)`).
+/// Each run replays its code against its history, and so stands where it stood, mid-coroutine; its
+/// parent and children are linked again; the executor's clock moves to the save's time
+/// (executor::restore_clock), the timers the runs wait on are armed again, and the runtime goes on
+/// live. Raises invalid_save naming the byte position for a damaged save, nondeterminism_error when
+/// the code no longer makes the recorded decisions (naming the workflow, the run and the first
+/// differing event), invalid_operation when the runtime is not fresh or a type was not given. After an
+/// error the runtime holds what was loaded so far: destroy it.
+template <class... Defs>
+void load(runtime& rt, std::string_view saved, const Defs&...) {
+    std::vector<const detail::workflow_type*> types;
+    detail::pack_decoders decoders;
+    detail::pack_decoder_of<std::tuple<>>::add(decoders);
+    detail::pack_decoder_of<std::tuple<std::string>>::add(decoders);                // a termination's reason
+    detail::pack_decoder_of<std::tuple<std::string, std::int64_t>>::add(decoders);  // a timeout
+    (detail::add_type<Defs>(types, decoders), ...);
+    const detail::saved_runtime doc = detail::parse_save(saved, decoders);
+    detail::load_runs(rt.engine_internals(), doc, types);
+}
+
+/// Reads a save from `in` and loads it (see above).
+template <class... Defs>
+void load(runtime& rt, std::istream& in, const Defs&... definitions) {
+    const std::string text{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+    load(rt, std::string_view(text), definitions...);
+}
+
+}  // namespace coflow
+// ---- end coflow/save.hpp ----
 // ---- begin coflow/selector.hpp ----
 // coflow/selector.hpp: Go's workflow.Selector: wait on several channels (and other awaitables) at
 // once and run the callback of the one that is ready first.

@@ -423,6 +423,16 @@ int main() {
         else expect(false, "every workflow type is replayed");
     }
 
+    // The whole runtime saves and loads into a fresh one, which saves the same text (any error is fatal here).
+    ex.advance(0s);
+    const std::string whole = coflow::save(rt);
+    coflow::deterministic_executor ex2;
+    coflow::runtime loaded{ex2, coflow::runtime_options{.record_history = true}};
+    coflow::load(loaded, whole, counter::definition, worker::definition, parent::definition, holder::definition,
+                 quitter::definition, abandoner::definition, ledger::definition, payer::definition,
+                 snoozer::definition, turns::definition, adjuster::definition);
+    expect(coflow::save(loaded) == whole && ex2.now() == ex.now(), "a loaded runtime saves the same text");
+
     std::printf("%d failed\n", failures);
     return failures == 0 ? 0 : 1;
 }
