@@ -231,7 +231,7 @@ public:
         last_ = std::move(text);
     }
     void bye() { done_ = true; }
-    std::string status() const { return std::to_string(lines_) + " lines, last '" + last_ + "'"; }
+    std::string status() const { return "lines: " + std::to_string(lines_) + ", last: '" + last_ + "'"; }
     static constexpr auto definition = coflow::define<line_session>("line_session")
                                            .run(&line_session::run)
                                            .signal("line", &line_session::line)
@@ -273,7 +273,7 @@ private:
         if (line == "status") return reply(session_.query(&line_session::status), false);
         if (line == "bye") {
             session_.signal(&line_session::bye);
-            return reply("bye after " + session_.query(&line_session::status), true);
+            return reply("bye, " + session_.query(&line_session::status), true);
         }
         session_.signal(&line_session::line, std::move(line));
         // The signal's activation was posted when it was accepted, so it runs first: a `status` on the
@@ -409,13 +409,13 @@ TEST_CASE("issue 18: a TCP line server on 127.0.0.1 runs a workflow per connecti
     REQUIRE(connected);
     REQUIRE(stopped);
     CHECK(replies == std::vector<std::string>{
-                         "0 lines, last ''",
-                         "2 lines, last 'gamma'",
-                         "1 lines, last 'one'",
-                         "5 lines, last 'zeta'",
-                         "bye after 5 lines, last 'zeta'",
+                         "lines: 0, last: ''",
+                         "lines: 2, last: 'gamma'",
+                         "lines: 1, last: 'one'",
+                         "lines: 5, last: 'zeta'",
+                         "bye, lines: 5, last: 'zeta'",
                          "<End of file>",
-                         "bye after 50 lines, last 'line 50'",
+                         "bye, lines: 50, last: 'line 50'",
                      });
     const std::vector<int> results{5, 1, 50};
     for (std::size_t i = 0; i < 3; ++i) {
