@@ -99,8 +99,9 @@ TEST_CASE("issue 18: asio_executor fires timers in order of due time, ties in th
     const coflow::time_point t0 = ex.now();
     const std::vector<std::pair<int, coflow::duration>> timers{
         {0, 40ms}, {1, 10ms}, {2, 25ms}, {3, 10ms}, {4, 0ms}, {5, 25ms}, {6, -5ms}};
-    for (const auto& [which, after] : timers) {
-        const coflow::time_point due = t0 + after;
+    for (const auto& timer : timers) {
+        const int which = timer.first;
+        const coflow::time_point due = t0 + timer.second;
         ex.post_at(due, [&log, &ex, which, due] { log.push_back({which, due, ex.now()}); });
     }
     CHECK(ex.timer_count() == timers.size());
