@@ -16,8 +16,8 @@
 #include <asio.hpp>
 #endif
 
-// The umbrella rather than <coflow/executor.hpp>: with `-I single_include -I include`, this resolves to the
-// single header already included, where a single header's part would clash with it.
+// The umbrella, not <coflow/executor.hpp>: built with `-I single_include -I include`, it is the single header,
+// while <coflow/executor.hpp> would come from include/ and define the executor a second time.
 #include <coflow/coflow.hpp>
 
 namespace coflow {
@@ -64,9 +64,9 @@ public:
 
     timer_id post_at(time_point t, work w) override {
         const timer_id id = next_id_++;
-        works_.emplace(id, std::move(w));
-        due_.push_back(due_timer{t, id});
+        due_.push_back(due_timer{t, id});  // first: should the next line throw, fire() skips an id without a work
         std::push_heap(due_.begin(), due_.end(), later);
+        works_.emplace(id, std::move(w));
         arm();
         return id;
     }
