@@ -1,9 +1,10 @@
 # run_and_compare.cmake: runs EXE and fails if it exits non-zero or, when the file EXPECTED exists, if its
 # stdout differs from that file byte for byte. With SOURCE set, first compiles SOURCE into EXE with only
-#   <CXX> -std=c++20 [<CXX_FLAGS>] -I <INCLUDE_DIR> <SOURCE> -o <EXE>
-# (used to prove an example builds against the single header alone; CXX_FLAGS: extra flags separated by spaces).
+#   <CXX> -std=c++20 [<CXX_FLAGS>] -I <INCLUDE_DIR> [-I <MORE_INCLUDE_DIR>] <SOURCE> -o <EXE>
+# (used to prove an example builds against the single header alone; CXX_FLAGS: extra flags separated by spaces;
+# MORE_INCLUDE_DIR: searched after INCLUDE_DIR, for an optional adapter header).
 # Usage: cmake -DEXE=<exe> [-DEXPECTED=<file.out>] [-DCXX=<c++> [-DCXX_FLAGS=<flags>] -DINCLUDE_DIR=<dir>
-#              -DSOURCE=<file.cpp>] -P run_and_compare.cmake
+#              [-DMORE_INCLUDE_DIR=<dir>] -DSOURCE=<file.cpp>] -P run_and_compare.cmake
 cmake_policy(VERSION 3.20)
 
 if(NOT DEFINED EXE)
@@ -20,13 +21,18 @@ if(DEFINED SOURCE)
   get_filename_component(_exe_dir "${EXE}" DIRECTORY)
   file(MAKE_DIRECTORY "${_exe_dir}")
   separate_arguments(_flags UNIX_COMMAND "${CXX_FLAGS}")
+  set(_includes -I "${INCLUDE_DIR}")
+  if(DEFINED MORE_INCLUDE_DIR)
+    list(APPEND _includes -I "${MORE_INCLUDE_DIR}")
+  endif()
   execute_process(
-    COMMAND "${CXX}" -std=c++20 ${_flags} -I "${INCLUDE_DIR}" "${SOURCE}" -o "${EXE}"
+    COMMAND "${CXX}" -std=c++20 ${_flags} ${_includes} "${SOURCE}" -o "${EXE}"
     RESULT_VARIABLE _rc
     OUTPUT_VARIABLE _out
     ERROR_VARIABLE _err)
   if(NOT _rc STREQUAL "0")
-    _coflow_fail("compiling ${SOURCE} with only '${CXX} -std=c++20 ${CXX_FLAGS} -I ${INCLUDE_DIR}' failed (${_rc})"
+    string(REPLACE ";" " " _shown "${_includes}")
+    _coflow_fail("compiling ${SOURCE} with only '${CXX} -std=c++20 ${CXX_FLAGS} ${_shown}' failed (${_rc})"
                  "${_out}${_err}")
   endif()
 endif()
