@@ -425,3 +425,26 @@ TEST_CASE("issue 18: a TCP line server on 127.0.0.1 runs a workflow per connecti
         CHECK(h.result() == results[i]);
     }
 }
+
+TEST_CASE("issue 15: a save made on the virtual clock loads onto asio_executor and goes on in real time",
+          "[asio][save][regression]") {
+    std::string saved;
+    {
+        coflow::deterministic_executor ex;
+        coflow::runtime rt(ex, {.record_history = true});
+        auto h = rt.start_workflow(&kettle::run, {.id = "k"});
+        h.signal(&kettle::switch_on);
+        ex.advance(10ms);  // 10 of its 30 ms boiling
+        saved = coflow::save(rt);
+    }
+    asio::io_context io;
+    coflow::asio_executor ex(io);
+    coflow::runtime rt(ex, {.record_history = true});
+    coflow::load(rt, saved, kettle::definition);
+    CHECK(ex.now() >= coflow::time_point(10ms));
+    CHECK(ex.timer_count() == 1);
+    const auto t0 = std::chrono::steady_clock::now();
+    REQUIRE(run_dry(io));
+    CHECK(std::chrono::steady_clock::now() - t0 >= 19ms);  // the 20 ms left, in real time
+    CHECK(rt.get_workflow_handle_for<kettle>("k").result() >= 30ms);
+}

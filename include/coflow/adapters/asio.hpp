@@ -89,6 +89,15 @@ public:
         return time_point{std::chrono::duration_cast<duration>(std::chrono::steady_clock::now() - start_)};
     }
 
+    /// Loading a save (coflow/save.hpp) moves the clock to the save's time: now() goes on from `t`, in
+    /// real time. Refused (false) while timers are set: they keep their place on the steady clock.
+    bool restore_clock(time_point t) noexcept override {
+        if (!works_.empty()) return false;
+        start_ = std::chrono::steady_clock::now() -
+                 std::chrono::duration_cast<std::chrono::steady_clock::duration>(t.time_since_epoch());
+        return true;
+    }
+
     /// The io_context's executor, which coflow's work is posted to.
     [[nodiscard]] detail::net::io_context::executor_type get_executor() const noexcept { return exec_; }
 
