@@ -519,3 +519,21 @@ TEST_CASE("issue 15: a save made by other code fails to load, naming the workflo
     CHECK_THAT(why, Catch::Matchers::Contains("workflow 'a0'") && Catch::Matchers::Contains("run ") &&
                         Catch::Matchers::Contains("differs at event") && Catch::Matchers::Contains("child_started"));
 }
+
+TEST_CASE("issue 15: a save whose child is of another type than the parent's code starts is refused",
+          "[save][regression]") {
+    std::string saved = small_save();
+    // Hand-edit the child's run line: the same run, another workflow type.
+    const std::string from = "run (s6:workers6:w-1-a0";
+    const std::size_t at = saved.find(from);
+    REQUIRE(at != std::string::npos);
+    saved.replace(at, from.size(), "run (s7:accounts6:w-1-a0");
+    coflow::deterministic_executor ex;
+    coflow::runtime rt(ex, recording());
+    try {
+        coflow::load(rt, saved, account::definition, worker::definition);
+        FAIL("a child of the wrong type was loaded");
+    } catch (const coflow::error& e) {
+        CHECK_THAT(e.what(), Catch::Matchers::Contains("'w-1-a0' is a child of type 'worker'"));
+    }
+}

@@ -391,6 +391,10 @@ inline void load_runs(engine& eng, const saved_runtime& doc, const std::vector<c
             instance_base* stand_in = eng.find(run.hist.workflow_id);
             if (stand_in && !stand_in->stand_in)
                 detail::raise(invalid_save(run.position, "workflow '" + run.hist.workflow_id + "' is in the save twice"));
+            if (stand_in && &stand_in->type != type)  // its parent's code awaits a result of its own type
+                detail::raise(nondeterminism_error("load: workflow '" + run.hist.workflow_id + "' is a child of type '" +
+                                                   std::string(stand_in->type.name) +
+                                                   "' in its parent's code, and of type '" + run.type + "' in the save"));
             replay_check check{};
             check.expected = &run.hist;
             guarded([&] { replay_run(eng, ex, check, run, *type, stand_in); },
