@@ -520,20 +520,59 @@ TEST_CASE("issue 15: a save made by other code fails to load, naming the workflo
                         Catch::Matchers::Contains("differs at event") && Catch::Matchers::Contains("child_started"));
 }
 
+namespace {
+// Takes what worker takes, returns something else.
+class speaker {
+public:
+    coflow::workflow<std::string> run(i64 ms) {
+        co_await coflow::sleep(std::chrono::milliseconds(ms));
+        co_return "done";
+    }
+    static constexpr auto definition = coflow::define<speaker>("speaker").run(&speaker::run);
+};
+}  // namespace
+
 TEST_CASE("issue 15: a save whose child is of another type than the parent's code starts is refused",
           "[save][regression]") {
     std::string saved = small_save();
-    // Hand-edit the child's run line: the same run, another workflow type.
+    // Hand-edit the child's run line: the same run, another workflow type taking the same arguments.
     const std::string from = "run (s6:workers6:w-1-a0";
     const std::size_t at = saved.find(from);
     REQUIRE(at != std::string::npos);
-    saved.replace(at, from.size(), "run (s7:accounts6:w-1-a0");
+    saved.replace(at, from.size(), "run (s7:speakers6:w-1-a0");
     coflow::deterministic_executor ex;
     coflow::runtime rt(ex, recording());
     try {
-        coflow::load(rt, saved, account::definition, worker::definition);
+        coflow::load(rt, saved, account::definition, worker::definition, speaker::definition);
         FAIL("a child of the wrong type was loaded");
     } catch (const coflow::error& e) {
         CHECK_THAT(e.what(), Catch::Matchers::Contains("'w-1-a0' is a child of type 'worker'"));
     }
+}
+
+namespace {
+class catch_all {
+public:
+    coflow::workflow<void> run() { co_await coflow::wait_condition([this] { return seen_ > 0; }); }
+    void any(std::string, coflow::raw_args) { ++seen_; }
+
+private:
+    int seen_ = 0;
+
+public:
+    static constexpr auto definition =
+        coflow::define<catch_all>("catch_all").run(&catch_all::run).dynamic_signal(&catch_all::any);
+};
+}  // namespace
+
+TEST_CASE("issue 15: a signal taken by a dynamic handler is refused at save, naming it", "[save][regression]") {
+    coflow::deterministic_executor ex;
+    coflow::runtime rt(ex, recording());
+    auto h = rt.get_workflow_handle(rt.start_workflow(&catch_all::run, {.id = "c"}).id());
+    ex.advance(0s);
+    h.signal("anything", 3);
+    ex.advance(0s);
+    CHECK_THAT(error_of<coflow::invalid_operation>([&] { (void)coflow::save(rt); }),
+               Catch::Matchers::Contains("workflow 'c'") && Catch::Matchers::Contains("anything") &&
+                   Catch::Matchers::Contains("dynamic handler"));
 }

@@ -42,8 +42,10 @@ namespace detail {
 //     event (kind, time, name, args, self-sent, in a handler, start index, input, error)   ... per event
 //     end
 //
-// An input is n, or o(signature, values...): the values of the pack replay feeds, read back by the
-// decoder registered for the signature. An error is n, or o(code, message), code -1 for an exception
+// An input is n, or o(values...): the values of the pack replay feeds. The save names no C++ type: a load
+// reads them as the types the workflow type's definition gives the event (its run method's, signal's,
+// update's or child's result), so that a save from a build by one compiler loads in a build by another.
+// An error is n, or o(code, message), code -1 for an exception
 // that is not a coflow::error.
 inline constexpr std::string_view save_header = "coflow-save 1";
 
@@ -120,14 +122,25 @@ inline void write_error(writer& w, const std::exception_ptr& e) {
     return std::make_exception_ptr(std::runtime_error(message));
 }
 
+// A dynamic handler takes values of any types: a load could not tell which to read.
+inline void refuse_dynamic(const instance_base& run, const history_event& e, std::size_t index) {
+    std::uint32_t unused = 0;
+    const bool dynamic = (e.kind == event_kind::signal_accepted && !run.type.find_signal(e.name, unused)) ||
+                         (e.kind == event_kind::update_accepted && !run.type.find_update(e.name));
+    if (dynamic)
+        detail::raise(invalid_operation("save: workflow '" + run.id + "' event " + e.describe(index) +
+                                        " went to a dynamic handler, whose argument types a load cannot know: "
+                                        "give it a named handler to save it"));
+}
+
 inline void write_event(writer& w, const instance_base& run, const history_event& e, std::size_t index) {
     w.write(std::tuple<std::string, std::int64_t, std::string, std::vector<std::string>, bool, bool, std::uint64_t>(
         std::string(to_string(e.kind)), e.time_ns, e.name, e.args, e.self_sent, e.in_handler,
         static_cast<std::uint64_t>(e.start_index)));
     if (e.input && saves_input(e)) {
+        refuse_dynamic(run, e, index);
         w.put_some();
         w.open_tuple();
-        w.write(e.input->signature());
         const std::string_view missing = e.input->encode(w);
         if (!missing.empty())
             detail::raise(invalid_operation("save: workflow '" + run.id + "' event " + e.describe(index) +
@@ -244,7 +257,43 @@ private:
     std::size_t pos_ = 0;
 };
 
-inline void read_event(reader& r, const pack_decoders& decoders, history_event& e) {
+/// The workflow type named `name` among those given to load, or null.
+[[nodiscard]] inline const workflow_type* type_named(const std::vector<const workflow_type*>& types,
+                                                     std::string_view name) noexcept {
+    for (const workflow_type* t : types)
+        if (t->name == name) return t;
+    return nullptr;
+}
+
+/// The decoder of input event `e` of a run of `type` whose earlier events are `before`, or null.
+[[nodiscard]] inline pack_decoder decoder_of_input(const workflow_type& type, const std::vector<history_event>& before,
+                                                   const history_event& e,
+                                                   const std::vector<const workflow_type*>& types) {
+    const auto status_is = [&](workflow_status s) { return !e.args.empty() && e.args[0] == engine::json(to_string(s)); };
+    switch (e.kind) {
+        case event_kind::workflow_started: return type.decoder_for(input_role::run, {});
+        case event_kind::signal_accepted: return type.decoder_for(input_role::signal, e.name);
+        case event_kind::update_accepted: return type.decoder_for(input_role::update, e.name);
+        case event_kind::workflow_terminated: return decoder_of<std::tuple<std::string>>::get();
+        case event_kind::workflow_timed_out: return decoder_of<std::tuple<std::string, std::int64_t>>::get();
+        case event_kind::child_closed:
+            if (status_is(workflow_status::terminated)) return decoder_of<std::tuple<std::string>>::get();
+            if (status_is(workflow_status::timed_out)) return decoder_of<std::tuple<std::string, std::int64_t>>::get();
+            if (status_is(workflow_status::completed))  // the child's result: its type is in its child_started
+                for (auto it = before.rbegin(); it != before.rend(); ++it)
+                    if (it->kind == event_kind::child_started && it->name == e.name && !it->args.empty()) {
+                        for (const workflow_type* t : types)
+                            if (engine::json(t->name) == it->args[0]) return t->decoder_for(input_role::result, {});
+                        return nullptr;
+                    }
+            return nullptr;
+        default: return nullptr;
+    }
+}
+
+inline void read_event(reader& r, const workflow_type& type, const std::vector<const workflow_type*>& types,
+                       std::vector<history_event>& events) {
+    history_event& e = events.emplace_back();
     const std::size_t at = r.position();
     auto [kind, time, name, args, self_sent, in_handler, start_index] =
         r.read<std::tuple<std::string, std::int64_t, std::string, std::vector<std::string>, bool, bool,
@@ -257,14 +306,14 @@ inline void read_event(reader& r, const pack_decoders& decoders, history_event& 
     e.in_handler = in_handler;
     e.start_index = static_cast<std::size_t>(start_index);
     if (r.get_optional()) {
+        const std::size_t values_at = r.position();
         r.open_tuple();
-        const std::size_t sig_at = r.position();
-        const std::string signature = r.read<std::string>();
-        const auto d = decoders.find(signature);
-        if (d == decoders.end())
-            r.fail_at(sig_at, "no workflow type given to load takes values of types " + signature +
-                                  " (give load the definitions of every workflow type the save holds)");
-        e.input = std::shared_ptr<arg_pack_base>(d->second(r));
+        const pack_decoder d = decoder_of_input(type, events, e, types);
+        if (!d)
+            r.fail_at(values_at, "event " + e.describe(events.size() - 1) + " of a run of workflow type '" +
+                                     std::string(type.name) +
+                                     "' holds values its definition gives no types for (or types without codecs)");
+        e.input = std::shared_ptr<arg_pack_base>(d(r));
         r.close_tuple();
     }
     if (r.get_optional()) {
@@ -274,7 +323,7 @@ inline void read_event(reader& r, const pack_decoders& decoders, history_event& 
     if (!r.at_end()) r.fail("the end of the event");
 }
 
-inline saved_runtime parse_save(std::string_view text, const pack_decoders& decoders) {
+inline saved_runtime parse_save(std::string_view text, const std::vector<const workflow_type*>& types) {
     save_lines lines(text);
     lines.expect(save_header);
     saved_runtime doc;
@@ -302,9 +351,13 @@ inline saved_runtime parse_save(std::string_view text, const pack_decoders& deco
             detail::raise(invalid_save(run.position, "workflow '" + run.hist.workflow_id + "': unknown status '" +
                                                          status + "'"));
         run.hist.workflow_type = run.type;
+        const workflow_type* type = type_named(types, run.type);
+        if (!type)
+            detail::raise(invalid_operation("load: workflow '" + run.hist.workflow_id + "' is of workflow type '" +
+                                            run.type + "', which was not given to load"));
         for (std::uint64_t k = 0; k < events; ++k) {  // no reserve: a hostile count buys nothing
             reader e = lines.next("event");
-            read_event(e, decoders, run.hist.events.emplace_back());
+            read_event(e, *type, types, run.hist.events);
         }
         guarded([&] { check_shape(run.hist); },
                 [&](std::exception_ptr why) {
@@ -381,12 +434,7 @@ inline void load_runs(engine& eng, const saved_runtime& doc, const std::vector<c
     {
         loading guard(eng, live, ex);
         for (const saved_run& run : doc.runs) {
-            const workflow_type* type = nullptr;
-            for (const workflow_type* t : types)
-                if (t->name == run.type) type = t;
-            if (!type)
-                detail::raise(invalid_operation("load: workflow '" + run.hist.workflow_id + "' is of workflow type '" +
-                                                run.type + "', which was not given to load"));
+            const workflow_type* type = type_named(types, run.type);  // parse_save checked it is there
             ex.reset();  // the runs replayed before wait, parked, until all are back
             instance_base* stand_in = eng.find(run.hist.workflow_id);
             if (stand_in && !stand_in->stand_in)
@@ -427,12 +475,10 @@ inline void load_runs(engine& eng, const saved_runtime& doc, const std::vector<c
 }
 
 template <class Def>
-void add_type(std::vector<const workflow_type*>& types, pack_decoders& decoders) {
+void add_type(std::vector<const workflow_type*>& types) {
     using T = typename Def::workflow_class;
     static_assert(workflow_class<T>, "load takes workflow classes' definitions: coflow::load(rt, saved, A::definition, ...)");
-    const workflow_type& t = workflow_type_of<T>();
-    types.push_back(&t);
-    t.add_decoders(decoders);
+    types.push_back(&workflow_type_of<T>());
 }
 
 }  // namespace detail
@@ -462,12 +508,8 @@ inline void save(runtime& rt, std::ostream& out) {
 template <class... Defs>
 void load(runtime& rt, std::string_view saved, const Defs&...) {
     std::vector<const detail::workflow_type*> types;
-    detail::pack_decoders decoders;
-    detail::pack_decoder_of<std::tuple<>>::add(decoders);
-    detail::pack_decoder_of<std::tuple<std::string>>::add(decoders);                // a termination's reason
-    detail::pack_decoder_of<std::tuple<std::string, std::int64_t>>::add(decoders);  // a timeout
-    (detail::add_type<Defs>(types, decoders), ...);
-    const detail::saved_runtime doc = detail::parse_save(saved, decoders);
+    (detail::add_type<Defs>(types), ...);
+    const detail::saved_runtime doc = detail::parse_save(saved, types);
     detail::load_runs(rt.engine_internals(), doc, types);
 }
 

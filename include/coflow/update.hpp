@@ -402,10 +402,6 @@ public:
         auto copy = rest_->clone();
         return copy ? std::make_unique<update_input_pack>(id_, std::move(copy)) : nullptr;
     }
-    [[nodiscard]] std::string signature() const override {
-        const std::string rest = rest_->signature();
-        return "(std::string" + (rest == "()" ? ")" : ", " + rest.substr(1));
-    }
     [[nodiscard]] std::string_view encode(writer& w) const override {
         w.write(id_);
         return rest_->encode(w);
@@ -433,10 +429,6 @@ public:
     [[nodiscard]] std::unique_ptr<arg_pack_base> clone() const override {
         auto copy = whole_->clone();
         return copy ? std::make_unique<after_update_id>(std::move(copy)) : nullptr;
-    }
-    [[nodiscard]] std::string signature() const override {
-        const std::string whole = whole_->signature();  // "(std::string, ...)"
-        return whole.size() > 14 ? "(" + whole.substr(14) : "()";
     }
     [[nodiscard]] std::string_view encode(writer&) const override { return "a replay's view of an update"; }
 

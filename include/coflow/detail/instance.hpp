@@ -259,25 +259,39 @@ instance_base& start_run(engine& eng, std::string id, A&&... args) {
     return in;
 }
 
-/// The decoders of every pack a run of T records (a load reads them back): its run arguments, each
-/// signal's and each update's arguments (an update's after its id), and its result. Types without a
-/// codec add none: a save refuses them first.
+/// The decoder of the values of an input a run of T records, by what they are (workflow_type::decoder_for).
+/// The types come from T's definition, not from the save, which names no C++ type: a save made by one
+/// compiler loads in a build by another.
 template <class T>
-void add_decoders(pack_decoders& m) {
-    pack_decoder_of<run_args_t<T>>::add(m);
-    [&]<std::size_t... I>(std::index_sequence<I...>) {
-        (pack_decoder_of<typename signal_args<
-             T, std::remove_const_t<decltype(std::get<I>(T::definition.signals).target)>>::tuple>::add(m),
-         ...);
-    }(std::make_index_sequence<signal_count_v<T>>{});
-    [&]<std::size_t... I>(std::index_sequence<I...>) {
-        (pack_decoder_of<decltype(std::tuple_cat(std::declval<std::tuple<std::string>>(),
-                                                 std::declval<typename update_at<T, I>::args>()))>::add(m),
-         ...);
-    }(std::make_index_sequence<update_count_v<T>>{});
-    using R = run_result_t<T>;
-    if constexpr (std::is_void_v<R>) pack_decoder_of<std::tuple<>>::add(m);
-    else pack_decoder_of<std::tuple<R>>::add(m);
+pack_decoder decoder_for(input_role role, std::string_view name) {
+    pack_decoder d = nullptr;
+    switch (role) {
+        case input_role::run: d = decoder_of<run_args_t<T>>::get(); break;
+        case input_role::signal:
+            [&]<std::size_t... I>(std::index_sequence<I...>) {
+                ((name == std::get<I>(T::definition.signals).name
+                      ? void(d = decoder_of<typename signal_args<
+                                 T, std::remove_const_t<decltype(std::get<I>(T::definition.signals).target)>>::tuple>::get())
+                      : void()),
+                 ...);
+            }(std::make_index_sequence<signal_count_v<T>>{});
+            break;
+        case input_role::update:
+            [&]<std::size_t... I>(std::index_sequence<I...>) {
+                ((name == update_at<T, I>::name
+                      ? void(d = decoder_of<decltype(std::tuple_cat(
+                                 std::declval<std::tuple<std::string>>(),
+                                 std::declval<typename update_at<T, I>::args>()))>::get())
+                      : void()),
+                 ...);
+            }(std::make_index_sequence<update_count_v<T>>{});
+            break;
+        case input_role::result:
+            if constexpr (std::is_void_v<run_result_t<T>>) d = decoder_of<std::tuple<>>::get();
+            else d = decoder_of<std::tuple<run_result_t<T>>>::get();
+            break;
+    }
+    return d;
 }
 
 // ---- the type-erased table --------------------------------------------------------------------
@@ -304,7 +318,7 @@ struct type_table {
                                         dynamic_table<T>::signal(), dynamic_table<T>::query(),
                                         &replay_update<T>, update_table<T>::entries.data(),
                                         update_table<T>::entries.size(), update_table<T>::dynamic(),
-                                        &add_decoders<T>};
+                                        &decoder_for<T>};
 };
 
 template <class T>

@@ -70,19 +70,21 @@ public:
     [[nodiscard]] virtual std::vector<std::string> text() const = 0;
     /// A copy (replay feeds a recorded input again), or null when a type cannot be copied.
     [[nodiscard]] virtual std::unique_ptr<arg_pack_base> clone() const = 0;
-    /// Saving: "(A, B)", the types a loader decodes the values as (see pack_decoders).
-    [[nodiscard]] virtual std::string signature() const = 0;
     /// Saving: writes the values with their codecs (codec.hpp); or, when a type has none, writes nothing
     /// and returns that type's name.
     [[nodiscard]] virtual std::string_view encode(writer& w) const = 0;
 };
 
-/// Loading: reads the values of one pack signature back into an owned pack.
+/// Loading: reads the values of one pack back into an owned pack.
 using pack_decoder = std::unique_ptr<arg_pack_base> (*)(reader&);
 
-/// The packs a load can read, by signature: the argument and result types of the workflow types it
-/// was given, and the packs coflow itself records (a termination's reason, a timeout).
-using pack_decoders = std::map<std::string, pack_decoder, std::less<>>;
+/// What a saved pack holds, which tells a load the types to read it as (workflow_type::decoder_for).
+enum class input_role {
+    run,     ///< a run's arguments
+    signal,  ///< signal `name`'s arguments
+    update,  ///< update `name`'s id, then its arguments
+    result,  ///< a run's result (none for void)
+};
 
 template <class... Ts>
 std::unique_ptr<arg_pack_base> take_pack(erased_args a);
@@ -101,7 +103,6 @@ public:
         else
             return nullptr;
     }
-    [[nodiscard]] std::string signature() const override { return type_list_name<Ts...>(); }
     [[nodiscard]] std::string_view encode(writer& w) const override {
         if constexpr ((has_codec<Ts> && ...)) {
             std::apply([&](const auto&... v) { w.write(v...); }, values_);
@@ -138,14 +139,14 @@ std::unique_ptr<arg_pack_base> decode_pack(reader& r) {
     }
 }
 
-/// Registers the decoder of packs of the tuple's types, when they all have codecs.
+/// The decoder of packs of the tuple's (decayed) types, or null when one has no codec.
 template <class Tuple>
-struct pack_decoder_of;
+struct decoder_of;
 template <class... Ts>
-struct pack_decoder_of<std::tuple<Ts...>> {
-    static void add(pack_decoders& m) {
-        if constexpr ((has_codec<std::decay_t<Ts>> && ...))
-            m.emplace(type_list_name<std::decay_t<Ts>...>(), &decode_pack<std::decay_t<Ts>...>);
+struct decoder_of<std::tuple<Ts...>> {
+    static constexpr pack_decoder get() noexcept {
+        if constexpr ((has_codec<std::decay_t<Ts>> && ...)) return &decode_pack<std::decay_t<Ts>...>;
+        else return nullptr;
     }
 };
 
@@ -230,8 +231,9 @@ struct workflow_type {
     const update_info* updates = nullptr;
     std::size_t update_count = 0;
     const dynamic_update_info* dynamic_update = nullptr;
-    // Loading: adds the decoders of the packs its runs record (run, signal and update arguments, result).
-    void (*add_decoders)(pack_decoders&) = nullptr;
+    // Loading: the decoder of the values of an input its runs record (see input_role); null for a name
+    // it does not know or values without codecs.
+    pack_decoder (*decoder_for)(input_role, std::string_view name) = nullptr;
 
     [[nodiscard]] const signal_info* find_signal(std::string_view n, std::uint32_t& index) const noexcept {
         for (std::size_t i = 0; i < signal_count; ++i)
