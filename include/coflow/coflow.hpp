@@ -25,6 +25,7 @@
 #include <coflow/info.hpp>
 #include <coflow/mutex.hpp>
 #include <coflow/options.hpp>
+#include <coflow/realtime_executor.hpp>
 #include <coflow/replay.hpp>
 #include <coflow/runtime.hpp>
 #include <coflow/selector.hpp>
