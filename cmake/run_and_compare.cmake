@@ -1,9 +1,10 @@
 # run_and_compare.cmake: runs EXE and fails if it exits non-zero or, when the file EXPECTED exists, if its
-# stdout differs from that file byte for byte. With SOURCE set, first compiles SOURCE into EXE with only
+# stdout differs from that file byte for byte. When the file INPUT exists, it is EXE's stdin.
+# With SOURCE set, first compiles SOURCE into EXE with only
 #   <CXX> -std=c++20 [<CXX_FLAGS>] -I <INCLUDE_DIR> <SOURCE> -o <EXE>
 # (used to prove an example builds against the single header alone; CXX_FLAGS: extra flags separated by spaces).
-# Usage: cmake -DEXE=<exe> [-DEXPECTED=<file.out>] [-DCXX=<c++> [-DCXX_FLAGS=<flags>] -DINCLUDE_DIR=<dir>
-#              -DSOURCE=<file.cpp>] -P run_and_compare.cmake
+# Usage: cmake -DEXE=<exe> [-DEXPECTED=<file.out>] [-DINPUT=<file.in>] [-DCXX=<c++> [-DCXX_FLAGS=<flags>]
+#              -DINCLUDE_DIR=<dir> -DSOURCE=<file.cpp>] -P run_and_compare.cmake
 cmake_policy(VERSION 3.20)
 
 if(NOT DEFINED EXE)
@@ -31,8 +32,13 @@ if(DEFINED SOURCE)
   endif()
 endif()
 
+set(_input "")
+if(DEFINED INPUT AND EXISTS "${INPUT}")
+  set(_input INPUT_FILE "${INPUT}")
+endif()
 execute_process(
   COMMAND "${EXE}"
+  ${_input}
   RESULT_VARIABLE _rc
   OUTPUT_VARIABLE _actual
   ERROR_VARIABLE _stderr)
