@@ -239,45 +239,57 @@ private:
     void hand_over(work w) {
         const std::lock_guard lock(mutex_);
         inbox_.push_back(std::move(w));
-        if (sleeping_) cv_.notify_one();  // under the lock: once it is released, the executor may be gone
+        if (sleeping_) {  // one wake-up per sleep: the senders after this one find it awake
+            sleeping_ = false;
+            cv_.notify_one();  // under the lock: once it is released, the executor may be gone
+        }
     }
 
-    // Each round runs the work ready at its start, after taking in what was handed over and the timers now
-    // due; work posted meanwhile waits for the next round, so none of the three starves the others.
+    // A round runs the loop's own work ready at its start (posts, timers now due), then the batch handed over,
+    // taken in one swap once the last batch is done. Work posted meanwhile waits for the next round, so no source
+    // starves the others, and a workflow turn that a handed-over signal queued runs before the next batch.
     template <class Done>
     bool drive(const char* what, Done& done, clock::time_point deadline, ends end, std::size_t& ran) {
         const driving scope(*this, what);
-        for (;;) {
-            take_handed_over();
+        const auto may_run = [&]() -> int {  // 1: run the next work; 0: the loop ends, done() false; 2: true
+            if (stop_requested()) return 0;
+            if (done()) return 2;
+            if (deadline != clock::time_point::max() && clock::now() >= deadline) return 0;
+            return 1;
+        };
+        for (bool first = true;; first = false) {
+            if (first || end != ends::when_nothing_ready) take_handed_over();  // poll takes one batch at most
             release_due();
             for (std::size_t k = ready_.size(); k != 0; --k) {
-                if (stop_requested()) return false;
-                if (done()) return true;
-                if (deadline != clock::time_point::max() && clock::now() >= deadline) return false;
-                run_one();
+                if (const int go = may_run(); go != 1) return go == 2;
+                run_one(ready_);
+                ++ran;
+            }
+            while (!taken_.empty()) {
+                if (const int go = may_run(); go != 1) return go == 2;
+                run_one(taken_);
                 ++ran;
             }
             if (!ready_.empty()) continue;
             if (stop_requested()) return false;
             if (done()) return true;
+            if (end == ends::when_nothing_ready) {
+                if (!timers_.empty() && timers_.begin()->first.first <= now()) continue;
+                return false;
+            }
             if (!sleep(deadline, end)) return false;
         }
     }
 
     // Sleeps until work is handed over, stop(), the next timer or the deadline. False: the loop ends (the
-    // deadline passed, or `end` says it ends with nothing ready or pending).
+    // deadline passed, or run_until_idle finds nothing pending).
     bool sleep(clock::time_point deadline, ends end) {
         std::unique_lock lock(mutex_);
         const auto woken = [this] { return !inbox_.empty() || stop_.load(std::memory_order_relaxed); };
         if (woken()) return true;
         clock::time_point wake = deadline;
-        if (!timers_.empty()) {
-            const time_point next = timers_.begin()->first.first;
-            if (end == ends::when_nothing_ready) return next <= now();
-            wake = std::min(wake, to_steady(next));
-        } else if (end != ends::on_stop) {
-            return false;
-        }
+        if (!timers_.empty()) wake = std::min(wake, to_steady(timers_.begin()->first.first));
+        else if (end == ends::when_idle) return false;
         sleeping_ = true;
         if (wake == clock::time_point::max()) cv_.wait(lock, woken);
         else (void)cv_.wait_until(lock, wake, woken);
@@ -290,17 +302,11 @@ private:
         return stop_.load(std::memory_order_relaxed) && stop_.exchange(false, std::memory_order_relaxed);
     }
 
+    // O(1) under the lock: the senders go on in the emptied buffer of the last batch.
     void take_handed_over() {
+        if (!taken_.empty()) return;  // the rest of the last batch first (a stop or done() cut it short)
         const std::lock_guard lock(mutex_);
-        if (inbox_.empty()) return;
-        if (ready_.empty()) {
-            std::swap(ready_, inbox_);  // the usual case: all of it at once, and the inbox reuses ready_'s buffer
-            return;
-        }
-        while (!inbox_.empty()) {
-            ready_.push_back(std::move(inbox_.front()));
-            inbox_.pop_front();
-        }
+        std::swap(taken_, inbox_);
     }
 
     void release_due() {
@@ -314,9 +320,9 @@ private:
         }
     }
 
-    void run_one() {
-        work w = std::move(ready_.front());
-        ready_.pop_front();
+    static void run_one(detail::ring<work>& from) {
+        work w = std::move(from.front());
+        from.pop_front();
         w();
     }
 
@@ -326,6 +332,7 @@ private:
     std::map<std::pair<time_point, timer_id>, work> timers_;  // by (due, id): ties in the order posted
     std::unordered_map<timer_id, time_point> due_;            // pending timers' due times, for cancel
     timer_id next_timer_ = 1;
+    detail::ring<work> taken_;  // the batch handed over that the loop is running
     // Shared with other threads: the inbox and the sleeping flag under the mutex; stop_ and driver_ atomic.
     std::mutex mutex_;
     std::condition_variable cv_;
