@@ -15,10 +15,11 @@
 #include <cstdlib>
 #include <exception>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include <sys/resource.h>  // getrusage: peak RSS, as the peers measure it
+
+#include "handoff.hpp"
 #include <unistd.h>        // sysconf: page size for /proc/self/statm
 
 namespace {
@@ -117,38 +118,16 @@ bool s1(u64 n) {
 }
 
 // ---- S1x handoff: S1's signals sent from another thread, through realtime_executor::submit ---------
-// Not one of SCENARIOS.md's: coflow's own figure, beside S1. A producer thread hands each signal to the loop
-// as its own function (one lock each); the loop, on this thread, takes them a round at a time and sleeps when
-// it has caught up. Same workflow, same checksum as S1; the time runs from the start to the result, and
-// cpu_seconds is the CPU time of both threads meanwhile.
-
-// CPU time of the whole process (every thread), user and system, in seconds.
-double cpu_seconds() {
-    rusage ru{};
-    getrusage(RUSAGE_SELF, &ru);
-    const auto secs = [](const timeval& t) { return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_usec) * 1e-6; };
-    return secs(ru.ru_utime) + secs(ru.ru_stime);
-}
+// Not one of SCENARIOS.md's: coflow's own figure, beside S1 (bench/handoff.cpp runs it). Its coflow code lives
+// in that file so that it cannot change how the compiler inlines S1's here.
 
 bool s1x(u64 n) {
-    coflow::realtime_executor ex;
-    coflow::runtime rt{ex, unlimited};
-    const double cpu0 = cpu_seconds();
-    auto t0 = clock_type::now();
-    auto h = rt.start_workflow(&accumulator::run, n, {.id = "accumulator"});
-    std::thread producer([&ex, &h, n] {  // h is used only inside the functions, on the loop's thread
-        for (u64 v = 0; v < n; ++v) ex.submit([&h, v] { h.signal(&accumulator::adds, static_cast<i64>(v)); });
-    });
-    (void)ex.run_until(h);
-    const double s = since(t0);
-    producer.join();
-    const double cpu = cpu_seconds() - cpu0;  // both threads: a loaded machine stretches `s`, less so this
-    const u64 got = h.status() == coflow::workflow_status::completed ? h.result() : 0;
+    const handoff_run r = run_handoff(n);
     u64 expected = fnv_offset;
     for (u64 v = 0; v < n; ++v) expected = fnv(expected, v);
     char extra[64];
-    std::snprintf(extra, sizeof extra, ",\"cpu_seconds\":%.6f", cpu);
-    return report("S1x", n, s, static_cast<double>(n), got, expected, extra);
+    std::snprintf(extra, sizeof extra, ",\"cpu_seconds\":%.6f", r.cpu_seconds);
+    return report("S1x", n, r.seconds, static_cast<double>(n), r.checksum, expected, extra);
 }
 
 // ---- S2 ping_pong: two workflows signalling each other through external handles ------------------
