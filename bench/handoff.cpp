@@ -21,7 +21,9 @@ constexpr u64 fnv(u64 h, u64 v) { return (h ^ v) * fnv_prime; }
 double cpu_seconds() {
     rusage ru{};
     getrusage(RUSAGE_SELF, &ru);
-    const auto secs = [](const timeval& t) { return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_usec) * 1e-6; };
+    const auto secs = [](const timeval& t) {
+        return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_usec) * 1e-6;
+    };
     return secs(ru.ru_utime) + secs(ru.ru_stime);
 }
 

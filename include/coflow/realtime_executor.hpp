@@ -40,7 +40,9 @@ namespace coflow {
 /// gets invalid_operation). post, post_at and cancel, which the runtime calls, are that thread's too.
 /// Any thread may call submit(), call(), stop() and now(). Other threads reach workflows only through
 /// submit() and call(): they queue a function that the loop runs on its thread, in FIFO order, so the calls
-/// of each sending thread keep their order and none is lost while the executor lives.
+/// of each sending thread keep their order and none is lost while the executor lives. Each round of the
+/// loop runs its own work ready at the round's start (posts, timers due), then the functions handed over
+/// since the last round: a workflow turn that a handed-over signal queued runs before the next batch.
 ///
 /// Exceptions thrown by a work (not by a call()'s function, whose future gets them) propagate to the
 /// caller of the running method; the executor stays usable. Destroying the executor destroys the work
@@ -84,7 +86,7 @@ public:
 
     /// The executor's time_point{} on the steady clock: when it was constructed.
     [[nodiscard]] clock::time_point epoch() const noexcept { return epoch_; }
-    /// A steady-clock time on the executor's clock, and back (saturating at the ends of the clock).
+    /// A steady-clock time on the executor's clock, and back (to_steady saturates at the steady clock's ends).
     [[nodiscard]] time_point from_steady(clock::time_point t) const noexcept {
         return time_point(std::chrono::duration_cast<duration>(t - epoch_));
     }
@@ -110,8 +112,8 @@ public:
 
     /// As submit(f), and returns a std::future for what `f` returns, or for what it throws:
     /// `auto count = ex.call([&] { return h.query(&counter::count); }).get();`. The future is ready once
-    /// the loop has run `f`; waiting for it on the loop's own thread would wait forever, so that is refused
-    /// (invalid_operation, at the call): there, call `f()` directly.
+    /// the loop has run `f`. Called from work the loop runs, where waiting for that future would never end,
+    /// it is refused with invalid_operation: there, call `f()` directly.
     template <class F>
         requires std::invocable<std::decay_t<F>&> && std::move_constructible<std::decay_t<F>>
     [[nodiscard]] auto call(F&& f) -> std::future<std::invoke_result_t<std::decay_t<F>&>> {
@@ -146,7 +148,8 @@ public:
     std::size_t run_for(duration d) {
         const clock::time_point start = clock::now();
         const auto span = std::chrono::duration_cast<clock::duration>(d);
-        const clock::time_point deadline = span > clock::time_point::max() - start ? clock::time_point::max() : start + span;
+        const clock::time_point deadline =
+            span > clock::time_point::max() - start ? clock::time_point::max() : start + span;
         std::size_t ran = 0;
         const auto never = [] { return false; };
         (void)drive("run_for", never, deadline, ends::on_stop, ran);
@@ -154,9 +157,9 @@ public:
     }
 
     /// Runs work as it comes until `done()` is true (tested before each work and before sleeping) or
-    /// stop(). Returns `done()`'s last answer. `done` reads state that work changes (a handle's
-    /// `is_closed`, say); a flag set by another thread is seen when the loop next wakes, so set it
-    /// through submit(). `ex.run_until(h)` runs until the workflow behind handle `h` has closed.
+    /// stop(). Returns true if `done()` held, false if stop() ended it. `done` reads state that work
+    /// changes (a handle's `is_closed`, say); a flag set by another thread is seen when the loop next
+    /// wakes, so set it through submit(). `ex.run_until(h)` runs until the workflow behind `h` has closed.
     template <class Pred>
         requires std::is_invocable_r_v<bool, Pred&>
     bool run_until(Pred done) {
