@@ -1,10 +1,11 @@
 # run_and_compare.cmake: runs EXE and fails if it exits non-zero or, when the file EXPECTED exists, if its
-# stdout differs from that file byte for byte. With SOURCE set, first compiles SOURCE into EXE with only
+# stdout differs from that file byte for byte. When the file INPUT exists, it is EXE's stdin.
+# With SOURCE set, first compiles SOURCE into EXE with only
 #   <CXX> -std=c++20 [<CXX_FLAGS>] -I <INCLUDE_DIR> [-I <MORE_INCLUDE_DIR>] <SOURCE> -o <EXE>
 # (used to prove an example builds against the single header alone; CXX_FLAGS: extra flags separated by spaces;
 # MORE_INCLUDE_DIR: searched after INCLUDE_DIR, for an optional adapter header).
-# Usage: cmake -DEXE=<exe> [-DEXPECTED=<file.out>] [-DCXX=<c++> [-DCXX_FLAGS=<flags>] -DINCLUDE_DIR=<dir>
-#              [-DMORE_INCLUDE_DIR=<dir>] -DSOURCE=<file.cpp>] -P run_and_compare.cmake
+# Usage: cmake -DEXE=<exe> [-DEXPECTED=<file.out>] [-DINPUT=<file.in>] [-DCXX=<c++> [-DCXX_FLAGS=<flags>]
+#              -DINCLUDE_DIR=<dir> [-DMORE_INCLUDE_DIR=<dir>] -DSOURCE=<file.cpp>] -P run_and_compare.cmake
 cmake_policy(VERSION 3.20)
 
 if(NOT DEFINED EXE)
@@ -37,8 +38,13 @@ if(DEFINED SOURCE)
   endif()
 endif()
 
+set(_input "")
+if(DEFINED INPUT AND EXISTS "${INPUT}")
+  set(_input INPUT_FILE "${INPUT}")
+endif()
 execute_process(
   COMMAND "${EXE}"
+  ${_input}
   RESULT_VARIABLE _rc
   OUTPUT_VARIABLE _actual
   ERROR_VARIABLE _stderr)

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # run_tests.sh: coflow's one test command. Checks the single header is fresh, then configures, builds and runs
 # ctest with g++ and clang++ (Debug, warnings as errors), plus an ASan/UBSan clang++ build when
-# COFLOW_SANITIZE_RUN=1 (default: 1 when CI=true, else 0). Build trees: build/g++, build/clang++, build/asan.
+# COFLOW_SANITIZE_RUN=1 (default: 1 when CI=true, else 0), and the realtime executor's hand-off tests under TSan.
+# Build trees: build/g++, build/clang++, build/asan, build/tsan.
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -62,6 +63,29 @@ test_sanitized() {
         build_and_test build/asan -DCMAKE_CXX_COMPILER=clang++ -DCOFLOW_SANITIZE=address,undefined \
         -DCOFLOW_COMPILER_TESTS=OFF
     done_stages+=("asan $((SECONDS - stage_t0))s")
+}
+
+# The realtime executor's hand-off under ThreadSanitizer: build/tsan (clang++) builds only coflow_tsan_test and runs
+# its [threads] cases, 8 producer threads x 100,000 signals among them. Skipped where clang++ cannot link TSan.
+test_tsan() {
+    stage="tsan (clang++)"
+    stage_t0=$SECONDS
+    local dir=build/tsan
+    local generator=()
+    if [[ ! -f "${dir}/CMakeCache.txt" && -z "${CMAKE_GENERATOR:-}" ]] && command -v ninja >/dev/null 2>&1; then
+        generator=(-G Ninja)
+    fi
+    echo "== ${stage}: configure ${dir}"
+    cmake -S . -B "${dir}" "${generator[@]}" -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_COMPILER=clang++ -DCOFLOW_WERROR=ON \
+        -DCOFLOW_BUILD_TSAN=ON -DCOFLOW_BUILD_EXAMPLES=OFF -DCOFLOW_BUILD_BENCH=OFF -DCOFLOW_COMPILER_TESTS=OFF >/dev/null
+    if ! grep -q '^COFLOW_TSAN_LINKS:INTERNAL=1$' "${dir}/CMakeCache.txt"; then
+        echo "== tsan stage skipped: clang++ cannot link -fsanitize=thread"
+        return
+    fi
+    echo "== ${stage}: build and run coflow_tsan_test"
+    cmake --build "${dir}" -j "${JOBS}" --target coflow_tsan_test
+    ctest --test-dir "${dir}" -R '^tsan_' --output-on-failure --timeout 300
+    done_stages+=("tsan $((SECONDS - stage_t0))s")
 }
 
 # ==== reliability stages: leaks under valgrind, a short fuzz run =========================================
@@ -132,6 +156,7 @@ if [[ "${COFLOW_SANITIZE_RUN}" == "1" ]]; then
 else
     echo "== sanitizer build skipped (set COFLOW_SANITIZE_RUN=1 to run it)"
 fi
+test_tsan
 
 # ==== reliability stages, run ===========================================================================
 test_leaks

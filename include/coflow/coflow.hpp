@@ -26,6 +26,7 @@
 #include <coflow/mutex.hpp>
 #include <coflow/options.hpp>
 #include <coflow/patch.hpp>
+#include <coflow/realtime_executor.hpp>
 #include <coflow/replay.hpp>
 #include <coflow/runtime.hpp>
 #include <coflow/save.hpp>

@@ -45,6 +45,7 @@ enum class errc {
     update_failed,
     update_limit_exceeded,
     update_unfinished,
+    wrong_thread,
 };
 
 [[nodiscard]] constexpr std::string_view to_string(errc c) noexcept {
@@ -74,6 +75,7 @@ enum class errc {
         case errc::update_failed: return "update_failed";
         case errc::update_limit_exceeded: return "update_limit_exceeded";
         case errc::update_unfinished: return "update_unfinished";
+        case errc::wrong_thread: return "wrong_thread";
     }
     return "unknown";
 }
@@ -357,6 +359,20 @@ public:
 class invalid_operation : public error {
 public:
     explicit invalid_operation(const std::string& message) : error(errc::invalid_operation, message) {}
+};
+
+/// A runtime, one of its handles or a realtime_executor's loop was used from a thread other than the one
+/// that owns it. Checked only in builds without NDEBUG (release builds pay nothing). The message names what
+/// was called and how to hand the call over instead.
+class wrong_thread : public error {
+public:
+    /// `what` says what happened ("workflow 'c': a handle was used"); `owner` what the thread does not own.
+    explicit wrong_thread(std::string_view what, std::string_view owner = "its runtime")
+        : error(errc::wrong_thread,
+                std::string(what) + " on a thread that does not own " + std::string(owner) +
+                    ". coflow runs on one thread: hand the call to the thread that drives the executor "
+                    "(realtime_executor::submit, or call for a result), or, to move a runtime to this thread, "
+                    "call runtime::bind_to_current_thread() here first") {}
 };
 
 /// A history given to replay is damaged: not one run's events as coflow records them (the message names

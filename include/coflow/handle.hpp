@@ -153,6 +153,7 @@ public:
 protected:
     /// The latest run of the id: cached by slot (the fast path, inlined), looked up by id when stale.
     [[nodiscard]] detail::instance_base& instance() const {
+        eng_->check_thread("a handle was used", id_);  // builds without NDEBUG only
         if (detail::instance_base* in = eng_->by_slot(slot_, gen_)) [[likely]]
             return *in;
         return lookup();

@@ -100,6 +100,7 @@ public:
         using T = typename detail::member_fn_traits<M>::class_type;
         using result = detail::update_result_of_t<M>;
         static_assert(detail::workflow_class<T>, "update_with_start needs an update handler of a workflow class");
+        eng_.check_thread("runtime::update_with_start was called");
         using run_tuple = typename detail::member_fn_traits<detail::run_fn_t<T>>::args_tuple;
         static_assert(std::is_constructible_v<run_tuple, std::tuple<Rs...>&&>,
                       "update_with_start's run arguments do not convert to the run method's parameter types");
@@ -139,6 +140,7 @@ public:
 
     /// Drops a closed run (its object and result). False if the id is unknown or still running.
     bool forget(std::string_view id) {
+        eng_.check_thread("runtime::forget was called");
         eng_.check_no_replay_escape("forget a workflow");
         return eng_.forget(id);
     }
@@ -147,6 +149,13 @@ public:
     [[nodiscard]] std::size_t size() const noexcept { return eng_.size(); }
 
     [[nodiscard]] executor& get_executor() const noexcept { return eng_.exec(); }
+
+    /// Makes the calling thread the runtime's owner: the one thread that may start workflows, use its
+    /// handles and run its work (through the executor). The thread that constructed the runtime owns it
+    /// until then. Builds without NDEBUG check every such call and raise wrong_thread on any other
+    /// thread; other threads hand their calls to the owner instead (realtime_executor::submit and call).
+    /// Call it only while no other thread uses the runtime.
+    void bind_to_current_thread() noexcept { eng_.bind_to_current_thread(); }
 
     /// Every run's history recorded so far, in start order (runtime_options::record_history).
     [[nodiscard]] const std::vector<std::shared_ptr<const history>>& histories() const noexcept {
@@ -169,6 +178,7 @@ private:
                       "every member it names");
         static_assert(std::is_same_v<M, detail::run_fn_t<T>>,
                       "start_workflow takes the run method named in the workflow class's definition");
+        eng_.check_thread("runtime::start_workflow was called");
         eng_.check_no_replay_escape("start a workflow");
         if (T::definition.run_fn != run)
             detail::raise(invalid_operation("start_workflow: the member function given is not the run method named "

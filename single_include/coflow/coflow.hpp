@@ -457,6 +457,7 @@ enum class errc {
     update_failed,
     update_limit_exceeded,
     update_unfinished,
+    wrong_thread,
 };
 
 [[nodiscard]] constexpr std::string_view to_string(errc c) noexcept {
@@ -486,6 +487,7 @@ enum class errc {
         case errc::update_failed: return "update_failed";
         case errc::update_limit_exceeded: return "update_limit_exceeded";
         case errc::update_unfinished: return "update_unfinished";
+        case errc::wrong_thread: return "wrong_thread";
     }
     return "unknown";
 }
@@ -769,6 +771,20 @@ public:
 class invalid_operation : public error {
 public:
     explicit invalid_operation(const std::string& message) : error(errc::invalid_operation, message) {}
+};
+
+/// A runtime, one of its handles or a realtime_executor's loop was used from a thread other than the one
+/// that owns it. Checked only in builds without NDEBUG (release builds pay nothing). The message names what
+/// was called and how to hand the call over instead.
+class wrong_thread : public error {
+public:
+    /// `what` says what happened ("workflow 'c': a handle was used"); `owner` what the thread does not own.
+    explicit wrong_thread(std::string_view what, std::string_view owner = "its runtime")
+        : error(errc::wrong_thread,
+                std::string(what) + " on a thread that does not own " + std::string(owner) +
+                    ". coflow runs on one thread: hand the call to the thread that drives the executor "
+                    "(realtime_executor::submit, or call for a result), or, to move a runtime to this thread, "
+                    "call runtime::bind_to_current_thread() here first") {}
 };
 
 /// A history given to replay is damaged: not one run's events as coflow records them (the message names
@@ -1845,19 +1861,21 @@ public:
     [[nodiscard]] virtual std::vector<std::string> text() const = 0;
     /// A copy (replay feeds a recorded input again), or null when a type cannot be copied.
     [[nodiscard]] virtual std::unique_ptr<arg_pack_base> clone() const = 0;
-    /// Saving: "(A, B)", the types a loader decodes the values as (see pack_decoders).
-    [[nodiscard]] virtual std::string signature() const = 0;
     /// Saving: writes the values with their codecs (codec.hpp); or, when a type has none, writes nothing
     /// and returns that type's name.
     [[nodiscard]] virtual std::string_view encode(writer& w) const = 0;
 };
 
-/// Loading: reads the values of one pack signature back into an owned pack.
+/// Loading: reads the values of one pack back into an owned pack.
 using pack_decoder = std::unique_ptr<arg_pack_base> (*)(reader&);
 
-/// The packs a load can read, by signature: the argument and result types of the workflow types it
-/// was given, and the packs coflow itself records (a termination's reason, a timeout).
-using pack_decoders = std::map<std::string, pack_decoder, std::less<>>;
+/// What a saved pack holds, which tells a load the types to read it as (workflow_type::decoder_for).
+enum class input_role {
+    run,     ///< a run's arguments
+    signal,  ///< signal `name`'s arguments
+    update,  ///< update `name`'s id, then its arguments
+    result,  ///< a run's result (none for void)
+};
 
 template <class... Ts>
 std::unique_ptr<arg_pack_base> take_pack(erased_args a);
@@ -1876,7 +1894,6 @@ public:
         else
             return nullptr;
     }
-    [[nodiscard]] std::string signature() const override { return type_list_name<Ts...>(); }
     [[nodiscard]] std::string_view encode(writer& w) const override {
         if constexpr ((has_codec<Ts> && ...)) {
             std::apply([&](const auto&... v) { w.write(v...); }, values_);
@@ -1913,14 +1930,14 @@ std::unique_ptr<arg_pack_base> decode_pack(reader& r) {
     }
 }
 
-/// Registers the decoder of packs of the tuple's types, when they all have codecs.
+/// The decoder of packs of the tuple's (decayed) types, or null when one has no codec.
 template <class Tuple>
-struct pack_decoder_of;
+struct decoder_of;
 template <class... Ts>
-struct pack_decoder_of<std::tuple<Ts...>> {
-    static void add(pack_decoders& m) {
-        if constexpr ((has_codec<std::decay_t<Ts>> && ...))
-            m.emplace(type_list_name<std::decay_t<Ts>...>(), &decode_pack<std::decay_t<Ts>...>);
+struct decoder_of<std::tuple<Ts...>> {
+    static constexpr pack_decoder get() noexcept {
+        if constexpr ((has_codec<std::decay_t<Ts>> && ...)) return &decode_pack<std::decay_t<Ts>...>;
+        else return nullptr;
     }
 };
 
@@ -2005,8 +2022,9 @@ struct workflow_type {
     const update_info* updates = nullptr;
     std::size_t update_count = 0;
     const dynamic_update_info* dynamic_update = nullptr;
-    // Loading: adds the decoders of the packs its runs record (run, signal and update arguments, result).
-    void (*add_decoders)(pack_decoders&) = nullptr;
+    // Loading: the decoder of the values of an input its runs record (see input_role); null for a name
+    // it does not know or values without codecs.
+    pack_decoder (*decoder_for)(input_role, std::string_view name) = nullptr;
 
     [[nodiscard]] const signal_info* find_signal(std::string_view n, std::uint32_t& index) const noexcept {
         for (std::size_t i = 0; i < signal_count; ++i)
@@ -3318,6 +3336,22 @@ private:
 
 }  // namespace coflow::detail
 // ---- end coflow/detail/ring.hpp ----
+// ---- begin coflow/detail/thread_token.hpp ----
+// coflow/detail/thread_token.hpp: a cheap token naming the calling thread, for the checks that catch calls
+// into a runtime or a realtime_executor's loop from a thread that does not own it.
+
+namespace coflow::detail {
+
+/// The address of a thread_local: distinct for each thread alive. Cheaper than std::this_thread::get_id()
+/// and needs no <thread>. A thread that ended may hand its address on to a new one, as thread ids are
+/// reused; the checks only need to tell apart threads that are alive at once.
+[[nodiscard]] inline const void* this_thread_token() noexcept {
+    static thread_local const char token = 0;
+    return &token;
+}
+
+}  // namespace coflow::detail
+// ---- end coflow/detail/thread_token.hpp ----
 // ---- begin coflow/detail/timers.hpp ----
 // coflow/detail/timers.hpp: the engine's table of armed timers, each the timeout of one suspended wait.
 // A slot names its waiter and the executor's id for the timer, so that a wait ending early cancels it.
@@ -3836,6 +3870,23 @@ public:
     [[nodiscard]] bool tearing_down() const noexcept { return tearing_down_; }
     [[nodiscard]] const runtime_options& options() const noexcept { return opts_; }
 
+    // ---- the owner thread --------------------------------------------------------------------
+
+    /// Builds without NDEBUG: raises wrong_thread unless the calling thread owns the runtime (the thread
+    /// that made it, or the last to call bind_to_current_thread). `what` is "<what> on a thread ...".
+    void check_thread([[maybe_unused]] const char* what, [[maybe_unused]] std::string_view id = {}) const {
+#ifndef NDEBUG
+        if (owner_.load(std::memory_order_relaxed) != this_thread_token()) [[unlikely]]
+            raise_wrong_thread(what, id);
+#endif
+    }
+    /// Makes the calling thread the runtime's owner.
+    void bind_to_current_thread() noexcept { owner_.store(this_thread_token(), std::memory_order_relaxed); }
+
+    [[noreturn]] [[gnu::noinline]] static void raise_wrong_thread(const char* what, std::string_view id) {
+        detail::raise(wrong_thread(id.empty() ? std::string(what) : "workflow '" + std::string(id) + "': " + what));
+    }
+
     // ---- instances -------------------------------------------------------------------------
 
     [[nodiscard]] instance_base* find(std::string_view id) const {
@@ -4325,6 +4376,7 @@ private:
     void activate(std::uint32_t slot, std::uint32_t gen) {
         instance_base* in = by_slot(slot, gen);
         if (!in) return;
+        check_thread("the executor ran the workflow's work", in->id);
         in->scheduled = false;
         if (in->running() && !in->stand_in) run(*in);
     }
@@ -4549,6 +4601,9 @@ private:
     id_map<instance_base> by_id_;  // owns the runs (deleted on replace, forget and destruction)
     std::vector<std::shared_ptr<const history>> histories_;
     bool tearing_down_ = false;
+    // Atomic so that the check, made on any thread, reads it without a data race (a relaxed load: a plain
+    // one on x86 and ARM).
+    std::atomic<const void*> owner_{this_thread_token()};
 };
 
 // ---- waiter ------------------------------------------------------------------------------------
@@ -6482,10 +6537,6 @@ public:
         auto copy = rest_->clone();
         return copy ? std::make_unique<update_input_pack>(id_, std::move(copy)) : nullptr;
     }
-    [[nodiscard]] std::string signature() const override {
-        const std::string rest = rest_->signature();
-        return "(std::string" + (rest == "()" ? ")" : ", " + rest.substr(1));
-    }
     [[nodiscard]] std::string_view encode(writer& w) const override {
         w.write(id_);
         return rest_->encode(w);
@@ -6513,10 +6564,6 @@ public:
     [[nodiscard]] std::unique_ptr<arg_pack_base> clone() const override {
         auto copy = whole_->clone();
         return copy ? std::make_unique<after_update_id>(std::move(copy)) : nullptr;
-    }
-    [[nodiscard]] std::string signature() const override {
-        const std::string whole = whole_->signature();  // "(std::string, ...)"
-        return whole.size() > 14 ? "(" + whole.substr(14) : "()";
     }
     [[nodiscard]] std::string_view encode(writer&) const override { return "a replay's view of an update"; }
 
@@ -7060,25 +7107,39 @@ instance_base& start_run(engine& eng, std::string id, A&&... args) {
     return in;
 }
 
-/// The decoders of every pack a run of T records (a load reads them back): its run arguments, each
-/// signal's and each update's arguments (an update's after its id), and its result. Types without a
-/// codec add none: a save refuses them first.
+/// The decoder of the values of an input a run of T records, by what they are (workflow_type::decoder_for).
+/// The types come from T's definition, not from the save, which names no C++ type: a save made by one
+/// compiler loads in a build by another.
 template <class T>
-void add_decoders(pack_decoders& m) {
-    pack_decoder_of<run_args_t<T>>::add(m);
-    [&]<std::size_t... I>(std::index_sequence<I...>) {
-        (pack_decoder_of<typename signal_args<
-             T, std::remove_const_t<decltype(std::get<I>(T::definition.signals).target)>>::tuple>::add(m),
-         ...);
-    }(std::make_index_sequence<signal_count_v<T>>{});
-    [&]<std::size_t... I>(std::index_sequence<I...>) {
-        (pack_decoder_of<decltype(std::tuple_cat(std::declval<std::tuple<std::string>>(),
-                                                 std::declval<typename update_at<T, I>::args>()))>::add(m),
-         ...);
-    }(std::make_index_sequence<update_count_v<T>>{});
-    using R = run_result_t<T>;
-    if constexpr (std::is_void_v<R>) pack_decoder_of<std::tuple<>>::add(m);
-    else pack_decoder_of<std::tuple<R>>::add(m);
+pack_decoder decoder_for(input_role role, std::string_view name) {
+    pack_decoder d = nullptr;
+    switch (role) {
+        case input_role::run: d = decoder_of<run_args_t<T>>::get(); break;
+        case input_role::signal:
+            [&]<std::size_t... I>(std::index_sequence<I...>) {
+                ((name == std::get<I>(T::definition.signals).name
+                      ? void(d = decoder_of<typename signal_args<
+                                 T, std::remove_const_t<decltype(std::get<I>(T::definition.signals).target)>>::tuple>::get())
+                      : void()),
+                 ...);
+            }(std::make_index_sequence<signal_count_v<T>>{});
+            break;
+        case input_role::update:
+            [&]<std::size_t... I>(std::index_sequence<I...>) {
+                ((name == update_at<T, I>::name
+                      ? void(d = decoder_of<decltype(std::tuple_cat(
+                                 std::declval<std::tuple<std::string>>(),
+                                 std::declval<typename update_at<T, I>::args>()))>::get())
+                      : void()),
+                 ...);
+            }(std::make_index_sequence<update_count_v<T>>{});
+            break;
+        case input_role::result:
+            if constexpr (std::is_void_v<run_result_t<T>>) d = decoder_of<std::tuple<>>::get();
+            else d = decoder_of<std::tuple<run_result_t<T>>>::get();
+            break;
+    }
+    return d;
 }
 
 // ---- the type-erased table --------------------------------------------------------------------
@@ -7105,7 +7166,7 @@ struct type_table {
                                         dynamic_table<T>::signal(), dynamic_table<T>::query(),
                                         &replay_update<T>, update_table<T>::entries.data(),
                                         update_table<T>::entries.size(), update_table<T>::dynamic(),
-                                        &add_decoders<T>};
+                                        &decoder_for<T>};
 };
 
 template <class T>
@@ -8362,6 +8423,7 @@ public:
 protected:
     /// The latest run of the id: cached by slot (the fast path, inlined), looked up by id when stale.
     [[nodiscard]] detail::instance_base& instance() const {
+        eng_->check_thread("a handle was used", id_);  // builds without NDEBUG only
         if (detail::instance_base* in = eng_->by_slot(slot_, gen_)) [[likely]]
             return *in;
         return lookup();
@@ -8938,6 +9000,350 @@ inline void deprecate_patch(std::string_view id) {
 
 }  // namespace coflow
 // ---- end coflow/patch.hpp ----
+// ---- begin coflow/realtime_executor.hpp ----
+// coflow/realtime_executor.hpp: an executor on real time for tools and services. Its loop sleeps until work
+// or a timer is due, and other threads hand it calls through a thread-safe queue (submit, call).
+
+#include <condition_variable>
+#include <future>
+#include <mutex>
+
+
+namespace coflow {
+
+/// An executor on real time: its timers wait on std::chrono::steady_clock, and the thread that drives it
+/// sleeps on a condition variable (it never spins) until work is ready, a timer is due, another thread
+/// hands it a call or stop() is called.
+///
+/// **Its clock.** `now()` is the time the steady clock has moved since the executor was constructed:
+/// `time_point{}` is its construction (`epoch()` on the steady clock). A timer due at `t` runs once
+/// `epoch() + t` has passed on the steady clock, never before; how long after depends on the OS scheduler.
+/// Timers due at the same time run in the order posted, ready work in the order posted.
+///
+/// **Threads.** Workflows run on the thread that drives the loop: the caller of run(), run_for(),
+/// run_until(), run_until_idle() or poll(), one at a time (a second caller, or a work that calls one,
+/// gets invalid_operation). post, post_at and cancel, which the runtime calls, are that thread's too.
+/// Any thread may call submit(), call(), stop() and now(). Other threads reach workflows only through
+/// submit() and call(): they queue a function that the loop runs on its thread, in FIFO order, so the calls
+/// of each sending thread keep their order and none is lost while the executor lives. Each round of the
+/// loop runs its own work ready at the round's start (posts, timers due), then the functions handed over
+/// since the last round: a workflow turn that a handed-over signal queued runs before the next batch.
+///
+/// Exceptions thrown by a work (not by a call()'s function, whose future gets them) propagate to the
+/// caller of the running method; the executor stays usable. Destroying the executor destroys the work
+/// still queued without running it (a call()'s future then gets std::future_errc::broken_promise); it
+/// must not be destroyed while its loop runs, and must outlive any runtime that uses it.
+class realtime_executor final : public executor {
+public:
+    using clock = std::chrono::steady_clock;
+
+    realtime_executor() : epoch_(clock::now().time_since_epoch().count()) {}
+
+    // ---- the executor interface: the loop's thread ------------------------------------------------
+
+    void post(work w) override {
+        check_loop_thread("realtime_executor::post was called");
+        ready_.push_back(std::move(w));
+    }
+
+    timer_id post_at(time_point t, work w) override {
+        check_loop_thread("realtime_executor::post_at was called");
+        const timer_id id = next_timer_++;
+        const auto placed = timers_.emplace(std::pair{t, id}, std::move(w)).first;
+        detail::guarded([&] { (void)due_.emplace(id, t); },
+                        [&](std::exception_ptr e) {  // all or nothing: a timer that cannot be cancelled is not set
+                            timers_.erase(placed);
+                            std::rethrow_exception(std::move(e));
+                        });
+        return id;
+    }
+
+    /// Destroys a pending timer's work. Ignores ids of timers run, taken out to run, or cancelled.
+    void cancel(timer_id id) noexcept override {
+        const auto found = due_.find(id);
+        if (found == due_.end()) return;
+        timers_.erase(std::pair{found->second, id});
+        due_.erase(found);
+    }
+
+    /// The steady clock's time since construction (or since restore_clock moved it). Any thread may read it.
+    [[nodiscard]] time_point now() const noexcept override { return from_steady(clock::now()); }
+
+    /// Loading a save (coflow/save.hpp) moves the clock to the save's time: now() goes on from `t`, in
+    /// real time. Refused (false) while timers are set, which keep their place on the steady clock.
+    bool restore_clock(time_point t) noexcept override {
+        if (!timers_.empty()) return false;
+        const auto since = std::chrono::duration_cast<clock::duration>(t.time_since_epoch());
+        epoch_.store((clock::now() - since).time_since_epoch().count(), std::memory_order_relaxed);
+        return true;
+    }
+
+    /// The executor's time_point{} on the steady clock: when it was constructed (or as restore_clock set it).
+    [[nodiscard]] clock::time_point epoch() const noexcept {
+        return clock::time_point(clock::duration(epoch_.load(std::memory_order_relaxed)));
+    }
+    /// A steady-clock time on the executor's clock, and back (to_steady saturates at the steady clock's ends).
+    [[nodiscard]] time_point from_steady(clock::time_point t) const noexcept {
+        return time_point(std::chrono::duration_cast<duration>(t - epoch()));
+    }
+    [[nodiscard]] clock::time_point to_steady(time_point t) const noexcept {
+        const auto since = std::chrono::duration_cast<clock::duration>(t.time_since_epoch());
+        const clock::time_point origin = epoch();
+        const clock::duration base = origin.time_since_epoch();
+        if (since > clock::duration::zero() && base > clock::duration::max() - since) return clock::time_point::max();
+        if (since < clock::duration::zero() && base < clock::duration::min() - since) return clock::time_point::min();
+        return origin + since;
+    }
+
+    // ---- the hand-off: any thread ------------------------------------------------------------------
+
+    /// Queues `f` (a `void()` callable, moved or copied in) to run on the loop's thread, after everything
+    /// submitted before it, and wakes the loop. Thread-safe; never blocks for long (a short lock). What
+    /// `f` throws propagates from the loop's running method. The queue is unbounded: a thread that submits
+    /// faster than the loop runs makes it grow.
+    template <class F>
+        requires std::is_invocable_r_v<void, std::decay_t<F>&> && std::move_constructible<std::decay_t<F>>
+    void submit(F&& f) {
+        hand_over(work(std::forward<F>(f)));  // made (and, if big, allocated) before the lock
+    }
+
+    /// As submit(f), and returns a std::future for what `f` returns, or for what it throws:
+    /// `auto count = ex.call([&] { return h.query(&counter::count); }).get();`. The future is ready once
+    /// the loop has run `f`. Called from work the loop runs, where waiting for that future would never end,
+    /// it is refused with invalid_operation: there, call `f()` directly.
+    template <class F>
+        requires std::invocable<std::decay_t<F>&> && std::move_constructible<std::decay_t<F>>
+    [[nodiscard]] auto call(F&& f) -> std::future<std::invoke_result_t<std::decay_t<F>&>> {
+        using result = std::invoke_result_t<std::decay_t<F>&>;
+        if (driver_.load(std::memory_order_relaxed) == detail::this_thread_token()) [[unlikely]]
+            refuse_call();
+        std::packaged_task<result()> task(std::forward<F>(f));
+        std::future<result> answer = task.get_future();
+        hand_over(work(std::move(task)));
+        return answer;
+    }
+
+    /// Makes the running loop return once the work it is running returns (at once if it sleeps), or, if
+    /// none runs, the next one as soon as it starts. Each stop() ends one loop call. Thread-safe.
+    void stop() {
+        const std::lock_guard lock(mutex_);
+        stop_.store(true, std::memory_order_relaxed);
+        cv_.notify_all();  // under the lock: once it is released, the executor may be gone
+    }
+
+    // ---- the loop: the one thread that drives it ----------------------------------------------------
+
+    /// Runs work as it comes, sleeping in between, until stop(). Returns the works run.
+    std::size_t run() {
+        std::size_t ran = 0;
+        const auto never = [] { return false; };
+        (void)drive("run", never, clock::time_point::max(), ends::on_stop, ran);
+        return ran;
+    }
+
+    /// Runs work as it comes for `d` of real time (or until stop()). Returns the works run.
+    std::size_t run_for(duration d) {
+        const clock::time_point start = clock::now();
+        const auto span = std::chrono::duration_cast<clock::duration>(d);
+        const clock::time_point deadline =
+            span > clock::time_point::max() - start ? clock::time_point::max() : start + span;
+        std::size_t ran = 0;
+        const auto never = [] { return false; };
+        (void)drive("run_for", never, deadline, ends::on_stop, ran);
+        return ran;
+    }
+
+    /// Runs work as it comes until `done()` is true (tested before each work and before sleeping) or
+    /// stop(). Returns true if `done()` held, false if stop() ended it. `done` reads state that work
+    /// changes (a handle's `is_closed`, say); a flag set by another thread is seen when the loop next
+    /// wakes, so set it through submit(). `ex.run_until(h)` runs until the workflow behind `h` has closed.
+    template <class Pred>
+        requires std::is_invocable_r_v<bool, Pred&>
+    bool run_until(Pred done) {
+        std::size_t ran = 0;
+        return drive("run_until", done, clock::time_point::max(), ends::on_stop, ran);
+    }
+    template <class Handle>
+        requires requires(const Handle& h) {
+            { h.is_closed() } -> std::convertible_to<bool>;
+        }
+    bool run_until(const Handle& handle) {
+        return run_until([&handle] { return handle.is_closed(); });
+    }
+
+    /// Runs work, sleeping until each timer is due, until no work is ready, none is handed over and no
+    /// timer is pending (or stop()). What waits for another thread (a signal a producer will send) does
+    /// not keep it running. Returns the works run.
+    std::size_t run_until_idle() {
+        std::size_t ran = 0;
+        const auto never = [] { return false; };
+        (void)drive("run_until_idle", never, clock::time_point::max(), ends::when_idle, ran);
+        return ran;
+    }
+
+    /// Runs the work ready now, the timers due now and what was handed over, without sleeping: for a loop
+    /// of its own (a GUI's idle callback) that calls it often. Returns the works run.
+    std::size_t poll() {
+        std::size_t ran = 0;
+        const auto never = [] { return false; };
+        (void)drive("poll", never, clock::time_point::max(), ends::when_nothing_ready, ran);
+        return ran;
+    }
+
+    /// Timers pending (not due, not cancelled). The loop's thread only.
+    [[nodiscard]] std::size_t timer_count() const noexcept { return timers_.size(); }
+
+private:
+    enum class ends { on_stop, when_idle, when_nothing_ready };
+
+    // The loop's thread, while a loop method runs: refuses a second driver, and tells the checks who owns it.
+    class driving {
+    public:
+        driving(realtime_executor& ex, const char* what) : ex_(ex) {
+            const void* expected = nullptr;
+            if (!ex.driver_.compare_exchange_strong(expected, detail::this_thread_token(), std::memory_order_acquire))
+                [[unlikely]]
+                refuse(what, expected == detail::this_thread_token());
+        }
+        driving(const driving&) = delete;
+        driving& operator=(const driving&) = delete;
+        ~driving() { ex_.driver_.store(nullptr, std::memory_order_release); }
+
+    private:
+        [[noreturn]] [[gnu::noinline]] static void refuse(const char* what, bool same_thread) {
+            detail::raise(invalid_operation(
+                std::string("realtime_executor::") + what +
+                (same_thread ? " was called from work the executor runs (workflow code, a handler, a submitted "
+                               "function); only the code that owns the loop may drive it"
+                             : " was called while another thread drives the executor; one thread drives it at a "
+                               "time, and others hand it calls with submit() or call()")));
+        }
+        realtime_executor& ex_;
+    };
+
+    // Builds without NDEBUG: the runtime's side of the executor belongs to the loop's thread while it runs.
+    void check_loop_thread([[maybe_unused]] const char* what) const {
+#ifndef NDEBUG
+        const void* driver = driver_.load(std::memory_order_relaxed);
+        if (driver && driver != detail::this_thread_token()) [[unlikely]]
+            detail::raise(wrong_thread(what, "the executor's loop"));
+#endif
+    }
+
+    [[noreturn]] [[gnu::noinline]] static void refuse_call() {
+        detail::raise(invalid_operation(
+            "realtime_executor::call was called on the thread that drives the executor: its future would be ready "
+            "only after the current work returns, so waiting for it would never end; call the function directly"));
+    }
+
+    void hand_over(work w) {
+        const std::lock_guard lock(mutex_);
+        inbox_.push_back(std::move(w));
+        if (sleeping_) {  // one wake-up per sleep: the senders after this one find it awake
+            sleeping_ = false;
+            cv_.notify_one();  // under the lock: once it is released, the executor may be gone
+        }
+    }
+
+    // A round runs the loop's own work ready at its start (posts, timers now due), then the batch handed over,
+    // taken in one swap once the last batch is done. Work posted meanwhile waits for the next round, so no source
+    // starves the others, and a workflow turn that a handed-over signal queued runs before the next batch.
+    template <class Done>
+    bool drive(const char* what, Done& done, clock::time_point deadline, ends end, std::size_t& ran) {
+        const driving scope(*this, what);
+        const auto may_run = [&]() -> int {  // 1: run the next work; 0: the loop ends, done() false; 2: true
+            if (stop_requested()) return 0;
+            if (done()) return 2;
+            if (deadline != clock::time_point::max() && clock::now() >= deadline) return 0;
+            return 1;
+        };
+        for (bool first = true;; first = false) {
+            if (first || end != ends::when_nothing_ready) take_handed_over();  // poll takes one batch at most
+            release_due();
+            for (std::size_t k = ready_.size(); k != 0; --k) {
+                if (const int go = may_run(); go != 1) return go == 2;
+                run_one(ready_);
+                ++ran;
+            }
+            while (!taken_.empty()) {
+                if (const int go = may_run(); go != 1) return go == 2;
+                run_one(taken_);
+                ++ran;
+            }
+            if (!ready_.empty()) continue;
+            if (stop_requested()) return false;
+            if (done()) return true;
+            if (end == ends::when_nothing_ready) {
+                if (!timers_.empty() && timers_.begin()->first.first <= now()) continue;
+                return false;
+            }
+            if (!sleep(deadline, end)) return false;
+        }
+    }
+
+    // Sleeps until work is handed over, stop(), the next timer or the deadline. False: the loop ends (the
+    // deadline passed, or run_until_idle finds nothing pending).
+    bool sleep(clock::time_point deadline, ends end) {
+        std::unique_lock lock(mutex_);
+        const auto woken = [this] { return !inbox_.empty() || stop_.load(std::memory_order_relaxed); };
+        if (woken()) return true;
+        clock::time_point wake = deadline;
+        if (!timers_.empty()) wake = std::min(wake, to_steady(timers_.begin()->first.first));
+        else if (end == ends::when_idle) return false;
+        sleeping_ = true;
+        if (wake == clock::time_point::max()) cv_.wait(lock, woken);
+        else (void)cv_.wait_until(lock, wake, woken);
+        sleeping_ = false;
+        return deadline == clock::time_point::max() || clock::now() < deadline;
+    }
+
+    // A stop request ends the loop call that sees it.
+    bool stop_requested() noexcept {
+        return stop_.load(std::memory_order_relaxed) && stop_.exchange(false, std::memory_order_relaxed);
+    }
+
+    // O(1) under the lock: the senders go on in the emptied buffer of the last batch.
+    void take_handed_over() {
+        if (!taken_.empty()) return;  // the rest of the last batch first (a stop or done() cut it short)
+        const std::lock_guard lock(mutex_);
+        std::swap(taken_, inbox_);
+    }
+
+    void release_due() {
+        if (timers_.empty()) return;
+        const time_point t = now();
+        while (!timers_.empty() && timers_.begin()->first.first <= t) {
+            const auto first = timers_.begin();
+            ready_.push_back(std::move(first->second));  // may grow (and throw) before anything changed
+            due_.erase(first->first.second);
+            timers_.erase(first);
+        }
+    }
+
+    static void run_one(detail::ring<work>& from) {
+        work w = std::move(from.front());
+        from.pop_front();
+        w();
+    }
+
+    std::atomic<clock::rep> epoch_;  // time_point{} on the steady clock; atomic: other threads read now()
+    // The loop's own: no lock.
+    detail::ring<work> ready_;
+    std::map<std::pair<time_point, timer_id>, work> timers_;  // by (due, id): ties in the order posted
+    std::unordered_map<timer_id, time_point> due_;            // pending timers' due times, for cancel
+    timer_id next_timer_ = 1;
+    detail::ring<work> taken_;  // the batch handed over that the loop is running
+    // Shared with other threads: the inbox and the sleeping flag under the mutex; stop_ and driver_ atomic.
+    std::mutex mutex_;
+    std::condition_variable cv_;
+    detail::ring<work> inbox_;
+    bool sleeping_ = false;
+    std::atomic<bool> stop_{false};
+    std::atomic<const void*> driver_{nullptr};
+};
+
+}  // namespace coflow
+// ---- end coflow/realtime_executor.hpp ----
 // ---- begin coflow/replay.hpp ----
 // coflow/replay.hpp: replay(history, definition), re-running workflow code against a recorded history.
 // A run whose decisions differ from the recording throws nondeterminism_error naming the first difference.
@@ -9110,6 +9516,7 @@ public:
         using T = typename detail::member_fn_traits<M>::class_type;
         using result = detail::update_result_of_t<M>;
         static_assert(detail::workflow_class<T>, "update_with_start needs an update handler of a workflow class");
+        eng_.check_thread("runtime::update_with_start was called");
         using run_tuple = typename detail::member_fn_traits<detail::run_fn_t<T>>::args_tuple;
         static_assert(std::is_constructible_v<run_tuple, std::tuple<Rs...>&&>,
                       "update_with_start's run arguments do not convert to the run method's parameter types");
@@ -9149,6 +9556,7 @@ public:
 
     /// Drops a closed run (its object and result). False if the id is unknown or still running.
     bool forget(std::string_view id) {
+        eng_.check_thread("runtime::forget was called");
         eng_.check_no_replay_escape("forget a workflow");
         return eng_.forget(id);
     }
@@ -9157,6 +9565,13 @@ public:
     [[nodiscard]] std::size_t size() const noexcept { return eng_.size(); }
 
     [[nodiscard]] executor& get_executor() const noexcept { return eng_.exec(); }
+
+    /// Makes the calling thread the runtime's owner: the one thread that may start workflows, use its
+    /// handles and run its work (through the executor). The thread that constructed the runtime owns it
+    /// until then. Builds without NDEBUG check every such call and raise wrong_thread on any other
+    /// thread; other threads hand their calls to the owner instead (realtime_executor::submit and call).
+    /// Call it only while no other thread uses the runtime.
+    void bind_to_current_thread() noexcept { eng_.bind_to_current_thread(); }
 
     /// Every run's history recorded so far, in start order (runtime_options::record_history).
     [[nodiscard]] const std::vector<std::shared_ptr<const history>>& histories() const noexcept {
@@ -9179,6 +9594,7 @@ private:
                       "every member it names");
         static_assert(std::is_same_v<M, detail::run_fn_t<T>>,
                       "start_workflow takes the run method named in the workflow class's definition");
+        eng_.check_thread("runtime::start_workflow was called");
         eng_.check_no_replay_escape("start a workflow");
         if (T::definition.run_fn != run)
             detail::raise(invalid_operation("start_workflow: the member function given is not the run method named "
@@ -9500,8 +9916,10 @@ namespace detail {
 //     event (kind, time, name, args, self-sent, in a handler, start index, input, error)   ... per event
 //     end
 //
-// An input is n, or o(signature, values...): the values of the pack replay feeds, read back by the
-// decoder registered for the signature. An error is n, or o(code, message), code -1 for an exception
+// An input is n, or o(values...): the values of the pack replay feeds. The save names no C++ type: a load
+// reads them as the types the workflow type's definition gives the event (its run method's, signal's,
+// update's or child's result), so that a save from a build by one compiler loads in a build by another.
+// An error is n, or o(code, message), code -1 for an exception
 // that is not a coflow::error.
 inline constexpr std::string_view save_header = "coflow-save 1";
 
@@ -9578,14 +9996,25 @@ inline void write_error(writer& w, const std::exception_ptr& e) {
     return std::make_exception_ptr(std::runtime_error(message));
 }
 
+// A dynamic handler takes values of any types: a load could not tell which to read.
+inline void refuse_dynamic(const instance_base& run, const history_event& e, std::size_t index) {
+    std::uint32_t unused = 0;
+    const bool dynamic = (e.kind == event_kind::signal_accepted && !run.type.find_signal(e.name, unused)) ||
+                         (e.kind == event_kind::update_accepted && !run.type.find_update(e.name));
+    if (dynamic)
+        detail::raise(invalid_operation("save: workflow '" + run.id + "' event " + e.describe(index) +
+                                        " went to a dynamic handler, whose argument types a load cannot know: "
+                                        "give it a named handler to save it"));
+}
+
 inline void write_event(writer& w, const instance_base& run, const history_event& e, std::size_t index) {
     w.write(std::tuple<std::string, std::int64_t, std::string, std::vector<std::string>, bool, bool, std::uint64_t>(
         std::string(to_string(e.kind)), e.time_ns, e.name, e.args, e.self_sent, e.in_handler,
         static_cast<std::uint64_t>(e.start_index)));
     if (e.input && saves_input(e)) {
+        refuse_dynamic(run, e, index);
         w.put_some();
         w.open_tuple();
-        w.write(e.input->signature());
         const std::string_view missing = e.input->encode(w);
         if (!missing.empty())
             detail::raise(invalid_operation("save: workflow '" + run.id + "' event " + e.describe(index) +
@@ -9702,7 +10131,43 @@ private:
     std::size_t pos_ = 0;
 };
 
-inline void read_event(reader& r, const pack_decoders& decoders, history_event& e) {
+/// The workflow type named `name` among those given to load, or null.
+[[nodiscard]] inline const workflow_type* type_named(const std::vector<const workflow_type*>& types,
+                                                     std::string_view name) noexcept {
+    for (const workflow_type* t : types)
+        if (t->name == name) return t;
+    return nullptr;
+}
+
+/// The decoder of input event `e` of a run of `type` whose earlier events are `before`, or null.
+[[nodiscard]] inline pack_decoder decoder_of_input(const workflow_type& type, const std::vector<history_event>& before,
+                                                   const history_event& e,
+                                                   const std::vector<const workflow_type*>& types) {
+    const auto status_is = [&](workflow_status s) { return !e.args.empty() && e.args[0] == engine::json(to_string(s)); };
+    switch (e.kind) {
+        case event_kind::workflow_started: return type.decoder_for(input_role::run, {});
+        case event_kind::signal_accepted: return type.decoder_for(input_role::signal, e.name);
+        case event_kind::update_accepted: return type.decoder_for(input_role::update, e.name);
+        case event_kind::workflow_terminated: return decoder_of<std::tuple<std::string>>::get();
+        case event_kind::workflow_timed_out: return decoder_of<std::tuple<std::string, std::int64_t>>::get();
+        case event_kind::child_closed:
+            if (status_is(workflow_status::terminated)) return decoder_of<std::tuple<std::string>>::get();
+            if (status_is(workflow_status::timed_out)) return decoder_of<std::tuple<std::string, std::int64_t>>::get();
+            if (status_is(workflow_status::completed))  // the child's result: its type is in its child_started
+                for (auto it = before.rbegin(); it != before.rend(); ++it)
+                    if (it->kind == event_kind::child_started && it->name == e.name && !it->args.empty()) {
+                        for (const workflow_type* t : types)
+                            if (engine::json(t->name) == it->args[0]) return t->decoder_for(input_role::result, {});
+                        return nullptr;
+                    }
+            return nullptr;
+        default: return nullptr;
+    }
+}
+
+inline void read_event(reader& r, const workflow_type& type, const std::vector<const workflow_type*>& types,
+                       std::vector<history_event>& events) {
+    history_event& e = events.emplace_back();
     const std::size_t at = r.position();
     auto [kind, time, name, args, self_sent, in_handler, start_index] =
         r.read<std::tuple<std::string, std::int64_t, std::string, std::vector<std::string>, bool, bool,
@@ -9715,14 +10180,14 @@ inline void read_event(reader& r, const pack_decoders& decoders, history_event& 
     e.in_handler = in_handler;
     e.start_index = static_cast<std::size_t>(start_index);
     if (r.get_optional()) {
+        const std::size_t values_at = r.position();
         r.open_tuple();
-        const std::size_t sig_at = r.position();
-        const std::string signature = r.read<std::string>();
-        const auto d = decoders.find(signature);
-        if (d == decoders.end())
-            r.fail_at(sig_at, "no workflow type given to load takes values of types " + signature +
-                                  " (give load the definitions of every workflow type the save holds)");
-        e.input = std::shared_ptr<arg_pack_base>(d->second(r));
+        const pack_decoder d = decoder_of_input(type, events, e, types);
+        if (!d)
+            r.fail_at(values_at, "event " + e.describe(events.size() - 1) + " of a run of workflow type '" +
+                                     std::string(type.name) +
+                                     "' holds values its definition gives no types for (or types without codecs)");
+        e.input = std::shared_ptr<arg_pack_base>(d(r));
         r.close_tuple();
     }
     if (r.get_optional()) {
@@ -9732,7 +10197,7 @@ inline void read_event(reader& r, const pack_decoders& decoders, history_event& 
     if (!r.at_end()) r.fail("the end of the event");
 }
 
-inline saved_runtime parse_save(std::string_view text, const pack_decoders& decoders) {
+inline saved_runtime parse_save(std::string_view text, const std::vector<const workflow_type*>& types) {
     save_lines lines(text);
     lines.expect(save_header);
     saved_runtime doc;
@@ -9760,9 +10225,13 @@ inline saved_runtime parse_save(std::string_view text, const pack_decoders& deco
             detail::raise(invalid_save(run.position, "workflow '" + run.hist.workflow_id + "': unknown status '" +
                                                          status + "'"));
         run.hist.workflow_type = run.type;
+        const workflow_type* type = type_named(types, run.type);
+        if (!type)
+            detail::raise(invalid_operation("load: workflow '" + run.hist.workflow_id + "' is of workflow type '" +
+                                            run.type + "', which was not given to load"));
         for (std::uint64_t k = 0; k < events; ++k) {  // no reserve: a hostile count buys nothing
             reader e = lines.next("event");
-            read_event(e, decoders, run.hist.events.emplace_back());
+            read_event(e, *type, types, run.hist.events);
         }
         guarded([&] { check_shape(run.hist); },
                 [&](std::exception_ptr why) {
@@ -9839,16 +10308,15 @@ inline void load_runs(engine& eng, const saved_runtime& doc, const std::vector<c
     {
         loading guard(eng, live, ex);
         for (const saved_run& run : doc.runs) {
-            const workflow_type* type = nullptr;
-            for (const workflow_type* t : types)
-                if (t->name == run.type) type = t;
-            if (!type)
-                detail::raise(invalid_operation("load: workflow '" + run.hist.workflow_id + "' is of workflow type '" +
-                                                run.type + "', which was not given to load"));
+            const workflow_type* type = type_named(types, run.type);  // parse_save checked it is there
             ex.reset();  // the runs replayed before wait, parked, until all are back
             instance_base* stand_in = eng.find(run.hist.workflow_id);
             if (stand_in && !stand_in->stand_in)
                 detail::raise(invalid_save(run.position, "workflow '" + run.hist.workflow_id + "' is in the save twice"));
+            if (stand_in && &stand_in->type != type)  // its parent's code awaits a result of its own type
+                detail::raise(nondeterminism_error("load: workflow '" + run.hist.workflow_id + "' is a child of type '" +
+                                                   std::string(stand_in->type.name) +
+                                                   "' in its parent's code, and of type '" + run.type + "' in the save"));
             replay_check check{};
             check.expected = &run.hist;
             guarded([&] { replay_run(eng, ex, check, run, *type, stand_in); },
@@ -9881,12 +10349,10 @@ inline void load_runs(engine& eng, const saved_runtime& doc, const std::vector<c
 }
 
 template <class Def>
-void add_type(std::vector<const workflow_type*>& types, pack_decoders& decoders) {
+void add_type(std::vector<const workflow_type*>& types) {
     using T = typename Def::workflow_class;
     static_assert(workflow_class<T>, "load takes workflow classes' definitions: coflow::load(rt, saved, A::definition, ...)");
-    const workflow_type& t = workflow_type_of<T>();
-    types.push_back(&t);
-    t.add_decoders(decoders);
+    types.push_back(&workflow_type_of<T>());
 }
 
 }  // namespace detail
@@ -9916,12 +10382,8 @@ inline void save(runtime& rt, std::ostream& out) {
 template <class... Defs>
 void load(runtime& rt, std::string_view saved, const Defs&...) {
     std::vector<const detail::workflow_type*> types;
-    detail::pack_decoders decoders;
-    detail::pack_decoder_of<std::tuple<>>::add(decoders);
-    detail::pack_decoder_of<std::tuple<std::string>>::add(decoders);                // a termination's reason
-    detail::pack_decoder_of<std::tuple<std::string, std::int64_t>>::add(decoders);  // a timeout
-    (detail::add_type<Defs>(types, decoders), ...);
-    const detail::saved_runtime doc = detail::parse_save(saved, decoders);
+    (detail::add_type<Defs>(types), ...);
+    const detail::saved_runtime doc = detail::parse_save(saved, types);
     detail::load_runs(rt.engine_internals(), doc, types);
 }
 

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <algorithm>
+#include <atomic>
 #include <coroutine>
 #include <cstddef>
 #include <cstdint>
@@ -24,6 +25,7 @@
 #include <coflow/detail/random.hpp>
 #include <coflow/detail/replay_check.hpp>
 #include <coflow/detail/ring.hpp>
+#include <coflow/detail/thread_token.hpp>
 #include <coflow/detail/timers.hpp>
 #include <coflow/detail/type_id.hpp>
 #include <coflow/detail/update_book.hpp>
@@ -402,6 +404,23 @@ public:
     /// True while the engine is being destroyed (its runs with it).
     [[nodiscard]] bool tearing_down() const noexcept { return tearing_down_; }
     [[nodiscard]] const runtime_options& options() const noexcept { return opts_; }
+
+    // ---- the owner thread --------------------------------------------------------------------
+
+    /// Builds without NDEBUG: raises wrong_thread unless the calling thread owns the runtime (the thread
+    /// that made it, or the last to call bind_to_current_thread). `what` is "<what> on a thread ...".
+    void check_thread([[maybe_unused]] const char* what, [[maybe_unused]] std::string_view id = {}) const {
+#ifndef NDEBUG
+        if (owner_.load(std::memory_order_relaxed) != this_thread_token()) [[unlikely]]
+            raise_wrong_thread(what, id);
+#endif
+    }
+    /// Makes the calling thread the runtime's owner.
+    void bind_to_current_thread() noexcept { owner_.store(this_thread_token(), std::memory_order_relaxed); }
+
+    [[noreturn]] [[gnu::noinline]] static void raise_wrong_thread(const char* what, std::string_view id) {
+        detail::raise(wrong_thread(id.empty() ? std::string(what) : "workflow '" + std::string(id) + "': " + what));
+    }
 
     // ---- instances -------------------------------------------------------------------------
 
@@ -892,6 +911,7 @@ private:
     void activate(std::uint32_t slot, std::uint32_t gen) {
         instance_base* in = by_slot(slot, gen);
         if (!in) return;
+        check_thread("the executor ran the workflow's work", in->id);
         in->scheduled = false;
         if (in->running() && !in->stand_in) run(*in);
     }
@@ -1116,6 +1136,9 @@ private:
     id_map<instance_base> by_id_;  // owns the runs (deleted on replace, forget and destruction)
     std::vector<std::shared_ptr<const history>> histories_;
     bool tearing_down_ = false;
+    // Atomic so that the check, made on any thread, reads it without a data race (a relaxed load: a plain
+    // one on x86 and ARM).
+    std::atomic<const void*> owner_{this_thread_token()};
 };
 
 // ---- waiter ------------------------------------------------------------------------------------
