@@ -175,9 +175,9 @@ op read_op(bytes& in) {
 
 // Does `o` to `rt`: the outcome, as text both runtimes must agree on.
 std::string apply(coflow::deterministic_executor& ex, coflow::runtime& rt, const op& o) {
-    const auto h = rt.get_workflow_handle_for<keeper>(o.id);
     const auto ms = std::chrono::milliseconds(o.v < 0 ? -o.v : o.v);
     return outcome([&] {
+        const auto h = rt.get_workflow_handle_for<keeper>(o.id);
         switch (o.kind) {
             case 0:
             case 1: {

@@ -79,8 +79,7 @@ public:
                 co_await coflow::wait_condition(coflow::all_handlers_finished);
                 co_return total_;
             }
-            if (roll_ && generation_ < 20) co_return coflow::continue_as_new(total_, name_ + "+");
-            roll_ = false;
+            if (roll_) co_return coflow::continue_as_new(total_, name_ + "+");
         }
     }
 
@@ -123,7 +122,7 @@ private:
     std::vector<std::pair<std::string, i64>> pokes_;
     std::chrono::milliseconds nap_{0};
     i64 total_ = 0;
-    int children_ = 0, generation_ = 0;
+    int children_ = 0;
     bool done_ = false, roll_ = false, fail_ = false;
     std::string name_, log_;
 
