@@ -1,12 +1,13 @@
 // bench/bench.cpp: coflow's implementation of benchmark scenarios S1-S6 (../shared/bench/SCENARIOS.md), and
-// U1, update round trips (sized by --n, as S1), coflow's own: the peers have no updates. One JSON line per
+// U1, update round trips (sized by --n, as S1), and the durable-run scenarios D1 and D2 (save and load of
+// S3's workflows: see "Durable runs" below) are coflow's own: the peers have neither. One JSON line per
 // scenario, the same fields as the peers; exits 1 on a checksum mismatch.
 //
 // Build: the CMake target coflow_bench (always -O2 -DNDEBUG). Run:
-//   coflow_bench [--scenario S1..S6|U1|S1x] [--n N] [--w W] [--r R] [--q Q]
+//   coflow_bench [--scenario S1..S6|U1|S1x|D1|D2] [--n N] [--w W] [--r R] [--q Q]
 // S1x (S1's signals sent from another thread through the realtime executor's hand-off) is coflow's own: it runs
 // when no scenario is named, or when named.
-// bench/compare runs it beside the hand-written floor and the asyncio and Node peers.
+// bench/compare runs S1-S6 beside the hand-written floor and the asyncio and Node peers.
 #include <coflow/coflow.hpp>
 
 #include <algorithm>
@@ -427,6 +428,69 @@ bool s6(u64 n) {
     return report("S6", n, s, static_cast<double>(n), got, expected);
 }
 
+// ---- D1, D2 durable runs: S3's counters saved and loaded into a fresh runtime -------------------
+//
+// S3's w counters, recording histories, are saved (coflow::save) with D1: each just started and waiting for
+// its first signal (S3's memory point), or D2: each half-way, 5 of its 10 signals handled. The save is then
+// loaded (coflow::load) into a fresh runtime, which replays every run's history through its code. Figures:
+// the restore rate in history events per second (ops_per_sec; seconds is the load's time), runs restored per
+// second, the save's time, and the save's bytes per workflow. The checksum is S3's: the loaded counters get
+// the rest of their signals, and the sum of their results must be S3's sum.
+
+bool durable(const char* scenario, u64 w, u64 signals_before) {
+    coflow::runtime_options recording;
+    recording.record_history = true;
+    std::string saved;
+    double t_save = 0;
+    u64 events = 0;
+    {
+        coflow::deterministic_executor ex;
+        coflow::runtime rt{ex, recording};
+        std::vector<coflow::workflow_handle<counter>> handles;
+        handles.reserve(w);
+        for (u64 i = 0; i < w; ++i)
+            handles.push_back(rt.start_workflow(&counter::run, static_cast<i64>(i), {.id = "counter-" + std::to_string(i)}));
+        ex.run_until_idle();
+        for (u64 j = 0; j < signals_before; ++j) {
+            for (u64 i = 0; i < w; ++i) handles[i].signal(&counter::inc, static_cast<i64>(i * k_signals + j));
+            ex.run_until_idle();
+        }
+        for (const auto& h : rt.histories()) events += h->events.size();
+        auto t0 = clock_type::now();
+        saved = coflow::save(rt);
+        t_save = since(t0);
+    }  // the first runtime is gone: the load starts from the text alone
+
+    coflow::deterministic_executor ex;
+    coflow::runtime rt{ex, recording};
+    auto t1 = clock_type::now();
+    coflow::load(rt, saved, counter::definition);
+    const double t_load = since(t1);
+
+    u64 sum = 0;
+    for (u64 i = 0; i < w; ++i) {
+        auto h = rt.get_workflow_handle_for<counter>("counter-" + std::to_string(i));
+        for (u64 j = signals_before; j < k_signals; ++j) h.signal(&counter::inc, static_cast<i64>(i * k_signals + j));
+    }
+    ex.run_until_idle();
+    for (u64 i = 0; i < w; ++i) {
+        auto h = rt.get_workflow_handle_for<counter>("counter-" + std::to_string(i));
+        if (h.status() != coflow::workflow_status::completed) {
+            sum = 0;
+            break;
+        }
+        sum += static_cast<u64>(h.result());
+    }
+
+    char extra[320];
+    std::snprintf(extra, sizeof extra,
+                  ",\"events\":%llu,\"runs_per_sec\":%.1f,\"save_seconds\":%.6f,\"saved_bytes\":%zu,"
+                  "\"saved_bytes_per_workflow\":%.1f",
+                  static_cast<unsigned long long>(events), static_cast<double>(w) / t_load, t_save, saved.size(),
+                  static_cast<double>(saved.size()) / static_cast<double>(w));
+    return report(scenario, w, t_load, static_cast<double>(events), sum, triangle(w * k_signals), extra);
+}
+
 // ---- command line --------------------------------------------------------------------------------
 
 u64 parse_size(const char* flag, const char* text) {
@@ -447,7 +511,7 @@ int main(int argc, char** argv) {
     for (int i = 1; i < argc; ++i) {
         const std::string a = argv[i];
         if (i + 1 >= argc) {
-            std::fprintf(stderr, "usage: coflow_bench [--scenario S1..S6|U1|S1x] [--n N] [--w W] [--r R] [--q Q]\n");
+            std::fprintf(stderr, "usage: coflow_bench [--scenario S1..S6|U1|S1x|D1|D2] [--n N] [--w W] [--r R] [--q Q]\n");
             return 2;
         }
         const char* v = argv[++i];
@@ -461,9 +525,11 @@ int main(int argc, char** argv) {
             return 2;
         }
     }
-    if (!only.empty() && only != "U1" && only != "S1x" &&
-        (only.size() != 2 || only[0] != 'S' || only[1] < '1' || only[1] > '6')) {
-        std::fprintf(stderr, "unknown scenario %s (S1..S6, U1, S1x)\n", only.c_str());
+    const bool known = only == "U1" || only == "S1x" ||
+                       (only.size() == 2 && ((only[0] == 'S' && only[1] >= '1' && only[1] <= '6') ||
+                                             (only[0] == 'D' && (only[1] == '1' || only[1] == '2'))));
+    if (!only.empty() && !known) {
+        std::fprintf(stderr, "unknown scenario %s (S1..S6, U1, S1x, D1, D2)\n", only.c_str());
         return 2;
     }
     const auto want = [&](const char* s) { return only.empty() || only == s; };
@@ -477,6 +543,8 @@ int main(int argc, char** argv) {
         if (want("S4")) ok = s4(w4) && ok;
         if (want("S5")) ok = s5(q) && ok;
         if (want("S6")) ok = s6(n6) && ok;
+        if (want("D1")) ok = durable("D1", w3, 0) && ok;
+        if (want("D2")) ok = durable("D2", w3, k_signals / 2) && ok;
     } catch (const std::exception& e) {
         std::fprintf(stderr, "coflow_bench: %s\n", e.what());
         return 1;

@@ -108,9 +108,11 @@ test_leaks() {
     done_stages+=("leaks $((SECONDS - stage_t0))s")
 }
 
-# Builds the libFuzzer harness of the by-name API (clang++ -fsanitize=fuzzer,address,undefined) in build/fuzz
-# and fuzzes for COFLOW_FUZZ_SECONDS (default 10; 0 skips) from a copy of fuzz/corpus in build/fuzz/corpus.
-# A finding stops the run and leaves its input in build/fuzz/ (crash-*, leak-*, timeout-*): see fuzz/README.md.
+# Builds the libFuzzer harnesses (clang++ -fsanitize=fuzzer,address,undefined) in build/fuzz: the by-name API
+# (fuzz/corpus) and coflow::load (fuzz/corpus_load, with fuzz/load.dict). COFLOW_FUZZ_SECONDS (default 10; 0
+# skips) is the whole stage's fuzzing time, split between the two: the by-name harness gets the larger half.
+# Each fuzzes from a copy of its seeds in build/fuzz/<corpus>. A finding stops the run and leaves its input in
+# build/fuzz/ (crash-*, leak-*, timeout-*): see fuzz/README.md.
 test_fuzz() {
     stage="fuzz (libFuzzer)"
     stage_t0=$SECONDS
@@ -132,18 +134,32 @@ test_fuzz() {
     echo "== ${stage}: configure and build ${dir}"
     cmake -S . -B "${dir}" "${generator[@]}" -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_COMPILER=clang++ \
         -DCOFLOW_WERROR=ON -DCOFLOW_BUILD_FUZZ=ON -DCOFLOW_BUILD_EXAMPLES=OFF -DCOFLOW_COMPILER_TESTS=OFF >/dev/null
-    cmake --build "${dir}" -j "${JOBS}" --target coflow_fuzz_by_name
-    mkdir -p "${dir}/corpus"
-    cp fuzz/corpus/* "${dir}/corpus/"
-    echo "== ${stage}: ${seconds} s from ${dir}/corpus"
-    if ! "${dir}/tests/coflow_fuzz_by_name" -max_total_time="${seconds}" -timeout=10 -rss_limit_mb=2048 \
-        -print_final_stats=1 -artifact_prefix="${dir}/" "${dir}/corpus" >"${dir}/fuzz.log" 2>&1; then
-        tail -n 80 "${dir}/fuzz.log" >&2
-        echo "== ${stage}: FINDING (log: ${dir}/fuzz.log; reproduce: ${dir}/tests/coflow_fuzz_by_name <input>)" >&2
+    cmake --build "${dir}" -j "${JOBS}" --target coflow_fuzz_by_name coflow_fuzz_load
+    local load_seconds=$((seconds / 2))
+    fuzz_one by_name corpus $((seconds - load_seconds))
+    if [[ "${load_seconds}" -gt 0 ]]; then
+        fuzz_one load corpus_load "${load_seconds}" -dict=fuzz/load.dict
+    fi
+    done_stages+=("fuzz $((SECONDS - stage_t0))s")
+}
+
+# fuzz_one <harness> <corpus> <seconds> [libFuzzer flags...]: runs build/fuzz/tests/coflow_fuzz_<harness> from
+# a copy of fuzz/<corpus>; log in build/fuzz/fuzz_<harness>.log.
+fuzz_one() {
+    local harness="$1" corpus="$2" seconds="$3"
+    shift 3
+    local dir=build/fuzz
+    local log="${dir}/fuzz_${harness}.log"
+    mkdir -p "${dir}/${corpus}"
+    cp "fuzz/${corpus}"/* "${dir}/${corpus}/"
+    echo "== ${stage}: ${harness}, ${seconds} s from ${dir}/${corpus}"
+    if ! "${dir}/tests/coflow_fuzz_${harness}" -max_total_time="${seconds}" -timeout=10 -rss_limit_mb=2048 \
+        -print_final_stats=1 -artifact_prefix="${dir}/" "$@" "${dir}/${corpus}" >"${log}" 2>&1; then
+        tail -n 80 "${log}" >&2
+        echo "== ${stage}: FINDING (log: ${log}; reproduce: ${dir}/tests/coflow_fuzz_${harness} <input>)" >&2
         return 1
     fi
-    grep -E '^(#[0-9]+ +DONE|Done |stat::number_of_executed_units|stat::peak_rss_mb)' "${dir}/fuzz.log" || true
-    done_stages+=("fuzz $((SECONDS - stage_t0))s")
+    grep -E '^(#[0-9]+ +DONE|Done |stat::number_of_executed_units|stat::peak_rss_mb)' "${log}" || true
 }
 # ==== end of reliability stages ===========================================================================
 
