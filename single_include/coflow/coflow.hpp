@@ -1749,7 +1749,9 @@ concept ostreamable = requires(std::ostream& os, const T& v) { os << v; };
 ///     };
 ///
 /// By default: strings as JSON strings, numbers and booleans as JSON literals, enums as their number,
-/// types with `operator<<` as the JSON string of what they print, anything else as "<type name>".
+/// types with `operator<<` as the JSON string of what they print, other types with a codec
+/// (coflow/codec.hpp: containers, optionals, tuples...) as the JSON string of their encoded text, anything
+/// else as "<type name>".
 /// NaN and infinities are the strings "NaN", "Infinity" and "-Infinity"; in strings, ill-formed UTF-8
 /// becomes U+FFFD. A specialisation must write one strict JSON value: `history_text<U>::write` writes
 /// its parts that way.
@@ -1779,6 +1781,9 @@ struct history_text {
             std::ostringstream os;
             os << v;
             detail::append_json_string(out, os.str());
+        } else if constexpr (has_codec<T>) {
+            // A save loads in a build by another compiler, whose type names differ: the value, not its type.
+            detail::append_json_string(out, coflow::encode(v));
         } else {
             detail::append_json_string(out, "<" + std::string(detail::type_name<T>()) + ">");
         }
