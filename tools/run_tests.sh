@@ -2,6 +2,17 @@
 # run_tests.sh: coflow's one test command. Checks the single header is fresh, then configures, builds and runs
 # ctest with g++ and clang++ (Debug, warnings as errors), plus an ASan/UBSan clang++ build when
 # COFLOW_SANITIZE_RUN=1 (default: 1 when CI=true, else 0). Build trees: build/g++, build/clang++, build/asan.
+#
+# Which tree checks what. Checks that only compile (COFLOW_COMPILER_TESTS) prove something about the source,
+# not about a run, so one tree runs them; everything that runs runs in every tree:
+#   every tree (g++, clang++, asan): the Catch2 tests, the nortti/noexcept/error-handler checks, the exports
+#       check, the single-header test program, the examples and README programs, the bench smoke test
+#       (clang++ and asan also: the ICF check, where ld.lld links); warnings are errors everywhere
+#   g++ only: headers compiled alone (with and without exceptions/RTTI), compile-fail cases, each example
+#       compiled against the single header alone, the consumer projects (add_subdirectory, FetchContent,
+#       find_package)
+#   g++ tree, after the builds: the leak test under valgrind; build/fuzz: the fuzzer, for COFLOW_FUZZ_SECONDS
+#   before any build: the single header is fresh
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -46,11 +57,13 @@ check_single_header() {
     done_stages+=("single-header $((SECONDS - stage_t0))s")
 }
 
+# test_compiler <c++> <cmake args...>
 test_compiler() {
     local cxx="$1"
+    shift
     stage="${cxx}"
     stage_t0=$SECONDS
-    build_and_test "build/${cxx}" -DCMAKE_CXX_COMPILER="${cxx}"
+    build_and_test "build/${cxx}" -DCMAKE_CXX_COMPILER="${cxx}" "$@"
     done_stages+=("${cxx} $((SECONDS - stage_t0))s")
 }
 
@@ -124,9 +137,8 @@ test_fuzz() {
 # ==== end of reliability stages ===========================================================================
 
 check_single_header
-for cxx in g++ clang++; do
-    test_compiler "${cxx}"
-done
+test_compiler g++ -DCOFLOW_COMPILER_TESTS=ON
+test_compiler clang++ -DCOFLOW_COMPILER_TESTS=OFF  # compile-only checks: in the g++ tree
 if [[ "${COFLOW_SANITIZE_RUN}" == "1" ]]; then
     test_sanitized
 else
