@@ -8,9 +8,9 @@
 #   every tree (g++, clang++, asan): the Catch2 tests, the nortti/noexcept/error-handler checks, the exports
 #       check, the single-header test program, the examples and README programs, the bench smoke test
 #       (clang++ and asan also: the ICF check, where ld.lld links); warnings are errors everywhere
-#   g++ only: headers compiled alone (with and without exceptions/RTTI), compile-fail cases, each example
-#       compiled against the single header alone, the consumer projects (add_subdirectory, FetchContent,
-#       find_package)
+#   g++ only: headers compiled alone (with and without exceptions/RTTI), compile-fail cases, the consumer
+#       projects (add_subdirectory, FetchContent, find_package); its examples are built against the single
+#       header alone (COFLOW_EXAMPLES_SINGLE_HEADER), the other trees' against include/
 #   g++ tree, after the builds: the leak test under valgrind; build/fuzz: the fuzzer, for COFLOW_FUZZ_SECONDS
 #   before any build: the single header is fresh
 set -euo pipefail
@@ -73,7 +73,7 @@ test_sanitized() {
     ASAN_OPTIONS="${ASAN_OPTIONS:-detect_stack_use_after_return=1:strict_init_order=1}" \
     UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1}" \
         build_and_test build/asan -DCMAKE_CXX_COMPILER=clang++ -DCOFLOW_SANITIZE=address,undefined \
-        -DCOFLOW_COMPILER_TESTS=OFF
+        -DCOFLOW_COMPILER_TESTS=OFF -DCOFLOW_EXAMPLES_SINGLE_HEADER=OFF
     done_stages+=("asan $((SECONDS - stage_t0))s")
 }
 
@@ -137,8 +137,8 @@ test_fuzz() {
 # ==== end of reliability stages ===========================================================================
 
 check_single_header
-test_compiler g++ -DCOFLOW_COMPILER_TESTS=ON
-test_compiler clang++ -DCOFLOW_COMPILER_TESTS=OFF  # compile-only checks: in the g++ tree
+test_compiler g++ -DCOFLOW_COMPILER_TESTS=ON -DCOFLOW_EXAMPLES_SINGLE_HEADER=ON
+test_compiler clang++ -DCOFLOW_COMPILER_TESTS=OFF -DCOFLOW_EXAMPLES_SINGLE_HEADER=OFF  # compile-only: g++ tree
 if [[ "${COFLOW_SANITIZE_RUN}" == "1" ]]; then
     test_sanitized
 else
