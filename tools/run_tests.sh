@@ -4,15 +4,18 @@
 # COFLOW_SANITIZE_RUN=1 (default: 1 when CI=true, else 0). Build trees: build/g++, build/clang++, build/asan.
 #
 # Which tree checks what. Checks that only compile (COFLOW_COMPILER_TESTS) prove something about the source,
-# not about a run, so one tree runs them; everything that runs runs in every tree:
+# not about a run, so one tree runs them. The example programs (examples/, README.md's complete programs,
+# COFLOW_BUILD_EXAMPLES) and the bench smoke test are built once per compiler: by g++, and by clang++ in the
+# sanitizer tree, which runs them with ASan+UBSan. Warnings are errors in every tree.
 #   every tree (g++, clang++, asan): the Catch2 tests, the nortti/noexcept/error-handler checks, the exports
-#       check, the single-header test program, the examples and README programs, the bench smoke test
-#       (clang++ and asan also: the ICF check, where ld.lld links); warnings are errors everywhere
+#       check, the single-header test program; clang++ and asan also the ICF check (where ld.lld links)
+#   g++ and asan: the examples (stdout compared) and README programs, the bench smoke test (-O2)
 #   g++ only: headers compiled alone (with and without exceptions/RTTI), compile-fail cases, the consumer
 #       projects (add_subdirectory, FetchContent, find_package); its examples are built against the single
-#       header alone (COFLOW_EXAMPLES_SINGLE_HEADER), the other trees' against include/
+#       header alone (COFLOW_EXAMPLES_SINGLE_HEADER), the sanitizer tree's against include/
 #   g++ tree, after the builds: the leak test under valgrind; build/fuzz: the fuzzer, for COFLOW_FUZZ_SECONDS
 #   before any build: the single header is fresh
+# Without the sanitizer tree (COFLOW_SANITIZE_RUN=0) the clang++ tree builds and runs those programs itself.
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -73,7 +76,8 @@ test_sanitized() {
     ASAN_OPTIONS="${ASAN_OPTIONS:-detect_stack_use_after_return=1:strict_init_order=1}" \
     UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1}" \
         build_and_test build/asan -DCMAKE_CXX_COMPILER=clang++ -DCOFLOW_SANITIZE=address,undefined \
-        -DCOFLOW_COMPILER_TESTS=OFF -DCOFLOW_EXAMPLES_SINGLE_HEADER=OFF
+        -DCOFLOW_COMPILER_TESTS=OFF -DCOFLOW_BUILD_EXAMPLES=ON -DCOFLOW_EXAMPLES_SINGLE_HEADER=OFF \
+        -DCOFLOW_BUILD_BENCH=ON
     done_stages+=("asan $((SECONDS - stage_t0))s")
 }
 
@@ -137,8 +141,12 @@ test_fuzz() {
 # ==== end of reliability stages ===========================================================================
 
 check_single_header
-test_compiler g++ -DCOFLOW_COMPILER_TESTS=ON -DCOFLOW_EXAMPLES_SINGLE_HEADER=ON
-test_compiler clang++ -DCOFLOW_COMPILER_TESTS=OFF -DCOFLOW_EXAMPLES_SINGLE_HEADER=OFF  # compile-only: g++ tree
+test_compiler g++ -DCOFLOW_COMPILER_TESTS=ON -DCOFLOW_BUILD_EXAMPLES=ON -DCOFLOW_EXAMPLES_SINGLE_HEADER=ON \
+    -DCOFLOW_BUILD_BENCH=ON
+# The examples, README programs and bench: with clang++ in the sanitizer tree when it runs (top of this file).
+clang_programs="$([[ "${COFLOW_SANITIZE_RUN}" == "1" ]] && echo OFF || echo ON)"
+test_compiler clang++ -DCOFLOW_COMPILER_TESTS=OFF -DCOFLOW_BUILD_EXAMPLES="${clang_programs}" \
+    -DCOFLOW_EXAMPLES_SINGLE_HEADER=OFF -DCOFLOW_BUILD_BENCH="${clang_programs}"
 if [[ "${COFLOW_SANITIZE_RUN}" == "1" ]]; then
     test_sanitized
 else
