@@ -22,6 +22,9 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 JOBS="${COFLOW_JOBS:-2}"
 COFLOW_SANITIZE_RUN="${COFLOW_SANITIZE_RUN:-$([[ "${CI:-}" == "true" ]] && echo 1 || echo 0)}"
+# Debug info of the three build trees. CI only needs line tables (valgrind's and the sanitizers' stack
+# traces), and -g1 compiles about 10% faster than -g; locally the trees keep full debug info for a debugger.
+COFLOW_DEBUG_FLAGS="${COFLOW_DEBUG_FLAGS:-$([[ "${CI:-}" == "true" ]] && echo -g1 || echo -g)}"
 
 stage="start"
 stage_t0=$SECONDS  # each stage prints its seconds when it passes
@@ -45,7 +48,8 @@ build_and_test() {
         generator=(-G Ninja)
     fi
     echo "== ${stage}: configure ${dir}"
-    cmake -S . -B "${dir}" "${generator[@]}" -DCMAKE_BUILD_TYPE=Debug -DCOFLOW_WERROR=ON "$@"
+    cmake -S . -B "${dir}" "${generator[@]}" -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS_DEBUG="${COFLOW_DEBUG_FLAGS}" \
+        -DCOFLOW_WERROR=ON "$@"
     echo "== ${stage}: build ${dir}"
     cmake --build "${dir}" -j "${JOBS}"
     echo "== ${stage}: test ${dir}"
