@@ -15,6 +15,8 @@
 #       header alone (COFLOW_EXAMPLES_SINGLE_HEADER), the sanitizer tree's against include/
 #   g++ tree, after the builds: the leak test under valgrind; build/fuzz: the fuzzer, for COFLOW_FUZZ_SECONDS
 #   before any build: the single header is fresh
+# The clang++ trees share one precompiled Catch2 + coflow.hpp among the unit tests (COFLOW_TEST_PCH); the g++
+# tree compiles each test file alone, which also proves each includes what it uses.
 # Without the sanitizer tree (COFLOW_SANITIZE_RUN=0) the clang++ tree builds and runs those programs itself.
 set -euo pipefail
 
@@ -81,7 +83,7 @@ test_sanitized() {
     UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1}" \
         build_and_test build/asan -DCMAKE_CXX_COMPILER=clang++ -DCOFLOW_SANITIZE=address,undefined \
         -DCOFLOW_COMPILER_TESTS=OFF -DCOFLOW_BUILD_EXAMPLES=ON -DCOFLOW_EXAMPLES_SINGLE_HEADER=OFF \
-        -DCOFLOW_BUILD_BENCH=ON
+        -DCOFLOW_BUILD_BENCH=ON -DCOFLOW_TEST_PCH=ON
     done_stages+=("asan $((SECONDS - stage_t0))s")
 }
 
@@ -146,11 +148,11 @@ test_fuzz() {
 
 check_single_header
 test_compiler g++ -DCOFLOW_COMPILER_TESTS=ON -DCOFLOW_BUILD_EXAMPLES=ON -DCOFLOW_EXAMPLES_SINGLE_HEADER=ON \
-    -DCOFLOW_BUILD_BENCH=ON
+    -DCOFLOW_BUILD_BENCH=ON -DCOFLOW_TEST_PCH=OFF
 # The examples, README programs and bench: with clang++ in the sanitizer tree when it runs (top of this file).
 clang_programs="$([[ "${COFLOW_SANITIZE_RUN}" == "1" ]] && echo OFF || echo ON)"
 test_compiler clang++ -DCOFLOW_COMPILER_TESTS=OFF -DCOFLOW_BUILD_EXAMPLES="${clang_programs}" \
-    -DCOFLOW_EXAMPLES_SINGLE_HEADER=OFF -DCOFLOW_BUILD_BENCH="${clang_programs}"
+    -DCOFLOW_EXAMPLES_SINGLE_HEADER=OFF -DCOFLOW_BUILD_BENCH="${clang_programs}" -DCOFLOW_TEST_PCH=ON
 if [[ "${COFLOW_SANITIZE_RUN}" == "1" ]]; then
     test_sanitized
 else
