@@ -10,7 +10,8 @@
 #   every tree (g++, clang++, asan): the Catch2 tests, the nortti/noexcept/error-handler checks, the exports
 #       check, the single-header test program; clang++ and asan also the ICF check (where ld.lld links)
 #   g++ and asan: the examples (stdout compared) and README programs, the bench smoke test (-O2)
-#   g++ only: headers compiled alone (with and without exceptions/RTTI), compile-fail cases, the consumer
+#   g++ only: headers compiled alone (and coflow.hpp and the adapters without exceptions/RTTI; every tree's
+#       noexcept_check compiles coflow.hpp so too), compile-fail cases, the consumer
 #       projects (add_subdirectory, FetchContent, find_package); its examples are built against the single
 #       header alone (COFLOW_EXAMPLES_SINGLE_HEADER), the sanitizer tree's against include/
 #   g++ tree, after the builds: the leak test under valgrind; build/fuzz: the fuzzer, for COFLOW_FUZZ_SECONDS
