@@ -3,12 +3,32 @@
 # ctest with g++ and clang++ (Debug, warnings as errors), plus an ASan/UBSan clang++ build when
 # COFLOW_SANITIZE_RUN=1 (default: 1 when CI=true, else 0), and the realtime executor's hand-off tests under TSan.
 # Build trees: build/g++, build/clang++, build/asan, build/tsan.
+#
+# Which tree checks what. Checks that only compile (COFLOW_COMPILER_TESTS) prove something about the source,
+# not about a run, so one tree runs them. The example programs (examples/, README.md's complete programs,
+# COFLOW_BUILD_EXAMPLES) and the bench smoke test are built once per compiler: by g++, and by clang++ in the
+# sanitizer tree, which runs them with ASan+UBSan. Warnings are errors in every tree.
+#   every tree (g++, clang++, asan): the Catch2 tests, the nortti/noexcept/error-handler checks, the exports
+#       check, the single-header test program; clang++ and asan also the ICF check (where ld.lld links)
+#   g++ and asan: the examples (stdout compared) and README programs, the bench smoke test (-O2)
+#   g++ only: headers compiled alone (and coflow.hpp and the adapters without exceptions/RTTI; every tree's
+#       noexcept_check compiles coflow.hpp so too), compile-fail cases, the consumer
+#       projects (add_subdirectory, FetchContent, find_package); its examples are built against the single
+#       header alone (COFLOW_EXAMPLES_SINGLE_HEADER), the sanitizer tree's against include/
+#   g++ tree, after the builds: the leak test under valgrind; build/fuzz: the fuzzer, for COFLOW_FUZZ_SECONDS
+#   before any build: the single header is fresh
+# The clang++ trees share one precompiled Catch2 + coflow.hpp among the unit tests (COFLOW_TEST_PCH); the g++
+# tree compiles each test file alone, which also proves each includes what it uses.
+# Without the sanitizer tree (COFLOW_SANITIZE_RUN=0) the clang++ tree builds and runs those programs itself.
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 JOBS="${COFLOW_JOBS:-2}"
 COFLOW_SANITIZE_RUN="${COFLOW_SANITIZE_RUN:-$([[ "${CI:-}" == "true" ]] && echo 1 || echo 0)}"
+# Debug info of the three build trees. CI only needs line tables (valgrind's and the sanitizers' stack
+# traces), and -g1 compiles about 10% faster than -g; locally the trees keep full debug info for a debugger.
+COFLOW_DEBUG_FLAGS="${COFLOW_DEBUG_FLAGS:-$([[ "${CI:-}" == "true" ]] && echo -g1 || echo -g)}"
 
 stage="start"
 stage_t0=$SECONDS  # each stage prints its seconds when it passes
@@ -32,7 +52,8 @@ build_and_test() {
         generator=(-G Ninja)
     fi
     echo "== ${stage}: configure ${dir}"
-    cmake -S . -B "${dir}" "${generator[@]}" -DCMAKE_BUILD_TYPE=Debug -DCOFLOW_WERROR=ON "$@"
+    cmake -S . -B "${dir}" "${generator[@]}" -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS_DEBUG="${COFLOW_DEBUG_FLAGS}" \
+        -DCOFLOW_WERROR=ON "$@"
     echo "== ${stage}: build ${dir}"
     cmake --build "${dir}" -j "${JOBS}"
     echo "== ${stage}: test ${dir}"
@@ -47,11 +68,13 @@ check_single_header() {
     done_stages+=("single-header $((SECONDS - stage_t0))s")
 }
 
+# test_compiler <c++> <cmake args...>
 test_compiler() {
     local cxx="$1"
+    shift
     stage="${cxx}"
     stage_t0=$SECONDS
-    build_and_test "build/${cxx}" -DCMAKE_CXX_COMPILER="${cxx}"
+    build_and_test "build/${cxx}" -DCMAKE_CXX_COMPILER="${cxx}" "$@"
     done_stages+=("${cxx} $((SECONDS - stage_t0))s")
 }
 
@@ -61,7 +84,8 @@ test_sanitized() {
     ASAN_OPTIONS="${ASAN_OPTIONS:-detect_stack_use_after_return=1:strict_init_order=1}" \
     UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1}" \
         build_and_test build/asan -DCMAKE_CXX_COMPILER=clang++ -DCOFLOW_SANITIZE=address,undefined \
-        -DCOFLOW_COMPILER_TESTS=OFF
+        -DCOFLOW_COMPILER_TESTS=OFF -DCOFLOW_BUILD_EXAMPLES=ON -DCOFLOW_EXAMPLES_SINGLE_HEADER=OFF \
+        -DCOFLOW_BUILD_BENCH=ON -DCOFLOW_TEST_PCH=ON
     done_stages+=("asan $((SECONDS - stage_t0))s")
 }
 
@@ -164,9 +188,12 @@ fuzz_one() {
 # ==== end of reliability stages ===========================================================================
 
 check_single_header
-for cxx in g++ clang++; do
-    test_compiler "${cxx}"
-done
+test_compiler g++ -DCOFLOW_COMPILER_TESTS=ON -DCOFLOW_BUILD_EXAMPLES=ON -DCOFLOW_EXAMPLES_SINGLE_HEADER=ON \
+    -DCOFLOW_BUILD_BENCH=ON -DCOFLOW_TEST_PCH=OFF
+# The examples, README programs and bench: with clang++ in the sanitizer tree when it runs (top of this file).
+clang_programs="$([[ "${COFLOW_SANITIZE_RUN}" == "1" ]] && echo OFF || echo ON)"
+test_compiler clang++ -DCOFLOW_COMPILER_TESTS=OFF -DCOFLOW_BUILD_EXAMPLES="${clang_programs}" \
+    -DCOFLOW_EXAMPLES_SINGLE_HEADER=OFF -DCOFLOW_BUILD_BENCH="${clang_programs}" -DCOFLOW_TEST_PCH=ON
 if [[ "${COFLOW_SANITIZE_RUN}" == "1" ]]; then
     test_sanitized
 else
