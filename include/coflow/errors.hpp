@@ -46,6 +46,7 @@ enum class errc {
     update_limit_exceeded,
     update_unfinished,
     wrong_thread,
+    journal_failed,
 };
 
 [[nodiscard]] constexpr std::string_view to_string(errc c) noexcept {
@@ -76,6 +77,7 @@ enum class errc {
         case errc::update_limit_exceeded: return "update_limit_exceeded";
         case errc::update_unfinished: return "update_unfinished";
         case errc::wrong_thread: return "wrong_thread";
+        case errc::journal_failed: return "journal_failed";
     }
     return "unknown";
 }
@@ -381,6 +383,14 @@ class invalid_history : public error {
 public:
     invalid_history(std::string_view id, const std::string& what)
         : error(errc::invalid_history, "history of workflow " + detail::quoted(id) + ": " + what) {}
+};
+
+/// A journal's file could not be opened, written, synced or replaced (journal.hpp). The message names the
+/// file and the system's reason. The input whose call raised it was accepted in memory but may not be on disk.
+class journal_error : public error {
+public:
+    journal_error(std::string_view path, std::string_view what)
+        : error(errc::journal_failed, "journal '" + std::string(path) + "': " + std::string(what)) {}
 };
 
 /// Saved text is damaged: truncated, corrupted, hand-edited or hostile. `position()` is the byte where reading

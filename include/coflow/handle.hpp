@@ -55,6 +55,7 @@ public:
         auto erased = detail::erase_args(values, std::index_sequence_for<As...>{});
         eng_->signal_by_name(instance(), name,
                              detail::erased_args{erased.data(), erased.size(), &detail::take_pack<detail::by_name_t<As>...>});
+        eng_->input_returned();
     }
 
     /// Runs query `name` now and returns its answer as R (which must be the handler's return type).
@@ -145,10 +146,16 @@ public:
     /// body may catch it to clean up. Only the first request counts. Throws workflow_closed if closed.
     /// Built without exceptions, the run (its open children first) closes as cancelled instead: at once,
     /// or when its current step ends if its own code asked.
-    void cancel() const { eng_->cancel(instance()); }
+    void cancel() const {
+        eng_->cancel(instance());
+        eng_->input_returned();
+    }
 
     /// Ends the run now: none of its code runs again; result() throws workflow_terminated(reason).
-    void terminate(std::string reason = "terminated by client") const { eng_->terminate(instance(), std::move(reason)); }
+    void terminate(std::string reason = "terminated by client") const {
+        eng_->terminate(instance(), std::move(reason));
+        eng_->input_returned();
+    }
 
 protected:
     /// The latest run of the id: cached by slot (the fast path, inlined), looked up by id when stale.
@@ -209,6 +216,7 @@ public:
         if (!detail::send_typed_signal<T>(in, target, std::forward<As>(args)...))
             detail::raise(
                 unknown_signal(in.id, in.type.name, "<member not registered as a signal>", in.type.signal_names()));
+        eng_->input_returned();
     }
 
     /// Runs the registered query `fn` (a const member function) with `args` and returns its answer.

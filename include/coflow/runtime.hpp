@@ -142,7 +142,9 @@ public:
     bool forget(std::string_view id) {
         eng_.check_thread("runtime::forget was called");
         eng_.check_no_replay_escape("forget a workflow");
-        return eng_.forget(id);
+        const bool forgotten = eng_.forget(id);
+        eng_.input_returned();
+        return forgotten;
     }
 
     /// Number of workflow ids known (running or closed and kept).
@@ -197,6 +199,7 @@ private:
                 if (existing->type.self != detail::type_id_of<T>())
                     detail::raise(workflow_type_mismatch(id, T::definition.name, existing->type.name));
                 eng_.signal_by_name(*existing, opts.start_signal, opts.start_signal_args.view());
+                eng_.input_returned();
                 return workflow_handle<T>(eng_, take_id(), *existing);
             }
             const detail::workflow_type& type = detail::workflow_type_of<T>();
@@ -211,11 +214,13 @@ private:
             detail::instance_base& in = detail::start_run<T>(eng_, id, std::forward<A>(args)...);
             eng_.start_timeouts(in, opts.execution_timeout, opts.run_timeout);
             eng_.signal_by_name(in, opts.start_signal, opts.start_signal_args.view());
+            eng_.input_returned();
             return workflow_handle<T>(eng_, take_id(), in);
         }
         eng_.check_start(id, opts.id_reuse);
         detail::instance_base& in = detail::start_run<T>(eng_, id, std::forward<A>(args)...);
         eng_.start_timeouts(in, opts.execution_timeout, opts.run_timeout);
+        eng_.input_returned();
         return workflow_handle<T>(eng_, take_id(), in);
     }
 

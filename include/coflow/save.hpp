@@ -40,6 +40,7 @@ namespace detail {
 //          continued run key, continued, execution timeout, run timeout, execution deadline,
 //          update ids made, timers' arming order, timeout's arming order, events)
 //     event (kind, time, name, args, self-sent, in a handler, start index, input, error)   ... per event
+//     ready (activations posted, [each run's place in the ready queue, 0: none])   only between steps
 //     end
 //
 // An input is n, or o(values...): the values of the pack replay feeds. The save names no C++ type: a load
@@ -62,13 +63,14 @@ struct saved_run {
     // so that timers due at the same time fire in the same order after a load.
     std::vector<std::uint64_t> timer_seqs;
     std::uint64_t timeout_seq = 0;
+    std::uint64_t ready_seq = 0;        // with work ready to run: the order it was posted in (engine::finish_load)
     std::size_t position = 0;           // of its run line
     history hist;
 };
 
 struct saved_runtime {
     std::int64_t clock_ns = 0;
-    std::uint64_t rng = 0, generated_ids = 0, timer_seq = 0;
+    std::uint64_t rng = 0, generated_ids = 0, timer_seq = 0, ready_counter = 0;
     std::vector<saved_run> runs;
 };
 
@@ -170,41 +172,70 @@ inline std::vector<std::uint64_t> timer_seqs(engine& eng, const instance_base& r
     return seqs;
 }
 
-inline std::string save_text(engine& eng) {
+using runtime_tuple = std::tuple<std::int64_t, std::uint64_t, std::uint64_t, std::uint64_t, std::uint64_t>;
+using run_tuple = std::tuple<std::string, std::string, std::string, std::uint64_t, std::uint64_t, std::string,
+                             std::int64_t, std::string, std::uint64_t, std::uint64_t, bool, std::int64_t,
+                             std::int64_t, std::int64_t, std::uint64_t, std::vector<std::uint64_t>, std::uint64_t,
+                             std::uint64_t>;
+
+/// Refuses to save or journal a run that is running its code, or (unless `between_steps`) has work ready.
+inline void check_savable(const instance_base& in, bool between_steps) {
+    if (in.active || current_query)
+        detail::raise(invalid_operation("save: workflow '" + in.id + "' is running its code; save between steps"));
+    if (!between_steps && in.scheduled && in.running())
+        detail::raise(invalid_operation("save: workflow '" + in.id +
+                                        "' has work ready to run; run the executor until it is idle, then save"));
+}
+
+/// The run line's tuple: the run, its links and timers, and how many events its history holds.
+inline void write_run(writer& w, engine& eng, const instance_base& in) {
+    const history& h = *in.hist;
+    const instance_base::extras* x = in.x.get();
+    w.write(run_tuple(h.workflow_type, in.id, h.run_id, in.run_key, h.seed, std::string(to_string(in.status)),
+                      in.start_time.time_since_epoch().count(), x ? x->parent_id : std::string(),
+                      x ? x->first_run_key : 0, x ? x->continued_run_key : 0, x && x->continued,
+                      h.execution_timeout_ns, h.run_timeout_ns, h.execution_deadline_ns,
+                      x && x->updates ? x->updates->made_ids : 0, timer_seqs(eng, in),
+                      x && x->timeout_armed ? x->timeout_seq : 0, static_cast<std::uint64_t>(h.events.size())));
+}
+
+/// The runtime's own state: clock, random state, generated ids, timer order, and `count`.
+inline void write_runtime(writer& w, engine& eng, std::uint64_t count) {
+    w.write(runtime_tuple(eng.exec().now().time_since_epoch().count(), eng.rng_state(), eng.generated_ids(),
+                          eng.timers().next_seq(), count));
+}
+
+/// The save of every run a reload needs. With `between_steps` (a journal's snapshot), runs may have work
+/// ready, and the save keeps the order it was posted in.
+inline std::string save_text(engine& eng, bool between_steps = false) {
     if (!eng.recording())
         detail::raise(invalid_operation(
             "save needs the runs' histories: construct the runtime with runtime_options::record_history = true"));
     std::vector<instance_base*> runs;
     eng.for_each_recorded_run([&](instance_base& in) {
-        if (in.active || current_query)
-            detail::raise(invalid_operation("save: workflow '" + in.id + "' is running its code; save between steps"));
-        if (in.scheduled && in.running())
-            detail::raise(invalid_operation("save: workflow '" + in.id +
-                                            "' has work ready to run; run the executor until it is idle, then save"));
+        check_savable(in, between_steps);
         runs.push_back(&in);
     });
     std::string out(save_header);
     out += "\nruntime ";
     writer w(out);
-    w.write(std::tuple<std::int64_t, std::uint64_t, std::uint64_t, std::uint64_t, std::uint64_t>(
-        eng.exec().now().time_since_epoch().count(), eng.rng_state(), eng.generated_ids(), eng.timers().next_seq(),
-        static_cast<std::uint64_t>(runs.size())));
+    write_runtime(w, eng, static_cast<std::uint64_t>(runs.size()));
+    bool ready = false;
     for (const instance_base* in : runs) {
-        const history& h = *in->hist;
-        const instance_base::extras* x = in->x.get();
         out += "\nrun ";
-        w.write(std::tuple<std::string, std::string, std::string, std::uint64_t, std::uint64_t, std::string,
-                           std::int64_t, std::string, std::uint64_t, std::uint64_t, bool, std::int64_t, std::int64_t,
-                           std::int64_t, std::uint64_t, std::vector<std::uint64_t>, std::uint64_t, std::uint64_t>(
-            h.workflow_type, in->id, h.run_id, in->run_key, h.seed, std::string(to_string(in->status)),
-            in->start_time.time_since_epoch().count(), x ? x->parent_id : std::string(), x ? x->first_run_key : 0,
-            x ? x->continued_run_key : 0, x && x->continued, h.execution_timeout_ns, h.run_timeout_ns,
-            h.execution_deadline_ns, x && x->updates ? x->updates->made_ids : 0, timer_seqs(eng, *in),
-            x && x->timeout_armed ? x->timeout_seq : 0, static_cast<std::uint64_t>(h.events.size())));
+        write_run(w, eng, *in);
+        const history& h = *in->hist;
         for (std::size_t k = 0; k < h.events.size(); ++k) {
             out += "\nevent ";
             write_event(w, *in, h.events[k], k);
         }
+        ready = ready || (in->scheduled && in->running());
+    }
+    if (ready) {
+        std::vector<std::uint64_t> places;
+        for (const instance_base* in : runs) places.push_back(in->scheduled && in->running() ? in->x->ready_seq : 0);
+        out += "\nready ";
+        w.write(std::tuple<std::uint64_t, std::vector<std::uint64_t>>(eng.ready_counter(), places));
     }
     out += "\nend\n";
     return out;
@@ -222,6 +253,12 @@ public:
         if (line.size() <= tag.size() || line.compare(0, tag.size(), tag) != 0 || line[tag.size()] != ' ')
             detail::raise(invalid_save(start, "expected a '" + std::string(tag) + "' line, found " + shown(line)));
         return reader(line.substr(tag.size() + 1), start + tag.size() + 1);
+    }
+
+    /// Whether the next line carries `tag`.
+    [[nodiscard]] bool next_is(std::string_view tag) const noexcept {
+        const std::string_view rest = text_.substr(pos_);
+        return rest.size() > tag.size() && rest.compare(0, tag.size(), tag) == 0 && rest[tag.size()] == ' ';
     }
 
     /// The next line, which must be exactly `line`.
@@ -323,51 +360,67 @@ inline void read_event(reader& r, const workflow_type& type, const std::vector<c
     if (!r.at_end()) r.fail("the end of the event");
 }
 
-inline saved_runtime parse_save(std::string_view text, const std::vector<const workflow_type*>& types) {
+/// Reads a run line's tuple into `run` (see write_run); returns the number of events it announces.
+inline std::uint64_t read_run(reader& r, saved_run& run, const std::vector<const workflow_type*>& types) {
+    std::uint64_t events = 0;
+    std::string status;
+    std::tie(run.type, run.hist.workflow_id, run.hist.run_id, run.run_key, run.hist.seed, status, std::ignore,
+             run.parent_id, run.first_run_key, run.continued_run_key, run.continued, run.hist.execution_timeout_ns,
+             run.hist.run_timeout_ns, run.hist.execution_deadline_ns, run.update_ids_made, run.timer_seqs,
+             run.timeout_seq, events) = r.read<run_tuple>();
+    if (!status_named(status, run.status))
+        detail::raise(invalid_save(run.position, "workflow '" + run.hist.workflow_id + "': unknown status '" +
+                                                     status + "'"));
+    run.hist.workflow_type = run.type;
+    if (!type_named(types, run.type))
+        detail::raise(invalid_operation("load: workflow '" + run.hist.workflow_id + "' is of workflow type '" +
+                                        run.type + "', which was not given to load"));
+    return events;
+}
+
+inline void check_run_shape(const saved_run& run) {
+    guarded([&] { check_shape(run.hist); },
+            [&](std::exception_ptr why) {
+                detail::raise(
+                    invalid_save(run.position, "workflow '" + run.hist.workflow_id + "': " + describe_exception(why)));
+            });
+}
+
+/// Reads a save. With `end`, the save may be followed by more (a journal's records): `*end` is where it ends.
+inline saved_runtime parse_save(std::string_view text, const std::vector<const workflow_type*>& types,
+                                std::size_t* end = nullptr) {
     save_lines lines(text);
     lines.expect(save_header);
     saved_runtime doc;
     reader head = lines.next("runtime");
     std::uint64_t count = 0;
-    std::tie(doc.clock_ns, doc.rng, doc.generated_ids, doc.timer_seq, count) =
-        head.read<std::tuple<std::int64_t, std::uint64_t, std::uint64_t, std::uint64_t, std::uint64_t>>();
+    std::tie(doc.clock_ns, doc.rng, doc.generated_ids, doc.timer_seq, count) = head.read<runtime_tuple>();
     if (!head.at_end()) head.fail("the end of the runtime line");
     for (std::uint64_t n = 0; n < count; ++n) {
         saved_run run;
         run.position = lines.position();
         reader r = lines.next("run");
-        std::uint64_t events = 0;
-        std::string status;
-        std::tie(run.type, run.hist.workflow_id, run.hist.run_id, run.run_key, run.hist.seed, status,
-                 std::ignore, run.parent_id, run.first_run_key, run.continued_run_key, run.continued,
-                 run.hist.execution_timeout_ns, run.hist.run_timeout_ns, run.hist.execution_deadline_ns,
-                 run.update_ids_made, run.timer_seqs, run.timeout_seq, events) =
-            r.read<std::tuple<std::string, std::string, std::string, std::uint64_t, std::uint64_t, std::string,
-                              std::int64_t, std::string, std::uint64_t, std::uint64_t, bool, std::int64_t,
-                              std::int64_t, std::int64_t, std::uint64_t, std::vector<std::uint64_t>,
-                              std::uint64_t, std::uint64_t>>();
+        const std::uint64_t events = read_run(r, run, types);
         if (!r.at_end()) r.fail("the end of the run line");
-        if (!status_named(status, run.status))
-            detail::raise(invalid_save(run.position, "workflow '" + run.hist.workflow_id + "': unknown status '" +
-                                                         status + "'"));
-        run.hist.workflow_type = run.type;
         const workflow_type* type = type_named(types, run.type);
-        if (!type)
-            detail::raise(invalid_operation("load: workflow '" + run.hist.workflow_id + "' is of workflow type '" +
-                                            run.type + "', which was not given to load"));
         for (std::uint64_t k = 0; k < events; ++k) {  // no reserve: a hostile count buys nothing
             reader e = lines.next("event");
             read_event(e, *type, types, run.hist.events);
         }
-        guarded([&] { check_shape(run.hist); },
-                [&](std::exception_ptr why) {
-                    detail::raise(invalid_save(run.position, "workflow '" + run.hist.workflow_id +
-                                                                 "': " + describe_exception(why)));
-                });
+        check_run_shape(run);
         doc.runs.push_back(std::move(run));
     }
+    if (lines.next_is("ready")) {
+        reader r = lines.next("ready");
+        std::vector<std::uint64_t> places;
+        std::tie(doc.ready_counter, places) = r.read<std::tuple<std::uint64_t, std::vector<std::uint64_t>>>();
+        if (!r.at_end()) r.fail("the end of the ready line");
+        if (places.size() != doc.runs.size()) r.fail("a place in the ready queue for each run");
+        for (std::size_t k = 0; k < places.size(); ++k) doc.runs[k].ready_seq = places[k];
+    }
     lines.expect("end");
-    lines.finish();
+    if (end) *end = lines.position();
+    else lines.finish();
     return doc;
 }
 
@@ -412,6 +465,7 @@ inline void replay_run(engine& eng, replay_executor& ex, replay_check& check, co
                                                      " timers, the loaded run waits on " + std::to_string(waiting)));
     for (std::size_t k = 0; k < slots.size(); ++k) eng.timers().set_seq(slots[k], run.timer_seqs[k]);
     x.timeout_seq = run.timeout_seq;
+    x.ready_seq = run.ready_seq;
     if (in.status != run.status)
         detail::raise(nondeterminism_error("the run replays to status " + std::string(to_string(in.status)) +
                                            ", the save holds " + std::string(to_string(run.status))));
@@ -471,7 +525,7 @@ inline void load_runs(engine& eng, const saved_runtime& doc, const std::vector<c
         });
         for (const std::string& id : stand_ins) eng.forget(id);
     }
-    eng.finish_load(live, doc.rng, doc.generated_ids, doc.timer_seq);
+    eng.finish_load(live, doc.rng, doc.generated_ids, doc.timer_seq, doc.ready_counter);
 }
 
 template <class Def>

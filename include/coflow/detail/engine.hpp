@@ -321,6 +321,11 @@ public:
         std::uint64_t timeout_seq = 0;  // the order it was armed in, among timers (timer_table::seq)
         bool timeout_armed = false;
         std::shared_ptr<update_book> updates;  // made by the run's first update (update.hpp)
+        // With histories: where the run is in engine::histories(), and its place in the ready queue (the order
+        // its activation was posted in), which a load or a journal's recovery posts again in the same order.
+        std::uint64_t ready_seq = 0;
+        std::uint32_t hist_index = 0;
+        bool journal_dirty = false;  // changed since the journal's last commit (journal.hpp)
         timeout_kind timeout_by = timeout_kind::run;  // the timeout due first; once timed out, the one that passed
 
         [[nodiscard]] duration timeout_length() const noexcept {
@@ -502,12 +507,18 @@ public:
             by_id_.occupy(entry, id_hash, inst.release());
         } else {
             std::unique_ptr<instance_base> old(std::exchange(entry.run, inst.release()));
+            if (sink_ && old->hist) mark_dirty(*old);  // the journal drops the run it replaces
             retire(*old);
         }
         if (h) {
             histories_.push_back(h);
             in.hist = h.get();
-            in.more().hist_owner = std::move(h);
+            in.x->hist_owner = std::move(h);
+            in.x->hist_index = static_cast<std::uint32_t>(histories_.size() - 1);
+            if (in.scheduled) {
+                in.x->ready_seq = ++ready_counter_;  // posted above, before it had a history
+                if (sink_) mark_dirty(in);
+            }
         }
         return in;
     }
@@ -520,6 +531,7 @@ public:
         if (current_query == entry.run) [[unlikely]]
             detail::raise(invalid_operation("workflow '" + entry.run->id + "' cannot be forgotten from its own query"));
         std::unique_ptr<instance_base> run(entry.run);
+        if (sink_ && run->hist) mark_dirty(*run);  // the journal drops it
         retire(*run);
         by_id_.erase(entry);
         return true;
@@ -537,6 +549,10 @@ public:
     [[gnu::noinline]] void post_activation(instance_base& in) {
         ex_->post(activate_work{link_ref(link_), in.slot, in.gen});
         in.scheduled = true;
+        if (in.hist) [[unlikely]] {
+            in.x->ready_seq = ++ready_counter_;
+            if (sink_) mark_dirty(in);
+        }
     }
 
     /// Accepts a signal for `in`: checks it may take one, then queues it in order and schedules its
@@ -617,10 +633,32 @@ public:
 
     [[nodiscard]] const std::vector<std::shared_ptr<const history>>& histories() const noexcept { return histories_; }
 
-    replay_check* check_ = nullptr;  // set by replay() only (replay_check.hpp)
+    replay_check* check_ = nullptr;  // set by replay() and load (replay_check.hpp)
     const instance_base* self_sender_ = nullptr;  // a run whose outgoing request to itself is being taken
 
     // ---- saving and loading (engine_load.hpp) --------------------------------------------------
+
+    /// A journal (journal.hpp), told of the points where it may commit. Set only while recording histories.
+    struct journal_sink {
+        virtual void input_returned() = 0;  // a client call accepted an input and is about to return
+        virtual void work_done() = 0;       // an activation ended: the engine is between steps
+    protected:
+        ~journal_sink() = default;
+    };
+    journal_sink* sink_ = nullptr;
+    /// Runs whose history or place in the ready queue changed since the journal's last commit, by hist_index.
+    std::vector<std::uint32_t> dirty_;
+    void mark_dirty(instance_base& in) {
+        if (in.x->journal_dirty) return;
+        in.x->journal_dirty = true;
+        dirty_.push_back(in.x->hist_index);
+    }
+    /// A client call accepted an input (start, signal, cancel, terminate, update, forget) and returns next.
+    void input_returned() {
+        if (sink_) [[unlikely]]
+            sink_->input_returned();
+    }
+    [[nodiscard]] std::uint64_t ready_counter() const noexcept { return ready_counter_; }
 
     /// Loading: replays on `ex` until finish_load().
     void begin_load(executor& ex) noexcept { ex_ = &ex; }
@@ -630,7 +668,8 @@ public:
     /// Loading is done: every open run's pending work (activations, timers, timeouts) is posted to `live`,
     /// timers by due time, then in the order they were armed (timer_table::seq, as the save recorded it).
     /// The engine's draws, generated ids and timer order go on from `rng`, `generated_ids`, `timer_seq`.
-    void finish_load(executor& live, std::uint64_t rng, std::uint64_t generated_ids, std::uint64_t timer_seq);
+    void finish_load(executor& live, std::uint64_t rng, std::uint64_t generated_ids, std::uint64_t timer_seq,
+                     std::uint64_t ready_counter);
     [[nodiscard]] std::uint64_t rng_state() const noexcept { return rng_.state(); }
     [[nodiscard]] timer_table& timers() noexcept { return timers_; }
     [[nodiscard]] std::uint64_t generated_ids() const noexcept { return generated_ids_; }
@@ -913,6 +952,12 @@ private:
         if (!in) return;
         check_thread("the executor ran the workflow's work", in->id);
         in->scheduled = false;
+        if (sink_) [[unlikely]] {
+            if (in->hist) mark_dirty(*in);
+            if (in->running() && !in->stand_in) run(*in);
+            sink_->work_done();
+            return;
+        }
         if (in->running() && !in->stand_in) run(*in);
     }
 
@@ -1130,6 +1175,7 @@ private:
     engine_link* link_;
     splitmix64 rng_;
     std::uint64_t generated_ids_ = 0;
+    std::uint64_t ready_counter_ = 0;  // activations posted for runs with histories (extras::ready_seq)
     std::vector<instance_slot> slots_;
     std::vector<std::uint32_t> free_slots_;
     timer_table timers_;

@@ -17,6 +17,8 @@ inline void engine::record(instance_base& in, event_kind k, std::string name, st
         check_->compare(e, in.hist->events.size());
     }
     in.hist->events.push_back(std::move(e));
+    if (sink_) [[unlikely]]
+        mark_dirty(in);
 }
 
 [[gnu::noinline]] inline void engine::record_wait_started(waiter& w) {

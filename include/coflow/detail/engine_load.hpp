@@ -26,11 +26,12 @@ inline void engine::take_stand_in_place(instance_base& stand_in, instance_base& 
 }
 
 inline void engine::finish_load(executor& live, std::uint64_t rng, std::uint64_t generated_ids,
-                                std::uint64_t timer_seq) {
+                                std::uint64_t timer_seq, std::uint64_t ready_counter) {
     ex_ = &live;
     rng_ = splitmix64(rng);
     generated_ids_ = generated_ids;
     timers_.set_next_seq(timer_seq);
+    ready_counter_ = ready_counter;
     // Everything the replays left in their executor was dropped with it: post it again here, timers by
     // due time and then in the order the runs that never stopped armed them (load_runs restored it).
     struct due_work {
@@ -41,14 +42,20 @@ inline void engine::finish_load(executor& live, std::uint64_t rng, std::uint64_t
     };
     std::vector<due_work> timers;
     timers_.for_each_posted([&](std::uint32_t s, time_point due) { timers.push_back({due, timers_.seq(s), nullptr, s}); });
+    // Runs with work ready go back in the order their activations were posted (a journal recovers runs
+    // between steps, in the middle of an executor's run).
+    std::vector<instance_base*> ready;
     for_each_recorded_run([&](instance_base& in) {
         if (in.scheduled) {
             in.scheduled = false;
-            if (in.running()) schedule(in);
+            if (in.running()) ready.push_back(&in);
         }
         if (in.running() && in.x && in.x->timeout_due != time_point::max())
             timers.push_back({in.x->timeout_due, in.x->timeout_seq, &in, 0});
     });
+    std::stable_sort(ready.begin(), ready.end(),
+                     [](const instance_base* a, const instance_base* b) { return a->x->ready_seq < b->x->ready_seq; });
+    for (instance_base* in : ready) schedule(*in);
     std::sort(timers.begin(), timers.end(),
               [](const due_work& a, const due_work& b) { return std::tie(a.due, a.seq) < std::tie(b.due, b.seq); });
     for (const due_work& t : timers) {

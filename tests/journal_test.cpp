@@ -1,0 +1,228 @@
+// The crash-safe journal (journal.hpp): recovery where the runs stood, torn tails, damage, compaction,
+// sync policies and errors. The kill -9 test is journal_crash_test.cpp.
+#include <coflow/coflow.hpp>
+
+#include <cstdint>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "coflow_catch.hpp"
+#include "journal_workload.hpp"
+
+namespace jw = journal_workload;
+using i64 = std::int64_t;
+
+namespace {
+
+std::string temp_path(const std::string& name) {
+    return (std::filesystem::temp_directory_path() / ("coflow_journal_test_" + name)).string();
+}
+
+std::string read_all(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    std::stringstream s;
+    s << in.rdbuf();
+    return s.str();
+}
+
+void write_all(const std::string& path, const std::string& text) {
+    std::ofstream out(path, std::ios::binary | std::ios::trunc);
+    out << text;
+}
+
+/// The workload run start to end without a journal.
+std::string uninterrupted(const std::vector<jw::op>& ops) {
+    coflow::deterministic_executor ex;
+    coflow::runtime rt(ex, {.record_history = true});
+    jw::start_tally(rt);
+    for (int k = 0; k < static_cast<int>(ops.size()); ++k) jw::apply(rt, ex, ops, k);
+    ex.run_until_idle();
+    return jw::outcome(rt, ops);
+}
+
+/// Recovers from `path` in a fresh runtime and finishes the workload from where the journal got to.
+/// Returns the outcome; `done` is how many ops the journal held.
+std::string recover_and_finish(const std::string& path, const std::vector<jw::op>& ops, int& done) {
+    coflow::deterministic_executor ex;
+    coflow::runtime rt(ex, {.record_history = true});
+    coflow::journal journal(rt, path, {.sync = coflow::sync_policy::flush}, jw::ledger::definition,
+                            jw::summer::definition, jw::tally::definition);
+    if (journal.recovered_runs() == 0) jw::start_tally(rt);
+    int k = jw::progress(rt) + 1;
+    if (k < static_cast<int>(ops.size()) && jw::reached(rt, ops, k)) {  // in, but the tally's signal is not
+        rt.get_workflow_handle_for<jw::tally>("tally").signal(&jw::tally::done, i64{k});
+        ++k;
+    }
+    done = k;
+    for (; k < static_cast<int>(ops.size()); ++k) jw::apply(rt, ex, ops, k);
+    ex.run_until_idle();
+    return jw::outcome(rt, ops);
+}
+
+}  // namespace
+
+TEST_CASE("issue 15: a journal recovers every run where it stood, and the rest of the program ends the same",
+          "[journal][regression]") {
+    for (std::uint64_t seed = 1; seed <= 12; ++seed) {
+        CAPTURE(seed);
+        const std::vector<jw::op> ops = jw::make_ops(seed, 70);
+        const std::string expected = uninterrupted(ops);
+        const std::string path = temp_path("recover_" + std::to_string(seed));
+        std::filesystem::remove(path);
+        std::vector<std::string> images;  // the file after each op: what a crash then would leave
+        {
+            coflow::deterministic_executor ex;
+            coflow::runtime rt(ex, {.record_history = true});
+            coflow::journal journal(rt, path, {.sync = coflow::sync_policy::flush, .compact_min_bytes = 2048},
+                                    jw::ledger::definition, jw::summer::definition, jw::tally::definition);
+            jw::start_tally(rt);
+            for (int k = 0; k < static_cast<int>(ops.size()); ++k) {
+                jw::apply(rt, ex, ops, k);
+                images.push_back(read_all(path));
+            }
+            ex.run_until_idle();
+            CHECK(jw::outcome(rt, ops) == expected);  // journaling changes nothing
+            CHECK(journal.compactions() > 1);
+        }
+        for (std::size_t k = 0; k < images.size(); k += 1 + seed % 3) {
+            CAPTURE(k);
+            write_all(path, images[k]);
+            int done = 0;
+            CHECK(recover_and_finish(path, ops, done) == expected);
+            CHECK(done == static_cast<int>(k) + 1);  // flush: every op whose call returned is in
+        }
+        std::filesystem::remove(path);
+    }
+}
+
+TEST_CASE("issue 15: a journal cut anywhere after its snapshot recovers every complete group",
+          "[journal][regression]") {
+    const std::vector<jw::op> ops = jw::make_ops(7, 40);
+    const std::string expected = uninterrupted(ops);
+    const std::string path = temp_path("torn");
+    std::filesystem::remove(path);
+    std::string full;
+    std::size_t snapshot = 0;
+    {
+        coflow::deterministic_executor ex;
+        coflow::runtime rt(ex, {.record_history = true});
+        coflow::journal journal(rt, path, {.sync = coflow::sync_policy::flush}, jw::ledger::definition,
+                                jw::summer::definition, jw::tally::definition);
+        snapshot = journal.snapshot_bytes();
+        jw::start_tally(rt);
+        for (int k = 0; k < static_cast<int>(ops.size()); ++k) jw::apply(rt, ex, ops, k);
+        CHECK(journal.compactions() == 1);  // the file is one snapshot and its records
+        full = read_all(path);
+    }
+    int last_done = 0;
+    for (std::size_t cut = snapshot; cut <= full.size(); cut += 7) {
+        CAPTURE(cut);
+        write_all(path, full.substr(0, cut));
+        int done = 0;
+        REQUIRE(recover_and_finish(path, ops, done) == expected);
+        CHECK(done >= last_done);  // a longer prefix holds at least as much
+        last_done = done;
+    }
+    std::filesystem::remove(path);
+}
+
+TEST_CASE("issue 15: damage inside a journal's committed records is an invalid_save naming the byte",
+          "[journal][regression]") {
+    const std::vector<jw::op> ops = jw::make_ops(3, 30);
+    const std::string path = temp_path("damaged");
+    std::filesystem::remove(path);
+    std::size_t snapshot = 0;
+    {
+        coflow::deterministic_executor ex;
+        coflow::runtime rt(ex, {.record_history = true});
+        coflow::journal journal(rt, path, {}, jw::ledger::definition, jw::summer::definition, jw::tally::definition);
+        snapshot = journal.snapshot_bytes();
+        jw::start_tally(rt);
+        for (int k = 0; k < static_cast<int>(ops.size()); ++k) jw::apply(rt, ex, ops, k);
+    }
+    std::string text = read_all(path);
+    const std::size_t record = text.find("\ne ", snapshot) + 1;
+    REQUIRE(record > snapshot);
+    text[record] = 'q';
+    write_all(path, text);
+    coflow::deterministic_executor ex;
+    coflow::runtime rt(ex, {.record_history = true});
+    try {
+        coflow::journal journal(rt, path, {}, jw::ledger::definition, jw::summer::definition, jw::tally::definition);
+        FAIL("a damaged journal was recovered");
+    } catch (const coflow::invalid_save& e) {
+        CHECK(e.position() == record);
+        CHECK_THAT(e.what(), Catch::Matchers::Contains("journal record"));
+    }
+    std::filesystem::remove(path);
+}
+
+TEST_CASE("issue 15: a journal with sync policy none writes when its group fills or on commit",
+          "[journal][regression]") {
+    const std::string path = temp_path("none");
+    std::filesystem::remove(path);
+    coflow::deterministic_executor ex;
+    coflow::runtime rt(ex, {.record_history = true});
+    coflow::journal journal(rt, path, {.sync = coflow::sync_policy::none}, jw::ledger::definition,
+                            jw::summer::definition, jw::tally::definition);
+    auto h = rt.start_workflow(&jw::ledger::run, i64{0}, i64{0}, {.id = "L"});
+    const std::size_t commits = journal.commits();
+    h.signal(&jw::ledger::add, i64{1});
+    CHECK(journal.commits() == commits);  // buffered
+    journal.commit();
+    CHECK(journal.commits() == commits + 1);
+    {
+        coflow::deterministic_executor ex2;
+        coflow::runtime rt2(ex2, {.record_history = true});
+        write_all(path + ".copy", read_all(path));
+        coflow::journal copy(rt2, path + ".copy", {}, jw::ledger::definition, jw::summer::definition,
+                             jw::tally::definition);
+        CHECK(copy.recovered_runs() == 1);
+        ex2.run_until_idle();
+        CHECK(rt2.get_workflow_handle_for<jw::ledger>("L").query(&jw::ledger::log) == "1,");
+    }
+    for (int k = 0; k < 1100; ++k) h.signal(&jw::ledger::add, i64{k});
+    CHECK(journal.commits() == commits + 2);  // 1,024 inputs make a group
+    std::filesystem::remove(path + ".copy");
+    std::filesystem::remove(path + ".copy.tmp");
+}
+
+TEST_CASE("issue 15: a journal refuses a runtime without histories, a runtime with runs, and a file it cannot write",
+          "[journal][regression]") {
+    const std::string path = temp_path("errors");
+    std::filesystem::remove(path);
+    {
+        coflow::deterministic_executor ex;
+        coflow::runtime rt(ex);
+        CHECK_THROWS_AS(coflow::journal(rt, path, {}, jw::ledger::definition), coflow::invalid_operation);
+    }
+    {
+        coflow::deterministic_executor ex;
+        coflow::runtime rt(ex, {.record_history = true});
+        coflow::journal journal(rt, path, {}, jw::ledger::definition);
+        (void)rt.start_workflow(&jw::ledger::run, i64{0}, i64{0}, {.id = "L"});
+        CHECK_THROWS_AS(coflow::journal(rt, path, {}, jw::ledger::definition), coflow::invalid_operation);
+    }
+    {
+        coflow::deterministic_executor ex;
+        coflow::runtime rt(ex, {.record_history = true});
+        (void)rt.start_workflow(&jw::ledger::run, i64{0}, i64{0}, {.id = "other"});
+        CHECK_THROWS_AS(coflow::journal(rt, path, {}, jw::ledger::definition), coflow::invalid_operation);
+    }
+    {
+        coflow::deterministic_executor ex;
+        coflow::runtime rt(ex, {.record_history = true});
+        try {
+            coflow::journal journal(rt, temp_path("no_such_dir") + "/x/journal", {}, jw::ledger::definition);
+            FAIL("a journal in a missing directory was opened");
+        } catch (const coflow::journal_error& e) {
+            CHECK(e.code() == coflow::errc::journal_failed);
+            CHECK_THAT(e.what(), Catch::Matchers::Contains("no_such_dir"));
+        }
+    }
+    std::filesystem::remove(path);
+}
