@@ -433,6 +433,24 @@ int main() {
                  snoozer::definition, turns::definition, adjuster::definition);
     expect(coflow::save(loaded) == whole && ex2.now() == ex.now(), "a loaded runtime saves the same text");
 
+    // A journal of the loaded runtime, and a runtime recovered from it, which saves the same text.
+    const std::string path = "coflow_noexcept_check.journal";
+    std::remove(path.c_str());
+    {
+        coflow::journal journal(loaded, path, {.sync = coflow::sync_policy::flush}, counter::definition);
+        journal.commit();
+    }
+    coflow::deterministic_executor ex3;
+    coflow::runtime recovered{ex3, coflow::runtime_options{.record_history = true}};
+    {
+        coflow::journal journal(recovered, path, {}, counter::definition, worker::definition, parent::definition,
+                                holder::definition, quitter::definition, abandoner::definition, ledger::definition,
+                                payer::definition, snoozer::definition, turns::definition, adjuster::definition);
+        expect(journal.recovered_runs() > 0, "a journal recovers its runs");
+    }
+    expect(coflow::save(recovered) == whole, "a runtime recovered from a journal saves the same text");
+    std::remove(path.c_str());
+
     std::printf("%d failed\n", failures);
     return failures == 0 ? 0 : 1;
 }
