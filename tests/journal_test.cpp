@@ -226,3 +226,51 @@ TEST_CASE("issue 15: a journal refuses a runtime without histories, a runtime wi
     }
     std::filesystem::remove(path);
 }
+
+namespace {
+
+class catch_all {
+public:
+    coflow::workflow<int> run() {
+        co_await coflow::wait_condition([this] { return seen_ > 1; });
+        co_return seen_;
+    }
+    void on_any(std::string, coflow::raw_args) { ++seen_; }
+    [[nodiscard]] int seen() const { return seen_; }
+    static constexpr auto definition = coflow::define<catch_all>("catch_all")
+                                           .run(&catch_all::run)
+                                           .dynamic_signal(&catch_all::on_any)
+                                           .query("seen", &catch_all::seen);
+
+private:
+    int seen_ = 0;
+};
+
+}  // namespace
+
+TEST_CASE("issue 15: an input a journal cannot write fails its call, and the file keeps what came before",
+          "[journal][regression]") {
+    const std::string path = temp_path("unwritable_input");
+    std::filesystem::remove(path);
+    {
+        coflow::deterministic_executor ex;
+        coflow::runtime rt(ex, {.record_history = true});
+        coflow::journal journal(rt, path, {}, catch_all::definition);
+        auto h = rt.start_workflow(&catch_all::run, {.id = "c"});
+        ex.run_until_idle();
+        try {
+            h.signal("anything", 1);  // a dynamic handler's argument types: a load could not know them
+            FAIL("the journal wrote a dynamic handler's input");
+        } catch (const coflow::invalid_operation& e) {
+            CHECK_THAT(e.what(), Catch::Matchers::Contains("dynamic handler"));
+        }
+        CHECK_THROWS_AS(journal.commit(), coflow::invalid_operation);  // still there: every commit says so
+    }
+    coflow::deterministic_executor ex;
+    coflow::runtime rt(ex, {.record_history = true});
+    coflow::journal journal(rt, path, {}, catch_all::definition);
+    CHECK(journal.recovered_runs() == 1);  // as it was before the signal
+    ex.run_until_idle();
+    CHECK(rt.get_workflow_handle_for<catch_all>("c").query(&catch_all::seen) == 0);
+    std::filesystem::remove(path);
+}

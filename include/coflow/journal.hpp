@@ -222,6 +222,7 @@ public:
 
     /// Rewrites the file as one save of the runtime's runs (at a commit point), replacing it atomically.
     void compact() {
+        broken_ = true;  // until the new file is in place
         if (file_) {
             std::fclose(file_);
             file_ = nullptr;
@@ -239,6 +240,7 @@ public:
         if (!file_) fail("cannot open for appending");
         snapshot_bytes_ = snapshot.size();
         appended_bytes_ = 0;
+        broken_ = false;
         ++compactions_;
         // The snapshot's runs, in its order, are the journal's runs 0, 1, ...
         ordinal_.assign(eng_.histories().size(), 0);
@@ -280,61 +282,76 @@ private:
     }
 
     // Writes the records of every changed run and a commit line; compacts when the records have grown.
+    // All or nothing: what it staged takes effect once the group is written, so that a group that could not
+    // be made (a value without a codec) or written is made again, whole, by the next commit.
     void write_group() {
         since_commit_ = 0;
         auto& dirty = eng_.dirty_;
         if (dirty.empty()) return;
+        if (broken_ || !file_) {  // a write failed part-way: the file's tail is not whole, so it is rewritten instead
+            compact();
+            return;
+        }
         std::sort(dirty.begin(), dirty.end());  // start order: a parent before the children it started
         const auto& histories = eng_.histories();
         if (ordinal_.size() < histories.size()) ordinal_.resize(histories.size(), 0);
         buf_.clear();
+        staged_.clear();
         writer w(buf_);
+        std::size_t runs = written_.size();
         for (const std::uint32_t index : dirty) {
             const history& h = *histories[index];
             detail::instance_base* in = eng_.find(h.workflow_id);
-            const bool open = in && in->hist == &h;
-            std::uint32_t& ord = ordinal_[index];
-            if (!open) {
+            std::uint32_t ord = ordinal_[index];
+            if (!in || in->hist != &h) {  // forgotten, or replaced by a new run under its id
                 if (ord != 0) {
                     buf_ += "x ";
                     w.write(static_cast<std::uint64_t>(ord - 1));
                     buf_ += '\n';
                 }
-                ord = 0;
+                staged_.push_back({index, 0, 0, nullptr});
                 continue;
             }
-            in->x->journal_dirty = false;
             detail::check_savable(*in, true);
-            if (ord == 0) {
-                written_.push_back(0);
-                ord = static_cast<std::uint32_t>(written_.size());
-            }
+            const std::size_t from = ord == 0 ? 0 : written_[ord - 1];
+            if (ord == 0) ord = static_cast<std::uint32_t>(++runs);
             buf_ += "r ";
             w.write(static_cast<std::uint64_t>(ord - 1));
             detail::write_run(w, eng_, *in);
             w.write(in->scheduled && in->running() ? in->x->ready_seq : std::uint64_t{0});
             buf_ += '\n';
-            std::size_t& done = written_[ord - 1];
-            for (; done < h.events.size(); ++done) {
+            for (std::size_t k = from; k < h.events.size(); ++k) {
                 buf_ += "e ";
                 w.write(static_cast<std::uint64_t>(ord - 1));
-                detail::write_event(w, *in, h.events[done], done);
+                detail::write_event(w, *in, h.events[k], k);
                 buf_ += '\n';
             }
+            staged_.push_back({index, ord, h.events.size(), in});
         }
-        dirty.clear();
         buf_ += "c ";
         detail::write_runtime(w, eng_, eng_.ready_counter());
         buf_ += '\n';
-        if (std::fwrite(buf_.data(), 1, buf_.size(), file_) != buf_.size()) fail("cannot append");
+        if (std::fwrite(buf_.data(), 1, buf_.size(), file_) != buf_.size()) {
+            broken_ = true;
+            fail("cannot append");
+        }
+        written_.resize(runs, 0);
+        for (const staged& st : staged_) {
+            ordinal_[st.index] = st.ord;
+            if (st.ord != 0) written_[st.ord - 1] = st.written;
+            if (st.run) st.run->x->journal_dirty = false;
+        }
+        dirty.clear();
         appended_bytes_ += buf_.size();
         ++commits_;
         if (appended_bytes_ > std::max(opts_.compact_min_bytes, opts_.compact_ratio * snapshot_bytes_)) compact();
     }
 
     void flush(bool to_disk) {
-        if (std::fflush(file_) != 0) fail("cannot write");
-        if (to_disk && !sync(file_)) fail("cannot sync to the disk");
+        if (std::fflush(file_) != 0 || (to_disk && !sync(file_))) {
+            broken_ = true;
+            fail(to_disk ? "cannot write and sync to the disk" : "cannot write");
+        }
     }
 
     static bool sync([[maybe_unused]] std::FILE* f) {
@@ -383,7 +400,14 @@ private:
     std::string buf_;
     std::vector<std::uint32_t> ordinal_;  // by engine::histories() index: the journal's run ordinal + 1, 0 if none
     std::vector<std::size_t> written_;    // by ordinal: events written
+    struct staged {
+        std::uint32_t index, ord;  // ord 0: the run is dropped
+        std::size_t written;
+        detail::instance_base* run;
+    };
+    std::vector<staged> staged_;
     std::size_t since_commit_ = 0;
+    bool broken_ = false;  // a write failed: the next commit rewrites the file
     std::size_t snapshot_bytes_ = 0, appended_bytes_ = 0, commits_ = 0, compactions_ = 0, recovered_ = 0;
 };
 
