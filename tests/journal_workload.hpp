@@ -73,7 +73,8 @@ private:
         i64 value;
     };
     void apply(i64 v) {
-        hash_ = hash_ * 1000003 + v;  // the order of handling matters
+        // The order of handling matters (unsigned: it wraps).
+        hash_ = static_cast<i64>(static_cast<std::uint64_t>(hash_) * 1000003u + static_cast<std::uint64_t>(v));
         ++count_;
         log_ += std::to_string(v) + ",";
     }
