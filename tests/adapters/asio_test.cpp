@@ -440,11 +440,12 @@ TEST_CASE("issue 15: a save made on the virtual clock loads onto asio_executor a
     asio::io_context io;
     coflow::asio_executor ex(io);
     coflow::runtime rt(ex, {.record_history = true});
+    // The clock shows the save's time from when load restores it, before the runs replay.
+    const auto t0 = std::chrono::steady_clock::now();
     coflow::load(rt, saved, kettle::definition);
     CHECK(ex.now() >= coflow::time_point(10ms));
     CHECK(ex.timer_count() == 1);
-    const auto t0 = std::chrono::steady_clock::now();
     REQUIRE(run_dry(io));
-    CHECK(std::chrono::steady_clock::now() - t0 >= 19ms);  // the 20 ms left, in real time
+    CHECK(std::chrono::steady_clock::now() - t0 >= 20ms);  // the 20 ms left, in real time
     CHECK(rt.get_workflow_handle_for<kettle>("k").result() >= 30ms);
 }
