@@ -178,15 +178,16 @@ public:
         *out_ += 's';
         *out_ += std::to_string(bytes.size());
         *out_ += ':';
-        for (char c : bytes) {
-            const auto u = static_cast<unsigned char>(c);
-            if (detail::plain_byte(u)) {
-                *out_ += c;
-            } else {
-                *out_ += '%';
-                *out_ += hex[u >> 4];
-                *out_ += hex[u & 0xF];
-            }
+        // Runs of plain bytes are appended whole: most strings (ids, names) are nothing else.
+        for (std::size_t i = 0; i < bytes.size();) {
+            std::size_t plain = i;
+            while (plain < bytes.size() && detail::plain_byte(static_cast<unsigned char>(bytes[plain]))) ++plain;
+            out_->append(bytes.data() + i, plain - i);
+            if (plain == bytes.size()) break;
+            const auto u = static_cast<unsigned char>(bytes[plain]);
+            const char escaped[3] = {'%', hex[u >> 4], hex[u & 0xF]};
+            out_->append(escaped, 3);
+            i = plain + 1;
         }
     }
 
@@ -380,6 +381,16 @@ public:
         std::string out;
         out.reserve(count);
         for (std::size_t i = 0; i < count; ++i) {
+            // Runs of plain bytes are taken whole: most strings (ids, names) are nothing else.
+            std::size_t plain = pos_;
+            const std::size_t limit = pos_ + std::min(count - i, text_.size() - pos_);
+            while (plain < limit && detail::plain_byte(byte(plain))) ++plain;
+            if (plain > pos_) {
+                out.append(text_.data() + pos_, plain - pos_);
+                i += plain - pos_ - 1;
+                pos_ = plain;
+                continue;
+            }
             const int c = peek();
             if (c == '%') {
                 const int hi = hex_digit(pos_ + 1), lo = hex_digit(pos_ + 2);
@@ -389,9 +400,6 @@ public:
                 }
                 out += static_cast<char>(hi * 16 + lo);
                 pos_ += 3;
-            } else if (c >= 0 && detail::plain_byte(static_cast<unsigned char>(c))) {
-                out += static_cast<char>(c);
-                ++pos_;
             } else {
                 fail("byte " + std::to_string(i + 1) + " of a string of " + std::to_string(count) +
                      " (a printable byte or %XX)");
