@@ -158,10 +158,12 @@ inline void write_event(writer& w, const instance_base& run, const history_event
 /// The arming order (timer_table::seq) of the timers `run` waits on, in that order; with `slots`, their slots.
 inline std::vector<std::uint64_t> timer_seqs(engine& eng, const instance_base& run,
                                              std::vector<std::uint32_t>* slots = nullptr) {
+    // Between steps every timer of the run belongs to one of its suspended waits: its own, not all the
+    // runtime's timers (a journal asks this of each run it writes).
     std::vector<std::pair<std::uint64_t, std::uint32_t>> found;
-    eng.timers().for_each_posted([&](std::uint32_t s, time_point) {
-        const waiter* w = eng.timers().waiter_of(s);
-        if (w && w->inst == &run) found.emplace_back(eng.timers().seq(s), s);
+    const_cast<instance_base&>(run).suspended.for_each([&](const waiter& w) {
+        if (w.timer != no_timer && eng.timers().waiter_of(w.timer) == &w)
+            found.emplace_back(eng.timers().seq(w.timer), w.timer);
     });
     std::sort(found.begin(), found.end());
     std::vector<std::uint64_t> seqs;
