@@ -2,7 +2,8 @@
 // kinds of input (the first byte tells them apart):
 //
 // - A save, taken as it is: any bytes, seeded with real saves (fuzz/corpus_load/, written by
-//   make_load_corpus.cpp). It is loaded into a fresh runtime. Only coflow::error may come out.
+//   make_load_corpus.cpp). It is loaded into a fresh runtime, and recovered into another as a journal's
+//   file (journal.hpp: a save followed by records). Only coflow::error may come out.
 // - A program (first byte 0x01): client operations (starts, signals of every argument type, updates,
 //   cancels, terminations, time) on a runtime; at its save point the runtime is saved and loaded into a
 //   second one, and every later operation goes to both. Both must go on alike: the same outcomes, query
@@ -102,8 +103,32 @@ void check_saves_again(coflow::runtime& rt) {
     if (third != again) finding("a save loaded and saved again gives other text", again + "=====\n" + third);
 }
 
+// The same for a journal: what a recovered runtime's snapshot holds (work may be ready in it) recovers again
+// to the same snapshot.
+void check_recovers_again(coflow::runtime& rt) {
+    std::string again;
+    if (outcome([&] { again = coflow::detail::save_text(rt.engine_internals(), true); }) != "ok") return;
+    coflow::deterministic_executor ex2;
+    coflow::runtime rt2(ex2, load_fuzz::recording());
+    if (const std::string why = outcome([&] { load_fuzz::recover(rt2, again); }); why != "ok")
+        finding(("a journal's snapshot made after a recovery does not recover: " + why).c_str(), again);
+    std::string third;
+    if (const std::string why = outcome([&] { third = coflow::detail::save_text(rt2.engine_internals(), true); });
+        why != "ok")
+        finding(("a recovered runtime cannot make a snapshot: " + why).c_str(), again);
+    if (third != again) finding("a snapshot recovered and made again gives other text", again + "=====\n" + third);
+}
+
 // Loads `text` into a fresh runtime; if it loads, checks it as the file comment says.
 void check_load(std::string_view text) {
+    {  // the same bytes as a journal's file: a save, then records (what a save ends with is one)
+        coflow::deterministic_executor ex;
+        coflow::runtime rt(ex, load_fuzz::recording());
+        if (outcome([&] { load_fuzz::recover(rt, text); }) == "ok") {
+            (void)observe(rt);
+            check_recovers_again(rt);
+        }
+    }
     coflow::deterministic_executor ex;
     coflow::runtime rt(ex, load_fuzz::recording());
     if (outcome([&] { load_fuzz::load(rt, text); }) != "ok") return;

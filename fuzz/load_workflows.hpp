@@ -60,7 +60,10 @@ public:
                 const i64 ms = kids_.front();
                 kids_.erase(kids_.begin());
                 const std::string id = "h" + std::to_string(++children_) + "-" + coflow::info().id;
-                total_ = wrap_add(total_, co_await coflow::execute_child_workflow(&helper::run, ms, {.id = id}));
+                // Awaited first, then added: as arguments of one call, which is evaluated first is unspecified (g++
+                // and clang++ differ), and total_ changes while the child runs.
+                const i64 result = co_await coflow::execute_child_workflow(&helper::run, ms, {.id = id});
+                total_ = wrap_add(total_, result);
                 note("c;");
             }
             while (!pokes_.empty()) {
@@ -153,6 +156,13 @@ public:
 /// Loads `text` into `rt` with both workflow types.
 inline void load(coflow::runtime& rt, std::string_view text) {
     coflow::load(rt, text, keeper::definition, helper::definition);
+}
+
+/// Recovers `text` as a journal's file would be (journal.hpp): a save, then records, cut anywhere.
+inline void recover(coflow::runtime& rt, std::string_view text) {
+    const std::vector<const coflow::detail::workflow_type*> types{
+        &coflow::detail::workflow_type_of<keeper>(), &coflow::detail::workflow_type_of<helper>()};
+    coflow::detail::load_runs(rt.engine_internals(), coflow::detail::parse_journal(text, types), types);
 }
 
 inline coflow::runtime_options recording() {

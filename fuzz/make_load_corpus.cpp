@@ -2,13 +2,14 @@
 // programs in load_workflows.hpp, each checked to load and to save again the same text, and a few programs
 // in fuzz_load's own input format (first byte 0x01; see read_op in fuzz_load.cpp).
 //
-//   make_load_corpus <dir>           writes <dir>/<seed name> for each seed
+//   make_load_corpus <dir>           writes <dir>/<seed name> (a save) and <seed name>.journal for each seed
 //   make_load_corpus --check <dir>   fails (exit 1) when a file in <dir> differs from what it would write
 //
 // Build: the CMake target coflow_make_load_corpus (with COFLOW_BUILD_FUZZ=ON), or
 //   g++ -std=c++20 -I include fuzz/make_load_corpus.cpp -o make_load_corpus
 #include <cstdint>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <iterator>
 #include <string>
@@ -86,19 +87,36 @@ int main(int argc, char** argv) {
             ++failures;
         }
 
-        const std::string path = dir + "/" + s.name;
-        if (check) {
-            if (read_file(path) != text) {
-                std::fprintf(stderr, "make_load_corpus: %s is stale: run make_load_corpus %s\n", path.c_str(),
-                             dir.c_str());
-                ++failures;
-            }
-        } else {
-            std::ofstream out(path, std::ios::binary);
-            out << text;
-            if (!out) {
-                std::fprintf(stderr, "make_load_corpus: cannot write %s\n", path.c_str());
-                ++failures;
+        // The same program journaled from its start (journal.hpp): a seed whose records follow a save.
+        const std::string journal_path =
+            (std::filesystem::temp_directory_path() / ("coflow_corpus_" + std::string(s.name))).string();
+        std::filesystem::remove(journal_path);
+        {
+            coflow::deterministic_executor ex3;
+            coflow::runtime rt3(ex3, load_fuzz::recording());
+            coflow::journal journal(rt3, journal_path, {.sync = coflow::sync_policy::flush},
+                                    load_fuzz::keeper::definition, load_fuzz::helper::definition);
+            s.program(ex3, rt3);
+            ex3.advance(std::chrono::seconds(0));
+        }
+        const std::string journal_text = read_file(journal_path);
+        std::filesystem::remove(journal_path);
+
+        for (const auto& [path, content] : {std::pair{dir + "/" + s.name, text},
+                                            std::pair{dir + "/" + s.name + ".journal", journal_text}}) {
+            if (check) {
+                if (read_file(path) != content) {
+                    std::fprintf(stderr, "make_load_corpus: %s is stale: run make_load_corpus %s\n", path.c_str(),
+                                 dir.c_str());
+                    ++failures;
+                }
+            } else {
+                std::ofstream out(path, std::ios::binary);
+                out << content;
+                if (!out) {
+                    std::fprintf(stderr, "make_load_corpus: cannot write %s\n", path.c_str());
+                    ++failures;
+                }
             }
         }
     }
