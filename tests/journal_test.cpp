@@ -47,11 +47,13 @@ std::string uninterrupted(const std::vector<jw::op>& ops) {
 
 /// Recovers from `path` in a fresh runtime and finishes the workload from where the journal got to.
 /// Returns the outcome; `done` is how many ops the journal held.
-std::string recover_and_finish(const std::string& path, const std::vector<jw::op>& ops, int& done) {
+std::string recover_and_finish(const std::string& path, const std::vector<jw::op>& ops, int& done,
+                               std::string* recovered = nullptr) {
     coflow::deterministic_executor ex;
     coflow::runtime rt(ex, {.record_history = true});
     coflow::journal journal(rt, path, {.sync = coflow::sync_policy::flush}, jw::ledger::definition,
                             jw::summer::definition, jw::tally::definition);
+    if (recovered) *recovered = coflow::detail::save_text(rt.engine_internals(), true);
     if (journal.recovered_runs() == 0) jw::start_tally(rt);
     int k = jw::progress(rt) + 1;
     if (k < static_cast<int>(ops.size()) && jw::reached(rt, ops, k)) {  // in, but the tally's signal is not
@@ -75,6 +77,7 @@ TEST_CASE("issue 15: a journal recovers every run where it stood, and the rest o
         const std::string path = temp_path("recover_" + std::to_string(seed));
         std::filesystem::remove(path);
         std::vector<std::string> images;  // the file after each op: what a crash then would leave
+        std::vector<std::string> states;  // and the runtime then, as a snapshot (work may be ready)
         {
             coflow::deterministic_executor ex;
             coflow::runtime rt(ex, {.record_history = true});
@@ -84,6 +87,7 @@ TEST_CASE("issue 15: a journal recovers every run where it stood, and the rest o
             for (int k = 0; k < static_cast<int>(ops.size()); ++k) {
                 jw::apply(rt, ex, ops, k);
                 images.push_back(read_all(path));
+                states.push_back(coflow::detail::save_text(rt.engine_internals(), true));
             }
             ex.run_until_idle();
             CHECK(jw::outcome(rt, ops) == expected);  // journaling changes nothing
@@ -93,8 +97,10 @@ TEST_CASE("issue 15: a journal recovers every run where it stood, and the rest o
             CAPTURE(k);
             write_all(path, images[k]);
             int done = 0;
-            CHECK(recover_and_finish(path, ops, done) == expected);
+            std::string recovered;
+            CHECK(recover_and_finish(path, ops, done, &recovered) == expected);
             CHECK(done == static_cast<int>(k) + 1);  // flush: every op whose call returned is in
+            CHECK(recovered == states[k]);  // the same runs, clock, timers and ready queue, byte for byte
         }
         std::filesystem::remove(path);
     }

@@ -55,7 +55,12 @@ inline void engine::finish_load(executor& live, std::uint64_t rng, std::uint64_t
     });
     std::stable_sort(ready.begin(), ready.end(),
                      [](const instance_base* a, const instance_base* b) { return a->x->ready_seq < b->x->ready_seq; });
-    for (instance_base* in : ready) schedule(*in);
+    for (instance_base* in : ready) {
+        const std::uint64_t place = in->x->ready_seq;  // kept as saved: a save of it is the same text
+        schedule(*in);
+        in->x->ready_seq = place;
+    }
+    ready_counter_ = ready_counter;
     std::sort(timers.begin(), timers.end(),
               [](const due_work& a, const due_work& b) { return std::tie(a.due, a.seq) < std::tie(b.due, b.seq); });
     for (const due_work& t : timers) {
