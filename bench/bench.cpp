@@ -1,4 +1,4 @@
-// bench/bench.cpp: coflow's implementation of benchmark scenarios S1-S6 (../shared/bench/SCENARIOS.md), and
+// bench/bench.cpp: coflow's implementation of benchmark scenarios S1-S6 (bench/SCENARIOS.md), and
 // U1, update round trips (sized by --n, as S1), and the durable-run scenarios D1 and D2 (save and load of
 // S3's workflows: see "Durable runs" below) are coflow's own: the peers have neither. One JSON line per
 // scenario, the same fields as the peers; exits 1 on a checksum mismatch.
