@@ -458,6 +458,7 @@ enum class errc {
     update_limit_exceeded,
     update_unfinished,
     wrong_thread,
+    journal_failed,
 };
 
 [[nodiscard]] constexpr std::string_view to_string(errc c) noexcept {
@@ -488,6 +489,7 @@ enum class errc {
         case errc::update_limit_exceeded: return "update_limit_exceeded";
         case errc::update_unfinished: return "update_unfinished";
         case errc::wrong_thread: return "wrong_thread";
+        case errc::journal_failed: return "journal_failed";
     }
     return "unknown";
 }
@@ -795,6 +797,14 @@ public:
         : error(errc::invalid_history, "history of workflow " + detail::quoted(id) + ": " + what) {}
 };
 
+/// A journal's file could not be opened, written, synced or replaced (journal.hpp). The message names the
+/// file and the system's reason. The input whose call raised it was accepted in memory but may not be on disk.
+class journal_error : public error {
+public:
+    journal_error(std::string_view path, std::string_view what)
+        : error(errc::journal_failed, "journal '" + std::string(path) + "': " + std::string(what)) {}
+};
+
 /// Saved text is damaged: truncated, corrupted, hand-edited or hostile. `position()` is the byte where reading
 /// stopped, and the message names it and what was expected there: "at byte 12: expected ';' ending an integer
 /// of type 'int', found 'x'".
@@ -963,15 +973,16 @@ public:
         *out_ += 's';
         *out_ += std::to_string(bytes.size());
         *out_ += ':';
-        for (char c : bytes) {
-            const auto u = static_cast<unsigned char>(c);
-            if (detail::plain_byte(u)) {
-                *out_ += c;
-            } else {
-                *out_ += '%';
-                *out_ += hex[u >> 4];
-                *out_ += hex[u & 0xF];
-            }
+        // Runs of plain bytes are appended whole: most strings (ids, names) are nothing else.
+        for (std::size_t i = 0; i < bytes.size();) {
+            std::size_t plain = i;
+            while (plain < bytes.size() && detail::plain_byte(static_cast<unsigned char>(bytes[plain]))) ++plain;
+            out_->append(bytes.data() + i, plain - i);
+            if (plain == bytes.size()) break;
+            const auto u = static_cast<unsigned char>(bytes[plain]);
+            const char escaped[3] = {'%', hex[u >> 4], hex[u & 0xF]};
+            out_->append(escaped, 3);
+            i = plain + 1;
         }
     }
 
@@ -1165,6 +1176,16 @@ public:
         std::string out;
         out.reserve(count);
         for (std::size_t i = 0; i < count; ++i) {
+            // Runs of plain bytes are taken whole: most strings (ids, names) are nothing else.
+            std::size_t plain = pos_;
+            const std::size_t limit = pos_ + std::min(count - i, text_.size() - pos_);
+            while (plain < limit && detail::plain_byte(byte(plain))) ++plain;
+            if (plain > pos_) {
+                out.append(text_.data() + pos_, plain - pos_);
+                i += plain - pos_ - 1;
+                pos_ = plain;
+                continue;
+            }
             const int c = peek();
             if (c == '%') {
                 const int hi = hex_digit(pos_ + 1), lo = hex_digit(pos_ + 2);
@@ -1174,9 +1195,6 @@ public:
                 }
                 out += static_cast<char>(hi * 16 + lo);
                 pos_ += 3;
-            } else if (c >= 0 && detail::plain_byte(static_cast<unsigned char>(c))) {
-                out += static_cast<char>(c);
-                ++pos_;
             } else {
                 fail("byte " + std::to_string(i + 1) + " of a string of " + std::to_string(count) +
                      " (a printable byte or %XX)");
@@ -3791,6 +3809,11 @@ public:
         std::uint64_t timeout_seq = 0;  // the order it was armed in, among timers (timer_table::seq)
         bool timeout_armed = false;
         std::shared_ptr<update_book> updates;  // made by the run's first update (update.hpp)
+        // With histories: where the run is in engine::histories(), and its place in the ready queue (the order
+        // its activation was posted in), which a load or a journal's recovery posts again in the same order.
+        std::uint64_t ready_seq = 0;
+        std::uint32_t hist_index = 0;
+        bool journal_dirty = false;  // changed since the journal's last commit (journal.hpp)
         timeout_kind timeout_by = timeout_kind::run;  // the timeout due first; once timed out, the one that passed
 
         [[nodiscard]] duration timeout_length() const noexcept {
@@ -3972,12 +3995,18 @@ public:
             by_id_.occupy(entry, id_hash, inst.release());
         } else {
             std::unique_ptr<instance_base> old(std::exchange(entry.run, inst.release()));
+            if (sink_ && old->hist) mark_dirty(*old);  // the journal drops the run it replaces
             retire(*old);
         }
         if (h) {
             histories_.push_back(h);
             in.hist = h.get();
-            in.more().hist_owner = std::move(h);
+            in.x->hist_owner = std::move(h);
+            in.x->hist_index = static_cast<std::uint32_t>(histories_.size() - 1);
+            if (in.scheduled) {
+                in.x->ready_seq = ++ready_counter_;  // posted above, before it had a history
+                if (sink_) mark_dirty(in);
+            }
         }
         return in;
     }
@@ -3990,6 +4019,7 @@ public:
         if (current_query == entry.run) [[unlikely]]
             detail::raise(invalid_operation("workflow '" + entry.run->id + "' cannot be forgotten from its own query"));
         std::unique_ptr<instance_base> run(entry.run);
+        if (sink_ && run->hist) mark_dirty(*run);  // the journal drops it
         retire(*run);
         by_id_.erase(entry);
         return true;
@@ -4007,6 +4037,10 @@ public:
     [[gnu::noinline]] void post_activation(instance_base& in) {
         ex_->post(activate_work{link_ref(link_), in.slot, in.gen});
         in.scheduled = true;
+        if (in.hist) [[unlikely]] {
+            in.x->ready_seq = ++ready_counter_;
+            if (sink_) mark_dirty(in);
+        }
     }
 
     /// Accepts a signal for `in`: checks it may take one, then queues it in order and schedules its
@@ -4087,10 +4121,32 @@ public:
 
     [[nodiscard]] const std::vector<std::shared_ptr<const history>>& histories() const noexcept { return histories_; }
 
-    replay_check* check_ = nullptr;  // set by replay() only (replay_check.hpp)
+    replay_check* check_ = nullptr;  // set by replay() and load (replay_check.hpp)
     const instance_base* self_sender_ = nullptr;  // a run whose outgoing request to itself is being taken
 
     // ---- saving and loading (engine_load.hpp) --------------------------------------------------
+
+    /// A journal (journal.hpp), told of the points where it may commit. Set only while recording histories.
+    struct journal_sink {
+        virtual void input_returned() = 0;  // a client call accepted an input and is about to return
+        virtual void work_done() = 0;       // an activation ended: the engine is between steps
+    protected:
+        ~journal_sink() = default;
+    };
+    journal_sink* sink_ = nullptr;
+    /// Runs whose history or place in the ready queue changed since the journal's last commit, by hist_index.
+    std::vector<std::uint32_t> dirty_;
+    void mark_dirty(instance_base& in) {
+        if (in.x->journal_dirty) return;
+        in.x->journal_dirty = true;
+        dirty_.push_back(in.x->hist_index);
+    }
+    /// A client call accepted an input (start, signal, cancel, terminate, update, forget) and returns next.
+    void input_returned() {
+        if (sink_) [[unlikely]]
+            sink_->input_returned();
+    }
+    [[nodiscard]] std::uint64_t ready_counter() const noexcept { return ready_counter_; }
 
     /// Loading: replays on `ex` until finish_load().
     void begin_load(executor& ex) noexcept { ex_ = &ex; }
@@ -4100,7 +4156,8 @@ public:
     /// Loading is done: every open run's pending work (activations, timers, timeouts) is posted to `live`,
     /// timers by due time, then in the order they were armed (timer_table::seq, as the save recorded it).
     /// The engine's draws, generated ids and timer order go on from `rng`, `generated_ids`, `timer_seq`.
-    void finish_load(executor& live, std::uint64_t rng, std::uint64_t generated_ids, std::uint64_t timer_seq);
+    void finish_load(executor& live, std::uint64_t rng, std::uint64_t generated_ids, std::uint64_t timer_seq,
+                     std::uint64_t ready_counter);
     [[nodiscard]] std::uint64_t rng_state() const noexcept { return rng_.state(); }
     [[nodiscard]] timer_table& timers() noexcept { return timers_; }
     [[nodiscard]] std::uint64_t generated_ids() const noexcept { return generated_ids_; }
@@ -4383,6 +4440,12 @@ private:
         if (!in) return;
         check_thread("the executor ran the workflow's work", in->id);
         in->scheduled = false;
+        if (sink_) [[unlikely]] {
+            if (in->hist) mark_dirty(*in);
+            if (in->running() && !in->stand_in) run(*in);
+            sink_->work_done();
+            return;
+        }
         if (in->running() && !in->stand_in) run(*in);
     }
 
@@ -4600,6 +4663,7 @@ private:
     engine_link* link_;
     splitmix64 rng_;
     std::uint64_t generated_ids_ = 0;
+    std::uint64_t ready_counter_ = 0;  // activations posted for runs with histories (extras::ready_seq)
     std::vector<instance_slot> slots_;
     std::vector<std::uint32_t> free_slots_;
     timer_table timers_;
@@ -4950,6 +5014,8 @@ inline void engine::record(instance_base& in, event_kind k, std::string name, st
         check_->compare(e, in.hist->events.size());
     }
     in.hist->events.push_back(std::move(e));
+    if (sink_) [[unlikely]]
+        mark_dirty(in);
 }
 
 [[gnu::noinline]] inline void engine::record_wait_started(waiter& w) {
@@ -5068,11 +5134,12 @@ inline void engine::take_stand_in_place(instance_base& stand_in, instance_base& 
 }
 
 inline void engine::finish_load(executor& live, std::uint64_t rng, std::uint64_t generated_ids,
-                                std::uint64_t timer_seq) {
+                                std::uint64_t timer_seq, std::uint64_t ready_counter) {
     ex_ = &live;
     rng_ = splitmix64(rng);
     generated_ids_ = generated_ids;
     timers_.set_next_seq(timer_seq);
+    ready_counter_ = ready_counter;
     // Everything the replays left in their executor was dropped with it: post it again here, timers by
     // due time and then in the order the runs that never stopped armed them (load_runs restored it).
     struct due_work {
@@ -5083,14 +5150,25 @@ inline void engine::finish_load(executor& live, std::uint64_t rng, std::uint64_t
     };
     std::vector<due_work> timers;
     timers_.for_each_posted([&](std::uint32_t s, time_point due) { timers.push_back({due, timers_.seq(s), nullptr, s}); });
+    // Runs with work ready go back in the order their activations were posted (a journal recovers runs
+    // between steps, in the middle of an executor's run).
+    std::vector<instance_base*> ready;
     for_each_recorded_run([&](instance_base& in) {
         if (in.scheduled) {
             in.scheduled = false;
-            if (in.running()) schedule(in);
+            if (in.running()) ready.push_back(&in);
         }
         if (in.running() && in.x && in.x->timeout_due != time_point::max())
             timers.push_back({in.x->timeout_due, in.x->timeout_seq, &in, 0});
     });
+    std::stable_sort(ready.begin(), ready.end(),
+                     [](const instance_base* a, const instance_base* b) { return a->x->ready_seq < b->x->ready_seq; });
+    for (instance_base* in : ready) {
+        const std::uint64_t place = in->x->ready_seq;  // kept as saved: a save of it is the same text
+        schedule(*in);
+        in->x->ready_seq = place;
+    }
+    ready_counter_ = ready_counter;
     std::sort(timers.begin(), timers.end(),
               [](const due_work& a, const due_work& b) { return std::tie(a.due, a.seq) < std::tie(b.due, b.seq); });
     for (const due_work& t : timers) {
@@ -8330,6 +8408,7 @@ public:
         auto erased = detail::erase_args(values, std::index_sequence_for<As...>{});
         eng_->signal_by_name(instance(), name,
                              detail::erased_args{erased.data(), erased.size(), &detail::take_pack<detail::by_name_t<As>...>});
+        eng_->input_returned();
     }
 
     /// Runs query `name` now and returns its answer as R (which must be the handler's return type).
@@ -8420,10 +8499,16 @@ public:
     /// body may catch it to clean up. Only the first request counts. Throws workflow_closed if closed.
     /// Built without exceptions, the run (its open children first) closes as cancelled instead: at once,
     /// or when its current step ends if its own code asked.
-    void cancel() const { eng_->cancel(instance()); }
+    void cancel() const {
+        eng_->cancel(instance());
+        eng_->input_returned();
+    }
 
     /// Ends the run now: none of its code runs again; result() throws workflow_terminated(reason).
-    void terminate(std::string reason = "terminated by client") const { eng_->terminate(instance(), std::move(reason)); }
+    void terminate(std::string reason = "terminated by client") const {
+        eng_->terminate(instance(), std::move(reason));
+        eng_->input_returned();
+    }
 
 protected:
     /// The latest run of the id: cached by slot (the fast path, inlined), looked up by id when stale.
@@ -8484,6 +8569,7 @@ public:
         if (!detail::send_typed_signal<T>(in, target, std::forward<As>(args)...))
             detail::raise(
                 unknown_signal(in.id, in.type.name, "<member not registered as a signal>", in.type.signal_names()));
+        eng_->input_returned();
     }
 
     /// Runs the registered query `fn` (a const member function) with `args` and returns its answer.
@@ -8565,6 +8651,1515 @@ private:
 
 }  // namespace coflow
 // ---- end coflow/handle.hpp ----
+// ---- begin coflow/journal.hpp ----
+// coflow/journal.hpp: a crash-safe journal. Every input a client call accepts is in the journal's file
+// before the call returns; a runtime started on the file again recovers every run where it stood.
+
+#include <cerrno>
+
+#if defined(__unix__) || defined(__APPLE__)
+#include <fcntl.h>
+#include <unistd.h>
+#define COFLOW_JOURNAL_POSIX 1
+#endif
+
+// ---- begin coflow/runtime.hpp ----
+// coflow/runtime.hpp: the runtime owns workflow runs by id; it starts workflows and hands out handles.
+// It runs nothing by itself: all workflow code runs in work it posts to the executor it was given.
+
+
+
+namespace coflow {
+
+/// Owns workflow runs, keyed by workflow id, and schedules them on an executor.
+///
+/// The executor must outlive the runtime. Destroying the runtime destroys every run, suspended or not
+/// (their frames, objects and queued signals); work it had posted to the executor then does nothing.
+/// Destructors that run meanwhile (of workflow objects, of locals in workflow code) and use a handle
+/// get workflow_closed: no run is reachable once teardown begins.
+/// Closed runs are kept (for result() and queries) until their id is reused or forget(id) is called.
+class runtime {
+public:
+    explicit runtime(executor& ex, runtime_options options = {}) : eng_(ex, options) {}
+    runtime(const runtime&) = delete;
+    runtime& operator=(const runtime&) = delete;
+
+    /// Starts a workflow: `rt.start_workflow(&T::run, args..., {.id = "x"})`. The body is queued and
+    /// first runs when the executor runs; signals sent before that are handled before its first line.
+    /// Arguments convert to the run method's parameter types. Throws workflow_already_started if the id
+    /// has a running run (or a closed one that opts.id_reuse forbids to reuse). The options are taken by
+    /// rvalue reference, and only a start that succeeds takes from them: after a throw (a signal-with-start
+    /// refused by the running run, say) their id and start signal arguments are intact, and the same
+    /// `start_workflow(..., std::move(opts))` may be made again.
+    /// (Spelled out per arity so that the trailing `{.id = ...}` can be a braced list.)
+    template <class T, class R>
+    workflow_handle<T> start_workflow(workflow<R> (T::*run)(), start_options&& opts = {}) {
+        return start_impl<T>(run, std::move(opts));
+    }
+    template <class T, class R, class P1>
+    workflow_handle<T> start_workflow(workflow<R> (T::*run)(P1), std::type_identity_t<P1> a1,
+                                      start_options&& opts = {}) {
+        return start_impl<T>(run, std::move(opts), std::move(a1));
+    }
+    template <class T, class R, class P1, class P2>
+    workflow_handle<T> start_workflow(workflow<R> (T::*run)(P1, P2), std::type_identity_t<P1> a1,
+                                      std::type_identity_t<P2> a2, start_options&& opts = {}) {
+        return start_impl<T>(run, std::move(opts), std::move(a1), std::move(a2));
+    }
+    template <class T, class R, class P1, class P2, class P3>
+    workflow_handle<T> start_workflow(workflow<R> (T::*run)(P1, P2, P3), std::type_identity_t<P1> a1,
+                                      std::type_identity_t<P2> a2, std::type_identity_t<P3> a3,
+                                      start_options&& opts = {}) {
+        return start_impl<T>(run, std::move(opts), std::move(a1), std::move(a2), std::move(a3));
+    }
+    template <class T, class R, class P1, class P2, class P3, class P4>
+    workflow_handle<T> start_workflow(workflow<R> (T::*run)(P1, P2, P3, P4), std::type_identity_t<P1> a1,
+                                      std::type_identity_t<P2> a2, std::type_identity_t<P3> a3,
+                                      std::type_identity_t<P4> a4, start_options&& opts = {}) {
+        return start_impl<T>(run, std::move(opts), std::move(a1), std::move(a2), std::move(a3), std::move(a4));
+    }
+    template <class T, class R, class P1, class P2, class P3, class P4, class P5>
+    workflow_handle<T> start_workflow(workflow<R> (T::*run)(P1, P2, P3, P4, P5), std::type_identity_t<P1> a1,
+                                      std::type_identity_t<P2> a2, std::type_identity_t<P3> a3,
+                                      std::type_identity_t<P4> a4, std::type_identity_t<P5> a5,
+                                      start_options&& opts = {}) {
+        return start_impl<T>(run, std::move(opts), std::move(a1), std::move(a2), std::move(a3), std::move(a4),
+                             std::move(a5));
+    }
+    template <class T, class R, class P1, class P2, class P3, class P4, class P5, class P6>
+    workflow_handle<T> start_workflow(workflow<R> (T::*run)(P1, P2, P3, P4, P5, P6), std::type_identity_t<P1> a1,
+                                      std::type_identity_t<P2> a2, std::type_identity_t<P3> a3,
+                                      std::type_identity_t<P4> a4, std::type_identity_t<P5> a5,
+                                      std::type_identity_t<P6> a6, start_options&& opts = {}) {
+        return start_impl<T>(run, std::move(opts), std::move(a1), std::move(a2), std::move(a3), std::move(a4),
+                             std::move(a5), std::move(a6));
+    }
+    // More than six parameters: pass a struct.
+
+    /// Update-with-start (Temporal's start-or-join with an update, in one call): if `opts.id` has a
+    /// running run of T, `update` goes to it; otherwise a new run of T starts with `run_args` (a
+    /// std::tuple converted to the run method's parameters; `std::tuple{}` for none) and `update` is
+    /// delivered before its body's first line. T is the class whose member `update` is. Returns the
+    /// run's handle and the update's. Throws as start_workflow (a closed id whose reuse policy forbids
+    /// a new run) and start_update do; then nothing started and nothing was queued.
+    template <class M, class... Rs, class... As>
+        requires std::is_member_function_pointer_v<M>
+    [[nodiscard]] auto update_with_start(start_options opts, std::tuple<Rs...> run_args, M update, As&&... args) {
+        using T = typename detail::member_fn_traits<M>::class_type;
+        using result = detail::update_result_of_t<M>;
+        static_assert(detail::workflow_class<T>, "update_with_start needs an update handler of a workflow class");
+        eng_.check_thread("runtime::update_with_start was called");
+        using run_tuple = typename detail::member_fn_traits<detail::run_fn_t<T>>::args_tuple;
+        static_assert(std::is_constructible_v<run_tuple, std::tuple<Rs...>&&>,
+                      "update_with_start's run arguments do not convert to the run method's parameter types");
+        eng_.check_no_replay_escape("start a workflow");
+        if (detail::update_index_of<T>(update) == detail::npos32)
+            detail::raise(unknown_update(opts.id, T::definition.name, "<member not registered as an update>",
+                                         detail::update_names<T>()));
+        if (detail::instance_base* existing = opts.id.empty() ? nullptr : eng_.find(opts.id);
+            existing && existing->running()) {
+            if (existing->type.self != detail::type_id_of<T>())
+                detail::raise(workflow_type_mismatch(opts.id, T::definition.name, existing->type.name));
+            auto u = detail::start_typed_update<T>(*existing, {}, update, std::forward<As>(args)...);
+            return std::pair<workflow_handle<T>, update_handle<result>>(
+                workflow_handle<T>(eng_, std::move(opts.id), *existing), std::move(u));
+        }
+        workflow_handle<T> h = std::apply(
+            [&](auto&&... a) { return start_impl<T>(T::definition.run_fn, std::move(opts), std::move(a)...); },
+            run_tuple(std::move(run_args)));
+        auto u = detail::start_typed_update<T>(*eng_.find(h.id()), {}, update, std::forward<As>(args)...);
+        return std::pair<workflow_handle<T>, update_handle<result>>(std::move(h), std::move(u));
+    }
+
+    /// An untyped handle on `id` (not checked until used).
+    [[nodiscard]] workflow_handle<> get_workflow_handle(std::string id) { return workflow_handle<>(eng_, std::move(id)); }
+
+    /// A handle on `id` typed for workflow class T; using it on another type throws workflow_type_mismatch.
+    template <class T>
+    [[nodiscard]] workflow_handle<T> get_workflow_handle_for(std::string id) {
+        return workflow_handle<T>(eng_, std::move(id));
+    }
+
+    /// As get_workflow_handle_for<T>(id), naming T by its run method (like Temporal's Python SDK).
+    template <class T, class R, class... Ps>
+    [[nodiscard]] workflow_handle<T> get_workflow_handle_for(workflow<R> (T::*)(Ps...), std::string id) {
+        return workflow_handle<T>(eng_, std::move(id));
+    }
+
+    /// Drops a closed run (its object and result). False if the id is unknown or still running.
+    bool forget(std::string_view id) {
+        eng_.check_thread("runtime::forget was called");
+        eng_.check_no_replay_escape("forget a workflow");
+        const bool forgotten = eng_.forget(id);
+        eng_.input_returned();
+        return forgotten;
+    }
+
+    /// Number of workflow ids known (running or closed and kept).
+    [[nodiscard]] std::size_t size() const noexcept { return eng_.size(); }
+
+    [[nodiscard]] executor& get_executor() const noexcept { return eng_.exec(); }
+
+    /// Makes the calling thread the runtime's owner: the one thread that may start workflows, use its
+    /// handles and run its work (through the executor). The thread that constructed the runtime owns it
+    /// until then. Builds without NDEBUG check every such call and raise wrong_thread on any other
+    /// thread; other threads hand their calls to the owner instead (realtime_executor::submit and call).
+    /// Call it only while no other thread uses the runtime.
+    void bind_to_current_thread() noexcept { eng_.bind_to_current_thread(); }
+
+    /// Every run's history recorded so far, in start order (runtime_options::record_history).
+    [[nodiscard]] const std::vector<std::shared_ptr<const history>>& histories() const noexcept {
+        return eng_.histories();
+    }
+
+    /// All recorded runs as one Chrome trace-event JSON document (Perfetto, chrome://tracing).
+    [[nodiscard]] std::string trace_json() const { return to_chrome_trace(eng_.histories()); }
+
+    /// The engine behind this runtime; not part of the API (replay() uses it).
+    [[nodiscard]] detail::engine& engine_internals() noexcept { return eng_; }
+    [[nodiscard]] const runtime_options& options() const noexcept { return eng_.options(); }
+
+private:
+    template <class T, class M, class... A>
+    workflow_handle<T> start_impl(M run, start_options&& opts, A&&... args) {
+        static_assert(detail::workflow_class<T>,
+                      "a workflow class needs `static constexpr auto definition = "
+                      "coflow::define<T>(\"name\").run(&T::run)...` naming its run method, declared after "
+                      "every member it names");
+        static_assert(std::is_same_v<M, detail::run_fn_t<T>>,
+                      "start_workflow takes the run method named in the workflow class's definition");
+        eng_.check_thread("runtime::start_workflow was called");
+        eng_.check_no_replay_escape("start a workflow");
+        if (T::definition.run_fn != run)
+            detail::raise(invalid_operation("start_workflow: the member function given is not the run method named "
+                                            "in the definition of '" + std::string(T::definition.name) + "'"));
+        detail::engine::check_timeouts(opts.id.empty() ? std::string_view(T::definition.name) : opts.id,
+                                       opts.execution_timeout, opts.run_timeout);
+        std::string generated = opts.id.empty() ? eng_.make_id(T::definition.name) : std::string();
+        const std::string& id = opts.id.empty() ? generated : opts.id;
+        // Whatever throws up to a run's start leaves `opts` as it was; the id is taken after it.
+        const auto take_id = [&] { return std::move(opts.id.empty() ? generated : opts.id); };
+        if (!opts.start_signal.empty()) {
+            // Signal-with-start: a running id only gets the signal; otherwise a new run starts with it
+            // queued, so its handler runs before the body's first line. Checked before anything starts.
+            detail::instance_base* existing = eng_.find(id);
+            if (existing && existing->running()) {
+                if (existing->type.self != detail::type_id_of<T>())
+                    detail::raise(workflow_type_mismatch(id, T::definition.name, existing->type.name));
+                eng_.signal_by_name(*existing, opts.start_signal, opts.start_signal_args.view());
+                eng_.input_returned();
+                return workflow_handle<T>(eng_, take_id(), *existing);
+            }
+            const detail::workflow_type& type = detail::workflow_type_of<T>();
+            std::uint32_t index = 0;
+            const detail::signal_info* s = type.find_signal(opts.start_signal, index);
+            if (!s && !detail::has_dynamic_signal_v<T>)
+                detail::raise(unknown_signal(id, type.name, opts.start_signal, type.signal_names()));
+            if (s && !s->matches(opts.start_signal_args.view()))
+                detail::raise(argument_mismatch(id, "signal", s->name, s->params(),
+                                                opts.start_signal_args.view().type_names()));
+            eng_.check_start(id, opts.id_reuse);
+            detail::instance_base& in = detail::start_run<T>(eng_, id, std::forward<A>(args)...);
+            eng_.start_timeouts(in, opts.execution_timeout, opts.run_timeout);
+            eng_.signal_by_name(in, opts.start_signal, opts.start_signal_args.view());
+            eng_.input_returned();
+            return workflow_handle<T>(eng_, take_id(), in);
+        }
+        eng_.check_start(id, opts.id_reuse);
+        detail::instance_base& in = detail::start_run<T>(eng_, id, std::forward<A>(args)...);
+        eng_.start_timeouts(in, opts.execution_timeout, opts.run_timeout);
+        eng_.input_returned();
+        return workflow_handle<T>(eng_, take_id(), in);
+    }
+
+    detail::engine eng_;
+};
+
+}  // namespace coflow
+// ---- end coflow/runtime.hpp ----
+// ---- begin coflow/save.hpp ----
+// coflow/save.hpp: save(runtime) and load(runtime, saved, definitions...): workflows that survive the
+// program. A save holds each run's history with its inputs' values; a load replays each run's code
+// against its history, so the run is back in the middle of its coroutine, and then goes on live.
+
+#include <istream>
+#include <iterator>
+
+// ---- begin coflow/detail/replay_executor.hpp ----
+// coflow/detail/replay_executor.hpp: the executor replay() runs a recorded run on. The replay decides
+// what runs next (ready work, or the next timer) from the history, and moves the clock to inputs.
+
+#include <deque>
+
+
+namespace coflow::detail {
+
+/// Ready work in the order posted, timers by (due, posting order) until run or cancelled, a clock moved
+/// only by its caller.
+/// Unlike deterministic_executor it does not decide between a ready work and a due timer: the live
+/// executor that recorded the run may have interleaved them differently (its ready queue held other
+/// runs' work), so the replay follows the history instead.
+class replay_executor final : public executor {
+public:
+    void post(work w) override { ready_.push_back(std::move(w)); }
+    timer_id post_at(time_point t, work w) override {
+        timers_.push_back(timer{t, seq_, std::move(w)});
+        std::push_heap(timers_.begin(), timers_.end(), later);
+        return seq_++;
+    }
+    // A replay has few timers pending at once (one run's): a linear search is enough.
+    void cancel(timer_id id) noexcept override {
+        const auto it = std::find_if(timers_.begin(), timers_.end(), [id](const timer& t) { return t.seq == id; });
+        if (it == timers_.end()) return;
+        const work dead = std::move(it->w);  // destroyed last, with the heap whole again
+        *it = std::move(timers_.back());
+        timers_.pop_back();
+        std::make_heap(timers_.begin(), timers_.end(), later);
+    }
+    [[nodiscard]] time_point now() const noexcept override { return now_; }
+
+    /// Drops every work without running it and sets the clock to `t`: a load keeps nothing of one run's
+    /// replay for the next, which starts at its own time.
+    void reset(time_point t = time_point{}) noexcept {
+        ready_.clear();
+        timers_.clear();
+        now_ = t;
+    }
+
+    /// Moves the clock forward to `t` (never back), running nothing.
+    void set_clock(time_point t) noexcept { now_ = std::max(now_, t); }
+
+    /// Runs the oldest ready work; false if there is none.
+    bool run_ready() {
+        if (ready_.empty()) return false;
+        work w = std::move(ready_.front());
+        ready_.pop_front();
+        w();
+        return true;
+    }
+
+    /// Moves the clock to the earliest timer (if later) and runs its work; false if there is none.
+    bool fire_timer() {
+        if (timers_.empty()) return false;
+        std::pop_heap(timers_.begin(), timers_.end(), later);
+        timer t = std::move(timers_.back());
+        timers_.pop_back();
+        set_clock(t.due);
+        t.w();
+        return true;
+    }
+
+private:
+    struct timer {
+        time_point due;
+        std::uint64_t seq;
+        work w;
+    };
+    static bool later(const timer& a, const timer& b) noexcept {
+        return a.due != b.due ? a.due > b.due : a.seq > b.seq;
+    }
+
+    std::deque<work> ready_;
+    std::vector<timer> timers_;
+    std::uint64_t seq_ = 0;
+    time_point now_{};
+};
+
+}  // namespace coflow::detail
+// ---- end coflow/detail/replay_executor.hpp ----
+// ---- begin coflow/replay.hpp ----
+// coflow/replay.hpp: replay(history, definition), re-running workflow code against a recorded history.
+// A run whose decisions differ from the recording throws nondeterminism_error naming the first difference.
+
+
+
+namespace coflow {
+
+namespace detail {
+
+[[noreturn]] inline void raise_damaged(const history& h, std::size_t k, const std::string& what) {
+    const std::string event = k < h.events.size() && static_cast<int>(h.events[k].kind) >= 0 &&
+                                      h.events[k].kind <= last_event_kind
+                                  ? h.events[k].describe(k)
+                                  : "#" + std::to_string(k);
+    detail::raise(invalid_history(h.workflow_id, "event " + event + ": " + what));
+}
+
+/// Refuses a history that coflow cannot have recorded: it starts with its workflow_started, its kinds
+/// are known, its times never go back, nothing follows a closing event, and inputs kept what replay
+/// feeds. Histories of open runs pass (they end anywhere).
+inline void check_shape(const history& h) {
+    if (h.events.empty())
+        detail::raise(invalid_history(h.workflow_id, "it has no events (a run's history starts with workflow_started)"));
+    std::int64_t last = 0;
+    for (std::size_t k = 0; k < h.events.size(); ++k) {
+        const history_event& e = h.events[k];
+        const int kind = static_cast<int>(e.kind);
+        if (kind < 0 || e.kind > last_event_kind)
+            raise_damaged(h, k, "unknown event kind " + std::to_string(kind));
+        if ((k == 0) != (e.kind == event_kind::workflow_started))
+            raise_damaged(h, k, k == 0 ? "a run's history starts with workflow_started" : "a second workflow_started");
+        if (e.time_ns < last)
+            raise_damaged(h, k, "its time is before the previous event's (" + std::to_string(last) + "ns)");
+        last = e.time_ns;
+        if (k > 0 && is_closing(h.events[k - 1].kind)) raise_damaged(h, k, "it follows the run's closing event");
+        const bool needs_input = e.kind == event_kind::workflow_started || e.kind == event_kind::workflow_terminated ||
+                                 e.kind == event_kind::workflow_timed_out ||
+                                 e.kind == event_kind::update_accepted ||
+                                 (e.kind == event_kind::signal_accepted && !e.self_sent);
+        if (needs_input && !e.input)
+            raise_damaged(h, k, "its arguments were not kept (replay needs copyable argument types)");
+    }
+}
+
+/// The string a pack of one std::string holds (a termination's reason), or null.
+[[nodiscard]] inline const std::string* reason_in(const std::shared_ptr<arg_pack_base>& pack) {
+    if (!pack) return nullptr;
+    const erased_args a = pack->view();
+    if (a.size != 1 || a.data[0].type != type_id_of<std::string>()) return nullptr;
+    return static_cast<const std::string*>(a.data[0].value);
+}
+
+/// The timeout a pack of (kind name, length in ns) names (a timed-out close's input); false if it names none.
+[[nodiscard]] inline bool timeout_in(const std::shared_ptr<arg_pack_base>& pack, timeout_kind& which,
+                                     duration& length) {
+    if (!pack) return false;
+    const erased_args a = pack->view();
+    if (a.size != 2 || a.data[0].type != type_id_of<std::string>() || a.data[1].type != type_id_of<std::int64_t>())
+        return false;
+    const std::string& name = *static_cast<const std::string*>(a.data[0].value);
+    if (name != to_string(timeout_kind::execution) && name != to_string(timeout_kind::run)) return false;
+    which = name == to_string(timeout_kind::execution) ? timeout_kind::execution : timeout_kind::run;
+    length = duration(*static_cast<const std::int64_t*>(a.data[1].value));
+    return true;
+}
+
+/// Closes a stand-in child as the parent's history recorded it closing.
+inline void settle_child(engine& eng, instance_base& parent, const history& h, std::size_t k) {
+    const history_event& e = h.events[k];
+    instance_base* child = eng.find(e.name);
+    if (!child || !child->stand_in || !child->running() || !child->x ||
+        eng.by_slot(child->x->parent_slot, child->x->parent_gen) != &parent)
+        detail::raise(nondeterminism_error("history of workflow '" + h.workflow_id + "' differs at event " +
+                                           std::to_string(k) + ": expected " + e.describe(k) +
+                                           ", but the replayed run has no open child '" + e.name + "'"));
+    workflow_status status = workflow_status::running;
+    for (const workflow_status s : {workflow_status::completed, workflow_status::failed, workflow_status::cancelled,
+                                    workflow_status::terminated, workflow_status::timed_out})
+        if (!e.args.empty() && e.args[0] == engine::json(to_string(s))) status = s;
+    switch (status) {
+        case workflow_status::completed: {
+            std::unique_ptr<arg_pack_base> value = e.input ? e.input->clone() : nullptr;
+            if (!value) raise_damaged(h, k, "the child's result was not kept (replay needs a copyable result type)");
+            if (!child->restore_result(*value))
+                detail::raise(nondeterminism_error(
+                    "history of workflow '" + h.workflow_id + "' differs at event " + std::to_string(k) + ": child '" +
+                    e.name + "' now returns " + std::string(child->result_type_name()) +
+                    ", the history holds a result of another type"));
+            break;
+        }
+        case workflow_status::failed:
+            if (!e.error) raise_damaged(h, k, "the child's failure was not kept");
+            child->failure = e.error;
+            break;
+        case workflow_status::terminated:
+            if (!reason_in(e.input)) raise_damaged(h, k, "the child's termination reason was not kept");
+            child->more().terminate_reason = *reason_in(e.input);
+            break;
+        case workflow_status::cancelled: break;
+        case workflow_status::timed_out: {
+            timeout_kind which{};
+            duration length{};
+            if (!timeout_in(e.input, which, length)) raise_damaged(h, k, "the child's timeout was not kept");
+            auto& x = child->more();
+            x.timeout_by = which;
+            (which == timeout_kind::execution ? x.execution_timeout : x.run_timeout) = length;
+            break;
+        }
+        default: raise_damaged(h, k, "not a status a child closes with");
+    }
+    eng.settle(*child, status);
+}
+
+/// Feeds input event k of `h` to the replayed run.
+inline void feed(engine& eng, instance_base& run, const history& h, std::size_t k) {
+    const history_event& e = h.events[k];
+    switch (e.kind) {
+        case event_kind::cancel_requested: eng.cancel(run); return;
+        case event_kind::workflow_terminated: {
+            const std::string* reason = reason_in(e.input);
+            if (!reason) raise_damaged(h, k, "its reason was not kept");
+            eng.terminate(run, *reason);
+            return;
+        }
+        case event_kind::workflow_timed_out: {
+            timeout_kind which{};
+            duration length{};
+            if (!timeout_in(e.input, which, length)) raise_damaged(h, k, "its timeout was not kept");
+            eng.time_out(run, which, length);
+            return;
+        }
+        case event_kind::child_closed: settle_child(eng, run, h, k); return;
+        default: break;
+    }
+    std::unique_ptr<arg_pack_base> args = e.input->clone();
+    if (!args) raise_damaged(h, k, "its arguments could not be copied");
+    guarded([&] { eng.signal_by_name(run, e.name, args->view()); },
+            [&](std::exception_ptr refused) {  // the code no longer takes this signal as recorded
+                catch_as<error>(
+                    refused,
+                    [&](const error& why) {
+                        detail::raise(nondeterminism_error("history of workflow '" + h.workflow_id + "': input " +
+                                                           e.describe(k) + " is refused by the current code: " +
+                                                           why.what()));
+                    },
+                    [&] { std::rethrow_exception(refused); });
+            });
+}
+
+/// Makes the run `recorded` starts, of `type`, in `eng` (whose executor is `ex`), and records its start;
+/// `check` then compares what it records. A load gives the run key the save recorded and the stand-in
+/// whose place the run takes (see engine::take_stand_in_place).
+inline instance_base& begin_replay(engine& eng, replay_executor& ex, replay_check& check, const history& recorded,
+                                   const workflow_type& type, const std::uint64_t* run_key = nullptr,
+                                   instance_base* stand_in = nullptr) {
+    const history_event& start = recorded.events.front();
+    check.driver = &eng;
+    check.feed = [](replay_check& c, instance_base& run, std::size_t k) {
+        feed(*static_cast<engine*>(c.driver), run, *c.expected, k);
+    };
+    eng.check_ = &check;
+    ex.set_clock(time_point(duration(start.time_ns)));
+    auto args = start.input->clone();
+    if (!args) raise_damaged(recorded, 0, "the run arguments could not be copied");
+    if (!type.run_matches(args->view()))
+        detail::raise(nondeterminism_error("history of workflow '" + recorded.workflow_id +
+                                           "': the run method now takes " + type.run_params() +
+                                           ", the history started it with " + args->view().type_names()));
+    auto fresh = type.make(eng, recorded.workflow_id);
+    std::vector<std::string> text = args->text();
+    type.start(*fresh, args->view());
+    if (stand_in) eng.take_stand_in_place(*stand_in, *fresh);
+    instance_base& in = eng.add(std::move(fresh), &recorded.seed, run_key);
+    check.target_added = true;
+    if (recorded.execution_timeout_ns != 0 || recorded.run_timeout_ns != 0)  // no timer: the history says when
+        eng.set_timeouts(in, duration(recorded.execution_timeout_ns), duration(recorded.run_timeout_ns),
+                         recorded.execution_timeout_ns != 0 ? time_point(duration(recorded.execution_deadline_ns))
+                                                            : time_point::max(),
+                         false);
+    check.actual = in.hist;
+    eng.record(in, event_kind::workflow_started, std::string(type.name), std::move(text), start.input);
+    return in;
+}
+
+/// Takes the run begin_replay made through the rest of `recorded`, checking each event it records.
+inline void replay_to_end(engine& eng, replay_executor& ex, replay_check& check, instance_base& in,
+                          const history& recorded) {
+    const history& actual = *check.actual;
+    // Each round takes one step towards the next recorded event: an input is fed once the clock is moved
+    // to it; a timer's firing fires the next timer; anything else is the run's own doing, so the oldest
+    // ready work runs. Replay ends where the history ends.
+    for (;;) {
+        detail::rethrow_if_set(check.fault);
+        if (!check.mismatch.empty()) detail::raise(nondeterminism_error(check.mismatch));
+        const std::size_t k = actual.events.size();
+        if (k >= recorded.events.size()) break;
+        const history_event& next = recorded.events[k];
+        if (detail::is_input(next)) {
+            if (!in.running())
+                detail::raise(nondeterminism_error("history of workflow '" + recorded.workflow_id +
+                                                   "': the replayed run closed before input " + next.describe(k)));
+            ex.set_clock(time_point(duration(next.time_ns)));
+            detail::feed(eng, in, recorded, k);
+            continue;
+        }
+        if (next.kind == event_kind::update_accepted) {
+            if (!in.running())
+                detail::raise(nondeterminism_error("history of workflow '" + recorded.workflow_id +
+                                                   "': the replayed run closed before " + next.describe(k)));
+            // The update came at its time; if the run was idle, it was what woke it.
+            ex.set_clock(time_point(duration(next.time_ns)));
+            eng.schedule(in);  // its activation delivers it first (engine::feed_recorded_update)
+        }
+        if (next.kind == event_kind::timer_fired ? ex.fire_timer() || ex.run_ready()
+                                                 : ex.run_ready() || ex.fire_timer())
+            continue;
+        detail::raise(nondeterminism_error("history of workflow '" + recorded.workflow_id + "' differs at event " +
+                                           std::to_string(k) + ": expected " + next.describe(k) +
+                                           ", got nothing more (the replayed run made no such decision)"));
+    }
+}
+
+}  // namespace detail
+
+/// Re-runs a workflow of the class named by `definition` against `recorded` (one run's history) on a
+/// fresh deterministic executor and checks that it records the same events in the same order.
+///
+/// The run gets its inputs at their recorded moments: start arguments, signals from outside (signals it
+/// sent itself it sends again), cancel requests, a termination, and its children's outcomes. Effects on
+/// other runs are not redone: signals to other workflows get the outcome the history recorded, and
+/// children are not re-run (a stand-in takes each child's place and closes as the history says, with
+/// its recorded result). Replay stops where the history ends, so the history of an open run replays
+/// as far as it goes. Throws nondeterminism_error naming the first differing event (index, expected,
+/// got), invalid_history if `recorded` is damaged (naming the event), and invalid_operation if the
+/// replayed code calls a runtime other than the replay's. Returns normally when the replay matches.
+template <class Def>
+void replay(const history& recorded, const Def& /*definition*/) {
+    using T = typename Def::workflow_class;
+    static_assert(detail::workflow_class<T>, "replay needs a workflow class's definition");
+    detail::check_shape(recorded);
+    const history_event& start = recorded.events.front();
+    if (start.name != T::definition.name)
+        detail::raise(nondeterminism_error("history of workflow '" + recorded.workflow_id + "' is of workflow type '" +
+                                           start.name + "', not '" + std::string(T::definition.name) + "'"));
+
+    detail::replay_executor ex;
+    runtime rt{ex, runtime_options{.max_received_signals_per_run = 0, .max_pending_outgoing_signals = 0,
+                                   .record_history = true}};
+    detail::engine& eng = rt.engine_internals();
+    detail::replay_check check{};
+    check.expected = &recorded;
+    detail::instance_base& in = detail::begin_replay(eng, ex, check, recorded, detail::workflow_type_of<T>());
+    detail::replay_to_end(eng, ex, check, in, recorded);
+}
+
+}  // namespace coflow
+// ---- end coflow/replay.hpp ----
+
+namespace coflow {
+
+namespace detail {
+
+// The document, one record per line, each line a tag and one encoded tuple (codec.hpp):
+//
+//     coflow-save 1
+//     runtime (clock, random state, ids generated, timers armed, runs)
+//     run (type, id, run id, run key, seed, status, start time, parent id, first run key,
+//          continued run key, continued, execution timeout, run timeout, execution deadline,
+//          update ids made, timers' arming order, timeout's arming order, events)
+//     event (kind, time, name, args, self-sent, in a handler, start index, input, error)   ... per event
+//     ready (activations posted, [each run's place in the ready queue, 0: none])   only between steps
+//     end
+//
+// An input is n, or o(values...): the values of the pack replay feeds. The save names no C++ type: a load
+// reads them as the types the workflow type's definition gives the event (its run method's, signal's,
+// update's or child's result), so that a save from a build by one compiler loads in a build by another.
+// An error is n, or o(code, message), code -1 for an exception
+// that is not a coflow::error.
+inline constexpr std::string_view save_header = "coflow-save 1";
+
+/// The runs a load rebuilds, as read from a save.
+struct saved_run {
+    std::string type;
+    std::uint64_t run_key = 0;
+    workflow_status status = workflow_status::running;
+    std::string parent_id;
+    std::uint64_t first_run_key = 0, continued_run_key = 0;
+    bool continued = false;
+    std::uint64_t update_ids_made = 0;  // update ids the runtime made for it ("update-<n>"): not in the history
+    // The order in which the timers it waits on (and its timeout) were armed among all runs' timers,
+    // so that timers due at the same time fire in the same order after a load.
+    std::vector<std::uint64_t> timer_seqs;
+    std::uint64_t timeout_seq = 0;
+    std::uint64_t ready_seq = 0;        // with work ready to run: the order it was posted in (engine::finish_load)
+    std::size_t position = 0;           // of its run line
+    history hist;
+};
+
+struct saved_runtime {
+    std::int64_t clock_ns = 0;
+    std::uint64_t rng = 0, generated_ids = 0, timer_seq = 0, ready_counter = 0;
+    std::vector<saved_run> runs;
+};
+
+[[nodiscard]] inline bool event_kind_named(std::string_view name, event_kind& k) noexcept {
+    for (int i = 0; i <= static_cast<int>(last_event_kind); ++i)
+        if (to_string(static_cast<event_kind>(i)) == name) {
+            k = static_cast<event_kind>(i);
+            return true;
+        }
+    return false;
+}
+
+[[nodiscard]] inline bool status_named(std::string_view name, workflow_status& s) noexcept {
+    for (int i = 0; i <= static_cast<int>(workflow_status::timed_out); ++i)
+        if (to_string(static_cast<workflow_status>(i)) == name) {
+            s = static_cast<workflow_status>(i);
+            return true;
+        }
+    return false;
+}
+
+// The events whose input replay feeds (the others' inputs are made again, or are not needed).
+[[nodiscard]] inline bool saves_input(const history_event& e) noexcept {
+    return e.kind == event_kind::workflow_started || e.kind == event_kind::update_accepted || is_input(e);
+}
+
+inline void write_error(writer& w, const std::exception_ptr& e) {
+    if (!e) {
+        w.put_none();
+        return;
+    }
+    std::int64_t code = -1;
+    std::string message = describe_exception(e);
+    catch_as<error>(
+        e,
+        [&](const error& x) {
+            code = static_cast<std::int64_t>(x.code());
+            const std::string prefix = "[coflow." + std::string(to_string(x.code())) + "] ";
+            if (message.compare(0, prefix.size(), prefix) == 0) message.erase(0, prefix.size());
+        },
+        [] {});
+    w.put_some();
+    w.write(std::tuple<std::int64_t, std::string>(code, message));
+}
+
+/// An error as a save recorded it: a coflow::error with its code and message (its own class is not
+/// kept), or a std::runtime_error with the message.
+[[nodiscard]] inline std::exception_ptr restored_error(std::int64_t code, const std::string& message) {
+    if (code >= 0 && code <= static_cast<std::int64_t>(errc::update_unfinished))
+        return std::make_exception_ptr(error(static_cast<errc>(code), message));
+    return std::make_exception_ptr(std::runtime_error(message));
+}
+
+// A dynamic handler takes values of any types: a load could not tell which to read.
+inline void refuse_dynamic(const instance_base& run, const history_event& e, std::size_t index) {
+    std::uint32_t unused = 0;
+    const bool dynamic = (e.kind == event_kind::signal_accepted && !run.type.find_signal(e.name, unused)) ||
+                         (e.kind == event_kind::update_accepted && !run.type.find_update(e.name));
+    if (dynamic)
+        detail::raise(invalid_operation("save: workflow '" + run.id + "' event " + e.describe(index) +
+                                        " went to a dynamic handler, whose argument types a load cannot know: "
+                                        "give it a named handler to save it"));
+}
+
+inline void write_event(writer& w, const instance_base& run, const history_event& e, std::size_t index) {
+    w.write(std::tuple<std::string, std::int64_t, std::string, std::vector<std::string>, bool, bool, std::uint64_t>(
+        std::string(to_string(e.kind)), e.time_ns, e.name, e.args, e.self_sent, e.in_handler,
+        static_cast<std::uint64_t>(e.start_index)));
+    if (e.input && saves_input(e)) {
+        refuse_dynamic(run, e, index);
+        w.put_some();
+        w.open_tuple();
+        const std::string_view missing = e.input->encode(w);
+        if (!missing.empty())
+            detail::raise(invalid_operation("save: workflow '" + run.id + "' event " + e.describe(index) +
+                                            " holds a value of type " + std::string(missing) +
+                                            ", which has no codec: specialise coflow::codec for it (coflow/codec.hpp)"));
+        w.close_tuple();
+    } else {
+        w.put_none();
+    }
+    write_error(w, e.error);
+}
+
+/// The arming order (timer_table::seq) of the timers `run` waits on, in that order; with `slots`, their slots.
+inline std::vector<std::uint64_t> timer_seqs(engine& eng, const instance_base& run,
+                                             std::vector<std::uint32_t>* slots = nullptr) {
+    // Between steps every timer of the run belongs to one of its suspended waits: its own, not all the
+    // runtime's timers (a journal asks this of each run it writes).
+    std::vector<std::pair<std::uint64_t, std::uint32_t>> found;
+    const_cast<instance_base&>(run).suspended.for_each([&](const waiter& w) {
+        if (w.timer != no_timer && eng.timers().waiter_of(w.timer) == &w)
+            found.emplace_back(eng.timers().seq(w.timer), w.timer);
+    });
+    std::sort(found.begin(), found.end());
+    std::vector<std::uint64_t> seqs;
+    for (const auto& [seq, slot] : found) {
+        seqs.push_back(seq);
+        if (slots) slots->push_back(slot);
+    }
+    return seqs;
+}
+
+using runtime_tuple = std::tuple<std::int64_t, std::uint64_t, std::uint64_t, std::uint64_t, std::uint64_t>;
+using run_tuple = std::tuple<std::string, std::string, std::string, std::uint64_t, std::uint64_t, std::string,
+                             std::int64_t, std::string, std::uint64_t, std::uint64_t, bool, std::int64_t,
+                             std::int64_t, std::int64_t, std::uint64_t, std::vector<std::uint64_t>, std::uint64_t,
+                             std::uint64_t>;
+
+/// Refuses to save or journal a run that is running its code, or (unless `between_steps`) has work ready.
+inline void check_savable(const instance_base& in, bool between_steps) {
+    if (in.active || current_query)
+        detail::raise(invalid_operation("save: workflow '" + in.id + "' is running its code; save between steps"));
+    if (!between_steps && in.scheduled && in.running())
+        detail::raise(invalid_operation("save: workflow '" + in.id +
+                                        "' has work ready to run; run the executor until it is idle, then save"));
+}
+
+/// The run line's tuple: the run, its links and timers, and how many events its history holds.
+inline void write_run(writer& w, engine& eng, const instance_base& in) {
+    const history& h = *in.hist;
+    const instance_base::extras* x = in.x.get();
+    w.write(run_tuple(h.workflow_type, in.id, h.run_id, in.run_key, h.seed, std::string(to_string(in.status)),
+                      in.start_time.time_since_epoch().count(), x ? x->parent_id : std::string(),
+                      x ? x->first_run_key : 0, x ? x->continued_run_key : 0, x && x->continued,
+                      h.execution_timeout_ns, h.run_timeout_ns, h.execution_deadline_ns,
+                      x && x->updates ? x->updates->made_ids : 0, timer_seqs(eng, in),
+                      x && x->timeout_armed ? x->timeout_seq : 0, static_cast<std::uint64_t>(h.events.size())));
+}
+
+/// The runtime's own state: clock, random state, generated ids, timer order, and `count`.
+inline void write_runtime(writer& w, engine& eng, std::uint64_t count) {
+    w.write(runtime_tuple(eng.exec().now().time_since_epoch().count(), eng.rng_state(), eng.generated_ids(),
+                          eng.timers().next_seq(), count));
+}
+
+/// The save of every run a reload needs. With `between_steps` (a journal's snapshot), runs may have work
+/// ready, and the save keeps the order it was posted in.
+inline std::string save_text(engine& eng, bool between_steps = false) {
+    if (!eng.recording())
+        detail::raise(invalid_operation(
+            "save needs the runs' histories: construct the runtime with runtime_options::record_history = true"));
+    std::vector<instance_base*> runs;
+    eng.for_each_recorded_run([&](instance_base& in) {
+        check_savable(in, between_steps);
+        runs.push_back(&in);
+    });
+    std::string out(save_header);
+    out += "\nruntime ";
+    writer w(out);
+    write_runtime(w, eng, static_cast<std::uint64_t>(runs.size()));
+    bool ready = false;
+    for (const instance_base* in : runs) {
+        out += "\nrun ";
+        write_run(w, eng, *in);
+        const history& h = *in->hist;
+        for (std::size_t k = 0; k < h.events.size(); ++k) {
+            out += "\nevent ";
+            write_event(w, *in, h.events[k], k);
+        }
+        ready = ready || (in->scheduled && in->running());
+    }
+    if (ready) {
+        std::vector<std::uint64_t> places;
+        for (const instance_base* in : runs) places.push_back(in->scheduled && in->running() ? in->x->ready_seq : 0);
+        out += "\nready ";
+        w.write(std::tuple<std::uint64_t, std::vector<std::uint64_t>>(eng.ready_counter(), places));
+    }
+    out += "\nend\n";
+    return out;
+}
+
+/// Reads a save's lines, each tag and payload, keeping their byte positions for errors.
+class save_lines {
+public:
+    explicit save_lines(std::string_view text) : text_(text) {}
+
+    /// The payload of the next line, which must carry `tag`; raises invalid_save naming the position.
+    reader next(std::string_view tag) {
+        const std::size_t start = pos_;
+        const std::string_view line = take_line(tag);
+        if (line.size() <= tag.size() || line.compare(0, tag.size(), tag) != 0 || line[tag.size()] != ' ')
+            detail::raise(invalid_save(start, "expected a '" + std::string(tag) + "' line, found " + shown(line)));
+        return reader(line.substr(tag.size() + 1), start + tag.size() + 1);
+    }
+
+    /// Whether the next line carries `tag`.
+    [[nodiscard]] bool next_is(std::string_view tag) const noexcept {
+        const std::string_view rest = text_.substr(pos_);
+        return rest.size() > tag.size() && rest.compare(0, tag.size(), tag) == 0 && rest[tag.size()] == ' ';
+    }
+
+    /// The next line, which must be exactly `line`.
+    void expect(std::string_view line) {
+        const std::size_t start = pos_;
+        const std::string_view got = take_line(line);
+        if (got != line)
+            detail::raise(invalid_save(start, "expected '" + std::string(line) + "', found " + shown(got)));
+    }
+
+    [[nodiscard]] std::size_t position() const noexcept { return pos_; }
+
+    void finish() const {
+        if (pos_ != text_.size()) detail::raise(invalid_save(pos_, "expected the end of the save after 'end'"));
+    }
+
+private:
+    std::string_view take_line(std::string_view what) {
+        if (pos_ >= text_.size())
+            detail::raise(invalid_save(pos_, "the save ends early: expected '" + std::string(what) + "'"));
+        const std::size_t nl = text_.find('\n', pos_);
+        if (nl == std::string_view::npos)
+            detail::raise(invalid_save(text_.size(), "the save ends in the middle of a line (it was cut short)"));
+        const std::string_view line = text_.substr(pos_, nl - pos_);
+        pos_ = nl + 1;
+        return line;
+    }
+    static std::string shown(std::string_view line) {
+        return "'" + std::string(line.substr(0, 40)) + (line.size() > 40 ? "...'" : "'");
+    }
+
+    std::string_view text_;
+    std::size_t pos_ = 0;
+};
+
+/// The workflow type named `name` among those given to load, or null.
+[[nodiscard]] inline const workflow_type* type_named(const std::vector<const workflow_type*>& types,
+                                                     std::string_view name) noexcept {
+    for (const workflow_type* t : types)
+        if (t->name == name) return t;
+    return nullptr;
+}
+
+/// The decoder of input event `e` of a run of `type` whose earlier events are `before`, or null.
+[[nodiscard]] inline pack_decoder decoder_of_input(const workflow_type& type, const std::vector<history_event>& before,
+                                                   const history_event& e,
+                                                   const std::vector<const workflow_type*>& types) {
+    const auto status_is = [&](workflow_status s) { return !e.args.empty() && e.args[0] == engine::json(to_string(s)); };
+    switch (e.kind) {
+        case event_kind::workflow_started: return type.decoder_for(input_role::run, {});
+        case event_kind::signal_accepted: return type.decoder_for(input_role::signal, e.name);
+        case event_kind::update_accepted: return type.decoder_for(input_role::update, e.name);
+        case event_kind::workflow_terminated: return decoder_of<std::tuple<std::string>>::get();
+        case event_kind::workflow_timed_out: return decoder_of<std::tuple<std::string, std::int64_t>>::get();
+        case event_kind::child_closed:
+            if (status_is(workflow_status::terminated)) return decoder_of<std::tuple<std::string>>::get();
+            if (status_is(workflow_status::timed_out)) return decoder_of<std::tuple<std::string, std::int64_t>>::get();
+            if (status_is(workflow_status::completed))  // the child's result: its type is in its child_started
+                for (auto it = before.rbegin(); it != before.rend(); ++it)
+                    if (it->kind == event_kind::child_started && it->name == e.name && !it->args.empty()) {
+                        for (const workflow_type* t : types)
+                            if (engine::json(t->name) == it->args[0]) return t->decoder_for(input_role::result, {});
+                        return nullptr;
+                    }
+            return nullptr;
+        default: return nullptr;
+    }
+}
+
+inline void read_event(reader& r, const workflow_type& type, const std::vector<const workflow_type*>& types,
+                       std::vector<history_event>& events) {
+    history_event& e = events.emplace_back();
+    const std::size_t at = r.position();
+    auto [kind, time, name, args, self_sent, in_handler, start_index] =
+        r.read<std::tuple<std::string, std::int64_t, std::string, std::vector<std::string>, bool, bool,
+                          std::uint64_t>>();
+    if (!event_kind_named(kind, e.kind)) r.fail_at(at, "unknown event kind '" + kind + "'");
+    e.time_ns = time;
+    e.name = std::move(name);
+    e.args = std::move(args);
+    e.self_sent = self_sent;
+    e.in_handler = in_handler;
+    e.start_index = static_cast<std::size_t>(start_index);
+    if (r.get_optional()) {
+        const std::size_t values_at = r.position();
+        r.open_tuple();
+        const pack_decoder d = decoder_of_input(type, events, e, types);
+        if (!d)
+            r.fail_at(values_at, "event " + e.describe(events.size() - 1) + " of a run of workflow type '" +
+                                     std::string(type.name) +
+                                     "' holds values its definition gives no types for (or types without codecs)");
+        e.input = std::shared_ptr<arg_pack_base>(d(r));
+        r.close_tuple();
+    }
+    if (r.get_optional()) {
+        auto [code, message] = r.read<std::tuple<std::int64_t, std::string>>();
+        e.error = restored_error(code, message);
+    }
+    if (!r.at_end()) r.fail("the end of the event");
+}
+
+/// Reads a run line's tuple into `run` (see write_run); returns the number of events it announces.
+inline std::uint64_t read_run(reader& r, saved_run& run, const std::vector<const workflow_type*>& types) {
+    std::uint64_t events = 0;
+    std::string status;
+    std::tie(run.type, run.hist.workflow_id, run.hist.run_id, run.run_key, run.hist.seed, status, std::ignore,
+             run.parent_id, run.first_run_key, run.continued_run_key, run.continued, run.hist.execution_timeout_ns,
+             run.hist.run_timeout_ns, run.hist.execution_deadline_ns, run.update_ids_made, run.timer_seqs,
+             run.timeout_seq, events) = r.read<run_tuple>();
+    if (!status_named(status, run.status))
+        detail::raise(invalid_save(run.position, "workflow '" + run.hist.workflow_id + "': unknown status '" +
+                                                     status + "'"));
+    run.hist.workflow_type = run.type;
+    if (!type_named(types, run.type))
+        detail::raise(invalid_operation("load: workflow '" + run.hist.workflow_id + "' is of workflow type '" +
+                                        run.type + "', which was not given to load"));
+    return events;
+}
+
+inline void check_run_shape(const saved_run& run) {
+    guarded([&] { check_shape(run.hist); },
+            [&](std::exception_ptr why) {
+                detail::raise(
+                    invalid_save(run.position, "workflow '" + run.hist.workflow_id + "': " + describe_exception(why)));
+            });
+}
+
+/// Reads a save. With `end`, the save may be followed by more (a journal's records): `*end` is where it ends.
+inline saved_runtime parse_save(std::string_view text, const std::vector<const workflow_type*>& types,
+                                std::size_t* end = nullptr) {
+    save_lines lines(text);
+    lines.expect(save_header);
+    saved_runtime doc;
+    reader head = lines.next("runtime");
+    std::uint64_t count = 0;
+    std::tie(doc.clock_ns, doc.rng, doc.generated_ids, doc.timer_seq, count) = head.read<runtime_tuple>();
+    if (!head.at_end()) head.fail("the end of the runtime line");
+    for (std::uint64_t n = 0; n < count; ++n) {
+        saved_run run;
+        run.position = lines.position();
+        reader r = lines.next("run");
+        const std::uint64_t events = read_run(r, run, types);
+        if (!r.at_end()) r.fail("the end of the run line");
+        const workflow_type* type = type_named(types, run.type);
+        for (std::uint64_t k = 0; k < events; ++k) {  // no reserve: a hostile count buys nothing
+            reader e = lines.next("event");
+            read_event(e, *type, types, run.hist.events);
+        }
+        check_run_shape(run);
+        doc.runs.push_back(std::move(run));
+    }
+    if (lines.next_is("ready")) {
+        reader r = lines.next("ready");
+        std::vector<std::uint64_t> places;
+        std::tie(doc.ready_counter, places) = r.read<std::tuple<std::uint64_t, std::vector<std::uint64_t>>>();
+        if (!r.at_end()) r.fail("the end of the ready line");
+        if (places.size() != doc.runs.size()) r.fail("a place in the ready queue for each run");
+        for (std::size_t k = 0; k < places.size(); ++k) doc.runs[k].ready_seq = places[k];
+    }
+    lines.expect("end");
+    if (end) *end = lines.position();
+    else lines.finish();
+    return doc;
+}
+
+/// Restores the engine's executor when a load ends, however it ends.
+class loading {
+public:
+    loading(engine& eng, executor& live, replay_executor& ex) noexcept : eng_(eng), live_(live) { eng.begin_load(ex); }
+    loading(const loading&) = delete;
+    loading& operator=(const loading&) = delete;
+    ~loading() {
+        eng_.check_ = nullptr;
+        eng_.begin_load(live_);
+    }
+
+private:
+    engine& eng_;
+    executor& live_;
+};
+
+/// Loads one run: replays it against its history to where the history ends.
+inline void replay_run(engine& eng, replay_executor& ex, replay_check& check, const saved_run& run,
+                       const workflow_type& type, instance_base* stand_in) {
+    instance_base& in = begin_replay(eng, ex, check, run.hist, type, &run.run_key, stand_in);
+    if (in.run_id() != run.hist.run_id)
+        detail::raise(invalid_save(run.position, "workflow '" + run.hist.workflow_id + "': run id " +
+                                                     run.hist.run_id + " does not match its run key"));
+    auto& x = in.more();
+    if (x.parent_id.empty()) x.parent_id = run.parent_id;
+    x.first_run_key = run.first_run_key;
+    x.continued_run_key = run.continued_run_key;
+    x.continued = run.continued;
+    if (run.update_ids_made != 0) {
+        if (!x.updates) x.updates = std::make_shared<update_book>();
+        x.updates->made_ids = run.update_ids_made;
+    }
+    replay_to_end(eng, ex, check, in, run.hist);
+    std::vector<std::uint32_t> slots;
+    const std::size_t waiting = timer_seqs(eng, in, &slots).size();
+    if (waiting != run.timer_seqs.size())
+        detail::raise(invalid_save(run.position, "workflow '" + run.hist.workflow_id + "': the save holds " +
+                                                     std::to_string(run.timer_seqs.size()) +
+                                                     " timers, the loaded run waits on " + std::to_string(waiting)));
+    for (std::size_t k = 0; k < slots.size(); ++k) eng.timers().set_seq(slots[k], run.timer_seqs[k]);
+    x.timeout_seq = run.timeout_seq;
+    x.ready_seq = run.ready_seq;
+    if (in.status != run.status)
+        detail::raise(nondeterminism_error("the run replays to status " + std::string(to_string(in.status)) +
+                                           ", the save holds " + std::string(to_string(run.status))));
+}
+
+inline void load_runs(engine& eng, const saved_runtime& doc, const std::vector<const workflow_type*>& types) {
+    if (eng.size() != 0 || !eng.histories().empty())
+        detail::raise(invalid_operation("load: the runtime has workflows already; load into a fresh runtime"));
+    if (!eng.recording())
+        detail::raise(invalid_operation(
+            "load needs the runs' histories: construct the runtime with runtime_options::record_history = true"));
+    executor& live = eng.exec();
+    const time_point clock{duration(doc.clock_ns)};
+    if (!live.restore_clock(clock))
+        detail::raise(invalid_operation("load: the save was made at " + std::to_string(doc.clock_ns) +
+                                        "ns and the executor's clock shows " +
+                                        std::to_string(live.now().time_since_epoch().count()) +
+                                        "ns, which it cannot move there (executor::restore_clock)"));
+    replay_executor ex;
+    {
+        loading guard(eng, live, ex);
+        for (const saved_run& run : doc.runs) {
+            const workflow_type* type = type_named(types, run.type);  // parse_save checked it is there
+            ex.reset();  // the runs replayed before wait, parked, until all are back
+            instance_base* stand_in = eng.find(run.hist.workflow_id);
+            if (stand_in && !stand_in->stand_in)
+                detail::raise(invalid_save(run.position, "workflow '" + run.hist.workflow_id + "' is in the save twice"));
+            if (stand_in && &stand_in->type != type)  // its parent's code awaits a result of its own type
+                detail::raise(nondeterminism_error("load: workflow '" + run.hist.workflow_id + "' is a child of type '" +
+                                                   std::string(stand_in->type.name) +
+                                                   "' in its parent's code, and of type '" + run.type + "' in the save"));
+            replay_check check{};
+            check.expected = &run.hist;
+            guarded([&] { replay_run(eng, ex, check, run, *type, stand_in); },
+                    [&](std::exception_ptr e) {
+                        catch_as<nondeterminism_error>(
+                            e,
+                            [&](const nondeterminism_error& why) {
+                                const std::string prefix = "[coflow.nondeterminism] ";
+                                std::string what = why.what();
+                                if (what.compare(0, prefix.size(), prefix) == 0) what.erase(0, prefix.size());
+                                detail::raise(nondeterminism_error("load: workflow '" + run.hist.workflow_id +
+                                                                   "', run " + run.hist.run_id + ": " + what));
+                            },
+                            [&] { std::rethrow_exception(e); });
+                    });
+            eng.check_ = nullptr;
+        }
+        ex.reset();
+        // Children the save does not hold (closed and forgotten before it was made) leave no stand-in.
+        std::vector<std::string> stand_ins;
+        eng.for_each_stand_in([&](instance_base& s) {
+            if (s.running())
+                detail::raise(invalid_save(0, "workflow '" + (s.x ? s.x->parent_id : std::string()) +
+                                                  "' has an open child '" + s.id + "' that the save does not hold"));
+            stand_ins.push_back(s.id);
+        });
+        for (const std::string& id : stand_ins) eng.forget(id);
+    }
+    eng.finish_load(live, doc.rng, doc.generated_ids, doc.timer_seq, doc.ready_counter);
+}
+
+template <class Def>
+void add_type(std::vector<const workflow_type*>& types) {
+    using T = typename Def::workflow_class;
+    static_assert(workflow_class<T>, "load takes workflow classes' definitions: coflow::load(rt, saved, A::definition, ...)");
+    types.push_back(&workflow_type_of<T>());
+}
+
+}  // namespace detail
+
+/// Saves every run a reload needs: the open runs and the closed runs still kept (for queries and
+/// results), each as its history with the values of its inputs. The runtime must record histories
+/// (runtime_options::record_history) and be between steps with no work ready (run the executor until it
+/// is idle first). Every value the inputs hold needs a codec (coflow/codec.hpp): one that has none
+/// raises invalid_operation naming its type, the workflow and the event. See "Durable runs" in the README.
+[[nodiscard]] inline std::string save(runtime& rt) { return detail::save_text(rt.engine_internals()); }
+
+/// Writes save(rt) to `out`.
+inline void save(runtime& rt, std::ostream& out) {
+    const std::string text = save(rt);
+    out.write(text.data(), static_cast<std::streamsize>(text.size()));
+}
+
+/// Rebuilds the runs of a save in `rt`, a fresh runtime recording histories, whose workflow types
+/// include those of the save (pass their definitions: `coflow::load(rt, saved, Cart::definition, ...)`).
+/// Each run replays its code against its history, and so stands where it stood, mid-coroutine; its
+/// parent and children are linked again; the executor's clock moves to the save's time
+/// (executor::restore_clock), the timers the runs wait on are armed again, and the runtime goes on
+/// live. Raises invalid_save naming the byte position for a damaged save, nondeterminism_error when
+/// the code no longer makes the recorded decisions (naming the workflow, the run and the first
+/// differing event), invalid_operation when the runtime is not fresh or a type was not given. After an
+/// error the runtime holds what was loaded so far: destroy it.
+template <class... Defs>
+void load(runtime& rt, std::string_view saved, const Defs&...) {
+    std::vector<const detail::workflow_type*> types;
+    (detail::add_type<Defs>(types), ...);
+    const detail::saved_runtime doc = detail::parse_save(saved, types);
+    detail::load_runs(rt.engine_internals(), doc, types);
+}
+
+/// Reads a save from `in` and loads it (see above).
+template <class... Defs>
+void load(runtime& rt, std::istream& in, const Defs&... definitions) {
+    const std::string text{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+    load(rt, std::string_view(text), definitions...);
+}
+
+}  // namespace coflow
+// ---- end coflow/save.hpp ----
+
+namespace coflow {
+
+/// When a journal's records reach the disk, and so what a crash can lose.
+enum class sync_policy {
+    /// Records are written as the journal's buffer fills (every 1,024 inputs or activations, and on
+    /// commit() and destruction). A crash of the process loses the inputs accepted since the last write.
+    none,
+    /// Each input is handed to the operating system before the call that accepted it returns: a crash of
+    /// the process loses nothing; a crash of the machine may lose what the system had not yet written.
+    flush,
+    /// As flush, and the file is synced to the disk (fsync) before the call returns: a power loss loses
+    /// nothing the disk acknowledged. Costs a disk round trip per input.
+    fsync,
+};
+
+[[nodiscard]] constexpr std::string_view to_string(sync_policy p) noexcept {
+    switch (p) {
+        case sync_policy::none: return "none";
+        case sync_policy::flush: return "flush";
+        case sync_policy::fsync: return "fsync";
+    }
+    return "?";
+}
+
+/// How a journal writes: its sync policy, and when it compacts its file.
+struct journal_options {
+    sync_policy sync = sync_policy::flush;
+    /// The file is rewritten as one save once the records appended after the last one exceed both this
+    /// many bytes and `compact_ratio` times the save's size.
+    std::size_t compact_min_bytes = std::size_t{1} << 20;
+    std::size_t compact_ratio = 4;
+};
+
+namespace detail {
+
+// The file is a save (save.hpp: a snapshot), then groups of records, each group ended by a commit line:
+//
+//     r <ordinal> (run tuple of save.hpp's run line) <place in the ready queue>   a run, new or changed
+//     e <ordinal> (event as in a save)                                            its next event
+//     x <ordinal>                                                                 a run forgotten or replaced
+//     c (clock, random state, ids generated, timers armed, activations posted)   the end of a group
+//
+// A run's ordinal is its place among the snapshot's runs and then the runs the records add, in start order.
+// A group is written between steps (when a client call returns, or an activation ended), so the runs'
+// histories at a commit are where a load can take them. Recovery keeps the groups up to the last commit:
+// what follows it was cut short by a crash (a partial last line) or never committed.
+
+/// Reads a journal's file into the runs a load rebuilds. Raises invalid_save naming the byte position
+/// when a committed part is damaged.
+inline saved_runtime parse_journal(std::string_view text, const std::vector<const workflow_type*>& types) {
+    std::size_t pos = 0;
+    saved_runtime doc = parse_save(text, types, &pos);
+    std::vector<bool> alive(doc.runs.size(), true);
+    std::vector<std::uint64_t> announced;  // events each run's last r line counts
+    for (const saved_run& r : doc.runs) announced.push_back(r.hist.events.size());
+    // The committed part ends after the last complete commit line; what follows may only be the start
+    // of a group (a crash cut it), ending maybe in a partial line.
+    std::size_t committed = pos;
+    for (std::size_t at = pos; at < text.size();) {
+        const std::size_t nl = text.find('\n', at);
+        if (nl == std::string_view::npos) break;  // a partial last line: cut short by a crash
+        const std::string_view line = text.substr(at, nl - at);
+        if (line.size() < 2 || line[1] != ' ' || std::string_view("rexc").find(line[0]) == std::string_view::npos)
+            detail::raise(invalid_save(at, "expected a journal record ('r', 'e', 'x' or 'c' and a space)"));
+        at = nl + 1;
+        if (line[0] == 'c') committed = at;
+    }
+    for (std::size_t at = pos; at < committed;) {
+        const std::size_t nl = text.find('\n', at);
+        const char tag = text[at];
+        reader r(text.substr(at + 2, nl - at - 2), at + 2);
+        const std::size_t line_at = at;
+        at = nl + 1;
+        if (tag == 'c') {
+            std::uint64_t ready_counter = 0;
+            std::tie(doc.clock_ns, doc.rng, doc.generated_ids, doc.timer_seq, ready_counter) = r.read<runtime_tuple>();
+            doc.ready_counter = ready_counter;
+            if (!r.at_end()) r.fail("the end of the commit line");
+            continue;
+        }
+        const std::uint64_t ord = r.read<std::uint64_t>();
+        if (ord > doc.runs.size() || (ord == doc.runs.size() && tag != 'r'))
+            r.fail_at(line_at, "run " + std::to_string(ord) + " is not in the journal (it holds " +
+                                   std::to_string(doc.runs.size()) + ")");
+        if (tag == 'r') {
+            if (ord == doc.runs.size()) {
+                doc.runs.emplace_back();
+                alive.push_back(true);
+                announced.push_back(0);
+            }
+            saved_run& run = doc.runs[ord];
+            if (!alive[ord]) r.fail_at(line_at, "run " + std::to_string(ord) + " was dropped before");
+            run.position = line_at;
+            const std::string type = run.type, id = run.hist.workflow_id;
+            announced[ord] = read_run(r, run, types);
+            if ((!type.empty() && type != run.type) || (!id.empty() && id != run.hist.workflow_id))
+                r.fail_at(line_at, "run " + std::to_string(ord) + " changed its workflow type or id");
+            run.ready_seq = r.read<std::uint64_t>();
+            if (!r.at_end()) r.fail("the end of the run record");
+        } else if (tag == 'e') {
+            if (!alive[ord] || doc.runs[ord].type.empty())
+                r.fail_at(line_at, "an event of run " + std::to_string(ord) + ", which is not open in the journal");
+            saved_run& run = doc.runs[ord];
+            read_event(r, *type_named(types, run.type), types, run.hist.events);
+        } else {
+            if (!r.at_end()) r.fail("the end of the record");
+            alive[ord] = false;
+        }
+    }
+    saved_runtime out;
+    out.clock_ns = doc.clock_ns;
+    out.rng = doc.rng;
+    out.generated_ids = doc.generated_ids;
+    out.timer_seq = doc.timer_seq;
+    out.ready_counter = doc.ready_counter;
+    for (std::size_t k = 0; k < doc.runs.size(); ++k) {
+        if (!alive[k]) continue;
+        saved_run& run = doc.runs[k];
+        if (run.hist.events.size() != announced[k])
+            detail::raise(invalid_save(run.position, "workflow '" + run.hist.workflow_id + "': its record counts " +
+                                                         std::to_string(announced[k]) + " events, the journal holds " +
+                                                         std::to_string(run.hist.events.size())));
+        check_run_shape(run);
+        out.runs.push_back(std::move(run));
+    }
+    return out;
+}
+
+}  // namespace detail
+
+/// A crash-safe journal for a runtime. Constructed on a file that holds a journal, it first recovers its
+/// runs into the runtime (which must be fresh and record histories), as load does from a save; on a new
+/// or empty file it starts one with the runtime's runs. From then on, each input a client call accepts
+/// (a start, signal, cancel, terminate, forget, signal-with-start) is in the file before the call
+/// returns, as the sync policy says; what the runs do with them is written in groups between steps. The file is
+/// compacted (rewritten as one save, replaced atomically) once the records appended exceed four times the
+/// last snapshot, and at least 1 MiB (journal_options).
+///
+///     coflow::runtime rt{ex, {.record_history = true}};
+///     coflow::journal journal{rt, "jobs.journal", {.sync = coflow::sync_policy::flush}, Job::definition};
+///
+/// Recovery needs the workflow types (as load does), which a runtime's options cannot name: hence an
+/// object beside the runtime, declared after it so that it is destroyed first. Updates are journaled
+/// once delivered (Temporal's "accepted"); one still queued when the process dies is lost, and its
+/// caller's handle never saw it accepted. Calls made from workflow code are journaled with the step
+/// that made them. Every value an input holds needs a codec (codec.hpp), as for save.
+class journal final : private detail::engine::journal_sink {
+public:
+    template <class... Defs>
+    journal(runtime& rt, std::string path, journal_options options, const Defs&...)
+        : eng_(rt.engine_internals()), path_(std::move(path)), opts_(options), policy_(options.sync) {
+        std::vector<const detail::workflow_type*> types;
+        (detail::add_type<Defs>(types), ...);
+        if (!eng_.recording())
+            detail::raise(invalid_operation("journal '" + path_ +
+                                            "' needs the runs' histories: construct the runtime with "
+                                            "runtime_options::record_history = true"));
+        if (eng_.sink_) detail::raise(invalid_operation("journal '" + path_ + "': the runtime has a journal already"));
+        const std::string text = read_file();
+        if (!text.empty()) {
+            const detail::saved_runtime doc = detail::parse_journal(text, types);
+            detail::load_runs(eng_, doc, types);
+            recovered_ = doc.runs.size();
+        }
+        compact();  // a recovered journal starts again from one save of what it recovered
+        eng_.dirty_.clear();
+        eng_.sink_ = this;
+    }
+
+    journal(const journal&) = delete;
+    journal& operator=(const journal&) = delete;
+
+    /// Commits what is left and closes the file. A failure to write is dropped here (call commit() first
+    /// to see it).
+    ~journal() {
+        detail::guarded([&] { commit(); }, [](std::exception_ptr) {});
+        eng_.sink_ = nullptr;
+        eng_.dirty_.clear();
+        if (file_) std::fclose(file_);
+    }
+
+    /// Writes every change since the last commit and syncs the file as the policy says (with none, hands
+    /// it to the system). Call it between steps: from workflow code or a query it raises invalid_operation.
+    void commit() {
+        if (detail::current_activation || detail::current_query)
+            detail::raise(invalid_operation("journal '" + path_ + "': commit between steps, not from workflow code"));
+        write_group();
+        flush(policy_ == sync_policy::fsync);
+    }
+
+    /// Rewrites the file as one save of the runtime's runs (at a commit point), replacing it atomically.
+    void compact() {
+        broken_ = true;  // until the new file is in place
+        if (file_) {
+            std::fclose(file_);
+            file_ = nullptr;
+        }
+        const std::string snapshot = detail::save_text(eng_, true);
+        const std::string tmp = path_ + ".tmp";
+        std::FILE* out = std::fopen(tmp.c_str(), "wb");
+        if (!out) fail("cannot create " + tmp);
+        const bool written = std::fwrite(snapshot.data(), 1, snapshot.size(), out) == snapshot.size() &&
+                             std::fflush(out) == 0 && sync(out);
+        if (std::fclose(out) != 0 || !written) fail("cannot write " + tmp);
+        if (std::rename(tmp.c_str(), path_.c_str()) != 0) fail("cannot replace the journal with " + tmp);
+        sync_directory();
+        file_ = std::fopen(path_.c_str(), "ab");
+        if (!file_) fail("cannot open for appending");
+        snapshot_bytes_ = snapshot.size();
+        appended_bytes_ = 0;
+        broken_ = false;
+        ++compactions_;
+        // The snapshot's runs, in its order, are the journal's runs 0, 1, ...
+        ordinal_.assign(eng_.histories().size(), 0);
+        written_.clear();
+        eng_.for_each_recorded_run([&](detail::instance_base& in) {
+            ordinal_[in.x->hist_index] = static_cast<std::uint32_t>(written_.size() + 1);
+            written_.push_back(in.hist->events.size());
+            in.x->journal_dirty = false;
+        });
+        eng_.dirty_.clear();
+    }
+
+    /// Runs recovered from the file when the journal was constructed (0 for a new journal).
+    [[nodiscard]] std::size_t recovered_runs() const noexcept { return recovered_; }
+    [[nodiscard]] const std::string& path() const noexcept { return path_; }
+    [[nodiscard]] sync_policy policy() const noexcept { return policy_; }
+    /// Bytes of the last snapshot, and appended after it.
+    [[nodiscard]] std::size_t snapshot_bytes() const noexcept { return snapshot_bytes_; }
+    [[nodiscard]] std::size_t appended_bytes() const noexcept { return appended_bytes_; }
+    [[nodiscard]] std::size_t commits() const noexcept { return commits_; }
+    [[nodiscard]] std::size_t compactions() const noexcept { return compactions_; }
+
+private:
+    static constexpr std::size_t group_every = 1024;  // inputs or activations between commits with no sync
+
+    void input_returned() override {
+        if (detail::current_activation || detail::current_query) return;  // the step that made it commits
+        if (policy_ != sync_policy::none) {
+            write_group();
+            flush(policy_ == sync_policy::fsync);
+        } else if (++since_commit_ >= group_every) {
+            write_group();
+        }
+    }
+
+    void work_done() override {
+        if (detail::current_activation || detail::current_query) return;
+        if (++since_commit_ >= group_every) write_group();
+    }
+
+    // Writes the records of every changed run and a commit line; compacts when the records have grown.
+    // All or nothing: what it staged takes effect once the group is written, so that a group that could not
+    // be made (a value without a codec) or written is made again, whole, by the next commit.
+    void write_group() {
+        since_commit_ = 0;
+        auto& dirty = eng_.dirty_;
+        if (dirty.empty()) return;
+        if (broken_ || !file_) {  // a write failed part-way: the file's tail is not whole, so it is rewritten instead
+            compact();
+            return;
+        }
+        std::sort(dirty.begin(), dirty.end());  // start order: a parent before the children it started
+        const auto& histories = eng_.histories();
+        if (ordinal_.size() < histories.size()) ordinal_.resize(histories.size(), 0);
+        buf_.clear();
+        staged_.clear();
+        writer w(buf_);
+        std::size_t runs = written_.size();
+        for (const std::uint32_t index : dirty) {
+            const history& h = *histories[index];
+            detail::instance_base* in = eng_.find(h.workflow_id);
+            std::uint32_t ord = ordinal_[index];
+            if (!in || in->hist != &h) {  // forgotten, or replaced by a new run under its id
+                if (ord != 0) {
+                    buf_ += "x ";
+                    w.write(static_cast<std::uint64_t>(ord - 1));
+                    buf_ += '\n';
+                }
+                staged_.push_back({index, 0, 0, nullptr});
+                continue;
+            }
+            detail::check_savable(*in, true);
+            const std::size_t from = ord == 0 ? 0 : written_[ord - 1];
+            if (ord == 0) ord = static_cast<std::uint32_t>(++runs);
+            buf_ += "r ";
+            w.write(static_cast<std::uint64_t>(ord - 1));
+            detail::write_run(w, eng_, *in);
+            w.write(in->scheduled && in->running() ? in->x->ready_seq : std::uint64_t{0});
+            buf_ += '\n';
+            for (std::size_t k = from; k < h.events.size(); ++k) {
+                buf_ += "e ";
+                w.write(static_cast<std::uint64_t>(ord - 1));
+                detail::write_event(w, *in, h.events[k], k);
+                buf_ += '\n';
+            }
+            staged_.push_back({index, ord, h.events.size(), in});
+        }
+        buf_ += "c ";
+        detail::write_runtime(w, eng_, eng_.ready_counter());
+        buf_ += '\n';
+        if (std::fwrite(buf_.data(), 1, buf_.size(), file_) != buf_.size()) {
+            broken_ = true;
+            fail("cannot append");
+        }
+        written_.resize(runs, 0);
+        for (const staged& st : staged_) {
+            ordinal_[st.index] = st.ord;
+            if (st.ord != 0) written_[st.ord - 1] = st.written;
+            if (st.run) st.run->x->journal_dirty = false;
+        }
+        dirty.clear();
+        appended_bytes_ += buf_.size();
+        ++commits_;
+        if (appended_bytes_ > std::max(opts_.compact_min_bytes, opts_.compact_ratio * snapshot_bytes_)) compact();
+    }
+
+    void flush(bool to_disk) {
+        if (std::fflush(file_) != 0 || (to_disk && !sync(file_))) {
+            broken_ = true;
+            fail(to_disk ? "cannot write and sync to the disk" : "cannot write");
+        }
+    }
+
+    static bool sync([[maybe_unused]] std::FILE* f) {
+#ifdef COFLOW_JOURNAL_POSIX
+        return ::fsync(::fileno(f)) == 0;
+#else
+        return true;  // no portable fsync: flush is as far as the standard library goes
+#endif
+    }
+
+    // A rename is durable once the directory holding it is synced.
+    void sync_directory() const {
+#ifdef COFLOW_JOURNAL_POSIX
+        const std::size_t slash = path_.find_last_of('/');
+        const std::string dir = slash == std::string::npos ? "." : slash == 0 ? "/" : path_.substr(0, slash);
+        const int fd = ::open(dir.c_str(), O_RDONLY);
+        if (fd >= 0) {
+            (void)::fsync(fd);
+            ::close(fd);
+        }
+#endif
+    }
+
+    [[nodiscard]] std::string read_file() const {
+        std::FILE* in = std::fopen(path_.c_str(), "rb");
+        if (!in) return {};  // a new journal
+        std::string text;
+        char block[1 << 16];
+        for (std::size_t n; (n = std::fread(block, 1, sizeof block, in)) > 0;) text.append(block, n);
+        const bool failed = std::ferror(in) != 0;
+        std::fclose(in);
+        if (failed) fail("cannot read");
+        return text;
+    }
+
+    [[noreturn]] void fail(const std::string& what) const {
+        const int code = errno;
+        detail::raise(journal_error(path_, what + (code != 0 ? std::string(": ") + std::strerror(code) : "")));
+    }
+
+    detail::engine& eng_;
+    std::string path_;
+    journal_options opts_;
+    sync_policy policy_;
+    std::FILE* file_ = nullptr;
+    std::string buf_;
+    std::vector<std::uint32_t> ordinal_;  // by engine::histories() index: the journal's run ordinal + 1, 0 if none
+    std::vector<std::size_t> written_;    // by ordinal: events written
+    struct staged {
+        std::uint32_t index, ord;  // ord 0: the run is dropped
+        std::size_t written;
+        detail::instance_base* run;
+    };
+    std::vector<staged> staged_;
+    std::size_t since_commit_ = 0;
+    bool broken_ = false;  // a write failed: the next commit rewrites the file
+    std::size_t snapshot_bytes_ = 0, appended_bytes_ = 0, commits_ = 0, compactions_ = 0, recovered_ = 0;
+};
+
+}  // namespace coflow
+// ---- end coflow/journal.hpp ----
 // ---- begin coflow/info.hpp ----
 // coflow/info.hpp: coflow::info(), what workflow code can know about its own run.
 // Like Temporal's workflow.info(): ids, start time, history length, counters, whether continue-as-new is due.
@@ -9349,1058 +10944,6 @@ private:
 
 }  // namespace coflow
 // ---- end coflow/realtime_executor.hpp ----
-// ---- begin coflow/replay.hpp ----
-// coflow/replay.hpp: replay(history, definition), re-running workflow code against a recorded history.
-// A run whose decisions differ from the recording throws nondeterminism_error naming the first difference.
-
-
-// ---- begin coflow/detail/replay_executor.hpp ----
-// coflow/detail/replay_executor.hpp: the executor replay() runs a recorded run on. The replay decides
-// what runs next (ready work, or the next timer) from the history, and moves the clock to inputs.
-
-#include <deque>
-
-
-namespace coflow::detail {
-
-/// Ready work in the order posted, timers by (due, posting order) until run or cancelled, a clock moved
-/// only by its caller.
-/// Unlike deterministic_executor it does not decide between a ready work and a due timer: the live
-/// executor that recorded the run may have interleaved them differently (its ready queue held other
-/// runs' work), so the replay follows the history instead.
-class replay_executor final : public executor {
-public:
-    void post(work w) override { ready_.push_back(std::move(w)); }
-    timer_id post_at(time_point t, work w) override {
-        timers_.push_back(timer{t, seq_, std::move(w)});
-        std::push_heap(timers_.begin(), timers_.end(), later);
-        return seq_++;
-    }
-    // A replay has few timers pending at once (one run's): a linear search is enough.
-    void cancel(timer_id id) noexcept override {
-        const auto it = std::find_if(timers_.begin(), timers_.end(), [id](const timer& t) { return t.seq == id; });
-        if (it == timers_.end()) return;
-        const work dead = std::move(it->w);  // destroyed last, with the heap whole again
-        *it = std::move(timers_.back());
-        timers_.pop_back();
-        std::make_heap(timers_.begin(), timers_.end(), later);
-    }
-    [[nodiscard]] time_point now() const noexcept override { return now_; }
-
-    /// Drops every work without running it and sets the clock to `t`: a load keeps nothing of one run's
-    /// replay for the next, which starts at its own time.
-    void reset(time_point t = time_point{}) noexcept {
-        ready_.clear();
-        timers_.clear();
-        now_ = t;
-    }
-
-    /// Moves the clock forward to `t` (never back), running nothing.
-    void set_clock(time_point t) noexcept { now_ = std::max(now_, t); }
-
-    /// Runs the oldest ready work; false if there is none.
-    bool run_ready() {
-        if (ready_.empty()) return false;
-        work w = std::move(ready_.front());
-        ready_.pop_front();
-        w();
-        return true;
-    }
-
-    /// Moves the clock to the earliest timer (if later) and runs its work; false if there is none.
-    bool fire_timer() {
-        if (timers_.empty()) return false;
-        std::pop_heap(timers_.begin(), timers_.end(), later);
-        timer t = std::move(timers_.back());
-        timers_.pop_back();
-        set_clock(t.due);
-        t.w();
-        return true;
-    }
-
-private:
-    struct timer {
-        time_point due;
-        std::uint64_t seq;
-        work w;
-    };
-    static bool later(const timer& a, const timer& b) noexcept {
-        return a.due != b.due ? a.due > b.due : a.seq > b.seq;
-    }
-
-    std::deque<work> ready_;
-    std::vector<timer> timers_;
-    std::uint64_t seq_ = 0;
-    time_point now_{};
-};
-
-}  // namespace coflow::detail
-// ---- end coflow/detail/replay_executor.hpp ----
-// ---- begin coflow/runtime.hpp ----
-// coflow/runtime.hpp: the runtime owns workflow runs by id; it starts workflows and hands out handles.
-// It runs nothing by itself: all workflow code runs in work it posts to the executor it was given.
-
-
-
-namespace coflow {
-
-/// Owns workflow runs, keyed by workflow id, and schedules them on an executor.
-///
-/// The executor must outlive the runtime. Destroying the runtime destroys every run, suspended or not
-/// (their frames, objects and queued signals); work it had posted to the executor then does nothing.
-/// Destructors that run meanwhile (of workflow objects, of locals in workflow code) and use a handle
-/// get workflow_closed: no run is reachable once teardown begins.
-/// Closed runs are kept (for result() and queries) until their id is reused or forget(id) is called.
-class runtime {
-public:
-    explicit runtime(executor& ex, runtime_options options = {}) : eng_(ex, options) {}
-    runtime(const runtime&) = delete;
-    runtime& operator=(const runtime&) = delete;
-
-    /// Starts a workflow: `rt.start_workflow(&T::run, args..., {.id = "x"})`. The body is queued and
-    /// first runs when the executor runs; signals sent before that are handled before its first line.
-    /// Arguments convert to the run method's parameter types. Throws workflow_already_started if the id
-    /// has a running run (or a closed one that opts.id_reuse forbids to reuse). The options are taken by
-    /// rvalue reference, and only a start that succeeds takes from them: after a throw (a signal-with-start
-    /// refused by the running run, say) their id and start signal arguments are intact, and the same
-    /// `start_workflow(..., std::move(opts))` may be made again.
-    /// (Spelled out per arity so that the trailing `{.id = ...}` can be a braced list.)
-    template <class T, class R>
-    workflow_handle<T> start_workflow(workflow<R> (T::*run)(), start_options&& opts = {}) {
-        return start_impl<T>(run, std::move(opts));
-    }
-    template <class T, class R, class P1>
-    workflow_handle<T> start_workflow(workflow<R> (T::*run)(P1), std::type_identity_t<P1> a1,
-                                      start_options&& opts = {}) {
-        return start_impl<T>(run, std::move(opts), std::move(a1));
-    }
-    template <class T, class R, class P1, class P2>
-    workflow_handle<T> start_workflow(workflow<R> (T::*run)(P1, P2), std::type_identity_t<P1> a1,
-                                      std::type_identity_t<P2> a2, start_options&& opts = {}) {
-        return start_impl<T>(run, std::move(opts), std::move(a1), std::move(a2));
-    }
-    template <class T, class R, class P1, class P2, class P3>
-    workflow_handle<T> start_workflow(workflow<R> (T::*run)(P1, P2, P3), std::type_identity_t<P1> a1,
-                                      std::type_identity_t<P2> a2, std::type_identity_t<P3> a3,
-                                      start_options&& opts = {}) {
-        return start_impl<T>(run, std::move(opts), std::move(a1), std::move(a2), std::move(a3));
-    }
-    template <class T, class R, class P1, class P2, class P3, class P4>
-    workflow_handle<T> start_workflow(workflow<R> (T::*run)(P1, P2, P3, P4), std::type_identity_t<P1> a1,
-                                      std::type_identity_t<P2> a2, std::type_identity_t<P3> a3,
-                                      std::type_identity_t<P4> a4, start_options&& opts = {}) {
-        return start_impl<T>(run, std::move(opts), std::move(a1), std::move(a2), std::move(a3), std::move(a4));
-    }
-    template <class T, class R, class P1, class P2, class P3, class P4, class P5>
-    workflow_handle<T> start_workflow(workflow<R> (T::*run)(P1, P2, P3, P4, P5), std::type_identity_t<P1> a1,
-                                      std::type_identity_t<P2> a2, std::type_identity_t<P3> a3,
-                                      std::type_identity_t<P4> a4, std::type_identity_t<P5> a5,
-                                      start_options&& opts = {}) {
-        return start_impl<T>(run, std::move(opts), std::move(a1), std::move(a2), std::move(a3), std::move(a4),
-                             std::move(a5));
-    }
-    template <class T, class R, class P1, class P2, class P3, class P4, class P5, class P6>
-    workflow_handle<T> start_workflow(workflow<R> (T::*run)(P1, P2, P3, P4, P5, P6), std::type_identity_t<P1> a1,
-                                      std::type_identity_t<P2> a2, std::type_identity_t<P3> a3,
-                                      std::type_identity_t<P4> a4, std::type_identity_t<P5> a5,
-                                      std::type_identity_t<P6> a6, start_options&& opts = {}) {
-        return start_impl<T>(run, std::move(opts), std::move(a1), std::move(a2), std::move(a3), std::move(a4),
-                             std::move(a5), std::move(a6));
-    }
-    // More than six parameters: pass a struct.
-
-    /// Update-with-start (Temporal's start-or-join with an update, in one call): if `opts.id` has a
-    /// running run of T, `update` goes to it; otherwise a new run of T starts with `run_args` (a
-    /// std::tuple converted to the run method's parameters; `std::tuple{}` for none) and `update` is
-    /// delivered before its body's first line. T is the class whose member `update` is. Returns the
-    /// run's handle and the update's. Throws as start_workflow (a closed id whose reuse policy forbids
-    /// a new run) and start_update do; then nothing started and nothing was queued.
-    template <class M, class... Rs, class... As>
-        requires std::is_member_function_pointer_v<M>
-    [[nodiscard]] auto update_with_start(start_options opts, std::tuple<Rs...> run_args, M update, As&&... args) {
-        using T = typename detail::member_fn_traits<M>::class_type;
-        using result = detail::update_result_of_t<M>;
-        static_assert(detail::workflow_class<T>, "update_with_start needs an update handler of a workflow class");
-        eng_.check_thread("runtime::update_with_start was called");
-        using run_tuple = typename detail::member_fn_traits<detail::run_fn_t<T>>::args_tuple;
-        static_assert(std::is_constructible_v<run_tuple, std::tuple<Rs...>&&>,
-                      "update_with_start's run arguments do not convert to the run method's parameter types");
-        eng_.check_no_replay_escape("start a workflow");
-        if (detail::update_index_of<T>(update) == detail::npos32)
-            detail::raise(unknown_update(opts.id, T::definition.name, "<member not registered as an update>",
-                                         detail::update_names<T>()));
-        if (detail::instance_base* existing = opts.id.empty() ? nullptr : eng_.find(opts.id);
-            existing && existing->running()) {
-            if (existing->type.self != detail::type_id_of<T>())
-                detail::raise(workflow_type_mismatch(opts.id, T::definition.name, existing->type.name));
-            auto u = detail::start_typed_update<T>(*existing, {}, update, std::forward<As>(args)...);
-            return std::pair<workflow_handle<T>, update_handle<result>>(
-                workflow_handle<T>(eng_, std::move(opts.id), *existing), std::move(u));
-        }
-        workflow_handle<T> h = std::apply(
-            [&](auto&&... a) { return start_impl<T>(T::definition.run_fn, std::move(opts), std::move(a)...); },
-            run_tuple(std::move(run_args)));
-        auto u = detail::start_typed_update<T>(*eng_.find(h.id()), {}, update, std::forward<As>(args)...);
-        return std::pair<workflow_handle<T>, update_handle<result>>(std::move(h), std::move(u));
-    }
-
-    /// An untyped handle on `id` (not checked until used).
-    [[nodiscard]] workflow_handle<> get_workflow_handle(std::string id) { return workflow_handle<>(eng_, std::move(id)); }
-
-    /// A handle on `id` typed for workflow class T; using it on another type throws workflow_type_mismatch.
-    template <class T>
-    [[nodiscard]] workflow_handle<T> get_workflow_handle_for(std::string id) {
-        return workflow_handle<T>(eng_, std::move(id));
-    }
-
-    /// As get_workflow_handle_for<T>(id), naming T by its run method (like Temporal's Python SDK).
-    template <class T, class R, class... Ps>
-    [[nodiscard]] workflow_handle<T> get_workflow_handle_for(workflow<R> (T::*)(Ps...), std::string id) {
-        return workflow_handle<T>(eng_, std::move(id));
-    }
-
-    /// Drops a closed run (its object and result). False if the id is unknown or still running.
-    bool forget(std::string_view id) {
-        eng_.check_thread("runtime::forget was called");
-        eng_.check_no_replay_escape("forget a workflow");
-        return eng_.forget(id);
-    }
-
-    /// Number of workflow ids known (running or closed and kept).
-    [[nodiscard]] std::size_t size() const noexcept { return eng_.size(); }
-
-    [[nodiscard]] executor& get_executor() const noexcept { return eng_.exec(); }
-
-    /// Makes the calling thread the runtime's owner: the one thread that may start workflows, use its
-    /// handles and run its work (through the executor). The thread that constructed the runtime owns it
-    /// until then. Builds without NDEBUG check every such call and raise wrong_thread on any other
-    /// thread; other threads hand their calls to the owner instead (realtime_executor::submit and call).
-    /// Call it only while no other thread uses the runtime.
-    void bind_to_current_thread() noexcept { eng_.bind_to_current_thread(); }
-
-    /// Every run's history recorded so far, in start order (runtime_options::record_history).
-    [[nodiscard]] const std::vector<std::shared_ptr<const history>>& histories() const noexcept {
-        return eng_.histories();
-    }
-
-    /// All recorded runs as one Chrome trace-event JSON document (Perfetto, chrome://tracing).
-    [[nodiscard]] std::string trace_json() const { return to_chrome_trace(eng_.histories()); }
-
-    /// The engine behind this runtime; not part of the API (replay() uses it).
-    [[nodiscard]] detail::engine& engine_internals() noexcept { return eng_; }
-    [[nodiscard]] const runtime_options& options() const noexcept { return eng_.options(); }
-
-private:
-    template <class T, class M, class... A>
-    workflow_handle<T> start_impl(M run, start_options&& opts, A&&... args) {
-        static_assert(detail::workflow_class<T>,
-                      "a workflow class needs `static constexpr auto definition = "
-                      "coflow::define<T>(\"name\").run(&T::run)...` naming its run method, declared after "
-                      "every member it names");
-        static_assert(std::is_same_v<M, detail::run_fn_t<T>>,
-                      "start_workflow takes the run method named in the workflow class's definition");
-        eng_.check_thread("runtime::start_workflow was called");
-        eng_.check_no_replay_escape("start a workflow");
-        if (T::definition.run_fn != run)
-            detail::raise(invalid_operation("start_workflow: the member function given is not the run method named "
-                                            "in the definition of '" + std::string(T::definition.name) + "'"));
-        detail::engine::check_timeouts(opts.id.empty() ? std::string_view(T::definition.name) : opts.id,
-                                       opts.execution_timeout, opts.run_timeout);
-        std::string generated = opts.id.empty() ? eng_.make_id(T::definition.name) : std::string();
-        const std::string& id = opts.id.empty() ? generated : opts.id;
-        // Whatever throws up to a run's start leaves `opts` as it was; the id is taken after it.
-        const auto take_id = [&] { return std::move(opts.id.empty() ? generated : opts.id); };
-        if (!opts.start_signal.empty()) {
-            // Signal-with-start: a running id only gets the signal; otherwise a new run starts with it
-            // queued, so its handler runs before the body's first line. Checked before anything starts.
-            detail::instance_base* existing = eng_.find(id);
-            if (existing && existing->running()) {
-                if (existing->type.self != detail::type_id_of<T>())
-                    detail::raise(workflow_type_mismatch(id, T::definition.name, existing->type.name));
-                eng_.signal_by_name(*existing, opts.start_signal, opts.start_signal_args.view());
-                return workflow_handle<T>(eng_, take_id(), *existing);
-            }
-            const detail::workflow_type& type = detail::workflow_type_of<T>();
-            std::uint32_t index = 0;
-            const detail::signal_info* s = type.find_signal(opts.start_signal, index);
-            if (!s && !detail::has_dynamic_signal_v<T>)
-                detail::raise(unknown_signal(id, type.name, opts.start_signal, type.signal_names()));
-            if (s && !s->matches(opts.start_signal_args.view()))
-                detail::raise(argument_mismatch(id, "signal", s->name, s->params(),
-                                                opts.start_signal_args.view().type_names()));
-            eng_.check_start(id, opts.id_reuse);
-            detail::instance_base& in = detail::start_run<T>(eng_, id, std::forward<A>(args)...);
-            eng_.start_timeouts(in, opts.execution_timeout, opts.run_timeout);
-            eng_.signal_by_name(in, opts.start_signal, opts.start_signal_args.view());
-            return workflow_handle<T>(eng_, take_id(), in);
-        }
-        eng_.check_start(id, opts.id_reuse);
-        detail::instance_base& in = detail::start_run<T>(eng_, id, std::forward<A>(args)...);
-        eng_.start_timeouts(in, opts.execution_timeout, opts.run_timeout);
-        return workflow_handle<T>(eng_, take_id(), in);
-    }
-
-    detail::engine eng_;
-};
-
-}  // namespace coflow
-// ---- end coflow/runtime.hpp ----
-
-namespace coflow {
-
-namespace detail {
-
-[[noreturn]] inline void raise_damaged(const history& h, std::size_t k, const std::string& what) {
-    const std::string event = k < h.events.size() && static_cast<int>(h.events[k].kind) >= 0 &&
-                                      h.events[k].kind <= last_event_kind
-                                  ? h.events[k].describe(k)
-                                  : "#" + std::to_string(k);
-    detail::raise(invalid_history(h.workflow_id, "event " + event + ": " + what));
-}
-
-/// Refuses a history that coflow cannot have recorded: it starts with its workflow_started, its kinds
-/// are known, its times never go back, nothing follows a closing event, and inputs kept what replay
-/// feeds. Histories of open runs pass (they end anywhere).
-inline void check_shape(const history& h) {
-    if (h.events.empty())
-        detail::raise(invalid_history(h.workflow_id, "it has no events (a run's history starts with workflow_started)"));
-    std::int64_t last = 0;
-    for (std::size_t k = 0; k < h.events.size(); ++k) {
-        const history_event& e = h.events[k];
-        const int kind = static_cast<int>(e.kind);
-        if (kind < 0 || e.kind > last_event_kind)
-            raise_damaged(h, k, "unknown event kind " + std::to_string(kind));
-        if ((k == 0) != (e.kind == event_kind::workflow_started))
-            raise_damaged(h, k, k == 0 ? "a run's history starts with workflow_started" : "a second workflow_started");
-        if (e.time_ns < last)
-            raise_damaged(h, k, "its time is before the previous event's (" + std::to_string(last) + "ns)");
-        last = e.time_ns;
-        if (k > 0 && is_closing(h.events[k - 1].kind)) raise_damaged(h, k, "it follows the run's closing event");
-        const bool needs_input = e.kind == event_kind::workflow_started || e.kind == event_kind::workflow_terminated ||
-                                 e.kind == event_kind::workflow_timed_out ||
-                                 e.kind == event_kind::update_accepted ||
-                                 (e.kind == event_kind::signal_accepted && !e.self_sent);
-        if (needs_input && !e.input)
-            raise_damaged(h, k, "its arguments were not kept (replay needs copyable argument types)");
-    }
-}
-
-/// The string a pack of one std::string holds (a termination's reason), or null.
-[[nodiscard]] inline const std::string* reason_in(const std::shared_ptr<arg_pack_base>& pack) {
-    if (!pack) return nullptr;
-    const erased_args a = pack->view();
-    if (a.size != 1 || a.data[0].type != type_id_of<std::string>()) return nullptr;
-    return static_cast<const std::string*>(a.data[0].value);
-}
-
-/// The timeout a pack of (kind name, length in ns) names (a timed-out close's input); false if it names none.
-[[nodiscard]] inline bool timeout_in(const std::shared_ptr<arg_pack_base>& pack, timeout_kind& which,
-                                     duration& length) {
-    if (!pack) return false;
-    const erased_args a = pack->view();
-    if (a.size != 2 || a.data[0].type != type_id_of<std::string>() || a.data[1].type != type_id_of<std::int64_t>())
-        return false;
-    const std::string& name = *static_cast<const std::string*>(a.data[0].value);
-    if (name != to_string(timeout_kind::execution) && name != to_string(timeout_kind::run)) return false;
-    which = name == to_string(timeout_kind::execution) ? timeout_kind::execution : timeout_kind::run;
-    length = duration(*static_cast<const std::int64_t*>(a.data[1].value));
-    return true;
-}
-
-/// Closes a stand-in child as the parent's history recorded it closing.
-inline void settle_child(engine& eng, instance_base& parent, const history& h, std::size_t k) {
-    const history_event& e = h.events[k];
-    instance_base* child = eng.find(e.name);
-    if (!child || !child->stand_in || !child->running() || !child->x ||
-        eng.by_slot(child->x->parent_slot, child->x->parent_gen) != &parent)
-        detail::raise(nondeterminism_error("history of workflow '" + h.workflow_id + "' differs at event " +
-                                           std::to_string(k) + ": expected " + e.describe(k) +
-                                           ", but the replayed run has no open child '" + e.name + "'"));
-    workflow_status status = workflow_status::running;
-    for (const workflow_status s : {workflow_status::completed, workflow_status::failed, workflow_status::cancelled,
-                                    workflow_status::terminated, workflow_status::timed_out})
-        if (!e.args.empty() && e.args[0] == engine::json(to_string(s))) status = s;
-    switch (status) {
-        case workflow_status::completed: {
-            std::unique_ptr<arg_pack_base> value = e.input ? e.input->clone() : nullptr;
-            if (!value) raise_damaged(h, k, "the child's result was not kept (replay needs a copyable result type)");
-            if (!child->restore_result(*value))
-                detail::raise(nondeterminism_error(
-                    "history of workflow '" + h.workflow_id + "' differs at event " + std::to_string(k) + ": child '" +
-                    e.name + "' now returns " + std::string(child->result_type_name()) +
-                    ", the history holds a result of another type"));
-            break;
-        }
-        case workflow_status::failed:
-            if (!e.error) raise_damaged(h, k, "the child's failure was not kept");
-            child->failure = e.error;
-            break;
-        case workflow_status::terminated:
-            if (!reason_in(e.input)) raise_damaged(h, k, "the child's termination reason was not kept");
-            child->more().terminate_reason = *reason_in(e.input);
-            break;
-        case workflow_status::cancelled: break;
-        case workflow_status::timed_out: {
-            timeout_kind which{};
-            duration length{};
-            if (!timeout_in(e.input, which, length)) raise_damaged(h, k, "the child's timeout was not kept");
-            auto& x = child->more();
-            x.timeout_by = which;
-            (which == timeout_kind::execution ? x.execution_timeout : x.run_timeout) = length;
-            break;
-        }
-        default: raise_damaged(h, k, "not a status a child closes with");
-    }
-    eng.settle(*child, status);
-}
-
-/// Feeds input event k of `h` to the replayed run.
-inline void feed(engine& eng, instance_base& run, const history& h, std::size_t k) {
-    const history_event& e = h.events[k];
-    switch (e.kind) {
-        case event_kind::cancel_requested: eng.cancel(run); return;
-        case event_kind::workflow_terminated: {
-            const std::string* reason = reason_in(e.input);
-            if (!reason) raise_damaged(h, k, "its reason was not kept");
-            eng.terminate(run, *reason);
-            return;
-        }
-        case event_kind::workflow_timed_out: {
-            timeout_kind which{};
-            duration length{};
-            if (!timeout_in(e.input, which, length)) raise_damaged(h, k, "its timeout was not kept");
-            eng.time_out(run, which, length);
-            return;
-        }
-        case event_kind::child_closed: settle_child(eng, run, h, k); return;
-        default: break;
-    }
-    std::unique_ptr<arg_pack_base> args = e.input->clone();
-    if (!args) raise_damaged(h, k, "its arguments could not be copied");
-    guarded([&] { eng.signal_by_name(run, e.name, args->view()); },
-            [&](std::exception_ptr refused) {  // the code no longer takes this signal as recorded
-                catch_as<error>(
-                    refused,
-                    [&](const error& why) {
-                        detail::raise(nondeterminism_error("history of workflow '" + h.workflow_id + "': input " +
-                                                           e.describe(k) + " is refused by the current code: " +
-                                                           why.what()));
-                    },
-                    [&] { std::rethrow_exception(refused); });
-            });
-}
-
-/// Makes the run `recorded` starts, of `type`, in `eng` (whose executor is `ex`), and records its start;
-/// `check` then compares what it records. A load gives the run key the save recorded and the stand-in
-/// whose place the run takes (see engine::take_stand_in_place).
-inline instance_base& begin_replay(engine& eng, replay_executor& ex, replay_check& check, const history& recorded,
-                                   const workflow_type& type, const std::uint64_t* run_key = nullptr,
-                                   instance_base* stand_in = nullptr) {
-    const history_event& start = recorded.events.front();
-    check.driver = &eng;
-    check.feed = [](replay_check& c, instance_base& run, std::size_t k) {
-        feed(*static_cast<engine*>(c.driver), run, *c.expected, k);
-    };
-    eng.check_ = &check;
-    ex.set_clock(time_point(duration(start.time_ns)));
-    auto args = start.input->clone();
-    if (!args) raise_damaged(recorded, 0, "the run arguments could not be copied");
-    if (!type.run_matches(args->view()))
-        detail::raise(nondeterminism_error("history of workflow '" + recorded.workflow_id +
-                                           "': the run method now takes " + type.run_params() +
-                                           ", the history started it with " + args->view().type_names()));
-    auto fresh = type.make(eng, recorded.workflow_id);
-    std::vector<std::string> text = args->text();
-    type.start(*fresh, args->view());
-    if (stand_in) eng.take_stand_in_place(*stand_in, *fresh);
-    instance_base& in = eng.add(std::move(fresh), &recorded.seed, run_key);
-    check.target_added = true;
-    if (recorded.execution_timeout_ns != 0 || recorded.run_timeout_ns != 0)  // no timer: the history says when
-        eng.set_timeouts(in, duration(recorded.execution_timeout_ns), duration(recorded.run_timeout_ns),
-                         recorded.execution_timeout_ns != 0 ? time_point(duration(recorded.execution_deadline_ns))
-                                                            : time_point::max(),
-                         false);
-    check.actual = in.hist;
-    eng.record(in, event_kind::workflow_started, std::string(type.name), std::move(text), start.input);
-    return in;
-}
-
-/// Takes the run begin_replay made through the rest of `recorded`, checking each event it records.
-inline void replay_to_end(engine& eng, replay_executor& ex, replay_check& check, instance_base& in,
-                          const history& recorded) {
-    const history& actual = *check.actual;
-    // Each round takes one step towards the next recorded event: an input is fed once the clock is moved
-    // to it; a timer's firing fires the next timer; anything else is the run's own doing, so the oldest
-    // ready work runs. Replay ends where the history ends.
-    for (;;) {
-        detail::rethrow_if_set(check.fault);
-        if (!check.mismatch.empty()) detail::raise(nondeterminism_error(check.mismatch));
-        const std::size_t k = actual.events.size();
-        if (k >= recorded.events.size()) break;
-        const history_event& next = recorded.events[k];
-        if (detail::is_input(next)) {
-            if (!in.running())
-                detail::raise(nondeterminism_error("history of workflow '" + recorded.workflow_id +
-                                                   "': the replayed run closed before input " + next.describe(k)));
-            ex.set_clock(time_point(duration(next.time_ns)));
-            detail::feed(eng, in, recorded, k);
-            continue;
-        }
-        if (next.kind == event_kind::update_accepted) {
-            if (!in.running())
-                detail::raise(nondeterminism_error("history of workflow '" + recorded.workflow_id +
-                                                   "': the replayed run closed before " + next.describe(k)));
-            // The update came at its time; if the run was idle, it was what woke it.
-            ex.set_clock(time_point(duration(next.time_ns)));
-            eng.schedule(in);  // its activation delivers it first (engine::feed_recorded_update)
-        }
-        if (next.kind == event_kind::timer_fired ? ex.fire_timer() || ex.run_ready()
-                                                 : ex.run_ready() || ex.fire_timer())
-            continue;
-        detail::raise(nondeterminism_error("history of workflow '" + recorded.workflow_id + "' differs at event " +
-                                           std::to_string(k) + ": expected " + next.describe(k) +
-                                           ", got nothing more (the replayed run made no such decision)"));
-    }
-}
-
-}  // namespace detail
-
-/// Re-runs a workflow of the class named by `definition` against `recorded` (one run's history) on a
-/// fresh deterministic executor and checks that it records the same events in the same order.
-///
-/// The run gets its inputs at their recorded moments: start arguments, signals from outside (signals it
-/// sent itself it sends again), cancel requests, a termination, and its children's outcomes. Effects on
-/// other runs are not redone: signals to other workflows get the outcome the history recorded, and
-/// children are not re-run (a stand-in takes each child's place and closes as the history says, with
-/// its recorded result). Replay stops where the history ends, so the history of an open run replays
-/// as far as it goes. Throws nondeterminism_error naming the first differing event (index, expected,
-/// got), invalid_history if `recorded` is damaged (naming the event), and invalid_operation if the
-/// replayed code calls a runtime other than the replay's. Returns normally when the replay matches.
-template <class Def>
-void replay(const history& recorded, const Def& /*definition*/) {
-    using T = typename Def::workflow_class;
-    static_assert(detail::workflow_class<T>, "replay needs a workflow class's definition");
-    detail::check_shape(recorded);
-    const history_event& start = recorded.events.front();
-    if (start.name != T::definition.name)
-        detail::raise(nondeterminism_error("history of workflow '" + recorded.workflow_id + "' is of workflow type '" +
-                                           start.name + "', not '" + std::string(T::definition.name) + "'"));
-
-    detail::replay_executor ex;
-    runtime rt{ex, runtime_options{.max_received_signals_per_run = 0, .max_pending_outgoing_signals = 0,
-                                   .record_history = true}};
-    detail::engine& eng = rt.engine_internals();
-    detail::replay_check check{};
-    check.expected = &recorded;
-    detail::instance_base& in = detail::begin_replay(eng, ex, check, recorded, detail::workflow_type_of<T>());
-    detail::replay_to_end(eng, ex, check, in, recorded);
-}
-
-}  // namespace coflow
-// ---- end coflow/replay.hpp ----
-// ---- begin coflow/save.hpp ----
-// coflow/save.hpp: save(runtime) and load(runtime, saved, definitions...): workflows that survive the
-// program. A save holds each run's history with its inputs' values; a load replays each run's code
-// against its history, so the run is back in the middle of its coroutine, and then goes on live.
-
-#include <istream>
-#include <iterator>
-
-
-namespace coflow {
-
-namespace detail {
-
-// The document, one record per line, each line a tag and one encoded tuple (codec.hpp):
-//
-//     coflow-save 1
-//     runtime (clock, random state, ids generated, timers armed, runs)
-//     run (type, id, run id, run key, seed, status, start time, parent id, first run key,
-//          continued run key, continued, execution timeout, run timeout, execution deadline,
-//          update ids made, timers' arming order, timeout's arming order, events)
-//     event (kind, time, name, args, self-sent, in a handler, start index, input, error)   ... per event
-//     end
-//
-// An input is n, or o(values...): the values of the pack replay feeds. The save names no C++ type: a load
-// reads them as the types the workflow type's definition gives the event (its run method's, signal's,
-// update's or child's result), so that a save from a build by one compiler loads in a build by another.
-// An error is n, or o(code, message), code -1 for an exception
-// that is not a coflow::error.
-inline constexpr std::string_view save_header = "coflow-save 1";
-
-/// The runs a load rebuilds, as read from a save.
-struct saved_run {
-    std::string type;
-    std::uint64_t run_key = 0;
-    workflow_status status = workflow_status::running;
-    std::string parent_id;
-    std::uint64_t first_run_key = 0, continued_run_key = 0;
-    bool continued = false;
-    std::uint64_t update_ids_made = 0;  // update ids the runtime made for it ("update-<n>"): not in the history
-    // The order in which the timers it waits on (and its timeout) were armed among all runs' timers,
-    // so that timers due at the same time fire in the same order after a load.
-    std::vector<std::uint64_t> timer_seqs;
-    std::uint64_t timeout_seq = 0;
-    std::size_t position = 0;           // of its run line
-    history hist;
-};
-
-struct saved_runtime {
-    std::int64_t clock_ns = 0;
-    std::uint64_t rng = 0, generated_ids = 0, timer_seq = 0;
-    std::vector<saved_run> runs;
-};
-
-[[nodiscard]] inline bool event_kind_named(std::string_view name, event_kind& k) noexcept {
-    for (int i = 0; i <= static_cast<int>(last_event_kind); ++i)
-        if (to_string(static_cast<event_kind>(i)) == name) {
-            k = static_cast<event_kind>(i);
-            return true;
-        }
-    return false;
-}
-
-[[nodiscard]] inline bool status_named(std::string_view name, workflow_status& s) noexcept {
-    for (int i = 0; i <= static_cast<int>(workflow_status::timed_out); ++i)
-        if (to_string(static_cast<workflow_status>(i)) == name) {
-            s = static_cast<workflow_status>(i);
-            return true;
-        }
-    return false;
-}
-
-// The events whose input replay feeds (the others' inputs are made again, or are not needed).
-[[nodiscard]] inline bool saves_input(const history_event& e) noexcept {
-    return e.kind == event_kind::workflow_started || e.kind == event_kind::update_accepted || is_input(e);
-}
-
-inline void write_error(writer& w, const std::exception_ptr& e) {
-    if (!e) {
-        w.put_none();
-        return;
-    }
-    std::int64_t code = -1;
-    std::string message = describe_exception(e);
-    catch_as<error>(
-        e,
-        [&](const error& x) {
-            code = static_cast<std::int64_t>(x.code());
-            const std::string prefix = "[coflow." + std::string(to_string(x.code())) + "] ";
-            if (message.compare(0, prefix.size(), prefix) == 0) message.erase(0, prefix.size());
-        },
-        [] {});
-    w.put_some();
-    w.write(std::tuple<std::int64_t, std::string>(code, message));
-}
-
-/// An error as a save recorded it: a coflow::error with its code and message (its own class is not
-/// kept), or a std::runtime_error with the message.
-[[nodiscard]] inline std::exception_ptr restored_error(std::int64_t code, const std::string& message) {
-    if (code >= 0 && code <= static_cast<std::int64_t>(errc::update_unfinished))
-        return std::make_exception_ptr(error(static_cast<errc>(code), message));
-    return std::make_exception_ptr(std::runtime_error(message));
-}
-
-// A dynamic handler takes values of any types: a load could not tell which to read.
-inline void refuse_dynamic(const instance_base& run, const history_event& e, std::size_t index) {
-    std::uint32_t unused = 0;
-    const bool dynamic = (e.kind == event_kind::signal_accepted && !run.type.find_signal(e.name, unused)) ||
-                         (e.kind == event_kind::update_accepted && !run.type.find_update(e.name));
-    if (dynamic)
-        detail::raise(invalid_operation("save: workflow '" + run.id + "' event " + e.describe(index) +
-                                        " went to a dynamic handler, whose argument types a load cannot know: "
-                                        "give it a named handler to save it"));
-}
-
-inline void write_event(writer& w, const instance_base& run, const history_event& e, std::size_t index) {
-    w.write(std::tuple<std::string, std::int64_t, std::string, std::vector<std::string>, bool, bool, std::uint64_t>(
-        std::string(to_string(e.kind)), e.time_ns, e.name, e.args, e.self_sent, e.in_handler,
-        static_cast<std::uint64_t>(e.start_index)));
-    if (e.input && saves_input(e)) {
-        refuse_dynamic(run, e, index);
-        w.put_some();
-        w.open_tuple();
-        const std::string_view missing = e.input->encode(w);
-        if (!missing.empty())
-            detail::raise(invalid_operation("save: workflow '" + run.id + "' event " + e.describe(index) +
-                                            " holds a value of type " + std::string(missing) +
-                                            ", which has no codec: specialise coflow::codec for it (coflow/codec.hpp)"));
-        w.close_tuple();
-    } else {
-        w.put_none();
-    }
-    write_error(w, e.error);
-}
-
-/// The arming order (timer_table::seq) of the timers `run` waits on, in that order; with `slots`, their slots.
-inline std::vector<std::uint64_t> timer_seqs(engine& eng, const instance_base& run,
-                                             std::vector<std::uint32_t>* slots = nullptr) {
-    std::vector<std::pair<std::uint64_t, std::uint32_t>> found;
-    eng.timers().for_each_posted([&](std::uint32_t s, time_point) {
-        const waiter* w = eng.timers().waiter_of(s);
-        if (w && w->inst == &run) found.emplace_back(eng.timers().seq(s), s);
-    });
-    std::sort(found.begin(), found.end());
-    std::vector<std::uint64_t> seqs;
-    for (const auto& [seq, slot] : found) {
-        seqs.push_back(seq);
-        if (slots) slots->push_back(slot);
-    }
-    return seqs;
-}
-
-inline std::string save_text(engine& eng) {
-    if (!eng.recording())
-        detail::raise(invalid_operation(
-            "save needs the runs' histories: construct the runtime with runtime_options::record_history = true"));
-    std::vector<instance_base*> runs;
-    eng.for_each_recorded_run([&](instance_base& in) {
-        if (in.active || current_query)
-            detail::raise(invalid_operation("save: workflow '" + in.id + "' is running its code; save between steps"));
-        if (in.scheduled && in.running())
-            detail::raise(invalid_operation("save: workflow '" + in.id +
-                                            "' has work ready to run; run the executor until it is idle, then save"));
-        runs.push_back(&in);
-    });
-    std::string out(save_header);
-    out += "\nruntime ";
-    writer w(out);
-    w.write(std::tuple<std::int64_t, std::uint64_t, std::uint64_t, std::uint64_t, std::uint64_t>(
-        eng.exec().now().time_since_epoch().count(), eng.rng_state(), eng.generated_ids(), eng.timers().next_seq(),
-        static_cast<std::uint64_t>(runs.size())));
-    for (const instance_base* in : runs) {
-        const history& h = *in->hist;
-        const instance_base::extras* x = in->x.get();
-        out += "\nrun ";
-        w.write(std::tuple<std::string, std::string, std::string, std::uint64_t, std::uint64_t, std::string,
-                           std::int64_t, std::string, std::uint64_t, std::uint64_t, bool, std::int64_t, std::int64_t,
-                           std::int64_t, std::uint64_t, std::vector<std::uint64_t>, std::uint64_t, std::uint64_t>(
-            h.workflow_type, in->id, h.run_id, in->run_key, h.seed, std::string(to_string(in->status)),
-            in->start_time.time_since_epoch().count(), x ? x->parent_id : std::string(), x ? x->first_run_key : 0,
-            x ? x->continued_run_key : 0, x && x->continued, h.execution_timeout_ns, h.run_timeout_ns,
-            h.execution_deadline_ns, x && x->updates ? x->updates->made_ids : 0, timer_seqs(eng, *in),
-            x && x->timeout_armed ? x->timeout_seq : 0, static_cast<std::uint64_t>(h.events.size())));
-        for (std::size_t k = 0; k < h.events.size(); ++k) {
-            out += "\nevent ";
-            write_event(w, *in, h.events[k], k);
-        }
-    }
-    out += "\nend\n";
-    return out;
-}
-
-/// Reads a save's lines, each tag and payload, keeping their byte positions for errors.
-class save_lines {
-public:
-    explicit save_lines(std::string_view text) : text_(text) {}
-
-    /// The payload of the next line, which must carry `tag`; raises invalid_save naming the position.
-    reader next(std::string_view tag) {
-        const std::size_t start = pos_;
-        const std::string_view line = take_line(tag);
-        if (line.size() <= tag.size() || line.compare(0, tag.size(), tag) != 0 || line[tag.size()] != ' ')
-            detail::raise(invalid_save(start, "expected a '" + std::string(tag) + "' line, found " + shown(line)));
-        return reader(line.substr(tag.size() + 1), start + tag.size() + 1);
-    }
-
-    /// The next line, which must be exactly `line`.
-    void expect(std::string_view line) {
-        const std::size_t start = pos_;
-        const std::string_view got = take_line(line);
-        if (got != line)
-            detail::raise(invalid_save(start, "expected '" + std::string(line) + "', found " + shown(got)));
-    }
-
-    [[nodiscard]] std::size_t position() const noexcept { return pos_; }
-
-    void finish() const {
-        if (pos_ != text_.size()) detail::raise(invalid_save(pos_, "expected the end of the save after 'end'"));
-    }
-
-private:
-    std::string_view take_line(std::string_view what) {
-        if (pos_ >= text_.size())
-            detail::raise(invalid_save(pos_, "the save ends early: expected '" + std::string(what) + "'"));
-        const std::size_t nl = text_.find('\n', pos_);
-        if (nl == std::string_view::npos)
-            detail::raise(invalid_save(text_.size(), "the save ends in the middle of a line (it was cut short)"));
-        const std::string_view line = text_.substr(pos_, nl - pos_);
-        pos_ = nl + 1;
-        return line;
-    }
-    static std::string shown(std::string_view line) {
-        return "'" + std::string(line.substr(0, 40)) + (line.size() > 40 ? "...'" : "'");
-    }
-
-    std::string_view text_;
-    std::size_t pos_ = 0;
-};
-
-/// The workflow type named `name` among those given to load, or null.
-[[nodiscard]] inline const workflow_type* type_named(const std::vector<const workflow_type*>& types,
-                                                     std::string_view name) noexcept {
-    for (const workflow_type* t : types)
-        if (t->name == name) return t;
-    return nullptr;
-}
-
-/// The decoder of input event `e` of a run of `type` whose earlier events are `before`, or null.
-[[nodiscard]] inline pack_decoder decoder_of_input(const workflow_type& type, const std::vector<history_event>& before,
-                                                   const history_event& e,
-                                                   const std::vector<const workflow_type*>& types) {
-    const auto status_is = [&](workflow_status s) { return !e.args.empty() && e.args[0] == engine::json(to_string(s)); };
-    switch (e.kind) {
-        case event_kind::workflow_started: return type.decoder_for(input_role::run, {});
-        case event_kind::signal_accepted: return type.decoder_for(input_role::signal, e.name);
-        case event_kind::update_accepted: return type.decoder_for(input_role::update, e.name);
-        case event_kind::workflow_terminated: return decoder_of<std::tuple<std::string>>::get();
-        case event_kind::workflow_timed_out: return decoder_of<std::tuple<std::string, std::int64_t>>::get();
-        case event_kind::child_closed:
-            if (status_is(workflow_status::terminated)) return decoder_of<std::tuple<std::string>>::get();
-            if (status_is(workflow_status::timed_out)) return decoder_of<std::tuple<std::string, std::int64_t>>::get();
-            if (status_is(workflow_status::completed))  // the child's result: its type is in its child_started
-                for (auto it = before.rbegin(); it != before.rend(); ++it)
-                    if (it->kind == event_kind::child_started && it->name == e.name && !it->args.empty()) {
-                        for (const workflow_type* t : types)
-                            if (engine::json(t->name) == it->args[0]) return t->decoder_for(input_role::result, {});
-                        return nullptr;
-                    }
-            return nullptr;
-        default: return nullptr;
-    }
-}
-
-inline void read_event(reader& r, const workflow_type& type, const std::vector<const workflow_type*>& types,
-                       std::vector<history_event>& events) {
-    history_event& e = events.emplace_back();
-    const std::size_t at = r.position();
-    auto [kind, time, name, args, self_sent, in_handler, start_index] =
-        r.read<std::tuple<std::string, std::int64_t, std::string, std::vector<std::string>, bool, bool,
-                          std::uint64_t>>();
-    if (!event_kind_named(kind, e.kind)) r.fail_at(at, "unknown event kind '" + kind + "'");
-    e.time_ns = time;
-    e.name = std::move(name);
-    e.args = std::move(args);
-    e.self_sent = self_sent;
-    e.in_handler = in_handler;
-    e.start_index = static_cast<std::size_t>(start_index);
-    if (r.get_optional()) {
-        const std::size_t values_at = r.position();
-        r.open_tuple();
-        const pack_decoder d = decoder_of_input(type, events, e, types);
-        if (!d)
-            r.fail_at(values_at, "event " + e.describe(events.size() - 1) + " of a run of workflow type '" +
-                                     std::string(type.name) +
-                                     "' holds values its definition gives no types for (or types without codecs)");
-        e.input = std::shared_ptr<arg_pack_base>(d(r));
-        r.close_tuple();
-    }
-    if (r.get_optional()) {
-        auto [code, message] = r.read<std::tuple<std::int64_t, std::string>>();
-        e.error = restored_error(code, message);
-    }
-    if (!r.at_end()) r.fail("the end of the event");
-}
-
-inline saved_runtime parse_save(std::string_view text, const std::vector<const workflow_type*>& types) {
-    save_lines lines(text);
-    lines.expect(save_header);
-    saved_runtime doc;
-    reader head = lines.next("runtime");
-    std::uint64_t count = 0;
-    std::tie(doc.clock_ns, doc.rng, doc.generated_ids, doc.timer_seq, count) =
-        head.read<std::tuple<std::int64_t, std::uint64_t, std::uint64_t, std::uint64_t, std::uint64_t>>();
-    if (!head.at_end()) head.fail("the end of the runtime line");
-    for (std::uint64_t n = 0; n < count; ++n) {
-        saved_run run;
-        run.position = lines.position();
-        reader r = lines.next("run");
-        std::uint64_t events = 0;
-        std::string status;
-        std::tie(run.type, run.hist.workflow_id, run.hist.run_id, run.run_key, run.hist.seed, status,
-                 std::ignore, run.parent_id, run.first_run_key, run.continued_run_key, run.continued,
-                 run.hist.execution_timeout_ns, run.hist.run_timeout_ns, run.hist.execution_deadline_ns,
-                 run.update_ids_made, run.timer_seqs, run.timeout_seq, events) =
-            r.read<std::tuple<std::string, std::string, std::string, std::uint64_t, std::uint64_t, std::string,
-                              std::int64_t, std::string, std::uint64_t, std::uint64_t, bool, std::int64_t,
-                              std::int64_t, std::int64_t, std::uint64_t, std::vector<std::uint64_t>,
-                              std::uint64_t, std::uint64_t>>();
-        if (!r.at_end()) r.fail("the end of the run line");
-        if (!status_named(status, run.status))
-            detail::raise(invalid_save(run.position, "workflow '" + run.hist.workflow_id + "': unknown status '" +
-                                                         status + "'"));
-        run.hist.workflow_type = run.type;
-        const workflow_type* type = type_named(types, run.type);
-        if (!type)
-            detail::raise(invalid_operation("load: workflow '" + run.hist.workflow_id + "' is of workflow type '" +
-                                            run.type + "', which was not given to load"));
-        for (std::uint64_t k = 0; k < events; ++k) {  // no reserve: a hostile count buys nothing
-            reader e = lines.next("event");
-            read_event(e, *type, types, run.hist.events);
-        }
-        guarded([&] { check_shape(run.hist); },
-                [&](std::exception_ptr why) {
-                    detail::raise(invalid_save(run.position, "workflow '" + run.hist.workflow_id +
-                                                                 "': " + describe_exception(why)));
-                });
-        doc.runs.push_back(std::move(run));
-    }
-    lines.expect("end");
-    lines.finish();
-    return doc;
-}
-
-/// Restores the engine's executor when a load ends, however it ends.
-class loading {
-public:
-    loading(engine& eng, executor& live, replay_executor& ex) noexcept : eng_(eng), live_(live) { eng.begin_load(ex); }
-    loading(const loading&) = delete;
-    loading& operator=(const loading&) = delete;
-    ~loading() {
-        eng_.check_ = nullptr;
-        eng_.begin_load(live_);
-    }
-
-private:
-    engine& eng_;
-    executor& live_;
-};
-
-/// Loads one run: replays it against its history to where the history ends.
-inline void replay_run(engine& eng, replay_executor& ex, replay_check& check, const saved_run& run,
-                       const workflow_type& type, instance_base* stand_in) {
-    instance_base& in = begin_replay(eng, ex, check, run.hist, type, &run.run_key, stand_in);
-    if (in.run_id() != run.hist.run_id)
-        detail::raise(invalid_save(run.position, "workflow '" + run.hist.workflow_id + "': run id " +
-                                                     run.hist.run_id + " does not match its run key"));
-    auto& x = in.more();
-    if (x.parent_id.empty()) x.parent_id = run.parent_id;
-    x.first_run_key = run.first_run_key;
-    x.continued_run_key = run.continued_run_key;
-    x.continued = run.continued;
-    if (run.update_ids_made != 0) {
-        if (!x.updates) x.updates = std::make_shared<update_book>();
-        x.updates->made_ids = run.update_ids_made;
-    }
-    replay_to_end(eng, ex, check, in, run.hist);
-    std::vector<std::uint32_t> slots;
-    const std::size_t waiting = timer_seqs(eng, in, &slots).size();
-    if (waiting != run.timer_seqs.size())
-        detail::raise(invalid_save(run.position, "workflow '" + run.hist.workflow_id + "': the save holds " +
-                                                     std::to_string(run.timer_seqs.size()) +
-                                                     " timers, the loaded run waits on " + std::to_string(waiting)));
-    for (std::size_t k = 0; k < slots.size(); ++k) eng.timers().set_seq(slots[k], run.timer_seqs[k]);
-    x.timeout_seq = run.timeout_seq;
-    if (in.status != run.status)
-        detail::raise(nondeterminism_error("the run replays to status " + std::string(to_string(in.status)) +
-                                           ", the save holds " + std::string(to_string(run.status))));
-}
-
-inline void load_runs(engine& eng, const saved_runtime& doc, const std::vector<const workflow_type*>& types) {
-    if (eng.size() != 0 || !eng.histories().empty())
-        detail::raise(invalid_operation("load: the runtime has workflows already; load into a fresh runtime"));
-    if (!eng.recording())
-        detail::raise(invalid_operation(
-            "load needs the runs' histories: construct the runtime with runtime_options::record_history = true"));
-    executor& live = eng.exec();
-    const time_point clock{duration(doc.clock_ns)};
-    if (!live.restore_clock(clock))
-        detail::raise(invalid_operation("load: the save was made at " + std::to_string(doc.clock_ns) +
-                                        "ns and the executor's clock shows " +
-                                        std::to_string(live.now().time_since_epoch().count()) +
-                                        "ns, which it cannot move there (executor::restore_clock)"));
-    replay_executor ex;
-    {
-        loading guard(eng, live, ex);
-        for (const saved_run& run : doc.runs) {
-            const workflow_type* type = type_named(types, run.type);  // parse_save checked it is there
-            ex.reset();  // the runs replayed before wait, parked, until all are back
-            instance_base* stand_in = eng.find(run.hist.workflow_id);
-            if (stand_in && !stand_in->stand_in)
-                detail::raise(invalid_save(run.position, "workflow '" + run.hist.workflow_id + "' is in the save twice"));
-            if (stand_in && &stand_in->type != type)  // its parent's code awaits a result of its own type
-                detail::raise(nondeterminism_error("load: workflow '" + run.hist.workflow_id + "' is a child of type '" +
-                                                   std::string(stand_in->type.name) +
-                                                   "' in its parent's code, and of type '" + run.type + "' in the save"));
-            replay_check check{};
-            check.expected = &run.hist;
-            guarded([&] { replay_run(eng, ex, check, run, *type, stand_in); },
-                    [&](std::exception_ptr e) {
-                        catch_as<nondeterminism_error>(
-                            e,
-                            [&](const nondeterminism_error& why) {
-                                const std::string prefix = "[coflow.nondeterminism] ";
-                                std::string what = why.what();
-                                if (what.compare(0, prefix.size(), prefix) == 0) what.erase(0, prefix.size());
-                                detail::raise(nondeterminism_error("load: workflow '" + run.hist.workflow_id +
-                                                                   "', run " + run.hist.run_id + ": " + what));
-                            },
-                            [&] { std::rethrow_exception(e); });
-                    });
-            eng.check_ = nullptr;
-        }
-        ex.reset();
-        // Children the save does not hold (closed and forgotten before it was made) leave no stand-in.
-        std::vector<std::string> stand_ins;
-        eng.for_each_stand_in([&](instance_base& s) {
-            if (s.running())
-                detail::raise(invalid_save(0, "workflow '" + (s.x ? s.x->parent_id : std::string()) +
-                                                  "' has an open child '" + s.id + "' that the save does not hold"));
-            stand_ins.push_back(s.id);
-        });
-        for (const std::string& id : stand_ins) eng.forget(id);
-    }
-    eng.finish_load(live, doc.rng, doc.generated_ids, doc.timer_seq);
-}
-
-template <class Def>
-void add_type(std::vector<const workflow_type*>& types) {
-    using T = typename Def::workflow_class;
-    static_assert(workflow_class<T>, "load takes workflow classes' definitions: coflow::load(rt, saved, A::definition, ...)");
-    types.push_back(&workflow_type_of<T>());
-}
-
-}  // namespace detail
-
-/// Saves every run a reload needs: the open runs and the closed runs still kept (for queries and
-/// results), each as its history with the values of its inputs. The runtime must record histories
-/// (runtime_options::record_history) and be between steps with no work ready (run the executor until it
-/// is idle first). Every value the inputs hold needs a codec (coflow/codec.hpp): one that has none
-/// raises invalid_operation naming its type, the workflow and the event. See "Durable runs" in the README.
-[[nodiscard]] inline std::string save(runtime& rt) { return detail::save_text(rt.engine_internals()); }
-
-/// Writes save(rt) to `out`.
-inline void save(runtime& rt, std::ostream& out) {
-    const std::string text = save(rt);
-    out.write(text.data(), static_cast<std::streamsize>(text.size()));
-}
-
-/// Rebuilds the runs of a save in `rt`, a fresh runtime recording histories, whose workflow types
-/// include those of the save (pass their definitions: `coflow::load(rt, saved, Cart::definition, ...)`).
-/// Each run replays its code against its history, and so stands where it stood, mid-coroutine; its
-/// parent and children are linked again; the executor's clock moves to the save's time
-/// (executor::restore_clock), the timers the runs wait on are armed again, and the runtime goes on
-/// live. Raises invalid_save naming the byte position for a damaged save, nondeterminism_error when
-/// the code no longer makes the recorded decisions (naming the workflow, the run and the first
-/// differing event), invalid_operation when the runtime is not fresh or a type was not given. After an
-/// error the runtime holds what was loaded so far: destroy it.
-template <class... Defs>
-void load(runtime& rt, std::string_view saved, const Defs&...) {
-    std::vector<const detail::workflow_type*> types;
-    (detail::add_type<Defs>(types), ...);
-    const detail::saved_runtime doc = detail::parse_save(saved, types);
-    detail::load_runs(rt.engine_internals(), doc, types);
-}
-
-/// Reads a save from `in` and loads it (see above).
-template <class... Defs>
-void load(runtime& rt, std::istream& in, const Defs&... definitions) {
-    const std::string text{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-    load(rt, std::string_view(text), definitions...);
-}
-
-}  // namespace coflow
-// ---- end coflow/save.hpp ----
 // ---- begin coflow/selector.hpp ----
 // coflow/selector.hpp: Go's workflow.Selector: wait on several channels (and other awaitables) at
 // once and run the callback of the one that is ready first.
