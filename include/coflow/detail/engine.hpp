@@ -653,7 +653,7 @@ public:
         in.x->journal_dirty = true;
         dirty_.push_back(in.x->hist_index);
     }
-    /// A client call accepted an input (start, signal, cancel, terminate, update, forget) and returns next.
+    /// A client call accepted an input (a start, signal, cancel, terminate or forget) and returns next.
     void input_returned() {
         if (sink_) [[unlikely]]
             sink_->input_returned();
