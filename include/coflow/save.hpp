@@ -289,7 +289,10 @@ private:
         return line;
     }
     static std::string shown(std::string_view line) {
-        return "'" + std::string(line.substr(0, 40)) + (line.size() > 40 ? "...'" : "'");
+        std::string out = "'";  // appended, not added: g++ 12 -O3 warns (-Wrestrict) about "'" + std::string(...)
+        out.append(line.substr(0, 40));
+        out.append(line.size() > 40 ? "...'" : "'");
+        return out;
     }
 
     std::string_view text_;
