@@ -290,3 +290,25 @@ TEST_CASE("issue 15: an input a journal cannot write fails its call, and the fil
     CHECK(rt.get_workflow_handle_for<catch_all>("c").query(&catch_all::seen) == 0);
     std::filesystem::remove(path);
 }
+
+TEST_CASE("issue 15: a journal keeps in memory only the histories of the runs its file keeps",
+          "[journal][regression]") {
+    const std::string path = temp_path("memory");
+    std::filesystem::remove(path);
+    coflow::deterministic_executor ex;
+    coflow::runtime rt(ex, {.record_history = true});
+    coflow::journal journal(rt, path, {.sync = coflow::sync_policy::none, .compact_min_bytes = 4096},
+                            jw::ledger::definition, jw::summer::definition, jw::tally::definition);
+    auto h = rt.start_workflow(&jw::ledger::run, i64{0}, i64{0}, {.id = "L"});
+    for (int k = 0; k < 600; ++k) {  // a run continues as new every 6 values: 100 runs
+        h.signal(&jw::ledger::add, i64{k});
+        ex.run_until_idle();
+        journal.commit();
+    }
+    CHECK(h.query(&jw::ledger::count) == 600);
+    CHECK(journal.compactions() > 5);
+    CHECK(rt.histories().size() < 10);  // without the journal, all 100 runs' histories stay
+    journal.compact();
+    CHECK(rt.histories().size() == 1);
+    std::filesystem::remove(path);
+}

@@ -242,6 +242,8 @@ public:
         appended_bytes_ = 0;
         broken_ = false;
         ++compactions_;
+        // What the file no longer holds, memory need not either: histories of forgotten and replaced runs go.
+        eng_.drop_gone_histories();
         // The snapshot's runs, in its order, are the journal's runs 0, 1, ...
         ordinal_.assign(eng_.histories().size(), 0);
         written_.clear();

@@ -659,6 +659,9 @@ public:
             sink_->input_returned();
     }
     [[nodiscard]] std::uint64_t ready_counter() const noexcept { return ready_counter_; }
+    /// Keeps only the histories of the runs still kept (what for_each_recorded_run visits): a journal
+    /// does so as it compacts, so that a long-running process does not grow with forgotten runs.
+    void drop_gone_histories();
 
     /// Loading: replays on `ex` until finish_load().
     void begin_load(executor& ex) noexcept { ex_ = &ex; }

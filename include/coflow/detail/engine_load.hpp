@@ -73,4 +73,14 @@ inline void engine::finish_load(executor& live, std::uint64_t rng, std::uint64_t
     }
 }
 
+inline void engine::drop_gone_histories() {
+    std::vector<std::shared_ptr<const history>> kept;
+    for_each_recorded_run([&](instance_base& in) {
+        in.x->hist_index = static_cast<std::uint32_t>(kept.size());
+        kept.push_back(in.x->hist_owner);
+    });
+    histories_ = std::move(kept);
+    dirty_.clear();  // by the old indexes: the journal has just written everything
+}
+
 }  // namespace coflow::detail
