@@ -159,7 +159,8 @@ public:
     /// Call it only while no other thread uses the runtime.
     void bind_to_current_thread() noexcept { eng_.bind_to_current_thread(); }
 
-    /// Every run's history recorded so far, in start order (runtime_options::record_history).
+    /// Every run's history recorded so far, in start order (runtime_options::record_history). With a journal
+    /// (journal.hpp), each compaction drops those of runs no longer kept (forgotten, or replaced).
     [[nodiscard]] const std::vector<std::shared_ptr<const history>>& histories() const noexcept {
         return eng_.histories();
     }
