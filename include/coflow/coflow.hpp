@@ -22,8 +22,8 @@
 #include <coflow/handle.hpp>
 #include <coflow/history.hpp>
 #include <coflow/history_text.hpp>
-#include <coflow/journal.hpp>
 #include <coflow/info.hpp>
+#include <coflow/journal.hpp>
 #include <coflow/mutex.hpp>
 #include <coflow/options.hpp>
 #include <coflow/patch.hpp>

@@ -4141,12 +4141,15 @@ public:
         in.x->journal_dirty = true;
         dirty_.push_back(in.x->hist_index);
     }
-    /// A client call accepted an input (start, signal, cancel, terminate, update, forget) and returns next.
+    /// A client call accepted an input (a start, signal, cancel, terminate or forget) and returns next.
     void input_returned() {
         if (sink_) [[unlikely]]
             sink_->input_returned();
     }
     [[nodiscard]] std::uint64_t ready_counter() const noexcept { return ready_counter_; }
+    /// Keeps only the histories of the runs still kept (what for_each_recorded_run visits): a journal
+    /// does so as it compacts, so that a long-running process does not grow with forgotten runs.
+    void drop_gone_histories();
 
     /// Loading: replays on `ex` until finish_load().
     void begin_load(executor& ex) noexcept { ex_ = &ex; }
@@ -5179,6 +5182,16 @@ inline void engine::finish_load(executor& live, std::uint64_t rng, std::uint64_t
             timers_.posted(t.slot, ex_->post_at(t.due, timer_work{link_ref(link_), t.slot, timers_.generation(t.slot)}));
         }
     }
+}
+
+inline void engine::drop_gone_histories() {
+    std::vector<std::shared_ptr<const history>> kept;
+    for_each_recorded_run([&](instance_base& in) {
+        in.x->hist_index = static_cast<std::uint32_t>(kept.size());
+        kept.push_back(in.x->hist_owner);
+    });
+    histories_ = std::move(kept);
+    dirty_.clear();  // by the old indexes: the journal has just written everything
 }
 
 }  // namespace coflow::detail
@@ -8651,6 +8664,87 @@ private:
 
 }  // namespace coflow
 // ---- end coflow/handle.hpp ----
+// ---- begin coflow/info.hpp ----
+// coflow/info.hpp: coflow::info(), what workflow code can know about its own run.
+// Like Temporal's workflow.info(): ids, start time, history length, counters, whether continue-as-new is due.
+
+
+
+namespace coflow {
+
+/// A snapshot of the current run, taken by coflow::info(). Every field is about this run (a run that
+/// continued as new starts again from zero) unless it says otherwise.
+struct workflow_info {
+    std::string id;                ///< the workflow id (the same in every run of a continue-as-new chain)
+    std::string run_id;            ///< this run's id
+    std::string_view type;         ///< the workflow type's name, from its definition
+    std::string first_run_id;      ///< the first run of this continue-as-new chain (this run, if it continued from none)
+    std::string continued_run_id;  ///< the run this one continued from; empty if none
+    std::string parent_id;         ///< the parent's workflow id, for a child workflow; empty otherwise
+    time_point start_time{};       ///< executor time when this run started
+    duration execution_timeout{};  ///< the chain's execution timeout (start options); zero: none
+    duration run_timeout{};        ///< each run's run timeout (start options); zero: none
+    /// When this run times out: the earlier of its run timeout's deadline and the chain's (counted from
+    /// its first run's start); empty if it has no timeout.
+    std::optional<time_point> deadline;
+    /// Events in this run's history so far (Temporal's history length); 0 when the runtime records no
+    /// histories (runtime_options::record_history). For logic, use `steps`: it does not depend on recording.
+    std::size_t history_length = 0;
+    /// Steps this run has taken: each signal delivered to it and each time its code resumed (its start
+    /// included). It grows with the work the run does, and so with its history, recorded or not: the way
+    /// to continue as new when a run gets long.
+    std::uint64_t steps = 0;
+    std::size_t received_signals = 0;          ///< accepted in this run (the per-run limit counts these)
+    std::size_t pending_signals = 0;           ///< accepted, not yet delivered
+    std::size_t pending_outgoing_signals = 0;  ///< sent through external handles in this step
+    std::size_t max_received_signals = 0;      ///< the runtime's per-run limit (0: none)
+    std::size_t received_updates = 0;  ///< taken by this run and not rejected (the per-run limit counts these)
+    std::size_t pending_updates = 0;   ///< taken, not yet delivered
+    std::size_t max_updates = 0;       ///< the runtime's per-run update limit (0: none)
+    /// True once received_signals reaches 80% of its limit, or received_updates 90% of its own (as
+    /// Temporal suggests at 90% of its update limit): time to drain and continue as new.
+    bool continue_as_new_suggested = false;
+};
+
+/// The current run's info. Only inside workflow code (else not_in_workflow).
+[[nodiscard]] inline workflow_info info() {
+    const detail::activation& a = detail::require_activation("coflow::info");
+    const detail::instance_base& in = *a.inst;
+    const detail::instance_base::extras* x = in.x.get();
+    workflow_info i;
+    i.id = in.id;
+    i.run_id = in.run_id();
+    i.type = in.type.name;
+    if (x && x->continued) {
+        i.first_run_id = detail::run_id_of(x->first_run_key);
+        i.continued_run_id = detail::run_id_of(x->continued_run_key);
+    } else {
+        i.first_run_id = i.run_id;
+    }
+    if (x) i.parent_id = x->parent_id;
+    i.start_time = in.start_time;
+    if (x) {
+        i.execution_timeout = x->execution_timeout;
+        i.run_timeout = x->run_timeout;
+        if (x->timeout_due != time_point::max()) i.deadline = x->timeout_due;
+    }
+    i.history_length = in.hist ? in.hist->events.size() : 0;
+    i.steps = in.steps;
+    i.received_signals = in.received;
+    i.pending_signals = in.pending_signals();
+    i.pending_outgoing_signals = in.pending_outgoing();
+    i.max_received_signals = a.eng->options().max_received_signals_per_run;
+    i.received_updates = x && x->updates ? x->updates->total : 0;
+    i.pending_updates = in.pending_updates();
+    i.max_updates = a.eng->options().max_updates_per_run;
+    i.continue_as_new_suggested =
+        (i.max_received_signals != 0 && i.received_signals * 5 >= i.max_received_signals * 4) ||
+        (i.max_updates != 0 && i.received_updates * 10 >= i.max_updates * 9);
+    return i;
+}
+
+}  // namespace coflow
+// ---- end coflow/info.hpp ----
 // ---- begin coflow/journal.hpp ----
 // coflow/journal.hpp: a crash-safe journal. Every input a client call accepts is in the journal's file
 // before the call returns; a runtime started on the file again recovers every run where it stood.
@@ -8807,7 +8901,8 @@ public:
     /// Call it only while no other thread uses the runtime.
     void bind_to_current_thread() noexcept { eng_.bind_to_current_thread(); }
 
-    /// Every run's history recorded so far, in start order (runtime_options::record_history).
+    /// Every run's history recorded so far, in start order (runtime_options::record_history). With a journal
+    /// (journal.hpp), each compaction drops those of runs no longer kept (forgotten, or replaced).
     [[nodiscard]] const std::vector<std::shared_ptr<const history>>& histories() const noexcept {
         return eng_.histories();
     }
@@ -9487,7 +9582,10 @@ private:
         return line;
     }
     static std::string shown(std::string_view line) {
-        return "'" + std::string(line.substr(0, 40)) + (line.size() > 40 ? "...'" : "'");
+        std::string out = "'";  // appended, not added: g++ 12 -O3 warns (-Wrestrict) about "'" + std::string(...)
+        out.append(line.substr(0, 40));
+        out.append(line.size() > 40 ? "...'" : "'");
+        return out;
     }
 
     std::string_view text_;
@@ -9989,6 +10087,8 @@ public:
         appended_bytes_ = 0;
         broken_ = false;
         ++compactions_;
+        // What the file no longer holds, memory need not either: histories of forgotten and replaced runs go.
+        eng_.drop_gone_histories();
         // The snapshot's runs, in its order, are the journal's runs 0, 1, ...
         ordinal_.assign(eng_.histories().size(), 0);
         written_.clear();
@@ -10160,87 +10260,6 @@ private:
 
 }  // namespace coflow
 // ---- end coflow/journal.hpp ----
-// ---- begin coflow/info.hpp ----
-// coflow/info.hpp: coflow::info(), what workflow code can know about its own run.
-// Like Temporal's workflow.info(): ids, start time, history length, counters, whether continue-as-new is due.
-
-
-
-namespace coflow {
-
-/// A snapshot of the current run, taken by coflow::info(). Every field is about this run (a run that
-/// continued as new starts again from zero) unless it says otherwise.
-struct workflow_info {
-    std::string id;                ///< the workflow id (the same in every run of a continue-as-new chain)
-    std::string run_id;            ///< this run's id
-    std::string_view type;         ///< the workflow type's name, from its definition
-    std::string first_run_id;      ///< the first run of this continue-as-new chain (this run, if it continued from none)
-    std::string continued_run_id;  ///< the run this one continued from; empty if none
-    std::string parent_id;         ///< the parent's workflow id, for a child workflow; empty otherwise
-    time_point start_time{};       ///< executor time when this run started
-    duration execution_timeout{};  ///< the chain's execution timeout (start options); zero: none
-    duration run_timeout{};        ///< each run's run timeout (start options); zero: none
-    /// When this run times out: the earlier of its run timeout's deadline and the chain's (counted from
-    /// its first run's start); empty if it has no timeout.
-    std::optional<time_point> deadline;
-    /// Events in this run's history so far (Temporal's history length); 0 when the runtime records no
-    /// histories (runtime_options::record_history). For logic, use `steps`: it does not depend on recording.
-    std::size_t history_length = 0;
-    /// Steps this run has taken: each signal delivered to it and each time its code resumed (its start
-    /// included). It grows with the work the run does, and so with its history, recorded or not: the way
-    /// to continue as new when a run gets long.
-    std::uint64_t steps = 0;
-    std::size_t received_signals = 0;          ///< accepted in this run (the per-run limit counts these)
-    std::size_t pending_signals = 0;           ///< accepted, not yet delivered
-    std::size_t pending_outgoing_signals = 0;  ///< sent through external handles in this step
-    std::size_t max_received_signals = 0;      ///< the runtime's per-run limit (0: none)
-    std::size_t received_updates = 0;  ///< taken by this run and not rejected (the per-run limit counts these)
-    std::size_t pending_updates = 0;   ///< taken, not yet delivered
-    std::size_t max_updates = 0;       ///< the runtime's per-run update limit (0: none)
-    /// True once received_signals reaches 80% of its limit, or received_updates 90% of its own (as
-    /// Temporal suggests at 90% of its update limit): time to drain and continue as new.
-    bool continue_as_new_suggested = false;
-};
-
-/// The current run's info. Only inside workflow code (else not_in_workflow).
-[[nodiscard]] inline workflow_info info() {
-    const detail::activation& a = detail::require_activation("coflow::info");
-    const detail::instance_base& in = *a.inst;
-    const detail::instance_base::extras* x = in.x.get();
-    workflow_info i;
-    i.id = in.id;
-    i.run_id = in.run_id();
-    i.type = in.type.name;
-    if (x && x->continued) {
-        i.first_run_id = detail::run_id_of(x->first_run_key);
-        i.continued_run_id = detail::run_id_of(x->continued_run_key);
-    } else {
-        i.first_run_id = i.run_id;
-    }
-    if (x) i.parent_id = x->parent_id;
-    i.start_time = in.start_time;
-    if (x) {
-        i.execution_timeout = x->execution_timeout;
-        i.run_timeout = x->run_timeout;
-        if (x->timeout_due != time_point::max()) i.deadline = x->timeout_due;
-    }
-    i.history_length = in.hist ? in.hist->events.size() : 0;
-    i.steps = in.steps;
-    i.received_signals = in.received;
-    i.pending_signals = in.pending_signals();
-    i.pending_outgoing_signals = in.pending_outgoing();
-    i.max_received_signals = a.eng->options().max_received_signals_per_run;
-    i.received_updates = x && x->updates ? x->updates->total : 0;
-    i.pending_updates = in.pending_updates();
-    i.max_updates = a.eng->options().max_updates_per_run;
-    i.continue_as_new_suggested =
-        (i.max_received_signals != 0 && i.received_signals * 5 >= i.max_received_signals * 4) ||
-        (i.max_updates != 0 && i.received_updates * 10 >= i.max_updates * 9);
-    return i;
-}
-
-}  // namespace coflow
-// ---- end coflow/info.hpp ----
 // ---- begin coflow/mutex.hpp ----
 // coflow/mutex.hpp: coflow::mutex, a FIFO lock for workflow code, and mutex_guard, which holds it.
 // For async handlers and the body that must not interleave inside a critical section spanning awaits.
