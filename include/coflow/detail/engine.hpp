@@ -183,12 +183,20 @@ using outgoing_send = inline_function<void(engine&, instance_base&), 48>;
 /// A signal (or cancel request) sent from workflow code through an external handle, waiting to go out
 /// when the sender's step ends.
 struct outgoing {
+    // Built in its outbox slot (no entry moved in); the id and the name are copied before `make()` takes
+    // the caller's arguments, so a failed copy takes nothing.
+    template <class Make>
+    outgoing(std::string_view target_id, std::string_view signal, bool recorded, Make& make, outgoing_state* s,
+             std::uint64_t n, std::uint32_t at_slot, std::uint32_t at_gen)
+        : target(target_id), what(recorded ? std::make_unique<std::string>(signal) : nullptr),
+          send(make()), state(s), seq(n), slot(at_slot), gen(at_gen) {}
+
+    std::string target;                 // the target's workflow id
+    std::unique_ptr<std::string> what;  // the signal's name, for the history (null when none is recorded)
     outgoing_send send;
     outgoing_state* state;  // the awaitable, or null once it is gone
     std::uint64_t seq;
-    std::string target;                 // the target's workflow id
-    std::uint32_t slot, gen;            // where the target's run was when this was sent: a hint, checked
-    std::unique_ptr<std::string> what;  // the signal's name, for the history (null when none is recorded)
+    std::uint32_t slot, gen;  // where the target's run was when this was sent: a hint, checked
 };
 
 /// Where a run was seen: its slot and generation in the engine's slot table (no run: slot 0xffffffff).
@@ -756,10 +764,7 @@ public:
                 "pending outgoing signals (runtime_options::max_pending_outgoing_signals)", limit,
                 "await the signals already sent before sending more"));
         auto& x = sender.more();
-        std::string target_id(target);
-        std::unique_ptr<std::string> what = sender.hist ? std::make_unique<std::string>(signal) : nullptr;
-        x.outbox.push_back(outgoing{outgoing_send(make()), state, x.out_seq, std::move(target_id), hint.slot, hint.gen,
-                                    std::move(what)});
+        x.outbox.emplace_back(target, signal, sender.hist != nullptr, make, state, x.out_seq, hint.slot, hint.gen);
         return x.out_seq++;
     }
 
