@@ -1041,8 +1041,13 @@ private:
     [[gnu::noinline]] void send_outbox(instance_base& in) {
         auto& outbox = in.x->outbox;
         while (!outbox.empty()) {
-            outgoing o = std::move(outbox.front());
-            outbox.pop_front();
+            // Sent from its slot, not moved out: only the sender's own code adds to its outbox, and none
+            // of it runs here. Popped when the iteration ends (or unwinds), where the moved-out copy died.
+            outgoing& o = outbox.front();
+            struct pop_sent {
+                ring<outgoing>& r;
+                ~pop_sent() { r.pop_front(); }
+            } const popping{outbox};
             std::exception_ptr error;
             if (check_ && check_->actual == in.hist && !resend_in_replay(in, o)) {
                 // Replaying: the target is not here; the outcome is the one the history recorded.
