@@ -770,8 +770,12 @@ public:
 
     /// Where the latest run of `id` is now (found by `hint` if it still holds, else by id; `hint` is
     /// updated), or {} if there is none.
-    [[nodiscard]] run_hint locate(std::string_view id, run_hint& hint) const {
-        if (by_slot(hint.slot, hint.gen)) return hint;
+    [[nodiscard, gnu::always_inline]] inline run_hint locate(std::string_view id, run_hint& hint) const {
+        if (by_slot(hint.slot, hint.gen)) [[likely]]
+            return hint;
+        return locate_by_id(id, hint);
+    }
+    [[gnu::noinline]] run_hint locate_by_id(std::string_view id, run_hint& hint) const {
         if (const instance_base* in = find(id)) hint = run_hint{in->slot, in->gen};
         return hint;
     }
