@@ -158,15 +158,16 @@ public:
     }
 
 protected:
-    /// The latest run of the id: cached by slot (the fast path, inlined), looked up by id when stale.
-    [[nodiscard]] detail::instance_base& instance() const {
+    /// The latest run of the id: cached by slot (the fast path, always inlined: g++ called it out of
+    /// line from each typed use), looked up by id when stale.
+    [[nodiscard, gnu::always_inline]] inline detail::instance_base& instance() const {
         eng_->check_thread("a handle was used", id_);  // builds without NDEBUG only
         if (detail::instance_base* in = eng_->by_slot(slot_, gen_)) [[likely]]
             return *in;
         return lookup();
     }
 
-    [[nodiscard]] detail::instance_base& lookup() const {
+    [[nodiscard, gnu::noinline]] detail::instance_base& lookup() const {
         if (eng_->tearing_down()) [[unlikely]]
             detail::raise(workflow_closed(id_, "its runtime is being destroyed", "reach it"));
         detail::instance_base* in = eng_->find(id_);
