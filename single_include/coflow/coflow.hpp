@@ -3671,12 +3671,20 @@ using outgoing_send = inline_function<void(engine&, instance_base&), 48>;
 /// A signal (or cancel request) sent from workflow code through an external handle, waiting to go out
 /// when the sender's step ends.
 struct outgoing {
+    // Built in its outbox slot (no entry moved in); the id and the name are copied before `make()` takes
+    // the caller's arguments, so a failed copy takes nothing.
+    template <class Make>
+    outgoing(std::string_view target_id, std::string_view signal, bool recorded, Make& make, outgoing_state* s,
+             std::uint64_t n, std::uint32_t at_slot, std::uint32_t at_gen)
+        : target(target_id), what(recorded ? std::make_unique<std::string>(signal) : nullptr),
+          send(make()), state(s), seq(n), slot(at_slot), gen(at_gen) {}
+
+    std::string target;                 // the target's workflow id
+    std::unique_ptr<std::string> what;  // the signal's name, for the history (null when none is recorded)
     outgoing_send send;
     outgoing_state* state;  // the awaitable, or null once it is gone
     std::uint64_t seq;
-    std::string target;                 // the target's workflow id
-    std::uint32_t slot, gen;            // where the target's run was when this was sent: a hint, checked
-    std::unique_ptr<std::string> what;  // the signal's name, for the history (null when none is recorded)
+    std::uint32_t slot, gen;  // where the target's run was when this was sent: a hint, checked
 };
 
 /// Where a run was seen: its slot and generation in the engine's slot table (no run: slot 0xffffffff).
@@ -4247,17 +4255,18 @@ public:
                 "pending outgoing signals (runtime_options::max_pending_outgoing_signals)", limit,
                 "await the signals already sent before sending more"));
         auto& x = sender.more();
-        std::string target_id(target);
-        std::unique_ptr<std::string> what = sender.hist ? std::make_unique<std::string>(signal) : nullptr;
-        x.outbox.push_back(outgoing{outgoing_send(make()), state, x.out_seq, std::move(target_id), hint.slot, hint.gen,
-                                    std::move(what)});
+        x.outbox.emplace_back(target, signal, sender.hist != nullptr, make, state, x.out_seq, hint.slot, hint.gen);
         return x.out_seq++;
     }
 
     /// Where the latest run of `id` is now (found by `hint` if it still holds, else by id; `hint` is
     /// updated), or {} if there is none.
-    [[nodiscard]] run_hint locate(std::string_view id, run_hint& hint) const {
-        if (by_slot(hint.slot, hint.gen)) return hint;
+    [[nodiscard, gnu::always_inline]] inline run_hint locate(std::string_view id, run_hint& hint) const {
+        if (by_slot(hint.slot, hint.gen)) [[likely]]
+            return hint;
+        return locate_by_id(id, hint);
+    }
+    [[gnu::noinline]] run_hint locate_by_id(std::string_view id, run_hint& hint) const {
         if (const instance_base* in = find(id)) hint = run_hint{in->slot, in->gen};
         return hint;
     }
@@ -4527,8 +4536,13 @@ private:
     [[gnu::noinline]] void send_outbox(instance_base& in) {
         auto& outbox = in.x->outbox;
         while (!outbox.empty()) {
-            outgoing o = std::move(outbox.front());
-            outbox.pop_front();
+            // Sent from its slot, not moved out: only the sender's own code adds to its outbox, and none
+            // of it runs here. Popped when the iteration ends (or unwinds), where the moved-out copy died.
+            outgoing& o = outbox.front();
+            struct pop_sent {
+                ring<outgoing>& r;
+                ~pop_sent() { r.pop_front(); }
+            } const popping{outbox};
             std::exception_ptr error;
             if (check_ && check_->actual == in.hist && !resend_in_replay(in, o)) {
                 // Replaying: the target is not here; the outcome is the one the history recorded.
@@ -8524,15 +8538,16 @@ public:
     }
 
 protected:
-    /// The latest run of the id: cached by slot (the fast path, inlined), looked up by id when stale.
-    [[nodiscard]] detail::instance_base& instance() const {
+    /// The latest run of the id: cached by slot (the fast path, always inlined: g++ called it out of
+    /// line from each typed use), looked up by id when stale.
+    [[nodiscard, gnu::always_inline]] inline detail::instance_base& instance() const {
         eng_->check_thread("a handle was used", id_);  // builds without NDEBUG only
         if (detail::instance_base* in = eng_->by_slot(slot_, gen_)) [[likely]]
             return *in;
         return lookup();
     }
 
-    [[nodiscard]] detail::instance_base& lookup() const {
+    [[nodiscard, gnu::noinline]] detail::instance_base& lookup() const {
         if (eng_->tearing_down()) [[unlikely]]
             detail::raise(workflow_closed(id_, "its runtime is being destroyed", "reach it"));
         detail::instance_base* in = eng_->find(id_);
