@@ -180,7 +180,7 @@ class journal final : private detail::engine::journal_sink {
 public:
     template <class... Defs>
     journal(runtime& rt, std::string path, journal_options options, const Defs&...)
-        : eng_(rt.engine_internals()), path_(std::move(path)), opts_(options), policy_(options.sync) {
+        : eng_(rt.engine_internals()), path_(std::move(path)), opts_(options) {
         std::vector<const detail::workflow_type*> types;
         (detail::add_type<Defs>(types), ...);
         if (!eng_.recording())
@@ -217,7 +217,7 @@ public:
         if (detail::current_activation || detail::current_query)
             detail::raise(invalid_operation("journal '" + path_ + "': commit between steps, not from workflow code"));
         write_group();
-        flush(policy_ == sync_policy::fsync);
+        flush(opts_.sync == sync_policy::fsync);
     }
 
     /// Rewrites the file as one save of the runtime's runs (at a commit point), replacing it atomically.
@@ -258,7 +258,7 @@ public:
     /// Runs recovered from the file when the journal was constructed (0 for a new journal).
     [[nodiscard]] std::size_t recovered_runs() const noexcept { return recovered_; }
     [[nodiscard]] const std::string& path() const noexcept { return path_; }
-    [[nodiscard]] sync_policy policy() const noexcept { return policy_; }
+    [[nodiscard]] sync_policy policy() const noexcept { return opts_.sync; }
     /// Bytes of the last snapshot, and appended after it.
     [[nodiscard]] std::size_t snapshot_bytes() const noexcept { return snapshot_bytes_; }
     [[nodiscard]] std::size_t appended_bytes() const noexcept { return appended_bytes_; }
@@ -270,9 +270,9 @@ private:
 
     void input_returned() override {
         if (detail::current_activation || detail::current_query) return;  // the step that made it commits
-        if (policy_ != sync_policy::none) {
+        if (opts_.sync != sync_policy::none) {
             write_group();
-            flush(policy_ == sync_policy::fsync);
+            flush(opts_.sync == sync_policy::fsync);
         } else if (++since_commit_ >= group_every) {
             write_group();
         }
@@ -397,7 +397,6 @@ private:
     detail::engine& eng_;
     std::string path_;
     journal_options opts_;
-    sync_policy policy_;
     std::FILE* file_ = nullptr;
     std::string buf_;
     std::vector<std::uint32_t> ordinal_;  // by engine::histories() index: the journal's run ordinal + 1, 0 if none

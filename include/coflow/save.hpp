@@ -156,12 +156,12 @@ inline void write_event(writer& w, const instance_base& run, const history_event
 }
 
 /// The arming order (timer_table::seq) of the timers `run` waits on, in that order; with `slots`, their slots.
-inline std::vector<std::uint64_t> timer_seqs(engine& eng, const instance_base& run,
+inline std::vector<std::uint64_t> timer_seqs(engine& eng, instance_base& run,
                                              std::vector<std::uint32_t>* slots = nullptr) {
     // Between steps every timer of the run belongs to one of its suspended waits: its own, not all the
     // runtime's timers (a journal asks this of each run it writes).
     std::vector<std::pair<std::uint64_t, std::uint32_t>> found;
-    const_cast<instance_base&>(run).suspended.for_each([&](const waiter& w) {
+    run.suspended.for_each([&](const waiter& w) {
         if (w.timer != no_timer && eng.timers().waiter_of(w.timer) == &w)
             found.emplace_back(eng.timers().seq(w.timer), w.timer);
     });
@@ -190,7 +190,7 @@ inline void check_savable(const instance_base& in, bool between_steps) {
 }
 
 /// The run line's tuple: the run, its links and timers, and how many events its history holds.
-inline void write_run(writer& w, engine& eng, const instance_base& in) {
+inline void write_run(writer& w, engine& eng, instance_base& in) {
     const history& h = *in.hist;
     const instance_base::extras* x = in.x.get();
     w.write(run_tuple(h.workflow_type, in.id, h.run_id, in.run_key, h.seed, std::string(to_string(in.status)),
@@ -223,7 +223,7 @@ inline std::string save_text(engine& eng, bool between_steps = false) {
     writer w(out);
     write_runtime(w, eng, static_cast<std::uint64_t>(runs.size()));
     bool ready = false;
-    for (const instance_base* in : runs) {
+    for (instance_base* in : runs) {
         out += "\nrun ";
         write_run(w, eng, *in);
         const history& h = *in->hist;

@@ -4452,13 +4452,11 @@ private:
         if (!in) return;
         check_thread("the executor ran the workflow's work", in->id);
         in->scheduled = false;
-        if (sink_) [[unlikely]] {
-            if (in->hist) mark_dirty(*in);
-            if (in->running() && !in->stand_in) run(*in);
-            sink_->work_done();
-            return;
-        }
+        if (sink_ && in->hist) [[unlikely]]
+            mark_dirty(*in);
         if (in->running() && !in->stand_in) run(*in);
+        if (sink_) [[unlikely]]
+            sink_->work_done();  // `in` may be gone (continued as new): only the engine is touched here
     }
 
     // One activation: deliver every accepted signal in order, then resume whatever is ready, then
@@ -9464,12 +9462,12 @@ inline void write_event(writer& w, const instance_base& run, const history_event
 }
 
 /// The arming order (timer_table::seq) of the timers `run` waits on, in that order; with `slots`, their slots.
-inline std::vector<std::uint64_t> timer_seqs(engine& eng, const instance_base& run,
+inline std::vector<std::uint64_t> timer_seqs(engine& eng, instance_base& run,
                                              std::vector<std::uint32_t>* slots = nullptr) {
     // Between steps every timer of the run belongs to one of its suspended waits: its own, not all the
     // runtime's timers (a journal asks this of each run it writes).
     std::vector<std::pair<std::uint64_t, std::uint32_t>> found;
-    const_cast<instance_base&>(run).suspended.for_each([&](const waiter& w) {
+    run.suspended.for_each([&](const waiter& w) {
         if (w.timer != no_timer && eng.timers().waiter_of(w.timer) == &w)
             found.emplace_back(eng.timers().seq(w.timer), w.timer);
     });
@@ -9498,7 +9496,7 @@ inline void check_savable(const instance_base& in, bool between_steps) {
 }
 
 /// The run line's tuple: the run, its links and timers, and how many events its history holds.
-inline void write_run(writer& w, engine& eng, const instance_base& in) {
+inline void write_run(writer& w, engine& eng, instance_base& in) {
     const history& h = *in.hist;
     const instance_base::extras* x = in.x.get();
     w.write(run_tuple(h.workflow_type, in.id, h.run_id, in.run_key, h.seed, std::string(to_string(in.status)),
@@ -9531,7 +9529,7 @@ inline std::string save_text(engine& eng, bool between_steps = false) {
     writer w(out);
     write_runtime(w, eng, static_cast<std::uint64_t>(runs.size()));
     bool ready = false;
-    for (const instance_base* in : runs) {
+    for (instance_base* in : runs) {
         out += "\nrun ";
         write_run(w, eng, *in);
         const history& h = *in->hist;
@@ -10040,7 +10038,7 @@ class journal final : private detail::engine::journal_sink {
 public:
     template <class... Defs>
     journal(runtime& rt, std::string path, journal_options options, const Defs&...)
-        : eng_(rt.engine_internals()), path_(std::move(path)), opts_(options), policy_(options.sync) {
+        : eng_(rt.engine_internals()), path_(std::move(path)), opts_(options) {
         std::vector<const detail::workflow_type*> types;
         (detail::add_type<Defs>(types), ...);
         if (!eng_.recording())
@@ -10077,7 +10075,7 @@ public:
         if (detail::current_activation || detail::current_query)
             detail::raise(invalid_operation("journal '" + path_ + "': commit between steps, not from workflow code"));
         write_group();
-        flush(policy_ == sync_policy::fsync);
+        flush(opts_.sync == sync_policy::fsync);
     }
 
     /// Rewrites the file as one save of the runtime's runs (at a commit point), replacing it atomically.
@@ -10118,7 +10116,7 @@ public:
     /// Runs recovered from the file when the journal was constructed (0 for a new journal).
     [[nodiscard]] std::size_t recovered_runs() const noexcept { return recovered_; }
     [[nodiscard]] const std::string& path() const noexcept { return path_; }
-    [[nodiscard]] sync_policy policy() const noexcept { return policy_; }
+    [[nodiscard]] sync_policy policy() const noexcept { return opts_.sync; }
     /// Bytes of the last snapshot, and appended after it.
     [[nodiscard]] std::size_t snapshot_bytes() const noexcept { return snapshot_bytes_; }
     [[nodiscard]] std::size_t appended_bytes() const noexcept { return appended_bytes_; }
@@ -10130,9 +10128,9 @@ private:
 
     void input_returned() override {
         if (detail::current_activation || detail::current_query) return;  // the step that made it commits
-        if (policy_ != sync_policy::none) {
+        if (opts_.sync != sync_policy::none) {
             write_group();
-            flush(policy_ == sync_policy::fsync);
+            flush(opts_.sync == sync_policy::fsync);
         } else if (++since_commit_ >= group_every) {
             write_group();
         }
@@ -10257,7 +10255,6 @@ private:
     detail::engine& eng_;
     std::string path_;
     journal_options opts_;
-    sync_policy policy_;
     std::FILE* file_ = nullptr;
     std::string buf_;
     std::vector<std::uint32_t> ordinal_;  // by engine::histories() index: the journal's run ordinal + 1, 0 if none

@@ -964,13 +964,11 @@ private:
         if (!in) return;
         check_thread("the executor ran the workflow's work", in->id);
         in->scheduled = false;
-        if (sink_) [[unlikely]] {
-            if (in->hist) mark_dirty(*in);
-            if (in->running() && !in->stand_in) run(*in);
-            sink_->work_done();
-            return;
-        }
+        if (sink_ && in->hist) [[unlikely]]
+            mark_dirty(*in);
         if (in->running() && !in->stand_in) run(*in);
+        if (sink_) [[unlikely]]
+            sink_->work_done();  // `in` may be gone (continued as new): only the engine is touched here
     }
 
     // One activation: deliver every accepted signal in order, then resume whatever is ready, then
