@@ -316,3 +316,75 @@ TEST_CASE("issue 15: a journal keeps in memory only the histories of the runs it
     CHECK(rt.histories().size() == 1);
     std::filesystem::remove(path);
 }
+
+namespace {
+
+// One long run: every record it appends stays live (its events), but for its superseded run records.
+class keeper {
+public:
+    coflow::workflow<i64> run() {
+        co_await coflow::wait_condition([this] { return done_; });
+        co_return sum_;
+    }
+    void add(i64 v) { sum_ += v; }
+    void finish() { done_ = true; }
+    static constexpr auto definition =
+        coflow::define<keeper>("keeper").run(&keeper::run).signal("add", &keeper::add).signal("finish", &keeper::finish);
+
+private:
+    i64 sum_ = 0;
+    bool done_ = false;
+};
+
+}  // namespace
+
+TEST_CASE("issue 15: a journal compacts on dead bytes: never for one open run, and once forgotten runs are half the file",
+          "[journal][regression]") {
+    const std::string path = temp_path("dead_bytes");
+    std::filesystem::remove(path);
+    coflow::deterministic_executor ex;
+    coflow::runtime rt(ex, {.record_history = true});
+    coflow::journal journal(rt, path, {.sync = coflow::sync_policy::none, .compact_min_bytes = 4096},
+                            keeper::definition, jw::summer::definition);
+    CHECK(journal.compactions() == 1);  // the constructor's
+    auto h = rt.start_workflow(&keeper::run, {.id = "K"});
+    for (int k = 0; k < 9000; ++k) {  // under the 10,000 signals a run may receive
+        h.signal(&keeper::add, i64{k});
+        if (k % 100 == 99) {
+            ex.run_until_idle();
+            journal.commit();
+        }
+    }
+    // The file is 50 times the snapshot, all of it the open run's events: a rewrite would only copy it.
+    CHECK(journal.appended_bytes() > 50 * journal.snapshot_bytes());
+    CHECK(journal.compactions() == 1);
+    // A group's dead bytes are the run record and commit it supersedes: a few hundred a commit.
+    CHECK(journal.dead_bytes() < journal.commits() * 400);
+    CHECK(journal.dead_bytes() > 0);
+
+    // Short runs, forgotten once closed: their records are dead, and once the dead half the file, it goes.
+    const std::size_t file = journal.snapshot_bytes() + journal.appended_bytes();
+    int started = 0;
+    std::size_t peak = file;
+    while (journal.compactions() == 1) {
+        peak = std::max(peak, journal.snapshot_bytes() + journal.appended_bytes());
+        REQUIRE(started < 100000);
+        const std::string id = "S" + std::to_string(started++);
+        (void)rt.start_workflow(&jw::summer::run, i64{started}, {.id = id});
+        ex.run_until_idle();
+        rt.forget(id);
+        journal.commit();
+    }
+    CHECK(journal.compactions() == 2);
+    CHECK(journal.dead_bytes() == 0);
+    CHECK(journal.appended_bytes() == 0);
+    CHECK(peak > file * 19 / 10);  // the file grew to twice what the open run holds: half of it dead
+    // The forgotten runs are gone; the open run's events stay (a snapshot's lines are a little longer).
+    CHECK(journal.snapshot_bytes() > file);
+    CHECK(journal.snapshot_bytes() < file + file / 20);
+    CHECK(read_all(path).size() == journal.snapshot_bytes());
+    h.signal(&keeper::finish);
+    ex.run_until_idle();
+    CHECK(h.result() == i64{9000} * 8999 / 2);
+    std::filesystem::remove(path);
+}

@@ -136,13 +136,13 @@ public:
         } else if constexpr (std::is_same_v<I, char>) {
             put_integer(static_cast<unsigned char>(v));  // char's signedness differs between platforms
         } else {
-            char buf[24];
+            char buf[24];  // 'i', up to 20 characters, ';': one append
+            buf[0] = 'i';
             std::to_chars_result r{};
-            if constexpr (std::is_signed_v<I>) r = std::to_chars(buf, buf + sizeof buf, static_cast<long long>(v));
-            else r = std::to_chars(buf, buf + sizeof buf, static_cast<unsigned long long>(v));
-            *out_ += 'i';
+            if constexpr (std::is_signed_v<I>) r = std::to_chars(buf + 1, buf + 22, static_cast<long long>(v));
+            else r = std::to_chars(buf + 1, buf + 22, static_cast<unsigned long long>(v));
+            *r.ptr++ = ';';
             out_->append(buf, r.ptr);
-            *out_ += ';';
         }
     }
 
@@ -175,9 +175,7 @@ public:
 
     void put_bytes(std::string_view bytes) {
         static constexpr char hex[] = "0123456789ABCDEF";
-        *out_ += 's';
-        *out_ += std::to_string(bytes.size());
-        *out_ += ':';
+        put_count('s', bytes.size());
         // Runs of plain bytes are appended whole: most strings (ids, names) are nothing else.
         for (std::size_t i = 0; i < bytes.size();) {
             std::size_t plain = i;
@@ -214,12 +212,16 @@ private:
     }
 
     void open(char bracket) {
+        enter();
+        *out_ += bracket;
+    }
+
+    void enter() {
         if (depth_ == max_depth_) {
             detail::raise(invalid_operation("cannot save a value nested deeper than " + std::to_string(max_depth_) +
                                             " levels of lists, maps and tuples"));
         }
         ++depth_;
-        *out_ += bracket;
     }
 
     void close(char bracket) {
@@ -228,9 +230,17 @@ private:
     }
 
     void open_counted(char bracket, std::size_t count) {
-        open(bracket);
-        *out_ += std::to_string(count);
-        *out_ += ':';
+        enter();
+        put_count(bracket, count);
+    }
+
+    // `tag`, the count in decimal, ':' (one append: no std::to_string temporary).
+    void put_count(char tag, std::size_t count) {
+        char buf[24];
+        buf[0] = tag;
+        char* end = std::to_chars(buf + 1, buf + sizeof buf - 1, count).ptr;
+        *end++ = ':';
+        out_->append(buf, end);
     }
 
     std::string* out_;

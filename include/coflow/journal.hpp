@@ -57,10 +57,12 @@ enum class sync_policy {
 /// How a journal writes: its sync policy, and when it compacts its file.
 struct journal_options {
     sync_policy sync = sync_policy::flush;
-    /// The file is rewritten as one save once the records appended after the last one exceed both this
-    /// many bytes and `compact_ratio` times the save's size.
+    /// The file is rewritten as one save once its dead bytes (what a rewrite drops: the records of runs
+    /// forgotten or replaced by continue-as-new, and run and commit records that later ones supersede) are
+    /// at least this many, and at least `compact_dead_percent` percent of the file. A file whose records are
+    /// all live (one long run) is never rewritten: a rewrite would only copy it.
     std::size_t compact_min_bytes = std::size_t{1} << 20;
-    std::size_t compact_ratio = 4;
+    std::size_t compact_dead_percent = 50;
 };
 
 namespace detail {
@@ -227,7 +229,8 @@ public:
             std::fclose(file_);
             file_ = nullptr;
         }
-        const std::string snapshot = detail::save_text(eng_, true);
+        std::vector<detail::saved_bytes> run_bytes;
+        const std::string snapshot = detail::save_text(eng_, true, &run_bytes);
         const std::string tmp = path_ + ".tmp";
         std::FILE* out = std::fopen(tmp.c_str(), "wb");
         if (!out) fail("cannot create " + tmp);
@@ -240,6 +243,7 @@ public:
         if (!file_) fail("cannot open for appending");
         snapshot_bytes_ = snapshot.size();
         appended_bytes_ = 0;
+        dead_bytes_ = 0;
         broken_ = false;
         ++compactions_;
         // What the file no longer holds, memory need not either: histories of forgotten and replaced runs go.
@@ -248,8 +252,10 @@ public:
         ordinal_.assign(eng_.histories().size(), 0);
         written_.clear();
         eng_.for_each_recorded_run([&](detail::instance_base& in) {
-            ordinal_[in.x->hist_index] = static_cast<std::uint32_t>(written_.size() + 1);
-            written_.push_back(in.hist->events.size());
+            const std::size_t k = written_.size();
+            ordinal_[in.x->hist_index] = static_cast<std::uint32_t>(k + 1);
+            // A snapshot's run line is superseded by the run's first r record, as an r record by the next.
+            written_.push_back({in.hist->events.size(), run_bytes[k].all, run_bytes[k].run_line});
             in.x->journal_dirty = false;
         });
         eng_.dirty_.clear();
@@ -262,6 +268,8 @@ public:
     /// Bytes of the last snapshot, and appended after it.
     [[nodiscard]] std::size_t snapshot_bytes() const noexcept { return snapshot_bytes_; }
     [[nodiscard]] std::size_t appended_bytes() const noexcept { return appended_bytes_; }
+    /// Bytes of the file that the next compaction drops (journal_options::compact_min_bytes).
+    [[nodiscard]] std::size_t dead_bytes() const noexcept { return dead_bytes_; }
     [[nodiscard]] std::size_t commits() const noexcept { return commits_; }
     [[nodiscard]] std::size_t compactions() const noexcept { return compactions_; }
 
@@ -301,52 +309,69 @@ private:
         staged_.clear();
         writer w(buf_);
         std::size_t runs = written_.size();
+        std::size_t dead = dead_bytes_;
         for (const std::uint32_t index : dirty) {
             const history& h = *histories[index];
             detail::instance_base* in = eng_.find(h.workflow_id);
             std::uint32_t ord = ordinal_[index];
             if (!in || in->hist != &h) {  // forgotten, or replaced by a new run under its id
                 if (ord != 0) {
+                    const std::size_t at = buf_.size();
                     buf_ += "x ";
                     w.write(static_cast<std::uint64_t>(ord - 1));
                     buf_ += '\n';
+                    dead += written_[ord - 1].bytes + (buf_.size() - at);  // the run's lines, and this one
                 }
-                staged_.push_back({index, 0, 0, nullptr});
+                staged_.push_back({index, 0, {}, nullptr});
                 continue;
             }
             detail::check_savable(*in, true);
-            const std::size_t from = ord == 0 ? 0 : written_[ord - 1];
-            if (ord == 0) ord = static_cast<std::uint32_t>(++runs);
+            const bool known = ord != 0;
+            run_record rec = known ? written_[ord - 1] : run_record{};
+            if (!known) ord = static_cast<std::uint32_t>(++runs);
+            const std::size_t at = buf_.size();
             buf_ += "r ";
             w.write(static_cast<std::uint64_t>(ord - 1));
             detail::write_run(w, eng_, *in);
             w.write(in->scheduled && in->running() ? in->x->ready_seq : std::uint64_t{0});
             buf_ += '\n';
-            for (std::size_t k = from; k < h.events.size(); ++k) {
+            dead += rec.line;  // the run's record before this one
+            rec.bytes += (buf_.size() - at) - rec.line;
+            rec.line = buf_.size() - at;
+            const std::size_t events_at = buf_.size();
+            for (std::size_t k = rec.events; k < h.events.size(); ++k) {
                 buf_ += "e ";
                 w.write(static_cast<std::uint64_t>(ord - 1));
                 detail::write_event(w, *in, h.events[k], k);
                 buf_ += '\n';
             }
-            staged_.push_back({index, ord, h.events.size(), in});
+            rec.bytes += buf_.size() - events_at;
+            rec.events = h.events.size();
+            staged_.push_back({index, ord, rec, in});
         }
+        const std::size_t commit_at = buf_.size();
         buf_ += "c ";
         detail::write_runtime(w, eng_, eng_.ready_counter());
         buf_ += '\n';
+        dead += last_commit_bytes_;  // superseded by this one
+        const std::size_t commit_bytes = buf_.size() - commit_at;
         if (std::fwrite(buf_.data(), 1, buf_.size(), file_) != buf_.size()) {
             broken_ = true;
             fail("cannot append");
         }
-        written_.resize(runs, 0);
+        written_.resize(runs);
         for (const staged& st : staged_) {
             ordinal_[st.index] = st.ord;
-            if (st.ord != 0) written_[st.ord - 1] = st.written;
+            if (st.ord != 0) written_[st.ord - 1] = st.rec;
             if (st.run) st.run->x->journal_dirty = false;
         }
         dirty.clear();
         appended_bytes_ += buf_.size();
+        dead_bytes_ = dead;
+        last_commit_bytes_ = commit_bytes;
         ++commits_;
-        if (appended_bytes_ > std::max(opts_.compact_min_bytes, opts_.compact_ratio * snapshot_bytes_)) compact();
+        const std::size_t file = snapshot_bytes_ + appended_bytes_;
+        if (dead_bytes_ >= opts_.compact_min_bytes && dead_bytes_ >= file / 100 * opts_.compact_dead_percent) compact();
     }
 
     void flush(bool to_disk) {
@@ -400,16 +425,22 @@ private:
     std::FILE* file_ = nullptr;
     std::string buf_;
     std::vector<std::uint32_t> ordinal_;  // by engine::histories() index: the journal's run ordinal + 1, 0 if none
-    std::vector<std::size_t> written_;    // by ordinal: events written
+    struct run_record {
+        std::size_t events = 0;  // events written
+        std::size_t bytes = 0;   // the file's live bytes for the run: its last run record and its events
+        std::size_t line = 0;    // of which its last run record (superseded by the next)
+    };
+    std::vector<run_record> written_;  // by ordinal
     struct staged {
         std::uint32_t index, ord;  // ord 0: the run is dropped
-        std::size_t written;
+        run_record rec;
         detail::instance_base* run;
     };
     std::vector<staged> staged_;
     std::size_t since_commit_ = 0;
     bool broken_ = false;  // a write failed: the next commit rewrites the file
     std::size_t snapshot_bytes_ = 0, appended_bytes_ = 0, commits_ = 0, compactions_ = 0, recovered_ = 0;
+    std::size_t dead_bytes_ = 0, last_commit_bytes_ = 0;
 };
 
 }  // namespace coflow

@@ -136,9 +136,19 @@ inline void refuse_dynamic(const instance_base& run, const history_event& e, std
 }
 
 inline void write_event(writer& w, const instance_base& run, const history_event& e, std::size_t index) {
-    w.write(std::tuple<std::string, std::int64_t, std::string, std::vector<std::string>, bool, bool, std::uint64_t>(
-        std::string(to_string(e.kind)), e.time_ns, e.name, e.args, e.self_sent, e.in_handler,
-        static_cast<std::uint64_t>(e.start_index)));
+    // The event's tuple, part by part (as codec<std::tuple<...>> would write it, without copying the event
+    // into one): kind, time, name, display arguments, self-sent, in a handler, start index.
+    w.open_tuple();
+    w.put_bytes(to_string(e.kind));
+    w.put_integer(e.time_ns);
+    w.put_bytes(e.name);
+    w.open_list(e.args.size());
+    for (const std::string& a : e.args) w.put_bytes(a);
+    w.close_list();
+    w.put_bool(e.self_sent);
+    w.put_bool(e.in_handler);
+    w.put_integer(static_cast<std::uint64_t>(e.start_index));
+    w.close_tuple();
     if (e.input && saves_input(e)) {
         refuse_dynamic(run, e, index);
         w.put_some();
@@ -193,12 +203,27 @@ inline void check_savable(const instance_base& in, bool between_steps) {
 inline void write_run(writer& w, engine& eng, instance_base& in) {
     const history& h = *in.hist;
     const instance_base::extras* x = in.x.get();
-    w.write(run_tuple(h.workflow_type, in.id, h.run_id, in.run_key, h.seed, std::string(to_string(in.status)),
-                      in.start_time.time_since_epoch().count(), x ? x->parent_id : std::string(),
-                      x ? x->first_run_key : 0, x ? x->continued_run_key : 0, x && x->continued,
-                      h.execution_timeout_ns, h.run_timeout_ns, h.execution_deadline_ns,
-                      x && x->updates ? x->updates->made_ids : 0, timer_seqs(eng, in),
-                      x && x->timeout_armed ? x->timeout_seq : 0, static_cast<std::uint64_t>(h.events.size())));
+    // run_tuple, part by part (no copies of its strings).
+    w.open_tuple();
+    w.put_bytes(h.workflow_type);
+    w.put_bytes(in.id);
+    w.put_bytes(h.run_id);
+    w.put_integer(in.run_key);
+    w.put_integer(h.seed);
+    w.put_bytes(to_string(in.status));
+    w.put_integer(static_cast<std::int64_t>(in.start_time.time_since_epoch().count()));
+    w.put_bytes(x ? std::string_view(x->parent_id) : std::string_view());
+    w.put_integer(x ? x->first_run_key : std::uint64_t{0});
+    w.put_integer(x ? x->continued_run_key : std::uint64_t{0});
+    w.put_bool(x && x->continued);
+    w.put_integer(h.execution_timeout_ns);
+    w.put_integer(h.run_timeout_ns);
+    w.put_integer(h.execution_deadline_ns);
+    w.put_integer(x && x->updates ? x->updates->made_ids : std::uint64_t{0});
+    w.write(timer_seqs(eng, in));
+    w.put_integer(x && x->timeout_armed ? x->timeout_seq : std::uint64_t{0});
+    w.put_integer(static_cast<std::uint64_t>(h.events.size()));
+    w.close_tuple();
 }
 
 /// The runtime's own state: clock, random state, generated ids, timer order, and `count`.
@@ -207,9 +232,14 @@ inline void write_runtime(writer& w, engine& eng, std::uint64_t count) {
                           eng.timers().next_seq(), count));
 }
 
+/// The bytes a run's lines take in a save: its run line, and all (the run line and its events), newlines in.
+struct saved_bytes {
+    std::size_t run_line = 0, all = 0;
+};
+
 /// The save of every run a reload needs. With `between_steps` (a journal's snapshot), runs may have work
-/// ready, and the save keeps the order it was posted in.
-inline std::string save_text(engine& eng, bool between_steps = false) {
+/// ready, and the save keeps the order it was posted in. With `run_bytes`, also each run's bytes, in order.
+inline std::string save_text(engine& eng, bool between_steps = false, std::vector<saved_bytes>* run_bytes = nullptr) {
     if (!eng.recording())
         detail::raise(invalid_operation(
             "save needs the runs' histories: construct the runtime with runtime_options::record_history = true"));
@@ -224,13 +254,16 @@ inline std::string save_text(engine& eng, bool between_steps = false) {
     write_runtime(w, eng, static_cast<std::uint64_t>(runs.size()));
     bool ready = false;
     for (instance_base* in : runs) {
+        const std::size_t from = out.size();
         out += "\nrun ";
         write_run(w, eng, *in);
+        const std::size_t run_line = out.size() - from;
         const history& h = *in->hist;
         for (std::size_t k = 0; k < h.events.size(); ++k) {
             out += "\nevent ";
             write_event(w, *in, h.events[k], k);
         }
+        if (run_bytes) run_bytes->push_back({run_line, out.size() - from});
         ready = ready || (in->scheduled && in->running());
     }
     if (ready) {
