@@ -5,6 +5,8 @@
 //   S1h, S6h                        recording histories (runtime_options::record_history), which a journal needs
 //   S1j-none, S6j-none              and a coflow::journal with sync_policy::none (written every 1,024 inputs)
 //   S1j-flush, S6j-flush            and sync_policy::flush (each input handed to the system before it returns)
+//   S1f-none, S1f-flush, S6f-...     as j, with journal_options::histories_in_memory = false: the histories are
+//                                   in the file only (each run keeps its last event in memory)
 //
 // The journal is a file in the system's temporary directory (or --dir), removed after each scenario. Each
 // line has the fields of bench.cpp's, and for a journal: the bytes written by the process while measured
@@ -12,9 +14,9 @@
 // journal's commits and compactions. Same checksums as S1 and S6; exits 1 on a mismatch.
 //
 // Build: the CMake target coflow_journal_bench (always -O2 -DNDEBUG). Run:
-//   coflow_journal_bench [--scenario S1|S1h|S1j|S1j-none|S1j-flush|S6|S6h|S6j|S6j-none|S6j-flush] [--n N]
+//   coflow_journal_bench [--scenario S1|S1h|S1j|S1j-none|S1j-flush|S1f|S1f-none|S1f-flush|S6...] [--n N]
 //                        [--dir DIR]
-// (S1j runs both policies, as does S6j; no scenario runs them all.)
+// (S1j runs both policies, as do S1f, S6j and S6f; no scenario runs them all.)
 #include <coflow/coflow.hpp>
 
 #include <algorithm>
@@ -79,6 +81,7 @@ struct setup {
     std::string name;
     bool history = false;
     std::optional<coflow::sync_policy> journal;
+    bool in_memory = true;  // journal_options::histories_in_memory
 };
 
 std::string journal_dir;
@@ -110,7 +113,9 @@ bool measure(const setup& s, u64 n, u64 expected, coflow::runtime_options option
         const u64 w0 = bytes_written();
         const auto t0 = clock_type::now();
         std::optional<coflow::journal> journal;
-        if (s.journal) journal.emplace(rt, path, coflow::journal_options{.sync = *s.journal}, defs...);
+        if (s.journal)
+            journal.emplace(rt, path, coflow::journal_options{.sync = *s.journal, .histories_in_memory = s.in_memory},
+                            defs...);
         got = body(rt, ex);
         if (journal) {
             journal->commit();  // what is left in its group: part of the cost
@@ -236,7 +241,7 @@ int main(int argc, char** argv) {
     for (int i = 1; i < argc; ++i) {
         const std::string a = argv[i];
         if (i + 1 >= argc) {
-            std::fprintf(stderr, "usage: coflow_journal_bench [--scenario S1|S1h|S1j[-none|-flush]|S6|S6h|S6j[-none|-flush]] "
+            std::fprintf(stderr, "usage: coflow_journal_bench [--scenario S1|S1h|S1j[-none|-flush]|S1f[-none|-flush]|S6|S6h|S6j[...]|S6f[...]] "
                                  "[--n N] [--dir DIR]\n");
             return 2;
         }
@@ -254,6 +259,8 @@ int main(int argc, char** argv) {
         {"h", true, std::nullopt},
         {"j-none", true, coflow::sync_policy::none},
         {"j-flush", true, coflow::sync_policy::flush},
+        {"f-none", true, coflow::sync_policy::none, false},
+        {"f-flush", true, coflow::sync_policy::flush, false},
     };
     bool ok = true, ran = false;
     try {
@@ -261,8 +268,9 @@ int main(int argc, char** argv) {
             for (const setup& base : setups) {
                 setup s = base;
                 s.name = scenario + base.name;
-                // "S1j" names both of S1's journal lines.
-                const bool wanted = only.empty() || only == s.name || (base.journal && only == scenario + std::string("j"));
+                // "S1j" names both of S1's journal lines, "S1f" both of those without histories in memory.
+                const std::string family = scenario + std::string(base.in_memory ? "j" : "f");
+                const bool wanted = only.empty() || only == s.name || (base.journal && only == family);
                 if (!wanted) continue;
                 ran = true;
                 ok = (scenario[1] == '1' ? s1(s, n1) : s6(s, n6)) && ok;
@@ -273,7 +281,7 @@ int main(int argc, char** argv) {
         return 1;
     }
     if (!ran) {
-        std::fprintf(stderr, "unknown scenario %s (S1, S1h, S1j, S1j-none, S1j-flush, and the same for S6)\n",
+        std::fprintf(stderr, "unknown scenario %s (S1, S1h, S1j, S1j-none, S1j-flush, S1f, S1f-none, S1f-flush, and the same for S6)\n",
                      only.c_str());
         return 2;
     }

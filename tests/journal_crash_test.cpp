@@ -4,6 +4,9 @@
 // run's, and every acknowledged operation must be in the journal (handled once: the ledgers' order hashes
 // and logs would show a signal lost or handled twice). POSIX only (fork, kill).
 //
+// Every other kill point runs the journal without histories in memory (journal_options::histories_in_memory),
+// its process and the one that recovers.
+//
 // COFLOW_CRASH_POINTS sets how many kill points run (default 150); README.md ("Durable runs") tells of a
 // longer run. COFLOW_CRASH_SEED moves the seeds.
 #include <coflow/coflow.hpp>
@@ -34,7 +37,9 @@ std::uint64_t env_or(const char* name, std::uint64_t fallback) {
     return v && *v ? std::strtoull(v, nullptr, 10) : fallback;
 }
 
-const coflow::journal_options child_options{.sync = coflow::sync_policy::fsync, .compact_min_bytes = 4096};
+coflow::journal_options child_options(bool in_memory) {
+    return {.sync = coflow::sync_policy::fsync, .compact_min_bytes = 4096, .histories_in_memory = in_memory};
+}
 
 std::string uninterrupted(const std::vector<jw::op>& ops) {
     coflow::deterministic_executor ex;
@@ -46,12 +51,12 @@ std::string uninterrupted(const std::vector<jw::op>& ops) {
 }
 
 // The child: one op per token read from `go`, an ack (the op's index) written to `ack` after it returned.
-[[noreturn]] void child(const std::string& path, const std::vector<jw::op>& ops, int go, int ack) {
+[[noreturn]] void child(const std::string& path, const std::vector<jw::op>& ops, int go, int ack, bool in_memory) {
     int code = 0;
     try {
         coflow::deterministic_executor ex;
         coflow::runtime rt(ex, {.record_history = true});
-        coflow::journal journal(rt, path, child_options, jw::ledger::definition, jw::summer::definition,
+        coflow::journal journal(rt, path, child_options(in_memory), jw::ledger::definition, jw::summer::definition,
                                 jw::tally::definition);
         jw::start_tally(rt);
         for (int k = 0; k < static_cast<int>(ops.size()); ++k) {
@@ -74,7 +79,7 @@ struct crash {
     int status = 0;
 };
 
-crash run_and_kill(const std::string& path, const std::vector<jw::op>& ops, std::uint64_t& rng) {
+crash run_and_kill(const std::string& path, const std::vector<jw::op>& ops, std::uint64_t& rng, bool in_memory) {
     int go[2], ack[2];
     REQUIRE(::pipe(go) == 0);
     REQUIRE(::pipe(ack) == 0);
@@ -83,7 +88,7 @@ crash run_and_kill(const std::string& path, const std::vector<jw::op>& ops, std:
     if (pid == 0) {
         ::close(go[1]);
         ::close(ack[0]);
-        child(path, ops, go[0], ack[1]);
+        child(path, ops, go[0], ack[1], in_memory);
     }
     ::close(go[0]);
     ::close(ack[1]);
@@ -110,11 +115,11 @@ crash run_and_kill(const std::string& path, const std::vector<jw::op>& ops, std:
     return c;
 }
 
-std::string recover_and_finish(const std::string& path, const std::vector<jw::op>& ops, int& done) {
+std::string recover_and_finish(const std::string& path, const std::vector<jw::op>& ops, int& done, bool in_memory) {
     coflow::deterministic_executor ex;
     coflow::runtime rt(ex, {.record_history = true});
-    coflow::journal journal(rt, path, {.sync = coflow::sync_policy::none}, jw::ledger::definition,
-                            jw::summer::definition, jw::tally::definition);
+    coflow::journal journal(rt, path, {.sync = coflow::sync_policy::none, .histories_in_memory = in_memory},
+                            jw::ledger::definition, jw::summer::definition, jw::tally::definition);
     if (!rt.engine_internals().find("tally")) jw::start_tally(rt);
     int k = jw::progress(rt) + 1;
     if (k < static_cast<int>(ops.size()) && jw::reached(rt, ops, k)) {
@@ -143,11 +148,13 @@ TEST_CASE("issue 15: a process killed at any moment recovers from its journal, e
         const std::vector<jw::op> ops = jw::make_ops(seed, 50);
         const std::string expected = uninterrupted(ops);
         std::filesystem::remove(path);
-        const crash c = run_and_kill(path, ops, rng);
+        const bool in_memory = seed % 2 == 1;
+        CAPTURE(in_memory);
+        const crash c = run_and_kill(path, ops, rng, in_memory);
         REQUIRE(WIFSIGNALED(c.status));  // it was still running: killed, not finished or failed
         ++killed_mid_run;
         int done = 0;
-        const std::string got = recover_and_finish(path, ops, done);
+        const std::string got = recover_and_finish(path, ops, done, in_memory);
         CHECK(got == expected);
         CHECK(done > c.last_acked);  // every op acknowledged is in the journal
     }

@@ -388,3 +388,149 @@ TEST_CASE("issue 15: a journal compacts on dead bytes: never for one open run, a
     CHECK(h.result() == i64{9000} * 8999 / 2);
     std::filesystem::remove(path);
 }
+
+TEST_CASE("issue 15: a journal without histories in memory keeps a run's last events only, and save and recovery "
+          "see every event",
+          "[journal][regression]") {
+    for (std::uint64_t seed = 1; seed <= 4; ++seed) {
+        CAPTURE(seed);
+        const std::vector<jw::op> ops = jw::make_ops(seed, 70);
+        const std::string expected = uninterrupted(ops);
+        const std::string kept_path = temp_path("kept_" + std::to_string(seed));
+        const std::string file_path = temp_path("file_" + std::to_string(seed));
+        std::filesystem::remove(kept_path);
+        std::filesystem::remove(file_path);
+        {
+            // Twins: one keeps the histories in memory, the other only in its file.
+            coflow::deterministic_executor ex_kept, ex_file;
+            coflow::runtime kept(ex_kept, {.record_history = true}), file(ex_file, {.record_history = true});
+            coflow::journal kept_journal(kept, kept_path, {.sync = coflow::sync_policy::flush, .compact_min_bytes = 2048},
+                                         jw::ledger::definition, jw::summer::definition, jw::tally::definition);
+            coflow::journal file_journal(
+                file, file_path,
+                {.sync = coflow::sync_policy::flush, .compact_min_bytes = 2048, .histories_in_memory = false},
+                jw::ledger::definition, jw::summer::definition, jw::tally::definition);
+            jw::start_tally(kept);
+            jw::start_tally(file);
+            for (int k = 0; k < static_cast<int>(ops.size()); ++k) {
+                CAPTURE(k);
+                jw::apply(kept, ex_kept, ops, k);
+                jw::apply(file, ex_file, ops, k);
+                std::size_t in_memory = 0, recorded = 0;
+                for (const auto& h : file.histories()) {
+                    const coflow::detail::instance_base* in = file.engine_internals().find(h->workflow_id);
+                    if (!in || in->hist != h.get()) continue;  // forgotten or replaced: compaction drops it
+                    in_memory += h->events.size();
+                    // Its last event, or from the accepted event of its oldest queued signal on.
+                    CHECK((h->events.size() == 1 || h->events.front().kind == coflow::event_kind::signal_accepted));
+                    CHECK(h->events.size() <= 1 + 2 * in->inbox.size() + 8);
+                    recorded += h->first_event + h->events.size();  // its length counts the events in the file
+                }
+                std::size_t kept_events = 0;
+                kept.engine_internals().for_each_recorded_run(
+                    [&](coflow::detail::instance_base& in) { kept_events += in.hist->events.size(); });
+                CHECK(recorded == kept_events);
+                if (k > 10) CHECK(in_memory < kept_events);
+                if (k % 9 == 4)  // read back from the file (work may be ready: a journal's snapshot, not save())
+                    CHECK(coflow::detail::save_text(file.engine_internals(), true) ==
+                          coflow::detail::save_text(kept.engine_internals(), true));
+            }
+            ex_kept.run_until_idle();
+            ex_file.run_until_idle();
+            file_journal.commit();
+            file.engine_internals().for_each_recorded_run(  // nothing queued: one event each
+                [&](coflow::detail::instance_base& in) { CHECK(in.hist->events.size() == 1); });
+            CHECK(jw::outcome(file, ops) == expected);
+            CHECK(coflow::save(file) == coflow::save(kept));
+            CHECK(file_journal.compactions() > 1);
+        }
+        int done = 0;
+        CHECK(recover_and_finish(file_path, ops, done) == expected);
+        CHECK(done == static_cast<int>(ops.size()));
+        std::filesystem::remove(kept_path);
+        std::filesystem::remove(file_path);
+    }
+}
+
+namespace {
+
+// Continues as new every third value; signals come faster than it takes them.
+class chain {
+public:
+    coflow::signal_channel<int> adds;
+
+    coflow::workflow<int> run(int total, int seen) {
+        total_ = total;
+        for (;;) {
+            const int v = co_await adds.receive();
+            total_ += v;
+            if (v < 0) co_return total_;
+            if (++seen % 3 == 0) co_await coflow::continue_as_new(total_, seen);
+        }
+    }
+    void bump(int v) { bumps_ += v; }
+    static constexpr auto definition =
+        coflow::define<chain>("chain").run(&chain::run).signal("add", &chain::adds).signal("bump", &chain::bump);
+
+private:
+    int total_ = 0;
+    int bumps_ = 0;
+};
+
+// Signals itself and continues as new in the same step: the signal is carried into the next run's history.
+class relay {
+public:
+    coflow::workflow<int> run(int n, int total) {
+        total_ += total;
+        if (n == 0) {
+            co_await coflow::wait_condition([&] { return pings_ > 0; });
+            co_return total_;
+        }
+        {
+            auto me = coflow::get_external_workflow_handle(coflow::info().id);
+            auto send = me.signal("ping", n);  // not awaited: it goes out as the step ends
+            (void)send;
+        }
+        co_return coflow::continue_as_new(&relay::run, n - 1, total_);
+    }
+    void ping(int v) {
+        total_ += v;
+        ++pings_;
+    }
+    static constexpr auto definition = coflow::define<relay>("relay").run(&relay::run).signal("ping", &relay::ping);
+
+private:
+    int total_ = 0;
+    int pings_ = 0;
+};
+
+}  // namespace
+
+TEST_CASE("issue 15: without histories in memory, continue-as-new chains and the signals they carry save the same",
+          "[journal][regression]") {
+    std::string saves[2];
+    for (const bool in_memory : {true, false}) {
+        const std::string path = temp_path(in_memory ? "chain_kept" : "chain_file");
+        std::filesystem::remove(path);
+        coflow::deterministic_executor ex;
+        coflow::runtime rt(ex, {.record_history = true});
+        coflow::journal journal(rt, path, {.histories_in_memory = in_memory}, chain::definition, relay::definition);
+        auto h = rt.start_workflow(&chain::run, 0, 0, {.id = "c"});
+        for (int i = 1; i <= 10; ++i) {  // each call is journaled (flush): the file holds the events
+            h.signal(&chain::adds, i);
+            h.signal(&chain::bump, i);
+        }
+        ex.step();
+        for (int i = 11; i <= 20; ++i) h.signal(&chain::adds, i);
+        h.signal(&chain::adds, -1);
+        auto r = rt.start_workflow(&relay::run, 4, 0, {.id = "r"});
+        for (int k = 0; k < 20 && ex.step(); ++k) journal.commit();  // a group after each step
+        ex.run_until_idle();
+        REQUIRE(h.result() == 20 * 21 / 2 - 1);
+        REQUIRE(r.result() == 4 + 3 + 2 + 1);
+        saves[in_memory ? 0 : 1] = coflow::save(rt);
+        std::filesystem::remove(path);
+    }
+    CHECK(saves[0].find("s4:ping") != std::string::npos);  // the last relay run holds its carried ping
+    CHECK(saves[1] == saves[0]);
+}

@@ -142,7 +142,7 @@ public:
             if constexpr (std::is_signed_v<I>) r = std::to_chars(buf + 1, buf + 22, static_cast<long long>(v));
             else r = std::to_chars(buf + 1, buf + 22, static_cast<unsigned long long>(v));
             *r.ptr++ = ';';
-            out_->append(buf, r.ptr);
+            out_->append(buf, static_cast<std::size_t>(r.ptr - buf));  // (pointer, count): the iterator overload goes through replace()
         }
     }
 
@@ -164,7 +164,7 @@ public:
             }
             char buf[64];
             auto r = std::to_chars(buf, buf + sizeof buf, v);
-            out_->append(buf, r.ptr);
+            out_->append(buf, static_cast<std::size_t>(r.ptr - buf));
             if (shift != 0) {
                 *out_ += "p-";
                 *out_ += std::to_string(shift);
@@ -240,7 +240,7 @@ private:
         buf[0] = tag;
         char* end = std::to_chars(buf + 1, buf + sizeof buf - 1, count).ptr;
         *end++ = ':';
-        out_->append(buf, end);
+        out_->append(buf, static_cast<std::size_t>(end - buf));
     }
 
     std::string* out_;

@@ -126,6 +126,9 @@ struct history {
     /// time in ns, 0 for none): replay gives them to the replayed run, so that coflow::info() says the same.
     std::int64_t execution_timeout_ns = 0, run_timeout_ns = 0, execution_deadline_ns = 0;
     std::vector<history_event> events;
+    /// The index of events[0] in the run's history: 0, unless a journal keeps the histories in its file
+    /// and not in memory (journal_options::histories_in_memory), which lets go of the events it wrote.
+    std::size_t first_event = 0;
 
     /// One JSON object per line: {"workflow_id","run_id","index","time_ns","event","name","args"}.
     [[nodiscard]] std::string to_json_lines() const {
@@ -136,7 +139,7 @@ struct history {
             detail::append_json_string(out, workflow_id);
             out += ",\"run_id\":";
             detail::append_json_string(out, run_id);
-            out += ",\"index\":" + std::to_string(i) + ",\"time_ns\":" + std::to_string(e.time_ns) + ",\"event\":\"";
+            out += ",\"index\":" + std::to_string(first_event + i) + ",\"time_ns\":" + std::to_string(e.time_ns) + ",\"event\":\"";
             out += to_string(e.kind);
             out += "\",\"name\":";
             detail::append_json_string(out, e.name);
@@ -165,7 +168,7 @@ public:
         run_.clear();
         body_.clear();
         handlers_.clear();
-        for (std::size_t i = 0; i < h.events.size(); ++i) add_event(h.events[i], i);
+        for (std::size_t i = 0; i < h.events.size(); ++i) add_event(h.events[i], h.first_event + i);
         if (!h.events.empty()) close_all(h.events.back().time_ns, "open at export");
     }
 

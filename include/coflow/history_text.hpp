@@ -120,7 +120,9 @@ struct history_text {
         if constexpr (std::is_same_v<T, bool>) {
             out += v ? "true" : "false";
         } else if constexpr (std::is_integral_v<T> && !std::is_same_v<T, char>) {
-            out += std::to_string(v);
+            char buf[24];
+            const auto r = std::to_chars(buf, buf + sizeof buf, v);
+            out.append(buf, static_cast<std::size_t>(r.ptr - buf));
         } else if constexpr (std::is_floating_point_v<T>) {
             // JSON has no NaN or infinities: strings, spelled as protobuf's JSON mapping spells them.
             if (std::isnan(v)) {
@@ -130,7 +132,7 @@ struct history_text {
             } else {
                 char buf[64];
                 auto r = std::to_chars(buf, buf + sizeof buf, v);
-                out.append(buf, r.ptr);
+                out.append(buf, static_cast<std::size_t>(r.ptr - buf));
             }
         } else if constexpr (std::is_enum_v<T>) {
             out += std::to_string(static_cast<std::underlying_type_t<T>>(v));

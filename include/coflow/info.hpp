@@ -69,7 +69,7 @@ struct workflow_info {
         i.run_timeout = x->run_timeout;
         if (x->timeout_due != time_point::max()) i.deadline = x->timeout_due;
     }
-    i.history_length = in.hist ? in.hist->events.size() : 0;
+    i.history_length = in.hist ? in.hist->first_event + in.hist->events.size() : 0;
     i.steps = in.steps;
     i.received_signals = in.received;
     i.pending_signals = in.pending_signals();

@@ -9,6 +9,8 @@
 #include <cstdio>
 #include <cstring>
 #include <exception>
+#include <filesystem>
+#include <iterator>
 #include <string>
 #include <string_view>
 #include <tuple>
@@ -63,6 +65,11 @@ struct journal_options {
     /// all live (one long run) is never rewritten: a rewrite would only copy it.
     std::size_t compact_min_bytes = std::size_t{1} << 20;
     std::size_t compact_dead_percent = 50;
+    /// false: the runs' histories live in the file, not in memory. Once a group is written, each run keeps
+    /// only its last event (and the accepted events of its queued signals), so memory stays the size of the
+    /// open runs, not of their histories; rt.histories() and a handle's history then hold those events
+    /// (history::first_event says where they start). save() and compaction read the rest back from the file.
+    bool histories_in_memory = true;
 };
 
 namespace detail {
@@ -183,7 +190,7 @@ public:
     template <class... Defs>
     journal(runtime& rt, std::string path, journal_options options, const Defs&...)
         : eng_(rt.engine_internals()), path_(std::move(path)), opts_(options) {
-        std::vector<const detail::workflow_type*> types;
+        std::vector<const detail::workflow_type*>& types = types_;
         (detail::add_type<Defs>(types), ...);
         if (!eng_.recording())
             detail::raise(invalid_operation("journal '" + path_ +
@@ -224,6 +231,10 @@ public:
 
     /// Rewrites the file as one save of the runtime's runs (at a commit point), replacing it atomically.
     void compact() {
+        if (released_) {  // what memory let go of is in the file: read it back first
+            if (broken_) heal();
+            restore_from_file();
+        }
         broken_ = true;  // until the new file is in place
         if (file_) {
             std::fclose(file_);
@@ -255,8 +266,12 @@ public:
             const std::size_t k = written_.size();
             ordinal_[in.x->hist_index] = static_cast<std::uint32_t>(k + 1);
             // A snapshot's run line is superseded by the run's first r record, as an r record by the next.
-            written_.push_back({in.hist->events.size(), run_bytes[k].all, run_bytes[k].run_line});
+            written_.push_back({in.hist->first_event + in.hist->events.size(), run_bytes[k].all, run_bytes[k].run_line});
             in.x->journal_dirty = false;
+            if (!opts_.histories_in_memory) {
+                eng_.release_history(in);
+                released_ = true;
+            }
         });
         eng_.dirty_.clear();
     }
@@ -291,16 +306,72 @@ private:
         if (++since_commit_ >= group_every) write_group();
     }
 
+    // save() asks (through save_text): the histories whole again, from the file and what memory kept.
+    void restore_histories() override {
+        if (!released_ || detail::current_activation || detail::current_query) return;
+        if (broken_) heal();
+        restore_from_file();
+        release_all_ = true;  // the next group lets go of them again
+    }
+
+    // Reads the file back and puts each kept run's released events before those memory kept.
+    void restore_from_file() {
+        const std::string text = read_file();
+        detail::saved_runtime doc = detail::parse_journal(text, types_);
+        for (detail::saved_run& r : doc.runs) {
+            detail::instance_base* in = eng_.find(r.hist.workflow_id);
+            if (!in || !in->hist || in->hist->run_id != r.hist.run_id || in->hist->first_event == 0) continue;
+            history& h = *in->hist;
+            std::vector<history_event>& events = r.hist.events;
+            errno = 0;  // the reasons below are the journal's, not the system's
+            if (events.size() < h.first_event)
+                fail("holds " + std::to_string(events.size()) + " events of workflow '" + h.workflow_id +
+                     "', which wrote " + std::to_string(h.first_event));
+            events.resize(h.first_event);
+            events.insert(events.end(), std::make_move_iterator(h.events.begin()), std::make_move_iterator(h.events.end()));
+            h.events = std::move(events);
+            h.first_event = 0;
+        }
+        eng_.for_each_recorded_run([&](detail::instance_base& in) {
+            if (in.hist->first_event != 0) fail("does not hold workflow '" + in.id + "', whose events it wrote");
+        });
+        released_ = false;
+    }
+
+    // A write failed part-way (histories not kept in memory): the file is cut back to its last whole group,
+    // so that the group is written again, whole.
+    void heal() {
+        if (file_) std::fclose(file_);
+        file_ = nullptr;
+        std::error_code ec;
+        std::filesystem::resize_file(path_, snapshot_bytes_ + appended_bytes_, ec);
+        if (ec) {
+            errno = 0;
+            fail("cannot cut the file back to its last whole group: " + ec.message());
+        }
+        file_ = std::fopen(path_.c_str(), "ab");
+        if (!file_) fail("cannot open for appending");
+        broken_ = false;
+    }
+
     // Writes the records of every changed run and a commit line; compacts when the records have grown.
     // All or nothing: what it staged takes effect once the group is written, so that a group that could not
     // be made (a value without a codec) or written is made again, whole, by the next commit.
     void write_group() {
+        if (append_group()) compact();
+    }
+
+    // The group itself; true when the file's dead bytes call for a compaction.
+    bool append_group() {
         since_commit_ = 0;
         auto& dirty = eng_.dirty_;
-        if (dirty.empty()) return;
-        if (broken_ || !file_) {  // a write failed part-way: the file's tail is not whole, so it is rewritten instead
-            compact();
-            return;
+        if (dirty.empty()) return false;
+        if (broken_ || !file_) {  // a write failed part-way: the file's tail is not whole
+            if (opts_.histories_in_memory) {  // so it is rewritten from memory instead
+                compact();
+                return false;
+            }
+            heal();
         }
         std::sort(dirty.begin(), dirty.end());  // start order: a parent before the children it started
         const auto& histories = eng_.histories();
@@ -339,14 +410,15 @@ private:
             rec.bytes += (buf_.size() - at) - rec.line;
             rec.line = buf_.size() - at;
             const std::size_t events_at = buf_.size();
-            for (std::size_t k = rec.events; k < h.events.size(); ++k) {
+            const std::size_t total = h.first_event + h.events.size();
+            for (std::size_t k = rec.events; k < total; ++k) {  // rec.events >= first_event: only written ones go
                 buf_ += "e ";
                 w.write(static_cast<std::uint64_t>(ord - 1));
-                detail::write_event(w, *in, h.events[k], k);
+                detail::write_event(w, *in, h.events[k - h.first_event], k);
                 buf_ += '\n';
             }
             rec.bytes += buf_.size() - events_at;
-            rec.events = h.events.size();
+            rec.events = total;
             staged_.push_back({index, ord, rec, in});
         }
         const std::size_t commit_at = buf_.size();
@@ -355,7 +427,10 @@ private:
         buf_ += '\n';
         dead += last_commit_bytes_;  // superseded by this one
         const std::size_t commit_bytes = buf_.size() - commit_at;
-        if (std::fwrite(buf_.data(), 1, buf_.size(), file_) != buf_.size()) {
+        // Without histories in memory, the group must be in the file (handed to the system) before its
+        // events leave memory: a failure stdio reported later could not be made good.
+        if (std::fwrite(buf_.data(), 1, buf_.size(), file_) != buf_.size() ||
+            (!opts_.histories_in_memory && std::fflush(file_) != 0)) {
             broken_ = true;
             fail("cannot append");
         }
@@ -363,7 +438,16 @@ private:
         for (const staged& st : staged_) {
             ordinal_[st.index] = st.ord;
             if (st.ord != 0) written_[st.ord - 1] = st.rec;
-            if (st.run) st.run->x->journal_dirty = false;
+            if (!st.run) continue;
+            st.run->x->journal_dirty = false;
+            if (!opts_.histories_in_memory) {
+                eng_.release_history(*st.run);
+                released_ = true;
+            }
+        }
+        if (release_all_) {
+            release_all_ = false;
+            eng_.for_each_recorded_run([&](detail::instance_base& in) { eng_.release_history(in); });
         }
         dirty.clear();
         appended_bytes_ += buf_.size();
@@ -371,7 +455,7 @@ private:
         last_commit_bytes_ = commit_bytes;
         ++commits_;
         const std::size_t file = snapshot_bytes_ + appended_bytes_;
-        if (dead_bytes_ >= opts_.compact_min_bytes && dead_bytes_ >= file / 100 * opts_.compact_dead_percent) compact();
+        return dead_bytes_ >= opts_.compact_min_bytes && dead_bytes_ >= file / 100 * opts_.compact_dead_percent;
     }
 
     void flush(bool to_disk) {
@@ -420,6 +504,7 @@ private:
     }
 
     detail::engine& eng_;
+    std::vector<const detail::workflow_type*> types_;  // what recovery and restore_from_file read
     std::string path_;
     journal_options opts_;
     std::FILE* file_ = nullptr;
@@ -438,7 +523,9 @@ private:
     };
     std::vector<staged> staged_;
     std::size_t since_commit_ = 0;
-    bool broken_ = false;  // a write failed: the next commit rewrites the file
+    bool broken_ = false;  // a write failed: the next commit rewrites the file (or cuts it back: heal)
+    bool released_ = false;     // some run's events are in the file only (histories_in_memory = false)
+    bool release_all_ = false;  // save() brought them back: the next group lets go of them again
     std::size_t snapshot_bytes_ = 0, appended_bytes_ = 0, commits_ = 0, compactions_ = 0, recovered_ = 0;
     std::size_t dead_bytes_ = 0, last_commit_bytes_ = 0;
 };

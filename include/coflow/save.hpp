@@ -222,7 +222,7 @@ inline void write_run(writer& w, engine& eng, instance_base& in) {
     w.put_integer(x && x->updates ? x->updates->made_ids : std::uint64_t{0});
     w.write(timer_seqs(eng, in));
     w.put_integer(x && x->timeout_armed ? x->timeout_seq : std::uint64_t{0});
-    w.put_integer(static_cast<std::uint64_t>(h.events.size()));
+    w.put_integer(static_cast<std::uint64_t>(h.first_event + h.events.size()));
     w.close_tuple();
 }
 
@@ -243,6 +243,7 @@ inline std::string save_text(engine& eng, bool between_steps = false, std::vecto
     if (!eng.recording())
         detail::raise(invalid_operation(
             "save needs the runs' histories: construct the runtime with runtime_options::record_history = true"));
+    if (eng.sink_) eng.sink_->restore_histories();  // a journal's file may hold them, not memory
     std::vector<instance_base*> runs;
     eng.for_each_recorded_run([&](instance_base& in) {
         check_savable(in, between_steps);

@@ -639,6 +639,11 @@ public:
     /// Records that `w` began to wait (from waiter::arm), and where, for the wait_ended that will name it.
     void record_wait_started(waiter& w);
 
+    /// A journal that keeps no histories in memory lets go of `in`'s events once its file holds them: all
+    /// but the last (a closed history is known by it) and the accepted events of the signals still queued
+    /// (continue-as-new carries them into the next run's history).
+    void release_history(instance_base& in);
+
     [[nodiscard]] const std::vector<std::shared_ptr<const history>>& histories() const noexcept { return histories_; }
 
     replay_check* check_ = nullptr;  // set by replay() and load (replay_check.hpp)
@@ -650,6 +655,8 @@ public:
     struct journal_sink {
         virtual void input_returned() = 0;  // a client call accepted an input and is about to return
         virtual void work_done() = 0;       // an activation ended: the engine is between steps
+        /// Brings back into memory the events a journal that keeps no histories let go of (save needs them).
+        virtual void restore_histories() = 0;
     protected:
         ~journal_sink() = default;
     };

@@ -29,7 +29,7 @@ inline void engine::record(instance_base& in, event_kind k, std::string name, st
     record(in, event_kind::wait_started, to_string(w.kind), std::move(args));
     if (in.hist->events.size() == before) return;  // the history is closed
     in.hist->events.back().in_handler = !w.body;
-    const std::size_t start = in.hist->events.size() - 1;
+    const std::size_t start = in.hist->first_event + in.hist->events.size() - 1;
     auto& open = in.more().open_waits;
     for (auto& o : open)
         if (o.first == &w) {  // left by a waiter destroyed unended at this address
@@ -109,6 +109,21 @@ inline void engine::record_handled(instance_base& in, std::string name) {
     }
     record(parent, event_kind::child_closed, child.id, std::move(args), std::move(outcome),
            child.status == workflow_status::failed ? child.failure : nullptr);
+}
+
+inline void engine::release_history(instance_base& in) {
+    std::vector<history_event>& events = in.hist->events;
+    if (events.size() < 2) return;
+    std::size_t keep = events.size() - 1;
+    std::size_t queued = 0;  // as continue_as_new counts what it carries
+    for (std::size_t i = 0; i < in.inbox.size(); ++i) queued += in.inbox[i].index != update_index;
+    for (std::size_t k = events.size(); k-- > 0 && queued > 0;)
+        if (events[k].kind == event_kind::signal_accepted) {
+            keep = k;
+            --queued;
+        }
+    events.erase(events.begin(), events.begin() + static_cast<std::ptrdiff_t>(keep));
+    in.hist->first_event += keep;
 }
 
 }  // namespace coflow::detail
