@@ -77,6 +77,7 @@ namespace detail {
 // The file is a save (save.hpp: a snapshot), then groups of records, each group ended by a commit line:
 //
 //     r <ordinal> (run tuple of save.hpp's run line) <place in the ready queue>   a run, new or changed
+//     n <ordinal> <events>                      a run whose record is as before but for its count of events
 //     e <ordinal> (event as in a save)                                            its next event
 //     x <ordinal>                                                                 a run forgotten or replaced
 //     c (clock, random state, ids generated, timers armed, activations posted)   the end of a group
@@ -101,8 +102,8 @@ inline saved_runtime parse_journal(std::string_view text, const std::vector<cons
         const std::size_t nl = text.find('\n', at);
         if (nl == std::string_view::npos) break;  // a partial last line: cut short by a crash
         const std::string_view line = text.substr(at, nl - at);
-        if (line.size() < 2 || line[1] != ' ' || std::string_view("rexc").find(line[0]) == std::string_view::npos)
-            detail::raise(invalid_save(at, "expected a journal record ('r', 'e', 'x' or 'c' and a space)"));
+        if (line.size() < 2 || line[1] != ' ' || std::string_view("rnexc").find(line[0]) == std::string_view::npos)
+            detail::raise(invalid_save(at, "expected a journal record ('r', 'n', 'e', 'x' or 'c' and a space)"));
         at = nl + 1;
         if (line[0] == 'c') committed = at;
     }
@@ -138,6 +139,17 @@ inline saved_runtime parse_journal(std::string_view text, const std::vector<cons
                 r.fail_at(line_at, "run " + std::to_string(ord) + " changed its workflow type or id");
             run.ready_seq = r.read<std::uint64_t>();
             if (!r.at_end()) r.fail("the end of the run record");
+        } else if (tag == 'n') {
+            if (!alive[ord] || doc.runs[ord].type.empty())
+                r.fail_at(line_at, "the event count of run " + std::to_string(ord) + ", which is not open in the journal");
+            const std::size_t count_at = r.position();
+            const std::uint64_t count = r.read<std::uint64_t>();
+            if (count < doc.runs[ord].hist.events.size())
+                r.fail_at(count_at, "run " + std::to_string(ord) + " had " +
+                                        std::to_string(doc.runs[ord].hist.events.size()) + " events, not " +
+                                        std::to_string(count));
+            announced[ord] = count;
+            if (!r.at_end()) r.fail("the end of the record");
         } else if (tag == 'e') {
             if (!alive[ord] || doc.runs[ord].type.empty())
                 r.fail_at(line_at, "an event of run " + std::to_string(ord) + ", which is not open in the journal");
@@ -266,7 +278,8 @@ public:
             const std::size_t k = written_.size();
             ordinal_[in.x->hist_index] = static_cast<std::uint32_t>(k + 1);
             // A snapshot's run line is superseded by the run's first r record, as an r record by the next.
-            written_.push_back({in.hist->first_event + in.hist->events.size(), run_bytes[k].all, run_bytes[k].run_line});
+            written_.push_back({in.hist->first_event + in.hist->events.size(), run_bytes[k].all, run_bytes[k].run_line,
+                                state_of(in)});
             in.x->journal_dirty = false;
             if (!opts_.histories_in_memory) {
                 eng_.release_history(in);
@@ -401,16 +414,23 @@ private:
             run_record rec = known ? written_[ord - 1] : run_record{};
             if (!known) ord = static_cast<std::uint32_t>(++runs);
             const std::size_t at = buf_.size();
-            buf_ += "r ";
-            w.write(static_cast<std::uint64_t>(ord - 1));
-            detail::write_run(w, eng_, *in);
-            w.write(in->scheduled && in->running() ? in->x->ready_seq : std::uint64_t{0});
+            run_state state = state_of(*in);
+            const std::size_t total = h.first_event + h.events.size();
+            if (known && state == rec.state) {  // only its count moved (most groups): no run record
+                buf_ += "n ";
+                w.write(static_cast<std::uint64_t>(ord - 1), static_cast<std::uint64_t>(total));
+            } else {
+                buf_ += "r ";
+                w.write(static_cast<std::uint64_t>(ord - 1));
+                detail::write_run(w, eng_, *in);
+                w.write(in->scheduled && in->running() ? in->x->ready_seq : std::uint64_t{0});
+                rec.state = std::move(state);
+            }
             buf_ += '\n';
-            dead += rec.line;  // the run's record before this one
+            dead += rec.line;  // the run's record (or count) before this one
             rec.bytes += (buf_.size() - at) - rec.line;
             rec.line = buf_.size() - at;
             const std::size_t events_at = buf_.size();
-            const std::size_t total = h.first_event + h.events.size();
             for (std::size_t k = rec.events; k < total; ++k) {  // rec.events >= first_event: only written ones go
                 buf_ += "e ";
                 w.write(static_cast<std::uint64_t>(ord - 1));
@@ -510,11 +530,34 @@ private:
     std::FILE* file_ = nullptr;
     std::string buf_;
     std::vector<std::uint32_t> ordinal_;  // by engine::histories() index: the journal's run ordinal + 1, 0 if none
+    // What a run record holds that can change after the run started (the rest is fixed at its start): when
+    // it is as before, a group writes the run's new count of events alone.
+    struct run_state {
+        std::uint64_t status = ~std::uint64_t{0};  // none yet: a new run's record is written whole
+        std::uint64_t made_ids = 0, timeout_seq = 0, ready_seq = 0;
+        std::int64_t deadline_ns = 0, execution_timeout_ns = 0, run_timeout_ns = 0;
+        std::vector<std::uint64_t> timer_seqs;
+        bool operator==(const run_state&) const = default;
+    };
+
     struct run_record {
         std::size_t events = 0;  // events written
         std::size_t bytes = 0;   // the file's live bytes for the run: its last run record and its events
         std::size_t line = 0;    // of which its last run record (superseded by the next)
+        run_state state;         // when its last r record was written
     };
+
+    [[nodiscard]] run_state state_of(detail::instance_base& in) const {
+        const detail::instance_base::extras* x = in.x.get();
+        return {static_cast<std::uint64_t>(in.status),
+                x && x->updates ? x->updates->made_ids : 0,
+                x && x->timeout_armed ? x->timeout_seq : 0,
+                in.scheduled && in.running() && x ? x->ready_seq : 0,
+                in.hist->execution_deadline_ns,
+                in.hist->execution_timeout_ns,
+                in.hist->run_timeout_ns,
+                detail::timer_seqs(eng_, in)};
+    }
     std::vector<run_record> written_;  // by ordinal
     struct staged {
         std::uint32_t index, ord;  // ord 0: the run is dropped
