@@ -186,8 +186,8 @@ inline saved_runtime parse_journal(std::string_view text, const std::vector<cons
 /// or empty file it starts one with the runtime's runs. From then on, each input a client call accepts
 /// (a start, signal, cancel, terminate, forget, signal-with-start) is in the file before the call
 /// returns, as the sync policy says; what the runs do with them is written in groups between steps. The file is
-/// compacted (rewritten as one save, replaced atomically) once the records appended exceed four times the
-/// last snapshot, and at least 1 MiB (journal_options).
+/// compacted (rewritten as one save, replaced atomically) once half of it, and at least 1 MiB, is dead:
+/// records of runs forgotten or replaced, and records superseded by later ones (journal_options).
 ///
 ///     coflow::runtime rt{ex, {.record_history = true}};
 ///     coflow::journal journal{rt, "jobs.journal", {.sync = coflow::sync_policy::flush}, Job::definition};
