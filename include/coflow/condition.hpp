@@ -129,7 +129,7 @@ template <class Pred>
 /// True when no async signal handler of the current workflow is still running. Await it before the
 /// body returns so no handler is abandoned: `co_await wait_condition(coflow::all_handlers_finished);`
 [[nodiscard]] inline bool all_handlers_finished() {
-    return detail::require_activation("coflow::all_handlers_finished").inst->handlers_running == 0;
+    return detail::require_activation("coflow::all_handlers_finished").inst->handlers_running() == 0;
 }
 
 }  // namespace coflow

@@ -121,7 +121,7 @@ public:
         d.received_signals = in.received;
         d.pending_outgoing_signals = in.pending_outgoing();
         d.pending_updates = in.pending_updates();
-        d.running_handlers = in.handlers_running;
+        d.running_handlers = in.handlers_running();
         d.cancel_requested = in.cancel_requested;
         in.suspended.for_each([&](detail::waiter& w) {
             std::string s = w.body ? "body: " : w.task ? "task: " : "handler: ";

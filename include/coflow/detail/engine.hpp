@@ -282,9 +282,7 @@ public:
     // How the run closes once its body finished (completed or cancelled). `status` stays running until
     // the step ends, so that what the run still handles and sends in that step is taken as usual.
     workflow_status finished_as = workflow_status::completed;
-    std::uint32_t handlers_running = 0;  // async signal handlers started and not finished
 
-    intrusive_list<promise_base, handler_tag> handlers;
     splitmix64 rng;
     std::uint64_t run_key = 0;  // the run id is the next two numbers of splitmix64(run_key)
     time_point start_time{};    // executor time when the run was made (coflow::info)
@@ -329,6 +327,9 @@ public:
         std::uint64_t timeout_seq = 0;  // the order it was armed in, among timers (timer_table::seq)
         bool timeout_armed = false;
         std::shared_ptr<update_book> updates;  // made by the run's first update (update.hpp)
+        // Async signal handlers started and not finished (a run that never starts one has no extras for them).
+        intrusive_list<promise_base, handler_tag> handlers;
+        std::uint32_t handlers_running = 0;
         // With histories: where the run is in engine::histories(), and its place in the ready queue (the order
         // its activation was posted in), which a load or a journal's recovery posts again in the same order.
         std::uint64_t ready_seq = 0;
@@ -352,6 +353,8 @@ public:
     /// Updates taken and not yet delivered.
     [[nodiscard]] std::size_t pending_updates() const noexcept { return x && x->updates ? x->updates->queued : 0; }
     [[nodiscard]] std::size_t pending_outgoing() const noexcept { return x ? x->outbox.size() : 0; }
+    /// Async signal handlers started and not finished.
+    [[nodiscard]] std::uint32_t handlers_running() const noexcept { return x ? x->handlers_running : 0; }
     [[nodiscard]] std::string_view terminate_reason() const noexcept {
         return x ? std::string_view(x->terminate_reason) : std::string_view();
     }
@@ -1326,25 +1329,36 @@ inline void instance_base::on_root_done(std::coroutine_handle<> frame, promise_b
         }
     } else {
         static_cast<list_hook<handler_tag>&>(p).unlink();
-        --handlers_running;
+        --x->handlers_running;  // a handler ran: spawn_handler made the extras
         if (p.exception && !failure) failure = p.exception;  // a throwing signal handler fails the run
     }
     frame.destroy();
 }
 
 inline void instance_base::destroy_frames() noexcept {
-    while (promise_base* p = handlers.pop_front()) {
-        --handlers_running;
-        p->self.destroy();
+    if (x) {
+        while (promise_base* p = x->handlers.pop_front()) {
+            --x->handlers_running;
+            p->self.destroy();
+        }
     }
     if (body) std::exchange(body, {}).destroy();
 }
 
 inline void instance_base::spawn_handler(std::coroutine_handle<> frame, promise_base& p) {
+    // The handler list lives in the extras: if making them fails, the frame (already ours) goes too.
+    struct owned {
+        std::coroutine_handle<> frame;
+        ~owned() {
+            if (frame) frame.destroy();
+        }
+    } guard{frame};
+    extras& e = more();
+    guard.frame = {};
     p.root = this;
     p.self = frame;
-    handlers.push_back(p);
-    ++handlers_running;
+    e.handlers.push_back(p);
+    ++e.handlers_running;
     resume_chain(*current_activation, frame);  // runs to its first suspension, inside this activation
 }
 
