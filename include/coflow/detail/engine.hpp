@@ -209,6 +209,12 @@ struct run_hint {
 /// What a child's run does when its parent's run closes (Temporal's ParentClosePolicy).
 enum class parent_close_policy_kind { terminate, request_cancel, abandon };
 
+template <class T>
+class instance;
+/// The workflow object of `in`, a run of T (instance.hpp): at a fixed offset, no pointer kept for it.
+template <class T>
+[[nodiscard]] T& object_of(instance_base& in) noexcept;
+
 /// One run of one workflow: its object (in the derived instance<T>), its body frame, inbox and waiters.
 class instance_base : public coroutine_root {
 public:
@@ -218,8 +224,6 @@ public:
     instance_base& operator=(const instance_base&) = delete;
     virtual ~instance_base() = default;
 
-    /// The workflow object (a T in instance<T>); a plain pointer so that queries need no virtual call.
-    [[nodiscard]] void* object() const noexcept { return object_ptr; }
     /// Moves the body's value out of its promise (called once, when the body finishes without error).
     virtual void store_result(promise_base& p) = 0;
     /// The stored result as JSON text (history).
@@ -270,7 +274,6 @@ public:
     struct extras;
     std::unique_ptr<extras> x;   // what only some runs need (defined below)
     std::exception_ptr failure;  // set: the run fails at the end of this step
-    void* object_ptr = nullptr;  // set by instance<T>
     engine& eng;
     intrusive_list<waiter, ready_tag> ready;
 
@@ -282,6 +285,7 @@ public:
     // How the run closes once its body finished (completed or cancelled). `status` stays running until
     // the step ends, so that what the run still handles and sends in that step is taken as usual.
     workflow_status finished_as = workflow_status::completed;
+    bool object_built = false;  // instance<T>'s object is alive (build_object ran)
 
     splitmix64 rng;
     std::uint64_t run_key = 0;  // the run id is the next two numbers of splitmix64(run_key)
@@ -308,6 +312,7 @@ public:
         // The run this one continued from, kept until this run's first activation so that queries in
         // between see the last state rather than a freshly made object.
         std::unique_ptr<instance_base> predecessor;
+        void* own_object = nullptr;  // this run's object, which queries read once the predecessor is gone
         std::string terminate_reason;
         std::vector<std::pair<std::string, bool>> patches;  // coflow::patched: each id's answer in this run
         std::shared_ptr<history> hist_owner;
@@ -363,7 +368,7 @@ public:
     /// Whose object a query reads: the predecessor's until this run has run once.
     [[nodiscard]] void* query_target_object() const noexcept { return query_object; }
 
-    // What queries read: object_ptr, or the predecessor's object until this run first runs (one load
+    // What queries read: the run's object, or the predecessor's object until this run first runs (one load
     // on the query path instead of following extras). Last, so that it shares a cache line with the
     // start of the object that instance<T> puts right after it: a query on a cold run misses once.
     void* query_object = nullptr;

@@ -56,11 +56,11 @@ class instance final : public instance_base {
 public:
     using value_type = run_result_t<T>;
 
-    // The object is built by build_object, from the run's arguments: object_ptr says whether it was.
+    // The object is built by build_object, from the run's arguments: object_built says whether it was.
     instance(engine& e, std::string workflow_id) : instance_base(e, workflow_type_of<T>(), std::move(workflow_id)) {}
     ~instance() override {
         destroy_frames();  // frames hold pointers into the object: they go first
-        if (object_ptr) object_.~T();
+        if (object_built) object_.~T();
     }
 
     /// Builds the workflow object from the run's arguments, or default-constructs it. It is not workflow
@@ -85,7 +85,7 @@ public:
                           "method's arguments (by value or by const reference): coflow builds the object when "
                           "the run starts, before any signal handler or query sees it");
         }
-        object_ptr = &object_;
+        object_built = true;
         query_object = &object_;
     }
 
@@ -124,13 +124,18 @@ public:
     }
 
     union {
-        T object_;  // alive once build_object ran (object_ptr set)
+        T object_;  // alive once build_object ran (object_built set)
     };
 
 private:
     struct none {};
     [[no_unique_address]] std::conditional_t<std::is_void_v<value_type>, none, std::optional<value_type>> result_{};
 };
+
+template <class T>
+[[nodiscard]] T& object_of(instance_base& in) noexcept {
+    return static_cast<instance<T>&>(in).object_;
+}
 
 // ---- the type-erased table of T (by-name calls and continue-as-new go through it) ----------------
 
