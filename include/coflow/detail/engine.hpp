@@ -224,8 +224,6 @@ public:
     instance_base& operator=(const instance_base&) = delete;
     virtual ~instance_base() = default;
 
-    /// Moves the body's value out of its promise (called once, when the body finishes without error).
-    virtual void store_result(promise_base& p) = 0;
     /// The stored result as JSON text (history).
     [[nodiscard]] virtual std::string result_text() const = 0;
     /// The stored result: a `const std::optional<R>*` for the run's result type R (unused for void).
@@ -1325,12 +1323,7 @@ inline void instance_base::on_root_done(std::coroutine_handle<> frame, promise_b
             if (was_cancelled) finished_as = workflow_status::cancelled;
             else failure = p.exception;
         } else {
-            guarded(
-                [&] {
-                    store_result(p);
-                    finished_as = workflow_status::completed;
-                },
-                [&](std::exception_ptr e) { failure = std::move(e); });
+            finished_as = workflow_status::completed;  // its value is in place already (result_place)
         }
     } else {
         static_cast<list_hook<handler_tag>&>(p).unlink();

@@ -97,9 +97,7 @@ public:
         return out;
     }
 
-    void store_result(promise_base& p) override {
-        if constexpr (!std::is_void_v<value_type>) result_.emplace(static_cast<value_promise<value_type>&>(p).take());
-    }
+    [[nodiscard]] void* result_place() noexcept override { return &result_; }
 
     [[nodiscard]] const void* result_storage() const noexcept override { return &result_; }
     [[nodiscard]] type_id result_type() const noexcept override { return type_id_of<value_type>(); }

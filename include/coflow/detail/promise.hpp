@@ -21,6 +21,9 @@ class promise_base;
 class coroutine_root {
 public:
     virtual void on_root_done(std::coroutine_handle<> frame, promise_base& p) noexcept = 0;
+    /// Where a workflow body's `co_return value` puts the value: the run's `std::optional<R>`, so that
+    /// the frame holds no copy of it (null for roots that run no workflow body).
+    [[nodiscard]] virtual void* result_place() noexcept { return nullptr; }
 
 protected:
     ~coroutine_root() = default;
