@@ -36,7 +36,9 @@ struct workflow_promise : promise_base {
     }
 };
 template <>
-struct workflow_promise<void> : value_promise<void> {};
+struct workflow_promise<void> : promise_base {
+    void return_void() noexcept {}
+};
 
 }  // namespace detail
 

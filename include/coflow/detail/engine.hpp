@@ -242,7 +242,7 @@ public:
     /// Destroys the body and handler frames (their waiters unlink themselves).
     inline void destroy_frames() noexcept;
     /// Starts an async signal handler: it runs to its first suspension now, then on its own.
-    inline void spawn_handler(std::coroutine_handle<> frame, promise_base& p);
+    inline void spawn_handler(std::coroutine_handle<> frame, task_promise_base& p);
 
     [[nodiscard]] bool running() const noexcept { return status == workflow_status::running; }
     [[nodiscard]] std::string run_id() const;
@@ -331,7 +331,7 @@ public:
         bool timeout_armed = false;
         std::shared_ptr<update_book> updates;  // made by the run's first update (update.hpp)
         // Async signal handlers started and not finished (a run that never starts one has no extras for them).
-        intrusive_list<promise_base, handler_tag> handlers;
+        intrusive_list<task_promise_base, handler_tag> handlers;
         std::uint32_t handlers_running = 0;
         // With histories: where the run is in engine::histories(), and its place in the ready queue (the order
         // its activation was posted in), which a load or a journal's recovery posts again in the same order.
@@ -1326,7 +1326,7 @@ inline void instance_base::on_root_done(std::coroutine_handle<> frame, promise_b
             finished_as = workflow_status::completed;  // its value is in place already (result_place)
         }
     } else {
-        static_cast<list_hook<handler_tag>&>(p).unlink();
+        static_cast<list_hook<handler_tag>&>(static_cast<task_promise_base&>(p)).unlink();  // a handler: a task
         --x->handlers_running;  // a handler ran: spawn_handler made the extras
         if (p.exception && !failure) failure = p.exception;  // a throwing signal handler fails the run
     }
@@ -1335,7 +1335,7 @@ inline void instance_base::on_root_done(std::coroutine_handle<> frame, promise_b
 
 inline void instance_base::destroy_frames() noexcept {
     if (x) {
-        while (promise_base* p = x->handlers.pop_front()) {
+        while (task_promise_base* p = x->handlers.pop_front()) {
             --x->handlers_running;
             p->self.destroy();
         }
@@ -1343,7 +1343,7 @@ inline void instance_base::destroy_frames() noexcept {
     if (body) std::exchange(body, {}).destroy();
 }
 
-inline void instance_base::spawn_handler(std::coroutine_handle<> frame, promise_base& p) {
+inline void instance_base::spawn_handler(std::coroutine_handle<> frame, task_promise_base& p) {
     // The handler list lives in the extras: if making them fails, the frame (already ours) goes too.
     struct owned {
         std::coroutine_handle<> frame;

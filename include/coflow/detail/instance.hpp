@@ -151,7 +151,6 @@ void make_body(instance_base& in, A&&... args) {
     in.start_time = in.eng.exec().now();
     auto frame = (inst.object_.*T::definition.run_fn)(std::forward<A>(args)...).release();
     frame.promise().root = &inst;
-    frame.promise().self = frame;
     inst.body = frame;
 }
 
