@@ -126,7 +126,7 @@ public:
         in.suspended.for_each([&](detail::waiter& w) {
             std::string s = w.body ? "body: " : w.task ? "task: " : "handler: ";
             s += detail::to_string(w.kind);
-            if (w.label) (s += " '") += *w.label + "'";
+            if (const std::string* label = w.label_of()) (s += " '") += *label + "'";
             if (w.timer != detail::no_timer)
                 s += " until " + std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(
                                                     eng_->timer_due(w.timer).time_since_epoch()).count()) + "ms";

@@ -91,10 +91,11 @@ class waiter : public list_hook<wait_tag>, public list_hook<suspended_tag> {
 public:
     waiter() = default;
     // Awaiters are moved only before they suspend (compilers may move one into the frame), so a move
-    // takes the fields and leaves the links empty.
+    // takes the fields and leaves the links empty. A condition's tester is set only once armed, so
+    // the shared room holds a label here, if anything.
     waiter(waiter&& o) noexcept
         : list_hook<wait_tag>(), list_hook<suspended_tag>(), inst(o.inst), handle(o.handle),
-          check(o.check), label(o.label), tested_at(o.tested_at), timer(std::exchange(o.timer, no_timer)),
+          label(o.label), tested_at(o.tested_at), timer(std::exchange(o.timer, no_timer)),
           body(o.body), task(o.task), kind(o.kind), reason(o.reason) {}
     waiter& operator=(const waiter&) = delete;
     ~waiter() { detach(); }
@@ -119,14 +120,23 @@ public:
 
     instance_base* inst = nullptr;
     std::coroutine_handle<> handle{};
-    bool (*check)(waiter&) = nullptr;  // condition waiters: re-evaluates the predicate
-    const std::string* label = nullptr;  // the child or target id, for describe() and the history
+    // A condition waiter has a predicate to re-test and no label, the others a label and no predicate:
+    // they share room (a suspended workflow's frame holds a waiter). Read the label with label_of().
+    union {
+        bool (*check)(waiter&) = nullptr;  // condition waiters: re-evaluates the predicate (set once armed)
+        const std::string* label;          // the child or target id, for describe() and the history
+    };
     std::uint64_t tested_at = 0;       // the instance's step when the predicate last ran
     std::uint32_t timer = no_timer;
     bool body = false;
     bool task = false;  // waits in a task spawned by workflow code (describe() names it so)
     wait_kind kind = wait_kind::condition;
     wake_reason reason = wake_reason::none;
+
+    /// The label of an armed wait (null for a condition, whose room holds its predicate's tester).
+    [[nodiscard]] const std::string* label_of() const noexcept {
+        return kind == wait_kind::condition ? nullptr : label;
+    }
 };
 
 [[nodiscard]] constexpr const char* to_string(wake_reason r) noexcept {
