@@ -275,7 +275,11 @@ public:
     // Replay: a child that is not re-run. It runs no code; replay closes it with its recorded outcome.
     bool stand_in = false;
     std::size_t received = 0;  // signals accepted in this run
-    ring<pending_signal> inbox;
+    // No unique address: finished_as below takes the 4 bytes of padding at the ring's end (g++ and clang++).
+    [[no_unique_address]] ring<pending_signal> inbox;
+    // How the run closes once its body finished (completed or cancelled). `status` stays running until
+    // the step ends, so that what the run still handles and sends in that step is taken as usual.
+    workflow_status finished_as = workflow_status::completed;
 
     std::uint64_t steps = 0;  // handler deliveries and resumptions so far: conditions are re-tested per step
     history* hist = nullptr;  // set when the runtime records histories
@@ -286,14 +290,11 @@ public:
     intrusive_list<waiter, ready_tag> ready;
 
     intrusive_list<waiter, wait_tag> conditions;
-    intrusive_list<waiter, suspended_tag> suspended;  // every wait in progress, for describe()
-    waiter* body_wait = nullptr;                      // the body's current suspension, which cancel() wakes
+    // Every wait in progress, for describe(). The body's own (at most one: the wait with `body` set) is
+    // the one that cancel() wakes: found there, as cancelling is rare and waits are few.
+    intrusive_list<waiter, suspended_tag> suspended;
     std::coroutine_handle<> body{};
     const workflow_type& type;
-    // How the run closes once its body finished (completed or cancelled). `status` stays running until
-    // the step ends, so that what the run still handles and sends in that step is taken as usual.
-    workflow_status finished_as = workflow_status::completed;
-    bool object_built = false;  // instance<T>'s object is alive (build_object ran)
 
     splitmix64 rng;
     std::uint64_t run_key = 0;  // the run id is the next two numbers of splitmix64(run_key)
@@ -366,6 +367,14 @@ public:
     /// Updates taken and not yet delivered.
     [[nodiscard]] std::size_t pending_updates() const noexcept { return x && x->updates ? x->updates->queued : 0; }
     [[nodiscard]] std::size_t pending_outgoing() const noexcept { return x ? x->outbox.size() : 0; }
+    /// The body's current suspension, if it is suspended (cancel() wakes it).
+    [[nodiscard]] waiter* body_wait() noexcept {
+        waiter* found = nullptr;
+        suspended.for_each([&](waiter& w) {
+            if (w.body) found = &w;
+        });
+        return found;
+    }
     /// Async signal handlers started and not finished.
     [[nodiscard]] std::uint32_t handlers_running() const noexcept { return x ? x->handlers_running : 0; }
     [[nodiscard]] std::string_view terminate_reason() const noexcept {
@@ -379,6 +388,8 @@ public:
     // What queries read: the run's object, or the predecessor's object until this run first runs (one load
     // on the query path instead of following extras). Last, so that it shares a cache line with the
     // start of the object that instance<T> puts right after it: a query on a cold run misses once.
+    // Null until the run's own object is built (instance<T>'s destructor destroys it only then): a
+    // continued run gets its predecessor's object here only once its own is built.
     void* query_object = nullptr;
 };
 
@@ -845,7 +856,7 @@ public:
             instance_base& r = *path.back().run;
             path.pop_back();
             if constexpr (exceptions_enabled) {
-                if (r.body_wait) r.body_wait->fire(wake_reason::cancelled);
+                if (waiter* w = r.body_wait()) w->fire(wake_reason::cancelled);
                 schedule(r);
             } else if (!r.active) {
                 close(r, workflow_status::cancelled);
@@ -1228,7 +1239,6 @@ inline void waiter::arm(activation& a, std::coroutine_handle<> h, wait_kind k) n
     kind = k;
     reason = wake_reason::none;
     tested_at = inst->steps;
-    if (body) inst->body_wait = this;
     inst->suspended.push_back(*this);
     if (inst->hist) inst->eng.record_wait_started(*this);
 }
@@ -1242,7 +1252,6 @@ inline void waiter::fire(wake_reason r) noexcept {
         inst->eng.release_timer(timer);
         timer = no_timer;
     }
-    if (inst->body_wait == this) inst->body_wait = nullptr;
     inst->ready.push_back(*this);
     // schedule() may allocate in a user executor; a failure there cannot be reported from here, and
     // leaving this noexcept function calls std::terminate.
@@ -1258,7 +1267,6 @@ inline void waiter::detach() noexcept {
             inst->eng.release_timer(timer);
             timer = no_timer;
         }
-        if (inst->body_wait == this) inst->body_wait = nullptr;
     }
 }
 

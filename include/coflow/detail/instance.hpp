@@ -56,11 +56,11 @@ class instance final : public instance_base {
 public:
     using value_type = run_result_t<T>;
 
-    // The object is built by build_object, from the run's arguments: object_built says whether it was.
+    // The object is built by build_object, from the run's arguments: query_object says whether it was.
     instance(engine& e, std::string workflow_id) : instance_base(e, workflow_type_of<T>(), std::move(workflow_id)) {}
     ~instance() override {
         destroy_frames();  // frames hold pointers into the object: they go first
-        if (object_built) object_.~T();
+        if (query_object) object_.~T();  // set only once the object is built (see query_object)
     }
 
     /// Builds the workflow object from the run's arguments, or default-constructs it. It is not workflow
@@ -85,7 +85,6 @@ public:
                           "method's arguments (by value or by const reference): coflow builds the object when "
                           "the run starts, before any signal handler or query sees it");
         }
-        object_built = true;
         query_object = &object_;
     }
 
@@ -122,7 +121,7 @@ public:
     }
 
     union {
-        T object_;  // alive once build_object ran (object_built set)
+        T object_;  // alive once build_object ran (query_object set)
     };
 
 private:
