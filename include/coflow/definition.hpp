@@ -365,7 +365,7 @@ struct delivery {
     typename signal_args<T, M>::tuple args;
 
     void operator()(instance_base& in) {
-        T& obj = *static_cast<T*>(in.object());
+        T& obj = object_of<T>(in);
         if constexpr (kind == signal_kind::sync_handler) {
             std::apply([&](auto&... a) { (obj.*target)(std::move(a)...); }, args);
         } else if constexpr (kind == signal_kind::async_handler) {
@@ -494,7 +494,7 @@ struct dynamic_delivery {
 
     void operator()(instance_base& in) {
         static constexpr auto fn = T::definition.dynamic_signal_fn;
-        T& obj = *static_cast<T*>(in.object());
+        T& obj = object_of<T>(in);
         raw_args raw(std::move(args), in.id, *name);
         if constexpr (signal_kind_of<T, std::remove_const_t<decltype(fn)>>() == signal_kind::sync_handler) {
             (obj.*fn)(std::move(*name), std::move(raw));

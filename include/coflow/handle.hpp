@@ -121,12 +121,12 @@ public:
         d.received_signals = in.received;
         d.pending_outgoing_signals = in.pending_outgoing();
         d.pending_updates = in.pending_updates();
-        d.running_handlers = in.handlers_running;
+        d.running_handlers = in.handlers_running();
         d.cancel_requested = in.cancel_requested;
         in.suspended.for_each([&](detail::waiter& w) {
             std::string s = w.body ? "body: " : w.task ? "task: " : "handler: ";
             s += detail::to_string(w.kind);
-            if (w.label) (s += " '") += *w.label + "'";
+            if (const std::string* label = w.label_of()) (s += " '") += *label + "'";
             if (w.timer != detail::no_timer)
                 s += " until " + std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(
                                                     eng_->timer_due(w.timer).time_since_epoch()).count()) + "ms";

@@ -157,7 +157,7 @@ public:
 
     void deliver(instance_base& in, const std::shared_ptr<update_call_base>& self) override {
         run_ = &in;
-        T& obj = *static_cast<T*>(in.object());
+        T& obj = object_of<T>(in);
         if constexpr (A::has_validator) {
             // Replay skips it: the history says it was accepted.
             if (validate_ && !passes_validator(obj)) return book->settle(*outcome, update_stage::rejected);
@@ -450,7 +450,7 @@ public:
 
     void deliver(instance_base& in, const std::shared_ptr<update_call_base>& self) override {
         run_ = &in;
-        T& obj = *static_cast<T*>(in.object());
+        T& obj = object_of<T>(in);
         book->accept(*outcome);
         if (in.hist) [[unlikely]]
             record_accepted(in);

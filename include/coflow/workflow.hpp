@@ -3,6 +3,7 @@
 #pragma once
 
 #include <coroutine>
+#include <optional>
 #include <type_traits>
 #include <utility>
 
@@ -18,9 +19,15 @@ inline void end_body_with(continue_as_new_request& r) noexcept;
 
 /// A body's promise: a value_promise that also takes `co_return coflow::continue_as_new(...)`. Not for
 /// workflow<void>: C++ lets a coroutine have return_void or return_value, not both (it co_awaits it).
+// The value goes straight into the run (its root, set before the body first runs): a suspended
+// workflow's frame keeps no room for its result.
 template <class R>
-struct workflow_promise : value_promise<R> {
-    using value_promise<R>::return_value;
+struct workflow_promise : promise_base {
+    static_assert(!std::is_reference_v<R>, "task<R> and workflow<R> return values, not references");
+
+    void return_value(R v) noexcept(std::is_nothrow_move_constructible_v<R>) {
+        static_cast<std::optional<R>*>(root->result_place())->emplace(std::move(v));
+    }
     // A template, so that `co_return {}` and plain values never consider it (a braced list deduces nothing).
     template <class Q>
         requires std::is_base_of_v<continue_as_new_request, std::remove_cvref_t<Q>>
@@ -29,7 +36,9 @@ struct workflow_promise : value_promise<R> {
     }
 };
 template <>
-struct workflow_promise<void> : value_promise<void> {};
+struct workflow_promise<void> : promise_base {
+    void return_void() noexcept {}
+};
 
 }  // namespace detail
 

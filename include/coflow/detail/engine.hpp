@@ -91,10 +91,11 @@ class waiter : public list_hook<wait_tag>, public list_hook<suspended_tag> {
 public:
     waiter() = default;
     // Awaiters are moved only before they suspend (compilers may move one into the frame), so a move
-    // takes the fields and leaves the links empty.
+    // takes the fields and leaves the links empty. A condition's tester is set only once armed, so
+    // the shared room holds a label here, if anything.
     waiter(waiter&& o) noexcept
         : list_hook<wait_tag>(), list_hook<suspended_tag>(), inst(o.inst), handle(o.handle),
-          check(o.check), label(o.label), tested_at(o.tested_at), timer(std::exchange(o.timer, no_timer)),
+          label(o.label), tested_at(o.tested_at), timer(std::exchange(o.timer, no_timer)),
           body(o.body), task(o.task), kind(o.kind), reason(o.reason) {}
     waiter& operator=(const waiter&) = delete;
     ~waiter() { detach(); }
@@ -119,14 +120,23 @@ public:
 
     instance_base* inst = nullptr;
     std::coroutine_handle<> handle{};
-    bool (*check)(waiter&) = nullptr;  // condition waiters: re-evaluates the predicate
-    const std::string* label = nullptr;  // the child or target id, for describe() and the history
+    // A condition waiter has a predicate to re-test and no label, the others a label and no predicate:
+    // they share room (a suspended workflow's frame holds a waiter). Read the label with label_of().
+    union {
+        bool (*check)(waiter&) = nullptr;  // condition waiters: re-evaluates the predicate (set once armed)
+        const std::string* label;          // the child or target id, for describe() and the history
+    };
     std::uint64_t tested_at = 0;       // the instance's step when the predicate last ran
     std::uint32_t timer = no_timer;
     bool body = false;
     bool task = false;  // waits in a task spawned by workflow code (describe() names it so)
     wait_kind kind = wait_kind::condition;
     wake_reason reason = wake_reason::none;
+
+    /// The label of an armed wait (null for a condition, whose room holds its predicate's tester).
+    [[nodiscard]] const std::string* label_of() const noexcept {
+        return kind == wait_kind::condition ? nullptr : label;
+    }
 };
 
 [[nodiscard]] constexpr const char* to_string(wake_reason r) noexcept {
@@ -209,6 +219,12 @@ struct run_hint {
 /// What a child's run does when its parent's run closes (Temporal's ParentClosePolicy).
 enum class parent_close_policy_kind { terminate, request_cancel, abandon };
 
+template <class T>
+class instance;
+/// The workflow object of `in`, a run of T (instance.hpp): at a fixed offset, no pointer kept for it.
+template <class T>
+[[nodiscard]] T& object_of(instance_base& in) noexcept;
+
 /// One run of one workflow: its object (in the derived instance<T>), its body frame, inbox and waiters.
 class instance_base : public coroutine_root {
 public:
@@ -218,10 +234,6 @@ public:
     instance_base& operator=(const instance_base&) = delete;
     virtual ~instance_base() = default;
 
-    /// The workflow object (a T in instance<T>); a plain pointer so that queries need no virtual call.
-    [[nodiscard]] void* object() const noexcept { return object_ptr; }
-    /// Moves the body's value out of its promise (called once, when the body finishes without error).
-    virtual void store_result(promise_base& p) = 0;
     /// The stored result as JSON text (history).
     [[nodiscard]] virtual std::string result_text() const = 0;
     /// The stored result: a `const std::optional<R>*` for the run's result type R (unused for void).
@@ -240,7 +252,7 @@ public:
     /// Destroys the body and handler frames (their waiters unlink themselves).
     inline void destroy_frames() noexcept;
     /// Starts an async signal handler: it runs to its first suspension now, then on its own.
-    inline void spawn_handler(std::coroutine_handle<> frame, promise_base& p);
+    inline void spawn_handler(std::coroutine_handle<> frame, task_promise_base& p);
 
     [[nodiscard]] bool running() const noexcept { return status == workflow_status::running; }
     [[nodiscard]] std::string run_id() const;
@@ -263,28 +275,27 @@ public:
     // Replay: a child that is not re-run. It runs no code; replay closes it with its recorded outcome.
     bool stand_in = false;
     std::size_t received = 0;  // signals accepted in this run
-    ring<pending_signal> inbox;
+    // No unique address: finished_as below takes the 4 bytes of padding at the ring's end (g++ and clang++).
+    [[no_unique_address]] ring<pending_signal> inbox;
+    // How the run closes once its body finished (completed or cancelled). `status` stays running until
+    // the step ends, so that what the run still handles and sends in that step is taken as usual.
+    workflow_status finished_as = workflow_status::completed;
 
     std::uint64_t steps = 0;  // handler deliveries and resumptions so far: conditions are re-tested per step
     history* hist = nullptr;  // set when the runtime records histories
     struct extras;
     std::unique_ptr<extras> x;   // what only some runs need (defined below)
     std::exception_ptr failure;  // set: the run fails at the end of this step
-    void* object_ptr = nullptr;  // set by instance<T>
     engine& eng;
     intrusive_list<waiter, ready_tag> ready;
 
     intrusive_list<waiter, wait_tag> conditions;
-    intrusive_list<waiter, suspended_tag> suspended;  // every wait in progress, for describe()
-    waiter* body_wait = nullptr;                      // the body's current suspension, which cancel() wakes
+    // Every wait in progress, for describe(). The body's own (at most one: the wait with `body` set) is
+    // the one that cancel() wakes: found there, as cancelling is rare and waits are few.
+    intrusive_list<waiter, suspended_tag> suspended;
     std::coroutine_handle<> body{};
     const workflow_type& type;
-    // How the run closes once its body finished (completed or cancelled). `status` stays running until
-    // the step ends, so that what the run still handles and sends in that step is taken as usual.
-    workflow_status finished_as = workflow_status::completed;
-    std::uint32_t handlers_running = 0;  // async signal handlers started and not finished
 
-    intrusive_list<promise_base, handler_tag> handlers;
     splitmix64 rng;
     std::uint64_t run_key = 0;  // the run id is the next two numbers of splitmix64(run_key)
     time_point start_time{};    // executor time when the run was made (coflow::info)
@@ -310,6 +321,7 @@ public:
         // The run this one continued from, kept until this run's first activation so that queries in
         // between see the last state rather than a freshly made object.
         std::unique_ptr<instance_base> predecessor;
+        void* own_object = nullptr;  // this run's object, which queries read once the predecessor is gone
         std::string terminate_reason;
         std::vector<std::pair<std::string, bool>> patches;  // coflow::patched: each id's answer in this run
         std::shared_ptr<history> hist_owner;
@@ -329,6 +341,9 @@ public:
         std::uint64_t timeout_seq = 0;  // the order it was armed in, among timers (timer_table::seq)
         bool timeout_armed = false;
         std::shared_ptr<update_book> updates;  // made by the run's first update (update.hpp)
+        // Async signal handlers started and not finished (a run that never starts one has no extras for them).
+        intrusive_list<task_promise_base, handler_tag> handlers;
+        std::uint32_t handlers_running = 0;
         // With histories: where the run is in engine::histories(), and its place in the ready queue (the order
         // its activation was posted in), which a load or a journal's recovery posts again in the same order.
         std::uint64_t ready_seq = 0;
@@ -352,6 +367,16 @@ public:
     /// Updates taken and not yet delivered.
     [[nodiscard]] std::size_t pending_updates() const noexcept { return x && x->updates ? x->updates->queued : 0; }
     [[nodiscard]] std::size_t pending_outgoing() const noexcept { return x ? x->outbox.size() : 0; }
+    /// The body's current suspension, if it is suspended (cancel() wakes it).
+    [[nodiscard]] waiter* body_wait() noexcept {
+        waiter* found = nullptr;
+        suspended.for_each([&](waiter& w) {
+            if (w.body) found = &w;
+        });
+        return found;
+    }
+    /// Async signal handlers started and not finished.
+    [[nodiscard]] std::uint32_t handlers_running() const noexcept { return x ? x->handlers_running : 0; }
     [[nodiscard]] std::string_view terminate_reason() const noexcept {
         return x ? std::string_view(x->terminate_reason) : std::string_view();
     }
@@ -360,9 +385,11 @@ public:
     /// Whose object a query reads: the predecessor's until this run has run once.
     [[nodiscard]] void* query_target_object() const noexcept { return query_object; }
 
-    // What queries read: object_ptr, or the predecessor's object until this run first runs (one load
+    // What queries read: the run's object, or the predecessor's object until this run first runs (one load
     // on the query path instead of following extras). Last, so that it shares a cache line with the
     // start of the object that instance<T> puts right after it: a query on a cold run misses once.
+    // Null until the run's own object is built (instance<T>'s destructor destroys it only then): a
+    // continued run gets its predecessor's object here only once its own is built.
     void* query_object = nullptr;
 };
 
@@ -836,7 +863,7 @@ public:
             instance_base& r = *path.back().run;
             path.pop_back();
             if constexpr (exceptions_enabled) {
-                if (r.body_wait) r.body_wait->fire(wake_reason::cancelled);
+                if (waiter* w = r.body_wait()) w->fire(wake_reason::cancelled);
                 schedule(r);
             } else if (!r.active) {
                 close(r, workflow_status::cancelled);
@@ -1219,7 +1246,6 @@ inline void waiter::arm(activation& a, std::coroutine_handle<> h, wait_kind k) n
     kind = k;
     reason = wake_reason::none;
     tested_at = inst->steps;
-    if (body) inst->body_wait = this;
     inst->suspended.push_back(*this);
     if (inst->hist) inst->eng.record_wait_started(*this);
 }
@@ -1233,7 +1259,6 @@ inline void waiter::fire(wake_reason r) noexcept {
         inst->eng.release_timer(timer);
         timer = no_timer;
     }
-    if (inst->body_wait == this) inst->body_wait = nullptr;
     inst->ready.push_back(*this);
     // schedule() may allocate in a user executor; a failure there cannot be reported from here, and
     // leaving this noexcept function calls std::terminate.
@@ -1249,7 +1274,6 @@ inline void waiter::detach() noexcept {
             inst->eng.release_timer(timer);
             timer = no_timer;
         }
-        if (inst->body_wait == this) inst->body_wait = nullptr;
     }
 }
 
@@ -1324,34 +1348,40 @@ inline void instance_base::on_root_done(std::coroutine_handle<> frame, promise_b
             if (was_cancelled) finished_as = workflow_status::cancelled;
             else failure = p.exception;
         } else {
-            guarded(
-                [&] {
-                    store_result(p);
-                    finished_as = workflow_status::completed;
-                },
-                [&](std::exception_ptr e) { failure = std::move(e); });
+            finished_as = workflow_status::completed;  // its value is in place already (result_place)
         }
     } else {
-        static_cast<list_hook<handler_tag>&>(p).unlink();
-        --handlers_running;
+        static_cast<list_hook<handler_tag>&>(static_cast<task_promise_base&>(p)).unlink();  // a handler: a task
+        --x->handlers_running;  // a handler ran: spawn_handler made the extras
         if (p.exception && !failure) failure = p.exception;  // a throwing signal handler fails the run
     }
     frame.destroy();
 }
 
 inline void instance_base::destroy_frames() noexcept {
-    while (promise_base* p = handlers.pop_front()) {
-        --handlers_running;
-        p->self.destroy();
+    if (x) {
+        while (task_promise_base* p = x->handlers.pop_front()) {
+            --x->handlers_running;
+            p->self.destroy();
+        }
     }
     if (body) std::exchange(body, {}).destroy();
 }
 
-inline void instance_base::spawn_handler(std::coroutine_handle<> frame, promise_base& p) {
+inline void instance_base::spawn_handler(std::coroutine_handle<> frame, task_promise_base& p) {
+    // The handler list lives in the extras: if making them fails, the frame (already ours) goes too.
+    struct owned {
+        std::coroutine_handle<> frame;
+        ~owned() {
+            if (frame) frame.destroy();
+        }
+    } guard{frame};
+    extras& e = more();
+    guard.frame = {};
     p.root = this;
     p.self = frame;
-    handlers.push_back(p);
-    ++handlers_running;
+    e.handlers.push_back(p);
+    ++e.handlers_running;
     resume_chain(*current_activation, frame);  // runs to its first suspension, inside this activation
 }
 

@@ -71,7 +71,6 @@ inline void engine::seal(instance_base& in, workflow_status status) {
     in.ready.clear();
     in.conditions.clear();
     in.suspended.clear();
-    in.body_wait = nullptr;
     in.cancel_requested = false;
 }
 

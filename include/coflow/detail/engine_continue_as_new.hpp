@@ -58,7 +58,8 @@ inline void engine::continue_as_new(instance_base& old) {
     std::unique_ptr<instance_base> keep(entry.run);
     by_id_.erase(entry);
     retire(*keep);
-    next->query_object = keep->object_ptr;
+    // Until the new run first runs, queries read the old run's object (which ran, so it is its own).
+    nx.own_object = std::exchange(next->query_object, keep->query_object);
     nx.predecessor = std::move(keep);  // `old` lives on there until the new run first runs
     instance_base& fresh = add(std::move(next));  // a parent still finds the new run by id
     old.x->replace_with(nx);  // a parent's child is the new run now, in the old one's place
@@ -76,7 +77,7 @@ inline void engine::continue_as_new(instance_base& old) {
         if (to.hist) to.eng.record_handled(to, std::string(to.type.signals[index].name));
     });
     in.x->predecessor.reset();
-    in.query_object = in.object_ptr;
+    in.query_object = in.x->own_object;
 }
 
 }  // namespace coflow::detail

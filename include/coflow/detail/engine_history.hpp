@@ -24,7 +24,7 @@ inline void engine::record(instance_base& in, event_kind k, std::string name, st
 [[gnu::noinline]] inline void engine::record_wait_started(waiter& w) {
     instance_base& in = *w.inst;
     std::vector<std::string> args;
-    if (w.label) args.push_back(json(*w.label));
+    if (const std::string* label = w.label_of()) args.push_back(json(*label));
     const std::size_t before = in.hist->events.size();
     record(in, event_kind::wait_started, to_string(w.kind), std::move(args));
     if (in.hist->events.size() == before) return;  // the history is closed

@@ -56,11 +56,11 @@ class instance final : public instance_base {
 public:
     using value_type = run_result_t<T>;
 
-    // The object is built by build_object, from the run's arguments: object_ptr says whether it was.
+    // The object is built by build_object, from the run's arguments: query_object says whether it was.
     instance(engine& e, std::string workflow_id) : instance_base(e, workflow_type_of<T>(), std::move(workflow_id)) {}
     ~instance() override {
         destroy_frames();  // frames hold pointers into the object: they go first
-        if (object_ptr) object_.~T();
+        if (query_object) object_.~T();  // set only once the object is built (see query_object)
     }
 
     /// Builds the workflow object from the run's arguments, or default-constructs it. It is not workflow
@@ -85,7 +85,6 @@ public:
                           "method's arguments (by value or by const reference): coflow builds the object when "
                           "the run starts, before any signal handler or query sees it");
         }
-        object_ptr = &object_;
         query_object = &object_;
     }
 
@@ -97,9 +96,7 @@ public:
         return out;
     }
 
-    void store_result(promise_base& p) override {
-        if constexpr (!std::is_void_v<value_type>) result_.emplace(static_cast<value_promise<value_type>&>(p).take());
-    }
+    [[nodiscard]] void* result_place() noexcept override { return &result_; }
 
     [[nodiscard]] const void* result_storage() const noexcept override { return &result_; }
     [[nodiscard]] type_id result_type() const noexcept override { return type_id_of<value_type>(); }
@@ -124,13 +121,18 @@ public:
     }
 
     union {
-        T object_;  // alive once build_object ran (object_ptr set)
+        T object_;  // alive once build_object ran (query_object set)
     };
 
 private:
     struct none {};
     [[no_unique_address]] std::conditional_t<std::is_void_v<value_type>, none, std::optional<value_type>> result_{};
 };
+
+template <class T>
+[[nodiscard]] T& object_of(instance_base& in) noexcept {
+    return static_cast<instance<T>&>(in).object_;
+}
 
 // ---- the type-erased table of T (by-name calls and continue-as-new go through it) ----------------
 
@@ -148,7 +150,6 @@ void make_body(instance_base& in, A&&... args) {
     in.start_time = in.eng.exec().now();
     auto frame = (inst.object_.*T::definition.run_fn)(std::forward<A>(args)...).release();
     frame.promise().root = &inst;
-    frame.promise().self = frame;
     inst.body = frame;
 }
 

@@ -21,6 +21,9 @@ class promise_base;
 class coroutine_root {
 public:
     virtual void on_root_done(std::coroutine_handle<> frame, promise_base& p) noexcept = 0;
+    /// Where a workflow body's `co_return value` puts the value: the run's `std::optional<R>`, so that
+    /// the frame holds no copy of it (null for roots that run no workflow body).
+    [[nodiscard]] virtual void* result_place() noexcept { return nullptr; }
 
 protected:
     ~coroutine_root() = default;
@@ -75,7 +78,7 @@ struct awaiter_ref {
     decltype(auto) await_resume() { return a->await_resume(); }
 };
 
-class promise_base : public list_hook<handler_tag> {
+class promise_base {
 public:
     std::suspend_always initial_suspend() noexcept { return {}; }  // lazy: the awaiter or the runtime starts it
 
@@ -129,8 +132,16 @@ public:
 
     std::coroutine_handle<> continuation{};
     coroutine_root* root = nullptr;
-    std::coroutine_handle<> self{};  // set for roots only, so the instance can destroy the frame
     std::exception_ptr exception;
+};
+
+/// The promise of a task. Besides a caller's awaiting it, a task frame may be a root of its own (an async
+/// signal handler in its run's list, a race member) or wait in the graveyard below: for these it has a
+/// hook and its own handle. A workflow body's promise has neither (its run keeps the handle), so a
+/// suspended workflow's frame is 24 bytes smaller.
+class task_promise_base : public promise_base, public list_hook<handler_tag> {
+public:
+    std::coroutine_handle<> self{};  // set for roots and the graveyard only, so that they can destroy the frame
 };
 
 /// Task frames whose destruction waits for frames being destroyed. Destroying a frame suspended in
@@ -140,7 +151,7 @@ public:
 /// a frame deeper than that is queued here, and the outermost destruction destroys the queued frames
 /// one at a time, so tearing down a chain of any depth needs a bounded stack.
 struct frame_graveyard {
-    promise_base* first = nullptr;  // linked through their handler hooks (a task's frame is never a handler)
+    task_promise_base* first = nullptr;  // linked through their handler hooks (a task's frame is never a handler)
     unsigned depth = 0;             // task frames being destroyed, one inside another
 };
 
@@ -149,7 +160,7 @@ inline thread_local frame_graveyard graveyard;
 inline constexpr unsigned max_nested_frame_destroys = 64;
 
 /// Destroys the frame of a task (`p` is its promise), or queues it if too many are being destroyed.
-inline void destroy_task_frame(std::coroutine_handle<> frame, promise_base& p) noexcept {
+inline void destroy_task_frame(std::coroutine_handle<> frame, task_promise_base& p) noexcept {
     if (frame.done()) {  // a finished frame awaits no child
         frame.destroy();
         return;
@@ -164,8 +175,8 @@ inline void destroy_task_frame(std::coroutine_handle<> frame, promise_base& p) n
     frame.destroy();
     --graveyard.depth;
     if (graveyard.depth != 0) return;
-    while (promise_base* q = graveyard.first) {
-        graveyard.first = static_cast<promise_base*>(q->list_hook<handler_tag>::next);
+    while (task_promise_base* q = graveyard.first) {
+        graveyard.first = static_cast<task_promise_base*>(q->list_hook<handler_tag>::next);
         ++graveyard.depth;
         q->self.destroy();
         --graveyard.depth;
@@ -173,7 +184,7 @@ inline void destroy_task_frame(std::coroutine_handle<> frame, promise_base& p) n
 }
 
 template <class R>
-class value_promise : public promise_base {
+class value_promise : public task_promise_base {
 public:
     static_assert(!std::is_reference_v<R>, "task<R> and workflow<R> return values, not references");
 
@@ -192,7 +203,7 @@ private:
 };
 
 template <>
-class value_promise<void> : public promise_base {
+class value_promise<void> : public task_promise_base {
 public:
     void return_void() noexcept {}
     void take() {

@@ -37,7 +37,7 @@ public:
     ~race() { destroy_members(nullptr, true); }
 
     /// Takes ownership of a task frame (not started yet), even when this throws (the frame is then destroyed).
-    void add(std::coroutine_handle<> frame, promise_base& p) {
+    void add(std::coroutine_handle<> frame, task_promise_base& p) {
         guarded([&] { members_.push_back(member{frame, &p, {}, false}); },
                 [&](std::exception_ptr e) {
                     destroy_task_frame(frame, p);
@@ -99,7 +99,7 @@ public:
     [[nodiscard]] std::size_t winner() const noexcept { return static_cast<std::size_t>(winner_); }
     [[nodiscard]] std::size_t running() const noexcept { return members_.size() - ended_; }
     /// The promise of member `i` (any, all: members are never removed there), to read its result.
-    [[nodiscard]] promise_base& promise(std::size_t i) const noexcept { return *members_[i].p; }
+    [[nodiscard]] task_promise_base& promise(std::size_t i) const noexcept { return *members_[i].p; }
 
     /// Destroys every member's frame: a select that found nothing ready runs its default instead.
     void cancel_all() noexcept { destroy_members(nullptr, true); }
@@ -111,7 +111,7 @@ public:
 private:
     struct member {
         std::coroutine_handle<> frame;  // null once destroyed
-        promise_base* p;
+        task_promise_base* p;
         waiter start;  // queues a spawned task to start in a step of its own
         bool ended;
     };
