@@ -500,7 +500,9 @@ inline void replay_run(engine& eng, replay_executor& ex, replay_check& check, co
                                            ", the save holds " + std::string(to_string(run.status))));
 }
 
-inline void load_runs(engine& eng, const saved_runtime& doc, const std::vector<const workflow_type*>& types) {
+/// Replays the runs `doc` holds (see parse_save). Each run's parsed events are freed once it is replayed
+/// (it holds its own history then), so the memory serves the runs after it.
+inline void load_runs(engine& eng, saved_runtime doc, const std::vector<const workflow_type*>& types) {
     if (eng.size() != 0 || !eng.histories().empty())
         detail::raise(invalid_operation("load: the runtime has workflows already; load into a fresh runtime"));
     if (!eng.recording())
@@ -516,7 +518,7 @@ inline void load_runs(engine& eng, const saved_runtime& doc, const std::vector<c
     replay_executor ex;
     {
         loading guard(eng, live, ex);
-        for (const saved_run& run : doc.runs) {
+        for (saved_run& run : doc.runs) {
             const workflow_type* type = type_named(types, run.type);  // parse_save checked it is there
             ex.reset();  // the runs replayed before wait, parked, until all are back
             instance_base* stand_in = eng.find(run.hist.workflow_id);
@@ -542,6 +544,7 @@ inline void load_runs(engine& eng, const saved_runtime& doc, const std::vector<c
                             [&] { std::rethrow_exception(e); });
                     });
             eng.check_ = nullptr;
+            std::vector<history_event>().swap(run.hist.events);
         }
         ex.reset();
         // Children the save does not hold (closed and forgotten before it was made) leave no stand-in.
@@ -592,8 +595,7 @@ template <class... Defs>
 void load(runtime& rt, std::string_view saved, const Defs&...) {
     std::vector<const detail::workflow_type*> types;
     (detail::add_type<Defs>(types), ...);
-    const detail::saved_runtime doc = detail::parse_save(saved, types);
-    detail::load_runs(rt.engine_internals(), doc, types);
+    detail::load_runs(rt.engine_internals(), detail::parse_save(saved, types), types);
 }
 
 /// Reads a save from `in` and loads it (see above).
