@@ -107,6 +107,13 @@ template <class T>
 struct writer_access;
 struct reader_access;
 
+// plain_byte of each byte value: the reader's scans take one load a byte.
+inline constexpr std::array<bool, 256> plain_bytes = [] {
+    std::array<bool, 256> table{};
+    for (std::size_t c = 0; c < table.size(); ++c) table[c] = plain_byte(static_cast<unsigned char>(c));
+    return table;
+}();
+
 }  // namespace detail
 
 /// Appends encoded values to a string. A codec's `encode` writes its value's parts with `write` (or,
@@ -388,10 +395,9 @@ private:
             const bool negative = peek() == '-';
             if (negative) ++pos_;
             const std::size_t digits = pos_;
-            skip_digits();
-            if (pos_ == digits) fail("the digits of an integer of type " + type());
             unsigned long long magnitude = 0;
-            bool fits = digits_value(digits, magnitude);
+            bool fits = take_digits(digits, magnitude);
+            if (pos_ == digits) fail("the digits of an integer of type " + type());
             I value{};
             if (fits && negative) {
                 if constexpr (std::is_signed_v<I>) {
@@ -417,13 +423,18 @@ private:
         }
     }
 
-    // The value of the digits from `begin` to pos_ (at least one); false when it does not fit 64 bits.
-    // Up to 19 digits always fit, and are summed here; longer runs (leading zeros, or too large) go
-    // through from_chars.
-    [[nodiscard]] bool digits_value(std::size_t begin, unsigned long long& value) const noexcept {
+    // Moves past the digits at pos_ (which is `begin`), summing them into `value`; false when they do not
+    // fit 64 bits. Up to 19 digits always fit; longer runs (leading zeros, or too large) go through
+    // from_chars.
+    [[nodiscard]] bool take_digits(std::size_t begin, unsigned long long& value) noexcept {
+        unsigned long long v = 0;
+        while (pos_ < text_.size()) {
+            const unsigned digit = static_cast<unsigned>(byte(pos_)) - unsigned{'0'};
+            if (digit > 9) break;
+            v = v * 10 + digit;  // unsigned: past 19 digits it wraps, and from_chars reads them again
+            ++pos_;
+        }
         if (pos_ - begin <= 19) {
-            unsigned long long v = 0;
-            for (std::size_t i = begin; i < pos_; ++i) v = v * 10 + static_cast<unsigned long long>(text_[i] - '0');
             value = v;
             return true;
         }
@@ -465,7 +476,7 @@ private:
     [[nodiscard]] std::size_t plain_run(std::size_t count) const noexcept {
         const std::size_t limit = pos_ + std::min(count, text_.size() - pos_);
         std::size_t plain = pos_;
-        while (plain < limit && detail::plain_byte(byte(plain))) ++plain;
+        while (plain < limit && detail::plain_bytes[byte(plain)]) ++plain;
         return plain - pos_;
     }
 
@@ -517,10 +528,6 @@ private:
         return std::string("byte 0x") + hex[c >> 4] + hex[c & 0xF];
     }
 
-    void skip_digits() noexcept {
-        while (pos_ < text_.size() && text_[pos_] >= '0' && text_[pos_] <= '9') ++pos_;
-    }
-
     void expect(char c, std::string_view what) {
         if (peek() != c) fail(what);
         ++pos_;
@@ -529,10 +536,9 @@ private:
     // "<count>:" after a tag; each of the count items needs at least `min_bytes` of what is left.
     [[nodiscard]] std::size_t get_count(std::size_t min_bytes, std::string_view what, std::string_view unit) {
         const std::size_t start = pos_;
-        skip_digits();
-        if (pos_ == start) fail("the count of " + std::string(what));
         unsigned long long digits = 0;
-        bool fits = digits_value(start, digits);
+        bool fits = take_digits(start, digits);
+        if (pos_ == start) fail("the count of " + std::string(what));
         if constexpr (sizeof(std::size_t) < sizeof(unsigned long long))
             fits = fits && digits <= std::numeric_limits<std::size_t>::max();
         if (!fits) fail_at(first_byte_ + start, "the count of " + std::string(what) + " is too large");

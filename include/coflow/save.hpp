@@ -4,6 +4,7 @@
 #pragma once
 
 #include <algorithm>
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <exception>
@@ -75,8 +76,14 @@ struct saved_runtime {
 };
 
 [[nodiscard]] inline bool event_kind_named(std::string_view name, event_kind& k) noexcept {
-    for (int i = 0; i <= static_cast<int>(last_event_kind); ++i)
-        if (to_string(static_cast<event_kind>(i)) == name) {
+    // The names in a table, not through to_string's switch for each kind tried: a load reads one per event.
+    static constexpr auto names = [] {
+        std::array<std::string_view, static_cast<std::size_t>(last_event_kind) + 1> table{};
+        for (std::size_t i = 0; i < table.size(); ++i) table[i] = to_string(static_cast<event_kind>(i));
+        return table;
+    }();
+    for (std::size_t i = 0; i < names.size(); ++i)
+        if (names[i] == name) {
             k = static_cast<event_kind>(i);
             return true;
         }
