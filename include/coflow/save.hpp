@@ -480,7 +480,8 @@ private:
 inline void replay_run(engine& eng, replay_executor& ex, replay_check& check, const saved_run& run,
                        const workflow_type& type, instance_base* stand_in) {
     instance_base& in = begin_replay(eng, ex, check, run.hist, type, &run.run_key, stand_in);
-    if (in.run_id() != run.hist.run_id)
+    // A loaded run records its history (load_runs checked), which holds its run id: not made again here.
+    if (in.hist ? in.hist->run_id != run.hist.run_id : in.run_id() != run.hist.run_id)
         detail::raise(invalid_save(run.position, "workflow '" + run.hist.workflow_id + "': run id " +
                                                      run.hist.run_id + " does not match its run key"));
     auto& x = in.more();

@@ -1285,15 +1285,15 @@ inline std::string run_id_of(std::uint64_t run_key) {
     splitmix64 key(run_key);
     const std::uint64_t run_hi = key();
     const std::uint64_t run_lo = key();
-    std::string out;
-    out.reserve(36);
+    char out[36];  // filled in place, not appended a character at a time: a load makes one per run
+    std::size_t n = 0;
     for (int i = 0; i < 32; ++i) {
         const std::uint64_t word = i < 16 ? run_hi : run_lo;
         const int shift = 60 - 4 * (i % 16);
-        if (i == 8 || i == 12 || i == 16 || i == 20) out += '-';
-        out += hex[(word >> shift) & 0xf];
+        if (i == 8 || i == 12 || i == 16 || i == 20) out[n++] = '-';
+        out[n++] = hex[(word >> shift) & 0xf];
     }
-    return out;
+    return std::string(out, sizeof out);
 }
 
 inline std::string instance_base::run_id() const { return run_id_of(run_key); }
