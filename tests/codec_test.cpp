@@ -171,6 +171,24 @@ TEST_CASE("every integer type round-trips its minimum, maximum and zero, and ref
     CHECK(coflow::encode(true) == "t");
 }
 
+TEST_CASE("issue 15: integers and counts of more than 19 digits read as their value, up to the 64-bit limit",
+          "[codec][regression]") {
+    // A reader sums up to 19 digits itself (they always fit); longer ones, leading zeros included, must
+    // still read as written, and errors name the type whether the caller named it or not.
+    const std::string zeros(12, '0');
+    CHECK(coflow::decode<unsigned long long>("i" + zeros + "18446744073709551615;") ==
+          std::numeric_limits<unsigned long long>::max());
+    CHECK(coflow::decode<long long>("i-" + zeros + "9223372036854775808;") == std::numeric_limits<long long>::min());
+    CHECK(coflow::decode<int>("i" + zeros + zeros + "42;") == 42);
+    expect_invalid<unsigned long long>("i" + zeros + "18446744073709551616;", 0, "out of range for type");
+    CHECK(coflow::decode<std::string>("s" + zeros + "3:abc") == "abc");
+    CHECK(coflow::decode<std::vector<int>>("[" + zeros + zeros + "1:i7;]") == std::vector<int>{7});
+    expect_invalid<std::vector<int>>("[" + zeros + "18446744073709551616:]", 1, "the count of a list is too large");
+    expect_invalid<mode>("i256;", 0, "integer 256 is out of range for type '" +
+                                         std::string(coflow::detail::type_name<mode>()) + "'");
+    expect_invalid<mode>("s1:a", 0, "expected an integer of type '" + std::string(coflow::detail::type_name<mode>()));
+}
+
 TEST_CASE("a char is saved as its byte 0..255, the same where char is signed and where it is not", "[codec]") {
     CHECK(coflow::encode('\xff') == "i255;");
     CHECK(coflow::encode('A') == "i65;");

@@ -105,6 +105,14 @@ template <class T>
 }
 
 struct writer_access;
+struct reader_access;
+
+// plain_byte of each byte value: the reader's scans take one load a byte.
+inline constexpr std::array<bool, 256> plain_bytes = [] {
+    std::array<bool, 256> table{};
+    for (std::size_t c = 0; c < table.size(); ++c) table[c] = plain_byte(static_cast<unsigned char>(c));
+    return table;
+}();
 
 }  // namespace detail
 
@@ -295,47 +303,16 @@ public:
         return c == 't';
     }
 
-    /// An integer of type I; `type` names it in errors (by default I's name).
+    /// An integer of type I; errors name I.
     template <std::integral I>
-    [[nodiscard]] I get_integer(std::string_view type = detail::type_name<I>()) {
-        if constexpr (std::is_same_v<I, bool>) {
-            return get_bool();
-        } else if constexpr (std::is_same_v<I, char>) {
-            return static_cast<char>(get_integer<unsigned char>(type));
-        } else {
-            const std::size_t start = pos_;
-            if (peek() != 'i') fail("an integer of type " + detail::quoted(type));
-            ++pos_;
-            const bool negative = peek() == '-';
-            if (negative) ++pos_;
-            const std::size_t digits = pos_;
-            skip_digits();
-            if (pos_ == digits) fail("the digits of an integer of type " + detail::quoted(type));
-            unsigned long long magnitude = 0;
-            const auto r = std::from_chars(text_.data() + digits, text_.data() + pos_, magnitude);
-            bool fits = r.ec == std::errc{};
-            I value{};
-            if (fits && negative) {
-                if constexpr (std::is_signed_v<I>) {
-                    // -(min + 1) + 1 is |min|, computed without overflow.
-                    constexpr auto limit =
-                        static_cast<unsigned long long>(-(std::numeric_limits<I>::min() + 1)) + 1;
-                    fits = magnitude <= limit;
-                    if (fits) value = magnitude == 0 ? I{} : static_cast<I>(-static_cast<I>(magnitude - 1) - 1);
-                } else {
-                    fits = false;
-                }
-            } else if (fits) {
-                fits = magnitude <= static_cast<unsigned long long>(std::numeric_limits<I>::max());
-                if (fits) value = static_cast<I>(magnitude);
-            }
-            if (!fits) {
-                fail_at(first_byte_ + start, "integer " + std::string(text_.substr(start + 1, pos_ - start - 1)) +
-                                                 " is out of range for type " + detail::quoted(type));
-            }
-            expect(';', "';' ending an integer");
-            return value;
-        }
+    [[nodiscard]] I get_integer() {
+        return integer<I>(&detail::type_name<I>, {});
+    }
+
+    /// An integer of type I; `type` names it in errors.
+    template <std::integral I>
+    [[nodiscard]] I get_integer(std::string_view type) {
+        return integer<I>(nullptr, type);
     }
 
     /// A floating-point number of type F (NaN keeps its sign; infinities and -0.0 read back as written).
@@ -385,36 +362,8 @@ public:
 
     /// Bytes, as written by put_bytes.
     [[nodiscard]] std::string get_bytes() {
-        if (peek() != 's') fail("a string");
-        ++pos_;
-        const std::size_t count = get_count(1, "a string", "bytes");
         std::string out;
-        out.reserve(count);
-        for (std::size_t i = 0; i < count; ++i) {
-            // Runs of plain bytes are taken whole: most strings (ids, names) are nothing else.
-            std::size_t plain = pos_;
-            const std::size_t limit = pos_ + std::min(count - i, text_.size() - pos_);
-            while (plain < limit && detail::plain_byte(byte(plain))) ++plain;
-            if (plain > pos_) {
-                out.append(text_.data() + pos_, plain - pos_);
-                i += plain - pos_ - 1;
-                pos_ = plain;
-                continue;
-            }
-            const int c = peek();
-            if (c == '%') {
-                const int hi = hex_digit(pos_ + 1), lo = hex_digit(pos_ + 2);
-                if (hi < 0 || lo < 0) {
-                    pos_ += hi < 0 ? 1 : 2;
-                    fail("two hex digits after '%' in a string");
-                }
-                out += static_cast<char>(hi * 16 + lo);
-                pos_ += 3;
-            } else {
-                fail("byte " + std::to_string(i + 1) + " of a string of " + std::to_string(count) +
-                     " (a printable byte or %XX)");
-            }
-        }
+        get_bytes_into(out);
         return out;
     }
 
@@ -438,6 +387,137 @@ public:
     }
 
 private:
+    friend struct detail::reader_access;
+
+    // An integer of type I, named in errors by `name()` or, when `name` is null, by `given`: the name is
+    // worked out only for an error (type_name reads it from the compiler's function signature each call).
+    template <std::integral I>
+    [[nodiscard]] I integer(std::string_view (*name)() noexcept, std::string_view given) {
+        if constexpr (std::is_same_v<I, bool>) {
+            return get_bool();
+        } else if constexpr (std::is_same_v<I, char>) {
+            return static_cast<char>(integer<unsigned char>(name, given));
+        } else {
+            const auto type = [&] { return detail::quoted(name ? name() : given); };
+            const std::size_t start = pos_;
+            if (peek() != 'i') fail("an integer of type " + type());
+            ++pos_;
+            const bool negative = peek() == '-';
+            if (negative) ++pos_;
+            const std::size_t digits = pos_;
+            unsigned long long magnitude = 0;
+            bool fits = take_digits(digits, magnitude);
+            if (pos_ == digits) fail("the digits of an integer of type " + type());
+            I value{};
+            if (fits && negative) {
+                if constexpr (std::is_signed_v<I>) {
+                    // -(min + 1) + 1 is |min|, computed without overflow.
+                    constexpr auto limit =
+                        static_cast<unsigned long long>(-(std::numeric_limits<I>::min() + 1)) + 1;
+                    fits = magnitude <= limit;
+                    if (fits) value = magnitude == 0 ? I{} : static_cast<I>(-static_cast<I>(magnitude - 1) - 1);
+                } else {
+                    fits = false;
+                }
+            } else if (fits) {
+                fits = magnitude <= static_cast<unsigned long long>(std::numeric_limits<I>::max());
+                if (fits) value = static_cast<I>(magnitude);
+            }
+            if (!fits) {
+                fail_at(first_byte_ + start, "integer " + std::string(text_.substr(start + 1, pos_ - start - 1)) +
+                                                 " is out of range for type " + type());
+            }
+            if (peek() != ';') fail("';' ending an integer");
+            ++pos_;
+            return value;
+        }
+    }
+
+    // Moves past the digits at pos_ (which is `begin`), summing them into `value`; false when they do not
+    // fit 64 bits. Up to 19 digits always fit; longer runs (leading zeros, or too large) go through
+    // from_chars.
+    [[nodiscard]] bool take_digits(std::size_t begin, unsigned long long& value) noexcept {
+        unsigned long long v = 0;
+        while (pos_ < text_.size()) {
+            const unsigned digit = static_cast<unsigned>(byte(pos_)) - unsigned{'0'};
+            if (digit > 9) break;
+            v = v * 10 + digit;  // unsigned: past 19 digits it wraps, and from_chars reads them again
+            ++pos_;
+        }
+        if (pos_ - begin <= 19) {
+            value = v;
+            return true;
+        }
+        return std::from_chars(text_.data() + begin, text_.data() + pos_, value).ec == std::errc{};
+    }
+
+    // Bytes, as written by put_bytes, into `out` (its storage reused).
+    void get_bytes_into(std::string& out) {
+        const std::size_t count = open_bytes();
+        const std::size_t plain = plain_run(count);
+        out.assign(text_.data() + pos_, plain);
+        pos_ += plain;
+        if (plain != count) decode_bytes(out, count, plain);
+    }
+
+    // Bytes, as written by put_bytes: a view of the text when they are all plain (no %XX), else of
+    // `scratch`, decoded. Valid while the text and `scratch` are.
+    [[nodiscard]] std::string_view get_bytes_view(std::string& scratch) {
+        const std::size_t count = open_bytes();
+        const std::size_t plain = plain_run(count);
+        if (plain == count) {
+            pos_ += count;
+            return text_.substr(pos_ - count, count);
+        }
+        scratch.assign(text_.data() + pos_, plain);
+        pos_ += plain;
+        decode_bytes(scratch, count, plain);
+        return scratch;
+    }
+
+    // "s<count>:": the count of bytes that follows.
+    [[nodiscard]] std::size_t open_bytes() {
+        if (peek() != 's') fail("a string");
+        ++pos_;
+        return get_count(1, "a string", "bytes");
+    }
+
+    // How many of the next `count` bytes are plain, from pos_ on.
+    [[nodiscard]] std::size_t plain_run(std::size_t count) const noexcept {
+        const std::size_t limit = pos_ + std::min(count, text_.size() - pos_);
+        std::size_t plain = pos_;
+        while (plain < limit && detail::plain_bytes[byte(plain)]) ++plain;
+        return plain - pos_;
+    }
+
+    // The rest of a string of `count` bytes, of which `out` holds the first `done`.
+    void decode_bytes(std::string& out, std::size_t count, std::size_t done) {
+        out.reserve(count);
+        for (std::size_t i = done; i < count; ++i) {
+            // Runs of plain bytes are taken whole: most strings (ids, names) are nothing else.
+            const std::size_t plain = plain_run(count - i);
+            if (plain > 0) {
+                out.append(text_.data() + pos_, plain);
+                i += plain - 1;
+                pos_ += plain;
+                continue;
+            }
+            const int c = peek();
+            if (c == '%') {
+                const int hi = hex_digit(pos_ + 1), lo = hex_digit(pos_ + 2);
+                if (hi < 0 || lo < 0) {
+                    pos_ += hi < 0 ? 1 : 2;
+                    fail("two hex digits after '%' in a string");
+                }
+                out += static_cast<char>(hi * 16 + lo);
+                pos_ += 3;
+            } else {
+                fail("byte " + std::to_string(i + 1) + " of a string of " + std::to_string(count) +
+                     " (a printable byte or %XX)");
+            }
+        }
+    }
+
     [[nodiscard]] unsigned char byte(std::size_t i) const noexcept { return static_cast<unsigned char>(text_[i]); }
     [[nodiscard]] int peek() const noexcept { return pos_ < text_.size() ? byte(pos_) : -1; }
 
@@ -458,10 +538,6 @@ private:
         return std::string("byte 0x") + hex[c >> 4] + hex[c & 0xF];
     }
 
-    void skip_digits() noexcept {
-        while (pos_ < text_.size() && text_[pos_] >= '0' && text_[pos_] <= '9') ++pos_;
-    }
-
     void expect(char c, std::string_view what) {
         if (peek() != c) fail(what);
         ++pos_;
@@ -470,12 +546,15 @@ private:
     // "<count>:" after a tag; each of the count items needs at least `min_bytes` of what is left.
     [[nodiscard]] std::size_t get_count(std::size_t min_bytes, std::string_view what, std::string_view unit) {
         const std::size_t start = pos_;
-        skip_digits();
-        std::size_t count = 0;
-        const auto r = std::from_chars(text_.data() + start, text_.data() + pos_, count);
+        unsigned long long digits = 0;
+        bool fits = take_digits(start, digits);
         if (pos_ == start) fail("the count of " + std::string(what));
-        if (r.ec != std::errc{}) fail_at(first_byte_ + start, "the count of " + std::string(what) + " is too large");
-        expect(':', "':' after the count of " + std::string(what));
+        if constexpr (sizeof(std::size_t) < sizeof(unsigned long long))
+            fits = fits && digits <= std::numeric_limits<std::size_t>::max();
+        if (!fits) fail_at(first_byte_ + start, "the count of " + std::string(what) + " is too large");
+        const auto count = static_cast<std::size_t>(digits);
+        if (peek() != ':') fail("':' after the count of " + std::string(what));  // the message made only then
+        ++pos_;
         if (count > remaining() / min_bytes) {
             fail_at(first_byte_ + start, std::string(what) + " of " + std::to_string(count) + " " +
                                              std::string(unit) + " cannot fit in the " +
@@ -533,6 +612,14 @@ template <class T>
 namespace detail {
 struct writer_access {
     static void append_encoded(writer& w, std::string_view text) { w.out_->append(text); }
+};
+
+// What a load reads in place, without a value of its own (save.hpp's records).
+struct reader_access {
+    /// A string into `out`, its storage reused (as codec<std::string> would read it).
+    static void bytes_into(reader& r, std::string& out) { r.get_bytes_into(out); }
+    /// A string, as a view of the text or, when it holds %XX, of `scratch`.
+    [[nodiscard]] static std::string_view bytes_view(reader& r, std::string& scratch) { return r.get_bytes_view(scratch); }
 };
 }  // namespace detail
 

@@ -211,9 +211,9 @@ public:
         if (eng_.sink_) detail::raise(invalid_operation("journal '" + path_ + "': the runtime has a journal already"));
         const std::string text = read_file();
         if (!text.empty()) {
-            const detail::saved_runtime doc = detail::parse_journal(text, types);
-            detail::load_runs(eng_, doc, types);
+            detail::saved_runtime doc = detail::parse_journal(text, types);
             recovered_ = doc.runs.size();
+            detail::load_runs(eng_, std::move(doc), types);
         }
         compact();  // a recovered journal starts again from one save of what it recovered
         eng_.dirty_.clear();

@@ -193,6 +193,8 @@ inline instance_base& begin_replay(engine& eng, replay_executor& ex, replay_chec
                                                             : time_point::max(),
                          false);
     check.actual = in.hist;
+    // The run will record as many events as it replays: room for them at once, not by doubling.
+    if (in.hist) in.hist->events.reserve(recorded.events.size());
     eng.record(in, event_kind::workflow_started, std::string(type.name), std::move(text), start.input);
     return in;
 }

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <algorithm>
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <exception>
@@ -75,8 +76,14 @@ struct saved_runtime {
 };
 
 [[nodiscard]] inline bool event_kind_named(std::string_view name, event_kind& k) noexcept {
-    for (int i = 0; i <= static_cast<int>(last_event_kind); ++i)
-        if (to_string(static_cast<event_kind>(i)) == name) {
+    // The names in a table, not through to_string's switch for each kind tried: a load reads one per event.
+    static constexpr auto names = [] {
+        std::array<std::string_view, static_cast<std::size_t>(last_event_kind) + 1> table{};
+        for (std::size_t i = 0; i < table.size(); ++i) table[i] = to_string(static_cast<event_kind>(i));
+        return table;
+    }();
+    for (std::size_t i = 0; i < names.size(); ++i)
+        if (names[i] == name) {
             k = static_cast<event_kind>(i);
             return true;
         }
@@ -306,6 +313,7 @@ public:
     }
 
     [[nodiscard]] std::size_t position() const noexcept { return pos_; }
+    [[nodiscard]] std::size_t remaining() const noexcept { return text_.size() - pos_; }
 
     void finish() const {
         if (pos_ != text_.size()) detail::raise(invalid_save(pos_, "expected the end of the save after 'end'"));
@@ -371,16 +379,19 @@ inline void read_event(reader& r, const workflow_type& type, const std::vector<c
                        std::vector<history_event>& events) {
     history_event& e = events.emplace_back();
     const std::size_t at = r.position();
-    auto [kind, time, name, args, self_sent, in_handler, start_index] =
-        r.read<std::tuple<std::string, std::int64_t, std::string, std::vector<std::string>, bool, bool,
-                          std::uint64_t>>();
-    if (!event_kind_named(kind, e.kind)) r.fail_at(at, "unknown event kind '" + kind + "'");
-    e.time_ns = time;
-    e.name = std::move(name);
-    e.args = std::move(args);
-    e.self_sent = self_sent;
-    e.in_handler = in_handler;
-    e.start_index = static_cast<std::size_t>(start_index);
+    // The tuple (kind, time, name, args, self-sent, in a handler, start index) that write_event writes, read
+    // field by field into the event, in the order (and so with the errors) of codec<std::tuple<...>>.
+    r.open_tuple();
+    std::string scratch;  // only for a kind spelled with %XX
+    const std::string_view kind = reader_access::bytes_view(r, scratch);
+    e.time_ns = r.get_integer<std::int64_t>();
+    reader_access::bytes_into(r, e.name);
+    e.args = codec<std::vector<std::string>>::decode(r);
+    e.self_sent = r.get_bool();
+    e.in_handler = r.get_bool();
+    e.start_index = static_cast<std::size_t>(r.get_integer<std::uint64_t>());
+    r.close_tuple();
+    if (!event_kind_named(kind, e.kind)) r.fail_at(at, "unknown event kind '" + std::string(kind) + "'");
     if (r.get_optional()) {
         const std::size_t values_at = r.position();
         r.open_tuple();
@@ -389,7 +400,7 @@ inline void read_event(reader& r, const workflow_type& type, const std::vector<c
             r.fail_at(values_at, "event " + e.describe(events.size() - 1) + " of a run of workflow type '" +
                                      std::string(type.name) +
                                      "' holds values its definition gives no types for (or types without codecs)");
-        e.input = std::shared_ptr<arg_pack_base>(d(r));
+        e.input = d(r);
         r.close_tuple();
     }
     if (r.get_optional()) {
@@ -401,15 +412,32 @@ inline void read_event(reader& r, const workflow_type& type, const std::vector<c
 
 /// Reads a run line's tuple into `run` (see write_run); returns the number of events it announces.
 inline std::uint64_t read_run(reader& r, saved_run& run, const std::vector<const workflow_type*>& types) {
-    std::uint64_t events = 0;
-    std::string status;
-    std::tie(run.type, run.hist.workflow_id, run.hist.run_id, run.run_key, run.hist.seed, status, std::ignore,
-             run.parent_id, run.first_run_key, run.continued_run_key, run.continued, run.hist.execution_timeout_ns,
-             run.hist.run_timeout_ns, run.hist.execution_deadline_ns, run.update_ids_made, run.timer_seqs,
-             run.timeout_seq, events) = r.read<run_tuple>();
+    // run_tuple, read field by field into the run, in the order (and so with the errors) of its codec.
+    // A failure leaves the run half read: the load fails with it.
+    r.open_tuple();
+    reader_access::bytes_into(r, run.type);
+    reader_access::bytes_into(r, run.hist.workflow_id);
+    reader_access::bytes_into(r, run.hist.run_id);
+    run.run_key = r.get_integer<std::uint64_t>();
+    run.hist.seed = r.get_integer<std::uint64_t>();
+    std::string scratch;  // only for a status spelled with %XX
+    const std::string_view status = reader_access::bytes_view(r, scratch);
+    static_cast<void>(r.get_integer<std::int64_t>());  // the start time: the history's first event has it
+    reader_access::bytes_into(r, run.parent_id);
+    run.first_run_key = r.get_integer<std::uint64_t>();
+    run.continued_run_key = r.get_integer<std::uint64_t>();
+    run.continued = r.get_bool();
+    run.hist.execution_timeout_ns = r.get_integer<std::int64_t>();
+    run.hist.run_timeout_ns = r.get_integer<std::int64_t>();
+    run.hist.execution_deadline_ns = r.get_integer<std::int64_t>();
+    run.update_ids_made = r.get_integer<std::uint64_t>();
+    run.timer_seqs = codec<std::vector<std::uint64_t>>::decode(r);
+    run.timeout_seq = r.get_integer<std::uint64_t>();
+    const auto events = r.get_integer<std::uint64_t>();
+    r.close_tuple();
     if (!status_named(status, run.status))
         detail::raise(invalid_save(run.position, "workflow '" + run.hist.workflow_id + "': unknown status '" +
-                                                     status + "'"));
+                                                     std::string(status) + "'"));
     run.hist.workflow_type = run.type;
     if (!type_named(types, run.type))
         detail::raise(invalid_operation("load: workflow '" + run.hist.workflow_id + "' is of workflow type '" +
@@ -436,18 +464,21 @@ inline saved_runtime parse_save(std::string_view text, const std::vector<const w
     std::tie(doc.clock_ns, doc.rng, doc.generated_ids, doc.timer_seq, count) = head.read<runtime_tuple>();
     if (!head.at_end()) head.fail("the end of the runtime line");
     for (std::uint64_t n = 0; n < count; ++n) {
-        saved_run run;
+        saved_run& run = doc.runs.emplace_back();  // read in place: a failure fails the whole parse
         run.position = lines.position();
         reader r = lines.next("run");
         const std::uint64_t events = read_run(r, run, types);
         if (!r.at_end()) r.fail("the end of the run line");
         const workflow_type* type = type_named(types, run.type);
-        for (std::uint64_t k = 0; k < events; ++k) {  // no reserve: a hostile count buys nothing
+        // A hostile count buys little: the reserve is capped, as a codec's (and by the lines left, each
+        // at least "event ()\n").
+        run.hist.events.reserve(
+            reserve_hint<history_event>(static_cast<std::size_t>(std::min<std::uint64_t>(events, lines.remaining() / 9))));
+        for (std::uint64_t k = 0; k < events; ++k) {
             reader e = lines.next("event");
             read_event(e, *type, types, run.hist.events);
         }
         check_run_shape(run);
-        doc.runs.push_back(std::move(run));
     }
     if (lines.next_is("ready")) {
         reader r = lines.next("ready");
@@ -483,7 +514,8 @@ private:
 inline void replay_run(engine& eng, replay_executor& ex, replay_check& check, const saved_run& run,
                        const workflow_type& type, instance_base* stand_in) {
     instance_base& in = begin_replay(eng, ex, check, run.hist, type, &run.run_key, stand_in);
-    if (in.run_id() != run.hist.run_id)
+    // A loaded run records its history (load_runs checked), which holds its run id: not made again here.
+    if (in.hist ? in.hist->run_id != run.hist.run_id : in.run_id() != run.hist.run_id)
         detail::raise(invalid_save(run.position, "workflow '" + run.hist.workflow_id + "': run id " +
                                                      run.hist.run_id + " does not match its run key"));
     auto& x = in.more();
@@ -510,7 +542,9 @@ inline void replay_run(engine& eng, replay_executor& ex, replay_check& check, co
                                            ", the save holds " + std::string(to_string(run.status))));
 }
 
-inline void load_runs(engine& eng, const saved_runtime& doc, const std::vector<const workflow_type*>& types) {
+/// Replays the runs `doc` holds (see parse_save). Each run's parsed events are freed once it is replayed
+/// (it holds its own history then), so the memory serves the runs after it.
+inline void load_runs(engine& eng, saved_runtime doc, const std::vector<const workflow_type*>& types) {
     if (eng.size() != 0 || !eng.histories().empty())
         detail::raise(invalid_operation("load: the runtime has workflows already; load into a fresh runtime"));
     if (!eng.recording())
@@ -526,7 +560,7 @@ inline void load_runs(engine& eng, const saved_runtime& doc, const std::vector<c
     replay_executor ex;
     {
         loading guard(eng, live, ex);
-        for (const saved_run& run : doc.runs) {
+        for (saved_run& run : doc.runs) {
             const workflow_type* type = type_named(types, run.type);  // parse_save checked it is there
             ex.reset();  // the runs replayed before wait, parked, until all are back
             instance_base* stand_in = eng.find(run.hist.workflow_id);
@@ -552,6 +586,7 @@ inline void load_runs(engine& eng, const saved_runtime& doc, const std::vector<c
                             [&] { std::rethrow_exception(e); });
                     });
             eng.check_ = nullptr;
+            std::vector<history_event>().swap(run.hist.events);
         }
         ex.reset();
         // Children the save does not hold (closed and forgotten before it was made) leave no stand-in.
@@ -602,8 +637,7 @@ template <class... Defs>
 void load(runtime& rt, std::string_view saved, const Defs&...) {
     std::vector<const detail::workflow_type*> types;
     (detail::add_type<Defs>(types), ...);
-    const detail::saved_runtime doc = detail::parse_save(saved, types);
-    detail::load_runs(rt.engine_internals(), doc, types);
+    detail::load_runs(rt.engine_internals(), detail::parse_save(saved, types), types);
 }
 
 /// Reads a save from `in` and loads it (see above).

@@ -1316,15 +1316,23 @@ inline std::string run_id_of(std::uint64_t run_key) {
     splitmix64 key(run_key);
     const std::uint64_t run_hi = key();
     const std::uint64_t run_lo = key();
-    std::string out;
-    out.reserve(36);
-    for (int i = 0; i < 32; ++i) {
-        const std::uint64_t word = i < 16 ? run_hi : run_lo;
-        const int shift = 60 - 4 * (i % 16);
-        if (i == 8 || i == 12 || i == 16 || i == 20) out += '-';
-        out += hex[(word >> shift) & 0xf];
-    }
-    return out;
+    // 8-4-4-4-12, written from the last digit of each word back, into a buffer made a string once (a load
+    // makes one id per run, a recording runtime one per start).
+    char out[36];
+    const auto put = [&out](int last, int count, std::uint64_t& word) {
+        for (int i = 0; i < count; ++i, word >>= 4) out[last - i] = hex[word & 0xf];
+    };
+    std::uint64_t lo = run_lo, hi = run_hi;
+    put(35, 12, lo);
+    out[23] = '-';
+    put(22, 4, lo);
+    out[18] = '-';
+    put(17, 4, hi);
+    out[13] = '-';
+    put(12, 4, hi);
+    out[8] = '-';
+    put(7, 8, hi);
+    return std::string(out, sizeof out);
 }
 
 inline std::string instance_base::run_id() const { return run_id_of(run_key); }

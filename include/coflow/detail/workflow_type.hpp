@@ -75,8 +75,8 @@ public:
     [[nodiscard]] virtual std::string_view encode(writer& w) const = 0;
 };
 
-/// Loading: reads the values of one pack back into an owned pack.
-using pack_decoder = std::unique_ptr<arg_pack_base> (*)(reader&);
+/// Loading: reads the values of one pack back into an owned pack (shared, as a history event holds it).
+using pack_decoder = std::shared_ptr<arg_pack_base> (*)(reader&);
 
 /// What a saved pack holds, which tells a load the types to read it as (workflow_type::decoder_for).
 enum class input_role {
@@ -129,10 +129,11 @@ std::unique_ptr<arg_pack_base> take_pack(erased_args a) {
 
 /// Reads a pack of Ts... (a pack_decoder).
 template <class... Ts>
-std::unique_ptr<arg_pack_base> decode_pack(reader& r) {
+std::shared_ptr<arg_pack_base> decode_pack(reader& r) {
     if constexpr ((has_codec<Ts> && ...)) {
-        // Braces: the values are read in order.
-        return std::unique_ptr<arg_pack_base>(new arg_pack_impl<Ts...>{r.template read<Ts>()...});
+        // Braces: the values are read in order. One allocation for the pack and its count.
+        std::tuple<Ts...> values{r.template read<Ts>()...};
+        return std::apply([](Ts&... v) { return std::make_shared<arg_pack_impl<Ts...>>(std::move(v)...); }, values);
     } else {
         (void)r;
         return nullptr;
