@@ -900,6 +900,14 @@ template <class T>
 }
 
 struct writer_access;
+struct reader_access;
+
+// plain_byte of each byte value: the reader's scans take one load a byte.
+inline constexpr std::array<bool, 256> plain_bytes = [] {
+    std::array<bool, 256> table{};
+    for (std::size_t c = 0; c < table.size(); ++c) table[c] = plain_byte(static_cast<unsigned char>(c));
+    return table;
+}();
 
 }  // namespace detail
 
@@ -931,13 +939,13 @@ public:
         } else if constexpr (std::is_same_v<I, char>) {
             put_integer(static_cast<unsigned char>(v));  // char's signedness differs between platforms
         } else {
-            char buf[24];
+            char buf[24];  // 'i', up to 20 characters, ';': one append
+            buf[0] = 'i';
             std::to_chars_result r{};
-            if constexpr (std::is_signed_v<I>) r = std::to_chars(buf, buf + sizeof buf, static_cast<long long>(v));
-            else r = std::to_chars(buf, buf + sizeof buf, static_cast<unsigned long long>(v));
-            *out_ += 'i';
-            out_->append(buf, r.ptr);
-            *out_ += ';';
+            if constexpr (std::is_signed_v<I>) r = std::to_chars(buf + 1, buf + 22, static_cast<long long>(v));
+            else r = std::to_chars(buf + 1, buf + 22, static_cast<unsigned long long>(v));
+            *r.ptr++ = ';';
+            out_->append(buf, static_cast<std::size_t>(r.ptr - buf));  // (pointer, count): the iterator overload goes through replace()
         }
     }
 
@@ -959,7 +967,7 @@ public:
             }
             char buf[64];
             auto r = std::to_chars(buf, buf + sizeof buf, v);
-            out_->append(buf, r.ptr);
+            out_->append(buf, static_cast<std::size_t>(r.ptr - buf));
             if (shift != 0) {
                 *out_ += "p-";
                 *out_ += std::to_string(shift);
@@ -970,9 +978,7 @@ public:
 
     void put_bytes(std::string_view bytes) {
         static constexpr char hex[] = "0123456789ABCDEF";
-        *out_ += 's';
-        *out_ += std::to_string(bytes.size());
-        *out_ += ':';
+        put_count('s', bytes.size());
         // Runs of plain bytes are appended whole: most strings (ids, names) are nothing else.
         for (std::size_t i = 0; i < bytes.size();) {
             std::size_t plain = i;
@@ -1009,12 +1015,16 @@ private:
     }
 
     void open(char bracket) {
+        enter();
+        *out_ += bracket;
+    }
+
+    void enter() {
         if (depth_ == max_depth_) {
             detail::raise(invalid_operation("cannot save a value nested deeper than " + std::to_string(max_depth_) +
                                             " levels of lists, maps and tuples"));
         }
         ++depth_;
-        *out_ += bracket;
     }
 
     void close(char bracket) {
@@ -1023,9 +1033,17 @@ private:
     }
 
     void open_counted(char bracket, std::size_t count) {
-        open(bracket);
-        *out_ += std::to_string(count);
-        *out_ += ':';
+        enter();
+        put_count(bracket, count);
+    }
+
+    // `tag`, the count in decimal, ':' (one append: no std::to_string temporary).
+    void put_count(char tag, std::size_t count) {
+        char buf[24];
+        buf[0] = tag;
+        char* end = std::to_chars(buf + 1, buf + sizeof buf - 1, count).ptr;
+        *end++ = ':';
+        out_->append(buf, static_cast<std::size_t>(end - buf));
     }
 
     std::string* out_;
@@ -1080,47 +1098,16 @@ public:
         return c == 't';
     }
 
-    /// An integer of type I; `type` names it in errors (by default I's name).
+    /// An integer of type I; errors name I.
     template <std::integral I>
-    [[nodiscard]] I get_integer(std::string_view type = detail::type_name<I>()) {
-        if constexpr (std::is_same_v<I, bool>) {
-            return get_bool();
-        } else if constexpr (std::is_same_v<I, char>) {
-            return static_cast<char>(get_integer<unsigned char>(type));
-        } else {
-            const std::size_t start = pos_;
-            if (peek() != 'i') fail("an integer of type " + detail::quoted(type));
-            ++pos_;
-            const bool negative = peek() == '-';
-            if (negative) ++pos_;
-            const std::size_t digits = pos_;
-            skip_digits();
-            if (pos_ == digits) fail("the digits of an integer of type " + detail::quoted(type));
-            unsigned long long magnitude = 0;
-            const auto r = std::from_chars(text_.data() + digits, text_.data() + pos_, magnitude);
-            bool fits = r.ec == std::errc{};
-            I value{};
-            if (fits && negative) {
-                if constexpr (std::is_signed_v<I>) {
-                    // -(min + 1) + 1 is |min|, computed without overflow.
-                    constexpr auto limit =
-                        static_cast<unsigned long long>(-(std::numeric_limits<I>::min() + 1)) + 1;
-                    fits = magnitude <= limit;
-                    if (fits) value = magnitude == 0 ? I{} : static_cast<I>(-static_cast<I>(magnitude - 1) - 1);
-                } else {
-                    fits = false;
-                }
-            } else if (fits) {
-                fits = magnitude <= static_cast<unsigned long long>(std::numeric_limits<I>::max());
-                if (fits) value = static_cast<I>(magnitude);
-            }
-            if (!fits) {
-                fail_at(first_byte_ + start, "integer " + std::string(text_.substr(start + 1, pos_ - start - 1)) +
-                                                 " is out of range for type " + detail::quoted(type));
-            }
-            expect(';', "';' ending an integer");
-            return value;
-        }
+    [[nodiscard]] I get_integer() {
+        return integer<I>(&detail::type_name<I>, {});
+    }
+
+    /// An integer of type I; `type` names it in errors.
+    template <std::integral I>
+    [[nodiscard]] I get_integer(std::string_view type) {
+        return integer<I>(nullptr, type);
     }
 
     /// A floating-point number of type F (NaN keeps its sign; infinities and -0.0 read back as written).
@@ -1170,36 +1157,8 @@ public:
 
     /// Bytes, as written by put_bytes.
     [[nodiscard]] std::string get_bytes() {
-        if (peek() != 's') fail("a string");
-        ++pos_;
-        const std::size_t count = get_count(1, "a string", "bytes");
         std::string out;
-        out.reserve(count);
-        for (std::size_t i = 0; i < count; ++i) {
-            // Runs of plain bytes are taken whole: most strings (ids, names) are nothing else.
-            std::size_t plain = pos_;
-            const std::size_t limit = pos_ + std::min(count - i, text_.size() - pos_);
-            while (plain < limit && detail::plain_byte(byte(plain))) ++plain;
-            if (plain > pos_) {
-                out.append(text_.data() + pos_, plain - pos_);
-                i += plain - pos_ - 1;
-                pos_ = plain;
-                continue;
-            }
-            const int c = peek();
-            if (c == '%') {
-                const int hi = hex_digit(pos_ + 1), lo = hex_digit(pos_ + 2);
-                if (hi < 0 || lo < 0) {
-                    pos_ += hi < 0 ? 1 : 2;
-                    fail("two hex digits after '%' in a string");
-                }
-                out += static_cast<char>(hi * 16 + lo);
-                pos_ += 3;
-            } else {
-                fail("byte " + std::to_string(i + 1) + " of a string of " + std::to_string(count) +
-                     " (a printable byte or %XX)");
-            }
-        }
+        get_bytes_into(out);
         return out;
     }
 
@@ -1223,6 +1182,137 @@ public:
     }
 
 private:
+    friend struct detail::reader_access;
+
+    // An integer of type I, named in errors by `name()` or, when `name` is null, by `given`: the name is
+    // worked out only for an error (type_name reads it from the compiler's function signature each call).
+    template <std::integral I>
+    [[nodiscard]] I integer(std::string_view (*name)() noexcept, std::string_view given) {
+        if constexpr (std::is_same_v<I, bool>) {
+            return get_bool();
+        } else if constexpr (std::is_same_v<I, char>) {
+            return static_cast<char>(integer<unsigned char>(name, given));
+        } else {
+            const auto type = [&] { return detail::quoted(name ? name() : given); };
+            const std::size_t start = pos_;
+            if (peek() != 'i') fail("an integer of type " + type());
+            ++pos_;
+            const bool negative = peek() == '-';
+            if (negative) ++pos_;
+            const std::size_t digits = pos_;
+            unsigned long long magnitude = 0;
+            bool fits = take_digits(digits, magnitude);
+            if (pos_ == digits) fail("the digits of an integer of type " + type());
+            I value{};
+            if (fits && negative) {
+                if constexpr (std::is_signed_v<I>) {
+                    // -(min + 1) + 1 is |min|, computed without overflow.
+                    constexpr auto limit =
+                        static_cast<unsigned long long>(-(std::numeric_limits<I>::min() + 1)) + 1;
+                    fits = magnitude <= limit;
+                    if (fits) value = magnitude == 0 ? I{} : static_cast<I>(-static_cast<I>(magnitude - 1) - 1);
+                } else {
+                    fits = false;
+                }
+            } else if (fits) {
+                fits = magnitude <= static_cast<unsigned long long>(std::numeric_limits<I>::max());
+                if (fits) value = static_cast<I>(magnitude);
+            }
+            if (!fits) {
+                fail_at(first_byte_ + start, "integer " + std::string(text_.substr(start + 1, pos_ - start - 1)) +
+                                                 " is out of range for type " + type());
+            }
+            if (peek() != ';') fail("';' ending an integer");
+            ++pos_;
+            return value;
+        }
+    }
+
+    // Moves past the digits at pos_ (which is `begin`), summing them into `value`; false when they do not
+    // fit 64 bits. Up to 19 digits always fit; longer runs (leading zeros, or too large) go through
+    // from_chars.
+    [[nodiscard]] bool take_digits(std::size_t begin, unsigned long long& value) noexcept {
+        unsigned long long v = 0;
+        while (pos_ < text_.size()) {
+            const unsigned digit = static_cast<unsigned>(byte(pos_)) - unsigned{'0'};
+            if (digit > 9) break;
+            v = v * 10 + digit;  // unsigned: past 19 digits it wraps, and from_chars reads them again
+            ++pos_;
+        }
+        if (pos_ - begin <= 19) {
+            value = v;
+            return true;
+        }
+        return std::from_chars(text_.data() + begin, text_.data() + pos_, value).ec == std::errc{};
+    }
+
+    // Bytes, as written by put_bytes, into `out` (its storage reused).
+    void get_bytes_into(std::string& out) {
+        const std::size_t count = open_bytes();
+        const std::size_t plain = plain_run(count);
+        out.assign(text_.data() + pos_, plain);
+        pos_ += plain;
+        if (plain != count) decode_bytes(out, count, plain);
+    }
+
+    // Bytes, as written by put_bytes: a view of the text when they are all plain (no %XX), else of
+    // `scratch`, decoded. Valid while the text and `scratch` are.
+    [[nodiscard]] std::string_view get_bytes_view(std::string& scratch) {
+        const std::size_t count = open_bytes();
+        const std::size_t plain = plain_run(count);
+        if (plain == count) {
+            pos_ += count;
+            return text_.substr(pos_ - count, count);
+        }
+        scratch.assign(text_.data() + pos_, plain);
+        pos_ += plain;
+        decode_bytes(scratch, count, plain);
+        return scratch;
+    }
+
+    // "s<count>:": the count of bytes that follows.
+    [[nodiscard]] std::size_t open_bytes() {
+        if (peek() != 's') fail("a string");
+        ++pos_;
+        return get_count(1, "a string", "bytes");
+    }
+
+    // How many of the next `count` bytes are plain, from pos_ on.
+    [[nodiscard]] std::size_t plain_run(std::size_t count) const noexcept {
+        const std::size_t limit = pos_ + std::min(count, text_.size() - pos_);
+        std::size_t plain = pos_;
+        while (plain < limit && detail::plain_bytes[byte(plain)]) ++plain;
+        return plain - pos_;
+    }
+
+    // The rest of a string of `count` bytes, of which `out` holds the first `done`.
+    void decode_bytes(std::string& out, std::size_t count, std::size_t done) {
+        out.reserve(count);
+        for (std::size_t i = done; i < count; ++i) {
+            // Runs of plain bytes are taken whole: most strings (ids, names) are nothing else.
+            const std::size_t plain = plain_run(count - i);
+            if (plain > 0) {
+                out.append(text_.data() + pos_, plain);
+                i += plain - 1;
+                pos_ += plain;
+                continue;
+            }
+            const int c = peek();
+            if (c == '%') {
+                const int hi = hex_digit(pos_ + 1), lo = hex_digit(pos_ + 2);
+                if (hi < 0 || lo < 0) {
+                    pos_ += hi < 0 ? 1 : 2;
+                    fail("two hex digits after '%' in a string");
+                }
+                out += static_cast<char>(hi * 16 + lo);
+                pos_ += 3;
+            } else {
+                fail("byte " + std::to_string(i + 1) + " of a string of " + std::to_string(count) +
+                     " (a printable byte or %XX)");
+            }
+        }
+    }
+
     [[nodiscard]] unsigned char byte(std::size_t i) const noexcept { return static_cast<unsigned char>(text_[i]); }
     [[nodiscard]] int peek() const noexcept { return pos_ < text_.size() ? byte(pos_) : -1; }
 
@@ -1243,10 +1333,6 @@ private:
         return std::string("byte 0x") + hex[c >> 4] + hex[c & 0xF];
     }
 
-    void skip_digits() noexcept {
-        while (pos_ < text_.size() && text_[pos_] >= '0' && text_[pos_] <= '9') ++pos_;
-    }
-
     void expect(char c, std::string_view what) {
         if (peek() != c) fail(what);
         ++pos_;
@@ -1255,12 +1341,15 @@ private:
     // "<count>:" after a tag; each of the count items needs at least `min_bytes` of what is left.
     [[nodiscard]] std::size_t get_count(std::size_t min_bytes, std::string_view what, std::string_view unit) {
         const std::size_t start = pos_;
-        skip_digits();
-        std::size_t count = 0;
-        const auto r = std::from_chars(text_.data() + start, text_.data() + pos_, count);
+        unsigned long long digits = 0;
+        bool fits = take_digits(start, digits);
         if (pos_ == start) fail("the count of " + std::string(what));
-        if (r.ec != std::errc{}) fail_at(first_byte_ + start, "the count of " + std::string(what) + " is too large");
-        expect(':', "':' after the count of " + std::string(what));
+        if constexpr (sizeof(std::size_t) < sizeof(unsigned long long))
+            fits = fits && digits <= std::numeric_limits<std::size_t>::max();
+        if (!fits) fail_at(first_byte_ + start, "the count of " + std::string(what) + " is too large");
+        const auto count = static_cast<std::size_t>(digits);
+        if (peek() != ':') fail("':' after the count of " + std::string(what));  // the message made only then
+        ++pos_;
         if (count > remaining() / min_bytes) {
             fail_at(first_byte_ + start, std::string(what) + " of " + std::to_string(count) + " " +
                                              std::string(unit) + " cannot fit in the " +
@@ -1318,6 +1407,14 @@ template <class T>
 namespace detail {
 struct writer_access {
     static void append_encoded(writer& w, std::string_view text) { w.out_->append(text); }
+};
+
+// What a load reads in place, without a value of its own (save.hpp's records).
+struct reader_access {
+    /// A string into `out`, its storage reused (as codec<std::string> would read it).
+    static void bytes_into(reader& r, std::string& out) { r.get_bytes_into(out); }
+    /// A string, as a view of the text or, when it holds %XX, of `scratch`.
+    [[nodiscard]] static std::string_view bytes_view(reader& r, std::string& scratch) { return r.get_bytes_view(scratch); }
 };
 }  // namespace detail
 
@@ -1779,7 +1876,9 @@ struct history_text {
         if constexpr (std::is_same_v<T, bool>) {
             out += v ? "true" : "false";
         } else if constexpr (std::is_integral_v<T> && !std::is_same_v<T, char>) {
-            out += std::to_string(v);
+            char buf[24];
+            const auto r = std::to_chars(buf, buf + sizeof buf, v);
+            out.append(buf, static_cast<std::size_t>(r.ptr - buf));
         } else if constexpr (std::is_floating_point_v<T>) {
             // JSON has no NaN or infinities: strings, spelled as protobuf's JSON mapping spells them.
             if (std::isnan(v)) {
@@ -1789,7 +1888,7 @@ struct history_text {
             } else {
                 char buf[64];
                 auto r = std::to_chars(buf, buf + sizeof buf, v);
-                out.append(buf, r.ptr);
+                out.append(buf, static_cast<std::size_t>(r.ptr - buf));
             }
         } else if constexpr (std::is_enum_v<T>) {
             out += std::to_string(static_cast<std::underlying_type_t<T>>(v));
@@ -1889,8 +1988,8 @@ public:
     [[nodiscard]] virtual std::string_view encode(writer& w) const = 0;
 };
 
-/// Loading: reads the values of one pack back into an owned pack.
-using pack_decoder = std::unique_ptr<arg_pack_base> (*)(reader&);
+/// Loading: reads the values of one pack back into an owned pack (shared, as a history event holds it).
+using pack_decoder = std::shared_ptr<arg_pack_base> (*)(reader&);
 
 /// What a saved pack holds, which tells a load the types to read it as (workflow_type::decoder_for).
 enum class input_role {
@@ -1943,10 +2042,11 @@ std::unique_ptr<arg_pack_base> take_pack(erased_args a) {
 
 /// Reads a pack of Ts... (a pack_decoder).
 template <class... Ts>
-std::unique_ptr<arg_pack_base> decode_pack(reader& r) {
+std::shared_ptr<arg_pack_base> decode_pack(reader& r) {
     if constexpr ((has_codec<Ts> && ...)) {
-        // Braces: the values are read in order.
-        return std::unique_ptr<arg_pack_base>(new arg_pack_impl<Ts...>{r.template read<Ts>()...});
+        // Braces: the values are read in order. One allocation for the pack and its count.
+        std::tuple<Ts...> values{r.template read<Ts>()...};
+        return std::apply([](Ts&... v) { return std::make_shared<arg_pack_impl<Ts...>>(std::move(v)...); }, values);
     } else {
         (void)r;
         return nullptr;
@@ -2664,6 +2764,9 @@ class promise_base;
 class coroutine_root {
 public:
     virtual void on_root_done(std::coroutine_handle<> frame, promise_base& p) noexcept = 0;
+    /// Where a workflow body's `co_return value` puts the value: the run's `std::optional<R>`, so that
+    /// the frame holds no copy of it (null for roots that run no workflow body).
+    [[nodiscard]] virtual void* result_place() noexcept { return nullptr; }
 
 protected:
     ~coroutine_root() = default;
@@ -2718,7 +2821,7 @@ struct awaiter_ref {
     decltype(auto) await_resume() { return a->await_resume(); }
 };
 
-class promise_base : public list_hook<handler_tag> {
+class promise_base {
 public:
     std::suspend_always initial_suspend() noexcept { return {}; }  // lazy: the awaiter or the runtime starts it
 
@@ -2772,8 +2875,16 @@ public:
 
     std::coroutine_handle<> continuation{};
     coroutine_root* root = nullptr;
-    std::coroutine_handle<> self{};  // set for roots only, so the instance can destroy the frame
     std::exception_ptr exception;
+};
+
+/// The promise of a task. Besides a caller's awaiting it, a task frame may be a root of its own (an async
+/// signal handler in its run's list, a race member) or wait in the graveyard below: for these it has a
+/// hook and its own handle. A workflow body's promise has neither (its run keeps the handle), so a
+/// suspended workflow's frame is 24 bytes smaller.
+class task_promise_base : public promise_base, public list_hook<handler_tag> {
+public:
+    std::coroutine_handle<> self{};  // set for roots and the graveyard only, so that they can destroy the frame
 };
 
 /// Task frames whose destruction waits for frames being destroyed. Destroying a frame suspended in
@@ -2783,7 +2894,7 @@ public:
 /// a frame deeper than that is queued here, and the outermost destruction destroys the queued frames
 /// one at a time, so tearing down a chain of any depth needs a bounded stack.
 struct frame_graveyard {
-    promise_base* first = nullptr;  // linked through their handler hooks (a task's frame is never a handler)
+    task_promise_base* first = nullptr;  // linked through their handler hooks (a task's frame is never a handler)
     unsigned depth = 0;             // task frames being destroyed, one inside another
 };
 
@@ -2792,7 +2903,7 @@ inline thread_local frame_graveyard graveyard;
 inline constexpr unsigned max_nested_frame_destroys = 64;
 
 /// Destroys the frame of a task (`p` is its promise), or queues it if too many are being destroyed.
-inline void destroy_task_frame(std::coroutine_handle<> frame, promise_base& p) noexcept {
+inline void destroy_task_frame(std::coroutine_handle<> frame, task_promise_base& p) noexcept {
     if (frame.done()) {  // a finished frame awaits no child
         frame.destroy();
         return;
@@ -2807,8 +2918,8 @@ inline void destroy_task_frame(std::coroutine_handle<> frame, promise_base& p) n
     frame.destroy();
     --graveyard.depth;
     if (graveyard.depth != 0) return;
-    while (promise_base* q = graveyard.first) {
-        graveyard.first = static_cast<promise_base*>(q->list_hook<handler_tag>::next);
+    while (task_promise_base* q = graveyard.first) {
+        graveyard.first = static_cast<task_promise_base*>(q->list_hook<handler_tag>::next);
         ++graveyard.depth;
         q->self.destroy();
         --graveyard.depth;
@@ -2816,7 +2927,7 @@ inline void destroy_task_frame(std::coroutine_handle<> frame, promise_base& p) n
 }
 
 template <class R>
-class value_promise : public promise_base {
+class value_promise : public task_promise_base {
 public:
     static_assert(!std::is_reference_v<R>, "task<R> and workflow<R> return values, not references");
 
@@ -2835,7 +2946,7 @@ private:
 };
 
 template <>
-class value_promise<void> : public promise_base {
+class value_promise<void> : public task_promise_base {
 public:
     void return_void() noexcept {}
     void take() {
@@ -3011,6 +3122,9 @@ struct history {
     /// time in ns, 0 for none): replay gives them to the replayed run, so that coflow::info() says the same.
     std::int64_t execution_timeout_ns = 0, run_timeout_ns = 0, execution_deadline_ns = 0;
     std::vector<history_event> events;
+    /// The index of events[0] in the run's history: 0, unless a journal keeps the histories in its file
+    /// and not in memory (journal_options::histories_in_memory), which lets go of the events it wrote.
+    std::size_t first_event = 0;
 
     /// One JSON object per line: {"workflow_id","run_id","index","time_ns","event","name","args"}.
     [[nodiscard]] std::string to_json_lines() const {
@@ -3021,7 +3135,7 @@ struct history {
             detail::append_json_string(out, workflow_id);
             out += ",\"run_id\":";
             detail::append_json_string(out, run_id);
-            out += ",\"index\":" + std::to_string(i) + ",\"time_ns\":" + std::to_string(e.time_ns) + ",\"event\":\"";
+            out += ",\"index\":" + std::to_string(first_event + i) + ",\"time_ns\":" + std::to_string(e.time_ns) + ",\"event\":\"";
             out += to_string(e.kind);
             out += "\",\"name\":";
             detail::append_json_string(out, e.name);
@@ -3050,7 +3164,7 @@ public:
         run_.clear();
         body_.clear();
         handlers_.clear();
-        for (std::size_t i = 0; i < h.events.size(); ++i) add_event(h.events[i], i);
+        for (std::size_t i = 0; i < h.events.size(); ++i) add_event(h.events[i], h.first_event + i);
         if (!h.events.empty()) close_all(h.events.back().time_ns, "open at export");
     }
 
@@ -3579,10 +3693,11 @@ class waiter : public list_hook<wait_tag>, public list_hook<suspended_tag> {
 public:
     waiter() = default;
     // Awaiters are moved only before they suspend (compilers may move one into the frame), so a move
-    // takes the fields and leaves the links empty.
+    // takes the fields and leaves the links empty. A condition's tester is set only once armed, so
+    // the shared room holds a label here, if anything.
     waiter(waiter&& o) noexcept
         : list_hook<wait_tag>(), list_hook<suspended_tag>(), inst(o.inst), handle(o.handle),
-          check(o.check), label(o.label), tested_at(o.tested_at), timer(std::exchange(o.timer, no_timer)),
+          label(o.label), tested_at(o.tested_at), timer(std::exchange(o.timer, no_timer)),
           body(o.body), task(o.task), kind(o.kind), reason(o.reason) {}
     waiter& operator=(const waiter&) = delete;
     ~waiter() { detach(); }
@@ -3607,14 +3722,23 @@ public:
 
     instance_base* inst = nullptr;
     std::coroutine_handle<> handle{};
-    bool (*check)(waiter&) = nullptr;  // condition waiters: re-evaluates the predicate
-    const std::string* label = nullptr;  // the child or target id, for describe() and the history
+    // A condition waiter has a predicate to re-test and no label, the others a label and no predicate:
+    // they share room (a suspended workflow's frame holds a waiter). Read the label with label_of().
+    union {
+        bool (*check)(waiter&) = nullptr;  // condition waiters: re-evaluates the predicate (set once armed)
+        const std::string* label;          // the child or target id, for describe() and the history
+    };
     std::uint64_t tested_at = 0;       // the instance's step when the predicate last ran
     std::uint32_t timer = no_timer;
     bool body = false;
     bool task = false;  // waits in a task spawned by workflow code (describe() names it so)
     wait_kind kind = wait_kind::condition;
     wake_reason reason = wake_reason::none;
+
+    /// The label of an armed wait (null for a condition, whose room holds its predicate's tester).
+    [[nodiscard]] const std::string* label_of() const noexcept {
+        return kind == wait_kind::condition ? nullptr : label;
+    }
 };
 
 [[nodiscard]] constexpr const char* to_string(wake_reason r) noexcept {
@@ -3697,6 +3821,12 @@ struct run_hint {
 /// What a child's run does when its parent's run closes (Temporal's ParentClosePolicy).
 enum class parent_close_policy_kind { terminate, request_cancel, abandon };
 
+template <class T>
+class instance;
+/// The workflow object of `in`, a run of T (instance.hpp): at a fixed offset, no pointer kept for it.
+template <class T>
+[[nodiscard]] T& object_of(instance_base& in) noexcept;
+
 /// One run of one workflow: its object (in the derived instance<T>), its body frame, inbox and waiters.
 class instance_base : public coroutine_root {
 public:
@@ -3706,10 +3836,6 @@ public:
     instance_base& operator=(const instance_base&) = delete;
     virtual ~instance_base() = default;
 
-    /// The workflow object (a T in instance<T>); a plain pointer so that queries need no virtual call.
-    [[nodiscard]] void* object() const noexcept { return object_ptr; }
-    /// Moves the body's value out of its promise (called once, when the body finishes without error).
-    virtual void store_result(promise_base& p) = 0;
     /// The stored result as JSON text (history).
     [[nodiscard]] virtual std::string result_text() const = 0;
     /// The stored result: a `const std::optional<R>*` for the run's result type R (unused for void).
@@ -3728,7 +3854,7 @@ public:
     /// Destroys the body and handler frames (their waiters unlink themselves).
     inline void destroy_frames() noexcept;
     /// Starts an async signal handler: it runs to its first suspension now, then on its own.
-    inline void spawn_handler(std::coroutine_handle<> frame, promise_base& p);
+    inline void spawn_handler(std::coroutine_handle<> frame, task_promise_base& p);
 
     [[nodiscard]] bool running() const noexcept { return status == workflow_status::running; }
     [[nodiscard]] std::string run_id() const;
@@ -3751,28 +3877,27 @@ public:
     // Replay: a child that is not re-run. It runs no code; replay closes it with its recorded outcome.
     bool stand_in = false;
     std::size_t received = 0;  // signals accepted in this run
-    ring<pending_signal> inbox;
+    // No unique address: finished_as below takes the 4 bytes of padding at the ring's end (g++ and clang++).
+    [[no_unique_address]] ring<pending_signal> inbox;
+    // How the run closes once its body finished (completed or cancelled). `status` stays running until
+    // the step ends, so that what the run still handles and sends in that step is taken as usual.
+    workflow_status finished_as = workflow_status::completed;
 
     std::uint64_t steps = 0;  // handler deliveries and resumptions so far: conditions are re-tested per step
     history* hist = nullptr;  // set when the runtime records histories
     struct extras;
     std::unique_ptr<extras> x;   // what only some runs need (defined below)
     std::exception_ptr failure;  // set: the run fails at the end of this step
-    void* object_ptr = nullptr;  // set by instance<T>
     engine& eng;
     intrusive_list<waiter, ready_tag> ready;
 
     intrusive_list<waiter, wait_tag> conditions;
-    intrusive_list<waiter, suspended_tag> suspended;  // every wait in progress, for describe()
-    waiter* body_wait = nullptr;                      // the body's current suspension, which cancel() wakes
+    // Every wait in progress, for describe(). The body's own (at most one: the wait with `body` set) is
+    // the one that cancel() wakes: found there, as cancelling is rare and waits are few.
+    intrusive_list<waiter, suspended_tag> suspended;
     std::coroutine_handle<> body{};
     const workflow_type& type;
-    // How the run closes once its body finished (completed or cancelled). `status` stays running until
-    // the step ends, so that what the run still handles and sends in that step is taken as usual.
-    workflow_status finished_as = workflow_status::completed;
-    std::uint32_t handlers_running = 0;  // async signal handlers started and not finished
 
-    intrusive_list<promise_base, handler_tag> handlers;
     splitmix64 rng;
     std::uint64_t run_key = 0;  // the run id is the next two numbers of splitmix64(run_key)
     time_point start_time{};    // executor time when the run was made (coflow::info)
@@ -3798,6 +3923,7 @@ public:
         // The run this one continued from, kept until this run's first activation so that queries in
         // between see the last state rather than a freshly made object.
         std::unique_ptr<instance_base> predecessor;
+        void* own_object = nullptr;  // this run's object, which queries read once the predecessor is gone
         std::string terminate_reason;
         std::vector<std::pair<std::string, bool>> patches;  // coflow::patched: each id's answer in this run
         std::shared_ptr<history> hist_owner;
@@ -3817,6 +3943,9 @@ public:
         std::uint64_t timeout_seq = 0;  // the order it was armed in, among timers (timer_table::seq)
         bool timeout_armed = false;
         std::shared_ptr<update_book> updates;  // made by the run's first update (update.hpp)
+        // Async signal handlers started and not finished (a run that never starts one has no extras for them).
+        intrusive_list<task_promise_base, handler_tag> handlers;
+        std::uint32_t handlers_running = 0;
         // With histories: where the run is in engine::histories(), and its place in the ready queue (the order
         // its activation was posted in), which a load or a journal's recovery posts again in the same order.
         std::uint64_t ready_seq = 0;
@@ -3840,6 +3969,16 @@ public:
     /// Updates taken and not yet delivered.
     [[nodiscard]] std::size_t pending_updates() const noexcept { return x && x->updates ? x->updates->queued : 0; }
     [[nodiscard]] std::size_t pending_outgoing() const noexcept { return x ? x->outbox.size() : 0; }
+    /// The body's current suspension, if it is suspended (cancel() wakes it).
+    [[nodiscard]] waiter* body_wait() noexcept {
+        waiter* found = nullptr;
+        suspended.for_each([&](waiter& w) {
+            if (w.body) found = &w;
+        });
+        return found;
+    }
+    /// Async signal handlers started and not finished.
+    [[nodiscard]] std::uint32_t handlers_running() const noexcept { return x ? x->handlers_running : 0; }
     [[nodiscard]] std::string_view terminate_reason() const noexcept {
         return x ? std::string_view(x->terminate_reason) : std::string_view();
     }
@@ -3848,9 +3987,11 @@ public:
     /// Whose object a query reads: the predecessor's until this run has run once.
     [[nodiscard]] void* query_target_object() const noexcept { return query_object; }
 
-    // What queries read: object_ptr, or the predecessor's object until this run first runs (one load
+    // What queries read: the run's object, or the predecessor's object until this run first runs (one load
     // on the query path instead of following extras). Last, so that it shares a cache line with the
     // start of the object that instance<T> puts right after it: a query on a cold run misses once.
+    // Null until the run's own object is built (instance<T>'s destructor destroys it only then): a
+    // continued run gets its predecessor's object here only once its own is built.
     void* query_object = nullptr;
 };
 
@@ -4127,6 +4268,11 @@ public:
     /// Records that `w` began to wait (from waiter::arm), and where, for the wait_ended that will name it.
     void record_wait_started(waiter& w);
 
+    /// A journal that keeps no histories in memory lets go of `in`'s events once its file holds them: all
+    /// but the last (a closed history is known by it) and the accepted events of the signals still queued
+    /// (continue-as-new carries them into the next run's history).
+    void release_history(instance_base& in);
+
     [[nodiscard]] const std::vector<std::shared_ptr<const history>>& histories() const noexcept { return histories_; }
 
     replay_check* check_ = nullptr;  // set by replay() and load (replay_check.hpp)
@@ -4138,6 +4284,8 @@ public:
     struct journal_sink {
         virtual void input_returned() = 0;  // a client call accepted an input and is about to return
         virtual void work_done() = 0;       // an activation ended: the engine is between steps
+        /// Brings back into memory the events a journal that keeps no histories let go of (save needs them).
+        virtual void restore_histories() = 0;
     protected:
         ~journal_sink() = default;
     };
@@ -4317,7 +4465,7 @@ public:
             instance_base& r = *path.back().run;
             path.pop_back();
             if constexpr (exceptions_enabled) {
-                if (r.body_wait) r.body_wait->fire(wake_reason::cancelled);
+                if (waiter* w = r.body_wait()) w->fire(wake_reason::cancelled);
                 schedule(r);
             } else if (!r.active) {
                 close(r, workflow_status::cancelled);
@@ -4700,7 +4848,6 @@ inline void waiter::arm(activation& a, std::coroutine_handle<> h, wait_kind k) n
     kind = k;
     reason = wake_reason::none;
     tested_at = inst->steps;
-    if (body) inst->body_wait = this;
     inst->suspended.push_back(*this);
     if (inst->hist) inst->eng.record_wait_started(*this);
 }
@@ -4714,7 +4861,6 @@ inline void waiter::fire(wake_reason r) noexcept {
         inst->eng.release_timer(timer);
         timer = no_timer;
     }
-    if (inst->body_wait == this) inst->body_wait = nullptr;
     inst->ready.push_back(*this);
     // schedule() may allocate in a user executor; a failure there cannot be reported from here, and
     // leaving this noexcept function calls std::terminate.
@@ -4730,7 +4876,6 @@ inline void waiter::detach() noexcept {
             inst->eng.release_timer(timer);
             timer = no_timer;
         }
-        if (inst->body_wait == this) inst->body_wait = nullptr;
     }
 }
 
@@ -4773,15 +4918,23 @@ inline std::string run_id_of(std::uint64_t run_key) {
     splitmix64 key(run_key);
     const std::uint64_t run_hi = key();
     const std::uint64_t run_lo = key();
-    std::string out;
-    out.reserve(36);
-    for (int i = 0; i < 32; ++i) {
-        const std::uint64_t word = i < 16 ? run_hi : run_lo;
-        const int shift = 60 - 4 * (i % 16);
-        if (i == 8 || i == 12 || i == 16 || i == 20) out += '-';
-        out += hex[(word >> shift) & 0xf];
-    }
-    return out;
+    // 8-4-4-4-12, written from the last digit of each word back, into a buffer made a string once (a load
+    // makes one id per run, a recording runtime one per start).
+    char out[36];
+    const auto put = [&out](int last, int count, std::uint64_t& word) {
+        for (int i = 0; i < count; ++i, word >>= 4) out[last - i] = hex[word & 0xf];
+    };
+    std::uint64_t lo = run_lo, hi = run_hi;
+    put(35, 12, lo);
+    out[23] = '-';
+    put(22, 4, lo);
+    out[18] = '-';
+    put(17, 4, hi);
+    out[13] = '-';
+    put(12, 4, hi);
+    out[8] = '-';
+    put(7, 8, hi);
+    return std::string(out, sizeof out);
 }
 
 inline std::string instance_base::run_id() const { return run_id_of(run_key); }
@@ -4805,34 +4958,40 @@ inline void instance_base::on_root_done(std::coroutine_handle<> frame, promise_b
             if (was_cancelled) finished_as = workflow_status::cancelled;
             else failure = p.exception;
         } else {
-            guarded(
-                [&] {
-                    store_result(p);
-                    finished_as = workflow_status::completed;
-                },
-                [&](std::exception_ptr e) { failure = std::move(e); });
+            finished_as = workflow_status::completed;  // its value is in place already (result_place)
         }
     } else {
-        static_cast<list_hook<handler_tag>&>(p).unlink();
-        --handlers_running;
+        static_cast<list_hook<handler_tag>&>(static_cast<task_promise_base&>(p)).unlink();  // a handler: a task
+        --x->handlers_running;  // a handler ran: spawn_handler made the extras
         if (p.exception && !failure) failure = p.exception;  // a throwing signal handler fails the run
     }
     frame.destroy();
 }
 
 inline void instance_base::destroy_frames() noexcept {
-    while (promise_base* p = handlers.pop_front()) {
-        --handlers_running;
-        p->self.destroy();
+    if (x) {
+        while (task_promise_base* p = x->handlers.pop_front()) {
+            --x->handlers_running;
+            p->self.destroy();
+        }
     }
     if (body) std::exchange(body, {}).destroy();
 }
 
-inline void instance_base::spawn_handler(std::coroutine_handle<> frame, promise_base& p) {
+inline void instance_base::spawn_handler(std::coroutine_handle<> frame, task_promise_base& p) {
+    // The handler list lives in the extras: if making them fails, the frame (already ours) goes too.
+    struct owned {
+        std::coroutine_handle<> frame;
+        ~owned() {
+            if (frame) frame.destroy();
+        }
+    } guard{frame};
+    extras& e = more();
+    guard.frame = {};
     p.root = this;
     p.self = frame;
-    handlers.push_back(p);
-    ++handlers_running;
+    e.handlers.push_back(p);
+    ++e.handlers_running;
     resume_chain(*current_activation, frame);  // runs to its first suspension, inside this activation
 }
 
@@ -4911,7 +5070,6 @@ inline void engine::seal(instance_base& in, workflow_status status) {
     in.ready.clear();
     in.conditions.clear();
     in.suspended.clear();
-    in.body_wait = nullptr;
     in.cancel_requested = false;
 }
 
@@ -4988,7 +5146,8 @@ inline void engine::continue_as_new(instance_base& old) {
     std::unique_ptr<instance_base> keep(entry.run);
     by_id_.erase(entry);
     retire(*keep);
-    next->query_object = keep->object_ptr;
+    // Until the new run first runs, queries read the old run's object (which ran, so it is its own).
+    nx.own_object = std::exchange(next->query_object, keep->query_object);
     nx.predecessor = std::move(keep);  // `old` lives on there until the new run first runs
     instance_base& fresh = add(std::move(next));  // a parent still finds the new run by id
     old.x->replace_with(nx);  // a parent's child is the new run now, in the old one's place
@@ -5006,7 +5165,7 @@ inline void engine::continue_as_new(instance_base& old) {
         if (to.hist) to.eng.record_handled(to, std::string(to.type.signals[index].name));
     });
     in.x->predecessor.reset();
-    in.query_object = in.object_ptr;
+    in.query_object = in.x->own_object;
 }
 
 }  // namespace coflow::detail
@@ -5036,12 +5195,12 @@ inline void engine::record(instance_base& in, event_kind k, std::string name, st
 [[gnu::noinline]] inline void engine::record_wait_started(waiter& w) {
     instance_base& in = *w.inst;
     std::vector<std::string> args;
-    if (w.label) args.push_back(json(*w.label));
+    if (const std::string* label = w.label_of()) args.push_back(json(*label));
     const std::size_t before = in.hist->events.size();
     record(in, event_kind::wait_started, to_string(w.kind), std::move(args));
     if (in.hist->events.size() == before) return;  // the history is closed
     in.hist->events.back().in_handler = !w.body;
-    const std::size_t start = in.hist->events.size() - 1;
+    const std::size_t start = in.hist->first_event + in.hist->events.size() - 1;
     auto& open = in.more().open_waits;
     for (auto& o : open)
         if (o.first == &w) {  // left by a waiter destroyed unended at this address
@@ -5121,6 +5280,21 @@ inline void engine::record_handled(instance_base& in, std::string name) {
     }
     record(parent, event_kind::child_closed, child.id, std::move(args), std::move(outcome),
            child.status == workflow_status::failed ? child.failure : nullptr);
+}
+
+inline void engine::release_history(instance_base& in) {
+    std::vector<history_event>& events = in.hist->events;
+    if (events.size() < 2) return;
+    std::size_t keep = events.size() - 1;
+    std::size_t queued = 0;  // as continue_as_new counts what it carries
+    for (std::size_t i = 0; i < in.inbox.size(); ++i) queued += in.inbox[i].index != update_index;
+    for (std::size_t k = events.size(); k-- > 0 && queued > 0;)
+        if (events[k].kind == event_kind::signal_accepted) {
+            keep = k;
+            --queued;
+        }
+    events.erase(events.begin(), events.begin() + static_cast<std::ptrdiff_t>(keep));
+    in.hist->first_event += keep;
 }
 
 }  // namespace coflow::detail
@@ -5611,9 +5785,15 @@ inline void end_body_with(continue_as_new_request& r) noexcept;
 
 /// A body's promise: a value_promise that also takes `co_return coflow::continue_as_new(...)`. Not for
 /// workflow<void>: C++ lets a coroutine have return_void or return_value, not both (it co_awaits it).
+// The value goes straight into the run (its root, set before the body first runs): a suspended
+// workflow's frame keeps no room for its result.
 template <class R>
-struct workflow_promise : value_promise<R> {
-    using value_promise<R>::return_value;
+struct workflow_promise : promise_base {
+    static_assert(!std::is_reference_v<R>, "task<R> and workflow<R> return values, not references");
+
+    void return_value(R v) noexcept(std::is_nothrow_move_constructible_v<R>) {
+        static_cast<std::optional<R>*>(root->result_place())->emplace(std::move(v));
+    }
     // A template, so that `co_return {}` and plain values never consider it (a braced list deduces nothing).
     template <class Q>
         requires std::is_base_of_v<continue_as_new_request, std::remove_cvref_t<Q>>
@@ -5622,7 +5802,9 @@ struct workflow_promise : value_promise<R> {
     }
 };
 template <>
-struct workflow_promise<void> : value_promise<void> {};
+struct workflow_promise<void> : promise_base {
+    void return_void() noexcept {}
+};
 
 }  // namespace detail
 
@@ -6010,7 +6192,7 @@ struct delivery {
     typename signal_args<T, M>::tuple args;
 
     void operator()(instance_base& in) {
-        T& obj = *static_cast<T*>(in.object());
+        T& obj = object_of<T>(in);
         if constexpr (kind == signal_kind::sync_handler) {
             std::apply([&](auto&... a) { (obj.*target)(std::move(a)...); }, args);
         } else if constexpr (kind == signal_kind::async_handler) {
@@ -6139,7 +6321,7 @@ struct dynamic_delivery {
 
     void operator()(instance_base& in) {
         static constexpr auto fn = T::definition.dynamic_signal_fn;
-        T& obj = *static_cast<T*>(in.object());
+        T& obj = object_of<T>(in);
         raw_args raw(std::move(args), in.id, *name);
         if constexpr (signal_kind_of<T, std::remove_const_t<decltype(fn)>>() == signal_kind::sync_handler) {
             (obj.*fn)(std::move(*name), std::move(raw));
@@ -6400,7 +6582,7 @@ public:
 
     void deliver(instance_base& in, const std::shared_ptr<update_call_base>& self) override {
         run_ = &in;
-        T& obj = *static_cast<T*>(in.object());
+        T& obj = object_of<T>(in);
         if constexpr (A::has_validator) {
             // Replay skips it: the history says it was accepted.
             if (validate_ && !passes_validator(obj)) return book->settle(*outcome, update_stage::rejected);
@@ -6693,7 +6875,7 @@ public:
 
     void deliver(instance_base& in, const std::shared_ptr<update_call_base>& self) override {
         run_ = &in;
-        T& obj = *static_cast<T*>(in.object());
+        T& obj = object_of<T>(in);
         book->accept(*outcome);
         if (in.hist) [[unlikely]]
             record_accepted(in);
@@ -7012,11 +7194,11 @@ class instance final : public instance_base {
 public:
     using value_type = run_result_t<T>;
 
-    // The object is built by build_object, from the run's arguments: object_ptr says whether it was.
+    // The object is built by build_object, from the run's arguments: query_object says whether it was.
     instance(engine& e, std::string workflow_id) : instance_base(e, workflow_type_of<T>(), std::move(workflow_id)) {}
     ~instance() override {
         destroy_frames();  // frames hold pointers into the object: they go first
-        if (object_ptr) object_.~T();
+        if (query_object) object_.~T();  // set only once the object is built (see query_object)
     }
 
     /// Builds the workflow object from the run's arguments, or default-constructs it. It is not workflow
@@ -7041,7 +7223,6 @@ public:
                           "method's arguments (by value or by const reference): coflow builds the object when "
                           "the run starts, before any signal handler or query sees it");
         }
-        object_ptr = &object_;
         query_object = &object_;
     }
 
@@ -7053,9 +7234,7 @@ public:
         return out;
     }
 
-    void store_result(promise_base& p) override {
-        if constexpr (!std::is_void_v<value_type>) result_.emplace(static_cast<value_promise<value_type>&>(p).take());
-    }
+    [[nodiscard]] void* result_place() noexcept override { return &result_; }
 
     [[nodiscard]] const void* result_storage() const noexcept override { return &result_; }
     [[nodiscard]] type_id result_type() const noexcept override { return type_id_of<value_type>(); }
@@ -7080,13 +7259,18 @@ public:
     }
 
     union {
-        T object_;  // alive once build_object ran (object_ptr set)
+        T object_;  // alive once build_object ran (query_object set)
     };
 
 private:
     struct none {};
     [[no_unique_address]] std::conditional_t<std::is_void_v<value_type>, none, std::optional<value_type>> result_{};
 };
+
+template <class T>
+[[nodiscard]] T& object_of(instance_base& in) noexcept {
+    return static_cast<instance<T>&>(in).object_;
+}
 
 // ---- the type-erased table of T (by-name calls and continue-as-new go through it) ----------------
 
@@ -7104,7 +7288,6 @@ void make_body(instance_base& in, A&&... args) {
     in.start_time = in.eng.exec().now();
     auto frame = (inst.object_.*T::definition.run_fn)(std::forward<A>(args)...).release();
     frame.promise().root = &inst;
-    frame.promise().self = frame;
     inst.body = frame;
 }
 
@@ -8020,6 +8203,14 @@ namespace detail {
                                     "read state, never change it (checked in debug builds)"));
 }
 
+// The timeout of a wait without one takes no room: the awaiter and its awaitable live in the frame of
+// every workflow that waits on a condition, so 16 bytes there are 16 bytes per suspended workflow.
+struct no_timeout {
+    explicit no_timeout(duration) noexcept {}
+};
+template <bool Timed>
+using timeout_field = std::conditional_t<Timed, duration, no_timeout>;
+
 template <class Pred, bool Timed>
 class [[nodiscard]] condition_awaiter : private waiter {
 public:
@@ -8067,7 +8258,7 @@ private:
     }
 
     Pred pred_;
-    duration timeout_;
+    [[no_unique_address]] timeout_field<Timed> timeout_;
     bool precancelled_ = false;
     bool satisfied_ = false;
 };
@@ -8084,12 +8275,14 @@ public:
     condition_awaitable(F&& pred, duration timeout) : pred_(std::forward<F>(pred)), timeout_(timeout) {}
 
     condition_awaiter<Pred, Timed> make() {
-        return condition_awaiter<Pred, Timed>(require_activation("coflow::wait_condition"), std::move(pred_), timeout_);
+        duration timeout = duration::zero();
+        if constexpr (Timed) timeout = timeout_;
+        return condition_awaiter<Pred, Timed>(require_activation("coflow::wait_condition"), std::move(pred_), timeout);
     }
 
 private:
     Pred pred_;
-    duration timeout_;
+    [[no_unique_address]] timeout_field<Timed> timeout_;
 };
 
 }  // namespace detail
@@ -8127,7 +8320,7 @@ template <class Pred>
 /// True when no async signal handler of the current workflow is still running. Await it before the
 /// body returns so no handler is abandoned: `co_await wait_condition(coflow::all_handlers_finished);`
 [[nodiscard]] inline bool all_handlers_finished() {
-    return detail::require_activation("coflow::all_handlers_finished").inst->handlers_running == 0;
+    return detail::require_activation("coflow::all_handlers_finished").inst->handlers_running() == 0;
 }
 
 }  // namespace coflow
@@ -8499,12 +8692,12 @@ public:
         d.received_signals = in.received;
         d.pending_outgoing_signals = in.pending_outgoing();
         d.pending_updates = in.pending_updates();
-        d.running_handlers = in.handlers_running;
+        d.running_handlers = in.handlers_running();
         d.cancel_requested = in.cancel_requested;
         in.suspended.for_each([&](detail::waiter& w) {
             std::string s = w.body ? "body: " : w.task ? "task: " : "handler: ";
             s += detail::to_string(w.kind);
-            if (w.label) (s += " '") += *w.label + "'";
+            if (const std::string* label = w.label_of()) (s += " '") += *label + "'";
             if (w.timer != detail::no_timer)
                 s += " until " + std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(
                                                     eng_->timer_due(w.timer).time_since_epoch()).count()) + "ms";
@@ -8741,7 +8934,7 @@ struct workflow_info {
         i.run_timeout = x->run_timeout;
         if (x->timeout_due != time_point::max()) i.deadline = x->timeout_due;
     }
-    i.history_length = in.hist ? in.hist->events.size() : 0;
+    i.history_length = in.hist ? in.hist->first_event + in.hist->events.size() : 0;
     i.steps = in.steps;
     i.received_signals = in.received;
     i.pending_signals = in.pending_signals();
@@ -8763,6 +8956,8 @@ struct workflow_info {
 // before the call returns; a runtime started on the file again recovers every run where it stood.
 
 #include <cerrno>
+#include <filesystem>
+#include <iterator>
 
 #if defined(__unix__) || defined(__APPLE__)
 #include <fcntl.h>
@@ -8991,7 +9186,6 @@ private:
 // against its history, so the run is back in the middle of its coroutine, and then goes on live.
 
 #include <istream>
-#include <iterator>
 
 // ---- begin coflow/detail/replay_executor.hpp ----
 // coflow/detail/replay_executor.hpp: the executor replay() runs a recorded run on. The replay decides
@@ -9256,6 +9450,8 @@ inline instance_base& begin_replay(engine& eng, replay_executor& ex, replay_chec
                                                             : time_point::max(),
                          false);
     check.actual = in.hist;
+    // The run will record as many events as it replays: room for them at once, not by doubling.
+    if (in.hist) in.hist->events.reserve(recorded.events.size());
     eng.record(in, event_kind::workflow_started, std::string(type.name), std::move(text), start.input);
     return in;
 }
@@ -9381,8 +9577,14 @@ struct saved_runtime {
 };
 
 [[nodiscard]] inline bool event_kind_named(std::string_view name, event_kind& k) noexcept {
-    for (int i = 0; i <= static_cast<int>(last_event_kind); ++i)
-        if (to_string(static_cast<event_kind>(i)) == name) {
+    // The names in a table, not through to_string's switch for each kind tried: a load reads one per event.
+    static constexpr auto names = [] {
+        std::array<std::string_view, static_cast<std::size_t>(last_event_kind) + 1> table{};
+        for (std::size_t i = 0; i < table.size(); ++i) table[i] = to_string(static_cast<event_kind>(i));
+        return table;
+    }();
+    for (std::size_t i = 0; i < names.size(); ++i)
+        if (names[i] == name) {
             k = static_cast<event_kind>(i);
             return true;
         }
@@ -9442,9 +9644,19 @@ inline void refuse_dynamic(const instance_base& run, const history_event& e, std
 }
 
 inline void write_event(writer& w, const instance_base& run, const history_event& e, std::size_t index) {
-    w.write(std::tuple<std::string, std::int64_t, std::string, std::vector<std::string>, bool, bool, std::uint64_t>(
-        std::string(to_string(e.kind)), e.time_ns, e.name, e.args, e.self_sent, e.in_handler,
-        static_cast<std::uint64_t>(e.start_index)));
+    // The event's tuple, part by part (as codec<std::tuple<...>> would write it, without copying the event
+    // into one): kind, time, name, display arguments, self-sent, in a handler, start index.
+    w.open_tuple();
+    w.put_bytes(to_string(e.kind));
+    w.put_integer(e.time_ns);
+    w.put_bytes(e.name);
+    w.open_list(e.args.size());
+    for (const std::string& a : e.args) w.put_bytes(a);
+    w.close_list();
+    w.put_bool(e.self_sent);
+    w.put_bool(e.in_handler);
+    w.put_integer(static_cast<std::uint64_t>(e.start_index));
+    w.close_tuple();
     if (e.input && saves_input(e)) {
         refuse_dynamic(run, e, index);
         w.put_some();
@@ -9499,12 +9711,27 @@ inline void check_savable(const instance_base& in, bool between_steps) {
 inline void write_run(writer& w, engine& eng, instance_base& in) {
     const history& h = *in.hist;
     const instance_base::extras* x = in.x.get();
-    w.write(run_tuple(h.workflow_type, in.id, h.run_id, in.run_key, h.seed, std::string(to_string(in.status)),
-                      in.start_time.time_since_epoch().count(), x ? x->parent_id : std::string(),
-                      x ? x->first_run_key : 0, x ? x->continued_run_key : 0, x && x->continued,
-                      h.execution_timeout_ns, h.run_timeout_ns, h.execution_deadline_ns,
-                      x && x->updates ? x->updates->made_ids : 0, timer_seqs(eng, in),
-                      x && x->timeout_armed ? x->timeout_seq : 0, static_cast<std::uint64_t>(h.events.size())));
+    // run_tuple, part by part (no copies of its strings).
+    w.open_tuple();
+    w.put_bytes(h.workflow_type);
+    w.put_bytes(in.id);
+    w.put_bytes(h.run_id);
+    w.put_integer(in.run_key);
+    w.put_integer(h.seed);
+    w.put_bytes(to_string(in.status));
+    w.put_integer(static_cast<std::int64_t>(in.start_time.time_since_epoch().count()));
+    w.put_bytes(x ? std::string_view(x->parent_id) : std::string_view());
+    w.put_integer(x ? x->first_run_key : std::uint64_t{0});
+    w.put_integer(x ? x->continued_run_key : std::uint64_t{0});
+    w.put_bool(x && x->continued);
+    w.put_integer(h.execution_timeout_ns);
+    w.put_integer(h.run_timeout_ns);
+    w.put_integer(h.execution_deadline_ns);
+    w.put_integer(x && x->updates ? x->updates->made_ids : std::uint64_t{0});
+    w.write(timer_seqs(eng, in));
+    w.put_integer(x && x->timeout_armed ? x->timeout_seq : std::uint64_t{0});
+    w.put_integer(static_cast<std::uint64_t>(h.first_event + h.events.size()));
+    w.close_tuple();
 }
 
 /// The runtime's own state: clock, random state, generated ids, timer order, and `count`.
@@ -9513,12 +9740,18 @@ inline void write_runtime(writer& w, engine& eng, std::uint64_t count) {
                           eng.timers().next_seq(), count));
 }
 
+/// The bytes a run's lines take in a save: its run line, and all (the run line and its events), newlines in.
+struct saved_bytes {
+    std::size_t run_line = 0, all = 0;
+};
+
 /// The save of every run a reload needs. With `between_steps` (a journal's snapshot), runs may have work
-/// ready, and the save keeps the order it was posted in.
-inline std::string save_text(engine& eng, bool between_steps = false) {
+/// ready, and the save keeps the order it was posted in. With `run_bytes`, also each run's bytes, in order.
+inline std::string save_text(engine& eng, bool between_steps = false, std::vector<saved_bytes>* run_bytes = nullptr) {
     if (!eng.recording())
         detail::raise(invalid_operation(
             "save needs the runs' histories: construct the runtime with runtime_options::record_history = true"));
+    if (eng.sink_) eng.sink_->restore_histories();  // a journal's file may hold them, not memory
     std::vector<instance_base*> runs;
     eng.for_each_recorded_run([&](instance_base& in) {
         check_savable(in, between_steps);
@@ -9530,13 +9763,16 @@ inline std::string save_text(engine& eng, bool between_steps = false) {
     write_runtime(w, eng, static_cast<std::uint64_t>(runs.size()));
     bool ready = false;
     for (instance_base* in : runs) {
+        const std::size_t from = out.size();
         out += "\nrun ";
         write_run(w, eng, *in);
+        const std::size_t run_line = out.size() - from;
         const history& h = *in->hist;
         for (std::size_t k = 0; k < h.events.size(); ++k) {
             out += "\nevent ";
             write_event(w, *in, h.events[k], k);
         }
+        if (run_bytes) run_bytes->push_back({run_line, out.size() - from});
         ready = ready || (in->scheduled && in->running());
     }
     if (ready) {
@@ -9578,6 +9814,7 @@ public:
     }
 
     [[nodiscard]] std::size_t position() const noexcept { return pos_; }
+    [[nodiscard]] std::size_t remaining() const noexcept { return text_.size() - pos_; }
 
     void finish() const {
         if (pos_ != text_.size()) detail::raise(invalid_save(pos_, "expected the end of the save after 'end'"));
@@ -9643,16 +9880,19 @@ inline void read_event(reader& r, const workflow_type& type, const std::vector<c
                        std::vector<history_event>& events) {
     history_event& e = events.emplace_back();
     const std::size_t at = r.position();
-    auto [kind, time, name, args, self_sent, in_handler, start_index] =
-        r.read<std::tuple<std::string, std::int64_t, std::string, std::vector<std::string>, bool, bool,
-                          std::uint64_t>>();
-    if (!event_kind_named(kind, e.kind)) r.fail_at(at, "unknown event kind '" + kind + "'");
-    e.time_ns = time;
-    e.name = std::move(name);
-    e.args = std::move(args);
-    e.self_sent = self_sent;
-    e.in_handler = in_handler;
-    e.start_index = static_cast<std::size_t>(start_index);
+    // The tuple (kind, time, name, args, self-sent, in a handler, start index) that write_event writes, read
+    // field by field into the event, in the order (and so with the errors) of codec<std::tuple<...>>.
+    r.open_tuple();
+    std::string scratch;  // only for a kind spelled with %XX
+    const std::string_view kind = reader_access::bytes_view(r, scratch);
+    e.time_ns = r.get_integer<std::int64_t>();
+    reader_access::bytes_into(r, e.name);
+    e.args = codec<std::vector<std::string>>::decode(r);
+    e.self_sent = r.get_bool();
+    e.in_handler = r.get_bool();
+    e.start_index = static_cast<std::size_t>(r.get_integer<std::uint64_t>());
+    r.close_tuple();
+    if (!event_kind_named(kind, e.kind)) r.fail_at(at, "unknown event kind '" + std::string(kind) + "'");
     if (r.get_optional()) {
         const std::size_t values_at = r.position();
         r.open_tuple();
@@ -9661,7 +9901,7 @@ inline void read_event(reader& r, const workflow_type& type, const std::vector<c
             r.fail_at(values_at, "event " + e.describe(events.size() - 1) + " of a run of workflow type '" +
                                      std::string(type.name) +
                                      "' holds values its definition gives no types for (or types without codecs)");
-        e.input = std::shared_ptr<arg_pack_base>(d(r));
+        e.input = d(r);
         r.close_tuple();
     }
     if (r.get_optional()) {
@@ -9673,15 +9913,32 @@ inline void read_event(reader& r, const workflow_type& type, const std::vector<c
 
 /// Reads a run line's tuple into `run` (see write_run); returns the number of events it announces.
 inline std::uint64_t read_run(reader& r, saved_run& run, const std::vector<const workflow_type*>& types) {
-    std::uint64_t events = 0;
-    std::string status;
-    std::tie(run.type, run.hist.workflow_id, run.hist.run_id, run.run_key, run.hist.seed, status, std::ignore,
-             run.parent_id, run.first_run_key, run.continued_run_key, run.continued, run.hist.execution_timeout_ns,
-             run.hist.run_timeout_ns, run.hist.execution_deadline_ns, run.update_ids_made, run.timer_seqs,
-             run.timeout_seq, events) = r.read<run_tuple>();
+    // run_tuple, read field by field into the run, in the order (and so with the errors) of its codec.
+    // A failure leaves the run half read: the load fails with it.
+    r.open_tuple();
+    reader_access::bytes_into(r, run.type);
+    reader_access::bytes_into(r, run.hist.workflow_id);
+    reader_access::bytes_into(r, run.hist.run_id);
+    run.run_key = r.get_integer<std::uint64_t>();
+    run.hist.seed = r.get_integer<std::uint64_t>();
+    std::string scratch;  // only for a status spelled with %XX
+    const std::string_view status = reader_access::bytes_view(r, scratch);
+    static_cast<void>(r.get_integer<std::int64_t>());  // the start time: the history's first event has it
+    reader_access::bytes_into(r, run.parent_id);
+    run.first_run_key = r.get_integer<std::uint64_t>();
+    run.continued_run_key = r.get_integer<std::uint64_t>();
+    run.continued = r.get_bool();
+    run.hist.execution_timeout_ns = r.get_integer<std::int64_t>();
+    run.hist.run_timeout_ns = r.get_integer<std::int64_t>();
+    run.hist.execution_deadline_ns = r.get_integer<std::int64_t>();
+    run.update_ids_made = r.get_integer<std::uint64_t>();
+    run.timer_seqs = codec<std::vector<std::uint64_t>>::decode(r);
+    run.timeout_seq = r.get_integer<std::uint64_t>();
+    const auto events = r.get_integer<std::uint64_t>();
+    r.close_tuple();
     if (!status_named(status, run.status))
         detail::raise(invalid_save(run.position, "workflow '" + run.hist.workflow_id + "': unknown status '" +
-                                                     status + "'"));
+                                                     std::string(status) + "'"));
     run.hist.workflow_type = run.type;
     if (!type_named(types, run.type))
         detail::raise(invalid_operation("load: workflow '" + run.hist.workflow_id + "' is of workflow type '" +
@@ -9708,18 +9965,21 @@ inline saved_runtime parse_save(std::string_view text, const std::vector<const w
     std::tie(doc.clock_ns, doc.rng, doc.generated_ids, doc.timer_seq, count) = head.read<runtime_tuple>();
     if (!head.at_end()) head.fail("the end of the runtime line");
     for (std::uint64_t n = 0; n < count; ++n) {
-        saved_run run;
+        saved_run& run = doc.runs.emplace_back();  // read in place: a failure fails the whole parse
         run.position = lines.position();
         reader r = lines.next("run");
         const std::uint64_t events = read_run(r, run, types);
         if (!r.at_end()) r.fail("the end of the run line");
         const workflow_type* type = type_named(types, run.type);
-        for (std::uint64_t k = 0; k < events; ++k) {  // no reserve: a hostile count buys nothing
+        // A hostile count buys little: the reserve is capped, as a codec's (and by the lines left, each
+        // at least "event ()\n").
+        run.hist.events.reserve(
+            reserve_hint<history_event>(static_cast<std::size_t>(std::min<std::uint64_t>(events, lines.remaining() / 9))));
+        for (std::uint64_t k = 0; k < events; ++k) {
             reader e = lines.next("event");
             read_event(e, *type, types, run.hist.events);
         }
         check_run_shape(run);
-        doc.runs.push_back(std::move(run));
     }
     if (lines.next_is("ready")) {
         reader r = lines.next("ready");
@@ -9755,7 +10015,8 @@ private:
 inline void replay_run(engine& eng, replay_executor& ex, replay_check& check, const saved_run& run,
                        const workflow_type& type, instance_base* stand_in) {
     instance_base& in = begin_replay(eng, ex, check, run.hist, type, &run.run_key, stand_in);
-    if (in.run_id() != run.hist.run_id)
+    // A loaded run records its history (load_runs checked), which holds its run id: not made again here.
+    if (in.hist ? in.hist->run_id != run.hist.run_id : in.run_id() != run.hist.run_id)
         detail::raise(invalid_save(run.position, "workflow '" + run.hist.workflow_id + "': run id " +
                                                      run.hist.run_id + " does not match its run key"));
     auto& x = in.more();
@@ -9782,7 +10043,9 @@ inline void replay_run(engine& eng, replay_executor& ex, replay_check& check, co
                                            ", the save holds " + std::string(to_string(run.status))));
 }
 
-inline void load_runs(engine& eng, const saved_runtime& doc, const std::vector<const workflow_type*>& types) {
+/// Replays the runs `doc` holds (see parse_save). Each run's parsed events are freed once it is replayed
+/// (it holds its own history then), so the memory serves the runs after it.
+inline void load_runs(engine& eng, saved_runtime doc, const std::vector<const workflow_type*>& types) {
     if (eng.size() != 0 || !eng.histories().empty())
         detail::raise(invalid_operation("load: the runtime has workflows already; load into a fresh runtime"));
     if (!eng.recording())
@@ -9798,7 +10061,7 @@ inline void load_runs(engine& eng, const saved_runtime& doc, const std::vector<c
     replay_executor ex;
     {
         loading guard(eng, live, ex);
-        for (const saved_run& run : doc.runs) {
+        for (saved_run& run : doc.runs) {
             const workflow_type* type = type_named(types, run.type);  // parse_save checked it is there
             ex.reset();  // the runs replayed before wait, parked, until all are back
             instance_base* stand_in = eng.find(run.hist.workflow_id);
@@ -9824,6 +10087,7 @@ inline void load_runs(engine& eng, const saved_runtime& doc, const std::vector<c
                             [&] { std::rethrow_exception(e); });
                     });
             eng.check_ = nullptr;
+            std::vector<history_event>().swap(run.hist.events);
         }
         ex.reset();
         // Children the save does not hold (closed and forgotten before it was made) leave no stand-in.
@@ -9874,8 +10138,7 @@ template <class... Defs>
 void load(runtime& rt, std::string_view saved, const Defs&...) {
     std::vector<const detail::workflow_type*> types;
     (detail::add_type<Defs>(types), ...);
-    const detail::saved_runtime doc = detail::parse_save(saved, types);
-    detail::load_runs(rt.engine_internals(), doc, types);
+    detail::load_runs(rt.engine_internals(), detail::parse_save(saved, types), types);
 }
 
 /// Reads a save from `in` and loads it (see above).
@@ -9915,10 +10178,17 @@ enum class sync_policy {
 /// How a journal writes: its sync policy, and when it compacts its file.
 struct journal_options {
     sync_policy sync = sync_policy::flush;
-    /// The file is rewritten as one save once the records appended after the last one exceed both this
-    /// many bytes and `compact_ratio` times the save's size.
+    /// The file is rewritten as one save once its dead bytes (what a rewrite drops: the records of runs
+    /// forgotten or replaced by continue-as-new, and run and commit records that later ones supersede) are
+    /// at least this many, and at least `compact_dead_percent` percent of the file. A file whose records are
+    /// all live (one long run) is never rewritten: a rewrite would only copy it.
     std::size_t compact_min_bytes = std::size_t{1} << 20;
-    std::size_t compact_ratio = 4;
+    std::size_t compact_dead_percent = 50;
+    /// false: the runs' histories live in the file, not in memory. Once a group is written, each run keeps
+    /// only its last event (and the accepted events of its queued signals), so memory stays the size of the
+    /// open runs, not of their histories; rt.histories() and a handle's history then hold those events
+    /// (history::first_event says where they start). save() and compaction read the rest back from the file.
+    bool histories_in_memory = true;
 };
 
 namespace detail {
@@ -9926,6 +10196,7 @@ namespace detail {
 // The file is a save (save.hpp: a snapshot), then groups of records, each group ended by a commit line:
 //
 //     r <ordinal> (run tuple of save.hpp's run line) <place in the ready queue>   a run, new or changed
+//     n <ordinal> <events>                      a run whose record is as before but for its count of events
 //     e <ordinal> (event as in a save)                                            its next event
 //     x <ordinal>                                                                 a run forgotten or replaced
 //     c (clock, random state, ids generated, timers armed, activations posted)   the end of a group
@@ -9950,8 +10221,8 @@ inline saved_runtime parse_journal(std::string_view text, const std::vector<cons
         const std::size_t nl = text.find('\n', at);
         if (nl == std::string_view::npos) break;  // a partial last line: cut short by a crash
         const std::string_view line = text.substr(at, nl - at);
-        if (line.size() < 2 || line[1] != ' ' || std::string_view("rexc").find(line[0]) == std::string_view::npos)
-            detail::raise(invalid_save(at, "expected a journal record ('r', 'e', 'x' or 'c' and a space)"));
+        if (line.size() < 2 || line[1] != ' ' || std::string_view("rnexc").find(line[0]) == std::string_view::npos)
+            detail::raise(invalid_save(at, "expected a journal record ('r', 'n', 'e', 'x' or 'c' and a space)"));
         at = nl + 1;
         if (line[0] == 'c') committed = at;
     }
@@ -9987,6 +10258,17 @@ inline saved_runtime parse_journal(std::string_view text, const std::vector<cons
                 r.fail_at(line_at, "run " + std::to_string(ord) + " changed its workflow type or id");
             run.ready_seq = r.read<std::uint64_t>();
             if (!r.at_end()) r.fail("the end of the run record");
+        } else if (tag == 'n') {
+            if (!alive[ord] || doc.runs[ord].type.empty())
+                r.fail_at(line_at, "the event count of run " + std::to_string(ord) + ", which is not open in the journal");
+            const std::size_t count_at = r.position();
+            const std::uint64_t count = r.read<std::uint64_t>();
+            if (count < doc.runs[ord].hist.events.size())
+                r.fail_at(count_at, "run " + std::to_string(ord) + " had " +
+                                        std::to_string(doc.runs[ord].hist.events.size()) + " events, not " +
+                                        std::to_string(count));
+            announced[ord] = count;
+            if (!r.at_end()) r.fail("the end of the record");
         } else if (tag == 'e') {
             if (!alive[ord] || doc.runs[ord].type.empty())
                 r.fail_at(line_at, "an event of run " + std::to_string(ord) + ", which is not open in the journal");
@@ -10023,8 +10305,8 @@ inline saved_runtime parse_journal(std::string_view text, const std::vector<cons
 /// or empty file it starts one with the runtime's runs. From then on, each input a client call accepts
 /// (a start, signal, cancel, terminate, forget, signal-with-start) is in the file before the call
 /// returns, as the sync policy says; what the runs do with them is written in groups between steps. The file is
-/// compacted (rewritten as one save, replaced atomically) once the records appended exceed four times the
-/// last snapshot, and at least 1 MiB (journal_options).
+/// compacted (rewritten as one save, replaced atomically) once half of it, and at least 1 MiB, is dead:
+/// records of runs forgotten or replaced, and records superseded by later ones (journal_options).
 ///
 ///     coflow::runtime rt{ex, {.record_history = true}};
 ///     coflow::journal journal{rt, "jobs.journal", {.sync = coflow::sync_policy::flush}, Job::definition};
@@ -10039,7 +10321,7 @@ public:
     template <class... Defs>
     journal(runtime& rt, std::string path, journal_options options, const Defs&...)
         : eng_(rt.engine_internals()), path_(std::move(path)), opts_(options) {
-        std::vector<const detail::workflow_type*> types;
+        std::vector<const detail::workflow_type*>& types = types_;
         (detail::add_type<Defs>(types), ...);
         if (!eng_.recording())
             detail::raise(invalid_operation("journal '" + path_ +
@@ -10048,9 +10330,9 @@ public:
         if (eng_.sink_) detail::raise(invalid_operation("journal '" + path_ + "': the runtime has a journal already"));
         const std::string text = read_file();
         if (!text.empty()) {
-            const detail::saved_runtime doc = detail::parse_journal(text, types);
-            detail::load_runs(eng_, doc, types);
+            detail::saved_runtime doc = detail::parse_journal(text, types);
             recovered_ = doc.runs.size();
+            detail::load_runs(eng_, std::move(doc), types);
         }
         compact();  // a recovered journal starts again from one save of what it recovered
         eng_.dirty_.clear();
@@ -10080,12 +10362,17 @@ public:
 
     /// Rewrites the file as one save of the runtime's runs (at a commit point), replacing it atomically.
     void compact() {
+        if (released_) {  // what memory let go of is in the file: read it back first
+            if (broken_) heal();
+            restore_from_file();
+        }
         broken_ = true;  // until the new file is in place
         if (file_) {
             std::fclose(file_);
             file_ = nullptr;
         }
-        const std::string snapshot = detail::save_text(eng_, true);
+        std::vector<detail::saved_bytes> run_bytes;
+        const std::string snapshot = detail::save_text(eng_, true, &run_bytes);
         const std::string tmp = path_ + ".tmp";
         std::FILE* out = std::fopen(tmp.c_str(), "wb");
         if (!out) fail("cannot create " + tmp);
@@ -10098,6 +10385,7 @@ public:
         if (!file_) fail("cannot open for appending");
         snapshot_bytes_ = snapshot.size();
         appended_bytes_ = 0;
+        dead_bytes_ = 0;
         broken_ = false;
         ++compactions_;
         // What the file no longer holds, memory need not either: histories of forgotten and replaced runs go.
@@ -10106,9 +10394,16 @@ public:
         ordinal_.assign(eng_.histories().size(), 0);
         written_.clear();
         eng_.for_each_recorded_run([&](detail::instance_base& in) {
-            ordinal_[in.x->hist_index] = static_cast<std::uint32_t>(written_.size() + 1);
-            written_.push_back(in.hist->events.size());
+            const std::size_t k = written_.size();
+            ordinal_[in.x->hist_index] = static_cast<std::uint32_t>(k + 1);
+            // A snapshot's run line is superseded by the run's first r record, as an r record by the next.
+            written_.push_back({in.hist->first_event + in.hist->events.size(), run_bytes[k].all, run_bytes[k].run_line,
+                                state_of(in)});
             in.x->journal_dirty = false;
+            if (!opts_.histories_in_memory) {
+                eng_.release_history(in);
+                released_ = true;
+            }
         });
         eng_.dirty_.clear();
     }
@@ -10120,6 +10415,8 @@ public:
     /// Bytes of the last snapshot, and appended after it.
     [[nodiscard]] std::size_t snapshot_bytes() const noexcept { return snapshot_bytes_; }
     [[nodiscard]] std::size_t appended_bytes() const noexcept { return appended_bytes_; }
+    /// Bytes of the file that the next compaction drops (journal_options::compact_min_bytes).
+    [[nodiscard]] std::size_t dead_bytes() const noexcept { return dead_bytes_; }
     [[nodiscard]] std::size_t commits() const noexcept { return commits_; }
     [[nodiscard]] std::size_t compactions() const noexcept { return compactions_; }
 
@@ -10141,16 +10438,72 @@ private:
         if (++since_commit_ >= group_every) write_group();
     }
 
+    // save() asks (through save_text): the histories whole again, from the file and what memory kept.
+    void restore_histories() override {
+        if (!released_ || detail::current_activation || detail::current_query) return;
+        if (broken_) heal();
+        restore_from_file();
+        release_all_ = true;  // the next group lets go of them again
+    }
+
+    // Reads the file back and puts each kept run's released events before those memory kept.
+    void restore_from_file() {
+        const std::string text = read_file();
+        detail::saved_runtime doc = detail::parse_journal(text, types_);
+        for (detail::saved_run& r : doc.runs) {
+            detail::instance_base* in = eng_.find(r.hist.workflow_id);
+            if (!in || !in->hist || in->hist->run_id != r.hist.run_id || in->hist->first_event == 0) continue;
+            history& h = *in->hist;
+            std::vector<history_event>& events = r.hist.events;
+            errno = 0;  // the reasons below are the journal's, not the system's
+            if (events.size() < h.first_event)
+                fail("holds " + std::to_string(events.size()) + " events of workflow '" + h.workflow_id +
+                     "', which wrote " + std::to_string(h.first_event));
+            events.resize(h.first_event);
+            events.insert(events.end(), std::make_move_iterator(h.events.begin()), std::make_move_iterator(h.events.end()));
+            h.events = std::move(events);
+            h.first_event = 0;
+        }
+        eng_.for_each_recorded_run([&](detail::instance_base& in) {
+            if (in.hist->first_event != 0) fail("does not hold workflow '" + in.id + "', whose events it wrote");
+        });
+        released_ = false;
+    }
+
+    // A write failed part-way (histories not kept in memory): the file is cut back to its last whole group,
+    // so that the group is written again, whole.
+    void heal() {
+        if (file_) std::fclose(file_);
+        file_ = nullptr;
+        std::error_code ec;
+        std::filesystem::resize_file(path_, snapshot_bytes_ + appended_bytes_, ec);
+        if (ec) {
+            errno = 0;
+            fail("cannot cut the file back to its last whole group: " + ec.message());
+        }
+        file_ = std::fopen(path_.c_str(), "ab");
+        if (!file_) fail("cannot open for appending");
+        broken_ = false;
+    }
+
     // Writes the records of every changed run and a commit line; compacts when the records have grown.
     // All or nothing: what it staged takes effect once the group is written, so that a group that could not
     // be made (a value without a codec) or written is made again, whole, by the next commit.
     void write_group() {
+        if (append_group()) compact();
+    }
+
+    // The group itself; true when the file's dead bytes call for a compaction.
+    bool append_group() {
         since_commit_ = 0;
         auto& dirty = eng_.dirty_;
-        if (dirty.empty()) return;
-        if (broken_ || !file_) {  // a write failed part-way: the file's tail is not whole, so it is rewritten instead
-            compact();
-            return;
+        if (dirty.empty()) return false;
+        if (broken_ || !file_) {  // a write failed part-way: the file's tail is not whole
+            if (opts_.histories_in_memory) {  // so it is rewritten from memory instead
+                compact();
+                return false;
+            }
+            heal();
         }
         std::sort(dirty.begin(), dirty.end());  // start order: a parent before the children it started
         const auto& histories = eng_.histories();
@@ -10159,52 +10512,89 @@ private:
         staged_.clear();
         writer w(buf_);
         std::size_t runs = written_.size();
+        std::size_t dead = dead_bytes_;
         for (const std::uint32_t index : dirty) {
             const history& h = *histories[index];
             detail::instance_base* in = eng_.find(h.workflow_id);
             std::uint32_t ord = ordinal_[index];
             if (!in || in->hist != &h) {  // forgotten, or replaced by a new run under its id
                 if (ord != 0) {
+                    const std::size_t at = buf_.size();
                     buf_ += "x ";
                     w.write(static_cast<std::uint64_t>(ord - 1));
                     buf_ += '\n';
+                    dead += written_[ord - 1].bytes + (buf_.size() - at);  // the run's lines, and this one
                 }
-                staged_.push_back({index, 0, 0, nullptr});
+                staged_.push_back({index, 0, {}, nullptr});
                 continue;
             }
             detail::check_savable(*in, true);
-            const std::size_t from = ord == 0 ? 0 : written_[ord - 1];
-            if (ord == 0) ord = static_cast<std::uint32_t>(++runs);
-            buf_ += "r ";
-            w.write(static_cast<std::uint64_t>(ord - 1));
-            detail::write_run(w, eng_, *in);
-            w.write(in->scheduled && in->running() ? in->x->ready_seq : std::uint64_t{0});
+            const bool known = ord != 0;
+            run_record rec = known ? written_[ord - 1] : run_record{};
+            if (!known) ord = static_cast<std::uint32_t>(++runs);
+            const std::size_t at = buf_.size();
+            run_state state = state_of(*in);
+            const std::size_t total = h.first_event + h.events.size();
+            if (known && state == rec.state) {  // only its count moved (most groups): no run record
+                buf_ += "n ";
+                w.write(static_cast<std::uint64_t>(ord - 1), static_cast<std::uint64_t>(total));
+            } else {
+                buf_ += "r ";
+                w.write(static_cast<std::uint64_t>(ord - 1));
+                detail::write_run(w, eng_, *in);
+                w.write(in->scheduled && in->running() ? in->x->ready_seq : std::uint64_t{0});
+                rec.state = std::move(state);
+            }
             buf_ += '\n';
-            for (std::size_t k = from; k < h.events.size(); ++k) {
+            dead += rec.line;  // the run's record (or count) before this one
+            rec.bytes += (buf_.size() - at) - rec.line;
+            rec.line = buf_.size() - at;
+            const std::size_t events_at = buf_.size();
+            for (std::size_t k = rec.events; k < total; ++k) {  // rec.events >= first_event: only written ones go
                 buf_ += "e ";
                 w.write(static_cast<std::uint64_t>(ord - 1));
-                detail::write_event(w, *in, h.events[k], k);
+                detail::write_event(w, *in, h.events[k - h.first_event], k);
                 buf_ += '\n';
             }
-            staged_.push_back({index, ord, h.events.size(), in});
+            rec.bytes += buf_.size() - events_at;
+            rec.events = total;
+            staged_.push_back({index, ord, rec, in});
         }
+        const std::size_t commit_at = buf_.size();
         buf_ += "c ";
         detail::write_runtime(w, eng_, eng_.ready_counter());
         buf_ += '\n';
-        if (std::fwrite(buf_.data(), 1, buf_.size(), file_) != buf_.size()) {
+        dead += last_commit_bytes_;  // superseded by this one
+        const std::size_t commit_bytes = buf_.size() - commit_at;
+        // Without histories in memory, the group must be in the file (handed to the system) before its
+        // events leave memory: a failure stdio reported later could not be made good.
+        if (std::fwrite(buf_.data(), 1, buf_.size(), file_) != buf_.size() ||
+            (!opts_.histories_in_memory && std::fflush(file_) != 0)) {
             broken_ = true;
             fail("cannot append");
         }
-        written_.resize(runs, 0);
+        written_.resize(runs);
         for (const staged& st : staged_) {
             ordinal_[st.index] = st.ord;
-            if (st.ord != 0) written_[st.ord - 1] = st.written;
-            if (st.run) st.run->x->journal_dirty = false;
+            if (st.ord != 0) written_[st.ord - 1] = st.rec;
+            if (!st.run) continue;
+            st.run->x->journal_dirty = false;
+            if (!opts_.histories_in_memory) {
+                eng_.release_history(*st.run);
+                released_ = true;
+            }
+        }
+        if (release_all_) {
+            release_all_ = false;
+            eng_.for_each_recorded_run([&](detail::instance_base& in) { eng_.release_history(in); });
         }
         dirty.clear();
         appended_bytes_ += buf_.size();
+        dead_bytes_ = dead;
+        last_commit_bytes_ = commit_bytes;
         ++commits_;
-        if (appended_bytes_ > std::max(opts_.compact_min_bytes, opts_.compact_ratio * snapshot_bytes_)) compact();
+        const std::size_t file = snapshot_bytes_ + appended_bytes_;
+        return dead_bytes_ >= opts_.compact_min_bytes && dead_bytes_ >= file / 100 * opts_.compact_dead_percent;
     }
 
     void flush(bool to_disk) {
@@ -10253,21 +10643,53 @@ private:
     }
 
     detail::engine& eng_;
+    std::vector<const detail::workflow_type*> types_;  // what recovery and restore_from_file read
     std::string path_;
     journal_options opts_;
     std::FILE* file_ = nullptr;
     std::string buf_;
     std::vector<std::uint32_t> ordinal_;  // by engine::histories() index: the journal's run ordinal + 1, 0 if none
-    std::vector<std::size_t> written_;    // by ordinal: events written
+    // What a run record holds that can change after the run started (the rest is fixed at its start): when
+    // it is as before, a group writes the run's new count of events alone.
+    struct run_state {
+        std::uint64_t status = ~std::uint64_t{0};  // none yet: a new run's record is written whole
+        std::uint64_t made_ids = 0, timeout_seq = 0, ready_seq = 0;
+        std::int64_t deadline_ns = 0, execution_timeout_ns = 0, run_timeout_ns = 0;
+        std::vector<std::uint64_t> timer_seqs;
+        bool operator==(const run_state&) const = default;
+    };
+
+    struct run_record {
+        std::size_t events = 0;  // events written
+        std::size_t bytes = 0;   // the file's live bytes for the run: its last run record and its events
+        std::size_t line = 0;    // of which its last run record (superseded by the next)
+        run_state state;         // when its last r record was written
+    };
+
+    [[nodiscard]] run_state state_of(detail::instance_base& in) const {
+        const detail::instance_base::extras* x = in.x.get();
+        return {static_cast<std::uint64_t>(in.status),
+                x && x->updates ? x->updates->made_ids : 0,
+                x && x->timeout_armed ? x->timeout_seq : 0,
+                in.scheduled && in.running() && x ? x->ready_seq : 0,
+                in.hist->execution_deadline_ns,
+                in.hist->execution_timeout_ns,
+                in.hist->run_timeout_ns,
+                detail::timer_seqs(eng_, in)};
+    }
+    std::vector<run_record> written_;  // by ordinal
     struct staged {
         std::uint32_t index, ord;  // ord 0: the run is dropped
-        std::size_t written;
+        run_record rec;
         detail::instance_base* run;
     };
     std::vector<staged> staged_;
     std::size_t since_commit_ = 0;
-    bool broken_ = false;  // a write failed: the next commit rewrites the file
+    bool broken_ = false;  // a write failed: the next commit rewrites the file (or cuts it back: heal)
+    bool released_ = false;     // some run's events are in the file only (histories_in_memory = false)
+    bool release_all_ = false;  // save() brought them back: the next group lets go of them again
     std::size_t snapshot_bytes_ = 0, appended_bytes_ = 0, commits_ = 0, compactions_ = 0, recovered_ = 0;
+    std::size_t dead_bytes_ = 0, last_commit_bytes_ = 0;
 };
 
 }  // namespace coflow
@@ -11010,7 +11432,7 @@ public:
     ~race() { destroy_members(nullptr, true); }
 
     /// Takes ownership of a task frame (not started yet), even when this throws (the frame is then destroyed).
-    void add(std::coroutine_handle<> frame, promise_base& p) {
+    void add(std::coroutine_handle<> frame, task_promise_base& p) {
         guarded([&] { members_.push_back(member{frame, &p, {}, false}); },
                 [&](std::exception_ptr e) {
                     destroy_task_frame(frame, p);
@@ -11072,7 +11494,7 @@ public:
     [[nodiscard]] std::size_t winner() const noexcept { return static_cast<std::size_t>(winner_); }
     [[nodiscard]] std::size_t running() const noexcept { return members_.size() - ended_; }
     /// The promise of member `i` (any, all: members are never removed there), to read its result.
-    [[nodiscard]] promise_base& promise(std::size_t i) const noexcept { return *members_[i].p; }
+    [[nodiscard]] task_promise_base& promise(std::size_t i) const noexcept { return *members_[i].p; }
 
     /// Destroys every member's frame: a select that found nothing ready runs its default instead.
     void cancel_all() noexcept { destroy_members(nullptr, true); }
@@ -11084,7 +11506,7 @@ public:
 private:
     struct member {
         std::coroutine_handle<> frame;  // null once destroyed
-        promise_base* p;
+        task_promise_base* p;
         waiter start;  // queues a spawned task to start in a step of its own
         bool ended;
     };
