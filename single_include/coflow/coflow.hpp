@@ -2300,6 +2300,7 @@ template <class... As>
 // coflow/detail/engine.hpp: the scheduler core: workflow instances, waiters, activations and timers.
 // Only the executor's run loop reaches here (through posted work); it alone resumes workflow code.
 
+#include <cstring>
 
 // ---- begin coflow/detail/activation.hpp ----
 // coflow/detail/activation.hpp: what workflow code is running right now, and the resume trampoline.
@@ -2376,7 +2377,6 @@ inline void resume_chain(activation& a, std::coroutine_handle<> h) {
 // coflow/detail/inline_function.hpp: a move-only type-erased callable with inline storage.
 // Posted work and pending signals live in these, so small closures never touch the heap.
 
-#include <cstring>
 #include <new>
 
 namespace coflow::detail {
@@ -3697,8 +3697,12 @@ public:
     // the shared room holds a label here, if anything.
     waiter(waiter&& o) noexcept
         : list_hook<wait_tag>(), list_hook<suspended_tag>(), inst(o.inst), handle(o.handle),
-          label(o.label), tested_at(o.tested_at), timer(std::exchange(o.timer, no_timer)),
-          body(o.body), task(o.task), kind(o.kind), reason(o.reason) {}
+          tested_at(o.tested_at), timer(std::exchange(o.timer, no_timer)), body(o.body), task(o.task),
+          kind(o.kind), reason(o.reason) {
+        // The shared room as it is, whichever member it holds (both pointers, trivially copyable).
+        static_assert(sizeof check == sizeof label);
+        std::memcpy(static_cast<void*>(&check), static_cast<const void*>(&o.check), sizeof check);
+    }
     waiter& operator=(const waiter&) = delete;
     ~waiter() { detach(); }
 

@@ -7,6 +7,7 @@
 #include <coroutine>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <exception>
 #include <memory>
 #include <string>
@@ -95,8 +96,12 @@ public:
     // the shared room holds a label here, if anything.
     waiter(waiter&& o) noexcept
         : list_hook<wait_tag>(), list_hook<suspended_tag>(), inst(o.inst), handle(o.handle),
-          label(o.label), tested_at(o.tested_at), timer(std::exchange(o.timer, no_timer)),
-          body(o.body), task(o.task), kind(o.kind), reason(o.reason) {}
+          tested_at(o.tested_at), timer(std::exchange(o.timer, no_timer)), body(o.body), task(o.task),
+          kind(o.kind), reason(o.reason) {
+        // The shared room as it is, whichever member it holds (both pointers, trivially copyable).
+        static_assert(sizeof check == sizeof label);
+        std::memcpy(static_cast<void*>(&check), static_cast<const void*>(&o.check), sizeof check);
+    }
     waiter& operator=(const waiter&) = delete;
     ~waiter() { detach(); }
 
