@@ -3,6 +3,7 @@
 #pragma once
 
 #include <algorithm>
+#include <charconv>
 #include <cerrno>
 #include <cstddef>
 #include <cstdint>
@@ -243,9 +244,11 @@ public:
 
     /// Rewrites the file as one save of the runtime's runs (at a commit point), replacing it atomically.
     void compact() {
-        if (released_) {  // what memory let go of is in the file: read it back first
+        std::string old_text;  // with released events: the file they are copied from
+        if (released_) {
             if (broken_) heal();
-            restore_from_file();
+            old_text = read_file();
+            index_released(old_text);
         }
         broken_ = true;  // until the new file is in place
         if (file_) {
@@ -253,7 +256,10 @@ public:
             file_ = nullptr;
         }
         std::vector<detail::saved_bytes> run_bytes;
-        const std::string snapshot = detail::save_text(eng_, true, &run_bytes);
+        const std::string snapshot =
+            released_ ? detail::save_text(eng_, true, &run_bytes, &released_text, this) : detail::save_text(eng_, true, &run_bytes);
+        released_by_ordinal_.clear();
+        old_text.clear();
         const std::string tmp = path_ + ".tmp";
         std::FILE* out = std::fopen(tmp.c_str(), "wb");
         if (!out) fail("cannot create " + tmp);
@@ -325,6 +331,53 @@ private:
         if (broken_) heal();
         restore_from_file();
         release_all_ = true;  // the next group lets go of them again
+    }
+
+    // Where each run's events are in the file's text (by ordinal), for a compaction to copy those memory
+    // let go of: the snapshot's event lines, then the e records, each as its encoded tuple.
+    void index_released(std::string_view text) {
+        released_by_ordinal_.assign(written_.size(), {});
+        std::size_t at = 0;
+        const auto next_line = [&]() -> std::string_view {
+            const std::size_t nl = text.find('\n', at);
+            if (nl == std::string_view::npos) {
+                at = text.size();
+                return {};
+            }
+            const std::string_view line = text.substr(at, nl - at);
+            at = nl + 1;
+            return line;
+        };
+        std::size_t ord = 0;  // the snapshot's runs are ordinals 0, 1, ...
+        bool in_run = false;
+        for (std::string_view line = next_line(); at < text.size() && line != "end"; line = next_line()) {
+            if (line.starts_with("run ")) {
+                ord += in_run;
+                in_run = true;
+            } else if (line.starts_with("event ") && in_run && ord < released_by_ordinal_.size()) {
+                released_by_ordinal_[ord].push_back(line.substr(6));
+            }
+        }
+        for (std::string_view line = next_line(); !line.empty(); line = next_line()) {
+            if (!line.starts_with("e i")) continue;
+            const std::size_t semi = line.find(';');
+            std::uint64_t k = 0;
+            const auto r = std::from_chars(line.data() + 3, line.data() + semi, k);
+            if (semi == std::string_view::npos || r.ptr != line.data() + semi) continue;
+            if (k < released_by_ordinal_.size()) released_by_ordinal_[k].push_back(line.substr(semi + 1));
+        }
+        eng_.for_each_recorded_run([&](detail::instance_base& in) {
+            const std::uint32_t o = in.x->hist_index < ordinal_.size() ? ordinal_[in.x->hist_index] : 0;
+            if (in.hist->first_event == 0) return;
+            errno = 0;
+            if (o == 0 || released_by_ordinal_[o - 1].size() < in.hist->first_event)
+                fail("does not hold the events of workflow '" + in.id + "' that it wrote");
+        });
+    }
+
+    static std::string_view released_text(void* self, const detail::instance_base& in, std::size_t k) {
+        journal& j = *static_cast<journal*>(self);
+        return j.released_by_ordinal_[j.ordinal_[in.x->hist_index] - 1][k];
     }
 
     // Reads the file back and puts each kept run's released events before those memory kept.
@@ -559,6 +612,7 @@ private:
                 detail::timer_seqs(eng_, in)};
     }
     std::vector<run_record> written_;  // by ordinal
+    std::vector<std::vector<std::string_view>> released_by_ordinal_;  // compact(): events' text in the old file
     struct staged {
         std::uint32_t index, ord;  // ord 0: the run is dropped
         run_record rec;

@@ -244,13 +244,19 @@ struct saved_bytes {
     std::size_t run_line = 0, all = 0;
 };
 
+/// Where a run's released events are (history::first_event): their encoded text, as a journal's file
+/// holds it (journal.hpp), so that a compaction copies them rather than reading them back.
+using released_event_text = std::string_view (*)(void* context, const instance_base& run, std::size_t index);
+
 /// The save of every run a reload needs. With `between_steps` (a journal's snapshot), runs may have work
 /// ready, and the save keeps the order it was posted in. With `run_bytes`, also each run's bytes, in order.
-inline std::string save_text(engine& eng, bool between_steps = false, std::vector<saved_bytes>* run_bytes = nullptr) {
+/// With `released`, events that are no longer in memory are copied from the text it gives.
+inline std::string save_text(engine& eng, bool between_steps = false, std::vector<saved_bytes>* run_bytes = nullptr,
+                             released_event_text released = nullptr, void* context = nullptr) {
     if (!eng.recording())
         detail::raise(invalid_operation(
             "save needs the runs' histories: construct the runtime with runtime_options::record_history = true"));
-    if (eng.sink_) eng.sink_->restore_histories();  // a journal's file may hold them, not memory
+    if (eng.sink_ && !released) eng.sink_->restore_histories();  // a journal's file may hold them, not memory
     std::vector<instance_base*> runs;
     eng.for_each_recorded_run([&](instance_base& in) {
         check_savable(in, between_steps);
@@ -267,9 +273,13 @@ inline std::string save_text(engine& eng, bool between_steps = false, std::vecto
         write_run(w, eng, *in);
         const std::size_t run_line = out.size() - from;
         const history& h = *in->hist;
+        for (std::size_t k = 0; k < h.first_event; ++k) {  // only with `released`: else restored above
+            out += "\nevent ";
+            out += released(context, *in, k);
+        }
         for (std::size_t k = 0; k < h.events.size(); ++k) {
             out += "\nevent ";
-            write_event(w, *in, h.events[k], k);
+            write_event(w, *in, h.events[k], h.first_event + k);
         }
         if (run_bytes) run_bytes->push_back({run_line, out.size() - from});
         ready = ready || (in->scheduled && in->running());
