@@ -4613,65 +4613,10 @@ private:
 
     // One activation: deliver every accepted signal in order, then resume whatever is ready, then
     // re-test the conditions of this workflow (only after something of it ran); repeat until quiet.
-    void run(instance_base& in) {
-        if (in.x && in.x->predecessor) [[unlikely]]
-            take_over(in);
-        in.delivered_ahead = 0;  // from here on, they are delivered for everyone
-        activation act{this, &in, false};
-        activation* const outer = std::exchange(current_activation, &act);
-        in.active = true;
-        guarded([&] { run_steps(in, act); },
-                [&](std::exception_ptr e) {
-                    if (!in.failure) in.failure = std::move(e);
-                });
-        // A closing run still handles what was accepted for it and sends what it sent; signals it sends
-        // itself on the way are handled too (each round takes what the one before queued).
-        for (;;) {
-            if (in.body_finished && !in.failure) deliver_leftovers(in, act);
-            flush(in);
-            if (!in.body_finished || in.failure || in.inbox.empty()) break;
-        }
-        in.active = false;
-        current_activation = outer;
-        if (in.failure) close(in, workflow_status::failed);
-        else if (in.continuing) continue_as_new(in);
-        else if (in.body_finished) close(in, in.finished_as);
-        else if (cancel_closes_run(in)) close(in, workflow_status::cancelled);  // it cancelled itself
-    }
+    void run(instance_base& in);
 
     // The steps of one activation, until the run ends or nothing is left to do.
-    void run_steps(instance_base& in, activation& act) {
-        while (!in.body_finished && !in.failure && !in.continuing && !cancel_closes_run(in)) {
-            if (in.hist) [[unlikely]]
-                if (check_ && feed_recorded_update(in, act)) continue;
-            if (!in.inbox.empty()) {
-                ++in.steps;
-                deliver_next(in, act);
-                continue;
-            }
-            if (in.needs_start) {  // after the signals that came with the start: the body's first line
-                in.needs_start = false;
-                act.body = true;
-                act.task = false;
-                ++in.steps;
-                resume_chain(act, in.body);
-                continue;
-            }
-            if (waiter* w = in.ready.pop_front()) {
-                act.body = w->body;
-                act.task = w->task;
-                ++in.steps;
-                if (in.hist) record_wait_ended(in, *w);
-                resume_chain(act, w->handle);
-                continue;
-            }
-            if (in.pending_outgoing() != 0) {  // the step's external signals go out; their awaiters wake
-                flush(in);
-                continue;
-            }
-            if (!test_conditions(in)) break;
-        }
-    }
+    void run_steps(instance_base& in, activation& act);
 
     // Without exceptions a cancel request cannot reach the body as `cancelled`: it closes the run, at
     // once if the run is not running code, else when its current step ends (see cancel()).
@@ -4683,51 +4628,11 @@ private:
     void flush(instance_base& in) {
         if (in.x && !in.x->outbox.empty()) send_outbox(in);  // inlined: most steps send nothing
     }
-    [[gnu::noinline]] void send_outbox(instance_base& in) {
-        auto& outbox = in.x->outbox;
-        while (!outbox.empty()) {
-            // Sent from its slot, not moved out: only the sender's own code adds to its outbox, and none
-            // of it runs here. Popped when the iteration ends (or unwinds), where the moved-out copy died.
-            outgoing& o = outbox.front();
-            struct pop_sent {
-                ring<outgoing>& r;
-                ~pop_sent() { r.pop_front(); }
-            } const popping{outbox};
-            std::exception_ptr error;
-            if (check_ && check_->actual == in.hist && !resend_in_replay(in, o)) {
-                // Replaying: the target is not here; the outcome is the one the history recorded.
-                const std::size_t k = in.hist->events.size();
-                if (k < check_->expected->events.size()) error = check_->expected->events[k].error;
-            } else {
-                guarded(
-                    [&] {
-                        // A run still in the slot where the sender saw it is the id's latest run: a newer
-                        // run under the id would have retired it.
-                        instance_base* target = by_slot(o.slot, o.gen);
-                        instance_base& to = target ? *target : require(o.target);
-                        self_sender_ = &to == &in ? &in : nullptr;
-                        o.send(*this, to);
-                    },
-                    [&](std::exception_ptr e) { error = std::move(e); });
-                self_sender_ = nullptr;
-            }
-            if (in.hist)
-                record(in, event_kind::signal_sent, o.target,
-                       {json(o.what ? *o.what : std::string()),
-                        json(error ? describe_exception(error) : std::string("accepted"))},
-                       {}, error);
-            if (o.state) o.state->complete(std::move(error));
-            else if (error && !in.failure) in.failure = std::move(error);  // nobody awaited it: not lost silently
-        }
-    }
+    void send_outbox(instance_base& in);  // out of line (engine_outbox.hpp): most steps send nothing
 
     // Replaying: a signal (or cancel request) the run sent itself is sent again when the history shows
     // it taken (the run is here); one that was refused gets the recorded refusal, like any other.
-    bool resend_in_replay(instance_base& in, const outgoing& o) const {
-        const std::vector<history_event>& expected = check_->expected->events;
-        const std::size_t k = in.hist->events.size();
-        return o.target == in.id && find(o.target) == &in && k < expected.size() && expected[k].self_sent;
-    }
+    bool resend_in_replay(instance_base& in, const outgoing& o) const;
 
     // Ends `old` and starts a fresh run under the same id with the arguments it gave. Signals accepted
     // and not yet handled (in the inbox and in signal channels) move to the new run in order.
@@ -4744,17 +4649,7 @@ private:
 
     // Replay: an update recorded as accepted here, at the start of a step, is delivered now (it had
     // no event when it arrived: the history shows it only where it was delivered).
-    [[gnu::noinline]] bool feed_recorded_update(instance_base& in, activation& act) {
-        const history_event* e = recorded_next(in, event_kind::update_accepted);
-        if (!e || !in.type.replay_update || !check_->mismatch.empty()) return false;
-        if (e->time_ns > ex_->now().time_since_epoch().count()) return false;  // it came later, to an idle run
-        act.body = false;
-        act.task = false;
-        ++in.steps;
-        std::string why = in.type.replay_update(in, *e);
-        if (!why.empty()) check_->mismatch = std::move(why);
-        return true;
-    }
+    bool feed_recorded_update(instance_base& in, activation& act);
 
     // Takes the oldest pending signal out of the inbox and runs its handler (or fills its channel).
     void deliver_next(instance_base& in, activation& act) {
@@ -4775,13 +4670,7 @@ private:
 
     // The body finished while signals it sent to itself were still queued: they were accepted, so they
     // are handled (sync handlers run, channels fill) before the run is sealed.
-    void deliver_leftovers(instance_base& in, activation& act) {
-        guarded(
-            [&] {
-                while (!in.inbox.empty() && !in.failure) deliver_next(in, act);
-            },
-            [&](std::exception_ptr e) { in.failure = std::move(e); });
-    }
+    void deliver_leftovers(instance_base& in, activation& act);
 
     static bool test_conditions(instance_base& in) {
         bool any = false;
@@ -5303,6 +5192,147 @@ inline void engine::release_history(instance_base& in) {
 
 }  // namespace coflow::detail
 // ---- end coflow/detail/engine_history.hpp ----
+// ---- begin coflow/detail/engine_activation.hpp ----
+// coflow/detail/engine_activation.hpp: one activation of a run: its steps, in order, until it is quiet or closes.
+// Members of detail::engine (engine.hpp), defined here to keep that header to the scheduler itself.
+
+
+namespace coflow::detail {
+
+inline void engine::run(instance_base& in) {
+    if (in.x && in.x->predecessor) [[unlikely]]
+        take_over(in);
+    in.delivered_ahead = 0;  // from here on, they are delivered for everyone
+    activation act{this, &in, false};
+    activation* const outer = std::exchange(current_activation, &act);
+    in.active = true;
+    guarded([&] { run_steps(in, act); },
+            [&](std::exception_ptr e) {
+                if (!in.failure) in.failure = std::move(e);
+            });
+    // A closing run still handles what was accepted for it and sends what it sent; signals it sends
+    // itself on the way are handled too (each round takes what the one before queued).
+    for (;;) {
+        if (in.body_finished && !in.failure) deliver_leftovers(in, act);
+        flush(in);
+        if (!in.body_finished || in.failure || in.inbox.empty()) break;
+    }
+    in.active = false;
+    current_activation = outer;
+    if (in.failure) close(in, workflow_status::failed);
+    else if (in.continuing) continue_as_new(in);
+    else if (in.body_finished) close(in, in.finished_as);
+    else if (cancel_closes_run(in)) close(in, workflow_status::cancelled);  // it cancelled itself
+}
+
+inline void engine::run_steps(instance_base& in, activation& act) {
+    while (!in.body_finished && !in.failure && !in.continuing && !cancel_closes_run(in)) {
+        if (in.hist) [[unlikely]]
+            if (check_ && feed_recorded_update(in, act)) continue;
+        if (!in.inbox.empty()) {
+            ++in.steps;
+            deliver_next(in, act);
+            continue;
+        }
+        if (in.needs_start) {  // after the signals that came with the start: the body's first line
+            in.needs_start = false;
+            act.body = true;
+            act.task = false;
+            ++in.steps;
+            resume_chain(act, in.body);
+            continue;
+        }
+        if (waiter* w = in.ready.pop_front()) {
+            act.body = w->body;
+            act.task = w->task;
+            ++in.steps;
+            if (in.hist) record_wait_ended(in, *w);
+            resume_chain(act, w->handle);
+            continue;
+        }
+        if (in.pending_outgoing() != 0) {  // the step's external signals go out; their awaiters wake
+            flush(in);
+            continue;
+        }
+        if (!test_conditions(in)) break;
+    }
+}
+
+[[gnu::noinline]] inline bool engine::feed_recorded_update(instance_base& in, activation& act) {
+    const history_event* e = recorded_next(in, event_kind::update_accepted);
+    if (!e || !in.type.replay_update || !check_->mismatch.empty()) return false;
+    if (e->time_ns > ex_->now().time_since_epoch().count()) return false;  // it came later, to an idle run
+    act.body = false;
+    act.task = false;
+    ++in.steps;
+    std::string why = in.type.replay_update(in, *e);
+    if (!why.empty()) check_->mismatch = std::move(why);
+    return true;
+}
+
+inline void engine::deliver_leftovers(instance_base& in, activation& act) {
+    guarded(
+        [&] {
+            while (!in.inbox.empty() && !in.failure) deliver_next(in, act);
+        },
+        [&](std::exception_ptr e) { in.failure = std::move(e); });
+}
+
+}  // namespace coflow::detail
+// ---- end coflow/detail/engine_activation.hpp ----
+// ---- begin coflow/detail/engine_outbox.hpp ----
+// coflow/detail/engine_outbox.hpp: a run's outbox, the signals and cancel requests its step sent, sent as it ends.
+// Members of detail::engine (engine.hpp), defined here to keep that header to the scheduler itself.
+
+
+namespace coflow::detail {
+
+[[gnu::noinline]] inline void engine::send_outbox(instance_base& in) {
+    auto& outbox = in.x->outbox;
+    while (!outbox.empty()) {
+        // Sent from its slot, not moved out: only the sender's own code adds to its outbox, and none
+        // of it runs here. Popped when the iteration ends (or unwinds), where the moved-out copy died.
+        outgoing& o = outbox.front();
+        struct pop_sent {
+            ring<outgoing>& r;
+            ~pop_sent() { r.pop_front(); }
+        } const popping{outbox};
+        std::exception_ptr error;
+        if (check_ && check_->actual == in.hist && !resend_in_replay(in, o)) {
+            // Replaying: the target is not here; the outcome is the one the history recorded.
+            const std::size_t k = in.hist->events.size();
+            if (k < check_->expected->events.size()) error = check_->expected->events[k].error;
+        } else {
+            guarded(
+                [&] {
+                    // A run still in the slot where the sender saw it is the id's latest run: a newer
+                    // run under the id would have retired it.
+                    instance_base* target = by_slot(o.slot, o.gen);
+                    instance_base& to = target ? *target : require(o.target);
+                    self_sender_ = &to == &in ? &in : nullptr;
+                    o.send(*this, to);
+                },
+                [&](std::exception_ptr e) { error = std::move(e); });
+            self_sender_ = nullptr;
+        }
+        if (in.hist)
+            record(in, event_kind::signal_sent, o.target,
+                   {json(o.what ? *o.what : std::string()),
+                    json(error ? describe_exception(error) : std::string("accepted"))},
+                   {}, error);
+        if (o.state) o.state->complete(std::move(error));
+        else if (error && !in.failure) in.failure = std::move(error);  // nobody awaited it: not lost silently
+    }
+}
+
+inline bool engine::resend_in_replay(instance_base& in, const outgoing& o) const {
+    const std::vector<history_event>& expected = check_->expected->events;
+    const std::size_t k = in.hist->events.size();
+    return o.target == in.id && find(o.target) == &in && k < expected.size() && expected[k].self_sent;
+}
+
+}  // namespace coflow::detail
+// ---- end coflow/detail/engine_outbox.hpp ----
 // ---- begin coflow/detail/engine_load.hpp ----
 // coflow/detail/engine_load.hpp: what loading a save needs of the engine: a stand-in child giving its place
 // to the run loaded for it, and the pending work of the loaded runs going to the live executor.

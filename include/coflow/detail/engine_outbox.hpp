@@ -1,0 +1,53 @@
+// coflow/detail/engine_outbox.hpp: a run's outbox, the signals and cancel requests its step sent, sent as it ends.
+// Members of detail::engine (engine.hpp), defined here to keep that header to the scheduler itself.
+#pragma once
+
+#include <coflow/detail/engine.hpp>
+
+namespace coflow::detail {
+
+[[gnu::noinline]] inline void engine::send_outbox(instance_base& in) {
+    auto& outbox = in.x->outbox;
+    while (!outbox.empty()) {
+        // Sent from its slot, not moved out: only the sender's own code adds to its outbox, and none
+        // of it runs here. Popped when the iteration ends (or unwinds), where the moved-out copy died.
+        outgoing& o = outbox.front();
+        struct pop_sent {
+            ring<outgoing>& r;
+            ~pop_sent() { r.pop_front(); }
+        } const popping{outbox};
+        std::exception_ptr error;
+        if (check_ && check_->actual == in.hist && !resend_in_replay(in, o)) {
+            // Replaying: the target is not here; the outcome is the one the history recorded.
+            const std::size_t k = in.hist->events.size();
+            if (k < check_->expected->events.size()) error = check_->expected->events[k].error;
+        } else {
+            guarded(
+                [&] {
+                    // A run still in the slot where the sender saw it is the id's latest run: a newer
+                    // run under the id would have retired it.
+                    instance_base* target = by_slot(o.slot, o.gen);
+                    instance_base& to = target ? *target : require(o.target);
+                    self_sender_ = &to == &in ? &in : nullptr;
+                    o.send(*this, to);
+                },
+                [&](std::exception_ptr e) { error = std::move(e); });
+            self_sender_ = nullptr;
+        }
+        if (in.hist)
+            record(in, event_kind::signal_sent, o.target,
+                   {json(o.what ? *o.what : std::string()),
+                    json(error ? describe_exception(error) : std::string("accepted"))},
+                   {}, error);
+        if (o.state) o.state->complete(std::move(error));
+        else if (error && !in.failure) in.failure = std::move(error);  // nobody awaited it: not lost silently
+    }
+}
+
+inline bool engine::resend_in_replay(instance_base& in, const outgoing& o) const {
+    const std::vector<history_event>& expected = check_->expected->events;
+    const std::size_t k = in.hist->events.size();
+    return o.target == in.id && find(o.target) == &in && k < expected.size() && expected[k].self_sent;
+}
+
+}  // namespace coflow::detail
