@@ -150,7 +150,8 @@ public:
             if constexpr (std::is_signed_v<I>) r = std::to_chars(buf + 1, buf + 22, static_cast<long long>(v));
             else r = std::to_chars(buf + 1, buf + 22, static_cast<unsigned long long>(v));
             *r.ptr++ = ';';
-            out_->append(buf, static_cast<std::size_t>(r.ptr - buf));  // (pointer, count): the iterator overload goes through replace()
+            // (pointer, count): the (iterator, iterator) overload goes through replace()
+            out_->append(buf, static_cast<std::size_t>(r.ptr - buf));
         }
     }
 

@@ -139,7 +139,8 @@ struct history {
             detail::append_json_string(out, workflow_id);
             out += ",\"run_id\":";
             detail::append_json_string(out, run_id);
-            out += ",\"index\":" + std::to_string(first_event + i) + ",\"time_ns\":" + std::to_string(e.time_ns) + ",\"event\":\"";
+            out += ",\"index\":" + std::to_string(first_event + i) + ",\"time_ns\":" + std::to_string(e.time_ns) +
+                   ",\"event\":\"";
             out += to_string(e.kind);
             out += "\",\"name\":";
             detail::append_json_string(out, e.name);

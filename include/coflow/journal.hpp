@@ -142,7 +142,8 @@ inline saved_runtime parse_journal(std::string_view text, const std::vector<cons
             if (!r.at_end()) r.fail("the end of the run record");
         } else if (tag == 'n') {
             if (!alive[ord] || doc.runs[ord].type.empty())
-                r.fail_at(line_at, "the event count of run " + std::to_string(ord) + ", which is not open in the journal");
+                r.fail_at(line_at,
+                          "the event count of run " + std::to_string(ord) + ", which is not open in the journal");
             const std::size_t count_at = r.position();
             const std::uint64_t count = r.read<std::uint64_t>();
             if (count < doc.runs[ord].hist.events.size())
@@ -256,8 +257,8 @@ public:
             file_ = nullptr;
         }
         std::vector<detail::saved_bytes> run_bytes;
-        const std::string snapshot =
-            released_ ? detail::save_text(eng_, true, &run_bytes, &released_text, this) : detail::save_text(eng_, true, &run_bytes);
+        const std::string snapshot = released_ ? detail::save_text(eng_, true, &run_bytes, &released_text, this)
+                                               : detail::save_text(eng_, true, &run_bytes);
         released_by_ordinal_.clear();
         old_text.clear();
         const std::string tmp = path_ + ".tmp";
@@ -394,7 +395,8 @@ private:
                 fail("holds " + std::to_string(events.size()) + " events of workflow '" + h.workflow_id +
                      "', which wrote " + std::to_string(h.first_event));
             events.resize(h.first_event);
-            events.insert(events.end(), std::make_move_iterator(h.events.begin()), std::make_move_iterator(h.events.end()));
+            events.insert(events.end(), std::make_move_iterator(h.events.begin()),
+                          std::make_move_iterator(h.events.end()));
             h.events = std::move(events);
             h.first_event = 0;
         }

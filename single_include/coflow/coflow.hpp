@@ -945,7 +945,8 @@ public:
             if constexpr (std::is_signed_v<I>) r = std::to_chars(buf + 1, buf + 22, static_cast<long long>(v));
             else r = std::to_chars(buf + 1, buf + 22, static_cast<unsigned long long>(v));
             *r.ptr++ = ';';
-            out_->append(buf, static_cast<std::size_t>(r.ptr - buf));  // (pointer, count): the iterator overload goes through replace()
+            // (pointer, count): the (iterator, iterator) overload goes through replace()
+            out_->append(buf, static_cast<std::size_t>(r.ptr - buf));
         }
     }
 
@@ -3135,7 +3136,8 @@ struct history {
             detail::append_json_string(out, workflow_id);
             out += ",\"run_id\":";
             detail::append_json_string(out, run_id);
-            out += ",\"index\":" + std::to_string(first_event + i) + ",\"time_ns\":" + std::to_string(e.time_ns) + ",\"event\":\"";
+            out += ",\"index\":" + std::to_string(first_event + i) + ",\"time_ns\":" + std::to_string(e.time_ns) +
+                   ",\"event\":\"";
             out += to_string(e.kind);
             out += "\",\"name\":";
             detail::append_json_string(out, e.name);
@@ -10304,7 +10306,8 @@ inline saved_runtime parse_journal(std::string_view text, const std::vector<cons
             if (!r.at_end()) r.fail("the end of the run record");
         } else if (tag == 'n') {
             if (!alive[ord] || doc.runs[ord].type.empty())
-                r.fail_at(line_at, "the event count of run " + std::to_string(ord) + ", which is not open in the journal");
+                r.fail_at(line_at,
+                          "the event count of run " + std::to_string(ord) + ", which is not open in the journal");
             const std::size_t count_at = r.position();
             const std::uint64_t count = r.read<std::uint64_t>();
             if (count < doc.runs[ord].hist.events.size())
@@ -10418,8 +10421,8 @@ public:
             file_ = nullptr;
         }
         std::vector<detail::saved_bytes> run_bytes;
-        const std::string snapshot =
-            released_ ? detail::save_text(eng_, true, &run_bytes, &released_text, this) : detail::save_text(eng_, true, &run_bytes);
+        const std::string snapshot = released_ ? detail::save_text(eng_, true, &run_bytes, &released_text, this)
+                                               : detail::save_text(eng_, true, &run_bytes);
         released_by_ordinal_.clear();
         old_text.clear();
         const std::string tmp = path_ + ".tmp";
@@ -10556,7 +10559,8 @@ private:
                 fail("holds " + std::to_string(events.size()) + " events of workflow '" + h.workflow_id +
                      "', which wrote " + std::to_string(h.first_event));
             events.resize(h.first_event);
-            events.insert(events.end(), std::make_move_iterator(h.events.begin()), std::make_move_iterator(h.events.end()));
+            events.insert(events.end(), std::make_move_iterator(h.events.begin()),
+                          std::make_move_iterator(h.events.end()));
             h.events = std::move(events);
             h.first_event = 0;
         }
