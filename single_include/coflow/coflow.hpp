@@ -9001,6 +9001,104 @@ struct workflow_info {
 #define COFLOW_JOURNAL_POSIX 1
 #endif
 
+// ---- begin coflow/detail/journal_format.hpp ----
+// coflow/detail/journal_format.hpp: a journal's file: its records, and how recovery reads them (journal.hpp).
+
+
+// ---- begin coflow/save.hpp ----
+// coflow/save.hpp: save(runtime) and load(runtime, saved, definitions...): workflows that survive the
+// program. A save holds each run's history with its inputs' values; a load replays each run's code
+// against its history, so the run is back in the middle of its coroutine, and then goes on live.
+
+#include <istream>
+
+// ---- begin coflow/detail/replay_executor.hpp ----
+// coflow/detail/replay_executor.hpp: the executor replay() runs a recorded run on. The replay decides
+// what runs next (ready work, or the next timer) from the history, and moves the clock to inputs.
+
+#include <deque>
+
+
+namespace coflow::detail {
+
+/// Ready work in the order posted, timers by (due, posting order) until run or cancelled, a clock moved
+/// only by its caller.
+/// Unlike deterministic_executor it does not decide between a ready work and a due timer: the live
+/// executor that recorded the run may have interleaved them differently (its ready queue held other
+/// runs' work), so the replay follows the history instead.
+class replay_executor final : public executor {
+public:
+    void post(work w) override { ready_.push_back(std::move(w)); }
+    timer_id post_at(time_point t, work w) override {
+        timers_.push_back(timer{t, seq_, std::move(w)});
+        std::push_heap(timers_.begin(), timers_.end(), later);
+        return seq_++;
+    }
+    // A replay has few timers pending at once (one run's): a linear search is enough.
+    void cancel(timer_id id) noexcept override {
+        const auto it = std::find_if(timers_.begin(), timers_.end(), [id](const timer& t) { return t.seq == id; });
+        if (it == timers_.end()) return;
+        const work dead = std::move(it->w);  // destroyed last, with the heap whole again
+        *it = std::move(timers_.back());
+        timers_.pop_back();
+        std::make_heap(timers_.begin(), timers_.end(), later);
+    }
+    [[nodiscard]] time_point now() const noexcept override { return now_; }
+
+    /// Drops every work without running it and sets the clock to `t`: a load keeps nothing of one run's
+    /// replay for the next, which starts at its own time.
+    void reset(time_point t = time_point{}) noexcept {
+        ready_.clear();
+        timers_.clear();
+        now_ = t;
+    }
+
+    /// Moves the clock forward to `t` (never back), running nothing.
+    void set_clock(time_point t) noexcept { now_ = std::max(now_, t); }
+
+    /// Runs the oldest ready work; false if there is none.
+    bool run_ready() {
+        if (ready_.empty()) return false;
+        work w = std::move(ready_.front());
+        ready_.pop_front();
+        w();
+        return true;
+    }
+
+    /// Moves the clock to the earliest timer (if later) and runs its work; false if there is none.
+    bool fire_timer() {
+        if (timers_.empty()) return false;
+        std::pop_heap(timers_.begin(), timers_.end(), later);
+        timer t = std::move(timers_.back());
+        timers_.pop_back();
+        set_clock(t.due);
+        t.w();
+        return true;
+    }
+
+private:
+    struct timer {
+        time_point due;
+        std::uint64_t seq;
+        work w;
+    };
+    static bool later(const timer& a, const timer& b) noexcept {
+        return a.due != b.due ? a.due > b.due : a.seq > b.seq;
+    }
+
+    std::deque<work> ready_;
+    std::vector<timer> timers_;
+    std::uint64_t seq_ = 0;
+    time_point now_{};
+};
+
+}  // namespace coflow::detail
+// ---- end coflow/detail/replay_executor.hpp ----
+// ---- begin coflow/replay.hpp ----
+// coflow/replay.hpp: replay(history, definition), re-running workflow code against a recorded history.
+// A run whose decisions differ from the recording throws nondeterminism_error naming the first difference.
+
+
 // ---- begin coflow/runtime.hpp ----
 // coflow/runtime.hpp: the runtime owns workflow runs by id; it starts workflows and hands out handles.
 // It runs nothing by itself: all workflow code runs in work it posts to the executor it was given.
@@ -9216,100 +9314,6 @@ private:
 
 }  // namespace coflow
 // ---- end coflow/runtime.hpp ----
-// ---- begin coflow/save.hpp ----
-// coflow/save.hpp: save(runtime) and load(runtime, saved, definitions...): workflows that survive the
-// program. A save holds each run's history with its inputs' values; a load replays each run's code
-// against its history, so the run is back in the middle of its coroutine, and then goes on live.
-
-#include <istream>
-
-// ---- begin coflow/detail/replay_executor.hpp ----
-// coflow/detail/replay_executor.hpp: the executor replay() runs a recorded run on. The replay decides
-// what runs next (ready work, or the next timer) from the history, and moves the clock to inputs.
-
-#include <deque>
-
-
-namespace coflow::detail {
-
-/// Ready work in the order posted, timers by (due, posting order) until run or cancelled, a clock moved
-/// only by its caller.
-/// Unlike deterministic_executor it does not decide between a ready work and a due timer: the live
-/// executor that recorded the run may have interleaved them differently (its ready queue held other
-/// runs' work), so the replay follows the history instead.
-class replay_executor final : public executor {
-public:
-    void post(work w) override { ready_.push_back(std::move(w)); }
-    timer_id post_at(time_point t, work w) override {
-        timers_.push_back(timer{t, seq_, std::move(w)});
-        std::push_heap(timers_.begin(), timers_.end(), later);
-        return seq_++;
-    }
-    // A replay has few timers pending at once (one run's): a linear search is enough.
-    void cancel(timer_id id) noexcept override {
-        const auto it = std::find_if(timers_.begin(), timers_.end(), [id](const timer& t) { return t.seq == id; });
-        if (it == timers_.end()) return;
-        const work dead = std::move(it->w);  // destroyed last, with the heap whole again
-        *it = std::move(timers_.back());
-        timers_.pop_back();
-        std::make_heap(timers_.begin(), timers_.end(), later);
-    }
-    [[nodiscard]] time_point now() const noexcept override { return now_; }
-
-    /// Drops every work without running it and sets the clock to `t`: a load keeps nothing of one run's
-    /// replay for the next, which starts at its own time.
-    void reset(time_point t = time_point{}) noexcept {
-        ready_.clear();
-        timers_.clear();
-        now_ = t;
-    }
-
-    /// Moves the clock forward to `t` (never back), running nothing.
-    void set_clock(time_point t) noexcept { now_ = std::max(now_, t); }
-
-    /// Runs the oldest ready work; false if there is none.
-    bool run_ready() {
-        if (ready_.empty()) return false;
-        work w = std::move(ready_.front());
-        ready_.pop_front();
-        w();
-        return true;
-    }
-
-    /// Moves the clock to the earliest timer (if later) and runs its work; false if there is none.
-    bool fire_timer() {
-        if (timers_.empty()) return false;
-        std::pop_heap(timers_.begin(), timers_.end(), later);
-        timer t = std::move(timers_.back());
-        timers_.pop_back();
-        set_clock(t.due);
-        t.w();
-        return true;
-    }
-
-private:
-    struct timer {
-        time_point due;
-        std::uint64_t seq;
-        work w;
-    };
-    static bool later(const timer& a, const timer& b) noexcept {
-        return a.due != b.due ? a.due > b.due : a.seq > b.seq;
-    }
-
-    std::deque<work> ready_;
-    std::vector<timer> timers_;
-    std::uint64_t seq_ = 0;
-    time_point now_{};
-};
-
-}  // namespace coflow::detail
-// ---- end coflow/detail/replay_executor.hpp ----
-// ---- begin coflow/replay.hpp ----
-// coflow/replay.hpp: replay(history, definition), re-running workflow code against a recorded history.
-// A run whose decisions differ from the recording throws nondeterminism_error naming the first difference.
-
-
 
 namespace coflow {
 
@@ -10199,44 +10203,6 @@ void load(runtime& rt, std::istream& in, const Defs&... definitions) {
 
 namespace coflow {
 
-/// When a journal's records reach the disk, and so what a crash can lose.
-enum class sync_policy {
-    /// Records are written as the journal's buffer fills (every 1,024 inputs or activations, and on
-    /// commit() and destruction). A crash of the process loses the inputs accepted since the last write.
-    none,
-    /// Each input is handed to the operating system before the call that accepted it returns: a crash of
-    /// the process loses nothing; a crash of the machine may lose what the system had not yet written.
-    flush,
-    /// As flush, and the file is synced to the disk (fsync) before the call returns: a power loss loses
-    /// nothing the disk acknowledged. Costs a disk round trip per input.
-    fsync,
-};
-
-[[nodiscard]] constexpr std::string_view to_string(sync_policy p) noexcept {
-    switch (p) {
-        case sync_policy::none: return "none";
-        case sync_policy::flush: return "flush";
-        case sync_policy::fsync: return "fsync";
-    }
-    return "?";
-}
-
-/// How a journal writes: its sync policy, and when it compacts its file.
-struct journal_options {
-    sync_policy sync = sync_policy::flush;
-    /// The file is rewritten as one save once its dead bytes (what a rewrite drops: the records of runs
-    /// forgotten or replaced by continue-as-new, and run and commit records that later ones supersede) are
-    /// at least this many, and at least `compact_dead_percent` percent of the file. A file whose records are
-    /// all live (one long run) is never rewritten: a rewrite would only copy it.
-    std::size_t compact_min_bytes = std::size_t{1} << 20;
-    std::size_t compact_dead_percent = 50;
-    /// false: the runs' histories live in the file, not in memory. Once a group is written, each run keeps
-    /// only its last event (and the accepted events of its queued signals), so memory stays the size of the
-    /// open runs, not of their histories; rt.histories() and a handle's history then hold those events
-    /// (history::first_event says where they start). save() and compaction read the rest back from the file.
-    bool histories_in_memory = true;
-};
-
 namespace detail {
 
 // The file is a save (save.hpp: a snapshot), then groups of records, each group ended by a commit line:
@@ -10346,6 +10312,49 @@ inline saved_runtime parse_journal(std::string_view text, const std::vector<cons
 }
 
 }  // namespace detail
+
+}  // namespace coflow
+// ---- end coflow/detail/journal_format.hpp ----
+
+namespace coflow {
+
+/// When a journal's records reach the disk, and so what a crash can lose.
+enum class sync_policy {
+    /// Records are written as the journal's buffer fills (every 1,024 inputs or activations, and on
+    /// commit() and destruction). A crash of the process loses the inputs accepted since the last write.
+    none,
+    /// Each input is handed to the operating system before the call that accepted it returns: a crash of
+    /// the process loses nothing; a crash of the machine may lose what the system had not yet written.
+    flush,
+    /// As flush, and the file is synced to the disk (fsync) before the call returns: a power loss loses
+    /// nothing the disk acknowledged. Costs a disk round trip per input.
+    fsync,
+};
+
+[[nodiscard]] constexpr std::string_view to_string(sync_policy p) noexcept {
+    switch (p) {
+        case sync_policy::none: return "none";
+        case sync_policy::flush: return "flush";
+        case sync_policy::fsync: return "fsync";
+    }
+    return "?";
+}
+
+/// How a journal writes: its sync policy, and when it compacts its file.
+struct journal_options {
+    sync_policy sync = sync_policy::flush;
+    /// The file is rewritten as one save once its dead bytes (what a rewrite drops: the records of runs
+    /// forgotten or replaced by continue-as-new, and run and commit records that later ones supersede) are
+    /// at least this many, and at least `compact_dead_percent` percent of the file. A file whose records are
+    /// all live (one long run) is never rewritten: a rewrite would only copy it.
+    std::size_t compact_min_bytes = std::size_t{1} << 20;
+    std::size_t compact_dead_percent = 50;
+    /// false: the runs' histories live in the file, not in memory. Once a group is written, each run keeps
+    /// only its last event (and the accepted events of its queued signals), so memory stays the size of the
+    /// open runs, not of their histories; rt.histories() and a handle's history then hold those events
+    /// (history::first_event says where they start). save() and compaction read the rest back from the file.
+    bool histories_in_memory = true;
+};
 
 /// A crash-safe journal for a runtime. Constructed on a file that holds a journal, it first recovers its
 /// runs into the runtime (which must be fresh and record histories), as load does from a save; on a new
@@ -10534,9 +10543,8 @@ private:
         eng_.for_each_recorded_run([&](detail::instance_base& in) {
             const std::uint32_t o = in.x->hist_index < ordinal_.size() ? ordinal_[in.x->hist_index] : 0;
             if (in.hist->first_event == 0) return;
-            errno = 0;
             if (o == 0 || released_by_ordinal_[o - 1].size() < in.hist->first_event)
-                fail("does not hold the events of workflow '" + in.id + "' that it wrote");
+                fail("does not hold the events of workflow '" + in.id + "' that it wrote", false);
         });
     }
 
@@ -10554,10 +10562,10 @@ private:
             if (!in || !in->hist || in->hist->run_id != r.hist.run_id || in->hist->first_event == 0) continue;
             history& h = *in->hist;
             std::vector<history_event>& events = r.hist.events;
-            errno = 0;  // the reasons below are the journal's, not the system's
             if (events.size() < h.first_event)
                 fail("holds " + std::to_string(events.size()) + " events of workflow '" + h.workflow_id +
-                     "', which wrote " + std::to_string(h.first_event));
+                         "', which wrote " + std::to_string(h.first_event),
+                     false);
             events.resize(h.first_event);
             events.insert(events.end(), std::make_move_iterator(h.events.begin()),
                           std::make_move_iterator(h.events.end()));
@@ -10565,7 +10573,7 @@ private:
             h.first_event = 0;
         }
         eng_.for_each_recorded_run([&](detail::instance_base& in) {
-            if (in.hist->first_event != 0) fail("does not hold workflow '" + in.id + "', whose events it wrote");
+            if (in.hist->first_event != 0) fail("does not hold workflow '" + in.id + "', whose events it wrote", false);
         });
         released_ = false;
     }
@@ -10577,10 +10585,7 @@ private:
         file_ = nullptr;
         std::error_code ec;
         std::filesystem::resize_file(path_, snapshot_bytes_ + appended_bytes_, ec);
-        if (ec) {
-            errno = 0;
-            fail("cannot cut the file back to its last whole group: " + ec.message());
-        }
+        if (ec) fail("cannot cut the file back to its last whole group: " + ec.message(), false);
         file_ = std::fopen(path_.c_str(), "ab");
         if (!file_) fail("cannot open for appending");
         broken_ = false;
@@ -10737,8 +10742,9 @@ private:
         return text;
     }
 
-    [[noreturn]] void fail(const std::string& what) const {
-        const int code = errno;
+    // With `system`, the reason errno gives is added (an I/O call failed); without, the journal's own.
+    [[noreturn]] void fail(const std::string& what, bool system = true) const {
+        const int code = system ? errno : 0;
         detail::raise(journal_error(path_, what + (code != 0 ? std::string(": ") + std::strerror(code) : "")));
     }
 

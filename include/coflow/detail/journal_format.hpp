@@ -1,0 +1,128 @@
+// coflow/detail/journal_format.hpp: a journal's file: its records, and how recovery reads them (journal.hpp).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <tuple>
+#include <vector>
+
+#include <coflow/codec.hpp>
+#include <coflow/detail/raise.hpp>
+#include <coflow/errors.hpp>
+#include <coflow/save.hpp>
+
+namespace coflow {
+
+namespace detail {
+
+// The file is a save (save.hpp: a snapshot), then groups of records, each group ended by a commit line:
+//
+//     r <ordinal> (run tuple of save.hpp's run line) <place in the ready queue>   a run, new or changed
+//     n <ordinal> <events>                      a run whose record is as before but for its count of events
+//     e <ordinal> (event as in a save)                                            its next event
+//     x <ordinal>                                                                 a run forgotten or replaced
+//     c (clock, random state, ids generated, timers armed, activations posted)   the end of a group
+//
+// A run's ordinal is its place among the snapshot's runs and then the runs the records add, in start order.
+// A group is written between steps (when a client call returns, or an activation ended), so the runs'
+// histories at a commit are where a load can take them. Recovery keeps the groups up to the last commit:
+// what follows it was cut short by a crash (a partial last line) or never committed.
+
+/// Reads a journal's file into the runs a load rebuilds. Raises invalid_save naming the byte position
+/// when a committed part is damaged.
+inline saved_runtime parse_journal(std::string_view text, const std::vector<const workflow_type*>& types) {
+    std::size_t pos = 0;
+    saved_runtime doc = parse_save(text, types, &pos);
+    std::vector<bool> alive(doc.runs.size(), true);
+    std::vector<std::uint64_t> announced;  // events each run's last r line counts
+    for (const saved_run& r : doc.runs) announced.push_back(r.hist.events.size());
+    // The committed part ends after the last complete commit line; what follows may only be the start
+    // of a group (a crash cut it), ending maybe in a partial line.
+    std::size_t committed = pos;
+    for (std::size_t at = pos; at < text.size();) {
+        const std::size_t nl = text.find('\n', at);
+        if (nl == std::string_view::npos) break;  // a partial last line: cut short by a crash
+        const std::string_view line = text.substr(at, nl - at);
+        if (line.size() < 2 || line[1] != ' ' || std::string_view("rnexc").find(line[0]) == std::string_view::npos)
+            detail::raise(invalid_save(at, "expected a journal record ('r', 'n', 'e', 'x' or 'c' and a space)"));
+        at = nl + 1;
+        if (line[0] == 'c') committed = at;
+    }
+    for (std::size_t at = pos; at < committed;) {
+        const std::size_t nl = text.find('\n', at);
+        const char tag = text[at];
+        reader r(text.substr(at + 2, nl - at - 2), at + 2);
+        const std::size_t line_at = at;
+        at = nl + 1;
+        if (tag == 'c') {
+            std::uint64_t ready_counter = 0;
+            std::tie(doc.clock_ns, doc.rng, doc.generated_ids, doc.timer_seq, ready_counter) = r.read<runtime_tuple>();
+            doc.ready_counter = ready_counter;
+            if (!r.at_end()) r.fail("the end of the commit line");
+            continue;
+        }
+        const std::uint64_t ord = r.read<std::uint64_t>();
+        if (ord > doc.runs.size() || (ord == doc.runs.size() && tag != 'r'))
+            r.fail_at(line_at, "run " + std::to_string(ord) + " is not in the journal (it holds " +
+                                   std::to_string(doc.runs.size()) + ")");
+        if (tag == 'r') {
+            if (ord == doc.runs.size()) {
+                doc.runs.emplace_back();
+                alive.push_back(true);
+                announced.push_back(0);
+            }
+            saved_run& run = doc.runs[ord];
+            if (!alive[ord]) r.fail_at(line_at, "run " + std::to_string(ord) + " was dropped before");
+            run.position = line_at;
+            const std::string type = run.type, id = run.hist.workflow_id;
+            announced[ord] = read_run(r, run, types);
+            if ((!type.empty() && type != run.type) || (!id.empty() && id != run.hist.workflow_id))
+                r.fail_at(line_at, "run " + std::to_string(ord) + " changed its workflow type or id");
+            run.ready_seq = r.read<std::uint64_t>();
+            if (!r.at_end()) r.fail("the end of the run record");
+        } else if (tag == 'n') {
+            if (!alive[ord] || doc.runs[ord].type.empty())
+                r.fail_at(line_at,
+                          "the event count of run " + std::to_string(ord) + ", which is not open in the journal");
+            const std::size_t count_at = r.position();
+            const std::uint64_t count = r.read<std::uint64_t>();
+            if (count < doc.runs[ord].hist.events.size())
+                r.fail_at(count_at, "run " + std::to_string(ord) + " had " +
+                                        std::to_string(doc.runs[ord].hist.events.size()) + " events, not " +
+                                        std::to_string(count));
+            announced[ord] = count;
+            if (!r.at_end()) r.fail("the end of the record");
+        } else if (tag == 'e') {
+            if (!alive[ord] || doc.runs[ord].type.empty())
+                r.fail_at(line_at, "an event of run " + std::to_string(ord) + ", which is not open in the journal");
+            saved_run& run = doc.runs[ord];
+            read_event(r, *type_named(types, run.type), types, run.hist.events);
+        } else {
+            if (!r.at_end()) r.fail("the end of the record");
+            alive[ord] = false;
+        }
+    }
+    saved_runtime out;
+    out.clock_ns = doc.clock_ns;
+    out.rng = doc.rng;
+    out.generated_ids = doc.generated_ids;
+    out.timer_seq = doc.timer_seq;
+    out.ready_counter = doc.ready_counter;
+    for (std::size_t k = 0; k < doc.runs.size(); ++k) {
+        if (!alive[k]) continue;
+        saved_run& run = doc.runs[k];
+        if (run.hist.events.size() != announced[k])
+            detail::raise(invalid_save(run.position, "workflow '" + run.hist.workflow_id + "': its record counts " +
+                                                         std::to_string(announced[k]) + " events, the journal holds " +
+                                                         std::to_string(run.hist.events.size())));
+        check_run_shape(run);
+        out.runs.push_back(std::move(run));
+    }
+    return out;
+}
+
+}  // namespace detail
+
+}  // namespace coflow
