@@ -653,6 +653,7 @@ struct codec<bool> {
 template <class T>
     requires(std::is_integral_v<T> && !std::is_same_v<T, bool>)
 struct codec<T> {
+    using library_integer = void;  // put_integer, as a journal's stream writes it (journal_stream.hpp)
     static void encode(writer& w, T v) { w.put_integer(v); }
     static T decode(reader& r) { return r.get_integer<T>(); }
 };

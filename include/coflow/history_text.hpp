@@ -116,6 +116,7 @@ concept ostreamable = requires(std::ostream& os, const T& v) { os << v; };
 /// its parts that way.
 template <class T, class = void>
 struct history_text {
+    using library_default = void;  // not specialised: a journal's stream may write an integer's text itself
     static void write(std::string& out, const T& v) {
         if constexpr (std::is_same_v<T, bool>) {
             out += v ? "true" : "false";

@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstring>
+#include <deque>
 #include <exception>
 #include <filesystem>
 #include <iterator>
@@ -136,6 +137,8 @@ public:
 
     /// Rewrites the file as one save of the runtime's runs (at a commit point), replacing it atomically.
     void compact() {
+        detail::rethrow_if_set(poisoned_);
+        if (!stream.empty()) (void)append_group();  // the stream's events are in neither memory nor the file
         std::string old_text;  // with released events: the file they are copied from
         if (released_) {
             if (broken_) heal();
@@ -151,6 +154,7 @@ public:
         const std::string snapshot = released_ ? detail::save_text(eng_, true, &run_bytes, &released_text, this)
                                                : detail::save_text(eng_, true, &run_bytes);
         released_by_ordinal_.clear();
+        expanded_.clear();
         old_text.clear();
         const std::string tmp = path_ + ".tmp";
         std::FILE* out = std::fopen(tmp.c_str(), "wb");
@@ -175,6 +179,7 @@ public:
         eng_.for_each_recorded_run([&](detail::instance_base& in) {
             const std::size_t k = written_.size();
             ordinal_[in.x->hist_index] = static_cast<std::uint32_t>(k + 1);
+            in.x->journal_ordinal = static_cast<std::uint32_t>(k + 1);
             // A snapshot's run line is superseded by the run's first r record, as an r record by the next.
             written_.push_back({in.hist->first_event + in.hist->events.size(), run_bytes[k].all, run_bytes[k].run_line,
                                 state_of(in)});
@@ -185,6 +190,9 @@ public:
             }
         });
         eng_.dirty_.clear();
+        stream_bytes.assign(written_.size(), 0);
+        streaming = !opts_.histories_in_memory;
+        released_ = released_ || streaming;
     }
 
     /// Runs recovered from the file when the journal was constructed (0 for a new journal).
@@ -217,9 +225,33 @@ private:
         if (++since_commit_ >= group_every) write_group();
     }
 
+    // Streaming: the event `in` just recorded goes into the stream. One that cannot be encoded (a dynamic
+    // handler's, a value without a codec) stops the stream for good: every commit raises what it was, as
+    // every commit of a group holding it would, and the file keeps what came before.
+    void stream_event(detail::instance_base& in) override {
+        const history& h = *in.hist;
+        event_text_.clear();
+        detail::guarded(
+            [&] {
+                writer w(event_text_);
+                event_text_ += "e ";
+                w.write(static_cast<std::uint64_t>(in.x->journal_ordinal - 1));
+                detail::write_event(w, in, h.events.back(), h.first_event + h.events.size() - 1);
+                event_text_ += '\n';
+                stream.append(event_text_);
+                stream_bytes[in.x->journal_ordinal - 1] += event_text_.size();
+            },
+            [&](std::exception_ptr e) {
+                poisoned_ = std::move(e);
+                streaming = false;
+            });
+    }
+
     // save() asks (through save_text): the histories whole again, from the file and what memory kept.
     void restore_histories() override {
         if (!released_ || detail::current_activation || detail::current_query) return;
+        detail::rethrow_if_set(poisoned_);
+        if (!stream.empty()) write_group();  // the stream's events go to the file, to be read back with the rest
         if (broken_) heal();
         restore_from_file();
         release_all_ = true;  // the next group lets go of them again
@@ -250,13 +282,30 @@ private:
                 released_by_ordinal_[ord].push_back(line.substr(6));
             }
         }
+        // The short records of the stream are copied as the 'e' records they stand for.
+        std::vector<const detail::workflow_type*> type_of(released_by_ordinal_.size());
+        eng_.for_each_recorded_run([&](detail::instance_base& in) {
+            const std::uint32_t o = in.x->hist_index < ordinal_.size() ? ordinal_[in.x->hist_index] : 0;
+            if (o != 0 && o <= type_of.size()) type_of[o - 1] = &in.type;
+        });
+        expanded_.clear();
         for (std::string_view line = next_line(); !line.empty(); line = next_line()) {
-            if (!line.starts_with("e i")) continue;
+            const char tag = line[0];
+            if (line.size() < 3 || line[1] != ' ' || line[2] != 'i' || (tag != 'e' && tag != 'a' && tag != 'h'))
+                continue;
             const std::size_t semi = line.find(';');
             std::uint64_t k = 0;
             const auto r = std::from_chars(line.data() + 3, line.data() + semi, k);
             if (semi == std::string_view::npos || r.ptr != line.data() + semi) continue;
-            if (k < released_by_ordinal_.size()) released_by_ordinal_[k].push_back(line.substr(semi + 1));
+            if (k >= released_by_ordinal_.size()) continue;
+            if (tag == 'e') {
+                released_by_ordinal_[k].push_back(line.substr(semi + 1));
+            } else if (type_of[k]) {  // a run still kept (the others are not copied)
+                std::string& expanded = expanded_.emplace_back();
+                if (!detail::expand_signal_event(line.substr(semi + 1), tag == 'a', *type_of[k], expanded))
+                    fail("holds a damaged record at byte " + std::to_string(line.data() - text.data()), false);
+                released_by_ordinal_[k].push_back(expanded);
+            }
         }
         eng_.for_each_recorded_run([&](detail::instance_base& in) {
             const std::uint32_t o = in.x->hist_index < ordinal_.size() ? ordinal_[in.x->hist_index] : 0;
@@ -318,6 +367,7 @@ private:
 
     // The group itself; true when the file's dead bytes call for a compaction.
     bool append_group() {
+        detail::rethrow_if_set(poisoned_);
         since_commit_ = 0;
         auto& dirty = eng_.dirty_;
         if (dirty.empty()) return false;
@@ -332,8 +382,10 @@ private:
         const auto& histories = eng_.histories();
         if (ordinal_.size() < histories.size()) ordinal_.resize(histories.size(), 0);
         buf_.clear();
+        tail_.clear();
         staged_.clear();
         writer w(buf_);
+        writer tail(tail_);
         std::size_t runs = written_.size();
         std::size_t dead = dead_bytes_;
         for (const std::uint32_t index : dirty) {
@@ -341,12 +393,13 @@ private:
             detail::instance_base* in = eng_.find(h.workflow_id);
             std::uint32_t ord = ordinal_[index];
             if (!in || in->hist != &h) {  // forgotten, or replaced by a new run under its id
-                if (ord != 0) {
-                    const std::size_t at = buf_.size();
-                    buf_ += "x ";
-                    w.write(static_cast<std::uint64_t>(ord - 1));
-                    buf_ += '\n';
-                    dead += written_[ord - 1].bytes + (buf_.size() - at);  // the run's lines, and this one
+                if (ord != 0) {  // after the stream, which may hold its last events
+                    const std::size_t at = tail_.size();
+                    tail_ += "x ";
+                    tail.write(static_cast<std::uint64_t>(ord - 1));
+                    tail_ += '\n';
+                    // the run's lines, and this one
+                    dead += written_[ord - 1].bytes + stream_bytes[ord - 1] + (tail_.size() - at);
                 }
                 staged_.push_back({index, 0, {}, nullptr});
                 continue;
@@ -373,6 +426,8 @@ private:
             rec.bytes += (buf_.size() - at) - rec.line;
             rec.line = buf_.size() - at;
             const std::size_t events_at = buf_.size();
+            if (known && streaming) rec.bytes += stream_bytes[ord - 1];  // its events since are in the stream
+            else
             for (std::size_t k = rec.events; k < total; ++k) {  // rec.events >= first_event: only written ones go
                 buf_ += "e ";
                 w.write(static_cast<std::uint64_t>(ord - 1));
@@ -383,24 +438,33 @@ private:
             rec.events = total;
             staged_.push_back({index, ord, rec, in});
         }
-        const std::size_t commit_at = buf_.size();
-        buf_ += "c ";
-        detail::write_runtime(w, eng_, eng_.ready_counter());
-        buf_ += '\n';
+        const std::size_t commit_at = tail_.size();
+        tail_ += "c ";
+        detail::write_runtime(tail, eng_, eng_.ready_counter());
+        tail_ += '\n';
         dead += last_commit_bytes_;  // superseded by this one
-        const std::size_t commit_bytes = buf_.size() - commit_at;
-        // Without histories in memory, the group must be in the file (handed to the system) before its
-        // events leave memory: a failure stdio reported later could not be made good.
+        const std::size_t commit_bytes = tail_.size() - commit_at;
+        // The group: run records (and new runs' events), the stream, dropped runs, the commit line. Without
+        // histories in memory, it must be in the file (handed to the system) before its events leave
+        // memory: a failure stdio reported later could not be made good.
         if (std::fwrite(buf_.data(), 1, buf_.size(), file_) != buf_.size() ||
+            (!stream.empty() && std::fwrite(stream.data(), 1, stream.size(), file_) != stream.size()) ||
+            std::fwrite(tail_.data(), 1, tail_.size(), file_) != tail_.size() ||
             (!opts_.histories_in_memory && std::fflush(file_) != 0)) {
             broken_ = true;
             fail("cannot append");
         }
+        const std::size_t group_bytes = buf_.size() + stream.size() + tail_.size();
         written_.resize(runs);
+        stream_bytes.resize(runs, 0);
+        for (const std::uint32_t index : dirty)  // the stream's bytes are the runs' now
+            if (ordinal_[index] != 0) stream_bytes[ordinal_[index] - 1] = 0;
+        stream.clear();
         for (const staged& st : staged_) {
             ordinal_[st.index] = st.ord;
             if (st.ord != 0) written_[st.ord - 1] = st.rec;
             if (!st.run) continue;
+            st.run->x->journal_ordinal = st.ord;
             st.run->x->journal_dirty = false;
             if (!opts_.histories_in_memory) {
                 eng_.release_history(*st.run);
@@ -412,7 +476,7 @@ private:
             eng_.for_each_recorded_run([&](detail::instance_base& in) { eng_.release_history(in); });
         }
         dirty.clear();
-        appended_bytes_ += buf_.size();
+        appended_bytes_ += group_bytes;
         dead_bytes_ = dead;
         last_commit_bytes_ = commit_bytes;
         ++commits_;
@@ -471,7 +535,9 @@ private:
     std::string path_;
     journal_options opts_;
     std::FILE* file_ = nullptr;
-    std::string buf_;
+    std::string buf_;   // a group's run records (and the events of runs new to the file)
+    std::string tail_;  // its dropped runs and commit line, after the stream
+    std::string event_text_;  // stream_event's
     std::vector<std::uint32_t> ordinal_;  // by engine::histories() index: the journal's run ordinal + 1, 0 if none
     // What a run record holds that can change after the run started (the rest is fixed at its start): when
     // it is as before, a group writes the run's new count of events alone.
@@ -503,6 +569,7 @@ private:
     }
     std::vector<run_record> written_;  // by ordinal
     std::vector<std::vector<std::string_view>> released_by_ordinal_;  // compact(): events' text in the old file
+    std::deque<std::string> expanded_;  // compact(): the 'a' and 'h' records' events, as 'e' records hold them
     struct staged {
         std::uint32_t index, ord;  // ord 0: the run is dropped
         run_record rec;
@@ -513,6 +580,7 @@ private:
     bool broken_ = false;  // a write failed: the next commit rewrites the file (or cuts it back: heal)
     bool released_ = false;     // some run's events are in the file only (histories_in_memory = false)
     bool release_all_ = false;  // save() brought them back: the next group lets go of them again
+    std::exception_ptr poisoned_;  // an event the stream could not take: no commit can succeed
     std::size_t snapshot_bytes_ = 0, appended_bytes_ = 0, commits_ = 0, compactions_ = 0, recovered_ = 0;
     std::size_t dead_bytes_ = 0, last_commit_bytes_ = 0;
 };

@@ -17,6 +17,7 @@
 #include <vector>
 
 #include <coflow/detail/activation.hpp>
+#include <coflow/detail/byte_buffer.hpp>
 #include <coflow/detail/clock.hpp>
 #include <coflow/detail/id_map.hpp>
 #include <coflow/detail/inline_function.hpp>
@@ -166,13 +167,22 @@ public:
 /// An accepted signal waiting to be delivered: a closure that calls the handler (or fills the channel)
 /// with the arguments it owns, and the signal's index in the workflow type's table.
 struct pending_signal {
+    /// Records the signal's accepted event again, in the history of the run `to` that continue-as-new
+    /// carries it into (from the arguments the closure owns: a journal may have let the first one go).
+    using carry_fn = void (*)(const pending_signal&, instance_base& to);
+
     template <class D>
     pending_signal(D&& d, std::uint32_t i, const std::string* name = nullptr)
         : deliver(std::forward<D>(d)), index(i), dynamic_name(name) {}
+    template <class D>
+    pending_signal(D&& d, std::uint32_t i, carry_fn c) : deliver(std::forward<D>(d)), index(i), carry(c) {}
 
     inline_function<void(instance_base&), 48> deliver;
     std::uint32_t index;  // dynamic_index: a signal for the dynamic handler, named by dynamic_name
-    const std::string* dynamic_name;  // owned (on the heap) by the delivery closure
+    union {
+        const std::string* dynamic_name;  // index dynamic_index: owned (on the heap) by the delivery closure
+        carry_fn carry;                   // a named signal's index (null for one queued without a history)
+    };
 };
 
 inline constexpr std::uint32_t dynamic_index = 0xffffffffu;
@@ -353,6 +363,7 @@ public:
         // its activation was posted in), which a load or a journal's recovery posts again in the same order.
         std::uint64_t ready_seq = 0;
         std::uint32_t hist_index = 0;
+        std::uint32_t journal_ordinal = 0;  // 1 + the run's ordinal in the journal's file; 0: not in it yet
         bool journal_dirty = false;  // changed since the journal's last commit (journal.hpp)
         timeout_kind timeout_by = timeout_kind::run;  // the timeout due first; once timed out, the one that passed
 
@@ -625,9 +636,13 @@ public:
     void enqueue(instance_base& in, std::uint32_t index, Make& make) {
         admit(in, [&] { return in.type.signals[index].name; });
         decltype(auto) deliver = make();
-        if (in.hist) [[unlikely]]
+        using D = std::remove_cvref_t<decltype(deliver)>;
+        if (in.hist) [[unlikely]] {
             record_accepted(in, index, deliver.args);
-        in.inbox.emplace_back(std::forward<decltype(deliver)>(deliver), index);
+            in.inbox.emplace_back(std::forward<decltype(deliver)>(deliver), index, &carry_accepted<D>);
+        } else {
+            in.inbox.emplace_back(std::forward<decltype(deliver)>(deliver), index, pending_signal::carry_fn{});
+        }
         ++in.received;
     }
 
@@ -652,6 +667,23 @@ public:
 
     template <class Tuple>
     void record_accepted(instance_base& in, std::uint32_t index, const Tuple& args);
+    template <class D>
+    static void carry_accepted(const pending_signal& p, instance_base& to);
+
+    // ---- a journal's stream (journal_stream.hpp) --------------------------------------------------
+
+    /// `in`'s events go into the journal's stream as they are recorded (journal_sink::streaming).
+    [[nodiscard]] bool streams(const instance_base& in) const noexcept {
+        return sink_ && sink_->streaming && in.x->journal_ordinal != 0 && !(check_ && check_->actual == in.hist);
+    }
+    /// A typed signal's accepted event, encoded straight into the stream; false when it must be recorded.
+    template <class Tuple>
+    bool stream_accepted(instance_base& in, std::uint32_t index, const Tuple& args);
+    void stream_handled(instance_base& in, std::uint32_t index, std::uint64_t count);
+    /// The stream gained `in`'s event from `at` on: its run holds none of its events in memory now.
+    void streamed(instance_base& in, std::size_t at);
+    /// After an event was streamed: the run keeps only its last (a closed history is known by it).
+    static void keep_last_event(history& h) noexcept;
 
     // ---- history -----------------------------------------------------------------------------
 
@@ -660,7 +692,8 @@ public:
     /// Appends an event to `in`'s history (if it records one). A closed run's history ends with its
     /// closing event: what happens to the run afterwards (an abandoned child closing, say) is not added.
     void record(instance_base& in, event_kind k, std::string name = {}, std::vector<std::string> args = {},
-                std::shared_ptr<arg_pack_base> input = {}, std::exception_ptr error = {}, bool self_sent = false);
+                std::shared_ptr<arg_pack_base> input = {}, std::exception_ptr error = {}, bool self_sent = false,
+                bool in_handler = false, std::size_t start_index = 0);
 
     static std::string json(std::string_view s) {
         std::string out;
@@ -689,6 +722,18 @@ public:
         virtual void work_done() = 0;       // an activation ended: the engine is between steps
         /// Brings back into memory the events a journal that keeps no histories let go of (save needs them).
         virtual void restore_histories() = 0;
+        /// Streaming: the event just recorded (the last of `in`'s history) goes into `stream`.
+        virtual void stream_event(instance_base& in) = 0;
+
+        // A journal that keeps no histories in memory streams: the events of runs its file holds already
+        // are encoded into `stream` as they are recorded (a named signal's accepted and handled events
+        // without a history_event at all, as 'a' and 'h' records: journal_stream.hpp), and their runs keep
+        // at most their last event. The next commit writes the stream after its run records. Off until the
+        // first commit, and for good once an event could not be encoded (every commit then raises why).
+        bool streaming = false;
+        byte_buffer stream;
+        std::string scratch;  // arguments as text and encoded, before they go into `stream`
+        std::vector<std::uint64_t> stream_bytes;  // by journal_ordinal - 1: the bytes of `stream` that are its
     protected:
         ~journal_sink() = default;
     };
@@ -1065,7 +1110,7 @@ private:
 
     // Out of line so that the hot loop above stays small when no history is recorded.
     void record_handled(instance_base& in, const pending_signal& p);
-    void record_handled(instance_base& in, std::string name);
+    void record_handled(instance_base& in, std::uint32_t index, std::string_view name);
 
     // The body finished while signals it sent to itself were still queued: they were accepted, so they
     // are handled (sync handlers run, channels fill) before the run is sealed.
@@ -1293,6 +1338,7 @@ inline void instance_base::spawn_handler(std::coroutine_handle<> frame, task_pro
 #include <coflow/detail/engine_close.hpp>
 #include <coflow/detail/engine_continue_as_new.hpp>
 #include <coflow/detail/engine_history.hpp>
+#include <coflow/detail/journal_stream.hpp>
 #include <coflow/detail/engine_activation.hpp>
 #include <coflow/detail/engine_outbox.hpp>
 #include <coflow/detail/engine_load.hpp>

@@ -74,7 +74,7 @@ inline void engine::continue_as_new(instance_base& old) {
 
 [[gnu::noinline]] inline void engine::take_over(instance_base& in) {
     in.type.move_channels(*in.x->predecessor, in, [](instance_base& to, std::uint32_t index) {
-        if (to.hist) to.eng.record_handled(to, std::string(to.type.signals[index].name));
+        if (to.hist) to.eng.record_handled(to, index, to.type.signals[index].name);
     });
     in.x->predecessor.reset();
     in.query_object = in.x->own_object;

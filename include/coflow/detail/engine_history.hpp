@@ -7,29 +7,35 @@
 namespace coflow::detail {
 
 inline void engine::record(instance_base& in, event_kind k, std::string name, std::vector<std::string> args,
-                           std::shared_ptr<arg_pack_base> input, std::exception_ptr error, bool self_sent) {
+                           std::shared_ptr<arg_pack_base> input, std::exception_ptr error, bool self_sent,
+                           bool in_handler, std::size_t start_index) {
     if (!in.hist || (!in.hist->events.empty() && is_closing(in.hist->events.back().kind))) return;
     history_event e{k,           ex_->now().time_since_epoch().count(), std::move(name), std::move(args),
-                    std::move(input), std::move(error), self_sent};
+                    std::move(input), std::move(error), self_sent, in_handler, start_index};
     if (check_ && check_->actual == in.hist) [[unlikely]] {
         check_->feed_inputs_before(e, in);
         if (!in.hist || (!in.hist->events.empty() && is_closing(in.hist->events.back().kind))) return;
         check_->compare(e, in.hist->events.size());
     }
     in.hist->events.push_back(std::move(e));
-    if (sink_) [[unlikely]]
+    if (sink_) [[unlikely]] {
         mark_dirty(in);
+        if (streams(in)) {
+            sink_->stream_event(in);
+            if (sink_->streaming) keep_last_event(*in.hist);  // else it failed: the journal is stuck
+        }
+    }
 }
+
+[[nodiscard]] inline std::size_t length_of(const history& h) noexcept { return h.first_event + h.events.size(); }
 
 [[gnu::noinline]] inline void engine::record_wait_started(waiter& w) {
     instance_base& in = *w.inst;
     std::vector<std::string> args;
     if (const std::string* label = w.label_of()) args.push_back(json(*label));
-    const std::size_t before = in.hist->events.size();
-    record(in, event_kind::wait_started, to_string(w.kind), std::move(args));
-    if (in.hist->events.size() == before) return;  // the history is closed
-    in.hist->events.back().in_handler = !w.body;
-    const std::size_t start = in.hist->first_event + in.hist->events.size() - 1;
+    const std::size_t start = length_of(*in.hist);  // the index this event takes
+    record(in, event_kind::wait_started, to_string(w.kind), std::move(args), {}, {}, false, !w.body);
+    if (length_of(*in.hist) == start) return;  // the history is closed
     auto& open = in.more().open_waits;
     for (auto& o : open)
         if (o.first == &w) {  // left by a waiter destroyed unended at this address
@@ -52,8 +58,16 @@ inline void engine::record(instance_base& in, event_kind k, std::string name, st
 
 template <class Tuple>
 [[gnu::noinline]] inline void engine::record_accepted(instance_base& in, std::uint32_t index, const Tuple& args) {
+    if (streams(in) && stream_accepted(in, index, args)) return;
     record(in, event_kind::signal_accepted, std::string(in.type.signals[index].name), tuple_text(args),
            tuple_copy(args), {}, self_sender_ == &in);
+}
+
+template <class D>
+void engine::carry_accepted(const pending_signal& p, instance_base& to) {
+    const D& d = p.deliver.template target<D>();
+    to.eng.record(to, event_kind::signal_accepted, std::string(to.type.signals[p.index].name), tuple_text(d.args),
+                  tuple_copy(d.args));
 }
 
 [[gnu::noinline]] inline void engine::record_carried(instance_base& old, instance_base& fresh, std::size_t carried_inbox) {
@@ -64,24 +78,36 @@ template <class Tuple>
                       std::move(copy));
     });
     if (carried_inbox == 0 || !old.hist) return;
-    std::vector<const history_event*> accepted;
+    // The carried signals are the first of the new run's inbox (updates aside). A named signal's closure
+    // holds its arguments, which record its accepted event again; a dynamic handler's comes from the old
+    // run's history (a journal that streams cannot hold one: it cannot write it).
+    std::vector<const history_event*> accepted;  // the old run's last carried_inbox accepted events
     for (auto it = old.hist->events.rbegin(); it != old.hist->events.rend() && accepted.size() < carried_inbox;
          ++it)
         if (it->kind == event_kind::signal_accepted) accepted.push_back(&*it);
-    for (auto it = accepted.rbegin(); it != accepted.rend(); ++it)
-        record(fresh, event_kind::signal_accepted, (*it)->name, (*it)->args, (*it)->input);
+    std::reverse(accepted.begin(), accepted.end());
+    const std::size_t missing = carried_inbox - accepted.size();  // released by a journal: named signals only
+    std::size_t j = 0;
+    for (std::size_t i = 0; i < fresh.inbox.size() && j < carried_inbox; ++i) {
+        const pending_signal& p = fresh.inbox[i];
+        if (p.index == update_index) continue;
+        if (p.index != dynamic_index && p.carry) p.carry(p, fresh);
+        else if (j >= missing) record(fresh, event_kind::signal_accepted, accepted[j - missing]->name,
+                                      accepted[j - missing]->args, accepted[j - missing]->input);
+        ++j;
+    }
 }
 
 [[gnu::noinline]] inline void engine::record_wait_ended(instance_base& in, const waiter& w) {
-    const std::size_t before = in.hist->events.size();
-    record(in, event_kind::wait_ended, to_string(w.kind), {json(to_string(w.reason))});
-    if (in.hist->events.size() == before) return;  // the history is closed
-    history_event& e = in.hist->events.back();
-    e.in_handler = !w.body;
     auto& open = in.more().open_waits;
+    std::size_t start = 0;
+    for (const auto& o : open)
+        if (o.first == &w) start = o.second;
+    const std::size_t before = length_of(*in.hist);
+    record(in, event_kind::wait_ended, to_string(w.kind), {json(to_string(w.reason))}, {}, {}, false, !w.body, start);
+    if (length_of(*in.hist) == before) return;  // the history is closed
     for (auto it = open.begin(); it != open.end(); ++it)
         if (it->first == &w) {
-            e.start_index = it->second;
             open.erase(it);
             break;
         }
@@ -89,11 +115,18 @@ template <class Tuple>
 
 [[gnu::noinline]] inline void engine::record_handled(instance_base& in, const pending_signal& p) {
     if (p.index == update_index) return;
-    record_handled(in, p.index == dynamic_index ? *p.dynamic_name : std::string(in.type.signals[p.index].name));
+    record_handled(in, p.index,
+                   p.index == dynamic_index ? std::string_view(*p.dynamic_name) : in.type.signals[p.index].name);
 }
 
-inline void engine::record_handled(instance_base& in, std::string name) {
-    record(in, event_kind::signal_handled, std::move(name), {std::to_string(++in.more().handled)});
+inline void engine::record_handled(instance_base& in, std::uint32_t index, std::string_view name) {
+    const std::uint64_t count = ++in.more().handled;
+    if (index != dynamic_index && streams(in) &&
+        !(!in.hist->events.empty() && is_closing(in.hist->events.back().kind))) {
+        stream_handled(in, index, count);
+        return;
+    }
+    record(in, event_kind::signal_handled, std::string(name), {std::to_string(count)});
 }
 
 [[gnu::noinline]] inline void engine::record_child_closed(instance_base& parent, instance_base& child) {

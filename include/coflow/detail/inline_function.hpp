@@ -94,6 +94,13 @@ public:
 
     R operator()(Args... a) { return ops_->invoke(storage_, std::forward<Args>(a)...); }
 
+    /// The closure, which must be an F (the caller knows: it made it).
+    template <class F>
+    [[nodiscard]] const F& target() const noexcept {
+        if constexpr (fits_inline<F>) return *std::launder(reinterpret_cast<const F*>(storage_));
+        else return **std::launder(reinterpret_cast<F* const*>(storage_));
+    }
+
     void reset() noexcept {
         if (ops_) {
             if (ops_->destroy) ops_->destroy(storage_);

@@ -22,13 +22,87 @@ namespace detail {
 //     r <ordinal> (run tuple of save.hpp's run line) <place in the ready queue>   a run, new or changed
 //     n <ordinal> <events>                      a run whose record is as before but for its count of events
 //     e <ordinal> (event as in a save)                                            its next event
+//     a <ordinal> <time> <signal index> [<texts>] (<values>)    its next event: a named signal accepted
+//     h <ordinal> <time> <signal index> <count handled>          its next event: a named signal handled
 //     x <ordinal>                                                                 a run forgotten or replaced
 //     c (clock, random state, ids generated, timers armed, activations posted)   the end of a group
+//
+// 'a' and 'h' are the events a busy run records most, written short (journal_stream.hpp): an 'a' is the
+// event (signal_accepted, time, the signal's name, texts, not self-sent, the body's, 0) with the values as
+// its input; an 'h' is (signal_handled, time, the name, [the count in decimal], false, false, 0). Within a
+// group, the run records come first, then the events, then the x records.
 //
 // A run's ordinal is its place among the snapshot's runs and then the runs the records add, in start order.
 // A group is written between steps (when a client call returns, or an activation ended), so the runs'
 // histories at a commit are where a load can take them. Recovery keeps the groups up to the last commit:
 // what follows it was cut short by a crash (a partial last line) or never committed.
+
+/// Reads an 'a' or 'h' record (after its ordinal) as the event it stands for.
+inline void read_signal_event(reader& r, bool accepted, const workflow_type& type,
+                              const std::vector<const workflow_type*>& types, std::vector<history_event>& events) {
+    history_event& e = events.emplace_back();
+    e.kind = accepted ? event_kind::signal_accepted : event_kind::signal_handled;
+    e.time_ns = r.get_integer<std::int64_t>();
+    const std::size_t index_at = r.position();
+    const std::uint64_t index = r.get_integer<std::uint64_t>();
+    if (index >= type.signal_count)
+        r.fail_at(index_at, "signal " + std::to_string(index) + " of workflow type '" + std::string(type.name) +
+                                "', which has " + std::to_string(type.signal_count));
+    e.name = type.signals[index].name;
+    if (accepted) {
+        e.args = codec<std::vector<std::string>>::decode(r);
+        const std::size_t values_at = r.position();
+        r.open_tuple();
+        const pack_decoder d = decoder_of_input(type, events, e, types);
+        if (!d)
+            r.fail_at(values_at, "event " + e.describe(events.size() - 1) + " of a run of workflow type '" +
+                                     std::string(type.name) + "' holds values its definition gives no types for");
+        e.input = d(r);
+        r.close_tuple();
+    } else {
+        e.args.push_back(std::to_string(r.get_integer<std::uint64_t>()));
+    }
+    if (!r.at_end()) r.fail("the end of the event");
+}
+
+/// The text of an 'a' or 'h' record's event (from its time on) as an 'e' record writes it (journal
+/// compaction copies events into a save so). False when the record does not read.
+inline bool expand_signal_event(std::string_view rest, bool accepted, const workflow_type& type, std::string& out) {
+    return guarded(
+        [&] {
+            reader r(rest, 0);
+            const std::int64_t time = r.get_integer<std::int64_t>();
+            const std::uint64_t index = r.get_integer<std::uint64_t>();
+            if (index >= type.signal_count) return false;
+            writer w(out);
+            w.open_tuple();
+            w.put_bytes(to_string(accepted ? event_kind::signal_accepted : event_kind::signal_handled));
+            w.put_integer(time);
+            w.put_bytes(type.signals[index].name);
+            if (accepted) {
+                const std::size_t texts_at = r.position();
+                (void)codec<std::vector<std::string>>::decode(r);  // copied as it is
+                out.append(rest.substr(texts_at, r.position() - texts_at));
+            } else {
+                w.open_list(1);
+                w.put_bytes(std::to_string(r.get_integer<std::uint64_t>()));
+                w.close_list();
+            }
+            w.put_bool(false);
+            w.put_bool(false);
+            w.put_integer(std::uint64_t{0});
+            w.close_tuple();
+            if (accepted) {
+                w.put_some();
+                out.append(rest.substr(r.position()));  // the values' tuple, to the end of the record
+            } else {
+                w.put_none();
+            }
+            w.put_none();  // no error
+            return true;
+        },
+        [](std::exception_ptr) { return false; });
+}
 
 /// Reads a journal's file into the runs a load rebuilds. Raises invalid_save naming the byte position
 /// when a committed part is damaged.
@@ -45,8 +119,9 @@ inline saved_runtime parse_journal(std::string_view text, const std::vector<cons
         const std::size_t nl = text.find('\n', at);
         if (nl == std::string_view::npos) break;  // a partial last line: cut short by a crash
         const std::string_view line = text.substr(at, nl - at);
-        if (line.size() < 2 || line[1] != ' ' || std::string_view("rnexc").find(line[0]) == std::string_view::npos)
-            detail::raise(invalid_save(at, "expected a journal record ('r', 'n', 'e', 'x' or 'c' and a space)"));
+        if (line.size() < 2 || line[1] != ' ' || std::string_view("rneahxc").find(line[0]) == std::string_view::npos)
+            detail::raise(
+                invalid_save(at, "expected a journal record ('r', 'n', 'e', 'a', 'h', 'x' or 'c' and a space)"));
         at = nl + 1;
         if (line[0] == 'c') committed = at;
     }
@@ -94,11 +169,12 @@ inline saved_runtime parse_journal(std::string_view text, const std::vector<cons
                                         std::to_string(count));
             announced[ord] = count;
             if (!r.at_end()) r.fail("the end of the record");
-        } else if (tag == 'e') {
+        } else if (tag == 'e' || tag == 'a' || tag == 'h') {
             if (!alive[ord] || doc.runs[ord].type.empty())
                 r.fail_at(line_at, "an event of run " + std::to_string(ord) + ", which is not open in the journal");
             saved_run& run = doc.runs[ord];
-            read_event(r, *type_named(types, run.type), types, run.hist.events);
+            if (tag == 'e') read_event(r, *type_named(types, run.type), types, run.hist.events);
+            else read_signal_event(r, tag == 'a', *type_named(types, run.type), types, run.hist.events);
         } else {
             if (!r.at_end()) r.fail("the end of the record");
             alive[ord] = false;
