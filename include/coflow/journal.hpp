@@ -68,10 +68,13 @@ struct journal_options {
     /// all live (one long run) is never rewritten: a rewrite would only copy it.
     std::size_t compact_min_bytes = std::size_t{1} << 20;
     std::size_t compact_dead_percent = 50;
-    /// false: the runs' histories live in the file, not in memory. Once a group is written, each run keeps
-    /// only its last event (and the accepted events of its queued signals), so memory stays the size of the
-    /// open runs, not of their histories; rt.histories() and a handle's history then hold those events
-    /// (history::first_event says where they start). save() and compaction read the rest back from the file.
+    /// false: the runs' histories live in the file, not in memory. A run the file holds has its events
+    /// encoded as they happen (a named signal's as short 'a' and 'h' records) and keeps at most its last
+    /// event; a run new to the file keeps its events until its first group is written (and then the accepted
+    /// events of its queued signals). So memory stays the size of the open runs, not of their histories;
+    /// rt.histories() and a handle's history hold what memory kept (history::first_event says where it
+    /// starts). save() and compaction write the group first and read the rest back from the file. An event
+    /// that cannot be encoded stops the journal: its call and every later commit raise what was wrong.
     bool histories_in_memory = true;
 };
 

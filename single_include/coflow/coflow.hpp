@@ -1448,6 +1448,7 @@ struct codec<bool> {
 template <class T>
     requires(std::is_integral_v<T> && !std::is_same_v<T, bool>)
 struct codec<T> {
+    using library_integer = void;  // put_integer, as a journal's stream writes it (journal_stream.hpp)
     static void encode(writer& w, T v) { w.put_integer(v); }
     static T decode(reader& r) { return r.get_integer<T>(); }
 };
@@ -1873,6 +1874,7 @@ concept ostreamable = requires(std::ostream& os, const T& v) { os << v; };
 /// its parts that way.
 template <class T, class = void>
 struct history_text {
+    using library_default = void;  // not specialised: a journal's stream may write an integer's text itself
     static void write(std::string& out, const T& v) {
         if constexpr (std::is_same_v<T, bool>) {
             out += v ? "true" : "false";
@@ -2365,6 +2367,51 @@ inline void resume_chain(activation& a, std::coroutine_handle<> h) {
 
 }  // namespace coflow::detail
 // ---- end coflow/detail/activation.hpp ----
+// ---- begin coflow/detail/byte_buffer.hpp ----
+// coflow/detail/byte_buffer.hpp: a growable run of bytes written by pointer (a journal's stream): unlike
+// std::string, making room for a record neither fills it nor calls out of line.
+
+
+namespace coflow::detail {
+
+class byte_buffer {
+public:
+    /// Room for `n` more bytes: write them from the pointer returned, then commit(end of what was written).
+    [[nodiscard]] char* room(std::size_t n) {
+        if (cap_ - size_ < n) [[unlikely]]
+            grow(n);
+        return data_.get() + size_;
+    }
+    void commit(const char* end) noexcept { size_ = static_cast<std::size_t>(end - data_.get()); }
+
+    void append(std::string_view s) {
+        char* p = room(s.size());
+        if (!s.empty()) std::memcpy(p, s.data(), s.size());
+        size_ += s.size();
+    }
+    void resize(std::size_t n) noexcept { size_ = n < size_ ? n : size_; }  // shrink only
+    void clear() noexcept { size_ = 0; }
+
+    [[nodiscard]] const char* data() const noexcept { return data_.get(); }
+    [[nodiscard]] std::size_t size() const noexcept { return size_; }
+    [[nodiscard]] bool empty() const noexcept { return size_ == 0; }
+
+private:
+    void grow(std::size_t n) {
+        std::size_t cap = cap_ ? cap_ * 2 : 1 << 16;
+        while (cap - size_ < n) cap *= 2;
+        std::unique_ptr<char[]> bigger(new char[cap]);
+        if (size_) std::memcpy(bigger.get(), data_.get(), size_);
+        data_ = std::move(bigger);
+        cap_ = cap;
+    }
+
+    std::unique_ptr<char[]> data_;
+    std::size_t size_ = 0, cap_ = 0;
+};
+
+}  // namespace coflow::detail
+// ---- end coflow/detail/byte_buffer.hpp ----
 // ---- begin coflow/detail/clock.hpp ----
 // coflow/detail/clock.hpp: arithmetic on an executor's clock that saturates instead of overflowing.
 // A duration too long for the clock (duration::max() among them) reaches its end: no undefined behaviour.
@@ -2465,6 +2512,13 @@ public:
     explicit operator bool() const noexcept { return ops_ != nullptr; }
 
     R operator()(Args... a) { return ops_->invoke(storage_, std::forward<Args>(a)...); }
+
+    /// The closure, which must be an F (the caller knows: it made it).
+    template <class F>
+    [[nodiscard]] const F& target() const noexcept {
+        if constexpr (fits_inline<F>) return *std::launder(reinterpret_cast<const F*>(storage_));
+        else return **std::launder(reinterpret_cast<F* const*>(storage_));
+    }
 
     void reset() noexcept {
         if (ops_) {
@@ -3769,13 +3823,22 @@ public:
 /// An accepted signal waiting to be delivered: a closure that calls the handler (or fills the channel)
 /// with the arguments it owns, and the signal's index in the workflow type's table.
 struct pending_signal {
+    /// Records the signal's accepted event again, in the history of the run `to` that continue-as-new
+    /// carries it into (from the arguments the closure owns: a journal may have let the first one go).
+    using carry_fn = void (*)(const pending_signal&, instance_base& to);
+
     template <class D>
     pending_signal(D&& d, std::uint32_t i, const std::string* name = nullptr)
         : deliver(std::forward<D>(d)), index(i), dynamic_name(name) {}
+    template <class D>
+    pending_signal(D&& d, std::uint32_t i, carry_fn c) : deliver(std::forward<D>(d)), index(i), carry(c) {}
 
     inline_function<void(instance_base&), 48> deliver;
     std::uint32_t index;  // dynamic_index: a signal for the dynamic handler, named by dynamic_name
-    const std::string* dynamic_name;  // owned (on the heap) by the delivery closure
+    union {
+        const std::string* dynamic_name;  // index dynamic_index: owned (on the heap) by the delivery closure
+        carry_fn carry;                   // a named signal's index (null for one queued without a history)
+    };
 };
 
 inline constexpr std::uint32_t dynamic_index = 0xffffffffu;
@@ -3956,6 +4019,7 @@ public:
         // its activation was posted in), which a load or a journal's recovery posts again in the same order.
         std::uint64_t ready_seq = 0;
         std::uint32_t hist_index = 0;
+        std::uint32_t journal_ordinal = 0;  // 1 + the run's ordinal in the journal's file; 0: not in it yet
         bool journal_dirty = false;  // changed since the journal's last commit (journal.hpp)
         timeout_kind timeout_by = timeout_kind::run;  // the timeout due first; once timed out, the one that passed
 
@@ -4228,9 +4292,13 @@ public:
     void enqueue(instance_base& in, std::uint32_t index, Make& make) {
         admit(in, [&] { return in.type.signals[index].name; });
         decltype(auto) deliver = make();
-        if (in.hist) [[unlikely]]
+        using D = std::remove_cvref_t<decltype(deliver)>;
+        if (in.hist) [[unlikely]] {
             record_accepted(in, index, deliver.args);
-        in.inbox.emplace_back(std::forward<decltype(deliver)>(deliver), index);
+            in.inbox.emplace_back(std::forward<decltype(deliver)>(deliver), index, &carry_accepted<D>);
+        } else {
+            in.inbox.emplace_back(std::forward<decltype(deliver)>(deliver), index, pending_signal::carry_fn{});
+        }
         ++in.received;
     }
 
@@ -4255,6 +4323,23 @@ public:
 
     template <class Tuple>
     void record_accepted(instance_base& in, std::uint32_t index, const Tuple& args);
+    template <class D>
+    static void carry_accepted(const pending_signal& p, instance_base& to);
+
+    // ---- a journal's stream (journal_stream.hpp) --------------------------------------------------
+
+    /// `in`'s events go into the journal's stream as they are recorded (journal_sink::streaming).
+    [[nodiscard]] bool streams(const instance_base& in) const noexcept {
+        return sink_ && sink_->streaming && in.x->journal_ordinal != 0 && !(check_ && check_->actual == in.hist);
+    }
+    /// A typed signal's accepted event, encoded straight into the stream; false when it must be recorded.
+    template <class Tuple>
+    bool stream_accepted(instance_base& in, std::uint32_t index, const Tuple& args);
+    void stream_handled(instance_base& in, std::uint32_t index, std::uint64_t count);
+    /// The stream gained `in`'s event from `at` on: its run holds none of its events in memory now.
+    void streamed(instance_base& in, std::size_t at);
+    /// After an event was streamed: the run keeps only its last (a closed history is known by it).
+    static void keep_last_event(history& h) noexcept;
 
     // ---- history -----------------------------------------------------------------------------
 
@@ -4263,7 +4348,8 @@ public:
     /// Appends an event to `in`'s history (if it records one). A closed run's history ends with its
     /// closing event: what happens to the run afterwards (an abandoned child closing, say) is not added.
     void record(instance_base& in, event_kind k, std::string name = {}, std::vector<std::string> args = {},
-                std::shared_ptr<arg_pack_base> input = {}, std::exception_ptr error = {}, bool self_sent = false);
+                std::shared_ptr<arg_pack_base> input = {}, std::exception_ptr error = {}, bool self_sent = false,
+                bool in_handler = false, std::size_t start_index = 0);
 
     static std::string json(std::string_view s) {
         std::string out;
@@ -4292,6 +4378,18 @@ public:
         virtual void work_done() = 0;       // an activation ended: the engine is between steps
         /// Brings back into memory the events a journal that keeps no histories let go of (save needs them).
         virtual void restore_histories() = 0;
+        /// Streaming: the event just recorded (the last of `in`'s history) goes into `stream`.
+        virtual void stream_event(instance_base& in) = 0;
+
+        // A journal that keeps no histories in memory streams: the events of runs its file holds already
+        // are encoded into `stream` as they are recorded (a named signal's accepted and handled events
+        // without a history_event at all, as 'a' and 'h' records: journal_stream.hpp), and their runs keep
+        // at most their last event. The next commit writes the stream after its run records. Off until the
+        // first commit, and for good once an event could not be encoded (every commit then raises why).
+        bool streaming = false;
+        byte_buffer stream;
+        std::string scratch;  // arguments as text and encoded, before they go into `stream`
+        std::vector<std::uint64_t> stream_bytes;  // by journal_ordinal - 1: the bytes of `stream` that are its
     protected:
         ~journal_sink() = default;
     };
@@ -4668,7 +4766,7 @@ private:
 
     // Out of line so that the hot loop above stays small when no history is recorded.
     void record_handled(instance_base& in, const pending_signal& p);
-    void record_handled(instance_base& in, std::string name);
+    void record_handled(instance_base& in, std::uint32_t index, std::string_view name);
 
     // The body finished while signals it sent to itself were still queued: they were accepted, so they
     // are handled (sync handlers run, channels fill) before the run is sealed.
@@ -5057,7 +5155,7 @@ inline void engine::continue_as_new(instance_base& old) {
 
 [[gnu::noinline]] inline void engine::take_over(instance_base& in) {
     in.type.move_channels(*in.x->predecessor, in, [](instance_base& to, std::uint32_t index) {
-        if (to.hist) to.eng.record_handled(to, std::string(to.type.signals[index].name));
+        if (to.hist) to.eng.record_handled(to, index, to.type.signals[index].name);
     });
     in.x->predecessor.reset();
     in.query_object = in.x->own_object;
@@ -5073,29 +5171,35 @@ inline void engine::continue_as_new(instance_base& old) {
 namespace coflow::detail {
 
 inline void engine::record(instance_base& in, event_kind k, std::string name, std::vector<std::string> args,
-                           std::shared_ptr<arg_pack_base> input, std::exception_ptr error, bool self_sent) {
+                           std::shared_ptr<arg_pack_base> input, std::exception_ptr error, bool self_sent,
+                           bool in_handler, std::size_t start_index) {
     if (!in.hist || (!in.hist->events.empty() && is_closing(in.hist->events.back().kind))) return;
     history_event e{k,           ex_->now().time_since_epoch().count(), std::move(name), std::move(args),
-                    std::move(input), std::move(error), self_sent};
+                    std::move(input), std::move(error), self_sent, in_handler, start_index};
     if (check_ && check_->actual == in.hist) [[unlikely]] {
         check_->feed_inputs_before(e, in);
         if (!in.hist || (!in.hist->events.empty() && is_closing(in.hist->events.back().kind))) return;
         check_->compare(e, in.hist->events.size());
     }
     in.hist->events.push_back(std::move(e));
-    if (sink_) [[unlikely]]
+    if (sink_) [[unlikely]] {
         mark_dirty(in);
+        if (streams(in)) {
+            sink_->stream_event(in);
+            if (sink_->streaming) keep_last_event(*in.hist);  // else it failed: the journal is stuck
+        }
+    }
 }
+
+[[nodiscard]] inline std::size_t length_of(const history& h) noexcept { return h.first_event + h.events.size(); }
 
 [[gnu::noinline]] inline void engine::record_wait_started(waiter& w) {
     instance_base& in = *w.inst;
     std::vector<std::string> args;
     if (const std::string* label = w.label_of()) args.push_back(json(*label));
-    const std::size_t before = in.hist->events.size();
-    record(in, event_kind::wait_started, to_string(w.kind), std::move(args));
-    if (in.hist->events.size() == before) return;  // the history is closed
-    in.hist->events.back().in_handler = !w.body;
-    const std::size_t start = in.hist->first_event + in.hist->events.size() - 1;
+    const std::size_t start = length_of(*in.hist);  // the index this event takes
+    record(in, event_kind::wait_started, to_string(w.kind), std::move(args), {}, {}, false, !w.body);
+    if (length_of(*in.hist) == start) return;  // the history is closed
     auto& open = in.more().open_waits;
     for (auto& o : open)
         if (o.first == &w) {  // left by a waiter destroyed unended at this address
@@ -5118,8 +5222,16 @@ inline void engine::record(instance_base& in, event_kind k, std::string name, st
 
 template <class Tuple>
 [[gnu::noinline]] inline void engine::record_accepted(instance_base& in, std::uint32_t index, const Tuple& args) {
+    if (streams(in) && stream_accepted(in, index, args)) return;
     record(in, event_kind::signal_accepted, std::string(in.type.signals[index].name), tuple_text(args),
            tuple_copy(args), {}, self_sender_ == &in);
+}
+
+template <class D>
+void engine::carry_accepted(const pending_signal& p, instance_base& to) {
+    const D& d = p.deliver.template target<D>();
+    to.eng.record(to, event_kind::signal_accepted, std::string(to.type.signals[p.index].name), tuple_text(d.args),
+                  tuple_copy(d.args));
 }
 
 [[gnu::noinline]] inline void engine::record_carried(instance_base& old, instance_base& fresh, std::size_t carried_inbox) {
@@ -5130,24 +5242,36 @@ template <class Tuple>
                       std::move(copy));
     });
     if (carried_inbox == 0 || !old.hist) return;
-    std::vector<const history_event*> accepted;
+    // The carried signals are the first of the new run's inbox (updates aside). A named signal's closure
+    // holds its arguments, which record its accepted event again; a dynamic handler's comes from the old
+    // run's history (a journal that streams cannot hold one: it cannot write it).
+    std::vector<const history_event*> accepted;  // the old run's last carried_inbox accepted events
     for (auto it = old.hist->events.rbegin(); it != old.hist->events.rend() && accepted.size() < carried_inbox;
          ++it)
         if (it->kind == event_kind::signal_accepted) accepted.push_back(&*it);
-    for (auto it = accepted.rbegin(); it != accepted.rend(); ++it)
-        record(fresh, event_kind::signal_accepted, (*it)->name, (*it)->args, (*it)->input);
+    std::reverse(accepted.begin(), accepted.end());
+    const std::size_t missing = carried_inbox - accepted.size();  // released by a journal: named signals only
+    std::size_t j = 0;
+    for (std::size_t i = 0; i < fresh.inbox.size() && j < carried_inbox; ++i) {
+        const pending_signal& p = fresh.inbox[i];
+        if (p.index == update_index) continue;
+        if (p.index != dynamic_index && p.carry) p.carry(p, fresh);
+        else if (j >= missing) record(fresh, event_kind::signal_accepted, accepted[j - missing]->name,
+                                      accepted[j - missing]->args, accepted[j - missing]->input);
+        ++j;
+    }
 }
 
 [[gnu::noinline]] inline void engine::record_wait_ended(instance_base& in, const waiter& w) {
-    const std::size_t before = in.hist->events.size();
-    record(in, event_kind::wait_ended, to_string(w.kind), {json(to_string(w.reason))});
-    if (in.hist->events.size() == before) return;  // the history is closed
-    history_event& e = in.hist->events.back();
-    e.in_handler = !w.body;
     auto& open = in.more().open_waits;
+    std::size_t start = 0;
+    for (const auto& o : open)
+        if (o.first == &w) start = o.second;
+    const std::size_t before = length_of(*in.hist);
+    record(in, event_kind::wait_ended, to_string(w.kind), {json(to_string(w.reason))}, {}, {}, false, !w.body, start);
+    if (length_of(*in.hist) == before) return;  // the history is closed
     for (auto it = open.begin(); it != open.end(); ++it)
         if (it->first == &w) {
-            e.start_index = it->second;
             open.erase(it);
             break;
         }
@@ -5155,11 +5279,18 @@ template <class Tuple>
 
 [[gnu::noinline]] inline void engine::record_handled(instance_base& in, const pending_signal& p) {
     if (p.index == update_index) return;
-    record_handled(in, p.index == dynamic_index ? *p.dynamic_name : std::string(in.type.signals[p.index].name));
+    record_handled(in, p.index,
+                   p.index == dynamic_index ? std::string_view(*p.dynamic_name) : in.type.signals[p.index].name);
 }
 
-inline void engine::record_handled(instance_base& in, std::string name) {
-    record(in, event_kind::signal_handled, std::move(name), {std::to_string(++in.more().handled)});
+inline void engine::record_handled(instance_base& in, std::uint32_t index, std::string_view name) {
+    const std::uint64_t count = ++in.more().handled;
+    if (index != dynamic_index && streams(in) &&
+        !(!in.hist->events.empty() && is_closing(in.hist->events.back().kind))) {
+        stream_handled(in, index, count);
+        return;
+    }
+    record(in, event_kind::signal_handled, std::string(name), {std::to_string(count)});
 }
 
 [[gnu::noinline]] inline void engine::record_child_closed(instance_base& parent, instance_base& child) {
@@ -5194,6 +5325,239 @@ inline void engine::release_history(instance_base& in) {
 
 }  // namespace coflow::detail
 // ---- end coflow/detail/engine_history.hpp ----
+// ---- begin coflow/detail/journal_stream.hpp ----
+// coflow/detail/journal_stream.hpp: a journal's stream (journal.hpp, without histories in memory). A run
+// that the journal's file holds has its events encoded as they happen, and a named signal's two events
+// (accepted, handled) are encoded without ever being a history_event, as the short records 'a' and 'h'
+// (detail/journal_format.hpp): that is most of what a busy run records. Members of detail::engine.
+
+
+
+namespace coflow::detail {
+
+inline void engine::keep_last_event(history& h) noexcept {
+    if (h.events.size() < 2) return;
+    h.first_event += h.events.size() - 1;
+    h.events.erase(h.events.begin(), h.events.end() - 1);
+}
+
+inline void engine::streamed(instance_base& in, std::size_t at) {
+    sink_->stream_bytes[in.x->journal_ordinal - 1] += sink_->stream.size() - at;
+    mark_dirty(in);
+    history& h = *in.hist;
+    h.first_event += h.events.size() + 1;  // this event, and the one memory held: both are in the stream
+    h.events.clear();
+}
+
+namespace stream_detail {
+
+// The tokens of coflow::writer, written by pointer into room made beforehand.
+
+inline constexpr char digit_pairs[] =
+    "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+    "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
+    "8081828384858687888990919293949596979899";
+
+// The decimal digits of u, two at a time from the end (as std::to_chars, without the call).
+[[nodiscard]] inline char* decimal(char* p, std::uint64_t u) noexcept {
+    std::size_t len = 1;
+    for (std::uint64_t t = u; t >= 10; t /= 10) ++len;
+    char* const end = p + len;
+    char* q = end;
+    while (u >= 100) {
+        const std::size_t r = static_cast<std::size_t>(u % 100) * 2;
+        u /= 100;
+        q -= 2;
+        q[0] = digit_pairs[r];
+        q[1] = digit_pairs[r + 1];
+    }
+    if (u >= 10) {
+        q[-2] = digit_pairs[u * 2];
+        q[-1] = digit_pairs[u * 2 + 1];
+    } else {
+        q[-1] = static_cast<char>('0' + u);
+    }
+    return end;
+}
+
+template <class I>
+[[nodiscard]] inline char* number(char* p, I v) noexcept {
+    using U = std::make_unsigned_t<I>;
+    if (static_cast<U>(v) < 10) {  // most ordinals, times on a game's clock, indexes, counts and lengths
+        *p = static_cast<char>('0' + static_cast<U>(v));
+        return p + 1;
+    }
+    if constexpr (std::is_signed_v<I>) {
+        if (v < 0) {
+            *p++ = '-';
+            return decimal(p, static_cast<U>(U{0} - static_cast<U>(v)));
+        }
+    }
+    return decimal(p, static_cast<U>(v));
+}
+template <class I>
+[[nodiscard]] inline char* integer(char* p, I v) noexcept {  // writer::put_integer
+    *p++ = 'i';
+    p = number(p, v);
+    *p++ = ';';
+    return p;
+}
+[[nodiscard]] inline char* bytes(char* p, std::string_view s) noexcept {  // writer::put_bytes
+    static constexpr char hex[] = "0123456789ABCDEF";
+    *p++ = 's';
+    p = number(p, s.size());
+    *p++ = ':';
+    for (const char c : s) {
+        const auto u = static_cast<unsigned char>(c);
+        if (plain_bytes[u]) {
+            *p++ = c;
+        } else {
+            p[0] = '%';
+            p[1] = hex[u >> 4];
+            p[2] = hex[u & 0xF];
+            p += 3;
+        }
+    }
+    return p;
+}
+inline constexpr std::size_t integer_most = 22;
+[[nodiscard]] constexpr std::size_t bytes_most(std::size_t n) noexcept { return 22 + 3 * n; }
+
+// "<tag> <ordinal> <time> <signal index> ", the start of an 'a' or 'h' record.
+[[nodiscard]] inline char* open_record(char* p, char tag, const instance_base& in, std::int64_t time,
+                                       std::uint32_t index) noexcept {
+    *p++ = tag;
+    *p++ = ' ';
+    p = integer(p, static_cast<std::uint64_t>(in.x->journal_ordinal - 1));
+    p = integer(p, time);
+    return integer(p, std::uint64_t{index});
+}
+
+// An integer whose text and codec are the library's: its record is its digits, written once.
+template <class T>
+concept plain_integer = std::is_integral_v<T> && !std::is_same_v<T, bool> && !std::is_same_v<T, char> &&
+                        requires { typename history_text<T>::library_default; typename codec<T>::library_integer; };
+template <class Tuple>
+struct plain_integers : std::false_type {};
+template <class... Ts>
+struct plain_integers<std::tuple<Ts...>>
+    : std::bool_constant<(sizeof...(Ts) > 0) && (plain_integer<std::remove_cvref_t<Ts>> && ...)> {};
+
+template <class I>
+[[nodiscard]] constexpr std::size_t decimal_length(I v) noexcept {
+    using U = std::make_unsigned_t<I>;
+    std::size_t n = 1;
+    U u = static_cast<U>(v);
+    if constexpr (std::is_signed_v<I>) {
+        if (v < 0) {
+            ++n;
+            u = static_cast<U>(U{0} - u);
+        }
+    }
+    for (; u >= 10; u /= 10) ++n;
+    return n;
+}
+
+template <class Tuple>
+struct encodable : std::false_type {};
+template <class... Ts>
+struct encodable<std::tuple<Ts...>>
+    : std::bool_constant<((has_codec<std::remove_cvref_t<Ts>> && std::is_copy_constructible_v<std::remove_cvref_t<Ts>>) &&
+                          ...)> {};
+}  // namespace stream_detail
+
+// a <ordinal> <time> <signal index> [<each argument's text>] (<the arguments, encoded>)
+template <class Tuple>
+bool engine::stream_accepted(instance_base& in, std::uint32_t index, const Tuple& args) {
+    // As record_accepted records it: a self-sent signal, a closed history or arguments a load could not
+    // read back take record()'s way (whose write_event says what is wrong).
+    if constexpr (!stream_detail::encodable<std::remove_cv_t<Tuple>>::value) {
+        return false;
+    } else {
+        if (self_sender_ == &in || (!in.hist->events.empty() && is_closing(in.hist->events.back().kind)))
+            return false;
+        constexpr std::size_t n = std::tuple_size_v<Tuple>;
+        if constexpr (stream_detail::plain_integers<std::remove_cv_t<Tuple>>::value) {
+            const std::size_t at = sink_->stream.size();
+            char* p = sink_->stream.room(2 + 3 * stream_detail::integer_most + 22 + n * 2 * (22 + 20) + 4);
+            p = stream_detail::open_record(p, 'a', in, ex_->now().time_since_epoch().count(), index);
+            *p++ = '[';
+            p = stream_detail::number(p, n);
+            *p++ = ':';
+            char* begin[n];  // each argument's digits
+            char* end[n];
+            std::size_t k = 0;
+            std::apply([&](const auto&... v) {
+                ((*p++ = 's', p = stream_detail::number(p, stream_detail::decimal_length(v)), *p++ = ':',
+                  begin[k] = p, p = stream_detail::number(p, v), end[k++] = p),
+                 ...);
+            }, args);
+            *p++ = ']';
+            *p++ = '(';
+            for (k = 0; k < n; ++k) {
+                *p++ = 'i';
+                for (const char* d = begin[k]; d != end[k];) *p++ = *d++;
+                *p++ = ';';
+            }
+            *p++ = ')';
+            *p++ = '\n';
+            sink_->stream.commit(p);
+            streamed(in, at);
+            return true;
+        }
+        // Each argument's text (history_text) and encoding (its codec), into scratch space first: their
+        // lengths bound the record.
+        std::string& text = sink_->scratch;
+        text.clear();
+        std::size_t ends[n + 1] = {};
+        const bool encoded = guarded(
+            [&] {
+                std::size_t k = 0;
+                (void)k;  // no arguments
+                std::apply([&](const auto&... v) {
+                    ((history_text<std::remove_cvref_t<decltype(v)>>::write(text, v), ends[++k] = text.size()), ...);
+                }, args);
+                writer w(text);
+                std::apply([&](const auto&... v) { w.write(v...); }, args);
+                return true;
+            },
+            [](std::exception_ptr) { return false; });
+        if (!encoded) return false;
+        const std::size_t texts = ends[n];
+        const std::size_t at = sink_->stream.size();
+        char* p = sink_->stream.room(2 + 3 * stream_detail::integer_most + 22 + n * 22 + 3 * texts +
+                                     (text.size() - texts) + 4);
+        p = stream_detail::open_record(p, 'a', in, ex_->now().time_since_epoch().count(), index);
+        *p++ = '[';
+        p = stream_detail::number(p, n);
+        *p++ = ':';
+        for (std::size_t k = 0; k < n; ++k)
+            p = stream_detail::bytes(p, std::string_view(text.data() + ends[k], ends[k + 1] - ends[k]));
+        *p++ = ']';
+        *p++ = '(';
+        std::memcpy(p, text.data() + texts, text.size() - texts);
+        p += text.size() - texts;
+        *p++ = ')';
+        *p++ = '\n';
+        sink_->stream.commit(p);
+        streamed(in, at);
+        return true;
+    }
+}
+
+// h <ordinal> <time> <signal index> <count of signals the run handled, this one included>
+inline void engine::stream_handled(instance_base& in, std::uint32_t index, std::uint64_t count) {
+    const std::size_t at = sink_->stream.size();
+    char* p = sink_->stream.room(2 + 4 * stream_detail::integer_most + 1);
+    p = stream_detail::open_record(p, 'h', in, ex_->now().time_since_epoch().count(), index);
+    p = stream_detail::integer(p, count);
+    *p++ = '\n';
+    sink_->stream.commit(p);
+    streamed(in, at);
+}
+
+}  // namespace coflow::detail
+// ---- end coflow/detail/journal_stream.hpp ----
 // ---- begin coflow/detail/engine_activation.hpp ----
 // coflow/detail/engine_activation.hpp: one activation of a run: its steps, in order, until it is quiet or closes.
 // Members of detail::engine (engine.hpp), defined here to keep that header to the scheduler itself.
@@ -8992,6 +9356,7 @@ struct workflow_info {
 // before the call returns; a runtime started on the file again recovers every run where it stood.
 
 #include <cerrno>
+#include <deque>
 #include <filesystem>
 #include <iterator>
 
@@ -9016,7 +9381,6 @@ struct workflow_info {
 // coflow/detail/replay_executor.hpp: the executor replay() runs a recorded run on. The replay decides
 // what runs next (ready work, or the next timer) from the history, and moves the clock to inputs.
 
-#include <deque>
 
 
 namespace coflow::detail {
@@ -10210,13 +10574,87 @@ namespace detail {
 //     r <ordinal> (run tuple of save.hpp's run line) <place in the ready queue>   a run, new or changed
 //     n <ordinal> <events>                      a run whose record is as before but for its count of events
 //     e <ordinal> (event as in a save)                                            its next event
+//     a <ordinal> <time> <signal index> [<texts>] (<values>)    its next event: a named signal accepted
+//     h <ordinal> <time> <signal index> <count handled>          its next event: a named signal handled
 //     x <ordinal>                                                                 a run forgotten or replaced
 //     c (clock, random state, ids generated, timers armed, activations posted)   the end of a group
+//
+// 'a' and 'h' are the events a busy run records most, written short (journal_stream.hpp): an 'a' is the
+// event (signal_accepted, time, the signal's name, texts, not self-sent, the body's, 0) with the values as
+// its input; an 'h' is (signal_handled, time, the name, [the count in decimal], false, false, 0). Within a
+// group, the run records come first, then the events, then the x records.
 //
 // A run's ordinal is its place among the snapshot's runs and then the runs the records add, in start order.
 // A group is written between steps (when a client call returns, or an activation ended), so the runs'
 // histories at a commit are where a load can take them. Recovery keeps the groups up to the last commit:
 // what follows it was cut short by a crash (a partial last line) or never committed.
+
+/// Reads an 'a' or 'h' record (after its ordinal) as the event it stands for.
+inline void read_signal_event(reader& r, bool accepted, const workflow_type& type,
+                              const std::vector<const workflow_type*>& types, std::vector<history_event>& events) {
+    history_event& e = events.emplace_back();
+    e.kind = accepted ? event_kind::signal_accepted : event_kind::signal_handled;
+    e.time_ns = r.get_integer<std::int64_t>();
+    const std::size_t index_at = r.position();
+    const std::uint64_t index = r.get_integer<std::uint64_t>();
+    if (index >= type.signal_count)
+        r.fail_at(index_at, "signal " + std::to_string(index) + " of workflow type '" + std::string(type.name) +
+                                "', which has " + std::to_string(type.signal_count));
+    e.name = type.signals[index].name;
+    if (accepted) {
+        e.args = codec<std::vector<std::string>>::decode(r);
+        const std::size_t values_at = r.position();
+        r.open_tuple();
+        const pack_decoder d = decoder_of_input(type, events, e, types);
+        if (!d)
+            r.fail_at(values_at, "event " + e.describe(events.size() - 1) + " of a run of workflow type '" +
+                                     std::string(type.name) + "' holds values its definition gives no types for");
+        e.input = d(r);
+        r.close_tuple();
+    } else {
+        e.args.push_back(std::to_string(r.get_integer<std::uint64_t>()));
+    }
+    if (!r.at_end()) r.fail("the end of the event");
+}
+
+/// The text of an 'a' or 'h' record's event (from its time on) as an 'e' record writes it (journal
+/// compaction copies events into a save so). False when the record does not read.
+inline bool expand_signal_event(std::string_view rest, bool accepted, const workflow_type& type, std::string& out) {
+    return guarded(
+        [&] {
+            reader r(rest, 0);
+            const std::int64_t time = r.get_integer<std::int64_t>();
+            const std::uint64_t index = r.get_integer<std::uint64_t>();
+            if (index >= type.signal_count) return false;
+            writer w(out);
+            w.open_tuple();
+            w.put_bytes(to_string(accepted ? event_kind::signal_accepted : event_kind::signal_handled));
+            w.put_integer(time);
+            w.put_bytes(type.signals[index].name);
+            if (accepted) {
+                const std::size_t texts_at = r.position();
+                (void)codec<std::vector<std::string>>::decode(r);  // copied as it is
+                out.append(rest.substr(texts_at, r.position() - texts_at));
+            } else {
+                w.open_list(1);
+                w.put_bytes(std::to_string(r.get_integer<std::uint64_t>()));
+                w.close_list();
+            }
+            w.put_bool(false);
+            w.put_bool(false);
+            w.put_integer(std::uint64_t{0});
+            w.close_tuple();
+            if (accepted) {
+                w.put_some();
+                out.append(rest.substr(r.position()));  // the values' tuple, to the end of the record
+            } else {
+                w.put_none();
+            }
+            w.put_none();  // no error
+            return true;
+        },
+        [](std::exception_ptr) { return false; });
+}
 
 /// Reads a journal's file into the runs a load rebuilds. Raises invalid_save naming the byte position
 /// when a committed part is damaged.
@@ -10233,8 +10671,9 @@ inline saved_runtime parse_journal(std::string_view text, const std::vector<cons
         const std::size_t nl = text.find('\n', at);
         if (nl == std::string_view::npos) break;  // a partial last line: cut short by a crash
         const std::string_view line = text.substr(at, nl - at);
-        if (line.size() < 2 || line[1] != ' ' || std::string_view("rnexc").find(line[0]) == std::string_view::npos)
-            detail::raise(invalid_save(at, "expected a journal record ('r', 'n', 'e', 'x' or 'c' and a space)"));
+        if (line.size() < 2 || line[1] != ' ' || std::string_view("rneahxc").find(line[0]) == std::string_view::npos)
+            detail::raise(
+                invalid_save(at, "expected a journal record ('r', 'n', 'e', 'a', 'h', 'x' or 'c' and a space)"));
         at = nl + 1;
         if (line[0] == 'c') committed = at;
     }
@@ -10282,11 +10721,12 @@ inline saved_runtime parse_journal(std::string_view text, const std::vector<cons
                                         std::to_string(count));
             announced[ord] = count;
             if (!r.at_end()) r.fail("the end of the record");
-        } else if (tag == 'e') {
+        } else if (tag == 'e' || tag == 'a' || tag == 'h') {
             if (!alive[ord] || doc.runs[ord].type.empty())
                 r.fail_at(line_at, "an event of run " + std::to_string(ord) + ", which is not open in the journal");
             saved_run& run = doc.runs[ord];
-            read_event(r, *type_named(types, run.type), types, run.hist.events);
+            if (tag == 'e') read_event(r, *type_named(types, run.type), types, run.hist.events);
+            else read_signal_event(r, tag == 'a', *type_named(types, run.type), types, run.hist.events);
         } else {
             if (!r.at_end()) r.fail("the end of the record");
             alive[ord] = false;
@@ -10349,10 +10789,13 @@ struct journal_options {
     /// all live (one long run) is never rewritten: a rewrite would only copy it.
     std::size_t compact_min_bytes = std::size_t{1} << 20;
     std::size_t compact_dead_percent = 50;
-    /// false: the runs' histories live in the file, not in memory. Once a group is written, each run keeps
-    /// only its last event (and the accepted events of its queued signals), so memory stays the size of the
-    /// open runs, not of their histories; rt.histories() and a handle's history then hold those events
-    /// (history::first_event says where they start). save() and compaction read the rest back from the file.
+    /// false: the runs' histories live in the file, not in memory. A run the file holds has its events
+    /// encoded as they happen (a named signal's as short 'a' and 'h' records) and keeps at most its last
+    /// event; a run new to the file keeps its events until its first group is written (and then the accepted
+    /// events of its queued signals). So memory stays the size of the open runs, not of their histories;
+    /// rt.histories() and a handle's history hold what memory kept (history::first_event says where it
+    /// starts). save() and compaction write the group first and read the rest back from the file. An event
+    /// that cannot be encoded stops the journal: its call and every later commit raise what was wrong.
     bool histories_in_memory = true;
 };
 
@@ -10418,6 +10861,8 @@ public:
 
     /// Rewrites the file as one save of the runtime's runs (at a commit point), replacing it atomically.
     void compact() {
+        detail::rethrow_if_set(poisoned_);
+        if (!stream.empty()) (void)append_group();  // the stream's events are in neither memory nor the file
         std::string old_text;  // with released events: the file they are copied from
         if (released_) {
             if (broken_) heal();
@@ -10433,6 +10878,7 @@ public:
         const std::string snapshot = released_ ? detail::save_text(eng_, true, &run_bytes, &released_text, this)
                                                : detail::save_text(eng_, true, &run_bytes);
         released_by_ordinal_.clear();
+        expanded_.clear();
         old_text.clear();
         const std::string tmp = path_ + ".tmp";
         std::FILE* out = std::fopen(tmp.c_str(), "wb");
@@ -10457,6 +10903,7 @@ public:
         eng_.for_each_recorded_run([&](detail::instance_base& in) {
             const std::size_t k = written_.size();
             ordinal_[in.x->hist_index] = static_cast<std::uint32_t>(k + 1);
+            in.x->journal_ordinal = static_cast<std::uint32_t>(k + 1);
             // A snapshot's run line is superseded by the run's first r record, as an r record by the next.
             written_.push_back({in.hist->first_event + in.hist->events.size(), run_bytes[k].all, run_bytes[k].run_line,
                                 state_of(in)});
@@ -10467,6 +10914,9 @@ public:
             }
         });
         eng_.dirty_.clear();
+        stream_bytes.assign(written_.size(), 0);
+        streaming = !opts_.histories_in_memory;
+        released_ = released_ || streaming;
     }
 
     /// Runs recovered from the file when the journal was constructed (0 for a new journal).
@@ -10499,9 +10949,33 @@ private:
         if (++since_commit_ >= group_every) write_group();
     }
 
+    // Streaming: the event `in` just recorded goes into the stream. One that cannot be encoded (a dynamic
+    // handler's, a value without a codec) stops the stream for good: every commit raises what it was, as
+    // every commit of a group holding it would, and the file keeps what came before.
+    void stream_event(detail::instance_base& in) override {
+        const history& h = *in.hist;
+        event_text_.clear();
+        detail::guarded(
+            [&] {
+                writer w(event_text_);
+                event_text_ += "e ";
+                w.write(static_cast<std::uint64_t>(in.x->journal_ordinal - 1));
+                detail::write_event(w, in, h.events.back(), h.first_event + h.events.size() - 1);
+                event_text_ += '\n';
+                stream.append(event_text_);
+                stream_bytes[in.x->journal_ordinal - 1] += event_text_.size();
+            },
+            [&](std::exception_ptr e) {
+                poisoned_ = std::move(e);
+                streaming = false;
+            });
+    }
+
     // save() asks (through save_text): the histories whole again, from the file and what memory kept.
     void restore_histories() override {
         if (!released_ || detail::current_activation || detail::current_query) return;
+        detail::rethrow_if_set(poisoned_);
+        if (!stream.empty()) write_group();  // the stream's events go to the file, to be read back with the rest
         if (broken_) heal();
         restore_from_file();
         release_all_ = true;  // the next group lets go of them again
@@ -10532,13 +11006,30 @@ private:
                 released_by_ordinal_[ord].push_back(line.substr(6));
             }
         }
+        // The short records of the stream are copied as the 'e' records they stand for.
+        std::vector<const detail::workflow_type*> type_of(released_by_ordinal_.size());
+        eng_.for_each_recorded_run([&](detail::instance_base& in) {
+            const std::uint32_t o = in.x->hist_index < ordinal_.size() ? ordinal_[in.x->hist_index] : 0;
+            if (o != 0 && o <= type_of.size()) type_of[o - 1] = &in.type;
+        });
+        expanded_.clear();
         for (std::string_view line = next_line(); !line.empty(); line = next_line()) {
-            if (!line.starts_with("e i")) continue;
+            const char tag = line[0];
+            if (line.size() < 3 || line[1] != ' ' || line[2] != 'i' || (tag != 'e' && tag != 'a' && tag != 'h'))
+                continue;
             const std::size_t semi = line.find(';');
             std::uint64_t k = 0;
             const auto r = std::from_chars(line.data() + 3, line.data() + semi, k);
             if (semi == std::string_view::npos || r.ptr != line.data() + semi) continue;
-            if (k < released_by_ordinal_.size()) released_by_ordinal_[k].push_back(line.substr(semi + 1));
+            if (k >= released_by_ordinal_.size()) continue;
+            if (tag == 'e') {
+                released_by_ordinal_[k].push_back(line.substr(semi + 1));
+            } else if (type_of[k]) {  // a run still kept (the others are not copied)
+                std::string& expanded = expanded_.emplace_back();
+                if (!detail::expand_signal_event(line.substr(semi + 1), tag == 'a', *type_of[k], expanded))
+                    fail("holds a damaged record at byte " + std::to_string(line.data() - text.data()), false);
+                released_by_ordinal_[k].push_back(expanded);
+            }
         }
         eng_.for_each_recorded_run([&](detail::instance_base& in) {
             const std::uint32_t o = in.x->hist_index < ordinal_.size() ? ordinal_[in.x->hist_index] : 0;
@@ -10600,6 +11091,7 @@ private:
 
     // The group itself; true when the file's dead bytes call for a compaction.
     bool append_group() {
+        detail::rethrow_if_set(poisoned_);
         since_commit_ = 0;
         auto& dirty = eng_.dirty_;
         if (dirty.empty()) return false;
@@ -10614,8 +11106,10 @@ private:
         const auto& histories = eng_.histories();
         if (ordinal_.size() < histories.size()) ordinal_.resize(histories.size(), 0);
         buf_.clear();
+        tail_.clear();
         staged_.clear();
         writer w(buf_);
+        writer tail(tail_);
         std::size_t runs = written_.size();
         std::size_t dead = dead_bytes_;
         for (const std::uint32_t index : dirty) {
@@ -10623,12 +11117,13 @@ private:
             detail::instance_base* in = eng_.find(h.workflow_id);
             std::uint32_t ord = ordinal_[index];
             if (!in || in->hist != &h) {  // forgotten, or replaced by a new run under its id
-                if (ord != 0) {
-                    const std::size_t at = buf_.size();
-                    buf_ += "x ";
-                    w.write(static_cast<std::uint64_t>(ord - 1));
-                    buf_ += '\n';
-                    dead += written_[ord - 1].bytes + (buf_.size() - at);  // the run's lines, and this one
+                if (ord != 0) {  // after the stream, which may hold its last events
+                    const std::size_t at = tail_.size();
+                    tail_ += "x ";
+                    tail.write(static_cast<std::uint64_t>(ord - 1));
+                    tail_ += '\n';
+                    // the run's lines, and this one
+                    dead += written_[ord - 1].bytes + stream_bytes[ord - 1] + (tail_.size() - at);
                 }
                 staged_.push_back({index, 0, {}, nullptr});
                 continue;
@@ -10655,6 +11150,8 @@ private:
             rec.bytes += (buf_.size() - at) - rec.line;
             rec.line = buf_.size() - at;
             const std::size_t events_at = buf_.size();
+            if (known && streaming) rec.bytes += stream_bytes[ord - 1];  // its events since are in the stream
+            else
             for (std::size_t k = rec.events; k < total; ++k) {  // rec.events >= first_event: only written ones go
                 buf_ += "e ";
                 w.write(static_cast<std::uint64_t>(ord - 1));
@@ -10665,24 +11162,33 @@ private:
             rec.events = total;
             staged_.push_back({index, ord, rec, in});
         }
-        const std::size_t commit_at = buf_.size();
-        buf_ += "c ";
-        detail::write_runtime(w, eng_, eng_.ready_counter());
-        buf_ += '\n';
+        const std::size_t commit_at = tail_.size();
+        tail_ += "c ";
+        detail::write_runtime(tail, eng_, eng_.ready_counter());
+        tail_ += '\n';
         dead += last_commit_bytes_;  // superseded by this one
-        const std::size_t commit_bytes = buf_.size() - commit_at;
-        // Without histories in memory, the group must be in the file (handed to the system) before its
-        // events leave memory: a failure stdio reported later could not be made good.
+        const std::size_t commit_bytes = tail_.size() - commit_at;
+        // The group: run records (and new runs' events), the stream, dropped runs, the commit line. Without
+        // histories in memory, it must be in the file (handed to the system) before its events leave
+        // memory: a failure stdio reported later could not be made good.
         if (std::fwrite(buf_.data(), 1, buf_.size(), file_) != buf_.size() ||
+            (!stream.empty() && std::fwrite(stream.data(), 1, stream.size(), file_) != stream.size()) ||
+            std::fwrite(tail_.data(), 1, tail_.size(), file_) != tail_.size() ||
             (!opts_.histories_in_memory && std::fflush(file_) != 0)) {
             broken_ = true;
             fail("cannot append");
         }
+        const std::size_t group_bytes = buf_.size() + stream.size() + tail_.size();
         written_.resize(runs);
+        stream_bytes.resize(runs, 0);
+        for (const std::uint32_t index : dirty)  // the stream's bytes are the runs' now
+            if (ordinal_[index] != 0) stream_bytes[ordinal_[index] - 1] = 0;
+        stream.clear();
         for (const staged& st : staged_) {
             ordinal_[st.index] = st.ord;
             if (st.ord != 0) written_[st.ord - 1] = st.rec;
             if (!st.run) continue;
+            st.run->x->journal_ordinal = st.ord;
             st.run->x->journal_dirty = false;
             if (!opts_.histories_in_memory) {
                 eng_.release_history(*st.run);
@@ -10694,7 +11200,7 @@ private:
             eng_.for_each_recorded_run([&](detail::instance_base& in) { eng_.release_history(in); });
         }
         dirty.clear();
-        appended_bytes_ += buf_.size();
+        appended_bytes_ += group_bytes;
         dead_bytes_ = dead;
         last_commit_bytes_ = commit_bytes;
         ++commits_;
@@ -10753,7 +11259,9 @@ private:
     std::string path_;
     journal_options opts_;
     std::FILE* file_ = nullptr;
-    std::string buf_;
+    std::string buf_;   // a group's run records (and the events of runs new to the file)
+    std::string tail_;  // its dropped runs and commit line, after the stream
+    std::string event_text_;  // stream_event's
     std::vector<std::uint32_t> ordinal_;  // by engine::histories() index: the journal's run ordinal + 1, 0 if none
     // What a run record holds that can change after the run started (the rest is fixed at its start): when
     // it is as before, a group writes the run's new count of events alone.
@@ -10785,6 +11293,7 @@ private:
     }
     std::vector<run_record> written_;  // by ordinal
     std::vector<std::vector<std::string_view>> released_by_ordinal_;  // compact(): events' text in the old file
+    std::deque<std::string> expanded_;  // compact(): the 'a' and 'h' records' events, as 'e' records hold them
     struct staged {
         std::uint32_t index, ord;  // ord 0: the run is dropped
         run_record rec;
@@ -10795,6 +11304,7 @@ private:
     bool broken_ = false;  // a write failed: the next commit rewrites the file (or cuts it back: heal)
     bool released_ = false;     // some run's events are in the file only (histories_in_memory = false)
     bool release_all_ = false;  // save() brought them back: the next group lets go of them again
+    std::exception_ptr poisoned_;  // an event the stream could not take: no commit can succeed
     std::size_t snapshot_bytes_ = 0, appended_bytes_ = 0, commits_ = 0, compactions_ = 0, recovered_ = 0;
     std::size_t dead_bytes_ = 0, last_commit_bytes_ = 0;
 };

@@ -67,6 +67,10 @@ inline constexpr char digit_pairs[] =
 template <class I>
 [[nodiscard]] inline char* number(char* p, I v) noexcept {
     using U = std::make_unsigned_t<I>;
+    if (static_cast<U>(v) < 10) {  // most ordinals, times on a game's clock, indexes, counts and lengths
+        *p = static_cast<char>('0' + static_cast<U>(v));
+        return p + 1;
+    }
     if constexpr (std::is_signed_v<I>) {
         if (v < 0) {
             *p++ = '-';
