@@ -2367,51 +2367,6 @@ inline void resume_chain(activation& a, std::coroutine_handle<> h) {
 
 }  // namespace coflow::detail
 // ---- end coflow/detail/activation.hpp ----
-// ---- begin coflow/detail/byte_buffer.hpp ----
-// coflow/detail/byte_buffer.hpp: a growable run of bytes written by pointer (a journal's stream): unlike
-// std::string, making room for a record neither fills it nor calls out of line.
-
-
-namespace coflow::detail {
-
-class byte_buffer {
-public:
-    /// Room for `n` more bytes: write them from the pointer returned, then commit(end of what was written).
-    [[nodiscard]] char* room(std::size_t n) {
-        if (cap_ - size_ < n) [[unlikely]]
-            grow(n);
-        return data_.get() + size_;
-    }
-    void commit(const char* end) noexcept { size_ = static_cast<std::size_t>(end - data_.get()); }
-
-    void append(std::string_view s) {
-        char* p = room(s.size());
-        if (!s.empty()) std::memcpy(p, s.data(), s.size());
-        size_ += s.size();
-    }
-    void resize(std::size_t n) noexcept { size_ = n < size_ ? n : size_; }  // shrink only
-    void clear() noexcept { size_ = 0; }
-
-    [[nodiscard]] const char* data() const noexcept { return data_.get(); }
-    [[nodiscard]] std::size_t size() const noexcept { return size_; }
-    [[nodiscard]] bool empty() const noexcept { return size_ == 0; }
-
-private:
-    void grow(std::size_t n) {
-        std::size_t cap = cap_ ? cap_ * 2 : 1 << 16;
-        while (cap - size_ < n) cap *= 2;
-        std::unique_ptr<char[]> bigger(new char[cap]);
-        if (size_) std::memcpy(bigger.get(), data_.get(), size_);
-        data_ = std::move(bigger);
-        cap_ = cap;
-    }
-
-    std::unique_ptr<char[]> data_;
-    std::size_t size_ = 0, cap_ = 0;
-};
-
-}  // namespace coflow::detail
-// ---- end coflow/detail/byte_buffer.hpp ----
 // ---- begin coflow/detail/clock.hpp ----
 // coflow/detail/clock.hpp: arithmetic on an executor's clock that saturates instead of overflowing.
 // A duration too long for the clock (duration::max() among them) reaches its end: no undefined behaviour.
@@ -2804,6 +2759,85 @@ private:
 
 }  // namespace coflow::detail
 // ---- end coflow/detail/intrusive_list.hpp ----
+// ---- begin coflow/detail/journal_sink.hpp ----
+// coflow/detail/journal_sink.hpp: what the engine knows of a journal (journal.hpp): the points where it
+// may commit, and the stream it encodes events into as they are recorded (journal_stream.hpp).
+
+
+// ---- begin coflow/detail/byte_buffer.hpp ----
+// coflow/detail/byte_buffer.hpp: a growable run of bytes written by pointer (a journal's stream): unlike
+// std::string, making room for a record neither fills it nor calls out of line.
+
+
+namespace coflow::detail {
+
+class byte_buffer {
+public:
+    /// Room for `n` more bytes: write them from the pointer returned, then commit(end of what was written).
+    [[nodiscard]] char* room(std::size_t n) {
+        if (cap_ - size_ < n) [[unlikely]]
+            grow(n);
+        return data_.get() + size_;
+    }
+    void commit(const char* end) noexcept { size_ = static_cast<std::size_t>(end - data_.get()); }
+
+    void append(std::string_view s) {
+        char* p = room(s.size());
+        if (!s.empty()) std::memcpy(p, s.data(), s.size());
+        size_ += s.size();
+    }
+    void resize(std::size_t n) noexcept { size_ = n < size_ ? n : size_; }  // shrink only
+    void clear() noexcept { size_ = 0; }
+
+    [[nodiscard]] const char* data() const noexcept { return data_.get(); }
+    [[nodiscard]] std::size_t size() const noexcept { return size_; }
+    [[nodiscard]] bool empty() const noexcept { return size_ == 0; }
+
+private:
+    void grow(std::size_t n) {
+        std::size_t cap = cap_ ? cap_ * 2 : 1 << 16;
+        while (cap - size_ < n) cap *= 2;
+        std::unique_ptr<char[]> bigger(new char[cap]);
+        if (size_) std::memcpy(bigger.get(), data_.get(), size_);
+        data_ = std::move(bigger);
+        cap_ = cap;
+    }
+
+    std::unique_ptr<char[]> data_;
+    std::size_t size_ = 0, cap_ = 0;
+};
+
+}  // namespace coflow::detail
+// ---- end coflow/detail/byte_buffer.hpp ----
+
+namespace coflow::detail {
+
+class instance_base;
+
+struct journal_sink {
+    virtual void input_returned() = 0;  // a client call accepted an input and is about to return
+    virtual void work_done() = 0;       // an activation ended: the engine is between steps
+    /// Brings back into memory the events a journal that keeps no histories let go of (save needs them).
+    virtual void restore_histories() = 0;
+    /// Streaming: the event just recorded (the last of `in`'s history) goes into `stream`.
+    virtual void stream_event(instance_base& in) = 0;
+
+    // A journal that keeps no histories in memory streams: the events of runs its file holds already
+    // are encoded into `stream` as they are recorded (a named signal's accepted and handled events
+    // without a history_event at all, as 'a' and 'h' records), and their runs keep at most their last
+    // event. The next commit writes the stream after its run records. Off until the first commit, and
+    // for good once an event could not be encoded (every commit then raises why).
+    bool streaming = false;
+    byte_buffer stream;
+    std::string scratch;  // arguments as text and encoded, before they go into `stream`
+    std::vector<std::uint64_t> stream_bytes;  // by journal_ordinal - 1: the bytes of `stream` that are its
+
+protected:
+    ~journal_sink() = default;
+};
+
+}  // namespace coflow::detail
+// ---- end coflow/detail/journal_sink.hpp ----
 // ---- begin coflow/detail/promise.hpp ----
 // coflow/detail/promise.hpp: the promise family shared by task<R> and workflow<R>.
 // A non-template base holds the continuation, the exception and the final awaiter (via the trampoline).
@@ -4326,20 +4360,16 @@ public:
     template <class D>
     static void carry_accepted(const pending_signal& p, instance_base& to);
 
-    // ---- a journal's stream (journal_stream.hpp) --------------------------------------------------
-
-    /// `in`'s events go into the journal's stream as they are recorded (journal_sink::streaming).
+    // A journal's stream (journal_stream.hpp): `in`'s events go into it as they are recorded; a named
+    // signal's accepted (false: record it) and handled events as short records, with no history_event.
     [[nodiscard]] bool streams(const instance_base& in) const noexcept {
         return sink_ && sink_->streaming && in.x->journal_ordinal != 0 && !(check_ && check_->actual == in.hist);
     }
-    /// A typed signal's accepted event, encoded straight into the stream; false when it must be recorded.
     template <class Tuple>
     bool stream_accepted(instance_base& in, std::uint32_t index, const Tuple& args);
     void stream_handled(instance_base& in, std::uint32_t index, std::uint64_t count);
-    /// The stream gained `in`'s event from `at` on: its run holds none of its events in memory now.
-    void streamed(instance_base& in, std::size_t at);
-    /// After an event was streamed: the run keeps only its last (a closed history is known by it).
-    static void keep_last_event(history& h) noexcept;
+    void streamed(instance_base& in, std::size_t at);  // the stream gained `in`'s event from `at` on
+    static void keep_last_event(history& h) noexcept;  // after an event was streamed: keep only the last
 
     // ---- history -----------------------------------------------------------------------------
 
@@ -4372,27 +4402,7 @@ public:
 
     // ---- saving and loading (engine_load.hpp) --------------------------------------------------
 
-    /// A journal (journal.hpp), told of the points where it may commit. Set only while recording histories.
-    struct journal_sink {
-        virtual void input_returned() = 0;  // a client call accepted an input and is about to return
-        virtual void work_done() = 0;       // an activation ended: the engine is between steps
-        /// Brings back into memory the events a journal that keeps no histories let go of (save needs them).
-        virtual void restore_histories() = 0;
-        /// Streaming: the event just recorded (the last of `in`'s history) goes into `stream`.
-        virtual void stream_event(instance_base& in) = 0;
-
-        // A journal that keeps no histories in memory streams: the events of runs its file holds already
-        // are encoded into `stream` as they are recorded (a named signal's accepted and handled events
-        // without a history_event at all, as 'a' and 'h' records: journal_stream.hpp), and their runs keep
-        // at most their last event. The next commit writes the stream after its run records. Off until the
-        // first commit, and for good once an event could not be encoded (every commit then raises why).
-        bool streaming = false;
-        byte_buffer stream;
-        std::string scratch;  // arguments as text and encoded, before they go into `stream`
-        std::vector<std::uint64_t> stream_bytes;  // by journal_ordinal - 1: the bytes of `stream` that are its
-    protected:
-        ~journal_sink() = default;
-    };
+    using journal_sink = detail::journal_sink;  // a journal (journal_sink.hpp), set only while recording histories
     journal_sink* sink_ = nullptr;
     /// Runs whose history or place in the ready queue changed since the journal's last commit, by hist_index.
     std::vector<std::uint32_t> dirty_;

@@ -17,11 +17,11 @@
 #include <vector>
 
 #include <coflow/detail/activation.hpp>
-#include <coflow/detail/byte_buffer.hpp>
 #include <coflow/detail/clock.hpp>
 #include <coflow/detail/id_map.hpp>
 #include <coflow/detail/inline_function.hpp>
 #include <coflow/detail/intrusive_list.hpp>
+#include <coflow/detail/journal_sink.hpp>
 #include <coflow/detail/promise.hpp>
 #include <coflow/detail/raise.hpp>
 #include <coflow/detail/random.hpp>
@@ -670,20 +670,16 @@ public:
     template <class D>
     static void carry_accepted(const pending_signal& p, instance_base& to);
 
-    // ---- a journal's stream (journal_stream.hpp) --------------------------------------------------
-
-    /// `in`'s events go into the journal's stream as they are recorded (journal_sink::streaming).
+    // A journal's stream (journal_stream.hpp): `in`'s events go into it as they are recorded; a named
+    // signal's accepted (false: record it) and handled events as short records, with no history_event.
     [[nodiscard]] bool streams(const instance_base& in) const noexcept {
         return sink_ && sink_->streaming && in.x->journal_ordinal != 0 && !(check_ && check_->actual == in.hist);
     }
-    /// A typed signal's accepted event, encoded straight into the stream; false when it must be recorded.
     template <class Tuple>
     bool stream_accepted(instance_base& in, std::uint32_t index, const Tuple& args);
     void stream_handled(instance_base& in, std::uint32_t index, std::uint64_t count);
-    /// The stream gained `in`'s event from `at` on: its run holds none of its events in memory now.
-    void streamed(instance_base& in, std::size_t at);
-    /// After an event was streamed: the run keeps only its last (a closed history is known by it).
-    static void keep_last_event(history& h) noexcept;
+    void streamed(instance_base& in, std::size_t at);  // the stream gained `in`'s event from `at` on
+    static void keep_last_event(history& h) noexcept;  // after an event was streamed: keep only the last
 
     // ---- history -----------------------------------------------------------------------------
 
@@ -716,27 +712,7 @@ public:
 
     // ---- saving and loading (engine_load.hpp) --------------------------------------------------
 
-    /// A journal (journal.hpp), told of the points where it may commit. Set only while recording histories.
-    struct journal_sink {
-        virtual void input_returned() = 0;  // a client call accepted an input and is about to return
-        virtual void work_done() = 0;       // an activation ended: the engine is between steps
-        /// Brings back into memory the events a journal that keeps no histories let go of (save needs them).
-        virtual void restore_histories() = 0;
-        /// Streaming: the event just recorded (the last of `in`'s history) goes into `stream`.
-        virtual void stream_event(instance_base& in) = 0;
-
-        // A journal that keeps no histories in memory streams: the events of runs its file holds already
-        // are encoded into `stream` as they are recorded (a named signal's accepted and handled events
-        // without a history_event at all, as 'a' and 'h' records: journal_stream.hpp), and their runs keep
-        // at most their last event. The next commit writes the stream after its run records. Off until the
-        // first commit, and for good once an event could not be encoded (every commit then raises why).
-        bool streaming = false;
-        byte_buffer stream;
-        std::string scratch;  // arguments as text and encoded, before they go into `stream`
-        std::vector<std::uint64_t> stream_bytes;  // by journal_ordinal - 1: the bytes of `stream` that are its
-    protected:
-        ~journal_sink() = default;
-    };
+    using journal_sink = detail::journal_sink;  // a journal (journal_sink.hpp), set only while recording histories
     journal_sink* sink_ = nullptr;
     /// Runs whose history or place in the ready queue changed since the journal's last commit, by hist_index.
     std::vector<std::uint32_t> dirty_;
