@@ -610,6 +610,32 @@ TEST_CASE("issue 15: without histories in memory, events streamed since the last
     }
     CHECK(saves[1] == saves[0]);
     CHECK(recovered[1] == recovered[0]);
+    CHECK(recovered[1].find("s3:add") != std::string::npos);  // the recovered chain's events, read whole
     CHECK(files[1].find("\na i") != std::string::npos);  // -1, sent once the run was in the file
     CHECK(files[0].find("\na i") == std::string::npos);  // histories in memory: every event an 'e' record
+}
+
+TEST_CASE("issue 15: once a journal without histories in memory is gone, save() says where the events are",
+          "[journal][regression]") {
+    const std::string path = temp_path("gone");
+    std::filesystem::remove(path);
+    coflow::deterministic_executor ex;
+    coflow::runtime rt(ex, {.record_history = true});
+    {
+        coflow::journal journal(rt, path, {.histories_in_memory = false}, chain::definition, relay::definition);
+        auto h = rt.start_workflow(&chain::run, 0, 0, {.id = "c"});
+        ex.run_until_idle();
+        journal.commit();
+        h.signal(&chain::adds, 1);
+        ex.run_until_idle();
+    }
+    CHECK(rt.engine_internals().find("c")->hist->first_event > 0);
+    try {
+        (void)coflow::save(rt);
+        FAIL("saved a history whose first events only a journal's file held");
+    } catch (const coflow::invalid_operation& e) {
+        CHECK_THAT(e.what(), Catch::Matchers::Contains("workflow 'c'") &&
+                                 Catch::Matchers::Contains("histories_in_memory = false"));
+    }
+    std::filesystem::remove(path);
 }

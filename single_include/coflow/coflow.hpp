@@ -10175,6 +10175,11 @@ inline std::string save_text(engine& eng, bool between_steps = false, std::vecto
     std::vector<instance_base*> runs;
     eng.for_each_recorded_run([&](instance_base& in) {
         check_savable(in, between_steps);
+        if (in.hist->first_event != 0 && !released)  // a journal without histories in memory, destroyed since
+            detail::raise(invalid_operation(
+                "save: workflow '" + in.id + "' has " + std::to_string(in.hist->first_event) +
+                " events in a journal's file only (journal_options::histories_in_memory = false), and the "
+                "journal is gone: save while it exists, or recover from its file"));
         runs.push_back(&in);
     });
     std::string out(save_header);
