@@ -264,20 +264,12 @@ private:
     // let go of: the snapshot's event lines, then the e records, each as its encoded tuple.
     void index_released(std::string_view text) {
         released_by_ordinal_.assign(written_.size(), {});
+        detail::journal_lines lines(text, 0);
+        std::string_view line;
         std::size_t at = 0;
-        const auto next_line = [&]() -> std::string_view {
-            const std::size_t nl = text.find('\n', at);
-            if (nl == std::string_view::npos) {
-                at = text.size();
-                return {};
-            }
-            const std::string_view line = text.substr(at, nl - at);
-            at = nl + 1;
-            return line;
-        };
         std::size_t ord = 0;  // the snapshot's runs are ordinals 0, 1, ...
         bool in_run = false;
-        for (std::string_view line = next_line(); at < text.size() && line != "end"; line = next_line()) {
+        while (lines.next(line, at) && line != "end") {
             if (line.starts_with("run ")) {
                 ord += in_run;
                 in_run = true;
@@ -292,7 +284,8 @@ private:
             if (o != 0 && o <= type_of.size()) type_of[o - 1] = &in.type;
         });
         expanded_.clear();
-        for (std::string_view line = next_line(); !line.empty(); line = next_line()) {
+        while (lines.next(line, at)) {
+            if (line.empty()) continue;
             const char tag = line[0];
             if (line.size() < 3 || line[1] != ' ' || line[2] != 'i' || (tag != 'e' && tag != 'a' && tag != 'h'))
                 continue;
@@ -306,7 +299,7 @@ private:
             } else if (type_of[k]) {  // a run still kept (the others are not copied)
                 std::string& expanded = expanded_.emplace_back();
                 if (!detail::expand_signal_event(line.substr(semi + 1), tag == 'a', *type_of[k], expanded))
-                    fail("holds a damaged record at byte " + std::to_string(line.data() - text.data()), false);
+                    fail("holds a damaged record at byte " + std::to_string(at), false);
                 released_by_ordinal_[k].push_back(expanded);
             }
         }

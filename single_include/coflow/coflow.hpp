@@ -10671,6 +10671,29 @@ inline bool expand_signal_event(std::string_view rest, bool accepted, const work
         [](std::exception_ptr) { return false; });
 }
 
+/// A journal's complete lines, one at a time: a last line without its newline is not one (a crash cut it
+/// short). Recovery and compaction read the file with it.
+class journal_lines {
+public:
+    journal_lines(std::string_view text, std::size_t at) noexcept : text_(text), at_(at) {}
+
+    /// The next line (without its newline) and where it starts; false after the last complete one.
+    bool next(std::string_view& line, std::size_t& line_at) noexcept {
+        const std::size_t nl = text_.find('\n', at_);
+        if (nl == std::string_view::npos) return false;
+        line_at = at_;
+        line = text_.substr(at_, nl - at_);
+        at_ = nl + 1;
+        return true;
+    }
+    /// Where the next line starts.
+    [[nodiscard]] std::size_t position() const noexcept { return at_; }
+
+private:
+    std::string_view text_;
+    std::size_t at_;
+};
+
 /// Reads a journal's file into the runs a load rebuilds. Raises invalid_save naming the byte position
 /// when a committed part is damaged.
 inline saved_runtime parse_journal(std::string_view text, const std::vector<const workflow_type*>& types) {
@@ -10682,22 +10705,17 @@ inline saved_runtime parse_journal(std::string_view text, const std::vector<cons
     // The committed part ends after the last complete commit line; what follows may only be the start
     // of a group (a crash cut it), ending maybe in a partial line.
     std::size_t committed = pos;
-    for (std::size_t at = pos; at < text.size();) {
-        const std::size_t nl = text.find('\n', at);
-        if (nl == std::string_view::npos) break;  // a partial last line: cut short by a crash
-        const std::string_view line = text.substr(at, nl - at);
+    std::string_view line;
+    std::size_t line_at = 0;
+    for (journal_lines lines(text, pos); lines.next(line, line_at);) {
         if (line.size() < 2 || line[1] != ' ' || std::string_view("rneahxc").find(line[0]) == std::string_view::npos)
             detail::raise(
-                invalid_save(at, "expected a journal record ('r', 'n', 'e', 'a', 'h', 'x' or 'c' and a space)"));
-        at = nl + 1;
-        if (line[0] == 'c') committed = at;
+                invalid_save(line_at, "expected a journal record ('r', 'n', 'e', 'a', 'h', 'x' or 'c' and a space)"));
+        if (line[0] == 'c') committed = lines.position();
     }
-    for (std::size_t at = pos; at < committed;) {
-        const std::size_t nl = text.find('\n', at);
-        const char tag = text[at];
-        reader r(text.substr(at + 2, nl - at - 2), at + 2);
-        const std::size_t line_at = at;
-        at = nl + 1;
+    for (journal_lines records(text, pos); records.position() < committed && records.next(line, line_at);) {
+        const char tag = line[0];
+        reader r(line.substr(2), line_at + 2);
         if (tag == 'c') {
             std::uint64_t ready_counter = 0;
             std::tie(doc.clock_ns, doc.rng, doc.generated_ids, doc.timer_seq, ready_counter) = r.read<runtime_tuple>();
@@ -11000,20 +11018,12 @@ private:
     // let go of: the snapshot's event lines, then the e records, each as its encoded tuple.
     void index_released(std::string_view text) {
         released_by_ordinal_.assign(written_.size(), {});
+        detail::journal_lines lines(text, 0);
+        std::string_view line;
         std::size_t at = 0;
-        const auto next_line = [&]() -> std::string_view {
-            const std::size_t nl = text.find('\n', at);
-            if (nl == std::string_view::npos) {
-                at = text.size();
-                return {};
-            }
-            const std::string_view line = text.substr(at, nl - at);
-            at = nl + 1;
-            return line;
-        };
         std::size_t ord = 0;  // the snapshot's runs are ordinals 0, 1, ...
         bool in_run = false;
-        for (std::string_view line = next_line(); at < text.size() && line != "end"; line = next_line()) {
+        while (lines.next(line, at) && line != "end") {
             if (line.starts_with("run ")) {
                 ord += in_run;
                 in_run = true;
@@ -11028,7 +11038,8 @@ private:
             if (o != 0 && o <= type_of.size()) type_of[o - 1] = &in.type;
         });
         expanded_.clear();
-        for (std::string_view line = next_line(); !line.empty(); line = next_line()) {
+        while (lines.next(line, at)) {
+            if (line.empty()) continue;
             const char tag = line[0];
             if (line.size() < 3 || line[1] != ' ' || line[2] != 'i' || (tag != 'e' && tag != 'a' && tag != 'h'))
                 continue;
@@ -11042,7 +11053,7 @@ private:
             } else if (type_of[k]) {  // a run still kept (the others are not copied)
                 std::string& expanded = expanded_.emplace_back();
                 if (!detail::expand_signal_event(line.substr(semi + 1), tag == 'a', *type_of[k], expanded))
-                    fail("holds a damaged record at byte " + std::to_string(line.data() - text.data()), false);
+                    fail("holds a damaged record at byte " + std::to_string(at), false);
                 released_by_ordinal_[k].push_back(expanded);
             }
         }

@@ -104,6 +104,29 @@ inline bool expand_signal_event(std::string_view rest, bool accepted, const work
         [](std::exception_ptr) { return false; });
 }
 
+/// A journal's complete lines, one at a time: a last line without its newline is not one (a crash cut it
+/// short). Recovery and compaction read the file with it.
+class journal_lines {
+public:
+    journal_lines(std::string_view text, std::size_t at) noexcept : text_(text), at_(at) {}
+
+    /// The next line (without its newline) and where it starts; false after the last complete one.
+    bool next(std::string_view& line, std::size_t& line_at) noexcept {
+        const std::size_t nl = text_.find('\n', at_);
+        if (nl == std::string_view::npos) return false;
+        line_at = at_;
+        line = text_.substr(at_, nl - at_);
+        at_ = nl + 1;
+        return true;
+    }
+    /// Where the next line starts.
+    [[nodiscard]] std::size_t position() const noexcept { return at_; }
+
+private:
+    std::string_view text_;
+    std::size_t at_;
+};
+
 /// Reads a journal's file into the runs a load rebuilds. Raises invalid_save naming the byte position
 /// when a committed part is damaged.
 inline saved_runtime parse_journal(std::string_view text, const std::vector<const workflow_type*>& types) {
@@ -115,22 +138,17 @@ inline saved_runtime parse_journal(std::string_view text, const std::vector<cons
     // The committed part ends after the last complete commit line; what follows may only be the start
     // of a group (a crash cut it), ending maybe in a partial line.
     std::size_t committed = pos;
-    for (std::size_t at = pos; at < text.size();) {
-        const std::size_t nl = text.find('\n', at);
-        if (nl == std::string_view::npos) break;  // a partial last line: cut short by a crash
-        const std::string_view line = text.substr(at, nl - at);
+    std::string_view line;
+    std::size_t line_at = 0;
+    for (journal_lines lines(text, pos); lines.next(line, line_at);) {
         if (line.size() < 2 || line[1] != ' ' || std::string_view("rneahxc").find(line[0]) == std::string_view::npos)
             detail::raise(
-                invalid_save(at, "expected a journal record ('r', 'n', 'e', 'a', 'h', 'x' or 'c' and a space)"));
-        at = nl + 1;
-        if (line[0] == 'c') committed = at;
+                invalid_save(line_at, "expected a journal record ('r', 'n', 'e', 'a', 'h', 'x' or 'c' and a space)"));
+        if (line[0] == 'c') committed = lines.position();
     }
-    for (std::size_t at = pos; at < committed;) {
-        const std::size_t nl = text.find('\n', at);
-        const char tag = text[at];
-        reader r(text.substr(at + 2, nl - at - 2), at + 2);
-        const std::size_t line_at = at;
-        at = nl + 1;
+    for (journal_lines records(text, pos); records.position() < committed && records.next(line, line_at);) {
+        const char tag = line[0];
+        reader r(line.substr(2), line_at + 2);
         if (tag == 'c') {
             std::uint64_t ready_counter = 0;
             std::tie(doc.clock_ns, doc.rng, doc.generated_ids, doc.timer_seq, ready_counter) = r.read<runtime_tuple>();
