@@ -370,7 +370,9 @@ TEST_CASE("issue 15: a journal compacts on dead bytes: never for one open run, a
     std::filesystem::remove(path);
     coflow::deterministic_executor ex;
     coflow::runtime rt(ex, {.record_history = true});
-    coflow::journal journal(rt, path, {.sync = coflow::sync_policy::none, .compact_min_bytes = 4096},
+    // Histories in memory: the file holds each event as a save does, so its size reads against a snapshot's.
+    coflow::journal journal(rt, path,
+                            {.sync = coflow::sync_policy::none, .compact_min_bytes = 4096, .histories_in_memory = true},
                             keeper::definition, jw::summer::definition);
     CHECK(journal.compactions() == 1);  // the constructor's
     auto h = rt.start_workflow(&keeper::run, {.id = "K"});
@@ -430,8 +432,10 @@ TEST_CASE("issue 15: a journal without histories in memory keeps a run's last ev
             // Twins: one keeps the histories in memory, the other only in its file.
             coflow::deterministic_executor ex_kept, ex_file;
             coflow::runtime kept(ex_kept, {.record_history = true}), file(ex_file, {.record_history = true});
-            coflow::journal kept_journal(kept, kept_path, {.sync = coflow::sync_policy::flush, .compact_min_bytes = 2048},
-                                         jw::ledger::definition, jw::summer::definition, jw::tally::definition);
+            coflow::journal kept_journal(
+                kept, kept_path,
+                {.sync = coflow::sync_policy::flush, .compact_min_bytes = 2048, .histories_in_memory = true},
+                jw::ledger::definition, jw::summer::definition, jw::tally::definition);
             coflow::journal file_journal(
                 file, file_path,
                 {.sync = coflow::sync_policy::flush, .compact_min_bytes = 2048, .histories_in_memory = false},
