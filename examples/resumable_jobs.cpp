@@ -96,7 +96,9 @@ class tool {
 public:
     tool(const std::string& journal_path, bool print) : print_(print) {
         if (!journal_path.empty())
-            journal_.emplace(rt_, journal_path, coflow::journal_options{.sync = coflow::sync_policy::fsync},
+            // Histories in the file only: the tool reads its runs' ids and types, never their events.
+            journal_.emplace(rt_, journal_path,
+                             coflow::journal_options{.sync = coflow::sync_policy::fsync, .histories_in_memory = false},
                              job::definition);
         if (journal_ && journal_->recovered_runs() > 0) {
             say("tool started at t=" + std::to_string(seconds()) + "s: recovered " +
