@@ -422,13 +422,15 @@ private:
             rec.bytes += (buf_.size() - at) - rec.line;
             rec.line = buf_.size() - at;
             const std::size_t events_at = buf_.size();
-            if (known && streaming) rec.bytes += stream_bytes[ord - 1];  // its events since are in the stream
-            else
-            for (std::size_t k = rec.events; k < total; ++k) {  // rec.events >= first_event: only written ones go
-                buf_ += "e ";
-                w.write(static_cast<std::uint64_t>(ord - 1));
-                detail::write_event(w, *in, h.events[k - h.first_event], k);
-                buf_ += '\n';
+            if (known && streaming) {
+                rec.bytes += stream_bytes[ord - 1];  // its events since the last group are in the stream
+            } else {
+                for (std::size_t k = rec.events; k < total; ++k) {  // rec.events >= first_event: written ones go
+                    buf_ += "e ";
+                    w.write(static_cast<std::uint64_t>(ord - 1));
+                    detail::write_event(w, *in, h.events[k - h.first_event], k);
+                    buf_ += '\n';
+                }
             }
             rec.bytes += buf_.size() - events_at;
             rec.events = total;
