@@ -24,12 +24,14 @@ namespace {
 // Counting is off except inside a measured stretch; only the test's own thread allocates then.
 std::atomic<bool> counting{false};
 std::atomic<std::size_t> allocations{0};
+std::atomic<std::size_t> allocated_bytes{0};
 const bool tracing = std::getenv("COFLOW_ALLOC_TRACE") != nullptr;
 thread_local bool in_trace = false;
 
 void note_allocation(std::size_t size) noexcept {
     if (!counting.load(std::memory_order_relaxed)) return;
     allocations.fetch_add(1, std::memory_order_relaxed);
+    allocated_bytes.fetch_add(size, std::memory_order_relaxed);
 #if defined(__GLIBC__)
     if (tracing && !in_trace) {
         in_trace = true;  // backtrace() may allocate the first time it runs
@@ -66,6 +68,16 @@ std::size_t allocations_in(F&& f) {
     f();
     counting = false;
     return allocations.load() - before;
+}
+
+// The bytes asked for by the allocations `f` makes.
+template <class F>
+std::size_t bytes_in(F&& f) {
+    const std::size_t before = allocated_bytes.load();
+    counting = true;
+    f();
+    counting = false;
+    return allocated_bytes.load() - before;
 }
 
 }  // namespace
@@ -360,4 +372,31 @@ TEST_CASE("issue 19: a suspended workflow's run record and frame parts stay smal
         for (auto& h : handles) h.signal(&counter::inc, v);
     ex.run_until_idle();
     for (auto& h : handles) CHECK(h.result() == 6);
+}
+
+TEST_CASE("issue 19: an activation waits in the deterministic executor's ready queue in 16 bytes",
+          "[allocation][deterministic_executor][regression]") {
+    // Each of S3's starts and signals posts an activation; a burst of them grows the ready queue to its
+    // size, and the queue keeps that room. As a 64-byte `work` each, 100,000 took 64 bytes a workflow.
+    constexpr int n = 1024;
+    coflow::deterministic_executor ex;
+    coflow::runtime rt{ex};
+    std::vector<coflow::workflow_handle<counter>> handles;
+    handles.reserve(n);
+    for (int i = 0; i < n; ++i) {
+        handles.push_back(rt.start_workflow(&counter::run, std::int64_t{i}, {.id = "c" + std::to_string(i)}));
+        ex.run_until_idle();  // one at a time: the queue never holds more than one
+    }
+    for (auto& h : handles) {  // each inbox gets its room, the queue still holds one at a time
+        h.signal(&counter::inc, std::int64_t{1});
+        ex.run_until_idle();
+    }
+    // Now n activations at once: only the queue grows (8, 16, ... 1,024 entries), nothing else allocates.
+    const std::size_t bytes = bytes_in([&] {
+        for (auto& h : handles) h.signal(&counter::inc, std::int64_t{2});
+    });
+    CHECK(ex.ready_count() == n);
+    CHECK(bytes <= 16 * 2 * n);  // was 64 bytes an entry: 130,560 bytes
+    ex.run_until_idle();
+    for (auto& h : handles) CHECK(h.query(&counter::sum) == 3);
 }

@@ -24,6 +24,7 @@
 #include <coflow/detail/promise.hpp>
 #include <coflow/detail/raise.hpp>
 #include <coflow/detail/random.hpp>
+#include <coflow/detail/ready_queue.hpp>
 #include <coflow/detail/replay_check.hpp>
 #include <coflow/detail/ring.hpp>
 #include <coflow/detail/thread_token.hpp>
@@ -399,8 +400,9 @@ public:
 };
 
 /// Shared between the engine and the work it posts, so that work outliving the runtime does nothing.
-/// Not atomic: everything runs on the executor's thread.
-struct engine_link {
+/// Not atomic: everything runs on the executor's thread. On a deterministic executor it is also the
+/// target of the engine's activations (ready_queue's compact calls), each holding a reference.
+struct engine_link : ready_target {
     engine* eng;
     std::size_t refs;
 };
@@ -408,6 +410,9 @@ struct engine_link {
 class link_ref {
 public:
     explicit link_ref(engine_link* l) noexcept : l_(l) { ++l_->refs; }
+    /// Takes over a reference already counted (a compact call's).
+    struct adopt_t {};
+    link_ref(engine_link* l, adopt_t) noexcept : l_(l) {}
     link_ref(const link_ref& o) noexcept : l_(o.l_) { ++l_->refs; }
     link_ref(link_ref&& o) noexcept : l_(std::exchange(o.l_, nullptr)) {}
     link_ref& operator=(const link_ref&) = delete;
@@ -423,7 +428,8 @@ private:
 
 class engine {
 public:
-    engine(executor& ex, runtime_options opts) : ex_(&ex), opts_(opts), link_(new engine_link{this, 1}), rng_(opts.seed) {}
+    engine(executor& ex, runtime_options opts)
+        : ex_(&ex), opts_(opts), link_(new engine_link{{&run_activation, &drop_activation}, this, 1}), rng_(opts.seed) {}
     engine(const engine&) = delete;
     engine& operator=(const engine&) = delete;
 
@@ -587,7 +593,12 @@ public:
         post_activation(in);
     }
     [[gnu::noinline]] void post_activation(instance_base& in) {
-        ex_->post(activate_work{link_ref(link_), in.slot, in.gen});
+        if (ready_queue* q = ex_->ready_calls_) {  // a deterministic executor: a 16-byte entry, no `work`
+            q->post_call(*link_, std::uint64_t{in.gen} << 32 | in.slot);
+            ++link_->refs;  // the entry's, given back when it runs or is dropped
+        } else {
+            ex_->post(activate_work{link_ref(link_), in.slot, in.gen});
+        }
         in.scheduled = true;
         if (in.hist) [[unlikely]] {
             in.x->ready_seq = ++ready_counter_;
@@ -949,6 +960,15 @@ private:
             if (engine* e = link.get()) e->activate(slot, gen);
         }
     };
+    // The same as activate_work, queued as a ready_queue call: `arg` is the generation and the slot.
+    static void run_activation(ready_target& t, std::uint64_t arg) {
+        const link_ref link(static_cast<engine_link*>(&t), link_ref::adopt_t{});
+        if (engine* e = link.get()) e->activate(static_cast<std::uint32_t>(arg), static_cast<std::uint32_t>(arg >> 32));
+    }
+    static void drop_activation(ready_target& t) noexcept {
+        const link_ref link(static_cast<engine_link*>(&t), link_ref::adopt_t{});
+    }
+
     struct timer_work {
         using trivially_relocatable = void;  // a pointer and two numbers: the executor moves it with memcpy
         link_ref link;
