@@ -354,6 +354,9 @@ TEST_CASE("issue 19: a suspended workflow's run record and frame parts stay smal
         CHECK(sizeof(coflow::detail::waiter) <= 72);
         CHECK(sizeof(coflow::detail::condition_awaiter<reads_a_flag, false>) <= 88);
         CHECK(sizeof(coflow::detail::condition_awaitable<reads_a_flag, false>) <= 8);
+        // The runtime's tables, per run: the id map's entry (at most half full) holds part of the hash and
+        // the slot, not the whole hash and a pointer (was 16).
+        CHECK(sizeof(coflow::detail::id_map<coflow::detail::instance_base>::entry) <= 8);
     }
 #endif
     // And a start allocates only those two (the tables have room: they are not grown here).
