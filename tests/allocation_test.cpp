@@ -377,7 +377,7 @@ TEST_CASE("issue 19: a suspended workflow's run record and frame parts stay smal
     for (auto& h : handles) CHECK(h.result() == 6);
 }
 
-TEST_CASE("issue 19: an activation waits in the deterministic executor's ready queue in 16 bytes",
+TEST_CASE("issue 19: an activation waits in the deterministic executor's ready queue in 8 bytes",
           "[allocation][deterministic_executor][regression]") {
     // Each of S3's starts and signals posts an activation; a burst of them grows the ready queue to its
     // size, and the queue keeps that room. As a 64-byte `work` each, 100,000 took 64 bytes a workflow.
@@ -399,7 +399,7 @@ TEST_CASE("issue 19: an activation waits in the deterministic executor's ready q
         for (auto& h : handles) h.signal(&counter::inc, std::int64_t{2});
     });
     CHECK(ex.ready_count() == n);
-    CHECK(bytes <= 16 * 2 * n);  // was 64 bytes an entry: 130,560 bytes
+    CHECK(bytes <= 8 * 2 * n);  // was 64 bytes an entry (130,944 bytes), then 16
     ex.run_until_idle();
     for (auto& h : handles) CHECK(h.query(&counter::sum) == 3);
 }

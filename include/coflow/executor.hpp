@@ -68,7 +68,7 @@ public:
     virtual bool restore_clock(time_point t) noexcept { return now() == t; }
 
 protected:
-    /// Set by deterministic_executor to its ready queue: the engine puts its activations there as 16-byte
+    /// Set by deterministic_executor to its ready queue: the engine puts its activations there as 8-byte
     /// calls, in the same FIFO as posted work, without a `work` or a virtual call. Null: through post().
     detail::ready_queue* ready_calls_ = nullptr;
 

@@ -606,8 +606,9 @@ public:
         post_activation(in);
     }
     [[gnu::noinline]] void post_activation(instance_base& in) {
-        if (ready_queue* q = ex_->ready_calls_) {  // a deterministic executor: a 16-byte entry, no `work`
-            q->post_call(*link_, std::uint64_t{in.gen} << 32 | in.slot);
+        // A deterministic executor takes it as an 8-byte entry, no `work` (unless it holds another
+        // runtime's now).
+        if (ready_queue* q = ex_->ready_calls_; q && q->post_call(*link_, std::uint64_t{in.gen} << 32 | in.slot)) {
             ++link_->refs;  // the entry's, given back when it runs or is dropped
         } else {
             ex_->post(activate_work{link_ref(link_), in.slot, in.gen});

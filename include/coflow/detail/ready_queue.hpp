@@ -1,5 +1,5 @@
 // coflow/detail/ready_queue.hpp: the deterministic executor's FIFO of ready work, with compact calls.
-// The engine's activations go in as 16-byte entries; any other work waits in a ring of its own, in order.
+// The engine's activations go in as 8-byte entries; any other work waits in a ring of its own, in order.
 #pragma once
 
 #include <cstddef>
@@ -19,10 +19,14 @@ struct ready_target {
     void (*drop)(ready_target& t) noexcept;
 };
 
-/// Ready work in the order posted. An entry is a target and an argument (16 bytes): a call, or (no target)
-/// the next work of `works_`. Each started workflow's first activation took a 64-byte `work` before, and
-/// the ring keeps the room of its largest burst (S3 memory). Its buffers are kept when it empties: given
-/// back, they cost a regrowth in every burst of signals, and glibc's heap kept the pages anyway.
+/// Ready work in the order posted. An entry is 8 bytes: the argument of a call of `target_`, or
+/// `next_work`, which stands for the next work of `works_`. Each started workflow's first activation took
+/// a 64-byte `work` before, and the ring keeps the room of its largest burst (S3 memory). Its buffers are
+/// kept when it empties: given back, they cost a regrowth in every burst of signals (23 instructions a
+/// signal in S3), and glibc's heap kept the pages anyway.
+///
+/// Calls have one target at a time (a runtime's; most executors drive one): it may change only while no
+/// entry is queued, and post_call refuses the calls of another, which then go as works (in the same order).
 class ready_queue {
 public:
     ready_queue() noexcept = default;
@@ -37,19 +41,29 @@ public:
     void post(work&& w) {
         order_.reserve_one();
         works_.push_back(std::move(w));
-        order_.emplace_back(entry{nullptr, 0});  // room made above: cannot throw
+        order_.emplace_back(next_work);  // room made above: cannot throw
     }
 
-    /// Queues a call of `t.run(t, arg)`; the entry owns a reference to `t` that the caller takes once this
-    /// returned (if it throws, nothing was queued).
-    void post_call(ready_target& t, std::uint64_t arg) { order_.emplace_back(entry{&t, arg}); }
+    /// Queues a call of `t.run(t, arg)` and returns true; the entry owns a reference to `t` that the
+    /// caller takes then. False, queueing nothing: `t` is not the target of the calls queued now, or `arg`
+    /// is next_work (post the call as a work instead). If it throws, nothing was queued.
+    [[nodiscard]] bool post_call(ready_target& t, std::uint64_t arg) {
+        if (&t != target_) {
+            if (!order_.empty()) return false;
+            target_ = &t;  // no entry refers to the one before
+        }
+        if (arg == next_work) [[unlikely]]
+            return false;
+        order_.emplace_back(arg);
+        return true;
+    }
 
     /// Takes the first entry out, then runs it (a throw leaves the queue without it, as a work's would).
     void run_one() {
-        const entry e = order_.front();
+        const std::uint64_t e = order_.front();
         order_.pop_front();
-        if (e.target) {
-            e.target->run(*e.target, e.arg);
+        if (e != next_work) {
+            target_->run(*target_, e);
             return;
         }
         work w = std::move(works_.front());
@@ -57,22 +71,20 @@ public:
         w();
     }
 
-private:
-    struct entry {
-        ready_target* target;  // null: the next work of works_
-        std::uint64_t arg;
-    };
+    static constexpr std::uint64_t next_work = ~std::uint64_t{0};
 
+private:
     void drop_all() noexcept {
         while (!order_.empty()) {
-            const entry e = order_.front();
+            const std::uint64_t e = order_.front();
             order_.pop_front();
-            if (e.target) e.target->drop(*e.target);
+            if (e != next_work) target_->drop(*target_);
         }
     }
 
-    ring<entry> order_;
+    ring<std::uint64_t> order_;
     ring<work> works_;
+    ready_target* target_ = nullptr;  // of the calls in order_
 };
 
 }  // namespace coflow::detail
