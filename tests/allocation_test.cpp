@@ -348,9 +348,10 @@ TEST_CASE("issue 19: a suspended workflow's run record and frame parts stay smal
         CHECK(sizeof(coflow::detail::instance_base) <= 232);
         CHECK(sizeof(coflow::detail::instance<counter>) <= 264);  // a 272-byte malloc chunk (was 320)
         // The frame: a body's promise has no handler hook, no handle of its own and no room for the result
-        // (it goes straight into the run); a waiter's predicate and label share a field; a wait_condition
+        // (it goes straight into the run), no continuation (a body is never awaited) and no exception (it
+        // goes straight into the run); a waiter's predicate and label share a field; a wait_condition
         // without a timeout keeps no duration.
-        CHECK(sizeof(coflow::workflow<std::int64_t>::promise_type) <= 24);
+        CHECK(sizeof(coflow::workflow<std::int64_t>::promise_type) <= 8);  // the root alone (was 24)
         CHECK(sizeof(coflow::detail::waiter) <= 72);
         CHECK(sizeof(coflow::detail::condition_awaiter<reads_a_flag, false>) <= 88);
         CHECK(sizeof(coflow::detail::condition_awaitable<reads_a_flag, false>) <= 8);
@@ -366,11 +367,19 @@ TEST_CASE("issue 19: a suspended workflow's run record and frame parts stay smal
     handles.reserve(8);
     for (int i = 0; i < 5; ++i) handles.push_back(rt.start_workflow(&counter::run, std::int64_t{i}, {.id = "c" + std::to_string(i)}));
     ex.run_until_idle();
+    std::size_t bytes = 0;
     const std::size_t n = allocations_in([&] {
-        handles.push_back(rt.start_workflow(&counter::run, std::int64_t{5}, {.id = "c5"}));
-        ex.run_until_idle();
+        bytes = bytes_in([&] {
+            handles.push_back(rt.start_workflow(&counter::run, std::int64_t{5}, {.id = "c5"}));
+            ex.run_until_idle();
+        });
     });
     CHECK(n == 2);
+#if !defined(_MSC_VER)
+    // The record and the body's frame: g++ 12 makes the frame 168 bytes (a 176-byte chunk; was 184, in
+    // 192), clang++ 14 makes it 128.
+    if constexpr (sizeof(void*) == 8) CHECK(bytes <= 264 + 168);
+#endif
     for (std::int64_t v = 1; v <= 3; ++v)
         for (auto& h : handles) h.signal(&counter::inc, v);
     ex.run_until_idle();

@@ -254,6 +254,8 @@ public:
     virtual bool restore_result(arg_pack_base& pack) = 0;
 
     inline void on_root_done(std::coroutine_handle<> frame, promise_base& p) noexcept override;
+    inline void on_body_done(std::coroutine_handle<> frame) noexcept override;
+    inline void on_body_threw(std::exception_ptr e) noexcept override;
 
     /// Destroys the body and handler frames (their waiters unlink themselves).
     inline void destroy_frames() noexcept;
@@ -1265,31 +1267,38 @@ inline std::string run_id_of(std::uint64_t run_key) {
 
 inline std::string instance_base::run_id() const { return run_id_of(run_key); }
 
+// An async signal handler (a task) finished.
 inline void instance_base::on_root_done(std::coroutine_handle<> frame, promise_base& p) noexcept {
-    if (frame == body) {
-        body = {};
-        body_finished = true;
-        if (continuing) [[unlikely]] {
-            // It returned coflow::continue_as_new(...): run() starts the new run, and signals not delivered
-            // move to it (no closing steps here). A cancel request that came first wins, as at an await.
-            if (cancel_requested) {
-                continuing = false;
-                finished_as = workflow_status::cancelled;
-            } else {
-                body_finished = false;
-            }
-        } else if (p.exception) {
-            const bool was_cancelled = catch_as<cancelled>(
-                p.exception, [](const cancelled&) { return true; }, [] { return false; });
-            if (was_cancelled) finished_as = workflow_status::cancelled;
-            else failure = p.exception;
+    static_cast<list_hook<handler_tag>&>(static_cast<task_promise_base&>(p)).unlink();
+    --x->handlers_running;  // a handler ran: spawn_handler made the extras
+    if (p.exception && !failure) failure = p.exception;  // a throwing signal handler fails the run
+    frame.destroy();
+}
+
+// The body threw (told just before on_body_done, in the same resumption): the run closes as cancelled
+// if it was `cancelled`, else as failed by it (replacing a handler's failure of this step).
+inline void instance_base::on_body_threw(std::exception_ptr e) noexcept {
+    if (continuing) [[unlikely]]
+        return;  // it asked to continue as new first (on_body_done decides)
+    const bool was_cancelled = catch_as<cancelled>(e, [](const cancelled&) { return true; }, [] { return false; });
+    if (was_cancelled) finished_as = workflow_status::cancelled;
+    else failure = std::move(e);
+}
+
+// The body finished. Unless it threw, finished_as is still completed (nothing else sets it while the body
+// runs), and its value is in place already (result_place).
+inline void instance_base::on_body_done(std::coroutine_handle<> frame) noexcept {
+    body = {};
+    body_finished = true;
+    if (continuing) [[unlikely]] {
+        // It returned coflow::continue_as_new(...): run() starts the new run, and signals not delivered
+        // move to it (no closing steps here). A cancel request that came first wins, as at an await.
+        if (cancel_requested) {
+            continuing = false;
+            finished_as = workflow_status::cancelled;
         } else {
-            finished_as = workflow_status::completed;  // its value is in place already (result_place)
+            body_finished = false;
         }
-    } else {
-        static_cast<list_hook<handler_tag>&>(static_cast<task_promise_base&>(p)).unlink();  // a handler: a task
-        --x->handlers_running;  // a handler ran: spawn_handler made the extras
-        if (p.exception && !failure) failure = p.exception;  // a throwing signal handler fails the run
     }
     frame.destroy();
 }
