@@ -102,3 +102,19 @@ TEST_CASE("an empty id_map finds nothing", "[id_map]") {
     CHECK(m.find("w", slots.at()) == nullptr);
     CHECK(m.size() == 0);
 }
+
+TEST_CASE("id_map's hash reads every byte of an id of any length", "[id_map]") {
+    // Lengths around the 8-, 4- and 1-byte reads: changing any one byte changes the hash, and so does the
+    // length (a shorter id is not a prefix's hash).
+    for (std::size_t n = 0; n <= 24; ++n) {
+        CAPTURE(n);
+        const std::string id(n, 'a');
+        const std::uint64_t h = map::hash_of(id);
+        for (std::size_t i = 0; i < n; ++i) {
+            std::string other = id;
+            other[i] = 'b';
+            CHECK(map::hash_of(other) != h);
+        }
+        CHECK(map::hash_of(id + 'a') != h);
+    }
+}
