@@ -432,3 +432,26 @@ TEST_CASE("issue 19: the runtime's id map grows only when it would be more than 
     ex.run_until_idle();
     CHECK(rt.size() == 113);
 }
+
+TEST_CASE("issue 19: the runtime's slot table takes 8 bytes a run", "[allocation][regression]") {
+    // The slot table holds the run's pointer alone (its generation is the run's; a free slot's next one
+    // waits in the free list), not {pointer, generation}: 16 bytes with padding, 16 a workflow in S3. The 65th
+    // start grows the table from 64 to 128 slots, and the free list's reserved room with it (so that
+    // retiring a run never allocates; untouched until runs retire); the 66th grows nothing.
+    coflow::deterministic_executor ex;
+    coflow::runtime rt{ex};
+    std::vector<coflow::workflow_handle<counter>> handles;
+    handles.reserve(66);
+    const auto start = [&](int i) {
+        const std::size_t bytes = bytes_in(
+            [&] { handles.push_back(rt.start_workflow(&counter::run, std::int64_t{i}, {.id = "c" + std::to_string(i)})); });
+        ex.run_until_idle();  // the ready queue never grows past its first room
+        return bytes;
+    };
+    for (int i = 0; i < 64; ++i) (void)start(i);
+    const std::size_t growing = start(64);
+    const std::size_t plain = start(65);  // the run record and the frame
+    CHECK(growing - plain <= 128 * 8 + 128 * 8);  // was 128 * 16 + 128 * 4
+    ex.run_until_idle();
+    CHECK(rt.size() == 66);
+}

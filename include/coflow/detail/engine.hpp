@@ -442,17 +442,17 @@ public:
         // find no run by slot, and by id they are refused (workflow_handle::lookup), never given one
         // that is already destroyed.
         tearing_down_ = true;
-        std::vector<instance_slot> slots;
+        std::vector<instance_base*> slots;
         slots.swap(slots_);
         id_map<instance_base> runs;  // by id they find nothing either
         runs.swap(by_id_);
         // Frames first (their waiters may be linked into other instances), then the objects. Timeouts of open
         // runs leave the executor, which may outlive the runtime.
         runs.for_each_slot([&](std::uint32_t s) {
-            cancel_timeout(*slots[s].inst);
-            slots[s].inst->destroy_frames();
+            cancel_timeout(*slots[s]);
+            slots[s]->destroy_frames();
         });
-        runs.for_each_slot([&](std::uint32_t s) { delete slots[s].inst; });
+        runs.for_each_slot([&](std::uint32_t s) { delete slots[s]; });
     }
 
     [[nodiscard]] executor& exec() const noexcept { return *ex_; }
@@ -481,7 +481,7 @@ public:
 
     /// The run in a slot that by_id_ names (always a run: the id's slot is freed only once it left by_id_).
     [[nodiscard]] auto run_at() const noexcept {
-        return [this](std::uint32_t s) noexcept { return slots_[s].inst; };
+        return [this](std::uint32_t s) noexcept { return slots_[s]; };
     }
 
     // Out of line: inlined into a client's loop of signals, it changed how g++ 12 allocates that loop's
@@ -490,15 +490,16 @@ public:
         return by_id_.find(id, run_at());
     }
 
-    [[nodiscard]] instance_base* by_slot(std::uint32_t slot, std::uint32_t gen) const noexcept {
+    [[nodiscard, gnu::always_inline]] inline instance_base* by_slot(std::uint32_t slot, std::uint32_t gen) const noexcept {
         if (slot >= slots_.size()) return nullptr;
-        const instance_slot& s = slots_[slot];
-        return s.gen == gen ? s.inst : nullptr;
+        instance_base* in = slots_[slot];
+        return in && in->gen == gen ? in : nullptr;
     }
 
     /// Tests only: sets the generation of slot `slot` if it is free (to reach the end of its generations).
     void set_free_slot_generation(std::uint32_t slot, std::uint32_t gen) noexcept {
-        if (slot < slots_.size() && !slots_[slot].inst) slots_[slot].gen = gen;
+        for (free_slot& f : free_slots_)
+            if (f.slot == slot) f.gen = gen;
     }
 
     /// A fresh id for a start that gave none: "<type>-<n>", skipping ids in use.
@@ -550,21 +551,21 @@ public:
         }
         reserve_for(free_slots_, slots_.size() + 1);  // so that giving the slot back below cannot throw
         if (free_slots_.empty()) {
-            slots_.push_back(instance_slot{nullptr, 0});
-            free_slots_.push_back(static_cast<std::uint32_t>(slots_.size() - 1));
+            slots_.push_back(nullptr);
+            free_slots_.push_back(free_slot{static_cast<std::uint32_t>(slots_.size() - 1), 0});
         }
-        in.slot = free_slots_.back();
-        in.gen = slots_[in.slot].gen;
+        in.slot = free_slots_.back().slot;
+        in.gen = free_slots_.back().gen;
         // One lookup: the id's entry (a closed run to replace) or the empty one it will take.
         id_map<instance_base>::entry& entry = by_id_.probe(in.id, id_hash, run_at());
         schedule(in);  // if posting throws, nothing was changed but a slot made free again
         free_slots_.pop_back();
-        slots_[in.slot].inst = &in;
+        slots_[in.slot] = &in;
         (void)inst.release();  // owned through by_id_ (by its slot) from here
         if (entry.empty()) {
             by_id_.occupy(entry, id_hash, in.slot);
         } else {
-            std::unique_ptr<instance_base> old(slots_[entry.slot()].inst);
+            std::unique_ptr<instance_base> old(slots_[entry.slot()]);
             id_map<instance_base>::replace(entry, in.slot);
             if (sink_ && old->hist) mark_dirty(*old);  // the journal drops the run it replaces
             retire(*old);
@@ -587,7 +588,7 @@ public:
         if (by_id_.size() == 0) return false;
         id_map<instance_base>::entry& entry = by_id_.probe(id, id_map<instance_base>::hash_of(id), run_at());
         if (entry.empty()) return false;
-        instance_base* const found = slots_[entry.slot()].inst;
+        instance_base* const found = slots_[entry.slot()];
         if (found->running()) return false;
         if (current_query == found) [[unlikely]]
             detail::raise(invalid_operation("workflow '" + found->id + "' cannot be forgotten from its own query"));
@@ -761,7 +762,7 @@ public:
     template <class F>
     void for_each_stand_in(F&& f) const {
         by_id_.for_each_slot([&](std::uint32_t s) {
-            if (slots_[s].inst->stand_in) f(*slots_[s].inst);
+            if (slots_[s]->stand_in) f(*slots_[s]);
         });
     }
 
@@ -963,9 +964,9 @@ public:
     }
 
 private:
-    struct instance_slot {
-        instance_base* inst;
-        std::uint32_t gen;
+    struct free_slot {
+        std::uint32_t slot;
+        std::uint32_t gen;  // of the slot's next run
     };
 
     struct activate_work {
@@ -1143,10 +1144,10 @@ private:
 
     void retire(instance_base& in) noexcept {
         in.destroy_frames();
-        slots_[in.slot].inst = nullptr;
+        slots_[in.slot] = nullptr;
         // A slot whose generations have all been used is never used again: a handle that last saw its
         // first run must not reach a run in it (4 billion runs later) as if it were that one.
-        if (++slots_[in.slot].gen != 0) free_slots_.push_back(in.slot);
+        if (in.gen + 1 != 0) free_slots_.push_back(free_slot{in.slot, in.gen + 1});
     }
 
     executor* ex_;  // a load replays on its own executor for a while (engine_load.hpp)
@@ -1155,8 +1156,10 @@ private:
     splitmix64 rng_;
     std::uint64_t generated_ids_ = 0;
     std::uint64_t ready_counter_ = 0;  // activations posted for runs with histories (extras::ready_seq)
-    std::vector<instance_slot> slots_;
-    std::vector<std::uint32_t> free_slots_;
+    // The run in each slot (null: free), 8 bytes a run. Its generation is the run's (`gen`); a free slot's
+    // next one waits with it in free_slots_ (16-byte entries {run, generation} were 16 a workflow in S3).
+    std::vector<instance_base*> slots_;
+    std::vector<free_slot> free_slots_;
     timer_table timers_;
     id_map<instance_base> by_id_;  // owns the runs, by slot (deleted on replace, forget and destruction)
     std::vector<std::shared_ptr<const history>> histories_;
