@@ -112,6 +112,8 @@ public:
     inline void fire(wake_reason r) noexcept;
     /// Unlinks from everything, cancels its timer.
     inline void detach() noexcept;
+    /// Unlinks from what it waits in (or the ready list) and from its run's suspended list.
+    inline void leave() noexcept;
     /// Starts a timer that wakes this waiter with timed_out after `delay` of executor time (a negative
     /// delay is a zero one). A delay that reaches past the end of the clock never ends: no timer is set.
     inline void arm_timer(duration delay);
@@ -297,10 +299,11 @@ public:
     engine& eng;
     intrusive_list<waiter, ready_tag> ready;
 
-    intrusive_list<waiter, wait_tag> conditions;
+    // Headed by one pointer each (8 bytes, not 16): a waiter leaves them through its run (waiter::leave).
+    compact_list<waiter, wait_tag> conditions;
     // Every wait in progress, for describe(). The body's own (at most one: the wait with `body` set) is
     // the one that cancel() wakes: found there, as cancelling is rare and waits are few.
-    intrusive_list<waiter, suspended_tag> suspended;
+    compact_list<waiter, suspended_tag> suspended;
     std::coroutine_handle<> body{};
     const workflow_type& type;
 
@@ -1184,9 +1187,8 @@ inline void waiter::arm(activation& a, std::coroutine_handle<> h, wait_kind k) n
 }
 
 inline void waiter::fire(wake_reason r) noexcept {
+    leave();
     reason = r;
-    static_cast<list_hook<wait_tag>&>(*this).unlink();
-    static_cast<list_hook<suspended_tag>&>(*this).unlink();
     if (!handle) return;  // never suspended (a child handle's record of its child): nothing to wake
     if (timer != no_timer) {
         inst->eng.release_timer(timer);
@@ -1198,10 +1200,18 @@ inline void waiter::fire(wake_reason r) noexcept {
     if (!inst->active && !inst->scheduled) inst->eng.schedule(*inst);
 }
 
+inline void waiter::leave() noexcept {
+    // An armed condition's wait not ended yet is in its run's conditions, which only the list can leave;
+    // any other wait_tag list (a channel's, a run's completion list, the ready list once fired) is left by
+    // the hook alone. Only arm() sets handle and kind together.
+    if (handle && kind == wait_kind::condition && reason == wake_reason::none) inst->conditions.remove(*this);
+    else static_cast<list_hook<wait_tag>&>(*this).unlink();
+    if (handle) inst->suspended.remove(*this);  // linked only once armed
+}
+
 inline void waiter::detach() noexcept {
     if (!handle) return;  // never suspended (the usual case for a ready await): nothing is linked
-    static_cast<list_hook<wait_tag>&>(*this).unlink();  // from what it waits in, or from the ready list
-    static_cast<list_hook<suspended_tag>&>(*this).unlink();
+    leave();  // from what it waits in, or from the ready list
     if (inst) {
         if (timer != no_timer) {
             inst->eng.release_timer(timer);
