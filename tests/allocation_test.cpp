@@ -444,8 +444,9 @@ TEST_CASE("issue 19: the runtime's slot table takes 8 bytes a run", "[allocation
     std::vector<coflow::workflow_handle<counter>> handles;
     handles.reserve(66);
     const auto start = [&](int i) {
-        const std::size_t bytes = bytes_in(
-            [&] { handles.push_back(rt.start_workflow(&counter::run, std::int64_t{i}, {.id = "c" + std::to_string(i)})); });
+        const std::size_t bytes = bytes_in([&] {
+            handles.push_back(rt.start_workflow(&counter::run, std::int64_t{i}, {.id = "c" + std::to_string(i)}));
+        });
         ex.run_until_idle();  // the ready queue never grows past its first room
         return bytes;
     };

@@ -434,7 +434,10 @@ private:
 class engine {
 public:
     engine(executor& ex, runtime_options opts)
-        : ex_(&ex), opts_(opts), link_(new engine_link{{&run_activation, &drop_activation}, this, 1}), rng_(opts.seed) {}
+        : ex_(&ex),
+          opts_(opts),
+          link_(new engine_link{{&run_activation, &drop_activation}, this, 1}),
+          rng_(opts.seed) {}
     engine(const engine&) = delete;
     engine& operator=(const engine&) = delete;
 
@@ -493,7 +496,8 @@ public:
         return by_id_.find(id, run_at());
     }
 
-    [[nodiscard, gnu::always_inline]] inline instance_base* by_slot(std::uint32_t slot, std::uint32_t gen) const noexcept {
+    [[nodiscard, gnu::always_inline]] inline instance_base* by_slot(std::uint32_t slot,
+                                                                    std::uint32_t gen) const noexcept {
         if (slot >= slots_.size()) return nullptr;
         instance_base* in = slots_[slot];
         return in && in->gen == gen ? in : nullptr;
