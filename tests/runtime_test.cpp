@@ -53,7 +53,49 @@ public:
     static constexpr auto definition = coflow::define<failing>("failing").run(&failing::run);
 };
 
+// Each signal appends its value to `notes`, which the test owns.
+std::vector<std::string>* notes = nullptr;
+
+class logger {
+public:
+    coflow::workflow<void> run() { co_await coflow::wait_condition([] { return false; }); }
+    void note(std::string what) { notes->push_back(std::move(what)); }
+    static constexpr auto definition = coflow::define<logger>("logger").run(&logger::run).signal("note", &logger::note);
+};
+
 }  // namespace
+
+TEST_CASE("issue 19: activations of two runtimes and posted work share one deterministic executor in posting order",
+          "[runtime][deterministic_executor][regression]") {
+    // The executor queues one runtime's activations as compact calls at a time; the other's go as works,
+    // and all of them, and plain posted work, run in the order they were posted.
+    std::vector<std::string> seen;
+    notes = &seen;
+    coflow::deterministic_executor ex;
+    coflow::runtime a{ex};
+    coflow::runtime b{ex};
+    auto a1 = a.start_workflow(&logger::run, {.id = "a1"});
+    auto a2 = a.start_workflow(&logger::run, {.id = "a2"});
+    auto b1 = b.start_workflow(&logger::run, {.id = "b1"});
+    ex.run_until_idle();
+    for (int round = 0; round < 2; ++round) {  // b's first when the queue is empty, then a's first
+        const std::string r = std::to_string(round);
+        seen.clear();
+        if (round == 1) a1.signal(&logger::note, "a1-" + r);
+        ex.post([&] { seen.push_back("work-" + r); });
+        b1.signal(&logger::note, "b1-" + r);
+        if (round == 0) a1.signal(&logger::note, "a1-" + r);
+        ex.post([&] { seen.push_back("work2-" + r); });
+        a2.signal(&logger::note, "a2-" + r);
+        CHECK(ex.ready_count() == 5);
+        ex.run_until_idle();
+        if (round == 0)
+            CHECK(seen == std::vector<std::string>{"work-0", "b1-0", "a1-0", "work2-0", "a2-0"});
+        else
+            CHECK(seen == std::vector<std::string>{"a1-1", "work-1", "b1-1", "work2-1", "a2-1"});
+    }
+    notes = nullptr;
+}
 
 TEST_CASE("a start without an id gets a generated one from the type name", "[runtime]") {
     coflow::deterministic_executor ex;

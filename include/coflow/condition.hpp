@@ -83,7 +83,7 @@ private:
 };
 
 /// What wait_condition returns: the predicate and the timeout. co_await builds the condition_awaiter
-/// in the frame (see promise_base::await_transform), so the waiter is never copied.
+/// in the frame (see promise_common::await_transform), so the waiter is never copied.
 template <class Pred, bool Timed>
 class [[nodiscard]] condition_awaitable {
 public:

@@ -14,7 +14,7 @@
 #include <coflow/detail/activation.hpp>
 #include <coflow/detail/clock.hpp>
 #include <coflow/detail/raise.hpp>
-#include <coflow/detail/ring.hpp>
+#include <coflow/detail/ready_queue.hpp>
 #include <coflow/errors.hpp>
 #include <coflow/executor.hpp>
 
@@ -30,9 +30,9 @@ namespace coflow {
 /// from workflow code, a handler, a predicate or a query, they throw invalid_operation.
 class deterministic_executor final : public executor {
 public:
-    deterministic_executor() = default;
+    deterministic_executor() noexcept { ready_calls_ = &ready_; }
 
-    void post(work w) override { ready_.push_back(std::move(w)); }
+    void post(work w) override { ready_.post(std::move(w)); }
 
     // The heap orders 24-byte keys; the works wait in a slab beside it, so sifting moves no closures.
     timer_id post_at(time_point t, work w) override {
@@ -242,17 +242,13 @@ private:
     void release_due() {
         while (!timers_.empty() && timers_.front().due <= now_) {
             const std::uint32_t slot = timers_.front().slot;
-            ready_.push_back(std::move(parked_[slot]));  // may grow (and throw) before anything changed
+            ready_.post(std::move(parked_[slot]));  // may grow (and throw) before anything changed
             free_slot(slot);
             pop_earliest();
         }
     }
 
-    void run_one() {
-        work w = std::move(ready_.front());
-        ready_.pop_front();
-        w();
-    }
+    void run_one() { ready_.run_one(); }
 
     std::size_t drain_ready() {
         std::size_t n = 0;
@@ -263,7 +259,7 @@ private:
         return n;
     }
 
-    detail::ring<work> ready_;
+    detail::ready_queue ready_;
     std::vector<timer> timers_;
     std::vector<work> parked_;  // the works of pending timers, by slot
     std::vector<std::uint32_t> heap_index_;  // by slot: where its timer is in timers_

@@ -9,6 +9,11 @@
 
 namespace coflow {
 
+namespace detail {
+class engine;
+class ready_queue;
+}  // namespace detail
+
 /// Durations in workflow code: any std::chrono duration converts to this.
 using duration = std::chrono::nanoseconds;
 
@@ -61,6 +66,14 @@ public:
     /// loaded runs' timers are posted. Returns false when it cannot. This default can only when now() is
     /// `t` already: an executor whose clock can be set overrides it.
     virtual bool restore_clock(time_point t) noexcept { return now() == t; }
+
+protected:
+    /// Set by deterministic_executor to its ready queue: the engine puts its activations there as 8-byte
+    /// calls, in the same FIFO as posted work, without a `work` or a virtual call. Null: through post().
+    detail::ready_queue* ready_calls_ = nullptr;
+
+private:
+    friend class detail::engine;
 };
 
 }  // namespace coflow

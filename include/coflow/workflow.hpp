@@ -22,7 +22,7 @@ inline void end_body_with(continue_as_new_request& r) noexcept;
 // The value goes straight into the run (its root, set before the body first runs): a suspended
 // workflow's frame keeps no room for its result.
 template <class R>
-struct workflow_promise : promise_base {
+struct workflow_promise : body_promise_base {
     static_assert(!std::is_reference_v<R>, "task<R> and workflow<R> return values, not references");
 
     void return_value(R v) noexcept(std::is_nothrow_move_constructible_v<R>) {
@@ -36,7 +36,7 @@ struct workflow_promise : promise_base {
     }
 };
 template <>
-struct workflow_promise<void> : promise_base {
+struct workflow_promise<void> : body_promise_base {
     void return_void() noexcept {}
 };
 

@@ -25,6 +25,7 @@
 #include <coflow/detail/promise.hpp>
 #include <coflow/detail/raise.hpp>
 #include <coflow/detail/random.hpp>
+#include <coflow/detail/ready_queue.hpp>
 #include <coflow/detail/replay_check.hpp>
 #include <coflow/detail/ring.hpp>
 #include <coflow/detail/thread_token.hpp>
@@ -112,6 +113,8 @@ public:
     inline void fire(wake_reason r) noexcept;
     /// Unlinks from everything, cancels its timer.
     inline void detach() noexcept;
+    /// Unlinks from what it waits in (or the ready list) and from its run's suspended list.
+    inline void leave() noexcept;
     /// Starts a timer that wakes this waiter with timed_out after `delay` of executor time (a negative
     /// delay is a zero one). A delay that reaches past the end of the clock never ends: no timer is set.
     inline void arm_timer(duration delay);
@@ -263,6 +266,8 @@ public:
     virtual bool restore_result(arg_pack_base& pack) = 0;
 
     inline void on_root_done(std::coroutine_handle<> frame, promise_base& p) noexcept override;
+    inline void on_body_done(std::coroutine_handle<> frame) noexcept override;
+    inline void on_body_threw(std::exception_ptr e) noexcept override;
 
     /// Destroys the body and handler frames (their waiters unlink themselves).
     inline void destroy_frames() noexcept;
@@ -304,10 +309,11 @@ public:
     engine& eng;
     intrusive_list<waiter, ready_tag> ready;
 
-    intrusive_list<waiter, wait_tag> conditions;
+    // Headed by one pointer each (8 bytes, not 16): a waiter leaves them through its run (waiter::leave).
+    compact_list<waiter, wait_tag> conditions;
     // Every wait in progress, for describe(). The body's own (at most one: the wait with `body` set) is
     // the one that cancel() wakes: found there, as cancelling is rare and waits are few.
-    intrusive_list<waiter, suspended_tag> suspended;
+    compact_list<waiter, suspended_tag> suspended;
     std::coroutine_handle<> body{};
     const workflow_type& type;
 
@@ -410,8 +416,9 @@ public:
 };
 
 /// Shared between the engine and the work it posts, so that work outliving the runtime does nothing.
-/// Not atomic: everything runs on the executor's thread.
-struct engine_link {
+/// Not atomic: everything runs on the executor's thread. On a deterministic executor it is also the
+/// target of the engine's activations (ready_queue's compact calls), each holding a reference.
+struct engine_link : ready_target {
     engine* eng;
     std::size_t refs;
 };
@@ -419,6 +426,9 @@ struct engine_link {
 class link_ref {
 public:
     explicit link_ref(engine_link* l) noexcept : l_(l) { ++l_->refs; }
+    /// Takes over a reference already counted (a compact call's).
+    struct adopt_t {};
+    link_ref(engine_link* l, adopt_t) noexcept : l_(l) {}
     link_ref(const link_ref& o) noexcept : l_(o.l_) { ++l_->refs; }
     link_ref(link_ref&& o) noexcept : l_(std::exchange(o.l_, nullptr)) {}
     link_ref& operator=(const link_ref&) = delete;
@@ -434,7 +444,11 @@ private:
 
 class engine {
 public:
-    engine(executor& ex, runtime_options opts) : ex_(&ex), opts_(opts), link_(new engine_link{this, 1}), rng_(opts.seed) {}
+    engine(executor& ex, runtime_options opts)
+        : ex_(&ex),
+          opts_(opts),
+          link_(new engine_link{{&run_activation, &drop_activation}, this, 1}),
+          rng_(opts.seed) {}
     engine(const engine&) = delete;
     engine& operator=(const engine&) = delete;
 
@@ -445,15 +459,17 @@ public:
         // find no run by slot, and by id they are refused (workflow_handle::lookup), never given one
         // that is already destroyed.
         tearing_down_ = true;
-        slots_.clear();
+        std::vector<instance_base*> slots;
+        slots.swap(slots_);
+        id_map<instance_base> runs;  // by id they find nothing either
+        runs.swap(by_id_);
         // Frames first (their waiters may be linked into other instances), then the objects. Timeouts of open
         // runs leave the executor, which may outlive the runtime.
-        by_id_.for_each([this](instance_base& in) {
-            cancel_timeout(in);
-            in.destroy_frames();
+        runs.for_each_slot([&](std::uint32_t s) {
+            cancel_timeout(*slots[s]);
+            slots[s]->destroy_frames();
         });
-        by_id_.for_each([](instance_base& in) { delete &in; });
-        by_id_.clear();
+        runs.for_each_slot([&](std::uint32_t s) { delete slots[s]; });
     }
 
     [[nodiscard]] executor& exec() const noexcept { return *ex_; }
@@ -480,19 +496,28 @@ public:
 
     // ---- instances -------------------------------------------------------------------------
 
-    [[nodiscard]] instance_base* find(std::string_view id) const {
-        return by_id_.find(id);
+    /// The run in a slot that by_id_ names (always a run: the id's slot is freed only once it left by_id_).
+    [[nodiscard]] auto run_at() const noexcept {
+        return [this](std::uint32_t s) noexcept { return slots_[s]; };
     }
 
-    [[nodiscard]] instance_base* by_slot(std::uint32_t slot, std::uint32_t gen) const noexcept {
+    // Out of line: inlined into a client's loop of signals, it changed how g++ 12 allocates that loop's
+    // registers (S1: 10 instructions more a signal, none of them a lookup).
+    [[nodiscard, gnu::noinline]] instance_base* find(std::string_view id) const {
+        return by_id_.find(id, run_at());
+    }
+
+    [[nodiscard, gnu::always_inline]] inline instance_base* by_slot(std::uint32_t slot,
+                                                                    std::uint32_t gen) const noexcept {
         if (slot >= slots_.size()) return nullptr;
-        const instance_slot& s = slots_[slot];
-        return s.gen == gen ? s.inst : nullptr;
+        instance_base* in = slots_[slot];
+        return in && in->gen == gen ? in : nullptr;
     }
 
     /// Tests only: sets the generation of slot `slot` if it is free (to reach the end of its generations).
     void set_free_slot_generation(std::uint32_t slot, std::uint32_t gen) noexcept {
-        if (slot < slots_.size() && !slots_[slot].inst) slots_[slot].gen = gen;
+        for (free_slot& f : free_slots_)
+            if (f.slot == slot) f.gen = gen;
     }
 
     /// A fresh id for a start that gave none: "<type>-<n>", skipping ids in use.
@@ -544,20 +569,22 @@ public:
         }
         reserve_for(free_slots_, slots_.size() + 1);  // so that giving the slot back below cannot throw
         if (free_slots_.empty()) {
-            slots_.push_back(instance_slot{nullptr, 0});
-            free_slots_.push_back(static_cast<std::uint32_t>(slots_.size() - 1));
+            slots_.push_back(nullptr);
+            free_slots_.push_back(free_slot{static_cast<std::uint32_t>(slots_.size() - 1), 0});
         }
-        in.slot = free_slots_.back();
-        in.gen = slots_[in.slot].gen;
+        in.slot = free_slots_.back().slot;
+        in.gen = free_slots_.back().gen;
         // One lookup: the id's entry (a closed run to replace) or the empty one it will take.
-        id_map<instance_base>::entry& entry = by_id_.probe(in.id, id_hash);
+        id_map<instance_base>::entry& entry = by_id_.probe(in.id, id_hash, run_at());
         schedule(in);  // if posting throws, nothing was changed but a slot made free again
         free_slots_.pop_back();
-        slots_[in.slot].inst = &in;
-        if (!entry.run) {
-            by_id_.occupy(entry, id_hash, inst.release());
+        slots_[in.slot] = &in;
+        (void)inst.release();  // owned through by_id_ (by its slot) from here
+        if (entry.empty()) {
+            by_id_.occupy(entry, id_hash, in.slot);
         } else {
-            std::unique_ptr<instance_base> old(std::exchange(entry.run, inst.release()));
+            std::unique_ptr<instance_base> old(slots_[entry.slot()]);
+            id_map<instance_base>::replace(entry, in.slot);
             if (sink_ && old->hist) mark_dirty(*old);  // the journal drops the run it replaces
             retire(*old);
         }
@@ -577,11 +604,13 @@ public:
     /// Forgets a closed run (its object and result). Returns false if the id is unknown or running.
     bool forget(std::string_view id) {
         if (by_id_.size() == 0) return false;
-        id_map<instance_base>::entry& entry = by_id_.probe(id, id_map<instance_base>::hash_of(id));
-        if (!entry.run || entry.run->running()) return false;
-        if (current_query == entry.run) [[unlikely]]
-            detail::raise(invalid_operation("workflow '" + entry.run->id + "' cannot be forgotten from its own query"));
-        std::unique_ptr<instance_base> run(entry.run);
+        id_map<instance_base>::entry& entry = by_id_.probe(id, id_map<instance_base>::hash_of(id), run_at());
+        if (entry.empty()) return false;
+        instance_base* const found = slots_[entry.slot()];
+        if (found->running()) return false;
+        if (current_query == found) [[unlikely]]
+            detail::raise(invalid_operation("workflow '" + found->id + "' cannot be forgotten from its own query"));
+        std::unique_ptr<instance_base> run(found);
         if (sink_ && run->hist) mark_dirty(*run);  // the journal drops it
         retire(*run);
         by_id_.erase(entry);
@@ -598,7 +627,13 @@ public:
         post_activation(in);
     }
     [[gnu::noinline]] void post_activation(instance_base& in) {
-        ex_->post(activate_work{link_ref(link_), in.slot, in.gen});
+        // A deterministic executor takes it as an 8-byte entry, no `work` (unless it holds another
+        // runtime's now).
+        if (ready_queue* q = ex_->ready_calls_; q && q->post_call(*link_, std::uint64_t{in.gen} << 32 | in.slot)) {
+            ++link_->refs;  // the entry's, given back when it runs or is dropped
+        } else {
+            ex_->post(activate_work{link_ref(link_), in.slot, in.gen});
+        }
         in.scheduled = true;
         if (in.hist) [[unlikely]] {
             in.x->ready_seq = ++ready_counter_;
@@ -754,8 +789,8 @@ public:
 
     template <class F>
     void for_each_stand_in(F&& f) const {
-        by_id_.for_each([&](instance_base& in) {
-            if (in.stand_in) f(in);
+        by_id_.for_each_slot([&](std::uint32_t s) {
+            if (slots_[s]->stand_in) f(*slots_[s]);
         });
     }
 
@@ -957,9 +992,9 @@ public:
     }
 
 private:
-    struct instance_slot {
-        instance_base* inst;
-        std::uint32_t gen;
+    struct free_slot {
+        std::uint32_t slot;
+        std::uint32_t gen;  // of the slot's next run
     };
 
     struct activate_work {
@@ -970,6 +1005,15 @@ private:
             if (engine* e = link.get()) e->activate(slot, gen);
         }
     };
+    // The same as activate_work, queued as a ready_queue call: `arg` is the generation and the slot.
+    static void run_activation(ready_target& t, std::uint64_t arg) {
+        const link_ref link(static_cast<engine_link*>(&t), link_ref::adopt_t{});
+        if (engine* e = link.get()) e->activate(static_cast<std::uint32_t>(arg), static_cast<std::uint32_t>(arg >> 32));
+    }
+    static void drop_activation(ready_target& t) noexcept {
+        const link_ref link(static_cast<engine_link*>(&t), link_ref::adopt_t{});
+    }
+
     struct timer_work {
         using trivially_relocatable = void;  // a pointer and two numbers: the executor moves it with memcpy
         link_ref link;
@@ -1128,10 +1172,10 @@ private:
 
     void retire(instance_base& in) noexcept {
         in.destroy_frames();
-        slots_[in.slot].inst = nullptr;
+        slots_[in.slot] = nullptr;
         // A slot whose generations have all been used is never used again: a handle that last saw its
         // first run must not reach a run in it (4 billion runs later) as if it were that one.
-        if (++slots_[in.slot].gen != 0) free_slots_.push_back(in.slot);
+        if (in.gen + 1 != 0) free_slots_.push_back(free_slot{in.slot, in.gen + 1});
     }
 
     executor* ex_;  // a load replays on its own executor for a while (engine_load.hpp)
@@ -1140,10 +1184,12 @@ private:
     splitmix64 rng_;
     std::uint64_t generated_ids_ = 0;
     std::uint64_t ready_counter_ = 0;  // activations posted for runs with histories (extras::ready_seq)
-    std::vector<instance_slot> slots_;
-    std::vector<std::uint32_t> free_slots_;
+    // The run in each slot (null: free), 8 bytes a run. Its generation is the run's (`gen`); a free slot's
+    // next one waits with it in free_slots_ (16-byte entries {run, generation} were 16 a workflow in S3).
+    std::vector<instance_base*> slots_;
+    std::vector<free_slot> free_slots_;
     timer_table timers_;
-    id_map<instance_base> by_id_;  // owns the runs (deleted on replace, forget and destruction)
+    id_map<instance_base> by_id_;  // owns the runs, by slot (deleted on replace, forget and destruction)
     std::vector<std::shared_ptr<const history>> histories_;
     bool tearing_down_ = false;
     // Atomic so that the check, made on any thread, reads it without a data race (a relaxed load: a plain
@@ -1166,9 +1212,8 @@ inline void waiter::arm(activation& a, std::coroutine_handle<> h, wait_kind k) n
 }
 
 inline void waiter::fire(wake_reason r) noexcept {
+    leave();
     reason = r;
-    static_cast<list_hook<wait_tag>&>(*this).unlink();
-    static_cast<list_hook<suspended_tag>&>(*this).unlink();
     if (!handle) return;  // never suspended (a child handle's record of its child): nothing to wake
     if (timer != no_timer) {
         inst->eng.release_timer(timer);
@@ -1180,10 +1225,18 @@ inline void waiter::fire(wake_reason r) noexcept {
     if (!inst->active && !inst->scheduled) inst->eng.schedule(*inst);
 }
 
+inline void waiter::leave() noexcept {
+    // An armed condition's wait not ended yet is in its run's conditions, which only the list can leave;
+    // any other wait_tag list (a channel's, a run's completion list, the ready list once fired) is left by
+    // the hook alone. Only arm() sets handle and kind together.
+    if (handle && kind == wait_kind::condition && reason == wake_reason::none) inst->conditions.remove(*this);
+    else static_cast<list_hook<wait_tag>&>(*this).unlink();
+    if (handle) inst->suspended.remove(*this);  // linked only once armed
+}
+
 inline void waiter::detach() noexcept {
     if (!handle) return;  // never suspended (the usual case for a ready await): nothing is linked
-    static_cast<list_hook<wait_tag>&>(*this).unlink();  // from what it waits in, or from the ready list
-    static_cast<list_hook<suspended_tag>&>(*this).unlink();
+    leave();  // from what it waits in, or from the ready list
     if (inst) {
         if (timer != no_timer) {
             inst->eng.release_timer(timer);
@@ -1252,31 +1305,38 @@ inline std::string run_id_of(std::uint64_t run_key) {
 
 inline std::string instance_base::run_id() const { return run_id_of(run_key); }
 
+// An async signal handler (a task) finished.
 inline void instance_base::on_root_done(std::coroutine_handle<> frame, promise_base& p) noexcept {
-    if (frame == body) {
-        body = {};
-        body_finished = true;
-        if (continuing) [[unlikely]] {
-            // It returned coflow::continue_as_new(...): run() starts the new run, and signals not delivered
-            // move to it (no closing steps here). A cancel request that came first wins, as at an await.
-            if (cancel_requested) {
-                continuing = false;
-                finished_as = workflow_status::cancelled;
-            } else {
-                body_finished = false;
-            }
-        } else if (p.exception) {
-            const bool was_cancelled = catch_as<cancelled>(
-                p.exception, [](const cancelled&) { return true; }, [] { return false; });
-            if (was_cancelled) finished_as = workflow_status::cancelled;
-            else failure = p.exception;
+    static_cast<list_hook<handler_tag>&>(static_cast<task_promise_base&>(p)).unlink();
+    --x->handlers_running;  // a handler ran: spawn_handler made the extras
+    if (p.exception && !failure) failure = p.exception;  // a throwing signal handler fails the run
+    frame.destroy();
+}
+
+// The body threw (told just before on_body_done, in the same resumption): the run closes as cancelled
+// if it was `cancelled`, else as failed by it (replacing a handler's failure of this step).
+inline void instance_base::on_body_threw(std::exception_ptr e) noexcept {
+    if (continuing) [[unlikely]]
+        return;  // it asked to continue as new first (on_body_done decides)
+    const bool was_cancelled = catch_as<cancelled>(e, [](const cancelled&) { return true; }, [] { return false; });
+    if (was_cancelled) finished_as = workflow_status::cancelled;
+    else failure = std::move(e);
+}
+
+// The body finished. Unless it threw, finished_as is still completed (nothing else sets it while the body
+// runs), and its value is in place already (result_place).
+inline void instance_base::on_body_done(std::coroutine_handle<> frame) noexcept {
+    body = {};
+    body_finished = true;
+    if (continuing) [[unlikely]] {
+        // It returned coflow::continue_as_new(...): run() starts the new run, and signals not delivered
+        // move to it (no closing steps here). A cancel request that came first wins, as at an await.
+        if (cancel_requested) {
+            continuing = false;
+            finished_as = workflow_status::cancelled;
         } else {
-            finished_as = workflow_status::completed;  // its value is in place already (result_place)
+            body_finished = false;
         }
-    } else {
-        static_cast<list_hook<handler_tag>&>(static_cast<task_promise_base&>(p)).unlink();  // a handler: a task
-        --x->handlers_running;  // a handler ran: spawn_handler made the extras
-        if (p.exception && !failure) failure = p.exception;  // a throwing signal handler fails the run
     }
     frame.destroy();
 }

@@ -54,8 +54,8 @@ inline void engine::continue_as_new(instance_base& old) {
         nx.updates = std::move(old.x->updates);
         nx.updates->carry_over();
     }
-    id_map<instance_base>::entry& entry = by_id_.probe(old.id, id_map<instance_base>::hash_of(old.id));
-    std::unique_ptr<instance_base> keep(entry.run);
+    id_map<instance_base>::entry& entry = by_id_.probe(old.id, id_map<instance_base>::hash_of(old.id), run_at());
+    std::unique_ptr<instance_base> keep(slots_[entry.slot()]);
     by_id_.erase(entry);
     retire(*keep);
     // Until the new run first runs, queries read the old run's object (which ran, so it is its own).

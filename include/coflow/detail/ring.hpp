@@ -49,6 +49,11 @@ public:
         return *slot;
     }
     void push_back(T&& v) { emplace_back(std::move(v)); }
+    /// Makes room for one more item, so that the next emplace_back cannot throw.
+    void reserve_one() {
+        if (size_ == cap_) [[unlikely]]
+            grow();
+    }
 
     [[nodiscard]] T& front() noexcept { return buf_[head_]; }
     [[nodiscard]] T& operator[](std::size_t i) noexcept { return buf_[(head_ + i) & (cap_ - 1u)]; }
