@@ -2497,6 +2497,11 @@ private:
 
 namespace coflow {
 
+namespace detail {
+class engine;
+class ready_queue;
+}  // namespace detail
+
 /// Durations in workflow code: any std::chrono duration converts to this.
 using duration = std::chrono::nanoseconds;
 
@@ -2549,6 +2554,14 @@ public:
     /// loaded runs' timers are posted. Returns false when it cannot. This default can only when now() is
     /// `t` already: an executor whose clock can be set overrides it.
     virtual bool restore_clock(time_point t) noexcept { return now() == t; }
+
+protected:
+    /// Set by deterministic_executor to its ready queue: the engine puts its activations there as 8-byte
+    /// calls, in the same FIFO as posted work, without a `work` or a virtual call. Null: through post().
+    detail::ready_queue* ready_calls_ = nullptr;
+
+private:
+    friend class detail::engine;
 };
 
 }  // namespace coflow
@@ -2567,70 +2580,98 @@ namespace coflow::detail {
 }  // namespace coflow::detail
 // ---- end coflow/detail/clock.hpp ----
 // ---- begin coflow/detail/id_map.hpp ----
-// coflow/detail/id_map.hpp: the runtime's runs by workflow id, an open-addressing table of (hash, run).
-// A lookup probes a few adjacent 16-byte entries and reads a run only when the stored hash matches, and
+// coflow/detail/id_map.hpp: the runtime's runs by workflow id, an open-addressing table of (hash, slot).
+// A lookup probes a few adjacent 8-byte entries and reads a run only when the stored hash matches, and
 // growing re-places entries by their stored hashes without touching the runs.
 
-#include <functional>
 
 namespace coflow::detail {
 
-/// Maps a workflow id to a run of type Run, which has a `std::string id` member. It does not own the runs.
-/// Linear probing, at most half full; erasing shifts the entries after it back (no tombstones).
+/// Maps a workflow id to the slot of a run of type Run, which has a `std::string id` member; `at(slot)`
+/// (a callable the caller passes) gives the run in a slot. It does not own the runs.
+/// Linear probing, at most 7/8 full; erasing shifts the entries after it back (no tombstones).
+/// An entry keeps 32 bits of the id's hash and the slot, not a pointer and the whole hash: 8 bytes
+/// instead of 16, which at half full were 42 bytes per suspended workflow in S3 (bench/RESULTS.md);
+/// at 7/8, 10. The longer probes cost S3's starts about 50 instructions each at w = 20,000.
 template <class Run>
 class id_map {
 public:
     struct entry {
-        std::uint64_t hash = 0;
-        Run* run = nullptr;  // null: an empty entry
+        std::uint32_t hash = 0;  // the low half of the id's hash (wide enough for any table size)
+        std::uint32_t key = 0;   // the slot + 1; 0: an empty entry
+        [[nodiscard]] bool empty() const noexcept { return key == 0; }
+        [[nodiscard]] std::uint32_t slot() const noexcept { return key - 1; }
     };
 
+    /// 8 bytes at a time, each multiplied in, then splitmix64's finalizer: for a 13-character id about a
+    /// third of std::hash's instructions, which a start pays twice (its check and its insertion).
     [[nodiscard]] static std::uint64_t hash_of(std::string_view id) noexcept {
-        return static_cast<std::uint64_t>(std::hash<std::string_view>{}(id));
+        constexpr std::uint64_t k = 0x9e3779b97f4a7c15u;
+        const char* p = id.data();
+        std::size_t n = id.size();
+        std::uint64_t h = n * k;
+        const auto mix = [&](std::uint64_t w) {
+            h = (h ^ w) * k;
+            h ^= h >> 32;
+        };
+        for (; n >= 8; p += 8, n -= 8) mix(load64(p));
+        if (n >= 4) mix(std::uint64_t{load32(p)} | std::uint64_t{load32(p + n - 4)} << 32);  // they may overlap
+        else if (n > 0)
+            mix(std::uint64_t{byte(p[0])} | std::uint64_t{byte(p[n / 2])} << 8 | std::uint64_t{byte(p[n - 1])} << 16);
+        h = (h ^ (h >> 30)) * 0xbf58476d1ce4e5b9u;
+        h = (h ^ (h >> 27)) * 0x94d049bb133111ebu;
+        return h ^ (h >> 31);
     }
 
     /// The entry of `id`, or the empty entry where it would go (make room with reserve_one first).
-    [[nodiscard]] entry& probe(std::string_view id, std::uint64_t h) noexcept {
+    template <class At>
+    [[nodiscard]] entry& probe(std::string_view id, std::uint64_t h, At&& at) noexcept {
+        const auto tag = static_cast<std::uint32_t>(h);
         const std::size_t mask = table_.size() - 1;
-        for (std::size_t i = static_cast<std::size_t>(h) & mask;; i = (i + 1) & mask) {
+        for (std::size_t i = tag & mask;; i = (i + 1) & mask) {
             entry& e = table_[i];
-            if (!e.run || (e.hash == h && e.run->id == id)) return e;
+            if (e.empty() || (e.hash == tag && at(e.slot())->id == id)) return e;
         }
     }
 
-    [[nodiscard]] Run* find(std::string_view id) const noexcept {
+    template <class At>
+    [[nodiscard]] Run* find(std::string_view id, At&& at) const noexcept {
         if (size_ == 0) return nullptr;
-        return const_cast<id_map*>(this)->probe(id, hash_of(id)).run;
+        const entry& e = const_cast<id_map*>(this)->probe(id, hash_of(id), at);
+        return e.empty() ? nullptr : at(e.slot());
     }
 
-    /// Grows the table if one more entry would make it more than half full. May throw (allocation);
+    /// Grows the table if one more entry would make it more than 7/8 full. May throw (allocation);
     /// then nothing changed.
     void reserve_one() {
-        if (2 * (size_ + 1) <= table_.size()) return;
+        if (8 * (size_ + 1) <= 7 * table_.size()) return;
         std::vector<entry> old(table_.size() ? 2 * table_.size() : 16);
         old.swap(table_);
         const std::size_t mask = table_.size() - 1;
         for (const entry& e : old) {
-            if (!e.run) continue;
-            std::size_t i = static_cast<std::size_t>(e.hash) & mask;
-            while (table_[i].run) i = (i + 1) & mask;
+            if (e.empty()) continue;
+            std::size_t i = e.hash & mask;
+            while (!table_[i].empty()) i = (i + 1) & mask;
             table_[i] = e;
         }
     }
 
-    /// Fills an empty entry found by probe().
-    void occupy(entry& e, std::uint64_t h, Run* run) noexcept {
-        e.hash = h;
-        e.run = run;
+    /// Fills an empty entry found by probe() with the run in `slot`.
+    void occupy(entry& e, std::uint64_t h, std::uint32_t slot) noexcept {
+        e.hash = static_cast<std::uint32_t>(h);
+        e.key = slot + 1;
         ++size_;
     }
+
+    /// Points a full entry at another slot (a new run under the same id).
+    static void replace(entry& e, std::uint32_t slot) noexcept { e.key = slot + 1; }
 
     /// Empties entry `e` (found by probe()), moving later entries of its cluster back into the gap.
     void erase(entry& e) noexcept {
         const std::size_t mask = table_.size() - 1;
         std::size_t gap = static_cast<std::size_t>(&e - table_.data());
-        for (std::size_t j = (gap + 1) & mask; table_[j].run; j = (j + 1) & mask) {
-            const std::size_t home = static_cast<std::size_t>(table_[j].hash) & mask;
+        for (std::size_t j = (gap + 1) & mask; !table_[j].empty(); j = (j + 1) & mask) {
+            const std::size_t home = table_[j].hash & mask;
             // Entry j may fill the gap if its home is not in (gap, j] (cyclically).
             const bool home_in_between = gap < j ? (gap < home && home <= j) : (gap < home || home <= j);
             if (!home_in_between) {
@@ -2644,11 +2685,11 @@ public:
 
     [[nodiscard]] std::size_t size() const noexcept { return size_; }
 
-    /// Calls f(Run&) for every run, in table order.
+    /// Calls f(slot) for every entry, in table order.
     template <class F>
-    void for_each(F&& f) const {
+    void for_each_slot(F&& f) const {
         for (const entry& e : table_)
-            if (e.run) f(*e.run);
+            if (!e.empty()) f(e.slot());
     }
 
     /// Forgets every entry (the runs are the caller's to delete).
@@ -2657,7 +2698,24 @@ public:
         size_ = 0;
     }
 
+    void swap(id_map& o) noexcept {
+        table_.swap(o.table_);
+        std::swap(size_, o.size_);
+    }
+
 private:
+    static std::uint64_t load64(const char* p) noexcept {
+        std::uint64_t w;
+        std::memcpy(&w, p, sizeof w);
+        return w;
+    }
+    static std::uint32_t load32(const char* p) noexcept {
+        std::uint32_t w;
+        std::memcpy(&w, p, sizeof w);
+        return w;
+    }
+    static std::uint8_t byte(char c) noexcept { return static_cast<std::uint8_t>(c); }
+
     std::vector<entry> table_;
     std::size_t size_ = 0;
 };
@@ -2757,6 +2815,79 @@ private:
     hook head_;
 };
 
+/// A FIFO list of T headed by one pointer (to its first element; the elements form a ring), where
+/// intrusive_list's head is a whole hook: 8 bytes instead of 16 in every run record that holds one. An
+/// element leaves it by remove() on this list, never by its hook's unlink(): only the list can move its
+/// head.
+template <class T, class Tag>
+class compact_list {
+public:
+    using hook = list_hook<Tag>;
+
+    compact_list() noexcept = default;
+    compact_list(const compact_list&) = delete;
+    compact_list& operator=(const compact_list&) = delete;
+    ~compact_list() { clear(); }
+
+    [[nodiscard]] bool empty() const noexcept { return first_ == nullptr; }
+
+    /// `item` must not be in a list.
+    void push_back(T& item) noexcept {
+        hook& h = item;
+        if (!first_) {
+            h.prev = h.next = &h;
+            first_ = &h;
+            return;
+        }
+        hook* last = first_->prev;
+        h.prev = last;
+        h.next = first_;
+        last->next = &h;
+        first_->prev = &h;
+    }
+
+    /// Takes `item` out if it is linked (then it is in this list).
+    void remove(T& item) noexcept {
+        hook& h = item;
+        if (!h.next) return;
+        if (h.next == &h) {
+            first_ = nullptr;
+        } else {
+            if (first_ == &h) first_ = h.next;
+            h.prev->next = h.next;
+            h.next->prev = h.prev;
+        }
+        h.prev = h.next = nullptr;
+    }
+
+    /// Takes every element out (the elements stay alive).
+    void clear() noexcept {
+        while (first_) remove(*static_cast<T*>(first_));
+    }
+
+    /// Calls f(T&) for each element, in order; f may remove the element it is given (and no other).
+    template <class F>
+    void for_each(F&& f) {
+        hook* h = first_;
+        if (!h) return;
+        const hook* const last = h->prev;
+        for (;;) {
+            hook* next = h->next;
+            const bool at_last = h == last;
+            f(*static_cast<T*>(h));
+            if (at_last) return;
+            h = next;
+        }
+    }
+    template <class F>
+    void for_each(F&& f) const {
+        const_cast<compact_list*>(this)->for_each([&](T& item) { f(static_cast<const T&>(item)); });
+    }
+
+private:
+    hook* first_ = nullptr;
+};
+
 }  // namespace coflow::detail
 // ---- end coflow/detail/intrusive_list.hpp ----
 // ---- begin coflow/detail/journal_sink.hpp ----
@@ -2840,7 +2971,8 @@ protected:
 // ---- end coflow/detail/journal_sink.hpp ----
 // ---- begin coflow/detail/promise.hpp ----
 // coflow/detail/promise.hpp: the promise family shared by task<R> and workflow<R>.
-// A non-template base holds the continuation, the exception and the final awaiter (via the trampoline).
+// Non-template bases hold the continuation, the root, the exception and the final awaiter (a task's), or
+// the root alone (a workflow body's).
 
 
 
@@ -2853,6 +2985,9 @@ class promise_base;
 class coroutine_root {
 public:
     virtual void on_root_done(std::coroutine_handle<> frame, promise_base& p) noexcept = 0;
+    /// A workflow body (body_promise_base) finished; told first what it threw, if it threw.
+    virtual void on_body_done(std::coroutine_handle<>) noexcept {}
+    virtual void on_body_threw(std::exception_ptr) noexcept {}
     /// Where a workflow body's `co_return value` puts the value: the run's `std::optional<R>`, so that
     /// the frame holds no copy of it (null for roots that run no workflow body).
     [[nodiscard]] virtual void* result_place() noexcept { return nullptr; }
@@ -2861,7 +2996,7 @@ protected:
     ~coroutine_root() = default;
 };
 
-/// Marks a type that workflow code may co_await (see promise_base::await_transform).
+/// Marks a type that workflow code may co_await (see promise_common::await_transform).
 template <class A>
 concept workflow_awaitable = requires { typename std::remove_cvref_t<A>::coflow_awaitable; };
 
@@ -2898,7 +3033,7 @@ public:
 template <bool Fragile, class A>
 using maybe_fragile_t = std::conditional_t<Fragile, given_fragile_temporary<A>, A>;
 
-/// Awaits the awaiter it points to (see promise_base::await_transform).
+/// Awaits the awaiter it points to (see promise_common::await_transform).
 template <class A>
 struct awaiter_ref {
     A* a;
@@ -2910,26 +3045,10 @@ struct awaiter_ref {
     decltype(auto) await_resume() { return a->await_resume(); }
 };
 
-class promise_base {
+/// What every coflow promise does alike: a lazy start, and what workflow code may co_await. No data.
+class promise_common {
 public:
     std::suspend_always initial_suspend() noexcept { return {}; }  // lazy: the awaiter or the runtime starts it
-
-    struct final_awaiter {
-        bool await_ready() noexcept { return false; }
-        // Hands control back to the awaiting coroutine through the engine's trampoline, so chains of
-        // awaits never grow the stack. A root coroutine has no awaiter: its instance is told instead
-        // (and may destroy this frame).
-        template <class P>
-        void await_suspend(std::coroutine_handle<P> h) noexcept {
-            promise_base& p = h.promise();
-            if (p.continuation) current_activation->next = p.continuation;
-            else if (p.root) p.root->on_root_done(h, p);
-        }
-        void await_resume() noexcept {}
-    };
-
-    final_awaiter final_suspend() noexcept { return {}; }
-    void unhandled_exception() noexcept { exception = std::current_exception(); }
 
     // Workflow code runs only when the runtime resumes it; an awaitable from elsewhere could resume it
     // on another thread or outside the executor, breaking the determinism contract.
@@ -2961,10 +3080,55 @@ public:
         else if constexpr (requires { a.await_ready(); }) return awaiter_ref<D>{&a};
         else return a.operator co_await();  // a task lvalue: its awaiter, by value
     }
+};
+
+/// A task's promise (and the base of every promise but a workflow body's): a caller to resume, or a root
+/// to tell, and what the coroutine threw.
+class promise_base : public promise_common {
+public:
+    struct final_awaiter {
+        bool await_ready() noexcept { return false; }
+        // Hands control back to the awaiting coroutine through the engine's trampoline, so chains of
+        // awaits never grow the stack. A root coroutine has no awaiter: its instance is told instead
+        // (and may destroy this frame).
+        template <class P>
+        void await_suspend(std::coroutine_handle<P> h) noexcept {
+            promise_base& p = h.promise();
+            if (p.continuation) current_activation->next = p.continuation;
+            else if (p.root) p.root->on_root_done(h, p);
+        }
+        void await_resume() noexcept {}
+    };
+
+    final_awaiter final_suspend() noexcept { return {}; }
+    void unhandled_exception() noexcept { exception = std::current_exception(); }
 
     std::coroutine_handle<> continuation{};
     coroutine_root* root = nullptr;
     std::exception_ptr exception;
+};
+
+/// A workflow body's promise: its run is always its root (never an awaiting caller), and what it throws
+/// goes to the run at once (coroutine_root::on_body_threw), so the promise holds the root alone: 8 bytes
+/// of every suspended workflow's frame, not a task promise's 24.
+class body_promise_base : public promise_common {
+public:
+    struct final_awaiter {
+        bool await_ready() noexcept { return false; }
+        // The run may destroy this frame.
+        template <class P>
+        void await_suspend(std::coroutine_handle<P> h) noexcept {
+            if (coroutine_root* r = h.promise().root) r->on_body_done(h);
+        }
+        void await_resume() noexcept {}
+    };
+
+    final_awaiter final_suspend() noexcept { return {}; }
+    void unhandled_exception() noexcept {
+        if (root) root->on_body_threw(std::current_exception());
+    }
+
+    coroutine_root* root = nullptr;
 };
 
 /// The promise of a task. Besides a caller's awaiting it, a task frame may be a root of its own (an async
@@ -3091,6 +3255,203 @@ private:
 
 }  // namespace coflow::detail
 // ---- end coflow/detail/random.hpp ----
+// ---- begin coflow/detail/ready_queue.hpp ----
+// coflow/detail/ready_queue.hpp: the deterministic executor's FIFO of ready work, with compact calls.
+// The engine's activations go in as 8-byte entries; any other work waits in a ring of its own, in order.
+
+
+// ---- begin coflow/detail/ring.hpp ----
+// coflow/detail/ring.hpp: a growable FIFO ring buffer that starts with no allocation.
+// Inboxes and channels use it: O(1) push and pop, amortised growth, memory released on demand.
+
+
+
+namespace coflow::detail {
+
+template <class T>
+class ring {
+public:
+    ring() noexcept = default;
+    ring(const ring&) = delete;
+    ring& operator=(const ring&) = delete;
+    ring(ring&& o) noexcept : buf_(o.buf_), cap_(o.cap_), head_(o.head_), size_(o.size_) {
+        o.buf_ = nullptr;
+        o.cap_ = o.head_ = o.size_ = 0;
+    }
+    ring& operator=(ring&& o) noexcept {
+        if (this != &o) {
+            release();
+            buf_ = std::exchange(o.buf_, nullptr);
+            cap_ = std::exchange(o.cap_, 0);
+            head_ = std::exchange(o.head_, 0);
+            size_ = std::exchange(o.size_, 0);
+        }
+        return *this;
+    }
+    ~ring() { release(); }
+
+    [[nodiscard]] bool empty() const noexcept { return size_ == 0; }
+    [[nodiscard]] std::size_t size() const noexcept { return size_; }
+    [[nodiscard]] std::size_t capacity() const noexcept { return cap_; }
+
+    template <class... A>
+    T& emplace_back(A&&... a) {
+        if (size_ == cap_) [[unlikely]]
+            grow();
+        T* slot = buf_ + ((head_ + size_) & (cap_ - 1u));
+        ::new (static_cast<void*>(slot)) T(std::forward<A>(a)...);
+        ++size_;
+        return *slot;
+    }
+    void push_back(T&& v) { emplace_back(std::move(v)); }
+    /// Makes room for one more item, so that the next emplace_back cannot throw.
+    void reserve_one() {
+        if (size_ == cap_) [[unlikely]]
+            grow();
+    }
+
+    [[nodiscard]] T& front() noexcept { return buf_[head_]; }
+    [[nodiscard]] T& operator[](std::size_t i) noexcept { return buf_[(head_ + i) & (cap_ - 1u)]; }
+    [[nodiscard]] const T& operator[](std::size_t i) const noexcept { return buf_[(head_ + i) & (cap_ - 1u)]; }
+
+    void pop_front() noexcept {
+        std::destroy_at(buf_ + head_);
+        head_ = (head_ + 1u) & (cap_ - 1u);
+        --size_;
+    }
+
+    void clear() noexcept {
+        while (size_) pop_front();
+        head_ = 0;
+    }
+
+    /// Destroys the elements and gives the buffer back.
+    void release() noexcept {
+        clear();
+        if (buf_) std::allocator<T>{}.deallocate(buf_, cap_);
+        buf_ = nullptr;
+        cap_ = 0;
+    }
+
+private:
+    [[gnu::noinline]] void grow() {  // out of line, so that emplace_back inlines where it is hot
+        if (cap_ >= (std::uint32_t{1} << 31)) detail::raise(std::length_error("coflow: queue longer than 2^31 items"));
+        const std::uint32_t cap = cap_ ? cap_ * 2 : first_capacity;  // a power of two, so wrapping is a mask
+        T* nb = std::allocator<T>{}.allocate(cap);
+        // Strong guarantee, as std::vector gives: a type whose move may throw is copied, and if a copy
+        // throws, the new buffer is undone and the ring is as it was.
+        std::uint32_t built = 0;
+        guarded(
+            [&] {
+                for (; built < size_; ++built)
+                    ::new (static_cast<void*>(nb + built)) T(std::move_if_noexcept(buf_[(head_ + built) & (cap_ - 1u)]));
+            },
+            [&](std::exception_ptr e) {
+                std::destroy(nb, nb + built);
+                std::allocator<T>{}.deallocate(nb, cap);
+                std::rethrow_exception(std::move(e));
+            });
+        for (std::uint32_t i = 0; i < size_; ++i) std::destroy_at(buf_ + ((head_ + i) & (cap_ - 1u)));
+        if (buf_) std::allocator<T>{}.deallocate(buf_, cap_);
+        buf_ = nb;
+        cap_ = cap;
+        head_ = 0;
+    }
+
+    // Small items start four to a buffer; big ones (an inbox's pending signals) one, because a workflow
+    // that takes its signals one at a time, the usual case, never needs more.
+    static constexpr std::uint32_t first_capacity = sizeof(T) >= 64 ? 1 : 4;
+
+    // 32-bit counts keep an idle inbox at 24 bytes: a suspended workflow is mostly such small parts.
+    T* buf_ = nullptr;
+    std::uint32_t cap_ = 0;
+    std::uint32_t head_ = 0;
+    std::uint32_t size_ = 0;
+};
+
+}  // namespace coflow::detail
+// ---- end coflow/detail/ring.hpp ----
+
+namespace coflow::detail {
+
+/// Who runs a compact entry: `run(t, arg)` runs it, `drop(t)` is called instead for an entry destroyed
+/// without running (its executor went first). Each entry holds one reference to `t`, which either of them
+/// gives back.
+struct ready_target {
+    void (*run)(ready_target& t, std::uint64_t arg);
+    void (*drop)(ready_target& t) noexcept;
+};
+
+/// Ready work in the order posted. An entry is 8 bytes: the argument of a call of `target_`, or
+/// `next_work`, which stands for the next work of `works_`. Each started workflow's first activation took
+/// a 64-byte `work` before, and the ring keeps the room of its largest burst (S3 memory). Its buffers are
+/// kept when it empties: given back, they cost a regrowth in every burst of signals (23 instructions a
+/// signal in S3), and glibc's heap kept the pages anyway.
+///
+/// Calls have one target at a time (a runtime's; most executors drive one): it may change only while no
+/// entry is queued, and post_call refuses the calls of another, which then go as works (in the same order).
+class ready_queue {
+public:
+    ready_queue() noexcept = default;
+    ready_queue(const ready_queue&) = delete;
+    ready_queue& operator=(const ready_queue&) = delete;
+    ~ready_queue() { drop_all(); }
+
+    [[nodiscard]] bool empty() const noexcept { return order_.empty(); }
+    [[nodiscard]] std::size_t size() const noexcept { return order_.size(); }
+
+    /// Queues `w`. Strong guarantee: if growing either ring throws, nothing was queued.
+    void post(work&& w) {
+        order_.reserve_one();
+        works_.push_back(std::move(w));
+        order_.emplace_back(next_work);  // room made above: cannot throw
+    }
+
+    /// Queues a call of `t.run(t, arg)` and returns true; the entry owns a reference to `t` that the
+    /// caller takes then. False, queueing nothing: `t` is not the target of the calls queued now, or `arg`
+    /// is next_work (post the call as a work instead). If it throws, nothing was queued.
+    [[nodiscard]] bool post_call(ready_target& t, std::uint64_t arg) {
+        if (&t != target_) {
+            if (!order_.empty()) return false;
+            target_ = &t;  // no entry refers to the one before
+        }
+        if (arg == next_work) [[unlikely]]
+            return false;
+        order_.emplace_back(arg);
+        return true;
+    }
+
+    /// Takes the first entry out, then runs it (a throw leaves the queue without it, as a work's would).
+    void run_one() {
+        const std::uint64_t e = order_.front();
+        order_.pop_front();
+        if (e != next_work) {
+            target_->run(*target_, e);
+            return;
+        }
+        work w = std::move(works_.front());
+        works_.pop_front();
+        w();
+    }
+
+    static constexpr std::uint64_t next_work = ~std::uint64_t{0};
+
+private:
+    void drop_all() noexcept {
+        while (!order_.empty()) {
+            const std::uint64_t e = order_.front();
+            order_.pop_front();
+            if (e != next_work) target_->drop(*target_);
+        }
+    }
+
+    ring<std::uint64_t> order_;
+    ring<work> works_;
+    ready_target* target_ = nullptr;  // of the calls in order_
+};
+
+}  // namespace coflow::detail
+// ---- end coflow/detail/ready_queue.hpp ----
 // ---- begin coflow/detail/replay_check.hpp ----
 // coflow/detail/replay_check.hpp: what a replay compares, event by event, with the recorded history.
 // The engine calls it for each event the replayed run records; replay.hpp drives the run.
@@ -3457,112 +3818,6 @@ struct replay_check {
 
 }  // namespace coflow::detail
 // ---- end coflow/detail/replay_check.hpp ----
-// ---- begin coflow/detail/ring.hpp ----
-// coflow/detail/ring.hpp: a growable FIFO ring buffer that starts with no allocation.
-// Inboxes and channels use it: O(1) push and pop, amortised growth, memory released on demand.
-
-
-
-namespace coflow::detail {
-
-template <class T>
-class ring {
-public:
-    ring() noexcept = default;
-    ring(const ring&) = delete;
-    ring& operator=(const ring&) = delete;
-    ring(ring&& o) noexcept : buf_(o.buf_), cap_(o.cap_), head_(o.head_), size_(o.size_) {
-        o.buf_ = nullptr;
-        o.cap_ = o.head_ = o.size_ = 0;
-    }
-    ring& operator=(ring&& o) noexcept {
-        if (this != &o) {
-            release();
-            buf_ = std::exchange(o.buf_, nullptr);
-            cap_ = std::exchange(o.cap_, 0);
-            head_ = std::exchange(o.head_, 0);
-            size_ = std::exchange(o.size_, 0);
-        }
-        return *this;
-    }
-    ~ring() { release(); }
-
-    [[nodiscard]] bool empty() const noexcept { return size_ == 0; }
-    [[nodiscard]] std::size_t size() const noexcept { return size_; }
-    [[nodiscard]] std::size_t capacity() const noexcept { return cap_; }
-
-    template <class... A>
-    T& emplace_back(A&&... a) {
-        if (size_ == cap_) [[unlikely]]
-            grow();
-        T* slot = buf_ + ((head_ + size_) & (cap_ - 1u));
-        ::new (static_cast<void*>(slot)) T(std::forward<A>(a)...);
-        ++size_;
-        return *slot;
-    }
-    void push_back(T&& v) { emplace_back(std::move(v)); }
-
-    [[nodiscard]] T& front() noexcept { return buf_[head_]; }
-    [[nodiscard]] T& operator[](std::size_t i) noexcept { return buf_[(head_ + i) & (cap_ - 1u)]; }
-    [[nodiscard]] const T& operator[](std::size_t i) const noexcept { return buf_[(head_ + i) & (cap_ - 1u)]; }
-
-    void pop_front() noexcept {
-        std::destroy_at(buf_ + head_);
-        head_ = (head_ + 1u) & (cap_ - 1u);
-        --size_;
-    }
-
-    void clear() noexcept {
-        while (size_) pop_front();
-        head_ = 0;
-    }
-
-    /// Destroys the elements and gives the buffer back.
-    void release() noexcept {
-        clear();
-        if (buf_) std::allocator<T>{}.deallocate(buf_, cap_);
-        buf_ = nullptr;
-        cap_ = 0;
-    }
-
-private:
-    [[gnu::noinline]] void grow() {  // out of line, so that emplace_back inlines where it is hot
-        if (cap_ >= (std::uint32_t{1} << 31)) detail::raise(std::length_error("coflow: queue longer than 2^31 items"));
-        const std::uint32_t cap = cap_ ? cap_ * 2 : first_capacity;  // a power of two, so wrapping is a mask
-        T* nb = std::allocator<T>{}.allocate(cap);
-        // Strong guarantee, as std::vector gives: a type whose move may throw is copied, and if a copy
-        // throws, the new buffer is undone and the ring is as it was.
-        std::uint32_t built = 0;
-        guarded(
-            [&] {
-                for (; built < size_; ++built)
-                    ::new (static_cast<void*>(nb + built)) T(std::move_if_noexcept(buf_[(head_ + built) & (cap_ - 1u)]));
-            },
-            [&](std::exception_ptr e) {
-                std::destroy(nb, nb + built);
-                std::allocator<T>{}.deallocate(nb, cap);
-                std::rethrow_exception(std::move(e));
-            });
-        for (std::uint32_t i = 0; i < size_; ++i) std::destroy_at(buf_ + ((head_ + i) & (cap_ - 1u)));
-        if (buf_) std::allocator<T>{}.deallocate(buf_, cap_);
-        buf_ = nb;
-        cap_ = cap;
-        head_ = 0;
-    }
-
-    // Small items start four to a buffer; big ones (an inbox's pending signals) one, because a workflow
-    // that takes its signals one at a time, the usual case, never needs more.
-    static constexpr std::uint32_t first_capacity = sizeof(T) >= 64 ? 1 : 4;
-
-    // 32-bit counts keep an idle inbox at 24 bytes: a suspended workflow is mostly such small parts.
-    T* buf_ = nullptr;
-    std::uint32_t cap_ = 0;
-    std::uint32_t head_ = 0;
-    std::uint32_t size_ = 0;
-};
-
-}  // namespace coflow::detail
-// ---- end coflow/detail/ring.hpp ----
 // ---- begin coflow/detail/thread_token.hpp ----
 // coflow/detail/thread_token.hpp: a cheap token naming the calling thread, for the checks that catch calls
 // into a runtime or a realtime_executor's loop from a thread that does not own it.
@@ -3802,6 +4057,8 @@ public:
     inline void fire(wake_reason r) noexcept;
     /// Unlinks from everything, cancels its timer.
     inline void detach() noexcept;
+    /// Unlinks from what it waits in (or the ready list) and from its run's suspended list.
+    inline void leave() noexcept;
     /// Starts a timer that wakes this waiter with timed_out after `delay` of executor time (a negative
     /// delay is a zero one). A delay that reaches past the end of the clock never ends: no timer is set.
     inline void arm_timer(duration delay);
@@ -3953,6 +4210,8 @@ public:
     virtual bool restore_result(arg_pack_base& pack) = 0;
 
     inline void on_root_done(std::coroutine_handle<> frame, promise_base& p) noexcept override;
+    inline void on_body_done(std::coroutine_handle<> frame) noexcept override;
+    inline void on_body_threw(std::exception_ptr e) noexcept override;
 
     /// Destroys the body and handler frames (their waiters unlink themselves).
     inline void destroy_frames() noexcept;
@@ -3994,10 +4253,11 @@ public:
     engine& eng;
     intrusive_list<waiter, ready_tag> ready;
 
-    intrusive_list<waiter, wait_tag> conditions;
+    // Headed by one pointer each (8 bytes, not 16): a waiter leaves them through its run (waiter::leave).
+    compact_list<waiter, wait_tag> conditions;
     // Every wait in progress, for describe(). The body's own (at most one: the wait with `body` set) is
     // the one that cancel() wakes: found there, as cancelling is rare and waits are few.
-    intrusive_list<waiter, suspended_tag> suspended;
+    compact_list<waiter, suspended_tag> suspended;
     std::coroutine_handle<> body{};
     const workflow_type& type;
 
@@ -4100,8 +4360,9 @@ public:
 };
 
 /// Shared between the engine and the work it posts, so that work outliving the runtime does nothing.
-/// Not atomic: everything runs on the executor's thread.
-struct engine_link {
+/// Not atomic: everything runs on the executor's thread. On a deterministic executor it is also the
+/// target of the engine's activations (ready_queue's compact calls), each holding a reference.
+struct engine_link : ready_target {
     engine* eng;
     std::size_t refs;
 };
@@ -4109,6 +4370,9 @@ struct engine_link {
 class link_ref {
 public:
     explicit link_ref(engine_link* l) noexcept : l_(l) { ++l_->refs; }
+    /// Takes over a reference already counted (a compact call's).
+    struct adopt_t {};
+    link_ref(engine_link* l, adopt_t) noexcept : l_(l) {}
     link_ref(const link_ref& o) noexcept : l_(o.l_) { ++l_->refs; }
     link_ref(link_ref&& o) noexcept : l_(std::exchange(o.l_, nullptr)) {}
     link_ref& operator=(const link_ref&) = delete;
@@ -4124,7 +4388,11 @@ private:
 
 class engine {
 public:
-    engine(executor& ex, runtime_options opts) : ex_(&ex), opts_(opts), link_(new engine_link{this, 1}), rng_(opts.seed) {}
+    engine(executor& ex, runtime_options opts)
+        : ex_(&ex),
+          opts_(opts),
+          link_(new engine_link{{&run_activation, &drop_activation}, this, 1}),
+          rng_(opts.seed) {}
     engine(const engine&) = delete;
     engine& operator=(const engine&) = delete;
 
@@ -4135,15 +4403,17 @@ public:
         // find no run by slot, and by id they are refused (workflow_handle::lookup), never given one
         // that is already destroyed.
         tearing_down_ = true;
-        slots_.clear();
+        std::vector<instance_base*> slots;
+        slots.swap(slots_);
+        id_map<instance_base> runs;  // by id they find nothing either
+        runs.swap(by_id_);
         // Frames first (their waiters may be linked into other instances), then the objects. Timeouts of open
         // runs leave the executor, which may outlive the runtime.
-        by_id_.for_each([this](instance_base& in) {
-            cancel_timeout(in);
-            in.destroy_frames();
+        runs.for_each_slot([&](std::uint32_t s) {
+            cancel_timeout(*slots[s]);
+            slots[s]->destroy_frames();
         });
-        by_id_.for_each([](instance_base& in) { delete &in; });
-        by_id_.clear();
+        runs.for_each_slot([&](std::uint32_t s) { delete slots[s]; });
     }
 
     [[nodiscard]] executor& exec() const noexcept { return *ex_; }
@@ -4170,19 +4440,28 @@ public:
 
     // ---- instances -------------------------------------------------------------------------
 
-    [[nodiscard]] instance_base* find(std::string_view id) const {
-        return by_id_.find(id);
+    /// The run in a slot that by_id_ names (always a run: the id's slot is freed only once it left by_id_).
+    [[nodiscard]] auto run_at() const noexcept {
+        return [this](std::uint32_t s) noexcept { return slots_[s]; };
     }
 
-    [[nodiscard]] instance_base* by_slot(std::uint32_t slot, std::uint32_t gen) const noexcept {
+    // Out of line: inlined into a client's loop of signals, it changed how g++ 12 allocates that loop's
+    // registers (S1: 10 instructions more a signal, none of them a lookup).
+    [[nodiscard, gnu::noinline]] instance_base* find(std::string_view id) const {
+        return by_id_.find(id, run_at());
+    }
+
+    [[nodiscard, gnu::always_inline]] inline instance_base* by_slot(std::uint32_t slot,
+                                                                    std::uint32_t gen) const noexcept {
         if (slot >= slots_.size()) return nullptr;
-        const instance_slot& s = slots_[slot];
-        return s.gen == gen ? s.inst : nullptr;
+        instance_base* in = slots_[slot];
+        return in && in->gen == gen ? in : nullptr;
     }
 
     /// Tests only: sets the generation of slot `slot` if it is free (to reach the end of its generations).
     void set_free_slot_generation(std::uint32_t slot, std::uint32_t gen) noexcept {
-        if (slot < slots_.size() && !slots_[slot].inst) slots_[slot].gen = gen;
+        for (free_slot& f : free_slots_)
+            if (f.slot == slot) f.gen = gen;
     }
 
     /// A fresh id for a start that gave none: "<type>-<n>", skipping ids in use.
@@ -4234,20 +4513,22 @@ public:
         }
         reserve_for(free_slots_, slots_.size() + 1);  // so that giving the slot back below cannot throw
         if (free_slots_.empty()) {
-            slots_.push_back(instance_slot{nullptr, 0});
-            free_slots_.push_back(static_cast<std::uint32_t>(slots_.size() - 1));
+            slots_.push_back(nullptr);
+            free_slots_.push_back(free_slot{static_cast<std::uint32_t>(slots_.size() - 1), 0});
         }
-        in.slot = free_slots_.back();
-        in.gen = slots_[in.slot].gen;
+        in.slot = free_slots_.back().slot;
+        in.gen = free_slots_.back().gen;
         // One lookup: the id's entry (a closed run to replace) or the empty one it will take.
-        id_map<instance_base>::entry& entry = by_id_.probe(in.id, id_hash);
+        id_map<instance_base>::entry& entry = by_id_.probe(in.id, id_hash, run_at());
         schedule(in);  // if posting throws, nothing was changed but a slot made free again
         free_slots_.pop_back();
-        slots_[in.slot].inst = &in;
-        if (!entry.run) {
-            by_id_.occupy(entry, id_hash, inst.release());
+        slots_[in.slot] = &in;
+        (void)inst.release();  // owned through by_id_ (by its slot) from here
+        if (entry.empty()) {
+            by_id_.occupy(entry, id_hash, in.slot);
         } else {
-            std::unique_ptr<instance_base> old(std::exchange(entry.run, inst.release()));
+            std::unique_ptr<instance_base> old(slots_[entry.slot()]);
+            id_map<instance_base>::replace(entry, in.slot);
             if (sink_ && old->hist) mark_dirty(*old);  // the journal drops the run it replaces
             retire(*old);
         }
@@ -4267,11 +4548,13 @@ public:
     /// Forgets a closed run (its object and result). Returns false if the id is unknown or running.
     bool forget(std::string_view id) {
         if (by_id_.size() == 0) return false;
-        id_map<instance_base>::entry& entry = by_id_.probe(id, id_map<instance_base>::hash_of(id));
-        if (!entry.run || entry.run->running()) return false;
-        if (current_query == entry.run) [[unlikely]]
-            detail::raise(invalid_operation("workflow '" + entry.run->id + "' cannot be forgotten from its own query"));
-        std::unique_ptr<instance_base> run(entry.run);
+        id_map<instance_base>::entry& entry = by_id_.probe(id, id_map<instance_base>::hash_of(id), run_at());
+        if (entry.empty()) return false;
+        instance_base* const found = slots_[entry.slot()];
+        if (found->running()) return false;
+        if (current_query == found) [[unlikely]]
+            detail::raise(invalid_operation("workflow '" + found->id + "' cannot be forgotten from its own query"));
+        std::unique_ptr<instance_base> run(found);
         if (sink_ && run->hist) mark_dirty(*run);  // the journal drops it
         retire(*run);
         by_id_.erase(entry);
@@ -4288,7 +4571,13 @@ public:
         post_activation(in);
     }
     [[gnu::noinline]] void post_activation(instance_base& in) {
-        ex_->post(activate_work{link_ref(link_), in.slot, in.gen});
+        // A deterministic executor takes it as an 8-byte entry, no `work` (unless it holds another
+        // runtime's now).
+        if (ready_queue* q = ex_->ready_calls_; q && q->post_call(*link_, std::uint64_t{in.gen} << 32 | in.slot)) {
+            ++link_->refs;  // the entry's, given back when it runs or is dropped
+        } else {
+            ex_->post(activate_work{link_ref(link_), in.slot, in.gen});
+        }
         in.scheduled = true;
         if (in.hist) [[unlikely]] {
             in.x->ready_seq = ++ready_counter_;
@@ -4444,8 +4733,8 @@ public:
 
     template <class F>
     void for_each_stand_in(F&& f) const {
-        by_id_.for_each([&](instance_base& in) {
-            if (in.stand_in) f(in);
+        by_id_.for_each_slot([&](std::uint32_t s) {
+            if (slots_[s]->stand_in) f(*slots_[s]);
         });
     }
 
@@ -4647,9 +4936,9 @@ public:
     }
 
 private:
-    struct instance_slot {
-        instance_base* inst;
-        std::uint32_t gen;
+    struct free_slot {
+        std::uint32_t slot;
+        std::uint32_t gen;  // of the slot's next run
     };
 
     struct activate_work {
@@ -4660,6 +4949,15 @@ private:
             if (engine* e = link.get()) e->activate(slot, gen);
         }
     };
+    // The same as activate_work, queued as a ready_queue call: `arg` is the generation and the slot.
+    static void run_activation(ready_target& t, std::uint64_t arg) {
+        const link_ref link(static_cast<engine_link*>(&t), link_ref::adopt_t{});
+        if (engine* e = link.get()) e->activate(static_cast<std::uint32_t>(arg), static_cast<std::uint32_t>(arg >> 32));
+    }
+    static void drop_activation(ready_target& t) noexcept {
+        const link_ref link(static_cast<engine_link*>(&t), link_ref::adopt_t{});
+    }
+
     struct timer_work {
         using trivially_relocatable = void;  // a pointer and two numbers: the executor moves it with memcpy
         link_ref link;
@@ -4818,10 +5116,10 @@ private:
 
     void retire(instance_base& in) noexcept {
         in.destroy_frames();
-        slots_[in.slot].inst = nullptr;
+        slots_[in.slot] = nullptr;
         // A slot whose generations have all been used is never used again: a handle that last saw its
         // first run must not reach a run in it (4 billion runs later) as if it were that one.
-        if (++slots_[in.slot].gen != 0) free_slots_.push_back(in.slot);
+        if (in.gen + 1 != 0) free_slots_.push_back(free_slot{in.slot, in.gen + 1});
     }
 
     executor* ex_;  // a load replays on its own executor for a while (engine_load.hpp)
@@ -4830,10 +5128,12 @@ private:
     splitmix64 rng_;
     std::uint64_t generated_ids_ = 0;
     std::uint64_t ready_counter_ = 0;  // activations posted for runs with histories (extras::ready_seq)
-    std::vector<instance_slot> slots_;
-    std::vector<std::uint32_t> free_slots_;
+    // The run in each slot (null: free), 8 bytes a run. Its generation is the run's (`gen`); a free slot's
+    // next one waits with it in free_slots_ (16-byte entries {run, generation} were 16 a workflow in S3).
+    std::vector<instance_base*> slots_;
+    std::vector<free_slot> free_slots_;
     timer_table timers_;
-    id_map<instance_base> by_id_;  // owns the runs (deleted on replace, forget and destruction)
+    id_map<instance_base> by_id_;  // owns the runs, by slot (deleted on replace, forget and destruction)
     std::vector<std::shared_ptr<const history>> histories_;
     bool tearing_down_ = false;
     // Atomic so that the check, made on any thread, reads it without a data race (a relaxed load: a plain
@@ -4856,9 +5156,8 @@ inline void waiter::arm(activation& a, std::coroutine_handle<> h, wait_kind k) n
 }
 
 inline void waiter::fire(wake_reason r) noexcept {
+    leave();
     reason = r;
-    static_cast<list_hook<wait_tag>&>(*this).unlink();
-    static_cast<list_hook<suspended_tag>&>(*this).unlink();
     if (!handle) return;  // never suspended (a child handle's record of its child): nothing to wake
     if (timer != no_timer) {
         inst->eng.release_timer(timer);
@@ -4870,10 +5169,18 @@ inline void waiter::fire(wake_reason r) noexcept {
     if (!inst->active && !inst->scheduled) inst->eng.schedule(*inst);
 }
 
+inline void waiter::leave() noexcept {
+    // An armed condition's wait not ended yet is in its run's conditions, which only the list can leave;
+    // any other wait_tag list (a channel's, a run's completion list, the ready list once fired) is left by
+    // the hook alone. Only arm() sets handle and kind together.
+    if (handle && kind == wait_kind::condition && reason == wake_reason::none) inst->conditions.remove(*this);
+    else static_cast<list_hook<wait_tag>&>(*this).unlink();
+    if (handle) inst->suspended.remove(*this);  // linked only once armed
+}
+
 inline void waiter::detach() noexcept {
     if (!handle) return;  // never suspended (the usual case for a ready await): nothing is linked
-    static_cast<list_hook<wait_tag>&>(*this).unlink();  // from what it waits in, or from the ready list
-    static_cast<list_hook<suspended_tag>&>(*this).unlink();
+    leave();  // from what it waits in, or from the ready list
     if (inst) {
         if (timer != no_timer) {
             inst->eng.release_timer(timer);
@@ -4942,31 +5249,38 @@ inline std::string run_id_of(std::uint64_t run_key) {
 
 inline std::string instance_base::run_id() const { return run_id_of(run_key); }
 
+// An async signal handler (a task) finished.
 inline void instance_base::on_root_done(std::coroutine_handle<> frame, promise_base& p) noexcept {
-    if (frame == body) {
-        body = {};
-        body_finished = true;
-        if (continuing) [[unlikely]] {
-            // It returned coflow::continue_as_new(...): run() starts the new run, and signals not delivered
-            // move to it (no closing steps here). A cancel request that came first wins, as at an await.
-            if (cancel_requested) {
-                continuing = false;
-                finished_as = workflow_status::cancelled;
-            } else {
-                body_finished = false;
-            }
-        } else if (p.exception) {
-            const bool was_cancelled = catch_as<cancelled>(
-                p.exception, [](const cancelled&) { return true; }, [] { return false; });
-            if (was_cancelled) finished_as = workflow_status::cancelled;
-            else failure = p.exception;
+    static_cast<list_hook<handler_tag>&>(static_cast<task_promise_base&>(p)).unlink();
+    --x->handlers_running;  // a handler ran: spawn_handler made the extras
+    if (p.exception && !failure) failure = p.exception;  // a throwing signal handler fails the run
+    frame.destroy();
+}
+
+// The body threw (told just before on_body_done, in the same resumption): the run closes as cancelled
+// if it was `cancelled`, else as failed by it (replacing a handler's failure of this step).
+inline void instance_base::on_body_threw(std::exception_ptr e) noexcept {
+    if (continuing) [[unlikely]]
+        return;  // it asked to continue as new first (on_body_done decides)
+    const bool was_cancelled = catch_as<cancelled>(e, [](const cancelled&) { return true; }, [] { return false; });
+    if (was_cancelled) finished_as = workflow_status::cancelled;
+    else failure = std::move(e);
+}
+
+// The body finished. Unless it threw, finished_as is still completed (nothing else sets it while the body
+// runs), and its value is in place already (result_place).
+inline void instance_base::on_body_done(std::coroutine_handle<> frame) noexcept {
+    body = {};
+    body_finished = true;
+    if (continuing) [[unlikely]] {
+        // It returned coflow::continue_as_new(...): run() starts the new run, and signals not delivered
+        // move to it (no closing steps here). A cancel request that came first wins, as at an await.
+        if (cancel_requested) {
+            continuing = false;
+            finished_as = workflow_status::cancelled;
         } else {
-            finished_as = workflow_status::completed;  // its value is in place already (result_place)
+            body_finished = false;
         }
-    } else {
-        static_cast<list_hook<handler_tag>&>(static_cast<task_promise_base&>(p)).unlink();  // a handler: a task
-        --x->handlers_running;  // a handler ran: spawn_handler made the extras
-        if (p.exception && !failure) failure = p.exception;  // a throwing signal handler fails the run
     }
     frame.destroy();
 }
@@ -5145,8 +5459,8 @@ inline void engine::continue_as_new(instance_base& old) {
         nx.updates = std::move(old.x->updates);
         nx.updates->carry_over();
     }
-    id_map<instance_base>::entry& entry = by_id_.probe(old.id, id_map<instance_base>::hash_of(old.id));
-    std::unique_ptr<instance_base> keep(entry.run);
+    id_map<instance_base>::entry& entry = by_id_.probe(old.id, id_map<instance_base>::hash_of(old.id), run_at());
+    std::unique_ptr<instance_base> keep(slots_[entry.slot()]);
     by_id_.erase(entry);
     retire(*keep);
     // Until the new run first runs, queries read the old run's object (which ran, so it is its own).
@@ -6198,7 +6512,7 @@ inline void end_body_with(continue_as_new_request& r) noexcept;
 // The value goes straight into the run (its root, set before the body first runs): a suspended
 // workflow's frame keeps no room for its result.
 template <class R>
-struct workflow_promise : promise_base {
+struct workflow_promise : body_promise_base {
     static_assert(!std::is_reference_v<R>, "task<R> and workflow<R> return values, not references");
 
     void return_value(R v) noexcept(std::is_nothrow_move_constructible_v<R>) {
@@ -6212,7 +6526,7 @@ struct workflow_promise : promise_base {
     }
 };
 template <>
-struct workflow_promise<void> : promise_base {
+struct workflow_promise<void> : body_promise_base {
     void return_void() noexcept {}
 };
 
@@ -8674,7 +8988,7 @@ private:
 };
 
 /// What wait_condition returns: the predicate and the timeout. co_await builds the condition_awaiter
-/// in the frame (see promise_base::await_transform), so the waiter is never copied.
+/// in the frame (see promise_common::await_transform), so the waiter is never copied.
 template <class Pred, bool Timed>
 class [[nodiscard]] condition_awaitable {
 public:
@@ -8753,9 +9067,9 @@ namespace coflow {
 /// from workflow code, a handler, a predicate or a query, they throw invalid_operation.
 class deterministic_executor final : public executor {
 public:
-    deterministic_executor() = default;
+    deterministic_executor() noexcept { ready_calls_ = &ready_; }
 
-    void post(work w) override { ready_.push_back(std::move(w)); }
+    void post(work w) override { ready_.post(std::move(w)); }
 
     // The heap orders 24-byte keys; the works wait in a slab beside it, so sifting moves no closures.
     timer_id post_at(time_point t, work w) override {
@@ -8965,17 +9279,13 @@ private:
     void release_due() {
         while (!timers_.empty() && timers_.front().due <= now_) {
             const std::uint32_t slot = timers_.front().slot;
-            ready_.push_back(std::move(parked_[slot]));  // may grow (and throw) before anything changed
+            ready_.post(std::move(parked_[slot]));  // may grow (and throw) before anything changed
             free_slot(slot);
             pop_earliest();
         }
     }
 
-    void run_one() {
-        work w = std::move(ready_.front());
-        ready_.pop_front();
-        w();
-    }
+    void run_one() { ready_.run_one(); }
 
     std::size_t drain_ready() {
         std::size_t n = 0;
@@ -8986,7 +9296,7 @@ private:
         return n;
     }
 
-    detail::ring<work> ready_;
+    detail::ready_queue ready_;
     std::vector<timer> timers_;
     std::vector<work> parked_;  // the works of pending timers, by slot
     std::vector<std::uint32_t> heap_index_;  // by slot: where its timer is in timers_
@@ -12046,6 +12356,7 @@ private:
 // coflow/selector.hpp: Go's workflow.Selector: wait on several channels (and other awaitables) at
 // once and run the callback of the one that is ready first.
 
+#include <functional>
 
 // ---- begin coflow/detail/race.hpp ----
 // coflow/detail/race.hpp: tasks that workflow code runs beside itself, in its own run, and the one
