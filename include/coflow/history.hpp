@@ -153,6 +153,13 @@ struct history {
 };
 
 namespace detail {
+/// Its closing event is its last: what happens to the run afterwards is not recorded.
+[[nodiscard]] inline bool history_closed(const history& h) noexcept {
+    return !h.events.empty() && is_closing(h.events.back().kind);
+}
+}  // namespace detail
+
+namespace detail {
 
 /// Writes runs into a Chrome trace-event document (see to_chrome_trace).
 class trace_writer {

@@ -3599,6 +3599,13 @@ struct history {
 };
 
 namespace detail {
+/// Its closing event is its last: what happens to the run afterwards is not recorded.
+[[nodiscard]] inline bool history_closed(const history& h) noexcept {
+    return !h.events.empty() && is_closing(h.events.back().kind);
+}
+}  // namespace detail
+
+namespace detail {
 
 /// Writes runs into a Chrome trace-event document (see to_chrome_trace).
 class trace_writer {
@@ -5497,12 +5504,12 @@ namespace coflow::detail {
 inline void engine::record(instance_base& in, event_kind k, std::string name, std::vector<std::string> args,
                            std::shared_ptr<arg_pack_base> input, std::exception_ptr error, bool self_sent,
                            bool in_handler, std::size_t start_index) {
-    if (!in.hist || (!in.hist->events.empty() && is_closing(in.hist->events.back().kind))) return;
+    if (!in.hist || history_closed(*in.hist)) return;
     history_event e{k,           ex_->now().time_since_epoch().count(), std::move(name), std::move(args),
                     std::move(input), std::move(error), self_sent, in_handler, start_index};
     if (check_ && check_->actual == in.hist) [[unlikely]] {
         check_->feed_inputs_before(e, in);
-        if (!in.hist || (!in.hist->events.empty() && is_closing(in.hist->events.back().kind))) return;
+        if (!in.hist || history_closed(*in.hist)) return;
         check_->compare(e, in.hist->events.size());
     }
     in.hist->events.push_back(std::move(e));
@@ -5609,8 +5616,7 @@ void engine::carry_accepted(const pending_signal& p, instance_base& to) {
 
 inline void engine::record_handled(instance_base& in, std::uint32_t index, std::string_view name) {
     const std::uint64_t count = ++in.more().handled;
-    if (index != dynamic_index && streams(in) &&
-        !(!in.hist->events.empty() && is_closing(in.hist->events.back().kind))) {
+    if (index != dynamic_index && streams(in) && !history_closed(*in.hist)) {
         stream_handled(in, index, count);
         return;
     }
@@ -5767,21 +5773,6 @@ template <class... Ts>
 struct plain_integers<std::tuple<Ts...>>
     : std::bool_constant<(sizeof...(Ts) > 0) && (plain_integer<std::remove_cvref_t<Ts>> && ...)> {};
 
-template <class I>
-[[nodiscard]] constexpr std::size_t decimal_length(I v) noexcept {
-    using U = std::make_unsigned_t<I>;
-    std::size_t n = 1;
-    U u = static_cast<U>(v);
-    if constexpr (std::is_signed_v<I>) {
-        if (v < 0) {
-            ++n;
-            u = static_cast<U>(U{0} - u);
-        }
-    }
-    for (; u >= 10; u /= 10) ++n;
-    return n;
-}
-
 template <class Tuple>
 struct encodable : std::false_type {};
 template <class... Ts>
@@ -5798,8 +5789,7 @@ bool engine::stream_accepted(instance_base& in, std::uint32_t index, const Tuple
     if constexpr (!stream_detail::encodable<std::remove_cv_t<Tuple>>::value) {
         return false;
     } else {
-        if (self_sender_ == &in || (!in.hist->events.empty() && is_closing(in.hist->events.back().kind)))
-            return false;
+        if (self_sender_ == &in || history_closed(*in.hist)) return false;
         constexpr std::size_t n = std::tuple_size_v<Tuple>;
         if constexpr (stream_detail::plain_integers<std::remove_cv_t<Tuple>>::value) {
             const std::size_t at = sink_->stream.size();
@@ -5808,19 +5798,23 @@ bool engine::stream_accepted(instance_base& in, std::uint32_t index, const Tuple
             *p++ = '[';
             p = stream_detail::number(p, n);
             *p++ = ':';
-            char* begin[n];  // each argument's digits
-            char* end[n];
+            char digits[n][21];  // each argument's digits, written once for its text and its encoding
+            std::size_t lengths[n];
             std::size_t k = 0;
             std::apply([&](const auto&... v) {
-                ((*p++ = 's', p = stream_detail::number(p, stream_detail::decimal_length(v)), *p++ = ':',
-                  begin[k] = p, p = stream_detail::number(p, v), end[k++] = p),
-                 ...);
+                ((lengths[k] = static_cast<std::size_t>(stream_detail::number(digits[k], v) - digits[k]), ++k), ...);
             }, args);
+            for (k = 0; k < n; ++k) {
+                *p++ = 's';
+                p = stream_detail::number(p, lengths[k]);
+                *p++ = ':';
+                for (std::size_t d = 0; d < lengths[k]; ++d) *p++ = digits[k][d];  // a few: no memcpy call
+            }
             *p++ = ']';
             *p++ = '(';
             for (k = 0; k < n; ++k) {
                 *p++ = 'i';
-                for (const char* d = begin[k]; d != end[k];) *p++ = *d++;
+                for (std::size_t d = 0; d < lengths[k]; ++d) *p++ = digits[k][d];
                 *p++ = ';';
             }
             *p++ = ')';

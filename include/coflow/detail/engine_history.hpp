@@ -9,12 +9,12 @@ namespace coflow::detail {
 inline void engine::record(instance_base& in, event_kind k, std::string name, std::vector<std::string> args,
                            std::shared_ptr<arg_pack_base> input, std::exception_ptr error, bool self_sent,
                            bool in_handler, std::size_t start_index) {
-    if (!in.hist || (!in.hist->events.empty() && is_closing(in.hist->events.back().kind))) return;
+    if (!in.hist || history_closed(*in.hist)) return;
     history_event e{k,           ex_->now().time_since_epoch().count(), std::move(name), std::move(args),
                     std::move(input), std::move(error), self_sent, in_handler, start_index};
     if (check_ && check_->actual == in.hist) [[unlikely]] {
         check_->feed_inputs_before(e, in);
-        if (!in.hist || (!in.hist->events.empty() && is_closing(in.hist->events.back().kind))) return;
+        if (!in.hist || history_closed(*in.hist)) return;
         check_->compare(e, in.hist->events.size());
     }
     in.hist->events.push_back(std::move(e));
@@ -121,8 +121,7 @@ void engine::carry_accepted(const pending_signal& p, instance_base& to) {
 
 inline void engine::record_handled(instance_base& in, std::uint32_t index, std::string_view name) {
     const std::uint64_t count = ++in.more().handled;
-    if (index != dynamic_index && streams(in) &&
-        !(!in.hist->events.empty() && is_closing(in.hist->events.back().kind))) {
+    if (index != dynamic_index && streams(in) && !history_closed(*in.hist)) {
         stream_handled(in, index, count);
         return;
     }

@@ -127,21 +127,6 @@ template <class... Ts>
 struct plain_integers<std::tuple<Ts...>>
     : std::bool_constant<(sizeof...(Ts) > 0) && (plain_integer<std::remove_cvref_t<Ts>> && ...)> {};
 
-template <class I>
-[[nodiscard]] constexpr std::size_t decimal_length(I v) noexcept {
-    using U = std::make_unsigned_t<I>;
-    std::size_t n = 1;
-    U u = static_cast<U>(v);
-    if constexpr (std::is_signed_v<I>) {
-        if (v < 0) {
-            ++n;
-            u = static_cast<U>(U{0} - u);
-        }
-    }
-    for (; u >= 10; u /= 10) ++n;
-    return n;
-}
-
 template <class Tuple>
 struct encodable : std::false_type {};
 template <class... Ts>
@@ -158,8 +143,7 @@ bool engine::stream_accepted(instance_base& in, std::uint32_t index, const Tuple
     if constexpr (!stream_detail::encodable<std::remove_cv_t<Tuple>>::value) {
         return false;
     } else {
-        if (self_sender_ == &in || (!in.hist->events.empty() && is_closing(in.hist->events.back().kind)))
-            return false;
+        if (self_sender_ == &in || history_closed(*in.hist)) return false;
         constexpr std::size_t n = std::tuple_size_v<Tuple>;
         if constexpr (stream_detail::plain_integers<std::remove_cv_t<Tuple>>::value) {
             const std::size_t at = sink_->stream.size();
@@ -168,19 +152,23 @@ bool engine::stream_accepted(instance_base& in, std::uint32_t index, const Tuple
             *p++ = '[';
             p = stream_detail::number(p, n);
             *p++ = ':';
-            char* begin[n];  // each argument's digits
-            char* end[n];
+            char digits[n][21];  // each argument's digits, written once for its text and its encoding
+            std::size_t lengths[n];
             std::size_t k = 0;
             std::apply([&](const auto&... v) {
-                ((*p++ = 's', p = stream_detail::number(p, stream_detail::decimal_length(v)), *p++ = ':',
-                  begin[k] = p, p = stream_detail::number(p, v), end[k++] = p),
-                 ...);
+                ((lengths[k] = static_cast<std::size_t>(stream_detail::number(digits[k], v) - digits[k]), ++k), ...);
             }, args);
+            for (k = 0; k < n; ++k) {
+                *p++ = 's';
+                p = stream_detail::number(p, lengths[k]);
+                *p++ = ':';
+                for (std::size_t d = 0; d < lengths[k]; ++d) *p++ = digits[k][d];  // a few: no memcpy call
+            }
             *p++ = ']';
             *p++ = '(';
             for (k = 0; k < n; ++k) {
                 *p++ = 'i';
-                for (const char* d = begin[k]; d != end[k];) *p++ = *d++;
+                for (std::size_t d = 0; d < lengths[k]; ++d) *p++ = digits[k][d];
                 *p++ = ';';
             }
             *p++ = ')';
