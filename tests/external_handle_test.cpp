@@ -362,3 +362,97 @@ TEST_CASE("issue 19: an external signal's argument is built into the outbox and 
     INFO("moves of the argument from the sender's call to the handler's parameter");
     CHECK(move_probe::moves == 5);
 }
+
+namespace {
+
+// What the workflows below did, in order, each line with the run's step count at the time.
+std::vector<std::string>& chat_log() {
+    static std::vector<std::string> log;
+    return log;
+}
+void log_step(const std::string& what) {
+    chat_log().push_back(coflow::info().id + ": " + what + " @" + std::to_string(coflow::info().steps));
+}
+
+class listener {
+public:
+    coflow::workflow<void> run() {
+        co_await coflow::wait_condition([this] { return byes_ == 2; });
+        log_step("done");
+    }
+    void hear(std::string s) {
+        log_step("hears " + s);
+        if (s == "bye") ++byes_;
+    }
+    static constexpr auto definition =
+        coflow::define<listener>("listener").run(&listener::run).signal("hear", &listener::hear);
+
+private:
+    int byes_ = 0;
+};
+
+coflow::task<int> send_in_task(std::string peer, std::string what) {
+    co_await coflow::get_external_workflow_handle_for<listener>(peer).signal(&listener::hear, what);
+    log_step("task sent " + what);
+    co_return 1;
+}
+
+// Awaits sends of every kind the loop orders: to another run, to itself (its handler goes first), behind
+// one sent unawaited, from a task of when_any, and last a farewell.
+class chatter {
+public:
+    coflow::workflow<int> run(std::string peer) {
+        auto other = coflow::get_external_workflow_handle_for<listener>(peer);
+        auto self = coflow::get_external_workflow_handle_for<chatter>(coflow::info().id);
+        co_await other.signal(&listener::hear, coflow::info().id + " one");
+        log_step("sent one");
+        co_await self.signal(&chatter::echo, std::string("to myself"));
+        log_step("sent to myself");
+        (void)other.signal(&listener::hear, coflow::info().id + " loose");
+        co_await other.signal(&listener::hear, coflow::info().id + " two");
+        log_step("sent two");
+        (void)co_await coflow::when_any(send_in_task(peer, coflow::info().id + " three"), coflow::sleep(1s));
+        log_step("raced");
+        co_await other.signal(&listener::hear, std::string("bye"));
+        log_step("sent bye");
+        co_return static_cast<int>(coflow::info().steps);
+    }
+    void echo(std::string s) { log_step("echo " + s); }
+    static constexpr auto definition =
+        coflow::define<chatter>("chatter").run(&chatter::run).signal("echo", &chatter::echo);
+};
+
+std::vector<std::string> chat(bool record_history) {
+    chat_log().clear();
+    coflow::deterministic_executor ex;
+    coflow::runtime rt{ex, {.record_history = record_history}};
+    auto l = rt.start_workflow(&listener::run, {.id = "listener"});
+    auto a = rt.start_workflow(&chatter::run, "listener", {.id = "a"});
+    auto b = rt.start_workflow(&chatter::run, "listener", {.id = "b"});
+    ex.run_until_idle();
+    CHECK(l.status() == coflow::workflow_status::completed);
+    chat_log().push_back("steps a " + std::to_string(a.result()) + ", b " + std::to_string(b.result()));
+    return chat_log();
+}
+
+}  // namespace
+
+TEST_CASE("issue 19: a signal sent where the body awaits it keeps the order and steps of a send at the step's end",
+          "[external_handle][regression]") {
+    // Without a history the body's awaited send goes out as it suspends (engine::send_at_suspension); with
+    // one, the activation's loop sends it. Workflows must not see the difference.
+    const std::vector<std::string> sent_early = chat(false);
+    const std::vector<std::string> sent_by_loop = chat(true);
+    CHECK(sent_early == sent_by_loop);
+    // The run's own signal is handled before its body goes on; the unawaited one goes out first.
+    const auto at = [&](const std::string& line) {
+        for (std::size_t i = 0; i < sent_early.size(); ++i)
+            if (sent_early[i].rfind(line, 0) == 0) return i;
+        FAIL("no line " << line);
+        return sent_early.size();
+    };
+    CHECK(at("a: echo to myself") < at("a: sent to myself"));
+    CHECK(at("listener: hears a loose") < at("listener: hears a two"));
+    CHECK(at("a: task sent a three") < at("a: raced"));
+    CHECK(sent_early.back() == sent_by_loop.back());
+}

@@ -866,6 +866,15 @@ public:
         return x.out_seq++;
     }
 
+    /// What send_at_suspension did with the signal whose co_await is suspending.
+    enum class sent_early : unsigned char { no, go_on, wait };
+    // The body's co_await of the one signal its step queued, when the loop would send it next anyway:
+    // nothing else of the run is queued, nothing is recorded or replayed, the target is another run.
+    // Sends it now. go_on: the body goes on without suspending (its step counted, as the loop would have
+    // resumed it next); wait: the send woke something of the run, which goes first (the awaiter queues
+    // itself behind it); no: nothing sent, the loop sends it (engine_outbox.hpp).
+    sent_early send_at_suspension(instance_base& in, const activation& a);
+
     /// Where the latest run of `id` is now (found by `hint` if it still holds, else by id; `hint` is
     /// updated), or {} if there is none.
     [[nodiscard, gnu::always_inline]] inline run_hint locate(std::string_view id, run_hint& hint) const {
@@ -1093,6 +1102,7 @@ private:
         if (in.x && !in.x->outbox.empty()) send_outbox(in);  // inlined: most steps send nothing
     }
     void send_outbox(instance_base& in);  // out of line (engine_outbox.hpp): most steps send nothing
+
 
     // Replaying: a signal (or cancel request) the run sent itself is sent again when the history shows
     // it taken (the run is here); one that was refused gets the recorded refusal, like any other.
