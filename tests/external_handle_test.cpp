@@ -422,6 +422,36 @@ public:
         coflow::define<chatter>("chatter").run(&chatter::run).signal("echo", &chatter::echo);
 };
 
+// Cancels its parent, which passes the request on to it: a cancel request waits for the loop, as the
+// request reaches the sender while it is sent.
+class mutineer {
+public:
+    coflow::workflow<int> run() {
+        const std::string parent = coflow::info().parent_id;  // a local: see README, compiler notes
+        try {
+            co_await coflow::get_external_workflow_handle(parent).cancel();
+            log_step("cancel sent");
+        } catch (const coflow::cancelled&) {
+            log_step("cancelled at the request");
+        }
+        co_return 1;
+    }
+    static constexpr auto definition = coflow::define<mutineer>("mutineer").run(&mutineer::run);
+};
+
+class captain {
+public:
+    coflow::workflow<int> run() {
+        try {
+            co_return co_await coflow::execute_child_workflow(&mutineer::run, {.id = "mutineer"});
+        } catch (const coflow::cancelled&) {
+            log_step("cancelled");
+            co_return 0;
+        }
+    }
+    static constexpr auto definition = coflow::define<captain>("captain").run(&captain::run);
+};
+
 std::vector<std::string> chat(bool record_history) {
     chat_log().clear();
     coflow::deterministic_executor ex;
@@ -429,7 +459,9 @@ std::vector<std::string> chat(bool record_history) {
     auto l = rt.start_workflow(&listener::run, {.id = "listener"});
     auto a = rt.start_workflow(&chatter::run, "listener", {.id = "a"});
     auto b = rt.start_workflow(&chatter::run, "listener", {.id = "b"});
+    auto c = rt.start_workflow(&captain::run, {.id = "captain"});
     ex.run_until_idle();
+    CHECK(c.status() == coflow::workflow_status::completed);
     CHECK(l.status() == coflow::workflow_status::completed);
     chat_log().push_back("steps a " + std::to_string(a.result()) + ", b " + std::to_string(b.result()));
     return chat_log();
@@ -454,5 +486,6 @@ TEST_CASE("issue 19: a signal sent where the body awaits it keeps the order and 
     CHECK(at("a: echo to myself") < at("a: sent to myself"));
     CHECK(at("listener: hears a loose") < at("listener: hears a two"));
     CHECK(at("a: task sent a three") < at("a: raced"));
+    CHECK(at("mutineer: ") < at("captain: cancelled"));
     CHECK(sent_early.back() == sent_by_loop.back());
 }

@@ -92,7 +92,7 @@ public:
         status_ = t.status;
         type_matches_ = t.result_type() == type_id_of<R>();
         type_name_ = t.type.name;
-        result_name_ = t.result_type_name();
+        if (!type_matches_) result_name_ = t.result_type_name();  // only the mismatch's error reads it
         guarded(
             [&] {
                 if (t.status == workflow_status::failed) error_ = t.failure;

@@ -37,8 +37,9 @@ public:
     /// signal_limit_exceeded. `make` takes the caller's arguments: it is called only when the request
     /// is queued, so one refused here, or dropped because the body was cancelled, takes nothing.
     template <class Make>
-    outgoing_awaiter(activation& a, std::string_view target, run_hint hint, std::string_view what, Make&& make)
-        : inst_(a.inst) {
+    outgoing_awaiter(activation& a, std::string_view target, run_hint hint, std::string_view what, Make&& make,
+                     bool cancel_request = false)
+        : inst_(a.inst), cancel_request_(cancel_request) {
         if (a.body && a.inst->cancel_pending) {  // cancelled before it went out: it never goes
             precancelled_ = true;
             return;
@@ -48,8 +49,8 @@ public:
 
     // Moved only before it suspends (the waiter is built in await_suspend); the queued entry follows.
     outgoing_awaiter(outgoing_awaiter&& o) noexcept
-        : outgoing_state(std::move(o)), inst_(o.inst_), seq_(o.seq_),
-          precancelled_(o.precancelled_) {
+        : outgoing_state(std::move(o)), inst_(o.inst_), seq_(o.seq_), precancelled_(o.precancelled_),
+          cancel_request_(o.cancel_request_) {
         if (!done && !precancelled_)
             if (outgoing* entry = engine::find_outgoing(*inst_, seq_)) entry->state = this;
         o.done = true;  // the moved-from shell no longer owns the entry
@@ -65,7 +66,9 @@ public:
 
     bool await_suspend(std::coroutine_handle<> h) noexcept {
         if (precancelled_) return park_if_cancelled;
-        const auto early = inst_->eng.send_at_suspension(*inst_, *current_activation);
+        // A cancel request waits for the step's end: it may reach the sender itself (through its parent).
+        const auto early =
+            cancel_request_ ? engine::sent_early::no : inst_->eng.send_at_suspension(*inst_, *current_activation);
         if (early == engine::sent_early::go_on) return false;
         waiter& w = waiter_.emplace();
         if (early == engine::sent_early::wait) {  // sent; what it woke in the run goes first
@@ -94,6 +97,7 @@ private:
     instance_base* inst_;
     std::uint64_t seq_ = 0;
     bool precancelled_ = false;
+    bool cancel_request_;
     std::optional<waiter> waiter_;
 };
 
@@ -188,7 +192,7 @@ public:
                 detail::require_child_of(t, parent);
                 e.cancel(t);
             };
-        });
+        }, true);
     }
 
 protected:

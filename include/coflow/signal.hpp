@@ -74,7 +74,9 @@ private:
         using coflow_awaitable = void;
 
         receive_awaiter(detail::activation& a, signal_channel& ch, duration timeout) noexcept
-            : ch_(&ch), inst_(a.inst), timeout_(timeout), precancelled_(a.body && a.inst->cancel_pending) {}
+            : ch_(&ch), inst_(a.inst), precancelled_(a.body && a.inst->cancel_pending) {
+            if constexpr (Timed) timeout_ = timeout;
+        }
         // Moved only before it suspends, when there is no waiter yet.
         receive_awaiter(receive_awaiter&& o) noexcept
             : ch_(o.ch_), inst_(o.inst_), timeout_(o.timeout_), precancelled_(o.precancelled_) {}
@@ -109,9 +111,10 @@ private:
         }
 
     private:
+        struct no_timeout {};
         signal_channel* ch_;
         detail::instance_base* inst_;
-        duration timeout_;
+        [[no_unique_address]] std::conditional_t<Timed, duration, no_timeout> timeout_{};  // receive() has none
         bool precancelled_;
         std::optional<receiver> waiting_;
     };

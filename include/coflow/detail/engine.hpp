@@ -869,7 +869,8 @@ public:
     /// What send_at_suspension did with the signal whose co_await is suspending.
     enum class sent_early : unsigned char { no, go_on, wait };
     // The body's co_await of the one signal its step queued, when the loop would send it next anyway:
-    // nothing else of the run is queued, nothing is recorded or replayed, the target is another run.
+    // nothing else of the run is queued, nothing is recorded or replayed, the target is another run
+    // (signals only: a cancel request can reach the sender, through its parent, and waits for the loop).
     // Sends it now. go_on: the body goes on without suspending (its step counted, as the loop would have
     // resumed it next); wait: the send woke something of the run, which goes first (the awaiter queues
     // itself behind it); no: nothing sent, the loop sends it (engine_outbox.hpp).
