@@ -4817,6 +4817,16 @@ public:
         return x.out_seq++;
     }
 
+    /// What send_at_suspension did with the signal whose co_await is suspending.
+    enum class sent_early : unsigned char { no, go_on, wait };
+    // The body's co_await of the one signal its step queued, when the loop would send it next anyway:
+    // nothing else of the run is queued, nothing is recorded or replayed, the target is another run
+    // (signals only: a cancel request can reach the sender, through its parent, and waits for the loop).
+    // Sends it now. go_on: the body goes on without suspending (its step counted, as the loop would have
+    // resumed it next); wait: the send woke something of the run, which goes first (the awaiter queues
+    // itself behind it); no: nothing sent, the loop sends it (engine_outbox.hpp).
+    sent_early send_at_suspension(instance_base& in, const activation& a);
+
     /// Where the latest run of `id` is now (found by `hint` if it still holds, else by id; `hint` is
     /// updated), or {} if there is none.
     [[nodiscard, gnu::always_inline]] inline run_hint locate(std::string_view id, run_hint& hint) const {
@@ -5044,6 +5054,7 @@ private:
         if (in.x && !in.x->outbox.empty()) send_outbox(in);  // inlined: most steps send nothing
     }
     void send_outbox(instance_base& in);  // out of line (engine_outbox.hpp): most steps send nothing
+
 
     // Replaying: a signal (or cancel request) the run sent itself is sent again when the history shows
     // it taken (the run is here); one that was refused gets the recorded refusal, like any other.
@@ -6009,6 +6020,24 @@ namespace coflow::detail {
     }
 }
 
+// The order is the loop's (engine::run_steps): with the inbox and the ready list empty, its next pass
+// sends the outbox and then resumes the body, whose awaiter the send woke; done here, the awaiter needs
+// no waiter and the loop no pass. A signal to the run itself is left to the loop (handled before the
+// body resumes), and so is anything the send made ready in the run (a child closed by a cancel request).
+inline engine::sent_early engine::send_at_suspension(instance_base& in, const activation& a) {
+    if (!a.body || a.task || a.next || a.inst != &in || in.hist || check_ || !in.inbox.empty() ||
+        !in.ready.empty() || in.failure || in.cancel_pending || cancel_closes_run(in))
+        return sent_early::no;
+    ring<outgoing>& outbox = in.x->outbox;
+    if (outbox.size() != 1 || outbox.front().slot == in.slot || outbox.front().slot == run_hint{}.slot)
+        return sent_early::no;
+    send_outbox(in);
+    if (!in.inbox.empty() || !in.ready.empty() || in.failure || in.cancel_pending || cancel_closes_run(in))
+        return sent_early::wait;
+    ++in.steps;
+    return sent_early::go_on;
+}
+
 inline bool engine::resend_in_replay(instance_base& in, const outgoing& o) const {
     const std::vector<history_event>& expected = check_->expected->events;
     const std::size_t k = in.hist->events.size();
@@ -6243,7 +6272,9 @@ private:
         using coflow_awaitable = void;
 
         receive_awaiter(detail::activation& a, signal_channel& ch, duration timeout) noexcept
-            : ch_(&ch), inst_(a.inst), timeout_(timeout), precancelled_(a.body && a.inst->cancel_pending) {}
+            : ch_(&ch), inst_(a.inst), precancelled_(a.body && a.inst->cancel_pending) {
+            if constexpr (Timed) timeout_ = timeout;
+        }
         // Moved only before it suspends, when there is no waiter yet.
         receive_awaiter(receive_awaiter&& o) noexcept
             : ch_(o.ch_), inst_(o.inst_), timeout_(o.timeout_), precancelled_(o.precancelled_) {}
@@ -6278,9 +6309,10 @@ private:
         }
 
     private:
+        struct no_timeout {};
         signal_channel* ch_;
         detail::instance_base* inst_;
-        duration timeout_;
+        [[no_unique_address]] std::conditional_t<Timed, duration, no_timeout> timeout_{};  // receive() has none
         bool precancelled_;
         std::optional<receiver> waiting_;
     };
@@ -8207,8 +8239,9 @@ public:
     /// signal_limit_exceeded. `make` takes the caller's arguments: it is called only when the request
     /// is queued, so one refused here, or dropped because the body was cancelled, takes nothing.
     template <class Make>
-    outgoing_awaiter(activation& a, std::string_view target, run_hint hint, std::string_view what, Make&& make)
-        : inst_(a.inst) {
+    outgoing_awaiter(activation& a, std::string_view target, run_hint hint, std::string_view what, Make&& make,
+                     bool cancel_request = false)
+        : inst_(a.inst), cancel_request_(cancel_request) {
         if (a.body && a.inst->cancel_pending) {  // cancelled before it went out: it never goes
             precancelled_ = true;
             return;
@@ -8218,8 +8251,8 @@ public:
 
     // Moved only before it suspends (the waiter is built in await_suspend); the queued entry follows.
     outgoing_awaiter(outgoing_awaiter&& o) noexcept
-        : outgoing_state(std::move(o)), inst_(o.inst_), seq_(o.seq_),
-          precancelled_(o.precancelled_) {
+        : outgoing_state(std::move(o)), inst_(o.inst_), seq_(o.seq_), precancelled_(o.precancelled_),
+          cancel_request_(o.cancel_request_) {
         if (!done && !precancelled_)
             if (outgoing* entry = engine::find_outgoing(*inst_, seq_)) entry->state = this;
         o.done = true;  // the moved-from shell no longer owns the entry
@@ -8235,7 +8268,16 @@ public:
 
     bool await_suspend(std::coroutine_handle<> h) noexcept {
         if (precancelled_) return park_if_cancelled;
+        // A cancel request waits for the step's end: it may reach the sender itself (through its parent).
+        const auto early =
+            cancel_request_ ? engine::sent_early::no : inst_->eng.send_at_suspension(*inst_, *current_activation);
+        if (early == engine::sent_early::go_on) return false;
         waiter& w = waiter_.emplace();
+        if (early == engine::sent_early::wait) {  // sent; what it woke in the run goes first
+            w.arm(*current_activation, h, wait_kind::signal_sent);
+            w.fire(wake_reason::fired);
+            return true;
+        }
         // Not done, so the entry is still queued: a recorded history names its target (only arm() reads
         // the label). It is then cleared: the entry may move (the outbox grows) before the step ends, and
         // this wait never outlives the step (the entry goes out when it ends, waking it).
@@ -8257,6 +8299,7 @@ private:
     instance_base* inst_;
     std::uint64_t seq_ = 0;
     bool precancelled_ = false;
+    bool cancel_request_;
     std::optional<waiter> waiter_;
 };
 
@@ -8351,7 +8394,7 @@ public:
                 detail::require_child_of(t, parent);
                 e.cancel(t);
             };
-        });
+        }, true);
     }
 
 protected:
@@ -8474,7 +8517,7 @@ public:
         status_ = t.status;
         type_matches_ = t.result_type() == type_id_of<R>();
         type_name_ = t.type.name;
-        result_name_ = t.result_type_name();
+        if (!type_matches_) result_name_ = t.result_type_name();  // only the mismatch's error reads it
         guarded(
             [&] {
                 if (t.status == workflow_status::failed) error_ = t.failure;
