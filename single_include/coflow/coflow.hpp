@@ -2300,8 +2300,8 @@ template <class... As>
 
 
 // ---- begin coflow/detail/engine.hpp ----
-// coflow/detail/engine.hpp: the scheduler core: workflow instances, waiters, activations and timers.
-// Only the executor's run loop reaches here (through posted work); it alone resumes workflow code.
+// coflow/detail/engine.hpp: the scheduler core: the engine, which owns the runs, schedules their activations
+// and sends between them. Only the executor's run loop reaches here (through posted work); it alone resumes workflow code.
 
 #include <cstring>
 
@@ -2722,6 +2722,11 @@ private:
 
 }  // namespace coflow::detail
 // ---- end coflow/detail/id_map.hpp ----
+// ---- begin coflow/detail/instance_base.hpp ----
+// coflow/detail/instance_base.hpp: one run as the engine keeps it (instance_base), with what waits in its
+// inbox (pending_signal) and outbox (outgoing). Its members that need the engine are in engine_instance.hpp.
+
+
 // ---- begin coflow/detail/intrusive_list.hpp ----
 // coflow/detail/intrusive_list.hpp: a doubly linked list threaded through its elements.
 // Waiters link themselves into condition, channel and ready lists without allocating, and unlink on destruction.
@@ -2890,85 +2895,6 @@ private:
 
 }  // namespace coflow::detail
 // ---- end coflow/detail/intrusive_list.hpp ----
-// ---- begin coflow/detail/journal_sink.hpp ----
-// coflow/detail/journal_sink.hpp: what the engine knows of a journal (journal.hpp): the points where it
-// may commit, and the stream it encodes events into as they are recorded (journal_stream.hpp).
-
-
-// ---- begin coflow/detail/byte_buffer.hpp ----
-// coflow/detail/byte_buffer.hpp: a growable run of bytes written by pointer (a journal's stream): unlike
-// std::string, making room for a record neither fills it nor calls out of line.
-
-
-namespace coflow::detail {
-
-class byte_buffer {
-public:
-    /// Room for `n` more bytes: write them from the pointer returned, then commit(end of what was written).
-    [[nodiscard]] char* room(std::size_t n) {
-        if (cap_ - size_ < n) [[unlikely]]
-            grow(n);
-        return data_.get() + size_;
-    }
-    void commit(const char* end) noexcept { size_ = static_cast<std::size_t>(end - data_.get()); }
-
-    void append(std::string_view s) {
-        char* p = room(s.size());
-        if (!s.empty()) std::memcpy(p, s.data(), s.size());
-        size_ += s.size();
-    }
-    void resize(std::size_t n) noexcept { size_ = n < size_ ? n : size_; }  // shrink only
-    void clear() noexcept { size_ = 0; }
-
-    [[nodiscard]] const char* data() const noexcept { return data_.get(); }
-    [[nodiscard]] std::size_t size() const noexcept { return size_; }
-    [[nodiscard]] bool empty() const noexcept { return size_ == 0; }
-
-private:
-    void grow(std::size_t n) {
-        std::size_t cap = cap_ ? cap_ * 2 : 1 << 16;
-        while (cap - size_ < n) cap *= 2;
-        std::unique_ptr<char[]> bigger(new char[cap]);
-        if (size_) std::memcpy(bigger.get(), data_.get(), size_);
-        data_ = std::move(bigger);
-        cap_ = cap;
-    }
-
-    std::unique_ptr<char[]> data_;
-    std::size_t size_ = 0, cap_ = 0;
-};
-
-}  // namespace coflow::detail
-// ---- end coflow/detail/byte_buffer.hpp ----
-
-namespace coflow::detail {
-
-class instance_base;
-
-struct journal_sink {
-    virtual void input_returned() = 0;  // a client call accepted an input and is about to return
-    virtual void work_done() = 0;       // an activation ended: the engine is between steps
-    /// Brings back into memory the events a journal that keeps no histories let go of (save needs them).
-    virtual void restore_histories() = 0;
-    /// Streaming: the event just recorded (the last of `in`'s history) goes into `stream`.
-    virtual void stream_event(instance_base& in) = 0;
-
-    // A journal that keeps no histories in memory streams: the events of runs its file holds already
-    // are encoded into `stream` as they are recorded (a named signal's accepted and handled events
-    // without a history_event at all, as 'a' and 'h' records), and their runs keep at most their last
-    // event. The next commit writes the stream after its run records. Off until the first commit, and
-    // for good once an event could not be encoded (every commit then raises why).
-    bool streaming = false;
-    byte_buffer stream;
-    std::string scratch;  // arguments as text and encoded, before they go into `stream`
-    std::vector<std::uint64_t> stream_bytes;  // by journal_ordinal - 1: the bytes of `stream` that are its
-
-protected:
-    ~journal_sink() = default;
-};
-
-}  // namespace coflow::detail
-// ---- end coflow/detail/journal_sink.hpp ----
 // ---- begin coflow/detail/promise.hpp ----
 // coflow/detail/promise.hpp: the promise family shared by task<R> and workflow<R>.
 // Non-template bases hold the continuation, the root, the exception and the final awaiter (a task's), or
@@ -3255,11 +3181,6 @@ private:
 
 }  // namespace coflow::detail
 // ---- end coflow/detail/random.hpp ----
-// ---- begin coflow/detail/ready_queue.hpp ----
-// coflow/detail/ready_queue.hpp: the deterministic executor's FIFO of ready work, with compact calls.
-// The engine's activations go in as 8-byte entries; any other work waits in a ring of its own, in order.
-
-
 // ---- begin coflow/detail/ring.hpp ----
 // coflow/detail/ring.hpp: a growable FIFO ring buffer that starts with no allocation.
 // Inboxes and channels use it: O(1) push and pop, amortised growth, memory released on demand.
@@ -3371,92 +3292,146 @@ private:
 
 }  // namespace coflow::detail
 // ---- end coflow/detail/ring.hpp ----
+// ---- begin coflow/detail/waiter.hpp ----
+// coflow/detail/waiter.hpp: a suspended point of workflow code (waiter): what it waits on, how it wakes.
+// Declarations only: its members need the engine and the run, and are defined in engine_waiter.hpp.
+
+
 
 namespace coflow::detail {
 
-/// Who runs a compact entry: `run(t, arg)` runs it, `drop(t)` is called instead for an entry destroyed
-/// without running (its executor went first). Each entry holds one reference to `t`, which either of them
-/// gives back.
-struct ready_target {
-    void (*run)(ready_target& t, std::uint64_t arg);
-    void (*drop)(ready_target& t) noexcept;
+class engine;
+class instance_base;
+
+/// Delivers the pending cancel request to the running body: throws coflow::cancelled. The request stays
+/// made (cancel_requested): the body may catch it and go on, and no later request reaches it again.
+[[noreturn]] inline void raise_cancelled(instance_base& in);
+
+// A waiter is in at most one of the lists it waits in (a condition list, a channel's receivers, a run's
+// completion list) and its instance's ready list: firing it moves it from the one to the other. So they
+// share one hook (wait_tag), and a suspended workflow's waiter is 16 bytes smaller.
+struct wait_tag {};
+using ready_tag = wait_tag;
+struct suspended_tag {};
+struct child_tag {};  // a child run in its parent's list of open children
+
+/// What a waiter waits on (for describe() and the history).
+enum class wait_kind : unsigned char {
+    condition, sleep, channel, child, signal_sent, when_any, when_all, join, spawn, mutex, semaphore
 };
 
-/// Ready work in the order posted. An entry is 8 bytes: the argument of a call of `target_`, or
-/// `next_work`, which stands for the next work of `works_`. Each started workflow's first activation took
-/// a 64-byte `work` before, and the ring keeps the room of its largest burst (S3 memory). Its buffers are
-/// kept when it empties: given back, they cost a regrowth in every burst of signals (23 instructions a
-/// signal in S3), and glibc's heap kept the pages anyway.
-///
-/// Calls have one target at a time (a runtime's; most executors drive one): it may change only while no
-/// entry is queued, and post_call refuses the calls of another, which then go as works (in the same order).
-class ready_queue {
+[[nodiscard]] constexpr const char* to_string(wait_kind k) noexcept {
+    switch (k) {
+        case wait_kind::condition: return "wait_condition";
+        case wait_kind::sleep: return "sleep";
+        case wait_kind::channel: return "signal_channel";
+        case wait_kind::child: return "child_result";
+        case wait_kind::signal_sent: return "signal_sent";
+        case wait_kind::when_any: return "when_any";
+        case wait_kind::when_all: return "when_all";
+        case wait_kind::join: return "task_scope::join";
+        case wait_kind::spawn: return "task_start";
+        case wait_kind::mutex: return "mutex";
+        case wait_kind::semaphore: return "semaphore";
+    }
+    return "unknown";
+}
+
+enum class wake_reason : unsigned char { none, fired, timed_out, cancelled };
+
+inline constexpr std::uint32_t no_timer = 0xffffffffu;
+
+/// What await_suspend does when the body awaits after its run was cancelled (`precancelled_` in each
+/// awaiter). With exceptions: `false`, no suspension, and await_resume delivers `cancelled`. Without:
+/// `true`, it suspends for good, and the run closes as cancelled when the current step ends (engine::cancel).
+inline constexpr bool park_if_cancelled = !exceptions_enabled;
+
+/// A suspended point of workflow code: one per co_await that suspends. It lives in the awaiting
+/// coroutine's frame, links itself into what it waits on (a condition list, a channel) and, once woken,
+/// into its instance's ready list. Its destructor unlinks everything, so destroying a frame is safe.
+class waiter : public list_hook<wait_tag>, public list_hook<suspended_tag> {
 public:
-    ready_queue() noexcept = default;
-    ready_queue(const ready_queue&) = delete;
-    ready_queue& operator=(const ready_queue&) = delete;
-    ~ready_queue() { drop_all(); }
-
-    [[nodiscard]] bool empty() const noexcept { return order_.empty(); }
-    [[nodiscard]] std::size_t size() const noexcept { return order_.size(); }
-
-    /// Queues `w`. Strong guarantee: if growing either ring throws, nothing was queued.
-    void post(work&& w) {
-        order_.reserve_one();
-        works_.push_back(std::move(w));
-        order_.emplace_back(next_work);  // room made above: cannot throw
+    waiter() = default;
+    // Awaiters are moved only before they suspend (compilers may move one into the frame), so a move
+    // takes the fields and leaves the links empty. A condition's tester is set only once armed, so
+    // the shared room holds a label here, if anything.
+    waiter(waiter&& o) noexcept
+        : list_hook<wait_tag>(), list_hook<suspended_tag>(), inst(o.inst), handle(o.handle),
+          tested_at(o.tested_at), timer(std::exchange(o.timer, no_timer)), body(o.body), task(o.task),
+          kind(o.kind), reason(o.reason) {
+        // The shared room as it is, whichever member it holds (both pointers, trivially copyable).
+        static_assert(sizeof check == sizeof label);
+        std::memcpy(static_cast<void*>(&check), static_cast<const void*>(&o.check), sizeof check);
     }
+    waiter& operator=(const waiter&) = delete;
+    ~waiter() { detach(); }
 
-    /// Queues a call of `t.run(t, arg)` and returns true; the entry owns a reference to `t` that the
-    /// caller takes then. False, queueing nothing: `t` is not the target of the calls queued now, or `arg`
-    /// is next_work (post the call as a work instead). If it throws, nothing was queued.
-    [[nodiscard]] bool post_call(ready_target& t, std::uint64_t arg) {
-        if (&t != target_) {
-            if (!order_.empty()) return false;
-            target_ = &t;  // no entry refers to the one before
-        }
-        if (arg == next_work) [[unlikely]]
-            return false;
-        order_.emplace_back(arg);
-        return true;
+    /// Records who waits and on what; call from await_suspend.
+    inline void arm(activation& a, std::coroutine_handle<> h, wait_kind k) noexcept;
+    /// Wakes the waiter for `r`: unlinks it from what it waited on and queues it to resume.
+    inline void fire(wake_reason r) noexcept;
+    /// Unlinks from everything, cancels its timer.
+    inline void detach() noexcept;
+    /// Unlinks from what it waits in (or the ready list) and from its run's suspended list.
+    inline void leave() noexcept;
+    /// Starts a timer that wakes this waiter with timed_out after `delay` of executor time (a negative
+    /// delay is a zero one). A delay that reaches past the end of the clock never ends: no timer is set.
+    inline void arm_timer(duration delay);
+    /// Starts a timer that wakes this waiter with timed_out at `due`, replacing the one it had.
+    inline void arm_timer_at(time_point due);
+
+    /// In await_resume: throws `cancelled` if the wait ended by cancellation (never without exceptions).
+    inline void throw_if_cancelled() const;
+    /// In await_resume of an await that found the body already cancelled: delivers that cancellation.
+    /// Without exceptions it is never reached (see park_if_cancelled).
+    [[noreturn]] inline void raise_cancelled() const;
+
+    instance_base* inst = nullptr;
+    std::coroutine_handle<> handle{};
+    // A condition waiter has a predicate to re-test and no label, the others a label and no predicate:
+    // they share room (a suspended workflow's frame holds a waiter). Read the label with label_of().
+    union {
+        bool (*check)(waiter&) = nullptr;  // condition waiters: re-evaluates the predicate (set once armed)
+        const std::string* label;          // the child or target id, for describe() and the history
+    };
+    std::uint64_t tested_at = 0;       // the instance's step when the predicate last ran
+    std::uint32_t timer = no_timer;
+    bool body = false;
+    bool task = false;  // waits in a task spawned by workflow code (describe() names it so)
+    wait_kind kind = wait_kind::condition;
+    wake_reason reason = wake_reason::none;
+
+    /// The label of an armed wait (null for a condition, whose room holds its predicate's tester).
+    [[nodiscard]] const std::string* label_of() const noexcept {
+        return kind == wait_kind::condition ? nullptr : label;
     }
+};
 
-    /// Takes the first entry out, then runs it (a throw leaves the queue without it, as a work's would).
-    void run_one() {
-        const std::uint64_t e = order_.front();
-        order_.pop_front();
-        if (e != next_work) {
-            target_->run(*target_, e);
-            return;
-        }
-        work w = std::move(works_.front());
-        works_.pop_front();
-        w();
+[[nodiscard]] constexpr const char* to_string(wake_reason r) noexcept {
+    switch (r) {
+        case wake_reason::none: return "none";
+        case wake_reason::fired: return "fired";
+        case wake_reason::timed_out: return "timed_out";
+        case wake_reason::cancelled: return "cancelled";
     }
+    return "unknown";
+}
 
-    static constexpr std::uint64_t next_work = ~std::uint64_t{0};
-
-private:
-    void drop_all() noexcept {
-        while (!order_.empty()) {
-            const std::uint64_t e = order_.front();
-            order_.pop_front();
-            if (e != next_work) target_->drop(*target_);
-        }
-    }
-
-    ring<std::uint64_t> order_;
-    ring<work> works_;
-    ready_target* target_ = nullptr;  // of the calls in order_
+/// A waiter in a run's completion list (another workflow awaiting this run's result, or a child
+/// handle's record of its child, which never suspends). The run calls `capture` as it closes, before
+/// waking it: the awaiter copies the outcome then, because by the time it resumes the closed run may
+/// have been forgotten or replaced under its id.
+class completion_waiter : public waiter {
+public:
+    void (*capture)(completion_waiter&, instance_base&) noexcept = nullptr;
 };
 
 }  // namespace coflow::detail
-// ---- end coflow/detail/ready_queue.hpp ----
-// ---- begin coflow/detail/replay_check.hpp ----
-// coflow/detail/replay_check.hpp: what a replay compares, event by event, with the recorded history.
-// The engine calls it for each event the replayed run records; replay.hpp drives the run.
 
-
+// The members need the run and the engine (engine_waiter.hpp, reached through instance_base.hpp's
+// include of engine.hpp): included last, so that whichever of the three comes first, each is complete
+// before the next one needs it.
+// ---- end coflow/detail/waiter.hpp ----
 // ---- begin coflow/history.hpp ----
 // coflow/history.hpp: a run's event history (opt-in), how arguments become text, and its exports.
 // JSON lines for tools, Chrome trace-event JSON for Perfetto / chrome://tracing.
@@ -3760,364 +3735,6 @@ private:
 
 namespace coflow::detail {
 
-class instance_base;
-
-/// Events that came to a run from outside its code: replay feeds them at their recorded place. A
-/// child's closing is one (replay does not re-run children), and so is a timeout; signals a run sent
-/// itself are not.
-[[nodiscard]] inline bool is_input(const history_event& e) noexcept {
-    switch (e.kind) {
-        case event_kind::signal_accepted:
-        case event_kind::cancel_requested: return !e.self_sent;
-        case event_kind::workflow_terminated:
-        case event_kind::workflow_timed_out:
-        case event_kind::child_closed: return true;
-        default: return false;
-    }
-}
-
-/// Compares each event a replayed run records with the recorded history (see replay.hpp).
-struct replay_check {
-    const history* expected;
-    const history* actual = nullptr;
-    std::string mismatch{};     // the first difference, once found
-    bool target_added = false;  // runs added after the replayed one are stand-ins (engine::add)
-    // Feeds input event k to the run (set by replay()); throws what it cannot feed.
-    void (*feed)(replay_check&, instance_base& run, std::size_t k) = nullptr;
-    void* driver = nullptr;   // what `feed` needs
-    std::exception_ptr fault;  // what feeding an input in the middle of a step threw (replay rethrows it)
-    bool feeding = false;
-
-    void compare(const history_event& got, std::size_t index) {
-        if (!mismatch.empty()) return;
-        if (index >= expected->events.size())
-            mismatch = "history of workflow '" + expected->workflow_id + "': the replayed run made event " +
-                       got.describe(index) + ", which is past the end of the recorded history (" +
-                       std::to_string(expected->events.size()) + " events)";
-        else if (!expected->events[index].same_as(got))
-            mismatch = "history of workflow '" + expected->workflow_id + "' differs at event " +
-                       std::to_string(index) + ": expected " + expected->events[index].describe(index) + ", got " +
-                       got.describe(index);
-    }
-
-    /// Before the run records `next`: inputs the history shows first arrived in the middle of a step (a
-    /// parent's cancellation reaching the child that asked for it, say), so they are fed here, in place.
-    void feed_inputs_before(const history_event& next, instance_base& run) {
-        if (!feed || feeding || !mismatch.empty()) return;
-        feeding = true;
-        guarded(
-            [&] {
-                for (std::size_t k = actual->events.size(); k < expected->events.size() && mismatch.empty();
-                     k = actual->events.size()) {
-                    const history_event& input = expected->events[k];
-                    if (!is_input(input) || input.same_as(next)) break;
-                    feed(*this, run, k);
-                    if (actual->events.size() == k) break;  // fed nothing: compare() reports the difference
-                }
-            },
-            [&](std::exception_ptr e) {
-                if (!fault) fault = std::move(e);
-                if (mismatch.empty()) mismatch = "an input could not be fed";
-            });
-        feeding = false;
-    }
-};
-
-}  // namespace coflow::detail
-// ---- end coflow/detail/replay_check.hpp ----
-// ---- begin coflow/detail/thread_token.hpp ----
-// coflow/detail/thread_token.hpp: a cheap token naming the calling thread, for the checks that catch calls
-// into a runtime or a realtime_executor's loop from a thread that does not own it.
-
-namespace coflow::detail {
-
-/// The address of a thread_local: distinct for each thread alive. Cheaper than std::this_thread::get_id()
-/// and needs no <thread>. A thread that ended may hand its address on to a new one, as thread ids are
-/// reused; the checks only need to tell apart threads that are alive at once.
-[[nodiscard]] inline const void* this_thread_token() noexcept {
-    static thread_local const char token = 0;
-    return &token;
-}
-
-}  // namespace coflow::detail
-// ---- end coflow/detail/thread_token.hpp ----
-// ---- begin coflow/detail/timers.hpp ----
-// coflow/detail/timers.hpp: the engine's table of armed timers, each the timeout of one suspended wait.
-// A slot names its waiter and the executor's id for the timer, so that a wait ending early cancels it.
-
-
-
-namespace coflow::detail {
-
-class waiter;
-
-/// The armed timers, by slot. The executor's work for a timer carries its slot and generation: a work
-/// that runs after its wait ended (its time came before cancel reached it) finds another generation
-/// and does nothing.
-class timer_table {
-public:
-    /// Takes a slot for `w`'s timer due at `due`; `posted` gives it the executor's id next.
-    [[nodiscard]] std::uint32_t take(waiter& w, time_point due) {
-        if (free_.empty()) [[unlikely]]
-            add_slot();
-        const std::uint32_t s = free_.back();
-        free_.pop_back();
-        slots_[s].w = &w;
-        slots_[s].due = due;
-        slots_[s].seq = next_seq_++;
-        return s;
-    }
-
-    void posted(std::uint32_t s, timer_id id) noexcept {
-        slots_[s].id = id;
-        slots_[s].in_executor = true;
-    }
-
-    /// Gives the slot back (the wait ended); sets `id` and returns true when the executor still holds
-    /// the timer's work, which the caller then cancels.
-    bool release(std::uint32_t s, timer_id& id) noexcept {
-        id = slots_[s].id;
-        const bool held = slots_[s].in_executor;
-        give_back(s);
-        return held;
-    }
-
-    /// The waiter whose timer's work is running, or null if that wait already ended. The slot is given
-    /// back at once: the work is the executor's no more, so there is nothing to cancel.
-    [[nodiscard]] waiter* fire(std::uint32_t s, std::uint32_t gen) noexcept {
-        if (s >= slots_.size() || slots_[s].gen != gen) return nullptr;
-        waiter* w = slots_[s].w;
-        give_back(s);
-        return w;
-    }
-
-    /// Loading: calls f(slot, due) for each timer the executor holds.
-    template <class F>
-    void for_each_posted(F&& f) const {
-        for (std::uint32_t s = 0; s < slots_.size(); ++s)
-            if (slots_[s].in_executor) f(s, slots_[s].due);
-    }
-
-    [[nodiscard]] std::uint32_t generation(std::uint32_t s) const noexcept { return slots_[s].gen; }
-    [[nodiscard]] const waiter* waiter_of(std::uint32_t s) const noexcept { return slots_[s].w; }
-
-    /// The order timers were armed in (a timeout's too: draw_seq): the executor runs timers due at the
-    /// same time in that order, and a save keeps it so that a load posts them again in it.
-    [[nodiscard]] std::uint64_t seq(std::uint32_t s) const noexcept { return slots_[s].seq; }
-    void set_seq(std::uint32_t s, std::uint64_t seq) noexcept { slots_[s].seq = seq; }
-    [[nodiscard]] std::uint64_t draw_seq() noexcept { return next_seq_++; }
-    [[nodiscard]] std::uint64_t next_seq() const noexcept { return next_seq_; }
-    void set_next_seq(std::uint64_t n) noexcept { next_seq_ = n; }
-    [[nodiscard]] time_point due(std::uint32_t s) const noexcept { return slots_[s].due; }
-
-private:
-    void give_back(std::uint32_t s) noexcept {
-        slots_[s].w = nullptr;
-        slots_[s].in_executor = false;
-        // As for run slots: a slot whose generations have all been used is not reused, so a stale
-        // work's generation can never match again.
-        if (++slots_[s].gen != 0) free_.push_back(s);  // never allocates: see add_slot
-    }
-
-    [[gnu::noinline]] void add_slot() {
-        if (free_.capacity() <= slots_.size()) free_.reserve(2 * slots_.size() + 8);
-        slots_.push_back(slot{nullptr, time_point{}, 0, 0, 0, false});
-        free_.push_back(static_cast<std::uint32_t>(slots_.size() - 1));
-    }
-
-    struct slot {
-        waiter* w;
-        time_point due;  // kept here, not in the waiter: only armed timers pay for it
-        timer_id id;
-        std::uint64_t seq;
-        std::uint32_t gen;
-        bool in_executor;
-    };
-    std::vector<slot> slots_;
-    std::uint64_t next_seq_ = 0;
-    std::vector<std::uint32_t> free_;  // grows only past the most timers ever armed at once
-};
-
-}  // namespace coflow::detail
-// ---- end coflow/detail/timers.hpp ----
-// ---- begin coflow/options.hpp ----
-// coflow/options.hpp: the options of a runtime and of a workflow start.
-// Plain aggregates, so that designated initialisers read like keyword arguments: {.id = "order-7"}.
-
-
-
-namespace coflow {
-
-/// What a start may do when the id's latest run has closed (a running id always conflicts).
-enum class id_reuse_policy {
-    allow_duplicate,              ///< start a new run (Temporal's default)
-    allow_duplicate_failed_only,  ///< start only if the last run failed, was cancelled, terminated or timed out
-    reject_duplicate,             ///< never reuse the id
-};
-
-/// Options of `runtime::start_workflow`.
-struct start_options {
-    std::string id{};  ///< the workflow id; empty: the runtime makes one ("<type>-<n>")
-    id_reuse_policy id_reuse = id_reuse_policy::allow_duplicate;
-    /// Temporal's workflow execution timeout: the whole chain of runs (continue-as-new included) closes
-    /// as timed_out once this much executor time passed since its first run started. Zero: none.
-    duration execution_timeout{};
-    /// Temporal's workflow run timeout: each run of the chain closes as timed_out once this much passed
-    /// since it started (and never later than the execution timeout). Zero: none.
-    duration run_timeout{};
-    /// Signal-with-start: if set, this signal is sent with the start. A running id only gets the signal
-    /// (nothing new starts); otherwise the new run handles it before the first line of its body.
-    std::string start_signal{};
-    arg_pack start_signal_args{};  ///< coflow::args(...) for start_signal
-};
-
-/// Options of a `runtime`. A limit of 0 means "no limit".
-struct runtime_options {
-    /// Signals a run may receive; past it the sender gets signal_limit_exceeded (Temporal: 10,000).
-    std::size_t max_received_signals_per_run = 10'000;
-    /// Signals a workflow may have sent through external handles and not yet had accepted (Temporal: 2,000).
-    std::size_t max_pending_outgoing_signals = 2'000;
-    /// Updates a run may have taken and not finished; past it the sender gets update_limit_exceeded (Temporal: 10).
-    std::size_t max_updates_in_flight_per_run = 10;
-    /// Updates a run may take in all (rejected ones do not count; Temporal: 2,000).
-    std::size_t max_updates_per_run = 2'000;
-    /// Seeds run ids and each run's random(); the same seed gives the same runs.
-    std::uint64_t seed = 0;
-    /// Record each run's event history (see history.hpp). Off, it costs one branch per event.
-    bool record_history = false;
-};
-
-}  // namespace coflow
-// ---- end coflow/options.hpp ----
-
-namespace coflow::detail {
-
-class engine;
-class instance_base;
-
-/// Delivers the pending cancel request to the running body: throws coflow::cancelled. The request stays
-/// made (cancel_requested): the body may catch it and go on, and no later request reaches it again.
-[[noreturn]] inline void raise_cancelled(instance_base& in);
-
-// A waiter is in at most one of the lists it waits in (a condition list, a channel's receivers, a run's
-// completion list) and its instance's ready list: firing it moves it from the one to the other. So they
-// share one hook (wait_tag), and a suspended workflow's waiter is 16 bytes smaller.
-struct wait_tag {};
-using ready_tag = wait_tag;
-struct suspended_tag {};
-struct child_tag {};  // a child run in its parent's list of open children
-
-/// What a waiter waits on (for describe() and the history).
-enum class wait_kind : unsigned char {
-    condition, sleep, channel, child, signal_sent, when_any, when_all, join, spawn, mutex, semaphore
-};
-
-[[nodiscard]] constexpr const char* to_string(wait_kind k) noexcept {
-    switch (k) {
-        case wait_kind::condition: return "wait_condition";
-        case wait_kind::sleep: return "sleep";
-        case wait_kind::channel: return "signal_channel";
-        case wait_kind::child: return "child_result";
-        case wait_kind::signal_sent: return "signal_sent";
-        case wait_kind::when_any: return "when_any";
-        case wait_kind::when_all: return "when_all";
-        case wait_kind::join: return "task_scope::join";
-        case wait_kind::spawn: return "task_start";
-        case wait_kind::mutex: return "mutex";
-        case wait_kind::semaphore: return "semaphore";
-    }
-    return "unknown";
-}
-
-enum class wake_reason : unsigned char { none, fired, timed_out, cancelled };
-
-inline constexpr std::uint32_t no_timer = 0xffffffffu;
-
-/// What await_suspend does when the body awaits after its run was cancelled (`precancelled_` in each
-/// awaiter). With exceptions: `false`, no suspension, and await_resume delivers `cancelled`. Without:
-/// `true`, it suspends for good, and the run closes as cancelled when the current step ends (engine::cancel).
-inline constexpr bool park_if_cancelled = !exceptions_enabled;
-
-/// A suspended point of workflow code: one per co_await that suspends. It lives in the awaiting
-/// coroutine's frame, links itself into what it waits on (a condition list, a channel) and, once woken,
-/// into its instance's ready list. Its destructor unlinks everything, so destroying a frame is safe.
-class waiter : public list_hook<wait_tag>, public list_hook<suspended_tag> {
-public:
-    waiter() = default;
-    // Awaiters are moved only before they suspend (compilers may move one into the frame), so a move
-    // takes the fields and leaves the links empty. A condition's tester is set only once armed, so
-    // the shared room holds a label here, if anything.
-    waiter(waiter&& o) noexcept
-        : list_hook<wait_tag>(), list_hook<suspended_tag>(), inst(o.inst), handle(o.handle),
-          tested_at(o.tested_at), timer(std::exchange(o.timer, no_timer)), body(o.body), task(o.task),
-          kind(o.kind), reason(o.reason) {
-        // The shared room as it is, whichever member it holds (both pointers, trivially copyable).
-        static_assert(sizeof check == sizeof label);
-        std::memcpy(static_cast<void*>(&check), static_cast<const void*>(&o.check), sizeof check);
-    }
-    waiter& operator=(const waiter&) = delete;
-    ~waiter() { detach(); }
-
-    /// Records who waits and on what; call from await_suspend.
-    inline void arm(activation& a, std::coroutine_handle<> h, wait_kind k) noexcept;
-    /// Wakes the waiter for `r`: unlinks it from what it waited on and queues it to resume.
-    inline void fire(wake_reason r) noexcept;
-    /// Unlinks from everything, cancels its timer.
-    inline void detach() noexcept;
-    /// Unlinks from what it waits in (or the ready list) and from its run's suspended list.
-    inline void leave() noexcept;
-    /// Starts a timer that wakes this waiter with timed_out after `delay` of executor time (a negative
-    /// delay is a zero one). A delay that reaches past the end of the clock never ends: no timer is set.
-    inline void arm_timer(duration delay);
-    /// Starts a timer that wakes this waiter with timed_out at `due`, replacing the one it had.
-    inline void arm_timer_at(time_point due);
-
-    /// In await_resume: throws `cancelled` if the wait ended by cancellation (never without exceptions).
-    inline void throw_if_cancelled() const;
-    /// In await_resume of an await that found the body already cancelled: delivers that cancellation.
-    /// Without exceptions it is never reached (see park_if_cancelled).
-    [[noreturn]] inline void raise_cancelled() const;
-
-    instance_base* inst = nullptr;
-    std::coroutine_handle<> handle{};
-    // A condition waiter has a predicate to re-test and no label, the others a label and no predicate:
-    // they share room (a suspended workflow's frame holds a waiter). Read the label with label_of().
-    union {
-        bool (*check)(waiter&) = nullptr;  // condition waiters: re-evaluates the predicate (set once armed)
-        const std::string* label;          // the child or target id, for describe() and the history
-    };
-    std::uint64_t tested_at = 0;       // the instance's step when the predicate last ran
-    std::uint32_t timer = no_timer;
-    bool body = false;
-    bool task = false;  // waits in a task spawned by workflow code (describe() names it so)
-    wait_kind kind = wait_kind::condition;
-    wake_reason reason = wake_reason::none;
-
-    /// The label of an armed wait (null for a condition, whose room holds its predicate's tester).
-    [[nodiscard]] const std::string* label_of() const noexcept {
-        return kind == wait_kind::condition ? nullptr : label;
-    }
-};
-
-[[nodiscard]] constexpr const char* to_string(wake_reason r) noexcept {
-    switch (r) {
-        case wake_reason::none: return "none";
-        case wake_reason::fired: return "fired";
-        case wake_reason::timed_out: return "timed_out";
-        case wake_reason::cancelled: return "cancelled";
-    }
-    return "unknown";
-}
-
-/// A waiter in a run's completion list (another workflow awaiting this run's result, or a child
-/// handle's record of its child, which never suspends). The run calls `capture` as it closes, before
-/// waking it: the awaiter copies the outcome then, because by the time it resumes the closed run may
-/// have been forgotten or replaced under its id.
-class completion_waiter : public waiter {
-public:
-    void (*capture)(completion_waiter&, instance_base&) noexcept = nullptr;
-};
-
 /// An accepted signal waiting to be delivered: a closure that calls the handler (or fills the channel)
 /// with the arguments it owns, and the signal's index in the workflow type's table.
 struct pending_signal {
@@ -4365,6 +3982,415 @@ public:
     // continued run gets its predecessor's object here only once its own is built.
     void* query_object = nullptr;
 };
+
+}  // namespace coflow::detail
+
+// The members that need the engine (engine_instance.hpp, reached through engine.hpp).
+// ---- end coflow/detail/instance_base.hpp ----
+// ---- begin coflow/detail/journal_sink.hpp ----
+// coflow/detail/journal_sink.hpp: what the engine knows of a journal (journal.hpp): the points where it
+// may commit, and the stream it encodes events into as they are recorded (journal_stream.hpp).
+
+
+// ---- begin coflow/detail/byte_buffer.hpp ----
+// coflow/detail/byte_buffer.hpp: a growable run of bytes written by pointer (a journal's stream): unlike
+// std::string, making room for a record neither fills it nor calls out of line.
+
+
+namespace coflow::detail {
+
+class byte_buffer {
+public:
+    /// Room for `n` more bytes: write them from the pointer returned, then commit(end of what was written).
+    [[nodiscard]] char* room(std::size_t n) {
+        if (cap_ - size_ < n) [[unlikely]]
+            grow(n);
+        return data_.get() + size_;
+    }
+    void commit(const char* end) noexcept { size_ = static_cast<std::size_t>(end - data_.get()); }
+
+    void append(std::string_view s) {
+        char* p = room(s.size());
+        if (!s.empty()) std::memcpy(p, s.data(), s.size());
+        size_ += s.size();
+    }
+    void resize(std::size_t n) noexcept { size_ = n < size_ ? n : size_; }  // shrink only
+    void clear() noexcept { size_ = 0; }
+
+    [[nodiscard]] const char* data() const noexcept { return data_.get(); }
+    [[nodiscard]] std::size_t size() const noexcept { return size_; }
+    [[nodiscard]] bool empty() const noexcept { return size_ == 0; }
+
+private:
+    void grow(std::size_t n) {
+        std::size_t cap = cap_ ? cap_ * 2 : 1 << 16;
+        while (cap - size_ < n) cap *= 2;
+        std::unique_ptr<char[]> bigger(new char[cap]);
+        if (size_) std::memcpy(bigger.get(), data_.get(), size_);
+        data_ = std::move(bigger);
+        cap_ = cap;
+    }
+
+    std::unique_ptr<char[]> data_;
+    std::size_t size_ = 0, cap_ = 0;
+};
+
+}  // namespace coflow::detail
+// ---- end coflow/detail/byte_buffer.hpp ----
+
+namespace coflow::detail {
+
+class instance_base;
+
+struct journal_sink {
+    virtual void input_returned() = 0;  // a client call accepted an input and is about to return
+    virtual void work_done() = 0;       // an activation ended: the engine is between steps
+    /// Brings back into memory the events a journal that keeps no histories let go of (save needs them).
+    virtual void restore_histories() = 0;
+    /// Streaming: the event just recorded (the last of `in`'s history) goes into `stream`.
+    virtual void stream_event(instance_base& in) = 0;
+
+    // A journal that keeps no histories in memory streams: the events of runs its file holds already
+    // are encoded into `stream` as they are recorded (a named signal's accepted and handled events
+    // without a history_event at all, as 'a' and 'h' records), and their runs keep at most their last
+    // event. The next commit writes the stream after its run records. Off until the first commit, and
+    // for good once an event could not be encoded (every commit then raises why).
+    bool streaming = false;
+    byte_buffer stream;
+    std::string scratch;  // arguments as text and encoded, before they go into `stream`
+    std::vector<std::uint64_t> stream_bytes;  // by journal_ordinal - 1: the bytes of `stream` that are its
+
+protected:
+    ~journal_sink() = default;
+};
+
+}  // namespace coflow::detail
+// ---- end coflow/detail/journal_sink.hpp ----
+// ---- begin coflow/detail/ready_queue.hpp ----
+// coflow/detail/ready_queue.hpp: the deterministic executor's FIFO of ready work, with compact calls.
+// The engine's activations go in as 8-byte entries; any other work waits in a ring of its own, in order.
+
+
+
+namespace coflow::detail {
+
+/// Who runs a compact entry: `run(t, arg)` runs it, `drop(t)` is called instead for an entry destroyed
+/// without running (its executor went first). Each entry holds one reference to `t`, which either of them
+/// gives back.
+struct ready_target {
+    void (*run)(ready_target& t, std::uint64_t arg);
+    void (*drop)(ready_target& t) noexcept;
+};
+
+/// Ready work in the order posted. An entry is 8 bytes: the argument of a call of `target_`, or
+/// `next_work`, which stands for the next work of `works_`. Each started workflow's first activation took
+/// a 64-byte `work` before, and the ring keeps the room of its largest burst (S3 memory). Its buffers are
+/// kept when it empties: given back, they cost a regrowth in every burst of signals (23 instructions a
+/// signal in S3), and glibc's heap kept the pages anyway.
+///
+/// Calls have one target at a time (a runtime's; most executors drive one): it may change only while no
+/// entry is queued, and post_call refuses the calls of another, which then go as works (in the same order).
+class ready_queue {
+public:
+    ready_queue() noexcept = default;
+    ready_queue(const ready_queue&) = delete;
+    ready_queue& operator=(const ready_queue&) = delete;
+    ~ready_queue() { drop_all(); }
+
+    [[nodiscard]] bool empty() const noexcept { return order_.empty(); }
+    [[nodiscard]] std::size_t size() const noexcept { return order_.size(); }
+
+    /// Queues `w`. Strong guarantee: if growing either ring throws, nothing was queued.
+    void post(work&& w) {
+        order_.reserve_one();
+        works_.push_back(std::move(w));
+        order_.emplace_back(next_work);  // room made above: cannot throw
+    }
+
+    /// Queues a call of `t.run(t, arg)` and returns true; the entry owns a reference to `t` that the
+    /// caller takes then. False, queueing nothing: `t` is not the target of the calls queued now, or `arg`
+    /// is next_work (post the call as a work instead). If it throws, nothing was queued.
+    [[nodiscard]] bool post_call(ready_target& t, std::uint64_t arg) {
+        if (&t != target_) {
+            if (!order_.empty()) return false;
+            target_ = &t;  // no entry refers to the one before
+        }
+        if (arg == next_work) [[unlikely]]
+            return false;
+        order_.emplace_back(arg);
+        return true;
+    }
+
+    /// Takes the first entry out, then runs it (a throw leaves the queue without it, as a work's would).
+    void run_one() {
+        const std::uint64_t e = order_.front();
+        order_.pop_front();
+        if (e != next_work) {
+            target_->run(*target_, e);
+            return;
+        }
+        work w = std::move(works_.front());
+        works_.pop_front();
+        w();
+    }
+
+    static constexpr std::uint64_t next_work = ~std::uint64_t{0};
+
+private:
+    void drop_all() noexcept {
+        while (!order_.empty()) {
+            const std::uint64_t e = order_.front();
+            order_.pop_front();
+            if (e != next_work) target_->drop(*target_);
+        }
+    }
+
+    ring<std::uint64_t> order_;
+    ring<work> works_;
+    ready_target* target_ = nullptr;  // of the calls in order_
+};
+
+}  // namespace coflow::detail
+// ---- end coflow/detail/ready_queue.hpp ----
+// ---- begin coflow/detail/replay_check.hpp ----
+// coflow/detail/replay_check.hpp: what a replay compares, event by event, with the recorded history.
+// The engine calls it for each event the replayed run records; replay.hpp drives the run.
+
+
+
+namespace coflow::detail {
+
+class instance_base;
+
+/// Events that came to a run from outside its code: replay feeds them at their recorded place. A
+/// child's closing is one (replay does not re-run children), and so is a timeout; signals a run sent
+/// itself are not.
+[[nodiscard]] inline bool is_input(const history_event& e) noexcept {
+    switch (e.kind) {
+        case event_kind::signal_accepted:
+        case event_kind::cancel_requested: return !e.self_sent;
+        case event_kind::workflow_terminated:
+        case event_kind::workflow_timed_out:
+        case event_kind::child_closed: return true;
+        default: return false;
+    }
+}
+
+/// Compares each event a replayed run records with the recorded history (see replay.hpp).
+struct replay_check {
+    const history* expected;
+    const history* actual = nullptr;
+    std::string mismatch{};     // the first difference, once found
+    bool target_added = false;  // runs added after the replayed one are stand-ins (engine::add)
+    // Feeds input event k to the run (set by replay()); throws what it cannot feed.
+    void (*feed)(replay_check&, instance_base& run, std::size_t k) = nullptr;
+    void* driver = nullptr;   // what `feed` needs
+    std::exception_ptr fault;  // what feeding an input in the middle of a step threw (replay rethrows it)
+    bool feeding = false;
+
+    void compare(const history_event& got, std::size_t index) {
+        if (!mismatch.empty()) return;
+        if (index >= expected->events.size())
+            mismatch = "history of workflow '" + expected->workflow_id + "': the replayed run made event " +
+                       got.describe(index) + ", which is past the end of the recorded history (" +
+                       std::to_string(expected->events.size()) + " events)";
+        else if (!expected->events[index].same_as(got))
+            mismatch = "history of workflow '" + expected->workflow_id + "' differs at event " +
+                       std::to_string(index) + ": expected " + expected->events[index].describe(index) + ", got " +
+                       got.describe(index);
+    }
+
+    /// Before the run records `next`: inputs the history shows first arrived in the middle of a step (a
+    /// parent's cancellation reaching the child that asked for it, say), so they are fed here, in place.
+    void feed_inputs_before(const history_event& next, instance_base& run) {
+        if (!feed || feeding || !mismatch.empty()) return;
+        feeding = true;
+        guarded(
+            [&] {
+                for (std::size_t k = actual->events.size(); k < expected->events.size() && mismatch.empty();
+                     k = actual->events.size()) {
+                    const history_event& input = expected->events[k];
+                    if (!is_input(input) || input.same_as(next)) break;
+                    feed(*this, run, k);
+                    if (actual->events.size() == k) break;  // fed nothing: compare() reports the difference
+                }
+            },
+            [&](std::exception_ptr e) {
+                if (!fault) fault = std::move(e);
+                if (mismatch.empty()) mismatch = "an input could not be fed";
+            });
+        feeding = false;
+    }
+};
+
+}  // namespace coflow::detail
+// ---- end coflow/detail/replay_check.hpp ----
+// ---- begin coflow/detail/thread_token.hpp ----
+// coflow/detail/thread_token.hpp: a cheap token naming the calling thread, for the checks that catch calls
+// into a runtime or a realtime_executor's loop from a thread that does not own it.
+
+namespace coflow::detail {
+
+/// The address of a thread_local: distinct for each thread alive. Cheaper than std::this_thread::get_id()
+/// and needs no <thread>. A thread that ended may hand its address on to a new one, as thread ids are
+/// reused; the checks only need to tell apart threads that are alive at once.
+[[nodiscard]] inline const void* this_thread_token() noexcept {
+    static thread_local const char token = 0;
+    return &token;
+}
+
+}  // namespace coflow::detail
+// ---- end coflow/detail/thread_token.hpp ----
+// ---- begin coflow/detail/timers.hpp ----
+// coflow/detail/timers.hpp: the engine's table of armed timers, each the timeout of one suspended wait.
+// A slot names its waiter and the executor's id for the timer, so that a wait ending early cancels it.
+
+
+
+namespace coflow::detail {
+
+class waiter;
+
+/// The armed timers, by slot. The executor's work for a timer carries its slot and generation: a work
+/// that runs after its wait ended (its time came before cancel reached it) finds another generation
+/// and does nothing.
+class timer_table {
+public:
+    /// Takes a slot for `w`'s timer due at `due`; `posted` gives it the executor's id next.
+    [[nodiscard]] std::uint32_t take(waiter& w, time_point due) {
+        if (free_.empty()) [[unlikely]]
+            add_slot();
+        const std::uint32_t s = free_.back();
+        free_.pop_back();
+        slots_[s].w = &w;
+        slots_[s].due = due;
+        slots_[s].seq = next_seq_++;
+        return s;
+    }
+
+    void posted(std::uint32_t s, timer_id id) noexcept {
+        slots_[s].id = id;
+        slots_[s].in_executor = true;
+    }
+
+    /// Gives the slot back (the wait ended); sets `id` and returns true when the executor still holds
+    /// the timer's work, which the caller then cancels.
+    bool release(std::uint32_t s, timer_id& id) noexcept {
+        id = slots_[s].id;
+        const bool held = slots_[s].in_executor;
+        give_back(s);
+        return held;
+    }
+
+    /// The waiter whose timer's work is running, or null if that wait already ended. The slot is given
+    /// back at once: the work is the executor's no more, so there is nothing to cancel.
+    [[nodiscard]] waiter* fire(std::uint32_t s, std::uint32_t gen) noexcept {
+        if (s >= slots_.size() || slots_[s].gen != gen) return nullptr;
+        waiter* w = slots_[s].w;
+        give_back(s);
+        return w;
+    }
+
+    /// Loading: calls f(slot, due) for each timer the executor holds.
+    template <class F>
+    void for_each_posted(F&& f) const {
+        for (std::uint32_t s = 0; s < slots_.size(); ++s)
+            if (slots_[s].in_executor) f(s, slots_[s].due);
+    }
+
+    [[nodiscard]] std::uint32_t generation(std::uint32_t s) const noexcept { return slots_[s].gen; }
+    [[nodiscard]] const waiter* waiter_of(std::uint32_t s) const noexcept { return slots_[s].w; }
+
+    /// The order timers were armed in (a timeout's too: draw_seq): the executor runs timers due at the
+    /// same time in that order, and a save keeps it so that a load posts them again in it.
+    [[nodiscard]] std::uint64_t seq(std::uint32_t s) const noexcept { return slots_[s].seq; }
+    void set_seq(std::uint32_t s, std::uint64_t seq) noexcept { slots_[s].seq = seq; }
+    [[nodiscard]] std::uint64_t draw_seq() noexcept { return next_seq_++; }
+    [[nodiscard]] std::uint64_t next_seq() const noexcept { return next_seq_; }
+    void set_next_seq(std::uint64_t n) noexcept { next_seq_ = n; }
+    [[nodiscard]] time_point due(std::uint32_t s) const noexcept { return slots_[s].due; }
+
+private:
+    void give_back(std::uint32_t s) noexcept {
+        slots_[s].w = nullptr;
+        slots_[s].in_executor = false;
+        // As for run slots: a slot whose generations have all been used is not reused, so a stale
+        // work's generation can never match again.
+        if (++slots_[s].gen != 0) free_.push_back(s);  // never allocates: see add_slot
+    }
+
+    [[gnu::noinline]] void add_slot() {
+        if (free_.capacity() <= slots_.size()) free_.reserve(2 * slots_.size() + 8);
+        slots_.push_back(slot{nullptr, time_point{}, 0, 0, 0, false});
+        free_.push_back(static_cast<std::uint32_t>(slots_.size() - 1));
+    }
+
+    struct slot {
+        waiter* w;
+        time_point due;  // kept here, not in the waiter: only armed timers pay for it
+        timer_id id;
+        std::uint64_t seq;
+        std::uint32_t gen;
+        bool in_executor;
+    };
+    std::vector<slot> slots_;
+    std::uint64_t next_seq_ = 0;
+    std::vector<std::uint32_t> free_;  // grows only past the most timers ever armed at once
+};
+
+}  // namespace coflow::detail
+// ---- end coflow/detail/timers.hpp ----
+// ---- begin coflow/options.hpp ----
+// coflow/options.hpp: the options of a runtime and of a workflow start.
+// Plain aggregates, so that designated initialisers read like keyword arguments: {.id = "order-7"}.
+
+
+
+namespace coflow {
+
+/// What a start may do when the id's latest run has closed (a running id always conflicts).
+enum class id_reuse_policy {
+    allow_duplicate,              ///< start a new run (Temporal's default)
+    allow_duplicate_failed_only,  ///< start only if the last run failed, was cancelled, terminated or timed out
+    reject_duplicate,             ///< never reuse the id
+};
+
+/// Options of `runtime::start_workflow`.
+struct start_options {
+    std::string id{};  ///< the workflow id; empty: the runtime makes one ("<type>-<n>")
+    id_reuse_policy id_reuse = id_reuse_policy::allow_duplicate;
+    /// Temporal's workflow execution timeout: the whole chain of runs (continue-as-new included) closes
+    /// as timed_out once this much executor time passed since its first run started. Zero: none.
+    duration execution_timeout{};
+    /// Temporal's workflow run timeout: each run of the chain closes as timed_out once this much passed
+    /// since it started (and never later than the execution timeout). Zero: none.
+    duration run_timeout{};
+    /// Signal-with-start: if set, this signal is sent with the start. A running id only gets the signal
+    /// (nothing new starts); otherwise the new run handles it before the first line of its body.
+    std::string start_signal{};
+    arg_pack start_signal_args{};  ///< coflow::args(...) for start_signal
+};
+
+/// Options of a `runtime`. A limit of 0 means "no limit".
+struct runtime_options {
+    /// Signals a run may receive; past it the sender gets signal_limit_exceeded (Temporal: 10,000).
+    std::size_t max_received_signals_per_run = 10'000;
+    /// Signals a workflow may have sent through external handles and not yet had accepted (Temporal: 2,000).
+    std::size_t max_pending_outgoing_signals = 2'000;
+    /// Updates a run may have taken and not finished; past it the sender gets update_limit_exceeded (Temporal: 10).
+    std::size_t max_updates_in_flight_per_run = 10;
+    /// Updates a run may take in all (rejected ones do not count; Temporal: 2,000).
+    std::size_t max_updates_per_run = 2'000;
+    /// Seeds run ids and each run's random(); the same seed gives the same runs.
+    std::uint64_t seed = 0;
+    /// Record each run's event history (see history.hpp). Off, it costs one branch per event.
+    bool record_history = false;
+};
+
+}  // namespace coflow
+// ---- end coflow/options.hpp ----
+
+namespace coflow::detail {
 
 /// Shared between the engine and the work it posts, so that work outliving the runtime does nothing.
 /// Not atomic: everything runs on the executor's thread. On a deterministic executor it is also the
@@ -5055,7 +5081,6 @@ private:
     }
     void send_outbox(instance_base& in);  // out of line (engine_outbox.hpp): most steps send nothing
 
-
     // Replaying: a signal (or cancel request) the run sent itself is sent again when the history shows
     // it taken (the run is here); one that was refused gets the recorded refusal, like any other.
     bool resend_in_replay(instance_base& in, const outgoing& o) const;
@@ -5159,7 +5184,15 @@ private:
     std::atomic<const void*> owner_{this_thread_token()};
 };
 
-// ---- waiter ------------------------------------------------------------------------------------
+}  // namespace coflow::detail
+
+// The engine's other rooms: members defined apart so that this header stays the scheduler.
+// ---- begin coflow/detail/engine_waiter.hpp ----
+// coflow/detail/engine_waiter.hpp: a waiter's members: arming, firing, leaving its lists, its timer.
+// Defined apart from waiter.hpp because they reach into the run and the engine (engine.hpp).
+
+
+namespace coflow::detail {
 
 inline void waiter::arm(activation& a, std::coroutine_handle<> h, wait_kind k) noexcept {
     inst = a.inst;
@@ -5237,7 +5270,14 @@ inline void raise_cancelled(instance_base& in) {
     detail::raise(cancelled(in.id));
 }
 
-// ---- instance ----------------------------------------------------------------------------------
+}  // namespace coflow::detail
+// ---- end coflow/detail/engine_waiter.hpp ----
+// ---- begin coflow/detail/engine_instance.hpp ----
+// coflow/detail/engine_instance.hpp: a run's members that reach the engine: its run id, its body's and
+// handlers' ends, destroying its frames. Members of detail::instance_base (instance_base.hpp).
+
+
+namespace coflow::detail {
 
 /// The run id of the run whose run_key is `run_key`.
 inline std::string run_id_of(std::uint64_t run_key) {
@@ -5331,8 +5371,7 @@ inline void instance_base::spawn_handler(std::coroutine_handle<> frame, task_pro
 }
 
 }  // namespace coflow::detail
-
-// The engine's other rooms: members defined apart so that this header stays the scheduler.
+// ---- end coflow/detail/engine_instance.hpp ----
 // ---- begin coflow/detail/engine_close.hpp ----
 // coflow/detail/engine_close.hpp: closing a run: its record, its children (parent-close policies), its waiters and its parent.
 // Members of detail::engine (engine.hpp), defined here to keep that header to the scheduler itself.
