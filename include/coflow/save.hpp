@@ -142,20 +142,33 @@ inline void refuse_dynamic(const instance_base& run, const history_event& e, std
                                         "give it a named handler to save it"));
 }
 
-inline void write_event(writer& w, const instance_base& run, const history_event& e, std::size_t index) {
-    // The event's tuple, part by part (as codec<std::tuple<...>> would write it, without copying the event
-    // into one): kind, time, name, display arguments, self-sent, in a handler, start index.
+/// The head of an event's record: its tuple (kind, time, name, display arguments, self-sent, in a
+/// handler, start index), part by part (as codec<std::tuple<...>> would write it, without copying the
+/// event into one). `write_args()` writes the display arguments, a list of strings. write_event and a
+/// journal's compaction (expand_signal_event) write it here, read_event reads it.
+template <class WriteArgs>
+void write_event_head(writer& w, event_kind kind, std::int64_t time_ns, std::string_view name, WriteArgs&& write_args,
+                      bool self_sent, bool in_handler, std::uint64_t start_index) {
     w.open_tuple();
-    w.put_bytes(to_string(e.kind));
-    w.put_integer(e.time_ns);
-    w.put_bytes(e.name);
-    w.open_list(e.args.size());
-    for (const std::string& a : e.args) w.put_bytes(a);
-    w.close_list();
-    w.put_bool(e.self_sent);
-    w.put_bool(e.in_handler);
-    w.put_integer(static_cast<std::uint64_t>(e.start_index));
+    w.put_bytes(to_string(kind));
+    w.put_integer(time_ns);
+    w.put_bytes(name);
+    write_args();
+    w.put_bool(self_sent);
+    w.put_bool(in_handler);
+    w.put_integer(start_index);
     w.close_tuple();
+}
+
+inline void write_event(writer& w, const instance_base& run, const history_event& e, std::size_t index) {
+    write_event_head(
+        w, e.kind, e.time_ns, e.name,
+        [&] {
+            w.open_list(e.args.size());
+            for (const std::string& a : e.args) w.put_bytes(a);
+            w.close_list();
+        },
+        e.self_sent, e.in_handler, static_cast<std::uint64_t>(e.start_index));
     if (e.input && saves_input(e)) {
         refuse_dynamic(run, e, index);
         w.put_some();
@@ -394,7 +407,7 @@ inline void read_event(reader& r, const workflow_type& type, const std::vector<c
                        std::vector<history_event>& events) {
     history_event& e = events.emplace_back();
     const std::size_t at = r.position();
-    // The tuple (kind, time, name, args, self-sent, in a handler, start index) that write_event writes, read
+    // The tuple (kind, time, name, args, self-sent, in a handler, start index) that write_event_head writes, read
     // field by field into the event, in the order (and so with the errors) of codec<std::tuple<...>>.
     r.open_tuple();
     std::string scratch;  // only for a kind spelled with %XX

@@ -75,23 +75,20 @@ inline bool expand_signal_event(std::string_view rest, bool accepted, const work
             const std::uint64_t index = r.get_integer<std::uint64_t>();
             if (index >= type.signal_count) return false;
             writer w(out);
-            w.open_tuple();
-            w.put_bytes(to_string(accepted ? event_kind::signal_accepted : event_kind::signal_handled));
-            w.put_integer(time);
-            w.put_bytes(type.signals[index].name);
-            if (accepted) {
-                const std::size_t texts_at = r.position();
-                (void)codec<std::vector<std::string>>::decode(r);  // copied as it is
-                out.append(rest.substr(texts_at, r.position() - texts_at));
-            } else {
-                w.open_list(1);
-                w.put_bytes(std::to_string(r.get_integer<std::uint64_t>()));
-                w.close_list();
-            }
-            w.put_bool(false);
-            w.put_bool(false);
-            w.put_integer(std::uint64_t{0});
-            w.close_tuple();
+            write_event_head(
+                w, accepted ? event_kind::signal_accepted : event_kind::signal_handled, time, type.signals[index].name,
+                [&] {
+                    if (accepted) {
+                        const std::size_t texts_at = r.position();
+                        (void)codec<std::vector<std::string>>::decode(r);  // copied as it is
+                        out.append(rest.substr(texts_at, r.position() - texts_at));
+                    } else {
+                        w.open_list(1);
+                        w.put_bytes(std::to_string(r.get_integer<std::uint64_t>()));
+                        w.close_list();
+                    }
+                },
+                false, false, 0);
             if (accepted) {
                 w.put_some();
                 out.append(rest.substr(r.position()));  // the values' tuple, to the end of the record
