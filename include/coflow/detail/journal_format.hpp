@@ -10,8 +10,10 @@
 
 #include <coflow/codec.hpp>
 #include <coflow/detail/raise.hpp>
+#include <coflow/detail/save_format.hpp>
+#include <coflow/detail/save_reader.hpp>
+#include <coflow/detail/save_writer.hpp>
 #include <coflow/errors.hpp>
-#include <coflow/save.hpp>
 
 namespace coflow {
 
