@@ -355,7 +355,7 @@ private:
 };
 
 namespace detail {
-// What a load reads in place, without a value of its own (save.hpp's records).
+// What a load reads in place, without a value of its own (detail/save_reader.hpp's records).
 struct reader_access {
     /// A string into `out`, its storage reused (as codec<std::string> would read it).
     static void bytes_into(reader& r, std::string& out) { r.get_bytes_into(out); }

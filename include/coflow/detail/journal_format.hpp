@@ -21,7 +21,7 @@ namespace detail {
 
 // The file is a save (save.hpp: a snapshot), then groups of records, each group ended by a commit line:
 //
-//     r <ordinal> (run tuple of save.hpp's run line) <place in the ready queue>   a run, new or changed
+//     r <ordinal> (run tuple of a save's run line) <place in the ready queue>     a run, new or changed
 //     n <ordinal> <events>                      a run whose record is as before but for its count of events
 //     e <ordinal> (event as in a save)                                            its next event
 //     a <ordinal> <time> <signal index> [<texts>] (<values>)    its next event: a named signal accepted
