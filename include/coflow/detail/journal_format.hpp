@@ -10,8 +10,10 @@
 
 #include <coflow/codec.hpp>
 #include <coflow/detail/raise.hpp>
+#include <coflow/detail/save_format.hpp>
+#include <coflow/detail/save_reader.hpp>
+#include <coflow/detail/save_writer.hpp>
 #include <coflow/errors.hpp>
-#include <coflow/save.hpp>
 
 namespace coflow {
 
@@ -19,7 +21,7 @@ namespace detail {
 
 // The file is a save (save.hpp: a snapshot), then groups of records, each group ended by a commit line:
 //
-//     r <ordinal> (run tuple of save.hpp's run line) <place in the ready queue>   a run, new or changed
+//     r <ordinal> (run tuple of a save's run line) <place in the ready queue>     a run, new or changed
 //     n <ordinal> <events>                      a run whose record is as before but for its count of events
 //     e <ordinal> (event as in a save)                                            its next event
 //     a <ordinal> <time> <signal index> [<texts>] (<values>)    its next event: a named signal accepted
@@ -75,23 +77,20 @@ inline bool expand_signal_event(std::string_view rest, bool accepted, const work
             const std::uint64_t index = r.get_integer<std::uint64_t>();
             if (index >= type.signal_count) return false;
             writer w(out);
-            w.open_tuple();
-            w.put_bytes(to_string(accepted ? event_kind::signal_accepted : event_kind::signal_handled));
-            w.put_integer(time);
-            w.put_bytes(type.signals[index].name);
-            if (accepted) {
-                const std::size_t texts_at = r.position();
-                (void)codec<std::vector<std::string>>::decode(r);  // copied as it is
-                out.append(rest.substr(texts_at, r.position() - texts_at));
-            } else {
-                w.open_list(1);
-                w.put_bytes(std::to_string(r.get_integer<std::uint64_t>()));
-                w.close_list();
-            }
-            w.put_bool(false);
-            w.put_bool(false);
-            w.put_integer(std::uint64_t{0});
-            w.close_tuple();
+            write_event_head(
+                w, accepted ? event_kind::signal_accepted : event_kind::signal_handled, time, type.signals[index].name,
+                [&] {
+                    if (accepted) {
+                        const std::size_t texts_at = r.position();
+                        (void)codec<std::vector<std::string>>::decode(r);  // copied as it is
+                        out.append(rest.substr(texts_at, r.position() - texts_at));
+                    } else {
+                        w.open_list(1);
+                        w.put_bytes(std::to_string(r.get_integer<std::uint64_t>()));
+                        w.close_list();
+                    }
+                },
+                false, false, 0);
             if (accepted) {
                 w.put_some();
                 out.append(rest.substr(r.position()));  // the values' tuple, to the end of the record

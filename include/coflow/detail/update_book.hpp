@@ -16,7 +16,7 @@ namespace coflow::detail {
 
 using coflow::update_stage;
 
-/// One update's outcome as its caller sees it. The derived update_outcome<R> (update.hpp) holds the value.
+/// One update's outcome as its caller sees it. The derived update_outcome<R> (detail/update_call.hpp) holds the value.
 struct update_outcome_base {
     update_outcome_base(std::string workflow, std::string update, std::string uid, type_id r)
         : workflow_id(std::move(workflow)), name(std::move(update)), update_id(std::move(uid)), result(r) {}
