@@ -199,17 +199,94 @@ template <class... Ts>
 // A customisation point with built-in codecs for arithmetic, enum, string, container and chrono types.
 
 #include <algorithm>
-#include <charconv>
 #include <chrono>
-#include <cmath>
-#include <concepts>
-#include <cstdlib>
-#include <limits>
 #include <optional>
-#include <system_error>
 #include <unordered_map>
 #include <variant>
 #include <vector>
+
+// ---- begin coflow/detail/codec_concept.hpp ----
+// coflow/detail/codec_concept.hpp: has_codec<T>, and the rules writer and reader share (codec.hpp).
+
+#include <concepts>
+
+namespace coflow {
+
+template <class T>
+struct codec;
+class writer;
+class reader;
+
+/// A codec for T exists: `codec<T>` has `encode(writer&, const T&)` and `decode(reader&)` returning a T.
+/// True for containers only when their element types have codecs too. As with any template, specialise
+/// codec<T> before the first use of has_codec<T> (or of encode/decode with T).
+template <class T>
+concept has_codec = requires(writer& w, reader& r, const T& v) {
+    codec<T>::encode(w, v);
+    { codec<T>::decode(r) } -> std::same_as<T>;
+};
+
+/// `has_codec<T>` as a value, for `static_assert(coflow::has_codec_v<X>, ...)` where saving is asked for.
+template <class T>
+inline constexpr bool has_codec_v = has_codec<T>;
+
+namespace detail {
+
+// An enum with a fixed underlying type (every scoped enum, and `enum E : int`) holds every value of that
+// type; one without may not, and a decoded out-of-range value would be undefined behaviour. Only the
+// former can be direct-list-initialised from its underlying type.
+template <class T>
+concept enum_with_fixed_type = std::is_enum_v<T> && requires { T{std::underlying_type_t<T>{}}; };
+
+// Names the missing codec in one error, where encode or decode is asked for a type without one.
+template <class T>
+constexpr void require_codec() {
+    if constexpr (!has_codec<T>) {
+        if constexpr (std::is_enum_v<T>) {
+            static_assert(has_codec<T>,
+                          "coflow: this enum has no codec: give it a fixed underlying type (enum E : int) or "
+                          "specialise coflow::codec<E> for it");
+        } else {
+            static_assert(has_codec<T>,
+                          "coflow: this type has no codec, so it cannot be saved: specialise coflow::codec<T> "
+                          "for it (see coflow/codec.hpp); a container needs codecs for its element types");
+        }
+    }
+}
+
+/// How many elements a decoder reserves before it has read them: the count is checked against the bytes
+/// left, but a hostile count must not buy a large allocation (growth past this is paid for by real bytes).
+template <class T>
+[[nodiscard]] constexpr std::size_t reserve_hint(std::size_t count) noexcept {
+    return std::min(count, std::max<std::size_t>(1, 4096 / sizeof(T)));
+}
+
+[[nodiscard]] constexpr bool plain_byte(unsigned char c) noexcept {
+    return c >= 0x21 && c <= 0x7E && c != '%' && c != '"' && c != '\\';
+}
+
+struct writer_access;
+struct reader_access;
+
+// plain_byte of each byte value: the reader's scans take one load a byte.
+inline constexpr std::array<bool, 256> plain_bytes = [] {
+    std::array<bool, 256> table{};
+    for (std::size_t c = 0; c < table.size(); ++c) table[c] = plain_byte(static_cast<unsigned char>(c));
+    return table;
+}();
+
+}  // namespace detail
+
+}  // namespace coflow
+// ---- end coflow/detail/codec_concept.hpp ----
+// ---- begin coflow/detail/codec_reader.hpp ----
+// coflow/detail/codec_reader.hpp: coflow::reader, which reads encoded values back, checking every byte (codec.hpp).
+
+#include <charconv>
+#include <cmath>
+#include <cstdlib>
+#include <limits>
+#include <system_error>
 
 // ---- begin coflow/detail/raise.hpp ----
 // coflow/detail/raise.hpp: how coflow raises its errors, and the few places where it catches them.
@@ -824,234 +901,6 @@ private:
 
 namespace coflow {
 
-// Text rather than binary, so that a save can be read, diffed and mended by hand. The encoded text is
-// printable ASCII with no spaces, quotes or backslashes (bytes 0x21..0x7E except '"' and '\'), so it
-// fits on a journal line or inside a JSON string as it is. Each value starts with a
-// one-character tag, which lets a reader say what it expected where the text goes wrong:
-//
-//     t f                  bool
-//     i-42;                any integer, char as its byte 0..255 (the same on every platform), an enum
-//                          as its underlying integer
-//     d0.1;  dnan; d-inf;  a floating-point number, shortest form that reads back exactly (std::to_chars);
-//                          a long double too small to be normal is written as a normal one and a binary
-//                          exponent: d1.5e-4931p-64;
-//     s5:hello             bytes, count first; bytes outside the set above are %XX (s3:a%00b)
-//     [2:i1;i2;]           a sequence (vector, array), count first
-//     {1:s1:ai1;}          a map, count first, then key, value, key, value...
-//     (i1;t)               a pair or tuple; () for std::tuple<> and std::monostate
-//     (i1;s0:)             a variant: its index, then the value
-//     n  oi7;              an optional, empty or holding a value
-//
-// Durations are their count and time points their duration since the clock's epoch: the period and
-// the clock are the type's, not the text's. An unordered_map is written with its entries sorted by the
-// encoded key, so equal maps give equal text whatever their bucket order.
-
-template <class T>
-struct codec;
-class writer;
-class reader;
-
-/// A codec for T exists: `codec<T>` has `encode(writer&, const T&)` and `decode(reader&)` returning a T.
-/// True for containers only when their element types have codecs too. As with any template, specialise
-/// codec<T> before the first use of has_codec<T> (or of encode/decode with T).
-template <class T>
-concept has_codec = requires(writer& w, reader& r, const T& v) {
-    codec<T>::encode(w, v);
-    { codec<T>::decode(r) } -> std::same_as<T>;
-};
-
-/// `has_codec<T>` as a value, for `static_assert(coflow::has_codec_v<X>, ...)` where saving is asked for.
-template <class T>
-inline constexpr bool has_codec_v = has_codec<T>;
-
-namespace detail {
-
-// An enum with a fixed underlying type (every scoped enum, and `enum E : int`) holds every value of that
-// type; one without may not, and a decoded out-of-range value would be undefined behaviour. Only the
-// former can be direct-list-initialised from its underlying type.
-template <class T>
-concept enum_with_fixed_type = std::is_enum_v<T> && requires { T{std::underlying_type_t<T>{}}; };
-
-// Names the missing codec in one error, where encode or decode is asked for a type without one.
-template <class T>
-constexpr void require_codec() {
-    if constexpr (!has_codec<T>) {
-        if constexpr (std::is_enum_v<T>) {
-            static_assert(has_codec<T>,
-                          "coflow: this enum has no codec: give it a fixed underlying type (enum E : int) or "
-                          "specialise coflow::codec<E> for it");
-        } else {
-            static_assert(has_codec<T>,
-                          "coflow: this type has no codec, so it cannot be saved: specialise coflow::codec<T> "
-                          "for it (see coflow/codec.hpp); a container needs codecs for its element types");
-        }
-    }
-}
-
-/// How many elements a decoder reserves before it has read them: the count is checked against the bytes
-/// left, but a hostile count must not buy a large allocation (growth past this is paid for by real bytes).
-template <class T>
-[[nodiscard]] constexpr std::size_t reserve_hint(std::size_t count) noexcept {
-    return std::min(count, std::max<std::size_t>(1, 4096 / sizeof(T)));
-}
-
-[[nodiscard]] constexpr bool plain_byte(unsigned char c) noexcept {
-    return c >= 0x21 && c <= 0x7E && c != '%' && c != '"' && c != '\\';
-}
-
-struct writer_access;
-struct reader_access;
-
-// plain_byte of each byte value: the reader's scans take one load a byte.
-inline constexpr std::array<bool, 256> plain_bytes = [] {
-    std::array<bool, 256> table{};
-    for (std::size_t c = 0; c < table.size(); ++c) table[c] = plain_byte(static_cast<unsigned char>(c));
-    return table;
-}();
-
-}  // namespace detail
-
-/// Appends encoded values to a string. A codec's `encode` writes its value's parts with `write` (or,
-/// for a shape of its own, with the building blocks below). Raises invalid_operation for a value nested
-/// deeper than `max_depth` lists, maps and tuples, which a reader with the same limit would refuse: a
-/// save that cannot be loaded fails when it is made (leaving part of the value in the string).
-class writer {
-public:
-    static constexpr std::size_t default_max_depth = 256;
-
-    /// Appends to `out`, which must outlive the writer.
-    explicit writer(std::string& out, std::size_t max_depth = default_max_depth) noexcept
-        : out_(&out), max_depth_(max_depth) {}
-
-    /// Writes each value, in order, with its codec.
-    template <class... Ts>
-    void write(const Ts&... values) {
-        (write_one(values), ...);
-    }
-
-    // Building blocks, for codecs of their own shape; each writes one token of the format above.
-    void put_bool(bool v) { *out_ += v ? 't' : 'f'; }
-
-    template <std::integral I>
-    void put_integer(I v) {
-        if constexpr (std::is_same_v<I, bool>) {
-            put_bool(v);
-        } else if constexpr (std::is_same_v<I, char>) {
-            put_integer(static_cast<unsigned char>(v));  // char's signedness differs between platforms
-        } else {
-            char buf[24];  // 'i', up to 20 characters, ';': one append
-            buf[0] = 'i';
-            std::to_chars_result r{};
-            if constexpr (std::is_signed_v<I>) r = std::to_chars(buf + 1, buf + 22, static_cast<long long>(v));
-            else r = std::to_chars(buf + 1, buf + 22, static_cast<unsigned long long>(v));
-            *r.ptr++ = ';';
-            // (pointer, count): the (iterator, iterator) overload goes through replace()
-            out_->append(buf, static_cast<std::size_t>(r.ptr - buf));
-        }
-    }
-
-    template <std::floating_point F>
-    void put_floating(F v) {
-        *out_ += 'd';
-        if (std::isnan(v)) {
-            *out_ += std::signbit(v) ? "-nan" : "nan";
-        } else if (std::isinf(v)) {
-            *out_ += v < 0 ? "-inf" : "inf";
-        } else {
-            int shift = 0;
-            // libstdc++'s from_chars refuses long doubles below the normal range: write a normal one.
-            if constexpr (std::is_same_v<F, long double>) {
-                if (std::fpclassify(v) == FP_SUBNORMAL) {
-                    shift = std::numeric_limits<F>::digits;
-                    v = std::ldexp(v, shift);
-                }
-            }
-            char buf[64];
-            auto r = std::to_chars(buf, buf + sizeof buf, v);
-            out_->append(buf, static_cast<std::size_t>(r.ptr - buf));
-            if (shift != 0) {
-                *out_ += "p-";
-                *out_ += std::to_string(shift);
-            }
-        }
-        *out_ += ';';
-    }
-
-    void put_bytes(std::string_view bytes) {
-        static constexpr char hex[] = "0123456789ABCDEF";
-        put_count('s', bytes.size());
-        // Runs of plain bytes are appended whole: most strings (ids, names) are nothing else.
-        for (std::size_t i = 0; i < bytes.size();) {
-            std::size_t plain = i;
-            while (plain < bytes.size() && detail::plain_byte(static_cast<unsigned char>(bytes[plain]))) ++plain;
-            out_->append(bytes.data() + i, plain - i);
-            if (plain == bytes.size()) break;
-            const auto u = static_cast<unsigned char>(bytes[plain]);
-            const char escaped[3] = {'%', hex[u >> 4], hex[u & 0xF]};
-            out_->append(escaped, 3);
-            i = plain + 1;
-        }
-    }
-
-    /// A sequence of `count` values follows, then close_list().
-    void open_list(std::size_t count) { open_counted('[', count); }
-    void close_list() { close(']'); }
-    /// `count` key-value pairs follow (key, value, key, value...), then close_map().
-    void open_map(std::size_t count) { open_counted('{', count); }
-    void close_map() { close('}'); }
-    /// A fixed number of values follows, then close_tuple().
-    void open_tuple() { open('('); }
-    void close_tuple() { close(')'); }
-    /// An optional: put_none(), or put_some() and then the value.
-    void put_none() { *out_ += 'n'; }
-    void put_some() { *out_ += 'o'; }
-
-private:
-    friend struct detail::writer_access;
-
-    template <class T>
-    void write_one(const T& v) {
-        detail::require_codec<T>();
-        if constexpr (has_codec<T>) codec<T>::encode(*this, v);
-    }
-
-    void open(char bracket) {
-        enter();
-        *out_ += bracket;
-    }
-
-    void enter() {
-        if (depth_ == max_depth_) {
-            detail::raise(invalid_operation("cannot save a value nested deeper than " + std::to_string(max_depth_) +
-                                            " levels of lists, maps and tuples"));
-        }
-        ++depth_;
-    }
-
-    void close(char bracket) {
-        --depth_;
-        *out_ += bracket;
-    }
-
-    void open_counted(char bracket, std::size_t count) {
-        enter();
-        put_count(bracket, count);
-    }
-
-    // `tag`, the count in decimal, ':' (one append: no std::to_string temporary).
-    void put_count(char tag, std::size_t count) {
-        char buf[24];
-        buf[0] = tag;
-        char* end = std::to_chars(buf + 1, buf + sizeof buf - 1, count).ptr;
-        *end++ = ':';
-        out_->append(buf, static_cast<std::size_t>(end - buf));
-    }
-
-    std::string* out_;
-    std::size_t depth_ = 0;
-    std::size_t max_depth_;
-};
-
 /// Reads encoded values from text, checking every byte. A codec's `decode` reads its value's parts with
 /// `read<T>()`, in the order `encode` wrote them. Text that does not fit raises invalid_save (errors.hpp)
 /// naming the byte and what was expected there; nothing is allocated for a count the bytes left cannot
@@ -1386,6 +1235,202 @@ private:
     std::size_t max_depth_;
 };
 
+namespace detail {
+// What a load reads in place, without a value of its own (detail/save_reader.hpp's records).
+struct reader_access {
+    /// A string into `out`, its storage reused (as codec<std::string> would read it).
+    static void bytes_into(reader& r, std::string& out) { r.get_bytes_into(out); }
+    /// A string, as a view of the text or, when it holds %XX, of `scratch`.
+    [[nodiscard]] static std::string_view bytes_view(reader& r, std::string& scratch) { return r.get_bytes_view(scratch); }
+};
+}  // namespace detail
+
+}  // namespace coflow
+// ---- end coflow/detail/codec_reader.hpp ----
+// ---- begin coflow/detail/codec_writer.hpp ----
+// coflow/detail/codec_writer.hpp: coflow::writer, which appends encoded values to a string (codec.hpp).
+
+
+
+namespace coflow {
+
+/// Appends encoded values to a string. A codec's `encode` writes its value's parts with `write` (or,
+/// for a shape of its own, with the building blocks below). Raises invalid_operation for a value nested
+/// deeper than `max_depth` lists, maps and tuples, which a reader with the same limit would refuse: a
+/// save that cannot be loaded fails when it is made (leaving part of the value in the string).
+class writer {
+public:
+    static constexpr std::size_t default_max_depth = 256;
+
+    /// Appends to `out`, which must outlive the writer.
+    explicit writer(std::string& out, std::size_t max_depth = default_max_depth) noexcept
+        : out_(&out), max_depth_(max_depth) {}
+
+    /// Writes each value, in order, with its codec.
+    template <class... Ts>
+    void write(const Ts&... values) {
+        (write_one(values), ...);
+    }
+
+    // Building blocks, for codecs of their own shape; each writes one token of the format above.
+    void put_bool(bool v) { *out_ += v ? 't' : 'f'; }
+
+    template <std::integral I>
+    void put_integer(I v) {
+        if constexpr (std::is_same_v<I, bool>) {
+            put_bool(v);
+        } else if constexpr (std::is_same_v<I, char>) {
+            put_integer(static_cast<unsigned char>(v));  // char's signedness differs between platforms
+        } else {
+            char buf[24];  // 'i', up to 20 characters, ';': one append
+            buf[0] = 'i';
+            std::to_chars_result r{};
+            if constexpr (std::is_signed_v<I>) r = std::to_chars(buf + 1, buf + 22, static_cast<long long>(v));
+            else r = std::to_chars(buf + 1, buf + 22, static_cast<unsigned long long>(v));
+            *r.ptr++ = ';';
+            // (pointer, count): the (iterator, iterator) overload goes through replace()
+            out_->append(buf, static_cast<std::size_t>(r.ptr - buf));
+        }
+    }
+
+    template <std::floating_point F>
+    void put_floating(F v) {
+        *out_ += 'd';
+        if (std::isnan(v)) {
+            *out_ += std::signbit(v) ? "-nan" : "nan";
+        } else if (std::isinf(v)) {
+            *out_ += v < 0 ? "-inf" : "inf";
+        } else {
+            int shift = 0;
+            // libstdc++'s from_chars refuses long doubles below the normal range: write a normal one.
+            if constexpr (std::is_same_v<F, long double>) {
+                if (std::fpclassify(v) == FP_SUBNORMAL) {
+                    shift = std::numeric_limits<F>::digits;
+                    v = std::ldexp(v, shift);
+                }
+            }
+            char buf[64];
+            auto r = std::to_chars(buf, buf + sizeof buf, v);
+            out_->append(buf, static_cast<std::size_t>(r.ptr - buf));
+            if (shift != 0) {
+                *out_ += "p-";
+                *out_ += std::to_string(shift);
+            }
+        }
+        *out_ += ';';
+    }
+
+    void put_bytes(std::string_view bytes) {
+        static constexpr char hex[] = "0123456789ABCDEF";
+        put_count('s', bytes.size());
+        // Runs of plain bytes are appended whole: most strings (ids, names) are nothing else.
+        for (std::size_t i = 0; i < bytes.size();) {
+            std::size_t plain = i;
+            while (plain < bytes.size() && detail::plain_byte(static_cast<unsigned char>(bytes[plain]))) ++plain;
+            out_->append(bytes.data() + i, plain - i);
+            if (plain == bytes.size()) break;
+            const auto u = static_cast<unsigned char>(bytes[plain]);
+            const char escaped[3] = {'%', hex[u >> 4], hex[u & 0xF]};
+            out_->append(escaped, 3);
+            i = plain + 1;
+        }
+    }
+
+    /// A sequence of `count` values follows, then close_list().
+    void open_list(std::size_t count) { open_counted('[', count); }
+    void close_list() { close(']'); }
+    /// `count` key-value pairs follow (key, value, key, value...), then close_map().
+    void open_map(std::size_t count) { open_counted('{', count); }
+    void close_map() { close('}'); }
+    /// A fixed number of values follows, then close_tuple().
+    void open_tuple() { open('('); }
+    void close_tuple() { close(')'); }
+    /// An optional: put_none(), or put_some() and then the value.
+    void put_none() { *out_ += 'n'; }
+    void put_some() { *out_ += 'o'; }
+
+private:
+    friend struct detail::writer_access;
+
+    template <class T>
+    void write_one(const T& v) {
+        detail::require_codec<T>();
+        if constexpr (has_codec<T>) codec<T>::encode(*this, v);
+    }
+
+    void open(char bracket) {
+        enter();
+        *out_ += bracket;
+    }
+
+    void enter() {
+        if (depth_ == max_depth_) {
+            detail::raise(invalid_operation("cannot save a value nested deeper than " + std::to_string(max_depth_) +
+                                            " levels of lists, maps and tuples"));
+        }
+        ++depth_;
+    }
+
+    void close(char bracket) {
+        --depth_;
+        *out_ += bracket;
+    }
+
+    void open_counted(char bracket, std::size_t count) {
+        enter();
+        put_count(bracket, count);
+    }
+
+    // `tag`, the count in decimal, ':' (one append: no std::to_string temporary).
+    void put_count(char tag, std::size_t count) {
+        char buf[24];
+        buf[0] = tag;
+        char* end = std::to_chars(buf + 1, buf + sizeof buf - 1, count).ptr;
+        *end++ = ':';
+        out_->append(buf, static_cast<std::size_t>(end - buf));
+    }
+
+    std::string* out_;
+    std::size_t depth_ = 0;
+    std::size_t max_depth_;
+};
+
+namespace detail {
+struct writer_access {
+    static void append_encoded(writer& w, std::string_view text) { w.out_->append(text); }
+};
+}  // namespace detail
+
+}  // namespace coflow
+// ---- end coflow/detail/codec_writer.hpp ----
+
+namespace coflow {
+
+// Text rather than binary, so that a save can be read, diffed and mended by hand. The encoded text is
+// printable ASCII with no spaces, quotes or backslashes (bytes 0x21..0x7E except '"' and '\'), so it
+// fits on a journal line or inside a JSON string as it is. Each value starts with a
+// one-character tag, which lets a reader say what it expected where the text goes wrong:
+//
+//     t f                  bool
+//     i-42;                any integer, char as its byte 0..255 (the same on every platform), an enum
+//                          as its underlying integer
+//     d0.1;  dnan; d-inf;  a floating-point number, shortest form that reads back exactly (std::to_chars);
+//                          a long double too small to be normal is written as a normal one and a binary
+//                          exponent: d1.5e-4931p-64;
+//     s5:hello             bytes, count first; bytes outside the set above are %XX (s3:a%00b)
+//     [2:i1;i2;]           a sequence (vector, array), count first
+//     {1:s1:ai1;}          a map, count first, then key, value, key, value...
+//     (i1;t)               a pair or tuple; () for std::tuple<> and std::monostate
+//     (i1;s0:)             a variant: its index, then the value
+//     n  oi7;              an optional, empty or holding a value
+//
+// Durations are their count and time points their duration since the clock's epoch: the period and
+// the clock are the type's, not the text's. An unordered_map is written with its entries sorted by the
+// encoded key, so equal maps give equal text whatever their bucket order.
+
+// has_codec and the helpers writer and reader share are in detail/codec_concept.hpp; writer in
+// detail/codec_writer.hpp, reader in detail/codec_reader.hpp.
+
 /// The encoded text of `value` (its codec must exist: has_codec<T>).
 template <class T>
 [[nodiscard]] std::string encode(const T& value) {
@@ -1405,19 +1450,6 @@ template <class T>
     return value;
 }
 
-namespace detail {
-struct writer_access {
-    static void append_encoded(writer& w, std::string_view text) { w.out_->append(text); }
-};
-
-// What a load reads in place, without a value of its own (save.hpp's records).
-struct reader_access {
-    /// A string into `out`, its storage reused (as codec<std::string> would read it).
-    static void bytes_into(reader& r, std::string& out) { r.get_bytes_into(out); }
-    /// A string, as a view of the text or, when it holds %XX, of `scratch`.
-    [[nodiscard]] static std::string_view bytes_view(reader& r, std::string& scratch) { return r.get_bytes_view(scratch); }
-};
-}  // namespace detail
 
 // ---- built-in codecs ---------------------------------------------------------------------------------
 
@@ -1703,7 +1735,7 @@ namespace coflow::detail {
 
 using coflow::update_stage;
 
-/// One update's outcome as its caller sees it. The derived update_outcome<R> (update.hpp) holds the value.
+/// One update's outcome as its caller sees it. The derived update_outcome<R> (detail/update_call.hpp) holds the value.
 struct update_outcome_base {
     update_outcome_base(std::string workflow, std::string update, std::string uid, type_id r)
         : workflow_id(std::move(workflow)), name(std::move(update)), update_id(std::move(uid)), result(r) {}
@@ -2296,7 +2328,18 @@ template <class... As>
 
 // ---- begin coflow/definition.hpp ----
 // coflow/definition.hpp: define<T>(name).run(..).signal(..).query(..), the constexpr table of a workflow type.
-// Typed calls find their entry by member pointer; by-name calls go through the type-erased table built here.
+// Typed calls find their entry by member pointer; by-name calls go through the type-erased table built from it
+// (detail/handler_dispatch.hpp).
+
+
+// ---- begin coflow/detail/definition_entries.hpp ----
+// coflow/detail/definition_entries.hpp: the entries of a definition's table (signals, queries, updates), the
+// checks on the members they name, and what the library reads of a workflow class's table (definition.hpp).
+
+
+// ---- begin coflow/signal.hpp ----
+// coflow/signal.hpp: signal_channel<T...>, an ordered queue of signals that a workflow body co_awaits.
+// Named as a signal target in a definition, it receives that signal's arguments in acceptance order.
 
 
 // ---- begin coflow/detail/engine.hpp ----
@@ -4620,7 +4663,7 @@ public:
 
     /// Accepts a signal for `in`: checks it may take one, then queues it in order and schedules its
     /// delivery, or (a channel's, with nothing queued ahead) fills the channel at once.
-    /// `make()` gives its delivery<T, I> (definition.hpp), which owns the typed arguments in `args`, by
+    /// `make()` gives its delivery<T, I> (detail/handler_dispatch.hpp), which owns the typed arguments in `args`, by
     /// value or as an rvalue reference. It is called only once the signal is admitted: a refused signal
     /// takes nothing from its sender, who may send the same arguments again.
     template <class Make>
@@ -4804,7 +4847,7 @@ public:
     }
 
     /// As accept(), for a signal that goes to the dynamic handler. `make()`, called once it is admitted,
-    /// takes the arguments from the sender and gives its dynamic_delivery<T> (definition.hpp), which owns
+    /// takes the arguments from the sender and gives its dynamic_delivery<T> (detail/handler_dispatch.hpp), which owns
     /// its name (`name`, on the heap) and its arguments (`args`, read here for the history).
     template <class Make>
     void accept_dynamic(instance_base& in, std::string_view name, Make&& make) {
@@ -6245,11 +6288,6 @@ inline void engine::timeout_outcome(const instance_base& in, std::vector<std::st
 }  // namespace coflow::detail
 // ---- end coflow/detail/engine_timeouts.hpp ----
 // ---- end coflow/detail/engine.hpp ----
-// ---- begin coflow/signal.hpp ----
-// coflow/signal.hpp: signal_channel<T...>, an ordered queue of signals that a workflow body co_awaits.
-// Named as a signal target in a definition, it receives that signal's arguments in acceptance order.
-
-
 
 namespace coflow {
 
@@ -6520,44 +6558,6 @@ private:
 
 }  // namespace coflow
 // ---- end coflow/task.hpp ----
-// ---- begin coflow/validation.hpp ----
-// coflow/validation.hpp: coflow::validation, what an update validator may return instead of throwing.
-// coflow::accept() lets the update in; coflow::reject("why") turns it away, and its caller reads why.
-
-
-namespace coflow {
-
-class validation;
-[[nodiscard]] inline validation accept() noexcept;
-[[nodiscard]] inline validation reject(std::string reason);
-
-/// An update validator's verdict, for a validator that rejects without throwing (the only way to
-/// reject in a build without exceptions): `return coflow::reject("why");` or `return coflow::accept();`.
-/// A rejected update is not accepted, recorded or counted; its caller's update_handle has stage
-/// `rejected` and rejection_reason() `"why"`, and its result() raises update_rejected.
-class [[nodiscard]] validation {
-public:
-    [[nodiscard]] bool accepted() const noexcept { return !rejected_; }
-    /// Why the update was rejected; empty when it was accepted.
-    [[nodiscard]] const std::string& reason() const noexcept { return reason_; }
-
-private:
-    friend validation accept() noexcept;
-    friend validation reject(std::string reason);
-    validation() noexcept = default;
-    explicit validation(std::string reason) noexcept : reason_(std::move(reason)), rejected_(true) {}
-
-    std::string reason_;
-    bool rejected_ = false;
-};
-
-/// The update may go on.
-inline validation accept() noexcept { return validation(); }
-/// The update is turned away; `reason` tells its caller why.
-inline validation reject(std::string reason) { return validation(std::move(reason)); }
-
-}  // namespace coflow
-// ---- end coflow/validation.hpp ----
 // ---- begin coflow/workflow.hpp ----
 // coflow/workflow.hpp: workflow<R>, the coroutine type of a workflow's run body.
 // The runtime owns the frame: it starts the body, resumes it from the executor, and keeps its result.
@@ -6642,9 +6642,7 @@ private:
 }  // namespace coflow
 // ---- end coflow/workflow.hpp ----
 
-namespace coflow {
-
-namespace detail {
+namespace coflow::detail {
 
 struct no_run {};
 struct no_dynamic {};
@@ -6713,234 +6711,6 @@ struct tuple_names<std::tuple<Ts...>> {
     static std::string get() { return type_list_name<Ts...>(); }
 };
 
-}  // namespace detail
-
-template <class T, class Run, class Signals, class Queries, class DynamicSignal = detail::no_dynamic,
-          class DynamicQuery = detail::no_dynamic, class Updates = std::tuple<>, class DynamicUpdate = detail::no_dynamic>
-class definition;
-
-/// The table naming a workflow type's run method, signals and queries. Build it with define<T>(name)
-/// as a `static constexpr auto definition` member of T, after the members it names. Every name is
-/// explicit (as in Temporal's TypeScript SDK); a name used twice is a compile-time error.
-template <class T, class Run, class... S, class... Q, class DS, class DQ, class... U, class DU>
-class definition<T, Run, std::tuple<S...>, std::tuple<Q...>, DS, DQ, std::tuple<U...>, DU> {
-public:
-    using workflow_class = T;
-
-    std::string_view name;
-    Run run_fn;
-    std::tuple<S...> signals;
-    std::tuple<Q...> queries;
-    DS dynamic_signal_fn;  // detail::no_dynamic when there is none
-    DQ dynamic_query_fn;
-    std::tuple<U...> updates;
-    DU dynamic_update_fn;
-
-    /// Names the run method: `coflow::workflow<R> T::run(Args...)`, parameters by value.
-    template <class M>
-    [[nodiscard]] constexpr auto run(M fn) const {
-        static_assert(std::is_same_v<Run, detail::no_run>, "a definition names its run method only once");
-        using tr = detail::member_fn_traits<M>;
-        if constexpr (!tr::is_function) {
-            static_assert(tr::is_function, "run(...) takes a pointer to the member function that is the workflow body");
-            return *this;
-        } else {
-            static_assert(std::is_same_v<typename tr::class_type, T>,
-                          "the run method must be a member of the workflow type given to define<T>");
-            static_assert(!tr::is_const && detail::is_workflow<typename tr::result_type>::value,
-                          "the run method must be a non-const member function returning coflow::workflow<R>");
-            static_assert(tr::by_value,
-                          "workflow run parameters must be taken by value: the body outlives the call that starts it");
-            static_assert(detail::owns_values<typename tr::args_tuple>::value,
-                          "workflow run parameters must own their text: take std::string, not std::string_view or "
-                          "const char* (the body outlives the caller's string)");
-            return definition<T, M, std::tuple<S...>, std::tuple<Q...>, DS, DQ, std::tuple<U...>, DU>{
-                name, fn, signals, queries, dynamic_signal_fn, dynamic_query_fn, updates, dynamic_update_fn};
-        }
-    }
-
-    /// Names a signal: a handler `void T::f(Args...)`, an async handler `coflow::task<void> T::f(Args...)`
-    /// (parameters by value), or a `coflow::signal_channel<Args...>` data member.
-    template <class M>
-    [[nodiscard]] constexpr auto signal(std::string_view signal_name, M target) const {
-        constexpr detail::signal_kind kind = detail::signal_kind_of<T, M>();
-        static_assert(kind != detail::signal_kind::invalid,
-                      "a signal target must be a non-const member function of the workflow type returning void "
-                      "or coflow::task<void>, or a coflow::signal_channel<...> data member of it");
-        if constexpr (kind == detail::signal_kind::async_handler)
-            static_assert(detail::member_fn_traits<M>::by_value,
-                          "an async signal handler (returning task<void>) must take its parameters by value: "
-                          "it runs after the delivery that called it");
-        if constexpr (kind != detail::signal_kind::invalid)
-            static_assert(detail::owns_values<typename detail::signal_args<T, M>::tuple>::value,
-                          "signal parameters (and channel values) must own their text: take std::string, not "
-                          "std::string_view or const char* (a signal is delivered after its sender returned)");
-        if (signal_name.empty()) detail::raise(std::logic_error("coflow::define: a signal name must not be empty"));
-        if (has_signal(signal_name)) detail::raise(std::logic_error("coflow::define: two signals have the same name"));
-        using E = detail::signal_entry<M>;
-        return definition<T, Run, std::tuple<S..., E>, std::tuple<Q...>, DS, DQ, std::tuple<U...>, DU>{
-            name,    run_fn, std::tuple_cat(signals, std::tuple<E>{E{signal_name, target}}), queries,
-            dynamic_signal_fn, dynamic_query_fn, updates, dynamic_update_fn};
-    }
-
-    /// Names a query: a const member function returning a value, `R T::f(Args...) const`.
-    template <class M>
-    [[nodiscard]] constexpr auto query(std::string_view query_name, M fn) const {
-        using tr = detail::member_fn_traits<M>;
-        if constexpr (!tr::is_function) {
-            static_assert(tr::is_function,
-                          "a query handler must be a const member function returning a value (queries are "
-                          "read-only and cannot suspend)");
-            return *this;
-        } else {
-            static_assert(std::is_same_v<typename tr::class_type, T>,
-                          "a query handler must be a member of the workflow type given to define<T>");
-            static_assert(tr::is_const && !std::is_void_v<typename tr::result_type> &&
-                              !detail::is_task<typename tr::result_type>::value &&
-                              !detail::is_workflow<typename tr::result_type>::value,
-                          "a query handler must be a const member function returning a value (queries are "
-                          "read-only and cannot suspend)");
-            if (query_name.empty()) detail::raise(std::logic_error("coflow::define: a query name must not be empty"));
-            if (has_query(query_name))
-                detail::raise(std::logic_error("coflow::define: two queries have the same name"));
-            using E = detail::query_entry<M>;
-            return definition<T, Run, std::tuple<S...>, std::tuple<Q..., E>, DS, DQ, std::tuple<U...>, DU>{
-                name,          run_fn, signals, std::tuple_cat(queries, std::tuple<E>{E{query_name, fn}}),
-                dynamic_signal_fn, dynamic_query_fn, updates, dynamic_update_fn};
-        }
-    }
-
-    /// Names the dynamic signal handler, which takes every by-name signal whose name no named signal
-    /// has (instead of unknown_signal): `void T::f(std::string name, coflow::raw_args args)`, or
-    /// `coflow::task<void>` for an async one. Signals sent by member pointer never reach it.
-    template <class M>
-    [[nodiscard]] constexpr auto dynamic_signal(M fn) const {
-        static_assert(std::is_same_v<DS, detail::no_dynamic>, "a definition names one dynamic signal handler");
-        constexpr detail::signal_kind kind = detail::signal_kind_of<T, M>();
-        static_assert(kind == detail::signal_kind::sync_handler || kind == detail::signal_kind::async_handler,
-                      "a dynamic signal handler is a non-const member function of the workflow type returning "
-                      "void or coflow::task<void>");
-        if constexpr (kind == detail::signal_kind::sync_handler || kind == detail::signal_kind::async_handler) {
-            static_assert(std::is_same_v<typename detail::member_fn_traits<M>::params,
-                                         detail::type_list<std::string, raw_args>>,
-                          "a dynamic signal handler takes (std::string name, coflow::raw_args args), by value");
-        }
-        return definition<T, Run, std::tuple<S...>, std::tuple<Q...>, M, DQ, std::tuple<U...>, DU>{
-            name, run_fn, signals, queries, fn, dynamic_query_fn, updates, dynamic_update_fn};
-    }
-
-    /// Names the dynamic query handler, which answers every by-name query whose name no named query has
-    /// (instead of unknown_query): `R T::f(std::string_view name, const coflow::raw_args& args) const`.
-    /// A by-name query must ask for R, as for a named one.
-    template <class M>
-    [[nodiscard]] constexpr auto dynamic_query(M fn) const {
-        static_assert(std::is_same_v<DQ, detail::no_dynamic>, "a definition names one dynamic query handler");
-        using tr = detail::member_fn_traits<M>;
-        if constexpr (!tr::is_function) {
-            static_assert(tr::is_function, "a dynamic query handler is a const member function returning a value");
-            return *this;
-        } else {
-            static_assert(std::is_same_v<typename tr::class_type, T> && tr::is_const &&
-                              !std::is_void_v<typename tr::result_type> &&
-                              !detail::is_task<typename tr::result_type>::value &&
-                              !detail::is_workflow<typename tr::result_type>::value,
-                          "a dynamic query handler is a const member function of the workflow type returning a "
-                          "value (queries are read-only and cannot suspend)");
-            static_assert(std::is_same_v<typename tr::params, detail::type_list<std::string_view, const raw_args&>>,
-                          "a dynamic query handler takes (std::string_view name, const coflow::raw_args& args)");
-            return definition<T, Run, std::tuple<S...>, std::tuple<Q...>, DS, M, std::tuple<U...>, DU>{
-                name, run_fn, signals, queries, dynamic_signal_fn, fn, updates, dynamic_update_fn};
-        }
-    }
-
-    /// Names an update: a handler `R T::f(Args...)` or `coflow::task<R> T::f(Args...)` (async: it may
-    /// await; parameters by value), R possibly void. An update is a signal that answers: its caller gets
-    /// R, or the exception the handler threw, through an update_handle (update.hpp). The optional
-    /// validator, a const member function taking the handler's parameters, runs first, read-only like a
-    /// query. `void T::v(Args...) const` rejects the update by throwing (Temporal's validator shape);
-    /// `coflow::validation T::v(Args...) const` returns coflow::accept() or coflow::reject("why"), the
-    /// form that also works without exceptions. A rejected update is not accepted, recorded or counted.
-    template <class M, class V = detail::no_validator>
-    [[nodiscard]] constexpr auto update(std::string_view update_name, M fn, V validator = {}) const {
-        using tr = detail::member_fn_traits<M>;
-        if constexpr (!tr::is_function) {
-            static_assert(tr::is_function, "an update handler must be a non-const member function of the workflow "
-                                           "type returning a value, void or coflow::task<R>");
-            return *this;
-        } else {
-            static_assert(std::is_same_v<typename tr::class_type, T> && !tr::is_const &&
-                              !detail::is_workflow<typename tr::result_type>::value,
-                          "an update handler must be a non-const member function of the workflow type returning a "
-                          "value, void or coflow::task<R>");
-            if constexpr (detail::is_task<typename tr::result_type>::value)
-                static_assert(tr::by_value, "an async update handler (returning task<R>) must take its parameters "
-                                            "by value: it runs after the delivery that called it");
-            static_assert(detail::owns_values<typename tr::args_tuple>::value,
-                          "update parameters must own their text: take std::string, not std::string_view or "
-                          "const char* (an update is delivered after its sender returned)");
-            if constexpr (!std::is_same_v<V, detail::no_validator>) {
-                using vt = detail::member_fn_traits<V>;
-                static_assert(vt::is_function && std::is_same_v<typename vt::class_type, T> && vt::is_const &&
-                                  (std::is_void_v<typename vt::result_type> ||
-                                   std::is_same_v<typename vt::result_type, validation>) &&
-                                  std::is_same_v<typename vt::args_tuple, typename tr::args_tuple>,
-                              "an update validator must be a const member function of the workflow type taking the "
-                              "update's parameters and returning void (it rejects by throwing) or coflow::validation "
-                              "(coflow::accept() or coflow::reject(reason))");
-            }
-            if (update_name.empty()) detail::raise(std::logic_error("coflow::define: an update name must not be empty"));
-            if (has_update(update_name))
-                detail::raise(std::logic_error("coflow::define: two updates have the same name"));
-            using E = detail::update_entry<M, V>;
-            return definition<T, Run, std::tuple<S...>, std::tuple<Q...>, DS, DQ, std::tuple<U..., E>, DU>{
-                name,    run_fn, signals, queries, dynamic_signal_fn, dynamic_query_fn,
-                std::tuple_cat(updates, std::tuple<E>{E{update_name, fn, validator}}), dynamic_update_fn};
-        }
-    }
-
-    /// Names the dynamic update handler, which takes every by-name update whose name no named update
-    /// has (instead of unknown_update): `R T::f(std::string name, coflow::raw_args args)`, or
-    /// `coflow::task<R>` for an async one. A by-name update must ask for R, as for a named one. It has
-    /// no validator: it may throw to fail the update. Updates sent by member pointer never reach it.
-    template <class M>
-    [[nodiscard]] constexpr auto dynamic_update(M fn) const {
-        static_assert(std::is_same_v<DU, detail::no_dynamic>, "a definition names one dynamic update handler");
-        using tr = detail::member_fn_traits<M>;
-        if constexpr (!tr::is_function) {
-            static_assert(tr::is_function, "a dynamic update handler is a non-const member function");
-            return *this;
-        } else {
-            static_assert(std::is_same_v<typename tr::class_type, T> && !tr::is_const &&
-                              !detail::is_workflow<typename tr::result_type>::value,
-                          "a dynamic update handler is a non-const member function of the workflow type returning a "
-                          "value, void or coflow::task<R>");
-            static_assert(std::is_same_v<typename tr::params, detail::type_list<std::string, raw_args>>,
-                          "a dynamic update handler takes (std::string name, coflow::raw_args args), by value");
-            return definition<T, Run, std::tuple<S...>, std::tuple<Q...>, DS, DQ, std::tuple<U...>, M>{
-                name, run_fn, signals, queries, dynamic_signal_fn, dynamic_query_fn, updates, fn};
-        }
-    }
-
-    [[nodiscard]] constexpr bool has_update(std::string_view n) const {
-        return std::apply([&](const auto&... e) { return ((e.name == n) || ...); }, updates);
-    }
-    [[nodiscard]] constexpr bool has_signal(std::string_view n) const {
-        return std::apply([&](const auto&... e) { return ((e.name == n) || ...); }, signals);
-    }
-    [[nodiscard]] constexpr bool has_query(std::string_view n) const {
-        return std::apply([&](const auto&... e) { return ((e.name == n) || ...); }, queries);
-    }
-};
-
-/// Starts a workflow type's definition: `static constexpr auto definition = coflow::define<T>("name")...`.
-template <class T>
-[[nodiscard]] constexpr definition<T, detail::no_run, std::tuple<>, std::tuple<>> define(std::string_view name) {
-    if (name.empty()) detail::raise(std::logic_error("coflow::define: a workflow type name must not be empty"));
-    return {name, {}, {}, {}, {}, {}, {}, {}};
-}
-
-namespace detail {
-
 /// A workflow class: it has a `definition` made by define<T> with a run method.
 template <class T>
 concept workflow_class = requires { T::definition; } &&
@@ -6961,6 +6731,16 @@ template <class T>
 inline constexpr std::size_t query_count_v = std::tuple_size_v<decltype(definition_of<T>::queries)>;
 
 inline constexpr std::uint32_t npos32 = 0xffffffffu;
+
+}  // namespace coflow::detail
+// ---- end coflow/detail/definition_entries.hpp ----
+// ---- begin coflow/detail/handler_dispatch.hpp ----
+// coflow/detail/handler_dispatch.hpp: how signals and queries reach the handlers a definition names: by
+// member pointer (typed), by name (type-erased, with type checks) and through the dynamic handlers.
+
+
+
+namespace coflow::detail {
 
 // ---- signals ----------------------------------------------------------------------------------
 
@@ -7229,7 +7009,272 @@ std::uint32_t query_index(M m) {
     return member_index<&queries_of<T>>(m);
 }
 
-}  // namespace detail
+}  // namespace coflow::detail
+// ---- end coflow/detail/handler_dispatch.hpp ----
+// ---- begin coflow/validation.hpp ----
+// coflow/validation.hpp: coflow::validation, what an update validator may return instead of throwing.
+// coflow::accept() lets the update in; coflow::reject("why") turns it away, and its caller reads why.
+
+
+namespace coflow {
+
+class validation;
+[[nodiscard]] inline validation accept() noexcept;
+[[nodiscard]] inline validation reject(std::string reason);
+
+/// An update validator's verdict, for a validator that rejects without throwing (the only way to
+/// reject in a build without exceptions): `return coflow::reject("why");` or `return coflow::accept();`.
+/// A rejected update is not accepted, recorded or counted; its caller's update_handle has stage
+/// `rejected` and rejection_reason() `"why"`, and its result() raises update_rejected.
+class [[nodiscard]] validation {
+public:
+    [[nodiscard]] bool accepted() const noexcept { return !rejected_; }
+    /// Why the update was rejected; empty when it was accepted.
+    [[nodiscard]] const std::string& reason() const noexcept { return reason_; }
+
+private:
+    friend validation accept() noexcept;
+    friend validation reject(std::string reason);
+    validation() noexcept = default;
+    explicit validation(std::string reason) noexcept : reason_(std::move(reason)), rejected_(true) {}
+
+    std::string reason_;
+    bool rejected_ = false;
+};
+
+/// The update may go on.
+inline validation accept() noexcept { return validation(); }
+/// The update is turned away; `reason` tells its caller why.
+inline validation reject(std::string reason) { return validation(std::move(reason)); }
+
+}  // namespace coflow
+// ---- end coflow/validation.hpp ----
+
+namespace coflow {
+
+template <class T, class Run, class Signals, class Queries, class DynamicSignal = detail::no_dynamic,
+          class DynamicQuery = detail::no_dynamic, class Updates = std::tuple<>, class DynamicUpdate = detail::no_dynamic>
+class definition;
+
+/// The table naming a workflow type's run method, signals and queries. Build it with define<T>(name)
+/// as a `static constexpr auto definition` member of T, after the members it names. Every name is
+/// explicit (as in Temporal's TypeScript SDK); a name used twice is a compile-time error.
+template <class T, class Run, class... S, class... Q, class DS, class DQ, class... U, class DU>
+class definition<T, Run, std::tuple<S...>, std::tuple<Q...>, DS, DQ, std::tuple<U...>, DU> {
+public:
+    using workflow_class = T;
+
+    std::string_view name;
+    Run run_fn;
+    std::tuple<S...> signals;
+    std::tuple<Q...> queries;
+    DS dynamic_signal_fn;  // detail::no_dynamic when there is none
+    DQ dynamic_query_fn;
+    std::tuple<U...> updates;
+    DU dynamic_update_fn;
+
+    /// Names the run method: `coflow::workflow<R> T::run(Args...)`, parameters by value.
+    template <class M>
+    [[nodiscard]] constexpr auto run(M fn) const {
+        static_assert(std::is_same_v<Run, detail::no_run>, "a definition names its run method only once");
+        using tr = detail::member_fn_traits<M>;
+        if constexpr (!tr::is_function) {
+            static_assert(tr::is_function, "run(...) takes a pointer to the member function that is the workflow body");
+            return *this;
+        } else {
+            static_assert(std::is_same_v<typename tr::class_type, T>,
+                          "the run method must be a member of the workflow type given to define<T>");
+            static_assert(!tr::is_const && detail::is_workflow<typename tr::result_type>::value,
+                          "the run method must be a non-const member function returning coflow::workflow<R>");
+            static_assert(tr::by_value,
+                          "workflow run parameters must be taken by value: the body outlives the call that starts it");
+            static_assert(detail::owns_values<typename tr::args_tuple>::value,
+                          "workflow run parameters must own their text: take std::string, not std::string_view or "
+                          "const char* (the body outlives the caller's string)");
+            return definition<T, M, std::tuple<S...>, std::tuple<Q...>, DS, DQ, std::tuple<U...>, DU>{
+                name, fn, signals, queries, dynamic_signal_fn, dynamic_query_fn, updates, dynamic_update_fn};
+        }
+    }
+
+    /// Names a signal: a handler `void T::f(Args...)`, an async handler `coflow::task<void> T::f(Args...)`
+    /// (parameters by value), or a `coflow::signal_channel<Args...>` data member.
+    template <class M>
+    [[nodiscard]] constexpr auto signal(std::string_view signal_name, M target) const {
+        constexpr detail::signal_kind kind = detail::signal_kind_of<T, M>();
+        static_assert(kind != detail::signal_kind::invalid,
+                      "a signal target must be a non-const member function of the workflow type returning void "
+                      "or coflow::task<void>, or a coflow::signal_channel<...> data member of it");
+        if constexpr (kind == detail::signal_kind::async_handler)
+            static_assert(detail::member_fn_traits<M>::by_value,
+                          "an async signal handler (returning task<void>) must take its parameters by value: "
+                          "it runs after the delivery that called it");
+        if constexpr (kind != detail::signal_kind::invalid)
+            static_assert(detail::owns_values<typename detail::signal_args<T, M>::tuple>::value,
+                          "signal parameters (and channel values) must own their text: take std::string, not "
+                          "std::string_view or const char* (a signal is delivered after its sender returned)");
+        if (signal_name.empty()) detail::raise(std::logic_error("coflow::define: a signal name must not be empty"));
+        if (has_signal(signal_name)) detail::raise(std::logic_error("coflow::define: two signals have the same name"));
+        using E = detail::signal_entry<M>;
+        return definition<T, Run, std::tuple<S..., E>, std::tuple<Q...>, DS, DQ, std::tuple<U...>, DU>{
+            name,    run_fn, std::tuple_cat(signals, std::tuple<E>{E{signal_name, target}}), queries,
+            dynamic_signal_fn, dynamic_query_fn, updates, dynamic_update_fn};
+    }
+
+    /// Names a query: a const member function returning a value, `R T::f(Args...) const`.
+    template <class M>
+    [[nodiscard]] constexpr auto query(std::string_view query_name, M fn) const {
+        using tr = detail::member_fn_traits<M>;
+        if constexpr (!tr::is_function) {
+            static_assert(tr::is_function,
+                          "a query handler must be a const member function returning a value (queries are "
+                          "read-only and cannot suspend)");
+            return *this;
+        } else {
+            static_assert(std::is_same_v<typename tr::class_type, T>,
+                          "a query handler must be a member of the workflow type given to define<T>");
+            static_assert(tr::is_const && !std::is_void_v<typename tr::result_type> &&
+                              !detail::is_task<typename tr::result_type>::value &&
+                              !detail::is_workflow<typename tr::result_type>::value,
+                          "a query handler must be a const member function returning a value (queries are "
+                          "read-only and cannot suspend)");
+            if (query_name.empty()) detail::raise(std::logic_error("coflow::define: a query name must not be empty"));
+            if (has_query(query_name))
+                detail::raise(std::logic_error("coflow::define: two queries have the same name"));
+            using E = detail::query_entry<M>;
+            return definition<T, Run, std::tuple<S...>, std::tuple<Q..., E>, DS, DQ, std::tuple<U...>, DU>{
+                name,          run_fn, signals, std::tuple_cat(queries, std::tuple<E>{E{query_name, fn}}),
+                dynamic_signal_fn, dynamic_query_fn, updates, dynamic_update_fn};
+        }
+    }
+
+    /// Names the dynamic signal handler, which takes every by-name signal whose name no named signal
+    /// has (instead of unknown_signal): `void T::f(std::string name, coflow::raw_args args)`, or
+    /// `coflow::task<void>` for an async one. Signals sent by member pointer never reach it.
+    template <class M>
+    [[nodiscard]] constexpr auto dynamic_signal(M fn) const {
+        static_assert(std::is_same_v<DS, detail::no_dynamic>, "a definition names one dynamic signal handler");
+        constexpr detail::signal_kind kind = detail::signal_kind_of<T, M>();
+        static_assert(kind == detail::signal_kind::sync_handler || kind == detail::signal_kind::async_handler,
+                      "a dynamic signal handler is a non-const member function of the workflow type returning "
+                      "void or coflow::task<void>");
+        if constexpr (kind == detail::signal_kind::sync_handler || kind == detail::signal_kind::async_handler) {
+            static_assert(std::is_same_v<typename detail::member_fn_traits<M>::params,
+                                         detail::type_list<std::string, raw_args>>,
+                          "a dynamic signal handler takes (std::string name, coflow::raw_args args), by value");
+        }
+        return definition<T, Run, std::tuple<S...>, std::tuple<Q...>, M, DQ, std::tuple<U...>, DU>{
+            name, run_fn, signals, queries, fn, dynamic_query_fn, updates, dynamic_update_fn};
+    }
+
+    /// Names the dynamic query handler, which answers every by-name query whose name no named query has
+    /// (instead of unknown_query): `R T::f(std::string_view name, const coflow::raw_args& args) const`.
+    /// A by-name query must ask for R, as for a named one.
+    template <class M>
+    [[nodiscard]] constexpr auto dynamic_query(M fn) const {
+        static_assert(std::is_same_v<DQ, detail::no_dynamic>, "a definition names one dynamic query handler");
+        using tr = detail::member_fn_traits<M>;
+        if constexpr (!tr::is_function) {
+            static_assert(tr::is_function, "a dynamic query handler is a const member function returning a value");
+            return *this;
+        } else {
+            static_assert(std::is_same_v<typename tr::class_type, T> && tr::is_const &&
+                              !std::is_void_v<typename tr::result_type> &&
+                              !detail::is_task<typename tr::result_type>::value &&
+                              !detail::is_workflow<typename tr::result_type>::value,
+                          "a dynamic query handler is a const member function of the workflow type returning a "
+                          "value (queries are read-only and cannot suspend)");
+            static_assert(std::is_same_v<typename tr::params, detail::type_list<std::string_view, const raw_args&>>,
+                          "a dynamic query handler takes (std::string_view name, const coflow::raw_args& args)");
+            return definition<T, Run, std::tuple<S...>, std::tuple<Q...>, DS, M, std::tuple<U...>, DU>{
+                name, run_fn, signals, queries, dynamic_signal_fn, fn, updates, dynamic_update_fn};
+        }
+    }
+
+    /// Names an update: a handler `R T::f(Args...)` or `coflow::task<R> T::f(Args...)` (async: it may
+    /// await; parameters by value), R possibly void. An update is a signal that answers: its caller gets
+    /// R, or the exception the handler threw, through an update_handle (update.hpp). The optional
+    /// validator, a const member function taking the handler's parameters, runs first, read-only like a
+    /// query. `void T::v(Args...) const` rejects the update by throwing (Temporal's validator shape);
+    /// `coflow::validation T::v(Args...) const` returns coflow::accept() or coflow::reject("why"), the
+    /// form that also works without exceptions. A rejected update is not accepted, recorded or counted.
+    template <class M, class V = detail::no_validator>
+    [[nodiscard]] constexpr auto update(std::string_view update_name, M fn, V validator = {}) const {
+        using tr = detail::member_fn_traits<M>;
+        if constexpr (!tr::is_function) {
+            static_assert(tr::is_function, "an update handler must be a non-const member function of the workflow "
+                                           "type returning a value, void or coflow::task<R>");
+            return *this;
+        } else {
+            static_assert(std::is_same_v<typename tr::class_type, T> && !tr::is_const &&
+                              !detail::is_workflow<typename tr::result_type>::value,
+                          "an update handler must be a non-const member function of the workflow type returning a "
+                          "value, void or coflow::task<R>");
+            if constexpr (detail::is_task<typename tr::result_type>::value)
+                static_assert(tr::by_value, "an async update handler (returning task<R>) must take its parameters "
+                                            "by value: it runs after the delivery that called it");
+            static_assert(detail::owns_values<typename tr::args_tuple>::value,
+                          "update parameters must own their text: take std::string, not std::string_view or "
+                          "const char* (an update is delivered after its sender returned)");
+            if constexpr (!std::is_same_v<V, detail::no_validator>) {
+                using vt = detail::member_fn_traits<V>;
+                static_assert(vt::is_function && std::is_same_v<typename vt::class_type, T> && vt::is_const &&
+                                  (std::is_void_v<typename vt::result_type> ||
+                                   std::is_same_v<typename vt::result_type, validation>) &&
+                                  std::is_same_v<typename vt::args_tuple, typename tr::args_tuple>,
+                              "an update validator must be a const member function of the workflow type taking the "
+                              "update's parameters and returning void (it rejects by throwing) or coflow::validation "
+                              "(coflow::accept() or coflow::reject(reason))");
+            }
+            if (update_name.empty()) detail::raise(std::logic_error("coflow::define: an update name must not be empty"));
+            if (has_update(update_name))
+                detail::raise(std::logic_error("coflow::define: two updates have the same name"));
+            using E = detail::update_entry<M, V>;
+            return definition<T, Run, std::tuple<S...>, std::tuple<Q...>, DS, DQ, std::tuple<U..., E>, DU>{
+                name,    run_fn, signals, queries, dynamic_signal_fn, dynamic_query_fn,
+                std::tuple_cat(updates, std::tuple<E>{E{update_name, fn, validator}}), dynamic_update_fn};
+        }
+    }
+
+    /// Names the dynamic update handler, which takes every by-name update whose name no named update
+    /// has (instead of unknown_update): `R T::f(std::string name, coflow::raw_args args)`, or
+    /// `coflow::task<R>` for an async one. A by-name update must ask for R, as for a named one. It has
+    /// no validator: it may throw to fail the update. Updates sent by member pointer never reach it.
+    template <class M>
+    [[nodiscard]] constexpr auto dynamic_update(M fn) const {
+        static_assert(std::is_same_v<DU, detail::no_dynamic>, "a definition names one dynamic update handler");
+        using tr = detail::member_fn_traits<M>;
+        if constexpr (!tr::is_function) {
+            static_assert(tr::is_function, "a dynamic update handler is a non-const member function");
+            return *this;
+        } else {
+            static_assert(std::is_same_v<typename tr::class_type, T> && !tr::is_const &&
+                              !detail::is_workflow<typename tr::result_type>::value,
+                          "a dynamic update handler is a non-const member function of the workflow type returning a "
+                          "value, void or coflow::task<R>");
+            static_assert(std::is_same_v<typename tr::params, detail::type_list<std::string, raw_args>>,
+                          "a dynamic update handler takes (std::string name, coflow::raw_args args), by value");
+            return definition<T, Run, std::tuple<S...>, std::tuple<Q...>, DS, DQ, std::tuple<U...>, M>{
+                name, run_fn, signals, queries, dynamic_signal_fn, dynamic_query_fn, updates, fn};
+        }
+    }
+
+    [[nodiscard]] constexpr bool has_update(std::string_view n) const {
+        return std::apply([&](const auto&... e) { return ((e.name == n) || ...); }, updates);
+    }
+    [[nodiscard]] constexpr bool has_signal(std::string_view n) const {
+        return std::apply([&](const auto&... e) { return ((e.name == n) || ...); }, signals);
+    }
+    [[nodiscard]] constexpr bool has_query(std::string_view n) const {
+        return std::apply([&](const auto&... e) { return ((e.name == n) || ...); }, queries);
+    }
+};
+
+/// Starts a workflow type's definition: `static constexpr auto definition = coflow::define<T>("name")...`.
+template <class T>
+[[nodiscard]] constexpr definition<T, detail::no_run, std::tuple<>, std::tuple<>> define(std::string_view name) {
+    if (name.empty()) detail::raise(std::logic_error("coflow::define: a workflow type name must not be empty"));
+    return {name, {}, {}, {}, {}, {}, {}, {}};
+}
 
 }  // namespace coflow
 // ---- end coflow/definition.hpp ----
@@ -7243,17 +7288,13 @@ std::uint32_t query_index(M m) {
 // An update waits in the run's inbox among its signals; delivered, it is validated, accepted, run and answered.
 
 
+// ---- begin coflow/detail/update_call.hpp ----
+// coflow/detail/update_call.hpp: an update taken by a run, from its inbox entry to its outcome: the I-th update
+// of a workflow class, its call (validator, handler, history events) and the run's update book.
 
-namespace coflow {
 
-/// Options of one update (`h.start_update({.id = "..."}, ...)`).
-struct update_options {
-    /// The update id. A second update with the id of one the run took gets that one's outcome and runs
-    /// nothing (Temporal deduplicates updates by id). Empty: the runtime makes one ("update-<n>").
-    std::string id{};
-};
 
-namespace detail {
+namespace coflow::detail {
 
 template <class R>
 struct update_outcome final : update_outcome_base {
@@ -7483,111 +7524,15 @@ inline std::shared_ptr<update_outcome_base> taken_update(const instance_base& in
     return it == in.x->updates->by_id.end() ? nullptr : it->second;
 }
 
-}  // namespace detail
+}  // namespace coflow::detail
+// ---- end coflow/detail/update_call.hpp ----
+// ---- begin coflow/detail/update_dynamic.hpp ----
+// coflow/detail/update_dynamic.hpp: the dynamic update handler's side of an update: its call, and its input
+// recorded with the update id first.
 
-/// The caller's side of one update: its id, and its outcome once the executor ran it.
-///
-/// Cheap to copy (copies share the outcome), and valid after its run and runtime are gone. Nothing
-/// runs when it is made: the update waits in the run's inbox behind what was sent before it.
-template <class R>
-class [[nodiscard]] update_handle {
-public:
-    explicit update_handle(std::shared_ptr<detail::update_outcome<R>> o) noexcept : o_(std::move(o)) {}
 
-    /// The update id (given in update_options, or made by the runtime).
-    [[nodiscard]] const std::string& id() const noexcept { return o_->update_id; }
-    [[nodiscard]] const std::string& name() const noexcept { return o_->name; }
-    [[nodiscard]] const std::string& workflow_id() const noexcept { return o_->workflow_id; }
-    /// True once the update completed, failed, was rejected or was left unfinished by its run.
-    [[nodiscard]] bool is_done() const noexcept { return o_->finished(); }
-    /// Where the update is: admitted (queued), accepted (running), or how it ended. Tells, without
-    /// raising, what result() would do (the way to read an outcome in a build without exceptions).
-    [[nodiscard]] update_stage stage() const noexcept { return o_->stage; }
-    /// Why the validator rejected the update (the reason it returned, or the message of what it threw);
-    /// empty unless stage() is rejected.
-    [[nodiscard]] const std::string& rejection_reason() const noexcept { return o_->reason; }
 
-    /// What the handler returned (a copy: result() may be asked again). Throws result_not_ready until
-    /// the executor ran the update to its end, update_rejected if its validator rejected it, update_failed
-    /// if its handler threw (the run goes on), update_unfinished if its run closed first.
-    R result() const {
-        const detail::update_outcome<R>& o = *o_;
-        switch (o.stage) {
-            case detail::update_stage::admitted:
-            case detail::update_stage::accepted:
-                detail::raise(result_not_ready(o.workflow_id, o.name, o.update_id));
-            case detail::update_stage::rejected:
-                detail::raise(update_rejected(o.workflow_id, o.name, o.update_id, o.reason, o.cause));
-            case detail::update_stage::failed: detail::raise(update_failed(o.workflow_id, o.name, o.update_id, o.cause));
-            case detail::update_stage::unfinished: detail::raise(update_unfinished(o.workflow_id, o.name, o.update_id));
-            case detail::update_stage::completed: break;
-        }
-        if constexpr (!std::is_void_v<R>) return *o.value;
-    }
-
-private:
-    std::shared_ptr<detail::update_outcome<R>> o_;
-};
-
-namespace detail {
-
-/// Takes an update named `name` whose handler returns R for `in`: checks the id, the run and the
-/// limits, then queues the call `make(outcome, book)` gives. Throws workflow_closed, argument_mismatch or
-/// update_limit_exceeded; then nothing was queued (and `make` was not called).
-template <class R, class Make>
-std::shared_ptr<update_outcome<R>> admit_outcome(instance_base& in, update_options opts, std::string_view name,
-                                                 Make&& make) {
-    in.eng.check_no_replay_escape("update");
-    if (auto seen = taken_update(in, opts.id)) {
-        if (seen->result != type_id_of<R>() || seen->name != name)
-            detail::raise(argument_mismatch(in.id, "update id " + opts.id, seen->name, "the update it was used for",
-                                            "update '" + std::string(name) + "'"));
-        return std::static_pointer_cast<update_outcome<R>>(std::move(seen));
-    }
-    if (!in.running())
-        detail::raise(workflow_closed(in.id, to_string(in.status), "take update '" + std::string(name) + "'"));
-    update_book& book = book_of(in);
-    const runtime_options& limits = in.eng.options();
-    if (limits.max_updates_in_flight_per_run != 0 && book.in_flight >= limits.max_updates_in_flight_per_run)
-        detail::raise(update_limit_exceeded(in.id, name, "updates in flight (runtime_options::max_updates_in_flight_per_run)",
-                                            limits.max_updates_in_flight_per_run,
-                                            "wait for results before sending more"));
-    if (limits.max_updates_per_run != 0 && book.total >= limits.max_updates_per_run)
-        detail::raise(update_limit_exceeded(in.id, name, "updates per run (runtime_options::max_updates_per_run)",
-                                            limits.max_updates_per_run,
-                                            "continue-as-new starts a run with fresh counters"));
-    if (opts.id.empty()) {
-        do opts.id = "update-" + std::to_string(++book.made_ids);
-        while (book.by_id.count(opts.id) != 0);
-    }
-    auto outcome = std::make_shared<update_outcome<R>>(in.id, std::string(name), opts.id, type_id_of<R>());
-    in.eng.schedule(in);  // first: if posting fails, nothing was taken (a spare activation is harmless)
-    std::shared_ptr<update_call_base> call = make(outcome, in.x->updates);
-    in.inbox.emplace_back(update_delivery{std::move(call)}, update_index);
-    book.take(outcome);
-    return outcome;
-}
-
-template <class R, class Make>
-update_handle<R> admit_update(instance_base& in, update_options opts, std::string_view name, Make&& make) {
-    return update_handle<R>(admit_outcome<R>(in, std::move(opts), name, std::forward<Make>(make)));
-}
-
-/// Takes the I-th update of T for `in` with arguments `as` (converted to its parameter types).
-template <class T, std::size_t I, class... As>
-update_handle<typename update_at<T, I>::result> take_update(instance_base& in, update_options opts, As&&... as) {
-    using A = update_at<T, I>;
-    using R = typename A::result;
-    static_assert(std::is_constructible_v<typename A::args, As&&...>,
-                  "the update's arguments do not convert to the handler's parameter types");
-    return admit_update<R>(in, std::move(opts), A::name,
-                           [&](std::shared_ptr<update_outcome<R>> o, std::shared_ptr<update_book> b) {
-                               return std::make_shared<update_call<T, I>>(std::move(o), std::move(b),
-                                                                          typename A::args(std::forward<As>(as)...));
-                           });
-}
-
-// ---- the dynamic update handler -----------------------------------------------------------------
+namespace coflow::detail {
 
 template <class T>
 inline constexpr bool has_dynamic_update_v =
@@ -7726,6 +7671,120 @@ private:
     std::unique_ptr<arg_pack_base> args_;
     instance_base* run_ = nullptr;
 };
+
+}  // namespace coflow::detail
+// ---- end coflow/detail/update_dynamic.hpp ----
+
+namespace coflow {
+
+/// Options of one update (`h.start_update({.id = "..."}, ...)`).
+struct update_options {
+    /// The update id. A second update with the id of one the run took gets that one's outcome and runs
+    /// nothing (Temporal deduplicates updates by id). Empty: the runtime makes one ("update-<n>").
+    std::string id{};
+};
+
+/// The caller's side of one update: its id, and its outcome once the executor ran it.
+///
+/// Cheap to copy (copies share the outcome), and valid after its run and runtime are gone. Nothing
+/// runs when it is made: the update waits in the run's inbox behind what was sent before it.
+template <class R>
+class [[nodiscard]] update_handle {
+public:
+    explicit update_handle(std::shared_ptr<detail::update_outcome<R>> o) noexcept : o_(std::move(o)) {}
+
+    /// The update id (given in update_options, or made by the runtime).
+    [[nodiscard]] const std::string& id() const noexcept { return o_->update_id; }
+    [[nodiscard]] const std::string& name() const noexcept { return o_->name; }
+    [[nodiscard]] const std::string& workflow_id() const noexcept { return o_->workflow_id; }
+    /// True once the update completed, failed, was rejected or was left unfinished by its run.
+    [[nodiscard]] bool is_done() const noexcept { return o_->finished(); }
+    /// Where the update is: admitted (queued), accepted (running), or how it ended. Tells, without
+    /// raising, what result() would do (the way to read an outcome in a build without exceptions).
+    [[nodiscard]] update_stage stage() const noexcept { return o_->stage; }
+    /// Why the validator rejected the update (the reason it returned, or the message of what it threw);
+    /// empty unless stage() is rejected.
+    [[nodiscard]] const std::string& rejection_reason() const noexcept { return o_->reason; }
+
+    /// What the handler returned (a copy: result() may be asked again). Throws result_not_ready until
+    /// the executor ran the update to its end, update_rejected if its validator rejected it, update_failed
+    /// if its handler threw (the run goes on), update_unfinished if its run closed first.
+    R result() const {
+        const detail::update_outcome<R>& o = *o_;
+        switch (o.stage) {
+            case detail::update_stage::admitted:
+            case detail::update_stage::accepted:
+                detail::raise(result_not_ready(o.workflow_id, o.name, o.update_id));
+            case detail::update_stage::rejected:
+                detail::raise(update_rejected(o.workflow_id, o.name, o.update_id, o.reason, o.cause));
+            case detail::update_stage::failed: detail::raise(update_failed(o.workflow_id, o.name, o.update_id, o.cause));
+            case detail::update_stage::unfinished: detail::raise(update_unfinished(o.workflow_id, o.name, o.update_id));
+            case detail::update_stage::completed: break;
+        }
+        if constexpr (!std::is_void_v<R>) return *o.value;
+    }
+
+private:
+    std::shared_ptr<detail::update_outcome<R>> o_;
+};
+
+namespace detail {
+
+/// Takes an update named `name` whose handler returns R for `in`: checks the id, the run and the
+/// limits, then queues the call `make(outcome, book)` gives. Throws workflow_closed, argument_mismatch or
+/// update_limit_exceeded; then nothing was queued (and `make` was not called).
+template <class R, class Make>
+std::shared_ptr<update_outcome<R>> admit_outcome(instance_base& in, update_options opts, std::string_view name,
+                                                 Make&& make) {
+    in.eng.check_no_replay_escape("update");
+    if (auto seen = taken_update(in, opts.id)) {
+        if (seen->result != type_id_of<R>() || seen->name != name)
+            detail::raise(argument_mismatch(in.id, "update id " + opts.id, seen->name, "the update it was used for",
+                                            "update '" + std::string(name) + "'"));
+        return std::static_pointer_cast<update_outcome<R>>(std::move(seen));
+    }
+    if (!in.running())
+        detail::raise(workflow_closed(in.id, to_string(in.status), "take update '" + std::string(name) + "'"));
+    update_book& book = book_of(in);
+    const runtime_options& limits = in.eng.options();
+    if (limits.max_updates_in_flight_per_run != 0 && book.in_flight >= limits.max_updates_in_flight_per_run)
+        detail::raise(update_limit_exceeded(in.id, name, "updates in flight (runtime_options::max_updates_in_flight_per_run)",
+                                            limits.max_updates_in_flight_per_run,
+                                            "wait for results before sending more"));
+    if (limits.max_updates_per_run != 0 && book.total >= limits.max_updates_per_run)
+        detail::raise(update_limit_exceeded(in.id, name, "updates per run (runtime_options::max_updates_per_run)",
+                                            limits.max_updates_per_run,
+                                            "continue-as-new starts a run with fresh counters"));
+    if (opts.id.empty()) {
+        do opts.id = "update-" + std::to_string(++book.made_ids);
+        while (book.by_id.count(opts.id) != 0);
+    }
+    auto outcome = std::make_shared<update_outcome<R>>(in.id, std::string(name), opts.id, type_id_of<R>());
+    in.eng.schedule(in);  // first: if posting fails, nothing was taken (a spare activation is harmless)
+    std::shared_ptr<update_call_base> call = make(outcome, in.x->updates);
+    in.inbox.emplace_back(update_delivery{std::move(call)}, update_index);
+    book.take(outcome);
+    return outcome;
+}
+
+template <class R, class Make>
+update_handle<R> admit_update(instance_base& in, update_options opts, std::string_view name, Make&& make) {
+    return update_handle<R>(admit_outcome<R>(in, std::move(opts), name, std::forward<Make>(make)));
+}
+
+/// Takes the I-th update of T for `in` with arguments `as` (converted to its parameter types).
+template <class T, std::size_t I, class... As>
+update_handle<typename update_at<T, I>::result> take_update(instance_base& in, update_options opts, As&&... as) {
+    using A = update_at<T, I>;
+    using R = typename A::result;
+    static_assert(std::is_constructible_v<typename A::args, As&&...>,
+                  "the update's arguments do not convert to the handler's parameter types");
+    return admit_update<R>(in, std::move(opts), A::name,
+                           [&](std::shared_ptr<update_outcome<R>> o, std::shared_ptr<update_book> b) {
+                               return std::make_shared<update_call<T, I>>(std::move(o), std::move(b),
+                                                                          typename A::args(std::forward<As>(as)...));
+                           });
+}
 
 /// Replay: delivers the update a history recorded as accepted (`e`), now, without its validator.
 /// Returns why it cannot (the code no longer has that update or takes other types), else empty.
@@ -9766,12 +9825,46 @@ struct workflow_info {
 // coflow/detail/journal_format.hpp: a journal's file: its records, and how recovery reads them (journal.hpp).
 
 
-// ---- begin coflow/save.hpp ----
-// coflow/save.hpp: save(runtime) and load(runtime, saved, definitions...): workflows that survive the
-// program. A save holds each run's history with its inputs' values; a load replays each run's code
-// against its history, so the run is back in the middle of its coroutine, and then goes on live.
+// ---- begin coflow/detail/save_format.hpp ----
+// coflow/detail/save_format.hpp: a save's document, line by line, and its runtime and run lines' tuples.
 
-#include <istream>
+
+namespace coflow::detail {
+
+// The document, one record per line, each line a tag and one encoded tuple (codec.hpp):
+//
+//     coflow-save 1
+//     runtime (clock, random state, ids generated, timers armed, runs)
+//     run (type, id, run id, run key, seed, status, start time, parent id, first run key,
+//          continued run key, continued, execution timeout, run timeout, execution deadline,
+//          update ids made, timers' arming order, timeout's arming order, events)
+//     event (kind, time, name, args, self-sent, in a handler, start index, input, error)   ... per event
+//     ready (activations posted, [each run's place in the ready queue, 0: none])   only between steps
+//     end
+//
+// An input is n, or o(values...): the values of the pack replay feeds. The save names no C++ type: a load
+// reads them as the types the workflow type's definition gives the event (its run method's, signal's,
+// update's or child's result), so that a save from a build by one compiler loads in a build by another.
+// An error is n, or o(code, message), code -1 for an exception
+// that is not a coflow::error.
+inline constexpr std::string_view save_header = "coflow-save 1";
+
+using runtime_tuple = std::tuple<std::int64_t, std::uint64_t, std::uint64_t, std::uint64_t, std::uint64_t>;
+using run_tuple = std::tuple<std::string, std::string, std::string, std::uint64_t, std::uint64_t, std::string,
+                             std::int64_t, std::string, std::uint64_t, std::uint64_t, bool, std::int64_t,
+                             std::int64_t, std::int64_t, std::uint64_t, std::vector<std::uint64_t>, std::uint64_t,
+                             std::uint64_t>;
+
+}  // namespace coflow::detail
+// ---- end coflow/detail/save_format.hpp ----
+// ---- begin coflow/detail/save_reader.hpp ----
+// coflow/detail/save_reader.hpp: a save's text read back, every byte checked, into the runs a load rebuilds.
+
+
+// ---- begin coflow/replay.hpp ----
+// coflow/replay.hpp: replay(history, definition), re-running workflow code against a recorded history.
+// A run whose decisions differ from the recording throws nondeterminism_error naming the first difference.
+
 
 // ---- begin coflow/detail/replay_executor.hpp ----
 // coflow/detail/replay_executor.hpp: the executor replay() runs a recorded run on. The replay decides
@@ -9854,11 +9947,6 @@ private:
 
 }  // namespace coflow::detail
 // ---- end coflow/detail/replay_executor.hpp ----
-// ---- begin coflow/replay.hpp ----
-// coflow/replay.hpp: replay(history, definition), re-running workflow code against a recorded history.
-// A run whose decisions differ from the recording throws nondeterminism_error naming the first difference.
-
-
 // ---- begin coflow/runtime.hpp ----
 // coflow/runtime.hpp: the runtime owns workflow runs by id; it starts workflows and hands out handles.
 // It runs nothing by itself: all workflow code runs in work it posts to the executor it was given.
@@ -10330,27 +10418,7 @@ void replay(const history& recorded, const Def& /*definition*/) {
 }  // namespace coflow
 // ---- end coflow/replay.hpp ----
 
-namespace coflow {
-
-namespace detail {
-
-// The document, one record per line, each line a tag and one encoded tuple (codec.hpp):
-//
-//     coflow-save 1
-//     runtime (clock, random state, ids generated, timers armed, runs)
-//     run (type, id, run id, run key, seed, status, start time, parent id, first run key,
-//          continued run key, continued, execution timeout, run timeout, execution deadline,
-//          update ids made, timers' arming order, timeout's arming order, events)
-//     event (kind, time, name, args, self-sent, in a handler, start index, input, error)   ... per event
-//     ready (activations posted, [each run's place in the ready queue, 0: none])   only between steps
-//     end
-//
-// An input is n, or o(values...): the values of the pack replay feeds. The save names no C++ type: a load
-// reads them as the types the workflow type's definition gives the event (its run method's, signal's,
-// update's or child's result), so that a save from a build by one compiler loads in a build by another.
-// An error is n, or o(code, message), code -1 for an exception
-// that is not a coflow::error.
-inline constexpr std::string_view save_header = "coflow-save 1";
+namespace coflow::detail {
 
 /// The runs a load rebuilds, as read from a save.
 struct saved_run {
@@ -10400,204 +10468,12 @@ struct saved_runtime {
     return false;
 }
 
-// The events whose input replay feeds (the others' inputs are made again, or are not needed).
-[[nodiscard]] inline bool saves_input(const history_event& e) noexcept {
-    return e.kind == event_kind::workflow_started || e.kind == event_kind::update_accepted || is_input(e);
-}
-
-inline void write_error(writer& w, const std::exception_ptr& e) {
-    if (!e) {
-        w.put_none();
-        return;
-    }
-    std::int64_t code = -1;
-    std::string message = describe_exception(e);
-    catch_as<error>(
-        e,
-        [&](const error& x) {
-            code = static_cast<std::int64_t>(x.code());
-            const std::string prefix = "[coflow." + std::string(to_string(x.code())) + "] ";
-            if (message.compare(0, prefix.size(), prefix) == 0) message.erase(0, prefix.size());
-        },
-        [] {});
-    w.put_some();
-    w.write(std::tuple<std::int64_t, std::string>(code, message));
-}
-
 /// An error as a save recorded it: a coflow::error with its code and message (its own class is not
 /// kept), or a std::runtime_error with the message.
 [[nodiscard]] inline std::exception_ptr restored_error(std::int64_t code, const std::string& message) {
     if (code >= 0 && code <= static_cast<std::int64_t>(errc::update_unfinished))
         return std::make_exception_ptr(error(static_cast<errc>(code), message));
     return std::make_exception_ptr(std::runtime_error(message));
-}
-
-// A dynamic handler takes values of any types: a load could not tell which to read.
-inline void refuse_dynamic(const instance_base& run, const history_event& e, std::size_t index) {
-    std::uint32_t unused = 0;
-    const bool dynamic = (e.kind == event_kind::signal_accepted && !run.type.find_signal(e.name, unused)) ||
-                         (e.kind == event_kind::update_accepted && !run.type.find_update(e.name));
-    if (dynamic)
-        detail::raise(invalid_operation("save: workflow '" + run.id + "' event " + e.describe(index) +
-                                        " went to a dynamic handler, whose argument types a load cannot know: "
-                                        "give it a named handler to save it"));
-}
-
-inline void write_event(writer& w, const instance_base& run, const history_event& e, std::size_t index) {
-    // The event's tuple, part by part (as codec<std::tuple<...>> would write it, without copying the event
-    // into one): kind, time, name, display arguments, self-sent, in a handler, start index.
-    w.open_tuple();
-    w.put_bytes(to_string(e.kind));
-    w.put_integer(e.time_ns);
-    w.put_bytes(e.name);
-    w.open_list(e.args.size());
-    for (const std::string& a : e.args) w.put_bytes(a);
-    w.close_list();
-    w.put_bool(e.self_sent);
-    w.put_bool(e.in_handler);
-    w.put_integer(static_cast<std::uint64_t>(e.start_index));
-    w.close_tuple();
-    if (e.input && saves_input(e)) {
-        refuse_dynamic(run, e, index);
-        w.put_some();
-        w.open_tuple();
-        const std::string_view missing = e.input->encode(w);
-        if (!missing.empty())
-            detail::raise(invalid_operation("save: workflow '" + run.id + "' event " + e.describe(index) +
-                                            " holds a value of type " + std::string(missing) +
-                                            ", which has no codec: specialise coflow::codec for it (coflow/codec.hpp)"));
-        w.close_tuple();
-    } else {
-        w.put_none();
-    }
-    write_error(w, e.error);
-}
-
-/// The arming order (timer_table::seq) of the timers `run` waits on, in that order; with `slots`, their slots.
-inline std::vector<std::uint64_t> timer_seqs(engine& eng, instance_base& run,
-                                             std::vector<std::uint32_t>* slots = nullptr) {
-    // Between steps every timer of the run belongs to one of its suspended waits: its own, not all the
-    // runtime's timers (a journal asks this of each run it writes).
-    std::vector<std::pair<std::uint64_t, std::uint32_t>> found;
-    run.suspended.for_each([&](const waiter& w) {
-        if (w.timer != no_timer && eng.timers().waiter_of(w.timer) == &w)
-            found.emplace_back(eng.timers().seq(w.timer), w.timer);
-    });
-    std::sort(found.begin(), found.end());
-    std::vector<std::uint64_t> seqs;
-    for (const auto& [seq, slot] : found) {
-        seqs.push_back(seq);
-        if (slots) slots->push_back(slot);
-    }
-    return seqs;
-}
-
-using runtime_tuple = std::tuple<std::int64_t, std::uint64_t, std::uint64_t, std::uint64_t, std::uint64_t>;
-using run_tuple = std::tuple<std::string, std::string, std::string, std::uint64_t, std::uint64_t, std::string,
-                             std::int64_t, std::string, std::uint64_t, std::uint64_t, bool, std::int64_t,
-                             std::int64_t, std::int64_t, std::uint64_t, std::vector<std::uint64_t>, std::uint64_t,
-                             std::uint64_t>;
-
-/// Refuses to save or journal a run that is running its code, or (unless `between_steps`) has work ready.
-inline void check_savable(const instance_base& in, bool between_steps) {
-    if (in.active || current_query)
-        detail::raise(invalid_operation("save: workflow '" + in.id + "' is running its code; save between steps"));
-    if (!between_steps && in.scheduled && in.running())
-        detail::raise(invalid_operation("save: workflow '" + in.id +
-                                        "' has work ready to run; run the executor until it is idle, then save"));
-}
-
-/// The run line's tuple: the run, its links and timers, and how many events its history holds.
-inline void write_run(writer& w, engine& eng, instance_base& in) {
-    const history& h = *in.hist;
-    const instance_base::extras* x = in.x.get();
-    // run_tuple, part by part (no copies of its strings).
-    w.open_tuple();
-    w.put_bytes(h.workflow_type);
-    w.put_bytes(in.id);
-    w.put_bytes(h.run_id);
-    w.put_integer(in.run_key);
-    w.put_integer(h.seed);
-    w.put_bytes(to_string(in.status));
-    w.put_integer(static_cast<std::int64_t>(in.start_time.time_since_epoch().count()));
-    w.put_bytes(x ? std::string_view(x->parent_id) : std::string_view());
-    w.put_integer(x ? x->first_run_key : std::uint64_t{0});
-    w.put_integer(x ? x->continued_run_key : std::uint64_t{0});
-    w.put_bool(x && x->continued);
-    w.put_integer(h.execution_timeout_ns);
-    w.put_integer(h.run_timeout_ns);
-    w.put_integer(h.execution_deadline_ns);
-    w.put_integer(x && x->updates ? x->updates->made_ids : std::uint64_t{0});
-    w.write(timer_seqs(eng, in));
-    w.put_integer(x && x->timeout_armed ? x->timeout_seq : std::uint64_t{0});
-    w.put_integer(static_cast<std::uint64_t>(h.first_event + h.events.size()));
-    w.close_tuple();
-}
-
-/// The runtime's own state: clock, random state, generated ids, timer order, and `count`.
-inline void write_runtime(writer& w, engine& eng, std::uint64_t count) {
-    w.write(runtime_tuple(eng.exec().now().time_since_epoch().count(), eng.rng_state(), eng.generated_ids(),
-                          eng.timers().next_seq(), count));
-}
-
-/// The bytes a run's lines take in a save: its run line, and all (the run line and its events), newlines in.
-struct saved_bytes {
-    std::size_t run_line = 0, all = 0;
-};
-
-/// Where a run's released events are (history::first_event): their encoded text, as a journal's file
-/// holds it (journal.hpp), so that a compaction copies them rather than reading them back.
-using released_event_text = std::string_view (*)(void* context, const instance_base& run, std::size_t index);
-
-/// The save of every run a reload needs. With `between_steps` (a journal's snapshot), runs may have work
-/// ready, and the save keeps the order it was posted in. With `run_bytes`, also each run's bytes, in order.
-/// With `released`, events that are no longer in memory are copied from the text it gives.
-inline std::string save_text(engine& eng, bool between_steps = false, std::vector<saved_bytes>* run_bytes = nullptr,
-                             released_event_text released = nullptr, void* context = nullptr) {
-    if (!eng.recording())
-        detail::raise(invalid_operation(
-            "save needs the runs' histories: construct the runtime with runtime_options::record_history = true"));
-    if (eng.sink_ && !released) eng.sink_->restore_histories();  // a journal's file may hold them, not memory
-    std::vector<instance_base*> runs;
-    eng.for_each_recorded_run([&](instance_base& in) {
-        check_savable(in, between_steps);
-        if (in.hist->first_event != 0 && !released)  // a journal without histories in memory, destroyed since
-            detail::raise(invalid_operation(
-                "save: workflow '" + in.id + "' has " + std::to_string(in.hist->first_event) +
-                " events in a journal's file only (journal_options::histories_in_memory = false), and the "
-                "journal is gone: save while it exists, or recover from its file"));
-        runs.push_back(&in);
-    });
-    std::string out(save_header);
-    out += "\nruntime ";
-    writer w(out);
-    write_runtime(w, eng, static_cast<std::uint64_t>(runs.size()));
-    bool ready = false;
-    for (instance_base* in : runs) {
-        const std::size_t from = out.size();
-        out += "\nrun ";
-        write_run(w, eng, *in);
-        const std::size_t run_line = out.size() - from;
-        const history& h = *in->hist;
-        for (std::size_t k = 0; k < h.first_event; ++k) {  // only with `released`: else restored above
-            out += "\nevent ";
-            out += released(context, *in, k);
-        }
-        for (std::size_t k = 0; k < h.events.size(); ++k) {
-            out += "\nevent ";
-            write_event(w, *in, h.events[k], h.first_event + k);
-        }
-        if (run_bytes) run_bytes->push_back({run_line, out.size() - from});
-        ready = ready || (in->scheduled && in->running());
-    }
-    if (ready) {
-        std::vector<std::uint64_t> places;
-        for (const instance_base* in : runs) places.push_back(in->scheduled && in->running() ? in->x->ready_seq : 0);
-        out += "\nready ";
-        w.write(std::tuple<std::uint64_t, std::vector<std::uint64_t>>(eng.ready_counter(), places));
-    }
-    out += "\nend\n";
-    return out;
 }
 
 /// Reads a save's lines, each tag and payload, keeping their byte positions for errors.
@@ -10695,7 +10571,7 @@ inline void read_event(reader& r, const workflow_type& type, const std::vector<c
                        std::vector<history_event>& events) {
     history_event& e = events.emplace_back();
     const std::size_t at = r.position();
-    // The tuple (kind, time, name, args, self-sent, in a handler, start index) that write_event writes, read
+    // The tuple (kind, time, name, args, self-sent, in a handler, start index) that write_event_head writes, read
     // field by field into the event, in the order (and so with the errors) of codec<std::tuple<...>>.
     r.open_tuple();
     std::string scratch;  // only for a kind spelled with %XX
@@ -10809,6 +10685,437 @@ inline saved_runtime parse_save(std::string_view text, const std::vector<const w
     else lines.finish();
     return doc;
 }
+
+}  // namespace coflow::detail
+// ---- end coflow/detail/save_reader.hpp ----
+// ---- begin coflow/detail/save_writer.hpp ----
+// coflow/detail/save_writer.hpp: a save's text: the runtime line, each run's line and its events (save.hpp).
+
+
+
+namespace coflow::detail {
+
+// The events whose input replay feeds (the others' inputs are made again, or are not needed).
+[[nodiscard]] inline bool saves_input(const history_event& e) noexcept {
+    return e.kind == event_kind::workflow_started || e.kind == event_kind::update_accepted || is_input(e);
+}
+
+inline void write_error(writer& w, const std::exception_ptr& e) {
+    if (!e) {
+        w.put_none();
+        return;
+    }
+    std::int64_t code = -1;
+    std::string message = describe_exception(e);
+    catch_as<error>(
+        e,
+        [&](const error& x) {
+            code = static_cast<std::int64_t>(x.code());
+            const std::string prefix = "[coflow." + std::string(to_string(x.code())) + "] ";
+            if (message.compare(0, prefix.size(), prefix) == 0) message.erase(0, prefix.size());
+        },
+        [] {});
+    w.put_some();
+    w.write(std::tuple<std::int64_t, std::string>(code, message));
+}
+
+// A dynamic handler takes values of any types: a load could not tell which to read.
+inline void refuse_dynamic(const instance_base& run, const history_event& e, std::size_t index) {
+    std::uint32_t unused = 0;
+    const bool dynamic = (e.kind == event_kind::signal_accepted && !run.type.find_signal(e.name, unused)) ||
+                         (e.kind == event_kind::update_accepted && !run.type.find_update(e.name));
+    if (dynamic)
+        detail::raise(invalid_operation("save: workflow '" + run.id + "' event " + e.describe(index) +
+                                        " went to a dynamic handler, whose argument types a load cannot know: "
+                                        "give it a named handler to save it"));
+}
+
+/// The head of an event's record: its tuple (kind, time, name, display arguments, self-sent, in a
+/// handler, start index), part by part (as codec<std::tuple<...>> would write it, without copying the
+/// event into one). `write_args()` writes the display arguments, a list of strings. write_event and a
+/// journal's compaction (expand_signal_event) write it here, read_event reads it.
+template <class WriteArgs>
+void write_event_head(writer& w, event_kind kind, std::int64_t time_ns, std::string_view name, WriteArgs&& write_args,
+                      bool self_sent, bool in_handler, std::uint64_t start_index) {
+    w.open_tuple();
+    w.put_bytes(to_string(kind));
+    w.put_integer(time_ns);
+    w.put_bytes(name);
+    write_args();
+    w.put_bool(self_sent);
+    w.put_bool(in_handler);
+    w.put_integer(start_index);
+    w.close_tuple();
+}
+
+inline void write_event(writer& w, const instance_base& run, const history_event& e, std::size_t index) {
+    write_event_head(
+        w, e.kind, e.time_ns, e.name,
+        [&] {
+            w.open_list(e.args.size());
+            for (const std::string& a : e.args) w.put_bytes(a);
+            w.close_list();
+        },
+        e.self_sent, e.in_handler, static_cast<std::uint64_t>(e.start_index));
+    if (e.input && saves_input(e)) {
+        refuse_dynamic(run, e, index);
+        w.put_some();
+        w.open_tuple();
+        const std::string_view missing = e.input->encode(w);
+        if (!missing.empty())
+            detail::raise(invalid_operation("save: workflow '" + run.id + "' event " + e.describe(index) +
+                                            " holds a value of type " + std::string(missing) +
+                                            ", which has no codec: specialise coflow::codec for it (coflow/codec.hpp)"));
+        w.close_tuple();
+    } else {
+        w.put_none();
+    }
+    write_error(w, e.error);
+}
+
+/// The arming order (timer_table::seq) of the timers `run` waits on, in that order; with `slots`, their slots.
+inline std::vector<std::uint64_t> timer_seqs(engine& eng, instance_base& run,
+                                             std::vector<std::uint32_t>* slots = nullptr) {
+    // Between steps every timer of the run belongs to one of its suspended waits: its own, not all the
+    // runtime's timers (a journal asks this of each run it writes).
+    std::vector<std::pair<std::uint64_t, std::uint32_t>> found;
+    run.suspended.for_each([&](const waiter& w) {
+        if (w.timer != no_timer && eng.timers().waiter_of(w.timer) == &w)
+            found.emplace_back(eng.timers().seq(w.timer), w.timer);
+    });
+    std::sort(found.begin(), found.end());
+    std::vector<std::uint64_t> seqs;
+    for (const auto& [seq, slot] : found) {
+        seqs.push_back(seq);
+        if (slots) slots->push_back(slot);
+    }
+    return seqs;
+}
+
+/// Refuses to save or journal a run that is running its code, or (unless `between_steps`) has work ready.
+inline void check_savable(const instance_base& in, bool between_steps) {
+    if (in.active || current_query)
+        detail::raise(invalid_operation("save: workflow '" + in.id + "' is running its code; save between steps"));
+    if (!between_steps && in.scheduled && in.running())
+        detail::raise(invalid_operation("save: workflow '" + in.id +
+                                        "' has work ready to run; run the executor until it is idle, then save"));
+}
+
+/// The run line's tuple: the run, its links and timers, and how many events its history holds.
+inline void write_run(writer& w, engine& eng, instance_base& in) {
+    const history& h = *in.hist;
+    const instance_base::extras* x = in.x.get();
+    // run_tuple, part by part (no copies of its strings).
+    w.open_tuple();
+    w.put_bytes(h.workflow_type);
+    w.put_bytes(in.id);
+    w.put_bytes(h.run_id);
+    w.put_integer(in.run_key);
+    w.put_integer(h.seed);
+    w.put_bytes(to_string(in.status));
+    w.put_integer(static_cast<std::int64_t>(in.start_time.time_since_epoch().count()));
+    w.put_bytes(x ? std::string_view(x->parent_id) : std::string_view());
+    w.put_integer(x ? x->first_run_key : std::uint64_t{0});
+    w.put_integer(x ? x->continued_run_key : std::uint64_t{0});
+    w.put_bool(x && x->continued);
+    w.put_integer(h.execution_timeout_ns);
+    w.put_integer(h.run_timeout_ns);
+    w.put_integer(h.execution_deadline_ns);
+    w.put_integer(x && x->updates ? x->updates->made_ids : std::uint64_t{0});
+    w.write(timer_seqs(eng, in));
+    w.put_integer(x && x->timeout_armed ? x->timeout_seq : std::uint64_t{0});
+    w.put_integer(static_cast<std::uint64_t>(h.first_event + h.events.size()));
+    w.close_tuple();
+}
+
+/// The runtime's own state: clock, random state, generated ids, timer order, and `count`.
+inline void write_runtime(writer& w, engine& eng, std::uint64_t count) {
+    w.write(runtime_tuple(eng.exec().now().time_since_epoch().count(), eng.rng_state(), eng.generated_ids(),
+                          eng.timers().next_seq(), count));
+}
+
+/// The bytes a run's lines take in a save: its run line, and all (the run line and its events), newlines in.
+struct saved_bytes {
+    std::size_t run_line = 0, all = 0;
+};
+
+/// Where a run's released events are (history::first_event): their encoded text, as a journal's file
+/// holds it (journal.hpp), so that a compaction copies them rather than reading them back.
+using released_event_text = std::string_view (*)(void* context, const instance_base& run, std::size_t index);
+
+/// The save of every run a reload needs. With `between_steps` (a journal's snapshot), runs may have work
+/// ready, and the save keeps the order it was posted in. With `run_bytes`, also each run's bytes, in order.
+/// With `released`, events that are no longer in memory are copied from the text it gives.
+inline std::string save_text(engine& eng, bool between_steps = false, std::vector<saved_bytes>* run_bytes = nullptr,
+                             released_event_text released = nullptr, void* context = nullptr) {
+    if (!eng.recording())
+        detail::raise(invalid_operation(
+            "save needs the runs' histories: construct the runtime with runtime_options::record_history = true"));
+    if (eng.sink_ && !released) eng.sink_->restore_histories();  // a journal's file may hold them, not memory
+    std::vector<instance_base*> runs;
+    eng.for_each_recorded_run([&](instance_base& in) {
+        check_savable(in, between_steps);
+        if (in.hist->first_event != 0 && !released)  // a journal without histories in memory, destroyed since
+            detail::raise(invalid_operation(
+                "save: workflow '" + in.id + "' has " + std::to_string(in.hist->first_event) +
+                " events in a journal's file only (journal_options::histories_in_memory = false), and the "
+                "journal is gone: save while it exists, or recover from its file"));
+        runs.push_back(&in);
+    });
+    std::string out(save_header);
+    out += "\nruntime ";
+    writer w(out);
+    write_runtime(w, eng, static_cast<std::uint64_t>(runs.size()));
+    bool ready = false;
+    for (instance_base* in : runs) {
+        const std::size_t from = out.size();
+        out += "\nrun ";
+        write_run(w, eng, *in);
+        const std::size_t run_line = out.size() - from;
+        const history& h = *in->hist;
+        for (std::size_t k = 0; k < h.first_event; ++k) {  // only with `released`: else restored above
+            out += "\nevent ";
+            out += released(context, *in, k);
+        }
+        for (std::size_t k = 0; k < h.events.size(); ++k) {
+            out += "\nevent ";
+            write_event(w, *in, h.events[k], h.first_event + k);
+        }
+        if (run_bytes) run_bytes->push_back({run_line, out.size() - from});
+        ready = ready || (in->scheduled && in->running());
+    }
+    if (ready) {
+        std::vector<std::uint64_t> places;
+        for (const instance_base* in : runs) places.push_back(in->scheduled && in->running() ? in->x->ready_seq : 0);
+        out += "\nready ";
+        w.write(std::tuple<std::uint64_t, std::vector<std::uint64_t>>(eng.ready_counter(), places));
+    }
+    out += "\nend\n";
+    return out;
+}
+
+}  // namespace coflow::detail
+// ---- end coflow/detail/save_writer.hpp ----
+
+namespace coflow {
+
+namespace detail {
+
+// The file is a save (save.hpp: a snapshot), then groups of records, each group ended by a commit line:
+//
+//     r <ordinal> (run tuple of a save's run line) <place in the ready queue>     a run, new or changed
+//     n <ordinal> <events>                      a run whose record is as before but for its count of events
+//     e <ordinal> (event as in a save)                                            its next event
+//     a <ordinal> <time> <signal index> [<texts>] (<values>)    its next event: a named signal accepted
+//     h <ordinal> <time> <signal index> <count handled>          its next event: a named signal handled
+//     x <ordinal>                                                                 a run forgotten or replaced
+//     c (clock, random state, ids generated, timers armed, activations posted)   the end of a group
+//
+// 'a' and 'h' are the events a busy run records most, written short (journal_stream.hpp): an 'a' is the
+// event (signal_accepted, time, the signal's name, texts, not self-sent, the body's, 0) with the values as
+// its input; an 'h' is (signal_handled, time, the name, [the count in decimal], false, false, 0). Within a
+// group, the run records come first, then the events, then the x records.
+//
+// A run's ordinal is its place among the snapshot's runs and then the runs the records add, in start order.
+// A group is written between steps (when a client call returns, or an activation ended), so the runs'
+// histories at a commit are where a load can take them. Recovery keeps the groups up to the last commit:
+// what follows it was cut short by a crash (a partial last line) or never committed.
+
+/// Reads an 'a' or 'h' record (after its ordinal) as the event it stands for.
+inline void read_signal_event(reader& r, bool accepted, const workflow_type& type,
+                              const std::vector<const workflow_type*>& types, std::vector<history_event>& events) {
+    history_event& e = events.emplace_back();
+    e.kind = accepted ? event_kind::signal_accepted : event_kind::signal_handled;
+    e.time_ns = r.get_integer<std::int64_t>();
+    const std::size_t index_at = r.position();
+    const std::uint64_t index = r.get_integer<std::uint64_t>();
+    if (index >= type.signal_count)
+        r.fail_at(index_at, "signal " + std::to_string(index) + " of workflow type '" + std::string(type.name) +
+                                "', which has " + std::to_string(type.signal_count));
+    e.name = type.signals[index].name;
+    if (accepted) {
+        e.args = codec<std::vector<std::string>>::decode(r);
+        const std::size_t values_at = r.position();
+        r.open_tuple();
+        const pack_decoder d = decoder_of_input(type, events, e, types);
+        if (!d)
+            r.fail_at(values_at, "event " + e.describe(events.size() - 1) + " of a run of workflow type '" +
+                                     std::string(type.name) + "' holds values its definition gives no types for");
+        e.input = d(r);
+        r.close_tuple();
+    } else {
+        e.args.push_back(std::to_string(r.get_integer<std::uint64_t>()));
+    }
+    if (!r.at_end()) r.fail("the end of the event");
+}
+
+/// The text of an 'a' or 'h' record's event (from its time on) as an 'e' record writes it (journal
+/// compaction copies events into a save so). False when the record does not read.
+inline bool expand_signal_event(std::string_view rest, bool accepted, const workflow_type& type, std::string& out) {
+    return guarded(
+        [&] {
+            reader r(rest, 0);
+            const std::int64_t time = r.get_integer<std::int64_t>();
+            const std::uint64_t index = r.get_integer<std::uint64_t>();
+            if (index >= type.signal_count) return false;
+            writer w(out);
+            write_event_head(
+                w, accepted ? event_kind::signal_accepted : event_kind::signal_handled, time, type.signals[index].name,
+                [&] {
+                    if (accepted) {
+                        const std::size_t texts_at = r.position();
+                        (void)codec<std::vector<std::string>>::decode(r);  // copied as it is
+                        out.append(rest.substr(texts_at, r.position() - texts_at));
+                    } else {
+                        w.open_list(1);
+                        w.put_bytes(std::to_string(r.get_integer<std::uint64_t>()));
+                        w.close_list();
+                    }
+                },
+                false, false, 0);
+            if (accepted) {
+                w.put_some();
+                out.append(rest.substr(r.position()));  // the values' tuple, to the end of the record
+            } else {
+                w.put_none();
+            }
+            w.put_none();  // no error
+            return true;
+        },
+        [](std::exception_ptr) { return false; });
+}
+
+/// A journal's complete lines, one at a time: a last line without its newline is not one (a crash cut it
+/// short). Recovery and compaction read the file with it.
+class journal_lines {
+public:
+    journal_lines(std::string_view text, std::size_t at) noexcept : text_(text), at_(at) {}
+
+    /// The next line (without its newline) and where it starts; false after the last complete one.
+    bool next(std::string_view& line, std::size_t& line_at) noexcept {
+        const std::size_t nl = text_.find('\n', at_);
+        if (nl == std::string_view::npos) return false;
+        line_at = at_;
+        line = text_.substr(at_, nl - at_);
+        at_ = nl + 1;
+        return true;
+    }
+    /// Where the next line starts.
+    [[nodiscard]] std::size_t position() const noexcept { return at_; }
+
+private:
+    std::string_view text_;
+    std::size_t at_;
+};
+
+/// Reads a journal's file into the runs a load rebuilds. Raises invalid_save naming the byte position
+/// when a committed part is damaged.
+inline saved_runtime parse_journal(std::string_view text, const std::vector<const workflow_type*>& types) {
+    std::size_t pos = 0;
+    saved_runtime doc = parse_save(text, types, &pos);
+    std::vector<bool> alive(doc.runs.size(), true);
+    std::vector<std::uint64_t> announced;  // events each run's last r line counts
+    for (const saved_run& r : doc.runs) announced.push_back(r.hist.events.size());
+    // The committed part ends after the last complete commit line; what follows may only be the start
+    // of a group (a crash cut it), ending maybe in a partial line.
+    std::size_t committed = pos;
+    std::string_view line;
+    std::size_t line_at = 0;
+    for (journal_lines lines(text, pos); lines.next(line, line_at);) {
+        if (line.size() < 2 || line[1] != ' ' || std::string_view("rneahxc").find(line[0]) == std::string_view::npos)
+            detail::raise(
+                invalid_save(line_at, "expected a journal record ('r', 'n', 'e', 'a', 'h', 'x' or 'c' and a space)"));
+        if (line[0] == 'c') committed = lines.position();
+    }
+    for (journal_lines records(text, pos); records.position() < committed && records.next(line, line_at);) {
+        const char tag = line[0];
+        reader r(line.substr(2), line_at + 2);
+        if (tag == 'c') {
+            std::uint64_t ready_counter = 0;
+            std::tie(doc.clock_ns, doc.rng, doc.generated_ids, doc.timer_seq, ready_counter) = r.read<runtime_tuple>();
+            doc.ready_counter = ready_counter;
+            if (!r.at_end()) r.fail("the end of the commit line");
+            continue;
+        }
+        const std::uint64_t ord = r.read<std::uint64_t>();
+        if (ord > doc.runs.size() || (ord == doc.runs.size() && tag != 'r'))
+            r.fail_at(line_at, "run " + std::to_string(ord) + " is not in the journal (it holds " +
+                                   std::to_string(doc.runs.size()) + ")");
+        if (tag == 'r') {
+            if (ord == doc.runs.size()) {
+                doc.runs.emplace_back();
+                alive.push_back(true);
+                announced.push_back(0);
+            }
+            saved_run& run = doc.runs[ord];
+            if (!alive[ord]) r.fail_at(line_at, "run " + std::to_string(ord) + " was dropped before");
+            run.position = line_at;
+            const std::string type = run.type, id = run.hist.workflow_id;
+            announced[ord] = read_run(r, run, types);
+            if ((!type.empty() && type != run.type) || (!id.empty() && id != run.hist.workflow_id))
+                r.fail_at(line_at, "run " + std::to_string(ord) + " changed its workflow type or id");
+            run.ready_seq = r.read<std::uint64_t>();
+            if (!r.at_end()) r.fail("the end of the run record");
+        } else if (tag == 'n') {
+            if (!alive[ord] || doc.runs[ord].type.empty())
+                r.fail_at(line_at,
+                          "the event count of run " + std::to_string(ord) + ", which is not open in the journal");
+            const std::size_t count_at = r.position();
+            const std::uint64_t count = r.read<std::uint64_t>();
+            if (count < doc.runs[ord].hist.events.size())
+                r.fail_at(count_at, "run " + std::to_string(ord) + " had " +
+                                        std::to_string(doc.runs[ord].hist.events.size()) + " events, not " +
+                                        std::to_string(count));
+            announced[ord] = count;
+            if (!r.at_end()) r.fail("the end of the record");
+        } else if (tag == 'e' || tag == 'a' || tag == 'h') {
+            if (!alive[ord] || doc.runs[ord].type.empty())
+                r.fail_at(line_at, "an event of run " + std::to_string(ord) + ", which is not open in the journal");
+            saved_run& run = doc.runs[ord];
+            if (tag == 'e') read_event(r, *type_named(types, run.type), types, run.hist.events);
+            else read_signal_event(r, tag == 'a', *type_named(types, run.type), types, run.hist.events);
+        } else {
+            if (!r.at_end()) r.fail("the end of the record");
+            alive[ord] = false;
+        }
+    }
+    saved_runtime out;
+    out.clock_ns = doc.clock_ns;
+    out.rng = doc.rng;
+    out.generated_ids = doc.generated_ids;
+    out.timer_seq = doc.timer_seq;
+    out.ready_counter = doc.ready_counter;
+    for (std::size_t k = 0; k < doc.runs.size(); ++k) {
+        if (!alive[k]) continue;
+        saved_run& run = doc.runs[k];
+        if (run.hist.events.size() != announced[k])
+            detail::raise(invalid_save(run.position, "workflow '" + run.hist.workflow_id + "': its record counts " +
+                                                         std::to_string(announced[k]) + " events, the journal holds " +
+                                                         std::to_string(run.hist.events.size())));
+        check_run_shape(run);
+        out.runs.push_back(std::move(run));
+    }
+    return out;
+}
+
+}  // namespace detail
+
+}  // namespace coflow
+// ---- end coflow/detail/journal_format.hpp ----
+// ---- begin coflow/save.hpp ----
+// coflow/save.hpp: save(runtime) and load(runtime, saved, definitions...): workflows that survive the
+// program. A save holds each run's history with its inputs' values; a load replays each run's code
+// against its history, so the run is back in the middle of its coroutine, and then goes on live.
+
+#include <istream>
+
+
+namespace coflow {
+
+namespace detail {
+
+// The document's layout is in detail/save_format.hpp; save_text (detail/save_writer.hpp) writes it and
+// parse_save (detail/save_reader.hpp) reads it back. Here: a load replays the runs parse_save read.
 
 /// Restores the engine's executor when a load ends, however it ends.
 class loading {
@@ -10965,215 +11272,6 @@ void load(runtime& rt, std::istream& in, const Defs&... definitions) {
 
 }  // namespace coflow
 // ---- end coflow/save.hpp ----
-
-namespace coflow {
-
-namespace detail {
-
-// The file is a save (save.hpp: a snapshot), then groups of records, each group ended by a commit line:
-//
-//     r <ordinal> (run tuple of save.hpp's run line) <place in the ready queue>   a run, new or changed
-//     n <ordinal> <events>                      a run whose record is as before but for its count of events
-//     e <ordinal> (event as in a save)                                            its next event
-//     a <ordinal> <time> <signal index> [<texts>] (<values>)    its next event: a named signal accepted
-//     h <ordinal> <time> <signal index> <count handled>          its next event: a named signal handled
-//     x <ordinal>                                                                 a run forgotten or replaced
-//     c (clock, random state, ids generated, timers armed, activations posted)   the end of a group
-//
-// 'a' and 'h' are the events a busy run records most, written short (journal_stream.hpp): an 'a' is the
-// event (signal_accepted, time, the signal's name, texts, not self-sent, the body's, 0) with the values as
-// its input; an 'h' is (signal_handled, time, the name, [the count in decimal], false, false, 0). Within a
-// group, the run records come first, then the events, then the x records.
-//
-// A run's ordinal is its place among the snapshot's runs and then the runs the records add, in start order.
-// A group is written between steps (when a client call returns, or an activation ended), so the runs'
-// histories at a commit are where a load can take them. Recovery keeps the groups up to the last commit:
-// what follows it was cut short by a crash (a partial last line) or never committed.
-
-/// Reads an 'a' or 'h' record (after its ordinal) as the event it stands for.
-inline void read_signal_event(reader& r, bool accepted, const workflow_type& type,
-                              const std::vector<const workflow_type*>& types, std::vector<history_event>& events) {
-    history_event& e = events.emplace_back();
-    e.kind = accepted ? event_kind::signal_accepted : event_kind::signal_handled;
-    e.time_ns = r.get_integer<std::int64_t>();
-    const std::size_t index_at = r.position();
-    const std::uint64_t index = r.get_integer<std::uint64_t>();
-    if (index >= type.signal_count)
-        r.fail_at(index_at, "signal " + std::to_string(index) + " of workflow type '" + std::string(type.name) +
-                                "', which has " + std::to_string(type.signal_count));
-    e.name = type.signals[index].name;
-    if (accepted) {
-        e.args = codec<std::vector<std::string>>::decode(r);
-        const std::size_t values_at = r.position();
-        r.open_tuple();
-        const pack_decoder d = decoder_of_input(type, events, e, types);
-        if (!d)
-            r.fail_at(values_at, "event " + e.describe(events.size() - 1) + " of a run of workflow type '" +
-                                     std::string(type.name) + "' holds values its definition gives no types for");
-        e.input = d(r);
-        r.close_tuple();
-    } else {
-        e.args.push_back(std::to_string(r.get_integer<std::uint64_t>()));
-    }
-    if (!r.at_end()) r.fail("the end of the event");
-}
-
-/// The text of an 'a' or 'h' record's event (from its time on) as an 'e' record writes it (journal
-/// compaction copies events into a save so). False when the record does not read.
-inline bool expand_signal_event(std::string_view rest, bool accepted, const workflow_type& type, std::string& out) {
-    return guarded(
-        [&] {
-            reader r(rest, 0);
-            const std::int64_t time = r.get_integer<std::int64_t>();
-            const std::uint64_t index = r.get_integer<std::uint64_t>();
-            if (index >= type.signal_count) return false;
-            writer w(out);
-            w.open_tuple();
-            w.put_bytes(to_string(accepted ? event_kind::signal_accepted : event_kind::signal_handled));
-            w.put_integer(time);
-            w.put_bytes(type.signals[index].name);
-            if (accepted) {
-                const std::size_t texts_at = r.position();
-                (void)codec<std::vector<std::string>>::decode(r);  // copied as it is
-                out.append(rest.substr(texts_at, r.position() - texts_at));
-            } else {
-                w.open_list(1);
-                w.put_bytes(std::to_string(r.get_integer<std::uint64_t>()));
-                w.close_list();
-            }
-            w.put_bool(false);
-            w.put_bool(false);
-            w.put_integer(std::uint64_t{0});
-            w.close_tuple();
-            if (accepted) {
-                w.put_some();
-                out.append(rest.substr(r.position()));  // the values' tuple, to the end of the record
-            } else {
-                w.put_none();
-            }
-            w.put_none();  // no error
-            return true;
-        },
-        [](std::exception_ptr) { return false; });
-}
-
-/// A journal's complete lines, one at a time: a last line without its newline is not one (a crash cut it
-/// short). Recovery and compaction read the file with it.
-class journal_lines {
-public:
-    journal_lines(std::string_view text, std::size_t at) noexcept : text_(text), at_(at) {}
-
-    /// The next line (without its newline) and where it starts; false after the last complete one.
-    bool next(std::string_view& line, std::size_t& line_at) noexcept {
-        const std::size_t nl = text_.find('\n', at_);
-        if (nl == std::string_view::npos) return false;
-        line_at = at_;
-        line = text_.substr(at_, nl - at_);
-        at_ = nl + 1;
-        return true;
-    }
-    /// Where the next line starts.
-    [[nodiscard]] std::size_t position() const noexcept { return at_; }
-
-private:
-    std::string_view text_;
-    std::size_t at_;
-};
-
-/// Reads a journal's file into the runs a load rebuilds. Raises invalid_save naming the byte position
-/// when a committed part is damaged.
-inline saved_runtime parse_journal(std::string_view text, const std::vector<const workflow_type*>& types) {
-    std::size_t pos = 0;
-    saved_runtime doc = parse_save(text, types, &pos);
-    std::vector<bool> alive(doc.runs.size(), true);
-    std::vector<std::uint64_t> announced;  // events each run's last r line counts
-    for (const saved_run& r : doc.runs) announced.push_back(r.hist.events.size());
-    // The committed part ends after the last complete commit line; what follows may only be the start
-    // of a group (a crash cut it), ending maybe in a partial line.
-    std::size_t committed = pos;
-    std::string_view line;
-    std::size_t line_at = 0;
-    for (journal_lines lines(text, pos); lines.next(line, line_at);) {
-        if (line.size() < 2 || line[1] != ' ' || std::string_view("rneahxc").find(line[0]) == std::string_view::npos)
-            detail::raise(
-                invalid_save(line_at, "expected a journal record ('r', 'n', 'e', 'a', 'h', 'x' or 'c' and a space)"));
-        if (line[0] == 'c') committed = lines.position();
-    }
-    for (journal_lines records(text, pos); records.position() < committed && records.next(line, line_at);) {
-        const char tag = line[0];
-        reader r(line.substr(2), line_at + 2);
-        if (tag == 'c') {
-            std::uint64_t ready_counter = 0;
-            std::tie(doc.clock_ns, doc.rng, doc.generated_ids, doc.timer_seq, ready_counter) = r.read<runtime_tuple>();
-            doc.ready_counter = ready_counter;
-            if (!r.at_end()) r.fail("the end of the commit line");
-            continue;
-        }
-        const std::uint64_t ord = r.read<std::uint64_t>();
-        if (ord > doc.runs.size() || (ord == doc.runs.size() && tag != 'r'))
-            r.fail_at(line_at, "run " + std::to_string(ord) + " is not in the journal (it holds " +
-                                   std::to_string(doc.runs.size()) + ")");
-        if (tag == 'r') {
-            if (ord == doc.runs.size()) {
-                doc.runs.emplace_back();
-                alive.push_back(true);
-                announced.push_back(0);
-            }
-            saved_run& run = doc.runs[ord];
-            if (!alive[ord]) r.fail_at(line_at, "run " + std::to_string(ord) + " was dropped before");
-            run.position = line_at;
-            const std::string type = run.type, id = run.hist.workflow_id;
-            announced[ord] = read_run(r, run, types);
-            if ((!type.empty() && type != run.type) || (!id.empty() && id != run.hist.workflow_id))
-                r.fail_at(line_at, "run " + std::to_string(ord) + " changed its workflow type or id");
-            run.ready_seq = r.read<std::uint64_t>();
-            if (!r.at_end()) r.fail("the end of the run record");
-        } else if (tag == 'n') {
-            if (!alive[ord] || doc.runs[ord].type.empty())
-                r.fail_at(line_at,
-                          "the event count of run " + std::to_string(ord) + ", which is not open in the journal");
-            const std::size_t count_at = r.position();
-            const std::uint64_t count = r.read<std::uint64_t>();
-            if (count < doc.runs[ord].hist.events.size())
-                r.fail_at(count_at, "run " + std::to_string(ord) + " had " +
-                                        std::to_string(doc.runs[ord].hist.events.size()) + " events, not " +
-                                        std::to_string(count));
-            announced[ord] = count;
-            if (!r.at_end()) r.fail("the end of the record");
-        } else if (tag == 'e' || tag == 'a' || tag == 'h') {
-            if (!alive[ord] || doc.runs[ord].type.empty())
-                r.fail_at(line_at, "an event of run " + std::to_string(ord) + ", which is not open in the journal");
-            saved_run& run = doc.runs[ord];
-            if (tag == 'e') read_event(r, *type_named(types, run.type), types, run.hist.events);
-            else read_signal_event(r, tag == 'a', *type_named(types, run.type), types, run.hist.events);
-        } else {
-            if (!r.at_end()) r.fail("the end of the record");
-            alive[ord] = false;
-        }
-    }
-    saved_runtime out;
-    out.clock_ns = doc.clock_ns;
-    out.rng = doc.rng;
-    out.generated_ids = doc.generated_ids;
-    out.timer_seq = doc.timer_seq;
-    out.ready_counter = doc.ready_counter;
-    for (std::size_t k = 0; k < doc.runs.size(); ++k) {
-        if (!alive[k]) continue;
-        saved_run& run = doc.runs[k];
-        if (run.hist.events.size() != announced[k])
-            detail::raise(invalid_save(run.position, "workflow '" + run.hist.workflow_id + "': its record counts " +
-                                                         std::to_string(announced[k]) + " events, the journal holds " +
-                                                         std::to_string(run.hist.events.size())));
-        check_run_shape(run);
-        out.runs.push_back(std::move(run));
-    }
-    return out;
-}
-
-}  // namespace detail
-
-}  // namespace coflow
-// ---- end coflow/detail/journal_format.hpp ----
 
 namespace coflow {
 

@@ -271,7 +271,7 @@ public:
 
     /// Accepts a signal for `in`: checks it may take one, then queues it in order and schedules its
     /// delivery, or (a channel's, with nothing queued ahead) fills the channel at once.
-    /// `make()` gives its delivery<T, I> (definition.hpp), which owns the typed arguments in `args`, by
+    /// `make()` gives its delivery<T, I> (detail/handler_dispatch.hpp), which owns the typed arguments in `args`, by
     /// value or as an rvalue reference. It is called only once the signal is admitted: a refused signal
     /// takes nothing from its sender, who may send the same arguments again.
     template <class Make>
@@ -455,7 +455,7 @@ public:
     }
 
     /// As accept(), for a signal that goes to the dynamic handler. `make()`, called once it is admitted,
-    /// takes the arguments from the sender and gives its dynamic_delivery<T> (definition.hpp), which owns
+    /// takes the arguments from the sender and gives its dynamic_delivery<T> (detail/handler_dispatch.hpp), which owns
     /// its name (`name`, on the heap) and its arguments (`args`, read here for the history).
     template <class Make>
     void accept_dynamic(instance_base& in, std::string_view name, Make&& make) {
