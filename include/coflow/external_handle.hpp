@@ -67,15 +67,8 @@ public:
     bool await_suspend(std::coroutine_handle<> h) noexcept {
         if (precancelled_) return park_if_cancelled;
         // A cancel request waits for the step's end: it may reach the sender itself (through its parent).
-        const auto early =
-            cancel_request_ ? engine::sent_early::no : inst_->eng.send_at_suspension(*inst_, *current_activation);
-        if (early == engine::sent_early::go_on) return false;
+        if (!cancel_request_ && inst_->eng.send_at_suspension(*inst_, *current_activation)) return false;
         waiter& w = waiter_.emplace();
-        if (early == engine::sent_early::wait) {  // sent; what it woke in the run goes first
-            w.arm(*current_activation, h, wait_kind::signal_sent);
-            w.fire(wake_reason::fired);
-            return true;
-        }
         // Not done, so the entry is still queued: a recorded history names its target (only arm() reads
         // the label). It is then cleared: the entry may move (the outbox grows) before the step ends, and
         // this wait never outlives the step (the entry goes out when it ends, waking it).

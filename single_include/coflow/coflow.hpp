@@ -4886,15 +4886,11 @@ public:
         return x.out_seq++;
     }
 
-    /// What send_at_suspension did with the signal whose co_await is suspending.
-    enum class sent_early : unsigned char { no, go_on, wait };
     // The body's co_await of the one signal its step queued, when the loop would send it next anyway:
     // nothing else of the run is queued, nothing is recorded or replayed, the target is another run
-    // (signals only: a cancel request can reach the sender, through its parent, and waits for the loop).
-    // Sends it now. go_on: the body goes on without suspending (its step counted, as the loop would have
-    // resumed it next); wait: the send woke something of the run, which goes first (the awaiter queues
-    // itself behind it); no: nothing sent, the loop sends it (engine_outbox.hpp).
-    sent_early send_at_suspension(instance_base& in, const activation& a);
+    // (signals only: a cancel request waits for the loop). Sends it now and returns true: the body goes
+    // on without suspending, its step counted as the loop's resumption would have (engine_outbox.hpp).
+    bool send_at_suspension(instance_base& in, const activation& a);
 
     /// Where the latest run of `id` is now (found by `hint` if it still holds, else by id; `hint` is
     /// updated), or {} if there is none.
@@ -6104,20 +6100,20 @@ namespace coflow::detail {
 
 // The order is the loop's (engine::run_steps): with the inbox and the ready list empty, its next pass
 // sends the outbox and then resumes the body, whose awaiter the send woke; done here, the awaiter needs
-// no waiter and the loop no pass. A signal to the run itself is left to the loop (handled before the
-// body resumes), and so is anything the send made ready in the run (a child closed by a cancel request).
-inline engine::sent_early engine::send_at_suspension(instance_base& in, const activation& a) {
+// no waiter and the loop no pass. Nothing else of the run can change in between: a signal to another run
+// goes to that run's inbox or channel and posts its activation (an executor never runs work inside post),
+// and its refusal goes to the awaiter. A signal to the run itself is left to the loop (it is handled
+// before the body resumes), and so is a cancel request (it can reach the sender through its parent).
+inline bool engine::send_at_suspension(instance_base& in, const activation& a) {
     if (!a.body || a.task || a.next || a.inst != &in || in.hist || check_ || !in.inbox.empty() ||
         !in.ready.empty() || in.failure || in.cancel_pending || cancel_closes_run(in))
-        return sent_early::no;
+        return false;
     ring<outgoing>& outbox = in.x->outbox;
     if (outbox.size() != 1 || outbox.front().slot == in.slot || outbox.front().slot == run_hint{}.slot)
-        return sent_early::no;
+        return false;
     send_outbox(in);
-    if (!in.inbox.empty() || !in.ready.empty() || in.failure || in.cancel_pending || cancel_closes_run(in))
-        return sent_early::wait;
     ++in.steps;
-    return sent_early::go_on;
+    return true;
 }
 
 inline bool engine::resend_in_replay(instance_base& in, const outgoing& o) const {
@@ -8367,15 +8363,8 @@ public:
     bool await_suspend(std::coroutine_handle<> h) noexcept {
         if (precancelled_) return park_if_cancelled;
         // A cancel request waits for the step's end: it may reach the sender itself (through its parent).
-        const auto early =
-            cancel_request_ ? engine::sent_early::no : inst_->eng.send_at_suspension(*inst_, *current_activation);
-        if (early == engine::sent_early::go_on) return false;
+        if (!cancel_request_ && inst_->eng.send_at_suspension(*inst_, *current_activation)) return false;
         waiter& w = waiter_.emplace();
-        if (early == engine::sent_early::wait) {  // sent; what it woke in the run goes first
-            w.arm(*current_activation, h, wait_kind::signal_sent);
-            w.fire(wake_reason::fired);
-            return true;
-        }
         // Not done, so the entry is still queued: a recorded history names its target (only arm() reads
         // the label). It is then cleared: the entry may move (the outbox grows) before the step ends, and
         // this wait never outlives the step (the entry goes out when it ends, waking it).

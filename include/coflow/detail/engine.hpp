@@ -494,15 +494,11 @@ public:
         return x.out_seq++;
     }
 
-    /// What send_at_suspension did with the signal whose co_await is suspending.
-    enum class sent_early : unsigned char { no, go_on, wait };
     // The body's co_await of the one signal its step queued, when the loop would send it next anyway:
     // nothing else of the run is queued, nothing is recorded or replayed, the target is another run
-    // (signals only: a cancel request can reach the sender, through its parent, and waits for the loop).
-    // Sends it now. go_on: the body goes on without suspending (its step counted, as the loop would have
-    // resumed it next); wait: the send woke something of the run, which goes first (the awaiter queues
-    // itself behind it); no: nothing sent, the loop sends it (engine_outbox.hpp).
-    sent_early send_at_suspension(instance_base& in, const activation& a);
+    // (signals only: a cancel request waits for the loop). Sends it now and returns true: the body goes
+    // on without suspending, its step counted as the loop's resumption would have (engine_outbox.hpp).
+    bool send_at_suspension(instance_base& in, const activation& a);
 
     /// Where the latest run of `id` is now (found by `hint` if it still holds, else by id; `hint` is
     /// updated), or {} if there is none.

@@ -46,20 +46,20 @@ namespace coflow::detail {
 
 // The order is the loop's (engine::run_steps): with the inbox and the ready list empty, its next pass
 // sends the outbox and then resumes the body, whose awaiter the send woke; done here, the awaiter needs
-// no waiter and the loop no pass. A signal to the run itself is left to the loop (handled before the
-// body resumes), and so is anything the send made ready in the run (a child closed by a cancel request).
-inline engine::sent_early engine::send_at_suspension(instance_base& in, const activation& a) {
+// no waiter and the loop no pass. Nothing else of the run can change in between: a signal to another run
+// goes to that run's inbox or channel and posts its activation (an executor never runs work inside post),
+// and its refusal goes to the awaiter. A signal to the run itself is left to the loop (it is handled
+// before the body resumes), and so is a cancel request (it can reach the sender through its parent).
+inline bool engine::send_at_suspension(instance_base& in, const activation& a) {
     if (!a.body || a.task || a.next || a.inst != &in || in.hist || check_ || !in.inbox.empty() ||
         !in.ready.empty() || in.failure || in.cancel_pending || cancel_closes_run(in))
-        return sent_early::no;
+        return false;
     ring<outgoing>& outbox = in.x->outbox;
     if (outbox.size() != 1 || outbox.front().slot == in.slot || outbox.front().slot == run_hint{}.slot)
-        return sent_early::no;
+        return false;
     send_outbox(in);
-    if (!in.inbox.empty() || !in.ready.empty() || in.failure || in.cancel_pending || cancel_closes_run(in))
-        return sent_early::wait;
     ++in.steps;
-    return sent_early::go_on;
+    return true;
 }
 
 inline bool engine::resend_in_replay(instance_base& in, const outgoing& o) const {
