@@ -100,57 +100,19 @@ public:
         : update_finisher<R>(std::move(o), std::move(b)), args_(std::move(args)) {}
 
     void deliver(instance_base& in, const std::shared_ptr<update_call_base>& self) override {
-        run_ = &in;
         T& obj = object_of<T>(in);
         book->accept(*outcome);
         if (in.hist) [[unlikely]]
             record_accepted(in);
+        // The handler takes the update's name and its arguments as a pack.
         raw_args raw(std::move(args_), in.id, outcome->name);
-        if constexpr (is_task<typename member_fn_traits<std::remove_const_t<decltype(fn)>>::result_type>::value) {
-            auto t = (obj.*fn)(outcome->name, std::move(raw));
-            auto h = run_async_update<R>(std::move(t), std::static_pointer_cast<update_finisher<R>>(self)).release();
-            in.spawn_handler(h, h.promise());
-        } else {
-            guarded(
-                [&] {
-                    if constexpr (std::is_void_v<R>) {
-                        (obj.*fn)(outcome->name, std::move(raw));
-                        typed().value.emplace(true);
-                    } else {
-                        typed().value.emplace((obj.*fn)(outcome->name, std::move(raw)));
-                    }
-                },
-                [&](std::exception_ptr e) { outcome->cause = std::move(e); });
-            complete();
-        }
-    }
-
-    void finish(value_promise<R>& p) override {
-        if (p.exception) {
-            outcome->cause = p.exception;
-        } else if constexpr (std::is_void_v<R>) {
-            typed().value.emplace(true);
-        } else {
-            guarded([&] { typed().value.emplace(p.take()); }, [&](std::exception_ptr e) { outcome->cause = std::move(e); });
-        }
-        complete();
+        if constexpr (is_task<typename member_fn_traits<std::remove_const_t<decltype(fn)>>::result_type>::value)
+            this->start_async(in, (obj.*fn)(outcome->name, std::move(raw)), self);
+        else
+            this->finish_now(in, [&] { return (obj.*fn)(outcome->name, std::move(raw)); });
     }
 
 private:
-    update_outcome<R>& typed() noexcept { return static_cast<update_outcome<R>&>(*outcome); }
-
-    void complete() {
-        const bool failed = static_cast<bool>(outcome->cause);
-        book->settle(*outcome, failed ? update_stage::failed : update_stage::completed);
-        if (run_->hist) [[unlikely]] {
-            std::vector<std::string> text{engine::json(outcome->update_id)};
-            if (failed) text.push_back(engine::json(describe_exception(outcome->cause)));
-            else if constexpr (!std::is_void_v<R>) text.push_back(tuple_text(std::tie(*typed().value)).front());
-            run_->eng.record(*run_, event_kind::update_completed, outcome->name, std::move(text), {},
-                             failed ? outcome->cause : nullptr);
-        }
-    }
-
     [[gnu::noinline]] void record_accepted(instance_base& in) {
         auto copy = args_->clone();
         std::shared_ptr<arg_pack_base> input;
@@ -161,7 +123,6 @@ private:
     }
 
     std::unique_ptr<arg_pack_base> args_;
-    instance_base* run_ = nullptr;
 };
 
 }  // namespace coflow::detail
