@@ -7377,14 +7377,8 @@ struct settle_awaiter {
     void await_resume() noexcept {}
 };
 
-/// What an async update's wrapper tells when the handler ended. Typed by R only, so that the wrapper's
-/// frame names no workflow class.
 template <class R>
-class update_finisher : public update_call_base {
-public:
-    using update_call_base::update_call_base;
-    virtual void finish(value_promise<R>& p) = 0;
-};
+class update_finisher;
 
 // Runs an async update's handler, its outcome going to the caller rather than failing the run.
 template <class R>
@@ -7393,6 +7387,72 @@ task<void> run_async_update(task<R> t, std::shared_ptr<update_finisher<R>> call)
     co_await settle_awaiter<R>{h};
     call->finish(h.promise());
 }
+
+/// The end of an update's call, shared by update_call (a declared handler) and dynamic_update_call (the
+/// dynamic handler): the handler's value or exception settles the outcome, and history records it.
+/// Typed by R only, so that the async wrapper's frame names no workflow class.
+template <class R>
+class update_finisher : public update_call_base {
+public:
+    using update_call_base::update_call_base;
+
+    /// The async handler ended (called from its wrapper, inside the run's activation).
+    void finish(value_promise<R>& p) {
+        if (p.exception) {
+            outcome->cause = p.exception;
+        } else if constexpr (std::is_void_v<R>) {
+            typed().value.emplace(true);
+        } else {
+            guarded([&] { typed().value.emplace(p.take()); }, [&](std::exception_ptr e) { outcome->cause = std::move(e); });
+        }
+        complete();
+    }
+
+protected:
+    // A sync handler: `call()` runs it on the delivered arguments; what it returns or throws is the outcome.
+    template <class Call>
+    void finish_now(instance_base& in, Call&& call) {
+        run_ = &in;
+        guarded(
+            [&] {
+                if constexpr (std::is_void_v<R>) {
+                    call();
+                    typed().value.emplace(true);
+                } else {
+                    typed().value.emplace(call());
+                }
+            },
+            [&](std::exception_ptr e) { outcome->cause = std::move(e); });
+        complete();
+    }
+
+    // An async handler: its task runs as one of the run's handlers and ends in finish().
+    void start_async(instance_base& in, task<R> t, const std::shared_ptr<update_call_base>& self) {
+        run_ = &in;
+        auto h = run_async_update<R>(std::move(t), std::static_pointer_cast<update_finisher<R>>(self)).release();
+        in.spawn_handler(h, h.promise());
+    }
+
+private:
+    update_outcome<R>& typed() noexcept { return static_cast<update_outcome<R>&>(*outcome); }
+
+    void complete() {
+        const bool failed = static_cast<bool>(outcome->cause);
+        book->settle(*outcome, failed ? update_stage::failed : update_stage::completed);
+        if (run_->hist) [[unlikely]]
+            record_completed(failed);
+    }
+
+    [[gnu::noinline]] void record_completed(bool failed) {
+        std::vector<std::string> text{engine::json(outcome->update_id)};
+        if (failed) text.push_back(engine::json(describe_exception(outcome->cause)));
+        else if constexpr (!std::is_void_v<R>) text.push_back(tuple_text(std::tie(*typed().value)).front());
+        run_->eng.record(*run_, event_kind::update_completed, outcome->name, std::move(text), {},
+                         failed ? outcome->cause : nullptr);
+    }
+
+    instance_base* run_ = nullptr;  // set when the handler is called: async frames die with their run
+};
 
 template <class T, std::size_t I>
 class update_call final : public update_finisher<typename update_at<T, I>::result> {
@@ -7407,7 +7467,6 @@ public:
         : update_finisher<R>(std::move(o), std::move(b)), args_(std::move(a)), validate_(validate) {}
 
     void deliver(instance_base& in, const std::shared_ptr<update_call_base>& self) override {
-        run_ = &in;
         T& obj = object_of<T>(in);
         if constexpr (A::has_validator) {
             // Replay skips it: the history says it was accepted.
@@ -7416,38 +7475,18 @@ public:
         book->accept(*outcome);
         if (in.hist) [[unlikely]]
             record_accepted(in);
-        if constexpr (A::is_async) {
-            auto t = std::apply([&](auto&... a) { return (obj.*A::fn)(std::move(a)...); }, args_);
-            auto h = run_async_update<R>(std::move(t), std::static_pointer_cast<update_finisher<R>>(self)).release();
-            in.spawn_handler(h, h.promise());
-        } else {
-            guarded(
-                [&] {
-                    if constexpr (std::is_void_v<R>) {
-                        std::apply([&](auto&... a) { (obj.*A::fn)(std::move(a)...); }, args_);
-                        typed().value.emplace(true);
-                    } else {
-                        typed().value.emplace(std::apply([&](auto&... a) { return (obj.*A::fn)(std::move(a)...); }, args_));
-                    }
-                },
-                [&](std::exception_ptr e) { outcome->cause = std::move(e); });
-            complete();
-        }
-    }
-
-    /// The async handler ended (called from its wrapper, inside the run's activation).
-    void finish(value_promise<R>& p) override {
-        if (p.exception) {
-            outcome->cause = p.exception;
-        } else if constexpr (std::is_void_v<R>) {
-            typed().value.emplace(true);
-        } else {
-            guarded([&] { typed().value.emplace(p.take()); }, [&](std::exception_ptr e) { outcome->cause = std::move(e); });
-        }
-        complete();
+        if constexpr (A::is_async)
+            this->start_async(in, call_handler(obj), self);
+        else
+            this->finish_now(in, [&] { return call_handler(obj); });
     }
 
 private:
+    // The handler on the taken arguments (moved out: it is called once).
+    auto call_handler(T& obj) {
+        return std::apply([&](auto&... a) { return (obj.*A::fn)(std::move(a)...); }, args_);
+    }
+
     // Runs the validator, read-only; what it returns as coflow::reject, or throws, is the rejection
     // (nothing is recorded).
     bool passes_validator(const T& obj) {
@@ -7469,15 +7508,6 @@ private:
             });
     }
 
-    update_outcome<R>& typed() noexcept { return static_cast<update_outcome<R>&>(*outcome); }
-
-    void complete() {
-        const bool failed = static_cast<bool>(outcome->cause);
-        book->settle(*outcome, failed ? update_stage::failed : update_stage::completed);
-        if (run_->hist) [[unlikely]]
-            record_completed(failed);
-    }
-
     [[gnu::noinline]] void record_accepted(instance_base& in) {
         std::vector<std::string> text{engine::json(outcome->update_id)};
         for (auto& s : tuple_text(args_)) text.push_back(std::move(s));
@@ -7493,17 +7523,9 @@ private:
             args_);
         in.eng.record(in, event_kind::update_accepted, outcome->name, std::move(text), std::move(input));
     }
-    [[gnu::noinline]] void record_completed(bool failed) {
-        std::vector<std::string> text{engine::json(outcome->update_id)};
-        if (failed) text.push_back(engine::json(describe_exception(outcome->cause)));
-        else if constexpr (!std::is_void_v<R>) text.push_back(tuple_text(std::tie(*typed().value)).front());
-        run_->eng.record(*run_, event_kind::update_completed, outcome->name, std::move(text), {},
-                         failed ? outcome->cause : nullptr);
-    }
 
     typename A::args args_;
     bool validate_;
-    instance_base* run_ = nullptr;  // set on delivery: async frames die with their run
 };
 
 /// The run's update book, made on first use.
@@ -7604,57 +7626,19 @@ public:
         : update_finisher<R>(std::move(o), std::move(b)), args_(std::move(args)) {}
 
     void deliver(instance_base& in, const std::shared_ptr<update_call_base>& self) override {
-        run_ = &in;
         T& obj = object_of<T>(in);
         book->accept(*outcome);
         if (in.hist) [[unlikely]]
             record_accepted(in);
+        // The handler takes the update's name and its arguments as a pack.
         raw_args raw(std::move(args_), in.id, outcome->name);
-        if constexpr (is_task<typename member_fn_traits<std::remove_const_t<decltype(fn)>>::result_type>::value) {
-            auto t = (obj.*fn)(outcome->name, std::move(raw));
-            auto h = run_async_update<R>(std::move(t), std::static_pointer_cast<update_finisher<R>>(self)).release();
-            in.spawn_handler(h, h.promise());
-        } else {
-            guarded(
-                [&] {
-                    if constexpr (std::is_void_v<R>) {
-                        (obj.*fn)(outcome->name, std::move(raw));
-                        typed().value.emplace(true);
-                    } else {
-                        typed().value.emplace((obj.*fn)(outcome->name, std::move(raw)));
-                    }
-                },
-                [&](std::exception_ptr e) { outcome->cause = std::move(e); });
-            complete();
-        }
-    }
-
-    void finish(value_promise<R>& p) override {
-        if (p.exception) {
-            outcome->cause = p.exception;
-        } else if constexpr (std::is_void_v<R>) {
-            typed().value.emplace(true);
-        } else {
-            guarded([&] { typed().value.emplace(p.take()); }, [&](std::exception_ptr e) { outcome->cause = std::move(e); });
-        }
-        complete();
+        if constexpr (is_task<typename member_fn_traits<std::remove_const_t<decltype(fn)>>::result_type>::value)
+            this->start_async(in, (obj.*fn)(outcome->name, std::move(raw)), self);
+        else
+            this->finish_now(in, [&] { return (obj.*fn)(outcome->name, std::move(raw)); });
     }
 
 private:
-    update_outcome<R>& typed() noexcept { return static_cast<update_outcome<R>&>(*outcome); }
-
-    void complete() {
-        const bool failed = static_cast<bool>(outcome->cause);
-        book->settle(*outcome, failed ? update_stage::failed : update_stage::completed);
-        if (run_->hist) [[unlikely]] {
-            std::vector<std::string> text{engine::json(outcome->update_id)};
-            if (failed) text.push_back(engine::json(describe_exception(outcome->cause)));
-            else if constexpr (!std::is_void_v<R>) text.push_back(tuple_text(std::tie(*typed().value)).front());
-            run_->eng.record(*run_, event_kind::update_completed, outcome->name, std::move(text), {},
-                             failed ? outcome->cause : nullptr);
-        }
-    }
-
     [[gnu::noinline]] void record_accepted(instance_base& in) {
         auto copy = args_->clone();
         std::shared_ptr<arg_pack_base> input;
@@ -7665,7 +7649,6 @@ private:
     }
 
     std::unique_ptr<arg_pack_base> args_;
-    instance_base* run_ = nullptr;
 };
 
 }  // namespace coflow::detail
