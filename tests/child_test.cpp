@@ -940,3 +940,53 @@ TEST_CASE("issue 17: calls given a fragile temporary return an awaitable that co
                                  coflow::detail::result_awaiter<std::size_t>>);
     SUCCEED();
 }
+
+namespace {
+
+class numbered_child {
+public:
+    coflow::workflow<int> run(int v) { co_return v; }
+    static constexpr auto definition = coflow::define<numbered_child>("numbered_child").run(&numbered_child::run);
+};
+
+// Starts a child and awaits it only once told to: by then its id may hold another run.
+class late_reader {
+public:
+    coflow::workflow<int> run() {
+        auto result = coflow::execute_child_workflow(&numbered_child::run, 1, {.id = "reused"});
+        co_await coflow::wait_condition([this] { return go_; });
+        co_return co_await result;
+    }
+    void go() { go_ = true; }
+    static constexpr auto definition =
+        coflow::define<late_reader>("late_reader").run(&late_reader::run).signal("go", &late_reader::go);
+
+private:
+    bool go_ = false;
+};
+
+}  // namespace
+
+TEST_CASE("issue 19: a child's result is read where the child was started, or by id once that run is gone",
+          "[child][regression]") {
+    coflow::deterministic_executor ex;
+    coflow::runtime rt{ex};
+    SECTION("the run it started") {
+        auto parent = rt.start_workflow(&late_reader::run);
+        ex.run_until_idle();
+        parent.signal(&late_reader::go);
+        ex.run_until_idle();
+        CHECK(parent.result() == 1);
+    }
+    SECTION("the id's latest run, once the started one was forgotten and its slot taken by another") {
+        auto parent = rt.start_workflow(&late_reader::run);
+        ex.run_until_idle();
+        REQUIRE(rt.forget("reused"));
+        auto other = rt.start_workflow(&numbered_child::run, 2, {.id = "reused"});
+        ex.run_until_idle();
+        REQUIRE(other.result() == 2);
+        parent.signal(&late_reader::go);
+        ex.run_until_idle();
+        CHECK(parent.result() == 2);
+    }
+}

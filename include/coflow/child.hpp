@@ -187,8 +187,9 @@ class [[nodiscard]] result_awaiter : private completion_waiter {
 public:
     using coflow_awaitable = void;
 
-    result_awaiter(activation& a, std::string id, bool forget, std::shared_ptr<child_record<R>> record = nullptr)
-        : id_(std::move(id)), record_(std::move(record)), forget_(forget) {
+    result_awaiter(activation& a, std::string id, bool forget, std::shared_ptr<child_record<R>> record = nullptr,
+                   run_hint started = {})
+        : started_(started), id_(std::move(id)), record_(std::move(record)), forget_(forget) {
         inst = a.inst;
         label = &id_;
         eng_ = a.eng;
@@ -198,7 +199,8 @@ public:
 
     // Moved only before it suspends (see waiter), so no outcome has been taken yet.
     result_awaiter(result_awaiter&& o) noexcept
-        : completion_waiter(std::move(o)), eng_(o.eng_), id_(std::move(o.id_)), record_(std::move(o.record_)),
+        : completion_waiter(std::move(o)), eng_(o.eng_), started_(o.started_), id_(std::move(o.id_)),
+          record_(std::move(o.record_)),
           forget_(o.forget_), precancelled_(o.precancelled_) {
         label = &id_;
         capture = &take_outcome;
@@ -234,7 +236,10 @@ private:
     // kept by the record, or taken now from the closed run under the id (if there is one).
     bool wait_for_close() noexcept {
         if (record_ && record_->outcome.taken()) return false;
-        instance_base* t = eng_->find(id_);
+        // Where the run was started, if it is still there: then it is the id's latest run (a newer one
+        // would have retired it), found without hashing the id.
+        instance_base* t = eng_->by_slot(started_.slot, started_.gen);
+        if (!t) t = eng_->find(id_);
         if (t && t->running()) {
             open_run_ = t;
             return true;
@@ -249,6 +254,7 @@ private:
 
     engine* eng_ = nullptr;
     instance_base* open_run_ = nullptr;  // the run await_ready found open, which await_suspend waits on
+    run_hint started_{};                 // where execute_child_workflow's run was started (none otherwise)
     std::string id_;
     std::shared_ptr<child_record<R>> record_;  // a child handle's, or null
     run_outcome<R> outcome_;
@@ -395,7 +401,8 @@ child_result_t<R, As...> execute_child(M run, child_options& opts, Ps&&... value
     const bool forget = opts.forget_on_result;
     instance_base* child = nullptr;
     std::string id = start_child<C>(run, opts, child, std::forward<Ps>(values)...);
-    return child_result_t<R, As...>(result_awaiter<R>(*current_activation, std::move(id), forget));
+    const run_hint started = child ? run_hint{child->slot, child->gen} : run_hint{};
+    return child_result_t<R, As...>(result_awaiter<R>(*current_activation, std::move(id), forget, nullptr, started));
 }
 
 }  // namespace detail
