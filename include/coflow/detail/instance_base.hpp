@@ -106,7 +106,7 @@ template <class T>
 class instance_base : public coroutine_root {
 public:
     instance_base(engine& e, const workflow_type& t, std::string workflow_id) noexcept
-        : eng(e), type(t), id(std::move(workflow_id)) {}
+        : eng(e), id(std::move(workflow_id)), type(t) {}
     instance_base(const instance_base&) = delete;
     instance_base& operator=(const instance_base&) = delete;
     virtual ~instance_base() = default;
@@ -138,8 +138,8 @@ public:
 
     // The fields are ordered by use: what accepting a signal reads and writes comes first (with the
     // vtable pointer, the first cache line), then what an activation reads, then what waits and closing
-    // use. A signal to a cold run then misses on one or two lines rather than on five.
-    std::uint32_t slot = 0, gen = 0;
+    // use. A signal to a cold run then misses on one or two lines rather than on five. What a handle
+    // checks on every use (slot, generation, type) comes last, beside query_object and the object.
     workflow_status status = workflow_status::running;
     // Channel signals delivered as they were accepted (see engine::accept) since the run last ran: to
     // anyone outside the run they are still pending, as if they waited in the inbox.
@@ -174,7 +174,6 @@ public:
     // the one that cancel() wakes: found there, as cancelling is rare and waits are few.
     compact_list<waiter, suspended_tag> suspended;
     std::coroutine_handle<> body{};
-    const workflow_type& type;
 
     splitmix64 rng;
     std::uint64_t run_key = 0;  // the run id is the next two numbers of splitmix64(run_key)
@@ -265,6 +264,11 @@ public:
 
     /// Whose object a query reads: the predecessor's until this run has run once.
     [[nodiscard]] void* query_target_object() const noexcept { return query_object; }
+
+    // A handle finds the run by slot and checks its generation, then (typed) its type: beside what a query
+    // reads next, so that a typed query on a cold run misses on the object's line and at most one more.
+    std::uint32_t slot = 0, gen = 0;
+    const workflow_type& type;
 
     // What queries read: the run's object, or the predecessor's object until this run first runs (one load
     // on the query path instead of following extras). Last, so that it shares a cache line with the
