@@ -48,7 +48,7 @@ public:
         if (s.size() > max_size)
             detail::raise(invalid_operation("child workflow id '" + std::string(s) + "' is longer than " +
                                             std::to_string(max_size) + " characters"));
-        for (std::size_t i = 0; i < s.size(); ++i) text_[i] = s[i];
+        std::char_traits<char>::copy(text_, s.data(), s.size());
         size_ = static_cast<unsigned char>(s.size());
     }
 
@@ -187,9 +187,9 @@ class [[nodiscard]] result_awaiter : private completion_waiter {
 public:
     using coflow_awaitable = void;
 
-    result_awaiter(activation& a, std::string id, bool forget, std::shared_ptr<child_record<R>> record = nullptr,
+    result_awaiter(activation& a, std::string_view id, bool forget, std::shared_ptr<child_record<R>> record = nullptr,
                    run_hint started = {})
-        : started_(started), id_(std::move(id)), record_(std::move(record)), forget_(forget) {
+        : started_(started), id_(id), record_(std::move(record)), forget_(forget) {
         inst = a.inst;
         label = &id_;
         eng_ = a.eng;
@@ -262,9 +262,9 @@ private:
     bool precancelled_ = false;
 };
 
-/// Starts a child run of C under the current workflow's run; returns its id and sets `started` to it.
+/// Starts a child run of C under the current workflow's run and returns it (its id is the child's id).
 template <class C, class M, class... A>
-std::string start_child(M run, child_options& opts, instance_base*& started, A&&... args) {
+instance_base& start_child(M run, child_options& opts, A&&... args) {
     static_assert(workflow_class<C>, "a child workflow class needs a `definition` naming its run method");
     static_assert(std::is_same_v<M, run_fn_t<C>>,
                   "start_child_workflow takes the run method named in the child class's definition");
@@ -278,17 +278,18 @@ std::string start_child(M run, child_options& opts, instance_base*& started, A&&
     // Replaying: a generated id, and a start that was refused, are as recorded (the runtime that recorded
     // the run held other runs under other ids).
     const history_event* recorded = eng.recorded_next(*a.inst, event_kind::child_started);
-    std::string id = !opts.id.empty() ? std::string(opts.id.view())
-                     : recorded       ? recorded->name
-                                      : eng.make_id(C::definition.name);
+    // A given id is used where it is (copied once, into the run); only a generated one is made here.
+    std::string generated;
+    if (opts.id.empty()) generated = recorded ? recorded->name : eng.make_id(C::definition.name);
+    const std::string_view id = opts.id.empty() ? std::string_view(generated) : opts.id.view();
     if (recorded && recorded->error) {
-        eng.record(*a.inst, event_kind::child_started, id, recorded->args, {}, recorded->error);
+        eng.record(*a.inst, event_kind::child_started, std::string(id), recorded->args, {}, recorded->error);
         rethrow_if_set(recorded->error);
     }
     guarded([&] { eng.check_start(id, opts.id_reuse); },
             [&](std::exception_ptr refused) {  // recorded, so that replay refuses it too
                 if (a.inst->hist)
-                    eng.record(*a.inst, event_kind::child_started, id,
+                    eng.record(*a.inst, event_kind::child_started, std::string(id),
                                {engine::json(C::definition.name), engine::json(describe_exception(refused))}, {},
                                refused);
                 rethrow_if_set(refused);
@@ -297,9 +298,9 @@ std::string start_child(M run, child_options& opts, instance_base*& started, A&&
     eng.adopt(*a.inst, child, static_cast<parent_close_policy_kind>(opts.parent_close));
     child.x->parent_id = a.inst->id;  // adopt made the child's extras
     eng.start_timeouts(child, opts.execution_timeout, opts.run_timeout);
-    if (a.inst->hist) eng.record(*a.inst, event_kind::child_started, id, {engine::json(C::definition.name)});
-    started = &child;
-    return id;
+    if (a.inst->hist)
+        eng.record(*a.inst, event_kind::child_started, std::string(id), {engine::json(C::definition.name)});
+    return child;
 }
 
 }  // namespace detail
@@ -343,31 +344,27 @@ private:
 /// workflow_already_started like runtime::start_workflow. (Spelled out per arity for the braced options.)
 template <class C, class R>
 [[nodiscard]] child_workflow_handle<C> start_child_workflow(workflow<R> (C::*run)(), child_options opts = {}) {
-    detail::instance_base* child = nullptr;
-    std::string id = detail::start_child<C>(run, opts, child);
-    return child_workflow_handle<C>(*child, std::move(id), opts.forget_on_result);
+    detail::instance_base& child = detail::start_child<C>(run, opts);
+    return child_workflow_handle<C>(child, child.id, opts.forget_on_result);
 }
 template <class C, class R, class P1>
 [[nodiscard]] child_workflow_handle<C> start_child_workflow(workflow<R> (C::*run)(P1), std::type_identity_t<P1> a1,
                                                             child_options opts = {}) {
-    detail::instance_base* child = nullptr;
-    std::string id = detail::start_child<C>(run, opts, child, std::move(a1));
-    return child_workflow_handle<C>(*child, std::move(id), opts.forget_on_result);
+    detail::instance_base& child = detail::start_child<C>(run, opts, std::move(a1));
+    return child_workflow_handle<C>(child, child.id, opts.forget_on_result);
 }
 template <class C, class R, class P1, class P2>
 [[nodiscard]] child_workflow_handle<C> start_child_workflow(workflow<R> (C::*run)(P1, P2), std::type_identity_t<P1> a1,
                                                             std::type_identity_t<P2> a2, child_options opts = {}) {
-    detail::instance_base* child = nullptr;
-    std::string id = detail::start_child<C>(run, opts, child, std::move(a1), std::move(a2));
-    return child_workflow_handle<C>(*child, std::move(id), opts.forget_on_result);
+    detail::instance_base& child = detail::start_child<C>(run, opts, std::move(a1), std::move(a2));
+    return child_workflow_handle<C>(child, child.id, opts.forget_on_result);
 }
 template <class C, class R, class P1, class P2, class P3>
 [[nodiscard]] child_workflow_handle<C> start_child_workflow(workflow<R> (C::*run)(P1, P2, P3),
                                                             std::type_identity_t<P1> a1, std::type_identity_t<P2> a2,
                                                             std::type_identity_t<P3> a3, child_options opts = {}) {
-    detail::instance_base* child = nullptr;
-    std::string id = detail::start_child<C>(run, opts, child, std::move(a1), std::move(a2), std::move(a3));
-    return child_workflow_handle<C>(*child, std::move(id), opts.forget_on_result);
+    detail::instance_base& child = detail::start_child<C>(run, opts, std::move(a1), std::move(a2), std::move(a3));
+    return child_workflow_handle<C>(child, child.id, opts.forget_on_result);
 }
 
 template <class C, class R, class P1, class P2, class P3, class P4>
@@ -375,10 +372,9 @@ template <class C, class R, class P1, class P2, class P3, class P4>
                                                             std::type_identity_t<P1> a1, std::type_identity_t<P2> a2,
                                                             std::type_identity_t<P3> a3, std::type_identity_t<P4> a4,
                                                             child_options opts = {}) {
-    detail::instance_base* child = nullptr;
-    std::string id =
-        detail::start_child<C>(run, opts, child, std::move(a1), std::move(a2), std::move(a3), std::move(a4));
-    return child_workflow_handle<C>(*child, std::move(id), opts.forget_on_result);
+    detail::instance_base& child =
+        detail::start_child<C>(run, opts, std::move(a1), std::move(a2), std::move(a3), std::move(a4));
+    return child_workflow_handle<C>(child, child.id, opts.forget_on_result);
 }
 // More than four parameters: pass a struct.
 
@@ -399,10 +395,9 @@ using child_result_t = maybe_fragile_t<(fragile_temporary_v<As&&> || ...), resul
 template <class C, class R, class... As, class M, class... Ps>
 child_result_t<R, As...> execute_child(M run, child_options& opts, Ps&&... values) {
     const bool forget = opts.forget_on_result;
-    instance_base* child = nullptr;
-    std::string id = start_child<C>(run, opts, child, std::forward<Ps>(values)...);
-    const run_hint started = child ? run_hint{child->slot, child->gen} : run_hint{};
-    return child_result_t<R, As...>(result_awaiter<R>(*current_activation, std::move(id), forget, nullptr, started));
+    instance_base& child = start_child<C>(run, opts, std::forward<Ps>(values)...);
+    return child_result_t<R, As...>(
+        result_awaiter<R>(*current_activation, child.id, forget, nullptr, run_hint{child.slot, child.gen}));
 }
 
 }  // namespace detail

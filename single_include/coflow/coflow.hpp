@@ -2158,7 +2158,7 @@ struct workflow_type {
     const query_info* queries;
     std::size_t query_count;
     // Continue-as-new: a fresh instance of the same type, its body made from by-name arguments.
-    std::unique_ptr<instance_base> (*make)(engine&, std::string id);
+    std::unique_ptr<instance_base> (*make)(engine&, std::string_view id);
     void (*start)(instance_base&, erased_args);  // arguments already checked with run_matches
     bool (*run_matches)(erased_args);
     std::string (*run_params)();
@@ -3857,8 +3857,8 @@ template <class T>
 /// One run of one workflow: its object (in the derived instance<T>), its body frame, inbox and waiters.
 class instance_base : public coroutine_root {
 public:
-    instance_base(engine& e, const workflow_type& t, std::string workflow_id) noexcept
-        : eng(e), id(std::move(workflow_id)), type(t) {}
+    instance_base(engine& e, const workflow_type& t, std::string_view workflow_id)
+        : eng(e), id(workflow_id), type(t) {}
     instance_base(const instance_base&) = delete;
     instance_base& operator=(const instance_base&) = delete;
     virtual ~instance_base() = default;
@@ -8026,7 +8026,8 @@ public:
     using value_type = run_result_t<T>;
 
     // The object is built by build_object, from the run's arguments: query_object says whether it was.
-    instance(engine& e, std::string workflow_id) : instance_base(e, workflow_type_of<T>(), std::move(workflow_id)) {}
+    // The id is copied once, into the run: a start passes it down as a view, not moved through each layer.
+    instance(engine& e, std::string_view workflow_id) : instance_base(e, workflow_type_of<T>(), workflow_id) {}
     ~instance() override {
         destroy_frames();  // frames hold pointers into the object: they go first
         if (query_object) object_.~T();  // set only once the object is built (see query_object)
@@ -8106,8 +8107,8 @@ template <class T>
 // ---- the type-erased table of T (by-name calls and continue-as-new go through it) ----------------
 
 template <class T>
-std::unique_ptr<instance_base> make_instance(engine& e, std::string id) {
-    return std::make_unique<instance<T>>(e, std::move(id));
+std::unique_ptr<instance_base> make_instance(engine& e, std::string_view id) {
+    return std::make_unique<instance<T>>(e, id);
 }
 
 /// Builds the object of `in` (an instance<T>) from `args`, then makes the body frame from them and
@@ -8214,8 +8215,8 @@ R closed_result(instance_base& in) {
 
 /// Creates a run of T under `id` with its body frame and hands it to the engine (which schedules it).
 template <class T, class... A>
-instance_base& start_run(engine& eng, std::string id, A&&... args) {
-    auto inst = std::make_unique<instance<T>>(eng, std::move(id));
+instance_base& start_run(engine& eng, std::string_view id, A&&... args) {
+    auto inst = std::make_unique<instance<T>>(eng, id);
     std::vector<std::string> text;
     std::shared_ptr<arg_pack_base> input;
     if (eng.recording()) {  // before the arguments move into the frame
@@ -8547,7 +8548,7 @@ public:
         if (s.size() > max_size)
             detail::raise(invalid_operation("child workflow id '" + std::string(s) + "' is longer than " +
                                             std::to_string(max_size) + " characters"));
-        for (std::size_t i = 0; i < s.size(); ++i) text_[i] = s[i];
+        std::char_traits<char>::copy(text_, s.data(), s.size());
         size_ = static_cast<unsigned char>(s.size());
     }
 
@@ -8686,9 +8687,9 @@ class [[nodiscard]] result_awaiter : private completion_waiter {
 public:
     using coflow_awaitable = void;
 
-    result_awaiter(activation& a, std::string id, bool forget, std::shared_ptr<child_record<R>> record = nullptr,
+    result_awaiter(activation& a, std::string_view id, bool forget, std::shared_ptr<child_record<R>> record = nullptr,
                    run_hint started = {})
-        : started_(started), id_(std::move(id)), record_(std::move(record)), forget_(forget) {
+        : started_(started), id_(id), record_(std::move(record)), forget_(forget) {
         inst = a.inst;
         label = &id_;
         eng_ = a.eng;
@@ -8761,9 +8762,9 @@ private:
     bool precancelled_ = false;
 };
 
-/// Starts a child run of C under the current workflow's run; returns its id and sets `started` to it.
+/// Starts a child run of C under the current workflow's run and returns it (its id is the child's id).
 template <class C, class M, class... A>
-std::string start_child(M run, child_options& opts, instance_base*& started, A&&... args) {
+instance_base& start_child(M run, child_options& opts, A&&... args) {
     static_assert(workflow_class<C>, "a child workflow class needs a `definition` naming its run method");
     static_assert(std::is_same_v<M, run_fn_t<C>>,
                   "start_child_workflow takes the run method named in the child class's definition");
@@ -8777,17 +8778,18 @@ std::string start_child(M run, child_options& opts, instance_base*& started, A&&
     // Replaying: a generated id, and a start that was refused, are as recorded (the runtime that recorded
     // the run held other runs under other ids).
     const history_event* recorded = eng.recorded_next(*a.inst, event_kind::child_started);
-    std::string id = !opts.id.empty() ? std::string(opts.id.view())
-                     : recorded       ? recorded->name
-                                      : eng.make_id(C::definition.name);
+    // A given id is used where it is (copied once, into the run); only a generated one is made here.
+    std::string generated;
+    if (opts.id.empty()) generated = recorded ? recorded->name : eng.make_id(C::definition.name);
+    const std::string_view id = opts.id.empty() ? std::string_view(generated) : opts.id.view();
     if (recorded && recorded->error) {
-        eng.record(*a.inst, event_kind::child_started, id, recorded->args, {}, recorded->error);
+        eng.record(*a.inst, event_kind::child_started, std::string(id), recorded->args, {}, recorded->error);
         rethrow_if_set(recorded->error);
     }
     guarded([&] { eng.check_start(id, opts.id_reuse); },
             [&](std::exception_ptr refused) {  // recorded, so that replay refuses it too
                 if (a.inst->hist)
-                    eng.record(*a.inst, event_kind::child_started, id,
+                    eng.record(*a.inst, event_kind::child_started, std::string(id),
                                {engine::json(C::definition.name), engine::json(describe_exception(refused))}, {},
                                refused);
                 rethrow_if_set(refused);
@@ -8796,9 +8798,9 @@ std::string start_child(M run, child_options& opts, instance_base*& started, A&&
     eng.adopt(*a.inst, child, static_cast<parent_close_policy_kind>(opts.parent_close));
     child.x->parent_id = a.inst->id;  // adopt made the child's extras
     eng.start_timeouts(child, opts.execution_timeout, opts.run_timeout);
-    if (a.inst->hist) eng.record(*a.inst, event_kind::child_started, id, {engine::json(C::definition.name)});
-    started = &child;
-    return id;
+    if (a.inst->hist)
+        eng.record(*a.inst, event_kind::child_started, std::string(id), {engine::json(C::definition.name)});
+    return child;
 }
 
 }  // namespace detail
@@ -8842,31 +8844,27 @@ private:
 /// workflow_already_started like runtime::start_workflow. (Spelled out per arity for the braced options.)
 template <class C, class R>
 [[nodiscard]] child_workflow_handle<C> start_child_workflow(workflow<R> (C::*run)(), child_options opts = {}) {
-    detail::instance_base* child = nullptr;
-    std::string id = detail::start_child<C>(run, opts, child);
-    return child_workflow_handle<C>(*child, std::move(id), opts.forget_on_result);
+    detail::instance_base& child = detail::start_child<C>(run, opts);
+    return child_workflow_handle<C>(child, child.id, opts.forget_on_result);
 }
 template <class C, class R, class P1>
 [[nodiscard]] child_workflow_handle<C> start_child_workflow(workflow<R> (C::*run)(P1), std::type_identity_t<P1> a1,
                                                             child_options opts = {}) {
-    detail::instance_base* child = nullptr;
-    std::string id = detail::start_child<C>(run, opts, child, std::move(a1));
-    return child_workflow_handle<C>(*child, std::move(id), opts.forget_on_result);
+    detail::instance_base& child = detail::start_child<C>(run, opts, std::move(a1));
+    return child_workflow_handle<C>(child, child.id, opts.forget_on_result);
 }
 template <class C, class R, class P1, class P2>
 [[nodiscard]] child_workflow_handle<C> start_child_workflow(workflow<R> (C::*run)(P1, P2), std::type_identity_t<P1> a1,
                                                             std::type_identity_t<P2> a2, child_options opts = {}) {
-    detail::instance_base* child = nullptr;
-    std::string id = detail::start_child<C>(run, opts, child, std::move(a1), std::move(a2));
-    return child_workflow_handle<C>(*child, std::move(id), opts.forget_on_result);
+    detail::instance_base& child = detail::start_child<C>(run, opts, std::move(a1), std::move(a2));
+    return child_workflow_handle<C>(child, child.id, opts.forget_on_result);
 }
 template <class C, class R, class P1, class P2, class P3>
 [[nodiscard]] child_workflow_handle<C> start_child_workflow(workflow<R> (C::*run)(P1, P2, P3),
                                                             std::type_identity_t<P1> a1, std::type_identity_t<P2> a2,
                                                             std::type_identity_t<P3> a3, child_options opts = {}) {
-    detail::instance_base* child = nullptr;
-    std::string id = detail::start_child<C>(run, opts, child, std::move(a1), std::move(a2), std::move(a3));
-    return child_workflow_handle<C>(*child, std::move(id), opts.forget_on_result);
+    detail::instance_base& child = detail::start_child<C>(run, opts, std::move(a1), std::move(a2), std::move(a3));
+    return child_workflow_handle<C>(child, child.id, opts.forget_on_result);
 }
 
 template <class C, class R, class P1, class P2, class P3, class P4>
@@ -8874,10 +8872,9 @@ template <class C, class R, class P1, class P2, class P3, class P4>
                                                             std::type_identity_t<P1> a1, std::type_identity_t<P2> a2,
                                                             std::type_identity_t<P3> a3, std::type_identity_t<P4> a4,
                                                             child_options opts = {}) {
-    detail::instance_base* child = nullptr;
-    std::string id =
-        detail::start_child<C>(run, opts, child, std::move(a1), std::move(a2), std::move(a3), std::move(a4));
-    return child_workflow_handle<C>(*child, std::move(id), opts.forget_on_result);
+    detail::instance_base& child =
+        detail::start_child<C>(run, opts, std::move(a1), std::move(a2), std::move(a3), std::move(a4));
+    return child_workflow_handle<C>(child, child.id, opts.forget_on_result);
 }
 // More than four parameters: pass a struct.
 
@@ -8898,10 +8895,9 @@ using child_result_t = maybe_fragile_t<(fragile_temporary_v<As&&> || ...), resul
 template <class C, class R, class... As, class M, class... Ps>
 child_result_t<R, As...> execute_child(M run, child_options& opts, Ps&&... values) {
     const bool forget = opts.forget_on_result;
-    instance_base* child = nullptr;
-    std::string id = start_child<C>(run, opts, child, std::forward<Ps>(values)...);
-    const run_hint started = child ? run_hint{child->slot, child->gen} : run_hint{};
-    return child_result_t<R, As...>(result_awaiter<R>(*current_activation, std::move(id), forget, nullptr, started));
+    instance_base& child = start_child<C>(run, opts, std::forward<Ps>(values)...);
+    return child_result_t<R, As...>(
+        result_awaiter<R>(*current_activation, child.id, forget, nullptr, run_hint{child.slot, child.gen}));
 }
 
 }  // namespace detail

@@ -57,7 +57,8 @@ public:
     using value_type = run_result_t<T>;
 
     // The object is built by build_object, from the run's arguments: query_object says whether it was.
-    instance(engine& e, std::string workflow_id) : instance_base(e, workflow_type_of<T>(), std::move(workflow_id)) {}
+    // The id is copied once, into the run: a start passes it down as a view, not moved through each layer.
+    instance(engine& e, std::string_view workflow_id) : instance_base(e, workflow_type_of<T>(), workflow_id) {}
     ~instance() override {
         destroy_frames();  // frames hold pointers into the object: they go first
         if (query_object) object_.~T();  // set only once the object is built (see query_object)
@@ -137,8 +138,8 @@ template <class T>
 // ---- the type-erased table of T (by-name calls and continue-as-new go through it) ----------------
 
 template <class T>
-std::unique_ptr<instance_base> make_instance(engine& e, std::string id) {
-    return std::make_unique<instance<T>>(e, std::move(id));
+std::unique_ptr<instance_base> make_instance(engine& e, std::string_view id) {
+    return std::make_unique<instance<T>>(e, id);
 }
 
 /// Builds the object of `in` (an instance<T>) from `args`, then makes the body frame from them and
@@ -245,8 +246,8 @@ R closed_result(instance_base& in) {
 
 /// Creates a run of T under `id` with its body frame and hands it to the engine (which schedules it).
 template <class T, class... A>
-instance_base& start_run(engine& eng, std::string id, A&&... args) {
-    auto inst = std::make_unique<instance<T>>(eng, std::move(id));
+instance_base& start_run(engine& eng, std::string_view id, A&&... args) {
+    auto inst = std::make_unique<instance<T>>(eng, id);
     std::vector<std::string> text;
     std::shared_ptr<arg_pack_base> input;
     if (eng.recording()) {  // before the arguments move into the frame

@@ -105,8 +105,8 @@ template <class T>
 /// One run of one workflow: its object (in the derived instance<T>), its body frame, inbox and waiters.
 class instance_base : public coroutine_root {
 public:
-    instance_base(engine& e, const workflow_type& t, std::string workflow_id) noexcept
-        : eng(e), id(std::move(workflow_id)), type(t) {}
+    instance_base(engine& e, const workflow_type& t, std::string_view workflow_id)
+        : eng(e), id(workflow_id), type(t) {}
     instance_base(const instance_base&) = delete;
     instance_base& operator=(const instance_base&) = delete;
     virtual ~instance_base() = default;

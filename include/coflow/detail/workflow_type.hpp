@@ -210,7 +210,7 @@ struct workflow_type {
     const query_info* queries;
     std::size_t query_count;
     // Continue-as-new: a fresh instance of the same type, its body made from by-name arguments.
-    std::unique_ptr<instance_base> (*make)(engine&, std::string id);
+    std::unique_ptr<instance_base> (*make)(engine&, std::string_view id);
     void (*start)(instance_base&, erased_args);  // arguments already checked with run_matches
     bool (*run_matches)(erased_args);
     std::string (*run_params)();
