@@ -2770,6 +2770,117 @@ private:
 // inbox (pending_signal) and outbox (outgoing). Its members that need the engine are in engine_instance.hpp.
 
 
+// ---- begin coflow/detail/block_cache.hpp ----
+// coflow/detail/block_cache.hpp: a small per-thread cache of freed memory blocks, for the blocks the runtime
+// makes and drops at a high rate: runs (instance<T>), their extras, and coroutine frames. An entity that
+// starts a child per op frees and allocates three such blocks each time, and a malloc/free pair costs
+// about 140 instructions; a cached block is taken back in a few.
+
+
+namespace coflow::detail {
+
+#if defined(__SANITIZE_ADDRESS__)
+#define COFLOW_BLOCK_CACHE 0
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define COFLOW_BLOCK_CACHE 0
+#endif
+#endif
+#ifndef COFLOW_BLOCK_CACHE
+#define COFLOW_BLOCK_CACHE 1  // off under AddressSanitizer, which must see each block freed and reused
+#endif
+
+/// Blocks of up to max_block bytes, in classes 16 bytes apart. A block of class k is allocated with the
+/// largest size of its class (16k + 8: what glibc's malloc gives a chunk of 16k + 16 bytes for), so that
+/// blocks of one class are interchangeable and take no more memory than plain new would. At most
+/// `keep` free blocks are kept per class; the rest go back to operator delete. The cache is per thread
+/// (no locks): a block freed on another thread than it was made on joins that thread's cache. A thread's
+/// cached blocks are released when it exits; one that is gone (or going) no longer caches anything.
+class block_cache {
+public:
+    static constexpr bool enabled = COFLOW_BLOCK_CACHE != 0;
+    static constexpr std::size_t max_block = 1024;
+    static constexpr std::uint32_t keep = 32;
+
+    [[nodiscard]] static void* allocate(std::size_t n) {
+        if constexpr (enabled) {
+            const std::size_t k = class_of(n);
+            if (k < classes) {
+                bin& b = state.bins[k];
+                if (node* p = b.head) {
+                    b.head = p->next;
+                    --b.count;
+                    return p;
+                }
+                return ::operator new(block_size(k));
+            }
+        }
+        return ::operator new(n);
+    }
+
+    static void deallocate(void* p, std::size_t n) noexcept {
+        if constexpr (enabled) {
+            const std::size_t k = class_of(n);
+            if (k < classes && !state.gone) {
+                bin& b = state.bins[k];
+                if (b.count < keep) {
+                    if (!state.armed) arm();
+                    b.head = ::new (p) node{b.head};
+                    ++b.count;
+                    return;
+                }
+            }
+        }
+        ::operator delete(p);
+    }
+
+    /// Free blocks kept on this thread for a block of `n` bytes (tests).
+    [[nodiscard]] static std::uint32_t cached(std::size_t n) noexcept {
+        const std::size_t k = class_of(n);
+        return enabled && k < classes ? state.bins[k].count : 0;
+    }
+
+private:
+    static constexpr std::size_t classes = max_block / 16 + 1;
+    static constexpr std::size_t class_of(std::size_t n) noexcept { return (n + 7) / 16; }
+    static constexpr std::size_t block_size(std::size_t k) noexcept { return k == 0 ? 8 : 16 * k + 8; }
+
+    struct node {
+        node* next;
+    };
+    struct bin {
+        node* head;
+        std::uint32_t count;
+    };
+    // Trivially destructible, so that reaching it costs no guard; the reaper below empties it at thread exit.
+    struct thread_state {
+        bin bins[classes];
+        bool armed;  // the reaper exists
+        bool gone;   // the reaper ran: blocks freed from now on go straight back
+    };
+    static inline thread_local constinit thread_state state{};
+
+    struct reaper {
+        ~reaper() {
+            for (bin& b : state.bins) {
+                while (node* p = b.head) {
+                    b.head = p->next;
+                    ::operator delete(p);
+                }
+                b.count = 0;
+            }
+            state.gone = true;
+        }
+    };
+    [[gnu::noinline]] static void arm() noexcept {
+        state.armed = true;
+        thread_local reaper r;  // destroyed when the thread exits, before objects made earlier on it
+        (void)r;
+    }
+};
+
+}  // namespace coflow::detail
+// ---- end coflow/detail/block_cache.hpp ----
 // ---- begin coflow/detail/intrusive_list.hpp ----
 // coflow/detail/intrusive_list.hpp: a doubly linked list threaded through its elements.
 // Waiters link themselves into condition, channel and ready lists without allocating, and unlink on destruction.
@@ -3017,6 +3128,10 @@ struct awaiter_ref {
 /// What every coflow promise does alike: a lazy start, and what workflow code may co_await. No data.
 class promise_common {
 public:
+    // Frames are recycled per thread, as runs are (block_cache.hpp).
+    static void* operator new(std::size_t n) { return block_cache::allocate(n); }
+    static void operator delete(void* p, std::size_t n) noexcept { block_cache::deallocate(p, n); }
+
     std::suspend_always initial_suspend() noexcept { return {}; }  // lazy: the awaiter or the runtime starts it
 
     // Workflow code runs only when the runtime resumes it; an awaitable from elsewhere could resume it
@@ -3863,6 +3978,10 @@ public:
     instance_base& operator=(const instance_base&) = delete;
     virtual ~instance_base() = default;
 
+    // Runs are made and dropped at a high rate (a child per op): their memory is recycled per thread.
+    static void* operator new(std::size_t n) { return block_cache::allocate(n); }
+    static void operator delete(void* p, std::size_t n) noexcept { block_cache::deallocate(p, n); }
+
     /// The stored result as JSON text (history).
     [[nodiscard]] virtual std::string result_text() const = 0;
     /// The stored result: a `const std::optional<R>*` for the run's result type R (unused for void).
@@ -3940,6 +4059,8 @@ public:
         extras(const extras&) = delete;
         extras& operator=(const extras&) = delete;
         ~extras() { unlink(); }
+        static void* operator new(std::size_t n) { return block_cache::allocate(n); }
+        static void operator delete(void* p, std::size_t n) noexcept { block_cache::deallocate(p, n); }
 
         instance_base* run;         // whose these are
         ring<outgoing> outbox;      // external signals sent in the current step, delivered when it ends

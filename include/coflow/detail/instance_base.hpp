@@ -12,6 +12,7 @@
 #include <utility>
 #include <vector>
 
+#include <coflow/detail/block_cache.hpp>
 #include <coflow/detail/clock.hpp>
 #include <coflow/detail/inline_function.hpp>
 #include <coflow/detail/intrusive_list.hpp>
@@ -111,6 +112,10 @@ public:
     instance_base& operator=(const instance_base&) = delete;
     virtual ~instance_base() = default;
 
+    // Runs are made and dropped at a high rate (a child per op): their memory is recycled per thread.
+    static void* operator new(std::size_t n) { return block_cache::allocate(n); }
+    static void operator delete(void* p, std::size_t n) noexcept { block_cache::deallocate(p, n); }
+
     /// The stored result as JSON text (history).
     [[nodiscard]] virtual std::string result_text() const = 0;
     /// The stored result: a `const std::optional<R>*` for the run's result type R (unused for void).
@@ -188,6 +193,8 @@ public:
         extras(const extras&) = delete;
         extras& operator=(const extras&) = delete;
         ~extras() { unlink(); }
+        static void* operator new(std::size_t n) { return block_cache::allocate(n); }
+        static void operator delete(void* p, std::size_t n) noexcept { block_cache::deallocate(p, n); }
 
         instance_base* run;         // whose these are
         ring<outgoing> outbox;      // external signals sent in the current step, delivered when it ends

@@ -10,6 +10,7 @@
 #include <utility>
 
 #include <coflow/detail/activation.hpp>
+#include <coflow/detail/block_cache.hpp>
 #include <coflow/detail/intrusive_list.hpp>
 #include <coflow/detail/raise.hpp>
 
@@ -85,6 +86,10 @@ struct awaiter_ref {
 /// What every coflow promise does alike: a lazy start, and what workflow code may co_await. No data.
 class promise_common {
 public:
+    // Frames are recycled per thread, as runs are (block_cache.hpp).
+    static void* operator new(std::size_t n) { return block_cache::allocate(n); }
+    static void operator delete(void* p, std::size_t n) noexcept { block_cache::deallocate(p, n); }
+
     std::suspend_always initial_suspend() noexcept { return {}; }  // lazy: the awaiter or the runtime starts it
 
     // Workflow code runs only when the runtime resumes it; an awaitable from elsewhere could resume it
