@@ -10,15 +10,19 @@
 
 namespace coflow::detail {
 
-#if defined(__SANITIZE_ADDRESS__)
+// Define COFLOW_BLOCK_CACHE as 0 before including coflow to allocate every block with plain new. It is off
+// under AddressSanitizer and ThreadSanitizer, which must see each block freed and made again.
+#ifndef COFLOW_BLOCK_CACHE
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
 #define COFLOW_BLOCK_CACHE 0
 #elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
+#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
 #define COFLOW_BLOCK_CACHE 0
+#endif
 #endif
 #endif
 #ifndef COFLOW_BLOCK_CACHE
-#define COFLOW_BLOCK_CACHE 1  // off under AddressSanitizer, which must see each block freed and reused
+#define COFLOW_BLOCK_CACHE 1
 #endif
 
 /// Blocks of up to max_block bytes, in classes 16 bytes apart. A block of class k is allocated with the
@@ -65,6 +69,17 @@ public:
         ::operator delete(p);
     }
 
+    /// Gives this thread's free blocks back to operator delete.
+    static void release() noexcept {
+        for (bin& b : state.bins) {
+            while (node* p = b.head) {
+                b.head = p->next;
+                ::operator delete(p);
+            }
+            b.count = 0;
+        }
+    }
+
     /// Free blocks kept on this thread for a block of `n` bytes (tests).
     [[nodiscard]] static std::uint32_t cached(std::size_t n) noexcept {
         const std::size_t k = class_of(n);
@@ -93,13 +108,7 @@ private:
 
     struct reaper {
         ~reaper() {
-            for (bin& b : state.bins) {
-                while (node* p = b.head) {
-                    b.head = p->next;
-                    ::operator delete(p);
-                }
-                b.count = 0;
-            }
+            release();
             state.gone = true;
         }
     };
