@@ -368,7 +368,8 @@ TEST_CASE("forgetting closed runs frees them while the runtime lives", "[leak][l
     CHECK(live_allocations - allocations_before < 64 + 3 * 32);
 }
 
-TEST_CASE("issue 19: blocks a thread's block cache kept go back to the heap when the thread exits", "[leak][lifetime]") {
+TEST_CASE("issue 19: blocks a thread's block cache kept go back to the heap when the thread exits",
+          "[leak][lifetime]") {
     coflow::detail::block_cache::release();
     const long allocations_before = live_allocations;
     std::uint32_t cached_in_thread = 0;
