@@ -6482,9 +6482,8 @@ private:
             : ch_(&ch), inst_(a.inst), precancelled_(a.body && a.inst->cancel_pending) {
             if constexpr (Timed) timeout_ = timeout;
         }
-        // Moved only before it suspends, when there is no waiter yet.
-        receive_awaiter(receive_awaiter&& o) noexcept
-            : ch_(o.ch_), inst_(o.inst_), timeout_(o.timeout_), precancelled_(o.precancelled_) {}
+        // Built where co_await keeps it (receive_request::make), never moved.
+        receive_awaiter(receive_awaiter&&) = delete;
         receive_awaiter& operator=(receive_awaiter&&) = delete;
 
         bool await_ready() const noexcept { return !precancelled_ && !ch_->items_.empty(); }
@@ -6524,16 +6523,41 @@ private:
         std::optional<receiver> waiting_;
     };
 
+    // What receive() returns: the channel and the timeout. co_await builds the receive_awaiter in the frame
+    // (promise_common::await_transform), so it is made once and never moved.
+    template <bool Timed>
+    class [[nodiscard]] receive_request {
+    public:
+        using coflow_awaitable = void;
+        using coflow_deferred = void;
+
+        receive_request(signal_channel& ch, duration timeout) noexcept : ch_(&ch) {
+            if constexpr (Timed) timeout_ = timeout;
+        }
+        receive_awaiter<Timed> make() const {
+            duration timeout = duration::zero();
+            if constexpr (Timed) timeout = timeout_;
+            return receive_awaiter<Timed>(detail::require_activation("signal_channel::receive"), *ch_, timeout);
+        }
+
+    private:
+        struct no_timeout {};
+        signal_channel* ch_;
+        [[no_unique_address]] std::conditional_t<Timed, duration, no_timeout> timeout_{};
+    };
+
 public:
     /// Awaits the next value; suspends while the channel is empty.
-    [[nodiscard]] receive_awaiter<false> receive() {
-        return receive_awaiter<false>(detail::require_activation("signal_channel::receive"), *this, duration::zero());
+    [[nodiscard]] receive_request<false> receive() {
+        (void)detail::require_activation("signal_channel::receive");  // misuse is reported here, at the call
+        return receive_request<false>(*this, duration::zero());
     }
 
     /// Awaits the next value for at most `timeout` of executor time; std::nullopt if none came. A
     /// negative timeout is a zero one; one past the end of the clock (duration::max()) never runs out.
-    [[nodiscard]] receive_awaiter<true> receive(duration timeout) {
-        return receive_awaiter<true>(detail::require_activation("signal_channel::receive"), *this, timeout);
+    [[nodiscard]] receive_request<true> receive(duration timeout) {
+        (void)detail::require_activation("signal_channel::receive");
+        return receive_request<true>(*this, timeout);
     }
 
     /// The next value if one is queued, without suspending.
