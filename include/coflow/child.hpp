@@ -286,7 +286,8 @@ instance_base& start_child(M run, child_options& opts, A&&... args) {
         eng.record(*a.inst, event_kind::child_started, std::string(id), recorded->args, {}, recorded->error);
         rethrow_if_set(recorded->error);
     }
-    guarded([&] { eng.check_start(id, opts.id_reuse); },
+    std::uint64_t id_hash = 0;
+    guarded([&] { id_hash = eng.check_start(id, opts.id_reuse); },
             [&](std::exception_ptr refused) {  // recorded, so that replay refuses it too
                 if (a.inst->hist)
                     eng.record(*a.inst, event_kind::child_started, std::string(id),
@@ -294,7 +295,7 @@ instance_base& start_child(M run, child_options& opts, A&&... args) {
                                refused);
                 rethrow_if_set(refused);
             });
-    instance_base& child = start_run<C>(eng, id, std::forward<A>(args)...);
+    instance_base& child = start_run<C>(eng, id, id_hash, std::forward<A>(args)...);
     eng.adopt(*a.inst, child, static_cast<parent_close_policy_kind>(opts.parent_close));
     child.x->parent_id = a.inst->id;  // adopt made the child's extras
     eng.start_timeouts(child, opts.execution_timeout, opts.run_timeout);

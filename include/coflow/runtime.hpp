@@ -211,15 +211,15 @@ private:
             if (s && !s->matches(opts.start_signal_args.view()))
                 detail::raise(argument_mismatch(id, "signal", s->name, s->params(),
                                                 opts.start_signal_args.view().type_names()));
-            eng_.check_start(id, opts.id_reuse);
-            detail::instance_base& in = detail::start_run<T>(eng_, id, std::forward<A>(args)...);
+            const std::uint64_t id_hash = eng_.check_start(id, opts.id_reuse);
+            detail::instance_base& in = detail::start_run<T>(eng_, id, id_hash, std::forward<A>(args)...);
             eng_.start_timeouts(in, opts.execution_timeout, opts.run_timeout);
             eng_.signal_by_name(in, opts.start_signal, opts.start_signal_args.view());
             eng_.input_returned();
             return workflow_handle<T>(eng_, take_id(), in);
         }
-        eng_.check_start(id, opts.id_reuse);
-        detail::instance_base& in = detail::start_run<T>(eng_, id, std::forward<A>(args)...);
+        const std::uint64_t id_hash = eng_.check_start(id, opts.id_reuse);
+        detail::instance_base& in = detail::start_run<T>(eng_, id, id_hash, std::forward<A>(args)...);
         eng_.start_timeouts(in, opts.execution_timeout, opts.run_timeout);
         eng_.input_returned();
         return workflow_handle<T>(eng_, take_id(), in);

@@ -2679,8 +2679,13 @@ public:
 
     template <class At>
     [[nodiscard]] Run* find(std::string_view id, At&& at) const noexcept {
+        return find(id, hash_of(id), at);
+    }
+    /// As above, with the id's hash_of already at hand.
+    template <class At>
+    [[nodiscard]] Run* find(std::string_view id, std::uint64_t h, At&& at) const noexcept {
         if (size_ == 0) return nullptr;
-        const entry& e = const_cast<id_map*>(this)->probe(id, hash_of(id), at);
+        const entry& e = const_cast<id_map*>(this)->probe(id, h, at);
         return e.empty() ? nullptr : at(e.slot());
     }
 
@@ -4683,9 +4688,11 @@ public:
     }
 
     /// Throws workflow_already_started when `id` may not get a new run now.
-    void check_start(std::string_view id, id_reuse_policy policy) const {
-        instance_base* old = find(id);
-        if (!old) return;
+    /// Returns the id's hash, which add() then takes instead of hashing the id again.
+    std::uint64_t check_start(std::string_view id, id_reuse_policy policy) const {
+        const std::uint64_t h = id_map<instance_base>::hash_of(id);
+        instance_base* old = by_id_.find(id, h, run_at());
+        if (!old) return h;
         if (old->running())
             detail::raise(workflow_already_started(id, "its run " + old->run_id() + " is still running"));
         if (policy == id_reuse_policy::reject_duplicate)
@@ -4693,16 +4700,18 @@ public:
         if (policy == id_reuse_policy::allow_duplicate_failed_only && old->status == workflow_status::completed)
             detail::raise(workflow_already_started(id, "its last run completed and the id reuse policy is "
                                                        "allow_duplicate_failed_only"));
+        return h;
     }
 
     /// Takes a new run (with its body frame set) under its id, replacing a closed run, and schedules it.
     /// All or nothing: if anything throws (the executor's post included), no run was added and a closed
     /// run under the id is still there.
     /// Replay and load give the recorded seed (and a load the recorded run key) instead of drawing them.
+    /// `id_hash_known`: the id's hash, if the caller has it (check_start returns it).
     instance_base& add(std::unique_ptr<instance_base> inst, const std::uint64_t* forced_seed = nullptr,
-                       const std::uint64_t* forced_run_key = nullptr) {
+                       const std::uint64_t* forced_run_key = nullptr, const std::uint64_t* id_hash_known = nullptr) {
         instance_base& in = *inst;
-        const std::uint64_t id_hash = id_map<instance_base>::hash_of(in.id);
+        const std::uint64_t id_hash = id_hash_known ? *id_hash_known : id_map<instance_base>::hash_of(in.id);
         by_id_.reserve_one();  // may grow the table: before anything else changes
         in.run_key = rng_.state();  // run_id() draws the two numbers again from here: 8 bytes, not 16
         if (forced_run_key) in.run_key = *forced_run_key;
@@ -8369,7 +8378,7 @@ R closed_result(instance_base& in) {
 
 /// Creates a run of T under `id` with its body frame and hands it to the engine (which schedules it).
 template <class T, class... A>
-instance_base& start_run(engine& eng, std::string_view id, A&&... args) {
+instance_base& start_run(engine& eng, std::string_view id, std::uint64_t id_hash, A&&... args) {
     auto inst = std::make_unique<instance<T>>(eng, id);
     std::vector<std::string> text;
     std::shared_ptr<arg_pack_base> input;
@@ -8379,7 +8388,7 @@ instance_base& start_run(engine& eng, std::string_view id, A&&... args) {
             input = std::make_shared<arg_pack_impl<std::decay_t<A>...>>(args...);
     }
     make_body<T>(*inst, std::forward<A>(args)...);
-    instance_base& in = eng.add(std::move(inst));
+    instance_base& in = eng.add(std::move(inst), nullptr, nullptr, &id_hash);
     if (in.hist) eng.record(in, event_kind::workflow_started, std::string(in.type.name), std::move(text), std::move(input));
     return in;
 }
@@ -8940,7 +8949,8 @@ instance_base& start_child(M run, child_options& opts, A&&... args) {
         eng.record(*a.inst, event_kind::child_started, std::string(id), recorded->args, {}, recorded->error);
         rethrow_if_set(recorded->error);
     }
-    guarded([&] { eng.check_start(id, opts.id_reuse); },
+    std::uint64_t id_hash = 0;
+    guarded([&] { id_hash = eng.check_start(id, opts.id_reuse); },
             [&](std::exception_ptr refused) {  // recorded, so that replay refuses it too
                 if (a.inst->hist)
                     eng.record(*a.inst, event_kind::child_started, std::string(id),
@@ -8948,7 +8958,7 @@ instance_base& start_child(M run, child_options& opts, A&&... args) {
                                refused);
                 rethrow_if_set(refused);
             });
-    instance_base& child = start_run<C>(eng, id, std::forward<A>(args)...);
+    instance_base& child = start_run<C>(eng, id, id_hash, std::forward<A>(args)...);
     eng.adopt(*a.inst, child, static_cast<parent_close_policy_kind>(opts.parent_close));
     child.x->parent_id = a.inst->id;  // adopt made the child's extras
     eng.start_timeouts(child, opts.execution_timeout, opts.run_timeout);
@@ -10276,15 +10286,15 @@ private:
             if (s && !s->matches(opts.start_signal_args.view()))
                 detail::raise(argument_mismatch(id, "signal", s->name, s->params(),
                                                 opts.start_signal_args.view().type_names()));
-            eng_.check_start(id, opts.id_reuse);
-            detail::instance_base& in = detail::start_run<T>(eng_, id, std::forward<A>(args)...);
+            const std::uint64_t id_hash = eng_.check_start(id, opts.id_reuse);
+            detail::instance_base& in = detail::start_run<T>(eng_, id, id_hash, std::forward<A>(args)...);
             eng_.start_timeouts(in, opts.execution_timeout, opts.run_timeout);
             eng_.signal_by_name(in, opts.start_signal, opts.start_signal_args.view());
             eng_.input_returned();
             return workflow_handle<T>(eng_, take_id(), in);
         }
-        eng_.check_start(id, opts.id_reuse);
-        detail::instance_base& in = detail::start_run<T>(eng_, id, std::forward<A>(args)...);
+        const std::uint64_t id_hash = eng_.check_start(id, opts.id_reuse);
+        detail::instance_base& in = detail::start_run<T>(eng_, id, id_hash, std::forward<A>(args)...);
         eng_.start_timeouts(in, opts.execution_timeout, opts.run_timeout);
         eng_.input_returned();
         return workflow_handle<T>(eng_, take_id(), in);

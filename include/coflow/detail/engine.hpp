@@ -157,9 +157,11 @@ public:
     }
 
     /// Throws workflow_already_started when `id` may not get a new run now.
-    void check_start(std::string_view id, id_reuse_policy policy) const {
-        instance_base* old = find(id);
-        if (!old) return;
+    /// Returns the id's hash, which add() then takes instead of hashing the id again.
+    std::uint64_t check_start(std::string_view id, id_reuse_policy policy) const {
+        const std::uint64_t h = id_map<instance_base>::hash_of(id);
+        instance_base* old = by_id_.find(id, h, run_at());
+        if (!old) return h;
         if (old->running())
             detail::raise(workflow_already_started(id, "its run " + old->run_id() + " is still running"));
         if (policy == id_reuse_policy::reject_duplicate)
@@ -167,16 +169,18 @@ public:
         if (policy == id_reuse_policy::allow_duplicate_failed_only && old->status == workflow_status::completed)
             detail::raise(workflow_already_started(id, "its last run completed and the id reuse policy is "
                                                        "allow_duplicate_failed_only"));
+        return h;
     }
 
     /// Takes a new run (with its body frame set) under its id, replacing a closed run, and schedules it.
     /// All or nothing: if anything throws (the executor's post included), no run was added and a closed
     /// run under the id is still there.
     /// Replay and load give the recorded seed (and a load the recorded run key) instead of drawing them.
+    /// `id_hash_known`: the id's hash, if the caller has it (check_start returns it).
     instance_base& add(std::unique_ptr<instance_base> inst, const std::uint64_t* forced_seed = nullptr,
-                       const std::uint64_t* forced_run_key = nullptr) {
+                       const std::uint64_t* forced_run_key = nullptr, const std::uint64_t* id_hash_known = nullptr) {
         instance_base& in = *inst;
-        const std::uint64_t id_hash = id_map<instance_base>::hash_of(in.id);
+        const std::uint64_t id_hash = id_hash_known ? *id_hash_known : id_map<instance_base>::hash_of(in.id);
         by_id_.reserve_one();  // may grow the table: before anything else changes
         in.run_key = rng_.state();  // run_id() draws the two numbers again from here: 8 bytes, not 16
         if (forced_run_key) in.run_key = *forced_run_key;

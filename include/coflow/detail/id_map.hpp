@@ -61,8 +61,13 @@ public:
 
     template <class At>
     [[nodiscard]] Run* find(std::string_view id, At&& at) const noexcept {
+        return find(id, hash_of(id), at);
+    }
+    /// As above, with the id's hash_of already at hand.
+    template <class At>
+    [[nodiscard]] Run* find(std::string_view id, std::uint64_t h, At&& at) const noexcept {
         if (size_ == 0) return nullptr;
-        const entry& e = const_cast<id_map*>(this)->probe(id, hash_of(id), at);
+        const entry& e = const_cast<id_map*>(this)->probe(id, h, at);
         return e.empty() ? nullptr : at(e.slot());
     }
 

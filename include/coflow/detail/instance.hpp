@@ -246,7 +246,7 @@ R closed_result(instance_base& in) {
 
 /// Creates a run of T under `id` with its body frame and hands it to the engine (which schedules it).
 template <class T, class... A>
-instance_base& start_run(engine& eng, std::string_view id, A&&... args) {
+instance_base& start_run(engine& eng, std::string_view id, std::uint64_t id_hash, A&&... args) {
     auto inst = std::make_unique<instance<T>>(eng, id);
     std::vector<std::string> text;
     std::shared_ptr<arg_pack_base> input;
@@ -256,7 +256,7 @@ instance_base& start_run(engine& eng, std::string_view id, A&&... args) {
             input = std::make_shared<arg_pack_impl<std::decay_t<A>...>>(args...);
     }
     make_body<T>(*inst, std::forward<A>(args)...);
-    instance_base& in = eng.add(std::move(inst));
+    instance_base& in = eng.add(std::move(inst), nullptr, nullptr, &id_hash);
     if (in.hist) eng.record(in, event_kind::workflow_started, std::string(in.type.name), std::move(text), std::move(input));
     return in;
 }
