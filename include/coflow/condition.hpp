@@ -7,6 +7,7 @@
 #include <type_traits>
 #include <utility>
 
+#include <coflow/detail/clock.hpp>
 #include <coflow/detail/engine.hpp>
 #include <coflow/detail/raise.hpp>
 #include <coflow/errors.hpp>
@@ -21,14 +22,6 @@ namespace detail {
                                     "': a wait_condition predicate gave two answers in a row; a predicate must only "
                                     "read state, never change it (checked in debug builds)"));
 }
-
-// The timeout of a wait without one takes no room: the awaiter and its awaitable live in the frame of
-// every workflow that waits on a condition, so 16 bytes there are 16 bytes per suspended workflow.
-struct no_timeout {
-    explicit no_timeout(duration) noexcept {}
-};
-template <bool Timed>
-using timeout_field = std::conditional_t<Timed, duration, no_timeout>;
 
 template <class Pred, bool Timed>
 class [[nodiscard]] condition_awaiter : private waiter {

@@ -9,6 +9,7 @@
 #include <type_traits>
 #include <utility>
 
+#include <coflow/detail/clock.hpp>
 #include <coflow/detail/engine.hpp>
 #include <coflow/detail/intrusive_list.hpp>
 #include <coflow/detail/ring.hpp>
@@ -73,10 +74,8 @@ private:
     public:
         using coflow_awaitable = void;
 
-        receive_awaiter(detail::activation& a, signal_channel& ch, duration timeout) noexcept
-            : ch_(&ch), inst_(a.inst), precancelled_(a.body && a.inst->cancel_pending) {
-            if constexpr (Timed) timeout_ = timeout;
-        }
+        receive_awaiter(detail::activation& a, signal_channel& ch, detail::timeout_field<Timed> timeout) noexcept
+            : ch_(&ch), inst_(a.inst), timeout_(timeout), precancelled_(a.body && a.inst->cancel_pending) {}
         // Built where co_await keeps it (receive_request::make), never moved.
         receive_awaiter(receive_awaiter&&) = delete;
         receive_awaiter& operator=(receive_awaiter&&) = delete;
@@ -110,10 +109,9 @@ private:
         }
 
     private:
-        struct no_timeout {};
         signal_channel* ch_;
         detail::instance_base* inst_;
-        [[no_unique_address]] std::conditional_t<Timed, duration, no_timeout> timeout_{};  // receive() has none
+        [[no_unique_address]] detail::timeout_field<Timed> timeout_;  // receive() has none
         bool precancelled_;
         std::optional<receiver> waiting_;
     };
@@ -126,19 +124,14 @@ private:
         using coflow_awaitable = void;
         using coflow_deferred = void;
 
-        receive_request(signal_channel& ch, duration timeout) noexcept : ch_(&ch) {
-            if constexpr (Timed) timeout_ = timeout;
-        }
+        receive_request(signal_channel& ch, duration timeout) noexcept : ch_(&ch), timeout_(timeout) {}
         receive_awaiter<Timed> make() const {
-            duration timeout = duration::zero();
-            if constexpr (Timed) timeout = timeout_;
-            return receive_awaiter<Timed>(detail::require_activation("signal_channel::receive"), *ch_, timeout);
+            return receive_awaiter<Timed>(detail::require_activation("signal_channel::receive"), *ch_, timeout_);
         }
 
     private:
-        struct no_timeout {};
         signal_channel* ch_;
-        [[no_unique_address]] std::conditional_t<Timed, duration, no_timeout> timeout_{};
+        [[no_unique_address]] detail::timeout_field<Timed> timeout_;
     };
 
 public:

@@ -2342,77 +2342,10 @@ template <class... As>
 // Named as a signal target in a definition, it receives that signal's arguments in acceptance order.
 
 
-// ---- begin coflow/detail/engine.hpp ----
-// coflow/detail/engine.hpp: the scheduler core: the engine, which owns the runs, schedules their activations
-// and sends between them. Only the executor's run loop reaches here (through posted work); it alone resumes workflow code.
-
-#include <cstring>
-
-// ---- begin coflow/detail/activation.hpp ----
-// coflow/detail/activation.hpp: what workflow code is running right now, and the resume trampoline.
-// The engine sets it around each step; awaitables read it to know their workflow and strand.
-
-
-
-namespace coflow::detail {
-
-class engine;
-class instance_base;
-
-/// Set by the engine around each step of workflow code. `body` tells the body's chain of awaits (which
-/// cancellation targets) from signal handlers and spawned tasks (`task`). `next` is the trampoline slot: a coroutine that hands
-/// control to another (a task start, a task's return to its awaiter) parks it here instead of resuming
-/// it, and the engine resumes it from its loop. The stack stays flat at any optimisation level (g++
-/// turns symmetric transfer into a tail call only at -O2).
-struct activation {
-    engine* eng;
-    instance_base* inst;
-    bool body;
-    bool task = false;  // a task spawned by workflow code (when_any, when_all, task_scope) is running
-    std::coroutine_handle<> next{};
-};
-
-inline thread_local activation* current_activation = nullptr;
-
-/// The run whose query is running right now, if any: a query runs no workflow code, and may not make
-/// any run (by driving the executor, or by forgetting or terminating its own run).
-inline thread_local const instance_base* current_query = nullptr;
-
-/// Marks a query as running for its lifetime.
-class query_scope {
-public:
-    explicit query_scope(const instance_base& in) noexcept : outer_(std::exchange(current_query, &in)) {}
-    query_scope(const query_scope&) = delete;
-    query_scope& operator=(const query_scope&) = delete;
-    ~query_scope() { current_query = outer_; }
-
-private:
-    const instance_base* outer_;
-};
-
-[[noreturn]] [[gnu::noinline]] inline void throw_not_in_workflow(std::string_view what) {
-    detail::raise(not_in_workflow(what));
-}
-
-/// The running activation, or not_in_workflow naming `what` was misused.
-[[nodiscard]] inline activation& require_activation(std::string_view what) {
-    activation* a = current_activation;
-    if (!a) [[unlikely]]
-        throw_not_in_workflow(what);
-    return *a;
-}
-
-/// Resumes `h`, then every coroutine it hands control to, until the chain suspends for real.
-inline void resume_chain(activation& a, std::coroutine_handle<> h) {
-    h.resume();
-    while (a.next) std::exchange(a.next, {}).resume();
-}
-
-}  // namespace coflow::detail
-// ---- end coflow/detail/activation.hpp ----
 // ---- begin coflow/detail/clock.hpp ----
 // coflow/detail/clock.hpp: arithmetic on an executor's clock that saturates instead of overflowing.
 // A duration too long for the clock (duration::max() among them) reaches its end: no undefined behaviour.
+
 
 // ---- begin coflow/executor.hpp ----
 // coflow/executor.hpp: the small interface that drives coflow, and its virtual clock.
@@ -2423,6 +2356,7 @@ inline void resume_chain(activation& a, std::coroutine_handle<> h) {
 // coflow/detail/inline_function.hpp: a move-only type-erased callable with inline storage.
 // Posted work and pending signals live in these, so small closures never touch the heap.
 
+#include <cstring>
 #include <new>
 
 namespace coflow::detail {
@@ -2620,8 +2554,83 @@ namespace coflow::detail {
     return t + d;
 }
 
+// The timeout of a wait without one takes no room: awaiters and awaitables live in the frames of
+// suspended workflows (wait_condition's, a channel's receive), so 16 bytes there are 16 bytes a workflow.
+struct no_timeout {
+    explicit no_timeout(duration) noexcept {}
+};
+template <bool Timed>
+using timeout_field = std::conditional_t<Timed, duration, no_timeout>;
+
 }  // namespace coflow::detail
 // ---- end coflow/detail/clock.hpp ----
+// ---- begin coflow/detail/engine.hpp ----
+// coflow/detail/engine.hpp: the scheduler core: the engine, which owns the runs, schedules their activations
+// and sends between them. Only the executor's run loop reaches here (through posted work); it alone resumes workflow code.
+
+
+// ---- begin coflow/detail/activation.hpp ----
+// coflow/detail/activation.hpp: what workflow code is running right now, and the resume trampoline.
+// The engine sets it around each step; awaitables read it to know their workflow and strand.
+
+
+
+namespace coflow::detail {
+
+class engine;
+class instance_base;
+
+/// Set by the engine around each step of workflow code. `body` tells the body's chain of awaits (which
+/// cancellation targets) from signal handlers and spawned tasks (`task`). `next` is the trampoline slot: a coroutine that hands
+/// control to another (a task start, a task's return to its awaiter) parks it here instead of resuming
+/// it, and the engine resumes it from its loop. The stack stays flat at any optimisation level (g++
+/// turns symmetric transfer into a tail call only at -O2).
+struct activation {
+    engine* eng;
+    instance_base* inst;
+    bool body;
+    bool task = false;  // a task spawned by workflow code (when_any, when_all, task_scope) is running
+    std::coroutine_handle<> next{};
+};
+
+inline thread_local activation* current_activation = nullptr;
+
+/// The run whose query is running right now, if any: a query runs no workflow code, and may not make
+/// any run (by driving the executor, or by forgetting or terminating its own run).
+inline thread_local const instance_base* current_query = nullptr;
+
+/// Marks a query as running for its lifetime.
+class query_scope {
+public:
+    explicit query_scope(const instance_base& in) noexcept : outer_(std::exchange(current_query, &in)) {}
+    query_scope(const query_scope&) = delete;
+    query_scope& operator=(const query_scope&) = delete;
+    ~query_scope() { current_query = outer_; }
+
+private:
+    const instance_base* outer_;
+};
+
+[[noreturn]] [[gnu::noinline]] inline void throw_not_in_workflow(std::string_view what) {
+    detail::raise(not_in_workflow(what));
+}
+
+/// The running activation, or not_in_workflow naming `what` was misused.
+[[nodiscard]] inline activation& require_activation(std::string_view what) {
+    activation* a = current_activation;
+    if (!a) [[unlikely]]
+        throw_not_in_workflow(what);
+    return *a;
+}
+
+/// Resumes `h`, then every coroutine it hands control to, until the chain suspends for real.
+inline void resume_chain(activation& a, std::coroutine_handle<> h) {
+    h.resume();
+    while (a.next) std::exchange(a.next, {}).resume();
+}
+
+}  // namespace coflow::detail
+// ---- end coflow/detail/activation.hpp ----
 // ---- begin coflow/detail/id_map.hpp ----
 // coflow/detail/id_map.hpp: the runtime's runs by workflow id, an open-addressing table of (hash, slot).
 // A lookup probes a few adjacent 8-byte entries and reads a run only when the stored hash matches, and
@@ -6487,10 +6496,8 @@ private:
     public:
         using coflow_awaitable = void;
 
-        receive_awaiter(detail::activation& a, signal_channel& ch, duration timeout) noexcept
-            : ch_(&ch), inst_(a.inst), precancelled_(a.body && a.inst->cancel_pending) {
-            if constexpr (Timed) timeout_ = timeout;
-        }
+        receive_awaiter(detail::activation& a, signal_channel& ch, detail::timeout_field<Timed> timeout) noexcept
+            : ch_(&ch), inst_(a.inst), timeout_(timeout), precancelled_(a.body && a.inst->cancel_pending) {}
         // Built where co_await keeps it (receive_request::make), never moved.
         receive_awaiter(receive_awaiter&&) = delete;
         receive_awaiter& operator=(receive_awaiter&&) = delete;
@@ -6524,10 +6531,9 @@ private:
         }
 
     private:
-        struct no_timeout {};
         signal_channel* ch_;
         detail::instance_base* inst_;
-        [[no_unique_address]] std::conditional_t<Timed, duration, no_timeout> timeout_{};  // receive() has none
+        [[no_unique_address]] detail::timeout_field<Timed> timeout_;  // receive() has none
         bool precancelled_;
         std::optional<receiver> waiting_;
     };
@@ -6540,19 +6546,14 @@ private:
         using coflow_awaitable = void;
         using coflow_deferred = void;
 
-        receive_request(signal_channel& ch, duration timeout) noexcept : ch_(&ch) {
-            if constexpr (Timed) timeout_ = timeout;
-        }
+        receive_request(signal_channel& ch, duration timeout) noexcept : ch_(&ch), timeout_(timeout) {}
         receive_awaiter<Timed> make() const {
-            duration timeout = duration::zero();
-            if constexpr (Timed) timeout = timeout_;
-            return receive_awaiter<Timed>(detail::require_activation("signal_channel::receive"), *ch_, timeout);
+            return receive_awaiter<Timed>(detail::require_activation("signal_channel::receive"), *ch_, timeout_);
         }
 
     private:
-        struct no_timeout {};
         signal_channel* ch_;
-        [[no_unique_address]] std::conditional_t<Timed, duration, no_timeout> timeout_{};
+        [[no_unique_address]] detail::timeout_field<Timed> timeout_;
     };
 
 public:
@@ -9204,14 +9205,6 @@ namespace detail {
                                     "': a wait_condition predicate gave two answers in a row; a predicate must only "
                                     "read state, never change it (checked in debug builds)"));
 }
-
-// The timeout of a wait without one takes no room: the awaiter and its awaitable live in the frame of
-// every workflow that waits on a condition, so 16 bytes there are 16 bytes per suspended workflow.
-struct no_timeout {
-    explicit no_timeout(duration) noexcept {}
-};
-template <bool Timed>
-using timeout_field = std::conditional_t<Timed, duration, no_timeout>;
 
 template <class Pred, bool Timed>
 class [[nodiscard]] condition_awaiter : private waiter {

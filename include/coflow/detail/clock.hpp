@@ -2,6 +2,8 @@
 // A duration too long for the clock (duration::max() among them) reaches its end: no undefined behaviour.
 #pragma once
 
+#include <type_traits>
+
 #include <coflow/executor.hpp>
 
 namespace coflow::detail {
@@ -13,5 +15,13 @@ namespace coflow::detail {
     if (d < duration::zero() && since < duration::min() - d) return time_point::min();
     return t + d;
 }
+
+// The timeout of a wait without one takes no room: awaiters and awaitables live in the frames of
+// suspended workflows (wait_condition's, a channel's receive), so 16 bytes there are 16 bytes a workflow.
+struct no_timeout {
+    explicit no_timeout(duration) noexcept {}
+};
+template <bool Timed>
+using timeout_field = std::conditional_t<Timed, duration, no_timeout>;
 
 }  // namespace coflow::detail
