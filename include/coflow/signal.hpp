@@ -75,7 +75,7 @@ private:
         using coflow_awaitable = void;
 
         receive_awaiter(detail::activation& a, signal_channel& ch, detail::timeout_field<Timed> timeout) noexcept
-            : ch_(&ch), inst_(a.inst), timeout_(timeout), precancelled_(a.body && a.inst->cancel_pending) {}
+            : ch_(&ch), precancelled_(a.body && a.inst->cancel_pending ? a.inst : nullptr), timeout_(timeout) {}
         // Built where co_await keeps it (receive_request::make), never moved.
         receive_awaiter(receive_awaiter&&) = delete;
         receive_awaiter& operator=(receive_awaiter&&) = delete;
@@ -93,8 +93,7 @@ private:
         }
 
         auto await_resume() {
-            if (precancelled_) detail::raise_cancelled(*inst_);
-            if (waiting_) {
+            if (waiting_) [[unlikely]] {  // it suspended: handed a value, timed out or cancelled
                 waiting_->throw_if_cancelled();
                 if (waiting_->slot) {
                     static_cast<detail::list_hook<detail::handed_tag>&>(*waiting_).unlink();
@@ -103,6 +102,8 @@ private:
                 }
                 if constexpr (Timed)
                     if (waiting_->reason == detail::wake_reason::timed_out) return std::optional<value_type>();
+            } else if (precancelled_) [[unlikely]] {
+                detail::raise_cancelled(*precancelled_);
             }
             if constexpr (Timed) return std::optional<value_type>(ch_->take_front());
             else return ch_->take_front();
@@ -110,9 +111,9 @@ private:
 
     private:
         signal_channel* ch_;
-        detail::instance_base* inst_;
+        // The run, when the body was asked to cancel before this wait: the wait throws at once. Else null.
+        detail::instance_base* precancelled_;
         [[no_unique_address]] detail::timeout_field<Timed> timeout_;  // receive() has none
-        bool precancelled_;
         std::optional<receiver> waiting_;
     };
 
@@ -166,7 +167,7 @@ public:
             r->fire(detail::wake_reason::fired);
             handed_.push_back(*r);
         } else {
-            items_.emplace_back(std::forward<As>(args)...);
+            items_.emplace_back_inline(std::forward<As>(args)...);
         }
     }
 

@@ -49,6 +49,14 @@ public:
         return *slot;
     }
     void push_back(T&& v) { emplace_back(std::move(v)); }
+    /// emplace_back, always inlined: for the one hot push of a caller (a channel's signal).
+    template <class... A>
+    [[gnu::always_inline]] inline void emplace_back_inline(A&&... a) {
+        if (size_ == cap_) [[unlikely]]
+            grow();
+        ::new (static_cast<void*>(buf_ + ((head_ + size_) & (cap_ - 1u)))) T(std::forward<A>(a)...);
+        ++size_;
+    }
     /// Makes room for one more item, so that the next emplace_back cannot throw.
     void reserve_one() {
         if (size_ == cap_) [[unlikely]]
