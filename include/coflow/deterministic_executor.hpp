@@ -15,6 +15,7 @@
 #include <coflow/detail/clock.hpp>
 #include <coflow/detail/raise.hpp>
 #include <coflow/detail/ready_queue.hpp>
+#include <coflow/detail/timer_heap.hpp>
 #include <coflow/errors.hpp>
 #include <coflow/executor.hpp>
 
@@ -30,50 +31,18 @@ namespace coflow {
 /// from workflow code, a handler, a predicate or a query, they throw invalid_operation.
 class deterministic_executor final : public executor {
 public:
-    deterministic_executor() noexcept { ready_calls_ = &ready_; }
+    deterministic_executor() noexcept {
+        ready_calls_ = &ready_;
+        timer_calls_ = &timers_;
+    }
 
     void post(work w) override { ready_.post(std::move(w)); }
 
-    // The heap orders 24-byte keys; the works wait in a slab beside it, so sifting moves no closures.
-    timer_id post_at(time_point t, work w) override {
-        if (timers_.size() == timers_.capacity()) timers_.reserve(timers_.size() * 2 + 16);  // nothing fails below
-        if (free_parked_.empty() && parked_.size() == parked_.capacity()) {
-            const std::size_t n = parked_.size() * 2 + 16;
-            parked_.reserve(n);
-            heap_index_.reserve(n);
-            generation_.reserve(n);
-            free_parked_.reserve(n);  // so that freeing a slot never allocates
-        }
-        std::uint32_t slot;
-        if (free_parked_.empty()) {
-            slot = static_cast<std::uint32_t>(parked_.size());
-            parked_.push_back(std::move(w));
-            heap_index_.push_back(0);
-            generation_.push_back(0);
-        } else {
-            slot = free_parked_.back();
-            free_parked_.pop_back();
-            parked_[slot] = std::move(w);
-        }
-        timers_.push_back(timer{t, next_seq_++, slot});
-        sift_up(timers_.size() - 1, timers_.back());
-        return static_cast<timer_id>(generation_[slot]) << 32 | slot;
-    }
+    timer_id post_at(time_point t, work w) override { return timers_.post_at(t, std::move(w)); }
 
     /// Takes the timer out of the heap and destroys its work, in O(log n). Ignores ids of timers that
     /// have run, are about to (their time came and they wait with the ready work) or were cancelled.
-    void cancel(timer_id id) noexcept override {
-        const auto slot = static_cast<std::uint32_t>(id);
-        if (slot >= generation_.size() || generation_[slot] != static_cast<std::uint32_t>(id >> 32)) return;
-        const std::size_t i = heap_index_[slot];
-        const work dead = std::move(parked_[slot]);  // destroyed last, with the heap whole again
-        free_slot(slot);
-        const timer last = timers_.back();
-        timers_.pop_back();
-        if (i == timers_.size()) return;  // it was the last leaf
-        if (i > 0 && earlier(last, timers_[(i - 1) / arity])) sift_up(i, last);
-        else sift_down(i, last);
-    }
+    void cancel(timer_id id) noexcept override { timers_.cancel(id); }
 
     [[nodiscard]] time_point now() const noexcept override { return now_; }
     /// Moves the clock forward to `t` (a load does), running nothing; false if `t` is in its past.
@@ -90,7 +59,7 @@ public:
         for (;;) {
             n += drain_ready();
             if (timers_.empty()) return n;
-            now_ = std::max(now_, timers_.front().due);
+            now_ = std::max(now_, timers_.next_due());
             release_due();
         }
     }
@@ -104,8 +73,8 @@ public:
         std::size_t n = 0;
         for (;;) {
             n += drain_ready();
-            if (timers_.empty() || timers_.front().due > target) break;
-            now_ = std::max(now_, timers_.front().due);
+            if (timers_.empty() || timers_.next_due() > target) break;
+            now_ = std::max(now_, timers_.next_due());
             release_due();
         }
         now_ = std::max(now_, target);
@@ -118,7 +87,7 @@ public:
         const driving scope(*this, "step");
         if (ready_.empty()) {
             if (timers_.empty()) return false;
-            now_ = std::max(now_, timers_.front().due);
+            now_ = std::max(now_, timers_.next_due());
             release_due();
         }
         run_one();
@@ -178,75 +147,7 @@ private:
         bool outer_;
     };
 
-    struct timer {
-        time_point due;
-        std::uint64_t seq;
-        std::uint32_t slot;  // where its work is parked
-    };
-    static bool earlier(const timer& a, const timer& b) noexcept {
-        return a.due != b.due ? a.due < b.due : a.seq < b.seq;
-    }
-
-    // The timers form an 8-ary min-heap on (due, seq): a third of the depth of a binary heap, with a
-    // node's eight children side by side in three cache lines, so that a pop from a heap too big for the
-    // cache misses far less often. (due, seq) orders every timer strictly, so the firing order is the
-    // same as with any other priority queue.
-    static constexpr std::size_t arity = 8;
-
-    // Each placement records where the timer is, so that cancel finds it.
-    void place(std::size_t i, const timer& t) noexcept {
-        timers_[i] = t;
-        heap_index_[t.slot] = static_cast<std::uint32_t>(i);
-    }
-
-    // Puts `t` at hole `i` or above it.
-    void sift_up(std::size_t i, const timer t) noexcept {
-        while (i > 0) {
-            const std::size_t parent = (i - 1) / arity;
-            if (!earlier(t, timers_[parent])) break;
-            place(i, timers_[parent]);
-            i = parent;
-        }
-        place(i, t);
-    }
-
-    // Puts `t` at hole `i` or below it.
-    void sift_down(std::size_t i, const timer t) noexcept {
-        const std::size_t n = timers_.size();
-        for (;;) {
-            const std::size_t first = i * arity + 1;
-            if (first >= n) break;
-            const std::size_t end = std::min(first + arity, n);
-            std::size_t best = first;
-            for (std::size_t c = first + 1; c < end; ++c)
-                if (earlier(timers_[c], timers_[best])) best = c;
-            if (!earlier(timers_[best], t)) break;
-            place(i, timers_[best]);
-            i = best;
-        }
-        place(i, t);
-    }
-
-    void pop_earliest() noexcept {
-        const timer last = timers_.back();
-        timers_.pop_back();
-        if (!timers_.empty()) sift_down(0, last);
-    }
-
-    // A slot's generation changes whenever it is freed, so that its old id no longer names it.
-    void free_slot(std::uint32_t slot) noexcept {
-        ++generation_[slot];
-        free_parked_.push_back(slot);  // capacity reserved in post_at
-    }
-
-    void release_due() {
-        while (!timers_.empty() && timers_.front().due <= now_) {
-            const std::uint32_t slot = timers_.front().slot;
-            ready_.post(std::move(parked_[slot]));  // may grow (and throw) before anything changed
-            free_slot(slot);
-            pop_earliest();
-        }
-    }
+    void release_due() { timers_.release_due(now_, ready_); }
 
     void run_one() { ready_.run_one(); }
 
@@ -260,12 +161,7 @@ private:
     }
 
     detail::ready_queue ready_;
-    std::vector<timer> timers_;
-    std::vector<work> parked_;  // the works of pending timers, by slot
-    std::vector<std::uint32_t> heap_index_;  // by slot: where its timer is in timers_
-    std::vector<std::uint32_t> generation_;  // by slot: the high half of its timer's id (wraps after 2^32 uses)
-    std::vector<std::uint32_t> free_parked_;
-    std::uint64_t next_seq_ = 0;
+    detail::timer_heap timers_;  // declared after ready_: destroyed first, its calls dropped
     time_point now_{};
     bool driving_ = false;
     bool inner_step_ = false;  // run_until's own calls to step()

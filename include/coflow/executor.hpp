@@ -12,6 +12,7 @@ namespace coflow {
 namespace detail {
 class engine;
 class ready_queue;
+class timer_heap;
 }  // namespace detail
 
 /// Durations in workflow code: any std::chrono duration converts to this.
@@ -71,6 +72,9 @@ protected:
     /// Set by deterministic_executor to its ready queue: the engine puts its activations there as 8-byte
     /// calls, in the same FIFO as posted work, without a `work` or a virtual call. Null: through post().
     detail::ready_queue* ready_calls_ = nullptr;
+    /// Set by deterministic_executor to its timers: the engine arms its waits' timers there as calls of
+    /// 16 bytes rather than 48-byte works. Null: through post_at().
+    detail::timer_heap* timer_calls_ = nullptr;
 
 private:
     friend class detail::engine;

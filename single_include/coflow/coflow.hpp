@@ -2477,6 +2477,7 @@ namespace coflow {
 namespace detail {
 class engine;
 class ready_queue;
+class timer_heap;
 }  // namespace detail
 
 /// Durations in workflow code: any std::chrono duration converts to this.
@@ -2536,6 +2537,9 @@ protected:
     /// Set by deterministic_executor to its ready queue: the engine puts its activations there as 8-byte
     /// calls, in the same FIFO as posted work, without a `work` or a virtual call. Null: through post().
     detail::ready_queue* ready_calls_ = nullptr;
+    /// Set by deterministic_executor to its timers: the engine arms its waits' timers there as calls of
+    /// 16 bytes rather than 48-byte works. Null: through post_at().
+    detail::timer_heap* timer_calls_ = nullptr;
 
 private:
     friend class detail::engine;
@@ -3406,6 +3410,14 @@ public:
         return *slot;
     }
     void push_back(T&& v) { emplace_back(std::move(v)); }
+    /// emplace_back, always inlined: for the one hot push of a caller (a channel's signal).
+    template <class... A>
+    [[gnu::always_inline]] inline void emplace_back_inline(A&&... a) {
+        if (size_ == cap_) [[unlikely]]
+            grow();
+        ::new (static_cast<void*>(buf_ + ((head_ + size_) & (cap_ - 1u)))) T(std::forward<A>(a)...);
+        ++size_;
+    }
     /// Makes room for one more item, so that the next emplace_back cannot throw.
     void reserve_one() {
         if (size_ == cap_) [[unlikely]]
@@ -4298,6 +4310,12 @@ public:
         order_.emplace_back(next_work);  // room made above: cannot throw
     }
 
+    /// Makes room for one more work, so that the next post cannot throw.
+    void reserve_work() {
+        order_.reserve_one();
+        works_.reserve_one();
+    }
+
     /// Queues a call of `t.run(t, arg)` and returns true; the entry owns a reference to `t` that the
     /// caller takes then. False, queueing nothing: `t` is not the target of the calls queued now, or `arg`
     /// is next_work (post the call as a work instead). If it throws, nothing was queued.
@@ -4432,9 +4450,234 @@ namespace coflow::detail {
 
 }  // namespace coflow::detail
 // ---- end coflow/detail/thread_token.hpp ----
+// ---- begin coflow/detail/timer_heap.hpp ----
+// coflow/detail/timer_heap.hpp: the deterministic executor's pending timers, in order of due time.
+// Works wait in a slab beside the heap; the engine's own timers come as compact calls, as its activations do.
+
+
+
+namespace coflow::detail {
+
+/// Timers ordered by (due time, order posted). Each holds a work, or a call of a ready_target (a target
+/// and a 64-bit argument, 16 bytes, where a work takes 48): the engine arms every wait's timer that way,
+/// so that a heap of a hundred thousand timers is walked through a small slab rather than a big one.
+/// A call's entry owns one reference to its target, given back by `run` or `drop` as in ready_queue.
+class timer_heap {
+public:
+    timer_heap() noexcept = default;
+    timer_heap(const timer_heap&) = delete;
+    timer_heap& operator=(const timer_heap&) = delete;
+    ~timer_heap() {
+        for (const timer& t : timers_)
+            if (ready_target* target = parked_[t.slot].target) target->drop(*target);
+    }
+
+    [[nodiscard]] bool empty() const noexcept { return timers_.empty(); }
+    [[nodiscard]] std::size_t size() const noexcept { return timers_.size(); }
+    /// The due time of the earliest timer (not empty()).
+    [[nodiscard]] time_point next_due() const noexcept { return timers_.front().due; }
+
+    /// Parks `w` until `t`. If it throws, nothing was posted.
+    timer_id post_at(time_point t, work w) {
+        make_room();
+        if (free_works_.empty() && works_.size() == works_.capacity()) {
+            const std::size_t n = works_.size() * 2 + 16;
+            works_.reserve(n);
+            free_works_.reserve(n);  // so that freeing a work's place never allocates
+        }
+        std::uint32_t index;
+        if (free_works_.empty()) {
+            index = static_cast<std::uint32_t>(works_.size());
+            works_.push_back(std::move(w));
+        } else {
+            index = free_works_.back();
+            free_works_.pop_back();
+            works_[index] = std::move(w);
+        }
+        return push(t, parked{nullptr, index});
+    }
+
+    /// Parks a call of `target.run(target, arg)` until `t`; the timer owns a reference to `target` that
+    /// the caller takes once this returns. If it throws, nothing was posted.
+    timer_id post_call_at(time_point t, ready_target& target, std::uint64_t arg) {
+        make_room();
+        return push(t, parked{&target, arg});
+    }
+
+    /// Takes the timer out of the heap and destroys its work (or drops its call), in O(log n). Ignores
+    /// ids of timers that have run, were released to the ready queue, or were cancelled.
+    void cancel(timer_id id) noexcept {
+        const auto slot = static_cast<std::uint32_t>(id);
+        if (slot >= generation_.size() || generation_[slot] != static_cast<std::uint32_t>(id >> 32)) return;
+        const std::size_t i = heap_index_[slot];
+        const parked p = parked_[slot];
+        work dead;  // destroyed last, with the heap whole again
+        if (!p.target) dead = take_work(p.arg);
+        free_slot(slot);
+        const timer last = timers_.back();
+        timers_.pop_back();
+        if (i != timers_.size()) {  // else it was the last leaf
+            if (i > 0 && earlier(last, timers_[(i - 1) / arity])) sift_up(i, last);
+            else sift_down(i, last);
+        }
+        if (p.target) p.target->drop(*p.target);
+    }
+
+    /// Moves every timer due at or before `now` to `ready`, in order.
+    void release_due(time_point now, ready_queue& ready) {
+        while (!timers_.empty() && timers_.front().due <= now) {
+            const std::uint32_t slot = timers_.front().slot;
+            const parked p = parked_[slot];
+            // Each post may grow (and throw) before anything changed.
+            if (!p.target) {
+                ready.post(std::move(works_[p.arg]));
+                free_works_.push_back(static_cast<std::uint32_t>(p.arg));  // room reserved in post_at
+            } else if (!ready.post_call(*p.target, p.arg)) {  // another target's calls are queued: as a work
+                ready.reserve_work();  // then the post cannot throw, and the reference moves once
+                ready.post(call_work(*p.target, p.arg));
+            }
+            free_slot(slot);
+            pop_earliest();
+        }
+    }
+
+private:
+    struct timer {
+        time_point due;
+        std::uint64_t seq;
+        std::uint32_t slot;  // where its work or call is parked
+    };
+    // A call, or (no target) the index of a work in works_.
+    struct parked {
+        ready_target* target;
+        std::uint64_t arg;
+    };
+    // A call posted as a work: it gives its reference back by running, or by dropping if destroyed unrun.
+    class call_work {
+    public:
+        call_work(ready_target& t, std::uint64_t arg) noexcept : t_(&t), arg_(arg) {}
+        call_work(call_work&& o) noexcept : t_(std::exchange(o.t_, nullptr)), arg_(o.arg_) {}
+        call_work& operator=(call_work&&) = delete;
+        ~call_work() {
+            if (t_) t_->drop(*t_);
+        }
+        void operator()() {
+            ready_target* t = std::exchange(t_, nullptr);
+            t->run(*t, arg_);
+        }
+
+    private:
+        ready_target* t_;
+        std::uint64_t arg_;
+    };
+
+    static bool earlier(const timer& a, const timer& b) noexcept {
+        return a.due != b.due ? a.due < b.due : a.seq < b.seq;
+    }
+
+    // The timers form an 8-ary min-heap on (due, seq): a third of the depth of a binary heap, with a
+    // node's eight children side by side in three cache lines, so that a pop from a heap too big for the
+    // cache misses far less often. (due, seq) orders every timer strictly, so the firing order is the
+    // same as with any other priority queue.
+    static constexpr std::size_t arity = 8;
+
+    // Reserves room for one more timer in every vector, so that nothing after it can fail.
+    void make_room() {
+        if (timers_.size() == timers_.capacity()) timers_.reserve(timers_.size() * 2 + 16);
+        if (free_parked_.empty() && parked_.size() == parked_.capacity()) {
+            const std::size_t n = parked_.size() * 2 + 16;
+            parked_.reserve(n);
+            heap_index_.reserve(n);
+            generation_.reserve(n);
+            free_parked_.reserve(n);  // so that freeing a slot never allocates
+        }
+    }
+
+    timer_id push(time_point t, parked p) noexcept {
+        std::uint32_t slot;
+        if (free_parked_.empty()) {
+            slot = static_cast<std::uint32_t>(parked_.size());
+            parked_.push_back(p);  // capacity reserved in make_room
+            heap_index_.push_back(0);
+            generation_.push_back(0);
+        } else {
+            slot = free_parked_.back();
+            free_parked_.pop_back();
+            parked_[slot] = p;
+        }
+        timers_.push_back(timer{t, next_seq_++, slot});
+        sift_up(timers_.size() - 1, timers_.back());
+        return static_cast<timer_id>(generation_[slot]) << 32 | slot;
+    }
+
+    work take_work(std::uint64_t index) noexcept {
+        work w = std::move(works_[index]);
+        free_works_.push_back(static_cast<std::uint32_t>(index));
+        return w;
+    }
+
+    // Each placement records where the timer is, so that cancel finds it.
+    void place(std::size_t i, const timer& t) noexcept {
+        timers_[i] = t;
+        heap_index_[t.slot] = static_cast<std::uint32_t>(i);
+    }
+
+    // Puts `t` at hole `i` or above it.
+    void sift_up(std::size_t i, const timer t) noexcept {
+        while (i > 0) {
+            const std::size_t parent = (i - 1) / arity;
+            if (!earlier(t, timers_[parent])) break;
+            place(i, timers_[parent]);
+            i = parent;
+        }
+        place(i, t);
+    }
+
+    // Puts `t` at hole `i` or below it.
+    void sift_down(std::size_t i, const timer t) noexcept {
+        const std::size_t n = timers_.size();
+        for (;;) {
+            const std::size_t first = i * arity + 1;
+            if (first >= n) break;
+            const std::size_t end = std::min(first + arity, n);
+            std::size_t best = first;
+            for (std::size_t c = first + 1; c < end; ++c)
+                if (earlier(timers_[c], timers_[best])) best = c;
+            if (!earlier(timers_[best], t)) break;
+            place(i, timers_[best]);
+            i = best;
+        }
+        place(i, t);
+    }
+
+    void pop_earliest() noexcept {
+        const timer last = timers_.back();
+        timers_.pop_back();
+        if (!timers_.empty()) sift_down(0, last);
+    }
+
+    // A slot's generation changes whenever it is freed, so that its old id no longer names it.
+    void free_slot(std::uint32_t slot) noexcept {
+        ++generation_[slot];
+        free_parked_.push_back(slot);  // capacity reserved in make_room
+    }
+
+    std::vector<timer> timers_;
+    std::vector<parked> parked_;             // by slot: the timer's call, or where its work is
+    std::vector<std::uint32_t> heap_index_;  // by slot: where its timer is in timers_
+    std::vector<std::uint32_t> generation_;  // by slot: the high half of its timer's id (wraps after 2^32 uses)
+    std::vector<std::uint32_t> free_parked_;
+    std::vector<work> works_;                // the works of pending timers that are not calls
+    std::vector<std::uint32_t> free_works_;
+    std::uint64_t next_seq_ = 0;
+};
+
+}  // namespace coflow::detail
+// ---- end coflow/detail/timer_heap.hpp ----
 // ---- begin coflow/detail/timers.hpp ----
 // coflow/detail/timers.hpp: the engine's table of armed timers, each the timeout of one suspended wait.
 // A slot names its waiter and the executor's id for the timer, so that a wait ending early cancels it.
+
 
 
 
@@ -4511,6 +4754,9 @@ private:
     }
 
     [[gnu::noinline]] void add_slot() {
+        // The engine marks a timer's call with its slot's top bit (engine::timer_call).
+        if (slots_.size() >= (std::uint32_t{1} << 31) - 1)
+            detail::raise(std::length_error("coflow: more than 2^31 - 1 timers armed at once"));
         if (free_.capacity() <= slots_.size()) free_.reserve(2 * slots_.size() + 8);
         slots_.push_back(slot{nullptr, time_point{}, 0, 0, 0, false});
         free_.push_back(static_cast<std::uint32_t>(slots_.size() - 1));
@@ -4741,6 +4987,8 @@ public:
         }
         reserve_for(free_slots_, slots_.size() + 1);  // so that giving the slot back below cannot throw
         if (free_slots_.empty()) {
+            if (slots_.size() >= timer_call - 1) [[unlikely]]  // 2^31 runs kept: a call's slot needs its top bit
+                detail::raise(std::length_error("coflow: more than 2^31 - 1 workflow runs kept at once"));
             slots_.push_back(nullptr);
             free_slots_.push_back(free_slot{static_cast<std::uint32_t>(slots_.size() - 1), 0});
         }
@@ -5156,8 +5404,19 @@ public:
 
     std::uint32_t add_timer(waiter& w, time_point due) {
         const std::uint32_t s = timers_.take(w, due);
-        timers_.posted(s, ex_->post_at(due, timer_work{link_ref(link_), s, timers_.generation(s)}));
+        timers_.posted(s, post_timer(due, s));
         return s;
+    }
+
+    /// Posts armed timer `s`'s work: a deterministic executor takes it as a call (see run_activation).
+    timer_id post_timer(time_point due, std::uint32_t s) {
+        const std::uint32_t g = timers_.generation(s);
+        if (timer_heap* h = ex_->timer_calls_) {
+            const timer_id id = h->post_call_at(due, *link_, std::uint64_t{g} << 32 | timer_call | s);
+            ++link_->refs;  // the timer's, given back when it runs or is dropped
+            return id;
+        }
+        return ex_->post_at(due, timer_work{link_ref(link_), s, g});
     }
 
     /// When armed timer `s` fires (describe() shows it).
@@ -5183,11 +5442,18 @@ private:
             if (engine* e = link.get()) e->activate(slot, gen);
         }
     };
-    // The same as activate_work, queued as a ready_queue call: `arg` is the generation and the slot.
+    // The same as activate_work, queued as a ready_queue call: `arg` is the generation and the slot. Or,
+    // with timer_call set in it, the same as timer_work: a deterministic executor's timer (post_timer).
     static void run_activation(ready_target& t, std::uint64_t arg) {
         const link_ref link(static_cast<engine_link*>(&t), link_ref::adopt_t{});
-        if (engine* e = link.get()) e->activate(static_cast<std::uint32_t>(arg), static_cast<std::uint32_t>(arg >> 32));
+        engine* e = link.get();
+        if (!e) return;
+        const auto slot = static_cast<std::uint32_t>(arg), gen = static_cast<std::uint32_t>(arg >> 32);
+        if (slot & timer_call) e->fire_timer(slot & ~timer_call, gen);
+        else e->activate(slot, gen);
     }
+    // Marks a call's slot as a timer's: run and timer slots stay below it (add and timer_table::take).
+    static constexpr std::uint32_t timer_call = std::uint32_t{1} << 31;
     static void drop_activation(ready_target& t) noexcept {
         const link_ref link(static_cast<engine_link*>(&t), link_ref::adopt_t{});
     }
@@ -6342,7 +6608,7 @@ inline void engine::finish_load(executor& live, std::uint64_t rng, std::uint64_t
             in->x->timeout_timer = ex_->post_at(t.due, timeout_work{link_ref(link_), in->slot, in->gen});
             in->x->timeout_armed = true;
         } else {
-            timers_.posted(t.slot, ex_->post_at(t.due, timer_work{link_ref(link_), t.slot, timers_.generation(t.slot)}));
+            timers_.posted(t.slot, post_timer(t.due, t.slot));
         }
     }
 }
@@ -6497,7 +6763,7 @@ private:
         using coflow_awaitable = void;
 
         receive_awaiter(detail::activation& a, signal_channel& ch, detail::timeout_field<Timed> timeout) noexcept
-            : ch_(&ch), inst_(a.inst), timeout_(timeout), precancelled_(a.body && a.inst->cancel_pending) {}
+            : ch_(&ch), precancelled_(a.body && a.inst->cancel_pending ? a.inst : nullptr), timeout_(timeout) {}
         // Built where co_await keeps it (receive_request::make), never moved.
         receive_awaiter(receive_awaiter&&) = delete;
         receive_awaiter& operator=(receive_awaiter&&) = delete;
@@ -6515,8 +6781,7 @@ private:
         }
 
         auto await_resume() {
-            if (precancelled_) detail::raise_cancelled(*inst_);
-            if (waiting_) {
+            if (waiting_) [[unlikely]] {  // it suspended: handed a value, timed out or cancelled
                 waiting_->throw_if_cancelled();
                 if (waiting_->slot) {
                     static_cast<detail::list_hook<detail::handed_tag>&>(*waiting_).unlink();
@@ -6525,6 +6790,8 @@ private:
                 }
                 if constexpr (Timed)
                     if (waiting_->reason == detail::wake_reason::timed_out) return std::optional<value_type>();
+            } else if (precancelled_) [[unlikely]] {
+                detail::raise_cancelled(*precancelled_);
             }
             if constexpr (Timed) return std::optional<value_type>(ch_->take_front());
             else return ch_->take_front();
@@ -6532,9 +6799,9 @@ private:
 
     private:
         signal_channel* ch_;
-        detail::instance_base* inst_;
+        // The run, when the body was asked to cancel before this wait: the wait throws at once. Else null.
+        detail::instance_base* precancelled_;
         [[no_unique_address]] detail::timeout_field<Timed> timeout_;  // receive() has none
-        bool precancelled_;
         std::optional<receiver> waiting_;
     };
 
@@ -6588,7 +6855,7 @@ public:
             r->fire(detail::wake_reason::fired);
             handed_.push_back(*r);
         } else {
-            items_.emplace_back(std::forward<As>(args)...);
+            items_.emplace_back_inline(std::forward<As>(args)...);
         }
     }
 
@@ -9338,50 +9605,18 @@ namespace coflow {
 /// from workflow code, a handler, a predicate or a query, they throw invalid_operation.
 class deterministic_executor final : public executor {
 public:
-    deterministic_executor() noexcept { ready_calls_ = &ready_; }
+    deterministic_executor() noexcept {
+        ready_calls_ = &ready_;
+        timer_calls_ = &timers_;
+    }
 
     void post(work w) override { ready_.post(std::move(w)); }
 
-    // The heap orders 24-byte keys; the works wait in a slab beside it, so sifting moves no closures.
-    timer_id post_at(time_point t, work w) override {
-        if (timers_.size() == timers_.capacity()) timers_.reserve(timers_.size() * 2 + 16);  // nothing fails below
-        if (free_parked_.empty() && parked_.size() == parked_.capacity()) {
-            const std::size_t n = parked_.size() * 2 + 16;
-            parked_.reserve(n);
-            heap_index_.reserve(n);
-            generation_.reserve(n);
-            free_parked_.reserve(n);  // so that freeing a slot never allocates
-        }
-        std::uint32_t slot;
-        if (free_parked_.empty()) {
-            slot = static_cast<std::uint32_t>(parked_.size());
-            parked_.push_back(std::move(w));
-            heap_index_.push_back(0);
-            generation_.push_back(0);
-        } else {
-            slot = free_parked_.back();
-            free_parked_.pop_back();
-            parked_[slot] = std::move(w);
-        }
-        timers_.push_back(timer{t, next_seq_++, slot});
-        sift_up(timers_.size() - 1, timers_.back());
-        return static_cast<timer_id>(generation_[slot]) << 32 | slot;
-    }
+    timer_id post_at(time_point t, work w) override { return timers_.post_at(t, std::move(w)); }
 
     /// Takes the timer out of the heap and destroys its work, in O(log n). Ignores ids of timers that
     /// have run, are about to (their time came and they wait with the ready work) or were cancelled.
-    void cancel(timer_id id) noexcept override {
-        const auto slot = static_cast<std::uint32_t>(id);
-        if (slot >= generation_.size() || generation_[slot] != static_cast<std::uint32_t>(id >> 32)) return;
-        const std::size_t i = heap_index_[slot];
-        const work dead = std::move(parked_[slot]);  // destroyed last, with the heap whole again
-        free_slot(slot);
-        const timer last = timers_.back();
-        timers_.pop_back();
-        if (i == timers_.size()) return;  // it was the last leaf
-        if (i > 0 && earlier(last, timers_[(i - 1) / arity])) sift_up(i, last);
-        else sift_down(i, last);
-    }
+    void cancel(timer_id id) noexcept override { timers_.cancel(id); }
 
     [[nodiscard]] time_point now() const noexcept override { return now_; }
     /// Moves the clock forward to `t` (a load does), running nothing; false if `t` is in its past.
@@ -9398,7 +9633,7 @@ public:
         for (;;) {
             n += drain_ready();
             if (timers_.empty()) return n;
-            now_ = std::max(now_, timers_.front().due);
+            now_ = std::max(now_, timers_.next_due());
             release_due();
         }
     }
@@ -9412,8 +9647,8 @@ public:
         std::size_t n = 0;
         for (;;) {
             n += drain_ready();
-            if (timers_.empty() || timers_.front().due > target) break;
-            now_ = std::max(now_, timers_.front().due);
+            if (timers_.empty() || timers_.next_due() > target) break;
+            now_ = std::max(now_, timers_.next_due());
             release_due();
         }
         now_ = std::max(now_, target);
@@ -9426,7 +9661,7 @@ public:
         const driving scope(*this, "step");
         if (ready_.empty()) {
             if (timers_.empty()) return false;
-            now_ = std::max(now_, timers_.front().due);
+            now_ = std::max(now_, timers_.next_due());
             release_due();
         }
         run_one();
@@ -9486,75 +9721,7 @@ private:
         bool outer_;
     };
 
-    struct timer {
-        time_point due;
-        std::uint64_t seq;
-        std::uint32_t slot;  // where its work is parked
-    };
-    static bool earlier(const timer& a, const timer& b) noexcept {
-        return a.due != b.due ? a.due < b.due : a.seq < b.seq;
-    }
-
-    // The timers form an 8-ary min-heap on (due, seq): a third of the depth of a binary heap, with a
-    // node's eight children side by side in three cache lines, so that a pop from a heap too big for the
-    // cache misses far less often. (due, seq) orders every timer strictly, so the firing order is the
-    // same as with any other priority queue.
-    static constexpr std::size_t arity = 8;
-
-    // Each placement records where the timer is, so that cancel finds it.
-    void place(std::size_t i, const timer& t) noexcept {
-        timers_[i] = t;
-        heap_index_[t.slot] = static_cast<std::uint32_t>(i);
-    }
-
-    // Puts `t` at hole `i` or above it.
-    void sift_up(std::size_t i, const timer t) noexcept {
-        while (i > 0) {
-            const std::size_t parent = (i - 1) / arity;
-            if (!earlier(t, timers_[parent])) break;
-            place(i, timers_[parent]);
-            i = parent;
-        }
-        place(i, t);
-    }
-
-    // Puts `t` at hole `i` or below it.
-    void sift_down(std::size_t i, const timer t) noexcept {
-        const std::size_t n = timers_.size();
-        for (;;) {
-            const std::size_t first = i * arity + 1;
-            if (first >= n) break;
-            const std::size_t end = std::min(first + arity, n);
-            std::size_t best = first;
-            for (std::size_t c = first + 1; c < end; ++c)
-                if (earlier(timers_[c], timers_[best])) best = c;
-            if (!earlier(timers_[best], t)) break;
-            place(i, timers_[best]);
-            i = best;
-        }
-        place(i, t);
-    }
-
-    void pop_earliest() noexcept {
-        const timer last = timers_.back();
-        timers_.pop_back();
-        if (!timers_.empty()) sift_down(0, last);
-    }
-
-    // A slot's generation changes whenever it is freed, so that its old id no longer names it.
-    void free_slot(std::uint32_t slot) noexcept {
-        ++generation_[slot];
-        free_parked_.push_back(slot);  // capacity reserved in post_at
-    }
-
-    void release_due() {
-        while (!timers_.empty() && timers_.front().due <= now_) {
-            const std::uint32_t slot = timers_.front().slot;
-            ready_.post(std::move(parked_[slot]));  // may grow (and throw) before anything changed
-            free_slot(slot);
-            pop_earliest();
-        }
-    }
+    void release_due() { timers_.release_due(now_, ready_); }
 
     void run_one() { ready_.run_one(); }
 
@@ -9568,12 +9735,7 @@ private:
     }
 
     detail::ready_queue ready_;
-    std::vector<timer> timers_;
-    std::vector<work> parked_;  // the works of pending timers, by slot
-    std::vector<std::uint32_t> heap_index_;  // by slot: where its timer is in timers_
-    std::vector<std::uint32_t> generation_;  // by slot: the high half of its timer's id (wraps after 2^32 uses)
-    std::vector<std::uint32_t> free_parked_;
-    std::uint64_t next_seq_ = 0;
+    detail::timer_heap timers_;  // declared after ready_: destroyed first, its calls dropped
     time_point now_{};
     bool driving_ = false;
     bool inner_step_ = false;  // run_until's own calls to step()

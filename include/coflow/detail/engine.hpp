@@ -10,6 +10,7 @@
 #include <cstring>
 #include <exception>
 #include <memory>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <type_traits>
@@ -30,6 +31,7 @@
 #include <coflow/detail/replay_check.hpp>
 #include <coflow/detail/ring.hpp>
 #include <coflow/detail/thread_token.hpp>
+#include <coflow/detail/timer_heap.hpp>
 #include <coflow/detail/timers.hpp>
 #include <coflow/detail/type_id.hpp>
 #include <coflow/detail/update_book.hpp>
@@ -201,6 +203,8 @@ public:
         }
         reserve_for(free_slots_, slots_.size() + 1);  // so that giving the slot back below cannot throw
         if (free_slots_.empty()) {
+            if (slots_.size() >= timer_call - 1) [[unlikely]]  // 2^31 runs kept: a call's slot needs its top bit
+                detail::raise(std::length_error("coflow: more than 2^31 - 1 workflow runs kept at once"));
             slots_.push_back(nullptr);
             free_slots_.push_back(free_slot{static_cast<std::uint32_t>(slots_.size() - 1), 0});
         }
@@ -616,8 +620,19 @@ public:
 
     std::uint32_t add_timer(waiter& w, time_point due) {
         const std::uint32_t s = timers_.take(w, due);
-        timers_.posted(s, ex_->post_at(due, timer_work{link_ref(link_), s, timers_.generation(s)}));
+        timers_.posted(s, post_timer(due, s));
         return s;
+    }
+
+    /// Posts armed timer `s`'s work: a deterministic executor takes it as a call (see run_activation).
+    timer_id post_timer(time_point due, std::uint32_t s) {
+        const std::uint32_t g = timers_.generation(s);
+        if (timer_heap* h = ex_->timer_calls_) {
+            const timer_id id = h->post_call_at(due, *link_, std::uint64_t{g} << 32 | timer_call | s);
+            ++link_->refs;  // the timer's, given back when it runs or is dropped
+            return id;
+        }
+        return ex_->post_at(due, timer_work{link_ref(link_), s, g});
     }
 
     /// When armed timer `s` fires (describe() shows it).
@@ -643,11 +658,18 @@ private:
             if (engine* e = link.get()) e->activate(slot, gen);
         }
     };
-    // The same as activate_work, queued as a ready_queue call: `arg` is the generation and the slot.
+    // The same as activate_work, queued as a ready_queue call: `arg` is the generation and the slot. Or,
+    // with timer_call set in it, the same as timer_work: a deterministic executor's timer (post_timer).
     static void run_activation(ready_target& t, std::uint64_t arg) {
         const link_ref link(static_cast<engine_link*>(&t), link_ref::adopt_t{});
-        if (engine* e = link.get()) e->activate(static_cast<std::uint32_t>(arg), static_cast<std::uint32_t>(arg >> 32));
+        engine* e = link.get();
+        if (!e) return;
+        const auto slot = static_cast<std::uint32_t>(arg), gen = static_cast<std::uint32_t>(arg >> 32);
+        if (slot & timer_call) e->fire_timer(slot & ~timer_call, gen);
+        else e->activate(slot, gen);
     }
+    // Marks a call's slot as a timer's: run and timer slots stay below it (add and timer_table::take).
+    static constexpr std::uint32_t timer_call = std::uint32_t{1} << 31;
     static void drop_activation(ready_target& t) noexcept {
         const link_ref link(static_cast<engine_link*>(&t), link_ref::adopt_t{});
     }

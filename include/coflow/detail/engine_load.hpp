@@ -68,7 +68,7 @@ inline void engine::finish_load(executor& live, std::uint64_t rng, std::uint64_t
             in->x->timeout_timer = ex_->post_at(t.due, timeout_work{link_ref(link_), in->slot, in->gen});
             in->x->timeout_armed = true;
         } else {
-            timers_.posted(t.slot, ex_->post_at(t.due, timer_work{link_ref(link_), t.slot, timers_.generation(t.slot)}));
+            timers_.posted(t.slot, post_timer(t.due, t.slot));
         }
     }
 }

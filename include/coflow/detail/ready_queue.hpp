@@ -44,6 +44,12 @@ public:
         order_.emplace_back(next_work);  // room made above: cannot throw
     }
 
+    /// Makes room for one more work, so that the next post cannot throw.
+    void reserve_work() {
+        order_.reserve_one();
+        works_.reserve_one();
+    }
+
     /// Queues a call of `t.run(t, arg)` and returns true; the entry owns a reference to `t` that the
     /// caller takes then. False, queueing nothing: `t` is not the target of the calls queued now, or `arg`
     /// is next_work (post the call as a work instead). If it throws, nothing was queued.

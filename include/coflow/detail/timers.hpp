@@ -3,7 +3,10 @@
 #pragma once
 
 #include <cstdint>
+#include <stdexcept>
 #include <vector>
+
+#include <coflow/detail/raise.hpp>
 
 #include <coflow/executor.hpp>
 
@@ -80,6 +83,9 @@ private:
     }
 
     [[gnu::noinline]] void add_slot() {
+        // The engine marks a timer's call with its slot's top bit (engine::timer_call).
+        if (slots_.size() >= (std::uint32_t{1} << 31) - 1)
+            detail::raise(std::length_error("coflow: more than 2^31 - 1 timers armed at once"));
         if (free_.capacity() <= slots_.size()) free_.reserve(2 * slots_.size() + 8);
         slots_.push_back(slot{nullptr, time_point{}, 0, 0, 0, false});
         free_.push_back(static_cast<std::uint32_t>(slots_.size() - 1));
