@@ -616,33 +616,19 @@ public:
     /// Replay feeds a recorded timeout through here; a live run's timer calls it when it fires.
     void time_out(instance_base& in, timeout_kind which, duration length);
 
-    // ---- timers ----------------------------------------------------------------------------
+    // ---- timers (engine_timers.hpp) ----------------------------------------------------------
 
-    std::uint32_t add_timer(waiter& w, time_point due) {
-        const std::uint32_t s = timers_.take(w, due);
-        timers_.posted(s, post_timer(due, s));
-        return s;
-    }
+    /// Arms a timer for waiter `w`, due at `due`; returns its slot.
+    std::uint32_t add_timer(waiter& w, time_point due);
 
     /// Posts armed timer `s`'s work: a deterministic executor takes it as a call (see run_activation).
-    timer_id post_timer(time_point due, std::uint32_t s) {
-        const std::uint32_t g = timers_.generation(s);
-        if (timer_heap* h = ex_->timer_calls_) {
-            const timer_id id = h->post_call_at(due, *link_, std::uint64_t{g} << 32 | timer_call | s);
-            ++link_->refs;  // the timer's, given back when it runs or is dropped
-            return id;
-        }
-        return ex_->post_at(due, timer_work{link_ref(link_), s, g});
-    }
+    timer_id post_timer(time_point due, std::uint32_t s);
 
     /// When armed timer `s` fires (describe() shows it).
     [[nodiscard]] time_point timer_due(std::uint32_t s) const noexcept { return timers_.due(s); }
 
     /// The wait ended: its timer's work leaves the executor (if it is still there).
-    void release_timer(std::uint32_t s) noexcept {
-        timer_id id;
-        if (timers_.release(s, id)) ex_->cancel(id);
-    }
+    void release_timer(std::uint32_t s) noexcept;
 
 private:
     struct free_slot {
@@ -674,6 +660,7 @@ private:
         const link_ref link(static_cast<engine_link*>(&t), link_ref::adopt_t{});
     }
 
+    // A timer's work for an executor other than the deterministic one, and a run's timeout timer's.
     struct timer_work {
         using trivially_relocatable = void;  // a pointer and two numbers: the executor moves it with memcpy
         link_ref link;
@@ -715,13 +702,8 @@ private:
                                                                                                              : nullptr;
     }
 
-    void fire_timer(std::uint32_t s, std::uint32_t g) {
-        if (waiter* w = timers_.fire(s, g)) {
-            w->timer = no_timer;  // its slot is free already
-            if (w->inst->hist) record(*w->inst, event_kind::timer_fired);
-            w->fire(wake_reason::timed_out);
-        }
-    }
+    // Timer `s` of generation `g` came due: wakes its wait, unless that ended already.
+    void fire_timer(std::uint32_t s, std::uint32_t g);
 
     void activate(std::uint32_t slot, std::uint32_t gen) {
         instance_base* in = by_slot(slot, gen);
@@ -861,6 +843,7 @@ private:
 
 // The engine's other rooms: members defined apart so that this header stays the scheduler.
 #include <coflow/detail/engine_waiter.hpp>
+#include <coflow/detail/engine_timers.hpp>
 #include <coflow/detail/engine_instance.hpp>
 #include <coflow/detail/engine_close.hpp>
 #include <coflow/detail/engine_continue_as_new.hpp>
