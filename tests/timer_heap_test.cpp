@@ -21,7 +21,8 @@ namespace {
 
 // A call target that logs what runs and counts the references its entries hold.
 struct logging_target : ready_target {
-    logging_target(std::string name, std::vector<std::string>& log) : ready_target{&run_it, &drop_it}, name(std::move(name)), log(&log) {}
+    logging_target(std::string label, std::vector<std::string>& to)
+        : ready_target{&run_it, &drop_it}, name(std::move(label)), log(&to) {}
     static void run_it(ready_target& t, std::uint64_t arg) {
         auto& self = static_cast<logging_target&>(t);
         self.log->push_back(self.name + std::to_string(arg));
