@@ -245,6 +245,34 @@ TEST_CASE("a handle follows the latest run of its id", "[handle]") {
     CHECK(first.describe().run_id == second.describe().run_id);
 }
 
+TEST_CASE("issue 19: a typed handle checks the type of a run that an untyped call found first",
+          "[handle][errors][regression]") {
+    // A typed handle trusts its cached slot without checking the type again: the slot must never be
+    // cached for it unchecked, even by the untyped calls it inherits.
+    coflow::deterministic_executor ex;
+    coflow::runtime rt{ex};
+    auto h = rt.start_workflow(&shop::run, 7, {.id = "x"});
+    h.signal(&shop::close);
+    ex.run_until_idle();
+    REQUIRE(rt.forget("x"));
+    (void)rt.start_workflow(&other::run, {.id = "x"});  // the id reused by a run of another type
+    ex.run_until_idle();
+    CHECK(h.status() == coflow::workflow_status::completed);  // untyped: reaches the other run, caches it
+    CHECK(h.describe().type == "other");
+    CHECK_THROWS_AS(h.query(&shop::stock), coflow::workflow_type_mismatch);
+    CHECK_THROWS_AS(h.signal(&shop::sell, 1), coflow::workflow_type_mismatch);
+    CHECK_THROWS_AS(h.query([](const shop& s) { return s.stock(); }), coflow::workflow_type_mismatch);
+    CHECK_THROWS_AS(h.result(), coflow::workflow_type_mismatch);
+
+    // A handle made by id for the right type checks once, then takes the fast path.
+    (void)rt.start_workflow(&shop::run, 9, {.id = "y"});
+    ex.run_until_idle();
+    auto by_id = rt.get_workflow_handle_for<shop>("y");
+    CHECK(by_id.status() == coflow::workflow_status::running);  // untyped first
+    CHECK(by_id.query(&shop::stock) == 9);
+    CHECK(by_id.query(&shop::stock) == 9);
+}
+
 TEST_CASE("issue 14: no handle reaches another run through a slot reused 2^32 times", "[handle][errors][regression]") {
     coflow::deterministic_executor ex;
     coflow::runtime rt{ex};

@@ -162,17 +162,23 @@ protected:
     /// line from each typed use), looked up by id when stale.
     [[nodiscard, gnu::always_inline]] inline detail::instance_base& instance() const {
         eng_->check_thread("a handle was used", id_);  // builds without NDEBUG only
-        if (detail::instance_base* in = eng_->by_slot(slot_, gen_)) [[likely]]
+        if (detail::instance_base* in = eng_->by_slot(slot_ & ~type_unchecked, gen_)) [[likely]]
             return *in;
         return lookup();
     }
+
+    // Marks a cached slot that a lookup by id found: a typed handle has not checked that run's type yet.
+    // Marked, the slot is out of the slot table's range (it holds fewer than 2^31 runs), so a typed
+    // handle's fast path misses and checks the type before it clears the mark; a slot cached from a
+    // run just started for the handle's own type carries no mark.
+    static constexpr std::uint32_t type_unchecked = std::uint32_t{1} << 31;
 
     [[nodiscard, gnu::noinline]] detail::instance_base& lookup() const {
         if (eng_->tearing_down()) [[unlikely]]
             detail::raise(workflow_closed(id_, "its runtime is being destroyed", "reach it"));
         detail::instance_base* in = eng_->find(id_);
         if (!in) detail::raise(workflow_not_found(id_));
-        slot_ = in->slot;
+        slot_ = in->slot | type_unchecked;
         gen_ = in->gen;
         return *in;
     }
@@ -287,12 +293,22 @@ public:
     result_type result() const { return detail::closed_result<result_type>(typed_instance()); }
 
 private:
-    // Checked on every use, before the run's object is read as a T: whatever run the handle reaches
-    // (its id's latest, which may be of another type), it never reads one as a T that is not.
-    detail::instance_base& typed_instance() const {
+    // Before the run's object is read as a T: whatever run the handle reaches (its id's latest, which
+    // may be of another type), it never reads one as a T that is not. A run of T found once stays one
+    // while its slot and generation match (a slot's next run has another generation), so the check is
+    // made when the slot is cached: the fast path is the slot lookup alone.
+    [[nodiscard, gnu::always_inline]] inline detail::instance_base& typed_instance() const {
+        eng_->check_thread("a handle was used", id_);  // builds without NDEBUG only
+        if (detail::instance_base* in = eng_->by_slot(slot_, gen_)) [[likely]]  // misses a marked slot
+            return *in;
+        return typed_lookup();
+    }
+
+    [[nodiscard, gnu::noinline]] detail::instance_base& typed_lookup() const {
         detail::instance_base& in = instance();
         if (in.type.self != detail::type_id_of<T>()) [[unlikely]]
             detail::raise(workflow_type_mismatch(in.id, T::definition.name, in.type.name));
+        slot_ &= ~type_unchecked;
         return in;
     }
 };
