@@ -240,7 +240,10 @@ public:
         const T& obj = *static_cast<const T*>(in.query_target_object());
         using answer = std::decay_t<decltype((obj.*fn)(std::forward<As>(args)...))>;
         const detail::query_scope querying(in);
-        return detail::guarded([&]() -> answer { return (obj.*fn)(std::forward<As>(args)...); },
+        return detail::guarded(
+            [&]() -> answer {
+                return detail::invoke_member<&detail::queries_of<T>>(index, fn, obj, std::forward<As>(args)...);
+            },
                                [&](std::exception_ptr e) -> answer {
                                    detail::raise(query_failed(in.id, in.type.queries[index].name, std::move(e)));
                                });

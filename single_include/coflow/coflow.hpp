@@ -7439,6 +7439,22 @@ std::uint32_t member_index(M m) {
     return found;
 }
 
+/// Calls `(obj.*m)(as...)`, where `m` is the member of entry `index` of `Entries()` (member_index's
+/// answer): through that entry's member pointer, a constant, so that the compiler sees the function it
+/// calls and can inline it (a call through `m` itself stayed an out-of-line call in g++ 12).
+template <auto Entries, std::size_t I = 0, class M, class Obj, class... As>
+decltype(auto) invoke_member(std::uint32_t index, M m, Obj& obj, As&&... as) {
+    constexpr auto& entries = Entries();
+    if constexpr (I == std::tuple_size_v<std::remove_cvref_t<decltype(entries)>>) {
+        return (obj.*m)(std::forward<As>(as)...);
+    } else {
+        constexpr auto member = member_of(std::get<I>(entries));
+        if constexpr (std::is_same_v<std::remove_const_t<decltype(member)>, M>)
+            if (index == I) return (obj.*member)(std::forward<As>(as)...);
+        return invoke_member<Entries, I + 1>(index, m, obj, std::forward<As>(as)...);
+    }
+}
+
 template <class T>
 constexpr const auto& signals_of() noexcept {
     return T::definition.signals;
@@ -9984,7 +10000,10 @@ public:
         const T& obj = *static_cast<const T*>(in.query_target_object());
         using answer = std::decay_t<decltype((obj.*fn)(std::forward<As>(args)...))>;
         const detail::query_scope querying(in);
-        return detail::guarded([&]() -> answer { return (obj.*fn)(std::forward<As>(args)...); },
+        return detail::guarded(
+            [&]() -> answer {
+                return detail::invoke_member<&detail::queries_of<T>>(index, fn, obj, std::forward<As>(args)...);
+            },
                                [&](std::exception_ptr e) -> answer {
                                    detail::raise(query_failed(in.id, in.type.queries[index].name, std::move(e)));
                                });
