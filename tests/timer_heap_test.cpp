@@ -77,7 +77,7 @@ TEST_CASE("issue 19: timers parked as calls fire with parked works in one (due, 
     CHECK(a.dropped == 0);
 }
 
-TEST_CASE("issue 19: a cancelled call is dropped once and never runs; its stale id is ignored",
+TEST_CASE("issue 19: a cancelled call is dropped once and never runs, and its stale id is ignored",
           "[deterministic_executor][timers]") {
     std::vector<std::string> log;
     logging_target a("a", log);
