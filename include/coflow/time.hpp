@@ -24,6 +24,9 @@ public:
         inst = a.inst;
         precancelled_ = a.body && a.inst->cancel_pending;
     }
+    // Built where co_await keeps it (sleep_request::make), never moved.
+    sleep_awaiter(sleep_awaiter&&) = delete;
+    sleep_awaiter& operator=(sleep_awaiter&&) = delete;
 
     bool await_ready() const noexcept { return false; }
 
@@ -45,14 +48,29 @@ private:
     bool precancelled_ = false;
 };
 
+// What sleep() returns: the delay. co_await builds the sleep_awaiter in the frame
+// (promise_common::await_transform), so a sleeping workflow's frame holds one waiter, not a moved copy too.
+class [[nodiscard]] sleep_request {
+public:
+    using coflow_awaitable = void;
+    using coflow_deferred = void;
+
+    explicit sleep_request(duration d) noexcept : delay_(d) {}
+    sleep_awaiter make() const { return sleep_awaiter(require_activation("coflow::sleep"), delay_); }
+
+private:
+    duration delay_;
+};
+
 }  // namespace detail
 
 /// Suspends the calling workflow code for `d` of executor time (never real time). Each sleep is a timer;
 /// to wait for a signal use wait_condition instead of sleeping in a loop. A negative `d` is a zero one;
 /// a `d` that reaches past the end of the clock (duration::max()) never ends and sets no timer.
 /// Throws coflow::cancelled if the workflow is cancelled while the body sleeps.
-[[nodiscard]] inline detail::sleep_awaiter sleep(duration d) {
-    return detail::sleep_awaiter(detail::require_activation("coflow::sleep"), d);
+[[nodiscard]] inline detail::sleep_request sleep(duration d) {
+    (void)detail::require_activation("coflow::sleep");  // misuse is reported here, at the call
+    return detail::sleep_request(d);
 }
 
 /// The executor's clock, read from workflow code.
