@@ -36,7 +36,8 @@ struct start_options {
 
 /// Options of a `runtime`. A limit of 0 means "no limit".
 struct runtime_options {
-    /// Signals a run may receive; past it the sender gets signal_limit_exceeded (Temporal: 10,000).
+    /// Signals a run may receive; past it the sender gets signal_limit_exceeded (Temporal: 10,000). With no
+    /// limit (0) or one above it, a run still stops at 4,294,967,295, the most its 32-bit count holds.
     std::size_t max_received_signals_per_run = 10'000;
     /// Signals a workflow may have sent through external handles and not yet had accepted (Temporal: 2,000).
     std::size_t max_pending_outgoing_signals = 2'000;

@@ -3,13 +3,14 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <vector>
 
 namespace coflow {
 
-enum class workflow_status {
+enum class workflow_status : std::uint8_t {  // one byte: every run record keeps two
     running,
     completed,
     failed,

@@ -119,7 +119,7 @@ std::shared_ptr<update_outcome<R>> admit_outcome(instance_base& in, update_optio
     auto outcome = std::make_shared<update_outcome<R>>(in.id, std::string(name), opts.id, type_id_of<R>());
     in.eng.schedule(in);  // first: if posting fails, nothing was taken (a spare activation is harmless)
     std::shared_ptr<update_call_base> call = make(outcome, in.x->updates);
-    in.inbox.emplace_back(update_delivery{std::move(call)}, update_index);
+    in.inbox.emplace_back(in.eng.pending_pool(), update_delivery{std::move(call)}, update_index);
     book.take(outcome);
     return outcome;
 }

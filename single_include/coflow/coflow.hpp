@@ -425,7 +425,7 @@ inline void rethrow_if_set(const std::exception_ptr&) noexcept {}
 
 namespace coflow {
 
-enum class workflow_status {
+enum class workflow_status : std::uint8_t {  // one byte: every run record keeps two
     running,
     completed,
     failed,
@@ -2783,6 +2783,139 @@ private:
 
 }  // namespace coflow::detail
 // ---- end coflow/detail/id_map.hpp ----
+// ---- begin coflow/detail/inbox.hpp ----
+// coflow/detail/inbox.hpp: a run's inbox, a FIFO of pending signals whose items live in a pool that all
+// of an engine's runs share. A run that takes its signals one at a time, the usual case, then costs 12 bytes
+// and no allocation of its own: a signal to a run that never had one reuses an item another run gave back.
+
+
+
+namespace coflow::detail {
+
+/// Items of type T for the inboxes of one engine, addressed by 32-bit index. Items live in chunks that
+/// never move, so an item stays where it is while others come and go; a freed item is reused before the
+/// pool grows. The memory is kept until the pool is destroyed (with its engine): at most what the most
+/// signals pending at once ever needed.
+template <class T>
+class inbox_pool {
+public:
+    static constexpr std::uint32_t none = 0xffffffffu;
+
+    inbox_pool() noexcept = default;
+    inbox_pool(const inbox_pool&) = delete;
+    inbox_pool& operator=(const inbox_pool&) = delete;
+    ~inbox_pool() = default;  // every item was destroyed by its inbox (runs go before their engine)
+
+    /// Builds an item from `a` (its `next` is the caller's to set). If it throws, the pool is as it was.
+    template <class... A>
+    [[nodiscard]] std::uint32_t make(A&&... a) {
+        if (free_.empty()) [[unlikely]]
+            grow();
+        const std::uint32_t i = free_.back();
+        node& n = at(i);
+        ::new (static_cast<void*>(n.storage)) T(std::forward<A>(a)...);
+        free_.pop_back();
+        return i;
+    }
+    /// Destroys item `i` and keeps its place for the next make().
+    void destroy(std::uint32_t i) noexcept {
+        std::destroy_at(std::launder(reinterpret_cast<T*>(at(i).storage)));
+        free_.push_back(i);  // room reserved by grow()
+    }
+
+    [[nodiscard]] T& item(std::uint32_t i) noexcept { return *std::launder(reinterpret_cast<T*>(at(i).storage)); }
+    [[nodiscard]] std::uint32_t next(std::uint32_t i) const noexcept { return at(i).next; }
+    void set_next(std::uint32_t i, std::uint32_t n) noexcept { at(i).next = n; }
+
+private:
+    struct node {
+        alignas(T) unsigned char storage[sizeof(T)];
+        std::uint32_t next;  // the next item of its inbox
+    };
+    // 64 items a chunk: a few kilobytes, so that a small program does not pay for a big one.
+    static constexpr std::uint32_t chunk_bits = 6;
+    static constexpr std::uint32_t chunk_size = std::uint32_t{1} << chunk_bits;
+
+    [[nodiscard]] node& at(std::uint32_t i) const noexcept { return chunks_[i >> chunk_bits][i & (chunk_size - 1u)]; }
+
+    [[gnu::noinline]] void grow() {
+        if (chunks_.size() >= (std::size_t{none} >> chunk_bits))
+            detail::raise(std::length_error("coflow: more than 2^32 pending signals"));
+        // Room first, so that nothing below throws once the chunk is made, and destroy() never allocates.
+        if (chunks_.size() == chunks_.capacity()) chunks_.reserve(2 * chunks_.size() + 1);
+        free_.reserve(chunks_.capacity() << chunk_bits);
+        std::unique_ptr<node[]> chunk(new node[chunk_size]);
+        const auto base = static_cast<std::uint32_t>(chunks_.size() << chunk_bits);
+        chunks_.push_back(std::move(chunk));
+        for (std::uint32_t k = chunk_size; k-- > 0;) free_.push_back(base + k);  // the lowest is taken first
+    }
+
+    std::vector<std::unique_ptr<node[]>> chunks_;
+    // The free items, the last freed on top: a stack apart from the items, so that taking one reads no item
+    // (a list threaded through them would make each signal wait for the previous one's cache miss).
+    std::vector<std::uint32_t> free_;
+};
+
+/// A run's pending signals, oldest first, as a list threaded through its engine's pool (12 bytes). Every
+/// call names the pool (the run's engine's): the inbox keeps no pointer to it. Destroy its items with
+/// clear() before the inbox goes.
+template <class T>
+class inbox_queue {
+public:
+    using pool = inbox_pool<T>;
+
+    [[nodiscard]] bool empty() const noexcept { return size_ == 0; }
+    [[nodiscard]] std::size_t size() const noexcept { return size_; }
+
+    template <class... A>
+    void emplace_back(pool& p, A&&... a) {
+        const std::uint32_t i = p.make(std::forward<A>(a)...);
+        if (size_ == 0) head_ = i;
+        else p.set_next(tail_, i);
+        tail_ = i;
+        ++size_;
+    }
+
+    [[nodiscard]] T& front(pool& p) noexcept { return p.item(head_); }
+
+    /// Unlinks the oldest item without destroying it: its place is the caller's until it calls
+    /// `p.destroy(index)` (the item stays where it is meanwhile, whatever else the inbox takes).
+    [[nodiscard]] std::uint32_t take_front(pool& p) noexcept {
+        const std::uint32_t i = head_;
+        head_ = p.next(i);
+        --size_;
+        return i;
+    }
+    void pop_front(pool& p) noexcept { p.destroy(take_front(p)); }
+
+    /// Calls f(item) for every item, oldest first.
+    template <class F>
+    void for_each(pool& p, F&& f) const {
+        std::uint32_t i = head_;
+        for (std::uint32_t k = 0; k < size_; ++k, i = p.next(i)) f(p.item(i));
+    }
+
+    /// Moves every item of `from` to the end of this inbox, in order (no item is moved in memory).
+    void splice_back(pool& p, inbox_queue& from) noexcept {
+        if (from.size_ == 0) return;
+        if (size_ == 0) head_ = from.head_;
+        else p.set_next(tail_, from.head_);
+        tail_ = from.tail_;
+        size_ += from.size_;
+        from.size_ = 0;
+    }
+
+    void clear(pool& p) noexcept {
+        while (size_) pop_front(p);
+    }
+
+private:
+    std::uint32_t head_ = pool::none, tail_ = pool::none;
+    std::uint32_t size_ = 0;
+};
+
+}  // namespace coflow::detail
+// ---- end coflow/detail/inbox.hpp ----
 // ---- begin coflow/detail/instance_base.hpp ----
 // coflow/detail/instance_base.hpp: one run as the engine keeps it (instance_base), with what waits in its
 // inbox (pending_signal) and outbox (outgoing). Its members that need the engine are in engine_instance.hpp.
@@ -3368,7 +3501,7 @@ private:
 // ---- end coflow/detail/random.hpp ----
 // ---- begin coflow/detail/ring.hpp ----
 // coflow/detail/ring.hpp: a growable FIFO ring buffer that starts with no allocation.
-// Inboxes and channels use it: O(1) push and pop, amortised growth, memory released on demand.
+// Channels and outboxes use it: O(1) push and pop, amortised growth, memory released on demand.
 
 
 
@@ -3472,11 +3605,11 @@ private:
         head_ = 0;
     }
 
-    // Small items start four to a buffer; big ones (an inbox's pending signals) one, because a workflow
-    // that takes its signals one at a time, the usual case, never needs more.
+    // Small items start four to a buffer; big ones (an outbox's signals) one, because a workflow that
+    // sends one at a time, the usual case, never needs more.
     static constexpr std::uint32_t first_capacity = sizeof(T) >= 64 ? 1 : 4;
 
-    // 32-bit counts keep an idle inbox at 24 bytes: a suspended workflow is mostly such small parts.
+    // 32-bit counts keep an idle ring at 24 bytes: a suspended workflow is mostly such small parts.
     T* buf_ = nullptr;
     std::uint32_t cap_ = 0;
     std::uint32_t head_ = 0;
@@ -4011,7 +4144,8 @@ public:
         : eng(e), id(workflow_id), type(t) {}
     instance_base(const instance_base&) = delete;
     instance_base& operator=(const instance_base&) = delete;
-    virtual ~instance_base() = default;
+    // Destroys what waits in the inbox (engine_instance.hpp: the pool is the engine's).
+    inline virtual ~instance_base();
 
     // Runs are made and dropped at a high rate (a child per op): their memory is recycled per thread.
     static void* operator new(std::size_t n) { return block_cache::allocate(n); }
@@ -4047,6 +4181,9 @@ public:
     // use. A signal to a cold run then misses on one or two lines rather than on five. What a handle
     // checks on every use (slot, generation, type) comes last, beside query_object and the object.
     workflow_status status = workflow_status::running;
+    // How the run closes once its body finished (completed or cancelled). `status` stays running until
+    // the step ends, so that what the run still handles and sends in that step is taken as usual.
+    workflow_status finished_as = workflow_status::completed;
     // Channel signals delivered as they were accepted (see engine::accept) since the run last ran: to
     // anyone outside the run they are still pending, as if they waited in the inbox.
     std::uint32_t delivered_ahead = 0;
@@ -4059,12 +4196,9 @@ public:
     bool continuing = false;  // the body asked to continue as new
     // Replay: a child that is not re-run. It runs no code; replay closes it with its recorded outcome.
     bool stand_in = false;
-    std::size_t received = 0;  // signals accepted in this run
-    // No unique address: finished_as below takes the 4 bytes of padding at the ring's end (g++ and clang++).
-    [[no_unique_address]] ring<pending_signal> inbox;
-    // How the run closes once its body finished (completed or cancelled). `status` stays running until
-    // the step ends, so that what the run still handles and sends in that step is taken as usual.
-    workflow_status finished_as = workflow_status::completed;
+    std::uint32_t received = 0;  // signals accepted in this run
+    // Signals (and updates) accepted and not yet delivered, in the engine's pool (engine::pending_pool).
+    inbox_queue<pending_signal> inbox;
 
     std::uint64_t steps = 0;  // handler deliveries and resumptions so far: conditions are re-tested per step
     history* hist = nullptr;  // set when the runtime records histories
@@ -4810,7 +4944,8 @@ struct start_options {
 
 /// Options of a `runtime`. A limit of 0 means "no limit".
 struct runtime_options {
-    /// Signals a run may receive; past it the sender gets signal_limit_exceeded (Temporal: 10,000).
+    /// Signals a run may receive; past it the sender gets signal_limit_exceeded (Temporal: 10,000). With no
+    /// limit (0) or one above it, a run still stops at 4,294,967,295, the most its 32-bit count holds.
     std::size_t max_received_signals_per_run = 10'000;
     /// Signals a workflow may have sent through external handles and not yet had accepted (Temporal: 2,000).
     std::size_t max_pending_outgoing_signals = 2'000;
@@ -4861,6 +4996,10 @@ public:
     engine(executor& ex, runtime_options opts)
         : ex_(&ex),
           opts_(opts),
+          received_limit_(opts.max_received_signals_per_run == 0 ||
+                                  opts.max_received_signals_per_run > max_received_count
+                              ? max_received_count
+                              : static_cast<std::uint32_t>(opts.max_received_signals_per_run)),
           link_(new engine_link{{&run_activation, &drop_activation}, this, 1}),
           rng_(opts.seed) {}
     engine(const engine&) = delete;
@@ -4890,6 +5029,8 @@ public:
     /// True while the engine is being destroyed (its runs with it).
     [[nodiscard]] bool tearing_down() const noexcept { return tearing_down_; }
     [[nodiscard]] const runtime_options& options() const noexcept { return opts_; }
+    /// Where the runs' inboxes keep their pending signals.
+    [[nodiscard]] inbox_pool<pending_signal>& pending_pool() noexcept { return pending_pool_; }
 
     // ---- the owner thread --------------------------------------------------------------------
 
@@ -5094,9 +5235,9 @@ public:
         using D = std::remove_cvref_t<decltype(deliver)>;
         if (in.hist) [[unlikely]] {
             record_accepted(in, index, deliver.args);
-            in.inbox.emplace_back(std::forward<decltype(deliver)>(deliver), index, &carry_accepted<D>);
+            in.inbox.emplace_back(pending_pool_, std::forward<decltype(deliver)>(deliver), index, &carry_accepted<D>);
         } else {
-            in.inbox.emplace_back(std::forward<decltype(deliver)>(deliver), index, pending_signal::carry_fn{});
+            in.inbox.emplace_back(pending_pool_, std::forward<decltype(deliver)>(deliver), index, pending_signal::carry_fn{});
         }
         ++in.received;
     }
@@ -5109,15 +5250,14 @@ public:
             if (!in.running()) detail::raise(workflow_closed(in.id, to_string(in.status), "signal it"));
             detail::raise(signal_limit_exceeded(
                 in.id, name(), "received signals per run (runtime_options::max_received_signals_per_run)",
-                opts_.max_received_signals_per_run, "continue-as-new starts a run with fresh counters"));
+                received_limit_, "continue-as-new starts a run with fresh counters"));
         }
         schedule(in);  // first: if posting fails, nothing was accepted (a spare activation is harmless)
     }
 
     /// The run is open and under its received-signal limit.
     [[nodiscard]] bool may_take(const instance_base& in) const noexcept {
-        const std::size_t limit = opts_.max_received_signals_per_run;
-        return in.running() && (limit == 0 || in.received < limit);
+        return in.running() && in.received < received_limit_;
     }
 
     template <class Tuple>
@@ -5257,7 +5397,7 @@ public:
             record(in, event_kind::signal_accepted, std::string(name), deliver.args->text(),
                    std::shared_ptr<arg_pack_base>(deliver.args->clone()), {}, self_sender_ == &in);
         const std::string* stable_name = deliver.name.get();
-        in.inbox.emplace_back(std::move(deliver), dynamic_index, stable_name);
+        in.inbox.emplace_back(pending_pool_, std::move(deliver), dynamic_index, stable_name);
         ++in.received;
     }
 
@@ -5542,11 +5682,16 @@ private:
     bool feed_recorded_update(instance_base& in, activation& act);
 
     // Takes the oldest pending signal out of the inbox and runs its handler (or fills its channel).
+    // It is delivered where it waits (the pool never moves an item) and given back after, even if it throws.
     void deliver_next(instance_base& in, activation& act) {
-        pending_signal p = std::move(in.inbox.front());
-        in.inbox.pop_front();
+        struct give_back {
+            inbox_pool<pending_signal>& pool;
+            std::uint32_t index;
+            ~give_back() { pool.destroy(index); }
+        } const taken{pending_pool_, in.inbox.take_front(pending_pool_)};
         act.body = false;
         act.task = false;
+        pending_signal& p = pending_pool_.item(taken.index);
         if (in.hist) [[unlikely]]
             record_handled(in, p);
         p.deliver(in);
@@ -5606,6 +5751,10 @@ private:
 
     executor* ex_;  // a load replays on its own executor for a while (engine_load.hpp)
     runtime_options opts_;
+    // The run record counts its received signals in 32 bits: "no limit" (0) and any larger limit stop
+    // there, with the same clear error as a limit, rather than wrap.
+    static constexpr std::uint32_t max_received_count = 0xffffffffu;
+    std::uint32_t received_limit_;
     engine_link* link_;
     splitmix64 rng_;
     std::uint64_t generated_ids_ = 0;
@@ -5617,6 +5766,8 @@ private:
     timer_table timers_;
     id_map<instance_base> by_id_;  // owns the runs, by slot (deleted on replace, forget and destruction)
     std::vector<std::shared_ptr<const history>> histories_;
+    // Shared by the runs' inboxes: a signal to a run allocates nothing once some run has given an item back.
+    inbox_pool<pending_signal> pending_pool_;
     bool tearing_down_ = false;
     // Atomic so that the check, made on any thread, reads it without a data race (a relaxed load: a plain
     // one on x86 and ARM).
@@ -5784,6 +5935,11 @@ inline std::string run_id_of(std::uint64_t run_key) {
 
 inline std::string instance_base::run_id() const { return run_id_of(run_key); }
 
+inline instance_base::~instance_base() {
+    if (!inbox.empty()) [[unlikely]]  // a run closes with an empty inbox: only a runtime torn down holds more
+        inbox.clear(eng.pending_pool());
+}
+
 // An async signal handler (a task) finished.
 inline void instance_base::on_root_done(std::coroutine_handle<> frame, promise_base& p) noexcept {
     static_cast<list_hook<handler_tag>&>(static_cast<task_promise_base&>(p)).unlink();
@@ -5915,7 +6071,7 @@ inline void engine::seal(instance_base& in, workflow_status status) {
     }
     cancel_timeout(in);
     in.destroy_frames();
-    in.inbox.release();
+    in.inbox.clear(pending_pool_);
     in.delivered_ahead = 0;
     if (in.x) in.x->outbox.release();  // only a terminated run can still hold some: they are not sent
     in.ready.clear();
@@ -5967,11 +6123,8 @@ inline void engine::continue_as_new(instance_base& old) {
     // Moved signals were received by the old run: they do not count against the new run's limit.
     // Updates move too (they were not accepted yet: they have no event to carry), and are the new run's.
     std::size_t carried_inbox = 0;
-    while (!old.inbox.empty()) {
-        if (old.inbox.front().index != update_index) ++carried_inbox;
-        next->inbox.push_back(std::move(old.inbox.front()));
-        old.inbox.pop_front();
-    }
+    old.inbox.for_each(pending_pool_, [&](const pending_signal& p) { carried_inbox += p.index != update_index; });
+    next->inbox.splice_back(pending_pool_, old.inbox);
     // Channel values stay in the old object (which queries read until the new run first runs) and
     // move when it does; values handed to receivers that will never resume go back first.
     old.type.reclaim_channels(old);
@@ -6110,14 +6263,13 @@ void engine::carry_accepted(const pending_signal& p, instance_base& to) {
     std::reverse(accepted.begin(), accepted.end());
     const std::size_t missing = carried_inbox - accepted.size();  // released by a journal: named signals only
     std::size_t j = 0;
-    for (std::size_t i = 0; i < fresh.inbox.size() && j < carried_inbox; ++i) {
-        const pending_signal& p = fresh.inbox[i];
-        if (p.index == update_index) continue;
+    fresh.inbox.for_each(pending_pool_, [&](const pending_signal& p) {
+        if (j >= carried_inbox || p.index == update_index) return;
         if (p.index != dynamic_index && p.carry) p.carry(p, fresh);
         else if (j >= missing) record(fresh, event_kind::signal_accepted, accepted[j - missing]->name,
                                       accepted[j - missing]->args, accepted[j - missing]->input);
         ++j;
-    }
+    });
 }
 
 [[gnu::noinline]] inline void engine::record_wait_ended(instance_base& in, const waiter& w) {
@@ -6170,7 +6322,7 @@ inline void engine::release_history(instance_base& in) {
     if (events.size() < 2) return;
     std::size_t keep = events.size() - 1;
     std::size_t queued = 0;  // as continue_as_new counts what it carries
-    for (std::size_t i = 0; i < in.inbox.size(); ++i) queued += in.inbox[i].index != update_index;
+    in.inbox.for_each(pending_pool_, [&](const pending_signal& p) { queued += p.index != update_index; });
     for (std::size_t k = events.size(); k-- > 0 && queued > 0;)
         if (events[k].kind == event_kind::signal_accepted) {
             keep = k;
@@ -8212,7 +8364,7 @@ std::shared_ptr<update_outcome<R>> admit_outcome(instance_base& in, update_optio
     auto outcome = std::make_shared<update_outcome<R>>(in.id, std::string(name), opts.id, type_id_of<R>());
     in.eng.schedule(in);  // first: if posting fails, nothing was taken (a spare activation is harmless)
     std::shared_ptr<update_call_base> call = make(outcome, in.x->updates);
-    in.inbox.emplace_back(update_delivery{std::move(call)}, update_index);
+    in.inbox.emplace_back(in.eng.pending_pool(), update_delivery{std::move(call)}, update_index);
     book.take(outcome);
     return outcome;
 }

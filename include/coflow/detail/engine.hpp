@@ -20,6 +20,7 @@
 #include <coflow/detail/activation.hpp>
 #include <coflow/detail/clock.hpp>
 #include <coflow/detail/id_map.hpp>
+#include <coflow/detail/inbox.hpp>
 #include <coflow/detail/instance_base.hpp>
 #include <coflow/detail/inline_function.hpp>
 #include <coflow/detail/intrusive_list.hpp>
@@ -77,6 +78,10 @@ public:
     engine(executor& ex, runtime_options opts)
         : ex_(&ex),
           opts_(opts),
+          received_limit_(opts.max_received_signals_per_run == 0 ||
+                                  opts.max_received_signals_per_run > max_received_count
+                              ? max_received_count
+                              : static_cast<std::uint32_t>(opts.max_received_signals_per_run)),
           link_(new engine_link{{&run_activation, &drop_activation}, this, 1}),
           rng_(opts.seed) {}
     engine(const engine&) = delete;
@@ -106,6 +111,8 @@ public:
     /// True while the engine is being destroyed (its runs with it).
     [[nodiscard]] bool tearing_down() const noexcept { return tearing_down_; }
     [[nodiscard]] const runtime_options& options() const noexcept { return opts_; }
+    /// Where the runs' inboxes keep their pending signals.
+    [[nodiscard]] inbox_pool<pending_signal>& pending_pool() noexcept { return pending_pool_; }
 
     // ---- the owner thread --------------------------------------------------------------------
 
@@ -310,9 +317,9 @@ public:
         using D = std::remove_cvref_t<decltype(deliver)>;
         if (in.hist) [[unlikely]] {
             record_accepted(in, index, deliver.args);
-            in.inbox.emplace_back(std::forward<decltype(deliver)>(deliver), index, &carry_accepted<D>);
+            in.inbox.emplace_back(pending_pool_, std::forward<decltype(deliver)>(deliver), index, &carry_accepted<D>);
         } else {
-            in.inbox.emplace_back(std::forward<decltype(deliver)>(deliver), index, pending_signal::carry_fn{});
+            in.inbox.emplace_back(pending_pool_, std::forward<decltype(deliver)>(deliver), index, pending_signal::carry_fn{});
         }
         ++in.received;
     }
@@ -325,15 +332,14 @@ public:
             if (!in.running()) detail::raise(workflow_closed(in.id, to_string(in.status), "signal it"));
             detail::raise(signal_limit_exceeded(
                 in.id, name(), "received signals per run (runtime_options::max_received_signals_per_run)",
-                opts_.max_received_signals_per_run, "continue-as-new starts a run with fresh counters"));
+                received_limit_, "continue-as-new starts a run with fresh counters"));
         }
         schedule(in);  // first: if posting fails, nothing was accepted (a spare activation is harmless)
     }
 
     /// The run is open and under its received-signal limit.
     [[nodiscard]] bool may_take(const instance_base& in) const noexcept {
-        const std::size_t limit = opts_.max_received_signals_per_run;
-        return in.running() && (limit == 0 || in.received < limit);
+        return in.running() && in.received < received_limit_;
     }
 
     template <class Tuple>
@@ -473,7 +479,7 @@ public:
             record(in, event_kind::signal_accepted, std::string(name), deliver.args->text(),
                    std::shared_ptr<arg_pack_base>(deliver.args->clone()), {}, self_sender_ == &in);
         const std::string* stable_name = deliver.name.get();
-        in.inbox.emplace_back(std::move(deliver), dynamic_index, stable_name);
+        in.inbox.emplace_back(pending_pool_, std::move(deliver), dynamic_index, stable_name);
         ++in.received;
     }
 
@@ -758,11 +764,16 @@ private:
     bool feed_recorded_update(instance_base& in, activation& act);
 
     // Takes the oldest pending signal out of the inbox and runs its handler (or fills its channel).
+    // It is delivered where it waits (the pool never moves an item) and given back after, even if it throws.
     void deliver_next(instance_base& in, activation& act) {
-        pending_signal p = std::move(in.inbox.front());
-        in.inbox.pop_front();
+        struct give_back {
+            inbox_pool<pending_signal>& pool;
+            std::uint32_t index;
+            ~give_back() { pool.destroy(index); }
+        } const taken{pending_pool_, in.inbox.take_front(pending_pool_)};
         act.body = false;
         act.task = false;
+        pending_signal& p = pending_pool_.item(taken.index);
         if (in.hist) [[unlikely]]
             record_handled(in, p);
         p.deliver(in);
@@ -822,6 +833,10 @@ private:
 
     executor* ex_;  // a load replays on its own executor for a while (engine_load.hpp)
     runtime_options opts_;
+    // The run record counts its received signals in 32 bits: "no limit" (0) and any larger limit stop
+    // there, with the same clear error as a limit, rather than wrap.
+    static constexpr std::uint32_t max_received_count = 0xffffffffu;
+    std::uint32_t received_limit_;
     engine_link* link_;
     splitmix64 rng_;
     std::uint64_t generated_ids_ = 0;
@@ -833,6 +848,8 @@ private:
     timer_table timers_;
     id_map<instance_base> by_id_;  // owns the runs, by slot (deleted on replace, forget and destruction)
     std::vector<std::shared_ptr<const history>> histories_;
+    // Shared by the runs' inboxes: a signal to a run allocates nothing once some run has given an item back.
+    inbox_pool<pending_signal> pending_pool_;
     bool tearing_down_ = false;
     // Atomic so that the check, made on any thread, reads it without a data race (a relaxed load: a plain
     // one on x86 and ARM).

@@ -65,7 +65,7 @@ inline void engine::seal(instance_base& in, workflow_status status) {
     }
     cancel_timeout(in);
     in.destroy_frames();
-    in.inbox.release();
+    in.inbox.clear(pending_pool_);
     in.delivered_ahead = 0;
     if (in.x) in.x->outbox.release();  // only a terminated run can still hold some: they are not sent
     in.ready.clear();

@@ -28,11 +28,8 @@ inline void engine::continue_as_new(instance_base& old) {
     // Moved signals were received by the old run: they do not count against the new run's limit.
     // Updates move too (they were not accepted yet: they have no event to carry), and are the new run's.
     std::size_t carried_inbox = 0;
-    while (!old.inbox.empty()) {
-        if (old.inbox.front().index != update_index) ++carried_inbox;
-        next->inbox.push_back(std::move(old.inbox.front()));
-        old.inbox.pop_front();
-    }
+    old.inbox.for_each(pending_pool_, [&](const pending_signal& p) { carried_inbox += p.index != update_index; });
+    next->inbox.splice_back(pending_pool_, old.inbox);
     // Channel values stay in the old object (which queries read until the new run first runs) and
     // move when it does; values handed to receivers that will never resume go back first.
     old.type.reclaim_channels(old);

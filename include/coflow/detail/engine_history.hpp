@@ -88,14 +88,13 @@ void engine::carry_accepted(const pending_signal& p, instance_base& to) {
     std::reverse(accepted.begin(), accepted.end());
     const std::size_t missing = carried_inbox - accepted.size();  // released by a journal: named signals only
     std::size_t j = 0;
-    for (std::size_t i = 0; i < fresh.inbox.size() && j < carried_inbox; ++i) {
-        const pending_signal& p = fresh.inbox[i];
-        if (p.index == update_index) continue;
+    fresh.inbox.for_each(pending_pool_, [&](const pending_signal& p) {
+        if (j >= carried_inbox || p.index == update_index) return;
         if (p.index != dynamic_index && p.carry) p.carry(p, fresh);
         else if (j >= missing) record(fresh, event_kind::signal_accepted, accepted[j - missing]->name,
                                       accepted[j - missing]->args, accepted[j - missing]->input);
         ++j;
-    }
+    });
 }
 
 [[gnu::noinline]] inline void engine::record_wait_ended(instance_base& in, const waiter& w) {
@@ -148,7 +147,7 @@ inline void engine::release_history(instance_base& in) {
     if (events.size() < 2) return;
     std::size_t keep = events.size() - 1;
     std::size_t queued = 0;  // as continue_as_new counts what it carries
-    for (std::size_t i = 0; i < in.inbox.size(); ++i) queued += in.inbox[i].index != update_index;
+    in.inbox.for_each(pending_pool_, [&](const pending_signal& p) { queued += p.index != update_index; });
     for (std::size_t k = events.size(); k-- > 0 && queued > 0;)
         if (events[k].kind == event_kind::signal_accepted) {
             keep = k;

@@ -34,6 +34,11 @@ inline std::string run_id_of(std::uint64_t run_key) {
 
 inline std::string instance_base::run_id() const { return run_id_of(run_key); }
 
+inline instance_base::~instance_base() {
+    if (!inbox.empty()) [[unlikely]]  // a run closes with an empty inbox: only a runtime torn down holds more
+        inbox.clear(eng.pending_pool());
+}
+
 // An async signal handler (a task) finished.
 inline void instance_base::on_root_done(std::coroutine_handle<> frame, promise_base& p) noexcept {
     static_cast<list_hook<handler_tag>&>(static_cast<task_promise_base&>(p)).unlink();

@@ -18,6 +18,7 @@
 #include <coflow/detail/intrusive_list.hpp>
 #include <coflow/detail/promise.hpp>
 #include <coflow/detail/random.hpp>
+#include <coflow/detail/inbox.hpp>
 #include <coflow/detail/ring.hpp>
 #include <coflow/detail/update_book.hpp>
 #include <coflow/detail/waiter.hpp>
@@ -110,7 +111,8 @@ public:
         : eng(e), id(workflow_id), type(t) {}
     instance_base(const instance_base&) = delete;
     instance_base& operator=(const instance_base&) = delete;
-    virtual ~instance_base() = default;
+    // Destroys what waits in the inbox (engine_instance.hpp: the pool is the engine's).
+    inline virtual ~instance_base();
 
     // Runs are made and dropped at a high rate (a child per op): their memory is recycled per thread.
     static void* operator new(std::size_t n) { return block_cache::allocate(n); }
@@ -146,6 +148,9 @@ public:
     // use. A signal to a cold run then misses on one or two lines rather than on five. What a handle
     // checks on every use (slot, generation, type) comes last, beside query_object and the object.
     workflow_status status = workflow_status::running;
+    // How the run closes once its body finished (completed or cancelled). `status` stays running until
+    // the step ends, so that what the run still handles and sends in that step is taken as usual.
+    workflow_status finished_as = workflow_status::completed;
     // Channel signals delivered as they were accepted (see engine::accept) since the run last ran: to
     // anyone outside the run they are still pending, as if they waited in the inbox.
     std::uint32_t delivered_ahead = 0;
@@ -158,12 +163,9 @@ public:
     bool continuing = false;  // the body asked to continue as new
     // Replay: a child that is not re-run. It runs no code; replay closes it with its recorded outcome.
     bool stand_in = false;
-    std::size_t received = 0;  // signals accepted in this run
-    // No unique address: finished_as below takes the 4 bytes of padding at the ring's end (g++ and clang++).
-    [[no_unique_address]] ring<pending_signal> inbox;
-    // How the run closes once its body finished (completed or cancelled). `status` stays running until
-    // the step ends, so that what the run still handles and sends in that step is taken as usual.
-    workflow_status finished_as = workflow_status::completed;
+    std::uint32_t received = 0;  // signals accepted in this run
+    // Signals (and updates) accepted and not yet delivered, in the engine's pool (engine::pending_pool).
+    inbox_queue<pending_signal> inbox;
 
     std::uint64_t steps = 0;  // handler deliveries and resumptions so far: conditions are re-tested per step
     history* hist = nullptr;  // set when the runtime records histories

@@ -1,5 +1,5 @@
 // coflow/detail/ring.hpp: a growable FIFO ring buffer that starts with no allocation.
-// Inboxes and channels use it: O(1) push and pop, amortised growth, memory released on demand.
+// Channels and outboxes use it: O(1) push and pop, amortised growth, memory released on demand.
 #pragma once
 
 #include <cstddef>
@@ -111,11 +111,11 @@ private:
         head_ = 0;
     }
 
-    // Small items start four to a buffer; big ones (an inbox's pending signals) one, because a workflow
-    // that takes its signals one at a time, the usual case, never needs more.
+    // Small items start four to a buffer; big ones (an outbox's signals) one, because a workflow that
+    // sends one at a time, the usual case, never needs more.
     static constexpr std::uint32_t first_capacity = sizeof(T) >= 64 ? 1 : 4;
 
-    // 32-bit counts keep an idle inbox at 24 bytes: a suspended workflow is mostly such small parts.
+    // 32-bit counts keep an idle ring at 24 bytes: a suspended workflow is mostly such small parts.
     T* buf_ = nullptr;
     std::uint32_t cap_ = 0;
     std::uint32_t head_ = 0;
