@@ -79,6 +79,8 @@ TEST_CASE("id_map finds, inserts and erases exactly like a std::unordered_map", 
                         map::entry& e = m.probe(id, h, slots.at());
                         REQUIRE(!e.empty());
                         REQUIRE(e.slot() == it->second);
+                        // Found by its slot and the hash's low half (engine::forget_run): the same entry.
+                        REQUIRE(&m.entry_of(static_cast<std::uint32_t>(h), it->second) == &e);
                         m.erase(e);
                         slots.give_back(it->second);
                         ref.erase(it);
@@ -93,6 +95,20 @@ TEST_CASE("id_map finds, inserts and erases exactly like a std::unordered_map", 
         });
         CHECK(seen == ref.size());
     }
+}
+
+TEST_CASE("id_map's entry_of gives an empty entry for a slot it does not hold", "[id_map]") {
+    map m;
+    slot_table slots;
+    for (int i = 0; i < 100; ++i) {
+        const std::string id = "w-" + std::to_string(i);
+        const std::uint64_t h = map::hash_of(id);
+        m.reserve_one();
+        m.occupy(m.probe(id, h, slots.at()), h, slots.take(id));
+    }
+    // Slot 100 holds no run: whatever tag it is given, the probe ends at an empty entry.
+    for (std::uint32_t tag = 0; tag < 64; ++tag) CHECK(m.entry_of(tag, 100).empty());
+    CHECK(m.entry_of(static_cast<std::uint32_t>(map::hash_of("w-7")), 7).slot() == 7);
 }
 
 TEST_CASE("an empty id_map finds nothing", "[id_map]") {

@@ -188,8 +188,8 @@ public:
     using coflow_awaitable = void;
 
     result_awaiter(activation& a, std::string_view id, bool forget, std::shared_ptr<child_record<R>> record = nullptr,
-                   run_hint started = {})
-        : started_(started), id_(id), record_(std::move(record)), forget_(forget) {
+                   run_hint started = {}, std::uint32_t id_tag = 0)
+        : started_(started), id_(id), record_(std::move(record)), id_tag_(id_tag), forget_(forget) {
         inst = a.inst;
         label = &id_;
         eng_ = a.eng;
@@ -200,7 +200,7 @@ public:
     // Moved only before it suspends (see waiter), so no outcome has been taken yet.
     result_awaiter(result_awaiter&& o) noexcept
         : completion_waiter(std::move(o)), eng_(o.eng_), started_(o.started_), id_(std::move(o.id_)),
-          record_(std::move(o.record_)),
+          record_(std::move(o.record_)), id_tag_(o.id_tag_),
           forget_(o.forget_), precancelled_(o.precancelled_) {
         label = &id_;
         capture = &take_outcome;
@@ -227,7 +227,12 @@ public:
         const bool kept = record_ && record_->outcome.taken() && !outcome_.taken();
         run_outcome<R>& out = kept ? record_->outcome : outcome_;
         // Forget the run that was awaited, whatever its outcome, if it is still the one under its id.
-        if (forget_ && out.taken() && eng_->by_slot(out.where().slot, out.where().gen)) eng_->forget(id_);
+        if (forget_ && out.taken())
+            if (const instance_base* run = eng_->by_slot(out.where().slot, out.where().gen)) {
+                // The id's tag, known if this awaiter started the run's chain (its runs share the id).
+                if (started_.slot != run_hint{}.slot) eng_->forget_run(*run, id_tag_);
+                else eng_->forget(id_);
+            }
         return out.read(id_, !kept);
     }
 
@@ -258,6 +263,7 @@ private:
     std::string id_;
     std::shared_ptr<child_record<R>> record_;  // a child handle's, or null
     run_outcome<R> outcome_;
+    std::uint32_t id_tag_ = 0;  // with started_: the low half of the id's hash (engine::forget_run)
     bool forget_ = false;
     bool precancelled_ = false;
 };
@@ -397,8 +403,8 @@ template <class C, class R, class... As, class M, class... Ps>
 child_result_t<R, As...> execute_child(M run, child_options& opts, Ps&&... values) {
     const bool forget = opts.forget_on_result;
     instance_base& child = start_child<C>(run, opts, std::forward<Ps>(values)...);
-    return child_result_t<R, As...>(
-        result_awaiter<R>(*current_activation, child.id, forget, nullptr, run_hint{child.slot, child.gen}));
+    return child_result_t<R, As...>(result_awaiter<R>(*current_activation, child.id, forget, nullptr,
+                                                      run_hint{child.slot, child.gen}, child.eng.last_id_tag()));
 }
 
 }  // namespace detail

@@ -2690,6 +2690,16 @@ public:
         }
     }
 
+    /// The entry of the run in `slot`, given the low half of its id's hash: found by the slot, with no id
+    /// compared. The empty entry where the probe ends if there is none (not empty()).
+    [[nodiscard]] entry& entry_of(std::uint32_t tag, std::uint32_t slot) noexcept {
+        const std::size_t mask = table_.size() - 1;
+        for (std::size_t i = tag & mask;; i = (i + 1) & mask) {
+            entry& e = table_[i];
+            if (e.empty() || e.key == slot + 1) return e;
+        }
+    }
+
     template <class At>
     [[nodiscard]] Run* find(std::string_view id, At&& at) const noexcept {
         return find(id, hash_of(id), at);
@@ -5109,6 +5119,7 @@ public:
         instance_base& in = *inst;
         const std::uint64_t id_hash = id_hash_known ? *id_hash_known : id_map<instance_base>::hash_of(in.id);
         by_id_.reserve_one();  // may grow the table: before anything else changes
+        last_id_tag_ = static_cast<std::uint32_t>(id_hash);
         in.run_key = rng_.state();  // run_id() draws the two numbers again from here: 8 bytes, not 16
         if (forced_run_key) in.run_key = *forced_run_key;
         rng_();
@@ -5165,7 +5176,19 @@ public:
     /// Forgets a closed run (its object and result). Returns false if the id is unknown or running.
     bool forget(std::string_view id) {
         if (by_id_.size() == 0) return false;
-        id_map<instance_base>::entry& entry = by_id_.probe(id, id_map<instance_base>::hash_of(id), run_at());
+        return forget_entry(by_id_.probe(id, id_map<instance_base>::hash_of(id), run_at()));
+    }
+    /// forget() for `run`, the id's current run (found by its slot), given the low half of its id's hash
+    /// (last_id_tag() once it was added): without hashing the id or comparing it.
+    bool forget_run(const instance_base& run, std::uint32_t id_tag) {
+        if (by_id_.size() == 0) return false;
+        return forget_entry(by_id_.entry_of(id_tag, run.slot));
+    }
+    /// The low half of the hash of the id of the run added last (what forget_run takes).
+    [[nodiscard]] std::uint32_t last_id_tag() const noexcept { return last_id_tag_; }
+
+private:
+    bool forget_entry(id_map<instance_base>::entry& entry) {
         if (entry.empty()) return false;
         instance_base* const found = slots_[entry.slot()];
         if (found->running()) return false;
@@ -5178,6 +5201,7 @@ public:
         return true;
     }
 
+public:
     [[nodiscard]] std::size_t size() const noexcept { return by_id_.size(); }
 
     // ---- scheduling ------------------------------------------------------------------------
@@ -5758,6 +5782,7 @@ private:
     engine_link* link_;
     splitmix64 rng_;
     std::uint64_t generated_ids_ = 0;
+    std::uint32_t last_id_tag_ = 0;  // see last_id_tag()
     std::uint64_t ready_counter_ = 0;  // activations posted for runs with histories (extras::ready_seq)
     // The run in each slot (null: free), 8 bytes a run. Its generation is the run's (`gen`); a free slot's
     // next one waits with it in free_slots_ (16-byte entries {run, generation} were 16 a workflow in S3).
@@ -9307,8 +9332,8 @@ public:
     using coflow_awaitable = void;
 
     result_awaiter(activation& a, std::string_view id, bool forget, std::shared_ptr<child_record<R>> record = nullptr,
-                   run_hint started = {})
-        : started_(started), id_(id), record_(std::move(record)), forget_(forget) {
+                   run_hint started = {}, std::uint32_t id_tag = 0)
+        : started_(started), id_(id), record_(std::move(record)), id_tag_(id_tag), forget_(forget) {
         inst = a.inst;
         label = &id_;
         eng_ = a.eng;
@@ -9319,7 +9344,7 @@ public:
     // Moved only before it suspends (see waiter), so no outcome has been taken yet.
     result_awaiter(result_awaiter&& o) noexcept
         : completion_waiter(std::move(o)), eng_(o.eng_), started_(o.started_), id_(std::move(o.id_)),
-          record_(std::move(o.record_)),
+          record_(std::move(o.record_)), id_tag_(o.id_tag_),
           forget_(o.forget_), precancelled_(o.precancelled_) {
         label = &id_;
         capture = &take_outcome;
@@ -9346,7 +9371,12 @@ public:
         const bool kept = record_ && record_->outcome.taken() && !outcome_.taken();
         run_outcome<R>& out = kept ? record_->outcome : outcome_;
         // Forget the run that was awaited, whatever its outcome, if it is still the one under its id.
-        if (forget_ && out.taken() && eng_->by_slot(out.where().slot, out.where().gen)) eng_->forget(id_);
+        if (forget_ && out.taken())
+            if (const instance_base* run = eng_->by_slot(out.where().slot, out.where().gen)) {
+                // The id's tag, known if this awaiter started the run's chain (its runs share the id).
+                if (started_.slot != run_hint{}.slot) eng_->forget_run(*run, id_tag_);
+                else eng_->forget(id_);
+            }
         return out.read(id_, !kept);
     }
 
@@ -9377,6 +9407,7 @@ private:
     std::string id_;
     std::shared_ptr<child_record<R>> record_;  // a child handle's, or null
     run_outcome<R> outcome_;
+    std::uint32_t id_tag_ = 0;  // with started_: the low half of the id's hash (engine::forget_run)
     bool forget_ = false;
     bool precancelled_ = false;
 };
@@ -9516,8 +9547,8 @@ template <class C, class R, class... As, class M, class... Ps>
 child_result_t<R, As...> execute_child(M run, child_options& opts, Ps&&... values) {
     const bool forget = opts.forget_on_result;
     instance_base& child = start_child<C>(run, opts, std::forward<Ps>(values)...);
-    return child_result_t<R, As...>(
-        result_awaiter<R>(*current_activation, child.id, forget, nullptr, run_hint{child.slot, child.gen}));
+    return child_result_t<R, As...>(result_awaiter<R>(*current_activation, child.id, forget, nullptr,
+                                                      run_hint{child.slot, child.gen}, child.eng.last_id_tag()));
 }
 
 }  // namespace detail

@@ -59,6 +59,16 @@ public:
         }
     }
 
+    /// The entry of the run in `slot`, given the low half of its id's hash: found by the slot, with no id
+    /// compared. The empty entry where the probe ends if there is none (not empty()).
+    [[nodiscard]] entry& entry_of(std::uint32_t tag, std::uint32_t slot) noexcept {
+        const std::size_t mask = table_.size() - 1;
+        for (std::size_t i = tag & mask;; i = (i + 1) & mask) {
+            entry& e = table_[i];
+            if (e.empty() || e.key == slot + 1) return e;
+        }
+    }
+
     template <class At>
     [[nodiscard]] Run* find(std::string_view id, At&& at) const noexcept {
         return find(id, hash_of(id), at);

@@ -14,11 +14,11 @@
 
 #include <coflow/detail/block_cache.hpp>
 #include <coflow/detail/clock.hpp>
+#include <coflow/detail/inbox.hpp>
 #include <coflow/detail/inline_function.hpp>
 #include <coflow/detail/intrusive_list.hpp>
 #include <coflow/detail/promise.hpp>
 #include <coflow/detail/random.hpp>
-#include <coflow/detail/inbox.hpp>
 #include <coflow/detail/ring.hpp>
 #include <coflow/detail/update_book.hpp>
 #include <coflow/detail/waiter.hpp>
