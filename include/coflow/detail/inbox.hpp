@@ -29,7 +29,7 @@ public:
     inbox_pool& operator=(const inbox_pool&) = delete;
     ~inbox_pool() = default;  // every item was destroyed by its inbox (runs go before their engine)
 
-    /// Builds an item from `a` (its `next` is the caller's to set). If it throws, the pool is as it was.
+    /// Builds an item from `a`. If it throws, the pool is as it was.
     template <class... A>
     [[nodiscard]] std::uint32_t make(A&&... a) {
         if (free_.empty()) [[unlikely]]
@@ -37,6 +37,7 @@ public:
         const std::uint32_t i = free_.back();
         node& n = at(i);
         ::new (static_cast<void*>(n.storage)) T(std::forward<A>(a)...);
+        n.next = none;  // the last of its inbox until another comes
         free_.pop_back();
         return i;
     }
