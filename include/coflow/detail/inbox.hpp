@@ -100,8 +100,6 @@ public:
         ++size_;
     }
 
-    [[nodiscard]] T& front(pool& p) noexcept { return p.item(head_); }
-
     /// Unlinks the oldest item without destroying it: its place is the caller's until it calls
     /// `p.destroy(index)` (the item stays where it is meanwhile, whatever else the inbox takes).
     [[nodiscard]] std::uint32_t take_front(pool& p) noexcept {
