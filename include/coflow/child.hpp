@@ -268,9 +268,15 @@ private:
     bool precancelled_ = false;
 };
 
+/// A child run just started, with the low half of its id's hash (engine::forget_run takes it).
+struct started_child {
+    instance_base& run;
+    std::uint32_t id_tag;
+};
+
 /// Starts a child run of C under the current workflow's run and returns it (its id is the child's id).
 template <class C, class M, class... A>
-instance_base& start_child(M run, child_options& opts, A&&... args) {
+started_child start_child(M run, child_options& opts, A&&... args) {
     static_assert(workflow_class<C>, "a child workflow class needs a `definition` naming its run method");
     static_assert(std::is_same_v<M, run_fn_t<C>>,
                   "start_child_workflow takes the run method named in the child class's definition");
@@ -307,7 +313,7 @@ instance_base& start_child(M run, child_options& opts, A&&... args) {
     eng.start_timeouts(child, opts.execution_timeout, opts.run_timeout);
     if (a.inst->hist)
         eng.record(*a.inst, event_kind::child_started, std::string(id), {engine::json(C::definition.name)});
-    return child;
+    return {child, static_cast<std::uint32_t>(id_hash)};
 }
 
 }  // namespace detail
@@ -351,26 +357,26 @@ private:
 /// workflow_already_started like runtime::start_workflow. (Spelled out per arity for the braced options.)
 template <class C, class R>
 [[nodiscard]] child_workflow_handle<C> start_child_workflow(workflow<R> (C::*run)(), child_options opts = {}) {
-    detail::instance_base& child = detail::start_child<C>(run, opts);
+    detail::instance_base& child = detail::start_child<C>(run, opts).run;
     return child_workflow_handle<C>(child, child.id, opts.forget_on_result);
 }
 template <class C, class R, class P1>
 [[nodiscard]] child_workflow_handle<C> start_child_workflow(workflow<R> (C::*run)(P1), std::type_identity_t<P1> a1,
                                                             child_options opts = {}) {
-    detail::instance_base& child = detail::start_child<C>(run, opts, std::move(a1));
+    detail::instance_base& child = detail::start_child<C>(run, opts, std::move(a1)).run;
     return child_workflow_handle<C>(child, child.id, opts.forget_on_result);
 }
 template <class C, class R, class P1, class P2>
 [[nodiscard]] child_workflow_handle<C> start_child_workflow(workflow<R> (C::*run)(P1, P2), std::type_identity_t<P1> a1,
                                                             std::type_identity_t<P2> a2, child_options opts = {}) {
-    detail::instance_base& child = detail::start_child<C>(run, opts, std::move(a1), std::move(a2));
+    detail::instance_base& child = detail::start_child<C>(run, opts, std::move(a1), std::move(a2)).run;
     return child_workflow_handle<C>(child, child.id, opts.forget_on_result);
 }
 template <class C, class R, class P1, class P2, class P3>
 [[nodiscard]] child_workflow_handle<C> start_child_workflow(workflow<R> (C::*run)(P1, P2, P3),
                                                             std::type_identity_t<P1> a1, std::type_identity_t<P2> a2,
                                                             std::type_identity_t<P3> a3, child_options opts = {}) {
-    detail::instance_base& child = detail::start_child<C>(run, opts, std::move(a1), std::move(a2), std::move(a3));
+    detail::instance_base& child = detail::start_child<C>(run, opts, std::move(a1), std::move(a2), std::move(a3)).run;
     return child_workflow_handle<C>(child, child.id, opts.forget_on_result);
 }
 
@@ -380,7 +386,7 @@ template <class C, class R, class P1, class P2, class P3, class P4>
                                                             std::type_identity_t<P3> a3, std::type_identity_t<P4> a4,
                                                             child_options opts = {}) {
     detail::instance_base& child =
-        detail::start_child<C>(run, opts, std::move(a1), std::move(a2), std::move(a3), std::move(a4));
+        detail::start_child<C>(run, opts, std::move(a1), std::move(a2), std::move(a3), std::move(a4)).run;
     return child_workflow_handle<C>(child, child.id, opts.forget_on_result);
 }
 // More than four parameters: pass a struct.
@@ -402,9 +408,10 @@ using child_result_t = maybe_fragile_t<(fragile_temporary_v<As&&> || ...), resul
 template <class C, class R, class... As, class M, class... Ps>
 child_result_t<R, As...> execute_child(M run, child_options& opts, Ps&&... values) {
     const bool forget = opts.forget_on_result;
-    instance_base& child = start_child<C>(run, opts, std::forward<Ps>(values)...);
+    const started_child started = start_child<C>(run, opts, std::forward<Ps>(values)...);
+    instance_base& child = started.run;
     return child_result_t<R, As...>(result_awaiter<R>(*current_activation, child.id, forget, nullptr,
-                                                      run_hint{child.slot, child.gen}, child.eng.last_id_tag()));
+                                                      run_hint{child.slot, child.gen}, started.id_tag));
 }
 
 }  // namespace detail

@@ -5118,7 +5118,6 @@ public:
         instance_base& in = *inst;
         const std::uint64_t id_hash = id_hash_known ? *id_hash_known : id_map<instance_base>::hash_of(in.id);
         by_id_.reserve_one();  // may grow the table: before anything else changes
-        last_id_tag_ = static_cast<std::uint32_t>(id_hash);
         in.run_key = rng_.state();  // run_id() draws the two numbers again from here: 8 bytes, not 16
         if (forced_run_key) in.run_key = *forced_run_key;
         rng_();
@@ -5178,13 +5177,11 @@ public:
         return forget_entry(by_id_.probe(id, id_map<instance_base>::hash_of(id), run_at()));
     }
     /// forget() for `run`, the id's current run (found by its slot), given the low half of its id's hash
-    /// (last_id_tag() once it was added): without hashing the id or comparing it.
+    /// (detail::started_child::id_tag): without hashing the id or comparing it.
     bool forget_run(const instance_base& run, std::uint32_t id_tag) {
         if (by_id_.size() == 0) return false;
         return forget_entry(by_id_.entry_of(id_tag, run.slot));
     }
-    /// The low half of the hash of the id of the run added last (what forget_run takes).
-    [[nodiscard]] std::uint32_t last_id_tag() const noexcept { return last_id_tag_; }
 
 private:
     bool forget_entry(id_map<instance_base>::entry& entry) {
@@ -5781,7 +5778,6 @@ private:
     engine_link* link_;
     splitmix64 rng_;
     std::uint64_t generated_ids_ = 0;
-    std::uint32_t last_id_tag_ = 0;  // see last_id_tag()
     std::uint64_t ready_counter_ = 0;  // activations posted for runs with histories (extras::ready_seq)
     // The run in each slot (null: free), 8 bytes a run. Its generation is the run's (`gen`); a free slot's
     // next one waits with it in free_slots_ (16-byte entries {run, generation} were 16 a workflow in S3).
@@ -9411,9 +9407,15 @@ private:
     bool precancelled_ = false;
 };
 
+/// A child run just started, with the low half of its id's hash (engine::forget_run takes it).
+struct started_child {
+    instance_base& run;
+    std::uint32_t id_tag;
+};
+
 /// Starts a child run of C under the current workflow's run and returns it (its id is the child's id).
 template <class C, class M, class... A>
-instance_base& start_child(M run, child_options& opts, A&&... args) {
+started_child start_child(M run, child_options& opts, A&&... args) {
     static_assert(workflow_class<C>, "a child workflow class needs a `definition` naming its run method");
     static_assert(std::is_same_v<M, run_fn_t<C>>,
                   "start_child_workflow takes the run method named in the child class's definition");
@@ -9450,7 +9452,7 @@ instance_base& start_child(M run, child_options& opts, A&&... args) {
     eng.start_timeouts(child, opts.execution_timeout, opts.run_timeout);
     if (a.inst->hist)
         eng.record(*a.inst, event_kind::child_started, std::string(id), {engine::json(C::definition.name)});
-    return child;
+    return {child, static_cast<std::uint32_t>(id_hash)};
 }
 
 }  // namespace detail
@@ -9494,26 +9496,26 @@ private:
 /// workflow_already_started like runtime::start_workflow. (Spelled out per arity for the braced options.)
 template <class C, class R>
 [[nodiscard]] child_workflow_handle<C> start_child_workflow(workflow<R> (C::*run)(), child_options opts = {}) {
-    detail::instance_base& child = detail::start_child<C>(run, opts);
+    detail::instance_base& child = detail::start_child<C>(run, opts).run;
     return child_workflow_handle<C>(child, child.id, opts.forget_on_result);
 }
 template <class C, class R, class P1>
 [[nodiscard]] child_workflow_handle<C> start_child_workflow(workflow<R> (C::*run)(P1), std::type_identity_t<P1> a1,
                                                             child_options opts = {}) {
-    detail::instance_base& child = detail::start_child<C>(run, opts, std::move(a1));
+    detail::instance_base& child = detail::start_child<C>(run, opts, std::move(a1)).run;
     return child_workflow_handle<C>(child, child.id, opts.forget_on_result);
 }
 template <class C, class R, class P1, class P2>
 [[nodiscard]] child_workflow_handle<C> start_child_workflow(workflow<R> (C::*run)(P1, P2), std::type_identity_t<P1> a1,
                                                             std::type_identity_t<P2> a2, child_options opts = {}) {
-    detail::instance_base& child = detail::start_child<C>(run, opts, std::move(a1), std::move(a2));
+    detail::instance_base& child = detail::start_child<C>(run, opts, std::move(a1), std::move(a2)).run;
     return child_workflow_handle<C>(child, child.id, opts.forget_on_result);
 }
 template <class C, class R, class P1, class P2, class P3>
 [[nodiscard]] child_workflow_handle<C> start_child_workflow(workflow<R> (C::*run)(P1, P2, P3),
                                                             std::type_identity_t<P1> a1, std::type_identity_t<P2> a2,
                                                             std::type_identity_t<P3> a3, child_options opts = {}) {
-    detail::instance_base& child = detail::start_child<C>(run, opts, std::move(a1), std::move(a2), std::move(a3));
+    detail::instance_base& child = detail::start_child<C>(run, opts, std::move(a1), std::move(a2), std::move(a3)).run;
     return child_workflow_handle<C>(child, child.id, opts.forget_on_result);
 }
 
@@ -9523,7 +9525,7 @@ template <class C, class R, class P1, class P2, class P3, class P4>
                                                             std::type_identity_t<P3> a3, std::type_identity_t<P4> a4,
                                                             child_options opts = {}) {
     detail::instance_base& child =
-        detail::start_child<C>(run, opts, std::move(a1), std::move(a2), std::move(a3), std::move(a4));
+        detail::start_child<C>(run, opts, std::move(a1), std::move(a2), std::move(a3), std::move(a4)).run;
     return child_workflow_handle<C>(child, child.id, opts.forget_on_result);
 }
 // More than four parameters: pass a struct.
@@ -9545,9 +9547,10 @@ using child_result_t = maybe_fragile_t<(fragile_temporary_v<As&&> || ...), resul
 template <class C, class R, class... As, class M, class... Ps>
 child_result_t<R, As...> execute_child(M run, child_options& opts, Ps&&... values) {
     const bool forget = opts.forget_on_result;
-    instance_base& child = start_child<C>(run, opts, std::forward<Ps>(values)...);
+    const started_child started = start_child<C>(run, opts, std::forward<Ps>(values)...);
+    instance_base& child = started.run;
     return child_result_t<R, As...>(result_awaiter<R>(*current_activation, child.id, forget, nullptr,
-                                                      run_hint{child.slot, child.gen}, child.eng.last_id_tag()));
+                                                      run_hint{child.slot, child.gen}, started.id_tag));
 }
 
 }  // namespace detail

@@ -191,7 +191,6 @@ public:
         instance_base& in = *inst;
         const std::uint64_t id_hash = id_hash_known ? *id_hash_known : id_map<instance_base>::hash_of(in.id);
         by_id_.reserve_one();  // may grow the table: before anything else changes
-        last_id_tag_ = static_cast<std::uint32_t>(id_hash);
         in.run_key = rng_.state();  // run_id() draws the two numbers again from here: 8 bytes, not 16
         if (forced_run_key) in.run_key = *forced_run_key;
         rng_();
@@ -251,13 +250,11 @@ public:
         return forget_entry(by_id_.probe(id, id_map<instance_base>::hash_of(id), run_at()));
     }
     /// forget() for `run`, the id's current run (found by its slot), given the low half of its id's hash
-    /// (last_id_tag() once it was added): without hashing the id or comparing it.
+    /// (detail::started_child::id_tag): without hashing the id or comparing it.
     bool forget_run(const instance_base& run, std::uint32_t id_tag) {
         if (by_id_.size() == 0) return false;
         return forget_entry(by_id_.entry_of(id_tag, run.slot));
     }
-    /// The low half of the hash of the id of the run added last (what forget_run takes).
-    [[nodiscard]] std::uint32_t last_id_tag() const noexcept { return last_id_tag_; }
 
 private:
     bool forget_entry(id_map<instance_base>::entry& entry) {
@@ -854,7 +851,6 @@ private:
     engine_link* link_;
     splitmix64 rng_;
     std::uint64_t generated_ids_ = 0;
-    std::uint32_t last_id_tag_ = 0;  // see last_id_tag()
     std::uint64_t ready_counter_ = 0;  // activations posted for runs with histories (extras::ready_seq)
     // The run in each slot (null: free), 8 bytes a run. Its generation is the run's (`gen`); a free slot's
     // next one waits with it in free_slots_ (16-byte entries {run, generation} were 16 a workflow in S3).
