@@ -4577,6 +4577,88 @@ struct replay_check {
 
 }  // namespace coflow::detail
 // ---- end coflow/detail/replay_check.hpp ----
+// ---- begin coflow/detail/slot_table.hpp ----
+// coflow/detail/slot_table.hpp: a runtime's runs by slot. Handles, posted activations and timers name a run
+// by its slot and generation (8 bytes, no id to hash), and find it here with one load and a compare.
+
+
+
+namespace coflow::detail {
+
+/// The run in each slot (null: free), 8 bytes a run. A run (type T) carries its own `slot` and `gen`; the
+/// generation is checked against the run itself, so a slot holds only the pointer. A free slot's next
+/// generation waits with it in the free list. A slot whose generations have all been used is never used
+/// again: a handle that last saw its first run must not reach a run in it, four billion runs later, as if
+/// it were that one.
+template <class T>
+class slot_table {
+public:
+    /// At most this many slots: a call posted for a slot keeps the top bit of its 32 for itself.
+    static constexpr std::uint32_t max_slots = (std::uint32_t{1} << 31) - 1;
+
+    /// The run in `slot` if it is of generation `gen`, else null (a stale or foreign slot finds nothing).
+    [[nodiscard, gnu::always_inline]] inline T* find(std::uint32_t slot, std::uint32_t gen) const noexcept {
+        if (slot >= slots_.size()) return nullptr;
+        T* t = slots_[slot];
+        return t && t->gen == gen ? t : nullptr;
+    }
+    /// The run in `slot`, which holds one.
+    [[nodiscard]] T* operator[](std::uint32_t slot) const noexcept { return slots_[slot]; }
+    [[nodiscard]] std::uint32_t size() const noexcept { return static_cast<std::uint32_t>(slots_.size()); }
+
+    /// Gives `t` the slot and generation it will take (`t.slot`, `t.gen`) without taking them yet: until
+    /// occupy(), nothing changed that a caller would have to undo. Throws std::length_error past max_slots,
+    /// or bad_alloc; once it returned, neither occupy() nor release() can throw.
+    void prepare(T& t) {
+        if (free_.empty()) [[unlikely]]
+            add_slot();
+        t.slot = free_.back().slot;
+        t.gen = free_.back().gen;
+    }
+    /// Puts `t` in the slot prepare() gave it.
+    void occupy(T& t) noexcept {
+        free_.pop_back();
+        slots_[t.slot] = &t;
+    }
+    /// Empties `t`'s slot: it waits for the next run, of the next generation, unless it has none left.
+    /// Never allocates: the free list has room for every slot.
+    void release(const T& t) noexcept {
+        slots_[t.slot] = nullptr;
+        if (t.gen + 1 != 0) free_.push_back(free_slot{t.slot, t.gen + 1});
+    }
+
+    /// Takes every slot out (the runtime's destruction): from here on find() finds nothing.
+    [[nodiscard]] std::vector<T*> take_all() noexcept {
+        std::vector<T*> out;
+        out.swap(slots_);
+        return out;
+    }
+
+    /// Tests only: sets the generation of slot `slot` if it is free (to reach the end of its generations).
+    void set_free_generation(std::uint32_t slot, std::uint32_t gen) noexcept {
+        for (free_slot& f : free_)
+            if (f.slot == slot) f.gen = gen;
+    }
+
+private:
+    [[gnu::noinline]] void add_slot() {
+        if (slots_.size() >= max_slots) [[unlikely]]
+            detail::raise(std::length_error("coflow: more than 2^31 - 1 workflow runs kept at once"));
+        if (free_.capacity() < slots_.size() + 1) free_.reserve(std::max(slots_.size() + 1, 2 * free_.capacity()));
+        slots_.push_back(nullptr);
+        free_.push_back(free_slot{static_cast<std::uint32_t>(slots_.size() - 1), 0});
+    }
+
+    struct free_slot {
+        std::uint32_t slot;
+        std::uint32_t gen;  // of the slot's next run
+    };
+    std::vector<T*> slots_;
+    std::vector<free_slot> free_;
+};
+
+}  // namespace coflow::detail
+// ---- end coflow/detail/slot_table.hpp ----
 // ---- begin coflow/detail/thread_token.hpp ----
 // coflow/detail/thread_token.hpp: a cheap token naming the calling thread, for the checks that catch calls
 // into a runtime or a realtime_executor's loop from a thread that does not own it.
@@ -5021,8 +5103,7 @@ public:
         // find no run by slot, and by id they are refused (workflow_handle::lookup), never given one
         // that is already destroyed.
         tearing_down_ = true;
-        std::vector<instance_base*> slots;
-        slots.swap(slots_);
+        const std::vector<instance_base*> slots = slots_.take_all();
         id_map<instance_base> runs;  // by id they find nothing either
         runs.swap(by_id_);
         // Frames first (their waiters may be linked into other instances), then the objects. Timeouts of open
@@ -5073,15 +5154,12 @@ public:
 
     [[nodiscard, gnu::always_inline]] inline instance_base* by_slot(std::uint32_t slot,
                                                                     std::uint32_t gen) const noexcept {
-        if (slot >= slots_.size()) return nullptr;
-        instance_base* in = slots_[slot];
-        return in && in->gen == gen ? in : nullptr;
+        return slots_.find(slot, gen);
     }
 
     /// Tests only: sets the generation of slot `slot` if it is free (to reach the end of its generations).
     void set_free_slot_generation(std::uint32_t slot, std::uint32_t gen) noexcept {
-        for (free_slot& f : free_slots_)
-            if (f.slot == slot) f.gen = gen;
+        slots_.set_free_generation(slot, gen);
     }
 
     /// A fresh id for a start that gave none: "<type>-<n>", skipping ids in use.
@@ -5135,20 +5213,11 @@ public:
             reserve_for(histories_, histories_.size() + 1);
             (void)in.more();  // allocated now, so that nothing after the commit below can throw
         }
-        reserve_for(free_slots_, slots_.size() + 1);  // so that giving the slot back below cannot throw
-        if (free_slots_.empty()) {
-            if (slots_.size() >= timer_call - 1) [[unlikely]]  // 2^31 runs kept: a call's slot needs its top bit
-                detail::raise(std::length_error("coflow: more than 2^31 - 1 workflow runs kept at once"));
-            slots_.push_back(nullptr);
-            free_slots_.push_back(free_slot{static_cast<std::uint32_t>(slots_.size() - 1), 0});
-        }
-        in.slot = free_slots_.back().slot;
-        in.gen = free_slots_.back().gen;
+        slots_.prepare(in);  // from here, giving the slot back cannot throw
         // One lookup: the id's entry (a closed run to replace) or the empty one it will take.
         id_map<instance_base>::entry& entry = by_id_.probe(in.id, id_hash, run_at());
-        schedule(in);  // if posting throws, nothing was changed but a slot made free again
-        free_slots_.pop_back();
-        slots_[in.slot] = &in;
+        schedule(in);  // if posting throws, nothing was changed (the slot was not taken yet)
+        slots_.occupy(in);
         (void)inst.release();  // owned through by_id_ (by its slot) from here
         if (entry.empty()) {
             by_id_.occupy(entry, id_hash, in.slot);
@@ -5575,11 +5644,6 @@ public:
     void release_timer(std::uint32_t s) noexcept;
 
 private:
-    struct free_slot {
-        std::uint32_t slot;
-        std::uint32_t gen;  // of the slot's next run
-    };
-
     struct activate_work {
         using trivially_relocatable = void;  // a pointer and two numbers: the executor moves it with memcpy
         link_ref link;
@@ -5598,8 +5662,9 @@ private:
         if (slot & timer_call) e->fire_timer(slot & ~timer_call, gen);
         else e->activate(slot, gen);
     }
-    // Marks a call's slot as a timer's: run and timer slots stay below it (add and timer_table::take).
+    // Marks a call's slot as a timer's: run and timer slots stay below it (slot_table and timer_table::take).
     static constexpr std::uint32_t timer_call = std::uint32_t{1} << 31;
+    static_assert(slot_table<instance_base>::max_slots < timer_call);
     static void drop_activation(ready_target& t) noexcept {
         const link_ref link(static_cast<engine_link*>(&t), link_ref::adopt_t{});
     }
@@ -5763,10 +5828,7 @@ private:
 
     void retire(instance_base& in) noexcept {
         in.destroy_frames();
-        slots_[in.slot] = nullptr;
-        // A slot whose generations have all been used is never used again: a handle that last saw its
-        // first run must not reach a run in it (4 billion runs later) as if it were that one.
-        if (in.gen + 1 != 0) free_slots_.push_back(free_slot{in.slot, in.gen + 1});
+        slots_.release(in);
     }
 
     executor* ex_;  // a load replays on its own executor for a while (engine_load.hpp)
@@ -5779,10 +5841,8 @@ private:
     splitmix64 rng_;
     std::uint64_t generated_ids_ = 0;
     std::uint64_t ready_counter_ = 0;  // activations posted for runs with histories (extras::ready_seq)
-    // The run in each slot (null: free), 8 bytes a run. Its generation is the run's (`gen`); a free slot's
-    // next one waits with it in free_slots_ (16-byte entries {run, generation} were 16 a workflow in S3).
-    std::vector<instance_base*> slots_;
-    std::vector<free_slot> free_slots_;
+    // 8 bytes a run (16-byte entries {run, generation} were 16 a workflow in S3).
+    slot_table<instance_base> slots_;
     timer_table timers_;
     id_map<instance_base> by_id_;  // owns the runs, by slot (deleted on replace, forget and destruction)
     std::vector<std::shared_ptr<const history>> histories_;
