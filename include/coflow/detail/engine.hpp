@@ -283,58 +283,24 @@ public:
         }
     }
 
+    // ---- accepting signals (engine_accept.hpp) ------------------------------------------------
+
     /// Accepts a signal for `in`: checks it may take one, then queues it in order and schedules its
     /// delivery, or (a channel's, with nothing queued ahead) fills the channel at once.
     /// `make()` gives its delivery<T, I> (detail/handler_dispatch.hpp), which owns the typed arguments in `args`, by
     /// value or as an rvalue reference. It is called only once the signal is admitted: a refused signal
     /// takes nothing from its sender, who may send the same arguments again.
     template <class Make>
-    [[gnu::always_inline]] inline void accept(instance_base& in, std::uint32_t index, Make&& make) {
-        if constexpr (std::remove_cvref_t<std::invoke_result_t<Make&>>::fills_channel) {
-            // Nothing queued ahead of it and no code of the run on the stack: the channel takes the value
-            // now, exactly as the next activation would (filling a channel runs no workflow code), and the
-            // inbox hop is skipped. With a history, delivery stays an event of the activation. Not before
-            // the run first ran: a continued run's carried values move in then, and must come first. Inline:
-            // this is the whole of a busy channel's signal.
-            if (may_take(in) && in.inbox.empty() && !in.active && !in.needs_start && !in.hist) [[likely]] {
-                if (!in.scheduled) post_activation(in);  // first: if posting fails, nothing was accepted
-                decltype(auto) deliver = make();
-                deliver(in);
-                ++in.received;
-                ++in.delivered_ahead;
-                ++in.steps;  // a step: conditions reading the channel are tested again
-                return;
-            }
-        }
-        enqueue(in, index, make);
-    }
+    [[gnu::always_inline]] inline void accept(instance_base& in, std::uint32_t index, Make&& make);
 
+    /// The queued half of accept(): admits the signal, then puts its delivery at the end of the inbox.
     template <class Make>
-    void enqueue(instance_base& in, std::uint32_t index, Make& make) {
-        admit(in, [&] { return in.type.signals[index].name; });
-        decltype(auto) deliver = make();
-        using D = std::remove_cvref_t<decltype(deliver)>;
-        if (in.hist) [[unlikely]] {
-            record_accepted(in, index, deliver.args);
-            in.inbox.emplace_back(pending_pool_, std::forward<decltype(deliver)>(deliver), index, &carry_accepted<D>);
-        } else {
-            in.inbox.emplace_back(pending_pool_, std::forward<decltype(deliver)>(deliver), index, pending_signal::carry_fn{});
-        }
-        ++in.received;
-    }
+    void enqueue(instance_base& in, std::uint32_t index, Make& make);
 
     /// What every accepted signal passes first: the run is open and under its received limit (else
     /// raises, naming the signal `name()`: only made for the message), and an activation is posted.
     template <class Name>
-    void admit(instance_base& in, Name&& name) {
-        if (!may_take(in)) [[unlikely]] {
-            if (!in.running()) detail::raise(workflow_closed(in.id, to_string(in.status), "signal it"));
-            detail::raise(signal_limit_exceeded(
-                in.id, name(), "received signals per run (runtime_options::max_received_signals_per_run)",
-                received_limit_, "continue-as-new starts a run with fresh counters"));
-        }
-        schedule(in);  // first: if posting fails, nothing was accepted (a spare activation is harmless)
-    }
+    void admit(instance_base& in, Name&& name);
 
     /// The run is open and under its received-signal limit.
     [[nodiscard]] bool may_take(const instance_base& in) const noexcept {
@@ -457,30 +423,13 @@ public:
 
     /// Accepts signal `name` with by-name arguments for `in` (see workflow_handle<>::signal). A name no
     /// named signal has goes to the type's dynamic signal handler, if it has one.
-    void signal_by_name(instance_base& in, std::string_view name, erased_args args) {
-        check_no_replay_escape("signal");
-        if (!in.running()) detail::raise(workflow_closed(in.id, to_string(in.status), "signal it"));
-        std::uint32_t index = 0;
-        const signal_info* s = in.type.find_signal(name, index);
-        if (s) return s->accept(in, args, index);
-        if (in.type.dynamic_signal) return in.type.dynamic_signal(in, name, args);
-        detail::raise(unknown_signal(in.id, in.type.name, name, in.type.signal_names()));
-    }
+    void signal_by_name(instance_base& in, std::string_view name, erased_args args);
 
     /// As accept(), for a signal that goes to the dynamic handler. `make()`, called once it is admitted,
     /// takes the arguments from the sender and gives its dynamic_delivery<T> (detail/handler_dispatch.hpp), which owns
     /// its name (`name`, on the heap) and its arguments (`args`, read here for the history).
     template <class Make>
-    void accept_dynamic(instance_base& in, std::string_view name, Make&& make) {
-        admit(in, [name] { return name; });
-        auto deliver = make();
-        if (in.hist)
-            record(in, event_kind::signal_accepted, std::string(name), deliver.args->text(),
-                   std::shared_ptr<arg_pack_base>(deliver.args->clone()), {}, self_sender_ == &in);
-        const std::string* stable_name = deliver.name.get();
-        in.inbox.emplace_back(pending_pool_, std::move(deliver), dynamic_index, stable_name);
-        ++in.received;
-    }
+    void accept_dynamic(instance_base& in, std::string_view name, Make&& make);
 
     /// The latest run of `id` (running or closed), or workflow_not_found.
     [[nodiscard]] instance_base& require(std::string_view id) const {
@@ -849,6 +798,7 @@ private:
 }  // namespace coflow::detail
 
 // The engine's other rooms: members defined apart so that this header stays the scheduler.
+#include <coflow/detail/engine_accept.hpp>
 #include <coflow/detail/engine_waiter.hpp>
 #include <coflow/detail/engine_timers.hpp>
 #include <coflow/detail/engine_instance.hpp>
