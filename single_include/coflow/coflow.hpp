@@ -5216,7 +5216,7 @@ public:
         slots_.prepare(in);  // from here, giving the slot back cannot throw
         // One lookup: the id's entry (a closed run to replace) or the empty one it will take.
         id_map<instance_base>::entry& entry = by_id_.probe(in.id, id_hash, run_at());
-        schedule(in);  // if posting throws, nothing was changed (the slot was not taken yet)
+        schedule(in);  // if posting throws, nothing was taken: the slot stays free
         slots_.occupy(in);
         (void)inst.release();  // owned through by_id_ (by its slot) from here
         if (entry.empty()) {
