@@ -13396,14 +13396,12 @@ R take_result(race& r, std::size_t i) {
     return static_cast<value_promise<R>&>(r.promise(i)).take();
 }
 
-/// co_await when_any(...): starts one task per awaitable, in argument order, and resumes with the
-/// first to end (a variant holding its result at its index).
-template <class... Rs>
-class [[nodiscard]] any_awaiter {
+/// What when_any's and when_all's awaiters share: the racers' tasks, started by co_await in argument
+/// order, and the body's cancellation, which every racer shares.
+template <race::mode Mode, wait_kind Kind>
+class race_awaiter {
 public:
     using coflow_awaitable = void;
-
-    explicit any_awaiter(task<Rs>... racers) : race_(race::mode::any) { (add(std::move(racers)), ...); }
 
     bool await_ready() const noexcept { return false; }
 
@@ -13414,25 +13412,46 @@ public:
             precancelled_ = true;
             return park_if_cancelled;
         }
-        race_.start_all(a);  // an awaitable that is ready at once wins here: ties go to the first argument
+        race_.start_all(a);  // an awaitable that is ready at once ends here (when_any: ties go to the first)
         if (race_.decided()) return false;
-        race_.wait(a, h, wait_kind::when_any);
+        race_.wait(a, h, Kind);
         return true;
     }
 
-    std::variant<Rs...> await_resume() {
-        if (precancelled_) raise_cancelled(*inst_);
-        race_.throw_if_cancelled();
-        return take(std::index_sequence_for<Rs...>{});
-    }
+protected:
+    race_awaiter() : race_(Mode) {}
 
-private:
     template <class R>
     void add(task<R> t) {
         auto h = t.release();
         race_.add(h, h.promise());
     }
 
+    // Throws coflow::cancelled if the run was cancelled before or during the wait.
+    void throw_if_cancelled() {
+        if (precancelled_) raise_cancelled(*inst_);
+        race_.throw_if_cancelled();
+    }
+
+    race race_;
+
+private:
+    instance_base* inst_ = nullptr;
+    bool precancelled_ = false;
+};
+
+/// co_await when_any(...): resumes with the first racer to end (a variant holding its result at its index).
+template <class... Rs>
+class [[nodiscard]] any_awaiter : public race_awaiter<race::mode::any, wait_kind::when_any> {
+public:
+    explicit any_awaiter(task<Rs>... racers) { (this->add(std::move(racers)), ...); }
+
+    std::variant<Rs...> await_resume() {
+        this->throw_if_cancelled();
+        return take(std::index_sequence_for<Rs...>{});
+    }
+
+private:
     template <std::size_t I>
     static std::variant<Rs...> take_at(race& r) {
         using R = std::variant_alternative_t<I, std::variant<Rs...>>;
@@ -13442,62 +13461,28 @@ private:
     template <std::size_t... I>
     std::variant<Rs...> take(std::index_sequence<I...>) {
         static constexpr std::variant<Rs...> (*table[])(race&) = {&take_at<I>...};
-        return table[race_.winner()](race_);
+        return table[this->race_.winner()](this->race_);
     }
-
-    race race_;
-    instance_base* inst_ = nullptr;
-    bool precancelled_ = false;
 };
 
-/// co_await when_all(...): starts one task per awaitable, in argument order, and resumes when all
-/// ended (a tuple of their results) or when the first fails (its exception; the others are cancelled).
+/// co_await when_all(...): resumes when all racers ended (a tuple of their results) or when the first
+/// fails (its exception; the others are cancelled).
 template <class... Rs>
-class [[nodiscard]] all_awaiter {
+class [[nodiscard]] all_awaiter : public race_awaiter<race::mode::all, wait_kind::when_all> {
 public:
-    using coflow_awaitable = void;
-
-    explicit all_awaiter(task<Rs>... racers) : race_(race::mode::all) {
-        (add(std::move(racers)), ...);
-    }
-
-    bool await_ready() const noexcept { return false; }
-
-    bool await_suspend(std::coroutine_handle<> h) noexcept {
-        activation& a = *current_activation;
-        inst_ = a.inst;
-        if (a.body && a.inst->cancel_pending) {
-            precancelled_ = true;
-            return park_if_cancelled;
-        }
-        race_.start_all(a);
-        if (race_.decided()) return false;
-        race_.wait(a, h, wait_kind::when_all);
-        return true;
-    }
+    explicit all_awaiter(task<Rs>... racers) { (this->add(std::move(racers)), ...); }
 
     std::tuple<Rs...> await_resume() {
-        if (precancelled_) raise_cancelled(*inst_);
-        race_.throw_if_cancelled();
-        rethrow_if_set(race_.failure());
+        this->throw_if_cancelled();
+        rethrow_if_set(this->race_.failure());
         return take(std::index_sequence_for<Rs...>{});
     }
 
 private:
-    template <class R>
-    void add(task<R> t) {
-        auto h = t.release();
-        race_.add(h, h.promise());
-    }
-
     template <std::size_t... I>
     std::tuple<Rs...> take(std::index_sequence<I...>) {
-        return std::tuple<Rs...>(take_result<Rs>(race_, I)...);
+        return std::tuple<Rs...>(take_result<Rs>(this->race_, I)...);
     }
-
-    race race_;
-    instance_base* inst_ = nullptr;
-    bool precancelled_ = false;
 };
 
 }  // namespace detail
