@@ -5593,12 +5593,16 @@ public:
     void release_timer(std::uint32_t s) noexcept;
 
 private:
-    struct activate_work {
+    // Work posted for a slot's run or timer (as a `work` to an executor other than the deterministic one):
+    // calls Member(slot, gen), unless the runtime is gone. The members are declared below: activate_work,
+    // timer_work and timeout_work name them there.
+    template <void (engine::*Member)(std::uint32_t, std::uint32_t)>
+    struct slot_work {
         using trivially_relocatable = void;  // a pointer and two numbers: the executor moves it with memcpy
         link_ref link;
         std::uint32_t slot, gen;
         void operator()() {
-            if (engine* e = link.get()) e->activate(slot, gen);
+            if (engine* e = link.get()) (e->*Member)(slot, gen);
         }
     };
     // The same as activate_work, queued as a ready_queue call: `arg` is the generation and the slot. Or,
@@ -5618,27 +5622,11 @@ private:
         const link_ref link(static_cast<engine_link*>(&t), link_ref::adopt_t{});
     }
 
-    // A timer's work for an executor other than the deterministic one, and a run's timeout timer's.
-    struct timer_work {
-        using trivially_relocatable = void;  // a pointer and two numbers: the executor moves it with memcpy
-        link_ref link;
-        std::uint32_t slot, gen;
-        void operator()() {
-            if (engine* e = link.get()) e->fire_timer(slot, gen);
-        }
-    };
-    struct timeout_work {
-        using trivially_relocatable = void;  // a pointer and two numbers: the executor moves it with memcpy
-        link_ref link;
-        std::uint32_t slot, gen;
-        void operator()() {
-            if (engine* e = link.get()) e->fire_timeout(slot, gen);
-        }
-    };
-
     // The run's timeout timer came due: a run that closed another way cancelled it (a slot's next run has
     // another generation).
     void fire_timeout(std::uint32_t slot, std::uint32_t gen);
+    // A run's timeout timer's work.
+    using timeout_work = slot_work<&engine::fire_timeout>;
 
     void cancel_timeout(instance_base& in) noexcept;
 
@@ -5662,6 +5650,8 @@ private:
 
     // Timer `s` of generation `g` came due: wakes its wait, unless that ended already.
     void fire_timer(std::uint32_t s, std::uint32_t g);
+    // A timer's work for an executor other than the deterministic one.
+    using timer_work = slot_work<&engine::fire_timer>;
 
     void activate(std::uint32_t slot, std::uint32_t gen) {
         instance_base* in = by_slot(slot, gen);
@@ -5674,6 +5664,7 @@ private:
         if (sink_) [[unlikely]]
             sink_->work_done();  // `in` may be gone (continued as new): only the engine is touched here
     }
+    using activate_work = slot_work<&engine::activate>;
 
     // One activation: deliver every accepted signal in order, then resume whatever is ready, then
     // re-test the conditions of this workflow (only after something of it ran); repeat until quiet.
