@@ -5,7 +5,6 @@
 #include <algorithm>
 #include <cstdint>
 #include <stdexcept>
-#include <utility>
 #include <vector>
 
 #include <coflow/detail/raise.hpp>
@@ -31,7 +30,6 @@ public:
     }
     /// The run in `slot`, which holds one.
     [[nodiscard]] T* operator[](std::uint32_t slot) const noexcept { return slots_[slot]; }
-    [[nodiscard]] std::uint32_t size() const noexcept { return static_cast<std::uint32_t>(slots_.size()); }
 
     /// Gives `t` the slot and generation it will take (`t.slot`, `t.gen`) without taking them yet: until
     /// occupy(), nothing changed that a caller would have to undo. Throws std::length_error past max_slots,
