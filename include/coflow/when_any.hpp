@@ -83,8 +83,8 @@ R take_result(race& r, std::size_t i) {
     return static_cast<value_promise<R>&>(r.promise(i)).take();
 }
 
-/// What when_any's and when_all's awaiters share: the racers' tasks, started by co_await in argument
-/// order, and the body's cancellation, which every racer shares.
+/// What when_any's and when_all's awaiters share: co_await starts the racers' tasks in argument order,
+/// and a body cancelled before or during the wait gets coflow::cancelled.
 template <race::mode Mode, wait_kind Kind>
 class race_awaiter {
 public:
